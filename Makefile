@@ -1,0 +1,46 @@
+# skolemiljo – de to kommandoene: `make run` og `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= data/skolemiljo.duckdb
+PORT   ?= 8501
+
+.PHONY: run test demo lint bench clean browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e ".[test]"
+	touch $(VENV)/.installed $@
+
+$(DB): | $(VENV)/.installed
+	$(BIN)/skolemiljo --db $(DB) demo
+
+run: $(VENV)/.installed $(DB)
+	@echo ""
+	@echo "  skolemiljo kjører på http://localhost:$(PORT)"
+	@echo "  Demomodus: ingen innlogging trengs (fiktive data). / Demo mode: no login needed."
+	@echo ""
+	SKOLEMILJO_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) data/*.duckdb data/*.wal data/arkiv data/demo

@@ -1,0 +1,162 @@
+"""Turns the bytes users bring into text and string tables: encodings, BOM, `sep=`, separators, Norwegian numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.errors import IngestError
+
+SUPPRESSED_MARKERS = ("*", ":", "..")
+"""Values a publisher uses to say "hidden on purpose" (Udir `*`, FHI `:`, Skoleporten `..`)."""
+
+MISSING_MARKERS = ("", ".", "-")
+"""Values that mean "no data", which is not the same as hidden."""
+
+_SPACES = ("\u00a0", "\u202f", "\u2009", " ")
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encoding: str
+
+
+def decode(raw: bytes) -> DecodedText:
+    """UTF-8 (with or without BOM) when it decodes, else Windows-1252; line ends made `\\n`."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+        encoding = "utf-8-sig"
+        text = raw.decode("utf-8")
+    else:
+        try:
+            text = raw.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+            encoding = "cp1252"
+    if "\x00" in text:
+        raise IngestError("Filen ser ut til å være binær (inneholder NUL-tegn), ikke tekst, CSV eller JSON.")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return DecodedText(text=text, encoding=encoding)
+
+
+def split_sep_line(text: str) -> tuple[str | None, str]:
+    """Excel's optional first line `sep=;` names the separator; return it and the rest."""
+    first, _, rest = text.partition("\n")
+    stripped = first.strip().strip('"')
+    if stripped.lower().startswith("sep=") and len(stripped) == 5:
+        return stripped[4], rest
+    return None, text
+
+
+def sniff_separator(header_line: str) -> str:
+    """The separator that splits the header into the most fields (`;`, tab or `,`)."""
+    counts = {sep: len(next(csv.reader([header_line], delimiter=sep))) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda s: counts[s])
+    if counts[best] < 2:
+        raise IngestError(
+            "Fant ikke skilletegn i overskriftsraden (prøvde semikolon, tabulator og komma)."
+        )
+    return best
+
+
+def read_csv_text(text: str) -> pl.DataFrame:
+    """A CSV text as a table of strings; the header names are stripped of spaces and quotes."""
+    sep, body = split_sep_line(text)
+    body = body.lstrip("\n")
+    if not body.strip():
+        raise IngestError("Filen er tom.")
+    header_line = body.split("\n", 1)[0]
+    sep = sep or sniff_separator(header_line)
+    try:
+        df = pl.read_csv(
+            io.StringIO(body),
+            separator=sep,
+            infer_schema=False,
+            quote_char='"',
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        raise IngestError(f"Filen kunne ikke leses som CSV med skilletegn «{_sep_name(sep)}»: {exc}") from exc
+    df = df.rename({c: c.strip().strip("\ufeff").strip('"') for c in df.columns})
+    return df.with_columns(pl.all().str.strip_chars())
+
+
+def read_json_text(text: str) -> pl.DataFrame:
+    """An export-API page (a JSON array of flat objects) as a table of strings."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"Filen er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}).") from exc
+    if isinstance(data, dict):
+        # Some saved pages wrap the array; take the one list of objects inside.
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise IngestError("JSON-filen må være en liste med rader (slik eksport-API-et leverer).")
+        data = lists[0]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise IngestError("JSON-filen må være en liste med rader (slik eksport-API-et leverer).")
+    if not data:
+        raise IngestError("JSON-filen inneholder ingen rader.")
+    columns: dict[str, None] = {}
+    for row in data:
+        for key in row:
+            columns.setdefault(key, None)
+    values = {
+        col: [_as_text(row.get(col)) for row in data]
+        for col in columns
+    }
+    return pl.DataFrame(values, schema={c: pl.String for c in columns})
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(value)
+    return str(value).strip()
+
+
+def _sep_name(sep: str) -> str:
+    return {";": "semikolon", ",": "komma", "\t": "tabulator"}.get(sep, sep)
+
+
+def is_suppressed(col: str) -> pl.Expr:
+    """True where the publisher hid the value on purpose."""
+    return pl.col(col).str.strip_chars().is_in(list(SUPPRESSED_MARKERS)).fill_null(False)
+
+
+def number(col: str) -> pl.Expr:
+    """The one Norwegian number parser: `4,1`, `5 943` (space/no-break space), `-0,5`, `1.234,5`.
+
+    Suppression markers and missing markers give null; use `is_suppressed` to tell them apart.
+    Text that is none of these also gives null; `unparseable` finds it for error messages.
+    """
+    cleaned = pl.col(col).str.strip_chars()
+    for space in _SPACES:
+        cleaned = cleaned.str.replace_all(space, "", literal=True)
+    # "1.234,5": dots are thousands separators when a comma is the decimal mark.
+    cleaned = (
+        pl.when(cleaned.str.contains(",", literal=True))
+        .then(cleaned.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .otherwise(cleaned)
+    )
+    return cleaned.cast(pl.Float64, strict=False)
+
+
+def unparseable(col: str) -> pl.Expr:
+    """True where the cell has text that is neither a number nor a known marker."""
+    raw = pl.col(col).str.strip_chars()
+    known = raw.is_null() | raw.is_in(list(SUPPRESSED_MARKERS) + list(MISSING_MARKERS))
+    return (~known) & number(col).is_null()
+
+
+def parse_python_number(text: str | None) -> float | None:
+    """The same rules for one value, for places outside a frame."""
+    return pl.DataFrame({"v": [text]}, schema={"v": pl.String}).select(number("v")).item()

@@ -1,0 +1,140 @@
+"""What every reader returns, and the small normalisers the readers share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipelines.errors import IngestError
+
+# The canonical Elevundersøkelsen frame, shared by the Udir export and Skoleporten readers.
+EU_SCHEMA: dict[str, pl.DataType] = {
+    "rad": pl.Int64,
+    "skoleaar": pl.String,
+    "skoleaar_start": pl.Int32,
+    "enhet_niva": pl.String,
+    "enhet_id": pl.String,
+    "orgnr": pl.String,
+    "kommunenr": pl.String,
+    "fylkekode": pl.String,
+    "enhet_navn": pl.String,
+    "trinn": pl.Int8,
+    "kjonn": pl.String,
+    "indikator_kode": pl.String,
+    "indikator": pl.String,
+    "maal": pl.String,
+    "verdi": pl.Float64,
+    "standardavvik": pl.Float64,
+    "antall_besvart": pl.Int32,
+    "skjermet": pl.Boolean,
+}
+
+REGISTER_SCHEMA: dict[str, pl.DataType] = {
+    "rad": pl.Int64,
+    "orgnr": pl.String,
+    "navn": pl.String,
+    "kommunenr": pl.String,
+    "kommune": pl.String,
+    "trinn_fra": pl.Int8,
+    "trinn_til": pl.Int8,
+    "elevtall": pl.Int32,
+    "skoleaar": pl.String,
+}
+
+
+@dataclass
+class SourceResult:
+    """One file read into one canonical frame, with what was left out and why."""
+
+    source: str
+    frame: pl.DataFrame
+    rows_in: int
+    skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def require_columns(table: pl.DataFrame, needed: list[str], label: str) -> None:
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise IngestError(
+            f"Filen ligner på {label}, men mangler kolonnene: {', '.join(missing)}."
+        )
+
+
+def with_row_numbers(table: pl.DataFrame) -> pl.DataFrame:
+    """Data row numbers as a user counts them: 1 is the first row after the header."""
+    return table.with_row_index("rad", offset=1).with_columns(pl.col("rad").cast(pl.Int64))
+
+
+_SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*$")
+
+
+def school_year_expr(col: str) -> tuple[pl.Expr, pl.Expr]:
+    """`2024-25`, `2024-2025`, `2024/25` → (`2024-25`, 2024); anything else → nulls."""
+    text = pl.col(col).str.strip_chars()
+    start = text.str.extract(r"^(\d{4})\s*[-/–]\s*(?:\d{2}|\d{4})$", 1).cast(pl.Int32, strict=False)
+    label = pl.format("{}-{}", start, ((start + 1) % 100).cast(pl.String).str.zfill(2))
+    return label, start
+
+
+def first_bad_row(frame: pl.DataFrame, bad: pl.Expr) -> int | None:
+    hit = frame.filter(bad).select("rad").head(1)
+    return None if hit.is_empty() else int(hit.item())
+
+
+def raise_on_bad(frame: pl.DataFrame, bad: pl.Expr, message: str, column: str) -> None:
+    """Refuse the file at the first row where `bad` holds, naming row and column."""
+    bad_rows = frame.filter(bad)
+    if bad_rows.is_empty():
+        return
+    first = int(bad_rows["rad"][0])
+    more = f" ({bad_rows.height} rader i alt)" if bad_rows.height > 1 else ""
+    raise IngestError(message + more, row=first, column=column)
+
+
+def digits(col: str, width: int) -> pl.Expr:
+    """Codes that Excel may have stripped of leading zeros, padded back to `width` digits."""
+    text = pl.col(col).str.strip_chars().str.replace_all(r"\s", "")
+    return (
+        pl.when(text.str.contains(r"^\d+$") & (text.str.len_chars() < width))
+        .then(text.str.zfill(width))
+        .otherwise(text)
+    )
+
+
+def kjonn_expr(col: str) -> pl.Expr:
+    text = pl.col(col).str.strip_chars().str.to_lowercase()
+    return (
+        pl.when(text.is_in(["alle kjønn", "begge kjønn", "alle", "begge", "0", "kjønn samlet"]))
+        .then(pl.lit("alle"))
+        .when(text.is_in(["jenter", "jente", "kvinner", "2"]))
+        .then(pl.lit("jenter"))
+        .when(text.is_in(["gutter", "gutt", "menn", "1"]))
+        .then(pl.lit("gutter"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def trinn_expr(col: str) -> tuple[pl.Expr, pl.Expr]:
+    """`7. trinn`, `Trinn 7`, `7` → 7; `Alle trinn` → null. Returns (trinn, recognised)."""
+    text = pl.col(col).str.strip_chars().str.to_lowercase()
+    number = text.str.extract(r"^(?:trinn\s*)?(\d{1,2})\.?\s*(?:trinn)?$", 1).cast(pl.Int8, strict=False)
+    recognised = number.is_not_null() | text.is_in(["alle trinn", "alle"])
+    return number, recognised
+
+
+def maal_for(table_kind: str, name_col: str) -> pl.Expr:
+    """Bullying and participation are shares (0–100 %); the indices are means on 1–5."""
+    if table_kind in ("mobbing", "deltakelse"):
+        return pl.lit("andel")
+    return (
+        pl.when(pl.col(name_col).str.to_lowercase().str.contains("mobb"))
+        .then(pl.lit("andel"))
+        .otherwise(pl.lit("snitt"))
+    )
+
+
+def empty_eu_frame() -> pl.DataFrame:
+    return pl.DataFrame(schema=EU_SCHEMA)

@@ -1,0 +1,69 @@
+"""The school register (NSR extract or kept by hand): `orgnr;navn;kommunenr;kommune;trinn_fra;trinn_til;elevtall`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.parsing import number, unparseable
+from pipelines.sources.base import (
+    REGISTER_SCHEMA,
+    SourceResult,
+    digits,
+    raise_on_bad,
+    require_columns,
+    school_year_expr,
+    with_row_numbers,
+)
+
+LABEL = "skoleregisteret"
+COLUMNS = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall"]
+
+
+def detect(columns: list[str]) -> bool:
+    cols = {c.lower() for c in columns}
+    return {"orgnr", "navn", "kommunenr", "trinn_fra"} <= cols
+
+
+def current_school_year(today: dt.date | None = None) -> str:
+    """The school year starts in August."""
+    today = today or dt.date.today()
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def read(table: pl.DataFrame) -> SourceResult:
+    table = table.rename({c: c.lower() for c in table.columns})
+    require_columns(table, COLUMNS, LABEL)
+    t = with_row_numbers(table)
+    if "skoleaar" not in t.columns:
+        t = t.with_columns(pl.lit(current_school_year()).alias("skoleaar"))
+    year_label, _ = school_year_expr("skoleaar")
+    t = t.with_columns(
+        digits("orgnr", 9).alias("orgnr"),
+        digits("kommunenr", 4).alias("kommunenr"),
+        year_label.alias("skoleaar_norm"),
+    )
+    raise_on_bad(t, ~pl.col("orgnr").str.contains(r"^\d{9}$").fill_null(False),
+                 "Organisasjonsnummeret må ha 9 siffer", "orgnr")
+    raise_on_bad(t, ~pl.col("kommunenr").str.contains(r"^\d{4}$").fill_null(False),
+                 "Kommunenummeret må ha 4 siffer", "kommunenr")
+    raise_on_bad(t, pl.col("navn").is_null(), "Skolen mangler navn", "navn")
+    for col in ("trinn_fra", "trinn_til", "elevtall"):
+        raise_on_bad(t, unparseable(col), "Verdien er ikke et heltall", col)
+    raise_on_bad(t, pl.col("trinn_fra").is_null(), "Første trinn mangler", "trinn_fra")
+    raise_on_bad(t, pl.col("trinn_til").is_null(), "Siste trinn mangler", "trinn_til")
+    raise_on_bad(t, pl.col("skoleaar_norm").is_null(), "Skoleåret må være på formen 2024-25", "skoleaar")
+    out = t.select(
+        pl.col("rad"),
+        pl.col("orgnr"),
+        pl.col("navn").str.strip_chars(),
+        pl.col("kommunenr"),
+        pl.col("kommune").str.strip_chars(),
+        number("trinn_fra").cast(pl.Int8, strict=False).alias("trinn_fra"),
+        number("trinn_til").cast(pl.Int8, strict=False).alias("trinn_til"),
+        number("elevtall").cast(pl.Int32, strict=False).alias("elevtall"),
+        pl.col("skoleaar_norm").alias("skoleaar"),
+    ).cast(REGISTER_SCHEMA)
+    return SourceResult(source="skoleregister", frame=out, rows_in=table.height)

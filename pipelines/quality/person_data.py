@@ -1,0 +1,62 @@
+"""Refuses anything that looks like a person: fødselsnummer (with valid check digits), names, birth dates, pupil ids."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+# Column names that only person-level data would have.
+_PERSON_COLUMN = re.compile(
+    r"(f(ø|o|oe)dsels(nummer|nr|dato)|^fnr$|person(nummer|nr|id)|^f(ø|o)dt$|"
+    r"fornavn|etternavn|mellomnavn|elev_?navn|navn_?elev|elev_?id|elevnummer|"
+    r"pupil|birth|^ssn$|d_?nummer)",
+    re.IGNORECASE,
+)
+
+_W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def is_fodselsnummer(text: str) -> bool:
+    """11 digits whose two mod-11 check digits are right (also D- and H-numbers)."""
+    if len(text) != 11 or not text.isdigit():
+        return False
+    d = [int(c) for c in text]
+    k1 = 11 - sum(w * x for w, x in zip(_W1, d[:9], strict=True)) % 11
+    k1 = 0 if k1 == 11 else k1
+    k2 = 11 - sum(w * x for w, x in zip(_W2, d[:10], strict=True)) % 11
+    k2 = 0 if k2 == 11 else k2
+    if k1 == 10 or k2 == 10:
+        return False
+    return d[9] == k1 and d[10] == k2
+
+
+def find_person_data(table: pl.DataFrame) -> str | None:
+    """The Norwegian reason the file must be refused, or None when nothing person-like is found.
+
+    `table` is the file as read (all strings, before any normalisation), so nothing slips
+    through a reader that would have dropped the column.
+    """
+    for col in table.columns:
+        if _PERSON_COLUMN.search(col):
+            return (
+                f"Filen har kolonnen «{col}», som ser ut til å inneholde personopplysninger. "
+                "Lageret tar bare imot tall på gruppenivå – ingen navn, fødselsnumre eller "
+                "fødselsdatoer. Ingenting fra filen er lastet."
+            )
+    for col in table.columns:
+        if table.schema[col] != pl.String:
+            continue
+        candidates = (
+            table.with_row_index("_rad", offset=1)
+            .select("_rad", pl.col(col).str.replace_all(r"[\s.\-]", "").alias("_v"))
+            .filter(pl.col("_v").str.contains(r"^\d{11}$").fill_null(False))
+        )
+        for row, value in candidates.iter_rows():
+            if is_fodselsnummer(value):
+                return (
+                    f"Rad {row}, kolonne «{col}» inneholder noe som ser ut som et fødselsnummer. "
+                    "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet."
+                )
+    return None

@@ -1,0 +1,73 @@
+"""Where the warehouse is and how to open it so that one writer and many readers take turns."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = Path("data/skolemiljo.duckdb")
+LOCK_WAIT_SECONDS = 60.0
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse stayed locked by another process for longer than we were willing to wait."""
+
+
+def db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
+    """`--db`, else `SKOLEMILJO_DB`, else `data/skolemiljo.duckdb`."""
+    if cli_value:
+        return Path(cli_value)
+    env = os.environ.get("SKOLEMILJO_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+@contextmanager
+def connect(
+    path: Path, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection; waits (with jitter) while another process holds the file lock.
+
+    DuckDB lets one process write or several read a file at a time, so every caller keeps its
+    connection only as long as one unit of work and the other side simply waits its turn.
+    """
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.02
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    "Lageret er opptatt av en annen prosess (innlasting pågår). Prøv igjen om litt."
+                ) from exc
+            time.sleep(delay + random.uniform(0, delay))
+            delay = min(delay * 1.6, 0.5)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def data_version(path: Path) -> tuple[int, int]:
+    """Changes whenever a writer has committed and closed: used as a cache key by the dashboard."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (0, 0)
+    wal = path.with_name(path.name + ".wal")
+    wal_mtime = wal.stat().st_mtime_ns if wal.exists() else 0
+    return (max(st.st_mtime_ns, wal_mtime), st.st_size)

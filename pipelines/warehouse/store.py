@@ -1,0 +1,170 @@
+"""Reads what ingest needs from the warehouse and writes one batch atomically: data, log and verdict together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.quality.suites import RegisterFacts
+from pipelines.quality.verdict import Verdict
+from pipelines.warehouse.connection import connect
+from pipelines.warehouse.migrations import migrate
+
+EU_KEY = ["enhet_niva", "enhet_id", "skoleaar", "kjonn", "indikator_kode"]
+
+
+@dataclass
+class LogEntry:
+    batch_id: str
+    kilde: str | None
+    filnavn: str
+    sha256: str
+    arkivfil: str | None
+    startet: dt.datetime
+    resultat: str
+    rader_inn: int = 0
+    rader_lastet: int = 0
+    rader_avvist: int = 0
+    rader_hoppet_over: int = 0
+    advarsler: int = 0
+    melding: str = ""
+
+
+def init(path: Path) -> list[int]:
+    """Create the warehouse if missing and migrate it to the current schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with connect(path, read_only=False) as con:
+        return migrate(con)
+
+
+def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
+    row = con.execute(
+        "SELECT batch_id FROM core.ingest_log WHERE sha256 = ? AND resultat = 'lastet' LIMIT 1", [sha256]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def register_facts(con: duckdb.DuckDBPyConnection) -> RegisterFacts:
+    rows = con.execute("SELECT orgnr, kommunenr, trinn_fra, trinn_til FROM core.skole").fetchall()
+    return RegisterFacts(
+        orgnr=frozenset(r[0] for r in rows),
+        kommunenr=frozenset(r[1] for r in rows),
+        trinn_range={r[0]: (r[2], r[3]) for r in rows if r[2] is not None and r[3] is not None},
+    )
+
+
+def schools(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql("SELECT orgnr, navn, kommunenr, kommune FROM core.skole").pl()
+
+
+def indicator_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Names → stable Udir codes, as the Udir files already loaded spell them."""
+    rows = con.execute(
+        "SELECT indikator, any_value(indikator_kode) FROM core.eu_resultat "
+        "WHERE indikator_kode NOT LIKE 'SP\\_%' ESCAPE '\\' GROUP BY indikator"
+    ).fetchall()
+    return {name: code for name, code in rows}
+
+
+def _insert_log(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict | None) -> None:
+    con.execute(
+        "INSERT INTO core.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            entry.batch_id, entry.kilde, entry.filnavn, entry.sha256, entry.arkivfil,
+            entry.startet, dt.datetime.now(), entry.resultat, entry.rader_inn, entry.rader_lastet,
+            entry.rader_avvist, entry.rader_hoppet_over, entry.advarsler, entry.melding,
+        ],
+    )
+    if verdict and verdict.findings:
+        con.executemany(
+            "INSERT INTO core.kvalitet VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [entry.batch_id, f.forventning, f.kolonne, f.alvorlighet, f.ok, f.antall_avvik, f.eksempler, f.melding]
+                for f in verdict.findings
+            ],
+        )
+
+
+def write_log_only(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict | None = None) -> None:
+    """A rejected or repeated file: only the log learns of it."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert_log(con, entry, verdict)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _load_register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str) -> int:
+    new = frame.drop("rad").with_columns(pl.lit("skoleregister").alias("kilde"), pl.lit(batch_id).alias("batch_id"))
+    con.register("new_schools", new.to_arrow())
+    con.execute("DELETE FROM core.skole WHERE orgnr IN (SELECT orgnr FROM new_schools)")
+    con.execute(
+        "INSERT INTO core.skole BY NAME SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, "
+        "elevtall, skoleaar, kilde, batch_id FROM new_schools"
+    )
+    con.unregister("new_schools")
+    return new.height
+
+
+def _load_eu(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str, kilde: str) -> int:
+    new = frame.drop("rad").with_columns(pl.lit(batch_id).alias("batch_id"))
+    con.register("new_eu", new.to_arrow())
+    # A newer delivery for the same key replaces the older value; the log keeps both batches.
+    con.execute(
+        """
+        DELETE FROM core.eu_resultat AS old USING new_eu AS n
+        WHERE old.enhet_niva = n.enhet_niva AND old.enhet_id = n.enhet_id
+          AND old.skoleaar = n.skoleaar AND old.kjonn = n.kjonn
+          AND old.indikator_kode = n.indikator_kode
+          AND old.trinn IS NOT DISTINCT FROM n.trinn
+        """
+    )
+    con.execute("INSERT INTO core.eu_resultat BY NAME SELECT * FROM new_eu")
+    # Schools seen in the survey but not in the register: registered from the file, trinn unknown.
+    con.execute(
+        """
+        INSERT INTO core.skole (orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, kilde, batch_id)
+        SELECT orgnr, any_value(enhet_navn), any_value(kommunenr), NULL, NULL, NULL, NULL, max(skoleaar), ?, ?
+        FROM new_eu
+        WHERE enhet_niva = 'skole' AND orgnr IS NOT NULL AND kommunenr IS NOT NULL
+          AND orgnr NOT IN (SELECT orgnr FROM core.skole)
+        GROUP BY orgnr
+        """,
+        [kilde, batch_id],
+    )
+    # Fill the kommune name of such schools from the municipality rows when we have them.
+    con.execute(
+        """
+        UPDATE core.skole AS s SET kommune = k.navn
+        FROM (SELECT kommunenr, any_value(enhet_navn) AS navn FROM core.eu_resultat
+              WHERE enhet_niva = 'kommune' GROUP BY kommunenr) AS k
+        WHERE s.kommune IS NULL AND s.kommunenr = k.kommunenr
+        """
+    )
+    con.unregister("new_eu")
+    return new.height
+
+
+def write_batch(
+    con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict, kind: str, frame: pl.DataFrame
+) -> int:
+    """Load the rows, the log row and the verdict in one transaction: all of it or none of it."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if kind == "skoleregister":
+            loaded = _load_register(con, frame, entry.batch_id)
+        else:
+            loaded = _load_eu(con, frame, entry.batch_id, "elevundersokelsen" if kind.startswith("udir") else kind)
+        entry.rader_lastet = loaded
+        _insert_log(con, entry, verdict)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return loaded

@@ -17,7 +17,7 @@ from pathlib import Path
 SEED = 20261124
 FYLKE = ("99", "Fjordfylket")
 NATIONAL = ("0", "Nasjonalt")
-YEARS_UDIR = [2020, 2021, 2022, 2023, 2024]
+YEARS_UDIR = [2020, 2021, 2022, 2023, 2024, 2025]
 YEAR_SKOLEPORTEN = 2019
 CSV_YEAR = 2022  # this year's table 148 comes as a statistikkbank CSV instead of JSON
 
@@ -51,16 +51,16 @@ def _orgnr(base: int) -> str:
 KOMMUNER = {"9901": "Fjellvik", "9902": "Sjøbygd"}
 
 SCHOOLS = [
-    School(_orgnr(1100), "Fjellvik barneskole", "9901", "Fjellvik", 1, 7, 312, 0.05, 0.00),
-    School(_orgnr(1200), "Nordli skole", "9901", "Fjellvik", 1, 7, 168, 0.00, -0.06),
+    School(_orgnr(1100), "Fjellvik barneskole", "9901", "Fjellvik", 1, 7, 428, 0.05, 0.00),
+    School(_orgnr(1200), "Nordli skole", "9901", "Fjellvik", 1, 7, 246, 0.00, -0.06),
     School(_orgnr(1300), "Haugen skole", "9901", "Fjellvik", 1, 7, 44, 0.10, 0.00),
-    School(_orgnr(1400), "Bakken barneskole", "9901", "Fjellvik", 1, 7, 226, -0.05, 0.02),
-    School(_orgnr(1500), "Fjellvik ungdomsskole", "9901", "Fjellvik", 8, 10, 291, -0.10, 0.01),
+    School(_orgnr(1400), "Bakken barneskole", "9901", "Fjellvik", 1, 7, 305, -0.05, 0.02),
+    School(_orgnr(1500), "Fjellvik ungdomsskole", "9901", "Fjellvik", 8, 10, 372, -0.10, 0.01),
     School(_orgnr(1600), "Elvetun skole", "9901", "Fjellvik", 1, 10, 96, 0.05, 0.00),
-    School(_orgnr(2100), "Sjøbygd skule", "9902", "Sjøbygd", 1, 10, 214, 0.00, 0.01),
+    School(_orgnr(2100), "Sjøbygd skule", "9902", "Sjøbygd", 1, 10, 268, 0.00, 0.01),
     School(_orgnr(2200), "Strand barneskule", "9902", "Sjøbygd", 1, 7, 72, 0.08, 0.00),
     School(_orgnr(2300), "Holmen skule", "9902", "Sjøbygd", 1, 7, 26, 0.12, 0.00),
-    School(_orgnr(2400), "Vika skule", "9902", "Sjøbygd", 1, 7, 118, -0.03, 0.03),
+    School(_orgnr(2400), "Vika skule", "9902", "Sjøbygd", 1, 7, 174, -0.03, 0.03),
 ]
 
 # (code, name, national mean on 1–5); higher is better for all of them.

@@ -114,9 +114,12 @@ def main(argv: list[str] | None = None) -> int:
             return ingest_paths([Path(f) for f in args.files], db, args.source)
         if args.command == "demo":
             from pipelines.demo import run_demo
+            from pipelines.warehouse import store
 
             out = Path(args.ut) if args.ut else db.parent / "demo"
             files = run_demo(out)
+            store.init(db)
+            store.set_setting(db, "demo", "ja")
             console.print(f"Skrev {len(files)} demofiler til {out}.")
             store_code = ingest_paths(files, db)
             return 0 if store_code == 0 else 1

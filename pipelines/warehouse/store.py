@@ -168,3 +168,11 @@ def write_batch(
         con.execute("ROLLBACK")
         raise
     return loaded
+
+
+def set_setting(path: Path, key: str, value: str) -> None:
+    with connect(path, read_only=False) as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM meta.innstilling WHERE nokkel = ?", [key])
+        con.execute("INSERT INTO meta.innstilling VALUES (?, ?)", [key, value])
+        con.execute("COMMIT")

@@ -2,6 +2,12 @@
 CREATE SCHEMA IF NOT EXISTS core;
 CREATE SCHEMA IF NOT EXISTS mart;
 
+-- Settings of this warehouse, e.g. demo = 'ja' when it holds the fictional demo data.
+CREATE TABLE meta.innstilling (
+    nokkel VARCHAR NOT NULL,
+    verdi  VARCHAR
+);
+
 CREATE TABLE core.ingest_log (
     batch_id          VARCHAR NOT NULL,
     kilde             VARCHAR,

@@ -1,0 +1,27 @@
+"""Entry point: `streamlit run dashboard/app.py`. Sets up the page, the demo banner and the navigation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# Streamlit runs this file as a script; make the repository importable without installing.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard import ui  # noqa: E402
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon="🏫", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "oversikt.py", title="Oversikt", icon="🏠", default=True, url_path="oversikt"),
+        st.Page(PAGES / "elevundersokelsen.py", title="Elevundersøkelsen", icon="📈", url_path="elevundersokelsen"),
+        st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon="🧪", url_path="datakvalitet"),
+    ]
+)
+ui.header()
+navigation.run()

@@ -1,0 +1,139 @@
+"""Plotly figures for the pages: Norwegian labels, references drawn apart, hidden values marked not dropped."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.labels import format_value
+
+PALETTE = ["#1f5f8b", "#e07b00", "#2a9d55", "#8e44ad", "#c0392b", "#16a085", "#7f6000", "#d35400"]
+FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
+
+
+def _unit_label(row: dict) -> str:
+    if row["enhet_niva"] == "kommune":
+        return f"{row['enhet_navn']} kommune"
+    if row["enhet_niva"] == "nasjonalt":
+        return "Landet"
+    return row["enhet_navn"]
+
+
+def trend_chart(frame: pl.DataFrame, *, title: str, maal: str) -> go.Figure:
+    """One line per school; the municipality thick and dashed, the nation dotted grey; hidden points as grey rings."""
+    frame = frame.with_columns(
+        pl.struct("enhet_niva", "enhet_navn").map_elements(_unit_label, return_dtype=pl.String).alias("enhet")
+    )
+    years = frame.select("skoleaar", "skoleaar_start").unique().sort("skoleaar_start")["skoleaar"].to_list()
+    fig = go.Figure()
+    order = ["skole", "kommune", "nasjonalt"]
+    units = frame.select("enhet", "enhet_niva").unique().sort(
+        pl.col("enhet_niva").replace_strict({k: i for i, k in enumerate(order)}, default=9), "enhet"
+    )
+    values = frame["verdi"].drop_nulls()
+    if maal == "andel":
+        low, high = 0.0, max(10.0, (values.max() or 0) * 1.25)
+    else:
+        low = max(1.0, (values.min() if len(values) else 3.0) - 0.3)
+        high = min(5.0, (values.max() if len(values) else 4.5) + 0.3)
+    colour_i = 0
+    for unit, level in units.iter_rows():
+        rows = frame.filter(pl.col("enhet") == unit).sort("skoleaar_start")
+        text = [
+            format_value(v, maal) if v is not None else f"skjult – {r}"
+            for v, r in zip(rows["verdi"], rows["skjult_grunn"], strict=True)
+        ]
+        if level == "kommune":
+            line = dict(color="#222222", width=4, dash="dash")
+        elif level == "nasjonalt":
+            line = dict(color="#888888", width=3, dash="dot")
+        else:
+            line = dict(color=PALETTE[colour_i % len(PALETTE)], width=3)
+            colour_i += 1
+        fig.add_trace(
+            go.Scatter(
+                x=rows["skoleaar"].to_list(), y=rows["verdi"].to_list(), name=unit, mode="lines+markers",
+                line=line, marker=dict(size=8), text=text, connectgaps=False,
+                hovertemplate="%{fullData.name}<br>%{x}: %{text}<extra></extra>",
+            )
+        )
+        hidden = rows.filter(pl.col("verdi").is_null())
+        if hidden.height:
+            fig.add_trace(
+                go.Scatter(
+                    x=hidden["skoleaar"].to_list(), y=[low + (high - low) * 0.03] * hidden.height,
+                    mode="markers", name=f"{unit} (skjult)", showlegend=False,
+                    marker=dict(symbol="circle-open", size=12, color=line["color"], line=dict(width=2)),
+                    text=hidden["skjult_grunn"].to_list(),
+                    hovertemplate=f"{unit}<br>%{{x}}: %{{text}}<extra></extra>",
+                )
+            )
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=18)), font=FONT, height=460, margin=dict(l=40, r=20, t=60, b=40),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0), hovermode="closest",
+        xaxis=dict(title="Skoleår", categoryorder="array", categoryarray=years, type="category"),
+        yaxis=dict(title="Andel (%)" if maal == "andel" else "Snitt (1–5)", range=[low, high]),
+        separators=", ",
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(gridcolor="#e6e6e6")
+    return fig
+
+
+def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
+    """Schools down, indicators across; colour = difference from the nation; hidden cells say so."""
+    part = frame.filter(pl.col("maal") == maal)
+    nation = dict(
+        part.filter(pl.col("enhet_niva") == "nasjonalt").select("indikator_kode", "verdi").iter_rows()
+    )
+    cells = part.filter(pl.col("enhet_niva").is_in(["skole", "kommune"])).with_columns(
+        pl.when(pl.col("enhet_niva") == "kommune")
+        .then(pl.format("{} kommune", pl.col("enhet_navn")))
+        .otherwise(pl.col("enhet_navn"))
+        .alias("rad")
+    )
+    indicators = (
+        cells.select("indikator_kode", "indikator").unique().sort("indikator")
+    )
+    rows = (
+        cells.select("rad", "enhet_niva").unique()
+        .sort(pl.col("enhet_niva") == "kommune", "rad", descending=[False, True])["rad"].to_list()
+    )
+    sign = -1.0 if maal == "andel" else 1.0
+    lookup = {
+        (r, c): (v, why)
+        for r, c, v, why in cells.select("rad", "indikator_kode", "verdi", "skjult_grunn").iter_rows()
+    }
+    z, text = [], []
+    for row in rows:
+        zr, tr = [], []
+        for code in indicators["indikator_kode"]:
+            if (row, code) not in lookup:
+                zr.append(None)
+                tr.append("")
+                continue
+            value, reason = lookup[(row, code)]
+            if value is None:
+                zr.append(None)
+                tr.append("skjult" if reason and "Ingen data" not in reason else "–")
+            else:
+                ref = nation.get(code)
+                diff = (value - ref) * sign if ref is not None else 0.0
+                zr.append(diff / (10.0 if maal == "andel" else 1.0))
+                tr.append(format_value(value, maal))
+        z.append(zr)
+        text.append(tr)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=indicators["indikator"].to_list(), y=rows, text=text, texttemplate="%{text}",
+            textfont=dict(size=14), colorscale="RdBu", zmid=0, zmin=-0.5, zmax=0.5, showscale=False,
+            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>", xgap=2, ygap=2,
+        )
+    )
+    fig.update_layout(
+        title=dict(text="Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)", font=dict(size=18)),
+        font=FONT, height=max(260, 48 * len(rows) + 140), margin=dict(l=10, r=10, t=60, b=10),
+        xaxis=dict(side="top", tickangle=-30), plot_bgcolor="#d9d9d9",
+    )
+    return fig

@@ -1,0 +1,29 @@
+"""Norwegian words for the warehouse's codes, so no page ever shows a raw code."""
+
+from __future__ import annotations
+
+KJONN = {"alle": "Alle kjønn", "jenter": "Jenter", "gutter": "Gutter"}
+ENHET_NIVA = {"skole": "Skole", "kommune": "Kommune", "fylke": "Fylke", "nasjonalt": "Nasjonalt"}
+MAAL = {"snitt": "Snitt (1–5, høyere er bedre)", "andel": "Andel i prosent (lavere er bedre for mobbing)"}
+RESULTAT = {"lastet": "Lastet", "avvist": "Avvist", "allerede_lastet": "Allerede lastet"}
+ALVORLIGHET = {"kritisk": "Kritisk (stopper filen)", "advarsel": "Advarsel"}
+KILDE = {
+    "skoleregister": "Skoleregister",
+    "udir_indikator": "Elevundersøkelsen – indikatorer",
+    "udir_mobbing": "Elevundersøkelsen – mobbing",
+    "udir_deltakelse": "Elevundersøkelsen – deltakelse",
+    "skoleporten": "Skoleporten (historisk)",
+    "elevundersokelsen": "Elevundersøkelsen",
+}
+
+
+def trinn_label(trinn: int | None) -> str:
+    return "Alle trinn" if trinn is None else f"{trinn}. trinn"
+
+
+def format_value(value: float | None, maal: str) -> str:
+    if value is None:
+        return "–"
+    if maal == "andel":
+        return f"{value:.1f} %".replace(".", ",")
+    return f"{value:.1f}".replace(".", ",")

@@ -1,0 +1,95 @@
+"""Datakvalitet: the ingest log, each file's Great Expectations verdict, and schools missing from the register."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.labels import ALVORLIGHET, KILDE, RESULTAT
+
+st.title("Datakvalitet")
+st.write(
+    "Hver fil som er lest inn, med resultatet av kvalitetskontrollen (Great Expectations). "
+    "Avviste filer har ikke endret noe i lageret. Originalfilene er arkivert."
+)
+
+viewer = ui.viewer()
+log = queries.ingest_log(viewer)
+if log.is_empty():
+    st.info("Ingen filer er lest inn ennå.")
+    st.stop()
+
+counts = log.group_by("resultat").len()
+by = dict(zip(counts["resultat"], counts["len"], strict=True))
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Filer lastet", by.get("lastet", 0))
+c2.metric("Filer avvist", by.get("avvist", 0))
+c3.metric("Allerede lastet", by.get("allerede_lastet", 0))
+c4.metric("Filer med advarsler", int(log.filter(pl.col("advarsler") > 0).height))
+
+shown = log.with_columns(
+    pl.col("kilde").replace_strict(KILDE, default=pl.col("kilde")).fill_null("–"),
+    pl.col("resultat").replace_strict(RESULTAT, default=pl.col("resultat")),
+)
+st.subheader("Innlastingslogg")
+st.dataframe(
+    shown.select(
+        pl.col("ferdig").alias("Tidspunkt"),
+        pl.col("filnavn").alias("Fil"),
+        pl.col("kilde").alias("Kilde"),
+        pl.col("resultat").alias("Resultat"),
+        pl.col("rader_inn").alias("Rader inn"),
+        pl.col("rader_lastet").alias("Rader lastet"),
+        pl.col("rader_hoppet_over").alias("Hoppet over"),
+        pl.col("rader_avvist").alias("Avvist"),
+        pl.col("advarsler").alias("Advarsler"),
+        pl.col("melding").alias("Melding"),
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader("Kvalitetskontroll for én fil")
+options = log.filter(pl.col("resultat") != "allerede_lastet")
+labels = {
+    r["batch_id"]: f"{r['filnavn']} – {RESULTAT.get(r['resultat'], r['resultat'])} ({r['ferdig']:%d.%m.%Y %H:%M})"
+    for r in options.iter_rows(named=True)
+}
+if labels:
+    batch = st.selectbox("Fil", list(labels), format_func=labels.get)
+    findings = queries.quality_findings(viewer, batch_id=batch)
+    if findings.is_empty():
+        st.info("Filen ble stoppet før kvalitetskontrollen (se meldingen i loggen).")
+    else:
+        failed = findings.filter(~pl.col("ok"))
+        st.write(f"{findings.height} kontroller, {failed.height} med avvik.")
+        st.dataframe(
+            findings.select(
+                pl.when(pl.col("ok")).then(pl.lit("✅ Bestått")).otherwise(pl.lit("❌ Avvik")).alias("Resultat"),
+                pl.col("alvorlighet").replace_strict(ALVORLIGHET, default=pl.col("alvorlighet")).alias("Alvorlighet"),
+                pl.col("melding").alias("Kontroll"),
+                pl.col("kolonne").alias("Kolonne"),
+                pl.col("antall_avvik").alias("Antall avvik"),
+                pl.col("eksempler").alias("Eksempler"),
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+st.subheader("Skoler som ikke står i skoleregisteret")
+orphans = queries.schools_without_register(viewer)
+if orphans.is_empty():
+    st.success("Alle skoler i resultatfilene finnes i skoleregisteret.")
+else:
+    st.warning(
+        "Disse skolene er registrert fra en resultatfil. Hvilke trinn de har er ukjent til "
+        "skoleregisteret sier noe annet – last inn et oppdatert skoleregister."
+    )
+    st.dataframe(
+        orphans.select(
+            pl.col("orgnr").alias("Org.nr."), pl.col("navn").alias("Skole"),
+            pl.col("kommune").alias("Kommune"), pl.col("kommunenr").alias("Kommunenr."),
+        ),
+        hide_index=True,
+    )

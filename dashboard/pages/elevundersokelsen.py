@@ -1,0 +1,100 @@
+"""Elevundersøkelsen: trends by school and trinn against the municipality and the nation; school × indicator; table."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.charts import school_indicator_heatmap, trend_chart
+from dashboard.labels import KJONN, trinn_label
+
+st.title("Elevundersøkelsen")
+viewer = ui.viewer()
+
+picked = ui.pick_kommune()
+if picked is None:
+    st.stop()
+kommunenr, kommune = picked
+
+indicators = queries.indikatorer(viewer)
+if indicators.is_empty():
+    st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
+    st.stop()
+schools = queries.skoler(viewer, kommunenr=kommunenr)
+ind_names = dict(zip(indicators["indikator_kode"], indicators["indikator"], strict=True))
+ind_maal = dict(zip(indicators["indikator_kode"], indicators["maal"], strict=True))
+
+c1, c2, c3 = st.columns([2, 1, 1])
+codes = indicators["indikator_kode"].to_list()
+default_code = "EUIndeks_1379" if "EUIndeks_1379" in codes else codes[0]
+indikator_kode = c1.selectbox("Indikator", codes, index=codes.index(default_code), format_func=ind_names.get)
+trinn = c2.selectbox("Trinn", [None, 5, 6, 7, 8, 9, 10], format_func=trinn_label)
+kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get)
+
+school_names = dict(zip(schools["orgnr"], schools["navn"], strict=True))
+if trinn is not None:
+    fits = schools.filter(
+        pl.col("trinn_fra").is_null() | ((pl.col("trinn_fra") <= trinn) & (pl.col("trinn_til") >= trinn))
+    )["orgnr"].to_list()
+else:
+    fits = schools["orgnr"].to_list()
+chosen = st.multiselect(
+    "Skoler", fits, default=fits[:4], format_func=lambda o: school_names.get(o, o),
+    help="Kommunens og landets tall vises alltid som referanse.",
+)
+
+tab_trend, tab_heat, tab_table = st.tabs(["Utvikling over tid", "Skoler × indikatorer", "Tabell"])
+
+trend = queries.eu_trend(
+    viewer, kommunenr=kommunenr, orgnr=tuple(chosen), trinn=trinn, kjonn=kjonn, indikator_kode=indikator_kode
+)
+maal = ind_maal[indikator_kode]
+with tab_trend:
+    if trend.is_empty():
+        st.info("Ingen data for dette utvalget.")
+    else:
+        st.plotly_chart(
+            trend_chart(trend, title=f"{ind_names[indikator_kode]} – {trinn_label(trinn).lower()}, {KJONN[kjonn].lower()}", maal=maal),
+            width="stretch",
+            config={"displaylogo": False},
+        )
+        if maal == "andel":
+            st.caption("Andel elever som blir mobbet 2–3 ganger i måneden eller oftere. Lavere er bedre.")
+        else:
+            st.caption("Snitt på en skala fra 1 til 5. Høyere er bedre.")
+        if trend["skoleaar_start"].min() < 2013:
+            st.caption("Resultater fra før 2013-14 kan ikke sammenlignes med senere år (Udir endret undersøkelsen).")
+        if maal == "andel" and trend["skoleaar_start"].min() < 2016:
+            st.caption("Mobbeindikatoren ble definert på nytt i 2016-17; tidligere tall er ikke sammenlignbare.")
+        ui.hidden_note(trend)
+
+years = queries.skoleaar(viewer)
+with tab_heat:
+    year_list = years["skoleaar"].to_list()
+    year = st.selectbox("Skoleår", year_list, index=len(year_list) - 1, key="heat_year")
+    latest = queries.eu_latest_by_school(viewer, kommunenr=kommunenr, skoleaar=year, trinn=trinn, kjonn=kjonn)
+    if latest.filter(pl.col("enhet_niva") == "skole").is_empty():
+        st.info("Ingen skoleresultater for dette skoleåret og utvalget.")
+    else:
+        fig: go.Figure = school_indicator_heatmap(latest, maal="snitt")
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        st.caption(
+            "Fargen viser avstand til landet: blått er bedre, rødt er svakere. "
+            "Grå celler med «skjult» er vernet (for få svar) – tallet vises ikke og regnes ikke ut."
+        )
+        if latest.filter(pl.col("maal") == "andel").height:
+            st.plotly_chart(school_indicator_heatmap(latest, maal="andel"), width="stretch", config={"displaylogo": False})
+            st.caption("Mobbing i prosent: rødt er høyere enn landet (svakere), blått er lavere (bedre).")
+
+with tab_table:
+    table = trend.select(
+        pl.col("skoleaar").alias("Skoleår"),
+        pl.col("enhet_navn").alias("Enhet"),
+        pl.col("indikator").alias("Indikator"),
+        pl.col("verdi").round(1).alias("Verdi"),
+        pl.col("antall_besvart").alias("Antall svar"),
+        pl.col("skjult_grunn").fill_null("").alias("Merknad"),
+    )
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,63 @@
+"""Oversikt: the latest key figures per municipality, against last year and the nation."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.labels import format_value
+
+st.title("Oversikt")
+st.write("Siste tall fra Elevundersøkelsen for hver kommune, sammenlignet med året før og med landet.")
+
+viewer = ui.viewer()
+figures = queries.key_figures(viewer)
+komm = queries.kommuner(viewer)
+
+if figures.is_empty():
+    st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
+    st.stop()
+
+latest_year = figures.filter(pl.col("enhet_niva") == "kommune")["skoleaar_start"].max()
+names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
+schools = dict(zip(komm["kommunenr"], komm["skoler"], strict=True))
+order = [k for k in queries.KEY_FIGURES if k in set(figures["indikator_kode"])]
+
+
+def value_of(frame: pl.DataFrame, code: str, year: int) -> tuple[float | None, str | None, str, str]:
+    row = frame.filter((pl.col("indikator_kode") == code) & (pl.col("skoleaar_start") == year))
+    if row.is_empty():
+        return None, "Ingen data", "", "snitt"
+    r = row.row(0, named=True)
+    return r["verdi"], r["skjult_grunn"], r["indikator"], r["maal"]
+
+
+national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
+for kommunenr in sorted(names, key=lambda k: names[k]):
+    own = figures.filter((pl.col("enhet_niva") == "kommune") & (pl.col("kommunenr") == kommunenr))
+    if own.is_empty():
+        continue
+    year_label = own.filter(pl.col("skoleaar_start") == latest_year)["skoleaar"].first() or "–"
+    with st.container(border=True):
+        st.subheader(f"{names[kommunenr]}")
+        st.caption(f"{schools.get(kommunenr, 0)} skoler i registeret · skoleåret {year_label} · alle trinn, begge kjønn")
+        cols = st.columns(len(order))
+        for col, code in zip(cols, order, strict=True):
+            value, reason, name, maal = value_of(own, code, latest_year)
+            before, _, _, _ = value_of(own, code, latest_year - 1)
+            nat, _, _, _ = value_of(national, code, latest_year)
+            delta = None
+            if value is not None and before is not None:
+                diff = value - before
+                delta = (f"{diff:+.1f}" + (" pp" if maal == "andel" else "")).replace(".", ",") + " fra året før"
+            lower_is_better = maal == "andel" and code != "deltakelse"
+            col.metric(
+                name or code,
+                format_value(value, maal) if value is not None else "skjult",
+                delta=delta,
+                delta_color="inverse" if lower_is_better else "normal",
+                help=(reason or "") + (f" Landet: {format_value(nat, maal)}." if nat is not None else ""),
+            )
+            if nat is not None:
+                col.caption(f"Landet: {format_value(nat, maal)}")

@@ -1,0 +1,43 @@
+"""The one place that decides which survey values a viewer may see; every query passes its rows through here."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboard.viewer import Viewer
+
+REASON_SOURCE = "Skjermet av Udir (for få svar)"
+REASON_FEW = "Skjult: færre enn {n} svar"
+REASON_MISSING = "Ingen data"
+
+
+def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
+    """Null out values the viewer may not see and say why in `skjult_grunn`.
+
+    Source-suppressed values stay hidden for everyone, and nothing is ever re-derived from
+    totals. Values with fewer than `viewer.min_respondents` respondents are hidden too. Where the
+    source published no respondent count (old Skoleporten files), the source's own suppression
+    is what protects the value.
+    """
+    if frame.is_empty():
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
+    few = REASON_FEW.format(n=viewer.min_respondents)
+    n = pl.col("antall_besvart")
+    reason = (
+        pl.when(pl.col("skjermet"))
+        .then(pl.lit(REASON_SOURCE))
+        .when(n.is_not_null() & (n < viewer.min_respondents))
+        .then(pl.lit(few))
+        .when(pl.col("verdi").is_null())
+        .then(pl.lit(REASON_MISSING))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    out = frame.with_columns(reason.alias("skjult_grunn"))
+    out = out.with_columns(
+        pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("verdi")).alias("verdi"),
+    )
+    if "standardavvik" in out.columns:
+        out = out.with_columns(
+            pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("standardavvik")).alias("standardavvik")
+        )
+    return out

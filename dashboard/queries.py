@@ -1,0 +1,269 @@
+"""Every read the dashboard makes: parameterised SQL over `mart.*`, given a Viewer, cached on inputs + data version.
+
+Pages call only these functions. Each one scopes rows to the viewer's municipalities and passes
+survey values through `privacy.protect_survey`, so no page can forget either.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from dashboard.privacy import protect_survey
+from dashboard.viewer import Viewer
+from pipelines.warehouse.connection import connect, data_version, db_path
+
+
+def warehouse() -> Path:
+    return db_path(os.environ.get("SKOLEMILJO_DB"))
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
+    return con.sql(sql, params=params or []).pl() if params else con.sql(sql).pl()
+
+
+def _scope(viewer: Viewer, column: str = "kommunenr") -> tuple[str, list[Any]]:
+    """A SQL condition limiting rows to the viewer's municipalities, with its parameters."""
+    if viewer.kommuner is None:
+        return "TRUE", []
+    return f"{column} IN (SELECT unnest(?))", [sorted(viewer.kommuner)]
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs: tuple) -> pl.DataFrame:
+    func = _REGISTRY[name]
+    with connect(Path(db), read_only=True) as con:
+        return func(con, viewer, **dict(kwargs))
+
+
+_REGISTRY: dict[str, Callable[..., pl.DataFrame]] = {}
+
+
+def query(func: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
+    """Register a query: callers pass (viewer, **params); the connection and cache are handled here."""
+    _REGISTRY[func.__name__] = func
+
+    @functools.wraps(func)
+    def wrapper(viewer: Viewer, **kwargs: Any) -> pl.DataFrame:
+        db = warehouse()
+        frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
+        return _cached(func.__name__, str(db), data_version(db), viewer, frozen)
+
+    wrapper.raw = func  # type: ignore[attr-defined]
+    return wrapper
+
+
+def all_queries() -> dict[str, Callable[..., pl.DataFrame]]:
+    return dict(_REGISTRY)
+
+
+def warehouse_ready() -> bool:
+    db = warehouse()
+    if not db.exists():
+        return False
+    with connect(db, read_only=True) as con:
+        return bool(
+            con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mart' AND table_name = 'elevundersokelsen'"
+            ).fetchone()[0]
+        )
+
+
+# ---------------------------------------------------------------- settings and lists
+
+
+@query
+def settings(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    return _fetch(con, "SELECT nokkel, verdi FROM meta.innstilling")
+
+
+@query
+def kommuner(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    cond, params = _scope(viewer)
+    return _fetch(
+        con,
+        f"""
+        SELECT kommunenr, coalesce(any_value(kommune), any_value(navn_eu), kommunenr) AS kommune,
+               count(orgnr) FILTER (WHERE orgnr IS NOT NULL) AS skoler
+        FROM (
+            SELECT kommunenr, kommune, orgnr, NULL AS navn_eu FROM mart.skoler
+            UNION ALL
+            SELECT DISTINCT kommunenr, NULL, NULL, enhet_navn FROM mart.elevundersokelsen WHERE enhet_niva = 'kommune'
+        )
+        WHERE kommunenr IS NOT NULL AND {cond}
+        GROUP BY kommunenr ORDER BY kommune
+        """,
+        params,
+    )
+
+
+@query
+def skoler(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str | None = None) -> pl.DataFrame:
+    cond, params = _scope(viewer)
+    extra = ""
+    if kommunenr:
+        extra = " AND kommunenr = ?"
+        params = params + [kommunenr]
+    return _fetch(
+        con,
+        f"SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar "
+        f"FROM mart.skoler WHERE {cond}{extra} ORDER BY navn",
+        params,
+    )
+
+
+@query
+def indikatorer(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    """One row per indicator code with its newest name; Udir codes first, Skoleporten-only names after."""
+    return _fetch(
+        con,
+        """
+        SELECT indikator_kode, arg_max(indikator, skoleaar_start) AS indikator, any_value(maal) AS maal,
+               indikator_kode LIKE 'SP\\_%' ESCAPE '\\' AS bare_skoleporten
+        FROM mart.elevundersokelsen
+        GROUP BY indikator_kode
+        ORDER BY bare_skoleporten, maal DESC, indikator
+        """,
+    )
+
+
+@query
+def skoleaar(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    return _fetch(
+        con,
+        "SELECT DISTINCT skoleaar, skoleaar_start FROM mart.elevundersokelsen ORDER BY skoleaar_start",
+    )
+
+
+# ---------------------------------------------------------------- Elevundersøkelsen
+
+
+_EU_COLUMNS = (
+    "skoleaar, skoleaar_start, enhet_niva, orgnr, kommunenr, enhet_navn, trinn, kjonn, "
+    "indikator_kode, indikator, maal, verdi, standardavvik, antall_besvart, skjermet"
+)
+
+
+@query
+def eu_trend(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    kommunenr: str,
+    orgnr: tuple[str, ...] = (),
+    trinn: int | None = None,
+    kjonn: str = "alle",
+    indikator_kode: str = "EUIndeks_1379",
+) -> pl.DataFrame:
+    """The chosen schools, their municipality and the nation, over every school year."""
+    if not viewer.sees_kommune(kommunenr):
+        return protect_survey(_fetch(con, f"SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen WHERE FALSE"), viewer)
+    frame = _fetch(
+        con,
+        f"""
+        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        WHERE indikator_kode = ? AND kjonn = ? AND trinn IS NOT DISTINCT FROM ?
+          AND (
+               (enhet_niva = 'skole' AND kommunenr = ? AND orgnr IN (SELECT unnest(?::VARCHAR[])))
+            OR (enhet_niva = 'kommune' AND kommunenr = ?)
+            OR enhet_niva = 'nasjonalt'
+          )
+        ORDER BY enhet_niva DESC, enhet_navn, skoleaar_start
+        """,
+        [indikator_kode, kjonn, trinn, kommunenr, list(orgnr), kommunenr],
+    )
+    return protect_survey(frame, viewer)
+
+
+@query
+def eu_latest_by_school(
+    con: duckdb.DuckDBPyConnection,
+    viewer: Viewer,
+    kommunenr: str,
+    skoleaar: str,
+    trinn: int | None = None,
+    kjonn: str = "alle",
+) -> pl.DataFrame:
+    """Every school of the municipality × every indicator for one school year, plus the national row."""
+    if not viewer.sees_kommune(kommunenr):
+        return protect_survey(_fetch(con, f"SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen WHERE FALSE"), viewer)
+    frame = _fetch(
+        con,
+        f"""
+        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        WHERE skoleaar = ? AND kjonn = ? AND trinn IS NOT DISTINCT FROM ?
+          AND ((enhet_niva IN ('skole', 'kommune') AND kommunenr = ?) OR enhet_niva = 'nasjonalt')
+        ORDER BY enhet_niva DESC, enhet_navn, indikator
+        """,
+        [skoleaar, kjonn, trinn, kommunenr],
+    )
+    return protect_survey(frame, viewer)
+
+
+KEY_FIGURES = ("EUIndeks_1379", "EUIndeks_1398", "EUIndeks_1381", "deltakelse")
+
+
+@query
+def key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    """Per municipality, the latest two school years of the headline indicators, with the nation beside them."""
+    cond, params = _scope(viewer)
+    frame = _fetch(
+        con,
+        f"""
+        WITH years AS (
+            SELECT DISTINCT skoleaar_start FROM mart.elevundersokelsen
+            WHERE enhet_niva = 'kommune' ORDER BY skoleaar_start DESC LIMIT 2
+        )
+        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        WHERE trinn IS NULL AND kjonn = 'alle'
+          AND indikator_kode IN (SELECT unnest(?::VARCHAR[]))
+          AND skoleaar_start IN (SELECT skoleaar_start FROM years)
+          AND ((enhet_niva = 'kommune' AND {cond}) OR enhet_niva = 'nasjonalt')
+        """,
+        [list(KEY_FIGURES), *params],
+    )
+    return protect_survey(frame, viewer)
+
+
+# ---------------------------------------------------------------- data quality
+
+
+@query
+def ingest_log(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    return _fetch(
+        con,
+        """
+        SELECT l.batch_id, l.kilde, l.filnavn, l.startet, l.ferdig, l.resultat, l.rader_inn, l.rader_lastet,
+               l.rader_avvist, c.rader_hoppet_over, c.advarsler, l.melding
+        FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
+        ORDER BY l.ferdig DESC
+        """,
+    )
+
+
+@query
+def quality_findings(con: duckdb.DuckDBPyConnection, viewer: Viewer, batch_id: str) -> pl.DataFrame:
+    return _fetch(
+        con,
+        "SELECT forventning, kolonne, alvorlighet, ok, antall_avvik, eksempler, melding "
+        "FROM core.kvalitet WHERE batch_id = ? ORDER BY ok, alvorlighet DESC, forventning",
+        [batch_id],
+    )
+
+
+@query
+def schools_without_register(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    """Schools known only from a survey file: their trinn range is unknown until the register says."""
+    cond, params = _scope(viewer)
+    return _fetch(
+        con,
+        f"SELECT orgnr, navn, kommunenr, kommune, kilde FROM core.skole "
+        f"WHERE kilde <> 'skoleregister' AND {cond} ORDER BY kommunenr, navn",
+        params,
+    )

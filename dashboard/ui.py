@@ -1,0 +1,66 @@
+"""Small pieces every page shares: the demo banner, the viewer, municipality pickers and hidden-value notes."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboard import queries
+from dashboard.viewer import DEMO_VIEWER, Viewer
+from pipelines.warehouse.connection import WarehouseBusy
+
+
+def viewer() -> Viewer:
+    """Until login lands, the dashboard runs in demo mode as a skoleeier for every municipality."""
+    return DEMO_VIEWER
+
+
+def header() -> None:
+    try:
+        ready = queries.warehouse_ready()
+    except WarehouseBusy:
+        ready = True
+    if not ready:
+        st.error(
+            "Fant ikke noe lager med data. Kjør «make run» (bygger demolageret) eller "
+            "«skolemiljo init» og «skolemiljo ingest FIL …»."
+        )
+        st.stop()
+    settings = dict(queries.settings(viewer()).iter_rows())
+    if settings.get("demo") == "ja":
+        st.info(
+            "**Demodata.** Kommunene, skolene og alle tall her er fiktive – laget for å vise "
+            "hvordan verktøyet virker. Demomodus har ingen innlogging.",
+            icon="ℹ️",
+        )
+
+
+def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
+    komm = queries.kommuner(viewer())
+    if komm.is_empty():
+        st.warning("Ingen kommuner med data ennå. Last inn skoleregisteret og Elevundersøkelsen først.")
+        return None
+    options = komm["kommunenr"].to_list()
+    names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
+    chosen = st.selectbox(
+        "Kommune", options, format_func=lambda k: f"{names[k]} ({k})", key=key
+    )
+    return chosen, names[chosen]
+
+
+def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn") -> None:
+    """Say which values are hidden and why, so a gap is never unexplained."""
+    if frame.is_empty() or "skjult_grunn" not in frame.columns:
+        return
+    hidden = frame.filter(pl.col("skjult_grunn").is_not_null())
+    if hidden.is_empty():
+        return
+    lines = []
+    for (reason,), group in hidden.group_by(["skjult_grunn"], maintain_order=True):
+        where = ", ".join(sorted({f"{r[label_col]} {r['skoleaar']}" for r in group.iter_rows(named=True)})[:8])
+        more = " …" if group.height > 8 else ""
+        lines.append(f"- **{reason}**: {where}{more}")
+    st.caption(
+        "Noen verdier er skjult for å verne små grupper, og vises aldri som null eller regnes ut fra totaler:\n"
+        + "\n".join(lines)
+    )

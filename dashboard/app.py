@@ -12,15 +12,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import ui  # noqa: E402
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"
 
-st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon="🏫", layout="wide")
+st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page(PAGES / "oversikt.py", title="Oversikt", icon="🏠", default=True, url_path="oversikt"),
-        st.Page(PAGES / "elevundersokelsen.py", title="Elevundersøkelsen", icon="📈", url_path="elevundersokelsen"),
-        st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon="🧪", url_path="datakvalitet"),
+        st.Page(PAGES / "oversikt.py", title="Oversikt", icon=":material/home:", default=True, url_path="oversikt"),
+        st.Page(PAGES / "elevundersokelsen.py", title="Elevundersøkelsen", icon=":material/monitoring:", url_path="elevundersokelsen"),
+        st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet"),
     ]
 )
 ui.header()

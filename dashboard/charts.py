@@ -83,7 +83,8 @@ def trend_chart(frame: pl.DataFrame, *, title: str, maal: str) -> go.Figure:
 
 def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     """Schools down, indicators across; colour = difference from the nation; hidden cells say so."""
-    part = frame.filter(pl.col("maal") == maal)
+    # Participation is a share too, but higher is better: it does not belong with bullying.
+    part = frame.filter((pl.col("maal") == maal) & (pl.col("indikator_kode") != "deltakelse"))
     nation = dict(
         part.filter(pl.col("enhet_niva") == "nasjonalt").select("indikator_kode", "verdi").iter_rows()
     )
@@ -93,8 +94,9 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
         .otherwise(pl.col("enhet_navn"))
         .alias("rad")
     )
-    indicators = (
-        cells.select("indikator_kode", "indikator").unique().sort("indikator")
+    # The index row (e.g. "Mobbing på skolen") before its sub-shares; otherwise alphabetical.
+    indicators = cells.select("indikator_kode", "indikator").unique().sort(
+        pl.col("indikator_kode").str.starts_with("EUIndeks").not_(), "indikator"
     )
     rows = (
         cells.select("rad", "enhet_niva").unique()

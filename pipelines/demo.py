@@ -127,7 +127,7 @@ class Model:
     def share(self, base: float, school: School | None, year: int, trinn: int | None, kjonn: str) -> float:
         factor = 1.0
         if school:
-            factor = math.exp(-school.effect * 3 - school.trend * 4 * (year - YEARS_UDIR[0]))
+            factor = math.exp(-school.effect * 3 - school.trend * 2 * (year - YEARS_UDIR[0]))
         if trinn is not None:
             factor *= 1.1 if trinn <= 7 else 0.9
         factor *= {"Jenter": 0.95, "Gutter": 1.05}.get(kjonn, 1.0)

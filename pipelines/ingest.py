@@ -168,7 +168,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         return Outcome(path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=str(exc))
 
     skipped_text = "; ".join(f"{n} {reason}" for reason, n in result.skipped.items())
-    entry.advarsler = len(verdict.warnings)
+    entry.advarsler = len(verdict.warnings) + len(result.notes)
     entry.rader_avvist = sum(n for reason, n in result.skipped.items() if "registeret" in reason)
     say("laster inn")
     with connect(db, read_only=False) as con:

@@ -66,12 +66,12 @@ if labels:
         st.write(f"{findings.height} kontroller, {failed.height} med avvik.")
         st.dataframe(
             findings.select(
-                pl.when(pl.col("ok")).then(pl.lit("✅ Bestått")).otherwise(pl.lit("❌ Avvik")).alias("Resultat"),
+                pl.when(pl.col("ok")).then(pl.lit("Bestått")).otherwise(pl.lit("AVVIK")).alias("Resultat"),
                 pl.col("alvorlighet").replace_strict(ALVORLIGHET, default=pl.col("alvorlighet")).alias("Alvorlighet"),
                 pl.col("melding").alias("Kontroll"),
                 pl.col("kolonne").alias("Kolonne"),
                 pl.col("antall_avvik").alias("Antall avvik"),
-                pl.col("eksempler").alias("Eksempler"),
+                pl.col("eksempler").fill_null("").alias("Eksempler"),
             ),
             hide_index=True,
             width="stretch",

@@ -1,0 +1,68 @@
+"""Shared fixtures: demo files, a full demo warehouse (built once), and fresh warehouses per test."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main as cli
+from pipelines.demo import write_demo_files
+from pipelines.warehouse import store
+
+DATA_TABLES = ["core.skole", "core.eu_resultat", "meta.innstilling", "meta.schema_version"]
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "filer"
+    write_demo_files(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_db_master(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("demo_db") / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "demo"]) == 0
+    return db
+
+
+@pytest.fixture
+def demo_db(demo_db_master, tmp_path) -> Path:
+    """A private copy of the demo warehouse that a test may change."""
+    db = tmp_path / "skolemiljo.duckdb"
+    shutil.copy(demo_db_master, db)
+    return db
+
+
+@pytest.fixture
+def register_db(tmp_path, demo_dir) -> Path:
+    """A warehouse holding only the demo school register."""
+    db = tmp_path / "skolemiljo.duckdb"
+    store.init(db)
+    assert cli(["--db", str(db), "ingest", str(demo_dir / "skoleregister.csv")]) == 0
+    return db
+
+
+def table_digest(db: Path, tables: list[str] = DATA_TABLES) -> dict[str, str]:
+    """A content hash per data table, independent of row order."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        digests = {}
+        for table in tables:
+            rows = sorted(repr(r) for r in con.execute(f"SELECT * FROM {table}").fetchall())
+            digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        return digests
+    finally:
+        con.close()
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

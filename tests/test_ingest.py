@@ -1,0 +1,235 @@
+"""Ingest as a user meets it: whole or nothing, idempotent, newest delivery wins, nothing lost, clear reasons."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main as cli
+from pipelines.ingest import ingest_file
+from pipelines.warehouse import migrations, store
+from pipelines.warehouse.connection import connect
+from tests.conftest import query, table_digest
+
+FIRST_148 = "udir_148_indikator_2020-21_side1.json"
+
+
+def _page(demo_dir: Path, name: str = FIRST_148) -> list[dict]:
+    return json.loads((demo_dir / name).read_text("utf-8"))
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _first_value_row(rows: list[dict], level: str = "4") -> int:
+    return next(i for i, r in enumerate(rows) if r["EnhetNivaa"] == level and r["Score"] not in ("*", ""))
+
+
+def test_demo_builds_a_warehouse_with_every_source_and_level(demo_db_master):
+    levels = dict(query(demo_db_master, "SELECT enhet_niva, count(*) FROM mart.elevundersokelsen GROUP BY 1"))
+    assert set(levels) == {"skole", "kommune", "fylke", "nasjonalt"}
+    years = query(demo_db_master, "SELECT count(DISTINCT skoleaar) FROM mart.elevundersokelsen")[0][0]
+    assert years >= 6
+    assert query(demo_db_master, "SELECT count(*) FROM mart.skoler")[0][0] == 10
+    assert query(demo_db_master, "SELECT count(DISTINCT kommunenr) FROM mart.skoler")[0][0] == 2
+    suppressed = query(demo_db_master, "SELECT count(*) FROM mart.elevundersokelsen WHERE skjermet")[0][0]
+    assert suppressed > 0
+    # A suppressed value is never stored as a number.
+    assert query(demo_db_master, "SELECT count(*) FROM mart.elevundersokelsen WHERE skjermet AND verdi IS NOT NULL")[0][0] == 0
+    results = dict(query(demo_db_master, "SELECT resultat, count(*) FROM mart.ingest_log GROUP BY 1"))
+    assert set(results) == {"lastet"}
+    kinds = {r[0] for r in query(demo_db_master, "SELECT DISTINCT kilde FROM mart.ingest_log")}
+    assert kinds == {"skoleregister", "udir_indikator", "udir_mobbing", "udir_deltakelse", "skoleporten"}
+
+
+def test_mart_views_have_the_contract_columns(demo_db_master):
+    expected = {
+        "elevundersokelsen": [
+            "skoleaar", "skoleaar_start", "enhet_niva", "orgnr", "kommunenr", "enhet_navn", "trinn", "kjonn",
+            "indikator_kode", "indikator", "maal", "verdi", "standardavvik", "antall_besvart", "skjermet", "batch_id",
+        ],
+        "skoler": ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall", "skoleaar"],
+        "ingest_log": [
+            "batch_id", "kilde", "filnavn", "sha256", "startet", "ferdig", "resultat",
+            "rader_inn", "rader_lastet", "rader_avvist", "melding",
+        ],
+    }
+    for view, columns in expected.items():
+        got = [r[0] for r in query(demo_db_master, f"DESCRIBE mart.{view}")]
+        assert got == columns, view
+    types = dict((r[0], r[1]) for r in query(demo_db_master, "DESCRIBE mart.elevundersokelsen"))
+    assert types["trinn"] == "INTEGER" and types["skoleaar_start"] == "INTEGER"
+    assert types["verdi"] == "DOUBLE" and types["skjermet"] == "BOOLEAN"
+
+
+def test_rejected_file_leaves_warehouse_unchanged_and_says_where(demo_db, demo_dir, tmp_path):
+    rows = _page(demo_dir)
+    i = _first_value_row(rows)
+    rows[i]["Score"] = "7,5"  # an index value outside 1–5
+    bad = _write(tmp_path / "feil_score.json", rows)
+    before = table_digest(demo_db)
+    outcome = ingest_file(bad, demo_db)
+    assert outcome.result == "avvist"
+    assert "mellom 1 og 5" in outcome.message
+    assert f"Rader: {i + 1}" in outcome.message and "verdi" in outcome.message
+    assert table_digest(demo_db) == before
+    log = query(demo_db, "SELECT resultat, rader_lastet FROM mart.ingest_log WHERE filnavn = 'feil_score.json'")
+    assert log == [("avvist", 0)]
+    # The verdict of the rejected file is kept for the data-quality page.
+    failed = query(
+        demo_db,
+        "SELECT count(*) FROM core.kvalitet k JOIN mart.ingest_log l USING (batch_id) "
+        "WHERE l.filnavn = 'feil_score.json' AND NOT k.ok AND k.alvorlighet = 'kritisk'",
+    )[0][0]
+    assert failed == 1
+
+
+def test_unparseable_number_is_refused_naming_row_and_column(demo_db, demo_dir, tmp_path):
+    rows = _page(demo_dir)
+    rows[3]["AntallBesvart"] = "mange"
+    outcome = ingest_file(_write(tmp_path / "tekst.json", rows), demo_db)
+    assert outcome.result == "avvist"
+    assert "rad 4" in outcome.message and "AntallBesvart" in outcome.message
+
+
+def test_file_with_a_fodselsnummer_is_refused_and_nothing_loaded(register_db, demo_dir, tmp_path):
+    rows = _page(demo_dir)
+    rows[5]["EnhetNavn"] = _valid_fnr()
+    before = table_digest(register_db)
+    outcome = ingest_file(_write(tmp_path / "person.json", rows), register_db)
+    assert outcome.result == "avvist"
+    assert "fødselsnummer" in outcome.message and "Rad 6" in outcome.message
+    assert table_digest(register_db) == before
+
+
+def _valid_fnr(first_nine: str = "150612345") -> str:
+    """A made-up number with correct mod-11 check digits (no real person's number in the tests)."""
+    d = [int(c) for c in first_nine]
+    for base in range(int(first_nine), int(first_nine) + 200):
+        d = [int(c) for c in f"{base:09d}"]
+        k1 = (11 - sum(w * x for w, x in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), d, strict=True)) % 11) % 11
+        k2 = (11 - sum(w * x for w, x in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), [*d, k1], strict=True)) % 11) % 11
+        if k1 < 10 and k2 < 10:
+            return "".join(map(str, d)) + f"{k1}{k2}"
+    raise AssertionError("no valid check digits found")
+
+
+def test_same_file_twice_changes_nothing(demo_db, demo_dir):
+    before = table_digest(demo_db)
+    code = cli(["--db", str(demo_db), "ingest", str(demo_dir / FIRST_148)])
+    assert code == 0
+    assert table_digest(demo_db) == before
+    results = query(
+        demo_db, "SELECT resultat FROM mart.ingest_log WHERE filnavn = ? ORDER BY ferdig", [FIRST_148]
+    )
+    assert [r[0] for r in results] == ["lastet", "allerede_lastet"]
+
+
+def test_newer_delivery_replaces_the_older_value_and_the_log_keeps_both(demo_db, demo_dir, tmp_path):
+    rows = _page(demo_dir)
+    i = _first_value_row(rows)
+    target = rows[i]
+    target["Score"] = "1,5"
+    newer = _write(tmp_path / "rettet_levering.json", [target])
+    count_before = query(demo_db, "SELECT count(*) FROM mart.elevundersokelsen")[0][0]
+    outcome = ingest_file(newer, demo_db)
+    assert outcome.result == "lastet", outcome.message
+    got = query(
+        demo_db,
+        "SELECT verdi, batch_id FROM mart.elevundersokelsen WHERE orgnr = ? AND skoleaar = ? "
+        "AND indikator_kode = ? AND kjonn = 'alle' AND trinn IS NOT DISTINCT FROM ?",
+        [target["Organisasjonsnummer"], target["Skoleaarnavn"], target["Spoersmaalkode"],
+         None if target["Trinnnavn"] == "Alle trinn" else int(target["Trinnnavn"].split(".")[0])],
+    )
+    assert got == [(1.5, outcome.batch_id)]
+    assert query(demo_db, "SELECT count(*) FROM mart.elevundersokelsen")[0][0] == count_before
+    batches = query(
+        demo_db, "SELECT count(*) FROM mart.ingest_log WHERE filnavn IN (?, ?) AND resultat = 'lastet'",
+        [FIRST_148, "rettet_levering.json"],
+    )[0][0]
+    assert batches == 2
+
+
+def test_every_file_is_archived_by_content_hash_even_when_rejected(register_db, tmp_path):
+    bad = tmp_path / "tull.csv"
+    bad.write_bytes(b"hei;og;hopp\n1;2;3\n")
+    outcome = ingest_file(bad, register_db)
+    assert outcome.result == "avvist"
+    sha = hashlib.sha256(bad.read_bytes()).hexdigest()
+    archived = register_db.parent / "arkiv" / sha[:2] / f"{sha}.csv"
+    assert archived.read_bytes() == bad.read_bytes()
+    assert "Kjenner ikke igjen formatet" in outcome.message
+
+
+def test_cli_exit_codes_follow_the_contract(register_db, demo_dir, tmp_path, capsys):
+    good = demo_dir / "udir_150_mobbing_2021-22_side1.json"
+    bad = tmp_path / "tom.json"
+    bad.write_text("[]", encoding="utf-8")
+    assert cli(["--db", str(register_db), "ingest", str(good)]) == 0
+    assert cli(["--db", str(register_db), "ingest", str(good)]) == 0  # already loaded is fine
+    assert cli(["--db", str(register_db), "ingest", str(good), str(bad)]) == 1
+    out = capsys.readouterr()
+    assert "AVVIST" in out.out + out.err and "ingen rader" in (out.out + out.err)
+    assert cli(["--db", str(register_db), "ingest", str(tmp_path / "finnes_ikke.csv")]) == 2
+    with pytest.raises(SystemExit) as usage:
+        cli(["--db", str(register_db), "ingest"])
+    assert usage.value.code == 2
+    assert cli(["--db", str(register_db), "status"]) == 0
+
+
+def test_unknown_school_loads_with_a_warning_and_is_registered_from_the_file(register_db, demo_dir, tmp_path):
+    rows = _page(demo_dir)
+    i = _first_value_row(rows)
+    new_school = dict(rows[i], Organisasjonsnummer="999999995", EnhetNavn="Ny skole")
+    outcome = ingest_file(_write(tmp_path / "ny_skole.json", [new_school]), register_db)
+    assert outcome.result == "lastet"
+    assert any("ikke står i skoleregisteret" in w for w in outcome.warnings)
+    assert query(register_db, "SELECT navn, trinn_fra, trinn_til FROM mart.skoler WHERE orgnr = '999999995'") == [
+        ("Ny skole", None, None)
+    ]
+
+
+def test_skoleporten_file_needs_the_register_first(tmp_path, demo_dir):
+    db = tmp_path / "tom.duckdb"
+    store.init(db)
+    outcome = ingest_file(demo_dir / "skoleporten_laeringsmiljo_2019-2020.csv", db)
+    assert outcome.result == "avvist"
+    assert "skoleregisteret først" in outcome.message
+
+
+def test_skoleporten_rows_are_matched_by_name_and_skipped_rows_reported(register_db, demo_dir):
+    code = cli(["--db", str(register_db), "ingest", str(demo_dir / FIRST_148)])
+    assert code == 0
+    outcome = ingest_file(demo_dir / "skoleporten_laeringsmiljo_2019-2020.csv", register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert "Læringsresultater" in outcome.message
+    assert "Gamle Haugen skole" in outcome.message
+    # "SJØBYGD SKOLE" in the file is "Sjøbygd skule" in the register; Trivsel keeps its Udir code.
+    rows = query(
+        register_db,
+        "SELECT DISTINCT s.navn FROM mart.elevundersokelsen e JOIN mart.skoler s USING (orgnr) "
+        "WHERE e.skoleaar = '2019-20' AND e.indikator_kode = 'EUIndeks_1379'",
+    )
+    assert ("Sjøbygd skule",) in rows and ("Holmen skule",) in rows
+
+
+def test_init_creates_and_upgrades_an_older_warehouse_in_place(tmp_path, monkeypatch, demo_dir):
+    db = tmp_path / "gammel.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    assert cli(["--db", str(db), "ingest", str(demo_dir / "skoleregister.csv")]) == 0
+    with connect(db, read_only=True) as con:
+        assert migrations.current_version(con) == migrations.latest_version()
+    shipped = migrations.available()
+    extra = (999, "test kolonne", "ALTER TABLE core.skole ADD COLUMN testfelt VARCHAR;")
+    monkeypatch.setattr(migrations, "available", lambda: [*shipped, extra])
+    assert cli(["--db", str(db), "init"]) == 0
+    with connect(db, read_only=True) as con:
+        assert migrations.current_version(con) == 999
+        assert con.execute("SELECT count(*) FROM core.skole").fetchone()[0] == 10
+        assert "testfelt" in [r[0] for r in con.execute("DESCRIBE core.skole").fetchall()]
+    assert cli(["--db", str(db), "init"]) == 0  # running it again is harmless

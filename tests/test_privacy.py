@@ -1,0 +1,43 @@
+"""Small-number protection of survey values: what every page shows goes through here."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboard.privacy import REASON_SOURCE, protect_survey
+from dashboard.viewer import Viewer
+
+
+def _rows(*rows: tuple) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"enhet_niva": pl.String, "verdi": pl.Float64, "standardavvik": pl.Float64,
+                "antall_besvart": pl.Int32, "skjermet": pl.Boolean},
+        orient="row",
+    )
+
+
+def test_value_suppressed_by_udir_stays_hidden_for_everyone_with_its_reason():
+    out = protect_survey(_rows(("skole", None, None, None, True)), Viewer(min_respondents=0))
+    assert out["verdi"][0] is None
+    assert out["skjult_grunn"][0] == REASON_SOURCE
+
+
+def test_fewer_than_ten_respondents_are_hidden_and_ten_are_shown():
+    out = protect_survey(_rows(("skole", 4.2, 0.8, 9, False), ("skole", 4.4, 0.7, 10, False)), Viewer())
+    assert out["verdi"].to_list() == [None, 4.4]
+    assert out["standardavvik"].to_list() == [None, 0.7]
+    assert out["skjult_grunn"][0] == "Skjult: færre enn 10 svar"
+    assert out["skjult_grunn"][1] is None
+
+
+def test_threshold_is_configurable_per_viewer():
+    frame = _rows(("skole", 4.2, 0.8, 12, False))
+    assert protect_survey(frame, Viewer(min_respondents=15))["verdi"][0] is None
+    assert protect_survey(frame, Viewer(min_respondents=10))["verdi"][0] == 4.2
+
+
+def test_missing_value_is_explained_not_shown_as_zero():
+    out = protect_survey(_rows(("kommune", None, None, 40, False)), Viewer())
+    assert out["verdi"][0] is None
+    assert out["skjult_grunn"][0] == "Ingen data"

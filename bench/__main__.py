@@ -1,0 +1,228 @@
+"""Benchmarks: ingest time per source (and vs DuckDB's bare reader), page render times, startup, memory, size.
+
+`python -m bench` (or `make bench`) prints the figures and writes bench/results.json and bench/results.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent
+PAGES = ["oversikt", "elevundersokelsen", "datakvalitet"]
+
+
+def _machine() -> str:
+    cpus = os.cpu_count()
+    mem = ""
+    try:
+        kb = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.machine()}, {cpus} kjerner{mem}, Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+
+
+def _duckdb_bare_seconds(path: Path) -> float:
+    """DuckDB's own reader of the same file into a table: the yardstick for our ingest."""
+    con = duckdb.connect()
+    start = time.perf_counter()
+    if path.suffix == ".json":
+        con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format='array')", [str(path)])
+    else:
+        # DuckDB is told what our reader finds out by itself: `sep=` line, separator, encoding.
+        raw = path.read_bytes()
+        skip = 1 if raw.lstrip(b"\xef\xbb\xbf").lower().startswith(b"sep=") else 0
+        try:
+            raw.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "latin-1"
+        con.execute(
+            "CREATE TABLE t AS SELECT * FROM read_csv(?, all_varchar=true, delim=';', skip=?, encoding=?, header=true)",
+            [str(path), skip, encoding],
+        )
+    seconds = time.perf_counter() - start
+    con.close()
+    return seconds
+
+
+def bench_ingest(work: Path) -> tuple[list[dict], Path, dict]:
+    from pipelines.demo import write_demo_files
+    from pipelines.ingest import ingest_file
+    from pipelines.quality import suites
+    from pipelines.warehouse import store
+
+    db = work / "skolemiljo.duckdb"
+    files = write_demo_files(work / "demo")
+    store.init(db)
+    suites._context()  # GX start-up is paid once per process; report it separately
+    per_source: dict[str, dict] = defaultdict(lambda: {"rows": 0, "seconds": 0.0, "duckdb_seconds": 0.0, "files": 0})
+    start_all = time.perf_counter()
+    for path in files:
+        t0 = time.perf_counter()
+        outcome = ingest_file(path, db)
+        seconds = time.perf_counter() - t0
+        assert outcome.result == "lastet", outcome.message
+        s = per_source[outcome.source]
+        s["rows"] += outcome.rows_in
+        s["seconds"] += seconds
+        s["files"] += 1
+        s["duckdb_seconds"] += _duckdb_bare_seconds(path)
+    total = time.perf_counter() - start_all
+    rows = [
+        {
+            "source": name,
+            "files": s["files"],
+            "rows": s["rows"],
+            "seconds": round(s["seconds"], 3),
+            "rows_per_s": round(s["rows"] / s["seconds"]) if s["seconds"] else None,
+            "ratio_to_duckdb": round(s["seconds"] / s["duckdb_seconds"], 1) if s["duckdb_seconds"] else None,
+        }
+        for name, s in sorted(per_source.items())
+    ]
+    return rows, db, {"files": len(files), "seconds": round(total, 2)}
+
+
+def bench_pages(db: Path) -> list[dict]:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["SKOLEMILJO_DB"] = str(db)
+    results = []
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120)
+        if page != "oversikt":
+            at.switch_page(f"views/{page}.py")
+        t0 = time.perf_counter()
+        at.run()
+        cold = time.perf_counter() - t0
+        assert not at.exception, [e.value for e in at.exception]
+        warm_runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            at.run()
+            warm_runs.append(time.perf_counter() - t0)
+        results.append({"page": page, "cold_s": round(cold, 3), "warm_s": round(statistics.median(warm_runs), 3)})
+    return results
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_server(db: Path) -> dict:
+    """Start the real server, open every page in Chromium, and read the process's peak memory."""
+    port = _free_port()
+    env = {**os.environ, "SKOLEMILJO_DB": str(db)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        out: dict = {"startup_s": round(time.perf_counter() - t0, 2)}
+        if Path("/usr/bin/chromium").exists():
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path="/usr/bin/chromium",
+                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+                )
+                page = browser.new_page()
+                t1 = time.perf_counter()
+                page.goto(f"{url}/oversikt")
+                page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+                out["first_page_s"] = round(time.perf_counter() - t1, 2)
+                out["start_to_first_page_s"] = round(time.perf_counter() - t0, 2)
+                browser_pages = {}
+                for name in PAGES:
+                    t1 = time.perf_counter()
+                    page.goto(f"{url}/{name}")
+                    page.wait_for_selector("h1", timeout=60_000)
+                    page.wait_for_load_state("networkidle")
+                    browser_pages[name] = round(time.perf_counter() - t1, 2)
+                out["browser_page_s"] = browser_pages
+                browser.close()
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
+        out["peak_rss_mib"] = round(int(hwm.split()[1]) / 1024, 1)
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ingest, db, total = bench_ingest(work)
+        pages = bench_pages(db)
+        server = bench_server(db)
+        con = duckdb.connect(str(db), read_only=True)
+        rows = dict(con.execute("SELECT 'elevundersokelsen', count(*) FROM mart.elevundersokelsen UNION ALL "
+                                "SELECT 'skoler', count(*) FROM mart.skoler").fetchall())
+        con.close()
+        results = {
+            "machine": _machine(),
+            "scale": {"name": "demo", "schools": rows["skoler"], "rows": rows},
+            "ingest": ingest,
+            "ingest_total": total,
+            "pages": pages,
+            "startup_s": server.get("startup_s"),
+            "first_page_s": server.get("first_page_s"),
+            "browser_page_s": server.get("browser_page_s"),
+            "peak_rss_mib": server.get("peak_rss_mib"),
+            "warehouse_mib": round(db.stat().st_size / 1024 / 1024, 2),
+        }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    lines = [
+        f"# Benchmark ({results['scale']['name']}-skala: {results['scale']['schools']} skoler, "
+        f"{rows['elevundersokelsen']} rader i mart.elevundersokelsen)",
+        "",
+        f"Maskin: {results['machine']}",
+        "",
+        "| kilde | filer | rader | sekunder | rader/s | × DuckDB read_* |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[f"| {r['source']} | {r['files']} | {r['rows']} | {r['seconds']} | {r['rows_per_s']} | {r['ratio_to_duckdb']} |"
+          for r in ingest],
+        "",
+        f"Hele demoinnlastingen: {total['files']} filer på {total['seconds']} s (uten GX-oppstart).",
+        "",
+        "| side | kald (s) | varm (s) |",
+        "|---|---:|---:|",
+        *[f"| {p['page']} | {p['cold_s']} | {p['warm_s']} |" for p in pages],
+        "",
+        f"Oppstart til helsesjekk: {results['startup_s']} s · første side i Chromium: {results['first_page_s']} s · "
+        f"maks minne (dashboard): {results['peak_rss_mib']} MiB · lager: {results['warehouse_mib']} MiB",
+        "",
+    ]
+    (OUT / "results.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

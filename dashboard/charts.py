@@ -69,9 +69,9 @@ def trend_chart(frame: pl.DataFrame, *, title: str, maal: str) -> go.Figure:
                 )
             )
     fig.update_layout(
-        title=dict(text=title, font=dict(size=18)), font=FONT, height=460, margin=dict(l=40, r=20, t=60, b=40),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0), hovermode="closest",
-        xaxis=dict(title="Skoleår", categoryorder="array", categoryarray=years, type="category"),
+        title=dict(text=title, font=dict(size=18)), font=FONT, height=480, margin=dict(l=40, r=20, t=60, b=90),
+        legend=dict(orientation="h", yanchor="top", y=-0.1, x=0), hovermode="closest",
+        xaxis=dict(categoryorder="array", categoryarray=years, type="category"),
         yaxis=dict(title="Andel (%)" if maal == "andel" else "Snitt (1–5)", range=[low, high]),
         separators=", ",
         plot_bgcolor="white",

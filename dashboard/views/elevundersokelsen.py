@@ -41,7 +41,7 @@ if trinn is not None:
 else:
     fits = schools["orgnr"].to_list()
 chosen = st.multiselect(
-    "Skoler", fits, default=fits[:4], format_func=lambda o: school_names.get(o, o),
+    "Skoler", fits, default=fits if len(fits) <= 6 else fits[:4], format_func=lambda o: school_names.get(o, o),
     help="Kommunens og landets tall vises alltid som referanse.",
 )
 

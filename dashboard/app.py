@@ -18,7 +18,7 @@ st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon="
 
 navigation = st.navigation(
     [
-        st.Page(PAGES / "oversikt.py", title="Oversikt", icon=":material/home:", default=True, url_path="oversikt"),
+        st.Page(PAGES / "oversikt.py", title="Oversikt", icon=":material/home:", default=True),
         st.Page(PAGES / "elevundersokelsen.py", title="Elevundersøkelsen", icon=":material/monitoring:", url_path="elevundersokelsen"),
         st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet"),
     ]

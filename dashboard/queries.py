@@ -231,6 +231,28 @@ def key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
     return protect_survey(frame, viewer)
 
 
+@query
+def school_key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """Every school of a municipality: the headline indicators in the latest two school years."""
+    if not viewer.sees_kommune(kommunenr):
+        return protect_survey(_fetch(con, f"SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen WHERE FALSE"), viewer)
+    frame = _fetch(
+        con,
+        f"""
+        WITH years AS (
+            SELECT DISTINCT skoleaar_start FROM mart.elevundersokelsen
+            WHERE enhet_niva = 'skole' AND kommunenr = ? ORDER BY skoleaar_start DESC LIMIT 2
+        )
+        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        WHERE enhet_niva = 'skole' AND kommunenr = ? AND trinn IS NULL AND kjonn = 'alle'
+          AND indikator_kode IN (SELECT unnest(?::VARCHAR[]))
+          AND skoleaar_start IN (SELECT skoleaar_start FROM years)
+        """,
+        [kommunenr, kommunenr, list(KEY_FIGURES)],
+    )
+    return protect_survey(frame, viewer)
+
+
 # ---------------------------------------------------------------- data quality
 
 

@@ -230,14 +230,48 @@ def _school_for(unit) -> School | None:
     return unit[1] if unit[0] == "skole" else None
 
 
+def _consistent(cells: list, value_of) -> dict[tuple, float]:
+    """Values per cell where schools' "Alle trinn" and the municipality are respondent-weighted
+    averages of the school trinn cells, so every level on screen adds up like real data does."""
+    values: dict[tuple, float] = {}
+    weights: dict[tuple, int] = {}
+    for unit, trinn, kjonn, n in cells:
+        key = (unit[0], _unit_id(unit), trinn, kjonn)
+        weights[key] = n
+        if unit[0] == "skole" and trinn is not None or unit[0] in ("fylke", "nasjonalt"):
+            values[key] = value_of(unit, trinn, kjonn)
+    school_cells = [(u, t, k, n) for u, t, k, n in cells if u[0] == "skole" and t is not None]
+
+    def average(members: list) -> float:
+        total = sum(n for *_, n in members)
+        return sum(values[("skole", _unit_id(u), t, k)] * n for u, t, k, n in members) / total
+
+    for unit, trinn, kjonn, _ in cells:
+        key = (unit[0], _unit_id(unit), trinn, kjonn)
+        if unit[0] == "skole" and trinn is None:
+            values[key] = average([c for c in school_cells if c[0][1] is unit[1] and c[2] == kjonn])
+        elif unit[0] == "kommune":
+            members = [
+                c for c in school_cells
+                if c[0][1].kommunenr == unit[1][0] and c[2] == kjonn and (trinn is None or c[1] == trinn)
+            ]
+            values[key] = average(members)
+    return values
+
+
 def indikator_rows(model: Model, year: int) -> list[dict[str, str]]:
     cells = list(_cells(model, year))
     hidden = _suppressed_cells(cells)
+    scores = {
+        code: _consistent(cells, lambda u, t, k, b=base, c=code: model.mean(b, _school_for(u), year, t, k, c))
+        for code, _, base in INDICES
+    }
     rows = []
     for unit, trinn, kjonn, n in cells:
-        is_hidden = (unit[0], _unit_id(unit), trinn, kjonn) in hidden
-        for code, name, base in INDICES:
-            score = model.mean(base, _school_for(unit), year, trinn, kjonn, code)
+        key = (unit[0], _unit_id(unit), trinn, kjonn)
+        is_hidden = key in hidden
+        for code, name, _base in INDICES:
+            score = scores[code][key]
             row = {
                 "SpoersmaalNivaa": "0",
                 "Spoersmaalgruppekode": code,
@@ -272,11 +306,16 @@ def indikator_rows(model: Model, year: int) -> list[dict[str, str]]:
 def mobbing_rows(model: Model, year: int) -> list[dict[str, str]]:
     cells = list(_cells(model, year))
     hidden = _suppressed_cells(cells)
+    shares = {
+        code: _consistent(cells, lambda u, t, k, b=base: model.share(b, _school_for(u), year, t, k))
+        for code, _, base in BULLYING
+    }
     rows = []
     for unit, trinn, kjonn, n in cells:
-        is_hidden = (unit[0], _unit_id(unit), trinn, kjonn) in hidden
-        for i, (code, name, base) in enumerate(BULLYING):
-            share = model.share(base, _school_for(unit), year, trinn, kjonn)
+        key = (unit[0], _unit_id(unit), trinn, kjonn)
+        is_hidden = key in hidden
+        for i, (code, name, _base) in enumerate(BULLYING):
+            share = shares[code][key]
             rows.append({
                 "SpoersmaalNivaa": "0" if i == 0 else "1",
                 "Spoersmaalgruppekode": BULLYING[0][0],
@@ -291,11 +330,26 @@ def mobbing_rows(model: Model, year: int) -> list[dict[str, str]]:
 
 
 def deltakelse_rows(model: Model, year: int) -> list[dict[str, str]]:
+    cells = [c for c in _cells(model, year) if c[2] == "Alle kjønn"]
+    # Invited pupils per school trinn; "Alle trinn" and the municipality are sums, so shares add up.
+    invited_of: dict[tuple, int] = {}
+    for unit, trinn, _, n in cells:
+        if unit[0] != "kommune" and (unit[0] != "skole" or trinn is not None):
+            invited_of[(unit[0], _unit_id(unit), trinn)] = max(n, round(n / (0.86 + 0.12 * model.rng.random())))
+    school_trinn = [(u, t, n) for u, t, _, n in cells if u[0] == "skole" and t is not None]
+    for unit, trinn, _, _ in cells:
+        if unit[0] == "skole" and trinn is None:
+            invited_of[("skole", unit[1].orgnr, None)] = sum(
+                invited_of[("skole", u[1].orgnr, t)] for u, t, _ in school_trinn if u[1] is unit[1]
+            )
+        elif unit[0] == "kommune":
+            invited_of[("kommune", unit[1][0], trinn)] = sum(
+                invited_of[("skole", u[1].orgnr, t)] for u, t, _ in school_trinn
+                if u[1].kommunenr == unit[1][0] and (trinn is None or t == trinn)
+            )
     rows = []
-    for unit, trinn, kjonn, n in _cells(model, year):
-        if kjonn != "Alle kjønn":
-            continue
-        invited = max(n, round(n / (0.86 + 0.1 * model.rng.random())))
+    for unit, trinn, kjonn, n in cells:
+        invited = invited_of[(unit[0], _unit_id(unit), trinn)]
         cols = _unit_columns(unit, year, trinn, kjonn)
         for gone in ("GruppeNivaa", "GruppeKode", "GruppeNavn", "KjoennNivaa", "KjoennKode", "Kjoenn"):
             cols.pop(gone)

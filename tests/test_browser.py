@@ -80,10 +80,11 @@ def test_elevundersokelsen_page_shows_a_chart_in_chromium(server, browser, tmp_p
 
 def test_every_page_loads_without_errors_in_chromium(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    for path, heading in [("oversikt", "Oversikt"), ("datakvalitet", "Datakvalitet")]:
+    for path, heading in [("", "Oversikt"), ("elevundersokelsen", "Elevundersøkelsen"), ("datakvalitet", "Datakvalitet")]:
         page.goto(f"{server}/{path}")
         page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(800)
         body = page.inner_text("body")
-        assert "Traceback" not in body and "Exception" not in body
+        for problem in ("Traceback", "Exception", "Page not found", "Error"):
+            assert problem not in body, (path, problem)
     page.close()

@@ -33,6 +33,41 @@ def value_of(frame: pl.DataFrame, code: str, year: int) -> tuple[float | None, s
     return r["verdi"], r["skjult_grunn"], r["indikator"], r["maal"]
 
 
+def school_table(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per school: value and change for each headline indicator, hidden values said as such."""
+    latest, previous = frame["skoleaar_start"].max(), frame["skoleaar_start"].max() - 1
+    out = frame.filter(pl.col("skoleaar_start") == latest).select("enhet_navn").unique().sort("enhet_navn")
+    for code in queries.KEY_FIGURES:
+        part = frame.filter(pl.col("indikator_kode") == code)
+        if part.is_empty():
+            continue
+        name, maal = part["indikator"][0], part["maal"][0]
+        now = part.filter(pl.col("skoleaar_start") == latest).select(
+            "enhet_navn", pl.col("verdi").alias("_nå"), pl.col("skjult_grunn").alias("_grunn")
+        )
+        before = part.filter(pl.col("skoleaar_start") == previous).select("enhet_navn", pl.col("verdi").alias("_før"))
+        unit = " %" if maal == "andel" else ""
+        value_text = pl.col("_nå").round(1).cast(pl.String).str.replace(".", ",", literal=True) + unit
+        change = (pl.col("_nå") - pl.col("_før")).round(1)
+        change_text = (
+            pl.when(change >= 0).then(pl.lit("+")).otherwise(pl.lit("")) + change.cast(pl.String).str.replace(".", ",", literal=True)
+        )
+        out = (
+            out.join(now, on="enhet_navn", how="left")
+            .join(before, on="enhet_navn", how="left")
+            .with_columns(
+                pl.when(pl.col("_nå").is_null())
+                .then(pl.lit("skjult"))
+                .when(change.is_null())
+                .then(value_text)
+                .otherwise(value_text + pl.lit(" (") + change_text + pl.lit(")"))
+                .alias(name),
+            )
+            .drop("_nå", "_før", "_grunn")
+        )
+    return out.rename({"enhet_navn": "Skole"})
+
+
 national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
 for kommunenr in sorted(names, key=lambda k: names[k]):
     own = figures.filter((pl.col("enhet_niva") == "kommune") & (pl.col("kommunenr") == kommunenr))
@@ -61,3 +96,9 @@ for kommunenr in sorted(names, key=lambda k: names[k]):
             )
             if nat is not None:
                 col.caption(f"Landet: {format_value(nat, maal)}")
+
+        per_school = queries.school_key_figures(viewer, kommunenr=kommunenr)
+        if not per_school.is_empty():
+            with st.expander("Skolene i kommunen – siste skoleår (endring fra året før i parentes)"):
+                st.dataframe(school_table(per_school), hide_index=True, width="stretch")
+                ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))

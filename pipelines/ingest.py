@@ -16,7 +16,7 @@ from pipelines import parsing
 from pipelines.errors import IngestError
 from pipelines.quality import suites
 from pipelines.quality.person_data import find_person_data
-from pipelines.quality.verdict import Verdict
+from pipelines.quality.verdict import Finding, Verdict
 from pipelines.sources import skoleporten, skoleregister, udir_eksport
 from pipelines.sources.base import SourceResult
 from pipelines.warehouse import store
@@ -149,7 +149,13 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         entry.rader_inn = table.height
         say("ser etter personopplysninger")
         person = find_person_data(table)
+        person_check = Finding(
+            forventning="ingen_personopplysninger", kolonne=None, alvorlighet="kritisk", ok=person is None,
+            antall_avvik=0 if person is None else 1, eksempler=None,
+            melding=person or "Ingen personopplysninger (fødselsnummer, navn, fødselsdato, elev-id) i filen.",
+        )
         if person:
+            verdict = Verdict([person_check])
             raise IngestError(person)
         entry.kilde = source or detect(table)
         say("leser " + SOURCES.get(entry.kilde, entry.kilde))
@@ -157,6 +163,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         entry.rader_hoppet_over = sum(result.skipped.values())
         say("kontrollerer (Great Expectations)")
         verdict = validate(result, db)
+        verdict.findings.insert(0, person_check)
         if verdict.rejected:
             raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in verdict.failures))
     except IngestError as exc:

@@ -105,6 +105,12 @@ def test_file_with_a_fodselsnummer_is_refused_and_nothing_loaded(register_db, de
     assert outcome.result == "avvist"
     assert "fødselsnummer" in outcome.message and "Rad 6" in outcome.message
     assert table_digest(register_db) == before
+    shown = query(
+        register_db,
+        "SELECT k.ok FROM core.kvalitet k JOIN mart.ingest_log l USING (batch_id) "
+        "WHERE l.filnavn = 'person.json' AND k.forventning = 'ingen_personopplysninger'",
+    )
+    assert shown == [(False,)]  # the data-quality page can say why
 
 
 def _valid_fnr(first_nine: str = "150612345") -> str:

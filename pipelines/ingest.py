@@ -12,23 +12,16 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import parsing
+from pipelines import parsing, registry
 from pipelines.errors import IngestError
-from pipelines.quality import suites
 from pipelines.quality.person_data import find_person_data
 from pipelines.quality.verdict import Finding, Verdict
-from pipelines.sources import skoleporten, skoleregister, udir_eksport
+from pipelines.registry import Known, Source
 from pipelines.sources.base import SourceResult
 from pipelines.warehouse import store
 from pipelines.warehouse.connection import connect
 
-SOURCES = {
-    "skoleregister": "Skoleregister",
-    "udir_indikator": "Elevundersøkelsen – indikatorer (Udir 148)",
-    "udir_mobbing": "Elevundersøkelsen – mobbing (Udir 150)",
-    "udir_deltakelse": "Elevundersøkelsen – deltakelse (Udir 151)",
-    "skoleporten": "Elevundersøkelsen – Skoleporten (historisk)",
-}
+SOURCES = registry.BY_NAME  # name → Source, kept for callers that list the source names
 
 Progress = Callable[[str], None]
 
@@ -78,44 +71,32 @@ def read_table(raw: bytes, filename: str) -> pl.DataFrame:
     return parsing.read_csv_text(text)
 
 
-def detect(table: pl.DataFrame) -> str:
+def detect(table: pl.DataFrame) -> Source:
     columns = table.columns
-    kind = udir_eksport.detect(columns)
-    if kind:
-        return f"udir_{kind}"
-    if skoleporten.detect(columns):
-        return "skoleporten"
-    if skoleregister.detect(columns):
-        return "skoleregister"
+    for source in registry.SOURCES:
+        if source.detect(columns):
+            return source
     shown = ", ".join(columns[:8]) + (" …" if len(columns) > 8 else "")
     raise IngestError(
         f"Kjenner ikke igjen formatet. Kolonnene er: {shown}. Kjente formater: "
-        + "; ".join(SOURCES.values())
+        + "; ".join(registry.labels().values())
         + ". Se docs/formater.md."
     )
 
 
-def read_source(table: pl.DataFrame, source: str, db: Path) -> SourceResult:
-    if source == "skoleregister":
-        return skoleregister.read(table)
-    if source.startswith("udir_"):
-        return udir_eksport.read(table, source.removeprefix("udir_"))
-    if source == "skoleporten":
-        with connect(db, read_only=True) as con:
-            known = store.schools(con)
-            codes = store.indicator_codes(con)
-        if known.is_empty():
-            raise IngestError("Skoleporten-filer knyttes til skolene via navn: last inn skoleregisteret først.")
-        return skoleporten.read(table, known, codes)
-    raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(SOURCES)}.")
-
-
-def validate(result: SourceResult, db: Path) -> Verdict:
-    if result.source == "skoleregister":
-        return suites.validate_register(result.frame)
+def known(db: Path) -> Known:
     with connect(db, read_only=True) as con:
-        facts = store.register_facts(con)
-    return suites.validate_eu(result.frame, facts)
+        return Known(
+            schools=store.schools(con),
+            indicator_codes=store.indicator_codes(con),
+            register=store.register_facts(con),
+        )
+
+
+def read_source(table: pl.DataFrame, source: Source, facts: Known) -> SourceResult:
+    if source.needs_register and facts.schools.is_empty():
+        raise IngestError(f"{source.label} knyttes til skolene via navn: last inn skoleregisteret først.")
+    return source.read(table, facts)
 
 
 def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None) -> Outcome:
@@ -157,12 +138,16 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         if person:
             verdict = Verdict([person_check])
             raise IngestError(person)
-        entry.kilde = source or detect(table)
-        say("leser " + SOURCES.get(entry.kilde, entry.kilde))
-        result = read_source(table, entry.kilde, db)
+        if source and source not in registry.BY_NAME:
+            raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
+        spec = registry.BY_NAME[source] if source else detect(table)
+        entry.kilde = spec.name
+        say("leser " + spec.label)
+        facts = known(db)
+        result = read_source(table, spec, facts)
         entry.rader_hoppet_over = sum(result.skipped.values())
         say("kontrollerer (Great Expectations)")
-        verdict = validate(result, db)
+        verdict = spec.validate(result.frame, facts)
         verdict.findings.insert(0, person_check)
         if verdict.rejected:
             raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in verdict.failures))
@@ -191,7 +176,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         parts += result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."
-        loaded = store.write_batch(con, entry, verdict, entry.kilde, result.frame)
+        loaded = store.write_batch(con, entry, verdict, spec.load, result.frame)
     return Outcome(
         path, "lastet", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
         rows_loaded=loaded, rows_skipped=entry.rader_hoppet_over, message=entry.melding,

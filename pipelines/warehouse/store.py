@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines.quality.suites import RegisterFacts
 from pipelines.quality.verdict import Verdict
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.migrations import migrate
 
-EU_KEY = ["enhet_niva", "enhet_id", "skoleaar", "kjonn", "indikator_kode"]
+EU_KEY = ["enhet_niva", "enhet_id", "skoleaar", "trinn", "kjonn", "indikator_kode"]
 
 
 @dataclass
@@ -48,7 +48,9 @@ def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
     return row[0] if row else None
 
 
-def register_facts(con: duckdb.DuckDBPyConnection) -> RegisterFacts:
+def register_facts(con: duckdb.DuckDBPyConnection):
+    from pipelines.quality.suites import RegisterFacts  # GX is heavy: only ingest pays for it
+
     rows = con.execute("SELECT orgnr, kommunenr, trinn_fra, trinn_til FROM core.skole").fetchall()
     return RegisterFacts(
         orgnr=frozenset(r[0] for r in rows),
@@ -100,7 +102,7 @@ def write_log_only(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Ver
         raise
 
 
-def _load_register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str) -> int:
+def load_register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str) -> int:
     new = frame.drop("rad").with_columns(pl.lit("skoleregister").alias("kilde"), pl.lit(batch_id).alias("batch_id"))
     con.register("new_schools", new.to_arrow())
     con.execute("DELETE FROM core.skole WHERE orgnr IN (SELECT orgnr FROM new_schools)")
@@ -112,20 +114,11 @@ def _load_register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id
     return new.height
 
 
-def _load_eu(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str, kilde: str) -> int:
-    new = frame.drop("rad").with_columns(pl.lit(batch_id).alias("batch_id"))
-    con.register("new_eu", new.to_arrow())
+def load_eu(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str, kilde: str) -> int:
     # A newer delivery for the same key replaces the older value; the log keeps both batches.
-    con.execute(
-        """
-        DELETE FROM core.eu_resultat AS old USING new_eu AS n
-        WHERE old.enhet_niva = n.enhet_niva AND old.enhet_id = n.enhet_id
-          AND old.skoleaar = n.skoleaar AND old.kjonn = n.kjonn
-          AND old.indikator_kode = n.indikator_kode
-          AND old.trinn IS NOT DISTINCT FROM n.trinn
-        """
-    )
-    con.execute("INSERT INTO core.eu_resultat BY NAME SELECT * FROM new_eu")
+    loaded = replace_by_key(con, "core.eu_resultat", frame, EU_KEY, batch_id)
+    new = frame.drop("rad")
+    con.register("new_eu", new.to_arrow())
     # Schools seen in the survey but not in the register: registered from the file, trinn unknown.
     con.execute(
         """
@@ -148,19 +141,33 @@ def _load_eu(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str,
         """
     )
     con.unregister("new_eu")
+    return loaded
+
+
+def replace_by_key(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: list[str], batch_id: str
+) -> int:
+    """Insert `frame` into `table`, first removing rows with the same key (null-safe): newest delivery wins."""
+    new = frame.drop("rad", strict=False).with_columns(pl.lit(batch_id).alias("batch_id"))
+    con.register("new_rows", new.to_arrow())
+    match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
+    con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {match}")
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+    con.unregister("new_rows")
     return new.height
 
 
 def write_batch(
-    con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict, kind: str, frame: pl.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    entry: LogEntry,
+    verdict: Verdict,
+    load: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, str], int],
+    frame: pl.DataFrame,
 ) -> int:
     """Load the rows, the log row and the verdict in one transaction: all of it or none of it."""
     con.execute("BEGIN TRANSACTION")
     try:
-        if kind == "skoleregister":
-            loaded = _load_register(con, frame, entry.batch_id)
-        else:
-            loaded = _load_eu(con, frame, entry.batch_id, "elevundersokelsen" if kind.startswith("udir") else kind)
+        loaded = load(con, frame, entry.batch_id)
         entry.rader_lastet = loaded
         _insert_log(con, entry, verdict)
         con.execute("COMMIT")

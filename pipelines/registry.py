@@ -1,0 +1,94 @@
+"""Every source format the product reads, in detection order: how to recognise, read, check and load it.
+
+A new format is one reader in `pipelines/sources/`, one suite in `pipelines/quality/`, one loader
+in `pipelines/warehouse/`, and one `Source` entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from pipelines.quality import suites
+from pipelines.quality.suites import RegisterFacts
+from pipelines.quality.verdict import Verdict
+from pipelines.sources import skoleporten, skoleregister, udir_eksport
+from pipelines.sources.base import SourceResult
+from pipelines.warehouse import store
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse already holds that readers and suites compare a file with."""
+
+    schools: pl.DataFrame  # orgnr, navn, kommunenr, kommune
+    indicator_codes: dict[str, str]
+    register: RegisterFacts
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    label: str
+    detect: Callable[[list[str]], bool]
+    read: Callable[[pl.DataFrame, Known], SourceResult]
+    validate: Callable[[pl.DataFrame, Known], Verdict]
+    load: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, str], int]
+    needs_register: bool = False
+
+
+def _udir(kind: str, label: str) -> Source:
+    return Source(
+        name=f"udir_{kind}",
+        label=label,
+        detect=lambda cols: udir_eksport.detect(cols) == kind,
+        read=lambda table, known: udir_eksport.read(table, kind),
+        validate=lambda frame, known: suites.validate_eu(frame, known.register),
+        load=lambda con, frame, batch: store.load_eu(con, frame, batch, "elevundersokelsen"),
+    )
+
+
+def _read_skoleporten(table: pl.DataFrame, known: Known) -> SourceResult:
+    return skoleporten.read(table, known.schools, known.indicator_codes)
+
+
+SOURCES: list[Source] = [
+    _udir("indikator", "Elevundersøkelsen – indikatorer (Udir 148)"),
+    _udir("mobbing", "Elevundersøkelsen – mobbing (Udir 150)"),
+    _udir("deltakelse", "Elevundersøkelsen – deltakelse (Udir 151)"),
+    Source(
+        name="skoleporten",
+        label="Elevundersøkelsen – Skoleporten (historisk)",
+        detect=skoleporten.detect,
+        read=_read_skoleporten,
+        validate=lambda frame, known: suites.validate_eu(frame, known.register),
+        load=lambda con, frame, batch: store.load_eu(con, frame, batch, "skoleporten"),
+        needs_register=True,
+    ),
+    Source(
+        name="skoleregister",
+        label="Skoleregister",
+        detect=skoleregister.detect,
+        read=lambda table, known: skoleregister.read(table),
+        validate=lambda frame, known: suites.validate_register(frame),
+        load=store.load_register,
+    ),
+]
+
+BY_NAME: dict[str, Source] = {s.name: s for s in SOURCES}
+
+
+def register(source: Source, *, before: str | None = None) -> None:
+    """Add a source format (kept in detection order; `before` puts it ahead of another)."""
+    if source.name in BY_NAME:
+        SOURCES.remove(BY_NAME[source.name])
+    index = next((i for i, s in enumerate(SOURCES) if s.name == before), len(SOURCES)) if before else len(SOURCES)
+    SOURCES.insert(index, source)
+    BY_NAME[source.name] = source
+
+
+def labels() -> dict[str, str]:
+    return {s.name: s.label for s in SOURCES}

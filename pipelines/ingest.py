@@ -60,14 +60,16 @@ def archive(raw: bytes, sha256: str, db: Path, suffix: str) -> Path:
 
 def read_table(raw: bytes, filename: str) -> pl.DataFrame:
     """Bytes → a table of strings, JSON or CSV decided by content, not only by name."""
+    if raw.startswith(b"PK\x03\x04"):
+        return parsing.read_xlsx(raw)
+    if filename.lower().endswith(".xls"):
+        raise IngestError("Gamle .xls-filer kan ikke leses; lagre som .xlsx eller CSV (semikolon).")
     text = parsing.decode(raw).text
     stripped = text.lstrip()
     if not stripped:
         raise IngestError("Filen er tom.")
     if stripped[0] in "[{":
         return parsing.read_json_text(text)
-    if filename.lower().endswith((".xlsx", ".xls")):
-        raise IngestError("Excel-filer kan ikke leses for denne kilden ennå; lagre som CSV (semikolon) først.")
     return parsing.read_csv_text(text)
 
 

@@ -160,3 +160,70 @@ def unparseable(col: str) -> pl.Expr:
 def parse_python_number(text: str | None) -> float | None:
     """The same rules for one value, for places outside a frame."""
     return pl.DataFrame({"v": [text]}, schema={"v": pl.String}).select(number("v")).item()
+
+
+MAX_XLSX_UNPACKED = 200 * 1024 * 1024
+"""An XLSX is a zip; refuse one that would unpack to more than this (a zip bomb or not a template)."""
+
+
+def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
+    """The product's XLSX templates read back as a table of strings.
+
+    The data sheet is `sheet`, else the first sheet whose name is not an instruction sheet
+    ("Veiledning", "Koder", "Lister"). The header is the first row with two or more filled cells.
+    """
+    import datetime as dt
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise IngestError("Filen har endelsen .xlsx, men er ikke en gyldig Excel-fil.") from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise IngestError(
+            f"Excel-filen pakker seg ut til {unpacked // (1024 * 1024)} MB, mer enn grensen på "
+            f"{MAX_XLSX_UNPACKED // (1024 * 1024)} MB. Bruk malen, eller lagre som CSV."
+        )
+    try:
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for broken files
+        raise IngestError(f"Excel-filen kunne ikke leses: {exc}") from exc
+    skip = {"veiledning", "koder", "lister", "instruksjon"}
+    names = [n for n in book.sheetnames if n.strip().lower() not in skip]
+    if sheet:
+        names = [n for n in book.sheetnames if n == sheet]
+    if not names:
+        raise IngestError("Fant ikke noe dataark i Excel-filen.")
+    ws = book[names[0]]
+
+    def text(value: object) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    header: list[str] | None = None
+    rows: list[list[str | None]] = []
+    for values in ws.iter_rows(values_only=True):
+        cells = [text(v) for v in values]
+        if header is None:
+            if sum(1 for c in cells if c) >= 2:
+                header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
+            continue
+        if any(c not in (None, "") for c in cells):
+            rows.append((cells + [None] * len(header))[: len(header)])
+    book.close()
+    if header is None:
+        raise IngestError("Excel-filen har ingen overskriftsrad.")
+    while header and header[-1].startswith("kolonne_"):
+        header.pop()
+        rows = [r[: len(header)] for r in rows]
+    return pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row")

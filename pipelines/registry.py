@@ -6,38 +6,16 @@ in `pipelines/warehouse/`, and one `Source` entry here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
 
-import duckdb
 import polars as pl
 
 from pipelines.quality import suites
-from pipelines.quality.suites import RegisterFacts
-from pipelines.quality.verdict import Verdict
 from pipelines.sources import skoleporten, skoleregister, udir_eksport
-from pipelines.sources.base import SourceResult
+from pipelines.sources.base import Known, Source, SourceResult
 from pipelines.warehouse import store
 
-
-@dataclass(frozen=True)
-class Known:
-    """What the warehouse already holds that readers and suites compare a file with."""
-
-    schools: pl.DataFrame  # orgnr, navn, kommunenr, kommune
-    indicator_codes: dict[str, str]
-    register: RegisterFacts
-
-
-@dataclass(frozen=True)
-class Source:
-    name: str
-    label: str
-    detect: Callable[[list[str]], bool]
-    read: Callable[[pl.DataFrame, Known], SourceResult]
-    validate: Callable[[pl.DataFrame, Known], Verdict]
-    load: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, str], int]
-    needs_register: bool = False
+__all__ = ["Known", "Source", "SOURCES", "BY_NAME", "register", "labels"]
 
 
 def _udir(kind: str, label: str) -> Source:
@@ -77,6 +55,21 @@ SOURCES: list[Source] = [
         load=store.load_register,
     ),
 ]
+
+# Source modules that define their own `SOURCE`; they are read before the school register.
+PLUGGED = [
+    "pipelines.sources.ungdata_fhi",
+    "pipelines.sources.ungdata_tabell",
+    "pipelines.sources.saker",
+    "pipelines.sources.teammoter",
+    "pipelines.sources.teamrytme",
+]
+for _module in PLUGGED:
+    try:
+        SOURCES.insert(len(SOURCES) - 1, importlib.import_module(_module).SOURCE)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _module:  # a missing dependency is a real error; a module not written yet is not
+            raise
 
 BY_NAME: dict[str, Source] = {s.name: s for s in SOURCES}
 

@@ -41,7 +41,8 @@ def _context():
     return ctx, source
 
 
-def _rule(expectation, melding: str, *, warning: bool = False):
+def rule(expectation, melding: str, *, warning: bool = False):
+    """An expectation with its Norwegian message; critical (rejects the file) unless `warning`."""
     expectation.severity = "warning" if warning else "critical"
     expectation.meta = {"melding": melding}
     return expectation
@@ -52,43 +53,43 @@ def eu_expectations(facts: RegisterFacts) -> list:
     key = ["enhet_niva", "enhet_id", "skoleaar", "trinn_key", "kjonn", "indikator_kode"]
     school = 'enhet_niva=="skole"'
     rules = [
-        _rule(E.ExpectTableColumnsToMatchSet(column_set=list(EU_SCHEMA) + ["trinn_key", "trinn_i_omfang"], exact_match=True),
+        rule(E.ExpectTableColumnsToMatchSet(column_set=list(EU_SCHEMA) + ["trinn_key", "trinn_i_omfang"], exact_match=True),
               "Tabellen har ikke de forventede kolonnene."),
-        _rule(E.ExpectColumnValuesToBeOfType(column="verdi", type_="float64"), "Verdiene er ikke tall."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="verdi", min_value=1, max_value=5,
+        rule(E.ExpectColumnValuesToBeOfType(column="verdi", type_="float64"), "Verdiene er ikke tall."),
+        rule(E.ExpectColumnValuesToBeBetween(column="verdi", min_value=1, max_value=5,
                                               row_condition='maal=="snitt"', condition_parser="pandas"),
               "Indeksverdier (snitt) må ligge mellom 1 og 5."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="verdi", min_value=0, max_value=100,
+        rule(E.ExpectColumnValuesToBeBetween(column="verdi", min_value=0, max_value=100,
                                               row_condition='maal=="andel"', condition_parser="pandas"),
               "Andeler må ligge mellom 0 og 100 %."),
-        _rule(E.ExpectColumnValuesToBeNull(column="verdi", row_condition="skjermet==True", condition_parser="pandas"),
+        rule(E.ExpectColumnValuesToBeNull(column="verdi", row_condition="skjermet==True", condition_parser="pandas"),
               "En skjermet (prikket) verdi har likevel et tall."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="antall_besvart", min_value=0), "Antall besvart kan ikke være negativt."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="standardavvik", min_value=0, max_value=4),
+        rule(E.ExpectColumnValuesToBeBetween(column="antall_besvart", min_value=0), "Antall besvart kan ikke være negativt."),
+        rule(E.ExpectColumnValuesToBeBetween(column="standardavvik", min_value=0, max_value=4),
               "Standardavviket ligger utenfor 0–4.", warning=True),
-        _rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year + 1),
+        rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year + 1),
               f"Skoleåret er ikke plausibelt (forventet fra 2000-01 til {this_year}-{(this_year + 1) % 100:02d})."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="trinn", min_value=5, max_value=10),
+        rule(E.ExpectColumnValuesToBeBetween(column="trinn", min_value=5, max_value=10),
               "Elevundersøkelsen i grunnskolen gjelder 5.–10. trinn."),
-        _rule(E.ExpectColumnValuesToBeInSet(column="kjonn", value_set=["alle", "jenter", "gutter"]), "Ukjent kjønn."),
-        _rule(E.ExpectColumnValuesToBeInSet(column="enhet_niva", value_set=["skole", "kommune", "fylke", "nasjonalt"]),
+        rule(E.ExpectColumnValuesToBeInSet(column="kjonn", value_set=["alle", "jenter", "gutter"]), "Ukjent kjønn."),
+        rule(E.ExpectColumnValuesToBeInSet(column="enhet_niva", value_set=["skole", "kommune", "fylke", "nasjonalt"]),
               "Ukjent enhetsnivå."),
-        _rule(E.ExpectColumnValuesToNotBeNull(column="indikator_kode"), "Indikatoren mangler kode."),
-        _rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$", row_condition=school, condition_parser="pandas"),
+        rule(E.ExpectColumnValuesToNotBeNull(column="indikator_kode"), "Indikatoren mangler kode."),
+        rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$", row_condition=school, condition_parser="pandas"),
               "Organisasjonsnummeret må ha 9 siffer."),
-        _rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr", regex=r"^\d{4}$",
+        rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr", regex=r"^\d{4}$",
                                                row_condition='enhet_niva in ["skole", "kommune"]', condition_parser="pandas"),
               "Kommunenummeret må ha 4 siffer."),
-        _rule(E.ExpectCompoundColumnsToBeUnique(column_list=key),
+        rule(E.ExpectCompoundColumnsToBeUnique(column_list=key),
               "Samme enhet, skoleår, trinn, kjønn og indikator står flere ganger i filen."),
-        _rule(E.ExpectColumnValuesToBeInSet(column="orgnr", value_set=sorted(facts.orgnr) or ["-"],
+        rule(E.ExpectColumnValuesToBeInSet(column="orgnr", value_set=sorted(facts.orgnr) or ["-"],
                                             row_condition=school, condition_parser="pandas"),
               "Skoler som ikke står i skoleregisteret blir registrert fra filen (trinn ukjent til registeret sier noe annet).",
               warning=True),
-        _rule(E.ExpectColumnValuesToBeInSet(column="kommunenr", value_set=sorted(facts.kommunenr) or ["-"],
+        rule(E.ExpectColumnValuesToBeInSet(column="kommunenr", value_set=sorted(facts.kommunenr) or ["-"],
                                             row_condition='enhet_niva=="skole"', condition_parser="pandas"),
               "Skoler i kommuner som ikke står i skoleregisteret.", warning=True),
-        _rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
+        rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
               "Resultater for trinn skolen ikke har ifølge skoleregisteret.", warning=True),
     ]
     return rules
@@ -96,20 +97,20 @@ def eu_expectations(facts: RegisterFacts) -> list:
 
 def register_expectations() -> list:
     return [
-        _rule(E.ExpectTableColumnsToMatchSet(column_set=list(REGISTER_SCHEMA), exact_match=True),
+        rule(E.ExpectTableColumnsToMatchSet(column_set=list(REGISTER_SCHEMA), exact_match=True),
               "Tabellen har ikke de forventede kolonnene."),
-        _rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$"), "Organisasjonsnummeret må ha 9 siffer."),
-        _rule(E.ExpectColumnValuesToBeUnique(column="orgnr"), "Samme organisasjonsnummer står flere ganger."),
-        _rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr", regex=r"^\d{4}$"), "Kommunenummeret må ha 4 siffer."),
-        _rule(E.ExpectColumnValuesToNotBeNull(column="navn"), "Skolen mangler navn."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="trinn_fra", min_value=1, max_value=13), "Trinn må være 1–13."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="trinn_til", min_value=1, max_value=13), "Trinn må være 1–13."),
-        _rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="trinn_til", column_B="trinn_fra", or_equal=True),
+        rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$"), "Organisasjonsnummeret må ha 9 siffer."),
+        rule(E.ExpectColumnValuesToBeUnique(column="orgnr"), "Samme organisasjonsnummer står flere ganger."),
+        rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr", regex=r"^\d{4}$"), "Kommunenummeret må ha 4 siffer."),
+        rule(E.ExpectColumnValuesToNotBeNull(column="navn"), "Skolen mangler navn."),
+        rule(E.ExpectColumnValuesToBeBetween(column="trinn_fra", min_value=1, max_value=13), "Trinn må være 1–13."),
+        rule(E.ExpectColumnValuesToBeBetween(column="trinn_til", min_value=1, max_value=13), "Trinn må være 1–13."),
+        rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="trinn_til", column_B="trinn_fra", or_equal=True),
               "Siste trinn er lavere enn første trinn."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="elevtall", min_value=0), "Elevtallet kan ikke være negativt."),
-        _rule(E.ExpectColumnValuesToBeBetween(column="elevtall", min_value=0, max_value=2500),
+        rule(E.ExpectColumnValuesToBeBetween(column="elevtall", min_value=0), "Elevtallet kan ikke være negativt."),
+        rule(E.ExpectColumnValuesToBeBetween(column="elevtall", min_value=0, max_value=2500),
               "Uvanlig høyt elevtall (over 2 500).", warning=True),
-        _rule(E.ExpectColumnValuesToBeUnique(column="navn"),
+        rule(E.ExpectColumnValuesToBeUnique(column="navn"),
               "To skoler har samme navn; historiske Skoleporten-filer kan da ikke knyttes sikkert.", warning=True),
     ]
 

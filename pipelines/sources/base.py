@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+import duckdb
 import polars as pl
 
 from pipelines.errors import IngestError
@@ -53,6 +56,28 @@ class SourceResult:
     rows_in: int
     skipped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the warehouse already holds that readers and suites compare a file with."""
+
+    schools: pl.DataFrame  # orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall
+    indicator_codes: dict[str, str]
+    register: Any  # pipelines.quality.suites.RegisterFacts (typed loosely: GX stays out of the dashboard)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input format: how to recognise, read, check and load it (see pipelines/registry.py)."""
+
+    name: str
+    label: str
+    detect: Callable[[list[str]], bool]
+    read: Callable[[pl.DataFrame, Known], SourceResult]
+    validate: Callable[[pl.DataFrame, Known], Any]  # -> pipelines.quality.verdict.Verdict
+    load: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, str], int]
+    needs_register: bool = False
 
 
 def require_columns(table: pl.DataFrame, needed: list[str], label: str) -> None:

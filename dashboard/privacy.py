@@ -41,3 +41,38 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
             pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("standardavvik")).alias("standardavvik")
         )
     return out
+
+
+FHI_FLAG_REASON = {
+    1: "Manglende data («..»)",
+    2: "Kan ikke beregnes («.»)",
+    3: "Anonymisert av kilden («:»)",
+    4: "Ikke tilgjengelig («-»)",
+}
+
+
+def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
+    """The same rule for Ungdata shares: source-anonymised stays hidden, fewer than N answers is hidden.
+
+    Expects `andel`, `antall_svar`, `skjermet` and `flagg` (FHI's flag, may be null).
+    """
+    if frame.is_empty():
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
+    few = REASON_FEW.format(n=viewer.min_respondents)
+    n = pl.col("antall_svar")
+    flag = pl.col("flagg")
+    reason = (
+        pl.when(flag.is_not_null() & (flag != 0))
+        .then(flag.replace_strict(FHI_FLAG_REASON, default="Ikke publisert", return_dtype=pl.String))
+        .when(pl.col("skjermet"))
+        .then(pl.lit("Holdt tilbake av kilden (for få svar)"))
+        .when(n.is_not_null() & (n < viewer.min_respondents))
+        .then(pl.lit(few))
+        .when(pl.col("andel").is_null())
+        .then(pl.lit(REASON_MISSING))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    out = frame.with_columns(reason.alias("skjult_grunn"))
+    return out.with_columns(
+        pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("andel")).alias("andel")
+    )

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard.privacy import protect_survey
+from dashboard.privacy import protect_share, protect_survey
 from dashboard.viewer import Viewer
 from pipelines.warehouse.connection import connect, data_version, db_path
 
@@ -251,6 +251,117 @@ def school_key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr
         [kommunenr, kommunenr, list(KEY_FIGURES)],
     )
     return protect_survey(frame, viewer)
+
+
+# ---------------------------------------------------------------- Ungdata
+
+
+_UNGDATA_COLUMNS = (
+    "kilde, geo_niva, geo, kommunenr, aar, periode, trinn, kjonn, indikator_kode, indikator, "
+    "andel, antall_svar, skjermet, flagg"
+)
+
+
+@query
+def ungdata(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The municipality's Ungdata rows, with its fylke and the nation where the files have them."""
+    if not viewer.sees_kommune(kommunenr):
+        return protect_share(_fetch(con, f"SELECT {_UNGDATA_COLUMNS} FROM mart.ungdata WHERE FALSE"), viewer)
+    frame = _fetch(
+        con,
+        f"""
+        SELECT {_UNGDATA_COLUMNS} FROM mart.ungdata
+        WHERE (geo_niva = 'kommune' AND kommunenr = ?)
+           OR (geo_niva = 'fylke' AND geo = substr(?, 1, 2))
+           OR geo_niva = 'nasjonalt'
+        ORDER BY indikator, aar, geo_niva
+        """,
+        [kommunenr, kommunenr],
+    )
+    return protect_share(frame, viewer)
+
+
+# ---------------------------------------------------------------- kap. 12 cases
+
+
+@query
+def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """Per school × month × sakstype: a school's all-trinn row when it sent one, else the sum of its trinn rows."""
+    if not viewer.sees_kommune(kommunenr):
+        return _fetch(con, "SELECT NULL::VARCHAR AS orgnr WHERE FALSE")
+    return _fetch(
+        con,
+        """
+        WITH per AS (
+            SELECT orgnr, periode, sakstype,
+                   bool_or(trinn IS NULL) AS har_total,
+                   sum(nye) FILTER (WHERE trinn IS NULL) AS nye_t, sum(nye) AS nye_s,
+                   sum(avsluttet) FILTER (WHERE trinn IS NULL) AS avs_t, sum(avsluttet) AS avs_s,
+                   sum(apne_ved_slutt) FILTER (WHERE trinn IS NULL) AS apne_t, sum(apne_ved_slutt) AS apne_s,
+                   sum(evaluering_over_frist) FILTER (WHERE trinn IS NULL) AS over_t,
+                   sum(evaluering_over_frist) AS over_s
+            FROM mart.saker WHERE kommunenr = ?
+            GROUP BY orgnr, periode, sakstype
+        )
+        SELECT p.orgnr, s.navn AS skole, s.elevtall, p.periode, p.sakstype,
+               CAST(CASE WHEN har_total THEN nye_t ELSE nye_s END AS INTEGER) AS nye,
+               CAST(CASE WHEN har_total THEN avs_t ELSE avs_s END AS INTEGER) AS avsluttet,
+               CAST(CASE WHEN har_total THEN apne_t ELSE apne_s END AS INTEGER) AS apne_ved_slutt,
+               CAST(CASE WHEN har_total THEN over_t ELSE over_s END AS INTEGER) AS evaluering_over_frist
+        FROM per p JOIN mart.skoler s USING (orgnr)
+        ORDER BY skole, periode, sakstype
+        """,
+        [kommunenr],
+    )
+
+
+@query
+def statsforvalter_cases(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    if not viewer.sees_kommune(kommunenr):
+        return _fetch(con, "SELECT NULL::VARCHAR AS orgnr WHERE FALSE")
+    return _fetch(
+        con,
+        """
+        SELECT s.navn AS skole, m.periode, coalesce(m.utfall, 'ukjent') AS utfall, sum(m.nye) AS nye
+        FROM mart.saker m JOIN mart.skoler s USING (orgnr)
+        WHERE m.kommunenr = ? AND m.sakstype = 'statsforvalter' AND m.nye > 0
+        GROUP BY ALL ORDER BY m.periode DESC
+        """,
+        [kommunenr],
+    )
+
+
+# ---------------------------------------------------------------- team meetings
+
+
+@query
+def team_meetings(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    if not viewer.sees_kommune(kommunenr):
+        return _fetch(con, "SELECT NULL::VARCHAR AS orgnr WHERE FALSE")
+    return _fetch(
+        con,
+        """
+        SELECT t.*, s.navn AS skole, s.elevtall
+        FROM mart.teammoter t JOIN mart.skoler s USING (orgnr)
+        WHERE t.kommunenr = ?
+        ORDER BY skole, team, dato
+        """,
+        [kommunenr],
+    )
+
+
+@query
+def team_rhythm(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """Expected meetings per month per team: the municipality's own setting, else the default."""
+    return _fetch(
+        con,
+        """
+        SELECT team, coalesce(max(moter_per_maaned) FILTER (WHERE kommunenr = ?),
+                              max(moter_per_maaned) FILTER (WHERE kommunenr IS NULL)) AS moter_per_maaned
+        FROM core.teamrytme GROUP BY team
+        """,
+        [kommunenr],
+    )
 
 
 # ---------------------------------------------------------------- data quality

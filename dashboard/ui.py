@@ -48,7 +48,7 @@ def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
     return chosen, names[chosen]
 
 
-def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn") -> None:
+def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: str = "skoleaar") -> None:
     """Say which values are hidden and why, so a gap is never unexplained."""
     if frame.is_empty() or "skjult_grunn" not in frame.columns:
         return
@@ -57,10 +57,26 @@ def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn") -> None:
         return
     lines = []
     for (reason,), group in hidden.group_by(["skjult_grunn"], maintain_order=True):
-        where = ", ".join(sorted({f"{r[label_col]} {r['skoleaar']}" for r in group.iter_rows(named=True)})[:8])
+        where = ", ".join(sorted({f"{r[label_col]} {r[year_col]}" for r in group.iter_rows(named=True)})[:8])
         more = " …" if group.height > 8 else ""
         lines.append(f"- **{reason}**: {where}{more}")
     st.caption(
         "Noen verdier er skjult for å verne små grupper, og vises aldri som null eller regnes ut fra totaler:\n"
         + "\n".join(lines)
+    )
+
+
+def download_template(label: str, module: str, schools: pl.DataFrame, stem: str) -> None:
+    """Offer a reporting template as XLSX (drop-down lists) and CSV, pre-filled with the municipality's schools."""
+    import importlib
+
+    template = importlib.import_module(f"pipelines.templates.{module}")
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        f"Last ned mal for {label} (Excel)", template.xlsx_bytes(schools), file_name=f"{stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch",
+    )
+    c2.download_button(
+        f"Last ned mal for {label} (CSV)", template.csv_bytes(schools), file_name=f"{stem}.csv",
+        mime="text/csv", width="stretch",
     )

@@ -41,3 +41,34 @@ def test_missing_value_is_explained_not_shown_as_zero():
     out = protect_survey(_rows(("kommune", None, None, 40, False)), Viewer())
     assert out["verdi"][0] is None
     assert out["skjult_grunn"][0] == "Ingen data"
+
+
+def _shares(*rows: tuple) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={"andel": pl.Float64, "antall_svar": pl.Int32, "skjermet": pl.Boolean, "flagg": pl.Int32},
+        orient="row",
+    )
+
+
+def test_fhi_flags_hide_the_share_and_say_why():
+    from dashboard.privacy import protect_share
+
+    out = protect_share(
+        _shares((None, None, True, 3), (None, None, False, 1), (None, None, False, 2), (None, None, False, 4),
+                (12.5, 300, False, 0)),
+        Viewer(),
+    )
+    assert out["andel"].to_list() == [None, None, None, None, 12.5]
+    reasons = out["skjult_grunn"].to_list()
+    assert "Anonymisert" in reasons[0] and "Manglende" in reasons[1]
+    assert "beregnes" in reasons[2] and "Ikke tilgjengelig" in reasons[3] and reasons[4] is None
+
+
+def test_ungdata_share_with_few_answers_is_hidden_and_withheld_share_stays_hidden():
+    from dashboard.privacy import protect_share
+
+    out = protect_share(_shares((30.0, 8, False, None), (None, None, True, None), (25.0, None, False, None)), Viewer())
+    assert out["andel"].to_list() == [None, None, 25.0]
+    assert out["skjult_grunn"][0] == "Skjult: færre enn 10 svar"
+    assert out["skjult_grunn"][1].startswith("Holdt tilbake")

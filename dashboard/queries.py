@@ -39,11 +39,18 @@ def _scope(viewer: Viewer, column: str = "kommunenr") -> tuple[str, list[Any]]:
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs: tuple) -> pl.DataFrame:
     func = _REGISTRY[name]
+    params = dict(kwargs)
     with connect(Path(db), read_only=True) as con:
-        return func(con, viewer, **dict(kwargs))
+        frame = func(con, viewer, **params)
+    # The one scope rule for every query that is asked about a municipality: outside the
+    # viewer's grant, nothing comes back (the empty frame keeps its columns for the page).
+    if params.get("kommunenr") is not None and not viewer.sees_kommune(params["kommunenr"]):
+        return frame.clear()
+    return frame
 
 
 _REGISTRY: dict[str, Callable[..., pl.DataFrame]] = {}
+_PUBLIC: dict[str, Callable[..., pl.DataFrame]] = {}
 
 
 def query(func: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
@@ -57,11 +64,13 @@ def query(func: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
         return _cached(func.__name__, str(db), data_version(db), viewer, frozen)
 
     wrapper.raw = func  # type: ignore[attr-defined]
+    _PUBLIC[func.__name__] = wrapper
     return wrapper
 
 
 def all_queries() -> dict[str, Callable[..., pl.DataFrame]]:
-    return dict(_REGISTRY)
+    """Every query as the pages call it (through the cache and the scope rule)."""
+    return dict(_PUBLIC)
 
 
 def warehouse_ready() -> bool:
@@ -162,8 +171,6 @@ def eu_trend(
     indikator_kode: str = "EUIndeks_1379",
 ) -> pl.DataFrame:
     """The chosen schools, their municipality and the nation, over every school year."""
-    if not viewer.sees_kommune(kommunenr):
-        return protect_survey(_fetch(con, f"SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen WHERE FALSE"), viewer)
     frame = _fetch(
         con,
         f"""
@@ -191,8 +198,6 @@ def eu_latest_by_school(
     kjonn: str = "alle",
 ) -> pl.DataFrame:
     """Every school of the municipality × every indicator for one school year, plus the national row."""
-    if not viewer.sees_kommune(kommunenr):
-        return protect_survey(_fetch(con, f"SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen WHERE FALSE"), viewer)
     frame = _fetch(
         con,
         f"""
@@ -234,8 +239,6 @@ def key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
 @query
 def school_key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
     """Every school of a municipality: the headline indicators in the latest two school years."""
-    if not viewer.sees_kommune(kommunenr):
-        return protect_survey(_fetch(con, f"SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen WHERE FALSE"), viewer)
     frame = _fetch(
         con,
         f"""
@@ -265,8 +268,6 @@ _UNGDATA_COLUMNS = (
 @query
 def ungdata(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
     """The municipality's Ungdata rows, with its fylke and the nation where the files have them."""
-    if not viewer.sees_kommune(kommunenr):
-        return protect_share(_fetch(con, f"SELECT {_UNGDATA_COLUMNS} FROM mart.ungdata WHERE FALSE"), viewer)
     frame = _fetch(
         con,
         f"""
@@ -287,8 +288,6 @@ def ungdata(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> p
 @query
 def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
     """Per school × month × sakstype: a school's all-trinn row when it sent one, else the sum of its trinn rows."""
-    if not viewer.sees_kommune(kommunenr):
-        return _fetch(con, "SELECT NULL::VARCHAR AS orgnr WHERE FALSE")
     return _fetch(
         con,
         """
@@ -317,8 +316,6 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
 
 @query
 def statsforvalter_cases(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
-    if not viewer.sees_kommune(kommunenr):
-        return _fetch(con, "SELECT NULL::VARCHAR AS orgnr WHERE FALSE")
     return _fetch(
         con,
         """
@@ -336,8 +333,6 @@ def statsforvalter_cases(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune
 
 @query
 def team_meetings(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
-    if not viewer.sees_kommune(kommunenr):
-        return _fetch(con, "SELECT NULL::VARCHAR AS orgnr WHERE FALSE")
     return _fetch(
         con,
         """

@@ -76,3 +76,53 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     return out.with_columns(
         pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("andel")).alias("andel")
     )
+
+
+SMALL_COUNT_LABEL = "1–4"
+SECONDARY_LABEL = "skjult"
+
+
+def protect_counts(cells: list[list[int]], min_count: int = 5) -> tuple[list[list[str]], list[list[bool]]]:
+    """Small-number protection for a table of counts with its row and column totals.
+
+    `cells` is rows × columns of non-negative counts. Returns the text to show for the table
+    extended with a total column and a total row (so (r+1) × (c+1)), and which of those cells are
+    hidden. Counts from 1 to `min_count - 1` show as "1–4" (primary suppression). Then, while
+    any row or column (totals included) has exactly one hidden cell, the smallest other cell of
+    that line is hidden too ("skjult"), so no hidden value equals a shown total minus shown cells.
+    """
+    n_rows, n_cols = len(cells), len(cells[0]) if cells else 0
+    full = [[*row, sum(row)] for row in cells]
+    full.append([sum(cells[r][c] for r in range(n_rows)) for c in range(n_cols)] + [sum(map(sum, cells))])
+    hidden = [[0 < v < min_count for v in row] for row in full]
+    secondary = [[False] * (n_cols + 1) for _ in range(n_rows + 1)]
+
+    def lines():
+        # Each line: the cells that add up to its total, and the total's position last.
+        for r in range(n_rows + 1):
+            yield [(r, c) for c in range(n_cols + 1)]
+        for c in range(n_cols + 1):
+            yield [(r, c) for r in range(n_rows + 1)]
+
+    changed = True
+    while changed:
+        changed = False
+        for line in lines():
+            hidden_here = [p for p in line if hidden[p[0]][p[1]]]
+            if len(hidden_here) != 1:
+                continue
+            candidates = [p for p in line if not hidden[p[0]][p[1]]]
+            if not candidates:
+                continue
+            r, c = min(candidates, key=lambda p: (full[p[0]][p[1]] == 0, full[p[0]][p[1]], p))
+            hidden[r][c] = True
+            secondary[r][c] = True
+            changed = True
+    text = [
+        [
+            (SECONDARY_LABEL if secondary[r][c] else SMALL_COUNT_LABEL) if hidden[r][c] else str(full[r][c])
+            for c in range(n_cols + 1)
+        ]
+        for r in range(n_rows + 1)
+    ]
+    return text, hidden

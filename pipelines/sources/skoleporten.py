@@ -103,7 +103,7 @@ def read(
     unknown = t.filter(pl.col("enhet_niva").is_null())
     if unknown.height:
         skipped["enhetsnavn som ikke finnes i skoleregisteret"] = unknown.height
-        missing = sorted(unknown["Enhetsnavn"].unique().to_list())
+        missing = sorted(unknown["Enhetsnavn"].fill_null("(uten navn)").unique().to_list())
         notes.append("Fant ikke i skoleregisteret: " + ", ".join(missing[:20]) + (" …" if len(missing) > 20 else ""))
     t = t.filter(pl.col("enhet_niva").is_not_null())
 

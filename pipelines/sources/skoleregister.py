@@ -41,7 +41,8 @@ def read(table: pl.DataFrame) -> SourceResult:
         t = t.with_columns(pl.lit(current_school_year()).alias("skoleaar"))
     year_label, _ = school_year_expr("skoleaar")
     t = t.with_columns(
-        digits("orgnr", 9).alias("orgnr"),
+        # No padding: organisation numbers never start with 0, so an 8-digit one is a typo.
+        pl.col("orgnr").str.replace_all(r"\s", "").alias("orgnr"),
         digits("kommunenr", 4).alias("kommunenr"),
         year_label.alias("skoleaar_norm"),
     )

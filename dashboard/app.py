@@ -20,6 +20,9 @@ navigation = st.navigation(
     [
         st.Page(PAGES / "oversikt.py", title="Oversikt", icon=":material/home:", default=True),
         st.Page(PAGES / "elevundersokelsen.py", title="Elevundersøkelsen", icon=":material/monitoring:", url_path="elevundersokelsen"),
+        st.Page(PAGES / "ungdata.py", title="Ungdata", icon=":material/groups:", url_path="ungdata"),
+        st.Page(PAGES / "saker.py", title="Saker (kap. 12)", icon=":material/gavel:", url_path="saker"),
+        st.Page(PAGES / "team.py", title="Arbeidslag og elevtjeneste", icon=":material/diversity_3:", url_path="team"),
         st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet"),
     ]
 )

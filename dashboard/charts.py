@@ -7,8 +7,23 @@ import polars as pl
 
 from dashboard.labels import format_value
 
-PALETTE = ["#1f5f8b", "#e07b00", "#2a9d55", "#8e44ad", "#c0392b", "#16a085", "#7f6000", "#d35400"]
+PALETTE = ["#1f5f8b", "#e07b00", "#2a9d55", "#8e44ad", "#c0392b", "#17becf", "#7f6000", "#e377c2", "#5b5b5b"]
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
+
+
+MONTHS = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
+
+
+def month_label(d) -> str:
+    """A date as «okt 2025» (Plotly only speaks English month names)."""
+    return f"{MONTHS[d.month - 1]} {d.year}"
+
+
+def month_axis(dates: list, every: int = 3) -> dict:
+    """Norwegian tick labels for a date axis: every `every`th month from the first."""
+    months = sorted({d.replace(day=1) for d in dates})
+    ticks = months[::every]
+    return dict(tickmode="array", tickvals=ticks, ticktext=[month_label(d) for d in ticks])
 
 
 def _unit_label(row: dict) -> str:
@@ -137,5 +152,27 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
         title=dict(text="Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)", font=dict(size=18)),
         font=FONT, height=max(260, 48 * len(rows) + 140), margin=dict(l=10, r=10, t=60, b=10),
         xaxis=dict(side="top", tickangle=-30), plot_bgcolor="#d9d9d9",
+    )
+    return fig
+
+
+def school_month_heatmap(
+    frame: pl.DataFrame, *, value: str, text: str, title: str, colorbar: str, hover: str,
+    zmin: float | None = None, zmax: float | None = None,
+) -> go.Figure:
+    """Schools down, months across (`skole`, `maned`): a year's pattern at a glance, without a tangle of lines."""
+    months = sorted(frame["maned"].unique().to_list())
+    names = sorted(frame["skole"].unique().to_list())
+    lookup = {(r["skole"], r["maned"]): (r[value], r[text]) for r in frame.iter_rows(named=True)}
+    z = [[lookup.get((s, m), (None, None))[0] for m in months] for s in names]
+    labels = [["" if lookup.get((s, m)) is None else str(lookup[(s, m)][1]) for m in months] for s in names]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[month_label(m) for m in months], y=names, text=labels, texttemplate="%{text}", zmin=zmin, zmax=zmax,
+        colorscale="Blues", hoverongaps=False, xgap=2, ygap=2, colorbar=dict(title=dict(text=colorbar)),
+        hovertemplate="%{y}, %{x}: " + hover + "<extra></extra>",
+    ))
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=18)), font=FONT, height=150 + 44 * len(names), plot_bgcolor="white",
+        yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-45, type="category"), margin=dict(l=10, r=10, b=90),
     )
     return fig

@@ -316,13 +316,15 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
 
 @query
 def statsforvalter_cases(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """Cases at Statsforvalteren (§ 12-6): new ones when filed, and each decision with its outcome when closed."""
     return _fetch(
         con,
         """
-        SELECT s.navn AS skole, m.periode, coalesce(m.utfall, 'ukjent') AS utfall, sum(m.nye) AS nye
+        SELECT s.navn AS skole, m.periode, coalesce(m.utfall, 'ukjent') AS utfall,
+               CAST(sum(m.nye) AS INTEGER) AS nye, CAST(sum(m.avsluttet) AS INTEGER) AS avgjort
         FROM mart.saker m JOIN mart.skoler s USING (orgnr)
-        WHERE m.kommunenr = ? AND m.sakstype = 'statsforvalter' AND m.nye > 0
-        GROUP BY ALL ORDER BY m.periode DESC
+        WHERE m.kommunenr = ? AND m.sakstype = 'statsforvalter' AND (m.nye > 0 OR m.avsluttet > 0)
+        GROUP BY ALL ORDER BY m.periode DESC, skole
         """,
         [kommunenr],
     )

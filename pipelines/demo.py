@@ -14,6 +14,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines import demo_saker, demo_teammoter, demo_ungdata
+
 SEED = 20261124
 FYLKE = ("99", "Fjordfylket")
 NATIONAL = ("0", "Nasjonalt")
@@ -457,6 +459,9 @@ def write_demo_files(out: Path) -> list[Path]:
     historical = out / f"skoleporten_laeringsmiljo_{YEAR_SKOLEPORTEN}-{YEAR_SKOLEPORTEN + 1}.csv"
     _write_skoleporten(historical, model)
     files.append(historical)
+    files += demo_ungdata.write(out, SEED)
+    files += demo_saker.write(out, SCHOOLS)
+    files += demo_teammoter.write(out, SCHOOLS)
     return files
 
 

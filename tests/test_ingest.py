@@ -44,7 +44,10 @@ def test_demo_builds_a_warehouse_with_every_source_and_level(demo_db_master):
     results = dict(query(demo_db_master, "SELECT resultat, count(*) FROM mart.ingest_log GROUP BY 1"))
     assert set(results) == {"lastet"}
     kinds = {r[0] for r in query(demo_db_master, "SELECT DISTINCT kilde FROM mart.ingest_log")}
-    assert kinds == {"skoleregister", "udir_indikator", "udir_mobbing", "udir_deltakelse", "skoleporten"}
+    assert kinds == {
+        "skoleregister", "udir_indikator", "udir_mobbing", "udir_deltakelse", "skoleporten",
+        "ungdata_tabell", "ungdata_fhi", "saker", "teammoter", "teamrytme",
+    }
 
 
 def test_mart_views_have_the_contract_columns(demo_db_master):

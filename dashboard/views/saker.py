@@ -1,0 +1,158 @@
+"""Saker (kap. 12): case counts per school and month, per 100 pupils, backlog, § 12-5 and Statsforvalteren, seasonality."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.charts import FONT, PALETTE, month_axis, month_label, school_month_heatmap
+from pipelines.templates.saker import SAKSTYPER, UTFALL
+
+st.title("Saker etter opplæringslova kapittel 12")
+st.caption("Tidligere kapittel 9 A. Tallene er antall saker per skole og måned – aldri personer.")
+viewer = ui.viewer()
+picked = ui.pick_kommune()
+if picked is None:
+    st.stop()
+kommunenr, kommune = picked
+
+data = queries.saker_per_month(viewer, kommunenr=kommunenr)
+schools = queries.skoler(viewer, kommunenr=kommunenr)
+if data.is_empty():
+    st.info(f"Ingen saksrapporter for {kommune} ennå. Last ned malen under, fyll den ut og les den inn.")
+    ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
+    st.stop()
+
+last = data["periode"].max()
+year_ago = dt.date(last.year - 1, last.month, 1) + dt.timedelta(days=32)
+year_ago = year_ago.replace(day=1)
+recent = data.filter(pl.col("periode") >= year_ago)
+
+
+def total(frame: pl.DataFrame, sakstype: str, column: str = "nye") -> int:
+    return int(frame.filter(pl.col("sakstype") == sakstype)[column].sum() or 0)
+
+
+st.subheader(f"Siste 12 måneder ({month_label(year_ago)}–{month_label(last)})")
+latest_month = data.filter(pl.col("periode") == last)
+c = st.columns(5)
+c[0].metric("Nye aktivitetsplaner", total(recent, "aktivitetsplan"), help="Aktivitetsplaner etter § 12-4.")
+c[1].metric("Alvorlige til skoleeier", total(recent, "alvorlig_melding_skoleeier"),
+            help="Alvorlige saker som rektor har meldt til skoleeier (§ 12-4).")
+c[2].metric("Skjerpet plikt (§ 12-5)", total(recent, "skjerpet_aktivitetsplikt"),
+            help="Saker der noen som arbeider på skolen har krenket en elev. Skal varsles rektor straks.")
+c[3].metric("Nye hos Statsforvalteren", total(recent, "statsforvalter"), help="Saker meldt etter § 12-6.")
+c[4].metric(f"Åpne planer, {month_label(last)}", total(latest_month, "aktivitetsplan", "apne_ved_slutt"),
+            help=f"Aktivitetsplaner som er åpne ved utgangen av {month_label(last)}. Av dem har "
+                 f"{total(latest_month, 'aktivitetsplan', 'evaluering_over_frist')} evaluering over frist.")
+
+sf = queries.statsforvalter_cases(viewer, kommunenr=kommunenr)
+by_school = (
+    recent.filter(pl.col("sakstype") == "skjerpet_aktivitetsplikt").group_by("skole").agg(pl.col("nye").sum())
+    .filter(pl.col("nye") > 0).sort("nye", descending=True)
+)
+if not sf.is_empty() or not by_school.is_empty():
+    with st.container(border=True):
+        st.markdown("**§ 12-5 og Statsforvalteren – saker som krever skoleeiers oppmerksomhet**")
+        left, right = st.columns(2)
+        left.write("Skjerpet aktivitetsplikt (§ 12-5, tidl. § 9 A-5), siste 12 måneder:")
+        if by_school.is_empty():
+            left.caption("Ingen nye saker siste 12 måneder.")
+        else:
+            left.dataframe(by_school.rename({"skole": "Skole", "nye": "Nye saker"}), hide_index=True, width="stretch")
+        right.write("Saker hos Statsforvalteren (§ 12-6, tidl. § 9 A-6), alle måneder i filene:")
+        event = (
+            pl.when(pl.col("nye") > 0).then(pl.format("Ny sak ({})", pl.col("nye")))
+            .otherwise(pl.format("Avgjort: {}", pl.col("utfall").replace_strict(UTFALL, default=pl.col("utfall"))))
+        )
+        right.dataframe(
+            sf.select(
+                pl.col("periode").map_elements(month_label, return_dtype=pl.String).alias("Måned"),
+                pl.col("skole").alias("Skole"),
+                event.alias("Hendelse"),
+            ),
+            hide_index=True, width="stretch",
+        )
+
+types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
+c1, c2 = st.columns([2, 1])
+sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get)
+per100 = c2.toggle("Per 100 elever", value=True, help="Elevtall fra skoleregisteret.")
+part = data.filter(pl.col("sakstype") == sakstype)
+names = part.select("skole").unique().sort("skole")["skole"].to_list()
+
+
+def per_pupils(frame: pl.DataFrame, column: str) -> pl.Expr:
+    return (pl.col(column) * 100 / pl.col("elevtall")).round(2) if per100 else pl.col(column).cast(pl.Float64)
+
+
+def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, scale: bool = True) -> go.Figure:
+    fig = go.Figure()
+    for i, school in enumerate(names):
+        rows = frame.filter(pl.col("skole") == school).sort("periode")
+        y = rows.select(per_pupils(rows, column) if scale else pl.col(column)).to_series()
+        fig.add_trace(go.Scatter(
+            x=rows["periode"].to_list(), y=y.to_list(), name=school, mode="lines+markers",
+            line=dict(width=3, color=PALETTE[i % len(PALETTE)]),
+        ))
+    fig.update_layout(
+        title=dict(text=title, font=dict(size=18)), font=FONT, height=430, plot_bgcolor="white", separators=", ",
+        yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#e6e6e6"),
+        xaxis=month_axis(frame["periode"].to_list()), legend=dict(orientation="h", y=-0.18), margin=dict(b=90),
+    )
+    return fig
+
+
+unit = " per 100 elever" if per100 else ""
+tab_new, tab_backlog, tab_season, tab_template = st.tabs(
+    ["Nye saker per måned", "Åpne saker og frister", "Sesongmønster", "Mal for rapportering"]
+)
+with tab_new:
+    cells = part.with_columns(per_pupils(part, "nye").alias("farge"), pl.col("periode").alias("maned"))
+    st.plotly_chart(
+        school_month_heatmap(
+            cells, value="farge", text="nye", title=f"{SAKSTYPER[sakstype]}: nye saker per skole og måned",
+            colorbar="per 100<br>elever" if per100 else "antall", hover="%{text} nye saker",
+        ),
+        width="stretch", config={"displaylogo": False},
+    )
+    st.caption(
+        "Tallet i ruten er antall nye saker. Fargen viser " + ("antall per 100 elever (elevtall fra skoleregisteret), "
+                                                                "så små og store skoler kan sammenlignes."
+                                                                if per100 else "antallet.")
+    )
+with tab_backlog:
+    st.plotly_chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}", f"Åpne saker{unit}"),
+                    width="stretch", config={"displaylogo": False})
+    st.plotly_chart(line_chart(part, "evaluering_over_frist", "Evaluering over frist (antall)", "Antall", scale=False),
+                    width="stretch", config={"displaylogo": False})
+    st.caption("En økende restanse av åpne saker eller evalueringer over frist er et tegn på at skolen trenger støtte.")
+with tab_season:
+    season = (
+        part.with_columns(
+            pl.when(pl.col("periode").dt.month() >= 8).then(pl.col("periode").dt.year())
+            .otherwise(pl.col("periode").dt.year() - 1).alias("start"),
+            ((pl.col("periode").dt.month() + 4) % 12).alias("pos"),
+        )
+        .group_by("start", "pos").agg(pl.col("nye").sum()).sort("start", "pos")
+    )
+    order = ["aug", "sep", "okt", "nov", "des", "jan", "feb", "mar", "apr", "mai", "jun", "jul"]
+    fig = go.Figure()
+    for i, (start,) in enumerate(season.select("start").unique().sort("start").iter_rows()):
+        rows = season.filter(pl.col("start") == start)
+        fig.add_trace(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["nye"].to_list(), mode="lines+markers",
+                                 name=f"{start}-{(start + 1) % 100:02d}", line=dict(width=3, color=PALETTE[i % len(PALETTE)])))
+    fig.update_layout(title=dict(text=f"{SAKSTYPER[sakstype]}: nye saker i kommunen per måned i skoleåret", font=dict(size=18)),
+                      font=FONT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
+                      yaxis=dict(title="Nye saker", rangemode="tozero", gridcolor="#e6e6e6"), legend=dict(orientation="h", y=-0.15))
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+with tab_template:
+    st.write(
+        "Skolene rapporterer én rad per skole, måned og sakstype (og eventuelt trinn). Har skolen ingenting å "
+        "melde, skrives 0. Ingen navn eller personopplysninger. Se docs/mal-saker.md."
+    )
+    ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")

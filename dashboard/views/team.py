@@ -1,0 +1,155 @@
+"""Arbeidslag og elevtjeneste: meetings against the expected rhythm, cases, referrals and who actually attends."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.charts import FONT, PALETTE, school_month_heatmap
+from pipelines.templates.teammoter import PROFESSIONS, TEAMS
+
+st.title("Arbeidslag og elevtjeneste")
+st.caption(
+    "Møtene i de tverrfaglige teamene rundt elevene: hvor ofte de møtes, hvor mange saker de drøfter, "
+    "hvor de henviser, og hvem som faktisk er til stede."
+)
+viewer = ui.viewer()
+picked = ui.pick_kommune()
+if picked is None:
+    st.stop()
+kommunenr, kommune = picked
+schools = queries.skoler(viewer, kommunenr=kommunenr)
+meetings = queries.team_meetings(viewer, kommunenr=kommunenr)
+if meetings.is_empty():
+    st.info(f"Ingen møtelogger for {kommune} ennå. Last ned malen, fyll den ut og les den inn.")
+    ui.download_template("møtelogg", "teammoter", schools, f"teammoter_mal_{kommunenr}")
+    st.stop()
+
+rhythm = dict(queries.team_rhythm(viewer, kommunenr=kommunenr).iter_rows())
+teams = [t for t in TEAMS if t in set(meetings["team"])]
+c1, c2 = st.columns([1, 2])
+team = c1.selectbox("Team", teams, format_func=TEAMS.get)
+part = meetings.filter(pl.col("team") == team)
+first, last = part["dato"].min(), part["dato"].max()
+# Schools are closed in July: that month expects no meetings.
+months = sum(
+    1 for i in range((last.year - first.year) * 12 + last.month - first.month + 1)
+    if (first.month - 1 + i) % 12 + 1 != 7
+)
+expected_per_month = rhythm.get(team)
+c2.write("")
+c2.caption(
+    f"Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({months} måneder med skole, juli regnes ikke). "
+    + (f"Forventet rytme i {kommune}: {str(expected_per_month).replace('.', ',')} møte(r) per måned."
+       if expected_per_month else "Ingen forventet møterytme er satt for dette teamet.")
+)
+
+cases = pl.col("saker_med_samtykke") + pl.col("saker_anonyme")
+summary = (
+    part.group_by("skole", "elevtall")
+    .agg(
+        pl.len().alias("moter"),
+        cases.sum().alias("saker"),
+        pl.col("saker_anonyme").sum().alias("anonyme"),
+        pl.col("henvisninger_ppt").sum().alias("ppt"),
+        pl.col("henvisninger_barnevern").sum().alias("barnevern"),
+        pl.col("henvisninger_helse").sum().alias("helse"),
+        *[pl.col(c).mean().alias(c) for c in PROFESSIONS],
+    )
+    .sort("skole")
+)
+table = summary.select(
+    pl.col("skole").alias("Skole"),
+    pl.col("moter").alias("Møter holdt"),
+    *(
+        [(pl.col("moter") * 100 / (expected_per_month * months)).round(0).cast(pl.Int32).alias("Av forventet (%)")]
+        if expected_per_month else []
+    ),
+    (pl.col("saker") / pl.col("moter")).round(1).alias("Saker per møte"),
+    (pl.col("saker") * 100 / pl.col("elevtall")).round(1).alias("Saker per 100 elever"),
+    (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme drøftinger (%)"),
+    pl.col("ppt").alias("Henvist PPT"),
+    pl.col("barnevern").alias("Henvist barnevern"),
+    pl.col("helse").alias("Henvist helse"),
+    (pl.col("til_stede_ppt") * 100).round(0).alias("PPT til stede (%)"),
+    (pl.col("til_stede_helsesykepleier") * 100).round(0).alias("Helsesykepleier til stede (%)"),
+)
+st.subheader("Skolene side om side")
+st.dataframe(table, hide_index=True, width="stretch")
+st.caption("Tabellen egner seg for rektormøtet: samme mål for alle skoler, over samme periode.")
+
+tab_rhythm, tab_attend, tab_flow = st.tabs(["Møter per måned", "Hvem er til stede", "Henvisninger"])
+with tab_rhythm:
+    monthly = (
+        part.with_columns(pl.col("dato").dt.truncate("1mo").alias("maned")).group_by("skole", "maned").len()
+        .with_columns((pl.col("len") / (expected_per_month or 1)).alias("farge"))
+    )
+    st.plotly_chart(
+        school_month_heatmap(
+            monthly, value="farge", text="len", title=f"{TEAMS[team]}: møter holdt per måned",
+            colorbar="andel av<br>forventet" if expected_per_month else "møter", hover="%{text} møter",
+            zmin=0, zmax=1.5 if expected_per_month else None,
+        ),
+        width="stretch", config={"displaylogo": False},
+    )
+    st.caption("En tom rute betyr at ingen møter er registrert den måneden." + (
+        f" Forventet: {str(expected_per_month).replace('.', ',')} per måned." if expected_per_month else ""))
+with tab_attend:
+    z = [[None if v is None else round(v * 100) for v in summary[c].to_list()] for c in PROFESSIONS]
+    fig = go.Figure(go.Heatmap(
+        z=list(map(list, zip(*z, strict=True))), x=list(PROFESSIONS.values()), y=summary["skole"].to_list(),
+        colorscale="Blues", zmin=0, zmax=100, texttemplate="%{z} %", textfont=dict(size=14), showscale=False,
+        hovertemplate="%{y}<br>%{x}: til stede på %{z} % av møtene<extra></extra>", xgap=2, ygap=2,
+    ))
+    fig.update_layout(title=dict(text="Andel møter der yrkesgruppen var til stede", font=dict(size=18)), font=FONT,
+                      height=max(260, 50 * summary.height + 140), xaxis=dict(side="top"),
+                      yaxis=dict(autorange="reversed"))
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    # Per school term (høst: Aug–Dec, vår: Jan–Jun): enough meetings per point to show a real change.
+    term = (
+        part.filter(pl.col("dato").dt.month() != 7)
+        .with_columns(
+            pl.when(pl.col("dato").dt.month() >= 8)
+            .then(pl.col("dato").dt.year() * 2 + 1).otherwise(pl.col("dato").dt.year() * 2).alias("termin_nr"),
+        )
+        .group_by("skole", "termin_nr")
+        .agg((pl.col("til_stede_ppt").mean() * 100).round(0).alias("ppt"), pl.len().alias("moter"))
+        .with_columns(
+            pl.format("{} {}", pl.when(pl.col("termin_nr") % 2 == 1).then(pl.lit("høst")).otherwise(pl.lit("vår")),
+                      pl.col("termin_nr") // 2).alias("termin")
+        )
+        .sort("termin_nr")
+    )
+    order = term.select("termin_nr", "termin").unique().sort("termin_nr")["termin"].to_list()
+    fig = go.Figure()
+    for i, (school,) in enumerate(term.select("skole").unique().sort("skole").iter_rows()):
+        rows = term.filter(pl.col("skole") == school)
+        fig.add_trace(go.Scatter(
+            x=rows["termin"].to_list(), y=rows["ppt"].to_list(), name=school, mode="lines+markers",
+            customdata=rows["moter"].to_list(), line=dict(width=3, color=PALETTE[i % len(PALETTE)]),
+            hovertemplate="%{fullData.name}, %{x}: PPT til stede på %{y} % av %{customdata} møter<extra></extra>",
+        ))
+    fig.update_layout(title=dict(text="PPT til stede per halvår (% av møtene)", font=dict(size=18)), font=FONT,
+                      height=400, plot_bgcolor="white", yaxis=dict(range=[0, 105], gridcolor="#e6e6e6", title="%"),
+                      xaxis=dict(type="category", categoryorder="array", categoryarray=order),
+                      legend=dict(orientation="h", y=-0.18))
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+with tab_flow:
+    fig = go.Figure()
+    for i, (col, label) in enumerate([("ppt", "PPT"), ("barnevern", "Barnevern"), ("helse", "Helse")]):
+        fig.add_trace(go.Bar(x=summary["skole"].to_list(), y=summary[col].to_list(), name=label, marker_color=PALETTE[i]))
+    fig.update_layout(barmode="stack", title=dict(text="Nye henvisninger i perioden, etter tjeneste", font=dict(size=18)),
+                      font=FONT, height=420, plot_bgcolor="white", yaxis=dict(title="Henvisninger", gridcolor="#e6e6e6"),
+                      legend=dict(orientation="h", y=-0.2))
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    consent = part.select(pl.col("saker_med_samtykke").sum(), pl.col("saker_anonyme").sum()).row(0)
+    if sum(consent):
+        st.caption(
+            f"Drøftinger i perioden: {consent[0]} med samtykke og {consent[1]} anonyme "
+            f"({round(100 * consent[1] / sum(consent))} % anonyme)."
+        )
+
+st.divider()
+ui.download_template("møtelogg", "teammoter", schools, f"teammoter_mal_{kommunenr}")

@@ -1,0 +1,160 @@
+"""Ungdata: the municipality's indicators over survey waves, by trinn and kjønn, and side by side with Elevundersøkelsen."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.charts import FONT, PALETTE, trend_chart
+from dashboard.labels import KJONN
+
+st.title("Ungdata")
+viewer = ui.viewer()
+picked = ui.pick_kommune()
+if picked is None:
+    st.stop()
+kommunenr, kommune = picked
+
+data = queries.ungdata(viewer, kommunenr=kommunenr).with_columns(
+    # Place a pooled period (2022–2024) at its last year, so it lines up with the survey wave it ends with.
+    pl.col("periode").str.slice(-4).cast(pl.Int32).alias("slutt_aar")
+)
+own = data.filter(pl.col("geo_niva") == "kommune")
+if own.is_empty():
+    st.info(
+        f"Ingen Ungdata-resultater for {kommune} ennå. Last inn kommunens resultattabell eller en fil fra "
+        "FHIs Kommunehelsa-statistikkbank (se docs/formater.md)."
+    )
+    st.stop()
+
+SOURCE_LABEL = {"ungdata": "Ungdata-rapporten", "kommunehelsa": "FHI, treårssnitt"}
+names = dict(own.select("indikator_kode", "indikator").unique().iter_rows())
+codes = sorted(names, key=names.get)
+c1, c2, c3 = st.columns([2, 1, 1])
+code = c1.selectbox("Indikator", codes, format_func=names.get)
+
+
+def trinn_order(t: str) -> tuple:
+    """8, 9, 10, then spans (8-10), then VG and 'alle'."""
+    return (0, int(t), "") if t.isdigit() else (1, 0, t) if t[0].isdigit() else (2, 0, t)
+
+
+trinn_options = sorted(own.filter(pl.col("indikator_kode") == code)["trinn"].unique().to_list(), key=trinn_order)
+default_trinn = trinn_options.index("8-10") if "8-10" in trinn_options else 0
+trinn = c2.selectbox("Trinn", trinn_options, index=default_trinn,
+                     format_func=lambda t: "Alle trinn" if t == "alle" else f"{t}. trinn".replace("-", "–"))
+kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, key="ungdata_kjonn")
+
+rows = data.filter((pl.col("indikator_kode") == code) & (pl.col("trinn") == trinn) & (pl.col("kjonn") == kjonn))
+
+
+def line_label(r: dict) -> str:
+    where = {"kommune": kommune, "fylke": "Fylket", "nasjonalt": "Landet"}[r["geo_niva"]]
+    return f"{where} ({SOURCE_LABEL.get(r['kilde'], r['kilde'])})"
+
+
+tab_time, tab_groups, tab_compare = st.tabs(["Over tid", "Etter trinn og kjønn", "Side om side med Elevundersøkelsen"])
+
+with tab_time:
+    if rows.is_empty():
+        st.info("Ingen tall for dette utvalget.")
+    else:
+        fig = go.Figure()
+        labelled = rows.with_columns(
+            pl.struct("geo_niva", "kilde").map_elements(line_label, return_dtype=pl.String).alias("linje")
+        )
+        for i, (line,) in enumerate(labelled.select("linje").unique().sort("linje").iter_rows()):
+            part = labelled.filter(pl.col("linje") == line).sort("slutt_aar")
+            dash = "dot" if "Landet" in line else ("dash" if "Fylket" in line else None)
+            text = [f"{v:.0f} %" if v is not None else f"skjult – {w}" for v, w in zip(part["andel"], part["skjult_grunn"], strict=True)]
+            fig.add_trace(go.Scatter(
+                x=part["slutt_aar"].to_list(), y=part["andel"].to_list(), name=line, mode="lines+markers",
+                text=text, customdata=part["periode"].to_list(),
+                line=dict(width=3, dash=dash, color=PALETTE[i % len(PALETTE)]), marker=dict(size=9),
+                hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>",
+            ))
+        fig.update_layout(
+            title=dict(text=f"{names[code]} – andel i prosent", font=dict(size=18)), font=FONT, height=460,
+            yaxis=dict(title="Andel (%)", rangemode="tozero"),
+            xaxis=dict(title="Undersøkelsesår (treårssnitt vises ved siste år)", tickformat="d", dtick=1),
+            legend=dict(orientation="h", y=-0.15), margin=dict(l=40, r=20, t=60, b=90), plot_bgcolor="white",
+            separators=", ",
+        )
+        fig.update_yaxes(gridcolor="#e6e6e6")
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        st.caption(
+            "Ungdata-rapporten gjelder ett undersøkelsesår. FHIs tall (Kommunehelsa) er treårige gjennomsnitt "
+            "(f.eks. 2022–2024) og kan derfor avvike fra kommunens egen rapport for samme år."
+        )
+        ui.hidden_note(rows.with_columns(pl.lit(kommune).alias("enhet")), label_col="enhet", year_col="periode")
+
+with tab_groups:
+    latest = own.filter(pl.col("indikator_kode") == code)
+    if latest.is_empty():
+        st.info("Ingen tall for denne indikatoren.")
+    else:
+        wave = latest.sort("aar")["periode"].to_list()[-1]
+        kilde = latest.filter(pl.col("periode") == wave)["kilde"][0]
+        part = latest.filter((pl.col("periode") == wave) & (pl.col("kilde") == kilde))
+        fig = go.Figure()
+        for i, k in enumerate(["alle", "jenter", "gutter"]):
+            bars = part.filter(pl.col("kjonn") == k)
+            bars = bars.sort(pl.col("trinn").map_elements(lambda t: str(trinn_order(t)), return_dtype=pl.String))
+            if bars.is_empty():
+                continue
+            fig.add_trace(go.Bar(
+                x=bars["trinn"].to_list(), y=bars["andel"].to_list(), name=KJONN[k], marker_color=PALETTE[i],
+                text=[f"{v:.0f} %" if v is not None else "skjult" for v in bars["andel"]], textposition="outside",
+            ))
+        fig.update_layout(
+            barmode="group", title=dict(text=f"{names[code]} – {wave} ({SOURCE_LABEL.get(kilde, kilde)})", font=dict(size=18)),
+            font=FONT, height=440, yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(title="Trinn", type="category", categoryorder="array",
+                                                                        categoryarray=sorted(part["trinn"].unique(), key=trinn_order)),
+            legend=dict(orientation="h", y=-0.15), plot_bgcolor="white", separators=", ",
+        )
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        ui.hidden_note(part.with_columns(pl.format("{} {}", pl.col("trinn"), pl.col("kjonn")).alias("gruppe")),
+                       label_col="gruppe", year_col="periode")
+
+THEMES = {
+    "Mobbing": ("EUIndeks_1398", "mobbet", "Elevundersøkelsen: andel som blir mobbet 2–3 ganger i måneden eller oftere "
+                "(høsten, 5.–10. trinn). Ungdata: andel som blir plaget, truet eller utfrosset minst hver 14. dag "
+                "(våren, ungdomstrinnet)."),
+    "Trivsel på skolen": ("EUIndeks_1379", "trives", "Elevundersøkelsen: indeks fra 1 til 5 (snitt av flere spørsmål). "
+                          "Ungdata: andel som er enig i at de trives på skolen."),
+}
+
+with tab_compare:
+    theme = st.radio("Tema", list(THEMES), horizontal=True)
+    eu_code, pattern, explanation = THEMES[theme]
+    st.info(
+        "De to undersøkelsene måler dette på ulike måter, til ulik tid og med ulike spørsmål. "
+        "Tallene vises derfor hver for seg og skal ikke leses som samme linje. " + explanation
+    )
+    left, right = st.columns(2)
+    with left:
+        match = [c for c in codes if pattern in c]
+        if not match:
+            st.write("Ingen Ungdata-indikator for dette temaet.")
+        else:
+            part = own.filter((pl.col("indikator_kode") == match[0]) & (pl.col("kjonn") == "alle")
+                              & (pl.col("trinn") == ("8-10" if "8-10" in trinn_options else trinn_options[0])))
+            fig = go.Figure()
+            for i, (kilde,) in enumerate(part.select("kilde").unique().sort("kilde").iter_rows()):
+                p = part.filter(pl.col("kilde") == kilde).sort("slutt_aar")
+                fig.add_trace(go.Scatter(x=p["slutt_aar"].to_list(), y=p["andel"].to_list(), mode="lines+markers",
+                                         name=SOURCE_LABEL.get(kilde, kilde), line=dict(width=3, color=PALETTE[i])))
+            fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), font=FONT, height=380,
+                              yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
+                              legend=dict(orientation="h", y=-0.2), plot_bgcolor="white", separators=", ")
+            st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    with right:
+        eu = queries.eu_trend(viewer, kommunenr=kommunenr, orgnr=(), trinn=None, kjonn="alle", indikator_kode=eu_code)
+        if eu.is_empty():
+            st.write("Ingen resultater fra Elevundersøkelsen for dette temaet.")
+        else:
+            maal = eu["maal"][0]
+            st.plotly_chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]}", maal=maal),
+                            width="stretch", config={"displaylogo": False})

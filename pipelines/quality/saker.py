@@ -1,0 +1,190 @@
+"""The Great Expectations suite for case counts (kap. 12), plus the completeness check per school and month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.quality.suites import E, RegisterFacts, rule, run_suite
+from pipelines.quality.verdict import Finding, Verdict
+from pipelines.templates.saker import SAKSTYPER, STATSFORVALTER, UTFALL
+
+COUNT_COLUMNS = ["nye", "avsluttet", "apne_ved_slutt", "evaluering_over_frist"]
+DERIVED = ["trinn_key", "utfall_key", "trinn_i_omfang", "aar_maaned", "apne_avvik", "blandet_trinn"]
+FIRST_MONTH = 201501
+MONTH_NAMES = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
+MAX_LISTED = 8
+
+
+def month_label(expr: pl.Expr) -> pl.Expr:
+    """A date → «sep 2025»."""
+    names = pl.lit(pl.Series(MONTH_NAMES))
+    return pl.format("{} {}", names.gather(expr.dt.month().cast(pl.Int64) - 1), expr.dt.year())
+
+
+def _month_text(d: dt.date) -> str:
+    return f"{MONTH_NAMES[d.month - 1]} {d.year}"
+
+
+def _ranges(facts: RegisterFacts) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "orgnr": list(facts.trinn_range),
+            "_fra": [r[0] for r in facts.trinn_range.values()],
+            "_til": [r[1] for r in facts.trinn_range.values()],
+        },
+        schema={"orgnr": pl.String, "_fra": pl.Int8, "_til": pl.Int8},
+    )
+
+
+def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts) -> pl.DataFrame:
+    """The derived columns the suite checks: null-safe keys, trinn vs register, month number, open-at-end drift."""
+    trinn = pl.col("trinn")
+    in_range = (
+        pl.when(trinn.is_null() | pl.col("_fra").is_null())
+        .then(pl.lit(True))
+        .otherwise((trinn >= pl.col("_fra")) & (trinn <= pl.col("_til")))
+    )
+    base = frame.join(_ranges(facts), on="orgnr", how="left", maintain_order="left").with_columns(
+        trinn.fill_null(0).alias("trinn_key"),
+        pl.col("utfall").fill_null("").alias("utfall_key"),
+        in_range.alias("trinn_i_omfang"),
+        (pl.col("periode").dt.year().cast(pl.Int32) * 100 + pl.col("periode").dt.month().cast(pl.Int32))
+        .alias("aar_maaned"),
+    ).drop("_fra", "_til")
+
+    # Open at the end of a month = open at the end of the month before + new − closed (summed over utfall).
+    group = ["orgnr", "trinn_key", "sakstype"]
+    names = schools.select("orgnr", pl.col("navn").alias("_skole")).unique("orgnr")
+    monthly = (
+        base.group_by(group + ["periode"])
+        .agg(pl.col("nye").sum(), pl.col("avsluttet").sum(), pl.col("apne_ved_slutt").sum())
+        .sort(group + ["periode"])
+        .with_columns(
+            pl.col("apne_ved_slutt").shift(1).over(group).alias("_forrige"),
+            pl.col("periode").shift(1).over(group).alias("_forrige_periode"),
+        )
+        .join(names, on="orgnr", how="left")
+    )
+    consecutive = pl.col("_forrige_periode").dt.offset_by("1mo") == pl.col("periode")
+    expected = pl.col("_forrige") + pl.col("nye") - pl.col("avsluttet")
+    drift = consecutive & (expected != pl.col("apne_ved_slutt"))
+    monthly = monthly.select(
+        *group, "periode",
+        pl.when(drift.fill_null(False)).then(
+            pl.format(
+                "{} {}{} ({}): {} + {} − {} ≠ {}",
+                pl.coalesce("_skole", "orgnr"), month_label(pl.col("periode")),
+                pl.when(pl.col("trinn_key") > 0).then(pl.format(", {}. trinn", pl.col("trinn_key"))).otherwise(pl.lit("")),
+                "sakstype", "_forrige", "nye", "avsluttet", "apne_ved_slutt",
+            )
+        ).otherwise(None).alias("apne_avvik"),
+    )
+    # Rows for all trinn and rows per trinn for the same school, month and sakstype count the same cases twice.
+    mixed = (
+        base.group_by("orgnr", "periode", "sakstype")
+        .agg((pl.col("trinn").is_null().any() & pl.col("trinn").is_not_null().any()).alias("blandet_trinn"))
+    )
+    return (
+        base.join(monthly, on=group + ["periode"], how="left", maintain_order="left")
+        .join(mixed, on=["orgnr", "periode", "sakstype"], how="left", maintain_order="left")
+    )
+
+
+def expectations(facts: RegisterFacts, columns: list[str]) -> list:
+    today = dt.date.today()
+    this_month = today.year * 100 + today.month
+    key = ["orgnr", "periode", "trinn_key", "sakstype", "utfall_key"]
+    not_sf = f'sakstype!="{STATSFORVALTER}"'
+    rules = [
+        rule(E.ExpectTableColumnsToMatchSet(column_set=columns + DERIVED, exact_match=True),
+             "Tabellen har ikke de forventede kolonnene."),
+        rule(E.ExpectColumnValuesToNotBeNull(column="periode"), "Måneden mangler."),
+        rule(E.ExpectColumnValuesToBeBetween(column="aar_maaned", min_value=FIRST_MONTH, max_value=this_month),
+             f"Måneden er ikke plausibel (fra januar 2015 til og med {_month_text(today)}; ikke fram i tid)."),
+        rule(E.ExpectColumnValuesToBeInSet(column="orgnr", value_set=sorted(facts.orgnr) or ["-"]),
+             "Skolen finnes ikke i skoleregisteret; last inn eller rett skoleregisteret først."),
+        rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
+        rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
+             "Trinnet finnes ikke på skolen ifølge skoleregisteret."),
+        rule(E.ExpectColumnValuesToBeInSet(column="sakstype", value_set=list(SAKSTYPER)),
+             "Ukjent sakstype; bruk en kode fra arket «Koder» (se docs/mal-saker.md)."),
+        rule(E.ExpectColumnValuesToBeInSet(column="utfall", value_set=list(UTFALL)),
+             "Ukjent utfall; bruk en kode fra arket «Koder»."),
+        rule(E.ExpectColumnValuesToBeNull(column="utfall", row_condition=not_sf, condition_parser="pandas"),
+             "Utfall skal bare fylles ut for saker hos Statsforvalteren (sakstype statsforvalter)."),
+        rule(E.ExpectCompoundColumnsToBeUnique(column_list=key),
+             "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen."),
+    ]
+    for col in COUNT_COLUMNS:
+        rules += [
+            rule(E.ExpectColumnValuesToNotBeNull(column=col), "Tom celle: skriv 0 når det ikke er noe å melde."),
+            rule(E.ExpectColumnValuesToBeInTypeList(column=col, type_list=["int8", "int16", "int32", "int64",
+                                                                            "Int32", "Int64"]),
+                 "Antall saker må være hele tall."),
+            rule(E.ExpectColumnValuesToBeBetween(column=col, min_value=0),
+                 "Antall saker kan ikke være negativt."),
+        ]
+    rules += [
+        rule(E.ExpectColumnValuesToNotBeNull(column="utfall", row_condition=f'sakstype=="{STATSFORVALTER}"',
+                                             condition_parser="pandas"),
+             "Saker hos Statsforvalteren uten utfall; skriv «under_behandling» for saker som ikke er avgjort.",
+             warning=True),
+        rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="apne_ved_slutt", column_B="evaluering_over_frist",
+                                                       or_equal=True),
+             "Flere saker med evaluering over frist enn åpne saker ved månedsslutt.", warning=True),
+        rule(E.ExpectColumnValuesToBeNull(column="apne_avvik"),
+             "Åpne saker ved månedsslutt stemmer ikke med forrige måned (åpne forrige måned + nye − avsluttet).",
+             warning=True),
+        rule(E.ExpectColumnValuesToBeInSet(column="blandet_trinn", value_set=[False]),
+             "Samme skole, måned og sakstype har både en rad for alle trinn og rader per trinn; sakene telles da to "
+             "ganger.", warning=True),
+    ]
+    return rules
+
+
+def missing_months(frame: pl.DataFrame, schools: pl.DataFrame) -> Finding:
+    """A warning naming every school of the file's municipalities that did not report a month in the file's range."""
+    forventning = "alle_skoler_alle_maaneder"
+    if frame.is_empty() or frame["periode"].null_count() == frame.height:
+        return Finding(forventning, "maaned", "advarsel", True, 0, None, "Ingen måneder i filen.")
+    first, last = frame["periode"].min(), frame["periode"].max()
+    months = pl.DataFrame({"periode": pl.date_range(first, last, "1mo", eager=True)})
+    kommuner = frame["kommunenr"].drop_nulls().unique()
+    expected = (
+        schools.filter(pl.col("kommunenr").is_in(kommuner.implode()))
+        .select("orgnr", "navn")
+        .join(months, how="cross")
+    )
+    reported = frame.select("orgnr", "periode").unique()
+    missing = expected.join(reported, on=["orgnr", "periode"], how="anti").sort("navn", "periode")
+    if missing.is_empty():
+        return Finding(forventning, "maaned", "advarsel", True, 0, None,
+                       "Alle skolene i kommunen har rapportert for alle månedene i filen.")
+    per_school = (
+        missing.with_columns(month_label(pl.col("periode")).alias("_maaned"))
+        .group_by("navn", maintain_order=True)
+        .agg(pl.col("_maaned"))
+    )
+    parts = []
+    for navn, maaneder in per_school.iter_rows():
+        shown = ", ".join(maaneder[:MAX_LISTED]) + (f" og {len(maaneder) - MAX_LISTED} til" if len(maaneder) > MAX_LISTED else "")
+        parts.append(f"{navn} ({shown})")
+    text = "; ".join(parts)
+    return Finding(
+        forventning, "maaned", "advarsel", False, missing.height, text[:300],
+        f"Mangler rapport for {missing.height} skole-måneder mellom {_month_text(first)} og {_month_text(last)}: "
+        f"{text}.",
+    )
+
+
+def validate(frame: pl.DataFrame, known) -> Verdict:
+    """Critical rules reject the file; warnings load it and are shown on the data-quality page."""
+    from pipelines.sources.saker import SAKER_SCHEMA  # the reader imports this module
+
+    facts: RegisterFacts = known.register
+    prepared = prepare(frame, known.schools, facts)
+    verdict = run_suite("saker", prepared, expectations(facts, list(SAKER_SCHEMA)))
+    verdict.findings.append(missing_months(frame, known.schools))
+    return verdict

@@ -1,0 +1,103 @@
+"""Great Expectations suites for the teams' meeting log and the expected meeting rhythm."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.quality.suites import E, rule, run_suite
+from pipelines.quality.verdict import Verdict
+from pipelines.templates.teammoter import COUNTS, FIRST_DATE, PROFESSIONS, TEAMS
+
+MEETING_COLUMNS = ["rad", "orgnr", "kommunenr", "team", "dato", "varighet_min", *COUNTS, *PROFESSIONS]
+DERIVED = ["aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse"]
+RHYTHM_COLUMNS = ["rad", "kommunenr", "team", "moter_per_maaned"]
+
+
+def prepare(frame: pl.DataFrame, today: dt.date | None = None) -> pl.DataFrame:
+    """Adds the derived columns the suite checks, computed in polars."""
+    today = today or dt.date.today()
+    cases = pl.col("saker_med_samtykke") + pl.col("saker_anonyme")
+    referrals = pl.col("henvisninger_ppt") + pl.col("henvisninger_barnevern") + pl.col("henvisninger_helse")
+    return frame.with_columns(
+        pl.col("dato").dt.year().alias("aar"),
+        (pl.lit(today) - pl.col("dato")).dt.total_days().alias("dager_siden"),
+        (pl.col("dato").dt.weekday() >= 6).alias("helg"),
+        (cases == 0).alias("uten_saker"),
+        (referrals > cases).alias("henvist_over_saker"),
+        ((pl.col("team") == "elevtjeneste") & ~pl.col("til_stede_ppt") & ~pl.col("til_stede_helsesykepleier"))
+        .alias("et_uten_ppt_og_helse"),
+    )
+
+
+def meeting_expectations(known_orgnr: list[str]) -> list:
+    counts = list(COUNTS)
+    rules = [
+        rule(E.ExpectTableColumnsToMatchSet(column_set=MEETING_COLUMNS + DERIVED, exact_match=True),
+             "Tabellen har ikke de forventede kolonnene."),
+        *[rule(E.ExpectColumnValuesToNotBeNull(column=c), "Et tallfelt er tomt (skriv 0 når det ikke var noen).")
+          for c in counts],
+        *[rule(E.ExpectColumnValuesToBeInTypeList(column=c, type_list=["int32", "int64", "Int32", "Int64"]),
+               "Antall må være hele tall.") for c in counts],
+        *[rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
+          for c in counts],
+        *[rule(E.ExpectColumnValuesToBeInSet(column=c, value_set=[True, False]), "Til stede må være ja eller nei.")
+          for c in PROFESSIONS],
+        rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$"),
+             "Organisasjonsnummeret må ha 9 siffer."),
+        rule(E.ExpectColumnValuesToBeInSet(column="orgnr", value_set=known_orgnr or ["-"]),
+             "Skolen står ikke i skoleregisteret; last inn registeret eller rett organisasjonsnummeret."),
+        rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolens kommune er ukjent (mangler i registeret)."),
+        rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
+        rule(E.ExpectColumnValuesToNotBeNull(column="dato"), "Datoen mangler."),
+        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["orgnr", "team", "dato"]),
+             "Samme skole, team og dato står flere ganger i filen."),
+        rule(E.ExpectColumnValuesToBeBetween(column="dager_siden", min_value=0),
+             "Møtedatoen ligger fram i tid."),
+        rule(E.ExpectColumnValuesToBeBetween(column="aar", min_value=FIRST_DATE.year),
+             f"Møtedatoen er før {FIRST_DATE.year}; sjekk årstallet."),
+        rule(E.ExpectColumnValuesToBeBetween(column="varighet_min", min_value=1, max_value=600),
+             "Varigheten må være mellom 1 og 600 minutter."),
+        rule(E.ExpectColumnValuesToBeInSet(column="helg", value_set=[False]),
+             "Møter på lørdag eller søndag: sjekk datoen.", warning=True),
+        rule(E.ExpectColumnValuesToBeInSet(column="uten_saker", value_set=[False]),
+             "Møter uten saker og uten anonyme drøftinger: sjekk at tallene er fylt ut.", warning=True),
+        rule(E.ExpectColumnValuesToBeInSet(column="henvist_over_saker", value_set=[False]),
+             "Flere henvisninger enn saker drøftet i samme møte.", warning=True),
+        rule(E.ExpectColumnValuesToBeInSet(column="et_uten_ppt_og_helse", value_set=[False], mostly=0.8,
+                                            row_condition='team=="elevtjeneste"', condition_parser="pandas"),
+             "Mer enn hvert femte møte i elevtjenesten var uten både PPT og helsesykepleier.", warning=True),
+    ]
+    return rules
+
+
+def validate(frame: pl.DataFrame, known, today: dt.date | None = None) -> Verdict:
+    """The meeting log against its suite; `known` is a `Known` (its schools give the orgnr list)."""
+    orgnr = sorted(known.schools["orgnr"].to_list()) if known is not None else []
+    return run_suite("teammoter", prepare(frame, today), meeting_expectations(orgnr))
+
+
+def rhythm_expectations(known_kommunenr: list[str]) -> list:
+    return [
+        rule(E.ExpectTableColumnsToMatchSet(column_set=RHYTHM_COLUMNS, exact_match=True),
+             "Tabellen har ikke de forventede kolonnene."),
+        rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
+        rule(E.ExpectColumnValuesToBeInSet(column="kommunenr", value_set=known_kommunenr or ["-"]),
+             "Kommunen står ikke i skoleregisteret."),
+        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["kommunenr", "team"]),
+             "Samme kommune og team står flere ganger."),
+        rule(E.ExpectColumnValuesToNotBeNull(column="moter_per_maaned"), "Antall møter per måned mangler."),
+        rule(E.ExpectColumnValuesToBeBetween(column="moter_per_maaned", min_value=0, max_value=31),
+             "Antall møter per måned må ligge mellom 0 og 31."),
+        rule(E.ExpectColumnValuesToBeBetween(column="moter_per_maaned", max_value=8),
+             "Mer enn 8 møter per måned er uvanlig; sjekk tallet.", warning=True),
+    ]
+
+
+def validate_rytme(frame: pl.DataFrame, known) -> Verdict:
+    """The rhythm file against its suite (known kommunenr from the school register)."""
+    kommuner = sorted(set(known.schools["kommunenr"].drop_nulls().to_list())) if known is not None else []
+    # An empty kommunenr is the default for every municipality: compared as a known value.
+    checked = frame.with_columns(pl.col("kommunenr").fill_null("standard"))
+    return run_suite("teamrytme", checked, rhythm_expectations([*kommuner, "standard"]))

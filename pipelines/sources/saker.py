@@ -1,0 +1,185 @@
+"""Case counts under opplæringslova kap. 12 (the product's own template, docs/mal-saker.md) into the canonical frame."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from pipelines.errors import IngestError
+from pipelines.parsing import number, unparseable
+from pipelines.quality.saker import validate
+from pipelines.sources.base import (
+    Known,
+    Source,
+    SourceResult,
+    digits,
+    raise_on_bad,
+    with_row_numbers,
+)
+from pipelines.templates.saker import SAKSTYPER, UTFALL
+from pipelines.warehouse import store
+
+SAKER_SCHEMA: dict[str, pl.DataType] = {
+    "rad": pl.Int64,
+    "orgnr": pl.String,
+    "kommunenr": pl.String,
+    "periode": pl.Date,
+    "trinn": pl.Int8,
+    "sakstype": pl.String,
+    "utfall": pl.String,
+    "nye": pl.Int32,
+    "avsluttet": pl.Int32,
+    "apne_ved_slutt": pl.Int32,
+    "evaluering_over_frist": pl.Int32,
+}
+KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
+COUNTS = {  # canonical column ← template header
+    "nye": "nye",
+    "avsluttet": "avsluttet",
+    "apne_ved_slutt": "apne_ved_maanedsslutt",
+    "evaluering_over_frist": "evaluering_over_frist",
+}
+LABEL = "Saker etter kapittel 12 (skolens rapport)"
+
+# Header spellings people use, after normalising (lower case, æøå → ae/o/aa, spaces → _).
+ALIASES = {
+    "organisasjonsnummer": "orgnr",
+    "skolenavn": "skole",
+    "maned": "maaned",
+    "periode": "maaned",
+    "antall_nye": "nye",
+    "nye_saker": "nye",
+    "avsluttede": "avsluttet",
+    "avsluttet_saker": "avsluttet",
+    "apne_ved_slutt": "apne_ved_maanedsslutt",
+    "apne_ved_manedsslutt": "apne_ved_maanedsslutt",
+    "apne": "apne_ved_maanedsslutt",
+    "evaluering_forfalt": "evaluering_over_frist",
+}
+REQUIRED = ["orgnr", "maaned", "sakstype"] + list(COUNTS.values())
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "mai": 5, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "okt": 10, "oct": 10, "nov": 11, "des": 12, "dec": 12,
+}
+
+
+def normalise_header(name: str) -> str:
+    text = name.strip().strip("\ufeff").lower()
+    for old, new in (("æ", "ae"), ("ø", "o"), ("å", "aa")):
+        text = text.replace(old, new)
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return ALIASES.get(text, text)
+
+
+def detect(columns: list[str]) -> bool:
+    names = {normalise_header(c) for c in columns}
+    return {"orgnr", "maaned", "sakstype", "nye"} <= names
+
+
+def _lookup(codes: dict[str, str]) -> dict[str, str]:
+    """Code, label and label without the paragraph reference (all lower case) → code."""
+    table: dict[str, str] = {}
+    for code, label in codes.items():
+        for text in (code, label, re.sub(r"\s*\(.*\)\s*$", "", label)):
+            table[text.strip().lower()] = code
+    return table
+
+
+def code_expr(col: str, codes: dict[str, str]) -> pl.Expr:
+    """A code or its label → the code; anything else is kept (lower case) for the suite to name."""
+    text = pl.col(col).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    text = pl.when(text == "").then(None).otherwise(text)
+    return text.replace(_lookup(codes))
+
+
+def month_expr(col: str) -> pl.Expr:
+    """`2025-09`, `2025-09-01`, `09.2025`, `01.09.2025`, `sep 2025`, `september 2025`, `sep.25` → first of month."""
+    text = pl.col(col).str.strip_chars().str.to_lowercase()
+    iso = text.str.extract_groups(r"^(\d{4})[-/.](\d{1,2})(?:[-/.]\d{1,2})?(?:[ t].*)?$")
+    mmyyyy = text.str.extract_groups(r"^(?:\d{1,2}[./-])?(\d{1,2})[./-](\d{4})$")
+    named = text.str.extract_groups(r"^([a-zæøå]{3})[a-zæøå]*\.?[\s.\-]*(\d{4}|\d{2})$")
+    named_month = named.struct.field("1").replace_strict(MONTHS, default=None, return_dtype=pl.Int32)
+    named_year = named.struct.field("2").cast(pl.Int32, strict=False)
+    named_year = pl.when(named_year < 100).then(named_year + 2000).otherwise(named_year)
+    year = pl.coalesce(
+        iso.struct.field("1").cast(pl.Int32, strict=False),
+        mmyyyy.struct.field("2").cast(pl.Int32, strict=False),
+        named_year,
+    )
+    month = pl.coalesce(
+        iso.struct.field("2").cast(pl.Int32, strict=False),
+        mmyyyy.struct.field("1").cast(pl.Int32, strict=False),
+        named_month,
+    )
+    ok = month.is_between(1, 12) & year.is_between(1900, 2999)
+    return pl.when(ok).then(pl.date(year.clip(1900, 2999), month.clip(1, 12), 1)).otherwise(None)
+
+
+def read(table: pl.DataFrame, known: Known) -> SourceResult:
+    renamed = {c: normalise_header(c) for c in table.columns}
+    if len(set(renamed.values())) < len(renamed):
+        raise IngestError("To kolonner har samme navn (etter at store/små bokstaver og æøå er jevnet ut).")
+    t = table.rename(renamed)
+    missing = [c for c in REQUIRED if c not in t.columns]
+    if missing:
+        raise IngestError(f"Filen ligner på {LABEL}, men mangler kolonnene: {', '.join(missing)}. Se docs/mal-saker.md.")
+    for optional in ("skole", "trinn", "utfall"):
+        if optional not in t.columns:
+            t = t.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+    rows_in = t.height
+    t = with_row_numbers(t.with_columns(pl.col(c).cast(pl.String) for c in t.columns))
+
+    names = known.schools.select(
+        pl.col("navn").str.strip_chars().str.to_lowercase().alias("_navn"), pl.col("orgnr").alias("_orgnr_navn"),
+    ).unique("_navn", keep="first")
+    t = (
+        t.with_columns(pl.col("skole").str.strip_chars().str.to_lowercase().alias("_navn"))
+        .join(names, on="_navn", how="left", maintain_order="left")
+        .with_columns(pl.coalesce(digits("orgnr", 9), pl.col("_orgnr_navn")).alias("orgnr"))
+    )
+    raise_on_bad(t, pl.col("orgnr").is_null() | (pl.col("orgnr") == ""),
+                 "Organisasjonsnummeret mangler (og skolenavnet finnes ikke i skoleregisteret)", "orgnr")
+
+    trinn_text = pl.col("trinn").str.strip_chars().str.to_lowercase()
+    trinn_blank = trinn_text.is_null() | trinn_text.is_in(["", "alle", "alle trinn", "-"])
+    trinn_number = trinn_text.str.extract(r"^(?:trinn\s*)?(\d{1,2})\.?\s*(?:trinn)?$", 1).cast(pl.Int8, strict=False)
+    t = t.with_columns(
+        month_expr("maaned").alias("periode"),
+        pl.when(trinn_blank).then(None).otherwise(trinn_number).alias("trinn"),
+        (~trinn_blank & (trinn_number.is_null() | ~trinn_number.is_between(1, 13))).alias("_trinn_bad"),
+        code_expr("sakstype", SAKSTYPER).alias("sakstype"),
+        code_expr("utfall", UTFALL).alias("utfall"),
+    )
+    raise_on_bad(t, pl.col("periode").is_null(),
+                 "Måneden må skrives som 2025-09 (også 09.2025, 2025-09-01 eller «sep 2025» godtas)", "maaned")
+    raise_on_bad(t, pl.col("_trinn_bad"), "Trinn må være et tall fra 1 til 13, eller tomt for alle trinn", "trinn")
+    raise_on_bad(t, pl.col("sakstype").is_null(), "Sakstypen mangler", "sakstype")
+    for canonical, header in COUNTS.items():
+        value = number(header)
+        raise_on_bad(t, unparseable(header), "Verdien er ikke et tall", header)
+        raise_on_bad(t, value.is_null(), "Tom celle: skriv 0 når det ikke er noe å melde", header)
+        raise_on_bad(t, value != value.round(0), "Antall saker må være et helt tall", header)
+        raise_on_bad(t, value.abs() > 1_000_000, "Urimelig stort antall", header)
+        t = t.with_columns(value.cast(pl.Int32).alias(canonical))
+
+    kommuner = known.schools.select("orgnr", pl.col("kommunenr").alias("_kommunenr")).unique("orgnr")
+    t = t.join(kommuner, on="orgnr", how="left", maintain_order="left").with_columns(pl.col("_kommunenr").alias("kommunenr"))
+    out = t.select(list(SAKER_SCHEMA)).cast(SAKER_SCHEMA)
+    return SourceResult(source="saker", frame=out, rows_in=rows_in)
+
+
+def load(con, frame: pl.DataFrame, batch_id: str) -> int:
+    return store.replace_by_key(con, "core.saker", frame, KEY, batch_id)
+
+
+SOURCE = Source(
+    name="saker",
+    label=LABEL,
+    detect=detect,
+    read=read,
+    validate=validate,
+    load=load,
+    needs_register=True,
+)

@@ -1,0 +1,164 @@
+"""The teams' meeting log (the product's own template, docs/mal-teammoter.md): one row per meeting."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.errors import IngestError
+from pipelines.parsing import number, unparseable
+from pipelines.quality import teammoter as quality
+from pipelines.sources.base import Known, Source, SourceResult, raise_on_bad, with_row_numbers
+from pipelines.templates.teammoter import (
+    COUNTS,
+    HEADERS,
+    NO,
+    PROFESSIONS,
+    TEAM_ALIASES,
+    TEAMS,
+    YES,
+    field_of,
+)
+from pipelines.warehouse import store
+
+LABEL = "Møtelogg for arbeidslag og elevtjeneste"
+
+SCHEMA: dict[str, pl.DataType] = {
+    "rad": pl.Int64,
+    "orgnr": pl.String,
+    "kommunenr": pl.String,
+    "team": pl.String,
+    "dato": pl.Date,
+    "varighet_min": pl.Int32,
+    **{c: pl.Int32 for c in COUNTS},
+    **{c: pl.Boolean for c in PROFESSIONS},
+}
+KEY = ["orgnr", "team", "dato"]
+MARKERS = {"team", "dato", "saker_med_samtykke", "saker_anonyme"}
+
+
+def detect(columns: list[str]) -> bool:
+    fields = {field_of(c) for c in columns}
+    return fields >= MARKERS and bool({"orgnr", "skole"} & fields)
+
+
+def date_expr(col: str) -> pl.Expr:
+    """`2025-09-14`, `2025-09-14T00:00:00`, `14.09.2025`, `14.9.25`, `14/9/2025`, Excel serial `45914` → Date."""
+    text = pl.col(col).str.strip_chars()
+    iso = text.str.extract_groups(r"^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})(?:[T ][\d:.]*)?$")
+    nor = text.str.extract_groups(r"^(?<d>\d{1,2})[./-](?<m>\d{1,2})[./-](?<y>\d{4}|\d{2})$")
+
+    def padded(parts: pl.Expr) -> pl.Expr:
+        year = parts.struct.field("y")
+        year = pl.when(year.str.len_chars() == 2).then(pl.lit("20") + year).otherwise(year)
+        return pl.concat_str(
+            year, pl.lit("-"), parts.struct.field("m").str.zfill(2), pl.lit("-"), parts.struct.field("d").str.zfill(2)
+        ).str.to_date("%Y-%m-%d", strict=False)
+
+    serial = text.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+    from_serial = pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=serial)
+    excel = pl.when(serial.is_between(20000, 80000)).then(from_serial.cast(pl.Date))
+    return pl.coalesce(padded(iso), padded(nor), excel)
+
+
+def flag_expr(col: str) -> pl.Expr:
+    """ja/nei, x/blank, 1/0, true/false → Boolean; anything else → null (a bad value)."""
+    text = pl.col(col).str.strip_chars().str.to_lowercase().fill_null("")
+    return pl.when(text.is_in(YES)).then(pl.lit(True)).when(text.is_in(NO)).then(pl.lit(False)).otherwise(None)
+
+
+def team_expr(col: str) -> pl.Expr:
+    text = pl.col(col).str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+    return text.replace_strict(TEAM_ALIASES, default=None, return_dtype=pl.String)
+
+
+def read(table: pl.DataFrame, known: Known) -> SourceResult:
+    headers = {c: field_of(c) for c in table.columns}
+    shown = {f: c for c, f in headers.items() if f}  # field → the user's header, for messages
+    needed = ["team", "dato", *COUNTS, *PROFESSIONS]
+    missing = [HEADERS[f] for f in needed if f not in shown]
+    if not ({"orgnr", "skole"} & set(shown)):
+        missing.insert(0, HEADERS["orgnr"])
+    if missing:
+        raise IngestError(f"Filen ligner på {LABEL.lower()}, men mangler kolonnene: {', '.join(missing)}.")
+    t = with_row_numbers(table.select(list(shown.values())).rename({c: f for f, c in shown.items()}))
+    for f in ("orgnr", "skole", "varighet_min"):
+        if f not in t.columns:
+            t = t.with_columns(pl.lit(None, dtype=pl.String).alias(f))
+    rows_in = t.height
+
+    # Template rows with only the school filled in are not meetings.
+    content = [f for f in ("team", "dato", "varighet_min", *COUNTS) if f in t.columns]
+    flags_empty = [flag_expr(f).fill_null(True).not_() for f in PROFESSIONS]
+    empty = pl.all_horizontal(
+        *[pl.col(f).str.strip_chars().fill_null("") == "" for f in content], *flags_empty
+    )
+    skipped: dict[str, int] = {}
+    n_empty = t.select(empty.sum()).item()
+    if n_empty:
+        skipped["rader uten møte (bare skolen fylt ut)"] = n_empty
+        t = t.filter(~empty)
+    if t.is_empty():
+        raise IngestError("Malen er ikke fylt ut: ingen rader har team, dato eller tall. Skriv én rad per møte.")
+
+    schools = known.schools.select("orgnr", "navn", "kommunenr")
+    by_name = (
+        schools.with_columns(pl.col("navn").str.strip_chars().str.to_lowercase().alias("_navn"))
+        .group_by("_navn").agg(pl.col("orgnr").first().alias("_orgnr_navn"), pl.len().alias("_n"))
+        .filter(pl.col("_n") == 1).drop("_n")
+    )
+    t = (
+        t.with_columns(
+            pl.col("orgnr").str.replace_all(r"\s", "").replace("", None),
+            pl.col("skole").str.strip_chars().str.to_lowercase().alias("_navn"),
+        )
+        .join(by_name, on="_navn", how="left")
+        .with_columns(pl.coalesce("orgnr", "_orgnr_navn").alias("orgnr"))
+        .join(schools.select("orgnr", "kommunenr"), on="orgnr", how="left")
+        .sort("rad")
+    )
+    raise_on_bad(t, pl.col("orgnr").is_null(),
+                 "Organisasjonsnummeret mangler (og skolenavnet finnes ikke i skoleregisteret)",
+                 shown.get("orgnr", shown.get("skole")))
+    raise_on_bad(t, ~pl.col("orgnr").str.contains(r"^\d{9}$"), "Organisasjonsnummeret må ha 9 siffer",
+                 shown.get("orgnr", "orgnr"))
+
+    t = t.with_columns(team_expr("team").alias("_team"), date_expr("dato").alias("_dato"))
+    raise_on_bad(t, pl.col("team").str.strip_chars().fill_null("") == "", "Teamet mangler", shown["team"])
+    raise_on_bad(t, pl.col("_team").is_null(),
+                 "Ukjent team (bruk " + ", ".join(f"«{v}»" for v in TEAMS.values()) + ")", shown["team"])
+    raise_on_bad(t, pl.col("dato").str.strip_chars().fill_null("") == "", "Datoen mangler", shown["dato"])
+    raise_on_bad(t, pl.col("_dato").is_null(),
+                 "Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14)", shown["dato"])
+    for f in COUNTS:
+        raise_on_bad(t, pl.col(f).str.strip_chars().fill_null("") == "",
+                     "Tallet mangler: skriv 0 når det ikke var noen", shown[f])
+        raise_on_bad(t, unparseable(f) | (number(f) != number(f).round(0)), "Verdien er ikke et helt tall", shown[f])
+    raise_on_bad(t, unparseable("varighet_min") | (number("varighet_min") != number("varighet_min").round(0)),
+                 "Varigheten må være hele minutter", shown.get("varighet_min", "varighet_min"))
+    for f in PROFESSIONS:
+        raise_on_bad(t, flag_expr(f).is_null(), "Skriv ja eller nei (x/tom og 1/0 går også)", shown[f])
+
+    out = t.select(
+        pl.col("rad"),
+        pl.col("orgnr"),
+        pl.col("kommunenr"),
+        pl.col("_team").alias("team"),
+        pl.col("_dato").alias("dato"),
+        number("varighet_min").cast(pl.Int32, strict=False).alias("varighet_min"),
+        *[number(f).cast(pl.Int32, strict=False).alias(f) for f in COUNTS],
+        *[flag_expr(f).alias(f) for f in PROFESSIONS],
+    ).cast(SCHEMA)
+    return SourceResult(source="teammoter", frame=out, rows_in=rows_in, skipped=skipped)
+
+
+SOURCE = Source(
+    name="teammoter",
+    label=LABEL,
+    detect=detect,
+    read=read,
+    validate=quality.validate,
+    load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, KEY, batch),
+    needs_register=True,
+)

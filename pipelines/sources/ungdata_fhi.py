@@ -1,0 +1,219 @@
+"""Ungdata via FHI: Kommunehelsa statistikkbank / FHI Statistikk Open API CSV.
+
+Columns vary per table, so they are mapped by name: GEO (kommune 4 digits, fylke 2, `0` the nation), AAR (a year or a
+pooled range like `2021_2023`), KJONN (`0` samlet, `1` gutter, `2` jenter, or labels), TRINN, an indicator dimension,
+and the measure either wide (RATE / MEIS / ANDEL, TELLER, NEVNER) or long (MEASURE_TYPE + value). SPVFLAGG or `flag`
+says why a value is absent: 0 value, 1 `..` missing, 2 `.` cannot be computed, 3 `:` anonymised, 4 `-` not available.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import polars as pl
+
+from pipelines.errors import IngestError
+from pipelines.parsing import number, unparseable
+from pipelines.quality import ungdata as quality
+from pipelines.sources.base import (
+    Known,
+    Source,
+    SourceResult,
+    kjonn_expr,
+    raise_on_bad,
+    with_row_numbers,
+)
+from pipelines.sources.ungdata_base import (
+    FLAG_SYMBOLS,
+    UNGDATA_SCHEMA,
+    code_expr,
+    load,
+    period_exprs,
+    trinn_text,
+)
+
+LABEL = "Ungdata – FHI Kommunehelsa / Open API"
+
+# canonical role → accepted column names, normalised (upper case ASCII letters and digits only)
+NAMES = {
+    "geo": ["GEO", "GEOGRAFI", "GEOKODE", "STED"],
+    "aar": ["AAR", "AR", "PERIODE", "TID", "YEAR"],
+    "kjonn": ["KJONN", "KJOENN", "SEX"],
+    "trinn": ["TRINN", "KLASSETRINN", "SKOLETRINN"],
+    "indikator": ["INDIKATOR", "UNGDATAINDIKATOR", "SPORSMAL", "TEMA", "INDICATOR"],
+    "measure_type": ["MEASURETYPE", "MALTALL", "MAALTALL"],
+    "value": ["VALUE", "VERDI"],
+    "andel": ["RATE", "MEIS", "ANDEL", "PROSENT"],
+    "teller": ["TELLER"],
+    "nevner": ["NEVNER", "ANTALLSVAR"],
+    "flagg": ["SPVFLAGG", "FLAG", "FLAGG"],
+}
+SHARE_MEASURES = ["RATE", "MEIS", "ANDEL", "PROSENT"]
+NATION_NAMES = ["0", "hele landet", "landet", "norge", "nasjonalt"]
+
+
+def _norm(name: str) -> str:
+    text = name.strip().upper().replace("Æ", "AE").replace("Ø", "O").replace("Å", "A")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Z0-9]", "", text)
+
+
+def _find(columns: list[str]) -> dict[str, str]:
+    """role → the file's own column name, the first accepted name in priority order."""
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(_norm(c), c)
+    found = {}
+    for role, names in NAMES.items():
+        for n in names:
+            if n in by_norm:
+                found[role] = by_norm[n]
+                break
+    return found
+
+
+def detect(columns: list[str]) -> bool:
+    found = _find(columns)
+    has_measure = bool({"andel", "teller", "nevner", "flagg", "measure_type"} & set(found))
+    return {"geo", "aar", "kjonn"} <= set(found) and has_measure
+
+
+def _long_to_wide(t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int]) -> tuple[pl.DataFrame, dict[str, str]]:
+    """MEASURE_TYPE + value rows → one row with the share and the number of answers."""
+    if "value" not in cols:
+        raise IngestError("Filen har MEASURE_TYPE, men ingen verdikolonne (value/verdi).")
+    kind = pl.col(cols["measure_type"]).str.strip_chars().str.to_uppercase()
+    present = set(t.select(kind.unique()).to_series().drop_nulls().to_list())
+    share = next((m for m in SHARE_MEASURES if m in present), None)
+    if share is None:
+        raise IngestError(
+            f"Fant ikke noe andelsmål i MEASURE_TYPE (forventet {', '.join(SHARE_MEASURES)}; fant "
+            f"{', '.join(sorted(present)) or 'ingen'})."
+        )
+    dims = [cols[r] for r in ("geo", "aar", "kjonn", "trinn", "indikator") if r in cols]
+    shares = t.filter(kind == share).rename({cols["value"]: "_andel"})
+    out_cols = dict(cols)
+    out_cols["andel"] = "_andel"
+    out_cols.pop("measure_type")
+    out_cols.pop("value")
+    if "NEVNER" in present:
+        nevner = t.filter(kind == "NEVNER").select(*dims, pl.col(cols["value"]).alias("_nevner"))
+        shares = shares.join(nevner, on=dims, how="left", nulls_equal=True)
+        out_cols["nevner"] = "_nevner"
+    others = t.filter(~kind.is_in([share, "NEVNER"])).height
+    if others:
+        skipped["andre måltall (f.eks. TELLER)"] = others
+    return shares.drop(cols["measure_type"]), out_cols
+
+
+def _kommune_names(known: Known) -> dict[str, str]:
+    """csv2 files name the place instead of coding it: kommune names from the register, lower-case → kommunenr."""
+    if known.schools.is_empty():
+        return {}
+    pairs = known.schools.select("kommunenr", "kommune").drop_nulls().unique().iter_rows()
+    return {kommune.strip().lower(): kommunenr for kommunenr, kommune in pairs}
+
+
+def read(table: pl.DataFrame, known: Known) -> SourceResult:
+    cols = _find(table.columns)
+    missing = [r for r in ("geo", "aar", "kjonn", "indikator") if r not in cols]
+    if missing:
+        wanted = {"geo": "GEO", "aar": "AAR", "kjonn": "KJONN", "indikator": "INDIKATOR (eller TEMA/SPORSMAL)"}
+        raise IngestError(
+            "Filen ligner på en Ungdata-tabell fra FHI, men mangler dimensjonen "
+            + ", ".join(wanted[m] for m in missing)
+            + ". Last ned tabellen med alle dimensjonene, eller legg til indikatoren som egen kolonne."
+        )
+    t = with_row_numbers(table)
+    skipped: dict[str, int] = {}
+    if "measure_type" in cols:
+        t, cols = _long_to_wide(t, cols, skipped)
+    if "andel" not in cols and not {"teller", "nevner"} <= set(cols):
+        raise IngestError("Filen har verken andel (RATE/MEIS) eller både TELLER og NEVNER, så andelen kan ikke leses.")
+    for role in ("andel", "teller", "nevner"):
+        if role in cols:
+            raise_on_bad(t, unparseable(cols[role]), "Verdien er ikke et tall eller et kjent flagg", cols[role])
+
+    # The flag: its own column when there is one, else read from a symbol in the value cell.
+    value_col = cols.get("andel") or cols["teller"]
+    if "flagg" in cols:
+        raw_flag = pl.col(cols["flagg"]).str.strip_chars()
+        flag = (
+            pl.when(raw_flag.str.contains(r"^[0-4]$")).then(raw_flag.cast(pl.Int8, strict=False))
+            .when(raw_flag.is_in(list(FLAG_SYMBOLS))).then(raw_flag.replace_strict(FLAG_SYMBOLS, default=None))
+            .when(raw_flag.is_null() | (raw_flag == "")).then(pl.lit(0))
+            .otherwise(pl.lit(None))
+        ).cast(pl.Int8)
+    else:
+        cell = pl.col(value_col).str.strip_chars()
+        flag = (
+            pl.when(cell.is_in(list(FLAG_SYMBOLS))).then(cell.replace_strict(FLAG_SYMBOLS, default=None))
+            .when(number(value_col).is_null()).then(pl.lit(1))
+            .otherwise(pl.lit(0))
+        ).cast(pl.Int8)
+    share = number(cols["andel"]) if "andel" in cols else number(cols["teller"]) * 100 / number(cols["nevner"])
+    answers = number(cols["nevner"]).round(0).cast(pl.Int32, strict=False) if "nevner" in cols else pl.lit(None)
+
+    kommune_names = _kommune_names(known)
+    geo_raw = pl.col(cols["geo"]).str.strip_chars()
+    geo_code = geo_raw.str.extract(r"^(\d{1,4})\b", 1)
+    geo = (
+        pl.when(geo_code.is_not_null()).then(geo_code)
+        .when(geo_raw.str.to_lowercase().is_in(NATION_NAMES)).then(pl.lit("0"))
+        .otherwise(geo_raw.str.to_lowercase().replace_strict(kommune_names, default=None))
+    )
+    # Codes that lost a leading zero in Excel: 3 digits is a kommune (0301), 1 digit other than 0 a fylke (03).
+    geo = (
+        pl.when(geo.str.len_chars() == 3).then(geo.str.zfill(4))
+        .when((geo.str.len_chars() == 1) & (geo != "0")).then(geo.str.zfill(2))
+        .otherwise(geo)
+    )
+    aar, periode = period_exprs(cols["aar"])
+    t = t.with_columns(
+        geo.alias("_geo"), aar.alias("_aar"), periode.alias("_periode"),
+        (trinn_text(cols["trinn"]) if "trinn" in cols else pl.lit("alle")).alias("_trinn"),
+        kjonn_expr(cols["kjonn"]).alias("_kjonn"),
+        pl.col(cols["indikator"]).str.strip_chars().alias("_indikator"),
+        flag.alias("_flagg"),
+    )
+    raise_on_bad(t, pl.col("_geo").is_null(), "Ukjent geografi (forventet kommunenummer, fylkesnummer eller 0)",
+                 cols["geo"])
+    raise_on_bad(t, pl.col("_aar").is_null(), "Året må være et årstall (2024) eller en periode (2021_2023)",
+                 cols["aar"])
+    if "trinn" in cols:
+        raise_on_bad(t, pl.col("_trinn").is_null(), "Ukjent trinn (forventet f.eks. 8-10, ungdomstrinn eller VG1)",
+                     cols["trinn"])
+    raise_on_bad(t, pl.col("_kjonn").is_null(), "Ukjent kjønn (forventet 0, 1, 2 eller kjønn samlet/menn/kvinner)",
+                 cols["kjonn"])
+    raise_on_bad(t, pl.col("_indikator").fill_null("") == "", "Indikatoren mangler", cols["indikator"])
+    if "flagg" in cols:
+        raise_on_bad(t, pl.col("_flagg").is_null(), "Ukjent flagg (forventet 0–4 eller .., ., :, -)", cols["flagg"])
+
+    level = (
+        pl.when(pl.col("_geo") == "0").then(pl.lit("nasjonalt"))
+        .when(pl.col("_geo").str.len_chars() == 2).then(pl.lit("fylke"))
+        .otherwise(pl.lit("kommune"))
+    )
+    has_value = pl.col("_flagg") == 0
+    out = t.select(
+        pl.col("rad"),
+        pl.lit("kommunehelsa").alias("kilde"),
+        level.alias("geo_niva"),
+        pl.col("_geo").alias("geo"),
+        pl.when(level == "kommune").then(pl.col("_geo")).otherwise(None).alias("kommunenr"),
+        pl.col("_aar").alias("aar"),
+        pl.col("_periode").alias("periode"),
+        pl.col("_trinn").alias("trinn"),
+        pl.col("_kjonn").alias("kjonn"),
+        code_expr("_indikator").alias("indikator_kode"),
+        pl.col("_indikator").alias("indikator"),
+        pl.when(has_value).then(share).otherwise(None).round(1).alias("andel"),
+        answers.alias("antall_svar"),
+        (pl.col("_flagg") == 3).alias("skjermet"),
+        pl.col("_flagg").alias("flagg"),
+    ).cast(UNGDATA_SCHEMA)
+    return SourceResult(source="ungdata_fhi", frame=out, rows_in=table.height, skipped=skipped)
+
+
+SOURCE = Source(name="ungdata_fhi", label=LABEL, detect=detect, read=read, validate=quality.validate, load=load)

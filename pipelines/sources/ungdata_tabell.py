@@ -1,0 +1,86 @@
+"""Ungdata, the municipal results table (the report tables a municipality receives from NOVA):
+`kommunenr; aar; trinn; kjonn; indikator; andel; antall_svar`, one row per municipality × year × trinn × kjønn × indicator."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.parsing import is_suppressed, number, unparseable
+from pipelines.quality import ungdata as quality
+from pipelines.sources.base import (
+    Known,
+    Source,
+    SourceResult,
+    digits,
+    kjonn_expr,
+    raise_on_bad,
+    require_columns,
+    with_row_numbers,
+)
+from pipelines.sources.ungdata_base import UNGDATA_SCHEMA, code_expr, load, period_exprs, trinn_text
+
+COLUMNS = ["kommunenr", "aar", "trinn", "kjonn", "indikator", "andel", "antall_svar"]
+LABEL = "Ungdata – kommunens resultattabell"
+
+
+def _lower(table: pl.DataFrame) -> pl.DataFrame:
+    return table.rename({c: c.strip().lower() for c in table.columns})
+
+
+def detect(columns: list[str]) -> bool:
+    cols = {c.strip().lower() for c in columns}
+    return {"kommunenr", "aar", "trinn", "kjonn", "indikator", "andel"} <= cols
+
+
+def read(table: pl.DataFrame, known: Known) -> SourceResult:
+    t = _lower(table)
+    if "antall_svar" not in t.columns:
+        t = t.with_columns(pl.lit(None, dtype=pl.String).alias("antall_svar"))
+    require_columns(t, COLUMNS, LABEL)
+    t = with_row_numbers(t)
+    aar, periode = period_exprs("aar")
+    t = t.with_columns(
+        aar.alias("_aar"), periode.alias("periode"), trinn_text("trinn").alias("_trinn"),
+        kjonn_expr("kjonn").alias("_kjonn"), pl.col("indikator").str.strip_chars().alias("_indikator"),
+        digits("kommunenr", 4).alias("_kommunenr"),
+    )
+    raise_on_bad(t, pl.col("_aar").is_null(), "Året må være et årstall (2024) eller en periode (2021_2023)", "aar")
+    raise_on_bad(t, pl.col("_trinn").is_null(), "Ukjent trinn (forventet f.eks. 8, 9, 10, 8-10 eller VG1)", "trinn")
+    raise_on_bad(t, pl.col("_kjonn").is_null(), "Ukjent kjønn (forventet alle, jenter eller gutter)", "kjonn")
+    raise_on_bad(t, pl.col("_indikator").fill_null("") == "", "Indikatoren mangler", "indikator")
+    raise_on_bad(t, ~pl.col("_kommunenr").str.contains(r"^\d{4}$").fill_null(False),
+                 "Kommunenummeret må ha 4 siffer", "kommunenr")
+    for col in ("andel", "antall_svar"):
+        raise_on_bad(t, unparseable(col), "Verdien er ikke et tall, «*» eller tom", col)
+    hidden = is_suppressed("andel")
+    out = t.select(
+        pl.col("rad"),
+        pl.lit("ungdata").alias("kilde"),
+        pl.lit("kommune").alias("geo_niva"),
+        pl.col("_kommunenr").alias("geo"),
+        pl.col("_kommunenr").alias("kommunenr"),
+        pl.col("_aar").alias("aar"),
+        pl.col("periode"),
+        pl.col("_trinn").alias("trinn"),
+        pl.col("_kjonn").alias("kjonn"),
+        code_expr("_indikator").alias("indikator_kode"),
+        pl.col("_indikator").alias("indikator"),
+        pl.when(hidden).then(None).otherwise(number("andel")).alias("andel"),
+        number("antall_svar").round(0).cast(pl.Int32, strict=False).alias("antall_svar"),
+        hidden.alias("skjermet"),
+        pl.when(hidden).then(pl.lit(3)).when(number("andel").is_null()).then(pl.lit(1)).otherwise(pl.lit(0))
+        .cast(pl.Int8).alias("flagg"),
+    ).cast(UNGDATA_SCHEMA)
+    return SourceResult(source="ungdata_tabell", frame=out, rows_in=table.height)
+
+
+SOURCE = Source(
+    name="ungdata_tabell",
+    label=LABEL,
+    detect=detect,
+    read=read,
+    validate=quality.validate,
+    load=load,
+)
+
+__all__ = ["SOURCE", "detect", "read"]

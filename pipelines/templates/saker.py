@@ -1,0 +1,210 @@
+"""The case-count template (opplæringslova kap. 12, formerly 9 A): codes, columns, XLSX and CSV downloads.
+
+One row per school × month × trinn (blank = all trinn) × sakstype (+ utfall for Statsforvalteren cases).
+Counts of cases, never persons. Documented in docs/mal-saker.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import polars as pl
+
+SAKSTYPER: dict[str, str] = {
+    "aktivitetsplan": "Aktivitetsplan (§ 12-4)",
+    "alvorlig_melding_skoleeier": "Alvorlig sak meldt til skoleeier (§ 12-4)",
+    "skjerpet_aktivitetsplikt": "Skjerpet aktivitetsplikt (§ 12-5)",
+    "statsforvalter": "Sak hos Statsforvalteren (§ 12-6)",
+    "ppt_henvisning": "Henvisning til PPT",
+    "barnevern_melding": "Bekymringsmelding til barnevernet",
+}
+"""Case types, code → label, in the order the template and the dashboard show them."""
+
+OLD_PARAGRAPHS: dict[str, str] = {
+    "aktivitetsplan": "§ 9 A-4",
+    "alvorlig_melding_skoleeier": "§ 9 A-4",
+    "skjerpet_aktivitetsplikt": "§ 9 A-5",
+    "statsforvalter": "§ 9 A-6",
+}
+"""The same duties under the old numbering (opplæringslova 1998, kapittel 9 A)."""
+
+UTFALL: dict[str, str] = {
+    "under_behandling": "Under behandling",
+    "brudd": "Brudd på aktivitetsplikten",
+    "ikke_brudd": "Ikke brudd",
+    "avvist": "Avvist",
+    "hevet": "Hevet/trukket",
+    "tvangsmulkt": "Varsel om tvangsmulkt",
+}
+"""Outcomes of a case at Statsforvalteren (only on `statsforvalter` rows)."""
+
+STATSFORVALTER = "statsforvalter"
+TRINN = list(range(1, 14))
+
+# (header, meaning) in file order; the headers are what the reader looks for.
+COLUMNS: list[tuple[str, str]] = [
+    ("orgnr", "Skolens organisasjonsnummer (9 siffer)."),
+    ("skole", "Skolens navn (til hjelp for den som fyller ut; orgnr avgjør)."),
+    ("maaned", "Måneden tallene gjelder, f.eks. 2025-09 (også 09.2025 eller «sep 2025»)."),
+    ("trinn", "Trinn 1–13, eller tomt for alle trinn samlet."),
+    ("sakstype", "Kode fra arket «Koder» (eller teksten ved siden av koden)."),
+    ("utfall", "Bare for sakstype statsforvalter: utfallet hos Statsforvalteren. Ellers tomt."),
+    ("nye", "Antall nye saker i måneden."),
+    ("avsluttet", "Antall saker avsluttet i måneden."),
+    ("apne_ved_maanedsslutt", "Antall åpne saker den siste dagen i måneden."),
+    ("evaluering_over_frist", "Antall åpne saker der planlagt evaluering er passert uten å være gjort."),
+]
+HEADERS = [h for h, _ in COLUMNS]
+COUNT_HEADERS = ["nye", "avsluttet", "apne_ved_maanedsslutt", "evaluering_over_frist"]
+DATA_SHEET = "Saker"
+TEMPLATE_ROWS = 2000  # drop-down lists and number checks reach this far down the data sheet
+
+GUIDE = [
+    "Rapportering av saker etter opplæringslova kapittel 12 (tidligere kapittel 9 A)",
+    "",
+    "Slik fyller du ut arket «Saker»:",
+    "• Én rad per skole, måned, sakstype (og eventuelt trinn). Arket er fylt ut med skolene og inneværende måned.",
+    "• Skriv ANTALL SAKER – aldri navn, fødselsnummer, fødselsdato eller annet som kan peke ut en elev.",
+    "• Har skolen ingenting å melde for en sakstype, skriv 0. La ikke cellen stå tom.",
+    "• Trinn: la stå tomt for alle trinn samlet, eller skriv trinnet (1–13) på egne rader. Ikke bland begge for"
+    " samme skole, måned og sakstype.",
+    "• Utfall fylles bare ut for sakstype «statsforvalter». Bruk «under_behandling» for saker som ikke er avgjort.",
+    "• Åpne ved månedsslutt = åpne ved forrige månedsslutt + nye − avsluttet.",
+    "• Evaluering over frist: åpne saker der evalueringen i aktivitetsplanen skulle vært gjort, men ikke er det.",
+    "• Måned skrives som 2025-09 (også 09.2025, 2025-09-01 og «sep 2025» godtas).",
+    "",
+    "Lovhenvisninger:",
+    "• § 12-4 (tidl. § 9 A-4): aktivitetsplikt – følge med, gripe inn, varsle, undersøke og sette inn tiltak;"
+    " aktivitetsplan; alvorlige tilfeller skal meldes til skoleeier.",
+    "• § 12-5 (tidl. § 9 A-5): skjerpet aktivitetsplikt når noen som arbeider på skolen krenker en elev.",
+    "• § 12-6 (tidl. § 9 A-6): håndheving hos Statsforvalteren.",
+    "",
+    "Kolonner:",
+]
+
+
+def _current_month() -> str:
+    today = dt.date.today()
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def prefilled_rows(schools: pl.DataFrame, month: str | None = None) -> list[dict[str, object]]:
+    """One row per school × sakstype for `month` (default: this month), counts 0."""
+    month = month or _current_month()
+    rows: list[dict[str, object]] = []
+    ordered = schools.sort("navn") if "navn" in schools.columns else schools
+    for school in ordered.iter_rows(named=True):
+        for code in SAKSTYPER:
+            rows.append({
+                "orgnr": school["orgnr"], "skole": school.get("navn") or "", "maaned": month, "trinn": "",
+                "sakstype": code, "utfall": "under_behandling" if code == STATSFORVALTER else "",
+                **{c: 0 for c in COUNT_HEADERS},
+            })
+    return rows
+
+
+def csv_text(rows: list[dict[str, object]]) -> str:
+    """Rows in the template's CSV layout (`;`, header first), without BOM."""
+    lines = [";".join(HEADERS)]
+    for row in rows:
+        lines.append(";".join("" if row.get(h) is None else str(row.get(h)) for h in HEADERS))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def csv_bytes(schools: pl.DataFrame) -> bytes:
+    """The template as CSV: UTF-8 with BOM (so Excel reads æøå), semicolon separated."""
+    return ("\ufeff" + csv_text(prefilled_rows(schools))).encode("utf-8")
+
+
+def workbook(rows: list[dict[str, object]]):
+    """An openpyxl workbook: data sheet «Saker» first, then «Veiledning» and «Koder»."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    ws = book.active
+    ws.title = DATA_SHEET
+    ws.append(HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for row in rows:
+        ws.append([row.get(h) if row.get(h) != "" else None for h in HEADERS])
+    ws.freeze_panes = "A2"
+    widths = {"orgnr": 12, "skole": 28, "maaned": 10, "trinn": 7, "sakstype": 28, "utfall": 18}
+    letter = {h: get_column_letter(i + 1) for i, h in enumerate(HEADERS)}
+    for header in HEADERS:
+        ws.column_dimensions[letter[header]].width = widths.get(header, len(header) + 4)
+    last = TEMPLATE_ROWS + 1
+    for header in ("orgnr", "maaned"):  # text, so Excel keeps leading zeros and does not reinterpret months
+        for r in range(2, len(rows) + 2):
+            ws[f"{letter[header]}{r}"].number_format = "@"
+
+    codes = book.create_sheet("Koder")
+    codes.append(["sakstype", "betydning", "", "utfall", "betydning", "", "trinn"])
+    for cell in codes[1]:
+        cell.font = Font(bold=True)
+    sak_items, utfall_items = list(SAKSTYPER.items()), list(UTFALL.items())
+    for i in range(max(len(sak_items), len(utfall_items), len(TRINN))):
+        sak = sak_items[i] if i < len(sak_items) else (None, None)
+        utf = utfall_items[i] if i < len(utfall_items) else (None, None)
+        trinn = TRINN[i] if i < len(TRINN) else None
+        codes.append([sak[0], sak[1], None, utf[0], utf[1], None, trinn])
+    for col, width in zip("ABCDEFG", (28, 44, 3, 18, 30, 3, 8), strict=True):
+        codes.column_dimensions[col].width = width
+
+    def pick(ref: str, title: str, prompt: str) -> DataValidation:
+        dv = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True,
+                            errorTitle=title, error=prompt, promptTitle=title, prompt=prompt, showInputMessage=True)
+        return dv
+
+    checks = [
+        (pick(f"=Koder!$A$2:$A${len(SAKSTYPER) + 1}", "Sakstype", "Velg en sakstype fra listen (se arket Koder)."),
+         "sakstype"),
+        (pick(f"=Koder!$D$2:$D${len(UTFALL) + 1}", "Utfall", "Bare for sakstype statsforvalter; ellers tomt."),
+         "utfall"),
+        (pick(f"=Koder!$G$2:$G${len(TRINN) + 1}", "Trinn", "Trinn 1–13, eller tomt for alle trinn samlet."),
+         "trinn"),
+    ]
+    for header in COUNT_HEADERS:
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=False,
+                            showErrorMessage=True, errorTitle="Antall",
+                            error="Skriv et helt tall, 0 eller mer (0 når det ikke er noe å melde).")
+        checks.append((dv, header))
+    for dv, header in checks:
+        ws.add_data_validation(dv)
+        dv.add(f"{letter[header]}2:{letter[header]}{last}")
+
+    guide = book.create_sheet("Veiledning")
+    for line in GUIDE:
+        guide.append([line])
+    for header, meaning in COLUMNS:
+        guide.append([f"• {header}: {meaning}"])
+    guide.append([])
+    guide.append(["Sakstyper (kode – betydning):"])
+    for code, label in SAKSTYPER.items():
+        old = f" (tidl. {OLD_PARAGRAPHS[code]})" if code in OLD_PARAGRAPHS else ""
+        guide.append([f"• {code} – {label}{old}"])
+    guide.append(["Utfall hos Statsforvalteren (kode – betydning):"])
+    for code, label in UTFALL.items():
+        guide.append([f"• {code} – {label}"])
+    guide["A1"].font = Font(bold=True, size=14)
+    guide.column_dimensions["A"].width = 120
+    for row in guide.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return book
+
+
+def workbook_bytes(rows: list[dict[str, object]]) -> bytes:
+    buffer = io.BytesIO()
+    workbook(rows).save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(schools: pl.DataFrame) -> bytes:
+    """The template as XLSX, pre-filled with the schools and this month, with drop-down lists."""
+    return workbook_bytes(prefilled_rows(schools))

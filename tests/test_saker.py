@@ -1,0 +1,288 @@
+"""Case counts under opplæringslova kap. 12: template, reader, quality rules and demo, as a rektor and skoleeier meet them."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from pipelines import demo_saker
+from pipelines.cli import main as cli
+from pipelines.demo import SCHOOLS
+from pipelines.ingest import ingest_file
+from pipelines.parsing import read_xlsx
+from pipelines.templates import saker as template
+from tests.conftest import query, table_digest
+
+SAKER_TABLES = ["core.saker"]
+BY_NAME = {s.navn: s for s in SCHOOLS}
+NORDLI = BY_NAME["Nordli skole"]
+FJELLVIK = [s for s in SCHOOLS if s.kommunenr == "9901"]
+SJOBYGD = [s for s in SCHOOLS if s.kommunenr == "9902"]
+
+
+def _schools(schools: list) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"orgnr": [s.orgnr for s in schools], "navn": [s.navn for s in schools], "kommunenr": [s.kommunenr for s in schools]}
+    )
+
+
+def _row(school, maaned: str, sakstype: str = "aktivitetsplan", *, trinn="", utfall="", nye=0, avsluttet=0, apne=0,
+         over_frist=0) -> dict[str, object]:
+    return {
+        "orgnr": school.orgnr, "skole": school.navn, "maaned": maaned, "trinn": trinn, "sakstype": sakstype,
+        "utfall": utfall, "nye": nye, "avsluttet": avsluttet, "apne_ved_maanedsslutt": apne,
+        "evaluering_over_frist": over_frist,
+    }
+
+
+def _month(schools: list, maaned: str) -> list[dict[str, object]]:
+    """A complete, all-zero report for `schools` in one month."""
+    return [_row(s, maaned, code, utfall="under_behandling" if code == "statsforvalter" else "")
+            for s in schools for code in template.SAKSTYPER]
+
+
+def _csv(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_bytes(("\ufeff" + template.csv_text(rows)).encode("utf-8"))
+    return path
+
+
+def _rows(db: Path) -> int:
+    return query(db, "SELECT count(*) FROM mart.saker")[0][0]
+
+
+def _log(db: Path, filename: str) -> list[str]:
+    return [r[0] for r in query(db, "SELECT resultat FROM mart.ingest_log WHERE filnavn = ? ORDER BY ferdig", [filename])]
+
+
+def test_demo_files_load_completely_without_warnings(register_db, tmp_path):
+    files = demo_saker.write(tmp_path / "saker", SCHOOLS)
+    assert [f.suffix for f in files] == [".xlsx", ".csv"]
+    expected = read_xlsx(files[0].read_bytes()).height + len(files[1].read_text("utf-8-sig").splitlines()) - 1
+    for f in files:
+        assert cli(["--db", str(register_db), "ingest", str(f)]) == 0
+    assert _rows(register_db) == expected
+    assert query(register_db, "SELECT sum(advarsler) FROM core.ingest_log WHERE kilde = 'saker'")[0][0] == 0
+    months = query(register_db, "SELECT count(DISTINCT periode), min(periode), max(periode) FROM mart.saker")[0]
+    assert months[0] >= 12 and str(months[1]) == "2024-08-01" and str(months[2]) == "2026-10-01"
+    # Every school, every month; the ungdomsskole per trinn 8–10 and never all trinn together.
+    per_school = query(register_db, "SELECT orgnr, count(DISTINCT periode) FROM mart.saker GROUP BY 1")
+    assert len(per_school) == len(SCHOOLS) and {n for _, n in per_school} == {months[0]}
+    ungdom = BY_NAME["Fjellvik ungdomsskole"].orgnr
+    trinn = {r[0] for r in query(register_db, "SELECT DISTINCT trinn FROM mart.saker WHERE orgnr = ?", [ungdom])}
+    assert trinn == {8, 9, 10}
+    assert query(register_db, "SELECT count(*) FROM mart.saker WHERE trinn IS NOT NULL AND orgnr <> ?", [ungdom])[0][0] == 0
+    # Statsforvalteren cases with outcomes in both municipalities, and § 12-5 cases.
+    sf = query(register_db, "SELECT DISTINCT kommunenr FROM mart.saker WHERE sakstype = 'statsforvalter' AND avsluttet > 0 "
+                            "AND utfall NOT IN ('under_behandling')")
+    assert {r[0] for r in sf} == {"9901", "9902"}
+    assert query(register_db, "SELECT sum(nye) FROM mart.saker WHERE sakstype = 'skjerpet_aktivitetsplikt'")[0][0] >= 3
+
+
+def test_demo_is_believable_and_deterministic(tmp_path):
+    first = demo_saker.write(tmp_path / "a", SCHOOLS)
+    second = demo_saker.write(tmp_path / "b", SCHOOLS)
+    assert [f.read_bytes() for f in first] == [f.read_bytes() for f in second]
+    frame = pl.concat([
+        read_xlsx(first[0].read_bytes()),
+        pl.read_csv(first[1], separator=";", infer_schema=False, encoding="utf8-lossy"),
+    ], how="vertical_relaxed").with_columns(
+        pl.col("maaned").str.slice(5, 2).cast(pl.Int32).alias("mnd"),
+        pl.col("nye", "apne_ved_maanedsslutt", "evaluering_over_frist").cast(pl.Int32),
+    )
+    plans = frame.filter(pl.col("sakstype") == "aktivitetsplan")
+    by_month = dict(plans.group_by("mnd").agg(pl.col("nye").sum()).iter_rows())
+    assert by_month[7] <= 3  # nearly nothing in July
+    assert by_month[10] > by_month[1] and by_month[9] > by_month[6] and by_month[3] > by_month[2]
+    by_school = dict(plans.group_by("skole").agg(pl.col("nye").sum()).iter_rows())
+    assert by_school["Fjellvik barneskole"] > by_school["Haugen skole"]  # 428 pupils against 44
+    nordli = plans.filter(pl.col("skole") == "Nordli skole").sort("maaned")
+    assert nordli["apne_ved_maanedsslutt"][-1] > 2 * max(1, nordli["apne_ved_maanedsslutt"][:6].max())
+    assert nordli["evaluering_over_frist"][-3:].sum() > plans.filter(pl.col("skole") != "Nordli skole").filter(
+        pl.col("maaned") >= "2026-08")["evaluering_over_frist"].sum()
+
+
+def test_xlsx_template_round_trip(register_db, tmp_path):
+    raw = template.xlsx_bytes(_schools(FJELLVIK))
+    book = load_workbook(io.BytesIO(raw))
+    assert book.sheetnames[0] == "Saker" and {"Veiledning", "Koder"} <= set(book.sheetnames)
+    ws = book["Saker"]
+    assert [c.value for c in ws[1]] == template.HEADERS
+    assert len(ws.data_validations.dataValidation) >= 7  # sakstype, utfall, trinn and four counts
+    guide = " ".join(str(c.value) for c in book["Veiledning"]["A"] if c.value)
+    assert "skriv 0" in guide and "§ 12-4" in guide and "9 A" in guide
+    assert ws.max_row == 1 + len(FJELLVIK) * len(template.SAKSTYPER)
+    # A rektor fills in two numbers and leaves the rest at 0.
+    header = {c.value: c.column for c in ws[1]}
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, header["orgnr"]).value == NORDLI.orgnr and ws.cell(r, header["sakstype"]).value == "aktivitetsplan":
+            ws.cell(r, header["nye"]).value = 3
+            ws.cell(r, header["apne_ved_maanedsslutt"]).value = 5
+            ws.cell(r, header["evaluering_over_frist"]).value = 1
+    month = ws.cell(2, header["maaned"]).value
+    path = tmp_path / "saker_fjellvik.xlsx"
+    book.save(path)
+    assert cli(["--db", str(register_db), "ingest", str(path)]) == 0
+    assert _rows(register_db) == len(FJELLVIK) * len(template.SAKSTYPER)
+    got = query(register_db, "SELECT nye, apne_ved_slutt, evaluering_over_frist, strftime(periode, '%Y-%m'), trinn "
+                             "FROM mart.saker WHERE orgnr = ? AND sakstype = 'aktivitetsplan'", [NORDLI.orgnr])
+    assert got == [(3, 5, 1, month, None)]
+
+
+def test_csv_template_loads(register_db, tmp_path):
+    raw = template.csv_bytes(_schools(SCHOOLS))
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0] == ";".join(template.HEADERS)
+    path = tmp_path / "saker_mal.csv"
+    path.write_bytes(raw)
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert outcome.warnings == []
+    assert _rows(register_db) == len(SCHOOLS) * len(template.SAKSTYPER)
+
+
+def test_labels_and_other_month_spellings_are_accepted(register_db, tmp_path):
+    rows = _month(SJOBYGD, "sep 2025")
+    for i, row in enumerate(rows):
+        row["sakstype"] = template.SAKSTYPER[str(row["sakstype"])]  # the label instead of the code
+        row["maaned"] = ["sep 2025", "09.2025", "2025-09-01", "september 2025"][i % 4]
+    rows[3]["utfall"] = "Under behandling"
+    outcome = ingest_file(_csv(tmp_path / "etiketter.csv", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    types = {r[0] for r in query(register_db, "SELECT DISTINCT sakstype FROM mart.saker")}
+    assert types == set(template.SAKSTYPER)
+    assert query(register_db, "SELECT DISTINCT strftime(periode, '%Y-%m-%d') FROM mart.saker") == [("2025-09-01",)]
+
+
+def test_negative_count_is_refused_and_nothing_changes(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09")
+    rows[4]["avsluttet"] = -2
+    before = table_digest(register_db, SAKER_TABLES)
+    path = _csv(tmp_path / "negativ.csv", rows)
+    assert cli(["--db", str(register_db), "ingest", str(path)]) == 1
+    assert table_digest(register_db, SAKER_TABLES) == before
+    assert _log(register_db, "negativ.csv") == ["avvist"]
+    message = query(register_db, "SELECT melding FROM mart.ingest_log WHERE filnavn = 'negativ.csv'")[0][0]
+    assert "negativt" in message and "avsluttet" in message and "Rader: 5" in message
+
+
+def test_text_in_a_count_names_row_and_column(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09")
+    rows[2]["nye"] = "mange"
+    outcome = ingest_file(_csv(tmp_path / "tekst.csv", rows), register_db)
+    assert outcome.result == "avvist"
+    assert "rad 3" in outcome.message and "kolonne «nye»" in outcome.message
+    rows[2]["nye"] = ""
+    outcome = ingest_file(_csv(tmp_path / "tom.csv", rows), register_db)
+    assert outcome.result == "avvist" and "skriv 0" in outcome.message and "rad 3" in outcome.message
+
+
+def test_inconsistent_open_cases_load_with_a_warning_naming_the_school(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09") + _month(SJOBYGD, "2025-10")
+    vika = BY_NAME["Vika skule"]
+    for row in rows:
+        if row["orgnr"] == vika.orgnr and row["sakstype"] == "aktivitetsplan":
+            if row["maaned"] == "2025-09":
+                row.update(nye=4, apne_ved_maanedsslutt=4)
+            else:
+                row.update(nye=2, avsluttet=1, apne_ved_maanedsslutt=9)  # 4 + 2 − 1 = 5, not 9
+    outcome = ingest_file(_csv(tmp_path / "avvik.csv", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    drift = [w for w in outcome.warnings if "forrige måned" in w]
+    assert len(drift) == 1 and "Vika skule" in drift[0] and "okt 2025" in drift[0]
+    assert _rows(register_db) == len(rows)
+
+
+def test_consistent_open_cases_give_no_warning(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09") + _month(SJOBYGD, "2025-10")
+    for row in rows:
+        if row["orgnr"] == NORDLI.orgnr or row["sakstype"] != "aktivitetsplan":
+            continue
+        row.update(nye=3, apne_ved_maanedsslutt=3) if row["maaned"] == "2025-09" else row.update(
+            nye=1, avsluttet=2, apne_ved_maanedsslutt=2)
+    outcome = ingest_file(_csv(tmp_path / "ok.csv", rows), register_db)
+    assert outcome.result == "lastet" and outcome.warnings == []
+
+
+def test_a_missing_school_month_is_a_warning(register_db, tmp_path):
+    holmen = BY_NAME["Holmen skule"]
+    rows = _month(SJOBYGD, "2025-09") + [r for r in _month(SJOBYGD, "2025-10") if r["orgnr"] != holmen.orgnr]
+    outcome = ingest_file(_csv(tmp_path / "mangler.csv", rows), register_db)
+    assert outcome.result == "lastet"
+    missing = [w for w in outcome.warnings if "Mangler rapport" in w]
+    assert len(missing) == 1 and "Holmen skule (okt 2025)" in missing[0]
+    assert "Vika skule" not in missing[0]
+
+
+def test_unknown_school_is_refused(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09")
+    rows[0]["orgnr"] = "999999999"
+    rows[0]["skole"] = "Ukjent skole"
+    outcome = ingest_file(_csv(tmp_path / "ukjent.csv", rows), register_db)
+    assert outcome.result == "avvist" and "skoleregisteret" in outcome.message and "999999999" in outcome.message
+    assert _rows(register_db) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"trinn": 9}, "Trinnet finnes ikke på skolen"),  # Strand barneskule has 1–7
+        ({"utfall": "brudd"}, "Utfall skal bare"),
+        ({"sakstype": "mobbing"}, "Ukjent sakstype"),
+        ({"maaned": "2031-01"}, "ikke fram i tid"),
+        ({"maaned": "2012-05"}, "fra januar 2015"),
+        ({"maaned": "høst"}, "Måneden må skrives"),
+    ],
+)
+def test_rules_that_refuse_a_file(register_db, tmp_path, change, expected):
+    rows = _month(SJOBYGD, "2025-09")
+    strand = next(i for i, r in enumerate(rows) if r["skole"] == "Strand barneskule" and r["sakstype"] == "aktivitetsplan")
+    rows[strand].update(change)
+    outcome = ingest_file(_csv(tmp_path / "feil.csv", rows), register_db)
+    assert outcome.result == "avvist"
+    assert expected in outcome.message
+    assert _rows(register_db) == 0
+
+
+def test_duplicate_rows_are_refused(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09")
+    rows.append(dict(rows[0]))
+    outcome = ingest_file(_csv(tmp_path / "dobbel.csv", rows), register_db)
+    assert outcome.result == "avvist" and "flere ganger" in outcome.message
+
+
+def test_file_with_a_fodselsnummer_column_is_refused(register_db, tmp_path):
+    rows = [{**r, "fodselsnummer": ""} for r in _month(SJOBYGD, "2025-09")]
+    path = tmp_path / "person.csv"
+    headers = [*template.HEADERS, "fodselsnummer"]
+    lines = [";".join(headers)] + [";".join(str(r[h]) for h in headers) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = table_digest(register_db, SAKER_TABLES)
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "avvist" and "personopplysninger" in outcome.message
+    assert table_digest(register_db, SAKER_TABLES) == before
+
+
+def test_same_file_twice_is_already_loaded(register_db, tmp_path):
+    path = _csv(tmp_path / "to_ganger.csv", _month(SJOBYGD, "2025-09"))
+    assert cli(["--db", str(register_db), "ingest", str(path)]) == 0
+    before = table_digest(register_db, SAKER_TABLES)
+    assert cli(["--db", str(register_db), "ingest", str(path)]) == 0
+    assert table_digest(register_db, SAKER_TABLES) == before
+    assert _log(register_db, "to_ganger.csv") == ["lastet", "allerede_lastet"]
+
+
+def test_newer_delivery_replaces_the_value(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09")
+    assert ingest_file(_csv(tmp_path / "forste.csv", rows), register_db).result == "lastet"
+    vika = BY_NAME["Vika skule"]
+    corrected = [_row(vika, "2025-09", "aktivitetsplan", nye=2, apne=2),
+                 _row(vika, "2025-09", "statsforvalter", utfall="under_behandling", nye=1, apne=1)]
+    outcome = ingest_file(_csv(tmp_path / "rettet.csv", corrected), register_db)
+    assert outcome.result == "lastet", outcome.message
+    got = query(register_db, "SELECT sakstype, nye FROM mart.saker WHERE orgnr = ? AND sakstype IN "
+                              "('aktivitetsplan', 'statsforvalter') ORDER BY 1", [vika.orgnr])
+    assert got == [("aktivitetsplan", 2), ("statsforvalter", 1)]
+    assert _rows(register_db) == len(rows)

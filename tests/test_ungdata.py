@@ -1,0 +1,177 @@
+"""Ungdata as a skolesjef brings it: the municipality's results table and FHI's Kommunehelsa files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.cli import main as cli
+from pipelines.ingest import ingest_file
+from tests.conftest import query, table_digest
+
+TABLES = ["core.ungdata", "core.ingest_log"]
+FHI_HEADER = "GEO;AAR;KJONN;TRINN;INDIKATOR;TELLER;NEVNER;RATE;SPVFLAGG"
+
+
+def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+def _rows(db: Path, where: str = "TRUE") -> list[tuple]:
+    return query(
+        db,
+        f"SELECT geo_niva, geo, kommunenr, aar, periode, trinn, kjonn, indikator_kode, andel, antall_svar, skjermet, "
+        f"flagg, kilde FROM mart.ungdata WHERE {where} ORDER BY geo, kjonn, flagg",
+    )
+
+
+def test_demo_ungdata_files_load_both_sources_with_fylke_and_national_references(demo_db_master):
+    sources = dict(query(demo_db_master, "SELECT kilde, count(*) FROM mart.ungdata GROUP BY 1"))
+    assert set(sources) == {"ungdata", "kommunehelsa"}
+    levels = {r[0] for r in query(demo_db_master, "SELECT DISTINCT geo_niva FROM mart.ungdata")}
+    assert levels == {"kommune", "fylke", "nasjonalt"}
+    waves = [r[0] for r in query(demo_db_master, "SELECT DISTINCT aar FROM mart.ungdata WHERE kilde = 'ungdata' ORDER BY 1")]
+    assert len(waves) >= 2
+    # Small groups in Sjøbygd are withheld by the source and never stored as numbers.
+    hidden = query(demo_db_master, "SELECT count(*), count(andel) FROM mart.ungdata WHERE skjermet")[0]
+    assert hidden[0] > 0 and hidden[1] == 0
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "andel", "skjermet"),
+    [("0", "12.5", 12.5, False), ("1", "", None, False), ("2", "", None, False), ("3", "", None, True),
+     ("4", "", None, False), (":", "", None, True), ("..", "", None, False)],
+)
+def test_fhi_flag_codes_say_why_a_value_is_absent(register_db, tmp_path, flag, value, andel, skjermet):
+    path = _write(tmp_path / "fhi.csv", f"{FHI_HEADER}\n9901;2021_2023;0;ungdomstrinn;Trives på skolen;;400;{value};{flag}\n")
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    row = _rows(register_db)[0]
+    assert row[8] == andel and row[10] is skjermet
+    assert row[11] == {":": 3, "..": 1}.get(flag, int(flag) if flag.isdigit() else None)
+
+
+def test_an_anonymised_value_is_never_stored_even_when_the_file_has_a_number(register_db, tmp_path):
+    path = _write(tmp_path / "fhi.csv", f"{FHI_HEADER}\n9901;2021_2023;2;ungdomstrinn;Trives på skolen;7;40;17.5;3\n")
+    assert ingest_file(path, register_db).result == "lastet"
+    assert query(register_db, "SELECT andel, skjermet FROM mart.ungdata")[0] == (None, True)
+
+
+def test_fhi_pooled_periods_kjonn_codes_and_geography_levels_are_normalised(register_db, tmp_path):
+    text = (
+        f"{FHI_HEADER}\n"
+        "9901;2021_2023;0;ungdomstrinn;Trives på skolen;320;400;80.0;0\n"
+        "9901;2021_2023;1;ungdomstrinn;Trives på skolen;160;200;80.0;0\n"
+        "9901;2021_2023;2;ungdomstrinn;Trives på skolen;150;200;75.0;0\n"
+        "99;2021_2023;0;ungdomstrinn;Trives på skolen;3000;4000;75.0;0\n"
+        "0;2021_2023;0;ungdomstrinn;Trives på skolen;70000;80000;87.5;0\n"
+        "301;2024;0;ungdomstrinn;Trives på skolen;100;200;50.0;0\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "fhi.csv", text), register_db)
+    assert outcome.result == "lastet", outcome.message
+    rows = {(r[1], r[6]): r for r in _rows(register_db)}
+    assert rows[("9901", "alle")][3:6] == (2021, "2021–2023", "8-10")
+    assert rows[("9901", "gutter")][8] == 80.0 and rows[("9901", "jenter")][8] == 75.0
+    assert rows[("99", "alle")][0] == "fylke" and rows[("99", "alle")][2] is None
+    assert rows[("0", "alle")][0] == "nasjonalt"
+    # A kommunenr that lost its leading zero in Excel is given it back; a single year is its own period.
+    assert rows[("0301", "alle")][0:5] == ("kommune", "0301", "0301", 2024, "2024")
+    # 0301 is not in the register: loaded, but the verdict says so.
+    assert any("ikke står i skoleregisteret" in w for w in outcome.warnings)
+
+
+def test_fhi_long_format_with_measure_type_reads_like_the_wide_one(register_db, tmp_path):
+    text = (
+        "Geografi;År;Kjønn;Trinn;Indikator;MEASURE_TYPE;value;flag\n"
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;RATE;21,5;0\n"
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;TELLER;86;0\n"
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;NEVNER;400;0\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "lang.csv", text), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert outcome.source == "ungdata_fhi"
+    assert _rows(register_db)[0][7:10] == ("plaget_av_ensomhet", 21.5, 400)
+    assert outcome.rows_skipped == 1  # TELLER counted, not silently dropped
+
+
+def test_fhi_share_is_computed_from_teller_and_nevner_when_there_is_no_rate(register_db, tmp_path):
+    text = "GEO;AAR;KJONN;TRINN;INDIKATOR;TELLER;NEVNER;SPVFLAGG;EKSTRA\n9901;2024;0;8-10;Skulket;50;400;0;x\n"
+    assert ingest_file(_write(tmp_path / "tn.csv", text), register_db).result == "lastet"
+    assert _rows(register_db)[0][8] == 12.5
+
+
+def test_fhi_file_without_an_indicator_dimension_is_refused_naming_it(register_db, tmp_path):
+    before = table_digest(register_db, ["core.ungdata"])
+    text = "GEO;AAR;KJONN;RATE;SPVFLAGG\n9901;2021_2023;0;80.0;0\n"
+    outcome = ingest_file(_write(tmp_path / "uten.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "INDIKATOR" in outcome.message
+    assert table_digest(register_db, ["core.ungdata"]) == before
+
+
+def test_flag_zero_without_a_value_is_refused_and_nothing_is_loaded(register_db, tmp_path):
+    before = table_digest(register_db, ["core.ungdata"])
+    text = (
+        f"{FHI_HEADER}\n9901;2021_2023;0;ungdomstrinn;Trives på skolen;320;400;80.0;0\n"
+        "9901;2021_2023;1;ungdomstrinn;Trives på skolen;;;;0\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "hull.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "flagget sier at den finnes" in outcome.message
+    assert table_digest(register_db, ["core.ungdata"]) == before
+
+
+def test_unknown_flag_is_refused_naming_row_and_column(register_db, tmp_path):
+    text = f"{FHI_HEADER}\n9901;2021_2023;0;ungdomstrinn;Trives;1;2;50.0;0\n9901;2021_2023;1;ungdomstrinn;Trives;;;;9\n"
+    outcome = ingest_file(_write(tmp_path / "flagg.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "rad 2" in outcome.message and "SPVFLAGG" in outcome.message
+
+
+def test_municipal_table_keeps_star_as_withheld_and_reads_comma_decimals(register_db, tmp_path):
+    text = (
+        "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n"
+        "9902;2024;8;jenter;Mange psykiske plager;*;7\n"
+        "9902;2024;8-10;alle;Mange psykiske plager;17,4;\n"
+        "9902;2024;VG1;alle;Mange psykiske plager;21,0;80\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "tabell.csv", text, "cp1252"), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert outcome.source == "ungdata_tabell"
+    rows = {r[5]: r for r in _rows(register_db)}
+    assert rows["8"][8] is None and rows["8"][10] is True and rows["8"][11] == 3
+    assert rows["8-10"][8] == 17.4 and rows["8-10"][9] is None
+    assert rows["VG1"][8] == 21.0 and rows["VG1"][12] == "ungdata"
+
+
+def test_municipal_table_with_an_unknown_trinn_is_refused_naming_row_and_column(register_db, tmp_path):
+    text = "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n9902;2024;8;alle;Trives;80;50\n9902;2024;åttende;alle;Trives;80;50\n"
+    outcome = ingest_file(_write(tmp_path / "trinn.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "rad 2" in outcome.message and "«trinn»" in outcome.message
+
+
+def test_a_file_with_a_person_identifier_is_refused(register_db, tmp_path):
+    before = table_digest(register_db, TABLES[:1])
+    text = (
+        "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar;fodselsnummer\n"
+        "9902;2024;8;alle;Trives;80;50;01010112345\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "person.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "fødselsnummer" in outcome.message.lower() or "person" in outcome.message.lower()
+    assert table_digest(register_db, TABLES[:1]) == before
+
+
+def test_same_file_twice_is_already_loaded_and_a_new_delivery_replaces_the_value(register_db, tmp_path):
+    header = "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n"
+    first = _write(tmp_path / "a.csv", header + "9901;2024;8-10;alle;Trives på skolen;80,0;300\n")
+    assert cli(["--db", str(register_db), "ingest", str(first)]) == 0
+    assert ingest_file(first, register_db).result == "allerede_lastet"
+    second = _write(tmp_path / "b.csv", header + "9901;2024;8-10;alle;Trives på skolen;82,5;310\n")
+    assert ingest_file(second, register_db).result == "lastet"
+    assert query(register_db, "SELECT andel, antall_svar FROM mart.ungdata") == [(82.5, 310)]
+    batches = query(register_db, "SELECT count(*) FROM mart.ingest_log WHERE kilde = 'ungdata_tabell' AND resultat = 'lastet'")
+    assert batches[0][0] == 2

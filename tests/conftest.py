@@ -13,7 +13,10 @@ from pipelines.cli import main as cli
 from pipelines.demo import write_demo_files
 from pipelines.warehouse import store
 
-DATA_TABLES = ["core.skole", "core.eu_resultat", "meta.innstilling", "meta.schema_version"]
+DATA_TABLES = [
+    "core.skole", "core.eu_resultat", "core.ungdata", "core.saker", "core.teammoter", "core.teamrytme",
+    "meta.innstilling", "meta.schema_version",
+]
 
 
 @pytest.fixture(scope="session")

@@ -80,11 +80,34 @@ def test_elevundersokelsen_page_shows_a_chart_in_chromium(server, browser, tmp_p
 
 def test_every_page_loads_without_errors_in_chromium(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    for path, heading in [("", "Oversikt"), ("elevundersokelsen", "Elevundersøkelsen"), ("datakvalitet", "Datakvalitet")]:
+    for path, heading in [
+        ("", "Oversikt"), ("elevundersokelsen", "Elevundersøkelsen"), ("datakvalitet", "Datakvalitet"),
+        ("ungdata", "Ungdata"), ("saker", "Saker etter opplæringslova kapittel 12"),
+        ("team", "Arbeidslag og elevtjeneste"),
+    ]:
         page.goto(f"{server}/{path}")
         page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
         page.wait_for_timeout(800)
         body = page.inner_text("body")
         for problem in ("Traceback", "Exception", "Page not found", "Error"):
             assert problem not in body, (path, problem)
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("ungdata", "Ungdata"), ("saker", "Saker etter opplæringslova kapittel 12"), ("team", "Arbeidslag og elevtjeneste")],
+)
+def test_new_pages_draw_their_charts_in_chromium(server, browser, tmp_path, path, heading):
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/{path}")
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
+    # Scatter and bar traces are `.trace` groups; a heatmap draws an image in its `.hm` group.
+    # Only the first tab is on screen, so count what is visible, not what hidden tabs hold.
+    drawn = ".js-plotly-plot .trace:visible, .js-plotly-plot .heatmaplayer .hm image:visible"
+    page.wait_for_selector(drawn, timeout=30_000)
+    assert page.locator(drawn).count() > 0
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error" not in body
+    page.screenshot(path=str(tmp_path / f"{path}.png"))
     page.close()

@@ -91,3 +91,237 @@ def test_data_quality_page_lists_every_file_and_its_verdict(app, demo_db_master)
     assert len(at.dataframe) >= 2
     verdict = at.dataframe[1].value
     assert len(verdict) > 5
+
+
+# ---------------------------------------------------------------- Ungdata
+
+UNGDATA_SHOWN = (
+    "CASE WHEN skjermet OR coalesce(flagg, 0) <> 0 OR antall_svar < 10 THEN NULL ELSE andel END"
+)
+
+
+def _charts(tab) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in tab.get("plotly_chart")]
+
+
+def _tab(at: AppTest, label: str):
+    return next(t for t in at.tabs if t.label == label)
+
+
+def _ungdata_expected(db, kommunenr: str, code: str, trinn: str, kjonn: str, kilde: str) -> dict[int, float | None]:
+    rows = query(
+        db,
+        f"SELECT CAST(right(periode, 4) AS INTEGER), {UNGDATA_SHOWN} FROM mart.ungdata WHERE geo_niva = 'kommune' "
+        "AND kommunenr = ? AND indikator_kode = ? AND trinn = ? AND kjonn = ? AND kilde = ?",
+        [kommunenr, code, trinn, kjonn, kilde],
+    )
+    return dict(rows)
+
+
+def test_ungdata_over_time_plots_the_municipality_against_fylke_and_landet(app, demo_db_master):
+    at = app("ungdata")
+    boxes = {s.label: s for s in at.selectbox}
+    code, trinn, kjonn = boxes["Indikator"].value, boxes["Trinn"].value, boxes["Kjønn"].value
+    (fig,) = _charts(_tab(at, "Over tid"))
+    traces = {t["name"]: t for t in fig["data"]}
+    assert any(n.startswith("Fylket") for n in traces) and any(n.startswith("Landet") for n in traces), list(traces)
+    own = {n: t for n, t in traces.items() if n.startswith("Fjellvik")}
+    compared = 0
+    for kilde, label in [("ungdata", "Ungdata-rapporten"), ("kommunehelsa", "FHI, treårssnitt")]:
+        expected = _ungdata_expected(demo_db_master, "9901", code, trinn, kjonn, kilde)
+        if expected:
+            trace = own[f"Fjellvik ({label})"]
+            assert dict(zip(trace["x"], trace["y"], strict=True)) == pytest.approx(expected)
+            compared += 1
+    assert compared and len(own) == compared, list(traces)
+
+
+@pytest.mark.parametrize("code", ["trives_pa_skolen", "plaget_av_ensomhet"])
+def test_ungdata_plotted_values_follow_the_chosen_indicator_trinn_and_kjonn(app, demo_db_master, code):
+    at = app("ungdata")
+    {s.label: s for s in at.selectbox}["Indikator"].select(code).run()
+    {s.label: s for s in at.selectbox}["Trinn"].select("9").run()
+    at.selectbox(key="ungdata_kjonn").select("gutter").run()
+    assert not at.exception, [e.value for e in at.exception]
+    (fig,) = _charts(_tab(at, "Over tid"))
+    trace = next(t for t in fig["data"] if t["name"] == "Fjellvik (Ungdata-rapporten)")
+    expected = _ungdata_expected(demo_db_master, "9901", code, "9", "gutter", "ungdata")
+    assert expected
+    assert dict(zip(trace["x"], trace["y"], strict=True)) == pytest.approx(expected)
+
+
+def test_ungdata_withheld_values_in_sjobygd_are_explained_not_plotted(app, demo_db_master):
+    code, trinn, kjonn = "trives_pa_skolen", "10", "jenter"
+    hidden = query(
+        demo_db_master,
+        "SELECT CAST(right(periode, 4) AS INTEGER) FROM mart.ungdata WHERE geo_niva = 'kommune' AND kommunenr = '9902' "
+        f"AND indikator_kode = ? AND trinn = ? AND kjonn = ? AND kilde = 'ungdata' AND ({UNGDATA_SHOWN}) IS NULL",
+        [code, trinn, kjonn],
+    )
+    assert hidden, "the demo should withhold a value for this group"
+    at = app("ungdata")
+    at.selectbox(key="kommune").select("9902").run()
+    {s.label: s for s in at.selectbox}["Indikator"].select(code).run()
+    {s.label: s for s in at.selectbox}["Trinn"].select(trinn).run()
+    at.selectbox(key="ungdata_kjonn").select(kjonn).run()
+    assert not at.exception, [e.value for e in at.exception]
+    tab = _tab(at, "Over tid")
+    (fig,) = _charts(tab)
+    trace = next(t for t in fig["data"] if t["name"] == "Sjøbygd (Ungdata-rapporten)")
+    points = dict(zip(trace["x"], zip(trace["y"], trace["text"], strict=True), strict=True))
+    for (year,) in hidden:
+        value, text = points[year]
+        assert value is None and text.startswith("skjult"), (year, value, text)
+    notes = " ".join(c.value for c in tab.caption)
+    assert "skjult" in notes and "Anonymisert av kilden" in notes
+    assert any(f"Sjøbygd {year}" in notes for (year,) in hidden), notes
+
+
+def test_ungdata_side_by_side_says_the_surveys_measure_differently_and_shows_both(app):
+    at = app("ungdata")
+    tab = _tab(at, "Side om side med Elevundersøkelsen")
+    assert any("måler dette på ulike måter" in i.value for i in tab.info)
+    charts = _charts(tab)
+    assert len(charts) == 2
+    titles = [c["layout"]["title"]["text"] for c in charts]
+    assert titles[0].startswith("Ungdata:") and titles[1].startswith("Elevundersøkelsen:")
+    assert all(c["data"] for c in charts)
+
+
+# ---------------------------------------------------------------- Saker (kap. 12)
+
+
+def test_saker_new_activity_plans_are_the_last_twelve_months_per_school(app, demo_db_master):
+    (expected,) = query(
+        demo_db_master,
+        """
+        WITH last AS (SELECT max(periode) AS m FROM mart.saker WHERE kommunenr = '9901'),
+        per AS (
+            SELECT orgnr, periode,
+                   CASE WHEN bool_or(trinn IS NULL) THEN sum(nye) FILTER (WHERE trinn IS NULL) ELSE sum(nye) END AS n
+            FROM mart.saker, last
+            WHERE kommunenr = '9901' AND sakstype = 'aktivitetsplan'
+              AND periode > m - INTERVAL 12 MONTH AND periode <= m
+            GROUP BY orgnr, periode
+        )
+        SELECT sum(n) FROM per
+        """,
+    )[0]
+    at = app("saker")
+    metric = next(m for m in at.metric if m.label == "Nye aktivitetsplaner")
+    assert metric.value == str(expected)
+
+
+def test_saker_statsforvalter_table_lists_each_decided_case_with_its_outcome(app, demo_db_master):
+    from dashboard.charts import month_label
+    from pipelines.templates.saker import UTFALL
+
+    decided = query(
+        demo_db_master,
+        "SELECT s.navn, m.periode, m.utfall FROM mart.saker m JOIN mart.skoler s USING (orgnr) "
+        "WHERE m.kommunenr = '9901' AND m.sakstype = 'statsforvalter' AND m.avsluttet > 0",
+    )
+    assert decided
+    at = app("saker")
+    table = next(d.value for d in at.dataframe if "Hendelse" in d.value.columns)
+    shown = set(zip(table["Måned"], table["Skole"], table["Hendelse"], strict=True))
+    for school, month, utfall in decided:
+        assert (month_label(month), school, f"Avgjort: {UTFALL[utfall]}") in shown, (school, month, utfall, shown)
+
+
+@pytest.fixture
+def media_files(monkeypatch):
+    """The in-memory media stores AppTest creates, so a download button's bytes can be read back."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    stores: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            stores.append(self)
+
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
+
+    def read(button) -> bytes:
+        return stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
+
+    return read
+
+
+def test_saker_template_downloads_open_with_the_template_headers(app, media_files):
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipelines.templates.saker import DATA_SHEET, HEADERS
+
+    at = app("saker")
+    buttons = {b.label: b for b in at.download_button}
+    excel = buttons["Last ned mal for saksrapportering (Excel)"]
+    csv = buttons["Last ned mal for saksrapportering (CSV)"]
+    book = load_workbook(io.BytesIO(media_files(excel)))
+    first = book.worksheets[0]
+    assert first.title == DATA_SHEET
+    assert [c.value for c in first[1]] == HEADERS
+    assert first.max_row > 1  # pre-filled with the municipality's schools
+    text = media_files(csv).decode("utf-8-sig")
+    assert text.splitlines()[0].split(";") == HEADERS
+
+
+# ---------------------------------------------------------------- Arbeidslag og elevtjeneste
+
+
+def test_team_meetings_held_matches_the_meeting_log(app, demo_db_master):
+    (expected,) = query(
+        demo_db_master,
+        "SELECT count(*) FROM mart.teammoter t JOIN mart.skoler s USING (orgnr) "
+        "WHERE t.kommunenr = '9901' AND t.team = 'elevtjeneste' AND s.navn = 'Fjellvik ungdomsskole'",
+    )[0]
+    at = app("team")
+    {s.label: s for s in at.selectbox}["Team"].select("elevtjeneste").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    row = table[table["Skole"] == "Fjellvik ungdomsskole"]
+    assert len(row) == 1 and int(row["Møter holdt"].iloc[0]) == expected
+
+
+def test_team_ppt_attendance_per_term_shows_the_drop_at_fjellvik_ungdomsskole(app, demo_db_master):
+    rows = query(
+        demo_db_master,
+        """
+        SELECT CASE WHEN month(dato) >= 8 THEN 'høst ' ELSE 'vår ' END || year(dato) AS termin,
+               round(avg(CAST(til_stede_ppt AS INTEGER)) * 100) AS ppt
+        FROM mart.teammoter t JOIN mart.skoler s USING (orgnr)
+        WHERE t.kommunenr = '9901' AND t.team = 'elevtjeneste' AND s.navn = 'Fjellvik ungdomsskole'
+          AND month(dato) <> 7
+        GROUP BY ALL
+        """,
+    )
+    expected = dict(rows)
+    at = app("team")
+    {s.label: s for s in at.selectbox}["Team"].select("elevtjeneste").run()
+    chart = next(c for c in _charts(_tab(at, "Hvem er til stede"))
+                 if c["layout"]["title"]["text"].startswith("PPT til stede per halvår"))
+    trace = next(t for t in chart["data"] if t["name"] == "Fjellvik ungdomsskole")
+    plotted = dict(zip(trace["x"], trace["y"], strict=True))
+    assert plotted == pytest.approx(expected)
+    assert plotted["vår 2026"] <= plotted["høst 2024"] - 40, plotted
+
+
+def test_team_switching_to_sjobygd_redraws_with_its_own_rhythm(app, demo_db_master):
+    (rhythm,) = query(
+        demo_db_master,
+        "SELECT moter_per_maaned FROM core.teamrytme WHERE kommunenr = '9902' AND team = 'arbeidslag'",
+    )[0]
+    at = app("team")
+    at.selectbox(key="kommune").select("9902").run()
+    {s.label: s for s in at.selectbox}["Team"].select("arbeidslag").run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Forventet rytme i Sjøbygd: {str(rhythm).replace('.', ',')} møte(r) per måned" in captions, captions
+    schools = {r[0] for r in query(demo_db_master, "SELECT navn FROM mart.skoler WHERE kommunenr = '9902'")}
+    shown = set(at.dataframe[0].value["Skole"])
+    assert shown and shown <= schools
+    assert at.get("plotly_chart")

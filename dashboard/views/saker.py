@@ -65,10 +65,11 @@ if not sf.is_empty() or not by_school.is_empty():
         else:
             left.dataframe(by_school.rename({"skole": "Skole", "nye": "Nye saker"}), hide_index=True, width="stretch")
         right.write("Saker hos Statsforvalteren (§ 12-6, tidl. § 9 A-6), alle måneder i filene:")
-        event = (
-            pl.when(pl.col("nye") > 0).then(pl.format("Ny sak ({})", pl.col("nye")))
-            .otherwise(pl.format("Avgjort: {}", pl.col("utfall").replace_strict(UTFALL, default=pl.col("utfall"))))
-        )
+        outcome = pl.col("utfall").replace_strict(UTFALL, default=pl.col("utfall"))
+        new_text = pl.when(pl.col("nye") > 0).then(pl.format("Ny sak ({})", pl.col("nye")))
+        decided_text = pl.when(pl.col("avgjort") > 0).then(pl.format("Avgjort: {}", outcome))
+        # A case can be filed and decided in the same month: say both.
+        event = pl.concat_str([new_text, decided_text], separator="; ", ignore_nulls=True)
         right.dataframe(
             sf.select(
                 pl.col("periode").map_elements(month_label, return_dtype=pl.String).alias("Måned"),

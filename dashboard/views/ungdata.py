@@ -101,7 +101,6 @@ with tab_groups:
         fig = go.Figure()
         for i, k in enumerate(["alle", "jenter", "gutter"]):
             bars = part.filter(pl.col("kjonn") == k)
-            bars = bars.sort(pl.col("trinn").map_elements(lambda t: str(trinn_order(t)), return_dtype=pl.String))
             if bars.is_empty():
                 continue
             fig.add_trace(go.Bar(
@@ -139,8 +138,9 @@ with tab_compare:
         if not match:
             st.write("Ingen Ungdata-indikator for dette temaet.")
         else:
-            part = own.filter((pl.col("indikator_kode") == match[0]) & (pl.col("kjonn") == "alle")
-                              & (pl.col("trinn") == ("8-10" if "8-10" in trinn_options else trinn_options[0])))
+            theme_rows = own.filter((pl.col("indikator_kode") == match[0]) & (pl.col("kjonn") == "alle"))
+            theme_trinn = sorted(theme_rows["trinn"].unique().to_list(), key=trinn_order)
+            part = theme_rows.filter(pl.col("trinn") == ("8-10" if "8-10" in theme_trinn else theme_trinn[0]))
             fig = go.Figure()
             for i, (kilde,) in enumerate(part.select("kilde").unique().sort("kilde").iter_rows()):
                 p = part.filter(pl.col("kilde") == kilde).sort("slutt_aar")

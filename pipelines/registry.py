@@ -63,6 +63,8 @@ PLUGGED = [
     "pipelines.sources.saker",
     "pipelines.sources.teammoter",
     "pipelines.sources.teamrytme",
+    "pipelines.sources.plan",
+    "pipelines.sources.programstatus",
 ]
 for _module in PLUGGED:
     try:

@@ -25,7 +25,7 @@ $(DB): | $(VENV)/.installed
 run: $(VENV)/.installed $(DB)
 	@echo ""
 	@echo "  skolemiljo kjører på http://localhost:$(PORT)"
-	@echo "  Demomodus: ingen innlogging trengs (fiktive data). / Demo mode: no login needed."
+	@$(BIN)/skolemiljo --db $(DB) bruker demo 2>/dev/null || echo "  Logg inn med kontoene fra «skolemiljo bruker legg-til …» (se README)."
 	@echo ""
 	SKOLEMILJO_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 

@@ -34,8 +34,13 @@ def _unit_label(row: dict) -> str:
     return row["enhet_navn"]
 
 
-def trend_chart(frame: pl.DataFrame, *, title: str, maal: str) -> go.Figure:
-    """One line per school; the municipality thick and dashed, the nation dotted grey; hidden points as grey rings."""
+def trend_chart(
+    frame: pl.DataFrame, *, title: str, maal: str, markers: list[tuple[str, str]] | None = None
+) -> go.Figure:
+    """One line per school; the municipality thick and dashed, the nation dotted grey; hidden points as grey rings.
+
+    `markers` are (school year, text) pairs drawn as vertical lines, e.g. when a school started a programme.
+    """
     frame = frame.with_columns(
         pl.struct("enhet_niva", "enhet_navn").map_elements(_unit_label, return_dtype=pl.String).alias("enhet")
     )
@@ -93,6 +98,13 @@ def trend_chart(frame: pl.DataFrame, *, title: str, maal: str) -> go.Figure:
     )
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#e6e6e6")
+    for i, (year, text) in enumerate(markers or []):
+        if year not in years:
+            continue
+        fig.add_shape(type="line", x0=year, x1=year, xref="x", yref="paper", y0=0, y1=1,
+                      line=dict(color="#7f6000", width=2, dash="dot"))
+        fig.add_annotation(x=year, xref="x", yref="paper", y=1 - 0.07 * (i % 4), text=text, showarrow=False,
+                           xanchor="left", font=dict(size=12, color="#7f6000"), bgcolor="rgba(255,255,255,0.8)")
     return fig
 
 

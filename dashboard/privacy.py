@@ -11,13 +11,23 @@ REASON_FEW = "Skjult: færre enn {n} svar"
 REASON_MISSING = "Ingen data"
 
 
+def protected_rows(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
+    """True for rows the viewer sees at the protected level (everything but their full-detail schools)."""
+    full = viewer.full_detail_schools()
+    if full is None:
+        return pl.lit(False)
+    if "orgnr" not in frame.columns or not full:
+        return pl.lit(True)
+    return ~pl.col("orgnr").is_in(sorted(full)).fill_null(False)
+
+
 def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     """Null out values the viewer may not see and say why in `skjult_grunn`.
 
-    Source-suppressed values stay hidden for everyone, and nothing is ever re-derived from
-    totals. Values with fewer than `viewer.min_respondents` respondents are hidden too. Where the
-    source published no respondent count (old Skoleporten files), the source's own suppression
-    is what protects the value.
+    Source-suppressed values stay hidden for everyone, and nothing is ever re-derived from totals. At the
+    protected level (see `Viewer`), values with fewer than `viewer.min_respondents` respondents are hidden too.
+    Where the source published no respondent count (old Skoleporten files), the source's own suppression is what
+    protects the value.
     """
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
@@ -26,7 +36,7 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     reason = (
         pl.when(pl.col("skjermet"))
         .then(pl.lit(REASON_SOURCE))
-        .when(n.is_not_null() & (n < viewer.min_respondents))
+        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < viewer.min_respondents))
         .then(pl.lit(few))
         .when(pl.col("verdi").is_null())
         .then(pl.lit(REASON_MISSING))
@@ -66,7 +76,7 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
         .then(flag.replace_strict(FHI_FLAG_REASON, default="Ikke publisert", return_dtype=pl.String))
         .when(pl.col("skjermet"))
         .then(pl.lit("Holdt tilbake av kilden (for få svar)"))
-        .when(n.is_not_null() & (n < viewer.min_respondents))
+        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < viewer.min_respondents))
         .then(pl.lit(few))
         .when(pl.col("andel").is_null())
         .then(pl.lit(REASON_MISSING))

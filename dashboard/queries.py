@@ -42,10 +42,38 @@ def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs
     params = dict(kwargs)
     with connect(Path(db), read_only=True) as con:
         frame = func(con, viewer, **params)
-    # The one scope rule for every query that is asked about a municipality: outside the
-    # viewer's grant, nothing comes back (the empty frame keeps its columns for the page).
+    return enforce(name, frame, viewer, params)
+
+
+COUNT_QUERIES = {"saker_per_month", "statsforvalter_cases", "team_meetings"}
+"""Queries with per-school case counts or meeting logs: full detail only, so only schools the viewer sees in full."""
+
+
+OWNER_QUERIES = {"ingest_log", "quality_findings", "schools_without_register"}
+"""The ingest log and quality findings name files and schools across municipalities: skoleeier and admin only."""
+
+
+def enforce(name: str, frame: pl.DataFrame, viewer: Viewer, params: dict[str, Any]) -> pl.DataFrame:
+    """The scope rules for every query, in one place below the pages (the empty frame keeps its columns).
+
+    1. Asked about a municipality outside the viewer's grant: nothing comes back.
+    2. Rows of a municipality outside the grant, or of a school the viewer may not see (FAU: other schools), go.
+    3. Case counts and team meetings: only schools the viewer sees in full detail (FAU: none; rektor: own school).
+    """
     if params.get("kommunenr") is not None and not viewer.sees_kommune(params["kommunenr"]):
         return frame.clear()
+    if "kommunenr" in frame.columns and viewer.kommuner is not None:
+        frame = frame.filter(pl.col("kommunenr").is_null() | pl.col("kommunenr").is_in(sorted(viewer.kommuner)))
+    if "orgnr" in frame.columns and viewer.role == "fau":
+        frame = frame.filter(pl.col("orgnr").is_null() | pl.col("orgnr").is_in(sorted(viewer.skoler)))
+    if name in OWNER_QUERIES and viewer.role not in ("skoleeier", "admin"):
+        return frame.clear()
+    if name in COUNT_QUERIES:
+        full = viewer.full_detail_schools()
+        if not viewer.sees_case_counts:
+            return frame.clear()
+        if full is not None:
+            frame = frame.filter(pl.col("orgnr").is_in(sorted(full)))
     return frame
 
 
@@ -320,7 +348,7 @@ def statsforvalter_cases(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune
     return _fetch(
         con,
         """
-        SELECT s.navn AS skole, m.periode, coalesce(m.utfall, 'ukjent') AS utfall,
+        SELECT m.orgnr, s.navn AS skole, m.periode, coalesce(m.utfall, 'ukjent') AS utfall,
                CAST(sum(m.nye) AS INTEGER) AS nye, CAST(sum(m.avsluttet) AS INTEGER) AS avgjort
         FROM mart.saker m JOIN mart.skoler s USING (orgnr)
         WHERE m.kommunenr = ? AND m.sakstype = 'statsforvalter' AND (m.nye > 0 OR m.avsluttet > 0)
@@ -356,6 +384,54 @@ def team_rhythm(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) 
         SELECT team, coalesce(max(moter_per_maaned) FILTER (WHERE kommunenr = ?),
                               max(moter_per_maaned) FILTER (WHERE kommunenr IS NULL)) AS moter_per_maaned
         FROM core.teamrytme GROUP BY team
+        """,
+        [kommunenr],
+    )
+
+
+# ---------------------------------------------------------------- programmes and plans
+
+
+@query
+def planer(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The municipality's plans (newest first), with the annual review and counts of overdue actions."""
+    return _fetch(
+        con,
+        "SELECT * EXCLUDE (plan_yaml) FROM mart.planer WHERE kommunenr = ? ORDER BY gjeldende DESC, gyldig_fra DESC",
+        [kommunenr],
+    )
+
+
+@query
+def programstatus(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """Every school × trinn × school year the plan covers: required, reported, met, and what is missing."""
+    return _fetch(
+        con,
+        """
+        SELECT p.* EXCLUDE (krav_detaljer), s.navn AS skole
+        FROM mart.programstatus p JOIN mart.skoler s USING (orgnr)
+        WHERE p.kommunenr = ?
+        ORDER BY skole, p.trinn, p.skoleaar_start
+        """,
+        [kommunenr],
+    )
+
+
+@query
+def plantiltak(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    return _fetch(con, "SELECT * FROM mart.plantiltak WHERE kommunenr = ? ORDER BY frist, nr", [kommunenr])
+
+
+@query
+def program_starts(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The school year each school began introducing a programme (its first report with status «innføring»)."""
+    return _fetch(
+        con,
+        """
+        SELECT orgnr, program_navn, min(skoleaar) AS start
+        FROM mart.programstatus
+        WHERE kommunenr = ? AND status = 'innforing'
+        GROUP BY ALL ORDER BY start
         """,
         [kommunenr],
     )

@@ -6,13 +6,17 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.viewer import DEMO_VIEWER, Viewer
+from dashboard.viewer import Viewer
 from pipelines.warehouse.connection import WarehouseBusy
 
 
 def viewer() -> Viewer:
-    """Until login lands, the dashboard runs in demo mode as a skoleeier for every municipality."""
-    return DEMO_VIEWER
+    """The logged-in viewer; a page run without a login stops here and shows nothing."""
+    current = st.session_state.get("viewer")
+    if not isinstance(current, Viewer):
+        st.warning("Du må logge inn.")
+        st.stop()
+    return current
 
 
 def header() -> None:
@@ -30,7 +34,7 @@ def header() -> None:
     if settings.get("demo") == "ja":
         st.info(
             "**Demodata.** Kommunene, skolene og alle tall her er fiktive – laget for å vise "
-            "hvordan verktøyet virker. Demomodus har ingen innlogging.",
+            "hvordan verktøyet virker.",
             icon="ℹ️",
         )
 

@@ -5,20 +5,57 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MIN_RESPONDENTS = 10
-"""Survey values with fewer respondents than this are hidden (never lower than the source's own rule)."""
+"""Survey values with fewer respondents than this are hidden at the protected level (never lower than the source's
+own rule, which always applies)."""
+
+ROLE_LABELS = {"skoleeier": "Skoleeier", "rektor": "Rektor", "fau": "FAU", "admin": "Administrator"}
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """A viewer's role, the municipalities they may see (None: all) and their protection threshold."""
+    """A viewer's role, the municipalities they may see (None: all), their own schools and protection level.
+
+    - skoleeier, admin: every school in their municipalities, full detail.
+    - rektor: own school(s) in full detail; other schools of the municipality at the protected level; no case
+      counts or team meetings of other schools.
+    - fau: own school and the municipality, protected level only; no team meetings, no case counts.
+    - `protected` (rektormøte mode) puts everything at the protected level, whatever the role.
+    """
 
     role: str = "skoleeier"
     kommuner: frozenset[str] | None = None
+    skoler: frozenset[str] = frozenset()
     min_respondents: int = MIN_RESPONDENTS
+    brukernavn: str = ""
+    protected: bool = False
 
     def sees_kommune(self, kommunenr: str | None) -> bool:
         return self.kommuner is None or kommunenr in self.kommuner
 
+    def sees_school(self, orgnr: str | None) -> bool:
+        """FAU sees only its own school; the others see every school of their municipalities."""
+        return self.role != "fau" or orgnr is None or orgnr in self.skoler
+
+    @property
+    def full_detail_everywhere(self) -> bool:
+        return self.role in ("skoleeier", "admin") and not self.protected
+
+    def full_detail_schools(self) -> frozenset[str] | None:
+        """Schools whose values this viewer sees in full detail; None means every school in scope."""
+        if self.full_detail_everywhere:
+            return None
+        if self.role == "rektor" and not self.protected:
+            return self.skoler
+        return frozenset()
+
+    @property
+    def sees_case_counts(self) -> bool:
+        return self.role != "fau"
+
+    @property
+    def sees_team_meetings(self) -> bool:
+        return self.role != "fau"
+
 
 DEMO_VIEWER = Viewer()
-"""Demo mode has no login: the viewer is a skoleeier for every municipality in the warehouse."""
+"""A skoleeier for every municipality: used by tests and benchmarks, never handed out by the login."""

@@ -37,6 +37,21 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("files", nargs="+", metavar="FIL")
     ing.add_argument("--source", help="hopp over gjenkjenning og bruk denne kilden")
     sub.add_parser("status", help="vis innlastingsloggen")
+    user = sub.add_parser("bruker", help="lokale brukerkontoer: legg-til, fjern, liste, demo")
+    usub = user.add_subparsers(dest="bruker_command", required=True, metavar="HANDLING")
+    add = usub.add_parser("legg-til", help="opprett eller endre en bruker (passordet spørres om)")
+    add.add_argument("brukernavn")
+    add.add_argument("--rolle", required=True, choices=["skoleeier", "rektor", "fau", "admin"])
+    add.add_argument("--kommune", action="append", default=[], metavar="NNNN", help="kan gjentas")
+    add.add_argument("--skole", action="append", default=[], metavar="ORGNR", help="rektor/FAU: egen skole")
+    add.add_argument("--epost", help="for innlogging med Feide eller Entra ID (OpenID Connect)")
+    add.add_argument("--navn", help="visningsnavn")
+    add.add_argument("--passord-fra-stdin", action="store_true", help="les passordet fra standard inn (for skript)")
+    add.add_argument("--uten-passord", action="store_true", help="bare innlogging med Feide/Entra ID")
+    rm = usub.add_parser("fjern", help="slett en bruker")
+    rm.add_argument("brukernavn")
+    usub.add_parser("liste", help="vis brukerne (uten hasher)")
+    usub.add_parser("demo", help="opprett demokontoene (bare mot demolageret) og skriv dem ut")
     return p
 
 
@@ -102,6 +117,68 @@ def cmd_status(db: Path) -> int:
     return 0
 
 
+def cmd_user(args: argparse.Namespace, db: Path) -> int:
+    import getpass
+
+    from pipelines import accounts
+
+    path = accounts.users_path(db)
+    try:
+        if args.bruker_command == "legg-til":
+            password = None
+            if not args.uten_passord:
+                if args.passord_fra_stdin:
+                    password = sys.stdin.readline().rstrip("\n")
+                else:
+                    password = getpass.getpass("Passord: ")
+                    if getpass.getpass("Gjenta passordet: ") != password:
+                        raise accounts.AccountError("Passordene er ikke like.")
+            account = accounts.Account(
+                brukernavn=args.brukernavn.strip().lower(), rolle=args.rolle, kommuner=tuple(args.kommune),
+                skoler=tuple(args.skole), epost=args.epost, navn=args.navn,
+            )
+            accounts.add(path, account, password)
+            accounts.audit(db, "bruker_lagt_til", None, f"{account.brukernavn} ({account.rolle})")
+            console.print(f"Brukeren «{account.brukernavn}» ({account.rolle}) er lagret i {path}.")
+            return 0
+        if args.bruker_command == "fjern":
+            accounts.remove(path, args.brukernavn.strip().lower())
+            accounts.audit(db, "bruker_fjernet", None, args.brukernavn)
+            console.print(f"Brukeren «{args.brukernavn}» er fjernet.")
+            return 0
+        if args.bruker_command == "liste":
+            table = Table("brukernavn", "rolle", "kommuner", "skoler", "e-post", "innlogging")
+            for a in accounts.load(path).values():
+                how = ("passord" if a.passord_hash else "") + (" + OIDC" if a.epost else "")
+                table.add_row(a.brukernavn, a.rolle + (" (demo)" if a.demo else ""), ", ".join(a.kommuner),
+                              ", ".join(a.skoler), a.epost or "", how.strip(" +"))
+            console.print(table)
+            return 0
+        if args.bruker_command == "demo":
+            return print_demo_accounts(db)
+    except accounts.AccountError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        return 1
+    return 2
+
+
+def print_demo_accounts(db: Path) -> int:
+    from pipelines import accounts
+    from pipelines.demo import SCHOOLS
+
+    with connect(db, read_only=True) as con:
+        demo = con.execute("SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'").fetchone()[0]
+    if not demo:
+        err_console.print("Lageret er ikke et demolager; demokontoer opprettes bare for demoen.")
+        return 1
+    nordli = next(s.orgnr for s in SCHOOLS if s.navn == "Nordli skole")
+    rows = accounts.ensure_demo_accounts(accounts.users_path(db), nordli)
+    console.print("  [bold]DEMOKONTOER – bare for demoen med fiktive data, virker ikke mot ekte data:[/bold]")
+    for name, password, role in rows:
+        console.print(f"    {role:<10} brukernavn: {name:<14} passord: {password}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db = db_path(args.db)
@@ -112,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_status(db)
         if args.command == "ingest":
             return ingest_paths([Path(f) for f in args.files], db, args.source)
+        if args.command == "bruker":
+            return cmd_user(args, db)
         if args.command == "demo":
             from pipelines.demo import run_demo
             from pipelines.warehouse import store
@@ -122,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
             store.set_setting(db, "demo", "ja")
             console.print(f"Skrev {len(files)} demofiler til {out}.")
             store_code = ingest_paths(files, db)
+            if store_code == 0:
+                print_demo_accounts(db)
             return 0 if store_code == 0 else 1
     except WarehouseBusy as exc:
         err_console.print(str(exc))

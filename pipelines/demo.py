@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines import demo_saker, demo_teammoter, demo_ungdata
+from pipelines import demo_programmer, demo_saker, demo_teammoter, demo_ungdata
 
 SEED = 20261124
 FYLKE = ("99", "Fjordfylket")
@@ -462,6 +462,7 @@ def write_demo_files(out: Path) -> list[Path]:
     files += demo_ungdata.write(out, SEED)
     files += demo_saker.write(out, SCHOOLS)
     files += demo_teammoter.write(out, SCHOOLS)
+    files += demo_programmer.write(out, SCHOOLS)  # plans before the status reports
     return files
 
 

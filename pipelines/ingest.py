@@ -22,6 +22,7 @@ from pipelines.warehouse import store
 from pipelines.warehouse.connection import connect
 
 SOURCES = registry.BY_NAME  # name → Source, kept for callers that list the source names
+YAML_COLUMN = "plan_yaml"
 
 Progress = Callable[[str], None]
 
@@ -68,6 +69,8 @@ def read_table(raw: bytes, filename: str) -> pl.DataFrame:
     stripped = text.lstrip()
     if not stripped:
         raise IngestError("Filen er tom.")
+    if filename.lower().endswith((".yaml", ".yml")):  # a plan file: one cell holding the text (pipelines/sources/plan.py)
+        return pl.DataFrame({YAML_COLUMN: [text]})
     if stripped[0] in "[{":
         return parsing.read_json_text(text)
     return parsing.read_csv_text(text)
@@ -92,6 +95,7 @@ def known(db: Path) -> Known:
             schools=store.schools(con),
             indicator_codes=store.indicator_codes(con),
             register=store.register_facts(con),
+            db=db,
         )
 
 

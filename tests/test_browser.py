@@ -65,10 +65,67 @@ def browser():
         b.close()
 
 
+DEMO = {"skoleeier": ("skolesjef", "demo-skolesjef"), "rektor": ("rektor.nordli", "demo-rektor-nordli"),
+        "fau": ("fau.nordli", "demo-fau-nordli"), "admin": ("admin", "demo-administrator")}
+NAV = {"": "Oversikt", "elevundersokelsen": "Elevundersøkelsen", "ungdata": "Ungdata", "programmer": "Programmer og plan",
+       "saker": "Saker (kap. 12)",
+       "team": "Arbeidslag og elevtjeneste", "datakvalitet": "Datakvalitet", "admin": "Brukere og revisjon"}
+
+
+def login(browser, server: str, role: str = "skoleeier", height: int = 1600):
+    """A fresh browser page, logged in through the form as a user of the demo would."""
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(server)
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    user, password = DEMO[role]
+    page.get_by_label("Brukernavn").fill(user)
+    page.get_by_label("Passord").fill(password)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    return page
+
+
+def go(page, path: str, heading: str) -> None:
+    """Follow the sidebar link (a reload would start a new session and ask for the login again)."""
+    page.locator("[data-testid='stSidebarNav'] a", has_text=NAV[path]).first.click()
+    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
+
+
+def nav_labels(page) -> list[str]:
+    # Each link's text is its material icon's name, then the label.
+    return [t.strip().splitlines()[-1] for t in page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()]
+
+
+@pytest.mark.parametrize("path", ["", "elevundersokelsen", "saker", "team", "datakvalitet", "admin"])
+def test_an_unauthenticated_visit_sees_only_the_login(server, browser, path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{server}/{path}")
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    page.wait_for_timeout(1000)
+    body = page.inner_text("body")
+    assert "Brukernavn" in body and "Passord" in body
+    assert page.locator(".js-plotly-plot").count() == 0
+    assert page.locator("[data-testid='stMetric']").count() == 0
+    for word in ("Fjellvik", "Sjøbygd", "Nordli", "Trivsel", "aktivitetsplan"):
+        assert word not in body, (path, word)
+    page.close()
+
+
+def test_a_wrong_password_is_refused_with_a_message_and_no_content(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(server)
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    page.get_by_label("Brukernavn").fill("skolesjef")
+    page.get_by_label("Passord").fill("feil-passord")
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_selector("text=Feil brukernavn eller passord", timeout=30_000)
+    assert page.locator("[data-testid='stMetric']").count() == 0
+    page.close()
+
+
 def test_elevundersokelsen_page_shows_a_chart_in_chromium(server, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(f"{server}/elevundersokelsen")
-    page.wait_for_selector("h1:has-text('Elevundersøkelsen')", timeout=30_000)
+    page = login(browser, server)
+    go(page, "elevundersokelsen", "Elevundersøkelsen")
     page.wait_for_selector(".js-plotly-plot .scatterlayer .trace", timeout=30_000)
     body = page.inner_text("body")
     assert "Demodata" in body
@@ -79,14 +136,13 @@ def test_elevundersokelsen_page_shows_a_chart_in_chromium(server, browser, tmp_p
 
 
 def test_every_page_loads_without_errors_in_chromium(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page = login(browser, server, height=1200)
     for path, heading in [
-        ("", "Oversikt"), ("elevundersokelsen", "Elevundersøkelsen"), ("datakvalitet", "Datakvalitet"),
+        ("elevundersokelsen", "Elevundersøkelsen"), ("datakvalitet", "Datakvalitet"),
         ("ungdata", "Ungdata"), ("saker", "Saker etter opplæringslova kapittel 12"),
-        ("team", "Arbeidslag og elevtjeneste"),
+        ("team", "Arbeidslag og elevtjeneste"), ("programmer", "Programmer og plan"), ("", "Oversikt"),
     ]:
-        page.goto(f"{server}/{path}")
-        page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
+        go(page, path, heading)
         page.wait_for_timeout(800)
         body = page.inner_text("body")
         for problem in ("Traceback", "Exception", "Page not found", "Error"):
@@ -96,12 +152,12 @@ def test_every_page_loads_without_errors_in_chromium(server, browser):
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("ungdata", "Ungdata"), ("saker", "Saker etter opplæringslova kapittel 12"), ("team", "Arbeidslag og elevtjeneste")],
+    [("ungdata", "Ungdata"), ("saker", "Saker etter opplæringslova kapittel 12"), ("team", "Arbeidslag og elevtjeneste"),
+     ("programmer", "Programmer og plan")],
 )
 def test_new_pages_draw_their_charts_in_chromium(server, browser, tmp_path, path, heading):
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(f"{server}/{path}")
-    page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
+    page = login(browser, server)
+    go(page, path, heading)
     # Scatter and bar traces are `.trace` groups; a heatmap draws an image in its `.hm` group.
     # Only the first tab is on screen, so count what is visible, not what hidden tabs hold.
     drawn = ".js-plotly-plot .trace:visible, .js-plotly-plot .heatmaplayer .hm image:visible"
@@ -110,4 +166,44 @@ def test_new_pages_draw_their_charts_in_chromium(server, browser, tmp_path, path
     body = page.inner_text("body")
     assert "Traceback" not in body and "Error" not in body
     page.screenshot(path=str(tmp_path / f"{path}.png"))
+    page.close()
+
+
+def test_each_role_sees_its_own_pages_and_no_more(server, browser):
+    expected = {
+        "skoleeier": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Arbeidslag og elevtjeneste",
+                      "Datakvalitet"],
+        "rektor": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Arbeidslag og elevtjeneste"],
+        "fau": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan"],
+        "admin": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Arbeidslag og elevtjeneste",
+                  "Datakvalitet", "Brukere og revisjon"],
+    }
+    for role, pages in expected.items():
+        page = login(browser, server, role, height=1200)
+        assert nav_labels(page) == pages, role
+        body = page.inner_text("body")
+        if role == "fau":  # only its own municipality (the table rows are tested in AppTest: a canvas here)
+            assert "Fjellvik" in body and "Sjøbygd" not in body
+        page.close()
+
+
+def test_admin_reads_failed_and_successful_logins_in_the_audit_log(server, browser, demo_db_master):
+    from pipelines import accounts
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(server)
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    page.get_by_label("Brukernavn").fill("fau.nordli")
+    page.get_by_label("Passord").fill("ikke-riktig")
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_selector("text=Feil brukernavn eller passord", timeout=30_000)
+    page.close()
+    page = login(browser, server, "admin", height=1400)
+    go(page, "admin", "Brukere og revisjon")
+    page.wait_for_timeout(1500)
+    grids = page.locator("[data-testid='stDataFrame']")
+    assert grids.count() == 2  # users and the audit log (the grid draws on a canvas, so read the log itself)
+    events = [(e["hendelse"], e["bruker"]) for e in accounts.read_audit(demo_db_master)]
+    assert ("innlogging_feilet", "fau.nordli") in events
+    assert ("innlogging_ok", "admin") in events
     page.close()

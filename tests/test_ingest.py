@@ -46,7 +46,7 @@ def test_demo_builds_a_warehouse_with_every_source_and_level(demo_db_master):
     kinds = {r[0] for r in query(demo_db_master, "SELECT DISTINCT kilde FROM mart.ingest_log")}
     assert kinds == {
         "skoleregister", "udir_indikator", "udir_mobbing", "udir_deltakelse", "skoleporten",
-        "ungdata_tabell", "ungdata_fhi", "saker", "teammoter", "teamrytme",
+        "ungdata_tabell", "ungdata_fhi", "saker", "teammoter", "teamrytme", "plan", "programstatus",
     }
 
 

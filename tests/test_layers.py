@@ -45,3 +45,62 @@ def test_no_query_returns_rows_from_a_municipality_outside_the_viewers_scope(nam
         assert "9901" not in frame["kommunenr"].drop_nulls().to_list(), name
     if "orgnr" in frame.columns:
         assert not any(o.startswith("99001") for o in frame["orgnr"].drop_nulls().to_list()), name
+
+
+NORDLI = "990012008"  # Nordli skole in the demo register (checked below)
+ROLES = {
+    "rektor": Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI})),
+    "fau": Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI})),
+    "rektormote": Viewer(role="skoleeier", kommuner=frozenset({"9901"}), protected=True),
+}
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("name", sorted(queries.all_queries()))
+def test_no_query_returns_a_value_outside_the_role_or_below_its_protection(name, role, demo_db_master, monkeypatch):
+    from tests.conftest import query as sql
+
+    assert sql(demo_db_master, "SELECT navn FROM mart.skoler WHERE orgnr = ?", [NORDLI]) == [("Nordli skole",)]
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    viewer = ROLES[role]
+    func = queries.all_queries()[name]
+    params = {p: SAMPLE_ARGS[p] for p in inspect.signature(func.raw).parameters if p in SAMPLE_ARGS}
+    if "orgnr" in params:
+        params["orgnr"] = (NORDLI, "990013004")  # own school and Haugen skole (small)
+    frame = func(viewer, **params)
+    full = viewer.full_detail_schools()
+    own = pl.col("orgnr").is_in(sorted(full or ()))
+    if "orgnr" in frame.columns and role == "fau":
+        assert set(frame["orgnr"].drop_nulls()) <= {NORDLI}, name
+    if name in queries.COUNT_QUERIES:
+        if role == "fau":
+            assert frame.is_empty(), name
+        else:
+            assert frame.filter(~own).is_empty(), name  # counts only for schools seen in full detail
+    if name in queries.OWNER_QUERIES and viewer.role not in ("skoleeier", "admin"):
+        assert frame.is_empty(), name
+    for value, n in (("verdi", "antall_besvart"), ("andel", "antall_svar")):
+        if {value, n} <= set(frame.columns):
+            protected = frame if "orgnr" not in frame.columns else frame.filter(~own | pl.col("orgnr").is_null())
+            small = protected.filter(pl.col(n) < viewer.min_respondents)
+            assert small[value].is_null().all(), (name, small.head(3))
+
+
+def test_rektor_sees_own_school_in_full_detail_where_the_owner_sees_a_small_group(demo_db_master, monkeypatch):
+    """A value with fewer than 10 answers: shown to the owner, hidden from a rektor of another school."""
+    from tests.conftest import query as sql
+
+    small = sql(demo_db_master, "SELECT orgnr, skoleaar, trinn, kjonn, indikator_kode FROM mart.elevundersokelsen "
+                                "WHERE enhet_niva = 'skole' AND NOT skjermet AND antall_besvart < 10 AND orgnr <> ? "
+                                "AND kommunenr = '9901' LIMIT 1", [NORDLI])
+    assert small, "the demo should have an unsuppressed small group"
+    orgnr, _, trinn, kjonn, code = small[0]
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    args = dict(kommunenr="9901", orgnr=(orgnr,), trinn=trinn, kjonn=kjonn, indikator_kode=code)
+    owner = queries.eu_trend(Viewer(role="skoleeier", kommuner=frozenset({"9901"})), **args)
+    rektor = queries.eu_trend(ROLES["rektor"], **args)
+    pick = pl.col("orgnr") == orgnr
+    small_rows = pl.col("antall_besvart") < 10
+    assert owner.filter(pick & small_rows)["verdi"].is_not_null().any()
+    assert rektor.filter(pick & small_rows)["verdi"].is_null().all()
+    assert rektor.filter(pick & small_rows)["skjult_grunn"].str.starts_with("Skjult").all()

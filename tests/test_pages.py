@@ -10,17 +10,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.labels import format_value
+from dashboard.viewer import Viewer
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
 
 
 @pytest.fixture
 def app(demo_db_master, monkeypatch):
     monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
 
-    def make(page: str | None = None) -> AppTest:
+    def make(page: str | None = None, viewer: Viewer = OWNER) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["viewer"] = viewer  # logged in (the login itself is tested in test_auth/test_browser)
         if page:
             at.switch_page(f"views/{page}.py")
         at.run()
@@ -325,3 +328,79 @@ def test_team_switching_to_sjobygd_redraws_with_its_own_rhythm(app, demo_db_mast
     shown = set(at.dataframe[0].value["Skole"])
     assert shown and shown <= schools
     assert at.get("plotly_chart")
+
+
+def test_without_a_login_no_page_content_is_rendered(demo_db_master, monkeypatch):
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Skolemiljø – logg inn"]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    assert {t.label for t in at.text_input} == {"Brukernavn", "Passord"}
+
+
+def test_fau_has_no_case_or_team_pages_and_sees_only_its_own_school(app, demo_db_master):
+    nordli = query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE navn = 'Nordli skole'")[0][0]
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="fau.nordli")
+    at = app(None, fau)
+    assert [s.value for s in at.subheader] == ["Fjellvik"]
+    schools = at.dataframe[0].value
+    frame = pl.from_pandas(schools) if not isinstance(schools, pl.DataFrame) else schools
+    assert frame.height == 1  # Nordli only, no other school of the municipality
+    headings = {"saker": "Saker etter opplæringslova kapittel 12", "team": "Arbeidslag og elevtjeneste",
+                "datakvalitet": "Datakvalitet"}
+    for page, heading in headings.items():
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["viewer"] = fau
+        at.switch_page(f"views/{page}.py")
+        at.run()
+        assert not at.exception
+        # The page is not in the FAU's navigation: Streamlit falls back to the landing page.
+        assert [t.value for t in at.title] == ["Oversikt"], page
+        assert heading not in [t.value for t in at.title]
+
+
+def test_programme_matrix_colours_cells_by_the_warehouse_verdict_and_names_the_gap(app, demo_db_master):
+    at = app("programmer")
+    fig = _figure(at)
+    heat = fig["data"][0]
+    year = fig["layout"]["title"]["text"].rsplit(", ", 1)[1]
+    rows = query(
+        demo_db_master,
+        "SELECT s.navn, p.trinn, p.vurdering, coalesce(p.avvik, '') FROM mart.programstatus p JOIN mart.skoler s "
+        "USING (orgnr) WHERE p.kommunenr = '9901' AND p.skoleaar = ? AND p.planlagt",
+        [year],
+    )
+    assert rows, "the plan covers the demo schools"
+    code = {"oppfylt": 2, "ukjent": 1, "ikke_oppfylt": 0}
+    for school, trinn, verdict, gap in rows:
+        i, j = heat["y"].index(school), heat["x"].index(f"{trinn}. trinn")
+        assert heat["z"][i][j] == code[verdict], (school, trinn)
+        if gap:
+            assert gap in heat["customdata"][i][j]
+    # A school that never reported is grey (unknown), never green.
+    haugen = heat["y"].index("Haugen skole")
+    assert {z for z in heat["z"][haugen] if z is not None} == {1}
+
+
+def test_overdue_plan_actions_are_counted_as_in_the_warehouse(app, demo_db_master):
+    at = app("programmer")
+    overdue = query(demo_db_master, "SELECT count(*) FROM mart.plantiltak WHERE kommunenr = '9901' AND forfalt")[0][0]
+    assert overdue > 0
+    assert any(e.value.startswith(f"{overdue} tiltak har passert fristen") for e in at.error)
+
+
+def test_trend_chart_marks_when_a_school_began_a_programme_and_says_it_is_not_proof(app, demo_db_master):
+    start = query(demo_db_master, "SELECT s.orgnr, s.navn, p.program_navn, min(p.skoleaar) FROM mart.programstatus p "
+                                  "JOIN mart.skoler s USING (orgnr) WHERE p.status = 'innforing' AND p.kommunenr = '9901' "
+                                  "GROUP BY ALL LIMIT 1")
+    assert start, "the demo has a school introducing a programme"
+    orgnr, navn, program, year = start[0]
+    at = app("elevundersokelsen")
+    at.multiselect[0].set_value([orgnr]).run()
+    fig = _figure(at)
+    notes = [a["text"] for a in fig["layout"].get("annotations", [])]
+    assert f"{navn}: {program} starter" in notes
+    assert any(s["x0"] == year for s in fig["layout"].get("shapes", []))
+    assert any("ikke bevis" in c.value for c in at.caption)

@@ -23,8 +23,11 @@ def test_value_suppressed_by_udir_stays_hidden_for_everyone_with_its_reason():
     assert out["skjult_grunn"][0] == REASON_SOURCE
 
 
-def test_fewer_than_ten_respondents_are_hidden_and_ten_are_shown():
-    out = protect_survey(_rows(("skole", 4.2, 0.8, 9, False), ("skole", 4.4, 0.7, 10, False)), Viewer())
+PROTECTED = Viewer(protected=True)
+
+
+def test_fewer_than_ten_respondents_are_hidden_at_the_protected_level_and_ten_are_shown():
+    out = protect_survey(_rows(("skole", 4.2, 0.8, 9, False), ("skole", 4.4, 0.7, 10, False)), PROTECTED)
     assert out["verdi"].to_list() == [None, 4.4]
     assert out["standardavvik"].to_list() == [None, 0.7]
     assert out["skjult_grunn"][0] == "Skjult: færre enn 10 svar"
@@ -33,8 +36,25 @@ def test_fewer_than_ten_respondents_are_hidden_and_ten_are_shown():
 
 def test_threshold_is_configurable_per_viewer():
     frame = _rows(("skole", 4.2, 0.8, 12, False))
-    assert protect_survey(frame, Viewer(min_respondents=15))["verdi"][0] is None
-    assert protect_survey(frame, Viewer(min_respondents=10))["verdi"][0] == 4.2
+    assert protect_survey(frame, Viewer(min_respondents=15, protected=True))["verdi"][0] is None
+    assert protect_survey(frame, Viewer(min_respondents=10, protected=True))["verdi"][0] == 4.2
+
+
+def _school_rows(*rows: tuple) -> pl.DataFrame:
+    return _rows(*[r[1:] for r in rows]).with_columns(pl.Series("orgnr", [r[0] for r in rows]))
+
+
+def test_full_detail_for_skoleeier_and_own_school_protected_level_for_the_others():
+    frame = _school_rows(("990012001", "skole", 4.2, 0.8, 7, False), ("990013004", "skole", 3.9, 0.8, 6, False),
+                         ("990013004", "skole", None, None, None, True))
+    owner = protect_survey(frame, Viewer(role="skoleeier"))
+    assert owner["verdi"].to_list() == [4.2, 3.9, None]  # the source's own suppression holds for everyone
+    rektor = protect_survey(frame, Viewer(role="rektor", skoler=frozenset({"990012001"})))
+    assert rektor["verdi"].to_list() == [4.2, None, None]
+    fau = protect_survey(frame, Viewer(role="fau", skoler=frozenset({"990012001"})))
+    assert fau["verdi"].to_list() == [None, None, None]
+    meeting = protect_survey(frame, Viewer(role="skoleeier", protected=True))
+    assert meeting["verdi"].to_list() == [None, None, None]
 
 
 def test_missing_value_is_explained_not_shown_as_zero():
@@ -68,7 +88,7 @@ def test_fhi_flags_hide_the_share_and_say_why():
 def test_ungdata_share_with_few_answers_is_hidden_and_withheld_share_stays_hidden():
     from dashboard.privacy import protect_share
 
-    out = protect_share(_shares((30.0, 8, False, None), (None, None, True, None), (25.0, None, False, None)), Viewer())
+    out = protect_share(_shares((30.0, 8, False, None), (None, None, True, None), (25.0, None, False, None)), PROTECTED)
     assert out["andel"].to_list() == [None, None, 25.0]
     assert out["skjult_grunn"][0] == "Skjult: færre enn 10 svar"
     assert out["skjult_grunn"][1].startswith("Holdt tilbake")

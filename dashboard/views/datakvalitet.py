@@ -15,6 +15,9 @@ st.write(
 )
 
 viewer = ui.viewer()
+if viewer.role not in ("skoleeier", "admin"):
+    st.warning("Datakvalitet er for skoleeier og administrator.")
+    st.stop()
 log = queries.ingest_log(viewer)
 if log.is_empty():
     st.info("Ingen filer er lest inn ennå.")

@@ -55,11 +55,21 @@ with tab_trend:
     if trend.is_empty():
         st.info("Ingen data for dette utvalget.")
     else:
+        starts = queries.program_starts(viewer, kommunenr=kommunenr).filter(pl.col("orgnr").is_in(chosen))
+        markers = [(r["start"], f"{school_names.get(r['orgnr'], r['orgnr'])}: {r['program_navn']} starter")
+                   for r in starts.iter_rows(named=True)]
         st.plotly_chart(
-            trend_chart(trend, title=f"{ind_names[indikator_kode]} – {trinn_label(trinn).lower()}, {KJONN[kjonn].lower()}", maal=maal),
+            trend_chart(trend, title=f"{ind_names[indikator_kode]} – {trinn_label(trinn).lower()}, {KJONN[kjonn].lower()}",
+                        maal=maal, markers=markers),
             width="stretch",
             config={"displaylogo": False},
         )
+        if markers:
+            st.caption(
+                "Stiplede loddrette linjer viser skoleåret en skole begynte å innføre et program (fra skolenes "
+                "rapporter). Det gir grunnlag for å drøfte før og etter, men er ikke bevis for at programmet virker: "
+                "mye annet endrer seg også fra år til år."
+            )
         if maal == "andel":
             st.caption("Andel elever som blir mobbet 2–3 ganger i måneden eller oftere. Lavere er bedre.")
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -65,6 +66,7 @@ class Known:
     schools: pl.DataFrame  # orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall
     indicator_codes: dict[str, str]
     register: Any  # pipelines.quality.suites.RegisterFacts (typed loosely: GX stays out of the dashboard)
+    db: Path | None = None  # the warehouse being loaded, for checks against more than the register (plans)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,100 @@
+"""Logging in: local accounts (argon2 hashes in the users file) or OpenID Connect through Streamlit's `st.login`.
+
+The session holds a `Viewer` once the login succeeded; until then app.py offers nothing but the login page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.viewer import Viewer
+from pipelines import accounts
+
+SESSION_KEY = "viewer"
+
+
+def viewer_for(account: accounts.Account) -> Viewer:
+    return Viewer(
+        role=account.rolle,
+        kommuner=frozenset(account.kommuner) if account.kommuner else frozenset(),
+        skoler=frozenset(account.skoler),
+        brukernavn=account.brukernavn,
+    )
+
+
+def current() -> Viewer | None:
+    return st.session_state.get(SESSION_KEY)
+
+
+def _demo_warehouse() -> bool:
+    try:
+        return dict(queries.settings(Viewer(kommuner=frozenset())).iter_rows()).get("demo") == "ja"
+    except Exception:  # an empty or missing warehouse is not a demo
+        return False
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _oidc_user() -> Viewer | None:
+    """After `st.login`, map the identity to an account through its e-mail address in the users file."""
+    user = getattr(st, "user", None)
+    if user is None or not user.get("is_logged_in"):
+        return None
+    db = queries.warehouse()
+    account = accounts.account_for_email(accounts.users_path(db), user.get("email"))
+    if account is None:
+        accounts.audit(db, "innlogging_feilet", user.get("email"), "OIDC: ingen bruker med denne e-postadressen")
+        st.error("Du er logget inn, men e-postadressen din er ikke registrert som bruker her. Kontakt administrator.")
+        st.button("Logg ut", on_click=st.logout)
+        st.stop()
+    accounts.audit(db, "innlogging_ok", account.brukernavn, "OIDC")
+    return viewer_for(account)
+
+
+def login_page() -> None:
+    st.title("Skolemiljø – logg inn")
+    st.caption("Skoleeiers oversikt over læringsmiljøet. Innholdet er bare for innloggede brukere.")
+    oidc = _oidc_user() if _oidc_configured() else None
+    if oidc is not None:
+        st.session_state[SESSION_KEY] = oidc
+        st.rerun()
+    db = queries.warehouse()
+    with st.form("innlogging"):
+        name = st.text_input("Brukernavn", autocomplete="username")
+        password = st.text_input("Passord", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Logg inn", type="primary")
+    if submitted:
+        result = accounts.authenticate(accounts.users_path(db), name, password, demo_warehouse=_demo_warehouse())
+        if result.account is None:
+            accounts.audit(db, "innlogging_feilet", name.strip().lower()[:64], result.melding)
+            st.error(result.melding)
+        else:
+            accounts.audit(db, "innlogging_ok", result.account.brukernavn, "passord")
+            st.session_state[SESSION_KEY] = viewer_for(result.account)
+            st.rerun()
+    if _oidc_configured():
+        st.divider()
+        providers = [k for k, v in st.secrets["auth"].items() if isinstance(v, dict)] or [None]
+        for provider in providers:
+            label = {"feide": "Feide", "entra": "Microsoft Entra ID", "microsoft": "Microsoft Entra ID"}.get(
+                provider or "", "kommunens pålogging"
+            )
+            st.button(f"Logg inn med {label}", on_click=st.login, args=(provider,) if provider else (),
+                      key=f"oidc_{provider}")
+    if _demo_warehouse():
+        st.info("Dette er demoen med fiktive data. Demokontoene skrives ut av «make run».")
+
+
+def logout() -> None:
+    viewer = current()
+    if viewer is not None:
+        accounts.audit(queries.warehouse(), "utlogging", viewer.brukernavn)
+    st.session_state.pop(SESSION_KEY, None)
+    if getattr(st, "user", None) is not None and st.user.get("is_logged_in"):
+        st.logout()

@@ -1,0 +1,187 @@
+"""Programmer og plan: are the programmes the plan requires in place on every school and trinn, run as the plan asks,
+and are the plan's own actions on time?"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.charts import FONT, month_axis
+
+st.title("Programmer og plan")
+st.caption(
+    "Om de universelle programmene som kommunens plan krever, er på plass på hver skole og hvert trinn, om de "
+    "drives slik planen sier, og om tiltakene i planen er i rute."
+)
+viewer = ui.viewer()
+picked = ui.pick_kommune()
+if picked is None:
+    st.stop()
+kommunenr, kommune = picked
+
+plans = queries.planer(viewer, kommunenr=kommunenr)
+if plans.is_empty():
+    st.info(
+        f"Ingen plan for {kommune} er lest inn ennå. Skriv planen som YAML (se docs/plan.md og "
+        "plans/eksempel-oppdal.yaml) og les den inn med «skolemiljo ingest plan.yaml»."
+    )
+    st.stop()
+plan = plans.row(0, named=True)
+status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
+actions = queries.plantiltak(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
+
+with st.container(border=True):
+    st.markdown(f"**{plan['tittel']}**  \nGjelder {plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}.")
+    review = plan.get("gjennomgang_tekst")
+    if review:
+        who = f" (ansvarlig: {plan['gjennomgang_ansvarlig']})" if plan.get("gjennomgang_ansvarlig") else ""
+        start = plan.get("neste_gjennomgang_fra")
+        if plan.get("gjennomgang_naa"):
+            st.warning(f"Den årlige gjennomgangen av planen skal gjøres nå: {review}{who}.", icon=":material/event:")
+        elif start is not None and (start - dt.date.today()).days <= 60:
+            st.info(f"Påminnelse: årlig gjennomgang av planen i {review}{who}, fra {start:%d.%m.%Y}.",
+                    icon=":material/event:")
+        else:
+            st.caption(f"Årlig gjennomgang: {review}{who}" + (f", neste fra {start:%d.%m.%Y}." if start else "."))
+
+STATE = {"oppfylt": 2, "ukjent": 1, "ikke_oppfylt": 0}
+STATE_TEXT = {"oppfylt": "Krav oppfylt", "ikke_oppfylt": "Krav ikke oppfylt", "ukjent": "Ukjent (ikke rapportert)"}
+STATUS_TEXT = {"ikke_startet": "ikke startet", "innforing": "innføring", "drift": "i drift", "avsluttet": "avsluttet",
+               "ukjent": "ikke rapportert"}
+
+tab_matrix, tab_gaps, tab_actions = st.tabs(["Skoler og trinn", "Mangler", "Tiltaksplanen"])
+
+with tab_matrix:
+    if status.is_empty():
+        st.info("Planen dekker ingen skoler i skoleregisteret ennå.")
+    else:
+        years = status.select("skoleaar", "skoleaar_start").unique().sort("skoleaar_start")["skoleaar"].to_list()
+        reported = status.filter(pl.col("rapportert"))["skoleaar"].unique().to_list()
+        default = max(reported, key=years.index) if reported else years[-1]
+        year = st.select_slider("Skoleår", years, value=default,
+                                help="Standard er det siste skoleåret skolene har rapportert for.")
+        part = status.filter((pl.col("skoleaar") == year) & pl.col("planlagt"))
+        schools = sorted(part["skole"].unique().to_list())
+        trinn = sorted(part["trinn"].unique().to_list())
+        cells = {(r["skole"], r["trinn"]): r for r in part.iter_rows(named=True)}
+        z, text, hover = [], [], []
+        for school in schools:
+            zr, tr, hr = [], [], []
+            for t in trinn:
+                r = cells.get((school, t))
+                if r is None:
+                    zr.append(None)
+                    tr.append("")
+                    hr.append("Ikke i planen for dette trinnet")
+                    continue
+                zr.append(STATE.get(r["vurdering"]))
+                name = r["program_navn"]
+                tr.append(name.replace(" ", "<br>", 1) if len(name) > 10 else name)
+                why = r["avvik"] or (r["krav_tekst"] if r["vurdering"] == "oppfylt" else "")
+                hr.append(f"{r['program_navn']}, {STATUS_TEXT.get(r['status'], r['status'])}<br>"
+                          f"{STATE_TEXT.get(r['vurdering'], r['vurdering'])}" + (f"<br>{why}" if why else ""))
+            z.append(zr)
+            text.append(tr)
+            hover.append(hr)
+        fig = go.Figure(go.Heatmap(
+            z=z, x=[f"{t}. trinn" for t in trinn], y=schools, text=text, customdata=hover,
+            texttemplate="%{text}", textfont=dict(size=12), zmin=0, zmax=2, showscale=False, xgap=3, ygap=3,
+            colorscale=[[0, "#e8a0a0"], [0.33, "#e8a0a0"], [0.34, "#d9d9d9"], [0.66, "#d9d9d9"], [0.67, "#93c99a"],
+                        [1, "#93c99a"]],
+            hovertemplate="%{y}, %{x}<br>%{customdata}<extra></extra>", hoverongaps=False,
+        ))
+        fig.update_layout(
+            title=dict(text=f"Programmer etter planen, {year}", font=dict(size=18)), font=FONT,
+            height=160 + 52 * len(schools), yaxis=dict(autorange="reversed"), xaxis=dict(side="top"),
+            margin=dict(l=10, r=10, t=90, b=20), plot_bgcolor="white",
+        )
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        counts = part.group_by("vurdering").len()
+        n = dict(counts.iter_rows())
+        st.caption(
+            f"Grønn: kravene i planen er oppfylt ({n.get('oppfylt', 0)} trinn). Rød: ikke oppfylt "
+            f"({n.get('ikke_oppfylt', 0)}). Grå: ukjent – skolen har ikke rapportert, og da regnes det aldri som "
+            f"oppfylt ({n.get('ukjent', 0)}). Hold pekeren over en rute for å se hva som mangler."
+        )
+
+with tab_gaps:
+    latest_reported = status.filter(pl.col("rapportert"))["skoleaar_start"].max()
+    scope = status.filter(
+        pl.col("planlagt") & pl.col("vurdering").is_in(["ikke_oppfylt", "ukjent"])
+        & (pl.col("skoleaar_start") == (latest_reported if latest_reported is not None else status["skoleaar_start"].max()))
+    )
+    if scope.is_empty():
+        st.success("Ingen mangler i siste rapporterte skoleår.")
+    else:
+        gaps = (
+            scope.group_by("skole", "program_navn", "vurdering", "avvik", "avvik_siden", "avvik_antall_aar")
+            .agg(pl.col("trinn").min().alias("fra"), pl.col("trinn").max().alias("til"))
+            .with_columns(
+                pl.when(pl.col("fra") == pl.col("til")).then(pl.format("{}.", pl.col("fra")))
+                .otherwise(pl.format("{}.–{}.", pl.col("fra"), pl.col("til"))).alias("Trinn"),
+                pl.when(pl.col("vurdering") == "ukjent").then(pl.lit("Ikke rapportert"))
+                .otherwise(pl.col("avvik")).alias("Hva mangler"),
+            )
+            .sort(["avvik_antall_aar", "skole"], descending=[True, False], nulls_last=True)
+        )
+        st.write(f"Mangler i {scope['skoleaar'][0]}, de som har stått lengst øverst:")
+        st.dataframe(
+            gaps.select(
+                pl.col("skole").alias("Skole"), pl.col("program_navn").alias("Program"), "Trinn", "Hva mangler",
+                pl.col("avvik_siden").alias("Åpen siden"), pl.col("avvik_antall_aar").alias("Antall skoleår"),
+            ),
+            hide_index=True, width="stretch",
+        )
+
+with tab_actions:
+    if actions.is_empty():
+        st.info("Planen har ingen tiltaksrader.")
+    else:
+        overdue = actions.filter(pl.col("forfalt"))
+        if overdue.height:
+            st.error(f"{overdue.height} tiltak har passert fristen uten å være fullført.", icon=":material/schedule:")
+        status_label = {"ikke_startet": "Ikke startet", "pagar": "Pågår", "fullfort": "Fullført"}
+        colour = {"ikke_startet": "#8e8e8e", "pagar": "#1f5f8b", "fullfort": "#2a9d55"}
+        fig = go.Figure()
+        labels = [f"{r['nr']}. {r['tiltak'][:60]}" for r in actions.iter_rows(named=True)]
+        first = min(actions["frist"].min(), dt.date.today())
+        last = max(actions["frist"].max(), dt.date.today())
+        ticks = [dt.date(y, m, 1) for y in range(first.year, last.year + 2) for m in (1, 7)
+                 if dt.date(first.year, 1, 1) <= dt.date(y, m, 1) <= dt.date(last.year + 1, 1, 1)]
+        for key, name in status_label.items():
+            rows = actions.with_columns(pl.Series("etikett", labels)).filter(pl.col("status") == key)
+            if rows.is_empty():
+                continue
+            fig.add_trace(go.Scatter(
+                x=rows["frist"].to_list(), y=rows["etikett"].to_list(), mode="markers", name=name,
+                marker=dict(size=16, color=colour[key], symbol="circle",
+                            line=dict(width=[3 if f else 0 for f in rows["forfalt"]], color="#c0392b")),
+                customdata=list(zip(rows["ansvarlig"].to_list(), rows["dager_over_frist"].fill_null(0).to_list(),
+                                    strict=True)),
+                hovertemplate="%{y}<br>Frist %{x|%d.%m.%Y}<br>Ansvarlig: %{customdata[0]}<extra>" + name + "</extra>",
+            ))
+        fig.add_shape(type="line", x0=dt.date.today(), x1=dt.date.today(), yref="paper", y0=0, y1=1,
+                      line=dict(color="#c0392b", dash="dash"))
+        fig.add_annotation(x=dt.date.today(), yref="paper", y=1.02, text="i dag", showarrow=False,
+                           font=dict(color="#c0392b"))
+        fig.update_layout(
+            title=dict(text="Tiltak etter frist (rød ring: forfalt)", font=dict(size=18)), font=FONT,
+            height=140 + 40 * actions.height, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+            xaxis=dict(gridcolor="#e6e6e6", **month_axis(ticks, every=6)), legend=dict(orientation="h", y=-0.12),
+            margin=dict(l=10, r=10),
+        )
+        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        st.dataframe(
+            actions.select(
+                pl.col("nr").alias("Nr"), pl.col("tiltak").alias("Tiltak"), pl.col("ansvarlig").alias("Ansvarlig"),
+                pl.col("frist").alias("Frist"),
+                pl.col("status").replace_strict(status_label, default=pl.col("status")).alias("Status"),
+                pl.when(pl.col("forfalt")).then(pl.format("Forfalt ({} dager)", pl.col("dager_over_frist")))
+                .otherwise(pl.lit("")).alias("Forfalt"),
+            ),
+            hide_index=True, width="stretch", column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
+        )

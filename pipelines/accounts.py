@@ -1,0 +1,263 @@
+"""Local accounts, login throttling and the audit log: shared by the `skolemiljo bruker` commands and the dashboard.
+
+The users file (YAML, next to the warehouse unless SKOLEMILJO_USERS says otherwise) holds, per user name: role,
+granted municipalities, own schools (rektor, fau), an optional e-mail used to map an OpenID Connect login (Feide,
+Entra ID) to the same account, and an argon2id hash — never a password. The file is written with mode 0600.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+ROLES = {
+    "skoleeier": "Skoleeier (alle skoler i kommunen, full detalj)",
+    "rektor": "Rektor (egen skole i full detalj, andre skoler på vernet nivå)",
+    "fau": "FAU (egen skole og kommunen, bare vernet nivå)",
+    "admin": "Administrator (brukere, innlesing og revisjonslogg)",
+}
+MAX_FAILURES = 5
+"""Wrong passwords in a row before the account is locked for LOCK_SECONDS."""
+LOCK_SECONDS = 15 * 60
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("ingen-bruker")
+
+
+class AccountError(Exception):
+    """A Norwegian message for the person managing accounts."""
+
+
+@dataclass(frozen=True)
+class Account:
+    brukernavn: str
+    rolle: str
+    kommuner: tuple[str, ...] = ()
+    skoler: tuple[str, ...] = ()
+    epost: str | None = None
+    navn: str | None = None
+    demo: bool = False
+    passord_hash: str | None = field(default=None, repr=False)
+
+
+def users_path(db: Path) -> Path:
+    env = os.environ.get("SKOLEMILJO_USERS")
+    return Path(env) if env else db.parent / "brukere.yaml"
+
+
+def audit_path(db: Path) -> Path:
+    return db.parent / "revisjon.jsonl"
+
+
+def load(path: Path) -> dict[str, Account]:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    users = data.get("brukere") or {}
+    out = {}
+    for name, entry in users.items():
+        out[str(name)] = Account(
+            brukernavn=str(name),
+            rolle=entry.get("rolle", ""),
+            kommuner=tuple(str(k) for k in entry.get("kommuner") or ()),
+            skoler=tuple(str(s) for s in entry.get("skoler") or ()),
+            epost=(entry.get("epost") or None),
+            navn=entry.get("navn"),
+            demo=bool(entry.get("demo", False)),
+            passord_hash=entry.get("passord_hash"),
+        )
+    return out
+
+
+def save(path: Path, accounts: dict[str, Account]) -> None:
+    """Write atomically with mode 0600: the hashes are not for other users of the machine."""
+    data = {"brukere": {}}
+    for name, a in sorted(accounts.items()):
+        entry: dict = {"rolle": a.rolle, "kommuner": list(a.kommuner), "skoler": list(a.skoler)}
+        for key in ("epost", "navn"):
+            if getattr(a, key):
+                entry[key] = getattr(a, key)
+        if a.demo:
+            entry["demo"] = True
+        if a.passord_hash:
+            entry["passord_hash"] = a.passord_hash
+        data["brukere"][name] = entry
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".brukere-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("# skolemiljo – brukere. Endres med «skolemiljo bruker …». Inneholder bare hasher, aldri passord.\n")
+        yaml.safe_dump(data, f, allow_unicode=True, sort_keys=False)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 10:
+        raise AccountError("Passordet må ha minst 10 tegn.")
+
+
+def add(path: Path, account: Account, password: str | None) -> Account:
+    if not _USERNAME.match(account.brukernavn):
+        raise AccountError("Brukernavnet må ha 2–64 tegn: små bokstaver a–z, tall, punktum, bindestrek eller understrek.")
+    if account.rolle not in ROLES:
+        raise AccountError(f"Ukjent rolle «{account.rolle}». Roller: {', '.join(ROLES)}.")
+    if account.rolle in ("skoleeier", "rektor", "fau") and not account.kommuner:
+        raise AccountError("Rollen trenger minst én kommune (--kommune NNNN).")
+    if account.rolle in ("rektor", "fau") and not account.skoler:
+        raise AccountError("Rektor og FAU trenger skolen sin (--skole ORGNR).")
+    for k in account.kommuner:
+        if not re.fullmatch(r"\d{4}", k):
+            raise AccountError(f"Kommunenummeret «{k}» må ha 4 siffer.")
+    for s in account.skoler:
+        if not re.fullmatch(r"\d{9}", s):
+            raise AccountError(f"Organisasjonsnummeret «{s}» må ha 9 siffer.")
+    if password is None and not account.epost:
+        raise AccountError("Brukeren trenger et passord eller en e-postadresse for innlogging med Feide/Entra ID.")
+    hashed = None
+    if password is not None:
+        check_password_strength(password)
+        hashed = _hasher.hash(password)
+    accounts = load(path)
+    accounts[account.brukernavn] = Account(**{**account.__dict__, "passord_hash": hashed})
+    save(path, accounts)
+    return accounts[account.brukernavn]
+
+
+def remove(path: Path, brukernavn: str) -> None:
+    accounts = load(path)
+    if brukernavn not in accounts:
+        raise AccountError(f"Fant ingen bruker «{brukernavn}».")
+    del accounts[brukernavn]
+    save(path, accounts)
+
+
+class Throttle:
+    """Wrong passwords per user name; after MAX_FAILURES in a row the name is locked for LOCK_SECONDS.
+
+    Kept in the dashboard process (one process serves every session), so it is shared by all browsers.
+    """
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[float]] = {}
+
+    def locked_for(self, brukernavn: str) -> float:
+        with self._lock:
+            times = self._failures.get(brukernavn, [])
+            if len(times) >= MAX_FAILURES:
+                left = times[-1] + LOCK_SECONDS - self._clock()
+                if left > 0:
+                    return left
+                self._failures.pop(brukernavn, None)
+            return 0.0
+
+    def failed(self, brukernavn: str) -> None:
+        with self._lock:
+            self._failures.setdefault(brukernavn, []).append(self._clock())
+
+    def succeeded(self, brukernavn: str) -> None:
+        with self._lock:
+            self._failures.pop(brukernavn, None)
+
+
+THROTTLE = Throttle()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account: Account | None
+    melding: str
+
+
+def authenticate(
+    path: Path, brukernavn: str, password: str, *, demo_warehouse: bool, throttle: Throttle = THROTTLE
+) -> LoginResult:
+    """Check a user name and password. The message never says which of the two was wrong."""
+    brukernavn = brukernavn.strip().lower()
+    wrong = LoginResult(None, "Feil brukernavn eller passord.")
+    left = throttle.locked_for(brukernavn)
+    if left:
+        return LoginResult(None, f"For mange feil forsøk. Prøv igjen om {int(left // 60) + 1} minutter.")
+    account = load(path).get(brukernavn)
+    try:
+        _hasher.verify(account.passord_hash if account and account.passord_hash else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        throttle.failed(brukernavn)
+        return wrong
+    if account is None or not account.passord_hash:
+        throttle.failed(brukernavn)
+        return wrong
+    if account.demo and not demo_warehouse:
+        return LoginResult(None, "Demokontoer virker bare mot demolageret.")
+    throttle.succeeded(brukernavn)
+    return LoginResult(account, "")
+
+
+def account_for_email(path: Path, email: str | None) -> Account | None:
+    """Map an OpenID Connect identity (Feide, Entra ID) to an account by its e-mail address."""
+    if not email:
+        return None
+    wanted = email.strip().lower()
+    for account in load(path).values():
+        if account.epost and account.epost.strip().lower() == wanted and not account.demo:
+            return account
+    return None
+
+
+_audit_lock = threading.Lock()
+
+
+def audit(db: Path, hendelse: str, bruker: str | None, detalj: str = "") -> None:
+    """Append one line to the audit log: logins (ok and failed), uploads, exports, account changes."""
+    line = json.dumps(
+        {"tid": dt.datetime.now().isoformat(timespec="seconds"), "hendelse": hendelse, "bruker": bruker,
+         "detalj": detalj},
+        ensure_ascii=False,
+    )
+    path = audit_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _audit_lock, open(path, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+
+
+def read_audit(db: Path, limit: int = 500) -> list[dict]:
+    path = audit_path(db)
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
+    return [json.loads(line) for line in reversed(lines) if line.strip()]
+
+
+DEMO_ACCOUNTS = [
+    # (user name, password, role, kommuner, skoler) – demo only, refused against a real warehouse.
+    ("skolesjef", "demo-skolesjef", "skoleeier", ("9901", "9902"), ()),
+    ("rektor.nordli", "demo-rektor-nordli", "rektor", ("9901",), ("NORDLI",)),
+    ("fau.nordli", "demo-fau-nordli", "fau", ("9901",), ("NORDLI",)),
+    ("admin", "demo-administrator", "admin", ("9901", "9902"), ()),
+]
+
+
+def ensure_demo_accounts(path: Path, nordli_orgnr: str) -> list[tuple[str, str, str]]:
+    """Create the demo accounts (marked demo) if missing; return (user, password, role) to print."""
+    accounts = load(path)
+    for name, password, role, kommuner, skoler in DEMO_ACCOUNTS:
+        if name in accounts:
+            continue
+        skoler = tuple(nordli_orgnr if s == "NORDLI" else s for s in skoler)
+        accounts[name] = Account(name, role, kommuner, skoler, demo=True, navn=f"Demo: {ROLES[role].split(' (')[0]}",
+                                 passord_hash=_hasher.hash(password))
+    save(path, accounts)
+    return [(name, password, role) for name, password, role, _, _ in DEMO_ACCOUNTS]

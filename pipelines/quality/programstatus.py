@@ -1,0 +1,91 @@
+"""The Great Expectations suite for programme status reports: known schools, programmes from the plan, sane numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.quality.suites import E, RegisterFacts, rule, run_suite
+from pipelines.quality.verdict import Finding, Verdict
+from pipelines.templates.programstatus import STATUS
+
+DERIVED = ["program_i_plan", "aar_i_planperiode", "trinn_i_omfang", "trinn_key"]
+COUNTS = ["okter_holdt", "gruppemoter_holdt", "storste_gruppe", "skolemiljoutvalg_moter", "fase"]
+
+
+def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | None) -> pl.DataFrame:
+    """Derived columns: is the programme in the municipality's plan (and the year in its period), trinn vs register."""
+    ranges = pl.DataFrame(
+        {"orgnr": list(facts.trinn_range), "_fra": [r[0] for r in facts.trinn_range.values()],
+         "_til": [r[1] for r in facts.trinn_range.values()]},
+        schema={"orgnr": pl.String, "_fra": pl.Int32, "_til": pl.Int32},
+    )
+    if plans is None:
+        plans = pl.DataFrame(schema={"kommunenr": pl.String, "program": pl.String, "fra_aar": pl.Int32,
+                                     "til_aar": pl.Int32})
+    per_programme = plans.group_by("kommunenr", "program").agg(
+        pl.col("fra_aar").min().cast(pl.Int32).alias("_p_fra"), pl.col("til_aar").max().cast(pl.Int32).alias("_p_til"))
+    out = (
+        frame.join(ranges, on="orgnr", how="left", maintain_order="left")
+        .join(per_programme, on=["kommunenr", "program"], how="left", maintain_order="left")
+    )
+    in_range = (
+        pl.when(pl.col("trinn_fra").is_null() | pl.col("_fra").is_null()).then(pl.lit(True))
+        .otherwise((pl.col("trinn_fra") >= pl.col("_fra")) & (pl.col("trinn_til") <= pl.col("_til")))
+    )
+    return out.with_columns(
+        pl.col("_p_fra").is_not_null().alias("program_i_plan"),
+        (pl.col("_p_fra").is_null()
+         | pl.col("skoleaar_start").is_between(pl.col("_p_fra"), pl.col("_p_til"))).alias("aar_i_planperiode"),
+        in_range.alias("trinn_i_omfang"),
+        (pl.col("trinn_fra").fill_null(0) * 100 + pl.col("trinn_til").fill_null(0)).alias("trinn_key"),
+    ).drop("_fra", "_til", "_p_fra", "_p_til")
+
+
+def expectations(facts: RegisterFacts, columns: list[str]) -> list:
+    this_year = dt.date.today().year
+    rules = [
+        rule(E.ExpectTableColumnsToMatchSet(column_set=columns + DERIVED, exact_match=True),
+             "Tabellen har ikke de forventede kolonnene."),
+        rule(E.ExpectColumnValuesToBeInSet(column="orgnr", value_set=sorted(facts.orgnr) or ["-"]),
+             "Skolen finnes ikke i skoleregisteret; last inn eller rett skoleregisteret først."),
+        rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
+        rule(E.ExpectColumnValuesToBeInSet(column="program_i_plan", value_set=[True]),
+             "Programmet står ikke i kommunens plan. Last inn kommunens plan (YAML) først, eller bruk programkoden "
+             "slik den står i planen (se docs/plan.md)."),
+        rule(E.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUS)),
+             f"Ukjent status; bruk {', '.join(STATUS)}."),
+        rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year),
+             f"Skoleåret er ikke plausibelt (fra 2000-01 til og med {this_year}-{(this_year + 1) % 100:02d})."),
+        rule(E.ExpectColumnValuesToBeBetween(column="andel_ansatte_kurset", min_value=0, max_value=100),
+             "Andel ansatte kurset må ligge mellom 0 og 100 %."),
+        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["orgnr", "skoleaar", "program", "trinn_key"]),
+             "Samme skole, skoleår, program og trinn står flere ganger i filen."),
+    ]
+    rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
+              for c in COUNTS]
+    rules += [
+        rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
+             "Trinnet finnes ikke på skolen ifølge skoleregisteret.", warning=True),
+        rule(E.ExpectColumnValuesToBeInSet(column="aar_i_planperiode", value_set=[True]),
+             "Skoleåret ligger utenfor planperioden; rapporten vises ikke mot planen.", warning=True),
+        rule(E.ExpectColumnValuesToBeBetween(column="storste_gruppe", min_value=0, max_value=60),
+             "Uvanlig stor samtalegruppe (over 60).", warning=True),
+        rule(E.ExpectColumnValuesToBeBetween(column="fase", min_value=0, max_value=20),
+             "Uvanlig høyt fasenummer.", warning=True),
+    ]
+    return rules
+
+
+def validate(frame: pl.DataFrame, known, plans: pl.DataFrame | None) -> Verdict:
+    """Critical rules reject the file; warnings load it and are shown on the data-quality page."""
+    from pipelines.sources.programstatus import STATUS_SCHEMA  # the reader imports this module
+
+    facts: RegisterFacts = known.register
+    verdict = run_suite("programstatus", prepare(frame, facts, plans), expectations(facts, list(STATUS_SCHEMA)))
+    if plans is None:
+        verdict.findings.append(Finding(
+            "program_i_plan", "program", "advarsel", False, None, None,
+            "Kunne ikke sjekke programmene mot kommunens plan (lageret var ikke tilgjengelig for kontrollen)."))
+    return verdict

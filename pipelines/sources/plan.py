@@ -1,0 +1,122 @@
+"""A municipal plan (YAML, docs/plan.md) → one row per plan; the nested parts are unpacked into core tables on load."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.errors import IngestError
+from pipelines.plans import model
+from pipelines.quality.plan import validate
+from pipelines.sources.base import Known, Source, SourceResult
+
+YAML_COLUMN = "plan_yaml"  # the one column pipelines/ingest.py read_table gives a .yaml/.yml file
+LABEL = "Kommunal plan for læringsmiljø (YAML)"
+
+PLAN_SCHEMA: dict[str, pl.DataType] = {
+    "rad": pl.Int64,
+    "plan_id": pl.String,
+    "kommunenr": pl.String,
+    "tittel": pl.String,
+    "gyldig_fra": pl.Date,
+    "gyldig_til": pl.Date,
+    "programmer": pl.List(pl.String),
+    "skoler": pl.List(pl.String),  # orgnr the plan names explicitly
+    "antall_tiltak": pl.Int32,
+    "plan_json": pl.String,
+    "plan_yaml": pl.String,
+}
+
+
+def detect(columns: list[str]) -> bool:
+    return columns == [YAML_COLUMN]
+
+
+def read(table: pl.DataFrame, known: Known) -> SourceResult:
+    if table.height != 1:
+        raise IngestError("En planfil skal inneholde én plan.")
+    text = table[YAML_COLUMN][0]
+    plan = model.parse(text)
+    explicit = sorted({o for p in plan.programmer if p.skoler != "alle" for o in p.skoler})
+    frame = pl.DataFrame(
+        [{
+            "rad": 1, "plan_id": plan.plan_id, "kommunenr": plan.kommunenr, "tittel": plan.tittel,
+            "gyldig_fra": plan.periode.fra, "gyldig_til": plan.periode.til,
+            "programmer": [p.kode for p in plan.programmer], "skoler": explicit,
+            "antall_tiltak": len(plan.tiltak), "plan_json": plan.model_dump_json(), "plan_yaml": text,
+        }],
+        schema=PLAN_SCHEMA,
+    )
+    notes = [f"Plan «{plan.tittel}» ({plan.plan_id}): {len(plan.programmer)} programmer, {len(plan.tiltak)} tiltak"]
+    return SourceResult(source="plan", frame=frame, rows_in=1, notes=notes)
+
+
+def _tables(plan: model.Plan, batch_id: str) -> dict[str, pl.DataFrame]:
+    """The plan's rows per core table (small: a plan has a handful of programmes and tiltak)."""
+    g = plan.arlig_gjennomgang
+    programs, schools, krav, tiltak = [], [], [], []
+    for nr, p in enumerate(plan.programmer, start=1):
+        start = None if p.oppstart is None else p.oppstart.year - (p.oppstart.month < 8)
+        programs.append({"program": p.kode, "program_navn": p.navn, "nr": nr, "trinn_fra": p.trinn.fra,
+                         "trinn_til": p.trinn.til, "alle_skoler": p.skoler == "alle", "oppstart_aar": start})
+        schools += [{"program": p.kode, "orgnr": o} for o in ([] if p.skoler == "alle" else p.skoler)]
+        for k_nr, k in enumerate(p.krav, start=1):
+            krav.append({
+                "program": p.kode, "nr": k_nr, "kravtype": k.type, "gjelder": k.gjelder,
+                "minst": getattr(k, "minst", None), "innforing": getattr(k, "innforing", None),
+                "drift": getattr(k, "drift", None), "storste_gruppe": getattr(k, "storste_gruppe", None),
+                "hvert_aar": getattr(k, "hvert_aar", None), "faser": getattr(k, "faser", None),
+                "beskrivelse": k.beskrivelse,
+            })
+    for nr, t in enumerate(plan.tiltak, start=1):
+        tiltak.append({"nr": nr, "gruppe": t.gruppe, "tiltak": t.tiltak, "ansvarlig": t.ansvarlig, "frist": t.frist,
+                       "status": t.status, "kommentar": t.kommentar})
+    schemas = {
+        "core.plan_program": {"program": pl.String, "program_navn": pl.String, "nr": pl.Int32, "trinn_fra": pl.Int32,
+                              "trinn_til": pl.Int32, "alle_skoler": pl.Boolean, "oppstart_aar": pl.Int32},
+        "core.plan_program_skole": {"program": pl.String, "orgnr": pl.String},
+        "core.plan_krav": {"program": pl.String, "nr": pl.Int32, "kravtype": pl.String, "gjelder": pl.String,
+                           "minst": pl.Float64, "innforing": pl.Float64, "drift": pl.Float64,
+                           "storste_gruppe": pl.Int32, "hvert_aar": pl.Int32, "faser": pl.Int32,
+                           "beskrivelse": pl.String},
+        "core.plantiltak": {"nr": pl.Int32, "gruppe": pl.String, "tiltak": pl.String, "ansvarlig": pl.String,
+                            "frist": pl.Date, "status": pl.String, "kommentar": pl.String},
+    }
+    rows = {"core.plan_program": programs, "core.plan_program_skole": schools, "core.plan_krav": krav,
+            "core.plantiltak": tiltak}
+    out = {
+        table: pl.DataFrame(rows[table], schema=schema, orient="row").with_columns(
+            pl.lit(plan.plan_id).alias("plan_id"), pl.lit(batch_id).alias("batch_id"))
+        for table, schema in schemas.items()
+    }
+    out["core.plan"] = pl.DataFrame([{
+        "plan_id": plan.plan_id, "kommunenr": plan.kommunenr, "tittel": plan.tittel,
+        "gyldig_fra": plan.periode.fra, "gyldig_til": plan.periode.til,
+        "gjennomgang_maaneder": g.maneder if g else None,
+        "gjennomgang_tekst": model.months_text(g.maneder) if g else None,
+        "gjennomgang_ansvarlig": g.ansvarlig if g else None,
+        "revisjon_hvert_aar": plan.revisjon_hvert_aar, "batch_id": batch_id,
+    }], schema={"plan_id": pl.String, "kommunenr": pl.String, "tittel": pl.String, "gyldig_fra": pl.Date,
+                "gyldig_til": pl.Date, "gjennomgang_maaneder": pl.List(pl.Int32), "gjennomgang_tekst": pl.String,
+                "gjennomgang_ansvarlig": pl.String, "revisjon_hvert_aar": pl.Int32, "batch_id": pl.String})
+    return out
+
+
+PLAN_TABLES = ["core.plan", "core.plan_program", "core.plan_program_skole", "core.plan_krav", "core.plantiltak"]
+
+
+def load(con, frame: pl.DataFrame, batch_id: str) -> int:
+    """Replace the whole plan (programmes, requirements, tiltak) with the same plan_id; runs inside the batch."""
+    for plan_json, plan_yaml in frame.select("plan_json", "plan_yaml").iter_rows():
+        plan = model.Plan.model_validate_json(plan_json)
+        tables = _tables(plan, batch_id)
+        tables["core.plan"] = tables["core.plan"].with_columns(pl.lit(plan_yaml).alias("plan_yaml"))
+        for table in PLAN_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan.plan_id])
+            if tables[table].height:
+                con.register("new_plan_rows", tables[table].to_arrow())
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_plan_rows")
+                con.unregister("new_plan_rows")
+    return frame.height
+
+
+SOURCE = Source(name="plan", label=LABEL, detect=detect, read=read, validate=validate, load=load)

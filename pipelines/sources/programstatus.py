@@ -1,0 +1,189 @@
+"""Programme status reports (the product's own template, docs/mal-programstatus.md) into the canonical frame."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.errors import IngestError
+from pipelines.parsing import number, unparseable
+from pipelines.quality.programstatus import validate
+from pipelines.sources.base import (
+    Known,
+    Source,
+    SourceResult,
+    digits,
+    raise_on_bad,
+    school_year_expr,
+    with_row_numbers,
+)
+from pipelines.templates.programstatus import COUNT_HEADERS, STATUS
+from pipelines.warehouse import store
+
+STATUS_SCHEMA: dict[str, pl.DataType] = {
+    "rad": pl.Int64,
+    "orgnr": pl.String,
+    "kommunenr": pl.String,
+    "skoleaar": pl.String,
+    "skoleaar_start": pl.Int32,
+    "program": pl.String,
+    "trinn_fra": pl.Int32,
+    "trinn_til": pl.Int32,
+    "status": pl.String,
+    "koordinator": pl.Boolean,
+    "andel_ansatte_kurset": pl.Float64,
+    "okter_holdt": pl.Int32,
+    "gruppemoter_holdt": pl.Int32,
+    "storste_gruppe": pl.Int32,
+    "skolemiljoutvalg_moter": pl.Int32,
+    "sist_revidert": pl.Date,
+    "fase": pl.Int32,
+}
+KEY = ["orgnr", "skoleaar", "program", "trinn_fra", "trinn_til"]
+LABEL = "Programstatus (skolens rapport om forebyggende programmer)"
+REQUIRED = ["skoleaar", "orgnr", "program", "status"]
+OPTIONAL = ["skole", "trinn", "koordinator", "andel_ansatte_kurset", "sist_revidert", *COUNT_HEADERS]
+ALIASES = {
+    "organisasjonsnummer": "orgnr", "skolenavn": "skole", "skolear": "skoleaar", "programkode": "program",
+    "koordinator_ja_nei": "koordinator", "andel_kurset": "andel_ansatte_kurset", "okter": "okter_holdt",
+    "gruppemoter": "gruppemoter_holdt", "skolemiljoutvalg": "skolemiljoutvalg_moter", "siste_revisjon": "sist_revidert",
+    "storste_gruppe_antall": "storste_gruppe",
+}
+STATUS_WORDS = {
+    "ikke startet": "ikke_startet", "ikke_startet": "ikke_startet", "innføring": "innforing", "innforing": "innforing",
+    "innføringsfase": "innforing", "drift": "drift", "i drift": "drift", "avsluttet": "avsluttet",
+}
+YES = ["ja", "j", "yes", "x", "1", "true", "sann"]
+NO = ["nei", "n", "no", "0", "false", "usann"]
+
+
+def normalise_header(name: str) -> str:
+    text = name.strip().strip("\ufeff").lower()
+    for old, new in (("æ", "ae"), ("ø", "o"), ("å", "aa")):
+        text = text.replace(old, new)
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    text = text.replace("skoleaar", "skoleaar").replace("skolemiljoeutvalg", "skolemiljoutvalg")
+    return ALIASES.get(text, text)
+
+
+def detect(columns: list[str]) -> bool:
+    return {"skoleaar", "orgnr", "program", "status"} <= {normalise_header(c) for c in columns}
+
+
+def code(value: str) -> str:
+    """«Zippys venner» → zippys_venner, the way plan codes are written."""
+    text = value.strip().lower()
+    for old, new in (("æ", "ae"), ("ø", "o"), ("å", "a")):
+        text = text.replace(old, new)
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def plan_programmes(db: Path | None) -> pl.DataFrame | None:
+    """kommunenr, program, program_navn, first and last school year for every programme in the loaded plans."""
+    if db is None or not db.exists():
+        return None
+    from pipelines.warehouse.connection import connect
+
+    with connect(db, read_only=True) as con:
+        return con.sql(
+            "SELECT p.kommunenr, pp.program, pp.program_navn, core.skoleaar_start(p.gyldig_fra) AS fra_aar, "
+            "core.skoleaar_start(p.gyldig_til) AS til_aar FROM core.plan_program pp JOIN core.plan p USING (plan_id)"
+        ).pl()
+
+
+def _date_expr(col: str) -> pl.Expr:
+    text = pl.col(col).str.strip_chars().str.replace(r"[ T]00:00:00(\.0+)?$", "")
+    return pl.coalesce(
+        text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        text.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+    )
+
+
+def read(table: pl.DataFrame, known: Known) -> SourceResult:
+    renamed = {c: normalise_header(c) for c in table.columns}
+    if len(set(renamed.values())) < len(renamed):
+        raise IngestError("To kolonner har samme navn (etter at store/små bokstaver og æøå er jevnet ut).")
+    t = table.rename(renamed)
+    missing = [c for c in REQUIRED if c not in t.columns]
+    if missing:
+        raise IngestError(f"Filen ligner på {LABEL}, men mangler kolonnene: {', '.join(missing)}. "
+                          "Se docs/mal-programstatus.md.")
+    t = t.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in OPTIONAL if c not in t.columns)
+    rows_in = t.height
+    t = with_row_numbers(t.with_columns(pl.col(c).cast(pl.String) for c in t.columns))
+
+    names = known.schools.select(pl.col("navn").str.strip_chars().str.to_lowercase().alias("_navn"),
+                                 pl.col("orgnr").alias("_orgnr_navn")).unique("_navn", keep="first")
+    t = (
+        t.with_columns(pl.col("skole").str.strip_chars().str.to_lowercase().alias("_navn"))
+        .join(names, on="_navn", how="left", maintain_order="left")
+        .with_columns(pl.coalesce(digits("orgnr", 9), pl.col("_orgnr_navn")).alias("orgnr"))
+    )
+    raise_on_bad(t, pl.col("orgnr").is_null() | (pl.col("orgnr") == ""),
+                 "Organisasjonsnummeret mangler (og skolenavnet finnes ikke i skoleregisteret)", "orgnr")
+    label, start = school_year_expr("skoleaar")
+    t = t.with_columns(label.alias("skoleaar"), start.alias("skoleaar_start"))
+    raise_on_bad(t, pl.col("skoleaar_start").is_null(), "Skoleåret må skrives som 2025-26", "skoleaar")
+
+    raise_on_bad(t, pl.col("program").str.strip_chars().fill_null("") == "", "Programmet mangler", "program")
+    plans = plan_programmes(known.db)
+    by_name = {} if plans is None else {code(n): c for n, c in plans.select("program_navn", "program").iter_rows()}
+    t = t.with_columns(pl.col("program").map_elements(code, return_dtype=pl.String).replace(by_name).alias("program"))
+
+    trinn = pl.col("trinn").str.strip_chars().str.to_lowercase().str.replace_all(r"trinn|\.", "").str.strip_chars()
+    blank = trinn.is_null() | trinn.is_in(["", "alle", "-"])
+    parts = trinn.str.extract_groups(r"^(\d{1,2})\s*(?:[-–]\s*(\d{1,2}))?$")
+    fra = parts.struct.field("1").cast(pl.Int32, strict=False)
+    til = pl.coalesce(parts.struct.field("2").cast(pl.Int32, strict=False), fra)
+    t = t.with_columns(
+        pl.when(blank).then(None).otherwise(fra).alias("trinn_fra"),
+        pl.when(blank).then(None).otherwise(til).alias("trinn_til"),
+    )
+    raise_on_bad(t, ~blank & (pl.col("trinn_fra").is_null() | ~pl.col("trinn_fra").is_between(1, 13)
+                              | ~pl.col("trinn_til").is_between(1, 13) | (pl.col("trinn_til") < pl.col("trinn_fra"))),
+                 "Trinn må være ett trinn (5), et område (1-4) eller tomt for alle trinnene i planen", "trinn")
+
+    status = pl.col("status").str.strip_chars().str.to_lowercase()
+    t = t.with_columns(status.replace_strict(STATUS_WORDS, default=None, return_dtype=pl.String).alias("_status"))
+    raise_on_bad(t, pl.col("_status").is_null(), f"Ukjent status; bruk {', '.join(STATUS)}", "status")
+    t = t.with_columns(pl.col("_status").alias("status"))
+
+    coordinator = pl.col("koordinator").str.strip_chars().str.to_lowercase()
+    t = t.with_columns(
+        pl.when(coordinator.is_in(YES)).then(True).when(coordinator.is_in(NO)).then(False).otherwise(None)
+        .alias("_koordinator"))
+    raise_on_bad(t, coordinator.is_not_null() & (coordinator != "") & pl.col("_koordinator").is_null(),
+                 "Koordinator skal besvares med ja eller nei – skriv aldri navn", "koordinator")
+    t = t.with_columns(pl.col("_koordinator").alias("koordinator"),
+                       pl.col("andel_ansatte_kurset").str.replace_all("%", "").alias("andel_ansatte_kurset"))
+
+    raise_on_bad(t, unparseable("andel_ansatte_kurset"), "Andelen er ikke et tall (skriv prosent 0–100)",
+                 "andel_ansatte_kurset")
+    t = t.with_columns(number("andel_ansatte_kurset").alias("andel_ansatte_kurset"))
+    for header in COUNT_HEADERS:
+        value = number(header)
+        raise_on_bad(t, unparseable(header), "Verdien er ikke et tall", header)
+        raise_on_bad(t, value != value.round(0), "Antallet må være et helt tall", header)
+        raise_on_bad(t, value.abs() > 100_000, "Urimelig stort antall", header)
+        t = t.with_columns(value.cast(pl.Int32).alias(header))
+
+    revised = pl.col("sist_revidert").str.strip_chars()
+    t = t.with_columns(_date_expr("sist_revidert").alias("_revidert"))
+    raise_on_bad(t, revised.is_not_null() & (revised != "") & pl.col("_revidert").is_null(),
+                 "Datoen må skrives som 2024-05-15 (eller 15.05.2024)", "sist_revidert")
+    t = t.with_columns(pl.col("_revidert").alias("sist_revidert"))
+
+    kommuner = known.schools.select("orgnr", pl.col("kommunenr").alias("kommunenr")).unique("orgnr")
+    out = t.join(kommuner, on="orgnr", how="left", maintain_order="left").select(list(STATUS_SCHEMA)).cast(STATUS_SCHEMA)
+    return SourceResult(source="programstatus", frame=out, rows_in=rows_in)
+
+
+def load(con, frame: pl.DataFrame, batch_id: str) -> int:
+    return store.replace_by_key(con, "core.programstatus", frame, KEY, batch_id)
+
+
+SOURCE = Source(name="programstatus", label=LABEL, detect=detect, read=read,
+                validate=lambda frame, known: validate(frame, known, plan_programmes(known.db)), load=load,
+                needs_register=True)

@@ -1,0 +1,169 @@
+"""The programme-status template: each school reports once or twice a school year per programme the plan requires.
+
+One row per school × school year × programme (× trinn or trinn range; blank = every trinn the plan covers).
+Yes/no and counts only, never names. Documented in docs/mal-programstatus.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import polars as pl
+
+STATUS: dict[str, str] = {
+    "ikke_startet": "Ikke startet",
+    "innforing": "Innføring",
+    "drift": "I drift",
+    "avsluttet": "Avsluttet",
+}
+JA_NEI = ["ja", "nei"]
+
+COLUMNS: list[tuple[str, str]] = [
+    ("skoleaar", "Skoleåret rapporten gjelder, f.eks. 2025-26."),
+    ("orgnr", "Skolens organisasjonsnummer (9 siffer)."),
+    ("skole", "Skolens navn (til hjelp for den som fyller ut; orgnr avgjør)."),
+    ("program", "Programkoden fra kommunens plan (f.eks. zippys_venner, mitt_valg, mot, olweus)."),
+    ("trinn", "Trinn eller trinnområde (f.eks. 5 eller 1-4). Tomt = alle trinn planen krever programmet på."),
+    ("status", "ikke_startet, innforing, drift eller avsluttet."),
+    ("koordinator", "Har skolen en utpekt koordinator for programmet? ja/nei – aldri navn."),
+    ("andel_ansatte_kurset", "Prosent av de ansatte som er kurset i programmet (0–100)."),
+    ("okter_holdt", "Antall økter med elevene hittil i skoleåret."),
+    ("gruppemoter_holdt", "Antall pedagogiske samtalegruppemøter for de ansatte (Olweus) hittil i skoleåret."),
+    ("storste_gruppe", "Antall deltakere i den største samtalegruppen."),
+    ("skolemiljoutvalg_moter", "Antall møter i skolemiljøutvalget der programmet var tema, hittil i skoleåret."),
+    ("sist_revidert", "Dato for siste eksterne revisjon, f.eks. 2024-05-15 (tomt hvis aldri)."),
+    ("fase", "Fasen skolen er i (Læringsmiljøprosjektet: 1–4)."),
+]
+HEADERS = [h for h, _ in COLUMNS]
+COUNT_HEADERS = ["okter_holdt", "gruppemoter_holdt", "storste_gruppe", "skolemiljoutvalg_moter", "fase"]
+DATA_SHEET = "Programstatus"
+TEMPLATE_ROWS = 1000
+
+GUIDE = [
+    "Rapportering av status for forebyggende programmer (kommunens plan for læringsmiljø)",
+    "",
+    "Slik fyller du ut arket «Programstatus»:",
+    "• Én rad per skole, skoleår og program. Fyll ut én eller to ganger i året (høst og vår); siste rapport gjelder.",
+    "• Program: koden fra kommunens plan. Trinn: tomt når svaret gjelder alle trinnene planen krever programmet på;"
+    " ellers ett trinn (5) eller et område (1-4).",
+    "• Status: ikke_startet, innforing (innføringsfasen), drift (i vanlig drift) eller avsluttet.",
+    "• Koordinator: skriv ja eller nei. Skriv ALDRI navn på personer – verken ansatte eller elever.",
+    "• Tall: skriv 0 når noe ikke er gjort. La cellen stå tom bare når programmet ikke spør om dette.",
+    "• Andel ansatte kurset skrives som prosent (0–100).",
+    "",
+    "Kolonner:",
+]
+
+
+def _current_school_year() -> str:
+    today = dt.date.today()
+    start = today.year - (today.month < 8)
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def prefilled_rows(schools: pl.DataFrame, programmes: list[str] | None = None, skoleaar: str | None = None
+                   ) -> list[dict[str, object]]:
+    """One row per school (× programme when given) for this school year, facts left blank."""
+    skoleaar = skoleaar or _current_school_year()
+    ordered = schools.sort("navn") if "navn" in schools.columns else schools
+    rows: list[dict[str, object]] = []
+    for school in ordered.iter_rows(named=True):
+        for program in programmes or [""]:
+            rows.append({"skoleaar": skoleaar, "orgnr": school["orgnr"], "skole": school.get("navn") or "",
+                         "program": program, "trinn": "", "status": "", "koordinator": ""})
+    return rows
+
+
+def csv_text(rows: list[dict[str, object]]) -> str:
+    lines = [";".join(HEADERS)]
+    for row in rows:
+        lines.append(";".join("" if row.get(h) is None else str(row.get(h)) for h in HEADERS))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def csv_bytes(schools: pl.DataFrame, programmes: list[str] | None = None) -> bytes:
+    """The template as CSV: UTF-8 with BOM, semicolon separated."""
+    return ("\ufeff" + csv_text(prefilled_rows(schools, programmes))).encode("utf-8")
+
+
+def workbook(rows: list[dict[str, object]], programmes: list[str] | None = None):
+    """An openpyxl workbook: «Programstatus» first, then «Veiledning» and «Koder», with drop-down lists."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    ws = book.active
+    ws.title = DATA_SHEET
+    ws.append(HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for row in rows:
+        ws.append([row.get(h) if row.get(h) != "" else None for h in HEADERS])
+    ws.freeze_panes = "A2"
+    letter = {h: get_column_letter(i + 1) for i, h in enumerate(HEADERS)}
+    widths = {"skoleaar": 10, "orgnr": 12, "skole": 28, "program": 20, "trinn": 7, "status": 14, "sist_revidert": 13}
+    for header in HEADERS:
+        ws.column_dimensions[letter[header]].width = widths.get(header, len(header) + 3)
+    for header in ("skoleaar", "orgnr", "trinn", "sist_revidert"):  # text: Excel must not turn 1-4 into a date
+        for r in range(2, TEMPLATE_ROWS + 2):
+            ws[f"{letter[header]}{r}"].number_format = "@"
+
+    codes = book.create_sheet("Koder")
+    codes.append(["status", "betydning", "", "koordinator", "", "program"])
+    for cell in codes[1]:
+        cell.font = Font(bold=True)
+    status_items = list(STATUS.items())
+    programmes = programmes or []
+    for i in range(max(len(status_items), len(JA_NEI), len(programmes))):
+        s = status_items[i] if i < len(status_items) else (None, None)
+        codes.append([s[0], s[1], None, JA_NEI[i] if i < len(JA_NEI) else None, None,
+                      programmes[i] if i < len(programmes) else None])
+    last = TEMPLATE_ROWS + 1
+
+    def pick(ref: str, title: str, prompt: str) -> DataValidation:
+        return DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True, errorTitle=title,
+                              error=prompt, promptTitle=title, prompt=prompt, showInputMessage=True)
+
+    checks = [
+        (pick(f"=Koder!$A$2:$A${len(STATUS) + 1}", "Status", "Velg status fra listen."), "status"),
+        (pick("=Koder!$D$2:$D$3", "Koordinator", "ja eller nei – aldri navn."), "koordinator"),
+        (DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
+                        showErrorMessage=True, errorTitle="Andel", error="Prosent fra 0 til 100."),
+         "andel_ansatte_kurset"),
+    ]
+    if programmes:
+        checks.append((pick(f"=Koder!$F$2:$F${len(programmes) + 1}", "Program", "Programkoden fra planen."), "program"))
+    for header in COUNT_HEADERS:
+        checks.append((DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
+                                      showErrorMessage=True, errorTitle="Antall", error="Et helt tall, 0 eller mer."),
+                       header))
+    for dv, header in checks:
+        ws.add_data_validation(dv)
+        dv.add(f"{letter[header]}2:{letter[header]}{last}")
+
+    guide = book.create_sheet("Veiledning")
+    for line in GUIDE:
+        guide.append([line])
+    for header, meaning in COLUMNS:
+        guide.append([f"• {header}: {meaning}"])
+    guide["A1"].font = Font(bold=True, size=14)
+    guide.column_dimensions["A"].width = 120
+    for row in guide.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return book
+
+
+def workbook_bytes(rows: list[dict[str, object]], programmes: list[str] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    workbook(rows, programmes).save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(schools: pl.DataFrame, programmes: list[str] | None = None) -> bytes:
+    """The template as XLSX, pre-filled with the schools and this school year, with drop-down lists."""
+    return workbook_bytes(prefilled_rows(schools, programmes), programmes)

@@ -1,0 +1,106 @@
+"""Accounts as an administrator manages them and a user meets them: hashes only, throttling, audit, roles."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from pipelines import accounts
+from pipelines.cli import main as cli
+
+
+def _add(path: Path, name: str = "kari", role: str = "skoleeier", password: str | None = "et-langt-passord",
+         **kw) -> accounts.Account:
+    kw.setdefault("kommuner", ("9901",))
+    return accounts.add(path, accounts.Account(name, role, **kw), password)
+
+
+def test_the_users_file_holds_an_argon2_hash_never_the_password_and_only_the_owner_can_read_it(tmp_path):
+    path = tmp_path / "brukere.yaml"
+    _add(path)
+    text = path.read_text("utf-8")
+    assert "et-langt-passord" not in text
+    assert "$argon2id$" in text
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_right_password_logs_in_and_wrong_password_gives_one_message_for_both_cases(tmp_path):
+    path = tmp_path / "brukere.yaml"
+    _add(path)
+    throttle = accounts.Throttle()
+    ok = accounts.authenticate(path, "Kari ", "et-langt-passord", demo_warehouse=False, throttle=throttle)
+    assert ok.account is not None and ok.account.rolle == "skoleeier"
+    wrong = accounts.authenticate(path, "kari", "feil", demo_warehouse=False, throttle=throttle)
+    unknown = accounts.authenticate(path, "ola", "feil", demo_warehouse=False, throttle=throttle)
+    assert wrong.account is None and unknown.account is None
+    assert wrong.melding == unknown.melding == "Feil brukernavn eller passord."
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while_even_with_the_right_password(tmp_path):
+    path = tmp_path / "brukere.yaml"
+    _add(path)
+    now = [1000.0]
+    throttle = accounts.Throttle(clock=lambda: now[0])
+    for _ in range(accounts.MAX_FAILURES):
+        assert accounts.authenticate(path, "kari", "gjetting", demo_warehouse=False, throttle=throttle).account is None
+    locked = accounts.authenticate(path, "kari", "et-langt-passord", demo_warehouse=False, throttle=throttle)
+    assert locked.account is None and "For mange feil forsøk" in locked.melding
+    now[0] += accounts.LOCK_SECONDS + 1
+    assert accounts.authenticate(path, "kari", "et-langt-passord", demo_warehouse=False, throttle=throttle).account
+
+
+def test_demo_accounts_are_refused_against_a_real_warehouse(tmp_path):
+    path = tmp_path / "brukere.yaml"
+    accounts.ensure_demo_accounts(path, "990012001")
+    name, password = accounts.DEMO_ACCOUNTS[0][:2]
+    assert accounts.authenticate(path, name, password, demo_warehouse=True).account is not None
+    refused = accounts.authenticate(path, name, password, demo_warehouse=False)
+    assert refused.account is None and "demolageret" in refused.melding
+
+
+def test_an_oidc_identity_maps_to_the_account_with_that_email_and_only_that(tmp_path):
+    path = tmp_path / "brukere.yaml"
+    _add(path, "rektor.a", "rektor", None, skoler=("990012001",), epost="Rektor.A@kommune.no")
+    assert accounts.account_for_email(path, "rektor.a@KOMMUNE.no").brukernavn == "rektor.a"
+    assert accounts.account_for_email(path, "noen.andre@kommune.no") is None
+    assert accounts.account_for_email(path, None) is None
+
+
+@pytest.mark.parametrize(
+    ("role", "kw", "password", "message"),
+    [
+        ("rektor", {"kommuner": ("9901",)}, "et-langt-passord", "skolen sin"),
+        ("sjef", {}, "et-langt-passord", "Ukjent rolle"),
+        ("skoleeier", {"kommuner": ()}, "et-langt-passord", "minst én kommune"),
+        ("skoleeier", {}, "kort", "minst 10 tegn"),
+        ("skoleeier", {"kommuner": ("99",)}, "et-langt-passord", "4 siffer"),
+    ],
+)
+def test_invalid_accounts_are_refused_with_a_norwegian_message(tmp_path, role, kw, password, message):
+    with pytest.raises(accounts.AccountError, match=message):
+        _add(tmp_path / "brukere.yaml", "per", role, password, **kw)
+
+
+def test_cli_adds_lists_and_removes_a_user_and_the_audit_log_records_it(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "skolemiljo.duckdb"
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    code = cli(["--db", str(db), "bruker", "legg-til", "Ola.Rektor", "--rolle", "rektor", "--kommune", "9901",
+                "--skole", "990012001", "--passord-fra-stdin"])
+    assert code == 0
+    users = accounts.load(accounts.users_path(db))
+    assert users["ola.rektor"].skoler == ("990012001",)
+    assert cli(["--db", str(db), "bruker", "liste"]) == 0
+    assert "ola.rektor" in capsys.readouterr().out
+    assert cli(["--db", str(db), "bruker", "fjern", "ola.rektor"]) == 0
+    assert "ola.rektor" not in accounts.load(accounts.users_path(db))
+    events = [e["hendelse"] for e in accounts.read_audit(db)]
+    assert events == ["bruker_fjernet", "bruker_lagt_til"]
+    assert cli(["--db", str(db), "bruker", "fjern", "finnes.ikke"]) == 1
+
+
+def test_demo_build_creates_demo_accounts_for_every_role(demo_db_master):
+    users = accounts.load(accounts.users_path(demo_db_master))
+    assert {a.rolle for a in users.values()} == {"skoleeier", "rektor", "fau", "admin"}
+    assert all(a.demo for a in users.values())

@@ -1,0 +1,312 @@
+"""Programmes against each municipal plan: plan files, status reports, and what the skolesjef sees in mart.programstatus."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from pipelines import demo_programmer
+from pipelines.cli import main as cli
+from pipelines.demo import SCHOOLS
+from pipelines.ingest import ingest_file
+from pipelines.templates import programstatus as template
+from tests.conftest import query, table_digest
+
+BY_NAME = {s.navn: s for s in SCHOOLS}
+PLAN_TABLES = ["core.plan", "core.plan_program", "core.plan_program_skole", "core.plan_krav", "core.plantiltak",
+               "core.programstatus"]
+SJOBYGD = BY_NAME["Sjøbygd skule"]  # 1–10
+STRAND, HOLMEN, VIKA = BY_NAME["Strand barneskule"], BY_NAME["Holmen skule"], BY_NAME["Vika skule"]
+
+TEST_PLAN = """\
+kommunenr: "9902"
+plan_id: test-olweus
+tittel: Testplan
+periode:
+  fra: 2024-25
+  til: 2026-27
+programmer:
+  - kode: olweus
+    navn: Olweusprogrammet
+    trinn: 4-7
+    krav:
+      - type: koordinator
+      - type: gruppemoter_per_aar
+        innforing: 8
+        drift: 5
+        storste_gruppe: 15
+      - type: skolemiljoutvalg_moter_per_aar
+        minst: 2
+      - type: revisjon
+        hvert_aar: 3
+        gjelder: drift
+  - kode: lmp
+    navn: Læringsmiljøprosjektet
+    trinn: 1-7
+    skoler: ["{strand}"]
+    oppstart: 2024-25
+    krav:
+      - type: fase_per_semester
+        faser: 4
+      - type: andel_ansatte_kurset
+        minst: 80
+tiltak:
+  - tiltak: Gammelt og ferdig
+    ansvarlig: Rådgiver oppvekst
+    frist: 2024-01-31
+    status: fullfort
+  - tiltak: Gammelt og ikke ferdig
+    ansvarlig: PP-tjenesten
+    frist: 2025-03-31
+    status: pagar
+  - tiltak: Langt fram
+    ansvarlig: Kommunestyret
+    frist: 2099-12-31
+    status: ikke_startet
+"""
+
+
+def _plan(tmp_path: Path, text: str = TEST_PLAN, name: str = "plan.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text.replace("{strand}", STRAND.orgnr), encoding="utf-8")
+    return path
+
+
+def _status(tmp_path: Path, rows: list[dict[str, object]], name: str = "status.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(("\ufeff" + template.csv_text(rows)).encode("utf-8"))
+    return path
+
+
+def _row(school, program: str, status: str, year: str = "2025-26", trinn: str = "", **facts) -> dict[str, object]:
+    return {"skoleaar": year, "orgnr": school.orgnr, "skole": school.navn, "program": program, "trinn": trinn,
+            "status": status, **facts}
+
+
+def _cell(db: Path, orgnr: str, program: str, trinn: int, year: str = "2025-26") -> dict:
+    con_rows = query(
+        db, "SELECT planlagt, status, krav_oppfylt, avvik, vurdering, avvik_siden FROM mart.programstatus "
+            "WHERE orgnr = ? AND program = ? AND trinn = ? AND skoleaar = ?", [orgnr, program, trinn, year])
+    assert len(con_rows) <= 1, con_rows
+    if not con_rows:
+        return {}
+    keys = ["planlagt", "status", "krav_oppfylt", "avvik", "vurdering", "avvik_siden"]
+    return dict(zip(keys, con_rows[0], strict=True))
+
+
+def _ingest(db: Path, *paths: Path) -> int:
+    return cli(["--db", str(db), "ingest", *map(str, paths)])
+
+
+@pytest.fixture
+def olweus_db(register_db, tmp_path) -> Path:
+    """The demo register, the test plan, and one status file exercising each requirement."""
+    assert _ingest(register_db, _plan(tmp_path)) == 0
+    rows = [
+        # Olweus in operation: 5 meetings are enough, revision 2024 within 3 years → met.
+        _row(SJOBYGD, "olweus", "drift", koordinator="ja", gruppemoter_holdt=5, storste_gruppe=15,
+             skolemiljoutvalg_moter=2, sist_revidert="2024-05-01"),
+        # Olweus in introduction: 6 meetings is too few (8), revision does not apply yet.
+        _row(STRAND, "olweus", "innforing", koordinator="ja", gruppemoter_holdt=6, storste_gruppe=12,
+             skolemiljoutvalg_moter=3),
+        # The same 6 meetings in operation are enough, but the groups are too big and the revision is old.
+        _row(VIKA, "olweus", "drift", koordinator="ja", gruppemoter_holdt=6, storste_gruppe=18,
+             skolemiljoutvalg_moter=2, sist_revidert="2019-06-01"),
+        # Holmen leaves the coordinator blank: unknown, not met and not ok.
+        _row(HOLMEN, "olweus", "drift", koordinator="", gruppemoter_holdt=5, storste_gruppe=10,
+             skolemiljoutvalg_moter=2, sist_revidert="2024-01-10"),
+        # Sjøbygd skule also reports Olweus on 9. trinn, which the plan does not require (4–7).
+        _row(SJOBYGD, "olweus", "drift", trinn="9", koordinator="ja", gruppemoter_holdt=5),
+        # LMP second year: phase 3 expected at least; Strand is in phase 2.
+        _row(STRAND, "lmp", "drift", fase=2, andel_ansatte_kurset=90),
+        _row(STRAND, "lmp", "innforing", year="2024-25", fase=1, andel_ansatte_kurset="85 %"),
+    ]
+    assert _ingest(register_db, _status(tmp_path, rows)) == 0
+    return register_db
+
+
+def test_olweus_group_meetings_depend_on_introduction_or_operation(olweus_db):
+    ok = _cell(olweus_db, SJOBYGD.orgnr, "olweus", 5)
+    assert ok["planlagt"] and ok["status"] == "drift" and ok["krav_oppfylt"] is True and ok["avvik"] is None
+    assert ok["vurdering"] == "oppfylt"
+    intro = _cell(olweus_db, STRAND.orgnr, "olweus", 5)
+    assert intro["krav_oppfylt"] is False and intro["status"] == "innforing"
+    assert "6 samtalegruppemøter (krav i innføringsfasen: minst 8)" in intro["avvik"]
+    assert "revisjon" not in intro["avvik"].lower()  # revision applies in operation only
+    vika = _cell(olweus_db, VIKA.orgnr, "olweus", 6)
+    assert vika["krav_oppfylt"] is False
+    assert "største gruppe 18 (krav: høyst 15)" in vika["avvik"] and "samtalegruppemøter" not in vika["avvik"]
+    assert "Sist revidert 01.06.2019 (krav: minst hvert 3. år)" in vika["avvik"]
+
+
+def test_a_blank_answer_makes_the_requirement_unknown_never_met(olweus_db):
+    holmen = _cell(olweus_db, HOLMEN.orgnr, "olweus", 4)
+    assert holmen["krav_oppfylt"] is None and holmen["vurdering"] == "ukjent"
+    assert holmen["avvik"] == "Koordinator er ikke oppgitt"
+
+
+def test_a_trinn_the_plan_does_not_cover_is_not_applicable(olweus_db):
+    extra = _cell(olweus_db, SJOBYGD.orgnr, "olweus", 9)
+    assert extra["planlagt"] is False and extra["krav_oppfylt"] is None and extra["vurdering"] == "ikke_aktuelt"
+    assert "krever ikke" in extra["avvik"]
+    # Trinn 1–3 at Sjøbygd skule: no row at all (nothing required, nothing reported).
+    assert _cell(olweus_db, SJOBYGD.orgnr, "olweus", 2) == {}
+    # LMP is planned only at the school the plan names.
+    assert query(olweus_db, "SELECT DISTINCT orgnr FROM mart.programstatus WHERE program = 'lmp'") == [(STRAND.orgnr,)]
+
+
+def test_phase_per_semester_and_share_trained(olweus_db):
+    first = _cell(olweus_db, STRAND.orgnr, "lmp", 3, "2024-25")
+    assert first["krav_oppfylt"] is True
+    second = _cell(olweus_db, STRAND.orgnr, "lmp", 3)
+    assert second["krav_oppfylt"] is False and second["avvik"] == "I fase 2 (forventet minst fase 3 av 4)"
+    assert second["avvik_siden"] == "2025-26"
+
+
+def test_a_school_that_did_not_report_is_ukjent_with_unknown_compliance(olweus_db):
+    # Nobody reported Olweus for 2024-25: every planned cell is ukjent, never ok.
+    rows = query(olweus_db, "SELECT DISTINCT status, krav_oppfylt, vurdering, avvik FROM mart.programstatus "
+                            "WHERE program = 'olweus' AND skoleaar = '2024-25'")
+    assert rows == [("ukjent", None, "ukjent", "Skolen har ikke rapportert programstatus for skoleåret.")]
+    # Gaps carry on from the first school year they appeared in.
+    assert query(olweus_db, "SELECT avvik_siden, avvik_antall_aar FROM mart.programstatus WHERE orgnr = ? "
+                            "AND program = 'olweus' AND trinn = 5 AND skoleaar = '2025-26'", [STRAND.orgnr]) == [
+        ("2024-25", 2)]
+
+
+def test_overdue_actions_are_flagged(olweus_db):
+    rows = dict(query(olweus_db, "SELECT tiltak, forfalt FROM mart.plantiltak WHERE plan_id = 'test-olweus'"))
+    assert rows == {"Gammelt og ferdig": False, "Gammelt og ikke ferdig": True, "Langt fram": False}
+    days = query(olweus_db, "SELECT dager_over_frist FROM mart.plantiltak WHERE forfalt")[0][0]
+    assert days > 365
+    assert query(olweus_db, "SELECT antall_forfalt FROM mart.planer WHERE plan_id = 'test-olweus'") == [(1,)]
+
+
+def test_demo_plans_show_two_municipalities_side_by_side(register_db, tmp_path):
+    files = demo_programmer.write(tmp_path / "programmer", SCHOOLS)
+    assert [f.suffix for f in files] == [".yaml", ".yaml", ".xlsx", ".csv"]
+    assert _ingest(register_db, *files) == 0
+    plans = query(register_db, "SELECT kommunenr, plan_id, count(DISTINCT program) FROM mart.programstatus "
+                               "GROUP BY ALL ORDER BY 1")
+    assert plans == [("9901", "fjellvik-laeringsmiljo-2024", 3), ("9902", "sjobygd-skulemiljo-2024", 2)]
+    haugen = query(register_db, "SELECT DISTINCT status, krav_oppfylt FROM mart.programstatus WHERE orgnr = ?",
+                   [BY_NAME["Haugen skole"].orgnr])
+    assert haugen == [("ukjent", None)]
+    elvetun = _cell(register_db, BY_NAME["Elvetun skole"].orgnr, "mot", 9)
+    assert elvetun["krav_oppfylt"] is False and elvetun["avvik"] == "Mangler koordinator"
+    assert elvetun["avvik_siden"] == "2024-25"
+    vika = _cell(register_db, VIKA.orgnr, "olweus", 3)
+    assert vika["krav_oppfylt"] is False and "3 samtalegruppemøter (krav i drift: minst 5)" in vika["avvik"]
+    holmen = _cell(register_db, HOLMEN.orgnr, "olweus", 3)
+    assert holmen["status"] == "innforing" and holmen["krav_oppfylt"] is True
+    assert _cell(register_db, HOLMEN.orgnr, "olweus", 3, "2024-25")["avvik"] == "Programmet er ikke startet."
+    bakken = _cell(register_db, BY_NAME["Bakken barneskole"].orgnr, "mitt_valg", 6, "2024-25")
+    assert bakken["status"] == "innforing"
+    overdue = query(register_db, "SELECT tiltak, ansvarlig FROM mart.plantiltak WHERE forfalt ORDER BY frist")
+    assert [a for _, a in overdue][:2] == ["PP-tjenesten", "Rektor"]
+    # Only the municipality's own schools appear under its plan.
+    wrong = query(register_db, "SELECT count(*) FROM mart.programstatus p JOIN mart.skoler s USING (orgnr) "
+                               "WHERE s.kommunenr <> p.kommunenr")
+    assert wrong == [(0,)]
+
+
+def test_changing_the_plan_and_reingesting_changes_the_matrix(register_db, tmp_path):
+    files = demo_programmer.write(tmp_path / "programmer", SCHOOLS)
+    assert _ingest(register_db, *files) == 0
+    barneskole = BY_NAME["Fjellvik barneskole"].orgnr
+    assert _cell(register_db, barneskole, "zippys_venner", 2)["krav_oppfylt"] is True
+    stricter = files[0].read_text("utf-8").replace("minst: 80", "minst: 90").replace(
+        "    tiltak: Revidere ordensreglementet\n", "    tiltak: Revidere ordensreglementet på nytt\n")
+    changed = tmp_path / "plan_9901_ny.yaml"
+    changed.write_text(stricter, encoding="utf-8")
+    assert _ingest(register_db, changed) == 0
+    cell = _cell(register_db, barneskole, "zippys_venner", 2)
+    assert cell["krav_oppfylt"] is False and cell["avvik"] == "85 % av de ansatte er kurset (krav: minst 90 %)"
+    tiltak = [r[0] for r in query(register_db, "SELECT tiltak FROM mart.plantiltak WHERE kommunenr = '9901'")]
+    assert "Revidere ordensreglementet på nytt" in tiltak and "Revidere ordensreglementet" not in tiltak
+    assert query(register_db, "SELECT count(*) FROM core.plan WHERE kommunenr = '9901'") == [(1,)]
+    # Dropping a programme from the plan removes its rows.
+    without_mot = stricter.split("  - kode: mot")[0] + "tiltak: []\n"
+    (tmp_path / "plan_uten_mot.yaml").write_text(without_mot, encoding="utf-8")
+    assert _ingest(register_db, tmp_path / "plan_uten_mot.yaml") == 0
+    assert query(register_db, "SELECT count(*) FROM mart.programstatus WHERE program = 'mot'") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("    trinn: 4-7\n", "    trinn: 4-7\n    farge: blå\n"), "linje 11, felt «programmer → 1 → farge»: ukjent felt"),
+        (("        minst: 2\n", "        minst: to\n"), "linje 18, felt «programmer → 1 → krav → 3 → minst»: må være et helt tall"),
+        (("  fra: 2024-25\n", "  fra: 2024\n"), "linje 5, felt «periode → fra»"),
+        (("    status: pagar\n", "    status: snart\n"), "linje 40, felt «tiltak → 2 → status»: må være en av"),
+        (("      - type: koordinator\n", "      - type: koordinatorr\n"), "linje 12, felt «programmer → 1 → krav → 1»: "
+                                                                          "ukjent kravtype «koordinatorr»"),
+        (("tittel: Testplan\n", ""), "linje 1, felt «tittel»: feltet mangler"),
+        (("programmer:\n", "programmer:\n  feil innrykk: [\n"), "Planen er ikke gyldig YAML (linje"),
+    ],
+)
+def test_an_invalid_plan_is_refused_naming_the_line_and_warehouse_is_unchanged(olweus_db, tmp_path, change, expected):
+    before = table_digest(olweus_db, PLAN_TABLES)
+    bad = _plan(tmp_path, TEST_PLAN.replace(*change), name="feil.yaml")
+    outcome = ingest_file(bad, olweus_db)
+    assert outcome.result == "avvist"
+    assert expected in outcome.message, outcome.message
+    assert table_digest(olweus_db, PLAN_TABLES) == before
+
+
+def test_the_line_numbers_in_the_test_plan_are_what_a_reader_sees():
+    lines = TEST_PLAN.splitlines()
+    assert lines[10] == "    krav:" and lines[17] == "        minst: 2" and lines[39] == "    status: pagar"
+    assert lines[11] == "      - type: koordinator"
+
+
+def test_a_status_file_with_an_unknown_school_is_refused(olweus_db, tmp_path):
+    before = table_digest(olweus_db, PLAN_TABLES)
+    rows = [_row(SJOBYGD, "olweus", "drift", koordinator="ja") | {"orgnr": "999999999", "skole": "Ukjent skole"}]
+    outcome = ingest_file(_status(tmp_path, rows, "ukjent.csv"), olweus_db)
+    assert outcome.result == "avvist" and "finnes ikke i skoleregisteret" in outcome.message
+    assert table_digest(olweus_db, PLAN_TABLES) == before
+
+
+def test_a_programme_missing_from_the_plan_or_a_named_coordinator_is_refused(olweus_db, tmp_path):
+    before = table_digest(olweus_db, PLAN_TABLES)
+    pals = ingest_file(_status(tmp_path, [_row(SJOBYGD, "pals", "drift")], "pals.csv"), olweus_db)
+    assert pals.result == "avvist" and "står ikke i kommunens plan" in pals.message
+    named = ingest_file(_status(tmp_path, [_row(SJOBYGD, "olweus", "drift", koordinator="Kari Nordmann")], "n.csv"),
+                        olweus_db)
+    assert named.result == "avvist" and "aldri navn" in named.message and "rad 1" in named.message
+    share = ingest_file(_status(tmp_path, [_row(SJOBYGD, "olweus", "drift", andel_ansatte_kurset=120)], "a.csv"),
+                        olweus_db)
+    assert share.result == "avvist" and "0 og 100" in share.message
+    assert table_digest(olweus_db, PLAN_TABLES) == before
+
+
+def test_a_newer_report_replaces_the_older_for_the_same_school_year(olweus_db, tmp_path):
+    fixed = _row(STRAND, "olweus", "innforing", koordinator="ja", gruppemoter_holdt=8, storste_gruppe=12,
+                 skolemiljoutvalg_moter=3)
+    assert _ingest(olweus_db, _status(tmp_path, [fixed], "var.csv")) == 0
+    assert _cell(olweus_db, STRAND.orgnr, "olweus", 5)["krav_oppfylt"] is True
+
+
+def test_the_oppdal_example_plan_loads_with_a_warning_outside_its_register(register_db):
+    example = Path(__file__).parent.parent / "plans" / "eksempel-oppdal.yaml"
+    outcome = ingest_file(example, register_db)
+    assert outcome.result == "lastet" and any("ingen skoler i skoleregisteret" in w for w in outcome.warnings)
+    assert query(register_db, "SELECT count(*) FROM mart.plantiltak WHERE kommunenr = '5021'") == [(8,)]
+    assert query(register_db, "SELECT gjennomgang_tekst FROM mart.planer WHERE kommunenr = '5021'") == [("april–mai",)]
+    assert query(register_db, "SELECT count(*) FROM mart.programstatus WHERE kommunenr = '5021'") == [(0,)]
+
+
+def test_the_template_offers_drop_downs_and_reads_back(register_db, tmp_path):
+    schools = pl.DataFrame({"orgnr": [s.orgnr for s in SCHOOLS], "navn": [s.navn for s in SCHOOLS]})
+    book = load_workbook(io.BytesIO(template.xlsx_bytes(schools, ["olweus"])))
+    assert book.sheetnames == ["Programstatus", "Koder", "Veiledning"]
+    ws = book["Programstatus"]
+    assert [c.value for c in ws[1]] == template.HEADERS
+    formulas = {dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert "=Koder!$A$5" not in formulas and any("Koder!$A$2" in (f or "") for f in formulas)
+    assert template.csv_bytes(schools).decode("utf-8-sig").splitlines()[0] == ";".join(template.HEADERS)

@@ -10,7 +10,7 @@ import streamlit as st
 # Streamlit runs this file as a script; make the repository importable without installing.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import auth, ui  # noqa: E402
+from dashboard import auth, queries, ui  # noqa: E402
 from dashboard.viewer import ROLE_LABELS  # noqa: E402
 
 PAGES = Path(__file__).parent / "views"
@@ -18,6 +18,7 @@ PAGES = Path(__file__).parent / "views"
 st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 
 viewer = auth.current()
+meeting = ui.meeting_mode()
 if viewer is None:
     # Nothing but the login page is reachable without logging in.
     st.navigation([st.Page(auth.login_page, title="Logg inn", icon=":material/login:", url_path="logg-inn")]).run()
@@ -30,20 +31,29 @@ pages = [
 ]
 pages.append(st.Page(PAGES / "programmer.py", title="Programmer og plan", icon=":material/checklist:",
                      url_path="programmer"))
-if viewer.sees_case_counts:
-    pages.append(st.Page(PAGES / "saker.py", title="Saker (kap. 12)", icon=":material/gavel:", url_path="saker"))
-if viewer.sees_team_meetings:
+pages.append(st.Page(PAGES / "saker.py", title="Saker (kap. 12)", icon=":material/gavel:", url_path="saker"))
+if viewer.sees_team_meetings and not meeting:
     pages.append(st.Page(PAGES / "team.py", title="Arbeidslag og elevtjeneste", icon=":material/diversity_3:", url_path="team"))
-if viewer.role in ("skoleeier", "admin"):
+if viewer.role in ("skoleeier", "admin") and not meeting:
     pages.append(
         st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet")
     )
-if viewer.role == "admin":
+if viewer.role in ("skoleeier", "admin") and not meeting:
+    pages.append(st.Page(PAGES / "importer.py", title="Importer filer", icon=":material/upload_file:", url_path="import"))
+if viewer.role == "admin" and not meeting:
     pages.append(st.Page(PAGES / "admin.py", title="Brukere og revisjon", icon=":material/admin_panel_settings:",
                          url_path="admin"))
-navigation = st.navigation(pages)
+# In rektormøte mode the sidebar is hidden; the pages move to a menu along the top.
+navigation = st.navigation(pages, position="top" if meeting else "sidebar")
 with st.sidebar:
     st.caption(f"Innlogget: **{viewer.brukernavn}** ({ROLE_LABELS.get(viewer.role, viewer.role)})")
     st.button("Logg ut", on_click=auth.logout, icon=":material/logout:")
+    if viewer.role in ("skoleeier", "admin") and not meeting:
+        with st.expander("Rektormøtemodus", icon=":material/co_present:"):
+            st.caption("For felles skjerm: vernet nivå, stor skrift, skolenavn skjult unntatt dem du velger.")
+            schools = queries.skoler(viewer)
+            named = st.multiselect("Vis navnet på", schools["orgnr"].to_list(),
+                                   format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
+            st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
 ui.header()
 navigation.run()

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard.privacy import protect_share, protect_survey
+from dashboard.privacy import protect_counts, protect_share, protect_survey
 from dashboard.viewer import Viewer
 from pipelines.warehouse.connection import connect, data_version, db_path
 
@@ -74,7 +74,21 @@ def enforce(name: str, frame: pl.DataFrame, viewer: Viewer, params: dict[str, An
             return frame.clear()
         if full is not None:
             frame = frame.filter(pl.col("orgnr").is_in(sorted(full)))
+    if viewer.pseudonyms and "orgnr" in frame.columns:
+        frame = _pseudonymise(frame, dict(viewer.pseudonyms))
     return frame
+
+
+NAME_COLUMNS = ("skole", "navn", "enhet_navn")
+
+
+def _pseudonymise(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
+    """Rektormøte mode: a school's name becomes «Skole A» wherever the row carries its orgnr."""
+    alias = pl.col("orgnr").replace_strict(names, default=None, return_dtype=pl.String)
+    return frame.with_columns(
+        pl.when(alias.is_not_null()).then(alias).otherwise(pl.col(c)).alias(c)
+        for c in NAME_COLUMNS if c in frame.columns
+    )
 
 
 _REGISTRY: dict[str, Callable[..., pl.DataFrame]] = {}
@@ -340,6 +354,56 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
         """,
         [kommunenr],
     )
+
+
+@query
+def saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """New cases in the last 12 months of data, school × sakstype with totals, as text.
+
+    At the protected level the whole table (every school of the municipality, before any row is taken away for the
+    viewer) goes through `protect_counts`: 1–4 shows as «1–4», and secondary suppression hides what could be
+    recovered from the totals. Full-detail viewers get the exact numbers.
+    """
+    from pipelines.templates.saker import SAKSTYPER
+
+    raw = _fetch(
+        con,
+        """
+        WITH last AS (SELECT max(periode) AS siste FROM mart.saker WHERE kommunenr = ?),
+        per AS (
+            SELECT orgnr, periode, sakstype, bool_or(trinn IS NULL) AS har_total,
+                   sum(nye) FILTER (WHERE trinn IS NULL) AS nye_t, sum(nye) AS nye_s
+            FROM mart.saker, last
+            WHERE kommunenr = ? AND periode > siste - INTERVAL 12 MONTH
+            GROUP BY ALL
+        )
+        SELECT s.orgnr, s.navn AS skole, p.sakstype,
+               CAST(coalesce(sum(CASE WHEN har_total THEN nye_t ELSE nye_s END), 0) AS INTEGER) AS nye
+        FROM mart.skoler s LEFT JOIN per p USING (orgnr)
+        WHERE s.kommunenr = ?
+        GROUP BY ALL
+        """,
+        [kommunenr, kommunenr, kommunenr],
+    )
+    schools = raw.select("orgnr", "skole").unique().sort("skole")
+    if schools.is_empty():
+        return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
+    types = [t for t in SAKSTYPER if t in set(raw["sakstype"].drop_nulls())] or list(SAKSTYPER)[:1]
+    counts = {(o, t): n for o, t, n in raw.select("orgnr", "sakstype", "nye").iter_rows()}
+    cells = [[counts.get((o, t), 0) for t in types] for o in schools["orgnr"]]
+    if viewer.full_detail_everywhere:
+        full = [[*row, sum(row)] for row in cells]
+        full.append([sum(r[c] for r in cells) for c in range(len(types))] + [sum(map(sum, cells))])
+        text = [[str(v) for v in row] for row in full]
+    else:
+        text, _ = protect_counts(cells)
+    columns = [SAKSTYPER[t] for t in types] + ["I alt"]
+    rows = [
+        {"orgnr": o, "skole": name, **dict(zip(columns, text[i], strict=True))}
+        for i, (o, name) in enumerate(schools.iter_rows())
+    ]
+    rows.append({"orgnr": None, "skole": "Kommunen i alt", **dict(zip(columns, text[-1], strict=True))})
+    return pl.DataFrame(rows, schema={"orgnr": pl.String, "skole": pl.String, **{c: pl.String for c in columns}})
 
 
 @query

@@ -2,21 +2,68 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import replace
+
 import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.viewer import Viewer
+from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.warehouse.connection import WarehouseBusy
 
 
 def viewer() -> Viewer:
-    """The logged-in viewer; a page run without a login stops here and shows nothing."""
+    """The logged-in viewer (in rektormøte mode: at the protected level, names replaced); no login, no page."""
     current = st.session_state.get("viewer")
     if not isinstance(current, Viewer):
         st.warning("Du må logge inn.")
         st.stop()
+    if st.session_state.get(MEETING_KEY) and current.role in ("skoleeier", "admin"):
+        return replace(current, protected=True, pseudonyms=st.session_state.get(PSEUDONYM_KEY, ()))
     return current
+
+
+MEETING_KEY = "rektormote"
+PSEUDONYM_KEY = "rektormote_navn"
+
+
+def meeting_mode() -> bool:
+    return bool(st.session_state.get(MEETING_KEY))
+
+
+def start_meeting(named: list[str]) -> None:
+    """Rektormøte mode: protected level for everything; schools as «Skole A, B, …» except those named."""
+    base = st.session_state["viewer"]
+    schools = queries.skoler(base)
+    rows = list(schools.select("orgnr", "navn", "kommunenr").iter_rows())
+    st.session_state[PSEUDONYM_KEY] = pseudonyms_for(rows, set(named), seed=secrets.randbits(32))
+    st.session_state[MEETING_KEY] = True
+
+
+def stop_meeting() -> None:
+    st.session_state.pop(MEETING_KEY, None)
+    st.session_state.pop(PSEUDONYM_KEY, None)
+
+
+def meeting_banner() -> None:
+    """The on-screen marker, large type and no sidebar while the mode is on."""
+    st.markdown(
+        """<style>
+        [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+        [data-testid="stMainBlockContainer"] {font-size: 1.25rem; max-width: 100%;}
+        [data-testid="stMainBlockContainer"] h1 {font-size: 3rem;}
+        [data-testid="stMetricValue"] {font-size: 3rem;}
+        </style>""",
+        unsafe_allow_html=True,
+    )
+    left, right = st.columns([5, 1])
+    left.error(
+        "**Rektormøtemodus** – alle tall på vernet nivå (små grupper skjult), ingen sakstall eller møtelogger, "
+        "og skoler uten valgt navn vises som «Skole A, B, …».",
+        icon=":material/co_present:",
+    )
+    right.button("Avslutt", on_click=stop_meeting, icon=":material/close:", width="stretch")
 
 
 def header() -> None:
@@ -30,6 +77,8 @@ def header() -> None:
             "«skolemiljo init» og «skolemiljo ingest FIL …»."
         )
         st.stop()
+    if meeting_mode():
+        meeting_banner()
     settings = dict(queries.settings(viewer()).iter_rows())
     if settings.get("demo") == "ja":
         st.info(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 MIN_RESPONDENTS = 10
@@ -28,6 +29,8 @@ class Viewer:
     min_respondents: int = MIN_RESPONDENTS
     brukernavn: str = ""
     protected: bool = False
+    pseudonyms: tuple[tuple[str, str], ...] = ()
+    """Rektormøte mode: (orgnr, «Skole A») for schools shown without their name."""
 
     def sees_kommune(self, kommunenr: str | None) -> bool:
         return self.kommuner is None or kommunenr in self.kommuner
@@ -55,6 +58,37 @@ class Viewer:
     @property
     def sees_team_meetings(self) -> bool:
         return self.role != "fau"
+
+
+def pseudonyms_for(
+    schools: list[tuple[str, str, str]], named: set[str], seed: int = 0
+) -> tuple[tuple[str, str], ...]:
+    """«Skole A», «Skole B», … per municipality for every school not in `named` (orgnr).
+
+    The letters follow a shuffled order (from `seed`), not the names, so «Skole A» is not simply the first school
+    in the alphabet.
+    """
+    out = []
+    by_kommune: dict[str, list[tuple[str, str]]] = {}
+    for orgnr, navn, kommunenr in schools:
+        by_kommune.setdefault(kommunenr, []).append((navn, orgnr))
+    rng = random.Random(seed)
+    for members in by_kommune.values():
+        letters = iter(_letters())
+        ordered = sorted(members)
+        rng.shuffle(ordered)
+        for _, orgnr in ordered:
+            if orgnr not in named:
+                out.append((orgnr, f"Skole {next(letters)}"))
+    return tuple(sorted(out))
+
+
+def _letters():
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅ"
+    yield from alphabet
+    for first in alphabet:
+        for second in alphabet:
+            yield first + second
 
 
 DEMO_VIEWER = Viewer()

@@ -1,4 +1,8 @@
-"""One file in: archive it, detect its format, read, check for person data, validate with GX, load whole or not at all."""
+"""One file in: archive it, detect its format, read, check for person data, validate with GX, load whole or not at all.
+
+`preview_file` runs the same checks (`check_file`) on a file without archiving, logging or loading anything, and says
+what a load would change: the dashboard's import page shows it before the user chooses to load.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,9 @@ SOURCES = registry.BY_NAME  # name → Source, kept for callers that list the so
 YAML_COLUMN = "plan_yaml"
 
 Progress = Callable[[str], None]
+STAGES = ["leser", "ser etter personopplysninger", "leser kilden", "kontrollerer (Great Expectations)", "laster inn"]
+"""The stages `ingest_file` reports to its `progress` callback, in order (the third is «leser <kildens navn>»)."""
+SAMPLE_ROWS = 20
 
 
 @dataclass
@@ -105,6 +112,55 @@ def read_source(table: pl.DataFrame, source: Source, facts: Known) -> SourceResu
     return source.read(table, facts)
 
 
+@dataclass
+class Checked:
+    """A file read and checked but not loaded: the steps `ingest_file` and `preview_file` share."""
+
+    rows_in: int = 0
+    source: Source | None = None
+    result: SourceResult | None = None
+    verdict: Verdict | None = None
+    error: str | None = None  # why the file would be (or was) rejected; None: it may be loaded
+
+
+def _person_finding(person: str | None) -> Finding:
+    return Finding(
+        forventning="ingen_personopplysninger", kolonne=None, alvorlighet="kritisk", ok=person is None,
+        antall_avvik=0 if person is None else 1, eksempler=None,
+        melding=person or "Ingen personopplysninger (fødselsnummer, navn, fødselsdato, elev-id) i filen.",
+    )
+
+
+def check_file(raw: bytes, filename: str, db: Path, source: str | None, say: Progress) -> Checked:
+    """Read, look for person data, detect the format, read the source and run its GX suite. Writes nothing."""
+    out = Checked()
+    try:
+        say("leser")
+        table = read_table(raw, filename)
+        out.rows_in = table.height
+        say("ser etter personopplysninger")
+        person = find_person_data(table)
+        person_check = _person_finding(person)
+        if person:
+            out.verdict = Verdict([person_check])
+            raise IngestError(person)
+        if source and source not in registry.BY_NAME:
+            raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
+        spec = registry.BY_NAME[source] if source else detect(table)
+        out.source = spec
+        say("leser " + spec.label)
+        facts = known(db)
+        out.result = read_source(table, spec, facts)
+        say("kontrollerer (Great Expectations)")
+        out.verdict = spec.validate(out.result.frame, facts)
+        out.verdict.findings.insert(0, person_check)
+        if out.verdict.rejected:
+            raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in out.verdict.failures))
+    except IngestError as exc:
+        out.error = str(exc)
+    return out
+
+
 def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None) -> Outcome:
     """Load one file whole or not at all. Never raises for a bad file: the outcome says why."""
     say = progress or (lambda _stage: None)
@@ -128,44 +184,25 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
             store.write_log_only(con, entry)
         return Outcome(path, "allerede_lastet", batch_id=earlier, message=entry.melding)
 
-    verdict: Verdict | None = None
-    result: SourceResult | None = None
-    try:
-        say("leser")
-        table = read_table(raw, path.name)
-        entry.rader_inn = table.height
-        say("ser etter personopplysninger")
-        person = find_person_data(table)
-        person_check = Finding(
-            forventning="ingen_personopplysninger", kolonne=None, alvorlighet="kritisk", ok=person is None,
-            antall_avvik=0 if person is None else 1, eksempler=None,
-            melding=person or "Ingen personopplysninger (fødselsnummer, navn, fødselsdato, elev-id) i filen.",
-        )
-        if person:
-            verdict = Verdict([person_check])
-            raise IngestError(person)
-        if source and source not in registry.BY_NAME:
-            raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
-        spec = registry.BY_NAME[source] if source else detect(table)
-        entry.kilde = spec.name
-        say("leser " + spec.label)
-        facts = known(db)
-        result = read_source(table, spec, facts)
-        entry.rader_hoppet_over = sum(result.skipped.values())
-        say("kontrollerer (Great Expectations)")
-        verdict = spec.validate(result.frame, facts)
-        verdict.findings.insert(0, person_check)
-        if verdict.rejected:
-            raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in verdict.failures))
-    except IngestError as exc:
+    checked = check_file(raw, path.name, db, source, say)
+    entry.rader_inn = checked.rows_in
+    if checked.source:
+        entry.kilde = checked.source.name
+    if checked.result:
+        entry.rader_hoppet_over = sum(checked.result.skipped.values())
+    verdict, result, spec = checked.verdict, checked.result, checked.source
+    if checked.error is not None:
         entry.resultat = "avvist"
         entry.rader_avvist = entry.rader_inn
-        entry.melding = str(exc)
+        entry.melding = checked.error
         with connect(db, read_only=False) as con:
             store.write_log_only(con, entry, verdict)
-        return Outcome(path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=str(exc))
+        return Outcome(
+            path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=checked.error
+        )
+    assert verdict is not None and result is not None and spec is not None
 
-    skipped_text = "; ".join(f"{n} {reason}" for reason, n in result.skipped.items())
+    skipped_text = _skipped_text(result)
     entry.advarsler = len(verdict.warnings) + len(result.notes)
     entry.rader_avvist = sum(n for reason, n in result.skipped.items() if "registeret" in reason)
     say("laster inn")
@@ -188,3 +225,101 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         rows_loaded=loaded, rows_skipped=entry.rader_hoppet_over, message=entry.melding,
         warnings=[f.melding for f in verdict.warnings], notes=result.notes,
     )
+
+
+def _skipped_text(result: SourceResult) -> str:
+    return "; ".join(f"{n} {reason}" for reason, n in result.skipped.items())
+
+
+@dataclass
+class Preview:
+    """What `ingest_file` would do with a file, found without archiving, logging or loading anything."""
+
+    path: Path
+    result: str  # klar | avvist | allerede_lastet
+    message: str = ""
+    source: str | None = None
+    source_label: str | None = None
+    rows_in: int = 0
+    rows_to_load: int = 0
+    rows_skipped: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    critical: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    table: str | None = None
+    key: list[str] | None = None
+    rows_new: int | None = None  # None: «ukjent» (the source does not say which key it replaces by)
+    rows_replaced: int | None = None
+    sample: pl.DataFrame | None = None  # the first SAMPLE_ROWS rows that would load
+    earlier_batch: str | None = None  # the batch that already loaded the same file
+
+    @property
+    def changes(self) -> str:
+        """The change in words, as the import page shows it."""
+        if self.result != "klar":
+            return "Ingen endring."
+        if self.rows_new is None or self.rows_replaced is None:
+            return f"{self.rows_to_load} rader lastes inn; hvor mange som er nye og hvor mange som erstatter: ukjent."
+        return f"{self.rows_new} nye rader, {self.rows_replaced} erstatter rader som finnes fra før."
+
+
+def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.DataFrame) -> tuple[int, int] | None:
+    """(new, replacing) rows of `frame`, comparing its key with `table` read-only; None when not known."""
+    if not table or not key or any(k not in frame.columns for k in key) or not db.exists():
+        return None
+    keys = frame.select(key)
+    match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
+    with connect(db, read_only=True) as con:
+        con.register("preview_keys", keys.to_arrow())
+        try:
+            replacing = con.execute(
+                f"SELECT count(*) FROM preview_keys AS n WHERE EXISTS (SELECT 1 FROM {table} AS old WHERE {match})"
+            ).fetchall()[0][0]
+        finally:
+            con.unregister("preview_keys")
+    return frame.height - int(replacing), int(replacing)
+
+
+def preview_file(path: Path, db: Path, *, source: str | None = None) -> Preview:
+    """Check a file as `ingest_file` would and say what loading it would change. Archives, logs and writes nothing."""
+    raw = path.read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    if not db.exists():
+        return Preview(path, "avvist", message="Fant ikke lageret. Kjør «skolemiljo init» først.")
+    with connect(db, read_only=True) as con:
+        earlier = store.loaded_batch(con, sha)
+    if earlier:
+        return Preview(
+            path, "allerede_lastet", earlier_batch=earlier,
+            message=f"Filen er allerede lastet (innlasting {earlier}); å laste den igjen endrer ingenting.",
+        )
+    checked = check_file(raw, path.name, db, source, lambda _stage: None)
+    verdict = checked.verdict or Verdict()
+    out = Preview(
+        path, "avvist" if checked.error is not None else "klar", message=checked.error or "",
+        source=checked.source.name if checked.source else source,
+        source_label=checked.source.label if checked.source else None,
+        rows_in=checked.rows_in, findings=list(verdict.findings),
+        critical=[f.melding for f in verdict.failures], warnings=[f.melding for f in verdict.warnings],
+    )
+    if checked.source:
+        out.table, out.key = checked.source.table, checked.source.key
+    if checked.result:
+        out.skipped = dict(checked.result.skipped)
+        out.rows_skipped = sum(checked.result.skipped.values())
+        out.notes = list(checked.result.notes)
+    if checked.error is not None or checked.result is None or checked.source is None:
+        return out
+    frame = checked.result.frame
+    out.rows_to_load = frame.height
+    out.sample = frame.head(SAMPLE_ROWS)
+    counted = count_changes(db, out.table, out.key, frame)
+    if counted:
+        out.rows_new, out.rows_replaced = counted
+    parts = [f"{frame.height} rader kan lastes inn"]
+    if skipped := _skipped_text(checked.result):
+        parts.append(f"hoppes over: {skipped}")
+    out.message = ". ".join(parts) + "."
+    return out

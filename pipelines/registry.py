@@ -26,6 +26,8 @@ def _udir(kind: str, label: str) -> Source:
         read=lambda table, known: udir_eksport.read(table, kind),
         validate=lambda frame, known: suites.validate_eu(frame, known.register),
         load=lambda con, frame, batch: store.load_eu(con, frame, batch, "elevundersokelsen"),
+        table="core.eu_resultat",
+        key=store.EU_KEY,
     )
 
 
@@ -45,6 +47,8 @@ SOURCES: list[Source] = [
         validate=lambda frame, known: suites.validate_eu(frame, known.register),
         load=lambda con, frame, batch: store.load_eu(con, frame, batch, "skoleporten"),
         needs_register=True,
+        table="core.eu_resultat",
+        key=store.EU_KEY,
     ),
     Source(
         name="skoleregister",
@@ -53,6 +57,8 @@ SOURCES: list[Source] = [
         read=lambda table, known: skoleregister.read(table),
         validate=lambda frame, known: suites.validate_register(frame),
         load=store.load_register,
+        table="core.skole",
+        key=["orgnr"],
     ),
 ]
 

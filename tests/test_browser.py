@@ -82,6 +82,8 @@ def login(browser, server: str, role: str = "skoleeier", height: int = 1600):
     page.get_by_label("Passord").fill(password)
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    page.wait_for_selector("[data-testid='stMetric']", timeout=30_000)  # the landing page has drawn its figures
+    page.wait_for_selector("text=Demokontoene skrives ut", state="detached", timeout=30_000)  # login page gone
     return page
 
 
@@ -171,12 +173,13 @@ def test_new_pages_draw_their_charts_in_chromium(server, browser, tmp_path, path
 
 def test_each_role_sees_its_own_pages_and_no_more(server, browser):
     expected = {
-        "skoleeier": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Arbeidslag og elevtjeneste",
-                      "Datakvalitet"],
-        "rektor": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Arbeidslag og elevtjeneste"],
-        "fau": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan"],
-        "admin": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Arbeidslag og elevtjeneste",
-                  "Datakvalitet", "Brukere og revisjon"],
+        "skoleeier": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
+                      "Arbeidslag og elevtjeneste", "Datakvalitet", "Importer filer"],
+        "rektor": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
+                   "Arbeidslag og elevtjeneste"],
+        "fau": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)"],
+        "admin": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
+                  "Arbeidslag og elevtjeneste", "Datakvalitet", "Importer filer", "Brukere og revisjon"],
     }
     for role, pages in expected.items():
         page = login(browser, server, role, height=1200)
@@ -206,4 +209,28 @@ def test_admin_reads_failed_and_successful_logins_in_the_audit_log(server, brows
     events = [(e["hendelse"], e["bruker"]) for e in accounts.read_audit(demo_db_master)]
     assert ("innlogging_feilet", "fau.nordli") in events
     assert ("innlogging_ok", "admin") in events
+    page.close()
+
+
+def test_rektormote_mode_marks_the_screen_hides_names_and_case_pages(server, browser, demo_db_master):
+    from tests.conftest import query
+
+    names = [n for (n,) in query(demo_db_master, "SELECT navn FROM mart.skoler WHERE kommunenr = '9901'")]
+    page = login(browser, server, height=1400)
+    page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary").first.click()
+    start = page.get_by_role("button", name="Start rektormøtemodus")
+    start.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(1000)  # let the expander settle; a click during a rerun can be dropped by the browser
+    start.click()
+    page.wait_for_selector("text=Rektormøtemodus – alle tall på vernet nivå", timeout=30_000)
+    page.wait_for_selector("[data-testid='stSidebar']", state="hidden", timeout=30_000)  # no sidebar clutter
+    page.get_by_role("link", name="Elevundersøkelsen").first.click()
+    page.wait_for_selector(".js-plotly-plot .legendtext", timeout=30_000)
+    legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()  # SVG text has no inner text
+    assert any(t.startswith("Skole ") for t in legend)
+    assert not set(legend) & set(names), set(legend) & set(names)
+    links = page.get_by_role("link").all_inner_texts()
+    assert not any("Arbeidslag" in t or "Datakvalitet" in t or "Importer" in t for t in links)
+    page.get_by_role("button", name="Avslutt").click()
+    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
     page.close()

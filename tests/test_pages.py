@@ -348,8 +348,7 @@ def test_fau_has_no_case_or_team_pages_and_sees_only_its_own_school(app, demo_db
     schools = at.dataframe[0].value
     frame = pl.from_pandas(schools) if not isinstance(schools, pl.DataFrame) else schools
     assert frame.height == 1  # Nordli only, no other school of the municipality
-    headings = {"saker": "Saker etter opplæringslova kapittel 12", "team": "Arbeidslag og elevtjeneste",
-                "datakvalitet": "Datakvalitet"}
+    headings = {"team": "Arbeidslag og elevtjeneste", "datakvalitet": "Datakvalitet"}
     for page, heading in headings.items():
         at = AppTest.from_file(APP, default_timeout=60)
         at.session_state["viewer"] = fau
@@ -359,6 +358,20 @@ def test_fau_has_no_case_or_team_pages_and_sees_only_its_own_school(app, demo_db
         # The page is not in the FAU's navigation: Streamlit falls back to the landing page.
         assert [t.value for t in at.title] == ["Oversikt"], page
         assert heading not in [t.value for t in at.title]
+
+
+def test_fau_sees_case_counts_only_as_a_protected_summary_of_its_school_and_the_municipality(app, demo_db_master):
+    nordli = query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE navn = 'Nordli skole'")[0][0]
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="fau.nordli")
+    at = app("saker", fau)
+    assert not at.metric and not at.get("plotly_chart")  # no monthly detail
+    table = at.dataframe[0].value
+    frame = pl.from_pandas(table) if not isinstance(table, pl.DataFrame) else table
+    assert frame["Skole"].to_list() == ["Nordli skole", "Kommunen i alt"]
+    cells = [v for col in frame.columns if col != "Skole" for v in frame[col].to_list()]
+    assert all(v in ("1–4", "skjult") or int(v) == 0 or int(v) >= 5 for v in cells), cells
+    owner = app("saker")
+    assert owner.metric  # the owner still has the full page
 
 
 def test_programme_matrix_colours_cells_by_the_warehouse_verdict_and_names_the_gap(app, demo_db_master):
@@ -404,3 +417,25 @@ def test_trend_chart_marks_when_a_school_began_a_programme_and_says_it_is_not_pr
     assert f"{navn}: {program} starter" in notes
     assert any(s["x0"] == year for s in fig["layout"].get("shapes", []))
     assert any("ikke bevis" in c.value for c in at.caption)
+
+
+def test_rektormote_mode_hides_names_and_small_groups_and_says_so(app, demo_db_master):
+    from dashboard.ui import MEETING_KEY, PSEUDONYM_KEY
+    from dashboard.viewer import pseudonyms_for
+
+    schools = query(demo_db_master, "SELECT orgnr, navn, kommunenr FROM mart.skoler")
+    named = {o for o, n, _ in schools if n == "Nordli skole"}
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.session_state[MEETING_KEY] = True
+    at.session_state[PSEUDONYM_KEY] = pseudonyms_for(schools, named)
+    at.switch_page("views/elevundersokelsen.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Rektormøtemodus" in e.value for e in at.error)
+    legend = {t["name"] for t in _figure(at)["data"]}
+    hidden_names = {n for o, n, k in schools if o not in named and k == "9901"}
+    assert not legend & hidden_names, legend & hidden_names
+    assert any(name.startswith("Skole ") for name in legend)
+    options = at.multiselect[0].options
+    assert "Nordli skole" in options and not set(options) & hidden_names

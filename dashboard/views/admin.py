@@ -39,11 +39,11 @@ st.dataframe(
     hide_index=True, width="stretch",
 )
 st.subheader("Revisjonslogg")
-st.caption("Innlogginger (vellykkede og mislykkede), utlogginger og endringer av brukere – nyeste først.")
+st.caption("Innlogginger (vellykkede og mislykkede), utlogginger, opplastinger og endringer av brukere – nyeste først.")
 events = accounts.read_audit(db)
 EVENT_LABELS = {
     "innlogging_ok": "Innlogging", "innlogging_feilet": "Mislykket innlogging", "utlogging": "Utlogging",
-    "bruker_lagt_til": "Bruker lagt til/endret", "bruker_fjernet": "Bruker fjernet",
+    "bruker_lagt_til": "Bruker lagt til/endret", "bruker_fjernet": "Bruker fjernet", "opplasting": "Opplasting",
 }
 st.dataframe(
     pl.DataFrame(

@@ -185,3 +185,8 @@ with tab_actions:
             ),
             hide_index=True, width="stretch", column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
         )
+
+st.divider()
+st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen (se docs/mal-programstatus.md).")
+ui.download_template("programstatus", "programstatus", queries.skoler(viewer, kommunenr=kommunenr),
+                     f"programstatus_mal_{kommunenr}")

@@ -20,6 +20,22 @@ if picked is None:
     st.stop()
 kommunenr, kommune = picked
 
+if not viewer.full_detail_everywhere:
+    summary = queries.saker_oversikt(viewer, kommunenr=kommunenr)
+    st.subheader("Nye saker siste 12 måneder – vernet nivå")
+    if summary.is_empty():
+        st.info(f"Ingen saksrapporter for {kommune} ennå.")
+    else:
+        st.dataframe(summary.drop("orgnr").rename({"skole": "Skole"}), hide_index=True, width="stretch")
+        st.caption(
+            "Tall fra 1 til 4 vises som «1–4». «skjult» betyr at også et annet tall er skjult, slik at de små tallene "
+            "ikke kan regnes ut fra summene i rader og kolonner."
+        )
+    if viewer.role != "rektor" or viewer.protected:
+        st.stop()
+    st.divider()
+    st.subheader("Egen skole i full detalj")
+
 data = queries.saker_per_month(viewer, kommunenr=kommunenr)
 schools = queries.skoler(viewer, kommunenr=kommunenr)
 if data.is_empty():

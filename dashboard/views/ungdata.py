@@ -83,7 +83,21 @@ with tab_time:
             separators=", ",
         )
         fig.update_yaxes(gridcolor="#e6e6e6")
+        # When schools in the municipality began a programme: Ungdata is answered in spring, so a programme
+        # introduced in school year 2024-25 is first seen in the 2025 survey.
+        starts = queries.program_starts(viewer, kommunenr=kommunenr)
+        for i, r in enumerate(starts.iter_rows(named=True)):
+            year = int(r["start"][:4]) + 1
+            fig.add_vline(x=year, line=dict(color="#7f6000", width=2, dash="dot"))
+            fig.add_annotation(x=year, yref="paper", y=1 - 0.07 * (i % 4), text=f"{r['program_navn']} innføres",
+                               showarrow=False, xanchor="left", font=dict(size=12, color="#7f6000"),
+                               bgcolor="rgba(255,255,255,0.8)")
         st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        if not starts.is_empty():
+            st.caption(
+                "Stiplede linjer: våren etter at en skole i kommunen begynte å innføre et program. Grunnlag for å "
+                "drøfte før og etter – ikke bevis for at programmet virker."
+            )
         st.caption(
             "Ungdata-rapporten gjelder ett undersøkelsesår. FHIs tall (Kommunehelsa) er treårige gjennomsnitt "
             "(f.eks. 2022–2024) og kan derfor avvike fra kommunens egen rapport for samme år."

@@ -80,6 +80,8 @@ class Source:
     validate: Callable[[pl.DataFrame, Known], Any]  # -> pipelines.quality.verdict.Verdict
     load: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, str], int]
     needs_register: bool = False
+    table: str | None = None  # the table `load` replaces rows in by `key` (None: not known, previews say «ukjent»)
+    key: list[str] | None = None
 
 
 def require_columns(table: pl.DataFrame, needed: list[str], label: str) -> None:

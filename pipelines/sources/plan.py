@@ -119,4 +119,5 @@ def load(con, frame: pl.DataFrame, batch_id: str) -> int:
     return frame.height
 
 
-SOURCE = Source(name="plan", label=LABEL, detect=detect, read=read, validate=validate, load=load)
+SOURCE = Source(name="plan", label=LABEL, detect=detect, read=read, validate=validate, load=load,
+                table="core.plan", key=["plan_id"])  # load replaces every PLAN_TABLES row of the plan_id

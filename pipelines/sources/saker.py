@@ -182,4 +182,6 @@ SOURCE = Source(
     validate=validate,
     load=load,
     needs_register=True,
+    table="core.saker",
+    key=KEY,
 )

@@ -161,4 +161,6 @@ SOURCE = Source(
     validate=quality.validate,
     load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, KEY, batch),
     needs_register=True,
+    table="core.teammoter",
+    key=KEY,
 )

@@ -26,6 +26,7 @@ from pipelines.sources.base import (
 )
 from pipelines.sources.ungdata_base import (
     FLAG_SYMBOLS,
+    UNGDATA_KEY,
     UNGDATA_SCHEMA,
     code_expr,
     load,
@@ -216,4 +217,5 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     return SourceResult(source="ungdata_fhi", frame=out, rows_in=table.height, skipped=skipped)
 
 
-SOURCE = Source(name="ungdata_fhi", label=LABEL, detect=detect, read=read, validate=quality.validate, load=load)
+SOURCE = Source(name="ungdata_fhi", label=LABEL, detect=detect, read=read, validate=quality.validate, load=load,
+                table="core.ungdata", key=UNGDATA_KEY)

@@ -17,7 +17,14 @@ from pipelines.sources.base import (
     require_columns,
     with_row_numbers,
 )
-from pipelines.sources.ungdata_base import UNGDATA_SCHEMA, code_expr, load, period_exprs, trinn_text
+from pipelines.sources.ungdata_base import (
+    UNGDATA_KEY,
+    UNGDATA_SCHEMA,
+    code_expr,
+    load,
+    period_exprs,
+    trinn_text,
+)
 
 COLUMNS = ["kommunenr", "aar", "trinn", "kjonn", "indikator", "andel", "antall_svar"]
 LABEL = "Ungdata – kommunens resultattabell"
@@ -81,6 +88,8 @@ SOURCE = Source(
     read=read,
     validate=quality.validate,
     load=load,
+    table="core.ungdata",
+    key=UNGDATA_KEY,
 )
 
 __all__ = ["SOURCE", "detect", "read"]

@@ -1,0 +1,277 @@
+"""Import in the browser: a preview that changes nothing, the page's role gate, and an upload in Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.viewer import Viewer
+from dashboard.views import importer
+from pipelines import accounts
+from pipelines.ingest import ingest_file, preview_file
+from tests.conftest import DATA_TABLES, query, table_digest
+from tests.test_browser import CHROMIUM, ROOT, _free_port, login
+from tests.test_browser import browser as browser  # noqa: F401  (the module-scoped Chromium fixture)
+from tests.test_ingest import FIRST_148, _valid_fnr
+
+PAGE = str(ROOT / "dashboard" / "views" / "importer.py")
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
+UNGDATA_HEADER = "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar"
+NEW_UNGDATA = f"{UNGDATA_HEADER}\n9901;2024;9;alle;Importtest – trives i nærmiljøet;81,5;212\n"
+
+
+def _state(db: Path) -> tuple[dict[str, str], int, int]:
+    """Everything a preview must leave alone: the data tables, the ingest log and the file archive."""
+    log = query(db, "SELECT count(*) FROM core.ingest_log")[0][0]
+    archived = sum(1 for _ in (db.parent / "arkiv").rglob("*")) if (db.parent / "arkiv").exists() else 0
+    return table_digest(db, DATA_TABLES), log, archived
+
+
+def _register_rows(demo_dir: Path) -> list[str]:
+    return (demo_dir / "skoleregister.csv").read_text("utf-8").splitlines()
+
+
+# ---------------------------------------------------------------- preview_file
+
+
+def test_preview_of_a_new_file_reports_rows_and_new_rows_and_changes_nothing(demo_db, tmp_path):
+    path = tmp_path / "ungdata_9901.csv"
+    path.write_text(NEW_UNGDATA, encoding="utf-8")
+    before = _state(demo_db)
+    preview = preview_file(path, demo_db)
+    assert _state(demo_db) == before
+    assert preview.result == "klar", preview.message
+    assert preview.source == "ungdata_tabell" and preview.source_label.startswith("Ungdata")
+    assert (preview.rows_in, preview.rows_to_load, preview.rows_skipped) == (1, 1, 0)
+    assert (preview.rows_new, preview.rows_replaced) == (1, 0)
+    assert preview.table == "core.ungdata" and "indikator_kode" in preview.key
+    assert preview.critical == [] and preview.findings and all(f.ok for f in preview.findings if f.alvorlighet == "kritisk")
+    assert preview.sample is not None and preview.sample["indikator"].to_list() == ["Importtest – trives i nærmiljøet"]
+    assert "1 nye rader, 0 erstatter" in preview.changes
+    # The preview is what a load then does.
+    outcome = ingest_file(path, demo_db)
+    assert outcome.result == "lastet" and outcome.rows_loaded == preview.rows_to_load
+
+
+def test_preview_counts_rows_that_would_replace_existing_ones(demo_db, demo_dir, tmp_path):
+    rows = _register_rows(demo_dir)
+    header = rows[0].split(";")
+    first = rows[1].split(";")
+    first[header.index("elevtall")] = str(int(first[header.index("elevtall")]) + 1)
+    rows[1] = ";".join(first)
+    path = tmp_path / "skoleregister_ny.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    before = _state(demo_db)
+    preview = preview_file(path, demo_db)
+    assert _state(demo_db) == before
+    assert preview.result == "klar", preview.message
+    assert preview.source == "skoleregister" and preview.table == "core.skole" and preview.key == ["orgnr"]
+    assert preview.rows_to_load == len(rows) - 1
+    assert (preview.rows_new, preview.rows_replaced) == (0, len(rows) - 1)
+
+
+def test_preview_of_an_already_loaded_file_says_so(demo_db, tmp_path):
+    path = tmp_path / "ungdata_9901.csv"
+    path.write_text(NEW_UNGDATA, encoding="utf-8")
+    assert ingest_file(path, demo_db).result == "lastet"
+    before = _state(demo_db)
+    preview = preview_file(path, demo_db)
+    assert _state(demo_db) == before
+    assert preview.result == "allerede_lastet" and preview.earlier_batch
+    assert "allerede lastet" in preview.message and preview.changes == "Ingen endring."
+
+
+def test_preview_of_a_file_with_a_critical_quality_finding_lists_the_reason(demo_db, demo_dir, tmp_path):
+    rows = _register_rows(demo_dir)
+    path = tmp_path / "skoleregister_dobbel.csv"
+    path.write_text("\n".join([*rows, rows[1]]) + "\n", encoding="utf-8")  # the same school twice
+    before = _state(demo_db)
+    preview = preview_file(path, demo_db)
+    assert _state(demo_db) == before
+    assert preview.result == "avvist" and preview.source == "skoleregister"
+    assert any("Samme organisasjonsnummer" in c for c in preview.critical), preview.critical
+    assert "Kvalitetskontrollen stoppet filen" in preview.message
+    assert preview.rows_new is None and preview.sample is None
+
+
+def test_preview_of_a_file_with_a_fodselsnummer_lists_the_reason(demo_db, demo_dir, tmp_path):
+    rows = json.loads((demo_dir / FIRST_148).read_text("utf-8"))
+    rows[5]["EnhetNavn"] = _valid_fnr()
+    path = tmp_path / "person.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    before = _state(demo_db)
+    preview = preview_file(path, demo_db)
+    assert _state(demo_db) == before
+    assert preview.result == "avvist"
+    assert "fødselsnummer" in preview.message and "Rad 6" in preview.message
+    assert preview.critical and "fødselsnummer" in preview.critical[0]
+
+
+def test_preview_of_an_unreadable_file_gives_the_reader_s_reason(demo_db, tmp_path):
+    path = tmp_path / "ukjent.csv"
+    path.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
+    preview = preview_file(path, demo_db)
+    assert preview.result == "avvist" and "Kjenner ikke igjen formatet" in preview.message
+
+
+# ---------------------------------------------------------------- the page's helpers
+
+
+def test_the_size_limit_gives_a_clear_norwegian_message_and_matches_the_server_setting():
+    assert importer.size_problem("liten.csv", 1024) is None
+    assert importer.size_problem("grense.csv", importer.MAX_UPLOAD_MB * 1024 * 1024) is None
+    message = importer.size_problem("stor.csv", (importer.MAX_UPLOAD_MB + 1) * 1024 * 1024)
+    assert message and "stor.csv" in message and f"{importer.MAX_UPLOAD_MB} MB" in message
+    config = (ROOT / ".streamlit" / "config.toml").read_text("utf-8")
+    assert f"maxUploadSize = {importer.MAX_UPLOAD_MB}" in config
+
+
+def test_uploads_keep_their_name_but_no_folder(tmp_path):
+    assert importer.safe_name("../../etc/passwd") == "passwd"
+    assert importer.safe_name("C:\\Users\\x\\skoleregister.csv") == "skoleregister.csv"
+    assert importer.safe_name("..") == "opplasting"
+    saved = importer.save_upload(b"x", "mappe/Elevundersøkelsen 2024.csv", tmp_path)
+    assert saved.parent == tmp_path and saved.name == "Elevundersøkelsen 2024.csv"
+
+
+def test_progress_stages_grow_and_audit_detail_names_file_and_result():
+    shares = [importer.progress_share(s) for s in
+              ("leser", "ser etter personopplysninger", "leser Skoleregister", "kontrollerer (Great Expectations)",
+               "laster inn")]
+    assert shares == sorted(shares) and all(0 < s < 1 for s in shares)
+    assert importer.audit_detail("a.csv", "lastet", "1 rader lastet.") == "a.csv: lastet – 1 rader lastet."
+    assert len(importer.audit_detail("a.csv", "avvist", "x" * 1000)) < 330
+
+
+def test_load_upload_audits_nothing_itself_but_loads_whole(demo_db):
+    outcome = importer.load_upload(NEW_UNGDATA.encode(), "ungdata.csv", demo_db)
+    assert outcome.result == "lastet"
+    assert query(demo_db, "SELECT count(*) FROM mart.ungdata WHERE indikator = 'Importtest – trives i nærmiljøet'") == [
+        (1,)
+    ]
+
+
+# ---------------------------------------------------------------- the page in AppTest
+
+
+@pytest.fixture
+def page(demo_db_master, monkeypatch):
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+
+    def make(viewer: Viewer) -> AppTest:
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.session_state["viewer"] = viewer
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return make
+
+
+@pytest.mark.parametrize("role", ["skoleeier", "admin"])
+def test_the_page_offers_an_uploader_with_the_size_limit(page, role):
+    at = page(Viewer(role=role, kommuner=OWNER.kommuner, brukernavn="x"))
+    assert [t.value for t in at.title] == ["Importer filer"]
+    assert not at.warning
+    assert len(at.get("file_uploader")) == 1
+    assert any(f"{importer.MAX_UPLOAD_MB} MB" in c.value for c in at.caption)
+    assert any("Ingen filer valgt" in i.value for i in at.info)
+    assert not any("maxUploadSize" in m.value for m in at.markdown)  # no stray string printed by Streamlit magic
+
+
+@pytest.mark.parametrize("role", ["fau", "rektor"])
+def test_fau_and_rektor_are_stopped_with_a_warning(page, role):
+    at = page(Viewer(role=role, kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="x"))
+    assert any("skoleeier og administrator" in w.value for w in at.warning)
+    assert not at.get("file_uploader")
+
+
+def test_the_page_without_a_login_shows_nothing(demo_db_master, monkeypatch):
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert any("logge inn" in w.value for w in at.warning)
+    assert not at.get("file_uploader")
+
+
+# ---------------------------------------------------------------- Chromium, on a private copy of the warehouse
+
+
+@pytest.fixture
+def private_server(demo_db, demo_db_master):
+    """The real server on a private copy (demo_db), with the demo accounts, so uploads change no shared warehouse."""
+    shutil.copy(accounts.users_path(demo_db_master), demo_db.parent / "brukere.yaml")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SKOLEMILJO_USERS"}
+    env["SKOLEMILJO_DB"] = str(demo_db)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("Streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.mark.browser
+def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_server, browser, demo_db, demo_dir,  # noqa: F811
+                                                                    tmp_path):
+    assert Path(CHROMIUM).exists()
+    rows = _register_rows(demo_dir)
+    bad = tmp_path / "skoleregister_feil.csv"
+    bad.write_text("\n".join([rows[0], rows[1].replace(rows[1].split(";")[0], "12345", 1)]) + "\n", encoding="utf-8")
+    good = tmp_path / "ungdata_9901.csv"
+    good.write_text(NEW_UNGDATA, encoding="utf-8")
+    before = _state(demo_db)
+
+    page = login(browser, private_server, "admin")
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Importer filer").first.click()
+    page.wait_for_selector("h1:has-text('Importer filer')", timeout=30_000)
+    page.locator("input[type='file']").set_input_files(str(bad))
+    page.wait_for_selector("text=Filen kan ikke lastes inn", timeout=60_000)
+    body = page.inner_text("body")
+    assert "Organisasjonsnummeret må ha 9 siffer" in body
+    assert page.get_by_role("button", name="Last inn").count() == 0
+    assert _state(demo_db) == before
+
+    page.locator("input[type='file']").set_input_files(str(good))
+    page.wait_for_selector("text=Ungdata – kommunens resultattabell", timeout=60_000)
+    page.wait_for_selector("text=1 nye rader, 0 erstatter", timeout=30_000)
+    assert _state(demo_db) == before  # the preview changed nothing
+    page.screenshot(path=str(tmp_path / "import_preview.png"), full_page=True)
+    page.get_by_role("button", name="Last inn").click()
+    page.wait_for_selector("text=Lastet inn.", timeout=60_000)
+    body = page.inner_text("body")
+    assert "Traceback" not in body
+    page.screenshot(path=str(tmp_path / "import_loaded.png"), full_page=True)
+    page.close()
+    assert query(
+        demo_db, "SELECT kommunenr, andel, antall_svar FROM mart.ungdata WHERE indikator = 'Importtest – trives i nærmiljøet'"
+    ) == [("9901", 81.5, 212)]
+    events = [e for e in accounts.read_audit(demo_db) if e["hendelse"] == "opplasting"]
+    details = [e["detalj"] for e in events]
+    assert all(e["bruker"] == "admin" for e in events)
+    assert any(d.startswith("skoleregister_feil.csv: avvist") for d in details), details
+    assert any(d.startswith("ungdata_9901.csv: lastet") for d in details), details

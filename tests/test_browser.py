@@ -234,3 +234,31 @@ def test_rektormote_mode_marks_the_screen_hides_names_and_case_pages(server, bro
     page.get_by_role("button", name="Avslutt").click()
     page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
     page.close()
+
+
+def test_fau_sees_small_case_counts_as_a_range_where_the_owner_sees_the_number(server, browser, demo_db_master):
+    from tests.conftest import query
+
+    # Nordli's § 12-5 cases over the last 12 months of data: a small number the owner sees exactly.
+    exact = query(demo_db_master, """
+        SELECT coalesce(sum(nye), 0) FROM mart.saker s JOIN mart.skoler k USING (orgnr)
+        WHERE k.navn = 'Nordli skole' AND s.sakstype = 'skjerpet_aktivitetsplikt'
+          AND s.periode > (SELECT max(periode) FROM mart.saker WHERE kommunenr = '9901') - INTERVAL 12 MONTH""")[0][0]
+    assert 1 <= exact <= 4, "the demo has a small § 12-5 count at Nordli"
+    page = login(browser, server, "fau", height=1400)
+    go(page, "saker", "Saker etter opplæringslova kapittel 12")
+    page.wait_for_selector("[data-testid='stTable']", timeout=30_000)
+    rows = page.locator("[data-testid='stTable'] tbody tr").all_inner_texts()
+    nordli = next(r for r in rows if r.startswith("Nordli skole"))
+    assert "1–4" in nordli
+    assert all(not c.strip().isdigit() or int(c) == 0 or int(c) >= 5 for r in rows for c in r.split("\t")[1:])
+    page.close()
+    page = login(browser, server, "skoleeier", height=1400)
+    go(page, "saker", "Saker etter opplæringslova kapittel 12")
+    page.wait_for_selector("[data-testid='stMetric']", timeout=30_000)
+    total = query(demo_db_master, """
+        SELECT coalesce(sum(nye), 0) FROM mart.saker WHERE kommunenr = '9901' AND sakstype = 'skjerpet_aktivitetsplikt'
+          AND periode > (SELECT max(periode) FROM mart.saker WHERE kommunenr = '9901') - INTERVAL 12 MONTH""")[0][0]
+    metric = next(m for m in page.locator("[data-testid='stMetric']").all_inner_texts() if "Skjerpet plikt" in m)
+    assert metric.strip().splitlines()[-1].strip() == str(total)  # the exact number, not a range
+    page.close()

@@ -26,7 +26,7 @@ if not viewer.full_detail_everywhere:
     if summary.is_empty():
         st.info(f"Ingen saksrapporter for {kommune} ennå.")
     else:
-        st.dataframe(summary.drop("orgnr").rename({"skole": "Skole"}), hide_index=True, width="stretch")
+        st.table(summary.drop("orgnr").rename({"skole": "Skole"}).to_pandas().set_index("Skole"))
         st.caption(
             "Tall fra 1 til 4 vises som «1–4». «skjult» betyr at også et annet tall er skjult, slik at de små tallene "
             "ikke kan regnes ut fra summene i rader og kolonner."

@@ -39,7 +39,7 @@ if viewer.role in ("skoleeier", "admin") and not meeting:
         st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet")
     )
 if viewer.role in ("skoleeier", "admin") and not meeting:
-    pages.append(st.Page(PAGES / "importer.py", title="Importer filer", icon=":material/upload_file:", url_path="import"))
+    pages.append(st.Page(PAGES / "importer.py", title="Importer filer", icon=":material/upload_file:", url_path="importer"))
 if viewer.role == "admin" and not meeting:
     pages.append(st.Page(PAGES / "admin.py", title="Brukere og revisjon", icon=":material/admin_panel_settings:",
                          url_path="admin"))

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import upload as importer
 from dashboard.viewer import Viewer
-from dashboard.views import importer
 from pipelines import accounts
 from pipelines.ingest import ingest_file, preview_file
 from tests.conftest import DATA_TABLES, query, table_digest

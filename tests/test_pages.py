@@ -438,3 +438,11 @@ def test_rektormote_mode_hides_names_and_small_groups_and_says_so(app, demo_db_m
     assert any(name.startswith("Skole ") for name in legend)
     options = at.multiselect[0].options
     assert "Nordli skole" in options and not set(options) & hidden_names
+
+
+@pytest.mark.parametrize(("page", "title"), [("importer", "Importer filer"), ("admin", "Brukere og revisjon"),
+                                             ("programmer", "Programmer og plan")])
+def test_every_page_in_the_admin_navigation_opens_itself_not_the_landing_page(app, page, title):
+    admin = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
+    at = app(page, admin)
+    assert [t.value for t in at.title] == [title]

@@ -1,0 +1,193 @@
+"""Importer filer: upload files in the browser, see the format, the quality verdict and what would change, then load.
+
+The same whole-or-nothing rules as `skolemiljo ingest`: the page runs `preview_file` (reads and checks, writes nothing)
+and only on «Last inn» calls `ingest_file`. Every load attempt, and every upload stopped by the checks, is written to
+the audit log. The helpers are importable without running the page (the page body runs as `__main__`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from pipelines import accounts
+from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
+from pipelines.warehouse.connection import data_version
+
+# Largest file accepted; .streamlit/config.toml sets server.maxUploadSize to the same. (A comment, not a docstring:
+# Streamlit's magic would print a bare string on the page.)
+MAX_UPLOAD_MB = 50
+FILE_TYPES = ["csv", "json", "xlsx", "yaml", "yml"]
+ROLES = ("admin", "skoleeier")
+STAGE_SHARE = {"leser": 0.1, "ser etter personopplysninger": 0.25, "kontrollerer (Great Expectations)": 0.6,
+               "laster inn": 0.85}
+RESULT_TEXT = {"lastet": "lastet", "avvist": "avvist", "allerede_lastet": "allerede lastet", "klar": "klar"}
+
+
+def size_problem(name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> str | None:
+    """A Norwegian message when the file is larger than the limit; None when it is within it."""
+    if size <= limit_mb * 1024 * 1024:
+        return None
+    return (f"«{name}» er {size / 1024 / 1024:.1f} MB. Største tillatte filstørrelse er {limit_mb} MB. "
+            "Del filen opp (f.eks. ett skoleår per fil) eller last den inn med «skolemiljo ingest» på serveren.")
+
+
+def safe_name(name: str) -> str:
+    """The upload's own file name without any folder part or odd characters (the suffix decides the format)."""
+    base = Path(name.replace("\\", "/")).name.strip()
+    base = re.sub(r"[^\w.\- ]", "_", base).lstrip(".")
+    return base or "opplasting"
+
+
+def save_upload(raw: bytes, name: str, folder: Path) -> Path:
+    """Write the upload to `folder` under its original name; ingest names and archives it from there."""
+    path = folder / safe_name(name)
+    path.write_bytes(raw)
+    return path
+
+
+def progress_share(stage: str) -> float:
+    if stage in STAGE_SHARE:
+        return STAGE_SHARE[stage]
+    return 0.4 if stage.startswith("leser ") else 0.5
+
+
+def audit_detail(name: str, result: str, message: str = "", limit: int = 300) -> str:
+    """`<file name>: <resultat>`, with the reason shortened for the audit log."""
+    text = f"{safe_name(name)}: {RESULT_TEXT.get(result, result)}"
+    if message:
+        short = message if len(message) <= limit else message[: limit - 1] + "…"
+        text += f" – {short}"
+    return text
+
+
+def preview_upload(raw: bytes, name: str, db: Path) -> Preview:
+    with tempfile.TemporaryDirectory(prefix="skolemiljo-import-") as folder:
+        return preview_file(save_upload(raw, name, Path(folder)), db)
+
+
+def load_upload(raw: bytes, name: str, db: Path, progress=None) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="skolemiljo-import-") as folder:
+        return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress)
+
+
+def _show_preview(preview: Preview) -> None:
+    if preview.source_label:
+        st.write(f"**Format:** {preview.source_label}")
+    if preview.result == "allerede_lastet":
+        st.info(preview.message)
+        return
+    if preview.result == "avvist":
+        st.error("**Filen kan ikke lastes inn.** " + preview.message)
+        for text in preview.critical:
+            if text not in preview.message:
+                st.error(text)
+        st.caption("Ingenting er endret i lageret. Rett filen og last den opp på nytt.")
+        return
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Rader i filen", preview.rows_in)
+    c2.metric("Rader som lastes", preview.rows_to_load)
+    c3.metric("Nye rader", "ukjent" if preview.rows_new is None else preview.rows_new)
+    c4.metric("Erstatter rader", "ukjent" if preview.rows_replaced is None else preview.rows_replaced)
+    st.write(preview.changes)
+    if preview.skipped:
+        st.warning("Hoppes over: " + "; ".join(f"{n} {reason}" for reason, n in preview.skipped.items()))
+    for text in preview.warnings:
+        st.warning(text)
+    for text in preview.notes:
+        st.caption(text)
+    st.success(f"Kvalitetskontrollen (Great Expectations): {len(preview.findings)} kontroller, ingen kritiske avvik"
+               + (f", {len(preview.warnings)} advarsler." if preview.warnings else "."))
+    if preview.sample is not None and not preview.sample.is_empty():
+        st.write(f"Første {min(preview.sample.height, 20)} rader som lastes inn:")
+        st.dataframe(preview.sample.drop("rad", strict=False), hide_index=True, width="stretch")
+
+
+def _show_outcome(outcome: Outcome) -> None:
+    if outcome.result == "lastet":
+        st.success(f"**Lastet inn.** {outcome.message}")
+        st.caption("De andre sidene viser de nye tallene neste gang de åpnes. Se også Datakvalitet.")
+    elif outcome.result == "allerede_lastet":
+        st.info(outcome.message)
+    else:
+        st.error("**Filen ble avvist; ingenting er endret.** " + outcome.message)
+
+
+def _one_file(upload, db: Path, user: str) -> None:
+    raw = upload.getvalue()
+    sha = hashlib.sha256(raw).hexdigest()
+    ident = (sha, upload.name)
+    outcomes: dict = st.session_state.setdefault("import_outcomes", {})
+    previews: dict = st.session_state.setdefault("import_previews", {})
+    audited: set = st.session_state.setdefault("import_audited", set())
+    if ident in outcomes:
+        _show_outcome(outcomes[ident])
+        return
+    key = (*ident, data_version(db))
+    if key not in previews:
+        with st.spinner("Leser og kontrollerer filen …"):
+            previews[key] = preview_upload(raw, upload.name, db)
+    preview = previews[key]
+    _show_preview(preview)
+    if preview.result == "avvist" and ident not in audited:
+        accounts.audit(db, "opplasting", user, audit_detail(upload.name, "avvist", "stoppet før innlasting: "
+                                                            + preview.message))
+        audited.add(ident)
+    if preview.result != "klar":
+        return
+    slot = st.empty()
+    if not slot.button("Last inn", key=f"last_inn_{sha[:16]}", type="primary"):
+        return
+    slot.empty()  # one click, one load: the button goes while the file loads
+    bar = st.progress(0.0, text="Starter …")
+
+    def report(stage: str) -> None:
+        bar.progress(progress_share(stage), text=stage[:1].upper() + stage[1:] + " …")
+
+    try:
+        outcome = load_upload(raw, upload.name, db, progress=report)
+    except Exception as exc:  # e.g. the warehouse stayed locked: the whole batch was rolled back
+        accounts.audit(db, "opplasting", user, audit_detail(upload.name, "feilet", str(exc)))
+        bar.empty()
+        st.error(f"Innlastingen feilet, og ingenting er endret: {exc}")
+        return
+    bar.progress(1.0, text="Ferdig")
+    accounts.audit(db, "opplasting", user, audit_detail(upload.name, outcome.result, outcome.message))
+    outcomes[ident] = outcome
+    _show_outcome(outcome)
+
+
+def main() -> None:
+    from dashboard import queries, ui
+
+    st.title("Importer filer")
+    viewer = ui.viewer()
+    if viewer.role not in ROLES:
+        st.warning("Import av filer er for skoleeier og administrator.")
+        st.stop()
+    st.write(
+        "Last opp filer fra Udir, Skoleporten, Ungdata, skoleregisteret, saksrapporter, teammøter, planer og "
+        "programstatus. Formatet kjennes igjen automatisk. Du ser kvalitetskontrollen og hva som vil endres før "
+        "noe lastes inn, og en fil lastes enten helt eller ikke i det hele tatt."
+    )
+    st.caption(f"Filtyper: {', '.join(FILE_TYPES)}. Største filstørrelse: {MAX_UPLOAD_MB} MB per fil. "
+               "Filer med personopplysninger (f.eks. fødselsnummer eller elevnavn) avvises.")
+    db = queries.warehouse()
+    uploads = st.file_uploader("Velg filer", type=FILE_TYPES, accept_multiple_files=True, key="importer_filer",
+                               max_upload_size=MAX_UPLOAD_MB)
+    if not uploads:
+        st.info("Ingen filer valgt ennå.")
+        return
+    for upload in uploads:
+        with st.container(border=True):
+            st.subheader(safe_name(upload.name))
+            problem = size_problem(upload.name, upload.size)
+            if problem:
+                st.error(problem)
+                continue
+            _one_file(upload, db, viewer.brukernavn)
+

@@ -8,18 +8,25 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import queries
-from dashboard.viewer import Viewer
+from dashboard.viewer import Viewer, thresholds_from
 from pipelines import accounts
 
 SESSION_KEY = "viewer"
 
 
 def viewer_for(account: accounts.Account) -> Viewer:
+    try:
+        settings = dict(queries.settings(Viewer(kommuner=frozenset())).iter_rows())
+    except Exception:  # no warehouse yet: the defaults apply
+        settings = {}
+    default, per_kommune = thresholds_from(settings)
     return Viewer(
         role=account.rolle,
         kommuner=frozenset(account.kommuner) if account.kommuner else frozenset(),
         skoler=frozenset(account.skoler),
         brukernavn=account.brukernavn,
+        min_respondents=default,
+        thresholds=per_kommune,
     )
 
 

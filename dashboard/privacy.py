@@ -21,6 +21,14 @@ def protected_rows(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     return ~pl.col("orgnr").is_in(sorted(full)).fill_null(False)
 
 
+def threshold_expr(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
+    """Each row's threshold: its municipality's own setting, else the viewer's default."""
+    if not viewer.thresholds or "kommunenr" not in frame.columns:
+        return pl.lit(viewer.min_respondents)
+    return pl.col("kommunenr").replace_strict(dict(viewer.thresholds), default=viewer.min_respondents,
+                                              return_dtype=pl.Int64)
+
+
 def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     """Null out values the viewer may not see and say why in `skjult_grunn`.
 
@@ -31,13 +39,14 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     """
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
-    few = REASON_FEW.format(n=viewer.min_respondents)
+    limit = threshold_expr(frame, viewer)
+    few = pl.format("Skjult: færre enn {} svar", limit)
     n = pl.col("antall_besvart")
     reason = (
         pl.when(pl.col("skjermet"))
         .then(pl.lit(REASON_SOURCE))
-        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < viewer.min_respondents))
-        .then(pl.lit(few))
+        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < limit))
+        .then(few)
         .when(pl.col("verdi").is_null())
         .then(pl.lit(REASON_MISSING))
         .otherwise(pl.lit(None, dtype=pl.String))
@@ -68,7 +77,8 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     """
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
-    few = REASON_FEW.format(n=viewer.min_respondents)
+    limit = threshold_expr(frame, viewer)
+    few = pl.format("Skjult: færre enn {} svar", limit)
     n = pl.col("antall_svar")
     flag = pl.col("flagg")
     reason = (
@@ -76,8 +86,8 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
         .then(flag.replace_strict(FHI_FLAG_REASON, default="Ikke publisert", return_dtype=pl.String))
         .when(pl.col("skjermet"))
         .then(pl.lit("Holdt tilbake av kilden (for få svar)"))
-        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < viewer.min_respondents))
-        .then(pl.lit(few))
+        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < limit))
+        .then(few)
         .when(pl.col("andel").is_null())
         .then(pl.lit(REASON_MISSING))
         .otherwise(pl.lit(None, dtype=pl.String))

@@ -123,13 +123,18 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str)
     """Offer a reporting template as XLSX (drop-down lists) and CSV, pre-filled with the municipality's schools."""
     import importlib
 
+    from pipelines import accounts
+
     template = importlib.import_module(f"pipelines.templates.{module}")
+    who = viewer().brukernavn
+    db = queries.warehouse()
     c1, c2 = st.columns(2)
     c1.download_button(
         f"Last ned mal for {label} (Excel)", template.xlsx_bytes(schools), file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch",
+        on_click=accounts.audit, args=(db, "eksport", who, f"{stem}.xlsx"),
     )
     c2.download_button(
         f"Last ned mal for {label} (CSV)", template.csv_bytes(schools), file_name=f"{stem}.csv",
-        mime="text/csv", width="stretch",
+        mime="text/csv", width="stretch", on_click=accounts.audit, args=(db, "eksport", who, f"{stem}.csv"),
     )

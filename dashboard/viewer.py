@@ -31,6 +31,11 @@ class Viewer:
     protected: bool = False
     pseudonyms: tuple[tuple[str, str], ...] = ()
     """Rektormøte mode: (orgnr, «Skole A») for schools shown without their name."""
+    thresholds: tuple[tuple[str, int], ...] = ()
+    """(kommunenr, n): a municipality's own threshold, from the setting `min_svar:<kommunenr>` (never below 10)."""
+
+    def threshold_for(self, kommunenr: str | None) -> int:
+        return dict(self.thresholds).get(kommunenr or "", self.min_respondents)
 
     def sees_kommune(self, kommunenr: str | None) -> bool:
         return self.kommuner is None or kommunenr in self.kommuner
@@ -58,6 +63,20 @@ class Viewer:
     @property
     def sees_team_meetings(self) -> bool:
         return self.role != "fau"
+
+
+def thresholds_from(settings: dict[str, str]) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """The default and per-municipality thresholds from the warehouse settings, never below MIN_RESPONDENTS."""
+
+    def value(text: str) -> int:
+        try:
+            return max(MIN_RESPONDENTS, int(text))
+        except ValueError:
+            return MIN_RESPONDENTS
+
+    default = value(settings.get("min_svar", str(MIN_RESPONDENTS)))
+    per = tuple(sorted((k.split(":", 1)[1], value(v)) for k, v in settings.items() if k.startswith("min_svar:")))
+    return default, per
 
 
 def pseudonyms_for(

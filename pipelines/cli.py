@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("files", nargs="+", metavar="FIL")
     ing.add_argument("--source", help="hopp over gjenkjenning og bruk denne kilden")
     sub.add_parser("status", help="vis innlastingsloggen")
+    setting = sub.add_parser("innstilling", help="innstillinger, f.eks. terskelen for små grupper")
+    ssub = setting.add_subparsers(dest="innstilling", required=True, metavar="INNSTILLING")
+    few = ssub.add_parser("min-svar", help="færre svar enn dette skjules på vernet nivå (aldri under 10)")
+    few.add_argument("antall", type=int)
+    few.add_argument("--kommune", metavar="NNNN", help="bare for denne kommunen (ellers standard for alle)")
     user = sub.add_parser("bruker", help="lokale brukerkontoer: legg-til, fjern, liste, demo")
     usub = user.add_subparsers(dest="bruker_command", required=True, metavar="HANDLING")
     add = usub.add_parser("legg-til", help="opprett eller endre en bruker (passordet spørres om)")
@@ -162,6 +167,24 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
     return 2
 
 
+def cmd_setting(args: argparse.Namespace, db: Path) -> int:
+    from pipelines.warehouse import store
+
+    if args.antall < 10:
+        err_console.print("Terskelen kan ikke være under 10 (Udirs egen skjermingsgrense).")
+        return 1
+    if args.kommune and not (len(args.kommune) == 4 and args.kommune.isdigit()):
+        err_console.print("Kommunenummeret må ha 4 siffer.")
+        return 1
+    key = f"min_svar:{args.kommune}" if args.kommune else "min_svar"
+    store.init(db)
+    store.set_setting(db, key, str(args.antall))
+    where = f"i kommune {args.kommune}" if args.kommune else "som standard"
+    console.print(f"Verdier med færre enn {args.antall} svar skjules nå {where} på vernet nivå (gjelder ved neste "
+                  "innlogging).")
+    return 0
+
+
 def print_demo_accounts(db: Path) -> int:
     from pipelines import accounts
     from pipelines.demo import SCHOOLS
@@ -189,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_status(db)
         if args.command == "ingest":
             return ingest_paths([Path(f) for f in args.files], db, args.source)
+        if args.command == "innstilling":
+            return cmd_setting(args, db)
         if args.command == "bruker":
             return cmd_user(args, db)
         if args.command == "demo":

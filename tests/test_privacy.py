@@ -92,3 +92,29 @@ def test_ungdata_share_with_few_answers_is_hidden_and_withheld_share_stays_hidde
     assert out["andel"].to_list() == [None, None, 25.0]
     assert out["skjult_grunn"][0] == "Skjult: færre enn 10 svar"
     assert out["skjult_grunn"][1].startswith("Holdt tilbake")
+
+
+def test_a_municipality_can_raise_its_own_threshold_but_never_below_ten():
+    from dashboard.viewer import thresholds_from
+
+    default, per = thresholds_from({"min_svar": "8", "min_svar:9901": "15", "min_svar:9902": "x"})
+    assert default == 10 and dict(per) == {"9901": 15, "9902": 10}
+    frame = _rows(("skole", 4.2, 0.8, 12, False), ("skole", 4.0, 0.8, 12, False)).with_columns(
+        pl.Series("kommunenr", ["9901", "9902"]))
+    out = protect_survey(frame, Viewer(protected=True, min_respondents=default, thresholds=per))
+    assert out["verdi"].to_list() == [None, 4.0]
+    assert out["skjult_grunn"][0] == "Skjult: færre enn 15 svar"
+
+
+def test_the_threshold_command_stores_the_setting_and_refuses_less_than_ten(tmp_path):
+    import duckdb
+
+    from pipelines.cli import main as cli
+
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "innstilling", "min-svar", "15", "--kommune", "9901"]) == 0
+    assert cli(["--db", str(db), "innstilling", "min-svar", "5"]) == 1
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT nokkel, verdi FROM meta.innstilling WHERE nokkel LIKE 'min_svar%'").fetchall() == [
+        ("min_svar:9901", "15")]
+    con.close()

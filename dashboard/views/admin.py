@@ -43,7 +43,7 @@ st.caption("Innlogginger (vellykkede og mislykkede), utlogginger, opplastinger o
 events = accounts.read_audit(db)
 EVENT_LABELS = {
     "innlogging_ok": "Innlogging", "innlogging_feilet": "Mislykket innlogging", "utlogging": "Utlogging",
-    "bruker_lagt_til": "Bruker lagt til/endret", "bruker_fjernet": "Bruker fjernet", "opplasting": "Opplasting",
+    "bruker_lagt_til": "Bruker lagt til/endret", "bruker_fjernet": "Bruker fjernet", "opplasting": "Opplasting", "eksport": "Nedlasting",
 }
 st.dataframe(
     pl.DataFrame(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from tests.serving import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -23,37 +19,10 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_db_master):
-    port = _free_port()
-    env = {**os.environ, "SKOLEMILJO_DB": str(demo_db_master)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("Streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with streamlit_server(demo_db_master) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -72,15 +41,20 @@ NAV = {"": "Oversikt", "elevundersokelsen": "Elevundersøkelsen", "ungdata": "Un
        "team": "Arbeidslag og elevtjeneste", "datakvalitet": "Datakvalitet", "admin": "Brukere og revisjon"}
 
 
-def login(browser, server: str, role: str = "skoleeier", height: int = 1600):
-    """A fresh browser page, logged in through the form as a user of the demo would."""
+def submit_login(browser, server: str, user: str, password: str, height: int = 1200):
+    """A fresh browser page on the login form, filled in and sent."""
     page = browser.new_page(viewport={"width": 1400, "height": height})
     page.goto(server)
     page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
-    user, password = DEMO[role]
     page.get_by_label("Brukernavn").fill(user)
     page.get_by_label("Passord").fill(password)
     page.get_by_role("button", name="Logg inn").click()
+    return page
+
+
+def login(browser, server: str, role: str = "skoleeier", height: int = 1600):
+    """A fresh browser page, logged in through the form as a user of the demo would."""
+    page = submit_login(browser, server, *DEMO[role], height=height)
     page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
     page.wait_for_selector("[data-testid='stMetric']", timeout=30_000)  # the landing page has drawn its figures
     page.wait_for_selector("text=Demokontoene skrives ut", state="detached", timeout=30_000)  # login page gone
@@ -114,12 +88,7 @@ def test_an_unauthenticated_visit_sees_only_the_login(server, browser, path):
 
 
 def test_a_wrong_password_is_refused_with_a_message_and_no_content(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    page.goto(server)
-    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
-    page.get_by_label("Brukernavn").fill("skolesjef")
-    page.get_by_label("Passord").fill("feil-passord")
-    page.get_by_role("button", name="Logg inn").click()
+    page = submit_login(browser, server, "skolesjef", "feil-passord")
     page.wait_for_selector("text=Feil brukernavn eller passord", timeout=30_000)
     assert page.locator("[data-testid='stMetric']").count() == 0
     page.close()
@@ -193,12 +162,7 @@ def test_each_role_sees_its_own_pages_and_no_more(server, browser):
 def test_admin_reads_failed_and_successful_logins_in_the_audit_log(server, browser, demo_db_master):
     from pipelines import accounts
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    page.goto(server)
-    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
-    page.get_by_label("Brukernavn").fill("fau.nordli")
-    page.get_by_label("Passord").fill("ikke-riktig")
-    page.get_by_role("button", name="Logg inn").click()
+    page = submit_login(browser, server, "fau.nordli", "ikke-riktig")
     page.wait_for_selector("text=Feil brukernavn eller passord", timeout=30_000)
     page.close()
     page = login(browser, server, "admin", height=1400)

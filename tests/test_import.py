@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +15,8 @@ from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.ingest import ingest_file, preview_file
 from tests.conftest import DATA_TABLES, query, table_digest
-from tests.test_browser import CHROMIUM, ROOT, _free_port, login
+from tests.serving import streamlit_server
+from tests.test_browser import CHROMIUM, ROOT, login
 from tests.test_browser import browser as browser  # noqa: F401  (the module-scoped Chromium fixture)
 from tests.test_ingest import FIRST_148, _valid_fnr
 
@@ -209,30 +206,9 @@ def test_the_page_without_a_login_shows_nothing(demo_db_master, monkeypatch):
 def private_server(demo_db, demo_db_master):
     """The real server on a private copy (demo_db), with the demo accounts, so uploads change no shared warehouse."""
     shutil.copy(accounts.users_path(demo_db_master), demo_db.parent / "brukere.yaml")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "SKOLEMILJO_USERS"}
-    env["SKOLEMILJO_DB"] = str(demo_db)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("Streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
-        time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with streamlit_server(demo_db, env) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -167,3 +167,46 @@ def maal_for(table_kind: str, name_col: str) -> pl.Expr:
 
 def empty_eu_frame() -> pl.DataFrame:
     return pl.DataFrame(schema=EU_SCHEMA)
+
+
+def header_key(name: str, aliases: dict[str, str] | None = None) -> str:
+    """A template header in one comparable form: `Måned ` → `maaned`, `Åpne ved månedsslutt` → `aapne_ved_…`."""
+    text = name.strip().strip("\ufeff").lower()
+    for old, new in (("æ", "ae"), ("ø", "o"), ("å", "aa")):
+        text = text.replace(old, new)
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return (aliases or {}).get(text, text)
+
+
+def template_table(
+    table: pl.DataFrame, normalise: Callable[[str], str], required: list[str], optional: list[str], label: str,
+    doc: str,
+) -> pl.DataFrame:
+    """A filled-in template as text columns under their canonical names, with row numbers.
+
+    Refuses two headers that mean the same, and names the missing required columns and the template's document.
+    """
+    renamed = {c: normalise(c) for c in table.columns}
+    if len(set(renamed.values())) < len(renamed):
+        raise IngestError("To kolonner har samme navn (etter at store/små bokstaver og æøå er jevnet ut).")
+    t = table.rename(renamed)
+    missing = [c for c in required if c not in t.columns]
+    if missing:
+        raise IngestError(f"Filen ligner på {label}, men mangler kolonnene: {', '.join(missing)}. Se {doc}.")
+    t = t.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in optional if c not in t.columns)
+    return with_row_numbers(t.with_columns(pl.col(c).cast(pl.String) for c in t.columns))
+
+
+def orgnr_or_school_name(t: pl.DataFrame, known: Known) -> pl.DataFrame:
+    """`orgnr` from the file, or looked up from the `skole` name in the register; refuses a row with neither."""
+    names = known.schools.select(
+        pl.col("navn").str.strip_chars().str.to_lowercase().alias("_navn"), pl.col("orgnr").alias("_orgnr_navn"),
+    ).unique("_navn", keep="first")
+    t = (
+        t.with_columns(pl.col("skole").str.strip_chars().str.to_lowercase().alias("_navn"))
+        .join(names, on="_navn", how="left", maintain_order="left")
+        .with_columns(pl.coalesce(digits("orgnr", 9), pl.col("_orgnr_navn")).alias("orgnr"))
+    )
+    raise_on_bad(t, pl.col("orgnr").is_null() | (pl.col("orgnr") == ""),
+                 "Organisasjonsnummeret mangler (og skolenavnet finnes ikke i skoleregisteret)", "orgnr")
+    return t

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.errors import IngestError
 from pipelines.parsing import number, unparseable
 from pipelines.quality.programstatus import validate
 from pipelines.sources.base import (
     Known,
     Source,
     SourceResult,
-    digits,
+    header_key,
+    orgnr_or_school_name,
     raise_on_bad,
     school_year_expr,
-    with_row_numbers,
+    template_table,
 )
 from pipelines.templates.programstatus import COUNT_HEADERS, STATUS
 from pipelines.warehouse import store
@@ -60,11 +60,7 @@ NO = ["nei", "n", "no", "0", "false", "usann"]
 
 
 def normalise_header(name: str) -> str:
-    text = name.strip().strip("\ufeff").lower()
-    for old, new in (("æ", "ae"), ("ø", "o"), ("å", "aa")):
-        text = text.replace(old, new)
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    text = text.replace("skoleaar", "skoleaar").replace("skolemiljoeutvalg", "skolemiljoutvalg")
+    text = header_key(name).replace("skolemiljoeutvalg", "skolemiljoutvalg")
     return ALIASES.get(text, text)
 
 
@@ -102,27 +98,9 @@ def _date_expr(col: str) -> pl.Expr:
 
 
 def read(table: pl.DataFrame, known: Known) -> SourceResult:
-    renamed = {c: normalise_header(c) for c in table.columns}
-    if len(set(renamed.values())) < len(renamed):
-        raise IngestError("To kolonner har samme navn (etter at store/små bokstaver og æøå er jevnet ut).")
-    t = table.rename(renamed)
-    missing = [c for c in REQUIRED if c not in t.columns]
-    if missing:
-        raise IngestError(f"Filen ligner på {LABEL}, men mangler kolonnene: {', '.join(missing)}. "
-                          "Se docs/mal-programstatus.md.")
-    t = t.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in OPTIONAL if c not in t.columns)
+    t = template_table(table, normalise_header, REQUIRED, OPTIONAL, LABEL, "docs/mal-programstatus.md")
     rows_in = t.height
-    t = with_row_numbers(t.with_columns(pl.col(c).cast(pl.String) for c in t.columns))
-
-    names = known.schools.select(pl.col("navn").str.strip_chars().str.to_lowercase().alias("_navn"),
-                                 pl.col("orgnr").alias("_orgnr_navn")).unique("_navn", keep="first")
-    t = (
-        t.with_columns(pl.col("skole").str.strip_chars().str.to_lowercase().alias("_navn"))
-        .join(names, on="_navn", how="left", maintain_order="left")
-        .with_columns(pl.coalesce(digits("orgnr", 9), pl.col("_orgnr_navn")).alias("orgnr"))
-    )
-    raise_on_bad(t, pl.col("orgnr").is_null() | (pl.col("orgnr") == ""),
-                 "Organisasjonsnummeret mangler (og skolenavnet finnes ikke i skoleregisteret)", "orgnr")
+    t = orgnr_or_school_name(t, known)
     label, start = school_year_expr("skoleaar")
     t = t.with_columns(label.alias("skoleaar"), start.alias("skoleaar_start"))
     raise_on_bad(t, pl.col("skoleaar_start").is_null(), "Skoleåret må skrives som 2025-26", "skoleaar")

@@ -6,16 +6,16 @@ import re
 
 import polars as pl
 
-from pipelines.errors import IngestError
 from pipelines.parsing import number, unparseable
 from pipelines.quality.saker import validate
 from pipelines.sources.base import (
     Known,
     Source,
     SourceResult,
-    digits,
+    header_key,
+    orgnr_or_school_name,
     raise_on_bad,
-    with_row_numbers,
+    template_table,
 )
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 from pipelines.warehouse import store
@@ -66,11 +66,7 @@ MONTHS = {
 
 
 def normalise_header(name: str) -> str:
-    text = name.strip().strip("\ufeff").lower()
-    for old, new in (("æ", "ae"), ("ø", "o"), ("å", "aa")):
-        text = text.replace(old, new)
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    return ALIASES.get(text, text)
+    return header_key(name, ALIASES)
 
 
 def detect(columns: list[str]) -> bool:
@@ -118,29 +114,9 @@ def month_expr(col: str) -> pl.Expr:
 
 
 def read(table: pl.DataFrame, known: Known) -> SourceResult:
-    renamed = {c: normalise_header(c) for c in table.columns}
-    if len(set(renamed.values())) < len(renamed):
-        raise IngestError("To kolonner har samme navn (etter at store/små bokstaver og æøå er jevnet ut).")
-    t = table.rename(renamed)
-    missing = [c for c in REQUIRED if c not in t.columns]
-    if missing:
-        raise IngestError(f"Filen ligner på {LABEL}, men mangler kolonnene: {', '.join(missing)}. Se docs/mal-saker.md.")
-    for optional in ("skole", "trinn", "utfall"):
-        if optional not in t.columns:
-            t = t.with_columns(pl.lit(None, dtype=pl.String).alias(optional))
+    t = template_table(table, normalise_header, REQUIRED, ["skole", "trinn", "utfall"], LABEL, "docs/mal-saker.md")
     rows_in = t.height
-    t = with_row_numbers(t.with_columns(pl.col(c).cast(pl.String) for c in t.columns))
-
-    names = known.schools.select(
-        pl.col("navn").str.strip_chars().str.to_lowercase().alias("_navn"), pl.col("orgnr").alias("_orgnr_navn"),
-    ).unique("_navn", keep="first")
-    t = (
-        t.with_columns(pl.col("skole").str.strip_chars().str.to_lowercase().alias("_navn"))
-        .join(names, on="_navn", how="left", maintain_order="left")
-        .with_columns(pl.coalesce(digits("orgnr", 9), pl.col("_orgnr_navn")).alias("orgnr"))
-    )
-    raise_on_bad(t, pl.col("orgnr").is_null() | (pl.col("orgnr") == ""),
-                 "Organisasjonsnummeret mangler (og skolenavnet finnes ikke i skoleregisteret)", "orgnr")
+    t = orgnr_or_school_name(t, known)
 
     trinn_text = pl.col("trinn").str.strip_chars().str.to_lowercase()
     trinn_blank = trinn_text.is_null() | trinn_text.is_in(["", "alle", "alle trinn", "-"])

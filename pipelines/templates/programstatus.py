@@ -7,9 +7,10 @@ Yes/no and counts only, never names. Documented in docs/mal-programstatus.md.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import polars as pl
+
+from pipelines.templates import xlsx
 
 STATUS: dict[str, str] = {
     "ikke_startet": "Ikke startet",
@@ -88,29 +89,16 @@ def csv_bytes(schools: pl.DataFrame, programmes: list[str] | None = None) -> byt
 
 
 def workbook(rows: list[dict[str, object]], programmes: list[str] | None = None):
-    """An openpyxl workbook: «Programstatus» first, then «Veiledning» and «Koder», with drop-down lists."""
+    """An openpyxl workbook: «Programstatus» first, then «Koder» and «Veiledning», with drop-down lists."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
-    ws = book.active
-    ws.title = DATA_SHEET
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for row in rows:
-        ws.append([row.get(h) if row.get(h) != "" else None for h in HEADERS])
-    ws.freeze_panes = "A2"
-    letter = {h: get_column_letter(i + 1) for i, h in enumerate(HEADERS)}
     widths = {"skoleaar": 10, "orgnr": 12, "skole": 28, "program": 20, "trinn": 7, "status": 14, "sist_revidert": 13}
-    for header in HEADERS:
-        ws.column_dimensions[letter[header]].width = widths.get(header, len(header) + 3)
-    for header in ("skoleaar", "orgnr", "trinn", "sist_revidert"):  # text: Excel must not turn 1-4 into a date
-        for r in range(2, TEMPLATE_ROWS + 2):
-            ws[f"{letter[header]}{r}"].number_format = "@"
+    ws, letter = xlsx.data_sheet(book, DATA_SHEET, HEADERS, rows, widths, default_extra=3)
+    # text: Excel must not turn 1-4 into a date
+    xlsx.as_text(ws, letter, ("skoleaar", "orgnr", "trinn", "sist_revidert"), TEMPLATE_ROWS + 1)
 
     codes = book.create_sheet("Koder")
     codes.append(["status", "betydning", "", "koordinator", "", "program"])
@@ -122,46 +110,26 @@ def workbook(rows: list[dict[str, object]], programmes: list[str] | None = None)
         s = status_items[i] if i < len(status_items) else (None, None)
         codes.append([s[0], s[1], None, JA_NEI[i] if i < len(JA_NEI) else None, None,
                       programmes[i] if i < len(programmes) else None])
-    last = TEMPLATE_ROWS + 1
 
-    def pick(ref: str, title: str, prompt: str) -> DataValidation:
-        return DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True, errorTitle=title,
-                              error=prompt, promptTitle=title, prompt=prompt, showInputMessage=True)
-
-    checks = [
-        (pick(f"=Koder!$A$2:$A${len(STATUS) + 1}", "Status", "Velg status fra listen."), "status"),
-        (pick("=Koder!$D$2:$D$3", "Koordinator", "ja eller nei – aldri navn."), "koordinator"),
+    rules = [
+        (xlsx.list_rule(f"=Koder!$A$2:$A${len(STATUS) + 1}", "Status", "Velg status fra listen."), "status"),
+        (xlsx.list_rule("=Koder!$D$2:$D$3", "Koordinator", "ja eller nei – aldri navn."), "koordinator"),
         (DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=True,
                         showErrorMessage=True, errorTitle="Andel", error="Prosent fra 0 til 100."),
          "andel_ansatte_kurset"),
     ]
     if programmes:
-        checks.append((pick(f"=Koder!$F$2:$F${len(programmes) + 1}", "Program", "Programkoden fra planen."), "program"))
-    for header in COUNT_HEADERS:
-        checks.append((DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                                      showErrorMessage=True, errorTitle="Antall", error="Et helt tall, 0 eller mer."),
-                       header))
-    for dv, header in checks:
-        ws.add_data_validation(dv)
-        dv.add(f"{letter[header]}2:{letter[header]}{last}")
+        rules.append((xlsx.list_rule(f"=Koder!$F$2:$F${len(programmes) + 1}", "Program", "Programkoden fra planen."),
+                      "program"))
+    rules += [(xlsx.count_rule("Et helt tall, 0 eller mer."), header) for header in COUNT_HEADERS]
+    xlsx.apply_rules(ws, letter, rules, TEMPLATE_ROWS + 1)
 
-    guide = book.create_sheet("Veiledning")
-    for line in GUIDE:
-        guide.append([line])
-    for header, meaning in COLUMNS:
-        guide.append([f"• {header}: {meaning}"])
-    guide["A1"].font = Font(bold=True, size=14)
-    guide.column_dimensions["A"].width = 120
-    for row in guide.iter_rows():
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    xlsx.guide_sheet(book, [*GUIDE, *(f"• {header}: {meaning}" for header, meaning in COLUMNS)])
     return book
 
 
 def workbook_bytes(rows: list[dict[str, object]], programmes: list[str] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    workbook(rows, programmes).save(buffer)
-    return buffer.getvalue()
+    return xlsx.to_bytes(workbook(rows, programmes))
 
 
 def xlsx_bytes(schools: pl.DataFrame, programmes: list[str] | None = None) -> bytes:

@@ -7,9 +7,10 @@ Counts of cases, never persons. Documented in docs/mal-saker.md.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import polars as pl
+
+from pipelines.templates import xlsx
 
 SAKSTYPER: dict[str, str] = {
     "aktivitetsplan": "Aktivitetsplan (§ 12-4)",
@@ -118,30 +119,15 @@ def csv_bytes(schools: pl.DataFrame) -> bytes:
 
 
 def workbook(rows: list[dict[str, object]]):
-    """An openpyxl workbook: data sheet «Saker» first, then «Veiledning» and «Koder»."""
+    """An openpyxl workbook: data sheet «Saker» first, then «Koder» and «Veiledning»."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.styles import Font
 
     book = Workbook()
-    ws = book.active
-    ws.title = DATA_SHEET
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for row in rows:
-        ws.append([row.get(h) if row.get(h) != "" else None for h in HEADERS])
-    ws.freeze_panes = "A2"
     widths = {"orgnr": 12, "skole": 28, "maaned": 10, "trinn": 7, "sakstype": 28, "utfall": 18}
-    letter = {h: get_column_letter(i + 1) for i, h in enumerate(HEADERS)}
-    for header in HEADERS:
-        ws.column_dimensions[letter[header]].width = widths.get(header, len(header) + 4)
-    last = TEMPLATE_ROWS + 1
-    for header in ("orgnr", "maaned"):  # text, so Excel keeps leading zeros and does not reinterpret months
-        for r in range(2, len(rows) + 2):
-            ws[f"{letter[header]}{r}"].number_format = "@"
+    ws, letter = xlsx.data_sheet(book, DATA_SHEET, HEADERS, rows, widths, default_extra=4)
+    # text, so Excel keeps leading zeros and does not reinterpret months
+    xlsx.as_text(ws, letter, ("orgnr", "maaned"), len(rows) + 1)
 
     codes = book.create_sheet("Koder")
     codes.append(["sakstype", "betydning", "", "utfall", "betydning", "", "trinn"])
@@ -156,53 +142,30 @@ def workbook(rows: list[dict[str, object]]):
     for col, width in zip("ABCDEFG", (28, 44, 3, 18, 30, 3, 8), strict=True):
         codes.column_dimensions[col].width = width
 
-    def pick(ref: str, title: str, prompt: str) -> DataValidation:
-        dv = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True,
-                            errorTitle=title, error=prompt, promptTitle=title, prompt=prompt, showInputMessage=True)
-        return dv
-
-    checks = [
-        (pick(f"=Koder!$A$2:$A${len(SAKSTYPER) + 1}", "Sakstype", "Velg en sakstype fra listen (se arket Koder)."),
-         "sakstype"),
-        (pick(f"=Koder!$D$2:$D${len(UTFALL) + 1}", "Utfall", "Bare for sakstype statsforvalter; ellers tomt."),
+    rules = [
+        (xlsx.list_rule(f"=Koder!$A$2:$A${len(SAKSTYPER) + 1}", "Sakstype",
+                        "Velg en sakstype fra listen (se arket Koder)."), "sakstype"),
+        (xlsx.list_rule(f"=Koder!$D$2:$D${len(UTFALL) + 1}", "Utfall", "Bare for sakstype statsforvalter; ellers tomt."),
          "utfall"),
-        (pick(f"=Koder!$G$2:$G${len(TRINN) + 1}", "Trinn", "Trinn 1–13, eller tomt for alle trinn samlet."),
+        (xlsx.list_rule(f"=Koder!$G$2:$G${len(TRINN) + 1}", "Trinn", "Trinn 1–13, eller tomt for alle trinn samlet."),
          "trinn"),
     ]
-    for header in COUNT_HEADERS:
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=False,
-                            showErrorMessage=True, errorTitle="Antall",
-                            error="Skriv et helt tall, 0 eller mer (0 når det ikke er noe å melde).")
-        checks.append((dv, header))
-    for dv, header in checks:
-        ws.add_data_validation(dv)
-        dv.add(f"{letter[header]}2:{letter[header]}{last}")
+    rules += [(xlsx.count_rule("Skriv et helt tall, 0 eller mer (0 når det ikke er noe å melde).", allow_blank=False),
+               header) for header in COUNT_HEADERS]
+    xlsx.apply_rules(ws, letter, rules, TEMPLATE_ROWS + 1)
 
-    guide = book.create_sheet("Veiledning")
-    for line in GUIDE:
-        guide.append([line])
-    for header, meaning in COLUMNS:
-        guide.append([f"• {header}: {meaning}"])
-    guide.append([])
-    guide.append(["Sakstyper (kode – betydning):"])
+    lines = [*GUIDE, *(f"• {header}: {meaning}" for header, meaning in COLUMNS), "", "Sakstyper (kode – betydning):"]
     for code, label in SAKSTYPER.items():
         old = f" (tidl. {OLD_PARAGRAPHS[code]})" if code in OLD_PARAGRAPHS else ""
-        guide.append([f"• {code} – {label}{old}"])
-    guide.append(["Utfall hos Statsforvalteren (kode – betydning):"])
-    for code, label in UTFALL.items():
-        guide.append([f"• {code} – {label}"])
-    guide["A1"].font = Font(bold=True, size=14)
-    guide.column_dimensions["A"].width = 120
-    for row in guide.iter_rows():
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines.append(f"• {code} – {label}{old}")
+    lines.append("Utfall hos Statsforvalteren (kode – betydning):")
+    lines += [f"• {code} – {label}" for code, label in UTFALL.items()]
+    xlsx.guide_sheet(book, lines)
     return book
 
 
 def workbook_bytes(rows: list[dict[str, object]]) -> bytes:
-    buffer = io.BytesIO()
-    workbook(rows).save(buffer)
-    return buffer.getvalue()
+    return xlsx.to_bytes(workbook(rows))
 
 
 def xlsx_bytes(schools: pl.DataFrame) -> bytes:

@@ -13,6 +13,8 @@ import re
 
 import polars as pl
 
+from pipelines.templates import xlsx
+
 TEAMS: dict[str, str] = {
     "arbeidslag": "Arbeidslag",
     "elevtjeneste": "Elevtjeneste",
@@ -187,9 +189,7 @@ def xlsx_bytes(schools: pl.DataFrame, rows: list[dict[str, object]] | None = Non
     codes.column_dimensions["A"].width = 34
     codes.column_dimensions["B"].width = 34
 
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    return xlsx.to_bytes(book)
 
 
 def _csv_value(value: object) -> str:

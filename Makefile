@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 $(DB): | $(VENV)/.installed
 	$(BIN)/skolemiljo --db $(DB) demo
 
-run: $(VENV)/.installed $(DB)
+run: $(VENV)/.installed $(DB) browser
 	@echo ""
 	@echo "  skolemiljo kjører på http://localhost:$(PORT)"
 	@$(BIN)/skolemiljo --db $(DB) bruker demo 2>/dev/null || echo "  Logg inn med kontoene fra «skolemiljo bruker legg-til …» (se README)."

@@ -55,5 +55,6 @@ with st.sidebar:
             named = st.multiselect("Vis navnet på", schools["orgnr"].to_list(),
                                    format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
             st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
+ui.forget_tables()
 ui.header()
 navigation.run()

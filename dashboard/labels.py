@@ -14,6 +14,13 @@ KILDE = {
     "udir_deltakelse": "Elevundersøkelsen – deltakelse",
     "skoleporten": "Skoleporten (historisk)",
     "elevundersokelsen": "Elevundersøkelsen",
+    "ungdata_tabell": "Ungdata – kommunens resultattabell",
+    "ungdata_fhi": "Ungdata – FHI Kommunehelsa",
+    "saker": "Saker etter kap. 12 (kommunens mal)",
+    "teammoter": "Møtelogg for arbeidslag og elevtjeneste",
+    "teamrytme": "Forventet møterytme",
+    "plan": "Kommunens plan",
+    "programstatus": "Programstatus fra skolene",
 }
 
 

@@ -6,6 +6,7 @@ survey values through `privacy.protect_survey`, so no page can forget either.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 from collections.abc import Callable
@@ -356,9 +357,17 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
     )
 
 
+def school_year_window(skoleaar: str) -> tuple[dt.date, dt.date]:
+    """«2024-25» → 1 Aug 2024 up to (not including) 1 Aug 2025."""
+    start = int(skoleaar[:4])
+    return dt.date(start, 8, 1), dt.date(start + 1, 8, 1)
+
+
 @query
-def saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
-    """New cases in the last 12 months of data, school × sakstype with totals, as text.
+def saker_oversikt(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str | None = None
+) -> pl.DataFrame:
+    """New cases, school × sakstype with totals, as text: in one school year, or else the last 12 months of data.
 
     At the protected level the whole table (every school of the municipality, before any row is taken away for the
     viewer) goes through `protect_counts`: 1–4 shows as «1–4», and secondary suppression hides what could be
@@ -366,15 +375,21 @@ def saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: st
     """
     from pipelines.templates.saker import SAKSTYPER
 
+    if skoleaar:
+        window = "periode >= ? AND periode < ?"
+        bounds: list[Any] = list(school_year_window(skoleaar))
+    else:
+        window = "periode > siste - INTERVAL 12 MONTH"
+        bounds = []
     raw = _fetch(
         con,
-        """
+        f"""
         WITH last AS (SELECT max(periode) AS siste FROM mart.saker WHERE kommunenr = ?),
         per AS (
             SELECT orgnr, periode, sakstype, bool_or(trinn IS NULL) AS har_total,
                    sum(nye) FILTER (WHERE trinn IS NULL) AS nye_t, sum(nye) AS nye_s
             FROM mart.saker, last
-            WHERE kommunenr = ? AND periode > siste - INTERVAL 12 MONTH
+            WHERE kommunenr = ? AND {window}
             GROUP BY ALL
         )
         SELECT s.orgnr, s.navn AS skole, p.sakstype,
@@ -383,24 +398,33 @@ def saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: st
         WHERE s.kommunenr = ?
         GROUP BY ALL
         """,
-        [kommunenr, kommunenr, kommunenr],
+        [kommunenr, kommunenr, *bounds, kommunenr],
     )
     schools = raw.select("orgnr", "skole").unique().sort("skole")
-    if schools.is_empty():
+    if schools.is_empty() or raw["sakstype"].drop_nulls().is_empty():
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
-    types = [t for t in SAKSTYPER if t in set(raw["sakstype"].drop_nulls())] or list(SAKSTYPER)[:1]
+    types = [t for t in SAKSTYPER if t in set(raw["sakstype"].drop_nulls())]
     counts = {(o, t): n for o, t, n in raw.select("orgnr", "sakstype", "nye").iter_rows()}
     cells = [[counts.get((o, t), 0) for t in types] for o in schools["orgnr"]]
+    return count_table(viewer, schools, [SAKSTYPER[t] for t in types], cells)
+
+
+def count_table(viewer: Viewer, schools: pl.DataFrame, columns: list[str], cells: list[list[int]]) -> pl.DataFrame:
+    """A school × column table of counts with «I alt» column and «Kommunen i alt» row, as text.
+
+    Full-detail viewers get the exact numbers; everyone else gets `protect_counts` over the whole table (1–4 as
+    «1–4», secondary suppression), before any row is taken away for the viewer.
+    """
     if viewer.full_detail_everywhere:
         full = [[*row, sum(row)] for row in cells]
-        full.append([sum(r[c] for r in cells) for c in range(len(types))] + [sum(map(sum, cells))])
+        full.append([sum(r[c] for r in cells) for c in range(len(columns))] + [sum(map(sum, cells))])
         text = [[str(v) for v in row] for row in full]
     else:
         text, _ = protect_counts(cells)
-    columns = [SAKSTYPER[t] for t in types] + ["I alt"]
+    columns = [*columns, "I alt"]
     rows = [
         {"orgnr": o, "skole": name, **dict(zip(columns, text[i], strict=True))}
-        for i, (o, name) in enumerate(schools.iter_rows())
+        for i, (o, name) in enumerate(schools.select("orgnr", "skole").iter_rows())
     ]
     rows.append({"orgnr": None, "skole": "Kommunen i alt", **dict(zip(columns, text[-1], strict=True))})
     return pl.DataFrame(rows, schema={"orgnr": pl.String, "skole": pl.String, **{c: pl.String for c in columns}})
@@ -453,6 +477,72 @@ def team_rhythm(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) 
     )
 
 
+def school_months(first: dt.date, last: dt.date) -> int:
+    """Months from `first` to `last` (both included) that have school: July expects no meetings."""
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    return sum(1 for i in range(max(span, 0)) if (first.month - 1 + i) % 12 + 1 != 7)
+
+
+@query
+def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str) -> pl.DataFrame:
+    """Per school × team in one school year: meetings held against the municipality's expected rhythm.
+
+    Counts of staff meetings, not of pupils: shown at every level. The period ends with the last logged month.
+    """
+    start, end = school_year_window(skoleaar)
+    frame = _fetch(
+        con,
+        """
+        WITH rytme AS (
+            SELECT team, coalesce(max(moter_per_maaned) FILTER (WHERE kommunenr = ?),
+                                  max(moter_per_maaned) FILTER (WHERE kommunenr IS NULL)) AS moter_per_maaned
+            FROM core.teamrytme GROUP BY team
+        )
+        SELECT t.orgnr, s.navn AS skole, t.team, CAST(count(*) AS INTEGER) AS moter, any_value(r.moter_per_maaned)
+               AS moter_per_maaned, max(t.dato) AS siste
+        FROM mart.teammoter t JOIN mart.skoler s USING (orgnr) LEFT JOIN rytme r USING (team)
+        WHERE t.kommunenr = ? AND t.dato >= ? AND t.dato < ?
+        GROUP BY ALL ORDER BY skole, team
+        """,
+        [kommunenr, kommunenr, start, end],
+    )
+    if frame.is_empty():
+        return frame.with_columns(pl.lit(None, dtype=pl.Int32).alias("forventet"),
+                                  pl.lit(None, dtype=pl.Int32).alias("prosent_av_forventet")).drop("siste")
+    months = school_months(start, frame["siste"].max())
+    expected = (pl.col("moter_per_maaned") * months).round(0).cast(pl.Int32)
+    return frame.drop("siste").with_columns(expected.alias("forventet")).with_columns(
+        pl.when(pl.col("forventet") > 0).then((pl.col("moter") * 100 / pl.col("forventet")).round(0).cast(pl.Int32))
+        .alias("prosent_av_forventet")
+    )
+
+
+@query
+def team_saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str) -> pl.DataFrame:
+    """Cases discussed in one school year, school × team, with totals, as text (protected like kap. 12 counts)."""
+    from pipelines.templates.teammoter import TEAMS
+
+    start, end = school_year_window(skoleaar)
+    raw = _fetch(
+        con,
+        """
+        SELECT t.orgnr, s.navn AS skole, t.team,
+               CAST(sum(t.saker_med_samtykke + t.saker_anonyme) AS INTEGER) AS saker
+        FROM mart.teammoter t JOIN mart.skoler s USING (orgnr)
+        WHERE t.kommunenr = ? AND t.dato >= ? AND t.dato < ?
+        GROUP BY ALL
+        """,
+        [kommunenr, start, end],
+    )
+    if raw.is_empty():
+        return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
+    schools = raw.select("orgnr", "skole").unique().sort("skole")
+    teams = [t for t in TEAMS if t in set(raw["team"])]
+    counts = {(o, t): n for o, t, n in raw.select("orgnr", "team", "saker").iter_rows()}
+    cells = [[counts.get((o, t), 0) for t in teams] for o in schools["orgnr"]]
+    return count_table(viewer, schools, [TEAMS[t] for t in teams], cells)
+
+
 # ---------------------------------------------------------------- programmes and plans
 
 
@@ -502,6 +592,37 @@ def program_starts(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: st
 
 
 # ---------------------------------------------------------------- data quality
+
+
+@query
+def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The loaded files a municipality's figures come from (source, file, when, rows, warnings), for a report.
+
+    A file counts when it delivered rows for the municipality, or rows above it (fylke, nation) or for no
+    municipality in particular (the school register). File names and dates only: every role may see it.
+    """
+    return _fetch(
+        con,
+        """
+        WITH delivered AS (
+            SELECT DISTINCT batch_id, kommunenr FROM mart.elevundersokelsen
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.ungdata
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.saker
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.teammoter
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.programstatus
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.planer
+        )
+        SELECT l.kilde, l.filnavn, l.ferdig, l.rader_lastet, c.advarsler
+        FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
+        WHERE l.resultat = 'lastet'
+          AND (l.batch_id NOT IN (SELECT batch_id FROM delivered)
+               OR l.batch_id IN (SELECT batch_id FROM delivered WHERE kommunenr = ? OR kommunenr IS NULL))
+        ORDER BY l.kilde, l.ferdig
+        """,
+        [kommunenr],
+    )
+
+
 
 
 @query

@@ -8,7 +8,7 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from dashboard import queries
+from dashboard import export, queries
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.warehouse.connection import WarehouseBusy
 
@@ -150,4 +150,64 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str)
     c2.download_button(
         f"Last ned mal for {label} (CSV)", csv_file, file_name=f"{stem}.csv",
         mime="text/csv", width="stretch", on_click=accounts.audit, args=(db, "eksport", who, f"{stem}.csv"),
+    )
+
+
+TABLES_KEY = "_tabeller_paa_siden"
+
+
+def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str | None = None, **kwargs) -> None:
+    """Show a table and remember it for the page's XLSX export, so what can be downloaded is what was shown.
+
+    `as_table` draws a static st.table (with `index` as its row labels) instead of the interactive grid.
+    """
+    if as_table:
+        shown = frame.to_pandas()
+        st.table(shown.set_index(index) if index else shown)
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    st.session_state.setdefault(TABLES_KEY, []).append(export.Table(title, frame))
+
+
+def forget_tables() -> None:
+    """Called before each page runs: the export holds only the tables of the page on screen."""
+    st.session_state[TABLES_KEY] = []
+
+
+def protection_text(current: Viewer) -> str:
+    if current.full_detail_everywhere:
+        return "Full detalj (skoleeier): alle tall slik de står i lageret; Udirs egne skjermede verdier er skjult."
+    own = ""
+    if current.role == "rektor" and not current.protected:
+        own = " Egen skole vises i full detalj."
+    return (
+        f"Vernet nivå: verdier med færre enn {current.min_respondents} svar er skjult, sakstall 1–4 vises som «1–4», "
+        f"og tall som kan regnes ut fra summer er også skjult.{own}"
+    )
+
+
+def export_tables(page: str, stem: str) -> None:
+    """The page's «Last ned tabellene (Excel)»: every table shown above, with the viewer's protection, audited."""
+    import datetime as dt
+
+    from pipelines import accounts
+
+    tables = list(st.session_state.get(TABLES_KEY, []))
+    st.session_state[TABLES_KEY] = []
+    if not tables:
+        return
+    current = viewer()
+    about = [
+        ("Uttrekk fra", f"Skolemiljø – {page}"),
+        ("Laget av", current.brukernavn or "–"),
+        ("Tidspunkt", dt.datetime.now().strftime("%d.%m.%Y %H:%M")),
+        ("Vern", protection_text(current)),
+        ("Tabeller", ", ".join(t.title for t in tables)),
+    ]
+    file_name = f"{stem}_{dt.date.today().isoformat()}.xlsx"
+    st.download_button(
+        "Last ned tabellene (Excel)", lambda: export.xlsx_bytes(tables, about), file_name=file_name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+        on_click=accounts.audit, args=(queries.warehouse(), "eksport", current.brukernavn, file_name),
+        help="Tabellene på denne siden, med samme vern som på skjermen. Nedlastingen logges.",
     )

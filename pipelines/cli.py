@@ -1,4 +1,4 @@
-"""The `skolemiljo` command: init, demo, ingest and status (see docs/kommandolinje.md)."""
+"""The `skolemiljo` command: init, demo, ingest, status, users, settings and reports (see README)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     rm.add_argument("brukernavn")
     usub.add_parser("liste", help="vis brukerne (uten hasher)")
     usub.add_parser("demo", help="opprett demokontoene (bare mot demolageret) og skriv dem ut")
+    rep = sub.add_parser("rapport", help="lag rapport til kommunestyret, FAU eller rektormøtet (pdf, html, xlsx)")
+    rep.add_argument("--kommune", required=True, metavar="NNNN")
+    rep.add_argument("--skoleaar", required=True, metavar="ÅÅÅÅ-ÅÅ", help="f.eks. 2024-25")
+    rep.add_argument("--mottaker", required=True, choices=["kommunestyre", "fau", "rektormote"])
+    rep.add_argument("--format", required=True, choices=["pdf", "html", "xlsx"], dest="fmt")
+    rep.add_argument("--ut", required=True, metavar="FIL", help="filen rapporten skrives til")
+    rep.add_argument("--skole", metavar="ORGNR", help="FAU: rapporten for én skole (ellers kommunen)")
+    rep.add_argument("--vurdering", metavar="FIL", help="tekstfil med skoleeiers vurdering (avsnitt skilt med tom linje)")
+    rep.add_argument("--anonymiser", action="store_true", help="rektormøtet: skolene som «Skole A, B, …»")
     return p
 
 
@@ -202,6 +211,57 @@ def print_demo_accounts(db: Path) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, db: Path) -> int:
+    """Build a report as the recipient reads it and write it to --ut (whole file or nothing)."""
+    import getpass
+    import os
+    import tempfile
+
+    if not db.exists():
+        err_console.print(f"Fant ikke lageret {db}. Kjør «skolemiljo init» og les inn filer først.")
+        return 1
+    os.environ["SKOLEMILJO_DB"] = str(db)
+    import streamlit.logger
+
+    # Outside the server, Streamlit's cache warns that it has no runtime; the command does not need one.
+    streamlit.logger.set_log_level("error")
+    from dashboard import queries
+    from dashboard.reports import content, render
+    from dashboard.viewer import Viewer, thresholds_from
+
+    vurdering = ""
+    if args.vurdering:
+        try:
+            vurdering = Path(args.vurdering).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            err_console.print(f"Kunne ikke lese vurderingen fra {args.vurdering}: {exc}")
+            return 1
+    settings = dict(queries.settings(Viewer()).iter_rows())
+    default, per_kommune = thresholds_from(settings)
+    # The command line runs on the server with the warehouse at hand: it asks as a skoleeier of that municipality.
+    requester = Viewer(role="skoleeier", kommuner=frozenset({args.kommune}), min_respondents=default,
+                       thresholds=per_kommune, brukernavn=getpass.getuser())
+    request = content.Request(kommunenr=args.kommune, skoleaar=args.skoleaar, mottaker=args.mottaker,
+                              orgnr=args.skole, vurdering=vurdering, anonymiser=args.anonymiser)
+    try:
+        report = content.build(requester, request)
+        data = render.render(report, args.fmt)
+    except content.ReportError as exc:
+        err_console.print(str(exc))
+        return 1
+    out = Path(args.ut)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:
+        tmp.write(data)
+    os.replace(tmp.name, out)
+    from pipelines import accounts
+
+    accounts.audit(db, "eksport", requester.brukernavn, f"{out.name} (kommandolinje)")
+    console.print(f"Skrev {report.title} – {content.RECIPIENTS[report.mottaker]}, {report.skoleaar} – til {out} "
+                  f"({len(data) // 1024} KB).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db = db_path(args.db)
@@ -216,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_setting(args, db)
         if args.command == "bruker":
             return cmd_user(args, db)
+        if args.command == "rapport":
+            return cmd_report(args, db)
         if args.command == "demo":
             from pipelines.demo import run_demo
             from pipelines.warehouse import store

@@ -20,7 +20,7 @@ users = accounts.load(accounts.users_path(db))
 st.subheader("Brukere")
 st.caption("Endres med «skolemiljo bruker legg-til …» og «skolemiljo bruker fjern …» på serveren. Passord lagres bare "
            "som argon2-hasher.")
-st.dataframe(
+ui.table(
     pl.DataFrame(
         [
             {
@@ -36,7 +36,7 @@ st.dataframe(
         schema=["Brukernavn", "Rolle", "Kommuner", "Skoler", "Innlogging"],
         orient="row",
     ),
-    hide_index=True, width="stretch",
+    "Brukere",
 )
 st.subheader("Revisjonslogg")
 st.caption("Innlogginger (vellykkede og mislykkede), utlogginger, opplastinger og endringer av brukere – nyeste først.")
@@ -45,12 +45,14 @@ EVENT_LABELS = {
     "innlogging_ok": "Innlogging", "innlogging_feilet": "Mislykket innlogging", "utlogging": "Utlogging",
     "bruker_lagt_til": "Bruker lagt til/endret", "bruker_fjernet": "Bruker fjernet", "opplasting": "Opplasting", "eksport": "Nedlasting",
 }
-st.dataframe(
+ui.table(
     pl.DataFrame(
         [{"Tid": e["tid"].replace("T", " "), "Hendelse": EVENT_LABELS.get(e["hendelse"], e["hendelse"]),
           "Bruker": e.get("bruker") or "", "Detalj": e.get("detalj") or ""} for e in events],
         schema=["Tid", "Hendelse", "Bruker", "Detalj"],
         orient="row",
     ),
-    hide_index=True, width="stretch",
+    "Revisjonslogg",
 )
+
+ui.export_tables("Brukere og revisjon", "brukere_og_revisjon")

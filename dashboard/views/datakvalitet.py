@@ -36,7 +36,7 @@ shown = log.with_columns(
     pl.col("resultat").replace_strict(RESULTAT, default=pl.col("resultat")),
 )
 st.subheader("Innlastingslogg")
-st.dataframe(
+ui.table(
     shown.select(
         pl.col("ferdig").alias("Tidspunkt"),
         pl.col("filnavn").alias("Fil"),
@@ -49,8 +49,7 @@ st.dataframe(
         pl.col("advarsler").alias("Advarsler"),
         pl.col("melding").alias("Melding"),
     ),
-    hide_index=True,
-    width="stretch",
+    "Innlastingslogg",
 )
 
 st.subheader("Kvalitetskontroll for én fil")
@@ -67,7 +66,7 @@ if labels:
     else:
         failed = findings.filter(~pl.col("ok"))
         st.write(f"{findings.height} kontroller, {failed.height} med avvik.")
-        st.dataframe(
+        ui.table(
             findings.select(
                 pl.when(pl.col("ok")).then(pl.lit("Bestått")).otherwise(pl.lit("AVVIK")).alias("Resultat"),
                 pl.col("alvorlighet").replace_strict(ALVORLIGHET, default=pl.col("alvorlighet")).alias("Alvorlighet"),
@@ -76,8 +75,7 @@ if labels:
                 pl.col("antall_avvik").alias("Antall avvik"),
                 pl.col("eksempler").fill_null("").alias("Eksempler"),
             ),
-            hide_index=True,
-            width="stretch",
+            "Kvalitetskontroll",
         )
 
 st.subheader("Skoler som ikke står i skoleregisteret")
@@ -89,10 +87,12 @@ else:
         "Disse skolene er registrert fra en resultatfil. Hvilke trinn de har er ukjent til "
         "skoleregisteret sier noe annet – last inn et oppdatert skoleregister."
     )
-    st.dataframe(
+    ui.table(
         orphans.select(
             pl.col("orgnr").alias("Org.nr."), pl.col("navn").alias("Skole"),
             pl.col("kommune").alias("Kommune"), pl.col("kommunenr").alias("Kommunenr."),
         ),
-        hide_index=True,
+        "Skoler utenfor registeret",
     )
+
+ui.export_tables("Datakvalitet", "datakvalitet")

@@ -107,4 +107,6 @@ with tab_table:
         pl.col("antall_besvart").alias("Antall svar"),
         pl.col("skjult_grunn").fill_null("").alias("Merknad"),
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    ui.table(table, "Utvikling over tid")
+
+ui.export_tables("Elevundersøkelsen", f"elevundersokelsen_{kommunenr}")

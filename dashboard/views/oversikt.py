@@ -100,5 +100,7 @@ for kommunenr in sorted(names, key=lambda k: names[k]):
         per_school = queries.school_key_figures(viewer, kommunenr=kommunenr)
         if not per_school.is_empty():
             with st.expander("Skolene i kommunen – siste skoleår (endring fra året før i parentes)"):
-                st.dataframe(school_table(per_school), hide_index=True, width="stretch")
+                ui.table(school_table(per_school), f"Skolene i {names[kommunenr]}")
                 ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))
+
+ui.export_tables("Oversikt", "oversikt")

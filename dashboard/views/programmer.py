@@ -129,12 +129,12 @@ with tab_gaps:
             .sort(["avvik_antall_aar", "skole"], descending=[True, False], nulls_last=True)
         )
         st.write(f"Mangler i {scope['skoleaar'][0]}, de som har stått lengst øverst:")
-        st.dataframe(
+        ui.table(
             gaps.select(
                 pl.col("skole").alias("Skole"), pl.col("program_navn").alias("Program"), "Trinn", "Hva mangler",
                 pl.col("avvik_siden").alias("Åpen siden"), pl.col("avvik_antall_aar").alias("Antall skoleår"),
             ),
-            hide_index=True, width="stretch",
+            "Mangler mot planen",
         )
 
 with tab_actions:
@@ -175,7 +175,7 @@ with tab_actions:
             margin=dict(l=10, r=10),
         )
         st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-        st.dataframe(
+        ui.table(
             actions.select(
                 pl.col("nr").alias("Nr"), pl.col("tiltak").alias("Tiltak"), pl.col("ansvarlig").alias("Ansvarlig"),
                 pl.col("frist").alias("Frist"),
@@ -183,10 +183,11 @@ with tab_actions:
                 pl.when(pl.col("forfalt")).then(pl.format("Forfalt ({} dager)", pl.col("dager_over_frist")))
                 .otherwise(pl.lit("")).alias("Forfalt"),
             ),
-            hide_index=True, width="stretch", column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
+            "Tiltaksplan", column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
         )
 
 st.divider()
 st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen (se docs/mal-programstatus.md).")
 ui.download_template("programstatus", "programstatus", queries.skoler(viewer, kommunenr=kommunenr),
                      f"programstatus_mal_{kommunenr}")
+ui.export_tables("Programmer og plan", f"programmer_{kommunenr}")

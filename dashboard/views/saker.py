@@ -26,12 +26,13 @@ if not viewer.full_detail_everywhere:
     if summary.is_empty():
         st.info(f"Ingen saksrapporter for {kommune} ennå.")
     else:
-        st.table(summary.drop("orgnr").rename({"skole": "Skole"}).to_pandas().set_index("Skole"))
+        ui.table(summary.drop("orgnr").rename({"skole": "Skole"}), "Nye saker siste 12 måneder", as_table=True, index="Skole")
         st.caption(
             "Tall fra 1 til 4 vises som «1–4». «skjult» betyr at også et annet tall er skjult, slik at de små tallene "
             "ikke kan regnes ut fra summene i rader og kolonner."
         )
     if viewer.role != "rektor" or viewer.protected:
+        ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")
         st.stop()
     st.divider()
     st.subheader("Egen skole i full detalj")
@@ -173,3 +174,5 @@ with tab_template:
         "melde, skrives 0. Ingen navn eller personopplysninger. Se docs/mal-saker.md."
     )
     ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
+
+ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")

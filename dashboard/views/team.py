@@ -77,7 +77,7 @@ table = summary.select(
     (pl.col("til_stede_helsesykepleier") * 100).round(0).alias("Helsesykepleier til stede (%)"),
 )
 st.subheader("Skolene side om side")
-st.dataframe(table, hide_index=True, width="stretch")
+ui.table(table, "Skolene side om side")
 st.caption("Tabellen egner seg for rektormøtet: samme mål for alle skoler, over samme periode.")
 
 tab_rhythm, tab_attend, tab_flow = st.tabs(["Møter per måned", "Hvem er til stede", "Henvisninger"])
@@ -153,3 +153,4 @@ with tab_flow:
 
 st.divider()
 ui.download_template("møtelogg", "teammoter", schools, f"teammoter_mal_{kommunenr}")
+ui.export_tables("Arbeidslag og elevtjeneste", f"team_{kommunenr}")

@@ -1,0 +1,613 @@
+"""What goes into a report: sections of narrative, tables and charts, read through the query layer as the recipient.
+
+A report is built with the *recipient's* viewer, not the requester's: the kommunestyre report is a public document
+(published with the council papers), so it is read at the protected level, like FAU. Every number therefore passes
+through `queries.enforce` and `privacy` exactly as on the pages; nothing here computes a value the recipient could
+not see on screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard import queries
+from dashboard.charts import FONT, PALETTE, trend_chart
+from dashboard.export import Table
+from dashboard.labels import KILDE, format_value
+from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL
+from dashboard.viewer import Viewer, pseudonyms_for
+
+RECIPIENTS = {"kommunestyre": "Kommunestyret", "fau": "FAU", "rektormote": "Rektormøtet"}
+FORMATS = {"pdf": "PDF", "html": "HTML", "xlsx": "Excel (XLSX)"}
+
+EU_HEADLINE = ("EUIndeks_1379", "EUIndeks_1381", "EUIndeks_1391", "EUIndeks_1398", "EUSpm_1398_2", "EUSpm_1398_3",
+               "deltakelse")
+"""Elevundersøkelsen's indicators a report shows, in this order (those the files have)."""
+EU_SCHOOL_COLUMNS = ("EUIndeks_1379", "EUIndeks_1381", "EUIndeks_1398", "deltakelse")
+TRIVSEL, MOBBING = "EUIndeks_1379", "EUIndeks_1398"
+
+
+class ReportError(Exception):
+    """A report cannot be made as asked; the message is Norwegian and says why."""
+
+
+@dataclass(frozen=True)
+class Request:
+    kommunenr: str
+    skoleaar: str
+    mottaker: str
+    orgnr: str | None = None
+    """FAU: the school the report is about (None: the municipality)."""
+    vurdering: str = ""
+    """The skoleeier's own assessment, placed in the report as written."""
+    anonymiser: bool = False
+    """Rektormøte: schools as «Skole A, B, …»."""
+
+
+@dataclass
+class Chart:
+    title: str
+    figure: go.Figure
+    height: int = 380
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    kommune: str
+    kommunenr: str
+    skoleaar: str
+    mottaker: str
+    laget: dt.datetime
+    laget_av: str
+    vern: str
+    demo: bool
+    sections: list[Section]
+
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+    @property
+    def file_stem(self) -> str:
+        kommune = re.sub(r"[^a-z0-9]+", "-", self.kommune.lower().translate(str.maketrans("æøå", "eoa"))).strip("-")
+        return f"rapport_{self.mottaker}_{kommune}_{self.skoleaar}"
+
+
+# ---------------------------------------------------------------- who may ask, and as whom the report reads
+
+
+def check_school_year(text: str) -> int:
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
+    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+        raise ReportError(f"Ugyldig skoleår «{text}». Skriv det som 2024-25.")
+    return int(match[1])
+
+
+def refusal(requester: Viewer, req: Request) -> str | None:
+    """Why the requester may not have this report, or None when they may."""
+    if req.mottaker not in RECIPIENTS:
+        return f"Ukjent mottaker «{req.mottaker}». Velg kommunestyre, fau eller rektormote."
+    if not requester.sees_kommune(req.kommunenr):
+        return f"Du har ikke tilgang til kommune {req.kommunenr}."
+    if requester.role in ("skoleeier", "admin"):
+        return None
+    if req.mottaker != "fau":
+        return "Bare skoleeier kan lage rapporten til kommunestyret og rektormøtet."
+    if requester.role == "rektor" and req.orgnr not in requester.skoler:
+        return "Som rektor kan du lage FAU-rapporten for din egen skole."
+    if requester.role == "fau" and req.orgnr is not None and req.orgnr not in requester.skoler:
+        return "Som FAU-medlem kan du lage rapporten for din egen skole eller for kommunen."
+    return None
+
+
+def recipient_viewer(requester: Viewer, req: Request, schools: pl.DataFrame) -> Viewer:
+    """The viewer the report is read as: always the protected level, within the requester's scope and thresholds."""
+    base = replace(requester, kommuner=frozenset({req.kommunenr}), protected=True, pseudonyms=())
+    if req.mottaker == "fau":
+        return replace(base, role="fau", skoler=frozenset({req.orgnr}) if req.orgnr else frozenset())
+    base = replace(base, role="skoleeier", skoler=frozenset())
+    if req.mottaker == "rektormote" and req.anonymiser:
+        rows = list(schools.select("orgnr", "navn", "kommunenr").iter_rows())
+        base = replace(base, pseudonyms=pseudonyms_for(rows, set(), seed=dt.date.today().toordinal()))
+    return base
+
+
+def protection_text(viewer: Viewer) -> str:
+    return (
+        f"Rapporten er på vernet nivå: verdier fra spørreundersøkelser med færre enn {viewer.min_respondents} svar er "
+        f"skjult, og det samme gjelder verdier kilden selv har skjermet. Antall saker fra 1 til 4 vises som "
+        f"«{SMALL_COUNT_LABEL}», og et tall som ellers kunne regnes ut fra summene, vises som «{SECONDARY_LABEL}». "
+        "Rapporten inneholder ingen opplysninger om enkeltelever."
+    )
+
+
+# ---------------------------------------------------------------- building
+
+
+def build(requester: Viewer, req: Request) -> Report:
+    """The report for `req`, read through the query layer as its recipient. Raises ReportError with a reason."""
+    start = check_school_year(req.skoleaar)
+    reason = refusal(requester, req)
+    if reason:
+        raise ReportError(reason)
+    komm = queries.kommuner(requester)
+    names = dict(komm.select("kommunenr", "kommune").iter_rows())
+    if req.kommunenr not in names:
+        raise ReportError(f"Fant ingen data for kommune {req.kommunenr}.")
+    kommune = names[req.kommunenr]
+    schools = queries.skoler(requester, kommunenr=req.kommunenr)
+    school_name = None
+    if req.orgnr is not None:
+        match = schools.filter(pl.col("orgnr") == req.orgnr)
+        if match.is_empty():
+            raise ReportError(f"Fant ingen skole med organisasjonsnummer {req.orgnr} i {kommune}.")
+        school_name = match["navn"][0]
+    viewer = recipient_viewer(requester, req, schools)
+    ctx = _Context(viewer, req, kommune, school_name, start)
+    settings = dict(queries.settings(requester).iter_rows())
+
+    if req.mottaker == "kommunestyre":
+        title = f"Læringsmiljøet i skolene i {kommune} kommune"
+        subtitle = f"Orientering til kommunestyret om skoleåret {req.skoleaar} (opplæringslova § 17-12)"
+        sections = [ctx.intro_kommunestyre(), ctx.elevundersokelsen(), ctx.ungdata(), ctx.saker(), ctx.team(),
+                    ctx.programmer(), ctx.vurdering(), ctx.kilder()]
+    elif req.mottaker == "fau":
+        unit = school_name or f"skolene i {kommune} kommune"
+        title = f"Skolemiljøet ved {unit}" if school_name else f"Skolemiljøet i {kommune} kommune"
+        subtitle = f"Til FAU – skoleåret {req.skoleaar}"
+        sections = [ctx.intro_fau(unit), ctx.elevundersokelsen(), ctx.ungdata(), ctx.saker(), ctx.programmer(),
+                    ctx.vurdering(), ctx.kilder()]
+    else:
+        title = f"Skolene i {kommune} side om side"
+        subtitle = f"Grunnlag for rektormøtet – skoleåret {req.skoleaar}"
+        sections = [ctx.intro_rektormote(), ctx.elevundersokelsen(), ctx.saker(), ctx.team(), ctx.programmer(),
+                    ctx.vurdering(), ctx.kilder()]
+    return Report(
+        title=title, subtitle=subtitle, kommune=kommune, kommunenr=req.kommunenr, skoleaar=req.skoleaar,
+        mottaker=req.mottaker, laget=dt.datetime.now().replace(microsecond=0), laget_av=requester.brukernavn,
+        vern=protection_text(viewer), demo=settings.get("demo") == "ja",
+        sections=[s for s in sections if s is not None],
+    )
+
+
+def previous_year(start: int) -> str:
+    return f"{start - 1}-{start % 100:02d}"
+
+
+def _num(value: float | None, maal: str, reason: str | None = "skjult") -> str:
+    """A value as shown; without one, «skjult» when it is hidden, «–» when there is none."""
+    if value is not None:
+        return format_value(value, maal)
+    return "–" if reason is None or reason == REASON_MISSING else "skjult"
+
+
+def _shown(pair: tuple[float | None, str | None], maal: str) -> str:
+    return _num(pair[0], maal, pair[1])
+
+
+def _change(now: float | None, before: float | None, maal: str) -> str:
+    if now is None or before is None:
+        return "–"
+    unit = " pp" if maal == "andel" else ""
+    return f"{now - before:+.1f}{unit}".replace(".", ",").replace("-", "−")
+
+
+@dataclass
+class _Context:
+    viewer: Viewer
+    req: Request
+    kommune: str
+    school: str | None
+    start: int
+
+    @property
+    def year(self) -> str:
+        return self.req.skoleaar
+
+    @property
+    def before(self) -> str:
+        return previous_year(self.start)
+
+    @property
+    def scope_text(self) -> str:
+        return self.school or f"{self.kommune} kommune"
+
+    # -------------------------------------------------------- introductions
+
+    def intro_kommunestyre(self) -> Section:
+        return Section("Om rapporten", [
+            f"Kommunestyret skal minst én gang i året få informasjon om læringsmiljøet i skolene "
+            f"(opplæringslova § 17-12). Denne rapporten samler det skoleeier vet om skoleåret {self.year}: hvordan "
+            "elevene svarer i Elevundersøkelsen og Ungdata, hvor mange saker skolene har hatt etter kapittel 12 "
+            "(retten til et trygt og godt skolemiljø), hvordan teamene rundt elevene arbeider, og om de "
+            "forebyggende programmene er på plass slik kommunens plan krever.",
+            "Rapporten vil bli offentlig sammen med sakspapirene. Derfor er alle tall på samme vernede nivå som "
+            "for FAU, slik at ingen enkeltelev kan kjennes igjen.",
+        ])
+
+    def intro_fau(self, unit: str) -> Section:
+        return Section("Om denne oversikten", [
+            f"Denne oversikten er laget for foreldrerådets arbeidsutvalg (FAU) og viser hvordan elevene ved {unit} "
+            f"har det på skolen, slik det kommer fram i undersøkelser og rapporter for skoleåret {self.year}.",
+            "Tallene er samlet for mange elever. Er en gruppe for liten til at svarene kan vises uten at noen kan "
+            "kjennes igjen, står det «skjult» i stedet for et tall.",
+        ])
+
+    def intro_rektormote(self) -> Section:
+        named = "Skolene vises med bokstav (Skole A, B, …)." if self.req.anonymiser else "Skolene vises med navn."
+        return Section("Om grunnlaget", [
+            f"Skolene i {self.kommune} side om side for skoleåret {self.year}, på vernet nivå. {named}",
+        ])
+
+    # -------------------------------------------------------- Elevundersøkelsen
+
+    def elevundersokelsen(self) -> Section:
+        section = Section("Elevundersøkelsen")
+        now = queries.eu_latest_by_school(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
+        before = queries.eu_latest_by_school(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.before)
+        if now.filter(pl.col("enhet_niva") == "kommune").is_empty():
+            section.paragraphs.append(f"Det er ikke lest inn resultater fra Elevundersøkelsen for {self.year}.")
+            return section
+
+        def value(frame: pl.DataFrame, level: str, code: str) -> tuple[float | None, str | None]:
+            rows = frame.filter((pl.col("enhet_niva") == level) & (pl.col("indikator_kode") == code))
+            if level == "skole":
+                rows = rows.filter(pl.col("orgnr") == self.req.orgnr)
+            if rows.is_empty():
+                return None, None
+            return rows["verdi"][0], rows["skjult_grunn"][0]
+
+        level = "skole" if self.school else "kommune"
+        codes = [c for c in EU_HEADLINE if c in set(now["indikator_kode"])]
+        names = dict(now.select("indikator_kode", "indikator").unique().iter_rows())
+        maal = dict(now.select("indikator_kode", "maal").unique().iter_rows())
+        rows = []
+        for code in codes:
+            v_now, v_before = value(now, level, code), value(before, level, code)
+            row = {
+                "Indikator": names[code],
+                f"{self.year}": _shown(v_now, maal[code]),
+                f"{self.before}": _shown(v_before, maal[code]),
+                "Endring": _change(v_now[0], v_before[0], maal[code]),
+            }
+            if self.school:
+                row[f"Kommunen {self.year}"] = _shown(value(now, "kommune", code), maal[code])
+            row[f"Landet {self.year}"] = _shown(value(now, "nasjonalt", code), maal[code])
+            rows.append(row)
+        section.tables.append(Table(f"Elevundersøkelsen – {self.scope_text}", pl.DataFrame(rows)))
+
+        trivsel, trivsel_before = value(now, level, TRIVSEL)[0], value(before, level, TRIVSEL)[0]
+        nation_trivsel = value(now, "nasjonalt", TRIVSEL)[0]
+        mobbing, mobbing_before = value(now, level, MOBBING)[0], value(before, level, MOBBING)[0]
+        nation_mobbing = value(now, "nasjonalt", MOBBING)[0]
+        where = f"ved {self.school}" if self.school else f"i {self.kommune}"
+        if trivsel is not None:
+            section.paragraphs.append(
+                f"Elevene {where} svarte i snitt {_num(trivsel, 'snitt')} på trivsel (skala 1–5, der 5 er best) i "
+                f"{self.year}" + (f", mot {_num(trivsel_before, 'snitt')} året før" if trivsel_before is not None else "")
+                + (f". Snittet for landet var {_num(nation_trivsel, 'snitt')}." if nation_trivsel is not None else ".")
+            )
+        else:
+            section.paragraphs.append(f"Trivselstallet {where} for {self.year} er skjult fordi for få har svart.")
+        if mobbing is not None:
+            section.paragraphs.append(
+                f"{_num(mobbing, 'andel')} av elevene {where} oppga at de ble mobbet på skolen to–tre ganger i måneden "
+                "eller oftere" + (f" ({_num(mobbing_before, 'andel')} året før)" if mobbing_before is not None else "")
+                + (f". I landet var andelen {_num(nation_mobbing, 'andel')}." if nation_mobbing is not None else ".")
+            )
+        elif codes and MOBBING in codes:
+            section.paragraphs.append(f"Andelen som oppgir mobbing {where} i {self.year} er skjult fordi for få har svart.")
+
+        orgnr = (self.req.orgnr,) if self.req.orgnr else ()
+        for code, title in ((TRIVSEL, "Trivsel over tid"), (MOBBING, "Mobbing på skolen over tid")):
+            if code not in codes:
+                continue
+            trend = queries.eu_trend(self.viewer, kommunenr=self.req.kommunenr, orgnr=orgnr, indikator_kode=code)
+            if not trend.is_empty():
+                section.charts.append(Chart(title, trend_chart(trend, title=title, maal=maal[code])))
+
+        if self.req.mottaker != "fau":
+            section.tables.append(self._schools_table(now, names, maal))
+        hidden = now.filter(pl.col("skjult_grunn").is_not_null() & (pl.col("enhet_niva") == "skole"))
+        if hidden.height:
+            section.notes.append(
+                f"{hidden.height} skoleverdier for {self.year} er skjult (for få svar eller skjermet av Udir) og vises "
+                "som «skjult»; de regnes aldri ut fra andre tall."
+            )
+        return section
+
+    def _schools_table(self, now: pl.DataFrame, names: dict, maal: dict) -> Table:
+        codes = [c for c in EU_SCHOOL_COLUMNS if c in names]
+        schools = now.filter(pl.col("enhet_niva") == "skole")
+        lookup = {(r["enhet_navn"], r["indikator_kode"]): (r["verdi"], r["skjult_grunn"])
+                  for r in schools.iter_rows(named=True)}
+        rows = [
+            {"Skole": name, **{names[c]: _shown(lookup.get((name, c), (None, None)), maal[c]) for c in codes}}
+            for name in sorted(set(schools["enhet_navn"]))
+        ]
+        frame = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"Skole": pl.String})
+        return Table(f"Skolene {self.year}", frame)
+
+    # -------------------------------------------------------- Ungdata
+
+    def ungdata(self) -> Section | None:
+        section = Section("Ungdata (ungdomstrinnet)")
+        data = queries.ungdata(self.viewer, kommunenr=self.req.kommunenr)
+        own = data.filter((pl.col("geo_niva") == "kommune") & (pl.col("kjonn") == "alle"))
+        if own.is_empty():
+            section.paragraphs.append(f"Det er ikke lest inn resultater fra Ungdata for {self.kommune}.")
+            return section
+        source = "ungdata" if (own["kilde"] == "ungdata").any() else "kommunehelsa"
+        own = own.filter(pl.col("kilde") == source)
+        trinn = "8-10" if (own["trinn"] == "8-10").any() else own["trinn"][0]
+        own = own.filter(pl.col("trinn") == trinn)
+        waves = sorted(set(own["aar"]))
+        latest, earlier = waves[-1], (waves[-2] if len(waves) > 1 else None)
+        nation = data.filter((pl.col("geo_niva") == "nasjonalt") & (pl.col("kjonn") == "alle")
+                             & (pl.col("trinn") == trinn))
+        period = own.filter(pl.col("aar") == latest)["periode"][0]
+
+        def share(frame: pl.DataFrame, code: str, year: int | None) -> tuple[float | None, str | None]:
+            rows = frame.filter((pl.col("indikator_kode") == code) & (pl.col("aar") == year))
+            return (rows["andel"][0], rows["skjult_grunn"][0]) if rows.height else (None, None)
+
+        def nation_share(code: str) -> tuple[float | None, str | None]:
+            rows = nation.filter((pl.col("indikator_kode") == code) & (pl.col("aar") <= latest)).sort("aar")
+            return (rows["andel"][-1], rows["skjult_grunn"][-1]) if rows.height else (None, None)
+
+        names = dict(own.select("indikator_kode", "indikator").unique().iter_rows())
+        codes = sorted(names, key=names.get)
+        rows = []
+        for code in codes:
+            rows.append({
+                "Indikator": names[code], f"{self.kommune} {period}": _shown(share(own, code, latest), "andel"),
+                **({f"{self.kommune} {earlier}": _shown(share(own, code, earlier), "andel")} if earlier else {}),
+                "Landet": _shown(nation_share(code), "andel"),
+            })
+        section.tables.append(Table("Ungdata", pl.DataFrame(rows)))
+        section.paragraphs.append(
+            f"Siste Ungdata-tall for {self.kommune} er fra {period} og gjelder ungdomstrinnet. "
+            "Ungdata spør om mer enn skolen: fritid, helse og forholdet til foreldre og venner."
+        )
+        gaps = [(names[c], share(own, c, latest)[0], nation_share(c)[0]) for c in codes]
+        gaps = [g for g in gaps if g[1] is not None and g[2] is not None]
+        if gaps:
+            name, value, ref = max(gaps, key=lambda g: abs(g[1] - g[2]))
+            direction = "høyere" if value > ref else "lavere"
+            section.paragraphs.append(
+                f"Størst forskjell fra landet: «{name}» – {_num(value, 'andel')} i {self.kommune} mot "
+                f"{_num(ref, 'andel')} i landet ({direction})."
+            )
+        fig = go.Figure()
+        labels = [names[c] for c in codes]
+        series = ((self.kommune, [share(own, c, latest) for c in codes]), ("Landet", [nation_share(c) for c in codes]))
+        for i, (unit, pairs) in enumerate(series):
+            fig.add_trace(go.Bar(y=labels, x=[v for v, _ in pairs], name=unit, orientation="h", marker_color=PALETTE[i],
+                                 text=[_shown(p, "andel") for p in pairs], textposition="outside", cliponaxis=False))
+        top = max([v for _, pairs in series for v, _ in pairs if v is not None] or [10])
+        fig.update_layout(barmode="group", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+                          xaxis=dict(title="Andel (%)", range=[0, top * 1.18], gridcolor="#e6e6e6"))
+        section.charts.append(Chart(f"Ungdata {period}: {self.kommune} og landet", fig, height=120 + 46 * len(rows)))
+        return section
+
+    # -------------------------------------------------------- kap. 12
+
+    def saker(self) -> Section:
+        section = Section("Saker om skolemiljøet (opplæringslova kapittel 12)")
+        now = queries.saker_oversikt(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
+        before = queries.saker_oversikt(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.before)
+        if now.is_empty():
+            section.paragraphs.append(f"Det er ikke lest inn saksrapporter for skoleåret {self.year}.")
+            return section
+        section.tables.append(Table(f"Nye saker {self.year}", now.drop("orgnr").rename({"skole": "Skole"})))
+        total = now.filter(pl.col("orgnr").is_null()).row(0, named=True)
+        total_before = before.filter(pl.col("orgnr").is_null()).row(0, named=True) if before.height else {}
+        plans = "Aktivitetsplan (§ 12-4)"
+        if plans in total and total[plans] != SECONDARY_LABEL:
+            was = total_before.get(plans)
+            section.paragraphs.append(
+                f"I skoleåret {self.year} ble det laget {total[plans]} nye aktivitetsplaner etter § 12-4 ved skolene "
+                f"i {self.kommune}" + (f" ({was} året før)." if was and was != SECONDARY_LABEL else ".")
+                + " En aktivitetsplan lages når en elev ikke har det trygt og godt på skolen."
+            )
+        section.paragraphs.append(
+            (f"Til sammen {total['I alt']} nye saker av alle typene i tabellen. " if total["I alt"] != SECONDARY_LABEL
+             else "Summen er skjult for å verne små tall. ")
+            + "Tallene er antall saker, ikke antall elever: samme elev kan ha mer enn én sak."
+        )
+        if self.school:
+            section.notes.append("Tabellen viser egen skole og kommunen samlet.")
+        columns = [c for c in now.columns if c not in ("orgnr", "skole", "I alt")]
+        fig = go.Figure()
+        for i, (label, row) in enumerate(((self.before, total_before), (self.year, total))):
+            if not row:
+                continue
+            values = [int(row[c]) if str(row.get(c, "")).isdigit() else None for c in columns]
+            text = [row.get(c) if row.get(c) is not None else "–" for c in columns]
+            fig.add_trace(go.Bar(y=columns, x=values, name=label, text=text, textposition="outside",
+                                 orientation="h", marker_color=PALETTE[i], cliponaxis=False))
+        fig.update_layout(barmode="group", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+                          xaxis=dict(title="Nye saker i kommunen", rangemode="tozero", gridcolor="#e6e6e6"))
+        section.charts.append(Chart("Nye saker i kommunen, etter type", fig, height=140 + 52 * len(columns)))
+        section.notes.append(f"«{SMALL_COUNT_LABEL}» og «{SECONDARY_LABEL}» har ingen søyle i figuren.")
+        return section
+
+    # -------------------------------------------------------- arbeidslag and elevtjeneste
+
+    def team(self) -> Section | None:
+        from pipelines.templates.teammoter import TEAMS
+
+        section = Section("Arbeidslag og elevtjeneste")
+        meetings = queries.team_moter_oversikt(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
+        if meetings.is_empty():
+            section.paragraphs.append(f"Det er ikke lest inn møtelogger for skoleåret {self.year}.")
+            return section
+        teams = [t for t in TEAMS if t in set(meetings["team"])]
+        for team in teams:
+            part = meetings.filter(pl.col("team") == team)
+            held, expected = int(part["moter"].sum()), part["forventet"].drop_nulls().sum()
+            if expected:
+                on_track = part.filter(pl.col("prosent_av_forventet") >= 90).height
+                section.paragraphs.append(
+                    f"{TEAMS[team]}: {part.height} skoler holdt til sammen {held} møter av {int(expected)} forventet "
+                    f"etter kommunens møterytme ({round(100 * held / expected)} %); {on_track} av {part.height} "
+                    "skoler holdt minst 90 % av møtene."
+                )
+            else:
+                section.paragraphs.append(f"{TEAMS[team]}: {held} møter ved {part.height} skoler.")
+        schools = meetings.select("orgnr", "skole").unique().sort("skole")
+        cell = {(r["orgnr"], r["team"]): r for r in meetings.iter_rows(named=True)}
+        rows = []
+        for orgnr, skole in schools.iter_rows():
+            row = {"Skole": skole}
+            for team in teams:
+                r = cell.get((orgnr, team))
+                row[f"{TEAMS[team]}: møter"] = (
+                    "–" if r is None else f"{r['moter']} av {r['forventet']}" if r["forventet"] else str(r["moter"])
+                )
+            rows.append(row)
+        section.tables.append(Table(f"Møter holdt {self.year} (av forventet)", pl.DataFrame(rows)))
+        cases = queries.team_saker_oversikt(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
+        if not cases.is_empty():
+            section.tables.append(Table(f"Saker drøftet {self.year}", cases.drop("orgnr").rename({"skole": "Skole"})))
+            section.notes.append("«Saker drøftet» teller drøftinger i teamene, med samtykke eller anonymt – ikke elever.")
+        return section
+
+    # -------------------------------------------------------- programmes and the plan
+
+    def programmer(self) -> Section:
+        section = Section("Forebyggende programmer og kommunens plan")
+        plans = queries.planer(self.viewer, kommunenr=self.req.kommunenr)
+        if plans.is_empty():
+            section.paragraphs.append(f"Kommunens plan for skolemiljøet er ikke lest inn for {self.kommune}.")
+            return section
+        plan = plans.row(0, named=True)
+        section.paragraphs.append(
+            f"Kommunens plan: «{plan['tittel']}», gjeldende {plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}."
+        )
+        status = queries.programstatus(self.viewer, kommunenr=self.req.kommunenr).filter(
+            (pl.col("plan_id") == plan["plan_id"]) & (pl.col("skoleaar") == self.year) & pl.col("planlagt")
+        )
+        if status.is_empty():
+            section.paragraphs.append(f"Planen har ingen programkrav for skoleåret {self.year}.")
+        else:
+            summary = (
+                status.group_by("program_navn")
+                .agg(
+                    pl.format("{}.–{}.", pl.col("trinn").min(), pl.col("trinn").max()).alias("Trinn"),
+                    pl.len().alias("Skole og trinn i planen"),
+                    (pl.col("vurdering") == "oppfylt").sum().alias("Krav oppfylt"),
+                    (pl.col("vurdering") == "ikke_oppfylt").sum().alias("Krav ikke oppfylt"),
+                    (pl.col("vurdering") == "ukjent").sum().alias("Ikke rapportert"),
+                )
+                .sort("program_navn").rename({"program_navn": "Program"})
+            )
+            section.tables.append(Table(f"Programmer {self.year}", summary))
+            met, total = int(summary["Krav oppfylt"].sum()), int(summary["Skole og trinn i planen"].sum())
+            unknown = int(summary["Ikke rapportert"].sum())
+            section.paragraphs.append(
+                f"I {self.year} oppfylte {met} av {total} kombinasjoner av skole og trinn kravene i planen"
+                + (f"; {unknown} er ikke rapportert." if unknown else ".")
+            )
+            gaps = (
+                status.filter(pl.col("vurdering") != "oppfylt")
+                .group_by("skole", "program_navn", "vurdering", "avvik")
+                .agg(pl.col("trinn").min().alias("fra"), pl.col("trinn").max().alias("til"))
+                .with_columns(
+                    pl.when(pl.col("fra") == pl.col("til")).then(pl.format("{}.", pl.col("fra")))
+                    .otherwise(pl.format("{}.–{}.", pl.col("fra"), pl.col("til"))).alias("Trinn"),
+                    pl.when(pl.col("vurdering") == "ukjent").then(pl.lit("Ikke rapportert"))
+                    .otherwise(pl.col("avvik")).alias("Hva mangler"),
+                )
+                .sort("skole", "program_navn")
+                .select(pl.col("skole").alias("Skole"), pl.col("program_navn").alias("Program"), "Trinn", "Hva mangler")
+            )
+            if gaps.height:
+                section.tables.append(Table(f"Mangler mot planen {self.year}", gaps))
+            section.charts.append(Chart("Programmene mot planen", _programme_chart(summary), height=140 + 60 * summary.height))
+        if self.req.mottaker != "fau" or not self.school:
+            actions = queries.plantiltak(self.viewer, kommunenr=self.req.kommunenr).filter(
+                pl.col("plan_id") == plan["plan_id"]
+            )
+            overdue = actions.filter(pl.col("forfalt"))
+            section.paragraphs.append(
+                f"Tiltaksplanen har {actions.height} tiltak; {overdue.height} har passert fristen uten å være fullført."
+                if actions.height else "Planen har ingen tiltaksrader."
+            )
+            if overdue.height:
+                status_label = {"ikke_startet": "Ikke startet", "pagar": "Pågår", "fullfort": "Fullført"}
+                section.tables.append(Table("Tiltak på overtid", overdue.select(
+                    pl.col("tiltak").alias("Tiltak"), pl.col("ansvarlig").alias("Ansvarlig"),
+                    pl.col("frist").dt.strftime("%d.%m.%Y").alias("Frist"),
+                    pl.col("status").replace_strict(status_label, default=pl.col("status")).alias("Status"),
+                )))
+        return section
+
+    # -------------------------------------------------------- assessment and sources
+
+    def vurdering(self) -> Section:
+        title = "Skoleeiers vurdering" if self.req.mottaker != "fau" else "Skolens og skoleeiers kommentar"
+        text = self.req.vurdering.strip()
+        if text:
+            return Section(title, [p.strip() for p in text.split("\n\n") if p.strip()])
+        return Section(title, notes=["(Ikke skrevet ennå. Skriv vurderingen på Rapporter-siden eller med "
+                                     "«skolemiljo rapport … --vurdering FIL».)"])
+
+    def kilder(self) -> Section:
+        section = Section("Kilder og datakvalitet")
+        files = queries.kilder(self.viewer, kommunenr=self.req.kommunenr)
+        if files.is_empty():
+            section.paragraphs.append("Ingen filer er lest inn.")
+            return section
+        warnings = int(files["advarsler"].fill_null(0).sum())
+        section.paragraphs.append(
+            f"Tallene kommer fra {files.height} filer, kontrollert og lest inn mellom "
+            f"{files['ferdig'].min():%d.%m.%Y} og {files['ferdig'].max():%d.%m.%Y}. "
+            + (f"Kontrollene ga {warnings} advarsler (se siden Datakvalitet)." if warnings
+               else "Kontrollene ga ingen advarsler.")
+        )
+        per_source = (
+            files.group_by("kilde")
+            .agg(
+                pl.len().alias("Filer"),
+                pl.col("filnavn").sort().alias("navn"),
+                pl.col("ferdig").max().dt.strftime("%d.%m.%Y").alias("Sist lest inn"),
+                pl.col("rader_lastet").sum().alias("Rader"),
+                pl.col("advarsler").fill_null(0).sum().alias("Advarsler"),
+            )
+            .with_columns(
+                pl.when(pl.col("navn").list.len() > 3)
+                .then(pl.format("{} … ({} filer)", pl.col("navn").list.head(2).list.join(", "), pl.col("Filer")))
+                .otherwise(pl.col("navn").list.join(", ")).alias("Filnavn"),
+                pl.col("kilde").replace_strict(KILDE, default=pl.col("kilde")).alias("Kilde"),
+            )
+            .sort("Kilde")
+            .select("Kilde", "Filnavn", "Sist lest inn", "Rader", "Advarsler")
+        )
+        section.tables.append(Table("Kilder", per_source))
+        return section
+
+
+def _programme_chart(summary: pl.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    for column, colour in (("Krav oppfylt", "#2a9d55"), ("Krav ikke oppfylt", "#c0392b"), ("Ikke rapportert", "#9e9e9e")):
+        fig.add_trace(go.Bar(y=summary["Program"].to_list(), x=summary[column].to_list(), name=column, orientation="h",
+                             marker_color=colour, text=summary[column].to_list(), textposition="inside"))
+    fig.update_layout(barmode="stack", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+                      xaxis=dict(title="Skole og trinn", gridcolor="#e6e6e6"))
+    return fig

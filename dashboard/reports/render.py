@@ -1,0 +1,128 @@
+"""A built report as a file: HTML (charts as inline SVG), PDF (A4, through headless Chromium) or XLSX (every table)."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from dashboard import export
+from dashboard.reports import browser
+from dashboard.reports.content import FORMATS, RECIPIENTS, Report, ReportError
+
+TEMPLATES = Path(__file__).parent / "templates"
+CHART_WIDTH = 680
+"""Pixels: the printable width of A4 with the report's margins."""
+
+MIME = {
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+_NUMERIC = re.compile(r"^[−+-]?[\d  ]+([,.]\d+)?( ?%| pp)?$|^1–4$|^skjult$|^–$|^\d+ av \d+$")
+
+
+@dataclass
+class _Row:
+    cells: list[str]
+    total: bool
+
+
+@dataclass
+class _HtmlTable:
+    title: str
+    columns: list[str]
+    rows: list[_Row]
+    numeric: set[int]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+def _html_table(table: export.Table) -> _HtmlTable:
+    frame = table.frame
+    rows = [_Row([_text(v) for v in row], total=str(row[0]).startswith("Kommunen i alt")) for row in frame.iter_rows()]
+    numeric = {
+        i for i in range(1, len(frame.columns))
+        if rows and all(_NUMERIC.match(r.cells[i]) for r in rows)
+    }
+    return _HtmlTable(table.title, [str(c) for c in frame.columns], rows, numeric)
+
+
+@cache
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+
+
+def _chart_json(chart) -> str:
+    fig = chart.figure
+    # The legend sits above the plot, under the title, where it cannot collide with axis labels.
+    fig.update_layout(width=CHART_WIDTH, height=chart.height + 40, autosize=False,
+                      title=dict(text=chart.title, font=dict(size=15), x=0, xanchor="left", y=0.98, yanchor="top"),
+                      legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", traceorder="normal"),
+                      margin=dict(l=10, r=30, t=80, b=10))
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True)
+    return fig.to_json()
+
+
+def to_html(report: Report, *, interactive: bool) -> str:
+    """The report page. `interactive` embeds Plotly and draws the charts on opening (the fallback without Chromium);
+    otherwise the page carries Plotly only for the browser step that turns charts into SVG."""
+    import plotly.offline
+
+    sections = []
+    for s in report.sections:
+        charts = [{"title": c.title, "json": _chart_json(c)} for c in s.charts]
+        sections.append({"title": s.title, "paragraphs": s.paragraphs, "notes": s.notes, "charts": charts,
+                         "tables": [_html_table(t) for t in s.tables]})
+    template = _environment().get_template("rapport.html.j2")
+    view = {**report.__dict__, "sections": sections}
+    return template.render(r=view, recipient=RECIPIENTS[report.mottaker], plotly_js=plotly.offline.get_plotlyjs(),
+                           interactive=interactive)
+
+
+def to_xlsx(report: Report) -> bytes:
+    about = [
+        ("Rapport", report.title),
+        ("", report.subtitle),
+        ("Kommune", f"{report.kommune} ({report.kommunenr})"),
+        ("Skoleår", report.skoleaar),
+        ("Mottaker", RECIPIENTS[report.mottaker]),
+        ("Laget", report.laget.strftime("%d.%m.%Y %H:%M") + (f" av {report.laget_av}" if report.laget_av else "")),
+        ("Vern", report.vern),
+    ]
+    if report.demo:
+        about.append(("Demodata", "Kommunen, skolene og alle tall er fiktive."))
+    for section in report.sections:
+        for line in section.paragraphs:
+            about.append((section.title, line))
+    return export.xlsx_bytes(report.tables(), about)
+
+
+def render(report: Report, fmt: str) -> bytes:
+    """The report as `fmt` (pdf, html, xlsx). Raises ReportError (Norwegian) when it cannot be made."""
+    if fmt not in FORMATS:
+        raise ReportError(f"Ukjent format «{fmt}». Velg pdf, html eller xlsx.")
+    if fmt == "xlsx":
+        return to_xlsx(report)
+    page = to_html(report, interactive=False)
+    footer = html_lib.escape(f"{report.title} – skoleåret {report.skoleaar}")
+    if fmt == "html" and browser.chromium_path() is None:
+        # No browser on this machine: the HTML still works, drawing its charts when opened.
+        return to_html(report, interactive=True).encode("utf-8")
+    static, pdf = browser.render(page, pdf=fmt == "pdf", footer=footer)
+    if fmt == "pdf":
+        assert pdf is not None
+        return pdf
+    return static.encode("utf-8")

@@ -34,6 +34,8 @@ pages.append(st.Page(PAGES / "programmer.py", title="Programmer og plan", icon="
 pages.append(st.Page(PAGES / "saker.py", title="Saker (kap. 12)", icon=":material/gavel:", url_path="saker"))
 if viewer.sees_team_meetings and not meeting:
     pages.append(st.Page(PAGES / "team.py", title="Arbeidslag og elevtjeneste", icon=":material/diversity_3:", url_path="team"))
+if not meeting:
+    pages.append(st.Page(PAGES / "rapporter.py", title="Rapporter", icon=":material/description:", url_path="rapporter"))
 if viewer.role in ("skoleeier", "admin") and not meeting:
     pages.append(
         st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet")

@@ -7,14 +7,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from dashboard.reports.browser import CHROMIUM_ARGS
 from tests.serving import streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,270 @@
+"""Reports for kommunestyret, FAU and the rektormøte: what is in them, in every format, and what never is."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from dashboard import export
+from dashboard.reports import content, render
+from dashboard.viewer import Viewer
+from pipelines.cli import main as cli
+from tests.conftest import query
+
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
+YEAR = "2025-26"
+HAUGEN, NORDLI = "990013004", "990012008"
+SECRET_TRIVSEL = 1.7
+"""A survey value planted for Haugen skole with only 7 answers: it must never reach a report."""
+
+
+@pytest.fixture(scope="module")
+def report_db(demo_db_master, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("rapport") / "skolemiljo.duckdb"
+    shutil.copy(demo_db_master, db)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "UPDATE core.eu_resultat SET verdi = ?, antall_besvart = 7 WHERE orgnr = ? AND skoleaar = ? "
+        "AND indikator_kode = 'EUIndeks_1379' AND trinn IS NULL AND kjonn = 'alle'",
+        [SECRET_TRIVSEL, HAUGEN, YEAR],
+    )
+    con.close()
+    return db
+
+
+@pytest.fixture
+def use_db(report_db, monkeypatch):
+    monkeypatch.setenv("SKOLEMILJO_DB", str(report_db))
+    return report_db
+
+
+def build(mottaker: str, requester: Viewer = OWNER, **kw) -> content.Report:
+    return content.build(requester, content.Request("9901", YEAR, mottaker, **kw))
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+@pytest.fixture(scope="module")
+def kommunestyre_pdf(report_db) -> tuple[content.Report, str, int]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SKOLEMILJO_DB", str(report_db))
+    try:
+        report = build("kommunestyre", vurdering="Skolene jobber godt.\n\nMobbingen må ned.")
+        data = render.render(report, "pdf")
+    finally:
+        mp.undo()
+    assert data.startswith(b"%PDF")
+    return report, pdf_text(data), len(PdfReader(io.BytesIO(data)).pages)
+
+
+PER_SCHOOL_MONTH = """
+    SELECT orgnr, periode, sakstype,
+           CASE WHEN bool_or(trinn IS NULL) THEN sum(nye) FILTER (WHERE trinn IS NULL) ELSE sum(nye) END AS nye
+    FROM mart.saker WHERE kommunenr = '9901' AND periode >= DATE '2025-08-01' AND periode < DATE '2026-08-01'
+    GROUP BY ALL"""
+"""New cases per school, month and sakstype in the school year: a school's all-trinn row, else its trinn rows."""
+
+
+def _exact_case_rows(db: Path) -> dict[str, list[int]]:
+    """Each school's new cases per sakstype in the school year, straight from the warehouse."""
+    rows = query(db, f"""
+        WITH per AS ({PER_SCHOOL_MONTH})
+        SELECT k.navn, sakstype, sum(nye) FROM per JOIN mart.skoler k USING (orgnr) GROUP BY ALL""")
+    out: dict[str, list[int]] = {}
+    for name, _, n in rows:
+        out.setdefault(name, []).append(int(n))
+    return out
+
+
+# ---------------------------------------------------------------- the kommunestyre PDF
+
+
+def test_kommunestyre_pdf_names_the_municipality_and_year_and_has_charts_tables_and_sources(kommunestyre_pdf):
+    report, text, pages = kommunestyre_pdf
+    assert "Læringsmiljøet i skolene i Fjellvik kommune" in text
+    assert f"skoleåret {YEAR}" in text and "§ 17-12" in text
+    # Charts are drawn as vector graphics whose labels stay text: their titles and axis labels are in the PDF.
+    for chart in ("Trivsel over tid", "Mobbing på skolen over tid", "Nye saker i kommunen, etter type",
+                  "Programmene mot planen"):
+        assert chart in text, chart
+    for table in (f"Nye saker {YEAR}", f"Skolene {YEAR}", f"Møter holdt {YEAR}", "Kilder", "Tiltak på overtid"):
+        assert table in text, table
+    assert "Skolene jobber godt." in text and "Mobbingen må ned." in text  # the skoleeier's own assessment
+    assert "Demodata" in text
+    assert pages >= 3
+    assert "Side 1 av" in text
+
+
+def test_kommunestyre_pdf_key_figures_match_the_warehouse(kommunestyre_pdf, report_db):
+    _, text, _ = kommunestyre_pdf
+    (trivsel,) = query(report_db, """
+        SELECT verdi FROM mart.elevundersokelsen WHERE enhet_niva = 'kommune' AND kommunenr = '9901'
+          AND skoleaar = ? AND indikator_kode = 'EUIndeks_1379' AND trinn IS NULL AND kjonn = 'alle'""", [YEAR])[0]
+    assert f"svarte i snitt {trivsel:.1f}".replace(".", ",") in text
+    (plans,) = query(report_db, f"WITH per AS ({PER_SCHOOL_MONTH}) SELECT sum(nye) FROM per "
+                                "WHERE sakstype = 'aktivitetsplan'")[0]
+    assert f"laget {plans} nye aktivitetsplaner" in text
+
+
+def test_kommunestyre_pdf_holds_no_survey_value_from_a_small_group(kommunestyre_pdf):
+    _, text, _ = kommunestyre_pdf
+    secret = f"{SECRET_TRIVSEL:.1f}".replace(".", ",")
+    assert re.search(r"Haugen skole skjult", text), "Haugen's trivsel shows as hidden in the schools table"
+    assert secret not in text
+
+
+def test_kommunestyre_pdf_shows_small_case_counts_only_as_a_range(kommunestyre_pdf, report_db):
+    _, text, _ = kommunestyre_pdf
+    exact = _exact_case_rows(report_db)
+    small_schools = [name for name, counts in exact.items() if any(0 < n < 5 for n in counts)]
+    assert small_schools, "the demo has schools with 1–4 cases of some kind"
+    cases = next(t for t in kommunestyre_pdf[0].tables() if t.title == f"Nye saker {YEAR}")
+    report_rows = {r["Skole"]: r for r in cases.frame.to_dicts()}
+    for name in small_schools:
+        shown = " ".join(v for k, v in report_rows[name].items() if k != "Skole")
+        assert f"{name} {shown}" in text  # the protected row is what the PDF prints
+        assert "1–4" in shown
+    # No cell of the case tables is a count from 1 to 4.
+    for table in kommunestyre_pdf[0].tables():
+        if table.title.startswith(("Nye saker", "Saker drøftet")):
+            cells = [v for row in table.frame.drop("Skole").rows() for v in row]
+            assert all(v in ("1–4", "skjult") or int(v) == 0 or int(v) >= 5 for v in cells), table.title
+
+
+def test_kommunestyre_report_has_no_meeting_log_or_monthly_case_detail(kommunestyre_pdf):
+    report, text, _ = kommunestyre_pdf
+    titles = {t.title for t in report.tables()}
+    assert not any("måned" in t.lower() for t in titles)
+    assert "til_stede" not in text and "henvisninger_" not in text
+
+
+# ---------------------------------------------------------------- FAU and rektormøte
+
+
+def test_fau_report_for_one_school_names_no_other_school(use_db):
+    report = build("fau", orgnr=NORDLI)
+    text = pdf_text(render.render(report, "pdf"))
+    assert "Skolemiljøet ved Nordli skole" in text and "Til FAU" in text
+    for other in ("Haugen skole", "Bakken barneskole", "Elvetun skole", "Fjellvik ungdomsskole"):
+        assert other not in text, other
+    assert "Kommunen i alt" in text  # its own row beside the municipality's
+
+
+def test_fau_member_may_ask_for_own_school_or_the_municipality_but_not_another_school(use_db):
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau.nordli")
+    assert build("fau", fau, orgnr=NORDLI).title == "Skolemiljøet ved Nordli skole"
+    assert build("fau", fau).title == "Skolemiljøet i Fjellvik kommune"
+    with pytest.raises(content.ReportError, match="egen skole"):
+        build("fau", fau, orgnr=HAUGEN)
+    with pytest.raises(content.ReportError, match="Bare skoleeier"):
+        build("kommunestyre", fau)
+
+
+def test_rektor_may_make_the_fau_report_for_own_school_only(use_db):
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="rektor")
+    assert "Nordli skole" in build("fau", rektor, orgnr=NORDLI).title
+    with pytest.raises(content.ReportError):
+        build("fau", rektor, orgnr=HAUGEN)
+    with pytest.raises(content.ReportError):
+        build("rektormote", rektor)
+
+
+def test_rektormote_report_can_hide_every_school_name(use_db):
+    report = build("rektormote", anonymiser=True)
+    html = render.render(report, "html").decode()
+    assert "Skole A" in html
+    for name in ("Nordli skole", "Haugen skole", "Bakken barneskole", "Elvetun skole", "Fjellvik ungdomsskole"):
+        assert name not in html, name
+
+
+def test_rektormote_report_names_the_schools_unless_asked_not_to(use_db):
+    html = render.render(build("rektormote"), "html").decode()
+    assert "Nordli skole" in html and "Skole A" not in html
+
+
+# ---------------------------------------------------------------- HTML and XLSX
+
+
+def test_html_report_is_static_with_charts_as_inline_svg(use_db):
+    html = render.render(build("kommunestyre"), "html").decode()
+    assert "<svg" in html and "Trivsel over tid" in html
+    assert "<script" not in html  # no Plotly, nothing that runs: safe to publish
+    assert "Fjellvik" in html and YEAR in html
+    shown_text = re.sub(r"<[^>]+>", " ", html)  # what a reader sees, not the SVG path coordinates
+    assert "Haugen skole" in shown_text and f"{SECRET_TRIVSEL:.1f}".replace(".", ",") not in shown_text
+
+
+def test_xlsx_report_has_every_table_and_an_about_sheet(use_db):
+    report = build("kommunestyre")
+    book = load_workbook(io.BytesIO(render.render(report, "xlsx")))
+    assert book.sheetnames[0] == "Om uttrekket"
+    assert len(book.sheetnames) == 1 + len(report.tables())
+    about = {row[0].value: row[1].value for row in book["Om uttrekket"].iter_rows() if row[0].value}
+    assert "vernet nivå" in about["Vern"] and about["Skoleår"] == YEAR
+    cases = book[next(n for n in book.sheetnames if n.startswith("Nye saker"))]
+    values = [c.value for row in cases.iter_rows(min_row=2) for c in row[1:]]
+    assert "1–4" in values
+    assert all(v in ("1–4", "skjult") or int(v) == 0 or int(v) >= 5 for v in values)
+
+
+def test_xlsx_cells_that_look_like_formulas_are_stored_as_text(use_db, report_db, tmp_path, monkeypatch):
+    db = tmp_path / "skolemiljo.duckdb"
+    shutil.copy(report_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("""UPDATE core.skole SET navn = '=HYPERLINK("http://x","Klikk")' WHERE orgnr = ?""", [NORDLI])
+    con.close()
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    book = load_workbook(io.BytesIO(render.render(build("kommunestyre"), "xlsx")))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.data_type == "f"], "a formula in the export"
+    assert any(c.value == """'=HYPERLINK("http://x","Klikk")""" for c in cells)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+47 99", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_formula_like_text_is_neutralised(text):
+    assert export.neutralise(text) == "'" + text
+    assert export.neutralise("Nordli skole") == "Nordli skole"
+    assert export.neutralise(-3) == -3  # a negative number is a number, not a formula
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_rapport_command_writes_each_format(report_db, tmp_path, capsys):
+    for fmt, magic in (("pdf", b"%PDF"), ("html", b"<!DOCTYPE html>"), ("xlsx", b"PK")):
+        out = tmp_path / f"rapport.{fmt}"
+        code = cli(["--db", str(report_db), "rapport", "--kommune", "9901", "--skoleaar", YEAR, "--mottaker",
+                    "kommunestyre", "--format", fmt, "--ut", str(out)])
+        assert code == 0
+        assert out.read_bytes().startswith(magic)
+    assert "Skrev" in capsys.readouterr().out
+    audit = (report_db.parent / "revisjon.jsonl").read_text(encoding="utf-8")
+    assert '"eksport"' in audit and "rapport.pdf" in audit
+
+
+def test_rapport_command_refuses_a_bad_school_year_in_norwegian_and_writes_nothing(report_db, tmp_path, capsys):
+    out = tmp_path / "rapport.pdf"
+    code = cli(["--db", str(report_db), "rapport", "--kommune", "9901", "--skoleaar", "2025-2026", "--mottaker",
+                "kommunestyre", "--format", "pdf", "--ut", str(out)])
+    assert code == 1
+    assert "Ugyldig skoleår" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_rapport_command_takes_the_assessment_from_a_file(report_db, tmp_path):
+    note = tmp_path / "vurdering.txt"
+    note.write_text("Vi prioriterer ungdomstrinnet neste år.", encoding="utf-8")
+    out = tmp_path / "rapport.html"
+    assert cli(["--db", str(report_db), "rapport", "--kommune", "9901", "--skoleaar", YEAR, "--mottaker", "fau",
+                "--format", "html", "--ut", str(out), "--vurdering", str(note)]) == 0
+    assert "Vi prioriterer ungdomstrinnet neste år." in out.read_text(encoding="utf-8")

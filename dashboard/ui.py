@@ -156,16 +156,24 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str)
 TABLES_KEY = "_tabeller_paa_siden"
 
 
-def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str | None = None, **kwargs) -> None:
+def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str | None = None, where=None,
+          **kwargs) -> None:
     """Show a table and remember it for the page's XLSX export, so what can be downloaded is what was shown.
 
-    `as_table` draws a static st.table (with `index` as its row labels) instead of the interactive grid.
+    `as_table` draws a static st.table (with `index` as its row labels) instead of the interactive grid; `where` is
+    the container to draw in (a column, a tab), else the page.
     """
+    where = where or st
     if as_table:
         shown = frame.to_pandas()
-        st.table(shown.set_index(index) if index else shown)
+        where.table(shown.set_index(index) if index else shown)
     else:
-        st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+        where.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+    remember(frame, title)
+
+
+def remember(frame: pl.DataFrame, title: str) -> None:
+    """Add the numbers behind a chart to the page's XLSX export (already protected by the query layer)."""
     st.session_state.setdefault(TABLES_KEY, []).append(export.Table(title, frame))
 
 

@@ -223,3 +223,47 @@ def test_fau_sees_small_case_counts_as_a_range_where_the_owner_sees_the_number(s
     metric = next(m for m in page.locator("[data-testid='stMetric']").all_inner_texts() if "Skjerpet plikt" in m)
     assert metric.strip().splitlines()[-1].strip() == str(total)  # the exact number, not a range
     page.close()
+
+
+def test_fau_downloads_the_case_table_as_excel_with_the_same_protection_and_the_download_is_logged(
+        server, browser, demo_db_master):
+    import io
+
+    from openpyxl import load_workbook
+
+    page = login(browser, server, "fau", height=1400)
+    go(page, "saker", "Saker etter opplæringslova kapittel 12")
+    page.wait_for_selector("[data-testid='stTable']", timeout=30_000)
+    shown = page.locator("[data-testid='stTable'] tbody tr").all_inner_texts()
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Last ned tabellene (Excel)").click()
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    sheet = book[book.sheetnames[1]]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == [s.split("\t")[0].strip() for s in shown]  # the rows on screen, nothing more
+    cells = [v for r in rows for v in r[1:]]
+    assert "1–4" in cells
+    assert all(v in ("1–4", "skjult") or int(v) == 0 or int(v) >= 5 for v in cells)
+    audit = (demo_db_master.parent / "revisjon.jsonl").read_text(encoding="utf-8").splitlines()
+    assert any('"eksport"' in line and "fau.nordli" in line and "saker_9901" in line for line in audit)
+    page.close()
+
+
+def test_skolesjef_makes_the_kommunestyre_pdf_from_the_reports_page(server, browser):
+    import io
+
+    from pypdf import PdfReader
+
+    page = login(browser, server, "skoleeier", height=1400)
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Rapporter").first.click()
+    page.wait_for_selector("h1:has-text('Rapporter')", timeout=30_000)
+    page.get_by_role("button", name="Lag rapport").click()
+    button = page.get_by_role("button", name="Last ned PDF")
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=30_000) as download:
+        button.click()
+    assert download.value.suggested_filename.startswith("rapport_kommunestyre_fjellvik_")
+    reader = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Fjellvik kommune" in text and "kommunestyret" in text
+    page.close()

@@ -446,3 +446,52 @@ def test_every_page_in_the_admin_navigation_opens_itself_not_the_landing_page(ap
     admin = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
     at = app(page, admin)
     assert [t.value for t in at.title] == [title]
+
+
+# ---------------------------------------------------------------- Rapporter and table exports
+
+
+def _viewer_of(role: str, demo_db_master) -> Viewer:
+    nordli = query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE navn = 'Nordli skole'")[0][0]
+    return Viewer(role=role, kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn=f"{role}.nordli")
+
+
+def test_reports_page_makes_the_kommunestyre_report_and_offers_it_for_download(app, media_files):
+    import io
+
+    from openpyxl import load_workbook
+
+    at = app("rapporter")
+    recipients = at.radio[0]
+    assert recipients.label == "Mottaker" and list(recipients.options) == ["Kommunestyret", "FAU", "Rektormøtet"]
+    at.radio[1].set_value("xlsx").run()
+    at.text_area[0].input("Vi er fornøyde med trivselen.").run()
+    next(b for b in at.button if b.label == "Lag rapport").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Læringsmiljøet i skolene i Fjellvik kommune" in s.value for s in at.success)
+    button = next(b for b in at.download_button if b.label.startswith("Last ned"))
+    book = load_workbook(io.BytesIO(media_files(button)))
+    about = [row[1].value for row in book["Om uttrekket"].iter_rows()]
+    assert "Vi er fornøyde med trivselen." in about
+
+
+def test_fau_can_only_make_the_fau_report_for_its_school_or_the_municipality(app, demo_db_master):
+    at = app("rapporter", _viewer_of("fau", demo_db_master))
+    assert list(at.radio[0].options) == ["FAU"]
+    gjelder = next(s for s in at.selectbox if s.label == "Gjelder")
+    assert list(gjelder.options) == ["Hele Fjellvik kommune", "Nordli skole"]
+
+
+def test_rektor_makes_the_fau_report_for_own_school_only(app, demo_db_master):
+    at = app("rapporter", _viewer_of("rektor", demo_db_master))
+    assert list(at.radio[0].options) == ["FAU"]
+    gjelder = next(s for s in at.selectbox if s.label == "Gjelder")
+    assert list(gjelder.options) == ["Nordli skole"]
+
+
+@pytest.mark.parametrize("page", [None, "elevundersokelsen", "saker", "programmer"])
+def test_every_page_with_tables_offers_them_as_excel_for_every_role(app, demo_db_master, page):
+    for viewer in (OWNER, _viewer_of("fau", demo_db_master)):
+        at = app(page, viewer)
+        labels = [b.label for b in at.download_button]
+        assert "Last ned tabellene (Excel)" in labels, (page, viewer.role, labels)

@@ -80,22 +80,31 @@ if not sf.is_empty() or not by_school.is_empty():
         if by_school.is_empty():
             left.caption("Ingen nye saker siste 12 måneder.")
         else:
-            left.dataframe(by_school.rename({"skole": "Skole", "nye": "Nye saker"}), hide_index=True, width="stretch")
+            ui.table(by_school.rename({"skole": "Skole", "nye": "Nye saker"}), "Skjerpet aktivitetsplikt", where=left)
         right.write("Saker hos Statsforvalteren (§ 12-6, tidl. § 9 A-6), alle måneder i filene:")
         outcome = pl.col("utfall").replace_strict(UTFALL, default=pl.col("utfall"))
         new_text = pl.when(pl.col("nye") > 0).then(pl.format("Ny sak ({})", pl.col("nye")))
         decided_text = pl.when(pl.col("avgjort") > 0).then(pl.format("Avgjort: {}", outcome))
         # A case can be filed and decided in the same month: say both.
         event = pl.concat_str([new_text, decided_text], separator="; ", ignore_nulls=True)
-        right.dataframe(
+        ui.table(
             sf.select(
                 pl.col("periode").map_elements(month_label, return_dtype=pl.String).alias("Måned"),
                 pl.col("skole").alias("Skole"),
                 event.alias("Hendelse"),
             ),
-            hide_index=True, width="stretch",
+            "Statsforvalteren", where=right,
         )
 
+ui.remember(
+    data.select(
+        pl.col("skole").alias("Skole"), pl.col("periode").alias("Måned"),
+        pl.col("sakstype").replace_strict(SAKSTYPER, default=pl.col("sakstype")).alias("Sakstype"),
+        pl.col("nye").alias("Nye"), pl.col("avsluttet").alias("Avsluttet"),
+        pl.col("apne_ved_slutt").alias("Åpne ved månedsslutt"), pl.col("evaluering_over_frist").alias("Evaluering over frist"),
+    ),
+    "Saker per skole og måned",
+)
 types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
 c1, c2 = st.columns([2, 1])
 sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get)

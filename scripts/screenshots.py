@@ -1,73 +1,69 @@
-"""Screenshots of dashboard pages in headless Chromium, for looking at what we built.
+"""Screenshots of dashboard pages in headless Chromium, logged in as a demo user, for looking at what we built.
 
-    .venv/bin/python scripts/screenshots.py DB OUTDIR [page[#tab] ...]
+    .venv/bin/python scripts/screenshots.py DB OUTDIR ROLE [page[#tab][!button] ...]
 
-Starts the real server on DB, opens each page (url path, optionally clicking a tab by its label) and saves
-full-page PNGs to OUTDIR.
+Starts the real server on DB, logs in through the form as the demo account of ROLE (skoleeier, rektor, fau, admin),
+follows each sidebar link by its label (a reload would start a new session), optionally clicks a tab and then a
+button by their labels, and saves full-page PNGs to OUTDIR.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT))
+
+from dashboard.reports.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from pipelines.accounts import DEMO_ACCOUNTS  # noqa: E402
+from tests.serving import streamlit_server  # noqa: E402
+
+ARGS = CHROMIUM_ARGS
 
 
 def settle(page) -> None:
     """Wait until Streamlit has finished running the script and drawing charts."""
-    page.wait_for_timeout(4000)
-    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60000)
-    page.wait_for_timeout(4000)
+    page.wait_for_timeout(3000)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=90000)
+    page.wait_for_timeout(3000)
 
 
-def main(db: str, out: str, pages: list[str]) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**os.environ, "SKOLEMILJO_DB": db}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        Path(out).mkdir(parents=True, exist_ok=True)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": int(os.environ.get("SHOT_HEIGHT", "2200"))})
-            for spec in pages:
-                path, _, tab = spec.partition("#")
-                page.goto(f"{url}/{path}")
-                page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=30000)
+def main(db: str, out: str, role: str, specs: list[str]) -> None:
+    user, password = next((name, pw) for name, pw, r, *_ in DEMO_ACCOUNTS if r == role)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with streamlit_server(Path(db)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium_path()), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": int(os.environ.get("SHOT_HEIGHT", "1400"))})
+        page.goto(url)
+        page.wait_for_selector("h1")
+        page.get_by_label("Brukernavn").fill(user)
+        page.get_by_label("Passord").fill(password)
+        page.get_by_role("button", name="Logg inn").click()
+        page.wait_for_selector("h1:has-text('Oversikt')")
+        settle(page)
+        page.screenshot(path=f"{out}/{role}-oversikt.png", full_page=True)
+        for spec in specs:
+            spec, _, button = spec.partition("!")
+            label, _, tab = spec.partition("#")
+            page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
+            settle(page)
+            if tab:
+                page.get_by_role("tab", name=tab).click()
                 settle(page)
-                if tab:
-                    page.get_by_role("tab", name=tab).click()
-                    settle(page)
-                name = (path or "oversikt") + (f"-{tab}" if tab else "")
-                target = Path(out) / (name.replace(" ", "_").replace("/", "_") + ".png")
-                page.screenshot(path=str(target), full_page=True)
-                print(target)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+            if button:
+                page.get_by_role("button", name=button).click()
+                settle(page)
+                page.wait_for_selector("[data-testid='stSpinner']", state="detached", timeout=120000)
+                settle(page)
+            name = f"{out}/{role}-{label}{'-' + tab if tab else ''}{'-' + button if button else ''}.png"
+            page.screenshot(path=name.replace(" ", "_"), full_page=True)
+            print(name.replace(" ", "_"))
+        browser.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3:] or [""])
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:])

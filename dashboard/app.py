@@ -48,6 +48,7 @@ if viewer.role == "admin" and not meeting:
 # In rektormøte mode the sidebar is hidden; the pages move to a menu along the top.
 navigation = st.navigation(pages, position="top" if meeting else "sidebar")
 with st.sidebar:
+    auth.hand_out_cookie()
     st.caption(f"Innlogget: **{viewer.brukernavn}** ({ROLE_LABELS.get(viewer.role, viewer.role)})")
     st.button("Logg ut", on_click=auth.logout, icon=":material/logout:")
     if viewer.role in ("skoleeier", "admin") and not meeting:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard import queries, sessions
 from dashboard.viewer import Viewer, thresholds_from
 from pipelines import accounts
 
 SESSION_KEY = "viewer"
+NEW_COOKIE_KEY = "_ny_okt"
+"""A token to hand the browser as a cookie on the next page drawn (a rerun would drop an element drawn now)."""
 
 
 def viewer_for(account: accounts.Account) -> Viewer:
@@ -31,7 +33,43 @@ def viewer_for(account: accounts.Account) -> Viewer:
 
 
 def current() -> Viewer | None:
-    return st.session_state.get(SESSION_KEY)
+    """The session's viewer; in a new session (a reload, a new tab) restored from a valid session cookie."""
+    viewer = st.session_state.get(SESSION_KEY)
+    if viewer is None:
+        viewer = _from_cookie()
+        if viewer is not None:
+            st.session_state[SESSION_KEY] = viewer
+    return viewer
+
+
+def _from_cookie() -> Viewer | None:
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no browser request behind this session (tests, bare mode)
+        return None
+    db = queries.warehouse()
+    name = sessions.verify(db, token)
+    if name is None:
+        return None
+    account = accounts.load(accounts.users_path(db)).get(name)
+    if account is None or (account.demo and not _demo_warehouse()):
+        return None
+    accounts.audit(db, "innlogging_ok", account.brukernavn, "fortsatt økt (ny fane eller ny innlasting)")
+    return viewer_for(account)
+
+
+def hand_out_cookie() -> None:
+    """Give the browser the session cookie after a password login (drawn once, in the sidebar)."""
+    token = st.session_state.pop(NEW_COOKIE_KEY, None)
+    if token:
+        st.html(sessions.cookie_script(token, secure=_https()), unsafe_allow_javascript=True)
+
+
+def _https() -> bool:
+    try:
+        return str(st.context.url or "").startswith("https:")
+    except Exception:
+        return False
 
 
 def _demo_warehouse() -> bool:
@@ -65,6 +103,12 @@ def _oidc_user() -> Viewer | None:
 
 
 def login_page() -> None:
+    try:
+        stale = sessions.COOKIE in st.context.cookies
+    except Exception:
+        stale = False
+    if stale:  # a cookie that did not log us in (expired, logged out, tampered): remove it
+        st.html(sessions.cookie_script(None, secure=_https()), unsafe_allow_javascript=True)
     st.title("Skolemiljø – logg inn")
     st.caption("Skoleeiers oversikt over læringsmiljøet. Innholdet er bare for innloggede brukere.")
     oidc = _oidc_user() if _oidc_configured() else None
@@ -84,6 +128,7 @@ def login_page() -> None:
         else:
             accounts.audit(db, "innlogging_ok", result.account.brukernavn, "passord")
             st.session_state[SESSION_KEY] = viewer_for(result.account)
+            st.session_state[NEW_COOKIE_KEY] = sessions.issue(db, result.account.brukernavn)
             st.rerun()
     if _oidc_configured():
         st.divider()
@@ -102,6 +147,7 @@ def logout() -> None:
     viewer = current()
     if viewer is not None:
         accounts.audit(queries.warehouse(), "utlogging", viewer.brukernavn)
+        sessions.revoke(queries.warehouse(), viewer.brukernavn)
     st.session_state.pop(SESSION_KEY, None)
     if getattr(st, "user", None) is not None and st.user.get("is_logged_in"):
         st.logout()

@@ -104,3 +104,53 @@ def test_demo_build_creates_demo_accounts_for_every_role(demo_db_master):
     users = accounts.load(accounts.users_path(demo_db_master))
     assert {a.rolle for a in users.values()} == {"skoleeier", "rektor", "fau", "admin"}
     assert all(a.demo for a in users.values())
+
+
+# ---------------------------------------------------------------- staying logged in across a reload
+
+
+def test_a_session_token_names_its_user_until_it_expires(tmp_path):
+    from dashboard import sessions
+
+    db = tmp_path / "skolemiljo.duckdb"
+    token = sessions.issue(db, "kari", now=1_000_000)
+    assert sessions.verify(db, token, now=1_000_010) == "kari"
+    assert sessions.verify(db, token, now=1_000_000 + sessions.TTL_SECONDS + 1) is None
+    assert oct(sessions.key_path(db).stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_tampered_or_foreign_token_is_refused(tmp_path):
+    import base64
+
+    from dashboard import sessions
+
+    db = tmp_path / "a" / "skolemiljo.duckdb"
+    other = tmp_path / "b" / "skolemiljo.duckdb"
+    token = sessions.issue(db, "kari")
+    encoded, signature = token.rsplit(".", 1)
+    payload = base64.urlsafe_b64decode(encoded + "==").decode().replace("kari", "admin")
+    forged = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=") + "." + signature
+    assert sessions.verify(db, forged) is None
+    assert sessions.verify(other, sessions.issue(other, "kari")) == "kari"
+    assert sessions.verify(db, sessions.issue(other, "kari")) is None  # another server's key
+    assert sessions.verify(db, "tull") is None and sessions.verify(db, None) is None
+
+
+def test_logging_out_ends_every_earlier_session_of_that_user_but_not_a_new_login(tmp_path):
+    from dashboard import sessions
+
+    db = tmp_path / "skolemiljo.duckdb"
+    old = sessions.issue(db, "kari", now=2_000_000)
+    other_user = sessions.issue(db, "ola", now=2_000_000)
+    sessions.revoke(db, "kari", now=2_000_100)
+    assert sessions.verify(db, old, now=2_000_200) is None
+    assert sessions.verify(db, other_user, now=2_000_200) == "ola"
+    assert sessions.verify(db, sessions.issue(db, "kari", now=2_000_150), now=2_000_200) == "kari"
+
+
+def test_the_cookie_script_sets_a_strict_cookie_and_can_delete_it():
+    from dashboard import sessions
+
+    assert "SameSite=Strict" in sessions.cookie_script("abc.def", secure=False)
+    assert "Secure" in sessions.cookie_script("abc.def", secure=True)
+    assert "max-age=0" in sessions.cookie_script(None, secure=False)

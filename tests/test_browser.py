@@ -140,12 +140,12 @@ def test_new_pages_draw_their_charts_in_chromium(server, browser, tmp_path, path
 def test_each_role_sees_its_own_pages_and_no_more(server, browser):
     expected = {
         "skoleeier": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
-                      "Arbeidslag og elevtjeneste", "Datakvalitet", "Importer filer"],
+                      "Arbeidslag og elevtjeneste", "Rapporter", "Datakvalitet", "Importer filer"],
         "rektor": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
-                   "Arbeidslag og elevtjeneste"],
-        "fau": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)"],
+                   "Arbeidslag og elevtjeneste", "Rapporter"],
+        "fau": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Rapporter"],
         "admin": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
-                  "Arbeidslag og elevtjeneste", "Datakvalitet", "Importer filer", "Brukere og revisjon"],
+                  "Arbeidslag og elevtjeneste", "Rapporter", "Datakvalitet", "Importer filer", "Brukere og revisjon"],
     }
     for role, pages in expected.items():
         page = login(browser, server, role, height=1200)
@@ -267,3 +267,25 @@ def test_skolesjef_makes_the_kommunestyre_pdf_from_the_reports_page(server, brow
     text = " ".join(p.extract_text() for p in reader.pages)
     assert "Fjellvik kommune" in text and "kommunestyret" in text
     page.close()
+
+
+def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.goto(server)
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    page.get_by_label("Brukernavn").fill(DEMO["rektor"][0])
+    page.get_by_label("Passord").fill(DEMO["rektor"][1])
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    page.wait_for_function("document.cookie.includes('skolemiljo_okt=')", timeout=30_000)
+    page.reload()
+    page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    assert "rektor.nordli" in page.inner_text("[data-testid='stSidebar']")
+    page.get_by_role("button", name="Logg ut").click()
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    page.reload()
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    page.wait_for_timeout(1500)
+    assert "Oversikt" not in [h.strip() for h in page.locator("h1").all_inner_texts()]
+    context.close()

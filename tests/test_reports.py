@@ -268,3 +268,22 @@ def test_rapport_command_takes_the_assessment_from_a_file(report_db, tmp_path):
     assert cli(["--db", str(report_db), "rapport", "--kommune", "9901", "--skoleaar", YEAR, "--mottaker", "fau",
                 "--format", "html", "--ut", str(out), "--vurdering", str(note)]) == 0
     assert "Vi prioriterer ungdomstrinnet neste år." in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html", "xlsx"])
+@pytest.mark.parametrize(("mottaker", "orgnr", "title"), [
+    ("kommunestyre", None, "Læringsmiljøet i skolene i Fjellvik kommune"),
+    ("fau", NORDLI, "Skolemiljøet ved Nordli skole"),
+    ("rektormote", None, "Skolene i Fjellvik side om side"),
+])
+def test_every_recipient_gets_every_format_with_its_title_and_year(use_db, mottaker, orgnr, title, fmt):
+    data = render.render(build(mottaker, orgnr=orgnr), fmt)
+    if fmt == "pdf":
+        text = pdf_text(data)
+    elif fmt == "html":
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", data.decode()))
+    else:
+        book = load_workbook(io.BytesIO(data))
+        text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert title in text and YEAR in text
+    assert f"{SECRET_TRIVSEL:.1f}".replace(".", ",") not in text

@@ -313,7 +313,10 @@ class _Context:
         elif codes and MOBBING in codes:
             section.paragraphs.append(f"Andelen som oppgir mobbing {where} i {self.year} er skjult fordi for få har svart.")
 
+        # The rektormøte compares the schools; the kommunestyre and FAU see their unit against the municipality.
         orgnr = (self.req.orgnr,) if self.req.orgnr else ()
+        if self.req.mottaker == "rektormote":
+            orgnr = tuple(sorted(set(now.filter(pl.col("enhet_niva") == "skole")["orgnr"].drop_nulls())))
         for code, title in ((TRIVSEL, "Trivsel over tid"), (MOBBING, "Mobbing på skolen over tid")):
             if code not in codes:
                 continue

@@ -177,6 +177,7 @@ def main() -> None:
     st.caption(f"Filtyper: {', '.join(FILE_TYPES)}. Største filstørrelse: {MAX_UPLOAD_MB} MB per fil. "
                "Filer med personopplysninger (f.eks. fødselsnummer eller elevnavn) avvises.")
     db = queries.warehouse()
+    _norwegian_dropzone()
     uploads = st.file_uploader("Velg filer", type=FILE_TYPES, accept_multiple_files=True, key="importer_filer",
                                max_upload_size=MAX_UPLOAD_MB)
     if not uploads:
@@ -191,3 +192,18 @@ def main() -> None:
                 continue
             _one_file(upload, db, viewer.brukernavn)
 
+
+def _norwegian_dropzone() -> None:
+    """Streamlit's upload button and hint only speak English; draw Norwegian text in their place."""
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    hint = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    st.markdown(
+        f"""<style>
+        {zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+        {zone} button [data-testid="stMarkdownContainer"] p::after {{content: "Velg filer"; font-size: 1rem;}}
+        {hint} {{font-size: 0;}}
+        {hint}::after {{content: "eller dra filene hit · høyst {MAX_UPLOAD_MB} MB per fil · CSV, JSON, XLSX, YAML";
+                        font-size: 0.875rem;}}
+        </style>""",
+        unsafe_allow_html=True,
+    )

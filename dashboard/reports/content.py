@@ -53,7 +53,7 @@ class Request:
 class Chart:
     title: str
     figure: go.Figure
-    height: int = 380
+    height: int = 320
 
 
 @dataclass

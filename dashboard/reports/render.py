@@ -66,11 +66,14 @@ def _environment():
 
 def _chart_json(chart) -> str:
     fig = chart.figure
-    # The legend sits above the plot, under the title, where it cannot collide with axis labels.
-    fig.update_layout(width=CHART_WIDTH, height=chart.height + 40, autosize=False,
-                      title=dict(text=chart.title, font=dict(size=15), x=0, xanchor="left", y=0.98, yanchor="top"),
+    shown = [t for t in fig.data if t.showlegend is not False and t.name]
+    rows = -(-len(shown) // 3) if len(shown) > 1 else 0
+    # The title is the page's own heading above the chart; the legend sits on top of the plot, where it cannot
+    # collide with axis labels, with room for as many rows as it needs.
+    fig.update_layout(width=CHART_WIDTH, height=chart.height + 26 * rows, autosize=False, title=None,
+                      showlegend=rows > 0,
                       legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", traceorder="normal"),
-                      margin=dict(l=10, r=30, t=80, b=10))
+                      margin=dict(l=10, r=30, t=12 + 26 * rows, b=10))
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(automargin=True)
     return fig.to_json()

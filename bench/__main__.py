@@ -22,10 +22,11 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent
-PAGES = ["oversikt", "elevundersokelsen", "ungdata", "saker", "team", "datakvalitet"]
-NAV_LABELS = ["Oversikt", "Elevundersøkelsen", "Ungdata", "Saker (kap. 12)", "Arbeidslag og elevtjeneste", "Datakvalitet"]
+PAGES = ["oversikt", "elevundersokelsen", "ungdata", "saker", "team", "rapporter", "datakvalitet"]
+NAV_LABELS = ["Oversikt", "Elevundersøkelsen", "Ungdata", "Saker (kap. 12)", "Arbeidslag og elevtjeneste", "Rapporter",
+              "Datakvalitet"]
 HEADINGS = {"oversikt": "Oversikt", "elevundersokelsen": "Elevundersøkelsen", "ungdata": "Ungdata",
-            "saker": "Saker etter opplæringslova kapittel 12", "team": "Arbeidslag og elevtjeneste",
+            "saker": "Saker etter opplæringslova kapittel 12", "team": "Arbeidslag og elevtjeneste", "rapporter": "Rapporter",
             "datakvalitet": "Datakvalitet"}
 
 
@@ -204,6 +205,30 @@ def bench_server(db: Path) -> dict:
         proc.wait(timeout=20)
 
 
+def bench_reports(db: Path) -> list[dict]:
+    """Seconds to build and render each report (the first build reads the warehouse cold)."""
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
+    os.environ["SKOLEMILJO_DB"] = str(db)
+    from dashboard.reports import content, render
+    from dashboard.viewer import Viewer
+
+    requester = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="bench")
+    year = max(r[0] for r in duckdb.connect(str(db), read_only=True).execute(
+        "SELECT skoleaar FROM mart.elevundersokelsen").fetchall())
+    out = []
+    for mottaker in content.RECIPIENTS:
+        for fmt in content.FORMATS:
+            start = time.perf_counter()
+            report = content.build(requester, content.Request("9901", year, mottaker))
+            data = render.render(report, fmt)
+            out.append({"report": mottaker, "format": fmt, "seconds": round(time.perf_counter() - start, 2),
+                        "kib": round(len(data) / 1024)})
+            print(f"rapport {mottaker} {fmt}: {out[-1]['seconds']} s, {out[-1]['kib']} KiB", flush=True)
+    return out
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -215,6 +240,7 @@ def main() -> None:
         print_demo_accounts(db)
         pages = bench_pages(db)
         server = bench_server(db)
+        reports = bench_reports(db)
         con = duckdb.connect(str(db), read_only=True)
         rows = dict(con.execute(" UNION ALL ".join(
             f"SELECT '{v}', count(*) FROM mart.{v}" for v in ("elevundersokelsen", "skoler", "ungdata", "saker", "teammoter")
@@ -231,6 +257,7 @@ def main() -> None:
             "browser_page_s": server.get("browser_page_s"),
             "peak_rss_mib": server.get("peak_rss_mib"),
             "warehouse_mib": round(db.stat().st_size / 1024 / 1024, 2),
+            "reports": reports,
         }
     (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     lines = [
@@ -253,6 +280,10 @@ def main() -> None:
         "",
         f"Oppstart til helsesjekk: {results['startup_s']} s · første side i Chromium: {results['first_page_s']} s · "
         f"maks minne (dashboard): {results['peak_rss_mib']} MiB · lager: {results['warehouse_mib']} MiB",
+        "",
+        "| rapport | format | sekunder | KiB |",
+        "|---|---|---:|---:|",
+        *[f"| {r['report']} | {r['format']} | {r['seconds']} | {r['kib']} |" for r in reports],
         "",
     ]
     (OUT / "results.md").write_text("\n".join(lines), encoding="utf-8")

@@ -158,7 +158,16 @@ def check_file(raw: bytes, filename: str, db: Path, source: str | None, say: Pro
             raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in out.verdict.failures))
     except IngestError as exc:
         out.error = str(exc)
+    except Exception as exc:  # a reader bug must still reach the user as a reason, never as a stack trace
+        import traceback
+
+        traceback.print_exc()
+        out.error = f"{UNEXPECTED} ({type(exc).__name__}). Kontroller at filen er en eksport i et kjent format (se docs/formater.md)."
     return out
+
+
+UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"
+"""The start of the message for an error no reader foresaw (the fuzz tests make sure none is left)."""
 
 
 def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None) -> Outcome:

@@ -54,8 +54,17 @@ def split_sep_line(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+MAX_HEADER_CHARS = 100_000
+"""A header line longer than this is not a table's header (the longest real export header is about 700)."""
+
+
 def sniff_separator(header_line: str) -> str:
     """The separator that splits the header into the most fields (`;`, tab or `,`)."""
+    if len(header_line) > MAX_HEADER_CHARS:
+        raise IngestError(
+            f"Første linje i filen er {len(header_line) // 1024} KB lang – det er ikke en overskriftsrad. "
+            "Er det riktig fil, og er den lagret som CSV med én rad per linje?"
+        )
     counts = {sep: len(next(csv.reader([header_line], delimiter=sep))) for sep in (";", "\t", ",")}
     best = max(counts, key=lambda s: counts[s])
     if counts[best] < 2:
@@ -212,15 +221,26 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
 
     header: list[str] | None = None
     rows: list[list[str | None]] = []
-    for values in ws.iter_rows(values_only=True):
-        cells = [text(v) for v in values]
-        if header is None:
-            if sum(1 for c in cells if c) >= 2:
-                header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
-            continue
-        if any(c not in (None, "") for c in cells):
-            rows.append((cells + [None] * len(header))[: len(header)])
-    book.close()
+    try:
+        # The sheet is read as a stream: a damaged sheet only shows itself here, row by row.
+        for values in ws.iter_rows(values_only=True):
+            cells = [text(v) for v in values]
+            if header is None:
+                if sum(1 for c in cells if c) >= 2:
+                    header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
+                continue
+            if any(c not in (None, "") for c in cells):
+                rows.append((cells + [None] * len(header))[: len(header)])
+    except Exception as exc:  # openpyxl and the XML parser raise many kinds for a damaged sheet
+        raise IngestError(
+            f"Excel-filen er skadet eller ufullstendig og kan ikke leses ({type(exc).__name__}). "
+            "Åpne den i Excel og lagre på nytt, eller lagre som CSV."
+        ) from exc
+    finally:
+        book.close()
+    if header is not None and len(set(header)) < len(header):
+        twice = sorted({h for h in header if header.count(h) > 1})
+        raise IngestError(f"Overskriftsraden har samme kolonnenavn flere ganger: {', '.join(twice)}.")
     if header is None:
         raise IngestError("Excel-filen har ingen overskriftsrad.")
     while header and header[-1].startswith("kolonne_"):

@@ -48,12 +48,10 @@ def find_person_data(table: pl.DataFrame) -> str | None:
     for col in table.columns:
         if table.schema[col] != pl.String:
             continue
-        candidates = (
-            table.with_row_index("_rad", offset=1)
-            .select("_rad", pl.col(col).str.replace_all(r"[\s.\-]", "").alias("_v"))
-            .filter(pl.col("_v").str.contains(r"^\d{11}$").fill_null(False))
-        )
-        for row, value in candidates.iter_rows():
+        # Series, not columns added to the frame: a file's own column names can never collide with ours.
+        values = table.get_column(col).str.replace_all(r"[\s.\-]", "")
+        for index in values.str.contains(r"^\d{11}$").fill_null(False).arg_true().to_list():
+            value, row = values[index], index + 1
             if is_fodselsnummer(value):
                 return (
                     f"Rad {row}, kolonne «{col}» inneholder noe som ser ut som et fødselsnummer. "

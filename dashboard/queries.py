@@ -571,6 +571,21 @@ def programstatus(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str
     )
 
 
+def gaps_by_trinn(status: pl.DataFrame, *keep: str) -> pl.DataFrame:
+    """Programme rows not met, one per school × programme × gap with its trinn as «5.» or «5.–7.», and
+    «Hva mangler» in words (a school that has not reported says so). `keep` adds columns to group by."""
+    return (
+        status.group_by("skole", "program_navn", "vurdering", "avvik", *keep)
+        .agg(pl.col("trinn").min().alias("fra"), pl.col("trinn").max().alias("til"))
+        .with_columns(
+            pl.when(pl.col("fra") == pl.col("til")).then(pl.format("{}.", pl.col("fra")))
+            .otherwise(pl.format("{}.–{}.", pl.col("fra"), pl.col("til"))).alias("Trinn"),
+            pl.when(pl.col("vurdering") == "ukjent").then(pl.lit("Ikke rapportert"))
+            .otherwise(pl.col("avvik")).alias("Hva mangler"),
+        )
+    )
+
+
 @query
 def plantiltak(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
     return _fetch(con, "SELECT * FROM mart.plantiltak WHERE kommunenr = ? ORDER BY frist, nr", [kommunenr])

@@ -528,15 +528,7 @@ class _Context:
                 + (f"; {unknown} er ikke rapportert." if unknown else ".")
             )
             gaps = (
-                status.filter(pl.col("vurdering") != "oppfylt")
-                .group_by("skole", "program_navn", "vurdering", "avvik")
-                .agg(pl.col("trinn").min().alias("fra"), pl.col("trinn").max().alias("til"))
-                .with_columns(
-                    pl.when(pl.col("fra") == pl.col("til")).then(pl.format("{}.", pl.col("fra")))
-                    .otherwise(pl.format("{}.–{}.", pl.col("fra"), pl.col("til"))).alias("Trinn"),
-                    pl.when(pl.col("vurdering") == "ukjent").then(pl.lit("Ikke rapportert"))
-                    .otherwise(pl.col("avvik")).alias("Hva mangler"),
-                )
+                queries.gaps_by_trinn(status.filter(pl.col("vurdering") != "oppfylt"))
                 .sort("skole", "program_navn")
                 .select(pl.col("skole").alias("Skole"), pl.col("program_navn").alias("Program"), "Trinn", "Hva mangler")
             )

@@ -118,14 +118,7 @@ with tab_gaps:
         st.success("Ingen mangler i siste rapporterte skoleår.")
     else:
         gaps = (
-            scope.group_by("skole", "program_navn", "vurdering", "avvik", "avvik_siden", "avvik_antall_aar")
-            .agg(pl.col("trinn").min().alias("fra"), pl.col("trinn").max().alias("til"))
-            .with_columns(
-                pl.when(pl.col("fra") == pl.col("til")).then(pl.format("{}.", pl.col("fra")))
-                .otherwise(pl.format("{}.–{}.", pl.col("fra"), pl.col("til"))).alias("Trinn"),
-                pl.when(pl.col("vurdering") == "ukjent").then(pl.lit("Ikke rapportert"))
-                .otherwise(pl.col("avvik")).alias("Hva mangler"),
-            )
+            queries.gaps_by_trinn(scope, "avvik_siden", "avvik_antall_aar")
             .sort(["avvik_antall_aar", "skole"], descending=[True, False], nulls_last=True)
         )
         st.write(f"Mangler i {scope['skoleaar'][0]}, de som har stått lengst øverst:")

@@ -33,8 +33,9 @@ def value_of(frame: pl.DataFrame, code: str, year: int) -> tuple[float | None, s
     return r["verdi"], r["skjult_grunn"], r["indikator"], r["maal"]
 
 
-def school_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per school: value and change for each headline indicator, hidden values said as such."""
+def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
+    """One row per unit (school or municipality): value and change for each headline indicator, hidden values said
+    as such."""
     latest, previous = frame["skoleaar_start"].max(), frame["skoleaar_start"].max() - 1
     out = frame.filter(pl.col("skoleaar_start") == latest).select("enhet_navn").unique().sort("enhet_navn")
     for code in queries.KEY_FIGURES:
@@ -65,14 +66,16 @@ def school_table(frame: pl.DataFrame) -> pl.DataFrame:
             )
             .drop("_nå", "_før", "_grunn")
         )
-    return out.rename({"enhet_navn": "Skole"})
+    return out.rename({"enhet_navn": label})
 
 
 national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
-for kommunenr in sorted(names, key=lambda k: names[k]):
+CARDS_AT_MOST = 6
+"""More municipalities than this (a county governor, a national body): one table, and cards for the one chosen."""
+
+
+def card(kommunenr: str) -> None:
     own = figures.filter((pl.col("enhet_niva") == "kommune") & (pl.col("kommunenr") == kommunenr))
-    if own.is_empty():
-        continue
     year_label = own.filter(pl.col("skoleaar_start") == latest_year)["skoleaar"].first() or "–"
     with st.container(border=True):
         st.subheader(f"{names[kommunenr]}")
@@ -102,5 +105,18 @@ for kommunenr in sorted(names, key=lambda k: names[k]):
             with st.expander("Skolene i kommunen – siste skoleår (endring fra året før i parentes)"):
                 ui.table(school_table(per_school), f"Skolene i {names[kommunenr]}")
                 ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))
+
+
+with_data = [k for k in sorted(names, key=lambda k: names[k])
+             if k in set(figures.filter(pl.col("enhet_niva") == "kommune")["kommunenr"])]
+if len(with_data) <= CARDS_AT_MOST:
+    for kommunenr in with_data:
+        card(kommunenr)
+else:
+    st.subheader(f"{len(with_data)} kommuner")
+    st.caption("Siste to skoleår, alle trinn, begge kjønn; endring fra året før i parentes. Velg en kommune under for "
+               "detaljer og skolene.")
+    ui.table(school_table(figures.filter(pl.col("enhet_niva") == "kommune"), "Kommune"), "Kommunene")
+    card(st.selectbox("Vis detaljer for", with_data, format_func=lambda k: f"{names[k]} ({k})", key="oversikt_kommune"))
 
 ui.export_tables("Oversikt", "oversikt")

@@ -120,7 +120,13 @@ def warehouse_ready() -> bool:
     db = warehouse()
     if not db.exists():
         return False
-    with connect(db, read_only=True) as con:
+    return _has_tables(str(db), data_version(db))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _has_tables(db: str, version: tuple[int, int]) -> bool:
+    """Asked on every page run; opening the warehouse each time cost 30–40 ms, so once per data version."""
+    with connect(Path(db), read_only=True) as con:
         return bool(
             con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mart' AND table_name = 'elevundersokelsen'"

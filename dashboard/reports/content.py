@@ -396,13 +396,14 @@ class _Context:
                 f"Størst forskjell fra landet: «{name}» – {_num(value, 'andel')} i {self.kommune} mot "
                 f"{_num(ref, 'andel')} i landet ({direction})."
             )
-        fig = go.Figure()
+        traces = []
         labels = [names[c] for c in codes]
         series = ((self.kommune, [share(own, c, latest) for c in codes]), ("Landet", [nation_share(c) for c in codes]))
         for i, (unit, pairs) in enumerate(series):
-            fig.add_trace(go.Bar(y=labels, x=[v for v, _ in pairs], name=unit, orientation="h", marker_color=PALETTE[i],
+            traces.append(go.Bar(y=labels, x=[v for v, _ in pairs], name=unit, orientation="h", marker_color=PALETTE[i],
                                  text=[_shown(p, "andel") for p in pairs], textposition="outside", cliponaxis=False))
         top = max([v for _, pairs in series for v, _ in pairs if v is not None] or [10])
+        fig = go.Figure(data=traces)
         fig.update_layout(barmode="group", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
                           xaxis=dict(title="Andel (%)", range=[0, top * 1.18], gridcolor="#e6e6e6"))
         section.charts.append(Chart(f"Ungdata {period}: {self.kommune} og landet", fig, height=120 + 46 * len(rows)))
@@ -436,14 +437,15 @@ class _Context:
         if self.school:
             section.notes.append("Tabellen viser egen skole og kommunen samlet.")
         columns = [c for c in now.columns if c not in ("orgnr", "skole", "I alt")]
-        fig = go.Figure()
+        traces = []
         for i, (label, row) in enumerate(((self.before, total_before), (self.year, total))):
             if not row:
                 continue
             values = [int(row[c]) if str(row.get(c, "")).isdigit() else None for c in columns]
             text = [row.get(c) if row.get(c) is not None else "–" for c in columns]
-            fig.add_trace(go.Bar(y=columns, x=values, name=label, text=text, textposition="outside",
+            traces.append(go.Bar(y=columns, x=values, name=label, text=text, textposition="outside",
                                  orientation="h", marker_color=PALETTE[i], cliponaxis=False))
+        fig = go.Figure(data=traces)
         fig.update_layout(barmode="group", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
                           xaxis=dict(title="Nye saker i kommunen", rangemode="tozero", gridcolor="#e6e6e6"))
         section.charts.append(Chart("Nye saker i kommunen, etter type", fig, height=140 + 52 * len(columns)))
@@ -599,10 +601,11 @@ class _Context:
 
 
 def _programme_chart(summary: pl.DataFrame) -> go.Figure:
-    fig = go.Figure()
+    traces = []
     for column, colour in (("Krav oppfylt", "#2a9d55"), ("Krav ikke oppfylt", "#c0392b"), ("Ikke rapportert", "#9e9e9e")):
-        fig.add_trace(go.Bar(y=summary["Program"].to_list(), x=summary[column].to_list(), name=column, orientation="h",
+        traces.append(go.Bar(y=summary["Program"].to_list(), x=summary[column].to_list(), name=column, orientation="h",
                              marker_color=colour, text=summary[column].to_list(), textposition="inside"))
+    fig = go.Figure(data=traces)
     fig.update_layout(barmode="stack", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
                       xaxis=dict(title="Skole og trinn", gridcolor="#e6e6e6"))
     return fig

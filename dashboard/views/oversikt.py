@@ -107,8 +107,8 @@ def card(kommunenr: str) -> None:
                 ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))
 
 
-with_data = [k for k in sorted(names, key=lambda k: names[k])
-             if k in set(figures.filter(pl.col("enhet_niva") == "kommune")["kommunenr"])]
+reported = set(figures.filter(pl.col("enhet_niva") == "kommune")["kommunenr"])
+with_data = [k for k in sorted(names, key=lambda k: names[k]) if k in reported]
 if len(with_data) <= CARDS_AT_MOST:
     for kommunenr in with_data:
         card(kommunenr)

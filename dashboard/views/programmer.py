@@ -139,7 +139,7 @@ with tab_actions:
             st.error(f"{overdue.height} tiltak har passert fristen uten å være fullført.", icon=":material/schedule:")
         status_label = {"ikke_startet": "Ikke startet", "pagar": "Pågår", "fullfort": "Fullført"}
         colour = {"ikke_startet": "#8e8e8e", "pagar": "#1f5f8b", "fullfort": "#2a9d55"}
-        fig = go.Figure()
+        traces = []
         labels = [f"{r['nr']}. {r['tiltak'][:60]}" for r in actions.iter_rows(named=True)]
         first = min(actions["frist"].min(), dt.date.today())
         last = max(actions["frist"].max(), dt.date.today())
@@ -149,7 +149,7 @@ with tab_actions:
             rows = actions.with_columns(pl.Series("etikett", labels)).filter(pl.col("status") == key)
             if rows.is_empty():
                 continue
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=rows["frist"].to_list(), y=rows["etikett"].to_list(), mode="markers", name=name,
                 marker=dict(size=16, color=colour[key], symbol="circle",
                             line=dict(width=[3 if f else 0 for f in rows["forfalt"]], color="#c0392b")),
@@ -157,6 +157,7 @@ with tab_actions:
                                     strict=True)),
                 hovertemplate="%{y}<br>Frist %{x|%d.%m.%Y}<br>Ansvarlig: %{customdata[0]}<extra>" + name + "</extra>",
             ))
+        fig = go.Figure(data=traces)
         fig.add_shape(type="line", x0=dt.date.today(), x1=dt.date.today(), yref="paper", y0=0, y1=1,
                       line=dict(color="#c0392b", dash="dash"))
         fig.add_annotation(x=dt.date.today(), yref="paper", y=1.02, text="i dag", showarrow=False,

@@ -118,14 +118,15 @@ def per_pupils(frame: pl.DataFrame, column: str) -> pl.Expr:
 
 
 def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, scale: bool = True) -> go.Figure:
-    fig = go.Figure()
+    traces = []
     for i, school in enumerate(names):
         rows = frame.filter(pl.col("skole") == school).sort("periode")
         y = rows.select(per_pupils(rows, column) if scale else pl.col(column)).to_series()
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=rows["periode"].to_list(), y=y.to_list(), name=school, mode="lines+markers",
             line=dict(width=3, color=PALETTE[i % len(PALETTE)]),
         ))
+    fig = go.Figure(data=traces)
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)), font=FONT, height=430, plot_bgcolor="white", separators=", ",
         yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#e6e6e6"),
@@ -168,11 +169,12 @@ with tab_season:
         .group_by("start", "pos").agg(pl.col("nye").sum()).sort("start", "pos")
     )
     order = ["aug", "sep", "okt", "nov", "des", "jan", "feb", "mar", "apr", "mai", "jun", "jul"]
-    fig = go.Figure()
+    traces = []
     for i, (start,) in enumerate(season.select("start").unique().sort("start").iter_rows()):
         rows = season.filter(pl.col("start") == start)
-        fig.add_trace(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["nye"].to_list(), mode="lines+markers",
+        traces.append(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["nye"].to_list(), mode="lines+markers",
                                  name=f"{start}-{(start + 1) % 100:02d}", line=dict(width=3, color=PALETTE[i % len(PALETTE)])))
+    fig = go.Figure(data=traces)
     fig.update_layout(title=dict(text=f"{SAKSTYPER[sakstype]}: nye saker i kommunen per måned i skoleåret", font=dict(size=18)),
                       font=FONT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
                       yaxis=dict(title="Nye saker", rangemode="tozero", gridcolor="#e6e6e6"), legend=dict(orientation="h", y=-0.15))

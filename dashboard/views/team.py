@@ -123,23 +123,25 @@ with tab_attend:
         .sort("termin_nr")
     )
     order = term.select("termin_nr", "termin").unique().sort("termin_nr")["termin"].to_list()
-    fig = go.Figure()
+    traces = []
     for i, (school,) in enumerate(term.select("skole").unique().sort("skole").iter_rows()):
         rows = term.filter(pl.col("skole") == school)
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=rows["termin"].to_list(), y=rows["ppt"].to_list(), name=school, mode="lines+markers",
             customdata=rows["moter"].to_list(), line=dict(width=3, color=PALETTE[i % len(PALETTE)]),
             hovertemplate="%{fullData.name}, %{x}: PPT til stede på %{y} % av %{customdata} møter<extra></extra>",
         ))
+    fig = go.Figure(data=traces)
     fig.update_layout(title=dict(text="PPT til stede per halvår (% av møtene)", font=dict(size=18)), font=FONT,
                       height=400, plot_bgcolor="white", yaxis=dict(range=[0, 105], gridcolor="#e6e6e6", title="%"),
                       xaxis=dict(type="category", categoryorder="array", categoryarray=order),
                       legend=dict(orientation="h", y=-0.18))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
 with tab_flow:
-    fig = go.Figure()
+    traces = []
     for i, (col, label) in enumerate([("ppt", "PPT"), ("barnevern", "Barnevern"), ("helse", "Helse")]):
-        fig.add_trace(go.Bar(x=summary["skole"].to_list(), y=summary[col].to_list(), name=label, marker_color=PALETTE[i]))
+        traces.append(go.Bar(x=summary["skole"].to_list(), y=summary[col].to_list(), name=label, marker_color=PALETTE[i]))
+    fig = go.Figure(data=traces)
     fig.update_layout(barmode="stack", title=dict(text="Nye henvisninger i perioden, etter tjeneste", font=dict(size=18)),
                       font=FONT, height=420, plot_bgcolor="white", yaxis=dict(title="Henvisninger", gridcolor="#e6e6e6"),
                       legend=dict(orientation="h", y=-0.2))

@@ -61,7 +61,7 @@ with tab_time:
     if rows.is_empty():
         st.info("Ingen tall for dette utvalget.")
     else:
-        fig = go.Figure()
+        traces = []
         labelled = rows.with_columns(
             pl.struct("geo_niva", "kilde").map_elements(line_label, return_dtype=pl.String).alias("linje")
         )
@@ -69,12 +69,13 @@ with tab_time:
             part = labelled.filter(pl.col("linje") == line).sort("slutt_aar")
             dash = "dot" if "Landet" in line else ("dash" if "Fylket" in line else None)
             text = [f"{v:.0f} %" if v is not None else f"skjult – {w}" for v, w in zip(part["andel"], part["skjult_grunn"], strict=True)]
-            fig.add_trace(go.Scatter(
+            traces.append(go.Scatter(
                 x=part["slutt_aar"].to_list(), y=part["andel"].to_list(), name=line, mode="lines+markers",
                 text=text, customdata=part["periode"].to_list(),
                 line=dict(width=3, dash=dash, color=PALETTE[i % len(PALETTE)]), marker=dict(size=9),
                 hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>",
             ))
+        fig = go.Figure(data=traces)
         fig.update_layout(
             title=dict(text=f"{names[code]} – andel i prosent", font=dict(size=18)), font=FONT, height=460,
             yaxis=dict(title="Andel (%)", rangemode="tozero"),
@@ -112,15 +113,16 @@ with tab_groups:
         wave = latest.sort("aar")["periode"].to_list()[-1]
         kilde = latest.filter(pl.col("periode") == wave)["kilde"][0]
         part = latest.filter((pl.col("periode") == wave) & (pl.col("kilde") == kilde))
-        fig = go.Figure()
+        traces = []
         for i, k in enumerate(["alle", "jenter", "gutter"]):
             bars = part.filter(pl.col("kjonn") == k)
             if bars.is_empty():
                 continue
-            fig.add_trace(go.Bar(
+            traces.append(go.Bar(
                 x=bars["trinn"].to_list(), y=bars["andel"].to_list(), name=KJONN[k], marker_color=PALETTE[i],
                 text=[f"{v:.0f} %" if v is not None else "skjult" for v in bars["andel"]], textposition="outside",
             ))
+        fig = go.Figure(data=traces)
         fig.update_layout(
             barmode="group", title=dict(text=f"{names[code]} – {wave} ({SOURCE_LABEL.get(kilde, kilde)})", font=dict(size=18)),
             font=FONT, height=440, yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(title="Trinn", type="category", categoryorder="array",
@@ -155,11 +157,12 @@ with tab_compare:
             theme_rows = own.filter((pl.col("indikator_kode") == match[0]) & (pl.col("kjonn") == "alle"))
             theme_trinn = sorted(theme_rows["trinn"].unique().to_list(), key=trinn_order)
             part = theme_rows.filter(pl.col("trinn") == ("8-10" if "8-10" in theme_trinn else theme_trinn[0]))
-            fig = go.Figure()
+            traces = []
             for i, (kilde,) in enumerate(part.select("kilde").unique().sort("kilde").iter_rows()):
                 p = part.filter(pl.col("kilde") == kilde).sort("slutt_aar")
-                fig.add_trace(go.Scatter(x=p["slutt_aar"].to_list(), y=p["andel"].to_list(), mode="lines+markers",
+                traces.append(go.Scatter(x=p["slutt_aar"].to_list(), y=p["andel"].to_list(), mode="lines+markers",
                                          name=SOURCE_LABEL.get(kilde, kilde), line=dict(width=3, color=PALETTE[i])))
+            fig = go.Figure(data=traces)
             fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), font=FONT, height=380,
                               yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
                               legend=dict(orientation="h", y=-0.2), plot_bgcolor="white", separators=", ")

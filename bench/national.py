@@ -123,6 +123,13 @@ def _levels(cells: pl.DataFrame, value: str) -> dict[str, pl.DataFrame]:
     return {"skole": cells, "kommune": kommune, "nasjonalt": nation}
 
 
+def _question(name: pl.Expr) -> list[pl.Expr]:
+    """The question columns that open tables 148 and 150; `name` is the Spoersmaalnavn."""
+    return [pl.lit("0").alias("SpoersmaalNivaa"), pl.col("kode").alias("Spoersmaalgruppekode"),
+            pl.col("navn_ind").alias("Spoersmaalgruppe"), pl.col("kode").alias("Spoersmaalkode"),
+            name.alias("Spoersmaalnavn")]
+
+
 def _indikator(cells: pl.DataFrame, year: int, out: Path) -> Path:
     indices = pl.DataFrame({"kode": [c for c, _, _ in INDICES], "navn_ind": [n for _, n, _ in INDICES],
                             "snitt": [m for _, _, m in INDICES]})
@@ -132,9 +139,7 @@ def _indikator(cells: pl.DataFrame, year: int, out: Path) -> Path:
     for level, frame in _levels(rows, "score").items():
         hidden = pl.col("n") < 10
         parts.append(frame.select(
-            pl.lit("0").alias("SpoersmaalNivaa"), pl.col("kode").alias("Spoersmaalgruppekode"),
-            pl.col("navn_ind").alias("Spoersmaalgruppe"), pl.col("kode").alias("Spoersmaalkode"),
-            pl.lit("Alle spørsmål").alias("Spoersmaalnavn"), *_identity(level),
+            *_question(pl.lit("Alle spørsmål")), *_identity(level),
             pl.when(hidden).then(pl.lit("*")).otherwise(_num(pl.col("score"))).alias("Score"),
             pl.when(hidden).then(pl.lit("*")).otherwise(pl.lit("0,80")).alias("Standardavvik"),
             pl.when(hidden).then(pl.lit("*")).otherwise(pl.col("n").cast(pl.String)).alias("AntallBesvart"),
@@ -160,10 +165,8 @@ def _mobbing(cells: pl.DataFrame, year: int, out: Path) -> Path:
     for level, frame in _levels(rows, "andel_mobbet").items():
         hidden = pl.col("n") < 10
         parts.append(frame.select(
-            pl.lit("0").alias("SpoersmaalNivaa"), pl.col("kode").alias("Spoersmaalgruppekode"),
-            pl.col("navn_ind").alias("Spoersmaalgruppe"), pl.col("kode").alias("Spoersmaalkode"),
-            pl.when(pl.col("kode").str.starts_with("EUIndeks")).then(pl.lit("Alle spørsmål")).otherwise(pl.col("navn_ind"))
-            .alias("Spoersmaalnavn"), *_identity(level),
+            *_question(pl.when(pl.col("kode").str.starts_with("EUIndeks")).then(pl.lit("Alle spørsmål"))
+                       .otherwise(pl.col("navn_ind"))), *_identity(level),
             pl.when(hidden).then(pl.lit("*")).otherwise(_num(pl.col("andel_mobbet"))).alias("AndelMobbet"),
             pl.when(hidden).then(pl.lit("*")).otherwise(pl.col("n").cast(pl.String)).alias("AntallBesvart"),
         ))

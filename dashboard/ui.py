@@ -213,9 +213,16 @@ def export_tables(page: str, stem: str) -> None:
         ("Tabeller", ", ".join(t.title for t in tables)),
     ]
     file_name = f"{stem}_{dt.date.today().isoformat()}.xlsx"
+    db, who = queries.warehouse(), current.brukernavn
+
+    def build() -> bytes:
+        # Built and logged only when clicked; no rerun, so the page does not redraw under the download.
+        data = export.xlsx_bytes(tables, about)
+        accounts.audit(db, "eksport", who, file_name)
+        return data
+
     st.download_button(
-        "Last ned tabellene (Excel)", lambda: export.xlsx_bytes(tables, about), file_name=file_name,
+        "Last ned tabellene (Excel)", build, file_name=file_name, on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
-        on_click=accounts.audit, args=(queries.warehouse(), "eksport", current.brukernavn, file_name),
         help="Tabellene på denne siden, med samme vern som på skjermen. Nedlastingen logges.",
     )

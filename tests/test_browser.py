@@ -235,7 +235,8 @@ def test_fau_downloads_the_case_table_as_excel_with_the_same_protection_and_the_
     go(page, "saker", "Saker etter opplæringslova kapittel 12")
     page.wait_for_selector("[data-testid='stTable']", timeout=30_000)
     shown = page.locator("[data-testid='stTable'] tbody tr").all_inner_texts()
-    with page.expect_download(timeout=30_000) as download:
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=30_000)  # the run is over
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Last ned tabellene (Excel)").click()
     book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     sheet = book[book.sheetnames[1]]

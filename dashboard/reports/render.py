@@ -119,12 +119,11 @@ def render(report: Report, fmt: str) -> bytes:
         raise ReportError(f"Ukjent format «{fmt}». Velg pdf, html eller xlsx.")
     if fmt == "xlsx":
         return to_xlsx(report)
-    page = to_html(report, interactive=False)
-    footer = html_lib.escape(f"{report.title} – skoleåret {report.skoleaar}")
     if fmt == "html" and browser.chromium_path() is None:
         # No browser on this machine: the HTML still works, drawing its charts when opened.
         return to_html(report, interactive=True).encode("utf-8")
-    static, pdf = browser.render(page, pdf=fmt == "pdf", footer=footer)
+    footer = html_lib.escape(f"{report.title} – skoleåret {report.skoleaar}")
+    static, pdf = browser.render(to_html(report, interactive=False), pdf=fmt == "pdf", footer=footer)
     if fmt == "pdf":
         assert pdf is not None
         return pdf

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,11 +96,37 @@ def detect(table: pl.DataFrame) -> Source:
     )
 
 
+class _IndicatorCodes(Mapping[str, str]):
+    """The warehouse's indicator names → codes, read when a reader first asks (only Skoleporten files do).
+
+    The query scans every survey row (6.7 million at national scale), so the other sources do not pay for it.
+    """
+
+    def __init__(self, db: Path) -> None:
+        self._db = db
+        self._codes: dict[str, str] | None = None
+
+    def _load(self) -> dict[str, str]:
+        if self._codes is None:
+            with connect(self._db, read_only=True) as con:
+                self._codes = store.indicator_codes(con)
+        return self._codes
+
+    def __getitem__(self, key: str) -> str:
+        return self._load()[key]
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
 def known(db: Path) -> Known:
     with connect(db, read_only=True) as con:
         return Known(
             schools=store.schools(con),
-            indicator_codes=store.indicator_codes(con),
+            indicator_codes=_IndicatorCodes(db),
             register=store.register_facts(con),
             db=db,
         )

@@ -14,6 +14,9 @@ _PERSON_COLUMN = re.compile(
     re.IGNORECASE,
 )
 
+_ELEVEN_DIGITS = r"^[\s.\-]*(?:\d[\s.\-]*){11}$"
+"""A cell that is 11 digits once spaces, dots and dashes are taken out."""
+
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
@@ -45,8 +48,14 @@ def find_person_data(table: pl.DataFrame) -> str | None:
                 "Lageret tar bare imot tall på gruppenivå – ingen navn, fødselsnumre eller "
                 "fødselsdatoer. Ingenting fra filen er lastet."
             )
-    for col in table.columns:
-        if table.schema[col] != pl.String:
+    text_columns = [c for c in table.columns if table.schema[c] == pl.String]
+    if not text_columns or table.height == 0:
+        return None
+    # One pass over every text column at once: which hold 11 digits with only spaces, dots or dashes between?
+    # Only those columns are then searched row by row for a valid check digit.
+    candidates = table.select(pl.col(c).str.contains(_ELEVEN_DIGITS).any().alias(c) for c in text_columns).row(0)
+    for col, has_candidate in zip(text_columns, candidates, strict=True):
+        if not has_candidate:
             continue
         # Series, not columns added to the frame: a file's own column names can never collide with ours.
         values = table.get_column(col).str.replace_all(r"[\s.\-]", "")

@@ -6,11 +6,11 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.quality.suites import E, RegisterFacts, rule, run_suite
+from pipelines.quality.suites import E, RegisterFacts, outside, rule, run_suite
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.templates.programstatus import STATUS
 
-DERIVED = ["program_i_plan", "aar_i_planperiode", "trinn_i_omfang", "trinn_key"]
+DERIVED = ["program_i_plan", "aar_i_planperiode", "trinn_i_omfang", "orgnr__ukjent", "trinn_key"]
 COUNTS = ["okter_holdt", "gruppemoter_holdt", "storste_gruppe", "skolemiljoutvalg_moter", "fase"]
 
 
@@ -39,6 +39,7 @@ def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | Non
         (pl.col("_p_fra").is_null()
          | pl.col("skoleaar_start").is_between(pl.col("_p_fra"), pl.col("_p_til"))).alias("aar_i_planperiode"),
         in_range.alias("trinn_i_omfang"),
+        outside("orgnr", facts.orgnr),
         (pl.col("trinn_fra").fill_null(0) * 100 + pl.col("trinn_til").fill_null(0)).alias("trinn_key"),
     ).drop("_fra", "_til", "_p_fra", "_p_til")
 
@@ -48,7 +49,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
     rules = [
         rule(E.ExpectTableColumnsToMatchSet(column_set=columns + DERIVED, exact_match=True),
              "Tabellen har ikke de forventede kolonnene."),
-        rule(E.ExpectColumnValuesToBeInSet(column="orgnr", value_set=sorted(facts.orgnr) or ["-"]),
+        rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
              "Skolen finnes ikke i skoleregisteret; last inn eller rett skoleregisteret først."),
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
         rule(E.ExpectColumnValuesToBeInSet(column="program_i_plan", value_set=[True]),

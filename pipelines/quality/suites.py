@@ -78,10 +78,10 @@ def eu_expectations(facts: RegisterFacts) -> list:
               "Kommunenummeret må ha 4 siffer."),
         rule(E.ExpectCompoundColumnsToBeUnique(column_list=key),
               "Samme enhet, skoleår, trinn, kjønn og indikator står flere ganger i filen."),
-        rule(E.ExpectColumnValuesToBeInSet(column="orgnr__skole", value_set=sorted(facts.orgnr) or ["-"]),
+        rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
               "Skoler som ikke står i skoleregisteret blir registrert fra filen (trinn ukjent til registeret sier noe annet).",
               warning=True),
-        rule(E.ExpectColumnValuesToBeInSet(column="kommunenr__skole", value_set=sorted(facts.kommunenr) or ["-"]),
+        rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
               "Skoler i kommuner som ikke står i skoleregisteret.", warning=True),
         rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
               "Resultater for trinn skolen ikke har ifølge skoleregisteret.", warning=True),
@@ -134,12 +134,14 @@ def prepare_eu(frame: pl.DataFrame, facts: RegisterFacts) -> pl.DataFrame:
         only("verdi", pl.col("skjermet"), "skjermet"),
         only("orgnr", school, "skole"),
         only("kommunenr", pl.col("enhet_niva").is_in(["skole", "kommune"]), "enhet"),
-        only("kommunenr", school, "skole"),
+    ).with_columns(
+        outside("orgnr__skole", facts.orgnr).alias("orgnr__ukjent"),
+        only("kommunenr", school & ~pl.col("kommunenr").is_in(sorted(facts.kommunenr)), "ukjent"),
     ).drop("_fra", "_til")
 
 
 EU_DERIVED = ("trinn_key", "trinn_i_omfang", "verdi__snitt", "verdi__andel", "verdi__skjermet", "orgnr__skole",
-              "kommunenr__enhet", "kommunenr__skole")
+              "orgnr__ukjent", "kommunenr__enhet", "kommunenr__ukjent")
 
 
 def only(column: str, condition: pl.Expr, name: str) -> pl.Expr:
@@ -151,9 +153,134 @@ def only(column: str, condition: pl.Expr, name: str) -> pl.Expr:
     return pl.when(condition.fill_null(False)).then(pl.col(column)).otherwise(None).alias(f"{column}__{name}")
 
 
+def outside(column: str, allowed, name: str = "ukjent") -> pl.Expr:
+    """`column` where its value is not in `allowed` (the register's schools, say), else null; check it is null.
+
+    A set of thousands of values inside an expectation is copied by GX each time it reads the expectation's
+    configuration (hundreds of times per run): as a derived column the set is used once, in Polars.
+    """
+    return only(column, ~pl.col(column).is_in(sorted(allowed)), name)
+
+
 def shown_column(column: str | None) -> str | None:
     """The column a user knows: «verdi» for the derived «verdi__snitt»."""
     return column.split("__", 1)[0] if column else column
+
+
+ROW_LEVEL = {"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"}
+"""Expectations about rows together, not about each value alone: they see every row of the frame."""
+
+
+def _row_level(expectation) -> bool:
+    mostly = getattr(expectation, "mostly", 1)
+    return expectation.expectation_type in ROW_LEVEL or (mostly is not None and mostly < 1)
+
+
+def _columns_of(expectation) -> list[str]:
+    names = [getattr(expectation, a, None) for a in ("column", "column_A", "column_B")]
+    return [n for n in names if n] + list(getattr(expectation, "column_list", None) or [])
+
+
+@dataclass
+class _Distinct:
+    """The distinct values (or value pairs) of some columns, with how many rows hold each and the first rows."""
+
+    frame: pl.DataFrame  # the columns + _antall + _rader
+    size: int
+
+
+def _groups(expectations: list) -> list[list[str]]:
+    """Columns checked together (a pair expectation) share one set of distinct combinations."""
+    groups: list[set[str]] = []
+    for exp in expectations:
+        cols = set(_columns_of(exp))
+        if not cols:
+            continue
+        touching = [g for g in groups if g & cols]
+        merged = cols.union(*touching)
+        groups = [g for g in groups if not g & cols] + [merged]
+    return [sorted(g) for g in groups]
+
+
+def compact(frame: pl.DataFrame, expectations: list) -> tuple[pl.DataFrame, dict[str, _Distinct]]:
+    """A frame holding each checked column's distinct values once, for the value-by-value expectations.
+
+    A value-by-value expectation (in set, between, regex, null, type, a pair A > B) gives the same verdict for a
+    value wherever it stands, so checking each distinct value once is the same check, and on a national file it is
+    the difference between 470 000 rows and a few thousand. Each column group is padded to the longest by repeating
+    its first value, which no such expectation can tell from the value itself. Counts and row numbers of the
+    findings come back from `_Distinct` (see `_map_back`). Expectations about rows together stay on the full frame.
+    """
+    rad = pl.col("rad") if "rad" in frame.columns else pl.lit(None, dtype=pl.Int64)
+    distinct: dict[str, _Distinct] = {}
+    for cols in _groups(expectations):
+        present = [c for c in cols if c in frame.columns]
+        if not present:
+            continue
+        d = frame.group_by(present, maintain_order=True).agg(
+            pl.len().alias("_antall"), rad.head(MAX_EXAMPLES).alias("_rader")
+        )
+        for c in present:
+            distinct[c] = _Distinct(d, d.height)
+    size = max((d.size for d in distinct.values()), default=min(frame.height, 1))
+    if frame.height == 0:
+        return frame, distinct
+
+    def padded(n: int) -> list[int]:
+        return list(range(n)) + [0] * (size - n)
+
+    columns = []
+    for c in frame.columns:
+        if c in distinct:
+            columns.append(distinct[c].frame[c].gather(padded(distinct[c].size)))
+        else:
+            columns.append(frame[c].gather([0] * size))
+    return pl.DataFrame(columns), distinct
+
+
+def _validate(name: str, frame: pl.DataFrame, expectations: list):
+    ctx, source = _context()
+    pdf: pd.DataFrame = frame.to_pandas()
+    asset_name = f"{name}-{id(frame)}"
+    asset = source.add_dataframe_asset(asset_name)
+    try:
+        batch = asset.add_batch_definition_whole_dataframe("hele").get_batch(batch_parameters={"dataframe": pdf})
+        suite = gx.ExpectationSuite(name=asset_name, expectations=expectations)
+        return batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    finally:
+        source.delete_asset(asset_name)
+
+
+def _positions(details: dict) -> list[int]:
+    out = []
+    for i in details.get("unexpected_index_list") or []:
+        pos = i if isinstance(i, int) else (i.get("index") if isinstance(i, dict) else None)
+        if isinstance(pos, int):
+            out.append(pos)
+    return out
+
+
+def _map_back(res, distinct: dict[str, _Distinct]) -> tuple[int | None, list[int], list[str]]:
+    """(rows, first row numbers, example values) of a compact result, counted in the user's file."""
+    details = res.result or {}
+    if details.get("unexpected_count") is None:
+        return None, [], []
+    kwargs = res.expectation_config.kwargs
+    named = [kwargs.get(a) for a in ("column", "column_A", "column_B")] + list(kwargs.get("column_list") or [])
+    cols = [c for c in named if c in distinct]
+    if not cols:
+        return int(details["unexpected_count"]), [], []
+    d = distinct[cols[0]]
+    hits = sorted({p if p < d.size else 0 for p in _positions(details)})
+    picked = d.frame[hits]
+    count = int(picked["_antall"].sum()) if hits else 0
+    rows = sorted(r for lst in picked["_rader"].to_list() for r in lst if r is not None)[:MAX_EXAMPLES]
+    examples = [
+        " ".join(str(v) for v in values)
+        for values in picked.select(cols).head(MAX_EXAMPLES).iter_rows()
+        if any(v is not None for v in values)
+    ]
+    return count, rows, examples
 
 
 def _example(value: object) -> str:
@@ -163,58 +290,57 @@ def _example(value: object) -> str:
 
 
 def run_suite(name: str, frame: pl.DataFrame, expectations: list) -> Verdict:
-    """Validate a frame with Great Expectations and return findings with the user's row numbers."""
-    ctx, source = _context()
-    pdf: pd.DataFrame = frame.to_pandas()
-    asset_name = f"{name}-{id(frame)}"
-    asset = source.add_dataframe_asset(asset_name)
-    try:
-        batch = asset.add_batch_definition_whole_dataframe("hele").get_batch(batch_parameters={"dataframe": pdf})
-        suite = gx.ExpectationSuite(name=asset_name, expectations=expectations)
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-    finally:
-        source.delete_asset(asset_name)
+    """Validate a frame with Great Expectations and return findings with the user's row numbers.
+
+    Value-by-value expectations run on the distinct values (`compact`); row-level ones on the columns they name.
+    """
+    by_value = [e for e in expectations if not _row_level(e)]
+    by_row = [e for e in expectations if _row_level(e)]
+    compacted, distinct = compact(frame, by_value)
+    results = []
+    if by_value:
+        results += [(res, distinct) for res in _validate(name, compacted, by_value).results]
+    if by_row:
+        needed = sorted({c for e in by_row for c in _columns_of(e) if c in frame.columns})
+        results += [(res, None) for res in _validate(name, frame.select(needed or frame.columns[:1]), by_row).results]
     rows = frame["rad"].to_list() if "rad" in frame.columns else None
-    findings = []
-    for res in result.results:
-        cfg = res.expectation_config
-        column = shown_column(cfg.kwargs.get("column") or cfg.kwargs.get("column_A"))
-        if cfg.kwargs.get("column_list"):
-            column = ", ".join(cfg.kwargs["column_list"])
-        severity = "advarsel" if str(cfg.severity).lower().endswith("warning") else "kritisk"
-        details = res.result or {}
+    return Verdict([_finding(res, distinct_of, rows) for res, distinct_of in results])
+
+
+def _finding(res, distinct: dict[str, _Distinct] | None, rows: list | None) -> Finding:
+    cfg = res.expectation_config
+    column = shown_column(cfg.kwargs.get("column") or cfg.kwargs.get("column_A"))
+    if cfg.kwargs.get("column_list"):
+        column = ", ".join(cfg.kwargs["column_list"])
+    severity = "advarsel" if str(cfg.severity).lower().endswith("warning") else "kritisk"
+    details = res.result or {}
+    message = cfg.meta.get("melding", cfg.type)
+    raised = (res.exception_info or {}).get("raised_exception") if isinstance(res.exception_info, dict) else False
+    if raised:
+        message += " (kontrollen kunne ikke kjøres: " + str(res.exception_info.get("exception_message"))[:200] + ")"
+    if distinct is not None:
+        count, row_numbers, values = _map_back(res, distinct)
+    else:
         count = details.get("unexpected_count")
-        examples = None
-        message = cfg.meta.get("melding", cfg.type)
-        raised = (res.exception_info or {}).get("raised_exception") if isinstance(res.exception_info, dict) else False
-        if raised:
-            message += " (kontrollen kunne ikke kjøres: " + str(res.exception_info.get("exception_message"))[:200] + ")"
-        if not res.success and count:
-            idx = details.get("unexpected_index_list") or []
-            row_numbers = []
-            for i in idx[:MAX_EXAMPLES]:
-                pos = i if isinstance(i, int) else (i.get("index") if isinstance(i, dict) else None)
-                if rows is not None and isinstance(pos, int) and pos < len(rows):
-                    row_numbers.append(rows[pos])
-            values = [_example(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]]
-            examples = "; ".join(values)[:300] if values else None
-            where = f" Rader: {', '.join(map(str, row_numbers))}" if row_numbers else ""
-            if count > len(row_numbers) and row_numbers:
-                where += f" (og {count - len(row_numbers)} til)"
-            col_text = f" Kolonne «{column}»." if column else ""
-            message = f"{message}{col_text}{where}{'.' if where else ''} Eksempler: {examples}." if examples else f"{message}{col_text}{where}"
-        findings.append(
-            Finding(
-                forventning=cfg.type,
-                kolonne=column,
-                alvorlighet=severity,
-                ok=bool(res.success),
-                antall_avvik=int(count) if count is not None else None,
-                eksempler=examples,
-                melding=message.strip(),
-            )
-        )
-    return Verdict(findings)
+        row_numbers = [rows[p] for p in _positions(details)[:MAX_EXAMPLES] if rows is not None and p < len(rows)]
+        values = [_example(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]]
+    examples = None
+    if not res.success and count:
+        examples = "; ".join(values)[:300] if values else None
+        where = f" Rader: {', '.join(map(str, row_numbers))}" if row_numbers else ""
+        if count > len(row_numbers) and row_numbers:
+            where += f" (og {count - len(row_numbers)} til)"
+        col_text = f" Kolonne «{column}»." if column else ""
+        message = f"{message}{col_text}{where}{'.' if where else ''} Eksempler: {examples}." if examples else f"{message}{col_text}{where}"
+    return Finding(
+        forventning=cfg.type,
+        kolonne=column,
+        alvorlighet=severity,
+        ok=bool(res.success),
+        antall_avvik=int(count) if count is not None else None,
+        eksempler=examples,
+        melding=message.strip(),
+    )
 
 
 def validate_eu(frame: pl.DataFrame, facts: RegisterFacts) -> Verdict:

@@ -6,16 +6,16 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.quality.suites import E, rule, run_suite
+from pipelines.quality.suites import E, outside, rule, run_suite
 from pipelines.quality.verdict import Verdict
 from pipelines.templates.teammoter import COUNTS, FIRST_DATE, PROFESSIONS, TEAMS
 
 MEETING_COLUMNS = ["rad", "orgnr", "kommunenr", "team", "dato", "varighet_min", *COUNTS, *PROFESSIONS]
-DERIVED = ["aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse"]
-RHYTHM_COLUMNS = ["rad", "kommunenr", "team", "moter_per_maaned"]
+DERIVED = ["aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse", "orgnr__ukjent"]
+RHYTHM_COLUMNS = ["rad", "kommunenr", "team", "moter_per_maaned", "kommunenr__ukjent"]
 
 
-def prepare(frame: pl.DataFrame, today: dt.date | None = None) -> pl.DataFrame:
+def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None = None) -> pl.DataFrame:
     """Adds the derived columns the suite checks, computed in polars."""
     today = today or dt.date.today()
     cases = pl.col("saker_med_samtykke") + pl.col("saker_anonyme")
@@ -30,10 +30,11 @@ def prepare(frame: pl.DataFrame, today: dt.date | None = None) -> pl.DataFrame:
         pl.when(pl.col("team") == "elevtjeneste")
         .then(~pl.col("til_stede_ppt") & ~pl.col("til_stede_helsesykepleier"))
         .otherwise(None).alias("et_uten_ppt_og_helse"),
+        outside("orgnr", known_orgnr),
     )
 
 
-def meeting_expectations(known_orgnr: list[str]) -> list:
+def meeting_expectations() -> list:
     counts = list(COUNTS)
     rules = [
         rule(E.ExpectTableColumnsToMatchSet(column_set=MEETING_COLUMNS + DERIVED, exact_match=True),
@@ -48,7 +49,7 @@ def meeting_expectations(known_orgnr: list[str]) -> list:
           for c in PROFESSIONS],
         rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$"),
              "Organisasjonsnummeret må ha 9 siffer."),
-        rule(E.ExpectColumnValuesToBeInSet(column="orgnr", value_set=known_orgnr or ["-"]),
+        rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
              "Skolen står ikke i skoleregisteret; last inn registeret eller rett organisasjonsnummeret."),
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolens kommune er ukjent (mangler i registeret)."),
         rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
@@ -76,15 +77,15 @@ def meeting_expectations(known_orgnr: list[str]) -> list:
 def validate(frame: pl.DataFrame, known, today: dt.date | None = None) -> Verdict:
     """The meeting log against its suite; `known` is a `Known` (its schools give the orgnr list)."""
     orgnr = sorted(known.schools["orgnr"].to_list()) if known is not None else []
-    return run_suite("teammoter", prepare(frame, today), meeting_expectations(orgnr))
+    return run_suite("teammoter", prepare(frame, orgnr, today), meeting_expectations())
 
 
-def rhythm_expectations(known_kommunenr: list[str]) -> list:
+def rhythm_expectations() -> list:
     return [
         rule(E.ExpectTableColumnsToMatchSet(column_set=RHYTHM_COLUMNS, exact_match=True),
              "Tabellen har ikke de forventede kolonnene."),
         rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
-        rule(E.ExpectColumnValuesToBeInSet(column="kommunenr", value_set=known_kommunenr or ["-"]),
+        rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
              "Kommunen står ikke i skoleregisteret."),
         rule(E.ExpectCompoundColumnsToBeUnique(column_list=["kommunenr", "team"]),
              "Samme kommune og team står flere ganger."),
@@ -101,4 +102,5 @@ def validate_rytme(frame: pl.DataFrame, known) -> Verdict:
     kommuner = sorted(set(known.schools["kommunenr"].drop_nulls().to_list())) if known is not None else []
     # An empty kommunenr is the default for every municipality: compared as a known value.
     checked = frame.with_columns(pl.col("kommunenr").fill_null("standard"))
-    return run_suite("teamrytme", checked, rhythm_expectations([*kommuner, "standard"]))
+    checked = checked.with_columns(outside("kommunenr", [*kommuner, "standard"]))
+    return run_suite("teamrytme", checked, rhythm_expectations())

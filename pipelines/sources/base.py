@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ class Known:
     """What the warehouse already holds that readers and suites compare a file with."""
 
     schools: pl.DataFrame  # orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall
-    indicator_codes: dict[str, str]
+    indicator_codes: Mapping[str, str]  # read lazily by `pipelines.ingest.known`
     register: Any  # pipelines.quality.suites.RegisterFacts (typed loosely: GX stays out of the dashboard)
     db: Path | None = None  # the warehouse being loaded, for checks against more than the register (plans)
 
@@ -90,6 +90,16 @@ def require_columns(table: pl.DataFrame, needed: list[str], label: str) -> None:
         raise IngestError(
             f"Filen ligner på {label}, men mangler kolonnene: {', '.join(missing)}."
         )
+
+
+def per_value(frame: pl.DataFrame, column: str, **derived: pl.Expr) -> pl.DataFrame:
+    """Adds columns that depend on `column` alone, computed once per distinct value and joined back.
+
+    A national export repeats a handful of texts («7. trinn», «Jenter», «2024-25», «4,1») hundreds of thousands
+    of times; parsing each distinct text once and joining is several times faster than parsing every cell.
+    """
+    distinct = frame.select(pl.col(column).unique()).with_columns(**derived)
+    return frame.join(distinct, on=column, how="left", nulls_equal=True, maintain_order="left")
 
 
 def with_row_numbers(table: pl.DataFrame) -> pl.DataFrame:

@@ -14,6 +14,7 @@ from pipelines.sources.base import (
     SourceResult,
     header_key,
     orgnr_or_school_name,
+    per_value,
     raise_on_bad,
     template_table,
 )
@@ -121,24 +122,29 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     trinn_text = pl.col("trinn").str.strip_chars().str.to_lowercase()
     trinn_blank = trinn_text.is_null() | trinn_text.is_in(["", "alle", "alle trinn", "-"])
     trinn_number = trinn_text.str.extract(r"^(?:trinn\s*)?(\d{1,2})\.?\s*(?:trinn)?$", 1).cast(pl.Int8, strict=False)
-    t = t.with_columns(
-        month_expr("maaned").alias("periode"),
-        pl.when(trinn_blank).then(None).otherwise(trinn_number).alias("trinn"),
-        (~trinn_blank & (trinn_number.is_null() | ~trinn_number.is_between(1, 13))).alias("_trinn_bad"),
-        code_expr("sakstype", SAKSTYPER).alias("sakstype"),
-        code_expr("utfall", UTFALL).alias("utfall"),
-    )
+    # Each distinct text is parsed once (`per_value`): a national report repeats a few hundred values.
+    t = per_value(t, "maaned", periode=month_expr("maaned"))
+    t = per_value(t, "trinn", _trinn=pl.when(trinn_blank).then(None).otherwise(trinn_number),
+                  _trinn_bad=~trinn_blank & (trinn_number.is_null() | ~trinn_number.is_between(1, 13)))
+    t = per_value(t, "sakstype", _sakstype=code_expr("sakstype", SAKSTYPER))
+    t = per_value(t, "utfall", _utfall=code_expr("utfall", UTFALL))
+    t = t.drop("trinn", "sakstype", "utfall").rename({"_trinn": "trinn", "_sakstype": "sakstype", "_utfall": "utfall"})
     raise_on_bad(t, pl.col("periode").is_null(),
                  "Måneden må skrives som 2025-09 (også 09.2025, 2025-09-01 eller «sep 2025» godtas)", "maaned")
     raise_on_bad(t, pl.col("_trinn_bad"), "Trinn må være et tall fra 1 til 13, eller tomt for alle trinn", "trinn")
     raise_on_bad(t, pl.col("sakstype").is_null(), "Sakstypen mangler", "sakstype")
     for canonical, header in COUNTS.items():
         value = number(header)
-        raise_on_bad(t, unparseable(header), "Verdien er ikke et tall", header)
-        raise_on_bad(t, value.is_null(), "Tom celle: skriv 0 når det ikke er noe å melde", header)
-        raise_on_bad(t, value != value.round(0), "Antall saker må være et helt tall", header)
-        raise_on_bad(t, value.abs() > 1_000_000, "Urimelig stort antall", header)
-        t = t.with_columns(value.cast(pl.Int32).alias(canonical))
+        t = per_value(t, header, **{
+            "_tall": value, "_feil": unparseable(header), "_tom": value.is_null(), "_brok": value != value.round(0),
+            "_stort": value.abs() > 1_000_000,
+        })
+        raise_on_bad(t, pl.col("_feil"), "Verdien er ikke et tall", header)
+        raise_on_bad(t, pl.col("_tom"), "Tom celle: skriv 0 når det ikke er noe å melde", header)
+        raise_on_bad(t, pl.col("_brok"), "Antall saker må være et helt tall", header)
+        raise_on_bad(t, pl.col("_stort"), "Urimelig stort antall", header)
+        t = t.with_columns(pl.col("_tall").cast(pl.Int32).alias(canonical)).drop("_tall", "_feil", "_tom", "_brok",
+                                                                                   "_stort")
 
     kommuner = known.schools.select("orgnr", pl.col("kommunenr").alias("_kommunenr")).unique("orgnr")
     t = t.join(kommuner, on="orgnr", how="left", maintain_order="left").with_columns(pl.col("_kommunenr").alias("kommunenr"))

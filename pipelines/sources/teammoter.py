@@ -9,7 +9,14 @@ import polars as pl
 from pipelines.errors import IngestError
 from pipelines.parsing import number, unparseable
 from pipelines.quality import teammoter as quality
-from pipelines.sources.base import Known, Source, SourceResult, raise_on_bad, with_row_numbers
+from pipelines.sources.base import (
+    Known,
+    Source,
+    SourceResult,
+    per_value,
+    raise_on_bad,
+    with_row_numbers,
+)
 from pipelines.templates.teammoter import (
     COUNTS,
     HEADERS,
@@ -124,21 +131,32 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     raise_on_bad(t, ~pl.col("orgnr").str.contains(r"^\d{9}$"), "Organisasjonsnummeret må ha 9 siffer",
                  shown.get("orgnr", "orgnr"))
 
-    t = t.with_columns(team_expr("team").alias("_team"), date_expr("dato").alias("_dato"))
-    raise_on_bad(t, pl.col("team").str.strip_chars().fill_null("") == "", "Teamet mangler", shown["team"])
+    def blank(f: str) -> pl.Expr:
+        return pl.col(f).str.strip_chars().fill_null("") == ""
+
+    def not_whole(f: str) -> pl.Expr:
+        return unparseable(f) | (number(f) != number(f).round(0))
+
+    # Each distinct text is parsed once (`per_value`): a municipality's log repeats the same few hundred values.
+    t = per_value(t, "team", _team=team_expr("team"), _team_tom=blank("team"))
+    t = per_value(t, "dato", _dato=date_expr("dato"), _dato_tom=blank("dato"))
+    for f in [*COUNTS, "varighet_min"]:
+        t = per_value(t, f, **{f"_{f}_tom": blank(f), f"_{f}_feil": not_whole(f), f"_{f}_tall": number(f)})
+    for f in PROFESSIONS:
+        t = per_value(t, f, **{f"_{f}_flagg": flag_expr(f)})
+    raise_on_bad(t, pl.col("_team_tom"), "Teamet mangler", shown["team"])
     raise_on_bad(t, pl.col("_team").is_null(),
                  "Ukjent team (bruk " + ", ".join(f"«{v}»" for v in TEAMS.values()) + ")", shown["team"])
-    raise_on_bad(t, pl.col("dato").str.strip_chars().fill_null("") == "", "Datoen mangler", shown["dato"])
+    raise_on_bad(t, pl.col("_dato_tom"), "Datoen mangler", shown["dato"])
     raise_on_bad(t, pl.col("_dato").is_null(),
                  "Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14)", shown["dato"])
     for f in COUNTS:
-        raise_on_bad(t, pl.col(f).str.strip_chars().fill_null("") == "",
-                     "Tallet mangler: skriv 0 når det ikke var noen", shown[f])
-        raise_on_bad(t, unparseable(f) | (number(f) != number(f).round(0)), "Verdien er ikke et helt tall", shown[f])
-    raise_on_bad(t, unparseable("varighet_min") | (number("varighet_min") != number("varighet_min").round(0)),
-                 "Varigheten må være hele minutter", shown.get("varighet_min", "varighet_min"))
+        raise_on_bad(t, pl.col(f"_{f}_tom"), "Tallet mangler: skriv 0 når det ikke var noen", shown[f])
+        raise_on_bad(t, pl.col(f"_{f}_feil"), "Verdien er ikke et helt tall", shown[f])
+    raise_on_bad(t, pl.col("_varighet_min_feil"), "Varigheten må være hele minutter",
+                 shown.get("varighet_min", "varighet_min"))
     for f in PROFESSIONS:
-        raise_on_bad(t, flag_expr(f).is_null(), "Skriv ja eller nei (x/tom og 1/0 går også)", shown[f])
+        raise_on_bad(t, pl.col(f"_{f}_flagg").is_null(), "Skriv ja eller nei (x/tom og 1/0 går også)", shown[f])
 
     out = t.select(
         pl.col("rad"),
@@ -146,9 +164,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         pl.col("kommunenr"),
         pl.col("_team").alias("team"),
         pl.col("_dato").alias("dato"),
-        number("varighet_min").cast(pl.Int32, strict=False).alias("varighet_min"),
-        *[number(f).cast(pl.Int32, strict=False).alias(f) for f in COUNTS],
-        *[flag_expr(f).alias(f) for f in PROFESSIONS],
+        pl.col("_varighet_min_tall").cast(pl.Int32, strict=False).alias("varighet_min"),
+        *[pl.col(f"_{f}_tall").cast(pl.Int32, strict=False).alias(f) for f in COUNTS],
+        *[pl.col(f"_{f}_flagg").alias(f) for f in PROFESSIONS],
     ).cast(SCHEMA)
     return SourceResult(source="teammoter", frame=out, rows_in=rows_in, skipped=skipped)
 

@@ -12,6 +12,7 @@ from pipelines.sources.base import (
     digits,
     kjonn_expr,
     maal_for,
+    per_value,
     raise_on_bad,
     require_columns,
     school_year_expr,
@@ -63,11 +64,13 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
     skipped: dict[str, int] = {}
     if kind == "indikator":
         # Question-level rows are detail behind each index; the index rows carry the indicator.
-        is_index = t["Spoersmaalnavn"].str.strip_chars().str.to_lowercase() == ALL_QUESTIONS
+        t = per_value(t, "Spoersmaalnavn", _indeks=pl.col("Spoersmaalnavn").str.strip_chars().str.to_lowercase()
+                      == ALL_QUESTIONS)
+        is_index = t["_indeks"].fill_null(False)
         n_questions = int((~is_index).sum())
         if n_questions:
             skipped["enkeltspørsmål (ikke indeksrader)"] = n_questions
-        t = t.filter(is_index)
+        t = t.filter(is_index).drop("_indeks")
 
     if kind == "deltakelse":
         t = t.with_columns(
@@ -89,26 +92,24 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
             .alias("_navn"),
         )
 
-    level_text = pl.col("EnhetNivaa").str.strip_chars()
     year_label, year_start = school_year_expr("Skoleaarnavn")
     trinn, trinn_ok = trinn_expr("Trinnnavn")
-    t = t.with_columns(
-        level_text.replace_strict(LEVELS, default=None).alias("enhet_niva"),
-        year_label.alias("skoleaar"),
-        year_start.alias("skoleaar_start"),
-        trinn.alias("trinn"),
-        trinn_ok.alias("_trinn_ok"),
-        kjonn_expr("Kjoenn").alias("kjonn"),
-        digits("Organisasjonsnummer", 9).alias("orgnr"),
-        digits("Kommunekode", 4).alias("kommunenr"),
-        digits("Fylkekode", 2).alias("fylkekode"),
-    )
+    t = per_value(t, "EnhetNivaa", enhet_niva=pl.col("EnhetNivaa").str.strip_chars().replace_strict(LEVELS, default=None))
+    t = per_value(t, "Skoleaarnavn", skoleaar=year_label, skoleaar_start=year_start)
+    t = per_value(t, "Trinnnavn", trinn=trinn, _trinn_ok=trinn_ok)
+    t = per_value(t, "Kjoenn", kjonn=kjonn_expr("Kjoenn"))
+    t = per_value(t, "Organisasjonsnummer", orgnr=digits("Organisasjonsnummer", 9))
+    t = per_value(t, "Kommunekode", kommunenr=digits("Kommunekode", 4))
+    t = per_value(t, "Fylkekode", fylkekode=digits("Fylkekode", 2))
+    for col in (value_col, "Standardavvik", "AntallBesvart"):
+        t = per_value(t, col, **{f"_{col}_tall": number(col), f"_{col}_feil": unparseable(col),
+                                 f"_{col}_skjermet": is_suppressed(col)})
     raise_on_bad(t, pl.col("enhet_niva").is_null(), "Ukjent enhetsnivå (forventet 1–4)", "EnhetNivaa")
     raise_on_bad(t, pl.col("skoleaar").is_null(), "Skoleåret må være på formen 2024-25", "Skoleaarnavn")
     raise_on_bad(t, ~pl.col("_trinn_ok"), "Ukjent trinn (forventet f.eks. «7. trinn» eller «Alle trinn»)", "Trinnnavn")
     raise_on_bad(t, pl.col("kjonn").is_null(), "Ukjent kjønn (forventet Alle kjønn, Jenter eller Gutter)", "Kjoenn")
     for col in (value_col, "Standardavvik", "AntallBesvart"):
-        raise_on_bad(t, unparseable(col), "Verdien er ikke et tall, «*» eller tom", col)
+        raise_on_bad(t, pl.col(f"_{col}_feil"), "Verdien er ikke et tall, «*» eller tom", col)
 
     level = pl.col("enhet_niva")
     t = t.with_columns(
@@ -122,7 +123,7 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
         .otherwise(pl.lit("0"))
         .alias("enhet_id"),
     )
-    skjermet = is_suppressed(value_col)
+    skjermet = pl.col(f"_{value_col}_skjermet")
     out = t.select(
         pl.col("rad"),
         pl.col("skoleaar"),
@@ -138,9 +139,9 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
         pl.col("_kode").alias("indikator_kode"),
         pl.col("_navn").alias("indikator"),
         maal_for(kind, "_navn").alias("maal"),
-        pl.when(skjermet).then(None).otherwise(number(value_col)).alias("verdi"),
-        number("Standardavvik").alias("standardavvik"),
-        number("AntallBesvart").round(0).cast(pl.Int32, strict=False).alias("antall_besvart"),
+        pl.when(skjermet).then(None).otherwise(pl.col(f"_{value_col}_tall")).alias("verdi"),
+        pl.col("_Standardavvik_tall").alias("standardavvik"),
+        pl.col("_AntallBesvart_tall").round(0).cast(pl.Int32, strict=False).alias("antall_besvart"),
         skjermet.alias("skjermet"),
     ).cast(EU_SCHEMA)
     return SourceResult(source=f"udir_{kind}", frame=out, rows_in=rows_in, skipped=skipped)

@@ -331,7 +331,7 @@ def _finding(res, distinct: dict[str, _Distinct] | None, rows: list | None) -> F
         if count > len(row_numbers) and row_numbers:
             where += f" (og {count - len(row_numbers)} til)"
         col_text = f" Kolonne «{column}»." if column else ""
-        message = f"{message}{col_text}{where}{'.' if where else ''} Eksempler: {examples}." if examples else f"{message}{col_text}{where}"
+        message = f"{message}{col_text}{where}{'.' if where else ''}" + (f" Eksempler: {examples}." if examples else "")
     return Finding(
         forventning=cfg.type,
         kolonne=column,

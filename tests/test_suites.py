@@ -1,0 +1,82 @@
+"""The GX runner checks distinct values, but what a user reads is counted in rows of their file."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.quality.suites import E, compact, rule, run_suite
+
+
+def _frame(kjonn: list[str | None], **more) -> pl.DataFrame:
+    return pl.DataFrame({"rad": list(range(1, len(kjonn) + 1)), "kjonn": kjonn, **more})
+
+
+def test_a_bad_value_repeated_in_many_rows_is_counted_and_located_by_row():
+    kjonn = ["alle", "jenter", "gutter"] * 400
+    for row in (10, 500, 999):
+        kjonn[row - 1] = "ukjent"
+    verdict = run_suite("t", _frame(kjonn), [
+        rule(E.ExpectColumnValuesToBeInSet(column="kjonn", value_set=["alle", "jenter", "gutter"]), "Ukjent kjønn."),
+    ])
+    [finding] = verdict.findings
+    assert not finding.ok and verdict.rejected
+    assert finding.antall_avvik == 3
+    assert "Rader: 10, 500, 999." in finding.melding
+    assert finding.eksempler == "ukjent"
+
+
+def test_only_the_first_five_rows_are_named_and_the_rest_counted():
+    kjonn = ["alle"] * 100 + ["x"] * 7 + ["y"] * 3
+    [finding] = run_suite("t", _frame(kjonn), [
+        rule(E.ExpectColumnValuesToBeInSet(column="kjonn", value_set=["alle"]), "Ukjent kjønn."),
+    ]).findings
+    assert finding.antall_avvik == 10
+    assert "Rader: 101, 102, 103, 104, 105 (og 5 til)." in finding.melding
+
+
+def test_missing_values_are_counted_by_row_for_a_not_null_rule():
+    kjonn = ["alle"] * 50 + [None] * 4
+    [finding] = run_suite("t", _frame(kjonn), [
+        rule(E.ExpectColumnValuesToNotBeNull(column="kjonn"), "Kjønn mangler."),
+    ]).findings
+    assert not finding.ok and finding.antall_avvik == 4
+    assert "Rader: 51, 52, 53, 54." in finding.melding
+
+
+def test_a_share_rule_is_judged_on_rows_not_on_distinct_values():
+    """«mostly» is a share of rows: 1 of 10 true passes at 80 %, 3 of 10 does not (on distinct values both fail)."""
+    rules = [rule(E.ExpectColumnValuesToBeInSet(column="flagg", value_set=[False], mostly=0.8), "For mange.",
+                  warning=True)]
+    few = run_suite("t", _frame(["alle"] * 10, flagg=[True] + [False] * 9), rules)
+    many = run_suite("t", _frame(["alle"] * 10, flagg=[True] * 3 + [False] * 7), rules)
+    assert few.findings[0].ok
+    assert not many.findings[0].ok and many.warnings and not many.rejected
+
+
+def test_a_pair_rule_sees_each_pair_of_values_and_counts_rows():
+    frame = _frame(["alle"] * 6, fra=[1, 1, 8, 1, 8, 5], til=[7, 7, 7, 7, 7, 10])
+    [finding] = run_suite("t", frame, [
+        rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="til", column_B="fra", or_equal=True), "Til før fra."),
+    ]).findings
+    assert not finding.ok and finding.antall_avvik == 2
+    assert "Rader: 3, 5." in finding.melding
+
+
+def test_duplicate_keys_are_found_on_the_whole_frame():
+    frame = _frame(["alle", "jenter", "alle", "gutter"], aar=[2024, 2024, 2024, 2025])
+    [finding] = run_suite("t", frame, [
+        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["kjonn", "aar"]), "To like."),
+    ]).findings
+    assert not finding.ok and finding.antall_avvik == 2
+    assert "Rader: 1, 3." in finding.melding
+
+
+def test_the_compact_frame_holds_each_checked_value_once_and_keeps_every_column():
+    kjonn = ["alle", "jenter", "gutter"] * 1000
+    frame = _frame(kjonn, verdi=[4.1, 3.9] * 1500)
+    small, distinct = compact(frame, [E.ExpectColumnValuesToBeInSet(column="kjonn", value_set=["alle"]),
+                                      E.ExpectColumnValuesToBeBetween(column="verdi", min_value=1, max_value=5)])
+    assert small.columns == frame.columns and small.schema == frame.schema
+    assert small.height == 3
+    assert set(small["kjonn"]) == {"alle", "jenter", "gutter"} and set(small["verdi"]) == {4.1, 3.9}
+    assert distinct["kjonn"].frame["_antall"].to_list() == [1000, 1000, 1000]

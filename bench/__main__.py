@@ -8,9 +8,11 @@ national set down for a quick look.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -151,8 +153,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_server(db: Path, user: str, password: str) -> dict:
-    """Start the real server, open every page in Chromium, and read the process's peak memory."""
+@contextlib.contextmanager
+def _server(db: Path):
+    """The real Streamlit server on `db`: yields (url, process, seconds from start to a healthy server)."""
     port = _free_port()
     env = {**os.environ, "SKOLEMILJO_DB": str(db)}
     t0 = time.perf_counter()
@@ -169,26 +172,50 @@ def bench_server(db: Path, user: str, password: str) -> dict:
                     break
             except OSError:
                 time.sleep(0.1)
-        out: dict = {"startup_s": round(time.perf_counter() - t0, 2)}
-        if Path("/usr/bin/chromium").exists():
-            from playwright.sync_api import sync_playwright
+        yield url, proc, time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # still busy with a script run: stop it hard
+            proc.kill()
+            proc.wait(timeout=20)
 
-            with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path="/usr/bin/chromium",
-                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-                )
-                page = browser.new_page()
+
+@contextlib.contextmanager
+def _chromium():
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.reports.browser import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _login(browser, url: str, user: str, password: str):
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(f"{url}/")
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=60_000)
+    page.get_by_label("Brukernavn").fill(user)
+    page.get_by_label("Passord").fill(password)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    return page
+
+
+def bench_server(db: Path, user: str, password: str) -> dict:
+    """Start the real server, open every page in Chromium, and read the process's peak memory."""
+    with _server(db) as (url, proc, startup):
+        out: dict = {"startup_s": round(startup, 2)}
+        if Path("/usr/bin/chromium").exists():
+            with _chromium() as browser:
                 t1 = time.perf_counter()
-                page.goto(f"{url}/")
-                page.wait_for_selector("h1:has-text('logg inn')", timeout=60_000)
-                out["login_page_s"] = round(time.perf_counter() - t1, 2)
-                page.get_by_label("Brukernavn").fill(user)
-                page.get_by_label("Passord").fill(password)
-                page.get_by_role("button", name="Logg inn").click()
-                page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+                page = _login(browser, url, user, password)
                 out["first_page_s"] = round(time.perf_counter() - t1, 2)
-                out["start_to_first_page_s"] = round(time.perf_counter() - t0, 2)
                 browser_pages = {}
                 for name, label in zip(PAGES, NAV_LABELS, strict=True):
                     t1 = time.perf_counter()
@@ -197,14 +224,76 @@ def bench_server(db: Path, user: str, password: str) -> dict:
                     page.wait_for_load_state("networkidle")
                     browser_pages[name] = round(time.perf_counter() - t1, 2)
                 out["browser_page_s"] = browser_pages
-                browser.close()
         status = Path(f"/proc/{proc.pid}/status").read_text()
         hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
         out["peak_rss_mib"] = round(int(hwm.split()[1]) / 1024, 1)
         return out
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+
+
+LOAD_PAGES = ["elevundersokelsen", "saker", "team", "datakvalitet", "oversikt"]
+PROBLEMS = ("Traceback", "Exception", "Error", "opptatt")
+
+
+def _round(pages: list, name: str, problems: list[str]) -> float:
+    """Every session switches to page `name` at once; seconds until the last one has drawn it."""
+    start = time.perf_counter()
+    label = NAV_LABELS[PAGES.index(name)]
+    for page in pages:
+        page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
+    for page in pages:
+        page.wait_for_selector(f"h1:has-text('{HEADINGS[name]}')", timeout=120_000)
+        page.wait_for_load_state("networkidle")
+        body = page.inner_text("body")
+        problems += [f"{name}: {p}" for p in PROBLEMS if p in body]
+    return time.perf_counter() - start
+
+
+def bench_under_load(db: Path, source_file: Path, user: str, password: str, sessions: int = 6) -> dict:
+    """A rektormøte's worth of sessions in Chromium switching pages while another process ingests a national file.
+
+    The sessions first go once through the pages (a meeting under way), then do the same rounds with no ingest
+    (the baseline) and while `skolemiljo ingest` loads a copy of a national file made new to the warehouse (a
+    different hash; it replaces the same 470 000 rows). Reports the rounds' times before and during, every error
+    a user would have read, and how many sessions show the new file in «Filer lastet» afterwards.
+    """
+    fresh = source_file.with_name(f"ny_{time.time_ns()}_{source_file.name}")
+    fresh.write_bytes(source_file.read_bytes() + b"\n" * (1 + time.time_ns() % 97))  # a hash never loaded before
+    con = duckdb.connect(str(db), read_only=True)
+    loaded_before = con.execute("SELECT count(*) FROM mart.ingest_log WHERE resultat = 'lastet'").fetchone()[0]
+    con.close()
+    problems: list[str] = []
+    with _server(db) as (url, _proc, _startup), _chromium() as browser:
+        pages = [_login(browser, url, user, password) for _ in range(sessions)]
+        for name in LOAD_PAGES:
+            _round(pages, name, problems)
+        before = [_round(pages, name, problems) for name in LOAD_PAGES]
+        t0 = time.perf_counter()
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "--db", str(db), "ingest", str(fresh)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        during = []
+        while writer.poll() is None:
+            during.append(_round(pages, LOAD_PAGES[len(during) % len(LOAD_PAGES)], problems))
+        ingest_s = time.perf_counter() - t0
+        output = writer.communicate()[0]
+        seen = 0
+        for page in pages:  # afterwards every session counts one more loaded file
+            _round([page], "datakvalitet", problems)
+            shown = re.search(r"Filer lastet\s+(\d+)", page.inner_text("body"))
+            seen += bool(shown) and int(shown.group(1)) == loaded_before + 1
+    fresh.unlink()
+
+    def median(xs: list[float]) -> float | None:
+        return round(statistics.median(xs), 2) if xs else None
+
+    return {
+        "sessions": sessions, "ingest_rc": writer.returncode, "ingest_s": round(ingest_s, 1),
+        "round_before_p50_s": median(before), "rounds_during_ingest": len(during),
+        "round_during_p50_s": median(during), "round_during_max_s": round(max(during), 2) if during else None,
+        "problems": problems[:10], "n_problems": len(problems), "sessions_seeing_new_file": seen,
+        "ingest_output": output.strip().splitlines()[-1][:200] if output.strip() else "",
+    }
 
 
 def bench_reports(db: Path, kommunenr: str) -> list[dict]:
@@ -231,6 +320,78 @@ def bench_reports(db: Path, kommunenr: str) -> list[dict]:
     return out
 
 
+def write_markdown(results: dict, stem: str) -> None:
+    """bench/<stem>.md from the figures in results."""
+    rows, ingest, total, pages, reports = (results["scale"]["rows"], results["ingest"], results["ingest_total"],
+                                           results["pages"], results["reports"])
+    lines = [
+        f"# Benchmark ({results['scale']['name']}: {results['scale']['schools']} skoler i "
+        f"{results['scale']['municipalities']} kommuner, {rows['elevundersokelsen']} rader i mart.elevundersokelsen)",
+        "",
+        f"Maskin: {results['machine']}",
+        "",
+        "Mål (issue 7): innlasting ≤ 3 × DuckDBs egen read_csv/read_json av samme fil (Great Expectations medregnet); "
+        "sider ≤ 1 s kalde og ≤ 0,2 s varme; dashbordet ≤ 1 GiB minne.",
+        "",
+        "| kilde | filer (XLSX/YAML) | rader | sekunder | rader/s | × DuckDB read_* (CSV/JSON) |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[f"| {r['source']} | {r['files']} ({r['xlsx_files']}) | {r['rows']} | {r['seconds']} | {r['rows_per_s']} | "
+          f"{r['ratio_to_duckdb'] if r['ratio_to_duckdb'] is not None else '–'} |"
+          for r in ingest],
+        "",
+        f"Hele innlastingen: {total['files']} filer på {total['seconds']} s (uten GX-oppstart).",
+        "",
+        "| side | kald (s) | varm (s) |",
+        "|---|---:|---:|",
+        *[f"| {p['page']} | {p['cold_s']} | {p['warm_s']} |" for p in pages],
+        "",
+        f"Oppstart til helsesjekk: {results['startup_s']} s · første side i Chromium: {results['first_page_s']} s · "
+        f"maks minne (dashboard): {results['peak_rss_mib']} MiB · lager: {results['warehouse_mib']} MiB",
+        "",
+        "| rapport | format | sekunder | KiB |",
+        "|---|---|---:|---:|",
+        *[f"| {r['report']} | {r['format']} | {r['seconds']} | {r['kib']} |" for r in reports],
+        "",
+        *_load_lines(results.get("under_load")),
+    ]
+    (OUT / f"{stem}.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+def _only_under_load(db: Path, source_file: Path) -> None:
+    from pipelines import accounts
+
+    con = duckdb.connect(str(db), read_only=True)
+    kommuner = [k for (k,) in con.execute("SELECT DISTINCT kommunenr FROM mart.skoler ORDER BY 1").fetchall()]
+    con.close()
+    user, password = "benk-last", "benk-" + "x" * 12
+    if user not in accounts.load(accounts.users_path(db)):
+        accounts.add(accounts.users_path(db), accounts.Account(user, "skoleeier", tuple(kommuner)), password)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / source_file.name
+        copy.write_bytes(source_file.read_bytes())
+        load = bench_under_load(db, copy, user, password)
+    print(load)
+    results = json.loads((OUT / "results.json").read_text(encoding="utf-8"))
+    results["under_load"] = load
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_markdown(results, "results")
+
+
+def _load_lines(load: dict | None) -> list[str]:
+    if not load:
+        return []
+    return [
+        f"Under last: {load['sessions']} økter i Chromium bytter side samtidig (en runde = alle har tegnet siden). "
+        f"Uten innlasting: median {load['round_before_p50_s']} s per runde. Mens en annen prosess laster inn en "
+        f"nasjonal fil ({load['ingest_s']} s): {load['rounds_during_ingest']} runder, median "
+        f"{load['round_during_p50_s']} s, høyst {load['round_during_max_s']} s. Feil sett av brukerne: "
+        f"{load['n_problems']}. Økter som viser den nye filen etterpå: {load['sessions_seeing_new_file']} av "
+        f"{load['sessions']}.",
+        "",
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -238,7 +399,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skala", choices=["nasjonal", "demo"], default="nasjonal")
     parser.add_argument("--skoler", type=int, default=2900)
     parser.add_argument("--aar", type=int, default=10)
+    parser.add_argument("--under-last", nargs=2, metavar=("LAGER", "FIL"),
+                        help="bare målingen under last, mot et nasjonalt lager som finnes; føyes til results.json")
     args = parser.parse_args(argv)
+    if args.under_last:
+        return _only_under_load(Path(args.under_last[0]), Path(args.under_last[1]))
     national = args.skala == "nasjonal"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -271,6 +436,9 @@ def main(argv: list[str] | None = None) -> None:
             user, password = "skolesjef", "demo-skolesjef"
         pages = bench_pages(db, kommuner)
         server = bench_server(db, user, password)
+        biggest = max((f for f in files if f.suffix == ".csv"), key=lambda f: f.stat().st_size)
+        under_load = bench_under_load(db, biggest, user, password) if Path("/usr/bin/chromium").exists() else None
+        print("under last:", under_load, flush=True)
         reports = bench_reports(db, kommuner[0])
         con = duckdb.connect(str(db), read_only=True)
         rows = dict(con.execute(" UNION ALL ".join(
@@ -287,42 +455,14 @@ def main(argv: list[str] | None = None) -> None:
             "first_page_s": server.get("first_page_s"),
             "browser_page_s": server.get("browser_page_s"),
             "peak_rss_mib": server.get("peak_rss_mib"),
+            "under_load": under_load,
             "warehouse_mib": round(db.stat().st_size / 1024 / 1024, 2),
             "reports": reports,
         }
     stem = "results" if national else "results-demo"
     (OUT / f"{stem}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    lines = [
-        f"# Benchmark ({results['scale']['name']}: {results['scale']['schools']} skoler i "
-        f"{results['scale']['municipalities']} kommuner, {rows['elevundersokelsen']} rader i mart.elevundersokelsen)",
-        "",
-        f"Maskin: {results['machine']}",
-        "",
-        "Mål (issue 7): innlasting ≤ 3 × DuckDBs egen read_csv/read_json av samme fil (Great Expectations medregnet); "
-        "sider ≤ 1 s kalde og ≤ 0,2 s varme; dashbordet ≤ 1 GiB minne.",
-        "",
-        "| kilde | filer (XLSX/YAML) | rader | sekunder | rader/s | × DuckDB read_* (CSV/JSON) |",
-        "|---|---:|---:|---:|---:|---:|",
-        *[f"| {r['source']} | {r['files']} ({r['xlsx_files']}) | {r['rows']} | {r['seconds']} | {r['rows_per_s']} | "
-          f"{r['ratio_to_duckdb'] if r['ratio_to_duckdb'] is not None else '–'} |"
-          for r in ingest],
-        "",
-        f"Hele innlastingen: {total['files']} filer på {total['seconds']} s (uten GX-oppstart).",
-        "",
-        "| side | kald (s) | varm (s) |",
-        "|---|---:|---:|",
-        *[f"| {p['page']} | {p['cold_s']} | {p['warm_s']} |" for p in pages],
-        "",
-        f"Oppstart til helsesjekk: {results['startup_s']} s · første side i Chromium: {results['first_page_s']} s · "
-        f"maks minne (dashboard): {results['peak_rss_mib']} MiB · lager: {results['warehouse_mib']} MiB",
-        "",
-        "| rapport | format | sekunder | KiB |",
-        "|---|---|---:|---:|",
-        *[f"| {r['report']} | {r['format']} | {r['seconds']} | {r['kib']} |" for r in reports],
-        "",
-    ]
-    (OUT / f"{stem}.md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_markdown(results, stem)
+
 
 
 if __name__ == "__main__":

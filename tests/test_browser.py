@@ -173,12 +173,12 @@ def test_each_role_sees_its_own_pages_and_no_more(server, browser):
 def test_every_page_of_every_role_draws_in_chromium_without_errors_or_other_municipalities(server, browser, role):
     """Each role walks its whole menu in the real browser: heading, content drawn, no error, nothing outside its scope."""
     page = login(browser, server, role, height=1200)
-    content = "[data-testid='stMetric'], .js-plotly-plot, [data-testid='stDataFrame'], [data-testid='stTable'], " \
-              "[data-testid='stFileUploader'], [data-testid='stDownloadButton'], [data-testid='stForm']"
+    content = ", ".join(f"[data-testid='{t}']" for t in (
+        "stMetric", "stDataFrame", "stTable", "stFileUploader", "stDownloadButton", "stForm", "stSelectbox"))
     for path in ["", *ROLE_PAGES[role]]:
         if path:
             go(page, path, HEADINGS[path])
-        page.wait_for_selector(content, state="attached", timeout=30_000)
+        page.wait_for_selector(f"{content}, .js-plotly-plot", state="attached", timeout=30_000)  # something drawn
         page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=30_000)  # run finished
         body = page.inner_text("body")
         for problem in ("Traceback", "Exception", "Page not found", "Error", "KeyError", "None"):

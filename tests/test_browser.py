@@ -282,6 +282,31 @@ def test_fau_downloads_the_case_table_as_excel_with_the_same_protection_and_the_
     page.close()
 
 
+def test_skolesjef_downloads_the_case_template_built_on_click_and_the_download_is_logged(
+        server, browser, demo_db_master):
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipelines.templates.saker import DATA_SHEET, HEADERS
+
+    page = login(browser, server, "skoleeier", height=1400)
+    go(page, "saker", "Saker etter opplæringslova kapittel 12")
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=30_000)
+    page.get_by_role("tab", name="Mal for rapportering").click()
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Last ned mal for saksrapportering (Excel)").click()
+    assert download.value.suggested_filename.startswith("saker_mal_")
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    first = book.worksheets[0]
+    assert first.title == DATA_SHEET and [c.value for c in first[1]] == HEADERS
+    names = {row[1].value for row in first.iter_rows(min_row=2)}
+    assert "Nordli skole" in names
+    audit = (demo_db_master.parent / "revisjon.jsonl").read_text(encoding="utf-8").splitlines()
+    assert any('"eksport"' in line and "skolesjef" in line and "saker_mal_" in line for line in audit)
+    page.close()
+
+
 def test_skolesjef_makes_the_kommunestyre_pdf_from_the_reports_page(server, browser):
     import io
 

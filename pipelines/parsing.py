@@ -105,6 +105,20 @@ def read_json_text(text: str) -> pl.DataFrame:
         return _read_json(text)
 
 
+class NotUtf8Json(ValueError):
+    """The bytes are not valid UTF-8 JSON as they stand (decode them first, or they are not JSON)."""
+
+
+def read_json_bytes(raw: bytes) -> pl.DataFrame:
+    """`read_json_text` straight from UTF-8 bytes; raises NotUtf8Json when they do not parse as they are."""
+    with _no_gc():
+        try:
+            data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+        except orjson.JSONDecodeError as exc:
+            raise NotUtf8Json(str(exc)) from exc
+        return _table_of(data)
+
+
 @contextlib.contextmanager
 def _no_gc():
     """Millions of small objects at once: Python's cycle collector would walk them again and again (≈ 30 %)."""
@@ -125,6 +139,10 @@ def _read_json(text: str) -> pl.DataFrame:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise IngestError(f"Filen er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}).") from exc
+    return _table_of(data)
+
+
+def _table_of(data: object) -> pl.DataFrame:
     if isinstance(data, dict):
         # Some saved pages wrap the array; take the one list of objects inside.
         lists = [v for v in data.values() if isinstance(v, list)]

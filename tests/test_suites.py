@@ -80,3 +80,16 @@ def test_the_compact_frame_holds_each_checked_value_once_and_keeps_every_column(
     assert small.height == 3
     assert set(small["kjonn"]) == {"alle", "jenter", "gutter"} and set(small["verdi"]) == {4.1, 3.9}
     assert distinct["kjonn"].frame["_antall"].to_list() == [1000, 1000, 1000]
+
+
+def test_each_finding_belongs_to_its_own_rule_whatever_order_gx_answers_in():
+    """GX orders its results its own way; a failure must never be reported under a neighbouring rule."""
+    frame = _frame(["alle"] * 4, a=[1, 2, 3, 4], b=[1, -5, 3, 4], c=[7, 7, 7, 7])
+    rules = [rule(E.ExpectColumnValuesToNotBeNull(column=c), f"{c} mangler.") for c in "abc"]
+    rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), f"{c} negativ.") for c in "abc"]
+    findings = run_suite("t", frame, rules).findings
+    assert [f.melding.split(".")[0] for f in findings] == [r.meta["melding"].rstrip(".") for r in rules]
+    failed = [f for f in findings if not f.ok]
+    assert len(failed) == 1 and failed[0].kolonne == "b" and failed[0].melding.startswith("b negativ.")
+    assert "Rader: 2." in failed[0].melding
+    assert all(f.antall_avvik == 0 for f in findings if f.ok)

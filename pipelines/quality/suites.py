@@ -172,8 +172,7 @@ ROW_LEVEL = {"expect_compound_columns_to_be_unique", "expect_column_values_to_be
 
 
 def _row_level(expectation) -> bool:
-    mostly = getattr(expectation, "mostly", 1)
-    return expectation.expectation_type in ROW_LEVEL or (mostly is not None and mostly < 1)
+    return expectation.expectation_type in ROW_LEVEL or _mostly(expectation) < 1
 
 
 def _columns_of(expectation) -> list[str]:
@@ -238,17 +237,49 @@ def compact(frame: pl.DataFrame, expectations: list) -> tuple[pl.DataFrame, dict
     return pl.DataFrame(columns), distinct
 
 
-def _validate(name: str, frame: pl.DataFrame, expectations: list):
+def _validate(name: str, frame: pl.DataFrame, expectations: list) -> list:
+    """One result per expectation, in order: a quick pass/fail first, and the details only for what needs them.
+
+    Asking GX for every failing row of every expectation doubles its work; most checks pass, so those that fail
+    (and share rules, whose count the user is told) are run again with the row numbers.
+    """
     ctx, source = _context()
     pdf: pd.DataFrame = frame.to_pandas()
     asset_name = f"{name}-{id(frame)}"
     asset = source.add_dataframe_asset(asset_name)
     try:
         batch = asset.add_batch_definition_whole_dataframe("hele").get_batch(batch_parameters={"dataframe": pdf})
-        suite = gx.ExpectationSuite(name=asset_name, expectations=expectations)
-        return batch.validate(suite, result_format={"result_format": "COMPLETE"})
+
+        def run(exps: list, result_format: str) -> list:
+            # GX returns results in an order of its own: each expectation carries its place in `meta`.
+            suite = gx.ExpectationSuite(name=f"{asset_name}-{result_format}", expectations=exps)
+            results = batch.validate(suite, result_format={"result_format": result_format}).results
+            by_place = {res.expectation_config.meta["plass"]: res for res in results}
+            return [by_place[exp.meta["plass"]] for exp in exps]
+
+        for place, exp in enumerate(expectations):
+            exp.meta = {**(exp.meta or {}), "plass": place}
+
+        quick = run(expectations, "BOOLEAN_ONLY")
+        again = [i for i, (exp, res) in enumerate(zip(expectations, quick, strict=True))
+                 if not res.success or _mostly(exp) < 1]
+        if again:
+            for i, res in zip(again, run([expectations[i] for i in again], "COMPLETE"), strict=True):
+                quick[i] = res
+        return quick
     finally:
         source.delete_asset(asset_name)
+
+
+def _mostly(expectation) -> float:
+    mostly = getattr(expectation, "mostly", 1)
+    return 1 if mostly is None else mostly
+
+
+MAP_EXPECTATIONS = (gx.expectations.expectation.ColumnMapExpectation,
+                    gx.expectations.expectation.ColumnPairMapExpectation,
+                    gx.expectations.expectation.MulticolumnMapExpectation)
+"""Expectations that look at each row (or value): one that passed with no share rule found no row."""
 
 
 def _positions(details: dict) -> list[int]:
@@ -299,15 +330,16 @@ def run_suite(name: str, frame: pl.DataFrame, expectations: list) -> Verdict:
     compacted, distinct = compact(frame, by_value)
     results = []
     if by_value:
-        results += [(res, distinct) for res in _validate(name, compacted, by_value).results]
+        results += [(exp, res, distinct) for exp, res in zip(by_value, _validate(name, compacted, by_value), strict=True)]
     if by_row:
         needed = sorted({c for e in by_row for c in _columns_of(e) if c in frame.columns})
-        results += [(res, None) for res in _validate(name, frame.select(needed or frame.columns[:1]), by_row).results]
+        checked = _validate(name, frame.select(needed or frame.columns[:1]), by_row)
+        results += [(exp, res, None) for exp, res in zip(by_row, checked, strict=True)]
     rows = frame["rad"].to_list() if "rad" in frame.columns else None
-    return Verdict([_finding(res, distinct_of, rows) for res, distinct_of in results])
+    return Verdict([_finding(exp, res, distinct_of, rows) for exp, res, distinct_of in results])
 
 
-def _finding(res, distinct: dict[str, _Distinct] | None, rows: list | None) -> Finding:
+def _finding(exp, res, distinct: dict[str, _Distinct] | None, rows: list | None) -> Finding:
     cfg = res.expectation_config
     column = shown_column(cfg.kwargs.get("column") or cfg.kwargs.get("column_A"))
     if cfg.kwargs.get("column_list"):
@@ -324,6 +356,8 @@ def _finding(res, distinct: dict[str, _Distinct] | None, rows: list | None) -> F
         count = details.get("unexpected_count")
         row_numbers = [rows[p] for p in _positions(details)[:MAX_EXAMPLES] if rows is not None and p < len(rows)]
         values = [_example(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]]
+    if count is None and res.success and isinstance(exp, MAP_EXPECTATIONS) and _mostly(exp) == 1:
+        count = 0  # passed the quick pass: no row broke it
     examples = None
     if not res.success and count:
         examples = "; ".join(values)[:300] if values else None

@@ -242,7 +242,7 @@ def _round(pages: list, name: str, problems: list[str]) -> float:
         page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
     for page in pages:
         page.wait_for_selector(f"h1:has-text('{HEADINGS[name]}')", timeout=120_000)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)  # run over
         body = page.inner_text("body")
         problems += [f"{name}: {p}" for p in PROBLEMS if p in body]
     return time.perf_counter() - start
@@ -278,10 +278,14 @@ def bench_under_load(db: Path, source_file: Path, user: str, password: str, sess
         ingest_s = time.perf_counter() - t0
         output = writer.communicate()[0]
         seen = 0
-        for page in pages:  # afterwards every session counts one more loaded file
+        for page in pages:  # afterwards every session counts one more loaded file (within 30 s)
             _round([page], "datakvalitet", problems)
-            shown = re.search(r"Filer lastet\s+(\d+)", page.inner_text("body"))
-            seen += bool(shown) and int(shown.group(1)) == loaded_before + 1
+            for _ in range(60):
+                shown = re.search(r"Filer lastet\s+(\d+)", page.inner_text("body"))
+                if shown and int(shown.group(1)) == loaded_before + 1:
+                    seen += 1
+                    break
+                page.wait_for_timeout(500)
     fresh.unlink()
 
     def median(xs: list[float]) -> float | None:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import polars as pl
+import streamlit as st
 
 from dashboard.labels import format_value
 
 PALETTE = ["#1f5f8b", "#e07b00", "#2a9d55", "#8e44ad", "#c0392b", "#17becf", "#7f6000", "#e377c2", "#5b5b5b"]
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
+
+
+def cached_figure(build):
+    """A figure built once per set of arguments (frames are hashed by content) and shared, not copied.
+
+    Plotly validates every property as a figure is built (20–150 ms a chart), and a page's figures are the same
+    on every rerun until the data or a choice changes. Streamlit only reads a figure it draws; whoever changes one
+    (the reports) works on a copy.
+    """
+    return st.cache_resource(max_entries=256, show_spinner=False)(build)
 
 
 MONTHS = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
@@ -34,6 +45,7 @@ def _unit_label(row: dict) -> str:
     return row["enhet_navn"]
 
 
+@cached_figure
 def trend_chart(
     frame: pl.DataFrame, *, title: str, maal: str, markers: list[tuple[str, str]] | None = None
 ) -> go.Figure:
@@ -109,6 +121,7 @@ def trend_chart(
     return fig
 
 
+@cached_figure
 def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     """Schools down, indicators across; colour = difference from the nation; hidden cells say so."""
     # Participation is a share too, but higher is better: it does not belong with bullying.
@@ -169,6 +182,7 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     return fig
 
 
+@cached_figure
 def school_month_heatmap(
     frame: pl.DataFrame, *, value: str, text: str, title: str, colorbar: str, hover: str,
     zmin: float | None = None, zmax: float | None = None,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import plotly.graph_objects as go
+
 from dashboard import export
 from dashboard.reports import browser
 from dashboard.reports.content import FORMATS, RECIPIENTS, Report, ReportError
@@ -65,7 +67,7 @@ def _environment():
 
 
 def _chart_json(chart) -> str:
-    fig = chart.figure
+    fig = go.Figure(chart.figure)  # a copy: the page's figures are built once and shared (charts.cached_figure)
     shown = [t for t in fig.data if t.showlegend is not False and t.name]
     rows = -(-len(shown) // 3) if len(shown) > 1 else 0
     # The title is the page's own heading above the chart; the legend sits on top of the plot, where it cannot

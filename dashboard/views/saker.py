@@ -9,7 +9,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import FONT, PALETTE, month_axis, month_label, school_month_heatmap
+from dashboard.charts import (
+    FONT,
+    PALETTE,
+    cached_figure,
+    month_axis,
+    month_label,
+    school_month_heatmap,
+)
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 
 st.title("Saker etter opplæringslova kapittel 12")
@@ -110,18 +117,18 @@ c1, c2 = st.columns([2, 1])
 sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get)
 per100 = c2.toggle("Per 100 elever", value=True, help="Elevtall fra skoleregisteret.")
 part = data.filter(pl.col("sakstype") == sakstype)
-names = part.select("skole").unique().sort("skole")["skole"].to_list()
 
 
-def per_pupils(frame: pl.DataFrame, column: str) -> pl.Expr:
+def per_pupils(column: str, per100: bool) -> pl.Expr:
     return (pl.col(column) * 100 / pl.col("elevtall")).round(2) if per100 else pl.col(column).cast(pl.Float64)
 
 
-def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, scale: bool = True) -> go.Figure:
+@cached_figure
+def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, per100: bool) -> go.Figure:
     traces = []
-    for i, school in enumerate(names):
+    for i, school in enumerate(frame.select("skole").unique().sort("skole")["skole"].to_list()):
         rows = frame.filter(pl.col("skole") == school).sort("periode")
-        y = rows.select(per_pupils(rows, column) if scale else pl.col(column)).to_series()
+        y = rows.select(per_pupils(column, per100)).to_series()
         traces.append(go.Scatter(
             x=rows["periode"].to_list(), y=y.to_list(), name=school, mode="lines+markers",
             line=dict(width=3, color=PALETTE[i % len(PALETTE)]),
@@ -140,7 +147,7 @@ tab_new, tab_backlog, tab_season, tab_template = st.tabs(
     ["Nye saker per måned", "Åpne saker og frister", "Sesongmønster", "Mal for rapportering"]
 )
 with tab_new:
-    cells = part.with_columns(per_pupils(part, "nye").alias("farge"), pl.col("periode").alias("maned"))
+    cells = part.with_columns(per_pupils("nye", per100).alias("farge"), pl.col("periode").alias("maned"))
     st.plotly_chart(
         school_month_heatmap(
             cells, value="farge", text="nye", title=f"{SAKSTYPER[sakstype]}: nye saker per skole og måned",
@@ -154,9 +161,9 @@ with tab_new:
                                                                 if per100 else "antallet.")
     )
 with tab_backlog:
-    st.plotly_chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}", f"Åpne saker{unit}"),
+    st.plotly_chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}", f"Åpne saker{unit}", per100),
                     width="stretch", config={"displaylogo": False})
-    st.plotly_chart(line_chart(part, "evaluering_over_frist", "Evaluering over frist (antall)", "Antall", scale=False),
+    st.plotly_chart(line_chart(part, "evaluering_over_frist", "Evaluering over frist (antall)", "Antall", False),
                     width="stretch", config={"displaylogo": False})
     st.caption("En økende restanse av åpne saker eller evalueringer over frist er et tegn på at skolen trenger støtte.")
 with tab_season:

@@ -236,13 +236,19 @@ PROBLEMS = ("Traceback", "Exception", "Error", "opptatt")
 
 def _round(pages: list, name: str, problems: list[str]) -> float:
     """Every session switches to page `name` at once; seconds until the last one has drawn it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     start = time.perf_counter()
     label = NAV_LABELS[PAGES.index(name)]
     for page in pages:
         page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
     for page in pages:
-        page.wait_for_selector(f"h1:has-text('{HEADINGS[name]}')", timeout=120_000)
-        page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)  # run over
+        try:
+            page.wait_for_selector(f"h1:has-text('{HEADINGS[name]}')", timeout=120_000)
+            page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)  # run over
+        except PlaywrightTimeout:
+            problems.append(f"{name}: ikke tegnet innen 2 minutter")
+            continue
         body = page.inner_text("body")
         problems += [f"{name}: {p}" for p in PROBLEMS if p in body]
     return time.perf_counter() - start
@@ -385,6 +391,8 @@ def _only_under_load(db: Path, source_file: Path) -> None:
 def _load_lines(load: dict | None) -> list[str]:
     if not load:
         return []
+    if "error" in load:
+        return [f"Under last: målingen stoppet ({load['error']}).", ""]
     return [
         f"Under last: {load['sessions']} økter i Chromium bytter side samtidig (en runde = alle har tegnet siden). "
         f"Uten innlasting: median {load['round_before_p50_s']} s per runde. Mens en annen prosess laster inn en "
@@ -441,7 +449,10 @@ def main(argv: list[str] | None = None) -> None:
         pages = bench_pages(db, kommuner)
         server = bench_server(db, user, password)
         biggest = max((f for f in files if f.suffix == ".csv"), key=lambda f: f.stat().st_size)
-        under_load = bench_under_load(db, biggest, user, password) if Path("/usr/bin/chromium").exists() else None
+        try:
+            under_load = bench_under_load(db, biggest, user, password) if Path("/usr/bin/chromium").exists() else None
+        except Exception as exc:  # the other figures are still worth writing
+            under_load = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
         print("under last:", under_load, flush=True)
         reports = bench_reports(db, kommuner[0])
         con = duckdb.connect(str(db), read_only=True)

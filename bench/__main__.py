@@ -395,8 +395,8 @@ def _load_lines(load: dict | None) -> list[str]:
         return [f"Under last: målingen stoppet ({load['error']}).", ""]
     return [
         f"Under last: {load['sessions']} økter i Chromium bytter side samtidig (en runde = alle har tegnet siden). "
-        f"Uten innlasting: median {load['round_before_p50_s']} s per runde. Mens en annen prosess laster inn en "
-        f"nasjonal fil ({load['ingest_s']} s): {load['rounds_during_ingest']} runder, median "
+        f"Uten innlasting: median {load['round_before_p50_s']} s per runde. Mens en annen prosess laster inn "
+        f"settets største CSV-fil på nytt, med ny hash ({load['ingest_s']} s): {load['rounds_during_ingest']} runder, median "
         f"{load['round_during_p50_s']} s, høyst {load['round_during_max_s']} s. Feil sett av brukerne: "
         f"{load['n_problems']}. Økter som viser den nye filen etterpå: {load['sessions_seeing_new_file']} av "
         f"{load['sessions']}.",

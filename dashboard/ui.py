@@ -130,38 +130,41 @@ def _template_file(module: str, kind: str, schools: tuple[tuple[str, str], ...],
     return template.xlsx_bytes(frame) if kind == "xlsx" else template.csv_bytes(frame)
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def audited_download(label: str, make, file_name: str, mime: str, *, where=None, **kwargs) -> None:
+    """A download button whose file is built when clicked and written to the audit log then.
+
+    Nothing is built on the page's run (most visits never download), and the click causes no rerun, so the page
+    does not redraw under the download.
+    """
+    from pipelines import accounts
+
+    db, who = queries.warehouse(), viewer().brukernavn
+
+    def build() -> bytes:
+        data = make()
+        accounts.audit(db, "eksport", who, file_name)
+        return data
+
+    (where or st).download_button(label, build, file_name=file_name, mime=mime, on_click="ignore", **kwargs)
+
+
 def download_template(label: str, module: str, schools: pl.DataFrame, stem: str) -> None:
     """Offer a reporting template as XLSX (drop-down lists) and CSV, pre-filled with the municipality's schools.
 
-    The file is built when clicked (an XLSX with drop-down lists takes 0.7 s; most visits never download it), and
-    the download is audited then.
+    Built when clicked: an XLSX with drop-down lists takes 0.7 s.
     """
-
     import datetime as dt
-
-    from pipelines import accounts
 
     pairs = tuple(schools.select("orgnr", "navn").iter_rows())
     month = dt.date.today().strftime("%Y-%m")
-    who = viewer().brukernavn
-    db = queries.warehouse()
-
-    def build(kind: str):
-        def on_click() -> bytes:
-            data = _template_file(module, kind, pairs, month)
-            accounts.audit(db, "eksport", who, f"{stem}.{kind}")
-            return data
-        return on_click
-
     c1, c2 = st.columns(2)
-    c1.download_button(
-        f"Last ned mal for {label} (Excel)", build("xlsx"), file_name=f"{stem}.xlsx", on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch",
-    )
-    c2.download_button(
-        f"Last ned mal for {label} (CSV)", build("csv"), file_name=f"{stem}.csv", on_click="ignore",
-        mime="text/csv", width="stretch",
-    )
+    audited_download(f"Last ned mal for {label} (Excel)", lambda: _template_file(module, "xlsx", pairs, month),
+                     f"{stem}.xlsx", XLSX_MIME, where=c1, width="stretch")
+    audited_download(f"Last ned mal for {label} (CSV)", lambda: _template_file(module, "csv", pairs, month),
+                     f"{stem}.csv", "text/csv", where=c2, width="stretch")
 
 
 TABLES_KEY = "_tabeller_paa_siden"
@@ -209,8 +212,6 @@ def export_tables(page: str, stem: str) -> None:
     """The page's «Last ned tabellene (Excel)»: every table shown above, with the viewer's protection, audited."""
     import datetime as dt
 
-    from pipelines import accounts
-
     tables = list(st.session_state.get(TABLES_KEY, []))
     st.session_state[TABLES_KEY] = []
     if not tables:
@@ -223,17 +224,8 @@ def export_tables(page: str, stem: str) -> None:
         ("Vern", protection_text(current)),
         ("Tabeller", ", ".join(t.title for t in tables)),
     ]
-    file_name = f"{stem}_{dt.date.today().isoformat()}.xlsx"
-    db, who = queries.warehouse(), current.brukernavn
-
-    def build() -> bytes:
-        # Built and logged only when clicked; no rerun, so the page does not redraw under the download.
-        data = export.xlsx_bytes(tables, about)
-        accounts.audit(db, "eksport", who, file_name)
-        return data
-
-    st.download_button(
-        "Last ned tabellene (Excel)", build, file_name=file_name, on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+    audited_download(
+        "Last ned tabellene (Excel)", lambda: export.xlsx_bytes(tables, about),
+        f"{stem}_{dt.date.today().isoformat()}.xlsx", XLSX_MIME, icon=":material/download:",
         help="Tabellene på denne siden, med samme vern som på skjermen. Nedlastingen logges.",
     )

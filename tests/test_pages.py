@@ -248,12 +248,7 @@ def media_files(monkeypatch):
     monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Recording)
 
     def read(button) -> bytes:
-        url = button.proto.url
-        if button.proto.HasField("deferred_file_id"):  # built when clicked: click it as the browser would
-            from streamlit import runtime
-
-            url = runtime.get_instance().media_file_mgr.execute_deferred(button.proto.deferred_file_id)
-        return stores[-1].get_file(url.rsplit("/", 1)[-1].split("?")[0]).content
+        return stores[-1].get_file(button.proto.url.rsplit("/", 1)[-1]).content
 
     return read
 

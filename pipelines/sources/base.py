@@ -99,7 +99,10 @@ def per_value(frame: pl.DataFrame, column: str, **derived: pl.Expr) -> pl.DataFr
     of times; parsing each distinct text once and joining is several times faster than parsing every cell.
     """
     distinct = frame.select(pl.col(column).unique()).with_columns(**derived)
-    return frame.join(distinct, on=column, how="left", nulls_equal=True, maintain_order="left")
+    # A column of the same name is replaced, as `with_columns` would (a join would keep both, one as «…_right»).
+    return frame.drop(list(derived), strict=False).join(
+        distinct, on=column, how="left", nulls_equal=True, maintain_order="left"
+    )
 
 
 def with_row_numbers(table: pl.DataFrame) -> pl.DataFrame:

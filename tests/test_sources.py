@@ -701,6 +701,16 @@ def test_fodselsnummer_in_a_udir_page_is_found(tmp_path):
     assert message is not None and "Rad 4" in message and "«EnhetNavn»" in message
 
 
+@pytest.mark.parametrize("header", ["*", "^.*$", "kommentar|navn"])
+def test_a_header_that_looks_like_a_pattern_is_searched_as_one_column(header):
+    """A file's header is data: «*» is a column, not every column (the fuzzer found this one)."""
+    fnr = make_fodselsnummer()
+    table = pl.DataFrame({"orgnr": ["974123456", "974123457"], header: ["*", fnr]})
+    message = find_person_data(table)
+    assert message is not None and "Rad 2" in message and f"«{header}»" in message
+    assert find_person_data(pl.DataFrame({"orgnr": ["974123456"], header: ["*"]})) is None
+
+
 def test_eleven_digits_with_wrong_check_digits_are_not_flagged():
     wrong = with_wrong_check_digit(make_fodselsnummer())
     assert find_person_data(register_with(wrong)) is None

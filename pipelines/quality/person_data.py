@@ -48,13 +48,16 @@ def find_person_data(table: pl.DataFrame) -> str | None:
                 "Lageret tar bare imot tall på gruppenivå – ingen navn, fødselsnumre eller "
                 "fødselsdatoer. Ingenting fra filen er lastet."
             )
-    text_columns = [c for c in table.columns if table.schema[c] == pl.String]
+    text_columns = [(i, c) for i, c in enumerate(table.columns) if table.schema[c] == pl.String]
     if not text_columns or table.height == 0:
         return None
     # One pass over every text column at once: which hold 11 digits with only spaces, dots or dashes between?
-    # Only those columns are then searched row by row for a valid check digit.
-    candidates = table.select(pl.col(c).str.contains(_ELEVEN_DIGITS).any().alias(c) for c in text_columns).row(0)
-    for col, has_candidate in zip(text_columns, candidates, strict=True):
+    # Only those columns are then searched row by row for a valid check digit. Columns by position: a file's
+    # header can be anything, «*» or «^.*$» too, which `pl.col` would read as a pattern.
+    candidates = table.select(
+        pl.nth(i).str.contains(_ELEVEN_DIGITS).any().alias(str(i)) for i, _ in text_columns
+    ).row(0)
+    for (_, col), has_candidate in zip(text_columns, candidates, strict=True):
         if not has_candidate:
             continue
         # Series, not columns added to the frame: a file's own column names can never collide with ours.

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.quality import suites
 from pipelines.sources import skoleporten, skoleregister, udir_eksport
-from pipelines.sources.base import Known, Source, SourceResult
+from pipelines.sources.base import EU_KEY, Known, Source, SourceResult
 from pipelines.warehouse import store
 
 __all__ = ["Known", "Source", "SOURCES", "BY_NAME", "register", "labels"]
@@ -27,7 +27,7 @@ def _udir(kind: str, label: str) -> Source:
         validate=lambda frame, known: suites.validate_eu(frame, known.register),
         load=lambda con, frame, batch: store.load_eu(con, frame, batch, "elevundersokelsen"),
         table="core.eu_resultat",
-        key=store.EU_KEY,
+        key=EU_KEY,
     )
 
 
@@ -48,7 +48,7 @@ SOURCES: list[Source] = [
         load=lambda con, frame, batch: store.load_eu(con, frame, batch, "skoleporten"),
         needs_register=True,
         table="core.eu_resultat",
-        key=store.EU_KEY,
+        key=EU_KEY,
     ),
     Source(
         name="skoleregister",

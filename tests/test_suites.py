@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.quality.suites import E, compact, rule, run_suite
+from pipelines.quality.suites import E, compact, repeated, rule, run_suite, unique_key_rule
 
 
 def _frame(kjonn: list[str | None], **more) -> pl.DataFrame:
@@ -62,13 +62,24 @@ def test_a_pair_rule_sees_each_pair_of_values_and_counts_rows():
     assert "Rader: 3, 5." in finding.melding
 
 
-def test_duplicate_keys_are_found_on_the_whole_frame():
-    frame = _frame(["alle", "jenter", "alle", "gutter"], aar=[2024, 2024, 2024, 2025])
-    [finding] = run_suite("t", frame, [
-        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["kjonn", "aar"]), "To like."),
+def test_repeated_keys_are_counted_by_row_and_named_by_key():
+    """Every row of a repeated key is counted (as GX's compound-unique counted), and the key is the example."""
+    frame = _frame(["alle", "jenter", "alle", "gutter", None, None], aar=[2024, 2024, 2024, 2025, 2025, 2025])
+    [finding] = run_suite("t", frame.with_columns(repeated(["kjonn", "aar"])), [
+        unique_key_rule("kjønn, år", "To like."),
     ]).findings
-    assert not finding.ok and finding.antall_avvik == 2
-    assert "Rader: 1, 3." in finding.melding
+    assert not finding.ok and finding.antall_avvik == 4
+    assert "Rader: 1, 3, 5, 6." in finding.melding
+    assert finding.kolonne == "kjønn, år"
+    assert finding.eksempler == "alle 2024; – 2025"
+
+
+def test_a_file_without_repeated_keys_passes_the_key_rule():
+    frame = _frame(["alle", "jenter", "gutter", None], aar=[2024] * 4)
+    [finding] = run_suite("t", frame.with_columns(repeated(["kjonn", "aar"])), [
+        unique_key_rule("kjønn, år", "To like."),
+    ]).findings
+    assert finding.ok and finding.antall_avvik == 0
 
 
 def test_the_compact_frame_holds_each_checked_value_once_and_keeps_every_column():

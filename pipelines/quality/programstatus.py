@@ -6,11 +6,15 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.quality.suites import E, RegisterFacts, outside, rule, run_suite
+from pipelines.quality.suites import (
+    KEY_REPEATED, E, RegisterFacts, outside, repeated, rule, run_suite, unique_key_rule,
+)
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.templates.programstatus import STATUS
 
-DERIVED = ["program_i_plan", "aar_i_planperiode", "trinn_i_omfang", "orgnr__ukjent", "trinn_key"]
+KEY = ["orgnr", "skoleaar", "program", "trinn_fra", "trinn_til"]
+"""One row per key: the file is loaded by it, and the suite holds the file to it."""
+DERIVED = ["program_i_plan", "aar_i_planperiode", "trinn_i_omfang", "orgnr__ukjent", KEY_REPEATED]
 COUNTS = ["okter_holdt", "gruppemoter_holdt", "storste_gruppe", "skolemiljoutvalg_moter", "fase"]
 
 
@@ -40,7 +44,7 @@ def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | Non
          | pl.col("skoleaar_start").is_between(pl.col("_p_fra"), pl.col("_p_til"))).alias("aar_i_planperiode"),
         in_range.alias("trinn_i_omfang"),
         outside("orgnr", facts.orgnr),
-        (pl.col("trinn_fra").fill_null(0) * 100 + pl.col("trinn_til").fill_null(0)).alias("trinn_key"),
+        repeated(KEY),
     ).drop("_fra", "_til", "_p_fra", "_p_til")
 
 
@@ -61,8 +65,8 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              f"Skoleåret er ikke plausibelt (fra 2000-01 til og med {this_year}-{(this_year + 1) % 100:02d})."),
         rule(E.ExpectColumnValuesToBeBetween(column="andel_ansatte_kurset", min_value=0, max_value=100),
              "Andel ansatte kurset må ligge mellom 0 og 100 %."),
-        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["orgnr", "skoleaar", "program", "trinn_key"]),
-             "Samme skole, skoleår, program og trinn står flere ganger i filen."),
+        unique_key_rule("orgnr, skoleaar, program, trinn_fra, trinn_til",
+                        "Samme skole, skoleår, program og trinn står flere ganger i filen."),
     ]
     rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
               for c in COUNTS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -12,7 +13,7 @@ import pandas as pd
 import polars as pl
 
 from pipelines.quality.verdict import Finding, Verdict
-from pipelines.sources.base import EU_SCHEMA, REGISTER_SCHEMA
+from pipelines.sources.base import EU_KEY, EU_SCHEMA, REGISTER_SCHEMA
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -41,16 +42,38 @@ def _context():
     return ctx, source
 
 
-def rule(expectation, melding: str, *, warning: bool = False):
-    """An expectation with its Norwegian message; critical (rejects the file) unless `warning`."""
+def rule(expectation, melding: str, *, warning: bool = False, kolonne: str | None = None):
+    """An expectation with its Norwegian message; critical (rejects the file) unless `warning`.
+
+    `kolonne` names the columns a user knows when the expectation checks a derived one (see `repeated`).
+    """
     expectation.severity = "warning" if warning else "critical"
-    expectation.meta = {"melding": melding}
+    expectation.meta = {"melding": melding, **({"kolonne": kolonne} if kolonne else {})}
     return expectation
+
+
+KEY_REPEATED = "nokkel__gjentatt"
+"""The derived column a suite's unique-key rule checks (see `repeated`)."""
+
+
+def repeated(key: list[str], name: str = KEY_REPEATED) -> pl.Expr:
+    """The key as text on the rows whose key stands more than once in the file, else null; check it is null.
+
+    A unique-key rule then checks distinct values like every other rule (`compact`), and the findings name the
+    repeated keys. GX's own compound-unique check hashes every row of the frame in pandas on a second batch.
+    Missing values count as equal (rows for all trinn share the key «trinn missing»).
+    """
+    text = [pl.col(c).cast(pl.String).fill_null("–") for c in key]
+    return pl.when(pl.struct(key).is_duplicated()).then(pl.concat_str(text, separator=" ")).otherwise(None).alias(name)
+
+
+def unique_key_rule(key_shown: str, melding: str, *, warning: bool = False, column: str = KEY_REPEATED):
+    """The rule that no key of `repeated` stands twice; `key_shown` lists the key columns as a user knows them."""
+    return rule(E.ExpectColumnValuesToBeNull(column=column), melding, warning=warning, kolonne=key_shown)
 
 
 def eu_expectations(facts: RegisterFacts) -> list:
     this_year = dt.date.today().year
-    key = ["enhet_niva", "enhet_id", "skoleaar", "trinn_key", "kjonn", "indikator_kode"]
     rules = [
         rule(E.ExpectTableColumnsToMatchSet(column_set=list(EU_SCHEMA) + list(EU_DERIVED), exact_match=True),
               "Tabellen har ikke de forventede kolonnene."),
@@ -76,8 +99,8 @@ def eu_expectations(facts: RegisterFacts) -> list:
               "Organisasjonsnummeret må ha 9 siffer."),
         rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr__enhet", regex=r"^\d{4}$"),
               "Kommunenummeret må ha 4 siffer."),
-        rule(E.ExpectCompoundColumnsToBeUnique(column_list=key),
-              "Samme enhet, skoleår, trinn, kjønn og indikator står flere ganger i filen."),
+        unique_key_rule("enhet, skoleår, trinn, kjønn, indikator",
+                        "Samme enhet, skoleår, trinn, kjønn og indikator står flere ganger i filen."),
         rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
               "Skoler som ikke står i skoleregisteret blir registrert fra filen (trinn ukjent til registeret sier noe annet).",
               warning=True),
@@ -91,10 +114,10 @@ def eu_expectations(facts: RegisterFacts) -> list:
 
 def register_expectations() -> list:
     return [
-        rule(E.ExpectTableColumnsToMatchSet(column_set=list(REGISTER_SCHEMA), exact_match=True),
+        rule(E.ExpectTableColumnsToMatchSet(column_set=list(REGISTER_SCHEMA) + REGISTER_DERIVED, exact_match=True),
               "Tabellen har ikke de forventede kolonnene."),
         rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$"), "Organisasjonsnummeret må ha 9 siffer."),
-        rule(E.ExpectColumnValuesToBeUnique(column="orgnr"), "Samme organisasjonsnummer står flere ganger."),
+        unique_key_rule("orgnr", "Samme organisasjonsnummer står flere ganger.", column="orgnr__gjentatt"),
         rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr", regex=r"^\d{4}$"), "Kommunenummeret må ha 4 siffer."),
         rule(E.ExpectColumnValuesToNotBeNull(column="navn"), "Skolen mangler navn."),
         rule(E.ExpectColumnValuesToBeBetween(column="trinn_fra", min_value=1, max_value=13), "Trinn må være 1–13."),
@@ -104,8 +127,8 @@ def register_expectations() -> list:
         rule(E.ExpectColumnValuesToBeBetween(column="elevtall", min_value=0), "Elevtallet kan ikke være negativt."),
         rule(E.ExpectColumnValuesToBeBetween(column="elevtall", min_value=0, max_value=2500),
               "Uvanlig høyt elevtall (over 2 500).", warning=True),
-        rule(E.ExpectColumnValuesToBeUnique(column="navn"),
-              "To skoler har samme navn; historiske Skoleporten-filer kan da ikke knyttes sikkert.", warning=True),
+        unique_key_rule("navn", "To skoler har samme navn; historiske Skoleporten-filer kan da ikke knyttes sikkert.",
+                        warning=True, column="navn__gjentatt"),
     ]
 
 
@@ -127,20 +150,20 @@ def prepare_eu(frame: pl.DataFrame, facts: RegisterFacts) -> pl.DataFrame:
     )
     school = pl.col("enhet_niva") == "skole"
     return joined.with_columns(
-        pl.col("trinn").fill_null(0).alias("trinn_key"),
         in_range.alias("trinn_i_omfang"),
         only("verdi", pl.col("maal") == "snitt", "snitt"),
         only("verdi", pl.col("maal") == "andel", "andel"),
         only("verdi", pl.col("skjermet"), "skjermet"),
         only("orgnr", school, "skole"),
         only("kommunenr", pl.col("enhet_niva").is_in(["skole", "kommune"]), "enhet"),
+        repeated(EU_KEY),
     ).with_columns(
         outside("orgnr__skole", facts.orgnr).alias("orgnr__ukjent"),
         only("kommunenr", school & ~pl.col("kommunenr").is_in(sorted(facts.kommunenr)), "ukjent"),
     ).drop("_fra", "_til")
 
 
-EU_DERIVED = ("trinn_key", "trinn_i_omfang", "verdi__snitt", "verdi__andel", "verdi__skjermet", "orgnr__skole",
+EU_DERIVED = (KEY_REPEATED, "trinn_i_omfang", "verdi__snitt", "verdi__andel", "verdi__skjermet", "orgnr__skole",
               "orgnr__ukjent", "kommunenr__enhet", "kommunenr__ukjent")
 
 
@@ -237,38 +260,49 @@ def compact(frame: pl.DataFrame, expectations: list) -> tuple[pl.DataFrame, dict
     return pl.DataFrame(columns), distinct
 
 
+_ASSETS = threading.Lock()
+
+
+def _batch_definition(name: str):
+    """One data asset per suite, kept: adding and removing one makes GX write its whole configuration out as YAML.
+
+    The asset holds no data; each validation hands it its own frame as a batch parameter (uploads in two sessions
+    may validate at once).
+    """
+    _ctx, source = _context()
+    with _ASSETS:
+        try:
+            return source.get_asset(name).get_batch_definition("hele")
+        except LookupError:
+            return source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("hele")
+
+
 def _validate(name: str, frame: pl.DataFrame, expectations: list) -> list:
     """One result per expectation, in order: a quick pass/fail first, and the details only for what needs them.
 
     Asking GX for every failing row of every expectation doubles its work; most checks pass, so those that fail
     (and share rules, whose count the user is told) are run again with the row numbers.
     """
-    ctx, source = _context()
     pdf: pd.DataFrame = frame.to_pandas()
-    asset_name = f"{name}-{id(frame)}"
-    asset = source.add_dataframe_asset(asset_name)
-    try:
-        batch = asset.add_batch_definition_whole_dataframe("hele").get_batch(batch_parameters={"dataframe": pdf})
+    batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": pdf})
 
-        def run(exps: list, result_format: str) -> list:
-            # GX returns results in an order of its own: each expectation carries its place in `meta`.
-            suite = gx.ExpectationSuite(name=f"{asset_name}-{result_format}", expectations=exps)
-            results = batch.validate(suite, result_format={"result_format": result_format}).results
-            by_place = {res.expectation_config.meta["plass"]: res for res in results}
-            return [by_place[exp.meta["plass"]] for exp in exps]
+    def run(exps: list, result_format: str) -> list:
+        # GX returns results in an order of its own: each expectation carries its place in `meta`.
+        suite = gx.ExpectationSuite(name=f"{name}-{result_format}", expectations=exps)
+        results = batch.validate(suite, result_format={"result_format": result_format}).results
+        by_place = {res.expectation_config.meta["plass"]: res for res in results}
+        return [by_place[exp.meta["plass"]] for exp in exps]
 
-        for place, exp in enumerate(expectations):
-            exp.meta = {**(exp.meta or {}), "plass": place}
+    for place, exp in enumerate(expectations):
+        exp.meta = {**(exp.meta or {}), "plass": place}
 
-        quick = run(expectations, "BOOLEAN_ONLY")
-        again = [i for i, (exp, res) in enumerate(zip(expectations, quick, strict=True))
-                 if not res.success or _mostly(exp) < 1]
-        if again:
-            for i, res in zip(again, run([expectations[i] for i in again], "COMPLETE"), strict=True):
-                quick[i] = res
-        return quick
-    finally:
-        source.delete_asset(asset_name)
+    quick = run(expectations, "BOOLEAN_ONLY")
+    again = [i for i, (exp, res) in enumerate(zip(expectations, quick, strict=True))
+             if not res.success or _mostly(exp) < 1]
+    if again:
+        for i, res in zip(again, run([expectations[i] for i in again], "COMPLETE"), strict=True):
+            quick[i] = res
+    return quick
 
 
 def _mostly(expectation) -> float:
@@ -344,6 +378,7 @@ def _finding(exp, res, distinct: dict[str, _Distinct] | None, rows: list | None)
     column = shown_column(cfg.kwargs.get("column") or cfg.kwargs.get("column_A"))
     if cfg.kwargs.get("column_list"):
         column = ", ".join(cfg.kwargs["column_list"])
+    column = cfg.meta.get("kolonne", column)
     severity = "advarsel" if str(cfg.severity).lower().endswith("warning") else "kritisk"
     details = res.result or {}
     message = cfg.meta.get("melding", cfg.type)
@@ -381,5 +416,9 @@ def validate_eu(frame: pl.DataFrame, facts: RegisterFacts) -> Verdict:
     return run_suite("elevundersokelsen", prepare_eu(frame, facts), eu_expectations(facts))
 
 
+REGISTER_DERIVED = ["orgnr__gjentatt", "navn__gjentatt"]
+
+
 def validate_register(frame: pl.DataFrame) -> Verdict:
-    return run_suite("skoleregister", frame, register_expectations())
+    prepared = frame.with_columns(repeated(["orgnr"], "orgnr__gjentatt"), repeated(["navn"], "navn__gjentatt"))
+    return run_suite("skoleregister", prepared, register_expectations())

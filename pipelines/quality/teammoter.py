@@ -6,13 +6,16 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.quality.suites import E, outside, rule, run_suite
+from pipelines.quality.suites import KEY_REPEATED, E, outside, repeated, rule, run_suite, unique_key_rule
 from pipelines.quality.verdict import Verdict
 from pipelines.templates.teammoter import COUNTS, FIRST_DATE, PROFESSIONS, TEAMS
 
 MEETING_COLUMNS = ["rad", "orgnr", "kommunenr", "team", "dato", "varighet_min", *COUNTS, *PROFESSIONS]
-DERIVED = ["aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse", "orgnr__ukjent"]
-RHYTHM_COLUMNS = ["rad", "kommunenr", "team", "moter_per_maaned", "kommunenr__ukjent"]
+KEY = ["orgnr", "team", "dato"]
+RYTME_KEY = ["kommunenr", "team"]
+"""One row per key: the files are loaded by them, and the suites hold the files to them."""
+DERIVED = [KEY_REPEATED, "aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse", "orgnr__ukjent"]
+RHYTHM_COLUMNS = ["rad", "kommunenr", "team", "moter_per_maaned", "kommunenr__ukjent", KEY_REPEATED]
 
 
 def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None = None) -> pl.DataFrame:
@@ -31,6 +34,7 @@ def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None =
         .then(~pl.col("til_stede_ppt") & ~pl.col("til_stede_helsesykepleier"))
         .otherwise(None).alias("et_uten_ppt_og_helse"),
         outside("orgnr", known_orgnr),
+        repeated(KEY),
     )
 
 
@@ -54,8 +58,7 @@ def meeting_expectations() -> list:
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolens kommune er ukjent (mangler i registeret)."),
         rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
         rule(E.ExpectColumnValuesToNotBeNull(column="dato"), "Datoen mangler."),
-        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["orgnr", "team", "dato"]),
-             "Samme skole, team og dato står flere ganger i filen."),
+        unique_key_rule("orgnr, team, dato", "Samme skole, team og dato står flere ganger i filen."),
         rule(E.ExpectColumnValuesToBeBetween(column="dager_siden", min_value=0),
              "Møtedatoen ligger fram i tid."),
         rule(E.ExpectColumnValuesToBeBetween(column="aar", min_value=FIRST_DATE.year),
@@ -87,8 +90,7 @@ def rhythm_expectations() -> list:
         rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
         rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
              "Kommunen står ikke i skoleregisteret."),
-        rule(E.ExpectCompoundColumnsToBeUnique(column_list=["kommunenr", "team"]),
-             "Samme kommune og team står flere ganger."),
+        unique_key_rule("kommunenr, team", "Samme kommune og team står flere ganger."),
         rule(E.ExpectColumnValuesToNotBeNull(column="moter_per_maaned"), "Antall møter per måned mangler."),
         rule(E.ExpectColumnValuesToBeBetween(column="moter_per_maaned", min_value=0, max_value=31),
              "Antall møter per måned må ligge mellom 0 og 31."),
@@ -102,5 +104,5 @@ def validate_rytme(frame: pl.DataFrame, known) -> Verdict:
     kommuner = sorted(set(known.schools["kommunenr"].drop_nulls().to_list())) if known is not None else []
     # An empty kommunenr is the default for every municipality: compared as a known value.
     checked = frame.with_columns(pl.col("kommunenr").fill_null("standard"))
-    checked = checked.with_columns(outside("kommunenr", [*kommuner, "standard"]))
+    checked = checked.with_columns(outside("kommunenr", [*kommuner, "standard"]), repeated(RYTME_KEY))
     return run_suite("teamrytme", checked, rhythm_expectations())

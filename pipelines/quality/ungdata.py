@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.quality.suites import E, only, outside, rule, run_suite
+from pipelines.quality.suites import KEY_REPEATED, E, only, outside, repeated, rule, run_suite, unique_key_rule
 from pipelines.quality.verdict import Verdict
 from pipelines.sources.base import Known
 from pipelines.sources.ungdata_base import UNGDATA_KEY, UNGDATA_SCHEMA
@@ -33,8 +33,8 @@ def expectations() -> list:
              "Ukjent geografisk nivå."),
         rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr__kommune", regex=r"^\d{4}$"),
              "Kommunenummeret må ha 4 siffer."),
-        rule(E.ExpectCompoundColumnsToBeUnique(column_list=UNGDATA_KEY),
-             "Samme sted, periode, trinn, kjønn og indikator står flere ganger i filen."),
+        unique_key_rule("kilde, geo_niva, geo, periode, trinn, kjonn, indikator_kode",
+                        "Samme sted, periode, trinn, kjønn og indikator står flere ganger i filen."),
         rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
              "Tall for kommuner som ikke står i skoleregisteret (lastes, men vises ikke før kommunen er registrert).",
              warning=True),
@@ -43,7 +43,7 @@ def expectations() -> list:
     ]
 
 
-DERIVED = ("andel__flagget", "andel__mangler", "kommunenr__kommune", "kommunenr__ukjent", "antall_svar__publisert")
+DERIVED = (KEY_REPEATED, "andel__flagget", "andel__mangler", "kommunenr__kommune", "kommunenr__ukjent", "antall_svar__publisert")
 
 
 def prepare(frame: pl.DataFrame, kommuner: list[str]) -> pl.DataFrame:
@@ -54,6 +54,7 @@ def prepare(frame: pl.DataFrame, kommuner: list[str]) -> pl.DataFrame:
         (published & pl.col("andel").is_null()).fill_null(False).alias("andel__mangler"),
         only("kommunenr", pl.col("geo_niva") == "kommune", "kommune"),
         only("antall_svar", published, "publisert"),
+        repeated(UNGDATA_KEY),
     ).with_columns(outside("kommunenr__kommune", kommuner).alias("kommunenr__ukjent"))
 
 

@@ -14,6 +14,9 @@ import polars as pl
 from pipelines.errors import IngestError
 
 # The canonical Elevundersøkelsen frame, shared by the Udir export and Skoleporten readers.
+EU_KEY = ["enhet_niva", "enhet_id", "skoleaar", "trinn", "kjonn", "indikator_kode"]
+"""One Elevundersøkelsen value per key: a newer delivery of the same key replaces the older."""
+
 EU_SCHEMA: dict[str, pl.DataType] = {
     "rad": pl.Int64,
     "skoleaar": pl.String,

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.parsing import number, unparseable
-from pipelines.quality.programstatus import validate
+from pipelines.quality.programstatus import KEY, validate
 from pipelines.sources.base import (
     Known,
     Source,
@@ -41,7 +41,6 @@ STATUS_SCHEMA: dict[str, pl.DataType] = {
     "sist_revidert": pl.Date,
     "fase": pl.Int32,
 }
-KEY = ["orgnr", "skoleaar", "program", "trinn_fra", "trinn_til"]
 LABEL = "Programstatus (skolens rapport om forebyggende programmer)"
 REQUIRED = ["skoleaar", "orgnr", "program", "status"]
 OPTIONAL = ["skole", "trinn", "koordinator", "andel_ansatte_kurset", "sist_revidert", *COUNT_HEADERS]

@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from pipelines.parsing import number, unparseable
-from pipelines.quality.saker import validate
+from pipelines.quality.saker import KEY, validate
 from pipelines.sources.base import (
     Known,
     Source,
@@ -34,7 +34,6 @@ SAKER_SCHEMA: dict[str, pl.DataType] = {
     "apne_ved_slutt": pl.Int32,
     "evaluering_over_frist": pl.Int32,
 }
-KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
 COUNTS = {  # canonical column ← template header
     "nye": "nye",
     "avsluttet": "avsluttet",

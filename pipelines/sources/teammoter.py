@@ -41,7 +41,6 @@ SCHEMA: dict[str, pl.DataType] = {
     **{c: pl.Int32 for c in COUNTS},
     **{c: pl.Boolean for c in PROFESSIONS},
 }
-KEY = ["orgnr", "team", "dato"]
 MARKERS = {"team", "dato", "saker_med_samtykke", "saker_anonyme"}
 
 
@@ -177,8 +176,8 @@ SOURCE = Source(
     detect=detect,
     read=read,
     validate=quality.validate,
-    load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, KEY, batch),
+    load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, quality.KEY, batch),
     needs_register=True,
     table="core.teammoter",
-    key=KEY,
+    key=quality.KEY,
 )

@@ -69,16 +69,14 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     return SourceResult(source="teamrytme", frame=out, rows_in=table.height)
 
 
-RYTME_KEY = ["kommunenr", "team"]
-
 SOURCE = Source(
     name="teamrytme",
     label=LABEL,
     detect=detect,
     read=read,
     validate=quality.validate_rytme,
-    load=lambda con, frame, batch: store.replace_by_key(con, "core.teamrytme", frame, RYTME_KEY, batch),
+    load=lambda con, frame, batch: store.replace_by_key(con, "core.teamrytme", frame, quality.RYTME_KEY, batch),
     needs_register=True,
     table="core.teamrytme",
-    key=RYTME_KEY,
+    key=quality.RYTME_KEY,
 )

@@ -11,10 +11,9 @@ import duckdb
 import polars as pl
 
 from pipelines.quality.verdict import Verdict
+from pipelines.sources.base import EU_KEY
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.migrations import migrate
-
-EU_KEY = ["enhet_niva", "enhet_id", "skoleaar", "trinn", "kjonn", "indikator_kode"]
 
 
 @dataclass

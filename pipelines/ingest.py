@@ -11,6 +11,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pipelines.registry import Known, Source
 from pipelines.sources.base import SourceResult
 from pipelines.warehouse import store
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.migrations import migrate
 
 SOURCES = registry.BY_NAME  # name → Source, kept for callers that list the source names
 YAML_COLUMN = "plan_yaml"
@@ -54,11 +56,14 @@ def new_batch_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%f")[:-3] + "-" + secrets.token_hex(3)
 
 
+def archive_path(sha256: str, db: Path, suffix: str) -> Path:
+    return db.parent / "arkiv" / sha256[:2] / f"{sha256}{suffix.lower()}"
+
+
 def archive(raw: bytes, sha256: str, db: Path, suffix: str) -> Path:
     """Keep every file a user gave us, by content hash, next to the warehouse."""
-    folder = db.parent / "arkiv" / sha256[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha256}{suffix.lower()}"
+    target = archive_path(sha256, db, suffix)
+    target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         tmp = target.with_suffix(target.suffix + ".tmp")
         tmp.write_bytes(raw)
@@ -129,12 +134,17 @@ class _IndicatorCodes(Mapping[str, str]):
 
 def known(db: Path) -> Known:
     with connect(db, read_only=True) as con:
-        return Known(
-            schools=store.schools(con),
-            indicator_codes=_IndicatorCodes(db),
-            register=store.register_facts(con),
-            db=db,
-        )
+        return known_in(con, db)
+
+
+def known_in(con, db: Path) -> Known:
+    """What the readers and suites need from the warehouse, read on an open connection."""
+    return Known(
+        schools=store.schools(con),
+        indicator_codes=_IndicatorCodes(db),
+        register=store.register_facts(con),
+        db=db,
+    )
 
 
 def read_source(table: pl.DataFrame, source: Source, facts: Known) -> SourceResult:
@@ -162,8 +172,13 @@ def _person_finding(person: str | None) -> Finding:
     )
 
 
-def check_file(raw: bytes, filename: str, db: Path, source: str | None, say: Progress) -> Checked:
-    """Read, look for person data, detect the format, read the source and run its GX suite. Writes nothing."""
+def check_file(
+    raw: bytes, filename: str, db: Path, source: str | None, say: Progress, facts: Known | None = None
+) -> Checked:
+    """Read, look for person data, detect the format, read the source and run its GX suite. Writes nothing.
+
+    `facts` is what the warehouse knows (schools, register), read here when the caller has not already.
+    """
     out = Checked()
     try:
         say("leser")
@@ -180,7 +195,7 @@ def check_file(raw: bytes, filename: str, db: Path, source: str | None, say: Pro
         spec = registry.BY_NAME[source] if source else detect(table)
         out.source = spec
         say("leser " + spec.label)
-        facts = known(db)
+        facts = facts or known(db)
         out.result = read_source(table, spec, facts)
         say("kontrollerer (Great Expectations)")
         out.verdict = spec.validate(out.result.frame, facts)
@@ -202,29 +217,47 @@ UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"
 
 
 def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None) -> Outcome:
-    """Load one file whole or not at all. Never raises for a bad file: the outcome says why."""
-    say = progress or (lambda _stage: None)
-    started = dt.datetime.now()
+    """Load one file whole or not at all. Never raises for a bad file: the outcome says why.
+
+    The file is archived by a second thread while it is read and checked (a national file is 150 MB to write);
+    nothing is logged until the archive is on disk.
+    """
     raw = path.read_bytes()
-    sha = hashlib.sha256(raw).hexdigest()
-    batch_id = new_batch_id(started)
-    archived = archive(raw, sha, db, path.suffix)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="arkiv") as pool:
+        sha = hashlib.sha256(raw).hexdigest()
+        archiving = pool.submit(archive, raw, sha, db, path.suffix)
+        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving)
+
+
+def _ingest(
+    raw: bytes, sha: str, path: Path, db: Path, source: str | None, say: Progress, archiving: Future
+) -> Outcome:
+    started = dt.datetime.now()
     entry = store.LogEntry(
-        batch_id=batch_id, kilde=source, filnavn=path.name, sha256=sha,
-        arkivfil=str(archived), startet=started, resultat="avvist",
+        batch_id=new_batch_id(started), kilde=source, filnavn=path.name, sha256=sha,
+        arkivfil=str(archive_path(sha, db, path.suffix)), startet=started, resultat="avvist",
     )
-    store.init(db)
+    batch_id = entry.batch_id
 
-    with connect(db, read_only=True) as con:
+    def write(con, *, verdict: Verdict | None = None, load=None, frame=None) -> int:
+        archiving.result()  # the log names the archived file: it must be there (and a failure to write it, raised)
+        if load is None:
+            store.write_log_only(con, entry, verdict)
+            return 0
+        return store.write_batch(con, entry, verdict, load, frame)
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with connect(db, read_only=False) as con:
+        migrate(con)
         earlier = store.loaded_batch(con, sha)
-    if earlier:
-        entry.resultat = "allerede_lastet"
-        entry.melding = f"Filen er allerede lastet (innlasting {earlier}); ingenting er endret."
-        with connect(db, read_only=False) as con:
-            store.write_log_only(con, entry)
-        return Outcome(path, "allerede_lastet", batch_id=earlier, message=entry.melding)
+        if earlier:
+            entry.resultat = "allerede_lastet"
+            entry.melding = f"Filen er allerede lastet (innlasting {earlier}); ingenting er endret."
+            write(con)
+            return Outcome(path, "allerede_lastet", batch_id=earlier, message=entry.melding)
+        facts = known_in(con, db)
 
-    checked = check_file(raw, path.name, db, source, say)
+    checked = check_file(raw, path.name, db, source, say, facts)
     entry.rader_inn = checked.rows_in
     if checked.source:
         entry.kilde = checked.source.name
@@ -236,7 +269,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         entry.rader_avvist = entry.rader_inn
         entry.melding = checked.error
         with connect(db, read_only=False) as con:
-            store.write_log_only(con, entry, verdict)
+            write(con, verdict=verdict)
         return Outcome(
             path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=checked.error
         )
@@ -250,7 +283,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         if store.loaded_batch(con, sha):  # another process got there first
             entry.resultat = "allerede_lastet"
             entry.melding = "Filen ble lastet av en annen prosess samtidig; ingenting er endret."
-            store.write_log_only(con, entry)
+            write(con)
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
         parts = [f"{result.frame.height} rader lastet"]
@@ -259,7 +292,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         parts += result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."
-        loaded = store.write_batch(con, entry, verdict, spec.load, result.frame)
+        loaded = write(con, verdict=verdict, load=spec.load, frame=result.frame)
     return Outcome(
         path, "lastet", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
         rows_loaded=loaded, rows_skipped=entry.rader_hoppet_over, message=entry.melding,

@@ -7,7 +7,14 @@ import datetime as dt
 import polars as pl
 
 from pipelines.quality.suites import (
-    KEY_REPEATED, E, RegisterFacts, outside, repeated, rule, run_suite, unique_key_rule,
+    KEY_REPEATED,
+    E,
+    RegisterFacts,
+    outside,
+    repeated,
+    rule,
+    run_suite,
+    unique_key_rule,
 )
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.templates.programstatus import STATUS

@@ -6,7 +6,15 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.quality.suites import KEY_REPEATED, E, outside, repeated, rule, run_suite, unique_key_rule
+from pipelines.quality.suites import (
+    KEY_REPEATED,
+    E,
+    outside,
+    repeated,
+    rule,
+    run_suite,
+    unique_key_rule,
+)
 from pipelines.quality.verdict import Verdict
 from pipelines.templates.teammoter import COUNTS, FIRST_DATE, PROFESSIONS, TEAMS
 

@@ -6,7 +6,16 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.quality.suites import KEY_REPEATED, E, only, outside, repeated, rule, run_suite, unique_key_rule
+from pipelines.quality.suites import (
+    KEY_REPEATED,
+    E,
+    only,
+    outside,
+    repeated,
+    rule,
+    run_suite,
+    unique_key_rule,
+)
 from pipelines.quality.verdict import Verdict
 from pipelines.sources.base import Known
 from pipelines.sources.ungdata_base import UNGDATA_KEY, UNGDATA_SCHEMA

@@ -234,15 +234,15 @@ def compact(frame: pl.DataFrame, expectations: list) -> tuple[pl.DataFrame, dict
     findings come back from `_Distinct` (see `_map_back`). Expectations about rows together stay on the full frame.
     """
     rad = pl.col("rad") if "rad" in frame.columns else pl.lit(None, dtype=pl.Int64)
+    groups = [present for cols in _groups(expectations) if (present := [c for c in cols if c in frame.columns])]
+    lazy = frame.lazy()
+    found = pl.collect_all([  # one query plan: Polars shares the scan and spreads the groups over the cores
+        lazy.group_by(cols, maintain_order=True).agg(pl.len().alias("_antall"), rad.head(MAX_EXAMPLES).alias("_rader"))
+        for cols in groups
+    ])
     distinct: dict[str, _Distinct] = {}
-    for cols in _groups(expectations):
-        present = [c for c in cols if c in frame.columns]
-        if not present:
-            continue
-        d = frame.group_by(present, maintain_order=True).agg(
-            pl.len().alias("_antall"), rad.head(MAX_EXAMPLES).alias("_rader")
-        )
-        for c in present:
+    for cols, d in zip(groups, found, strict=True):
+        for c in cols:
             distinct[c] = _Distinct(d, d.height)
     size = max((d.size for d in distinct.values()), default=min(frame.height, 1))
     if frame.height == 0:

@@ -245,6 +245,10 @@ def test_doubtful_meetings_load_with_warnings(register_db, tmp_path):
     assert result == "lastet"
     for words in ("lørdag eller søndag", "uten saker", "Flere henvisninger enn saker", "uten både PPT"):
         assert words in message
+    findings = query(register_db, "SELECT melding, kolonne FROM core.kvalitet WHERE NOT ok")
+    columns = {m.split(":")[0].split(".")[0]: k for m, k in findings}
+    assert columns["Møter på lørdag eller søndag"] == "dato"  # the column in the file, not the derived «helg»
+    assert columns["Flere henvisninger enn saker drøftet i samme møte"] == "henvisninger"
 
 
 # --- the rhythm file and deliveries over time ----------------------------------------------------

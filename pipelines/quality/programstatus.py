@@ -65,23 +65,23 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
         rule(E.ExpectColumnValuesToBeInSet(column="program_i_plan", value_set=[True]),
              "Programmet står ikke i kommunens plan. Last inn kommunens plan (YAML) først, eller bruk programkoden "
-             "slik den står i planen (se docs/plan.md)."),
+             "slik den står i planen (se docs/plan.md).", kolonne="program"),
         rule(E.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUS)),
              f"Ukjent status; bruk {', '.join(STATUS)}."),
         rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year),
              f"Skoleåret er ikke plausibelt (fra 2000-01 til og med {this_year}-{(this_year + 1) % 100:02d})."),
         rule(E.ExpectColumnValuesToBeBetween(column="andel_ansatte_kurset", min_value=0, max_value=100),
              "Andel ansatte kurset må ligge mellom 0 og 100 %."),
-        unique_key_rule("orgnr, skoleaar, program, trinn_fra, trinn_til",
+        unique_key_rule("skole, skoleår, program, trinn",
                         "Samme skole, skoleår, program og trinn står flere ganger i filen."),
     ]
     rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
               for c in COUNTS]
     rules += [
         rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
-             "Trinnet finnes ikke på skolen ifølge skoleregisteret.", warning=True),
+             "Trinnet finnes ikke på skolen ifølge skoleregisteret.", warning=True, kolonne="trinn"),
         rule(E.ExpectColumnValuesToBeInSet(column="aar_i_planperiode", value_set=[True]),
-             "Skoleåret ligger utenfor planperioden; rapporten vises ikke mot planen.", warning=True),
+             "Skoleåret ligger utenfor planperioden; rapporten vises ikke mot planen.", warning=True, kolonne="skoleår"),
         rule(E.ExpectColumnValuesToBeBetween(column="storste_gruppe", min_value=0, max_value=60),
              "Uvanlig stor samtalegruppe (over 60).", warning=True),
         rule(E.ExpectColumnValuesToBeBetween(column="fase", min_value=0, max_value=20),

@@ -113,19 +113,19 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Tabellen har ikke de forventede kolonnene."),
         rule(E.ExpectColumnValuesToNotBeNull(column="periode"), "Måneden mangler."),
         rule(E.ExpectColumnValuesToBeBetween(column="aar_maaned", min_value=FIRST_MONTH, max_value=this_month),
-             f"Måneden er ikke plausibel (fra januar 2015 til og med {_month_text(today)}; ikke fram i tid)."),
+             f"Måneden er ikke plausibel (fra januar 2015 til og med {_month_text(today)}; ikke fram i tid).", kolonne="måned"),
         rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
              "Skolen finnes ikke i skoleregisteret; last inn eller rett skoleregisteret først."),
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
         rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
-             "Trinnet finnes ikke på skolen ifølge skoleregisteret."),
+             "Trinnet finnes ikke på skolen ifølge skoleregisteret.", kolonne="trinn"),
         rule(E.ExpectColumnValuesToBeInSet(column="sakstype", value_set=list(SAKSTYPER)),
              "Ukjent sakstype; bruk en kode fra arket «Koder» (se docs/mal-saker.md)."),
         rule(E.ExpectColumnValuesToBeInSet(column="utfall", value_set=list(UTFALL)),
              "Ukjent utfall; bruk en kode fra arket «Koder»."),
         rule(E.ExpectColumnValuesToBeNull(column="utfall__ikke_sf"),
              "Utfall skal bare fylles ut for saker hos Statsforvalteren (sakstype statsforvalter)."),
-        unique_key_rule("orgnr, periode, trinn, sakstype, utfall",
+        unique_key_rule("skole, måned, trinn, sakstype, utfall",
                         "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen."),
     ]
     for col in COUNT_COLUMNS:
@@ -146,10 +146,10 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Flere saker med evaluering over frist enn åpne saker ved månedsslutt.", warning=True),
         rule(E.ExpectColumnValuesToBeNull(column="apne_avvik"),
              "Åpne saker ved månedsslutt stemmer ikke med forrige måned (åpne forrige måned + nye − avsluttet).",
-             warning=True),
+             warning=True, kolonne="åpne ved månedsslutt"),
         rule(E.ExpectColumnValuesToBeInSet(column="blandet_trinn", value_set=[False]),
              "Samme skole, måned og sakstype har både en rad for alle trinn og rader per trinn; sakene telles da to "
-             "ganger.", warning=True),
+             "ganger.", warning=True, kolonne="trinn"),
     ]
     return rules
 

@@ -107,7 +107,7 @@ def eu_expectations(facts: RegisterFacts) -> list:
         rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
               "Skoler i kommuner som ikke står i skoleregisteret.", warning=True),
         rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
-              "Resultater for trinn skolen ikke har ifølge skoleregisteret.", warning=True),
+              "Resultater for trinn skolen ikke har ifølge skoleregisteret.", warning=True, kolonne="trinn"),
     ]
     return rules
 
@@ -399,7 +399,7 @@ def _finding(exp, res, distinct: dict[str, _Distinct] | None, rows: list | None)
         where = f" Rader: {', '.join(map(str, row_numbers))}" if row_numbers else ""
         if count > len(row_numbers) and row_numbers:
             where += f" (og {count - len(row_numbers)} til)"
-        col_text = f" Kolonne «{column}»." if column else ""
+        col_text = f" {'Kolonnene' if ', ' in column else 'Kolonne'} «{column}»." if column else ""
         message = f"{message}{col_text}{where}{'.' if where else ''}" + (f" Eksempler: {examples}." if examples else "")
     return Finding(
         forventning=cfg.type,

@@ -42,7 +42,7 @@ def expectations() -> list:
              "Ukjent geografisk nivå."),
         rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr__kommune", regex=r"^\d{4}$"),
              "Kommunenummeret må ha 4 siffer."),
-        unique_key_rule("kilde, geo_niva, geo, periode, trinn, kjonn, indikator_kode",
+        unique_key_rule("kilde, sted, periode, trinn, kjønn, indikator",
                         "Samme sted, periode, trinn, kjønn og indikator står flere ganger i filen."),
         rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
              "Tall for kommuner som ikke står i skoleregisteret (lastes, men vises ikke før kommunen er registrert).",

@@ -76,11 +76,13 @@ def meeting_expectations() -> list:
         rule(E.ExpectColumnValuesToBeInSet(column="helg", value_set=[False]),
              "Møter på lørdag eller søndag: sjekk datoen.", warning=True, kolonne="dato"),
         rule(E.ExpectColumnValuesToBeInSet(column="uten_saker", value_set=[False]),
-             "Møter uten saker og uten anonyme drøftinger: sjekk at tallene er fylt ut.", warning=True, kolonne="saker drøftet"),
+             "Møter uten saker og uten anonyme drøftinger: sjekk at tallene er fylt ut.",
+             warning=True, kolonne="saker drøftet"),
         rule(E.ExpectColumnValuesToBeInSet(column="henvist_over_saker", value_set=[False]),
              "Flere henvisninger enn saker drøftet i samme møte.", warning=True, kolonne="henvisninger"),
         rule(E.ExpectColumnValuesToBeInSet(column="et_uten_ppt_og_helse", value_set=[False], mostly=0.8),
-             "Mer enn hvert femte møte i elevtjenesten var uten både PPT og helsesykepleier.", warning=True, kolonne="til stede"),
+             "Mer enn hvert femte møte i elevtjenesten var uten både PPT og helsesykepleier.",
+             warning=True, kolonne="til stede"),
     ]
     return rules
 

@@ -6,6 +6,7 @@ what a load would change: the dashboard's import page shows it before the user c
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -15,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines import parsing, registry
@@ -173,11 +175,13 @@ def _person_finding(person: str | None) -> Finding:
 
 
 def check_file(
-    raw: bytes, filename: str, db: Path, source: str | None, say: Progress, facts: Known | None = None
+    raw: bytes, filename: str, db: Path, source: str | None, say: Progress, facts: Known | None = None,
+    on_read: Callable[[Source, SourceResult], None] | None = None,
 ) -> Checked:
     """Read, look for person data, detect the format, read the source and run its GX suite. Writes nothing.
 
     `facts` is what the warehouse knows (schools, register), read here when the caller has not already.
+    `on_read` hears of the frame as soon as it is read, before it is checked (`ingest_file` starts loading it).
     """
     out = Checked()
     try:
@@ -197,6 +201,8 @@ def check_file(
         say("leser " + spec.label)
         facts = facts or known(db)
         out.result = read_source(table, spec, facts)
+        if on_read:
+            on_read(spec, out.result)
         say("kontrollerer (Great Expectations)")
         out.verdict = spec.validate(out.result.frame, facts)
         out.verdict.findings.insert(0, person_check)
@@ -219,18 +225,75 @@ UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"
 def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None) -> Outcome:
     """Load one file whole or not at all. Never raises for a bad file: the outcome says why.
 
-    The file is archived by a second thread while it is read and checked (a national file is 150 MB to write);
-    nothing is logged until the archive is on disk.
+    Two helper threads: one archives the file while it is read and checked (a national file is 150 MB to write;
+    nothing is logged until the archive is on disk), one puts the rows into the warehouse while GX checks them
+    (`Loading`).
     """
     raw = path.read_bytes()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="arkiv") as pool:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="innlasting") as pool:
         sha = hashlib.sha256(raw).hexdigest()
         archiving = pool.submit(archive, raw, sha, db, path.suffix)
-        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving)
+        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool)
+
+
+_ALREADY = "allerede_lastet"
+
+
+class Loading:
+    """A checked frame put into the warehouse in an open transaction, kept or dropped when the verdict is known.
+
+    Started on a second thread as soon as the file is read (`start`): DuckDB inserts on one core while Great
+    Expectations, which is Python, checks on the other. Nothing is visible to anyone until the verdict commits the
+    rows together with the log row, and a rejected file is rolled back, so «whole or not at all» still holds. A
+    load that fails counts only if the verdict would keep the file (GX explains a bad file better than DuckDB).
+    """
+
+    def __init__(self, db: Path, sha: str, batch_id: str, load, frame: pl.DataFrame) -> None:
+        self._db, self._sha, self._batch_id, self._load, self._frame = db, sha, batch_id, load, frame
+        self._then: Future = Future()
+        self._running: Future | None = None
+
+    def start(self, pool: ThreadPoolExecutor) -> None:
+        self._running = pool.submit(self._run)
+
+    @property
+    def started(self) -> bool:
+        return self._running is not None
+
+    def finish(self, then: Callable[[object, int | str | Exception], Outcome]) -> Outcome:
+        """Runs `then(con, state)` with the transaction open; `state` is rows loaded, `_ALREADY` or the load's error.
+
+        `then` commits or rolls back; whatever it leaves open is rolled back.
+        """
+        self._then.set_result(then)
+        return self._running.result() if self._running else self._run()
+
+    def abandon(self) -> None:
+        """Roll back: the ingest stopped before a verdict (the thread must not wait for one that never comes)."""
+        if not self._then.done():
+            self._then.set_result(lambda _con, _state: None)
+        if self._running:
+            self._running.exception()  # waits; an error that mattered was raised by `finish`
+
+    def _run(self):
+        with connect(self._db, read_only=False) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                state = _ALREADY if store.loaded_batch(con, self._sha) else self._load(con, self._frame, self._batch_id)
+            except Exception as exc:  # noqa: BLE001 (kept for the verdict to judge)
+                state = exc
+                con.execute("ROLLBACK")
+                con.execute("BEGIN TRANSACTION")
+            try:
+                return self._then.result()(con, state)
+            finally:
+                with contextlib.suppress(duckdb.TransactionException):  # unless `then` committed or rolled back
+                    con.execute("ROLLBACK")
 
 
 def _ingest(
-    raw: bytes, sha: str, path: Path, db: Path, source: str | None, say: Progress, archiving: Future
+    raw: bytes, sha: str, path: Path, db: Path, source: str | None, say: Progress, archiving: Future,
+    pool: ThreadPoolExecutor,
 ) -> Outcome:
     started = dt.datetime.now()
     entry = store.LogEntry(
@@ -239,12 +302,13 @@ def _ingest(
     )
     batch_id = entry.batch_id
 
-    def write(con, *, verdict: Verdict | None = None, load=None, frame=None) -> int:
+    def log_only(con, verdict: Verdict | None = None) -> None:
         archiving.result()  # the log names the archived file: it must be there (and a failure to write it, raised)
-        if load is None:
-            store.write_log_only(con, entry, verdict)
-            return 0
-        return store.write_batch(con, entry, verdict, load, frame)
+        store.write_log_only(con, entry, verdict)
+
+    def commit(con, verdict: Verdict, loaded: int) -> int:
+        archiving.result()
+        return store.commit_batch(con, entry, verdict, loaded)
 
     db.parent.mkdir(parents=True, exist_ok=True)
     with connect(db, read_only=False) as con:
@@ -253,37 +317,70 @@ def _ingest(
         if earlier:
             entry.resultat = "allerede_lastet"
             entry.melding = f"Filen er allerede lastet (innlasting {earlier}); ingenting er endret."
-            write(con)
+            log_only(con)
             return Outcome(path, "allerede_lastet", batch_id=earlier, message=entry.melding)
         facts = known_in(con, db)
 
-    checked = check_file(raw, path.name, db, source, say, facts)
+    loading: Loading | None = None
+
+    def start_loading(spec: Source, result: SourceResult) -> None:
+        nonlocal loading
+        loading = Loading(db, sha, batch_id, spec.load, result.frame)
+        if spec.load_while_checking:
+            loading.start(pool)
+
+    try:
+        checked = check_file(raw, path.name, db, source, say, facts, on_read=start_loading)
+        return _keep_or_drop(checked, entry, path, db, loading, log_only, commit, say)
+    finally:
+        if loading:
+            loading.abandon()
+
+
+def _keep_or_drop(
+    checked: Checked, entry: store.LogEntry, path: Path, db: Path, loading: Loading | None, log_only, commit,
+    say: Progress,
+) -> Outcome:
+    """The verdict decides: commit the loaded rows with the log, or log only why the file was rejected."""
     entry.rader_inn = checked.rows_in
     if checked.source:
         entry.kilde = checked.source.name
     if checked.result:
         entry.rader_hoppet_over = sum(checked.result.skipped.values())
-    verdict, result, spec = checked.verdict, checked.result, checked.source
+    verdict, result = checked.verdict, checked.result
+    batch_id = entry.batch_id
     if checked.error is not None:
         entry.resultat = "avvist"
         entry.rader_avvist = entry.rader_inn
         entry.melding = checked.error
-        with connect(db, read_only=False) as con:
-            write(con, verdict=verdict)
+
+        def drop(con, _state) -> None:
+            con.execute("ROLLBACK")
+            log_only(con, verdict)
+
+        if loading and loading.started:
+            loading.finish(drop)
+        else:
+            with connect(db, read_only=False) as con:
+                log_only(con, verdict)
         return Outcome(
             path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=checked.error
         )
-    assert verdict is not None and result is not None and spec is not None
+    assert verdict is not None and result is not None and loading is not None
 
     skipped_text = _skipped_text(result)
     entry.advarsler = len(verdict.warnings) + len(result.notes)
     entry.rader_avvist = sum(n for reason, n in result.skipped.items() if "registeret" in reason)
     say("laster inn")
-    with connect(db, read_only=False) as con:
-        if store.loaded_batch(con, sha):  # another process got there first
+
+    def keep(con, state) -> Outcome:
+        if isinstance(state, Exception):
+            raise state
+        if state == _ALREADY:  # another process got there first
+            con.execute("ROLLBACK")
             entry.resultat = "allerede_lastet"
             entry.melding = "Filen ble lastet av en annen prosess samtidig; ingenting er endret."
-            write(con)
+            log_only(con)
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
         parts = [f"{result.frame.height} rader lastet"]
@@ -292,12 +389,14 @@ def _ingest(
         parts += result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."
-        loaded = write(con, verdict=verdict, load=spec.load, frame=result.frame)
-    return Outcome(
-        path, "lastet", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
-        rows_loaded=loaded, rows_skipped=entry.rader_hoppet_over, message=entry.melding,
-        warnings=[f.melding for f in verdict.warnings], notes=result.notes,
-    )
+        loaded = commit(con, verdict, state)
+        return Outcome(
+            path, "lastet", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
+            rows_loaded=loaded, rows_skipped=entry.rader_hoppet_over, message=entry.melding,
+            warnings=[f.melding for f in verdict.warnings], notes=result.notes,
+        )
+
+    return loading.finish(keep)
 
 
 def _skipped_text(result: SourceResult) -> str:

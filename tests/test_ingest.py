@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.cli import main as cli
@@ -90,6 +92,58 @@ def test_rejected_file_leaves_warehouse_unchanged_and_says_where(demo_db, demo_d
         "WHERE l.filnavn = 'feil_score.json' AND NOT k.ok AND k.alvorlighet = 'kritisk'",
     )[0][0]
     assert failed == 1
+
+
+def _replace_source(monkeypatch, name: str, **changes) -> None:
+    """The registered source `name` with some of its parts replaced, for detection and by name alike."""
+    from pipelines import registry
+
+    old = registry.BY_NAME[name]
+    new = dataclasses.replace(old, **changes)
+    monkeypatch.setattr(registry, "SOURCES", [new if s is old else s for s in registry.SOURCES])
+    monkeypatch.setitem(registry.BY_NAME, name, new)
+
+
+def test_a_load_error_matters_only_when_the_checks_would_keep_the_file(demo_db, demo_dir, tmp_path, monkeypatch):
+    # The rows go into the warehouse while GX checks them; a bad file must still be explained by GX, and a load
+    # that fails for a good file must still fail loudly without leaving anything behind.
+
+    def broken_load(con, frame, batch_id):
+        con.execute("SELECT * FROM finnes_ikke")
+
+    _replace_source(monkeypatch, "udir_indikator", load=broken_load)
+    rows = _page(demo_dir)
+    i = _first_value_row(rows)
+    rows[i]["Score"] = "7,5"
+    before = table_digest(demo_db)
+    bad = ingest_file(_write(tmp_path / "feil_og_brudd.json", rows), demo_db)
+    assert bad.result == "avvist" and "mellom 1 og 5" in bad.message
+    rows[i]["Score"] = "1,5"
+    with pytest.raises(duckdb.CatalogException):
+        ingest_file(_write(tmp_path / "god_men_brudd.json", rows), demo_db)
+    assert table_digest(demo_db) == before
+    logged = query(demo_db, "SELECT filnavn, resultat FROM mart.ingest_log WHERE filnavn LIKE '%brudd%'")
+    assert logged == [("feil_og_brudd.json", "avvist")]
+
+
+@pytest.mark.timeout(120)  # the failure this guards against is a hang: the loading thread waiting for ever
+def test_an_ingest_stopped_during_the_checks_keeps_nothing_and_lets_go_of_the_warehouse(
+    demo_db, demo_dir, tmp_path, monkeypatch
+):
+    def interrupted(frame, known):
+        raise KeyboardInterrupt  # Ctrl-C while GX runs; the loading thread is waiting for a verdict
+
+    rows = _page(demo_dir)
+    rows[_first_value_row(rows)]["Score"] = "1,5"
+    path = _write(tmp_path / "avbrutt.json", rows)
+    before = table_digest(demo_db)
+    with monkeypatch.context() as patched:
+        _replace_source(patched, "udir_indikator", validate=interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ingest_file(path, demo_db)
+    assert table_digest(demo_db) == before
+    assert query(demo_db, "SELECT count(*) FROM mart.ingest_log WHERE filnavn = 'avbrutt.json'") == [(0,)]
+    assert ingest_file(path, demo_db).result == "lastet"  # the lock is free and the file was not marked loaded
 
 
 def test_unparseable_number_is_refused_naming_row_and_column(demo_db, demo_dir, tmp_path):

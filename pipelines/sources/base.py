@@ -85,6 +85,9 @@ class Source:
     needs_register: bool = False
     table: str | None = None  # the table `load` replaces rows in by `key` (None: not known, previews say «ukjent»)
     key: list[str] | None = None
+    load_while_checking: bool = True
+    """False when `validate` reads the warehouse itself: the process cannot open a reading connection while the
+    ingest holds its loading one open (see `pipelines.ingest.Loading`)."""
 
 
 def require_columns(table: pl.DataFrame, needed: list[str], label: str) -> None:

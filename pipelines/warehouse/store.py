@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,17 +155,9 @@ def replace_by_key(
     return new.height
 
 
-def write_batch(
-    con: duckdb.DuckDBPyConnection,
-    entry: LogEntry,
-    verdict: Verdict,
-    load: Callable[[duckdb.DuckDBPyConnection, pl.DataFrame, str], int],
-    frame: pl.DataFrame,
-) -> int:
-    """Load the rows, the log row and the verdict in one transaction: all of it or none of it."""
-    con.execute("BEGIN TRANSACTION")
+def commit_batch(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict, loaded: int) -> int:
+    """Adds the log row and the verdict to the transaction holding a batch's rows, and commits all of it."""
     try:
-        loaded = load(con, frame, entry.batch_id)
         entry.rader_lastet = loaded
         _insert_log(con, entry, verdict)
         con.execute("COMMIT")

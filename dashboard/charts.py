@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.labels import format_value
+from pipelines.sources.base import MONTH_NAMES
 
 PALETTE = ["#1f5f8b", "#e07b00", "#2a9d55", "#8e44ad", "#c0392b", "#17becf", "#7f6000", "#e377c2", "#5b5b5b"]
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
@@ -22,12 +23,9 @@ def cached_figure(build):
     return st.cache_resource(max_entries=256, show_spinner=False)(build)
 
 
-MONTHS = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
-
-
 def month_label(d) -> str:
     """A date as «okt 2025» (Plotly only speaks English month names)."""
-    return f"{MONTHS[d.month - 1]} {d.year}"
+    return f"{MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def month_axis(dates: list, every: int = 3) -> dict:
@@ -35,14 +33,6 @@ def month_axis(dates: list, every: int = 3) -> dict:
     months = sorted({d.replace(day=1) for d in dates})
     ticks = months[::every]
     return dict(tickmode="array", tickvals=ticks, ticktext=[month_label(d) for d in ticks])
-
-
-def _unit_label(row: dict) -> str:
-    if row["enhet_niva"] == "kommune":
-        return f"{row['enhet_navn']} kommune"
-    if row["enhet_niva"] == "nasjonalt":
-        return "Landet"
-    return row["enhet_navn"]
 
 
 @cached_figure
@@ -54,7 +44,9 @@ def trend_chart(
     `markers` are (school year, text) pairs drawn as vertical lines, e.g. when a school started a programme.
     """
     frame = frame.with_columns(
-        pl.struct("enhet_niva", "enhet_navn").map_elements(_unit_label, return_dtype=pl.String).alias("enhet")
+        pl.when(pl.col("enhet_niva") == "kommune").then(pl.format("{} kommune", "enhet_navn"))
+        .when(pl.col("enhet_niva") == "nasjonalt").then(pl.lit("Landet"))
+        .otherwise(pl.col("enhet_navn")).alias("enhet")
     )
     years = frame.select("skoleaar", "skoleaar_start").unique().sort("skoleaar_start")["skoleaar"].to_list()
     traces = []  # one Figure(data=…) at the end: Plotly's add_trace in a loop costs ~10 ms a trace

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,28 @@ def test_dashboard_does_not_import_great_expectations():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+POLARS_CALLBACK = re.compile(r"\.(map_elements|map_batches|map_groups|map_rows|apply)\(")
+
+
+def test_no_polars_query_calls_back_into_python():
+    """The server never freezes because a Polars query waits for Python while Python waits for Polars.
+
+    A Python function inside a Polars query (`map_elements` and kin) runs on Polars' worker threads and needs the
+    interpreter lock; when another session converts a frame for Streamlit at that moment, holding the lock while it
+    waits for the same workers, every session of the server stops for good (seen in the under-load benchmark with
+    six sessions on «Saker»; pola-rs/polars#26821). The dashboard and the readers (which run in the server on upload)
+    write such steps as Polars expressions instead.
+    """
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("dashboard", "pipelines")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if POLARS_CALLBACK.search(line)
+    ]
+    assert offenders == []
 
 
 SAMPLE_ARGS = {

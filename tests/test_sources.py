@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from pipelines.errors import IngestError
@@ -736,3 +738,25 @@ def test_normal_survey_tables_are_not_flagged(udir_148, tmp_path):
     }
     for name, raw in files.items():
         assert find_person_data(read_table(raw, name)) is None, name
+
+
+NAME_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcxyzABCXYZæøåÆØÅéèüöñçÉ0189 -_.,:;/()%«»–'\"\t") + ["ﬁ", "ß", "ĳ"]), max_size=40
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(NAME_TEXT, min_size=1, max_size=20))
+def test_codes_made_in_polars_are_the_codes_the_python_rule_gives(names):
+    # Indicator and programme codes are made in Polars (no Python per row, see test_layers); a name must still get
+    # the code the written rule gives it, or a new file's rows would not join the trend of the old ones.
+    from pipelines.sources.base import slug
+    from pipelines.sources.programstatus import code
+    from pipelines.sources.ungdata_base import indicator_code
+
+    frame = pl.DataFrame({"navn": names})
+    got = frame.select(
+        slug(pl.col("navn"), fold_accents=True).alias("indikator"), slug(pl.col("navn")).alias("program")
+    )
+    assert got["indikator"].to_list() == [indicator_code(n) for n in names]
+    assert got["program"].to_list() == [code(n) for n in names]

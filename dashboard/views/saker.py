@@ -17,6 +17,7 @@ from dashboard.charts import (
     month_label,
     school_month_heatmap,
 )
+from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 
 st.title("Saker etter opplæringslova kapittel 12")
@@ -96,7 +97,7 @@ if not sf.is_empty() or not by_school.is_empty():
         event = pl.concat_str([new_text, decided_text], separator="; ", ignore_nulls=True)
         ui.table(
             sf.select(
-                pl.col("periode").map_elements(month_label, return_dtype=pl.String).alias("Måned"),
+                month_text(pl.col("periode")).alias("Måned"),
                 pl.col("skole").alias("Skole"),
                 event.alias("Hendelse"),
             ),

@@ -50,9 +50,12 @@ kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, key="ungdata_
 rows = data.filter((pl.col("indikator_kode") == code) & (pl.col("trinn") == trinn) & (pl.col("kjonn") == kjonn))
 
 
-def line_label(r: dict) -> str:
-    where = {"kommune": kommune, "fylke": "Fylket", "nasjonalt": "Landet"}[r["geo_niva"]]
-    return f"{where} ({SOURCE_LABEL.get(r['kilde'], r['kilde'])})"
+line_label = pl.format(
+    "{} ({})",
+    pl.col("geo_niva").replace_strict({"kommune": kommune, "fylke": "Fylket", "nasjonalt": "Landet"},
+                                      return_dtype=pl.String),
+    pl.col("kilde").replace_strict(SOURCE_LABEL, default=pl.col("kilde"), return_dtype=pl.String),
+)
 
 
 tab_time, tab_groups, tab_compare = st.tabs(["Over tid", "Etter trinn og kjønn", "Side om side med Elevundersøkelsen"])
@@ -63,7 +66,7 @@ with tab_time:
     else:
         traces = []
         labelled = rows.with_columns(
-            pl.struct("geo_niva", "kilde").map_elements(line_label, return_dtype=pl.String).alias("linje")
+            line_label.alias("linje")
         )
         for i, (line,) in enumerate(labelled.select("linje").unique().sort("linje").iter_rows()):
             part = labelled.filter(pl.col("linje") == line).sort("slutt_aar")

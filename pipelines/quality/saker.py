@@ -18,6 +18,7 @@ from pipelines.quality.suites import (
     unique_key_rule,
 )
 from pipelines.quality.verdict import Finding, Verdict
+from pipelines.sources.base import MONTH_NAMES, month_label
 from pipelines.templates.saker import SAKSTYPER, STATSFORVALTER, UTFALL
 
 KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
@@ -26,14 +27,7 @@ COUNT_COLUMNS = ["nye", "avsluttet", "apne_ved_slutt", "evaluering_over_frist"]
 DERIVED = [KEY_REPEATED, "trinn_key", "trinn_i_omfang", "aar_maaned", "apne_avvik", "blandet_trinn",
            "utfall__ikke_sf", "utfall__mangler", "orgnr__ukjent"]
 FIRST_MONTH = 201501
-MONTH_NAMES = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
 MAX_LISTED = 8
-
-
-def month_label(expr: pl.Expr) -> pl.Expr:
-    """A date → «sep 2025»."""
-    names = pl.lit(pl.Series(MONTH_NAMES))
-    return pl.format("{} {}", names.gather(expr.dt.month().cast(pl.Int64) - 1), expr.dt.year())
 
 
 def _month_text(d: dt.date) -> str:

@@ -98,6 +98,30 @@ def require_columns(table: pl.DataFrame, needed: list[str], label: str) -> None:
         )
 
 
+MONTH_NAMES = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
+
+
+def month_label(expr: pl.Expr) -> pl.Expr:
+    """A date → «sep 2025», in Polars (no Python per row: see `slug`)."""
+    names = pl.lit(pl.Series(MONTH_NAMES))
+    return pl.format("{} {}", names.gather(expr.dt.month().cast(pl.Int64) - 1), expr.dt.year())
+
+
+def slug(expr: pl.Expr, *, fold_accents: bool = False) -> pl.Expr:
+    """«Zippys venner» → `zippys_venner`: lower case, æ/ø/å spelt out, every other run of signs one «_».
+
+    `fold_accents` keeps the letter of an accented one («é» → «e») and drops what has no ASCII form. Written in
+    Polars, never as a Python function per value: a Python callback inside a Polars query can deadlock the
+    dashboard's server when another session converts a frame at the same moment (pola-rs/polars#26821).
+    """
+    text = expr.str.strip_chars().str.to_lowercase()
+    for old, new in (("æ", "ae"), ("ø", "o"), ("å", "a")):
+        text = text.str.replace_all(old, new, literal=True)
+    if fold_accents:
+        text = text.str.normalize("NFKD").str.replace_all(r"[^\x00-\x7F]", "")
+    return text.str.replace_all(r"[^a-zA-Z0-9]+" if fold_accents else r"[^a-z0-9]+", "_").str.strip_chars("_")
+
+
 def per_value(frame: pl.DataFrame, column: str, **derived: pl.Expr) -> pl.DataFrame:
     """Adds columns that depend on `column` alone, computed once per distinct value and joined back.
 

@@ -17,6 +17,7 @@ from pipelines.sources.base import (
     orgnr_or_school_name,
     raise_on_bad,
     school_year_expr,
+    slug,
     template_table,
 )
 from pipelines.templates.programstatus import COUNT_HEADERS, STATUS
@@ -68,7 +69,7 @@ def detect(columns: list[str]) -> bool:
 
 
 def code(value: str) -> str:
-    """«Zippys venner» → zippys_venner, the way plan codes are written."""
+    """«Zippys venner» → zippys_venner, the way plan codes are written (`slug` in Polars)."""
     text = value.strip().lower()
     for old, new in (("æ", "ae"), ("ø", "o"), ("å", "a")):
         text = text.replace(old, new)
@@ -107,7 +108,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     raise_on_bad(t, pl.col("program").str.strip_chars().fill_null("") == "", "Programmet mangler", "program")
     plans = plan_programmes(known.db)
     by_name = {} if plans is None else {code(n): c for n, c in plans.select("program_navn", "program").iter_rows()}
-    t = t.with_columns(pl.col("program").map_elements(code, return_dtype=pl.String).replace(by_name).alias("program"))
+    t = t.with_columns(slug(pl.col("program")).replace(by_name).alias("program"))
 
     trinn = pl.col("trinn").str.strip_chars().str.to_lowercase().str.replace_all(r"trinn|\.", "").str.strip_chars()
     blank = trinn.is_null() | trinn.is_in(["", "alle", "-"])

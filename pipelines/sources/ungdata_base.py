@@ -7,6 +7,7 @@ import unicodedata
 import duckdb
 import polars as pl
 
+from pipelines.sources.base import slug
 from pipelines.warehouse import store
 
 UNGDATA_SCHEMA: dict[str, pl.DataType] = {
@@ -51,7 +52,8 @@ def indicator_code(name: str) -> str:
 
 
 def code_expr(col: str) -> pl.Expr:
-    return pl.col(col).map_elements(indicator_code, return_dtype=pl.String)
+    """`indicator_code` in Polars."""
+    return slug(pl.col(col), fold_accents=True)
 
 
 def trinn_text(col: str) -> pl.Expr:

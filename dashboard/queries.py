@@ -37,7 +37,7 @@ def _scope(viewer: Viewer, column: str = "kommunenr") -> tuple[str, list[Any]]:
     return f"{column} IN (SELECT unnest(?))", [sorted(viewer.kommuner)]
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs={Viewer: lambda viewer: viewer.cache_key})
 def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs: tuple) -> pl.DataFrame:
     func = _REGISTRY[name]
     params = dict(kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import subprocess
@@ -46,6 +47,22 @@ def test_no_polars_query_calls_back_into_python():
         if POLARS_CALLBACK.search(line)
     ]
     assert offenders == []
+
+
+def test_viewers_that_differ_in_anything_never_share_a_cached_answer():
+    # The query cache hashes `Viewer.cache_key` instead of the viewer: the key must tell every two viewers apart
+    # and must not depend on the order a set was built in.
+    base = Viewer(role="rektor", kommuner=frozenset({"9901", "9902"}), skoler=frozenset({"990011001"}), brukernavn="a")
+    same = Viewer(role="rektor", kommuner=frozenset(["9902", "9901"]), skoler=frozenset({"990011001"}), brukernavn="a")
+    assert same.cache_key == base.cache_key
+    changed = {
+        "role": "fau", "kommuner": None, "skoler": frozenset(), "min_respondents": 11, "brukernavn": "b",
+        "protected": True, "pseudonyms": (("990011001", "Skole A"),), "thresholds": (("9901", 12),),
+    }
+    assert set(changed) == {f.name for f in dataclasses.fields(Viewer)}  # a new field needs its line here
+    for name, value in changed.items():
+        assert dataclasses.replace(base, **{name: value}).cache_key != base.cache_key, name
+    assert dataclasses.replace(base, kommuner=frozenset()).cache_key != dataclasses.replace(base, kommuner=None).cache_key
 
 
 SAMPLE_ARGS = {

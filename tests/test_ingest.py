@@ -218,6 +218,42 @@ def test_newer_delivery_replaces_the_older_value_and_the_log_keeps_both(demo_db,
     assert batches == 2
 
 
+def _lists(db: Path) -> tuple[list, list]:
+    return (
+        query(db, "SELECT indikator_kode, indikator, maal FROM core.eu_indikator ORDER BY 1"),
+        query(db, "SELECT skoleaar, skoleaar_start FROM core.eu_skoleaar ORDER BY 2"),
+    )
+
+
+def _lists_by_scan(db: Path) -> tuple[list, list]:
+    return (
+        query(db, "SELECT indikator_kode, arg_max(indikator, skoleaar_start), any_value(maal) "
+                  "FROM mart.elevundersokelsen GROUP BY 1 ORDER BY 1"),
+        query(db, "SELECT DISTINCT skoleaar, skoleaar_start FROM mart.elevundersokelsen ORDER BY 2"),
+    )
+
+
+def test_indicator_and_year_lists_follow_every_load(demo_db, demo_dir, tmp_path):
+    # The Elevundersøkelsen page picks indicators and years from two lists the loader keeps (no scan of the rows):
+    # they must say what the rows say, and an indicator is named as in the newest school year.
+    assert _lists(demo_db) == _lists_by_scan(demo_db)
+    rows = [r for r in _page(demo_dir, "udir_148_indikator_2025-26_side1.json") if r["SpoersmaalNivaa"] == "0"]
+    code = rows[0]["Spoersmaalkode"]
+    renamed = [dict(r, Spoersmaalgruppe="Nytt navn") for r in rows
+               if r["Spoersmaalkode"] == code]
+    older = [dict(r, Skoleaarnavn="2015-16", Spoersmaalgruppe="Gammelt navn")
+             for r in renamed]
+    assert ingest_file(_write(tmp_path / "nytt_navn.json", renamed), demo_db).rows_loaded == len(renamed)
+    assert ingest_file(_write(tmp_path / "gammelt_aar.json", older), demo_db).rows_loaded == len(older)
+    indicators, years = _lists(demo_db)
+    scanned_indicators, scanned_years = _lists_by_scan(demo_db)
+    assert years == scanned_years
+    assert [(c, m) for c, _, m in indicators] == [(c, m) for c, _, m in scanned_indicators]
+    # 2025-26 now holds both names (the delivery renamed only some rows): the newest delivery's name wins.
+    assert {c: n for c, n, _ in indicators}[code] == "Nytt navn"
+    assert years[0] == ("2015-16", 2015)
+
+
 def test_every_file_is_archived_by_content_hash_even_when_rejected(register_db, tmp_path):
     bad = tmp_path / "tull.csv"
     bad.write_bytes(b"hei;og;hopp\n1;2;3\n")
@@ -296,3 +332,12 @@ def test_init_creates_and_upgrades_an_older_warehouse_in_place(tmp_path, monkeyp
         assert con.execute("SELECT count(*) FROM core.skole").fetchone()[0] == 10
         assert "testfelt" in [r[0] for r in con.execute("DESCRIBE core.skole").fetchall()]
     assert cli(["--db", str(db), "init"]) == 0  # running it again is harmless
+
+
+def test_the_indicator_and_year_lists_are_filled_from_the_rows_of_an_older_warehouse(demo_db):
+    with connect(demo_db, read_only=False) as con:  # as a warehouse from before migration 4
+        con.execute("DROP TABLE core.eu_indikator; DROP TABLE core.eu_skoleaar")
+        con.execute("DELETE FROM meta.schema_version WHERE version >= 4")
+    assert cli(["--db", str(demo_db), "init"]) == 0
+    assert _lists(demo_db) == _lists_by_scan(demo_db)
+    assert len(_lists(demo_db)[0]) > 5

@@ -138,8 +138,40 @@ def load_eu(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str, 
         WHERE s.kommune IS NULL AND s.kommunenr = k.kommunenr
         """
     )
+    _keep_eu_lists(con)
     con.unregister("new_eu")
     return loaded
+
+
+def _keep_eu_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """The indicator and school-year lists (migration 004) after loading `new_eu`.
+
+    A delivery only replaces rows of its own keys (school year included), so a list never loses an entry; an
+    indicator takes the name of the newest school year, and a new delivery of that year wins.
+    """
+    con.execute(
+        """
+        DELETE FROM core.eu_indikator AS old
+        USING (SELECT indikator_kode, max(skoleaar_start) AS newest FROM new_eu GROUP BY indikator_kode) AS n
+        WHERE old.indikator_kode = n.indikator_kode AND n.newest >= old.skoleaar_start
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO core.eu_indikator
+        SELECT indikator_kode, arg_max(indikator, skoleaar_start), any_value(maal), max(skoleaar_start)
+        FROM new_eu
+        WHERE indikator_kode NOT IN (SELECT indikator_kode FROM core.eu_indikator)
+        GROUP BY indikator_kode
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO core.eu_skoleaar
+        SELECT DISTINCT skoleaar, skoleaar_start FROM new_eu
+        WHERE skoleaar NOT IN (SELECT skoleaar FROM core.eu_skoleaar)
+        """
+    )
 
 
 def replace_by_key(

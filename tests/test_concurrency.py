@@ -44,3 +44,40 @@ def test_dashboard_reads_without_errors_while_another_process_ingests(register_d
     logged = query(register_db, "SELECT count(*) FROM mart.ingest_log")[0][0]
     assert summary["first"] == 1  # only the register before the ingest started
     assert summary["last"] == logged == 1 + len(files)
+
+
+def test_an_upload_and_other_sessions_in_the_same_server_process_take_turns(register_db, demo_dir):
+    # The dashboard server runs every session in one process: an upload's ingest writes while other sessions read.
+    # DuckDB refuses a write connection in a process that has a read one open (and the other way round) with an
+    # error of its own, not the lock error between processes; both sides must wait their turn, not fail.
+    import threading
+
+    from pipelines.ingest import ingest_file
+    from pipelines.warehouse.connection import connect
+
+    errors: list[str] = []
+    reads = [0]
+    stop = threading.Event()
+
+    def session() -> None:
+        while not stop.is_set():
+            try:
+                with connect(register_db, read_only=True) as con:
+                    con.execute("SELECT count(*) FROM mart.elevundersokelsen").fetchall()
+                reads[0] += 1
+            except Exception as exc:  # noqa: BLE001 (what a user would have seen)
+                errors.append(repr(exc))
+            time.sleep(0.02)  # a user's next click
+
+    sessions = [threading.Thread(target=session) for _ in range(3)]
+    for thread in sessions:
+        thread.start()
+    try:
+        outcomes = [ingest_file(path, register_db) for path in sorted(demo_dir.glob("udir_148_*.json"))[:3]]
+    finally:
+        stop.set()
+        for thread in sessions:
+            thread.join()
+    assert errors == []
+    assert [o.result for o in outcomes] == ["lastet"] * 3, [o.message for o in outcomes]
+    assert reads[0] > 0

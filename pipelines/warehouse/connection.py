@@ -28,7 +28,14 @@ def db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
 
 
 def _is_lock_conflict(exc: Exception) -> bool:
+    """Another process holds the file, or another thread of this one holds it the other way (read vs write).
+
+    Within one process DuckDB shares one open database between connections of the same kind and refuses one of
+    the other kind: in the dashboard server an upload's ingest and another session's query meet like that.
+    """
     text = str(exc).lower()
+    if isinstance(exc, duckdb.ConnectionException):
+        return "different configuration" in text
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
@@ -47,7 +54,7 @@ def connect(
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             break
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not _is_lock_conflict(exc):
                 raise
             if time.monotonic() >= deadline:

@@ -8,8 +8,10 @@ import gc
 import io
 import itertools
 import json
+import os
 from dataclasses import dataclass
 
+import duckdb
 import orjson
 import polars as pl
 
@@ -111,6 +113,54 @@ class NotUtf8Json(ValueError):
 
 def read_json_bytes(raw: bytes) -> pl.DataFrame:
     """`read_json_text` straight from UTF-8 bytes; raises NotUtf8Json when they do not parse as they are."""
+    table = read_export_json(raw) if len(raw) >= DUCKDB_JSON_MIN_BYTES else None
+    if table is not None:
+        return table
+    return read_json_objects(raw)
+
+
+DUCKDB_JSON_MIN_BYTES = 8 * 1024 * 1024
+"""From this size DuckDB reads an export page faster than Python does (it pays about 40 ms to start)."""
+JSON_SAMPLE_ROWS = 2048
+"""Objects DuckDB looks at to find the columns and their types (`read_export_json`)."""
+
+
+def read_export_json(raw: bytes) -> pl.DataFrame | None:
+    """The export API's own shape read by DuckDB's JSON reader, or None for any other shape.
+
+    The export is one array of flat objects, all with the same keys and text values. Parsing it into Python objects
+    first (`read_json_objects`) takes 1.7 s for a 150 MB page, DuckDB 0.6 s. DuckDB is asked only what it cannot get
+    wrong: the columns it found must be the first object's keys, every column text (a column null throughout the
+    sample, which DuckDB would type as NULL and empty, is not), and a key it did not see in the sample stops it. On
+    anything else, or any error, the general reader reads the file or says in Norwegian what is wrong with it.
+    """
+    if not hasattr(os, "memfd_create") or not raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return None
+    if not raw.rstrip(b" \t\r\n").endswith(b"]"):
+        return None  # DuckDB reads the rows of a page cut off after a comma and stops there, without a word
+    fd = os.memfd_create("skolemiljo-json")  # the bytes as a file DuckDB can open, in memory
+    try:
+        with os.fdopen(os.dup(fd), "wb") as file:
+            file.write(raw)
+        path = f"/proc/self/fd/{fd}"
+        with duckdb.connect() as con:
+            first = con.execute(f"SELECT json_keys(json) FROM read_json_objects('{path}', format='array') LIMIT 1")
+            keys = first.fetchall()
+            rel = con.sql(f"SELECT * FROM read_json('{path}', format='array', sample_size={JSON_SAMPLE_ROWS})")
+            if not keys or keys[0][0] != rel.columns or any(str(t) != "VARCHAR" for t in rel.types):
+                return None  # (JSON, a mix of text and numbers, is text in Polars: only DuckDB's types tell)
+            table = rel.pl()
+    except duckdb.Error:
+        return None
+    finally:
+        os.close(fd)
+    if table.is_empty():
+        return None
+    return table.with_columns(pl.all().str.strip_chars())
+
+
+def read_json_objects(raw: bytes) -> pl.DataFrame:
+    """Any JSON array (or an object holding one array) of objects, through Python objects."""
     with _no_gc():
         try:
             data = orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))
@@ -173,6 +223,8 @@ def _as_text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(value)
+    if isinstance(value, dict | list):  # as JSON text, the way DuckDB's reader gives it (`read_export_json`)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value).strip()
 
 

@@ -6,7 +6,10 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pipelines import parsing
 from pipelines.errors import IngestError
 from pipelines.parsing import (
     decode,
@@ -14,6 +17,8 @@ from pipelines.parsing import (
     number,
     parse_python_number,
     read_csv_text,
+    read_export_json,
+    read_json_objects,
     read_json_text,
     unparseable,
 )
@@ -245,3 +250,104 @@ def test_invalid_json_is_refused_with_a_clear_norwegian_message(text):
 def test_json_that_is_not_a_list_of_rows_is_refused(text):
     with pytest.raises(IngestError, match="JSON-filen"):
         read_json_text(text)
+
+
+# --- read_export_json(): DuckDB's reader for big export pages ------------------------------------
+
+KEYS = st.sampled_from(["Score", "score", "Kommunekode", "Trinnnavn", "Skoleår", " a ", "", "x.y", 'q"'])
+SCALARS = st.one_of(
+    st.none(), st.text(max_size=12), st.sampled_from(["4,1", " * ", f"5{NBSP}943", "", "Alle trinn"]),
+    st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+)
+VALUES = st.one_of(SCALARS, st.dictionaries(st.sampled_from(["k", "ø"]), SCALARS, max_size=2),
+                   st.lists(SCALARS, max_size=2))
+
+
+def _page(rows: list[dict]) -> bytes:
+    return json.dumps(rows, ensure_ascii=False).encode("utf-8")
+
+
+def _python_reading(raw: bytes) -> pl.DataFrame | None:
+    try:
+        return read_json_objects(raw)
+    except (IngestError, parsing.NotUtf8Json):
+        return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.dictionaries(KEYS, VALUES, max_size=5), max_size=6),
+       strings_only=st.booleans())
+def test_duckdb_reads_a_page_exactly_as_python_does_or_leaves_it_to_python(rows, strings_only):
+    """Whatever shape a page has, the fast reader gives the same table as the general one, or none at all."""
+    if strings_only:  # the export's own shape, which DuckDB must not turn down
+        rows = [{k: v if isinstance(v, str) or v is None else json.dumps(v) for k, v in row.items()} for row in rows]
+    raw = _page(rows)
+    fast = read_export_json(raw)
+    if fast is None:
+        return
+    slow = _python_reading(raw)
+    assert slow is not None
+    assert fast.columns == slow.columns
+    assert fast.to_dicts() == slow.to_dicts()
+
+
+@settings(max_examples=150, deadline=None)
+@given(at=st.integers(0, 480), length=st.integers(0, 40), junk=st.binary(max_size=4),
+       kind=st.sampled_from(["cut", "insert", "delete", "replace"]))
+def test_duckdb_never_reads_part_of_a_broken_page(at, length, junk, kind):
+    """A page cut off, or with bytes added, lost or changed: DuckDB reads it as Python does, or not at all."""
+    raw = _page(EXPORT_PAGE)
+    broken = {
+        "cut": raw[:at],
+        "insert": raw[:at] + junk + raw[at:],
+        "delete": raw[:at] + raw[at + length:],
+        "replace": raw[:at] + junk + raw[at + len(junk):],
+    }[kind]
+    fast = read_export_json(broken)  # never raises
+    if fast is not None:
+        slow = _python_reading(broken)
+        assert slow is not None, "DuckDB read a page Python refuses"
+        assert fast.to_dicts() == slow.to_dicts()
+
+
+def test_the_export_shape_is_read_by_duckdb_and_every_value_arrives():
+    rows = [{**row, "Rad": str(i)} for i, row in enumerate(EXPORT_PAGE * 3)]
+    fast = read_export_json(_page(rows))
+    assert fast is not None  # the export's own shape is never turned down
+    assert fast.to_dicts() == read_json_objects(_page(rows)).to_dicts()
+    assert fast["Score"].to_list()[:3] == ["4,1", "*", ""]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"a": "1"}, {"a": "2", "b": "x"}],  # a key the first row does not have
+        [{"a": "1", "A": "2"}],  # names that differ only in case (DuckDB would rename one)
+        [{"a": 1}, {"a": "2"}],  # numbers, not the export's text
+    ],
+)
+def test_pages_duckdb_could_misread_are_left_to_python(rows):
+    assert read_export_json(_page(rows)) is None
+
+
+def test_a_column_null_throughout_duckdbs_sample_is_not_lost(monkeypatch):
+    """DuckDB types such a column as NULL and would drop the values after its sample; Python reads the page."""
+    monkeypatch.setattr(parsing, "JSON_SAMPLE_ROWS", 1)
+    raw = _page([{"a": None, "b": "1"}, {"a": "2", "b": "3"}])
+    assert read_export_json(raw) is None
+    assert parsing.read_json_bytes(raw)["a"].to_list() == [None, "2"]
+
+
+def test_a_big_export_page_is_read_without_python_objects(monkeypatch):
+    """From DUCKDB_JSON_MIN_BYTES a page goes through DuckDB: 150 MB in 0.6 s instead of 1.7 s."""
+    rows = [{**row, "Tekst": "x" * 200} for row in EXPORT_PAGE]
+    raw = _page(rows * (parsing.DUCKDB_JSON_MIN_BYTES // len(_page(rows)) + 1))
+    expected = read_json_objects(raw)
+
+    def refuse(_raw):
+        raise AssertionError("read through Python objects")
+
+    monkeypatch.setattr(parsing, "read_json_objects", refuse)
+    table = parsing.read_json_bytes(raw)
+    assert table.height == expected.height
+    assert table.equals(expected)

@@ -216,6 +216,29 @@ def test_a_missing_school_month_is_a_warning(register_db, tmp_path):
     assert "Vika skule" not in missing[0]
 
 
+def test_a_school_named_without_orgnr_is_found_in_the_register(register_db, tmp_path):
+    """A rektor who writes only the school's name (any case, stray spaces) gets the register's orgnr."""
+    rows = _month(SJOBYGD, "2025-09")
+    for i, row in enumerate(rows):
+        if i % 2 == 0:
+            row["orgnr"] = ""
+            row["skole"] = f"  {str(row['skole']).upper()} " if i % 4 == 0 else row["skole"]
+    outcome = ingest_file(_csv(tmp_path / "navn.csv", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    loaded = query(register_db, "SELECT orgnr, count(*) FROM mart.saker GROUP BY orgnr ORDER BY orgnr")
+    assert loaded == sorted((s.orgnr, len(template.SAKSTYPER)) for s in SJOBYGD)
+
+
+def test_a_row_with_neither_orgnr_nor_a_known_name_is_refused_at_its_row(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09")
+    rows[6]["orgnr"] = ""
+    rows[6]["skole"] = "Skolen som ikke finnes"
+    outcome = ingest_file(_csv(tmp_path / "uten.csv", rows), register_db)
+    assert outcome.result == "avvist"
+    assert "Organisasjonsnummeret mangler" in outcome.message and "rad 7" in outcome.message
+    assert _rows(register_db) == 0
+
+
 def test_unknown_school_is_refused(register_db, tmp_path):
     rows = _month(SJOBYGD, "2025-09")
     rows[0]["orgnr"] = "999999999"

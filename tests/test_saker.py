@@ -195,6 +195,29 @@ def test_inconsistent_open_cases_load_with_a_warning_naming_the_school(register_
     assert _rows(register_db) == len(rows)
 
 
+def test_open_cases_are_followed_from_december_into_january_but_not_across_a_missing_month(register_db, tmp_path):
+    vika = BY_NAME["Vika skule"]
+    rows = _month(SJOBYGD, "2024-10") + _month(SJOBYGD, "2024-12") + _month(SJOBYGD, "2025-01")
+    for row in rows:
+        if row["orgnr"] == vika.orgnr and row["sakstype"] == "aktivitetsplan":
+            opened = {"2024-10": 7, "2024-12": 2, "2025-01": 5}[str(row["maaned"])]  # Jan: 2 + 0 − 0 ≠ 5
+            row.update(nye=opened if row["maaned"] != "2025-01" else 0, apne_ved_maanedsslutt=opened)
+    outcome = ingest_file(_csv(tmp_path / "nyttaar.csv", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    drift = [w for w in outcome.warnings if "forrige måned" in w]
+    assert len(drift) == 1 and "jan 2025" in drift[0] and "2 + 0 − 0 ≠ 5" in drift[0]
+    assert "des 2024" not in drift[0]  # October to December skips a month: nothing to compare
+
+
+def test_a_row_for_all_trinn_beside_rows_per_trinn_is_a_warning(register_db, tmp_path):
+    rows = _month(SJOBYGD, "2025-09")
+    vika = BY_NAME["Vika skule"]
+    rows.append(_row(vika, "2025-09", "aktivitetsplan", trinn=5, nye=1, apne=1))
+    outcome = ingest_file(_csv(tmp_path / "blandet.csv", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert any("telles da to ganger" in w for w in outcome.warnings), outcome.warnings
+
+
 def test_consistent_open_cases_give_no_warning(register_db, tmp_path):
     rows = _month(SJOBYGD, "2025-09") + _month(SJOBYGD, "2025-10")
     for row in rows:

@@ -62,17 +62,19 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts) ->
         only("utfall", pl.col("sakstype") != STATSFORVALTER, "ikke_sf"),
         outside("orgnr", facts.orgnr),
         ((pl.col("sakstype") == STATSFORVALTER) & pl.col("utfall").is_null()).fill_null(False).alias("utfall__mangler"),
-    ).drop("_fra", "_til")
+    ).drop("_fra", "_til").collect()  # once: the checks below all start from it
 
     # Open at the end of a month = open at the end of the month before + new − closed (summed over utfall).
     # The month before is found by a join on the month number, so a gap of a month compares nothing.
     group = ["orgnr", "trinn_key", "sakstype"]
     names = schools.lazy().select("orgnr", pl.col("navn").alias("_skole")).unique("orgnr")
-    monthly = base.group_by(group + ["periode"]).agg(pl.col("nye").sum(), pl.col("avsluttet").sum(),
-                                                     pl.col("apne_ved_slutt").sum())
-    before = monthly.select(*group, pl.col("periode").dt.offset_by("1mo"), pl.col("apne_ved_slutt").alias("_forrige"))
+    month_no = pl.col("periode").dt.year().cast(pl.Int32) * 12 + pl.col("periode").dt.month().cast(pl.Int32)
+    monthly = base.lazy().group_by(group + ["periode"]).agg(
+        pl.col("nye").sum(), pl.col("avsluttet").sum(), pl.col("apne_ved_slutt").sum()
+    ).with_columns(month_no.alias("_m"))
+    before = monthly.select(*group, (pl.col("_m") + 1).alias("_m"), pl.col("apne_ved_slutt").alias("_forrige"))
     drift = (
-        monthly.join(before, on=group + ["periode"], how="inner")
+        monthly.join(before, on=group + ["_m"], how="inner")
         .filter(pl.col("_forrige") + pl.col("nye") - pl.col("avsluttet") != pl.col("apne_ved_slutt"))
         .join(names, on="orgnr", how="left")
         .select(
@@ -87,15 +89,20 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts) ->
     )
     # Rows for all trinn and rows per trinn for the same school, month and sakstype count the same cases twice.
     mixed = (
-        base.group_by("orgnr", "periode", "sakstype")
+        base.lazy().group_by("orgnr", "periode", "sakstype")
         .agg((pl.col("trinn").is_null().any() & pl.col("trinn").is_not_null().any()).alias("blandet_trinn"))
         .filter("blandet_trinn")
     )
-    return (
-        base.join(drift, on=group + ["periode"], how="left", maintain_order="left")
-        .join(mixed, on=["orgnr", "periode", "sakstype"], how="left", maintain_order="left")
-        .with_columns(pl.col("blandet_trinn").fill_null(False))
-        .collect()
+    drift, mixed = pl.collect_all([drift, mixed])
+    # Both are usually empty: then a constant column, not a join that copies every row.
+    if drift.is_empty():
+        base = base.with_columns(pl.lit(None, dtype=pl.String).alias("apne_avvik"))
+    else:
+        base = base.join(drift, on=group + ["periode"], how="left", maintain_order="left")
+    if mixed.is_empty():
+        return base.with_columns(pl.lit(False).alias("blandet_trinn"))
+    return base.join(mixed, on=["orgnr", "periode", "sakstype"], how="left", maintain_order="left").with_columns(
+        pl.col("blandet_trinn").fill_null(False)
     )
 
 

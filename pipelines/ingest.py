@@ -84,7 +84,8 @@ def read_table(raw: bytes, filename: str) -> pl.DataFrame:
             return parsing.read_json_bytes(raw)
         except parsing.NotUtf8Json:
             pass  # another encoding or broken JSON: the text path below finds the encoding and says what is wrong
-    text = parsing.decode(raw).text
+    decoded = parsing.decode(raw)
+    text = decoded.text
     stripped = text.lstrip()
     if not stripped:
         raise IngestError("Filen er tom.")
@@ -92,7 +93,7 @@ def read_table(raw: bytes, filename: str) -> pl.DataFrame:
         return pl.DataFrame({YAML_COLUMN: [text]})
     if stripped[0] in "[{":
         return parsing.read_json_text(text)
-    return parsing.read_csv_text(text)
+    return parsing.read_csv_text(text, decoded.utf8)
 
 
 def detect(table: pl.DataFrame) -> Source:

@@ -351,3 +351,27 @@ def test_a_big_export_page_is_read_without_python_objects(monkeypatch):
     table = parsing.read_json_bytes(raw)
     assert table.height == expected.height
     assert table.equals(expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.text(alphabet="aøÅ1 ,\"'é", max_size=6), min_size=2, max_size=2), min_size=1, max_size=4),
+    bom=st.booleans(), sep_first=st.booleans(), blank_lines=st.integers(0, 2),
+)
+def test_a_utf8_file_read_from_its_own_bytes_gives_the_table_its_text_gives(rows, bom, sep_first, blank_lines):
+    """Without CR the file's bytes are used as they are (no second encoding): same table, BOM and `sep=` line or not."""
+    lines = ["kol_a;kol_b"] + [";".join('"' + cell.replace('"', '""') + '"' for cell in row) for row in rows]
+    text = ("sep=;\n" if sep_first else "") + "\n" * blank_lines + "\n".join(lines) + "\n"
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    decoded = decode(raw)
+    assert decoded.utf8 is raw  # the path under test is taken
+    from_bytes = read_csv_text(decoded.text, decoded.utf8)
+    assert from_bytes.equals(read_csv_text(decoded.text))
+    assert from_bytes.columns == ["kol_a", "kol_b"]
+    assert from_bytes.height == len(rows)
+
+
+def test_a_file_whose_line_ends_were_rewritten_is_not_read_from_its_bytes():
+    decoded = decode(b"a;b\r\n1;2\r\n")
+    assert decoded.utf8 is None
+    assert read_csv_text(decoded.text, decoded.utf8).to_dicts() == [{"a": "1", "b": "2"}]

@@ -20,7 +20,7 @@ from polars.testing import assert_frame_equal
 from pipelines.errors import IngestError
 from pipelines.ingest import detect, read_table
 from pipelines.quality.person_data import find_person_data
-from pipelines.sources.base import EU_SCHEMA, REGISTER_SCHEMA, Known, SourceResult
+from pipelines.sources.base import EU_SCHEMA, REGISTER_SCHEMA, Known, SourceResult, per_value_test
 
 NBSP = "\u00a0"
 
@@ -760,3 +760,14 @@ def test_codes_made_in_polars_are_the_codes_the_python_rule_gives(names):
     )
     assert got["indikator"].to_list() == [indicator_code(n) for n in names]
     assert got["program"].to_list() == [code(n) for n in names]
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "nei", "Ja", " x ", "0", "7"])), max_size=12))
+def test_a_test_worked_out_per_distinct_value_answers_as_it_would_per_row(values):
+    """Blank-row detection answers once per distinct cell text; each row must still get its own cell's answer."""
+    frame = pl.DataFrame({"c": values}, schema={"c": pl.String})
+    blank = pl.col("c").str.strip_chars().fill_null("").is_in(["", "nei", "0"])
+    per_row = frame.select(blank.alias("svar"))["svar"].to_list()
+    per_value = frame.select(per_value_test(frame, "c", blank).alias("svar"))["svar"].to_list()
+    assert per_value == per_row

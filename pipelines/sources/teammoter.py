@@ -14,6 +14,7 @@ from pipelines.sources.base import (
     Source,
     SourceResult,
     per_value,
+    per_value_test,
     raise_on_bad,
     with_row_numbers,
 )
@@ -96,9 +97,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
 
     # Template rows with only the school filled in are not meetings.
     content = [f for f in ("team", "dato", "varighet_min", *COUNTS) if f in t.columns]
-    flags_empty = [flag_expr(f).fill_null(True).not_() for f in PROFESSIONS]
     empty = pl.all_horizontal(
-        *[pl.col(f).str.strip_chars().fill_null("") == "" for f in content], *flags_empty
+        *[per_value_test(t, f, pl.col(f).str.strip_chars().fill_null("") == "") for f in content],
+        *[per_value_test(t, f, flag_expr(f).fill_null(True).not_()) for f in PROFESSIONS],
     )
     skipped: dict[str, int] = {}
     n_empty = t.select(empty.sum()).item()

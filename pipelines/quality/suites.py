@@ -296,13 +296,18 @@ def _validate(name: str, frame: pl.DataFrame, expectations: list) -> list:
     for place, exp in enumerate(expectations):
         exp.meta = {**(exp.meta or {}), "plass": place}
 
-    quick = run(expectations, "BOOLEAN_ONLY")
-    again = [i for i, (exp, res) in enumerate(zip(expectations, quick, strict=True))
-             if not res.success or _mostly(exp) < 1]
+    # A share rule («mostly») always reports its count, so it goes straight to the detailed run.
+    shares = [i for i, exp in enumerate(expectations) if _mostly(exp) < 1]
+    rest = [i for i in range(len(expectations)) if i not in shares]
+    results: list = [None] * len(expectations)
+    if rest:
+        for i, res in zip(rest, run([expectations[i] for i in rest], "BOOLEAN_ONLY"), strict=True):
+            results[i] = res
+    again = shares + [i for i in rest if not results[i].success]
     if again:
         for i, res in zip(again, run([expectations[i] for i in again], "COMPLETE"), strict=True):
-            quick[i] = res
-    return quick
+            results[i] = res
+    return results
 
 
 def _mostly(expectation) -> float:

@@ -170,8 +170,7 @@ def read_export_json(raw: bytes) -> pl.DataFrame | None:
             file.write(raw)
         path = f"/proc/self/fd/{fd}"
         with duckdb.connect() as con:
-            first = con.execute(f"SELECT json_keys(json) FROM read_json_objects('{path}', format='array') LIMIT 1")
-            keys = first.fetchall()
+            keys = con.sql(f"SELECT json_keys(json) FROM read_json_objects('{path}', format='array') LIMIT 1").fetchall()
             rel = con.sql(f"SELECT * FROM read_json('{path}', format='array', sample_size={JSON_SAMPLE_ROWS})")
             if not keys or keys[0][0] != rel.columns or any(str(t) != "VARCHAR" for t in rel.types):
                 return None  # (JSON, a mix of text and numbers, is text in Polars: only DuckDB's types tell)

@@ -298,7 +298,7 @@ def _validate(name: str, frame: pl.DataFrame, expectations: list) -> list:
 
     # A share rule («mostly») always reports its count, so it goes straight to the detailed run.
     shares = [i for i, exp in enumerate(expectations) if _mostly(exp) < 1]
-    rest = [i for i in range(len(expectations)) if i not in shares]
+    rest = [i for i, exp in enumerate(expectations) if _mostly(exp) == 1]
     results: list = [None] * len(expectations)
     if rest:
         for i, res in zip(rest, run([expectations[i] for i in rest], "BOOLEAN_ONLY"), strict=True):

@@ -104,3 +104,77 @@ def test_each_finding_belongs_to_its_own_rule_whatever_order_gx_answers_in():
     assert len(failed) == 1 and failed[0].kolonne == "b" and failed[0].melding.startswith("b negativ.")
     assert "Rader: 2." in failed[0].melding
     assert all(f.antall_avvik == 0 for f in findings if f.ok)
+
+
+def _mixed_rules() -> list:
+    rules = [rule(E.ExpectColumnValuesToNotBeNull(column=c), f"{c} mangler.") for c in "abc"]
+    rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=9), f"{c} utenfor.") for c in "abc"]
+    rules += [rule(E.ExpectColumnValuesToBeInSet(column="kjonn", value_set=["alle", "jenter"]), "Ukjent kjønn."),
+              rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="c", column_B="a", or_equal=True), "c før a."),
+              rule(E.ExpectColumnValuesToBeInSet(column="a", value_set=[1, 2], mostly=0.5), "For mange.", warning=True)]
+    return rules
+
+
+def _mixed_frame() -> pl.DataFrame:
+    return _frame(["alle", "jenter", "gutter", None] * 5, a=[1, 2, 3, None] * 5, b=[1, -5, 30, 4] * 5,
+                  c=[7, 7, 0, 7] * 5)
+
+
+def test_gx_builds_each_expectations_configuration_once_per_validation(monkeypatch):
+    """GX asks an expectation for its configuration some 45 times a rule and rebuilds it each time (half of its
+    time); the runner keeps the first. The verdict is the one GX gives when it rebuilds every time."""
+    from great_expectations.expectations.expectation import Expectation
+
+    from pipelines.quality import suites
+
+    build = suites._BUILD_CONFIGURATION
+    builds = []
+
+    def counted(self):
+        builds.append(self)
+        return build.fget(self)
+
+    monkeypatch.setattr(suites, "_BUILD_CONFIGURATION", property(counted))
+    kept = run_suite("t", _mixed_frame(), _mixed_rules())
+    kept_builds = len(builds)
+    builds.clear()
+    monkeypatch.setattr(Expectation, "configuration", suites._BUILD_CONFIGURATION)
+    rebuilt = run_suite("t", _mixed_frame(), _mixed_rules())
+    # GX makes its own copies of each rule (about 15 in one validation); without keeping, some 150 builds a rule.
+    assert 0 < kept_builds <= 20 * len(_mixed_rules()) < len(builds) / 4
+    assert kept.findings == rebuilt.findings
+    assert [f.ok for f in kept.findings] == [False, True, True, True, False, True, False, False, True]
+
+    # Outside a validation nothing is kept: an expectation changed afterwards says so.
+    exp = E.ExpectColumnValuesToBeNull(column="a")
+    assert exp.configuration.kwargs["column"] == "a"
+    exp.column = "b"
+    assert exp.configuration.kwargs["column"] == "b"
+    assert isinstance(Expectation.__dict__["configuration"], property)
+
+
+def test_configurations_kept_in_one_thread_are_not_seen_in_another():
+    """Two uploads validate at once in the dashboard: one thread's kept configurations are not another's."""
+    import threading
+
+    from pipelines.quality import suites
+
+    exp = E.ExpectColumnValuesToBeNull(column="a")
+    inside, go_on = threading.Event(), threading.Event()
+    seen = {}
+
+    def validating():
+        with suites._configurations_kept():
+            seen["inside"] = exp.configuration.kwargs["column"]
+            inside.set()
+            go_on.wait(5)
+            seen["still"] = exp.configuration.kwargs["column"]
+
+    worker = threading.Thread(target=validating)
+    worker.start()
+    inside.wait(5)
+    exp.column = "b"
+    seen["other thread"] = exp.configuration.kwargs["column"]
+    go_on.set()
+    worker.join(5)
+    assert seen == {"inside": "a", "still": "a", "other thread": "b"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -20,6 +21,7 @@ logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 import great_expectations as gx  # noqa: E402  (after the analytics switch)
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.expectations.expectation import Expectation  # noqa: E402
 
 E = gx.expectations
 MAX_EXAMPLES = 5
@@ -40,6 +42,42 @@ def _context():
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = ctx.data_sources.add_pandas("skolemiljo")
     return ctx, source
+
+
+_CONFIGS = threading.local()
+_BUILD_CONFIGURATION = Expectation.__dict__.get("configuration")
+
+
+def _configuration(self):
+    """`Expectation.configuration`, built once per expectation object while `_configurations_kept` is on.
+
+    GX builds the configuration afresh (a pydantic `dict()` and a regex over the class name) each time it is asked,
+    and one validation asks about 45 times per rule: on a 36-rule suite that is half of GX's time (meeting log
+    0.32 → 0.16 s). The objects GX asks about are its own copies, made inside the validation and not changed there,
+    so one configuration per object is the same answer. Outside a validation, and in other threads, nothing is kept.
+    """
+    kept = getattr(_CONFIGS, "kept", None)
+    if kept is None:
+        return _BUILD_CONFIGURATION.fget(self)
+    hit = kept.get(id(self))
+    if hit is None:
+        hit = kept[id(self)] = (self, _BUILD_CONFIGURATION.fget(self))  # the object is held: its id stays its own
+    return hit[1]
+
+
+if isinstance(_BUILD_CONFIGURATION, property):  # a GX that has changed this is used as it is
+    Expectation.configuration = property(_configuration, doc=_BUILD_CONFIGURATION.__doc__)
+
+
+@contextlib.contextmanager
+def _configurations_kept():
+    """While inside, each expectation object's configuration is built once (see `_configuration`)."""
+    outer = getattr(_CONFIGS, "kept", None)
+    _CONFIGS.kept = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _CONFIGS.kept = outer
 
 
 def rule(expectation, melding: str, *, warning: bool = False, kolonne: str | None = None):
@@ -289,7 +327,8 @@ def _validate(name: str, frame: pl.DataFrame, expectations: list) -> list:
     def run(exps: list, result_format: str) -> list:
         # GX returns results in an order of its own: each expectation carries its place in `meta`.
         suite = gx.ExpectationSuite(name=f"{name}-{result_format}", expectations=exps)
-        results = batch.validate(suite, result_format={"result_format": result_format}).results
+        with _configurations_kept():
+            results = batch.validate(suite, result_format={"result_format": result_format}).results
         by_place = {res.expectation_config.meta["plass"]: res for res in results}
         return [by_place[exp.meta["plass"]] for exp in exps]
 

@@ -188,6 +188,8 @@ def check_file(
     try:
         say("leser")
         table = read_table(raw, filename)
+        if table.is_empty():  # a header and nothing under it (the JSON reader says the same of «[]»)
+            raise IngestError("Filen har en overskriftsrad, men ingen rader med data.")
         out.rows_in = table.height
         say("ser etter personopplysninger")
         person = find_person_data(table)

@@ -124,7 +124,29 @@ def read_csv_text(text: str, utf8: bytes | None = None) -> pl.DataFrame:
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise IngestError(f"Filen kunne ikke leses som CSV med skilletegn «{_sep_name(sep)}»: {exc}") from exc
     df = df.rename({c: c.strip().strip("\ufeff").strip('"') for c in df.columns})
-    return df.with_columns(pl.all().str.strip_chars())
+    return without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars()))
+
+
+def without_trailing_blank_rows(table: pl.DataFrame) -> pl.DataFrame:
+    """The table without the rows at its end that hold nothing (every cell empty or blank).
+
+    A blank line at the end of a CSV, or a line of bare separators where Excel saved cells that once held
+    something, is not a row of data: it would be refused as one («Organisasjonsnummeret mangler (rad 651)»).
+    Only trailing rows go, so every other row keeps its number. The XLSX reader skips empty rows as it reads.
+    Looks at the end only: a national file is not scanned for the few rows it may have.
+    """
+    if not table.width:
+        return table
+    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c) == "") for c in table.columns)
+    look = 16
+    while True:
+        tail = table.tail(look)
+        filled = tail.select(~blank).to_series().arg_true()
+        if filled.len():
+            return table.head(table.height - tail.height + int(filled[-1]) + 1)
+        if tail.height == table.height:
+            return table.clear()
+        look *= 4
 
 
 def read_json_text(text: str) -> pl.DataFrame:

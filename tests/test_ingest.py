@@ -341,3 +341,34 @@ def test_the_indicator_and_year_lists_are_filled_from_the_rows_of_an_older_wareh
     assert cli(["--db", str(demo_db), "init"]) == 0
     assert _lists(demo_db) == _lists_by_scan(demo_db)
     assert len(_lists(demo_db)[0]) > 5
+
+
+@pytest.mark.parametrize("name", [
+    "skoleregister.csv", "saker_9902.csv", "teammoter_9902.csv", "teamrytme.csv", "programstatus_9902.csv",
+    "ungdata_9901_2021.csv", "kommunehelsa_ungdata_ungdomstrinn.csv", "statistikkbank_148_indikator_2022-23.csv",
+])
+def test_a_csv_ending_in_blank_lines_loads_as_the_file_without_them(demo_db, demo_dir, tmp_path, name):
+    """Excel and editors leave blank lines and lines of bare separators at the end; they are not rows to refuse."""
+    from pipelines.ingest import read_table
+
+    original = demo_dir / name
+    raw = original.read_bytes()
+    sep = b";" if raw.count(b";") > raw.count(b",") else b","
+    columns = raw.splitlines()[-1].count(sep)
+    padded = tmp_path / name
+    padded.write_bytes(raw.rstrip(b"\r\n") + b"\r\n\r\n" + sep * columns + b"\r\n \r\n")
+    outcome = ingest_file(padded, demo_db)
+    assert outcome.result == "lastet", outcome.message
+    assert outcome.rows_in == read_table(raw, name).height
+
+
+def test_a_file_with_a_header_and_no_rows_is_refused_and_changes_nothing(register_db, demo_dir, tmp_path):
+    header = (demo_dir / "saker_9902.csv").read_text("utf-8").splitlines()[0]
+    empty = tmp_path / "saker_tom.csv"
+    empty.write_text(header + "\n;;;;;;;\n\n", encoding="utf-8")
+    before = table_digest(register_db)
+    outcome = ingest_file(empty, register_db)
+    assert outcome.result == "avvist"
+    assert outcome.message == "Filen har en overskriftsrad, men ingen rader med data."
+    assert table_digest(register_db) == before
+    assert query(register_db, "SELECT resultat FROM core.ingest_log WHERE filnavn = 'saker_tom.csv'") == [("avvist",)]

@@ -177,6 +177,18 @@ def test_header_names_and_values_are_stripped_of_spaces():
     assert table.row(0) == ("999000012", "Sjøbygd skule")
 
 
+@pytest.mark.parametrize("end", ["\n", "\n\n", "\r\n\r\n", ";;\n", " ; ; \n\n", ";;\n" * 100, '"";;\n'])
+def test_blank_rows_at_the_end_are_not_rows_and_the_others_keep_their_place(end):
+    """A blank line or a line of bare separators at the end (Excel leaves them) is dropped; a blank row in the
+    middle stays where it is, so every row keeps the number it has in the file."""
+    table = read_csv_text("orgnr;navn;trinn\n1;A;5\n;;\n2;B;\n" + end)
+    assert table.rows() == [("1", "A", "5"), (None, None, None), ("2", "B", None)]
+
+
+def test_a_file_of_blank_rows_under_the_header_reads_as_no_rows():
+    assert read_csv_text("orgnr;navn\n;\n\n ; \n").is_empty()
+
+
 @pytest.mark.parametrize("text", ["", "\n\n", "sep=;\n", "sep=;\n\n"])
 def test_empty_file_is_refused_with_a_norwegian_message(text):
     with pytest.raises(IngestError, match="tom"):
@@ -368,7 +380,8 @@ def test_a_utf8_file_read_from_its_own_bytes_gives_the_table_its_text_gives(rows
     from_bytes = read_csv_text(decoded.text, decoded.utf8)
     assert from_bytes.equals(read_csv_text(decoded.text))
     assert from_bytes.columns == ["kol_a", "kol_b"]
-    assert from_bytes.height == len(rows)
+    filled = [i for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
+    assert from_bytes.height == (filled[-1] + 1 if filled else 0)  # blank rows at the end are not rows
 
 
 def test_a_file_whose_line_ends_were_rewritten_is_not_read_from_its_bytes():

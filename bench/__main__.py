@@ -79,23 +79,16 @@ def _duckdb_bare_seconds(path: Path) -> float | None:
     return seconds
 
 
-def _stage_name(message: str) -> str:
-    """The ingest's progress message → the bench's name for the stage it starts."""
-    if message == "leser":
-        return "les"
-    if message.startswith("leser "):
-        return "kilde"
-    return {"ser etter personopplysninger": "personopplysninger", "laster inn": "innlasting"}.get(
-        message, "kontroll" if message.startswith("kontrollerer") else message)
+STAGE_ORDER = ["start", "les", "personopplysninger", "kilde", "kontroll", "innlasting"]
+"""The bench's names for an ingest's stages: «start» before the first progress message (the file read, the warehouse
+opened and what it knows), then one per message of `pipelines.ingest.STAGES`, in its order. «kontroll» is GX with the
+rows loading beside it; «innlasting» is waiting for the load and the commit."""
 
 
 def _stage_seconds(t0: float, marks: list[tuple[str, float]], end: float) -> dict[str, float]:
-    """Seconds per stage of one ingest. Before the first message: «start» (the file read, the warehouse opened and
-    what it knows); «kontroll» is GX with the rows loading beside it; «innlasting» is waiting for the load and the
-    commit."""
-    names = ["start"] + [_stage_name(message) for message, _ in marks]
+    """Seconds per stage of one loaded file, from the times its progress messages came."""
     times = [t0] + [t for _, t in marks] + [end]
-    return {name: b - a for name, a, b in zip(names, times[:-1], times[1:], strict=True)}
+    return {name: b - a for name, a, b in zip(STAGE_ORDER, times[:-1], times[1:], strict=True)}
 
 
 def bench_ingest(work: Path, files: list[Path]) -> tuple[list[dict], Path, dict]:
@@ -381,9 +374,6 @@ def bench_reports(db: Path, kommunenr: str) -> list[dict]:
                         "kib": round(len(data) / 1024)})
             print(f"rapport {mottaker} {fmt}: {out[-1]['seconds']} s, {out[-1]['kib']} KiB", flush=True)
     return out
-
-
-STAGE_ORDER = ["start", "les", "personopplysninger", "kilde", "kontroll", "innlasting"]
 
 
 def _or_dash(value) -> str:

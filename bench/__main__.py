@@ -311,7 +311,7 @@ def bench_under_load(db: Path, source_file: Path, user: str, password: str, sess
     fresh = source_file.with_name(f"ny_{time.time_ns()}_{source_file.name}")
     fresh.write_bytes(source_file.read_bytes() + b"\n" * (1 + time.time_ns() % 97))  # a hash never loaded before
     con = duckdb.connect(str(db), read_only=True)
-    loaded_before = con.execute("SELECT count(*) FROM mart.ingest_log WHERE resultat = 'lastet'").fetchone()[0]
+    loaded_before = con.execute("SELECT count(*) FROM mart.ingest_log WHERE resultat = 'lastet'").fetchall()[0][0]
     con.close()
     problems: list[str] = []
     with _server(db) as (url, _proc, _startup), _chromium() as browser:

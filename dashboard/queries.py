@@ -130,7 +130,7 @@ def _has_tables(db: str, version: tuple[int, int]) -> bool:
         return bool(
             con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'mart' AND table_name = 'elevundersokelsen'"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         )
 
 

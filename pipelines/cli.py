@@ -199,7 +199,7 @@ def print_demo_accounts(db: Path) -> int:
     from pipelines.demo import SCHOOLS
 
     with connect(db, read_only=True) as con:
-        demo = con.execute("SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'").fetchone()[0]
+        demo = con.execute("SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'").fetchall()[0][0]
     if not demo:
         err_console.print("Lageret er ikke et demolager; demokontoer opprettes bare for demoen.")
         return 1

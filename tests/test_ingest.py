@@ -193,6 +193,15 @@ def test_same_file_twice_changes_nothing(demo_db, demo_dir):
     assert [r[0] for r in results] == ["lastet", "allerede_lastet"]
 
 
+def test_asking_whether_a_file_was_loaded_leaves_the_connection_usable(demo_db, demo_dir):
+    """DuckDB refuses a connection's next query while a result stands unfinished; the ingest asks, then reads on."""
+    sha = hashlib.sha256((demo_dir / FIRST_148).read_bytes()).hexdigest()
+    with connect(demo_db, read_only=True) as con:
+        assert store.loaded_batch(con, sha)
+        assert migrations.current_version(con) == migrations.latest_version()
+        assert store.schools(con).height == 10
+
+
 def test_newer_delivery_replaces_the_older_value_and_the_log_keeps_both(demo_db, demo_dir, tmp_path):
     rows = _page(demo_dir)
     i = _first_value_row(rows)

@@ -20,7 +20,14 @@ from polars.testing import assert_frame_equal
 from pipelines.errors import IngestError
 from pipelines.ingest import detect, read_table
 from pipelines.quality.person_data import find_person_data
-from pipelines.sources.base import EU_SCHEMA, REGISTER_SCHEMA, Known, SourceResult, per_value_test
+from pipelines.sources.base import (
+    EU_SCHEMA,
+    REGISTER_SCHEMA,
+    Known,
+    SourceResult,
+    per_value,
+    per_value_test,
+)
 
 NBSP = "\u00a0"
 
@@ -771,3 +778,19 @@ def test_a_test_worked_out_per_distinct_value_answers_as_it_would_per_row(values
     per_row = frame.select(blank.alias("svar"))["svar"].to_list()
     per_value = frame.select(per_value_test(frame, "c", blank).alias("svar"))["svar"].to_list()
     assert per_value == per_row
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.sampled_from(["", "4,1", "7. trinn", " 7 ", "x"])), max_size=12))
+def test_columns_worked_out_per_distinct_value_land_on_every_row_as_per_row(values):
+    """A reader parses each distinct text once; every row, blank ones too, must get its own text's answer in order."""
+    frame = pl.DataFrame({"rad": list(range(1, len(values) + 1)), "c": values, "tall": [0] * len(values)},
+                         schema={"rad": pl.Int64, "c": pl.String, "tall": pl.Int64})
+    derived = {
+        "tall": pl.col("c").str.extract(r"(\d+)", 1).cast(pl.Int64),  # replaces the column of that name
+        "tom": pl.col("c").is_null() | (pl.col("c").str.strip_chars() == ""),
+    }
+    per_row = frame.with_columns(**derived)
+    got = per_value(frame, "c", **derived)
+    assert got.select(per_row.columns).equals(per_row)
+    assert got.columns == ["rad", "c", "tall", "tom"]

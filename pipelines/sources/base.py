@@ -129,10 +129,12 @@ def per_value(frame: pl.DataFrame, column: str, **derived: pl.Expr) -> pl.DataFr
     of times; parsing each distinct text once and joining is several times faster than parsing every cell.
     """
     distinct = frame.select(pl.col(column).unique()).with_columns(**derived)
-    # A column of the same name is replaced, as `with_columns` would (a join would keep both, one as «…_right»).
-    return frame.drop(list(derived), strict=False).join(
-        distinct, on=column, how="left", nulls_equal=True, maintain_order="left"
-    )
+    # Only the column itself is joined, and the derived columns set beside the frame: joining the whole frame
+    # copies every other column too (a national case-count file: 11 → 7 ms a call, eight calls).
+    # The distinct values are unique, so the join keeps the frame's rows and order one for one.
+    looked_up = frame.select(column).join(distinct, on=column, how="left", nulls_equal=True, maintain_order="left")
+    # A column of the same name is replaced, as `with_columns` would.
+    return frame.drop(list(derived), strict=False).hstack(looked_up.drop(column))
 
 
 def per_value_test(frame: pl.DataFrame, column: str, test: pl.Expr) -> pl.Expr:

@@ -24,10 +24,10 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = 'meta' AND table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]  # fetchall: an unfinished result would block the connection's next `con.sql`
     if not exists:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_version").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM meta.schema_version").fetchall()[0][0]
 
 
 def latest_version() -> int:

@@ -40,10 +40,11 @@ def init(path: Path) -> list[int]:
 
 
 def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
-    row = con.execute(
+    # fetchall, not fetchone: a result left unfinished makes DuckDB refuse the connection's next `con.sql`.
+    rows = con.execute(
         "SELECT batch_id FROM core.ingest_log WHERE sha256 = ? AND resultat = 'lastet' LIMIT 1", [sha256]
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def register_facts(con: duckdb.DuckDBPyConnection):

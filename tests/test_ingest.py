@@ -202,6 +202,30 @@ def test_asking_whether_a_file_was_loaded_leaves_the_connection_usable(demo_db, 
         assert store.schools(con).height == 10
 
 
+def test_a_file_loaded_before_is_answered_without_waiting_for_its_parse(demo_db, demo_dir, monkeypatch):
+    """The file is parsed while the warehouse is asked whether it has it; a «yes» does not wait for the parse."""
+    import threading
+
+    from pipelines import ingest
+
+    released, parsed = threading.Event(), threading.Event()
+    parse = ingest.read_table
+
+    def slow_parse(raw, name):
+        released.wait(10)  # released by the test once the answer is in; an ingest that waits for it waits 10 s
+        parsed.set()
+        return parse(raw, name)
+
+    monkeypatch.setattr(ingest, "read_table", slow_parse)
+    try:
+        outcome = ingest_file(demo_dir / FIRST_148, demo_db)
+        answered_before_parse = not parsed.is_set()
+    finally:
+        released.set()
+    assert outcome.result == "allerede_lastet"
+    assert answered_before_parse
+
+
 def test_newer_delivery_replaces_the_older_value_and_the_log_keeps_both(demo_db, demo_dir, tmp_path):
     rows = _page(demo_dir)
     i = _first_value_row(rows)

@@ -405,3 +405,32 @@ def test_a_file_with_a_header_and_no_rows_is_refused_and_changes_nothing(registe
     assert outcome.message == "Filen har en overskriftsrad, men ingen rader med data."
     assert table_digest(register_db) == before
     assert query(register_db, "SELECT resultat FROM core.ingest_log WHERE filnavn = 'saker_tom.csv'") == [("avvist",)]
+
+
+@pytest.mark.parametrize("period", [None, "maaned"])
+def test_a_newer_delivery_replaces_by_key_whether_or_not_the_delete_is_left_out(period):
+    """Same key → the new row wins (null keys too); a new month → added beside; told the delivery column or not."""
+    import polars as pl
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (skole VARCHAR, maaned VARCHAR, trinn INTEGER, antall INTEGER, batch_id VARCHAR)")
+    con.execute("INSERT INTO t VALUES ('a', '2025-09', 5, 1, 'b1'), ('a', '2025-09', NULL, 2, 'b1'), "
+                "('b', '2025-09', 5, 3, 'b1'), ('a', NULL, 5, 4, 'b1')")
+    key = ["skole", "maaned", "trinn"]
+
+    def deliver(rows, batch):
+        frame = pl.DataFrame(rows, schema={"skole": pl.String, "maaned": pl.String, "trinn": pl.Int32,
+                                           "antall": pl.Int32}, orient="row")
+        return store.replace_by_key(con, "t", frame, key, batch, period=period)
+
+    def table():
+        return sorted(con.execute("SELECT * FROM t").fetchall(), key=str)
+
+    assert deliver([("a", "2025-10", 5, 10)], "b2") == 1  # a new month: added, nothing replaced
+    assert ("a", "2025-09", 5, 1, "b1") in table() and ("a", "2025-10", 5, 10, "b2") in table()
+    deliver([("a", "2025-09", None, 20), ("b", "2025-09", 5, 30)], "b3")  # same keys, a blank trinn among them
+    assert ("a", "2025-09", None, 20, "b3") in table() and ("a", "2025-09", None, 2, "b1") not in table()
+    assert ("b", "2025-09", 5, 30, "b3") in table() and ("b", "2025-09", 5, 3, "b1") not in table()
+    deliver([("a", None, 5, 40)], "b4")  # a blank month matches the blank month (null-safe)
+    assert ("a", None, 5, 40, "b4") in table() and ("a", None, 5, 4, "b1") not in table()
+    assert len(table()) == 5

@@ -159,7 +159,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
 
 
 def load(con, frame: pl.DataFrame, batch_id: str) -> int:
-    return store.replace_by_key(con, "core.programstatus", frame, KEY, batch_id)
+    return store.replace_by_key(con, "core.programstatus", frame, KEY, batch_id, period="skoleaar")
 
 
 SOURCE = Source(name="programstatus", label=LABEL, detect=detect, read=read,

@@ -152,7 +152,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
 
 
 def load(con, frame: pl.DataFrame, batch_id: str) -> int:
-    return store.replace_by_key(con, "core.saker", frame, KEY, batch_id)
+    return store.replace_by_key(con, "core.saker", frame, KEY, batch_id, period="periode")
 
 
 SOURCE = Source(

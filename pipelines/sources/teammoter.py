@@ -177,7 +177,7 @@ SOURCE = Source(
     detect=detect,
     read=read,
     validate=quality.validate,
-    load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, quality.KEY, batch),
+    load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, quality.KEY, batch, period="dato"),
     needs_register=True,
     table="core.teammoter",
     key=quality.KEY,

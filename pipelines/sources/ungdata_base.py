@@ -89,4 +89,4 @@ def period_exprs(col: str) -> tuple[pl.Expr, pl.Expr]:
 
 def load(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str) -> int:
     """A newer delivery for the same source, place, period, trinn, kjønn and indicator replaces the older one."""
-    return store.replace_by_key(con, "core.ungdata", frame, UNGDATA_KEY, batch_id)
+    return store.replace_by_key(con, "core.ungdata", frame, UNGDATA_KEY, batch_id, period="periode")

@@ -115,7 +115,7 @@ def load_register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id:
 
 def load_eu(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str, kilde: str) -> int:
     # A newer delivery for the same key replaces the older value; the log keeps both batches.
-    loaded = replace_by_key(con, "core.eu_resultat", frame, EU_KEY, batch_id)
+    loaded = replace_by_key(con, "core.eu_resultat", frame, EU_KEY, batch_id, period="skoleaar")
     new = frame.drop("rad")
     con.register("new_eu", new.to_arrow())
     # Schools seen in the survey but not in the register: registered from the file, trinn unknown.
@@ -176,16 +176,31 @@ def _keep_eu_lists(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def replace_by_key(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: list[str], batch_id: str
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: list[str], batch_id: str,
+    period: str | None = None,
 ) -> int:
-    """Insert `frame` into `table`, first removing rows with the same key (null-safe): newest delivery wins."""
+    """Insert `frame` into `table`, first removing rows with the same key (null-safe): newest delivery wins.
+
+    `period` is the key column that tells one delivery from the next (school year, month, meeting date). When the
+    table holds none of the file's values of it, no row can share a key with the file and the delete is left out:
+    it joins the file against every row of the table (0.13 s for a national file's new school year, against a
+    check of 0.01 s).
+    """
     new = frame.drop("rad", strict=False).with_columns(pl.lit(batch_id).alias("batch_id"))
     con.register("new_rows", new.to_arrow())
-    match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
-    con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {match}")
+    if period is None or new[period].null_count() or _holds_any(con, table, period):
+        match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
+        con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {match}")
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     con.unregister("new_rows")
     return new.height
+
+
+def _holds_any(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether `table` has a row whose `column` is one of the registered `new_rows`' values of it."""
+    return bool(con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} IN (SELECT DISTINCT {column} FROM new_rows))"
+    ).fetchall()[0][0])
 
 
 def commit_batch(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict, loaded: int) -> int:

@@ -23,6 +23,9 @@ KILDE = {
     "programstatus": "Programstatus fra skolene",
 }
 
+ROW_NUMBERS = ("Radnumrene i meldingene teller radene med data: rad 1 er første rad under overskriftene "
+               "(rad 2 i Excel når overskriftene står øverst).")
+"""Said wherever a message names rows: a user fixing the file in Excel sees Excel's numbers, one more."""
 
 def trinn_label(trinn: int | None) -> str:
     return "Alle trinn" if trinn is None else f"{trinn}. trinn"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.labels import ROW_NUMBERS
 from pipelines import accounts
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.warehouse.connection import data_version
@@ -86,7 +87,7 @@ def _show_preview(preview: Preview) -> None:
         for text in preview.critical:
             if text not in preview.message:
                 st.error(text)
-        st.caption("Ingenting er endret i lageret. Rett filen og last den opp på nytt.")
+        st.caption("Ingenting er endret i lageret. Rett filen og last den opp på nytt. " + ROW_NUMBERS)
         return
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Rader i filen", preview.rows_in)

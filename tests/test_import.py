@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import upload as importer
+from dashboard.labels import ROW_NUMBERS
 from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.ingest import ingest_file, preview_file
@@ -229,6 +230,8 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
     page.wait_for_selector("text=Filen kan ikke lastes inn", timeout=60_000)
     body = page.inner_text("body")
     assert "Organisasjonsnummeret må ha 9 siffer" in body
+    assert "(rad 1, kolonne «orgnr»)" in body  # the first row under the header
+    assert ROW_NUMBERS in body  # and the page says how rows are counted (Excel's row 2)
     assert page.get_by_role("button", name="Last inn").count() == 0
     assert _state(demo_db) == before
 

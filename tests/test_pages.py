@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.labels import format_value
+from dashboard.labels import ROW_NUMBERS, format_value
 from dashboard.viewer import Viewer
 from tests.conftest import query
 
@@ -94,6 +94,7 @@ def test_data_quality_page_lists_every_file_and_its_verdict(app, demo_db_master)
     assert len(at.dataframe) >= 2
     verdict = at.dataframe[1].value
     assert len(verdict) > 5
+    assert ROW_NUMBERS in [c.value for c in at.caption]  # findings name rows: the page says how they are counted
 
 
 # ---------------------------------------------------------------- Ungdata

@@ -168,6 +168,16 @@ def test_negative_count_is_refused_and_nothing_changes(register_db, tmp_path):
     assert "negativt" in message and "avsluttet" in message and "Rader: 5" in message
 
 
+def test_a_finding_names_the_column_as_the_template_heads_it(register_db, tmp_path):
+    """The user looks for the column in the template: «apne_ved_maanedsslutt», not the warehouse's «apne_ved_slutt»."""
+    rows = _month(SJOBYGD, "2025-09")
+    rows[2]["apne_ved_maanedsslutt"] = -1
+    path = _csv(tmp_path / "negativ_apne.csv", rows)
+    assert cli(["--db", str(register_db), "ingest", str(path)]) == 1
+    message = query(register_db, "SELECT melding FROM mart.ingest_log WHERE filnavn = 'negativ_apne.csv'")[0][0]
+    assert "Kolonne «apne_ved_maanedsslutt». Rader: 3" in message, message
+
+
 def test_text_in_a_count_names_row_and_column(register_db, tmp_path):
     rows = _month(SJOBYGD, "2025-09")
     rows[2]["nye"] = "mange"

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.labels import ALVORLIGHET, KILDE, RESULTAT
+from dashboard.labels import ALVORLIGHET, KILDE, RESULTAT, ROW_NUMBERS
 
 st.title("Datakvalitet")
 st.write(
@@ -77,6 +77,7 @@ if labels:
             ),
             "Kvalitetskontroll",
         )
+        st.caption(ROW_NUMBERS)
 
 st.subheader("Skoler som ikke står i skoleregisteret")
 orphans = queries.schools_without_register(viewer)

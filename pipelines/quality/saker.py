@@ -19,7 +19,7 @@ from pipelines.quality.suites import (
 )
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.sources.base import MONTH_NAMES, month_label
-from pipelines.templates.saker import SAKSTYPER, STATSFORVALTER, UTFALL
+from pipelines.templates.saker import COUNT_HEADERS, SAKSTYPER, STATSFORVALTER, UTFALL
 
 KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
 """One row per key: the file is loaded by it, and the suite holds the file to it."""
@@ -130,14 +130,16 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         unique_key_rule("skole, måned, trinn, sakstype, utfall",
                         "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen."),
     ]
-    for col in COUNT_COLUMNS:
+    # Findings name the column as the template heads it («apne_ved_maanedsslutt», not the warehouse's name).
+    for col, header in zip(COUNT_COLUMNS, COUNT_HEADERS, strict=True):
         rules += [
-            rule(E.ExpectColumnValuesToNotBeNull(column=col), "Tom celle: skriv 0 når det ikke er noe å melde."),
+            rule(E.ExpectColumnValuesToNotBeNull(column=col), "Tom celle: skriv 0 når det ikke er noe å melde.",
+                 kolonne=header),
             rule(E.ExpectColumnValuesToBeInTypeList(column=col, type_list=["int8", "int16", "int32", "int64",
                                                                             "Int32", "Int64"]),
-                 "Antall saker må være hele tall."),
+                 "Antall saker må være hele tall.", kolonne=header),
             rule(E.ExpectColumnValuesToBeBetween(column=col, min_value=0),
-                 "Antall saker kan ikke være negativt."),
+                 "Antall saker kan ikke være negativt.", kolonne=header),
         ]
     rules += [
         rule(E.ExpectColumnValuesToBeInSet(column="utfall__mangler", value_set=[False]),
@@ -145,7 +147,8 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              warning=True),
         rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="apne_ved_slutt", column_B="evaluering_over_frist",
                                                        or_equal=True),
-             "Flere saker med evaluering over frist enn åpne saker ved månedsslutt.", warning=True),
+             "Flere saker med evaluering over frist enn åpne saker ved månedsslutt.", warning=True,
+             kolonne="evaluering_over_frist, apne_ved_maanedsslutt"),
         rule(E.ExpectColumnValuesToBeNull(column="apne_avvik"),
              "Åpne saker ved månedsslutt stemmer ikke med forrige måned (åpne forrige måned + nye − avsluttet).",
              warning=True, kolonne="åpne ved månedsslutt"),

@@ -395,6 +395,33 @@ def test_a_csv_ending_in_blank_lines_loads_as_the_file_without_them(demo_db, dem
     assert outcome.rows_in == read_table(raw, name).height
 
 
+@pytest.mark.parametrize("name", [
+    "skoleregister.csv", "saker_9902.csv", "teammoter_9902.csv", "teamrytme.csv", "programstatus_9902.csv",
+    "ungdata_9901_2021.csv", "kommunehelsa_ungdata_ungdomstrinn.csv", "statistikkbank_148_indikator_2022-23.csv",
+])
+@pytest.mark.parametrize("blank", ["", "separators"])
+def test_a_blank_row_in_the_middle_is_named_as_blank_at_its_number_or_left_out(demo_db, demo_dir, tmp_path, name,
+                                                                                blank):
+    """A blank row among the data is not refused for what it lacks («Organisasjonsnummeret mangler»): the user is
+    told that row 3 is empty, or the reader leaves it out and the rest loads as the file without it."""
+    raw = (demo_dir / name).read_bytes()
+    sep = b";" if raw.count(b";") > raw.count(b",") else b","
+    lines = raw.splitlines()
+    line = sep * lines[-1].count(sep) if blank else b""
+    with_blank = tmp_path / name
+    with_blank.write_bytes(b"\r\n".join([*lines[:3], line, *lines[3:]]) + b"\r\n")  # after the header and 2 rows
+    before = table_digest(demo_db)
+    outcome = ingest_file(with_blank, demo_db)
+    if outcome.result == "avvist":
+        assert outcome.message.startswith("Rad 3 er tom."), outcome.message
+        assert table_digest(demo_db) == before
+    else:
+        assert outcome.result == "lastet", outcome.message
+        loaded_before = query(demo_db, "SELECT rader_lastet FROM mart.ingest_log WHERE filnavn = ? AND resultat = "
+                                       "'lastet' ORDER BY ferdig LIMIT 1", [name])[0][0]
+        assert outcome.rows_loaded == loaded_before
+
+
 def test_a_file_with_a_header_and_no_rows_is_refused_and_changes_nothing(register_db, demo_dir, tmp_path):
     header = (demo_dir / "saker_9902.csv").read_text("utf-8").splitlines()[0]
     empty = tmp_path / "saker_tom.csv"

@@ -186,7 +186,6 @@ def check_file(
     `reading` is `read_table` of the file already under way on another thread (`ingest_file`); its error is this one's.
     """
     out = Checked()
-    table: pl.DataFrame | None = None
     try:
         say("leser")
         table = reading.result() if reading else read_table(raw, filename)
@@ -206,6 +205,8 @@ def check_file(
         say("leser " + spec.label)
         facts = facts or known(db)
         out.result = read_source(table, spec, facts)
+        if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
+            out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
         if on_read:
             on_read(spec, out.result)
         say("kontrollerer (Great Expectations)")
@@ -214,26 +215,13 @@ def check_file(
         if out.verdict.rejected:
             raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in out.verdict.failures))
     except IngestError as exc:
-        out.error = _blank_row_said(exc, table)
+        out.error = str(exc)
     except Exception as exc:  # a reader bug must still reach the user as a reason, never as a stack trace
         import traceback
 
         traceback.print_exc()
         out.error = f"{UNEXPECTED} ({type(exc).__name__}). Kontroller at filen er en eksport i et kjent format (se docs/formater.md)."
     return out
-
-
-def _blank_row_said(exc: IngestError, table: pl.DataFrame | None) -> str:
-    """The reader's reason, unless the row it names is empty: then that it is empty, which is what to fix.
-
-    A blank line in the middle of a CSV (or a line of bare separators) stays a row, so that every row keeps its
-    number in the file; a reader then refuses it for what it lacks («Organisasjonsnummeret mangler (rad 12)»).
-    """
-    if exc.row is None or table is None or not 1 <= exc.row <= table.height:
-        return str(exc)
-    if any(v is not None and str(v).strip() for v in table.row(exc.row - 1)):
-        return str(exc)
-    return f"Rad {exc.row} er tom. Slett tomme rader midt i filen (eller fyll dem ut), og last opp filen på nytt."
 
 
 UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"

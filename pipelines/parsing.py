@@ -127,17 +127,37 @@ def read_csv_text(text: str, utf8: bytes | None = None) -> pl.DataFrame:
     return without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars()))
 
 
+def _blank(table: pl.DataFrame, columns: list[str]) -> pl.Expr:
+    """True for a row whose `columns` are all empty: null, or text of nothing but spaces."""
+    return pl.all_horizontal(
+        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") if table.schema[c] == pl.String else pl.col(c).is_null()
+        for c in columns
+    )
+
+
+def blank_row_positions(table: pl.DataFrame) -> pl.Series:
+    """The positions (from 0) of the rows that hold nothing: every cell empty or blank.
+
+    Looks at every cell only of the rows whose first cell is empty, so a national file is one column's scan.
+    """
+    if not table.width or table.is_empty():
+        return pl.Series("pos", [], dtype=pl.UInt32)
+    first = table.columns[0]
+    candidates = table.with_row_index("_pos").filter(_blank(table, [first]))
+    return candidates.filter(_blank(table, table.columns))["_pos"].alias("pos")
+
+
 def without_trailing_blank_rows(table: pl.DataFrame) -> pl.DataFrame:
     """The table without the rows at its end that hold nothing (every cell empty or blank).
 
     A blank line at the end of a CSV, or a line of bare separators where Excel saved cells that once held
     something, is not a row of data: it would be refused as one («Organisasjonsnummeret mangler (rad 651)»).
-    Only trailing rows go, so every other row keeps its number. The XLSX reader skips empty rows as it reads.
-    Looks at the end only: a national file is not scanned for the few rows it may have.
+    Only trailing rows go, so every other row keeps its number; an empty row among the data is left out by the
+    readers once rows are numbered (`blank_row_positions`). Looks at the end only.
     """
     if not table.width:
         return table
-    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c) == "") for c in table.columns)
+    blank = _blank(table, table.columns)
     look = 16
     while True:
         tail = table.tail(look)
@@ -372,8 +392,9 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
                 if sum(1 for c in cells if c) >= 2:
                     header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
                 continue
-            if any(c not in (None, "") for c in cells):
-                rows.append((cells + [None] * len(header))[: len(header)])
+            # Every row, empty ones too, so that each keeps its place: the readers leave empty rows out after
+            # numbering them (`blank_row_positions`), and an error names the row the user sees.
+            rows.append((cells + [None] * len(header))[: len(header)])
     except Exception as exc:  # openpyxl and the XML parser raise many kinds for a damaged sheet
         raise IngestError(
             f"Excel-filen er skadet eller ufullstendig og kan ikke leses ({type(exc).__name__}). "
@@ -389,4 +410,4 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
     while header and header[-1].startswith("kolonne_"):
         header.pop()
         rows = [r[: len(header)] for r in rows]
-    return pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row")
+    return without_trailing_blank_rows(pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row"))

@@ -132,6 +132,30 @@ def test_xlsx_template_round_trip(register_db, tmp_path):
     assert got == [(3, 5, 1, month, None)]
 
 
+def test_a_row_emptied_in_excel_is_skipped_and_the_rows_below_keep_excel_s_numbering(register_db, tmp_path):
+    """A rektor clears a row's cells (not the row) in the template: the file loads without it, and an error further
+    down names the row as Excel numbers it, less the header row (the messages say so), not one row too high."""
+    book = load_workbook(io.BytesIO(template.xlsx_bytes(_schools(FJELLVIK))))
+    ws = book["Saker"]
+    header = {c.value: c.column for c in ws[1]}
+    for cell in ws[3]:  # Excel row 3: data row 2
+        cell.value = None
+    rows = ws.max_row - 1
+    path = tmp_path / "saker_tom_rad.xlsx"
+    book.save(path)
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert outcome.rows_in == rows and outcome.rows_loaded == rows - 1
+    assert "hoppet over: 1 tom rad" in outcome.message
+
+    ws.cell(6, header["maaned"]).value = "ukjent"  # Excel row 6: data row 5
+    path = tmp_path / "saker_tom_rad_feil.xlsx"
+    book.save(path)
+    refused = ingest_file(path, register_db)
+    assert refused.result == "avvist"
+    assert "(rad 5, kolonne «maaned»)" in refused.message, refused.message
+
+
 def test_csv_template_loads(register_db, tmp_path):
     raw = template.csv_bytes(_schools(SCHOOLS))
     assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0] == ";".join(template.HEADERS)

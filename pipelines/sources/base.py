@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines.errors import IngestError
+from pipelines.parsing import blank_row_positions
 
 # The canonical Elevundersøkelsen frame, shared by the Udir export and Skoleporten readers.
 EU_KEY = ["enhet_niva", "enhet_id", "skoleaar", "trinn", "kjonn", "indikator_kode"]
@@ -151,8 +152,16 @@ def per_value_test(frame: pl.DataFrame, column: str, test: pl.Expr) -> pl.Expr:
 
 
 def with_row_numbers(table: pl.DataFrame) -> pl.DataFrame:
-    """Data row numbers as a user counts them: 1 is the first row after the header."""
-    return table.with_row_index("rad", offset=1).with_columns(pl.col("rad").cast(pl.Int64))
+    """Data row numbers as a user counts them (1 is the first row after the header), without the empty rows.
+
+    An empty row among the data (a blank line, bare separators, a row emptied in Excel) is not a row to refuse or
+    load; it is numbered first, so every row after it keeps the number it has in the file. `check_file` counts them.
+    """
+    numbered = table.with_row_index("rad", offset=1).with_columns(pl.col("rad").cast(pl.Int64))
+    blank = blank_row_positions(table)
+    if blank.is_empty():
+        return numbered
+    return numbered.filter(~pl.col("rad").is_in((blank.cast(pl.Int64) + 1).implode()))
 
 
 _SCHOOL_YEAR = re.compile(r"^\s*(\d{4})\s*[-/–]\s*(\d{2}|\d{4})\s*$")

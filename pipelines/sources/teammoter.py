@@ -89,7 +89,8 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         missing.insert(0, HEADERS["orgnr"])
     if missing:
         raise IngestError(f"Filen ligner på {LABEL.lower()}, men mangler kolonnene: {', '.join(missing)}.")
-    t = with_row_numbers(table.select(list(shown.values())).rename({c: f for f, c in shown.items()}))
+    # Numbered before the columns are picked: a row is left out as empty only when all of it is.
+    t = with_row_numbers(table).select("rad", *shown.values()).rename({c: f for f, c in shown.items()})
     for f in ("orgnr", "skole", "varighet_min"):
         if f not in t.columns:
             t = t.with_columns(pl.lit(None, dtype=pl.String).alias(f))

@@ -127,11 +127,15 @@ def read_csv_text(text: str, utf8: bytes | None = None) -> pl.DataFrame:
     return without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars()))
 
 
-def _blank(table: pl.DataFrame, columns: list[str]) -> pl.Expr:
-    """True for a row whose `columns` are all empty: null, or text of nothing but spaces."""
+def _blank(table: pl.DataFrame, width: int | None = None) -> pl.Expr:
+    """True for a row whose first `width` cells (all by default) are empty: null, or text of nothing but spaces.
+
+    Columns are taken by place: a header may be «*» or look like a pattern, which `pl.col` would expand.
+    """
+    dtypes = table.dtypes[:width]
     return pl.all_horizontal(
-        pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") if table.schema[c] == pl.String else pl.col(c).is_null()
-        for c in columns
+        pl.nth(i).is_null() | (pl.nth(i).str.strip_chars() == "") if dtype == pl.String else pl.nth(i).is_null()
+        for i, dtype in enumerate(dtypes)
     )
 
 
@@ -142,9 +146,10 @@ def blank_row_positions(table: pl.DataFrame) -> pl.Series:
     """
     if not table.width or table.is_empty():
         return pl.Series("pos", [], dtype=pl.UInt32)
-    first = table.columns[0]
-    candidates = table.with_row_index("_pos").filter(_blank(table, [first]))
-    return candidates.filter(_blank(table, table.columns))["_pos"].alias("pos")
+    candidates = table.select(_blank(table, 1)).to_series().arg_true()
+    if candidates.is_empty():
+        return candidates.alias("pos")
+    return candidates.filter(table[candidates].select(_blank(table)).to_series()).alias("pos")
 
 
 def without_trailing_blank_rows(table: pl.DataFrame) -> pl.DataFrame:
@@ -157,7 +162,7 @@ def without_trailing_blank_rows(table: pl.DataFrame) -> pl.DataFrame:
     """
     if not table.width:
         return table
-    blank = _blank(table, table.columns)
+    blank = _blank(table)
     look = 16
     while True:
         tail = table.tail(look)

@@ -388,3 +388,13 @@ def test_a_file_whose_line_ends_were_rewritten_is_not_read_from_its_bytes():
     decoded = decode(b"a;b\r\n1;2\r\n")
     assert decoded.utf8 is None
     assert read_csv_text(decoded.text, decoded.utf8).to_dicts() == [{"a": "1", "b": "2"}]
+
+
+def test_empty_rows_are_found_whatever_the_headers_are_called():
+    """Headers such as «*» or «^x$» are names, not patterns: a row is empty only when each of its cells is."""
+    table = pl.DataFrame({
+        "*": ["a", None, "", " ", "b", None],
+        "^x$": ["1", None, " ", None, None, ""],
+        "tall": [1, None, None, None, None, 2],
+    })
+    assert parsing.blank_row_positions(table).to_list() == [1, 2, 3]

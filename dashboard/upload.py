@@ -12,6 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from dashboard.labels import ROW_NUMBERS
@@ -76,6 +77,16 @@ def load_upload(raw: bytes, name: str, db: Path, progress=None) -> Outcome:
         return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress)
 
 
+def sample_shown(sample: pl.DataFrame) -> pl.DataFrame:
+    """The rows to be loaded as a user reads them: dates as dates (not «2024-08-01 00:00:00»), an empty cell as
+    empty (not «None»: a blank trinn means every trinn), without the row numbers."""
+    out = sample.drop("rad", strict=False)
+    dates = [c for c, t in out.schema.items() if t == pl.Date or isinstance(t, pl.Datetime)]
+    out = out.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c in dates)
+    blank = [c for c in out.columns if out[c].null_count() and out.schema[c] != pl.Boolean]
+    return out.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in blank)
+
+
 def _show_preview(preview: Preview) -> None:
     if preview.source_label:
         st.write(f"**Format:** {preview.source_label}")
@@ -105,7 +116,7 @@ def _show_preview(preview: Preview) -> None:
                + (f", {len(preview.warnings)} advarsler." if preview.warnings else "."))
     if preview.sample is not None and not preview.sample.is_empty():
         st.write(f"Første {min(preview.sample.height, 20)} rader som lastes inn:")
-        st.dataframe(preview.sample.drop("rad", strict=False), hide_index=True, width="stretch")
+        st.dataframe(sample_shown(preview.sample), hide_index=True, width="stretch")
 
 
 def _show_outcome(outcome: Outcome) -> None:

@@ -254,3 +254,18 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
     assert all(e["bruker"] == "admin" for e in events)
     assert any(d.startswith("skoleregister_feil.csv: avvist") for d in details), details
     assert any(d.startswith("ungdata_9901.csv: lastet") for d in details), details
+
+
+def test_the_preview_shows_dates_as_dates_and_empty_cells_as_empty():
+    """A rektor reads the rows to be loaded: «2024-08-01», not «2024-08-01 00:00:00»; a blank trinn, not «None»."""
+    import datetime as dt
+
+    import polars as pl
+
+    sample = pl.DataFrame({
+        "rad": [1, 2], "orgnr": ["990014000", "990014000"], "periode": [dt.date(2024, 8, 1), dt.date(2024, 9, 1)],
+        "trinn": pl.Series([None, 5], dtype=pl.Int8), "utfall": [None, "under_behandling"], "nye": [0, 3],
+    })
+    shown = importer.sample_shown(sample)
+    assert shown.columns == ["orgnr", "periode", "trinn", "utfall", "nye"]
+    assert shown.rows() == [("990014000", "2024-08-01", "", "", 0), ("990014000", "2024-09-01", "5", "under_behandling", 3)]

@@ -27,6 +27,41 @@ ROW_NUMBERS = ("Radnumrene i meldingene teller radene med data: rad 1 er første
                "(rad 2 i Excel når overskriftene står øverst).")
 """Said wherever a message names rows: a user fixing the file in Excel sees Excel's numbers, one more."""
 
+COLUMN = {
+    # shared
+    "orgnr": "Org.nr.", "kommunenr": "Kommunenr.", "kommune": "Kommune", "navn": "Skole", "trinn": "Trinn",
+    "periode": "Periode", "skoleaar": "Skoleår", "skoleaar_start": "Skoleår (start)", "kilde": "Kilde",
+    # Elevundersøkelsen and Skoleporten
+    "enhet_niva": "Nivå", "enhet_id": "Enhet-ID", "fylkekode": "Fylkenr.", "enhet_navn": "Enhet", "kjonn": "Kjønn",
+    "indikator_kode": "Indikatorkode", "indikator": "Indikator", "maal": "Mål", "verdi": "Verdi",
+    "standardavvik": "Standardavvik", "antall_besvart": "Antall besvart", "skjermet": "Skjermet",
+    # school register
+    "trinn_fra": "Fra trinn", "trinn_til": "Til trinn", "elevtall": "Elevtall",
+    # Ungdata
+    "geo_niva": "Geografisk nivå", "geo": "Område", "aar": "År", "andel": "Andel (%)", "antall_svar": "Antall svar",
+    "flagg": "Flagg",
+    # case counts
+    "sakstype": "Sakstype", "utfall": "Utfall", "nye": "Nye saker", "avsluttet": "Avsluttede saker",
+    "apne_ved_slutt": "Åpne ved månedsslutt", "evaluering_over_frist": "Evaluering over frist",
+    # meeting log and rhythm
+    "team": "Team", "dato": "Dato", "varighet_min": "Varighet (min)", "saker_med_samtykke": "Saker med samtykke",
+    "saker_anonyme": "Anonyme drøftinger", "henvisninger_ppt": "Henvist PPT",
+    "henvisninger_barnevern": "Henvist barnevern", "henvisninger_helse": "Henvist helse",
+    "til_stede_ledelse": "Ledelse til stede", "til_stede_ppt": "PPT til stede",
+    "til_stede_helsesykepleier": "Helsesykepleier til stede", "til_stede_barnevern": "Barnevern til stede",
+    "til_stede_psykisk_helse": "Psykisk helse til stede", "til_stede_sosiallaerer": "Sosiallærer til stede",
+    "til_stede_karriereveileder": "Karriereveileder til stede", "til_stede_andre": "Andre til stede",
+    "moter_per_maaned": "Møter per måned",
+    # plans and programme status
+    "plan_id": "Plan-ID", "tittel": "Tittel", "gyldig_fra": "Gyldig fra", "gyldig_til": "Gyldig til",
+    "programmer": "Programmer", "skoler": "Skoler", "antall_tiltak": "Antall tiltak", "plan_json": "Plan (JSON)",
+    "plan_yaml": "Plan (YAML)", "program": "Program", "status": "Status", "koordinator": "Koordinator",
+    "andel_ansatte_kurset": "Andel ansatte kurset", "okter_holdt": "Økter holdt",
+    "gruppemoter_holdt": "Gruppemøter holdt", "storste_gruppe": "Største gruppe",
+    "skolemiljoutvalg_moter": "Møter i skolemiljøutvalget", "sist_revidert": "Sist revidert", "fase": "Fase",
+}
+"""The columns of the rows a file loads, as the import preview heads them."""
+
 def trinn_label(trinn: int | None) -> str:
     return "Alle trinn" if trinn is None else f"{trinn}. trinn"
 

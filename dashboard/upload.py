@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard.labels import ROW_NUMBERS
+from dashboard.labels import COLUMN, ROW_NUMBERS
 from pipelines import accounts
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.warehouse.connection import data_version
@@ -78,13 +78,14 @@ def load_upload(raw: bytes, name: str, db: Path, progress=None) -> Outcome:
 
 
 def sample_shown(sample: pl.DataFrame) -> pl.DataFrame:
-    """The rows to be loaded as a user reads them: dates as dates (not «2024-08-01 00:00:00»), an empty cell as
-    empty (not «None»: a blank trinn means every trinn), without the row numbers."""
+    """The rows to be loaded as a user reads them: Norwegian column names, dates as dates (not «2024-08-01
+    00:00:00»), an empty cell as empty (not «None»: a blank trinn means every trinn), without the row numbers."""
     out = sample.drop("rad", strict=False)
     dates = [c for c, t in out.schema.items() if t == pl.Date or isinstance(t, pl.Datetime)]
     out = out.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c in dates)
     blank = [c for c in out.columns if out[c].null_count() and out.schema[c] != pl.Boolean]
-    return out.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in blank)
+    out = out.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in blank)
+    return out.rename({c: COLUMN.get(c, c) for c in out.columns})
 
 
 def _show_preview(preview: Preview) -> None:

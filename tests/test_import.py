@@ -267,5 +267,19 @@ def test_the_preview_shows_dates_as_dates_and_empty_cells_as_empty():
         "trinn": pl.Series([None, 5], dtype=pl.Int8), "utfall": [None, "under_behandling"], "nye": [0, 3],
     })
     shown = importer.sample_shown(sample)
-    assert shown.columns == ["orgnr", "periode", "trinn", "utfall", "nye"]
+    assert shown.columns == ["Org.nr.", "Periode", "Trinn", "Utfall", "Nye saker"]
     assert shown.rows() == [("990014000", "2024-08-01", "", "", 0), ("990014000", "2024-09-01", "5", "under_behandling", 3)]
+
+
+def test_the_preview_heads_every_column_of_every_source_in_norwegian(demo_db_master, demo_dir):
+    """Whatever file is uploaded, the preview's columns have Norwegian names, never the warehouse's snake_case."""
+    from dashboard.labels import COLUMN
+    from pipelines.ingest import check_file
+
+    seen = set()
+    for path in sorted(demo_dir.iterdir()):
+        checked = check_file(path.read_bytes(), path.name, demo_db_master, None, lambda _stage: None)
+        assert checked.result is not None, (path.name, checked.error)
+        seen.add(checked.source.name)
+        assert set(checked.result.frame.columns) - {"rad"} <= set(COLUMN), path.name
+    assert len(seen) >= 12  # every source of the demo was looked at

@@ -93,3 +93,19 @@ def test_sigkill_during_ingest_leaves_the_state_before_or_after_and_the_log_agre
     report = os.environ.get("SKOLEMILJO_KILL_REPORT")
     if report:
         Path(report).write_text(json.dumps({"kills": KILLS, **seen, "ingest_s": round(duration, 2)}), encoding="utf-8")
+
+
+def test_a_writers_commit_goes_into_the_warehouse_file_not_only_its_write_ahead_log(tmp_path):
+    # Rows under one row group used to be written twice: to the WAL at commit and again by the checkpoint at close.
+    from pipelines.warehouse.connection import connect
+
+    db = tmp_path / "lager.duckdb"
+    with connect(db, read_only=False) as con:
+        con.execute("CREATE TABLE t AS SELECT range AS i, 'skole ' || range AS navn FROM range(50000)")
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO t SELECT range AS i, 'møte ' || range AS navn FROM range(50000)")
+        con.execute("COMMIT")
+        wal = db.with_name(db.name + ".wal")
+        assert not wal.exists() or wal.stat().st_size < 10_000  # the commit checkpointed: no 1 MB log to replay
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT navn) FROM t").fetchall() == [(100000, 100000)]

@@ -13,6 +13,8 @@ import duckdb
 
 DEFAULT_DB = Path("data/skolemiljo.duckdb")
 LOCK_WAIT_SECONDS = 60.0
+WRITER_CHECKPOINT_THRESHOLD = "1KB"
+"""A writer checkpoints at commit instead of at close (see `connect`)."""
 
 
 class WarehouseBusy(RuntimeError):
@@ -47,6 +49,12 @@ def connect(
 
     DuckDB lets one process write or several read a file at a time, so every caller keeps its
     connection only as long as one unit of work and the other side simply waits its turn.
+
+    A writer checkpoints when it commits (`WRITER_CHECKPOINT_THRESHOLD`): DuckDB then writes a larger commit
+    straight into the file and skips the write-ahead log. A writer closes right after its commit anyway, and closing
+    checkpoints, so rows that fit under one row group (a meeting log's 76 000) used to be written twice, to the log
+    and then to the file (commit and close 0.07–0.09 s → 0.06 s). Crash safety is DuckDB's checkpoint's own: the
+    new header is written last (tests/test_faults.py kills ingests in the middle).
     """
     deadline = time.monotonic() + wait_seconds
     delay = 0.02
@@ -64,6 +72,8 @@ def connect(
             time.sleep(delay + random.uniform(0, delay))
             delay = min(delay * 1.6, 0.5)
     try:
+        if not read_only:
+            con.execute(f"SET checkpoint_threshold = '{WRITER_CHECKPOINT_THRESHOLD}'")
         yield con
     finally:
         con.close()

@@ -23,9 +23,9 @@ KILDE = {
     "programstatus": "Programstatus fra skolene",
 }
 
-ROW_NUMBERS = ("Radnumrene i meldingene teller radene med data: rad 1 er første rad under overskriftene "
-               "(rad 2 i Excel når overskriftene står øverst).")
-"""Said wherever a message names rows: a user fixing the file in Excel sees Excel's numbers, one more."""
+ROW_NUMBERS = ("Radnumrene i meldingene er de samme som i Excel: står overskriftene øverst, er første rad med data "
+               "rad 2. I JSON-filer fra Udir er rad 1 det første objektet.")
+"""Said wherever a message names rows: the user fixing the file finds them by Excel's numbers."""
 
 COLUMN = {
     # shared

@@ -24,7 +24,7 @@ from pipelines.errors import IngestError
 from pipelines.quality.person_data import find_person_data
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
-from pipelines.sources.base import SourceResult
+from pipelines.sources.base import SourceResult, rows_from
 from pipelines.warehouse import store
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.migrations import migrate
@@ -74,14 +74,19 @@ def archive(raw: bytes, sha256: str, db: Path, suffix: str) -> Path:
 
 
 def read_table(raw: bytes, filename: str) -> pl.DataFrame:
-    """Bytes → a table of strings, JSON or CSV decided by content, not only by name."""
+    """Bytes → a table of strings, JSON or CSV decided by content, not only by name (see `read_sheet`)."""
+    return read_sheet(raw, filename).table
+
+
+def read_sheet(raw: bytes, filename: str) -> parsing.Sheet:
+    """Bytes → a table of strings and where its first data row stands in the file, as Excel numbers rows."""
     if raw.startswith(b"PK\x03\x04"):
-        return parsing.read_xlsx(raw)
+        return parsing.read_xlsx_sheet(raw)
     if filename.lower().endswith(".xls"):
         raise IngestError("Gamle .xls-filer kan ikke leses; lagre som .xlsx eller CSV (semikolon).")
     if raw.lstrip()[:1] in (b"[", b"{") and not filename.lower().endswith((".yaml", ".yml")):
         try:  # JSON in UTF-8, the export API's own: parsed from the bytes (decoding 150 MB to text first costs 0.3 s)
-            return parsing.read_json_bytes(raw)
+            return parsing.Sheet(parsing.read_json_bytes(raw), first_row=1)
         except parsing.NotUtf8Json:
             pass  # another encoding or broken JSON: the text path below finds the encoding and says what is wrong
     decoded = parsing.decode(raw)
@@ -90,10 +95,10 @@ def read_table(raw: bytes, filename: str) -> pl.DataFrame:
     if not stripped:
         raise IngestError("Filen er tom.")
     if filename.lower().endswith((".yaml", ".yml")):  # a plan file: one cell holding the text (pipelines/sources/plan.py)
-        return pl.DataFrame({YAML_COLUMN: [text]})
+        return parsing.Sheet(pl.DataFrame({YAML_COLUMN: [text]}), first_row=1)
     if stripped[0] in "[{":
-        return parsing.read_json_text(text)
-    return parsing.read_csv_text(text, decoded.utf8)
+        return parsing.Sheet(parsing.read_json_text(text), first_row=1)
+    return parsing.read_csv_sheet(text, decoded.utf8)
 
 
 def detect(table: pl.DataFrame) -> Source:
@@ -183,17 +188,19 @@ def check_file(
 
     `facts` is what the warehouse knows (schools, register), read here when the caller has not already.
     `on_read` hears of the frame as soon as it is read, before it is checked (`ingest_file` starts loading it).
-    `reading` is `read_table` of the file already under way on another thread (`ingest_file`); its error is this one's.
+    `reading` is `read_sheet` of the file already under way on another thread (`ingest_file`); its error is this one's.
+    Every row a message names is numbered as Excel shows the file (`parsing.Sheet.first_row`).
     """
     out = Checked()
     try:
         say("leser")
-        table = reading.result() if reading else read_table(raw, filename)
+        sheet = reading.result() if reading else read_sheet(raw, filename)
+        table = sheet.table
         if table.is_empty():  # a header and nothing under it (the JSON reader says the same of «[]»)
             raise IngestError("Filen har en overskriftsrad, men ingen rader med data.")
         out.rows_in = table.height
         say("ser etter personopplysninger")
-        person = find_person_data(table)
+        person = find_person_data(table, first_row=sheet.first_row)
         person_check = _person_finding(person)
         if person:
             out.verdict = Verdict([person_check])
@@ -204,7 +211,11 @@ def check_file(
         out.source = spec
         say("leser " + spec.label)
         facts = facts or known(db)
-        out.result = read_source(table, spec, facts)
+        try:
+            out.result = read_source(table, spec, facts)
+        except IngestError as exc:
+            raise exc.rows_from(sheet.first_row) from exc
+        out.result.frame = rows_from(out.result.frame, sheet.first_row)
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
         if on_read:
@@ -239,7 +250,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
     raw = path.read_bytes()
     pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="innlasting")
     try:
-        reading = pool.submit(read_table, raw, path.name)
+        reading = pool.submit(read_sheet, raw, path.name)
         sha = hashlib.sha256(raw).hexdigest()
         archiving = pool.submit(archive, raw, sha, db, path.suffix)
         return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool, reading)

@@ -93,13 +93,35 @@ def sniff_separator(header_line: str) -> str:
     return best
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """A file read as a table of strings, and the number its first data row has where the user looks at the file.
+
+    The readers number data rows from 1; `pipelines.ingest.check_file` moves their numbers by `first_row` − 1, so
+    that a message names the row a user finds in Excel.
+    """
+
+    table: pl.DataFrame
+    first_row: int = 2
+    """Excel's number of the first row under the header: 2 when the header is the top row, further down below
+    title rows (XLSX) or blank lines (CSV). A `sep=` line is not counted: Excel reads it and does not show it.
+    1 for JSON, which nobody reads as rows: its objects count from 1."""
+
+
 def read_csv_text(text: str, utf8: bytes | None = None) -> pl.DataFrame:
+    """A CSV text as a table of strings (see `read_csv_sheet`)."""
+    return read_csv_sheet(text, utf8).table
+
+
+def read_csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
     """A CSV text as a table of strings; the header names are stripped of spaces and quotes.
 
     `utf8`: the same text as UTF-8 bytes, maybe after a BOM (`DecodedText.utf8`), read instead of encoding `text`.
     """
-    sep, start = sep_line(text)
-    start = _BLANK_LINES.match(text, start).end()
+    sep, after_sep = sep_line(text)
+    start = _BLANK_LINES.match(text, after_sep).end()
+    # Excel shows the blank lines above the header as rows; it hides the `sep=` line.
+    header_row = text.count("\n", after_sep, start) + 1
     if _NOT_SPACE.search(text, start) is None:
         raise IngestError("Filen er tom.")
     end = text.find("\n", start)
@@ -124,7 +146,7 @@ def read_csv_text(text: str, utf8: bytes | None = None) -> pl.DataFrame:
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise IngestError(f"Filen kunne ikke leses som CSV med skilletegn «{_sep_name(sep)}»: {exc}") from exc
     df = df.rename({c: c.strip().strip("\ufeff").strip('"') for c in df.columns})
-    return without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars()))
+    return Sheet(without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars())), header_row + 1)
 
 
 def _blank(table: pl.DataFrame, width: int | None = None) -> pl.Expr:
@@ -377,6 +399,11 @@ MAX_XLSX_UNPACKED = 200 * 1024 * 1024
 
 
 def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
+    """An XLSX file as a table of strings (see `read_xlsx_sheet`)."""
+    return read_xlsx_sheet(raw, sheet).table
+
+
+def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     """The product's XLSX templates read back as a table of strings.
 
     The data sheet is `sheet`, else the first sheet whose name is not an instruction sheet
@@ -421,14 +448,17 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
         return str(value).strip()
 
     header: list[str] | None = None
+    header_row = 1
     rows: list[list[str | None]] = []
     try:
-        # The sheet is read as a stream: a damaged sheet only shows itself here, row by row.
-        for values in ws.iter_rows(values_only=True):
+        # The sheet is read as a stream: a damaged sheet only shows itself here, row by row. Empty rows come too
+        # (openpyxl fills the gaps), so the count is Excel's.
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = [text(v) for v in values]
             if header is None:
                 if sum(1 for c in cells if c) >= 2:
                     header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
+                    header_row = number
                 continue
             # Every row, empty ones too, so that each keeps its place: the readers leave empty rows out after
             # numbering them (`blank_row_positions`), and an error names the row the user sees.
@@ -448,4 +478,5 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
     while header and header[-1].startswith("kolonne_"):
         header.pop()
         rows = [r[: len(header)] for r in rows]
-    return without_trailing_blank_rows(pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row"))
+    table = without_trailing_blank_rows(pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row"))
+    return Sheet(table, header_row + 1)

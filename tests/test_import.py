@@ -230,8 +230,8 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
     page.wait_for_selector("text=Filen kan ikke lastes inn", timeout=60_000)
     body = page.inner_text("body")
     assert "Organisasjonsnummeret må ha 9 siffer" in body
-    assert "(rad 1, kolonne «orgnr»)" in body  # the first row under the header
-    assert ROW_NUMBERS in body  # and the page says how rows are counted (Excel's row 2)
+    assert "(rad 2, kolonne «orgnr»)" in body  # the first row under the header, as Excel numbers it
+    assert ROW_NUMBERS in body  # and the page says how rows are counted
     assert page.get_by_role("button", name="Last inn").count() == 0
     assert _state(demo_db) == before
 

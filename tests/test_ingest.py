@@ -209,14 +209,14 @@ def test_a_file_loaded_before_is_answered_without_waiting_for_its_parse(demo_db,
     from pipelines import ingest
 
     released, parsed = threading.Event(), threading.Event()
-    parse = ingest.read_table
+    parse = ingest.read_sheet
 
     def slow_parse(raw, name):
         released.wait(10)  # released by the test once the answer is in; an ingest that waits for it waits 10 s
         parsed.set()
         return parse(raw, name)
 
-    monkeypatch.setattr(ingest, "read_table", slow_parse)
+    monkeypatch.setattr(ingest, "read_sheet", slow_parse)
     try:
         outcome = ingest_file(demo_dir / FIRST_148, demo_db)
         answered_before_parse = not parsed.is_set()
@@ -403,7 +403,7 @@ def test_a_csv_ending_in_blank_lines_loads_as_the_file_without_them(demo_db, dem
 def test_a_blank_row_in_the_middle_is_left_out_counted_and_the_rows_after_it_keep_their_numbers(
         demo_db, demo_dir, tmp_path, name, blank):
     """A blank line or a line of bare separators among the data is not a row to refuse or load: the file loads as
-    it would without it, the log says «hoppet over: 1 tom rad», and a row after it is named by its place in the file."""
+    it would without it, the log says «hoppet over: 1 tom rad», and a row after it is named by its row in Excel."""
     raw = (demo_dir / name).read_bytes()
     sep = b";" if raw.count(b";") > raw.count(b",") else b","
     lines = raw.splitlines()
@@ -424,7 +424,28 @@ def test_a_blank_row_in_the_middle_is_left_out_counted_and_the_rows_after_it_kee
     broken.write_bytes(b"\r\n".join([*lines[:top + 2], line, unreadable, *lines[top + 3:]]))
     refused = ingest_file(broken, demo_db)
     if refused.result == "avvist":  # the Udir table leaves an unknown row out as a question row instead
-        assert "(rad 4, kolonne" in refused.message, refused.message
+        # Excel's row: the header is 1 (Excel hides a «sep=;» line), two rows, the blank one, then this one.
+        assert "(rad 5, kolonne" in refused.message, refused.message
+
+
+def test_an_error_in_an_xlsx_with_title_rows_names_the_row_excel_shows(register_db, demo_dir, tmp_path):
+    """A municipality's own workbook has a title and a blank row above the header: «rad 6» is Excel's row 6."""
+    from openpyxl import Workbook
+
+    lines = [line.split(";") for line in (demo_dir / "skoleregister.csv").read_text("utf-8-sig").splitlines()]
+    lines = lines[1:] if lines[0][0].lower().startswith("sep=") else lines
+    book = Workbook()
+    ws = book.active
+    ws["A1"] = "Skoleregister for Sjøbygd og Vika"
+    ws.append([])
+    for cells in lines[:5]:  # the header on row 3, rows 4–7
+        ws.append(cells)
+    ws.cell(6, lines[0].index("orgnr") + 1).value = "12345"
+    path = tmp_path / "skoleregister_med_tittel.xlsx"
+    book.save(path)
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "avvist"
+    assert "(rad 6, kolonne «orgnr»)" in outcome.message, outcome.message
 
 
 def test_a_file_with_a_header_and_no_rows_is_refused_and_changes_nothing(register_db, demo_dir, tmp_path):

@@ -187,6 +187,36 @@ def test_blank_rows_at_the_end_are_not_rows_and_the_others_keep_their_place(end)
     assert table.rows() == [("1", "A", "5"), (None, None, None), ("2", "B", None)]
 
 
+@pytest.mark.parametrize(("text", "first_row"), [
+    ("orgnr;navn\n1;A\n", 2),
+    ("sep=;\norgnr;navn\n1;A\n", 2),  # Excel reads the sep= line and does not show it
+    ("\n\norgnr;navn\n1;A\n", 4),  # Excel shows the blank lines above the header as rows
+    ("sep=;\n\norgnr;navn\n1;A\n", 3),
+])
+def test_a_csv_files_first_data_row_is_numbered_as_excel_shows_it(text, first_row):
+    sheet = parsing.read_csv_sheet(text)
+    assert sheet.first_row == first_row
+    assert sheet.table.rows() == [("1", "A")]
+
+
+def test_an_xlsx_sheets_first_data_row_is_numbered_as_excel_shows_it_below_title_rows():
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws["A1"] = "Møtelogg for Sjøbygd kommune"  # a title, then an empty row, then the header on row 3
+    ws.append([])
+    ws.append(["orgnr", "navn"])
+    ws.append(["999000012", "Sjøbygd skule"])
+    raw = io.BytesIO()
+    book.save(raw)
+    sheet = parsing.read_xlsx_sheet(raw.getvalue())
+    assert sheet.first_row == 4
+    assert sheet.table.rows() == [("999000012", "Sjøbygd skule")]
+
+
 def test_a_file_of_blank_rows_under_the_header_reads_as_no_rows():
     assert read_csv_text("orgnr;navn\n;\n\n ; \n").is_empty()
 

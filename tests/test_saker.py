@@ -134,7 +134,7 @@ def test_xlsx_template_round_trip(register_db, tmp_path):
 
 def test_a_row_emptied_in_excel_is_skipped_and_the_rows_below_keep_excel_s_numbering(register_db, tmp_path):
     """A rektor clears a row's cells (not the row) in the template: the file loads without it, and an error further
-    down names the row as Excel numbers it, less the header row (the messages say so), not one row too high."""
+    down names the row as Excel numbers it, not one row too high."""
     book = load_workbook(io.BytesIO(template.xlsx_bytes(_schools(FJELLVIK))))
     ws = book["Saker"]
     header = {c.value: c.column for c in ws[1]}
@@ -148,12 +148,12 @@ def test_a_row_emptied_in_excel_is_skipped_and_the_rows_below_keep_excel_s_numbe
     assert outcome.rows_in == rows and outcome.rows_loaded == rows - 1
     assert "hoppet over: 1 tom rad" in outcome.message
 
-    ws.cell(6, header["maaned"]).value = "ukjent"  # Excel row 6: data row 5
+    ws.cell(6, header["maaned"]).value = "ukjent"  # Excel row 6
     path = tmp_path / "saker_tom_rad_feil.xlsx"
     book.save(path)
     refused = ingest_file(path, register_db)
     assert refused.result == "avvist"
-    assert "(rad 5, kolonne «maaned»)" in refused.message, refused.message
+    assert "(rad 6, kolonne «maaned»)" in refused.message, refused.message
 
 
 def test_csv_template_loads(register_db, tmp_path):
@@ -182,14 +182,14 @@ def test_labels_and_other_month_spellings_are_accepted(register_db, tmp_path):
 
 def test_negative_count_is_refused_and_nothing_changes(register_db, tmp_path):
     rows = _month(SJOBYGD, "2025-09")
-    rows[4]["avsluttet"] = -2
+    rows[4]["avsluttet"] = -2  # Excel row 6: the header is row 1
     before = table_digest(register_db, SAKER_TABLES)
     path = _csv(tmp_path / "negativ.csv", rows)
     assert cli(["--db", str(register_db), "ingest", str(path)]) == 1
     assert table_digest(register_db, SAKER_TABLES) == before
     assert _log(register_db, "negativ.csv") == ["avvist"]
     message = query(register_db, "SELECT melding FROM mart.ingest_log WHERE filnavn = 'negativ.csv'")[0][0]
-    assert "negativt" in message and "avsluttet" in message and "Rader: 5" in message
+    assert "negativt" in message and "avsluttet" in message and "Rader: 6" in message
 
 
 def test_a_finding_names_the_column_as_the_template_heads_it(register_db, tmp_path):
@@ -199,7 +199,7 @@ def test_a_finding_names_the_column_as_the_template_heads_it(register_db, tmp_pa
     path = _csv(tmp_path / "negativ_apne.csv", rows)
     assert cli(["--db", str(register_db), "ingest", str(path)]) == 1
     message = query(register_db, "SELECT melding FROM mart.ingest_log WHERE filnavn = 'negativ_apne.csv'")[0][0]
-    assert "Kolonne «apne_ved_maanedsslutt». Rader: 3" in message, message
+    assert "Kolonne «apne_ved_maanedsslutt». Rader: 4" in message, message
 
 
 def test_text_in_a_count_names_row_and_column(register_db, tmp_path):
@@ -207,10 +207,10 @@ def test_text_in_a_count_names_row_and_column(register_db, tmp_path):
     rows[2]["nye"] = "mange"
     outcome = ingest_file(_csv(tmp_path / "tekst.csv", rows), register_db)
     assert outcome.result == "avvist"
-    assert "rad 3" in outcome.message and "kolonne «nye»" in outcome.message
+    assert "rad 4" in outcome.message and "kolonne «nye»" in outcome.message  # Excel's row
     rows[2]["nye"] = ""
     outcome = ingest_file(_csv(tmp_path / "tom.csv", rows), register_db)
-    assert outcome.result == "avvist" and "skriv 0" in outcome.message and "rad 3" in outcome.message
+    assert outcome.result == "avvist" and "skriv 0" in outcome.message and "rad 4" in outcome.message
 
 
 def test_inconsistent_open_cases_load_with_a_warning_naming_the_school(register_db, tmp_path):
@@ -292,7 +292,7 @@ def test_a_row_with_neither_orgnr_nor_a_known_name_is_refused_at_its_row(registe
     rows[6]["skole"] = "Skolen som ikke finnes"
     outcome = ingest_file(_csv(tmp_path / "uten.csv", rows), register_db)
     assert outcome.result == "avvist"
-    assert "Organisasjonsnummeret mangler" in outcome.message and "rad 7" in outcome.message
+    assert "Organisasjonsnummeret mangler" in outcome.message and "rad 8" in outcome.message
     assert _rows(register_db) == 0
 
 
@@ -331,9 +331,10 @@ def test_duplicate_rows_are_refused(register_db, tmp_path):
     rows.append(dict(rows[0]))
     outcome = ingest_file(_csv(tmp_path / "dobbel.csv", rows), register_db)
     assert outcome.result == "avvist" and "flere ganger" in outcome.message
-    # Both rows are named, by the columns a user knows (not the suite's null-safe helper columns).
-    last = len(rows)
-    assert f"Kolonnene «skole, måned, trinn, sakstype, utfall». Rader: 1, {last}." in outcome.message
+    # Both rows are named as Excel numbers them (the header is row 1), by the columns a user knows (not the suite's
+    # null-safe helper columns).
+    last = len(rows) + 1
+    assert f"Kolonnene «skole, måned, trinn, sakstype, utfall». Rader: 2, {last}." in outcome.message
     assert "_key" not in outcome.message
 
 

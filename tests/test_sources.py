@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from pipelines.errors import IngestError
-from pipelines.ingest import detect, read_table
+from pipelines.ingest import detect, read_sheet, read_table
 from pipelines.quality.person_data import find_person_data
 from pipelines.sources.base import (
     EU_SCHEMA,
@@ -684,14 +684,14 @@ def test_helper_makes_numbers_with_valid_check_digits():
 def test_fodselsnummer_in_any_column_is_found_naming_row_and_column(column):
     fnr = make_fodselsnummer()
     if column == "kommentar":
-        table = register_with(fnr)
+        rows = [[*REGISTER_ROWS[0], column], [*REGISTER_ROWS[1], "ingen merknad"], [*REGISTER_ROWS[2], fnr]]
     else:
         rows = [REGISTER_ROWS[0], REGISTER_ROWS[1], [fnr if c == column else v for c, v in
                                                     zip(REGISTER_ROWS[0], REGISTER_ROWS[2], strict=True)]]
-        table = read_table(register_bytes(rows, ";", "utf-8"), "skoleregister.csv")
-    message = find_person_data(table)
+    sheet = read_sheet(register_bytes(rows, ";", "utf-8"), "skoleregister.csv")
+    message = find_person_data(sheet.table, sheet.first_row)
     assert message is not None
-    assert "Rad 2" in message
+    assert "Rad 3" in message  # the second row under the header, as Excel numbers it
     assert f"«{column}»" in message
     assert "fødselsnummer" in message
 

@@ -193,14 +193,14 @@ def test_unparseable_date_names_row_and_column(register_db, tmp_path):
     assert ingest_ok(register_db, path) == 1
     result, message = last_log(register_db)
     assert result == "avvist"
-    assert "rad 2" in message and "kolonne «Dato»" in message
+    assert "(rad 3, kolonne «Dato»)" in message, message  # Excel's row: the header is row 1
 
 
 def test_unknown_team_is_refused(register_db, tmp_path):
     path = write_csv(tmp_path / "team.csv", [meeting(team="Fotballaget")])
     assert ingest_ok(register_db, path) == 1
     result, message = last_log(register_db)
-    assert result == "avvist" and "Ukjent team" in message and "rad 1" in message
+    assert result == "avvist" and "Ukjent team" in message and "(rad 2, kolonne" in message, message
     assert query(register_db, "SELECT count(*) FROM core.teammoter")[0][0] == 0
 
 

@@ -35,11 +35,12 @@ def is_fodselsnummer(text: str) -> bool:
     return d[9] == k1 and d[10] == k2
 
 
-def find_person_data(table: pl.DataFrame) -> str | None:
+def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
     """The Norwegian reason the file must be refused, or None when nothing person-like is found.
 
     `table` is the file as read (all strings, before any normalisation), so nothing slips
-    through a reader that would have dropped the column.
+    through a reader that would have dropped the column. A row is named from `first_row` (Excel's number of the
+    first row under the header, `pipelines.parsing.Sheet.first_row`).
     """
     for col in table.columns:
         if _PERSON_COLUMN.search(col):
@@ -63,7 +64,7 @@ def find_person_data(table: pl.DataFrame) -> str | None:
         # Series, not columns added to the frame: a file's own column names can never collide with ours.
         values = table.get_column(col).str.replace_all(r"[\s.\-]", "")
         for index in values.str.contains(r"^\d{11}$").fill_null(False).arg_true().to_list():
-            value, row = values[index], index + 1
+            value, row = values[index], index + first_row
             if is_fodselsnummer(value):
                 return (
                     f"Rad {row}, kolonne «{col}» inneholder noe som ser ut som et fødselsnummer. "

@@ -123,6 +123,16 @@ def slug(expr: pl.Expr, *, fold_accents: bool = False) -> pl.Expr:
     return text.str.replace_all(r"[^a-zA-Z0-9]+" if fold_accents else r"[^a-z0-9]+", "_").str.strip_chars("_")
 
 
+def rows_from(frame: pl.DataFrame, first_row: int) -> pl.DataFrame:
+    """A reader's frame with its data row numbers moved to where the rows stand in the file as Excel shows it.
+
+    `first_row` is the number of the first row under the header (`pipelines.parsing.Sheet.first_row`).
+    """
+    if first_row == 1 or "rad" not in frame.columns:
+        return frame
+    return frame.with_columns(pl.col("rad") + (first_row - 1))
+
+
 def per_value(frame: pl.DataFrame, column: str, **derived: pl.Expr) -> pl.DataFrame:
     """Adds columns that depend on `column` alone, computed once per distinct value and joined back.
 
@@ -152,7 +162,7 @@ def per_value_test(frame: pl.DataFrame, column: str, test: pl.Expr) -> pl.Expr:
 
 
 def with_row_numbers(table: pl.DataFrame) -> pl.DataFrame:
-    """Data row numbers as a user counts them (1 is the first row after the header), without the empty rows.
+    """Data row numbers (1 is the first row after the header), without the empty rows (see `rows_from`).
 
     An empty row among the data (a blank line, bare separators, a row emptied in Excel) is not a row to refuse or
     load; it is numbered first, so every row after it keeps the number it has in the file. `check_file` counts them.

@@ -650,7 +650,7 @@ def ingest_log(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
         con,
         """
         SELECT l.batch_id, l.kilde, l.filnavn, l.startet, l.ferdig, l.resultat, l.rader_inn, l.rader_lastet,
-               l.rader_avvist, c.rader_hoppet_over, c.advarsler, l.melding
+               l.rader_avvist, c.rader_hoppet_over, c.advarsler, l.melding, c.radnumre
         FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
         ORDER BY l.ferdig DESC
         """,

@@ -370,10 +370,48 @@ def test_init_creates_and_upgrades_an_older_warehouse_in_place(tmp_path, monkeyp
 def test_the_indicator_and_year_lists_are_filled_from_the_rows_of_an_older_warehouse(demo_db):
     with connect(demo_db, read_only=False) as con:  # as a warehouse from before migration 4
         con.execute("DROP TABLE core.eu_indikator; DROP TABLE core.eu_skoleaar")
+        con.execute("ALTER TABLE core.ingest_log DROP COLUMN radnumre")  # migration 5
         con.execute("DELETE FROM meta.schema_version WHERE version >= 4")
     assert cli(["--db", str(demo_db), "init"]) == 0
     assert _lists(demo_db) == _lists_by_scan(demo_db)
     assert len(_lists(demo_db)[0]) > 5
+
+
+def test_messages_logged_before_rows_followed_excel_stay_marked_and_the_data_quality_page_says_so(
+        demo_db, demo_dir, tmp_path, monkeypatch):
+    """A warehouse from before migration 5 keeps its messages as they were (rows counted under the header); they are
+    marked, and the page explains them apart from the new ones, which name Excel's rows."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.labels import OLD_ROW_NUMBERS, ROW_NUMBERS
+    from tests.test_pages import APP, OWNER
+
+    with connect(demo_db, read_only=False) as con:  # as a warehouse from before migration 5
+        con.execute("ALTER TABLE core.ingest_log DROP COLUMN radnumre")
+        con.execute("DELETE FROM meta.schema_version WHERE version >= 5")
+    assert cli(["--db", str(demo_db), "init"]) == 0
+    logged = query(demo_db, "SELECT count(*) FROM core.ingest_log")[0][0]
+    assert query(demo_db, "SELECT radnumre, count(*) FROM core.ingest_log GROUP BY ALL") == [
+        ("under_overskriften", logged)]
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+
+    def captions() -> list[str]:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["viewer"] = OWNER
+        at.switch_page("views/datakvalitet.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return [c.value for c in at.caption]
+
+    assert OLD_ROW_NUMBERS in captions()  # the newest file, shown first, is an old one
+    lines = (demo_dir / "skoleregister.csv").read_text("utf-8-sig").splitlines()
+    new = tmp_path / "skoleregister_ny.csv"
+    new.write_text("\n".join([*lines, lines[-1].replace("Skule", "Skole", 1)]) + "\n", encoding="utf-8")
+    ingest_file(new, demo_db)
+    assert query(demo_db, "SELECT radnumre FROM core.ingest_log WHERE filnavn = 'skoleregister_ny.csv'") == [("excel",)]
+    shown = captions()  # now the newest file is a new one: its findings name Excel's rows
+    assert ROW_NUMBERS in shown and f"{ROW_NUMBERS} {OLD_ROW_NUMBERS}" in shown
 
 
 @pytest.mark.parametrize("name", [
@@ -446,6 +484,31 @@ def test_an_error_in_an_xlsx_with_title_rows_names_the_row_excel_shows(register_
     outcome = ingest_file(path, register_db)
     assert outcome.result == "avvist"
     assert "(rad 6, kolonne «orgnr»)" in outcome.message, outcome.message
+
+
+def test_a_csv_with_a_sep_line_names_rows_as_excel_shows_them_in_refusals_and_the_person_data_check(
+        register_db, demo_dir, tmp_path):
+    """Excel reads a «sep=;» line and does not show it: the header is row 1 there, the second data row is row 3."""
+    from tests.test_sources import make_fodselsnummer
+
+    lines = (demo_dir / "skoleregister.csv").read_text("utf-8-sig").splitlines()
+    lines = lines[1:] if lines[0].lower().startswith("sep=") else lines
+    orgnr_at = lines[0].split(";").index("orgnr")
+    navn_at = lines[0].split(";").index("navn")
+
+    def with_cell(at: int, value: str) -> list[str]:
+        cells = lines[2].split(";")
+        cells[at] = value
+        return ["sep=;", lines[0], lines[1], ";".join(cells), *lines[3:6]]
+
+    bad = tmp_path / "skoleregister_sep.csv"
+    bad.write_text("\n".join(with_cell(orgnr_at, "12345")) + "\n", encoding="utf-8")
+    assert "(rad 3, kolonne «orgnr»)" in ingest_file(bad, register_db).message
+    person = tmp_path / "skoleregister_person.csv"
+    person.write_text("\n".join(with_cell(navn_at, make_fodselsnummer())) + "\n", encoding="utf-8")
+    outcome = ingest_file(person, register_db)
+    assert outcome.result == "avvist"
+    assert "Rad 3, kolonne «navn»" in outcome.message, outcome.message
 
 
 def test_a_file_with_a_header_and_no_rows_is_refused_and_changes_nothing(register_db, demo_dir, tmp_path):

@@ -96,6 +96,24 @@ def test_fhi_long_format_with_measure_type_reads_like_the_wide_one(register_db, 
     assert outcome.rows_skipped == 1  # TELLER counted, not silently dropped
 
 
+@pytest.mark.parametrize("bad_row", [3, 5])  # a RATE row, then a NEVNER row (Excel's rows: the header is 1)
+def test_fhi_long_format_names_the_row_and_column_of_an_unreadable_value_as_they_stand_in_the_file(
+        register_db, tmp_path, bad_row):
+    rows = [
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;RATE;21,5;0",
+        "9901;2021_2023;1;ungdomstrinn;Plaget av ensomhet;RATE;19,0;0",
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;NEVNER;400;0",
+        "9901;2021_2023;1;ungdomstrinn;Plaget av ensomhet;NEVNER;380;0",
+    ]
+    parts = rows[bad_row - 2].split(";")
+    parts[6] = "mange"  # the value column
+    rows[bad_row - 2] = ";".join(parts)
+    text = "Geografi;År;Kjønn;Trinn;Indikator;MEASURE_TYPE;value;flag\n" + "\n".join(rows) + "\n"
+    outcome = ingest_file(_write(tmp_path / "lang_feil.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert f"(rad {bad_row}, kolonne «value»)" in outcome.message, outcome.message
+
+
 def test_fhi_share_is_computed_from_teller_and_nevner_when_there_is_no_rate(register_db, tmp_path):
     text = "GEO;AAR;KJONN;TRINN;INDIKATOR;TELLER;NEVNER;SPVFLAGG;EKSTRA\n9901;2024;0;8-10;Skulket;50;400;0;x\n"
     assert ingest_file(_write(tmp_path / "tn.csv", text), register_db).result == "lastet"

@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.labels import ALVORLIGHET, KILDE, RESULTAT, ROW_NUMBERS
+from dashboard.labels import ALVORLIGHET, KILDE, OLD_ROW_NUMBERS, RESULTAT, ROW_NUMBERS
 
 st.title("Datakvalitet")
 st.write(
@@ -51,6 +51,9 @@ ui.table(
     ),
     "Innlastingslogg",
 )
+old_rows = log.filter(pl.col("radnumre") == "under_overskriften")
+if not old_rows.is_empty():
+    st.caption(f"{ROW_NUMBERS} {OLD_ROW_NUMBERS}")
 
 st.subheader("Kvalitetskontroll for én fil")
 options = log.filter(pl.col("resultat") != "allerede_lastet")
@@ -77,7 +80,7 @@ if labels:
             ),
             "Kvalitetskontroll",
         )
-        st.caption(ROW_NUMBERS)
+        st.caption(OLD_ROW_NUMBERS if batch in set(old_rows["batch_id"]) else ROW_NUMBERS)
 
 st.subheader("Skoler som ikke står i skoleregisteret")
 orphans = queries.schools_without_register(viewer)

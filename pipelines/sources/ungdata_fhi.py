@@ -92,6 +92,9 @@ def _long_to_wide(t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int]
             f"Fant ikke noe andelsmål i MEASURE_TYPE (forventet {', '.join(SHARE_MEASURES)}; fant "
             f"{', '.join(sorted(present)) or 'ingen'})."
         )
+    # Checked here, on the rows as they stand in the file: after the join a NEVNER value sits on its RATE row.
+    raise_on_bad(t.filter(kind.is_in([share, "NEVNER"])), unparseable(cols["value"]),
+                 "Verdien er ikke et tall eller et kjent flagg", cols["value"])
     dims = [cols[r] for r in ("geo", "aar", "kjonn", "trinn", "indikator") if r in cols]
     shares = t.filter(kind == share).rename({cols["value"]: "_andel"})
     out_cols = dict(cols)
@@ -128,12 +131,13 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         )
     t = with_row_numbers(table)
     skipped: dict[str, int] = {}
-    if "measure_type" in cols:
+    long = "measure_type" in cols
+    if long:
         t, cols = _long_to_wide(t, cols, skipped)
     if "andel" not in cols and not {"teller", "nevner"} <= set(cols):
         raise IngestError("Filen har verken andel (RATE/MEIS) eller både TELLER og NEVNER, så andelen kan ikke leses.")
     for role in ("andel", "teller", "nevner"):
-        if role in cols:
+        if role in cols and not long:
             raise_on_bad(t, unparseable(cols[role]), "Verdien er ikke et tall eller et kjent flagg", cols[role])
 
     # The flag: its own column when there is one, else read from a symbol in the value cell.

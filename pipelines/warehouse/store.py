@@ -73,7 +73,9 @@ def indicator_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _insert_log(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict | None) -> None:
     con.execute(
-        "INSERT INTO core.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO core.ingest_log (batch_id, kilde, filnavn, sha256, arkivfil, startet, ferdig, resultat, "
+        "rader_inn, rader_lastet, rader_avvist, rader_hoppet_over, advarsler, melding, radnumre) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'excel')",
         [
             entry.batch_id, entry.kilde, entry.filnavn, entry.sha256, entry.arkivfil,
             entry.startet, dt.datetime.now(), entry.resultat, entry.rader_inn, entry.rader_lastet,

@@ -124,20 +124,40 @@ def protect_counts(cells: list[list[int]], min_count: int = 5) -> tuple[list[lis
         for c in range(n_cols + 1):
             yield [(r, c) for r in range(n_rows + 1)]
 
-    changed = True
-    while changed:
-        changed = False
-        for line in lines():
-            hidden_here = [p for p in line if hidden[p[0]][p[1]]]
-            if len(hidden_here) != 1:
-                continue
-            candidates = [p for p in line if not hidden[p[0]][p[1]]]
-            if not candidates:
-                continue
-            r, c = min(candidates, key=lambda p: (full[p[0]][p[1]] == 0, full[p[0]][p[1]], p))
-            hidden[r][c] = True
-            secondary[r][c] = True
-            changed = True
+    def hide_more(line) -> bool:
+        candidates = [p for p in line if not hidden[p[0]][p[1]]]
+        if not candidates:
+            return False
+        r, c = min(candidates, key=lambda p: (full[p[0]][p[1]] == 0, full[p[0]][p[1]], p))
+        hidden[r][c] = True
+        secondary[r][c] = True
+        return True
+
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for line in lines():
+                if sum(hidden[r][c] for r, c in line) == 1:
+                    changed = hide_more(line) or changed
+        # One hidden cell per line is the easy case; several lines together can still pin a value (three «1–4»
+        # cells whose sum the totals give as 3 are 1 each). The audit finds such a cell, and a cell beside it goes.
+        pinned = _pinned_cells(full, hidden, secondary, min_count)
+        if not pinned:
+            break
+        progress = False
+        for r, c in pinned:
+            row = [(r, cc) for cc in range(n_cols + 1)]
+            col = [(rr, c) for rr in range(n_rows + 1)]
+            if hide_more(row) or hide_more(col):
+                progress = True
+            elif not secondary[r][c]:
+                # Its lines are hidden already: «1–4» itself gives it away (four such cells adding up to «1–4» are
+                # 1 each). Shown as «skjult», it no longer says it is at least 1.
+                secondary[r][c] = progress = True
+        everywhere = [(rr, cc) for rr in range(n_rows + 1) for cc in range(n_cols + 1)]
+        if not progress and not hide_more(everywhere):
+            break  # nothing is shown any more
     text = [
         [
             (SECONDARY_LABEL if secondary[r][c] else SMALL_COUNT_LABEL) if hidden[r][c] else str(full[r][c])
@@ -146,3 +166,83 @@ def protect_counts(cells: list[list[int]], min_count: int = 5) -> tuple[list[lis
         for r in range(n_rows + 1)
     ]
     return text, hidden
+
+
+def _pinned_cells(
+    full: list[list[int]], hidden: list[list[bool]], secondary: list[list[bool]], min_count: int
+) -> list[tuple[int, int]]:
+    """The hidden cells holding 1 to `min_count` − 1 whose value follows from what the table shows.
+
+    What a reader knows is written as equations: each row and column of `full` adds up to its total, shown cells
+    are their numbers, a «1–4» cell lies between 1 and `min_count` − 1, a «skjult» cell is 0 or more. A cell is
+    given away when every solution has it at its true value. Linear programmes find solutions that move as many
+    cells as possible at once (pushing the sum of the undecided ones up, then down); a cell that moves in any
+    solution is safe. Those that never moved are then tried one by one. (Row and column sums make the programme's
+    corners whole numbers, so these bounds are exact.) A national municipality's 170 × 8 table takes a few LPs.
+    """
+    n_rows, n_cols = len(full) - 1, len(full[0]) - 1
+    unknown = [(r, c) for r in range(n_rows + 1) for c in range(n_cols + 1) if hidden[r][c]]
+    small = [i for i, (r, c) in enumerate(unknown) if 0 < full[r][c] < min_count]  # whatever it is labelled
+    if not small:
+        return []
+    import numpy as np
+    from scipy.optimize import (
+        linprog,  # only when a table hides something: the dashboard starts without it
+    )
+
+    index = {p: i for i, p in enumerate(unknown)}
+    lines = [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)]
+    lines += [[(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)]
+    a_eq, b_eq = [], []
+    for line in lines:
+        *parts, total = line
+        coef, known = np.zeros(len(unknown)), 0.0
+        for p in parts:
+            if p in index:
+                coef[index[p]] += 1
+            else:
+                known += full[p[0]][p[1]]
+        if total in index:
+            coef[index[total]] -= 1
+        else:
+            known -= full[total[0]][total[1]]
+        if coef.any():
+            a_eq.append(coef)
+            b_eq.append(-known)
+    bounds = [(0, None) if secondary[r][c] else (1, min_count - 1) for r, c in unknown]
+    true = np.array([full[r][c] for r, c in unknown], dtype=float)
+
+    def solve(goal):
+        found = linprog(goal, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        return found.x if found.status == 0 else found.status  # 3: unbounded, so the cell is anything but fixed
+
+    undecided = set(small)
+    moved = True
+    while moved and undecided:
+        moved = False
+        for sign in (-1, 1):  # push the undecided cells' sum up, then down
+            goal = np.zeros(len(unknown))
+            goal[list(undecided)] = sign
+            x = solve(goal)
+            if not isinstance(x, int):
+                away = {i for i in undecided if abs(x[i] - true[i]) > 0.5}
+                undecided -= away
+                moved = moved or bool(away)
+    pinned = []
+    while undecided:  # each alone, up and down; any other cell a solution moves is safe too
+        i = min(undecided)
+        undecided.discard(i)
+        for sign in (-1, 1):
+            goal = np.zeros(len(unknown))
+            goal[i] = sign
+            x = solve(goal)
+            if isinstance(x, int):
+                if x == 3:
+                    break
+                continue
+            undecided -= {j for j in undecided if abs(x[j] - true[j]) > 0.5}
+            if abs(x[i] - true[i]) > 0.5:
+                break
+        else:
+            pinned.append(unknown[i])
+    return pinned

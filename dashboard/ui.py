@@ -59,7 +59,8 @@ def meeting_banner() -> None:
     )
     left, right = st.columns([5, 1])
     left.error(
-        "**Rektormøtemodus** – alle tall på vernet nivå (små grupper skjult), ingen sakstall eller møtelogger, "
+        "**Rektormøtemodus** – alle tall på vernet nivå (små grupper skjult), sakstall bare som vernet oversikt "
+        "(1–4 vises som «1–4»), ingen møtelogger, "
         "og skoler uten valgt navn vises som «Skole A, B, …».",
         icon=":material/co_present:",
     )

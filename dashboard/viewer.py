@@ -22,7 +22,8 @@ class Viewer:
     - skoleeier, admin: every school in their municipalities, full detail.
     - rektor: own school(s) in full detail; other schools of the municipality at the protected level; no case
       counts or team meetings of other schools.
-    - fau: own school and the municipality, protected level only; no team meetings, no case counts.
+    - fau: own school and the municipality, protected level only; no team meetings; case counts only as the
+      protected summary of the own school and the municipality (`queries.saker_oversikt`), no monthly detail.
     - `protected` (rektormøte mode) puts everything at the protected level, whatever the role.
     """
 

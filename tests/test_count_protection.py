@@ -56,3 +56,71 @@ def test_a_single_small_cell_is_shown_as_a_range_and_a_neighbour_is_hidden_too()
     text, hidden = protect_counts([[2, 10], [7, 9]])
     assert text[0][0] == SMALL_COUNT_LABEL
     assert sum(hidden[0]) >= 2 and sum(row[0] for row in hidden) >= 2
+
+
+def _attack(text, full, min_count=5):
+    """What a reader can work out: the smallest and largest value of each hidden cell, by integer programming.
+
+    The reader knows every shown number, that rows and columns add up to their totals, that «1–4» is 1 to 4, and
+    that «skjult» is some whole number, 0 or more (the page says it may be any number). Written apart from the code
+    under test, which audits with a linear programme.
+    """
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_rows, n_cols = len(full) - 1, len(full[0]) - 1
+    cells = [(r, c) for r in range(n_rows + 1) for c in range(n_cols + 1) if text[r][c] in (SMALL_COUNT_LABEL, "skjult")]
+    idx = {p: i for i, p in enumerate(cells)}
+    rows_a, rhs = [], []
+    for line in [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)] + \
+                [[(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)]:
+        *parts, total = line
+        a, known = np.zeros(len(cells)), 0
+        for p in parts:
+            if p in idx:
+                a[idx[p]] += 1
+            else:
+                known += full[p[0]][p[1]]
+        if total in idx:
+            a[idx[total]] -= 1
+        else:
+            known -= full[total[0]][total[1]]
+        rows_a.append(a)
+        rhs.append(-known)
+    small = [text[r][c] == SMALL_COUNT_LABEL for r, c in cells]
+    bounds = Bounds([1 if s else 0 for s in small], [min_count - 1 if s else np.inf for s in small])
+    constraints = LinearConstraint(np.array(rows_a), rhs, rhs)
+    out = {}
+    for p in cells:
+        goal = np.zeros(len(cells))
+        goal[idx[p]] = 1
+        low = milp(goal, constraints=constraints, integrality=np.ones(len(cells)), bounds=bounds)
+        high = milp(-goal, constraints=constraints, integrality=np.ones(len(cells)), bounds=bounds)
+        out[p] = (round(low.fun), round(-high.fun) if high.status == 0 else float("inf"))  # else unbounded
+    return out
+
+
+small_tables = st.integers(2, 5).flatmap(
+    lambda cols: st.lists(st.lists(st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 8, 12, 30]), min_size=cols,
+                                   max_size=cols), min_size=2, max_size=6)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_tables)
+def test_no_small_count_can_be_worked_out_from_the_shown_numbers_and_the_labels(cells):
+    """Several rows and columns together, and what «1–4» and «skjult» say, must still leave each small count open."""
+    text, _ = protect_counts(cells)
+    full = _full(cells)
+    for (r, c), (low, high) in _attack(text, full).items():
+        if 0 < full[r][c] < 5:
+            assert low < high, f"cell {(r, c)} = {full[r][c]} follows from the table:\n{text}"
+
+
+def test_small_counts_whose_sum_the_totals_give_are_not_given_away():
+    """The rektor's Saker page showed a school's «1–4» cells whose sum the totals gave as 3, so each was 1. In small:
+    two «1–4» beside a shown 5 in a row totalling 7 add up to 2, so both are 1."""
+    cells = [[0, 0, 0], [1, 1, 5]]
+    text, _ = protect_counts(cells)
+    full = _full(cells)
+    assert all(low < high for (r, c), (low, high) in _attack(text, full).items() if 0 < full[r][c] < 5), text

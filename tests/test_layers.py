@@ -147,3 +147,18 @@ def test_rektor_sees_own_school_in_full_detail_where_the_owner_sees_a_small_grou
     assert owner.filter(pick & small_rows)["verdi"].is_not_null().any()
     assert rektor.filter(pick & small_rows)["verdi"].is_null().all()
     assert rektor.filter(pick & small_rows)["skjult_grunn"].str.starts_with("Skjult").all()
+
+
+def test_no_page_shows_a_developers_note_by_streamlit_magic():
+    """Streamlit writes any bare string at a page script's top level onto the page (only the docstring is spared):
+    an English note for developers once stood on «Oversikt» for every user."""
+    import ast
+
+    pages = [*sorted((ROOT / "dashboard" / "views").glob("*.py")), ROOT / "dashboard" / "app.py"]
+    shown = []
+    for page in pages:
+        body = ast.parse(page.read_text("utf-8")).body
+        for node in body[1:]:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant | ast.JoinedStr):
+                shown.append(f"{page.name}:{node.lineno}")
+    assert pages and not shown, shown

@@ -443,6 +443,14 @@ def test_rektormote_mode_hides_names_and_small_groups_and_says_so(app, demo_db_m
     assert any(name.startswith("Skole ") for name in legend)
     options = at.multiselect[0].options
     assert "Nordli skole" in options and not set(options) & hidden_names
+    # Lists go in the order of the names shown: in the real names' order the pseudonyms could be matched up.
+    assert options == sorted(options), options
+    at.switch_page("views/saker.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    rows = list(at.table[0].value.index)
+    assert rows[-1] == "Kommunen i alt" and rows[:-1] == sorted(rows[:-1]), rows
+    assert not set(rows) & hidden_names
 
 
 @pytest.mark.parametrize(("page", "title"), [("importer", "Importer filer"), ("admin", "Brukere og revisjon"),

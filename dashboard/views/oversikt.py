@@ -70,8 +70,7 @@ def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
 
 
 national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
-CARDS_AT_MOST = 6
-"""More municipalities than this (a county governor, a national body): one table, and cards for the one chosen."""
+CARDS_AT_MOST = 6  # more municipalities (a county governor, a national body): one table, cards for the one chosen
 
 
 def card(kommunenr: str) -> None:

@@ -36,8 +36,8 @@ if not viewer.full_detail_everywhere:
     else:
         ui.table(summary.drop("orgnr").rename({"skole": "Skole"}), "Nye saker siste 12 måneder", as_table=True, index="Skole")
         st.caption(
-            "Tall fra 1 til 4 vises som «1–4». «skjult» betyr at også et annet tall er skjult, slik at de små tallene "
-            "ikke kan regnes ut fra summene i rader og kolonner."
+            "Tall fra 1 til 4 vises som «1–4». «skjult» er et tall som er skjult for at de små tallene ikke skal kunne "
+            "regnes ut fra summene i rader og kolonner; det kan være hvilket som helst tall, også 0 eller 1–4."
         )
     if viewer.role != "rektor" or viewer.protected:
         ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")

@@ -102,14 +102,20 @@ SMALL_COUNT_LABEL = "1–4"
 SECONDARY_LABEL = "skjult"
 
 
-def protect_counts(cells: list[list[int]], min_count: int = 5) -> tuple[list[list[str]], list[list[bool]]]:
+def protect_counts(
+    cells: list[list[int]], min_count: int = 5, known_rows: frozenset[int] = frozenset()
+) -> tuple[list[list[str]], list[list[bool]]]:
     """Small-number protection for a table of counts with its row and column totals.
 
     `cells` is rows × columns of non-negative counts. Returns the text to show for the table
     extended with a total column and a total row (so (r+1) × (c+1)), and which of those cells are
     hidden. Counts from 1 to `min_count - 1` show as "1–4" (primary suppression). Then, while
     any row or column (totals included) has exactly one hidden cell, the smallest other cell of
-    that line is hidden too ("skjult"), so no hidden value equals a shown total minus shown cells.
+    that line is hidden too ("skjult"), so no hidden value equals a shown total minus shown cells; and an audit
+    (`_pinned_cells`) makes sure no small count follows from several lines together either.
+
+    `known_rows` are rows the viewer knows exactly from elsewhere (a rektor's own school, shown in full below the
+    table): they are still shown protected, but count as known when hiding and auditing the others.
     """
     n_rows, n_cols = len(cells), len(cells[0]) if cells else 0
     full = [[*row, sum(row)] for row in cells]
@@ -124,8 +130,11 @@ def protect_counts(cells: list[list[int]], min_count: int = 5) -> tuple[list[lis
         for c in range(n_cols + 1):
             yield [(r, c) for r in range(n_rows + 1)]
 
+    def unknown(r: int, c: int) -> bool:
+        return hidden[r][c] and r not in known_rows
+
     def hide_more(line) -> bool:
-        candidates = [p for p in line if not hidden[p[0]][p[1]]]
+        candidates = [p for p in line if not hidden[p[0]][p[1]] and p[0] not in known_rows]
         if not candidates:
             return False
         r, c = min(candidates, key=lambda p: (full[p[0]][p[1]] == 0, full[p[0]][p[1]], p))
@@ -138,11 +147,12 @@ def protect_counts(cells: list[list[int]], min_count: int = 5) -> tuple[list[lis
         while changed:
             changed = False
             for line in lines():
-                if sum(hidden[r][c] for r, c in line) == 1:
+                if sum(unknown(r, c) for r, c in line) == 1:
                     changed = hide_more(line) or changed
         # One hidden cell per line is the easy case; several lines together can still pin a value (three «1–4»
         # cells whose sum the totals give as 3 are 1 each). The audit finds such a cell, and a cell beside it goes.
-        pinned = _pinned_cells(full, hidden, secondary, min_count)
+        seen = [[unknown(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)]
+        pinned = _pinned_cells(full, seen, secondary, min_count)
         if not pinned:
             break
         progress = False

@@ -58,18 +58,19 @@ def test_a_single_small_cell_is_shown_as_a_range_and_a_neighbour_is_hidden_too()
     assert sum(hidden[0]) >= 2 and sum(row[0] for row in hidden) >= 2
 
 
-def _attack(text, full, min_count=5):
+def _attack(text, full, min_count=5, known_rows=frozenset()):
     """What a reader can work out: the smallest and largest value of each hidden cell, by integer programming.
 
     The reader knows every shown number, that rows and columns add up to their totals, that «1–4» is 1 to 4, and
-    that «skjult» is some whole number, 0 or more (the page says it may be any number). Written apart from the code
-    under test, which audits with a linear programme.
+    that «skjult» is some whole number, 0 or more (the page says it may be any number); and `known_rows` exactly (a
+    rektor's own school). Written apart from the code under test, which audits with a linear programme.
     """
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n_rows, n_cols = len(full) - 1, len(full[0]) - 1
-    cells = [(r, c) for r in range(n_rows + 1) for c in range(n_cols + 1) if text[r][c] in (SMALL_COUNT_LABEL, "skjult")]
+    cells = [(r, c) for r in range(n_rows + 1) for c in range(n_cols + 1)
+             if text[r][c] in (SMALL_COUNT_LABEL, "skjult") and r not in known_rows]
     idx = {p: i for i, p in enumerate(cells)}
     rows_a, rhs = [], []
     for line in [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)] + \
@@ -124,3 +125,14 @@ def test_small_counts_whose_sum_the_totals_give_are_not_given_away():
     text, _ = protect_counts(cells)
     full = _full(cells)
     assert all(low < high for (r, c), (low, high) in _attack(text, full).items() if 0 < full[r][c] < 5), text
+
+
+@settings(max_examples=100, deadline=None)
+@given(small_tables)
+def test_a_rektor_who_knows_the_own_schools_counts_cannot_work_out_another_schools_small_count(cells):
+    """The rektor sees the own school's exact counts below the table: with them known, the others must stay open."""
+    text, _ = protect_counts(cells, known_rows=frozenset({0}))
+    full = _full(cells)
+    for (r, c), (low, high) in _attack(text, full, known_rows=frozenset({0})).items():
+        if 0 < full[r][c] < 5:
+            assert low < high, f"cell {(r, c)} = {full[r][c]} follows from the table and row 0:\n{text}"

@@ -508,3 +508,21 @@ def test_every_page_with_tables_offers_them_as_excel_for_every_role(app, demo_db
         at = app(page, viewer)
         labels = [b.label for b in at.download_button]
         assert "Last ned tabellene (Excel)" in labels, (page, viewer.role, labels)
+
+
+@pytest.mark.parametrize("trinn", [None, 8])
+def test_elevundersokelsen_says_so_when_the_municipality_and_nation_are_missing_for_a_trinn(app, demo_db_master, trinn):
+    """The help text promised the reference lines «always»; for a trinn the files lack them, the page says so."""
+    at = app("elevundersokelsen")  # opens on all trinn together
+    if trinn is not None:
+        next(s for s in at.selectbox if s.label == "Trinn").set_value(trinn).run()
+        assert not at.exception, [e.value for e in at.exception]
+    kommunenr = query(demo_db_master, "SELECT min(kommunenr) FROM mart.skoler")[0][0]
+    references = query(
+        demo_db_master,
+        "SELECT count(*) FROM mart.elevundersokelsen WHERE indikator_kode = 'EUIndeks_1379' AND kjonn = 'alle' "
+        "AND trinn IS NOT DISTINCT FROM ? AND (enhet_niva = 'nasjonalt' OR (enhet_niva = 'kommune' AND kommunenr = ?))",
+        [trinn, kommunenr],
+    )[0][0]
+    said = any("finnes ikke i filene" in c.value for c in at.caption)
+    assert said == (references == 0), (trinn, references)

@@ -42,7 +42,7 @@ else:
     fits = schools["orgnr"].to_list()
 chosen = st.multiselect(
     "Skoler", fits, default=fits if len(fits) <= 6 else fits[:4], format_func=lambda o: school_names.get(o, o),
-    help="Kommunens og landets tall vises alltid som referanse.",
+    help="Kommunens og landets tall vises som referanse når de finnes i filene som er lest inn.",
 )
 
 tab_trend, tab_heat, tab_table = st.tabs(["Utvikling over tid", "Skoler × indikatorer", "Tabell"])
@@ -70,6 +70,9 @@ with tab_trend:
                 "rapporter). Det gir grunnlag for å drøfte før og etter, men er ikke bevis for at programmet virker: "
                 "mye annet endrer seg også fra år til år."
             )
+        if trend.filter(pl.col("enhet_niva").is_in(["kommune", "nasjonalt"])).is_empty():
+            st.caption("Kommunens og landets tall for dette utvalget finnes ikke i filene som er lest inn; bare "
+                       "skolene vises.")
         if maal == "andel":
             st.caption("Andel elever som blir mobbet 2–3 ganger i måneden eller oftere. Lavere er bedre.")
         else:

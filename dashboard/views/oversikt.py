@@ -85,15 +85,19 @@ def card(kommunenr: str) -> None:
             before, _, _, _ = value_of(own, code, latest_year - 1)
             nat, _, _, _ = value_of(national, code, latest_year)
             delta = None
+            unchanged = False
             if value is not None and before is not None:
                 diff = value - before
-                delta = (f"{diff:+.1f}" + (" pp" if maal == "andel" else "")).replace(".", ",") + " fra året før"
+                unchanged = round(diff, 1) == 0  # no green arrow up for «+0,0»
+                delta = ("uendret" if unchanged else (f"{diff:+.1f}" + (" pp" if maal == "andel" else "")).replace(
+                    ".", ",")) + " fra året før"
             lower_is_better = maal == "andel" and code != "deltakelse"
             col.metric(
                 name or code,
                 format_value(value, maal) if value is not None else "skjult",
                 delta=delta,
-                delta_color="inverse" if lower_is_better else "normal",
+                delta_color="off" if unchanged else ("inverse" if lower_is_better else "normal"),
+                delta_arrow="off" if unchanged else "auto",
                 help=(reason or "") + (f" Landet: {format_value(nat, maal)}." if nat is not None else ""),
             )
             if nat is not None:

@@ -123,13 +123,6 @@ def protect_counts(
     hidden = [[0 < v < min_count for v in row] for row in full]
     secondary = [[False] * (n_cols + 1) for _ in range(n_rows + 1)]
 
-    def lines():
-        # Each line: the cells that add up to its total, and the total's position last.
-        for r in range(n_rows + 1):
-            yield [(r, c) for c in range(n_cols + 1)]
-        for c in range(n_cols + 1):
-            yield [(r, c) for r in range(n_rows + 1)]
-
     def unknown(r: int, c: int) -> bool:
         return hidden[r][c] and r not in known_rows
 
@@ -146,7 +139,7 @@ def protect_counts(
         changed = True
         while changed:
             changed = False
-            for line in lines():
+            for line in _lines(n_rows, n_cols):
                 if sum(unknown(r, c) for r, c in line) == 1:
                     changed = hide_more(line) or changed
         # One hidden cell per line is the easy case; several lines together can still pin a value (three «1–4»
@@ -178,6 +171,12 @@ def protect_counts(
     return text, hidden
 
 
+def _lines(n_rows: int, n_cols: int) -> list[list[tuple[int, int]]]:
+    """Each row and column of a table with totals: the cells that add up to its total, and the total's place last."""
+    rows = [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)]
+    return rows + [[(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)]
+
+
 def _pinned_cells(
     full: list[list[int]], hidden: list[list[bool]], secondary: list[list[bool]], min_count: int
 ) -> list[tuple[int, int]]:
@@ -195,16 +194,13 @@ def _pinned_cells(
     small = [i for i, (r, c) in enumerate(unknown) if 0 < full[r][c] < min_count]  # whatever it is labelled
     if not small:
         return []
+    # Imported only when a table hides something: the dashboard starts without scipy.
     import numpy as np
-    from scipy.optimize import (
-        linprog,  # only when a table hides something: the dashboard starts without it
-    )
+    from scipy.optimize import linprog
 
     index = {p: i for i, p in enumerate(unknown)}
-    lines = [[(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)]
-    lines += [[(r, c) for r in range(n_rows + 1)] for c in range(n_cols + 1)]
     a_eq, b_eq = [], []
-    for line in lines:
+    for line in _lines(n_rows, n_cols):
         *parts, total = line
         coef, known = np.zeros(len(unknown)), 0.0
         for p in parts:

@@ -11,6 +11,8 @@ from pipelines.sources.base import MONTH_NAMES
 
 PALETTE = ["#1f5f8b", "#e07b00", "#2a9d55", "#8e44ad", "#c0392b", "#17becf", "#7f6000", "#e377c2", "#5b5b5b"]
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
+LAYOUT = dict(font=FONT, separators=", ")
+"""Every figure's layout starts here: our font, decimal comma and a space between thousands («4,2», «12 500»)."""
 
 
 def cached_figure(build):
@@ -26,6 +28,23 @@ def cached_figure(build):
 def month_label(d) -> str:
     """A date as «okt 2025» (Plotly only speaks English month names)."""
     return f"{MONTH_NAMES[d.month - 1]} {d.year}"
+
+
+def month_range(dates: list) -> list:
+    """Every month from the first to the last of `dates` (first days), so a month with nothing shows as a gap, not
+    as a month that never was. July, when schools are closed, only where something happened in it."""
+    if not dates:
+        return []
+    seen = {d.replace(day=1) for d in dates}
+    first, last = min(seen), max(seen)
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        day = first.replace(year=year, month=month)
+        if month != 7 or day in seen:
+            months.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 def month_axis(dates: list, every: int = 3) -> dict:
@@ -92,13 +111,18 @@ def trend_chart(
                     hovertemplate=f"{unit}<br>%{{x}}: %{{text}}<extra></extra>",
                 )
             )
+    if frame["verdi"].null_count():
+        # The rings sit along the bottom of the plot, where no value is: the legend says what they are.
+        traces.append(go.Scatter(
+            x=[None], y=[None], mode="markers", name="Skjult verdi (vises nederst)", hoverinfo="skip",
+            marker=dict(symbol="circle-open", size=12, color="#888888", line=dict(width=2)),
+        ))
     fig = go.Figure(data=traces)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=18)), font=FONT, height=480, margin=dict(l=40, r=20, t=60, b=90),
+        title=dict(text=title, font=dict(size=18)), **LAYOUT, height=480, margin=dict(l=40, r=20, t=60, b=90),
         legend=dict(orientation="h", yanchor="top", y=-0.1, x=0), hovermode="closest",
         xaxis=dict(categoryorder="array", categoryarray=years, type="category"),
         yaxis=dict(title="Andel (%)" if maal == "andel" else "Snitt (1–5)", range=[low, high]),
-        separators=", ",
         plot_bgcolor="white",
     )
     fig.update_xaxes(showgrid=False)
@@ -168,7 +192,7 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     )
     fig.update_layout(
         title=dict(text="Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)", font=dict(size=18)),
-        font=FONT, height=max(260, 48 * len(rows) + 140), margin=dict(l=10, r=10, t=60, b=10),
+        **LAYOUT, height=max(260, 48 * len(rows) + 140), margin=dict(l=10, r=10, t=60, b=10),
         xaxis=dict(side="top", tickangle=-30), plot_bgcolor="#d9d9d9",
     )
     return fig
@@ -180,7 +204,7 @@ def school_month_heatmap(
     zmin: float | None = None, zmax: float | None = None,
 ) -> go.Figure:
     """Schools down, months across (`skole`, `maned`): a year's pattern at a glance, without a tangle of lines."""
-    months = sorted(frame["maned"].unique().to_list())
+    months = month_range(frame["maned"].to_list())
     names = sorted(frame["skole"].unique().to_list())
     lookup = {(r["skole"], r["maned"]): (r[value], r[text]) for r in frame.iter_rows(named=True)}
     z = [[lookup.get((s, m), (None, None))[0] for m in months] for s in names]
@@ -191,7 +215,7 @@ def school_month_heatmap(
         hovertemplate="%{y}, %{x}: " + hover + "<extra></extra>",
     ))
     fig.update_layout(
-        title=dict(text=title, font=dict(size=18)), font=FONT, height=150 + 44 * len(names), plot_bgcolor="white",
+        title=dict(text=title, font=dict(size=18)), **LAYOUT, height=max(260, 150 + 44 * len(names)), plot_bgcolor="white",
         yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-45, type="category"), margin=dict(l=10, r=10, b=90),
     )
     return fig

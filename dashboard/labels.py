@@ -72,6 +72,32 @@ def trinn_label(trinn: int | None) -> str:
 def format_value(value: float | None, maal: str) -> str:
     if value is None:
         return "–"
-    if maal == "andel":
-        return f"{value:.1f} %".replace(".", ",")
-    return f"{value:.1f}".replace(".", ",")
+    return number_text(value, 1) + (" %" if maal == "andel" else "")
+
+
+NO_VALUE = "–"
+"""Shown for a number that is missing or hidden, never «None», «nan» or 0."""
+
+
+def number_text(value: float | int | None, decimals: int = 0) -> str:
+    """A number as Norwegian text: decimal comma, a (no-break) space between thousands from 10 000 on («12 500»,
+    but «2024» and «4800», as Språkrådet advises), «–» for no value."""
+    if value is None or value != value:  # NaN
+        return NO_VALUE
+    text = f"{value:,.{decimals}f}"
+    whole = text.split(".")[0].lstrip("-")
+    if len(whole.replace(",", "")) < 5:
+        text = text.replace(",", "")
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def decimals_needed(values, most: int = 2) -> int:
+    """The fewest decimals (at most `most`) that show every value in a column as it is stored, so a column
+    rounded to one decimal shows «3,0» beside «2,8», and a column of whole percentages shows no decimals."""
+    needed = 0
+    for v in values:
+        if v is None or v != v:
+            continue
+        while needed < most and round(v, needed) != v:
+            needed += 1
+    return needed

@@ -8,7 +8,7 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
-from dashboard import export, queries
+from dashboard import export, labels, queries
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.warehouse.connection import WarehouseBusy
 
@@ -180,11 +180,39 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
     """
     where = where or st
     if as_table:
-        shown = frame.to_pandas()
-        where.table(shown.set_index(index) if index else shown)
+        where.table(norwegian(frame, index=index))
     else:
-        where.dataframe(frame, hide_index=True, width="stretch", **kwargs)
+        where.dataframe(norwegian(frame), hide_index=True, width="stretch", **kwargs)
     remember(frame, title)
+
+
+STYLED_CELLS = 50_000
+"""Above this many cells a table keeps the grid's own number format: pandas' Styler writes every cell's text."""
+
+
+def norwegian(frame: pl.DataFrame, *, index: str | None = None):
+    """The frame as a pandas Styler whose cells read as Norwegian: «4,2», «12 500», «–» for a missing or hidden
+    value (never «None»), times as «01.12.2026 09:55». The grid still sorts by the numbers underneath."""
+    from functools import partial
+
+    shown = frame.to_pandas()
+    if index:
+        shown = shown.set_index(index)
+    if frame.height * frame.width > STYLED_CELLS:
+        return shown
+    formats = {}
+    for name, dtype in frame.schema.items():
+        if name == index:
+            continue
+        if dtype.is_float():
+            formats[name] = partial(labels.number_text, decimals=labels.decimals_needed(frame[name]))
+        elif dtype.is_integer():
+            formats[name] = labels.number_text
+        elif dtype == pl.Datetime:
+            formats[name] = lambda v: v.strftime("%d.%m.%Y %H:%M")
+        elif dtype == pl.Date:
+            formats[name] = lambda v: v.strftime("%d.%m.%Y")
+    return shown.style.format(formats, na_rep=labels.NO_VALUE)
 
 
 def remember(frame: pl.DataFrame, title: str) -> None:

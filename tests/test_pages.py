@@ -292,7 +292,7 @@ def test_team_meetings_held_matches_the_meeting_log(app, demo_db_master):
     assert not at.exception, [e.value for e in at.exception]
     table = at.dataframe[0].value
     row = table[table["Skole"] == "Fjellvik ungdomsskole"]
-    assert len(row) == 1 and int(row["Møter holdt"].iloc[0]) == expected
+    assert len(row) == 1 and int(row["Møter"].iloc[0]) == expected
 
 
 def test_team_ppt_attendance_per_term_shows_the_drop_at_fjellvik_ungdomsskole(app, demo_db_master):
@@ -526,3 +526,92 @@ def test_elevundersokelsen_says_so_when_the_municipality_and_nation_are_missing_
     )[0][0]
     said = any("finnes ikke i filene" in c.value for c in at.caption)
     assert said == (references == 0), (trinn, references)
+
+
+# ---------------------------------------------------------------- how numbers read
+
+
+def _shown_text(element) -> pl.DataFrame:
+    """The cell texts the browser draws for an st.dataframe (the Styler's display values, as Streamlit sends them)."""
+    import pyarrow as pa
+
+    styler = element.proto.arrow_data.styler
+    assert styler.display_values, "the table is sent without Norwegian display values"
+    return pl.from_pandas(pa.ipc.open_stream(styler.display_values).read_all().to_pandas())
+
+
+def test_tables_show_decimal_commas_and_a_dash_for_hidden_values_never_none(app, demo_db_master):
+    at = app("elevundersokelsen")
+    at.multiselect[0].set_value(["990013004"])  # Haugen skole, 44 pupils: some values hidden
+    {s.label: s for s in at.selectbox}["Trinn"].select(6).run()
+    values = pl.from_pandas(at.dataframe[0].value)
+    shown = _shown_text(at.dataframe[0])
+    assert shown.height == values.height and values["Verdi"].null_count() > 0
+    for value, text in zip(values["Verdi"], shown["Verdi"], strict=True):
+        assert text == ("–" if value is None else f"{value:.1f}".replace(".", ","))
+    assert "None" not in shown.to_pandas().to_string() and "nan" not in shown.to_pandas().to_string()
+
+
+def test_team_table_keeps_one_decimal_in_a_column_so_three_reads_three_comma_zero(app, demo_db_master):
+    at = app("team")
+    values, shown = pl.from_pandas(at.dataframe[0].value), _shown_text(at.dataframe[0])
+    for value, text in zip(values["Saker/møte"], shown["Saker/møte"], strict=True):
+        assert text == f"{value:.1f}".replace(".", ",")
+    assert all("," not in t and "." not in t for t in shown["Anonyme %"])  # whole percentages
+
+
+def test_numbers_get_a_space_between_thousands_from_ten_thousand_but_years_do_not():
+    from dashboard.labels import decimals_needed, number_text
+
+    assert number_text(2024) == "2024" and number_text(4800) == "4800"
+    assert number_text(318000) == "318\u00a0000" and number_text(-12500.25, 1) == "-12\u00a0500,2"
+    assert number_text(None) == "–" and number_text(float("nan"), 1) == "–"
+    assert decimals_needed([2.8, 3.0, None]) == 1 and decimals_needed([76.0, 80.0]) == 0
+
+
+def test_meetings_per_month_keeps_a_month_without_meetings_and_stays_readable_for_one_school():
+    import datetime as dt
+
+    from dashboard.charts import school_month_heatmap
+
+    frame = pl.DataFrame({
+        "skole": ["Nordli skole"] * 3, "maned": [dt.date(2025, 5, 1), dt.date(2025, 8, 1), dt.date(2025, 10, 1)],
+        "n": [2, 2, 1],
+    })
+    fig = school_month_heatmap(frame, value="n", text="n", title="t", colorbar="møter", hover="%{text}")
+    assert list(fig.data[0].x) == ["mai 2025", "jun 2025", "aug 2025", "sep 2025", "okt 2025"]  # July: school's out
+    assert list(fig.data[0].text[0]) == ["2", "", "2", "", "1"]
+    assert fig.layout.height >= 260
+
+
+def test_rektor_season_chart_names_the_own_school_and_follows_the_per_100_switch(app, demo_db_master):
+    at = app("saker", _viewer_of("rektor", demo_db_master))
+    sakstype = {s.label: s for s in at.selectbox}["Sakstype"].value
+    rows = query(
+        demo_db_master,
+        "SELECT periode, sum(nye), any_value(elevtall) FROM mart.saker JOIN mart.skoler USING (orgnr) "
+        "WHERE navn = 'Nordli skole' AND sakstype = ? AND trinn IS NULL GROUP BY periode",
+        [sakstype],
+    )
+    assert rows
+
+    def season(fig: dict) -> dict:
+        return next(f for f in fig if "per måned i skoleåret" in f["layout"]["title"]["text"])
+
+    per100 = season(_charts(_tab(at, "Sesongmønster")))
+    assert "ved Nordli skole" in per100["layout"]["title"]["text"] and "per 100 elever" in per100["layout"]["title"]["text"]
+    at.toggle[0].set_value(False).run()
+    counts = season(_charts(_tab(at, "Sesongmønster")))
+    assert "per 100 elever" not in counts["layout"]["title"]["text"]
+    pupils = rows[0][2]
+    for per, raw in zip(per100["data"], counts["data"], strict=True):
+        assert [round(n * 100 / pupils, 2) for n in raw["y"]] == per["y"]
+    assert sum(sum(t["y"]) for t in counts["data"]) == sum(r[1] for r in rows)
+
+
+def test_hidden_trend_values_have_a_legend_entry_saying_what_the_rings_are(app):
+    at = app("elevundersokelsen")
+    at.multiselect[0].set_value(["990013004"])
+    {s.label: s for s in at.selectbox}["Trinn"].select(6).run()
+    names = [t.get("name") for t in _figure(at)["data"] if t.get("showlegend", True)]
+    assert "Skjult verdi (vises nederst)" in names

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard import queries
-from dashboard.charts import FONT, PALETTE, trend_chart
+from dashboard.charts import LAYOUT, PALETTE, trend_chart
 from dashboard.export import Table
 from dashboard.labels import KILDE, format_value
 from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL
@@ -404,7 +404,7 @@ class _Context:
                                  text=[_shown(p, "andel") for p in pairs], textposition="outside", cliponaxis=False))
         top = max([v for _, pairs in series for v, _ in pairs if v is not None] or [10])
         fig = go.Figure(data=traces)
-        fig.update_layout(barmode="group", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+        fig.update_layout(barmode="group", **LAYOUT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
                           xaxis=dict(title="Andel (%)", range=[0, top * 1.18], gridcolor="#e6e6e6"))
         section.charts.append(Chart(f"Ungdata {period}: {self.kommune} og landet", fig, height=120 + 46 * len(rows)))
         return section
@@ -446,7 +446,7 @@ class _Context:
             traces.append(go.Bar(y=columns, x=values, name=label, text=text, textposition="outside",
                                  orientation="h", marker_color=PALETTE[i], cliponaxis=False))
         fig = go.Figure(data=traces)
-        fig.update_layout(barmode="group", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+        fig.update_layout(barmode="group", **LAYOUT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
                           xaxis=dict(title="Nye saker i kommunen", rangemode="tozero", gridcolor="#e6e6e6"))
         section.charts.append(Chart("Nye saker i kommunen, etter type", fig, height=140 + 52 * len(columns)))
         section.notes.append(f"«{SMALL_COUNT_LABEL}» og «{SECONDARY_LABEL}» har ingen søyle i figuren.")
@@ -606,6 +606,6 @@ def _programme_chart(summary: pl.DataFrame) -> go.Figure:
         traces.append(go.Bar(y=summary["Program"].to_list(), x=summary[column].to_list(), name=column, orientation="h",
                              marker_color=colour, text=summary[column].to_list(), textposition="inside"))
     fig = go.Figure(data=traces)
-    fig.update_layout(barmode="stack", font=FONT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+    fig.update_layout(barmode="stack", **LAYOUT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
                       xaxis=dict(title="Skole og trinn", gridcolor="#e6e6e6"))
     return fig

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import FONT, month_axis
+from dashboard.charts import LAYOUT, month_axis
 
 st.title("Programmer og plan")
 st.caption(
@@ -95,7 +95,7 @@ with tab_matrix:
             hovertemplate="%{y}, %{x}<br>%{customdata}<extra></extra>", hoverongaps=False,
         ))
         fig.update_layout(
-            title=dict(text=f"Programmer etter planen, {year}", font=dict(size=18)), font=FONT,
+            title=dict(text=f"Programmer etter planen, {year}", font=dict(size=18)), **LAYOUT,
             height=160 + 52 * len(schools), yaxis=dict(autorange="reversed"), xaxis=dict(side="top"),
             margin=dict(l=10, r=10, t=90, b=20), plot_bgcolor="white",
         )
@@ -163,7 +163,7 @@ with tab_actions:
         fig.add_annotation(x=dt.date.today(), yref="paper", y=1.02, text="i dag", showarrow=False,
                            font=dict(color="#c0392b"))
         fig.update_layout(
-            title=dict(text="Tiltak etter frist (rød ring: forfalt)", font=dict(size=18)), font=FONT,
+            title=dict(text="Tiltak etter frist (rød ring: forfalt)", font=dict(size=18)), **LAYOUT,
             height=140 + 40 * actions.height, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
             xaxis=dict(gridcolor="#e6e6e6", **month_axis(ticks, every=6)), legend=dict(orientation="h", y=-0.12),
             margin=dict(l=10, r=10),

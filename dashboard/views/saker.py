@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import queries, ui
 from dashboard.charts import (
-    FONT,
+    LAYOUT,
     PALETTE,
     cached_figure,
     month_axis,
@@ -136,7 +136,7 @@ def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, per10
         ))
     fig = go.Figure(data=traces)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=18)), font=FONT, height=430, plot_bgcolor="white", separators=", ",
+        title=dict(text=title, font=dict(size=18)), **LAYOUT, height=430, plot_bgcolor="white",
         yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#e6e6e6"),
         xaxis=month_axis(frame["periode"].to_list()), legend=dict(orientation="h", y=-0.18), margin=dict(b=90),
     )
@@ -168,25 +168,36 @@ with tab_backlog:
                     width="stretch", config={"displaylogo": False})
     st.caption("En økende restanse av åpne saker eller evalueringer over frist er et tegn på at skolen trenger støtte.")
 with tab_season:
+    counted = part.filter(pl.col("elevtall").is_not_null()) if per100 else part
     season = (
-        part.with_columns(
+        counted.with_columns(
             pl.when(pl.col("periode").dt.month() >= 8).then(pl.col("periode").dt.year())
             .otherwise(pl.col("periode").dt.year() - 1).alias("start"),
             ((pl.col("periode").dt.month() + 4) % 12).alias("pos"),
         )
-        .group_by("start", "pos").agg(pl.col("nye").sum()).sort("start", "pos")
+        .group_by("start", "pos").agg(pl.col("nye").sum(), pl.col("elevtall").sum())
+        .with_columns(
+            ((pl.col("nye") * 100 / pl.col("elevtall")).round(2) if per100 else pl.col("nye")).alias("y")
+        )
+        .sort("start", "pos")
     )
     order = ["aug", "sep", "okt", "nov", "des", "jan", "feb", "mar", "apr", "mai", "jun", "jul"]
     traces = []
     for i, (start,) in enumerate(season.select("start").unique().sort("start").iter_rows()):
         rows = season.filter(pl.col("start") == start)
-        traces.append(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["nye"].to_list(), mode="lines+markers",
+        traces.append(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["y"].to_list(), mode="lines+markers",
                                  name=f"{start}-{(start + 1) % 100:02d}", line=dict(width=3, color=PALETTE[i % len(PALETTE)])))
+    names = part["skole"].unique().to_list()
+    where = f"ved {names[0]}" if len(names) == 1 else "i kommunen"
     fig = go.Figure(data=traces)
-    fig.update_layout(title=dict(text=f"{SAKSTYPER[sakstype]}: nye saker i kommunen per måned i skoleåret", font=dict(size=18)),
-                      font=FONT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
-                      yaxis=dict(title="Nye saker", rangemode="tozero", gridcolor="#e6e6e6"), legend=dict(orientation="h", y=-0.15))
+    fig.update_layout(title=dict(text=f"{SAKSTYPER[sakstype]}: nye saker{unit} {where} per måned i skoleåret",
+                                 font=dict(size=18)),
+                      **LAYOUT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
+                      yaxis=dict(title=f"Nye saker{unit}", rangemode="tozero", gridcolor="#e6e6e6"),
+                      legend=dict(orientation="h", y=-0.15))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    if per100 and counted.height < part.height:
+        st.caption("Skoler uten elevtall i skoleregisteret er ikke med når tallene vises per 100 elever.")
 with tab_template:
     st.write(
         "Skolene rapporterer én rad per skole, måned og sakstype (og eventuelt trinn). Har skolen ingenting å "

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import FONT, PALETTE, school_month_heatmap
+from dashboard.charts import LAYOUT, PALETTE, school_month_heatmap
 from pipelines.templates.teammoter import PROFESSIONS, TEAMS
 
 st.title("Arbeidslag og elevtjeneste")
@@ -62,23 +62,34 @@ summary = (
 )
 table = summary.select(
     pl.col("skole").alias("Skole"),
-    pl.col("moter").alias("Møter holdt"),
+    pl.col("moter").alias("Møter"),
     *(
-        [(pl.col("moter") * 100 / (expected_per_month * months)).round(0).cast(pl.Int32).alias("Av forventet (%)")]
+        [(pl.col("moter") * 100 / (expected_per_month * months)).round(0).cast(pl.Int32).alias("Av forventet %")]
         if expected_per_month else []
     ),
-    (pl.col("saker") / pl.col("moter")).round(1).alias("Saker per møte"),
-    (pl.col("saker") * 100 / pl.col("elevtall")).round(1).alias("Saker per 100 elever"),
-    (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme drøftinger (%)"),
-    pl.col("ppt").alias("Henvist PPT"),
-    pl.col("barnevern").alias("Henvist barnevern"),
-    pl.col("helse").alias("Henvist helse"),
-    (pl.col("til_stede_ppt") * 100).round(0).alias("PPT til stede (%)"),
-    (pl.col("til_stede_helsesykepleier") * 100).round(0).alias("Helsesykepleier til stede (%)"),
+    (pl.col("saker") / pl.col("moter")).round(1).alias("Saker/møte"),
+    (pl.col("saker") * 100 / pl.col("elevtall")).round(1).alias("Saker/100 elever"),
+    (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme %"),
+    pl.col("ppt").alias("Til PPT"),
+    pl.col("barnevern").alias("Til barnevern"),
+    pl.col("helse").alias("Til helse"),
 )
+# Short headers so the whole table fits a screen; what each means is one hover away.
+HEADER_HELP = {
+    "Møter": "Møter holdt i perioden.",
+    "Av forventet %": "Møter holdt i prosent av forventet rytme over perioden.",
+    "Saker/møte": "Saker drøftet per møte, med samtykke og anonymt.",
+    "Saker/100 elever": "Saker drøftet i perioden per 100 elever (elevtall fra skoleregisteret).",
+    "Anonyme %": "Andel av drøftingene som var anonyme.",
+    "Til PPT": "Nye henvisninger til PPT i perioden.",
+    "Til barnevern": "Nye henvisninger til barnevernet i perioden.",
+    "Til helse": "Nye henvisninger til helsetjenester i perioden.",
+}
 st.subheader("Skolene side om side")
-ui.table(table, "Skolene side om side")
-st.caption("Tabellen egner seg for rektormøtet: samme mål for alle skoler, over samme periode.")
+ui.table(table, "Skolene side om side",
+         column_config={k: st.column_config.Column(help=v) for k, v in HEADER_HELP.items() if k in table.columns})
+st.caption("Samme mål for alle skoler, over samme periode. Hvem som er til stede på møtene, står under "
+           "«Hvem er til stede».")
 
 tab_rhythm, tab_attend, tab_flow = st.tabs(["Møter per måned", "Hvem er til stede", "Henvisninger"])
 with tab_rhythm:
@@ -103,7 +114,7 @@ with tab_attend:
         colorscale="Blues", zmin=0, zmax=100, texttemplate="%{z} %", textfont=dict(size=14), showscale=False,
         hovertemplate="%{y}<br>%{x}: til stede på %{z} % av møtene<extra></extra>", xgap=2, ygap=2,
     ))
-    fig.update_layout(title=dict(text="Andel møter der yrkesgruppen var til stede", font=dict(size=18)), font=FONT,
+    fig.update_layout(title=dict(text="Andel møter der yrkesgruppen var til stede", font=dict(size=18)), **LAYOUT,
                       height=max(260, 50 * summary.height + 140), xaxis=dict(side="top"),
                       yaxis=dict(autorange="reversed"))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
@@ -132,7 +143,7 @@ with tab_attend:
             hovertemplate="%{fullData.name}, %{x}: PPT til stede på %{y} % av %{customdata} møter<extra></extra>",
         ))
     fig = go.Figure(data=traces)
-    fig.update_layout(title=dict(text="PPT til stede per halvår (% av møtene)", font=dict(size=18)), font=FONT,
+    fig.update_layout(title=dict(text="PPT til stede per halvår (% av møtene)", font=dict(size=18)), **LAYOUT,
                       height=400, plot_bgcolor="white", yaxis=dict(range=[0, 105], gridcolor="#e6e6e6", title="%"),
                       xaxis=dict(type="category", categoryorder="array", categoryarray=order),
                       legend=dict(orientation="h", y=-0.18))
@@ -143,7 +154,7 @@ with tab_flow:
         traces.append(go.Bar(x=summary["skole"].to_list(), y=summary[col].to_list(), name=label, marker_color=PALETTE[i]))
     fig = go.Figure(data=traces)
     fig.update_layout(barmode="stack", title=dict(text="Nye henvisninger i perioden, etter tjeneste", font=dict(size=18)),
-                      font=FONT, height=420, plot_bgcolor="white", yaxis=dict(title="Henvisninger", gridcolor="#e6e6e6"),
+                      **LAYOUT, height=420, plot_bgcolor="white", yaxis=dict(title="Henvisninger", gridcolor="#e6e6e6"),
                       legend=dict(orientation="h", y=-0.2))
     st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
     consent = part.select(pl.col("saker_med_samtykke").sum(), pl.col("saker_anonyme").sum()).row(0)

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import FONT, PALETTE, trend_chart
+from dashboard.charts import LAYOUT, PALETTE, trend_chart
 from dashboard.labels import KJONN
 
 st.title("Ungdata")
@@ -80,11 +80,10 @@ with tab_time:
             ))
         fig = go.Figure(data=traces)
         fig.update_layout(
-            title=dict(text=f"{names[code]} – andel i prosent", font=dict(size=18)), font=FONT, height=460,
+            title=dict(text=f"{names[code]} – andel i prosent", font=dict(size=18)), **LAYOUT, height=460,
             yaxis=dict(title="Andel (%)", rangemode="tozero"),
             xaxis=dict(title="Undersøkelsesår (treårssnitt vises ved siste år)", tickformat="d", dtick=1),
             legend=dict(orientation="h", y=-0.15), margin=dict(l=40, r=20, t=60, b=90), plot_bgcolor="white",
-            separators=", ",
         )
         fig.update_yaxes(gridcolor="#e6e6e6")
         # When schools in the municipality began a programme: Ungdata is answered in spring, so a programme
@@ -128,9 +127,9 @@ with tab_groups:
         fig = go.Figure(data=traces)
         fig.update_layout(
             barmode="group", title=dict(text=f"{names[code]} – {wave} ({SOURCE_LABEL.get(kilde, kilde)})", font=dict(size=18)),
-            font=FONT, height=440, yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(title="Trinn", type="category", categoryorder="array",
+            **LAYOUT, height=440, yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(title="Trinn", type="category", categoryorder="array",
                                                                         categoryarray=sorted(part["trinn"].unique(), key=trinn_order)),
-            legend=dict(orientation="h", y=-0.15), plot_bgcolor="white", separators=", ",
+            legend=dict(orientation="h", y=-0.15), plot_bgcolor="white",
         )
         st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
         ui.hidden_note(part.with_columns(pl.format("{} {}", pl.col("trinn"), pl.col("kjonn")).alias("gruppe")),
@@ -166,9 +165,9 @@ with tab_compare:
                 traces.append(go.Scatter(x=p["slutt_aar"].to_list(), y=p["andel"].to_list(), mode="lines+markers",
                                          name=SOURCE_LABEL.get(kilde, kilde), line=dict(width=3, color=PALETTE[i])))
             fig = go.Figure(data=traces)
-            fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), font=FONT, height=380,
+            fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), **LAYOUT, height=380,
                               yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
-                              legend=dict(orientation="h", y=-0.2), plot_bgcolor="white", separators=", ")
+                              legend=dict(orientation="h", y=-0.2), plot_bgcolor="white")
             st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
     with right:
         eu = queries.eu_trend(viewer, kommunenr=kommunenr, orgnr=(), trinn=None, kjonn="alle", indikator_kode=eu_code)

@@ -42,6 +42,8 @@ if viewer.role in ("skoleeier", "admin") and not meeting:
     )
 if viewer.role in ("skoleeier", "admin") and not meeting:
     pages.append(st.Page(PAGES / "importer.py", title="Importer filer", icon=":material/upload_file:", url_path="importer"))
+if not meeting:
+    pages.append(st.Page(PAGES / "hjelp.py", title="Hjelp", icon=":material/help:", url_path="hjelp"))
 if viewer.role == "admin" and not meeting:
     pages.append(st.Page(PAGES / "admin.py", title="Brukere og revisjon", icon=":material/admin_panel_settings:",
                          url_path="admin"))

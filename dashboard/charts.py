@@ -15,6 +15,11 @@ LAYOUT = dict(font=FONT, separators=", ")
 """Every figure's layout starts here: our font, decimal comma and a space between thousands («4,2», «12 500»)."""
 
 
+def kommune_name(name: pl.Expr) -> pl.Expr:
+    """«Fjellvik» → «Fjellvik kommune»; a name that already says so (Skoleporten's files do) is left as it is."""
+    return pl.format("{} kommune", name.str.replace(r"(?i)\s+kommune$", ""))
+
+
 def cached_figure(build):
     """A figure built once per set of arguments (frames are hashed by content) and shared, not copied.
 
@@ -63,7 +68,7 @@ def trend_chart(
     `markers` are (school year, text) pairs drawn as vertical lines, e.g. when a school started a programme.
     """
     frame = frame.with_columns(
-        pl.when(pl.col("enhet_niva") == "kommune").then(pl.format("{} kommune", "enhet_navn"))
+        pl.when(pl.col("enhet_niva") == "kommune").then(kommune_name(pl.col("enhet_navn")))
         .when(pl.col("enhet_niva") == "nasjonalt").then(pl.lit("Landet"))
         .otherwise(pl.col("enhet_navn")).alias("enhet")
     )
@@ -147,7 +152,7 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     )
     cells = part.filter(pl.col("enhet_niva").is_in(["skole", "kommune"])).with_columns(
         pl.when(pl.col("enhet_niva") == "kommune")
-        .then(pl.format("{} kommune", pl.col("enhet_navn")))
+        .then(kommune_name(pl.col("enhet_navn")))
         .otherwise(pl.col("enhet_navn"))
         .alias("rad")
     )

@@ -46,14 +46,22 @@ def _num(value: float) -> str:
 
 
 def table_rows(kommunenr: str, wave_index: int, rng: random.Random) -> list[dict[str, str]]:
+    """Gutter and jenter per trinn are drawn; «8-10» and «alle» are the answer-weighted averages of them, as in a
+    real table (so «alle kjønn» always lies between jenter and gutter)."""
     per_group, offsets = KOMMUNER[kommunenr]
     rows = []
     for i, (name, *_rest) in enumerate(INDICATORS):
+        cells: dict[tuple[str, str], tuple[float, int]] = {}
+        for trinn in TRINN:
+            for kjonn in ("gutter", "jenter"):
+                n = max(0, per_group + rng.randint(-3, 3))
+                cells[(trinn, kjonn)] = (_share(i, wave_index, offsets[i], trinn, kjonn, rng), n)
         for trinn in TRINN + ["8-10"]:
             for kjonn in KJONN:
-                n = per_group * (2 if kjonn == "alle" else 1) * (3 if trinn == "8-10" else 1)
-                n = max(0, n + rng.randint(-3, 3))
-                value = _share(i, wave_index, offsets[i], trinn, kjonn, rng)
+                parts = [cells[(t, k)] for t in (TRINN if trinn == "8-10" else [trinn])
+                         for k in (("gutter", "jenter") if kjonn == "alle" else (kjonn,))]
+                n = sum(count for _, count in parts)
+                value = round(sum(v * count for v, count in parts) / n, 1) if n else 0.0
                 rows.append({
                     "kommunenr": kommunenr, "aar": str(WAVES[wave_index]), "trinn": trinn, "kjonn": kjonn,
                     "indikator": name, "andel": "*" if n < MIN_ANSWERS else _num(value), "antall_svar": str(n),
@@ -62,25 +70,30 @@ def table_rows(kommunenr: str, wave_index: int, rng: random.Random) -> list[dict
 
 
 def fhi_rows(rng: random.Random) -> list[dict[str, str]]:
-    """FHI's csv3 layout: codes, pooled periods, TELLER/NEVNER/RATE and SPVFLAGG."""
+    """FHI's csv3 layout: codes, pooled periods, TELLER/NEVNER/RATE and SPVFLAGG; «alle» is gutter and jenter
+    added up."""
     places = [("9901", KOMMUNER["9901"]), ("9902", KOMMUNER["9902"]), (FYLKE, (900, {})), ("0", (60000, {}))]
     rows = []
     for p, (first, last) in enumerate(POOLED):
         for geo, (per_group, offsets) in places:
             for name in FHI_INDICATORS:
                 i = next(k for k, ind in enumerate(INDICATORS) if ind[0] == name)
-                for kjonn, code in (("alle", "0"), ("gutter", "1"), ("jenter", "2")):
-                    nevner = per_group * 3 * (2 if kjonn == "alle" else 1) * 2  # three years pooled, about two waves
+                nevner = per_group * 3 * 2  # three years pooled, about two waves
+                counts = {}
+                for kjonn in ("gutter", "jenter"):
                     value = _share(i, p, offsets.get(i, 0.0), "8-10", kjonn, rng)
-                    teller = round(nevner * value / 100)
+                    counts[kjonn] = (round(nevner * value / 100), nevner)
+                counts["alle"] = (counts["gutter"][0] + counts["jenter"][0], 2 * nevner)
+                for kjonn, code in (("alle", "0"), ("gutter", "1"), ("jenter", "2")):
+                    teller, total = counts[kjonn]
                     # FHI anonymises a group when the numerator is small: flag 3, the value left empty.
-                    anonymised = teller < 10 or nevner < 50
+                    anonymised = teller < 10 or total < 50
                     rows.append({
                         "GEO": geo, "AAR": f"{first}_{last}", "KJONN": code, "TRINN": "ungdomstrinn",
                         "INDIKATOR": name,
                         "TELLER": "" if anonymised else str(teller),
-                        "NEVNER": "" if anonymised else str(nevner),
-                        "RATE": "" if anonymised else f"{value:.1f}",
+                        "NEVNER": "" if anonymised else str(total),
+                        "RATE": "" if anonymised else f"{100 * teller / total:.1f}",
                         "SPVFLAGG": "3" if anonymised else "0",
                     })
     return rows

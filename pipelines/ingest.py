@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import parsing, registry
+from pipelines import guides, parsing, registry
 from pipelines.errors import IngestError
 from pipelines.quality.person_data import find_person_data
 from pipelines.quality.verdict import Finding, Verdict
@@ -110,7 +110,7 @@ def detect(table: pl.DataFrame) -> Source:
     raise IngestError(
         f"Kjenner ikke igjen formatet. Kolonnene er: {shown}. Kjente formater: "
         + "; ".join(registry.labels().values())
-        + ". Se docs/formater.md."
+        + f". Se {guides.where('formater')}."
     )
 
 
@@ -231,7 +231,7 @@ def check_file(
         import traceback
 
         traceback.print_exc()
-        out.error = f"{UNEXPECTED} ({type(exc).__name__}). Kontroller at filen er en eksport i et kjent format (se docs/formater.md)."
+        out.error = f"{UNEXPECTED} ({type(exc).__name__}). Kontroller at filen er en eksport i et kjent format (se {guides.where('formater')})."
     return out
 
 

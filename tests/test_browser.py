@@ -36,17 +36,18 @@ DEMO = {"skoleeier": ("skolesjef", "demo-skolesjef"), "rektor": ("rektor.nordli"
 NAV = {"": "Oversikt", "elevundersokelsen": "Elevundersøkelsen", "ungdata": "Ungdata", "programmer": "Programmer og plan",
        "saker": "Saker (kap. 12)",
        "team": "Arbeidslag og elevtjeneste", "datakvalitet": "Datakvalitet", "admin": "Brukere og revisjon",
-       "rapporter": "Rapporter", "importer": "Importer filer"}
+       "rapporter": "Rapporter", "importer": "Importer filer", "hjelp": "Hjelp"}
 HEADINGS = {"": "Oversikt", "elevundersokelsen": "Elevundersøkelsen", "ungdata": "Ungdata",
             "programmer": "Programmer og plan", "saker": "Saker etter opplæringslova kapittel 12",
             "team": "Arbeidslag og elevtjeneste", "datakvalitet": "Datakvalitet", "admin": "Brukere og revisjon",
-            "rapporter": "Rapporter", "importer": "Importer filer"}
+            "rapporter": "Rapporter", "importer": "Importer filer", "hjelp": "Hjelp"}
 ROLE_PAGES = {
-    "skoleeier": ["elevundersokelsen", "ungdata", "programmer", "saker", "team", "rapporter", "datakvalitet", "importer"],
-    "rektor": ["elevundersokelsen", "ungdata", "programmer", "saker", "team", "rapporter"],
-    "fau": ["elevundersokelsen", "ungdata", "programmer", "saker", "rapporter"],
+    "skoleeier": ["elevundersokelsen", "ungdata", "programmer", "saker", "team", "rapporter", "datakvalitet", "importer",
+                  "hjelp"],
+    "rektor": ["elevundersokelsen", "ungdata", "programmer", "saker", "team", "rapporter", "hjelp"],
+    "fau": ["elevundersokelsen", "ungdata", "programmer", "saker", "rapporter", "hjelp"],
     "admin": ["elevundersokelsen", "ungdata", "programmer", "saker", "team", "rapporter", "datakvalitet", "importer",
-              "admin"],
+              "hjelp", "admin"],
 }
 """Every page each role has in its menu (Oversikt is where each login lands)."""
 

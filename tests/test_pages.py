@@ -155,14 +155,17 @@ def test_ungdata_plotted_values_follow_the_chosen_indicator_trinn_and_kjonn(app,
 
 
 def test_ungdata_withheld_values_in_sjobygd_are_explained_not_plotted(app, demo_db_master):
-    code, trinn, kjonn = "trives_pa_skolen", "10", "jenter"
+    withheld = f"geo_niva = 'kommune' AND kommunenr = '9902' AND kilde = 'ungdata' AND ({UNGDATA_SHOWN}) IS NULL"
+    groups = query(demo_db_master, f"SELECT DISTINCT indikator_kode, trinn, kjonn FROM mart.ungdata WHERE {withheld} "
+                                   "AND trinn <> '8-10' ORDER BY ALL")
+    assert groups, "the demo should withhold some values in Sjøbygd"
+    code, trinn, kjonn = groups[0]
     hidden = query(
         demo_db_master,
-        "SELECT CAST(right(periode, 4) AS INTEGER) FROM mart.ungdata WHERE geo_niva = 'kommune' AND kommunenr = '9902' "
-        f"AND indikator_kode = ? AND trinn = ? AND kjonn = ? AND kilde = 'ungdata' AND ({UNGDATA_SHOWN}) IS NULL",
+        f"SELECT CAST(right(periode, 4) AS INTEGER) FROM mart.ungdata WHERE {withheld} "
+        "AND indikator_kode = ? AND trinn = ? AND kjonn = ?",
         [code, trinn, kjonn],
     )
-    assert hidden, "the demo should withhold a value for this group"
     at = app("ungdata")
     at.selectbox(key="kommune").select("9902").run()
     {s.label: s for s in at.selectbox}["Indikator"].select(code).run()
@@ -408,6 +411,17 @@ def test_overdue_plan_actions_are_counted_as_in_the_warehouse(app, demo_db_maste
     assert any(e.value.startswith(f"{overdue} tiltak har passert fristen") for e in at.error)
 
 
+def test_action_chart_rings_exactly_the_overdue_actions_and_labels_every_half_year(app, demo_db_master):
+    at = app("programmer")
+    overdue = query(demo_db_master, "SELECT count(*) FROM mart.plantiltak WHERE kommunenr = '9901' AND forfalt")[0][0]
+    fig = next(f for f in _charts(_tab(at, "Tiltaksplanen")) if "Tiltak etter frist" in f["layout"]["title"]["text"])
+    rings = [t for t in fig["data"] if t["name"] == "Forfalt"]
+    assert len(rings) == 1 and len(rings[0]["x"]) == overdue
+    assert all("line" not in t["marker"] for t in fig["data"] if t["name"] != "Forfalt")  # legend dots plain
+    ticks = fig["layout"]["xaxis"]["ticktext"]
+    assert len(ticks) >= 2 and all(t.split()[0] in ("jan", "jul") for t in ticks)
+
+
 def test_trend_chart_marks_when_a_school_began_a_programme_and_says_it_is_not_proof(app, demo_db_master):
     start = query(demo_db_master, "SELECT s.orgnr, s.navn, p.program_navn, min(p.skoleaar) FROM mart.programstatus p "
                                   "JOIN mart.skoler s USING (orgnr) WHERE p.status = 'innforing' AND p.kommunenr = '9901' "
@@ -615,3 +629,42 @@ def test_hidden_trend_values_have_a_legend_entry_saying_what_the_rings_are(app):
     {s.label: s for s in at.selectbox}["Trinn"].select(6).run()
     names = [t.get("name") for t in _figure(at)["data"] if t.get("showlegend", True)]
     assert "Skjult verdi (vises nederst)" in names
+
+
+def test_a_municipality_named_with_kommune_in_the_file_is_not_called_kommune_kommune():
+    from dashboard.charts import kommune_name
+
+    names = pl.DataFrame({"n": ["Fjellvik", "Fjellvik kommune", "Sjøbygd Kommune"]}).select(kommune_name(pl.col("n")))
+    assert names.to_series().to_list() == ["Fjellvik kommune", "Fjellvik kommune", "Sjøbygd kommune"]
+
+
+# ---------------------------------------------------------------- Hjelp
+
+
+def test_help_page_opens_the_guide_a_link_names_without_developer_text(app):
+    from pipelines.guides import GUIDES
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.query_params["dok"] = "mal-saker"
+    at.switch_page("views/hjelp.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox[0]
+    assert box.value == "mal-saker" and set(box.options) == {title for title, _ in GUIDES.values()}
+    for key in GUIDES:
+        box.select(key).run()
+        text = "\n".join(m.value for m in at.markdown)
+        assert at.title[0].value == "Hjelp" and "English" not in text and ".md)" not in text, key
+        assert len(text) > 500, key
+
+
+def test_a_refused_file_sends_the_user_to_a_guide_the_help_page_has(register_db, tmp_path):
+    from pipelines.guides import GUIDES
+    from pipelines.ingest import ingest_file
+
+    bad = tmp_path / "tull.csv"
+    bad.write_bytes(b"hei;og;hopp\n1;2;3\n")
+    message = ingest_file(bad, register_db).message
+    title = GUIDES["formater"][0]
+    assert f"«Hjelp» → «{title}» i dashbordet" in message

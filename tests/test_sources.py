@@ -518,6 +518,8 @@ def test_skoleporten_kommune_and_national_rows_get_their_level(skoleporten):
     assert (kommune["enhet_niva"], kommune["enhet_id"], kommune["kommunenr"], kommune["orgnr"]) == (
         "kommune", "9901", "9901", None,
     )
+    # Named as Udir's tables name it, so a trend has one line for the municipality, not «Fjellvik kommune kommune».
+    assert kommune["enhet_navn"] == "Fjellvik"
     national = one(result.frame, rad=10)
     assert (national["enhet_niva"], national["enhet_id"]) == ("nasjonalt", "0")
 

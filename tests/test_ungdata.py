@@ -39,6 +39,22 @@ def test_demo_ungdata_files_load_both_sources_with_fylke_and_national_references
     assert hidden[0] > 0 and hidden[1] == 0
 
 
+def test_demo_ungdata_all_kjonn_lies_between_jenter_and_gutter_as_in_real_tables(demo_db_master):
+    rows = query(
+        demo_db_master,
+        """
+        SELECT kilde, geo, periode, trinn, indikator_kode,
+               max(andel) FILTER (kjonn = 'alle'), max(andel) FILTER (kjonn = 'jenter'), max(andel) FILTER (kjonn = 'gutter')
+        FROM mart.ungdata GROUP BY ALL
+        HAVING count(andel) FILTER (kjonn = 'alle') > 0 AND count(andel) FILTER (kjonn = 'jenter') > 0
+           AND count(andel) FILTER (kjonn = 'gutter') > 0
+        """,
+    )
+    assert len(rows) > 50
+    outside = [r for r in rows if not min(r[6], r[7]) - 0.05 <= r[5] <= max(r[6], r[7]) + 0.05]
+    assert not outside, outside[:5]
+
+
 @pytest.mark.parametrize(
     ("flag", "value", "andel", "skjermet"),
     [("0", "12.5", 12.5, False), ("1", "", None, False), ("2", "", None, False), ("3", "", None, True),

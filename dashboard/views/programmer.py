@@ -26,9 +26,11 @@ kommunenr, kommune = picked
 plans = queries.planer(viewer, kommunenr=kommunenr)
 if plans.is_empty():
     st.info(
-        f"Ingen plan for {kommune} er lest inn ennå. Skriv planen som YAML (se docs/plan.md og "
-        "plans/eksempel-oppdal.yaml) og les den inn med «skolemiljo ingest plan.yaml»."
+        f"Ingen plan for {kommune} er lest inn ennå. Skoleeier skriver planen som en YAML-fil og leser den inn "
+        "under «Importer filer»."
     )
+    st.page_link("views/hjelp.py", label="Veiledning: kommunens plan", icon=":material/help:",
+                 query_params={"dok": "plan"})
     st.stop()
 plan = plans.row(0, named=True)
 status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
@@ -151,11 +153,19 @@ with tab_actions:
                 continue
             traces.append(go.Scatter(
                 x=rows["frist"].to_list(), y=rows["etikett"].to_list(), mode="markers", name=name,
-                marker=dict(size=16, color=colour[key], symbol="circle",
-                            line=dict(width=[3 if f else 0 for f in rows["forfalt"]], color="#c0392b")),
+                marker=dict(size=16, color=colour[key], symbol="circle"),
                 customdata=list(zip(rows["ansvarlig"].to_list(), rows["dager_over_frist"].fill_null(0).to_list(),
                                     strict=True)),
                 hovertemplate="%{y}<br>Frist %{x|%d.%m.%Y}<br>Ansvarlig: %{customdata[0]}<extra>" + name + "</extra>",
+            ))
+        if overdue.height:
+            # A ring of its own, drawn over the status dot: the legend then shows the status colours plain.
+            late = actions.with_columns(pl.Series("etikett", labels)).filter(pl.col("forfalt"))
+            traces.append(go.Scatter(
+                x=late["frist"].to_list(), y=late["etikett"].to_list(), mode="markers", name="Forfalt",
+                marker=dict(size=24, symbol="circle-open", color="#c0392b", line=dict(width=3)),
+                customdata=late["dager_over_frist"].to_list(),
+                hovertemplate="%{y}<br>%{customdata} dager over fristen<extra>Forfalt</extra>",
             ))
         fig = go.Figure(data=traces)
         fig.add_shape(type="line", x0=dt.date.today(), x1=dt.date.today(), yref="paper", y0=0, y1=1,
@@ -165,7 +175,7 @@ with tab_actions:
         fig.update_layout(
             title=dict(text="Tiltak etter frist (rød ring: forfalt)", font=dict(size=18)), **LAYOUT,
             height=140 + 40 * actions.height, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
-            xaxis=dict(gridcolor="#e6e6e6", **month_axis(ticks, every=6)), legend=dict(orientation="h", y=-0.12),
+            xaxis=dict(gridcolor="#e6e6e6", **month_axis(ticks, every=1)), legend=dict(orientation="h", y=-0.12),
             margin=dict(l=10, r=10),
         )
         st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
@@ -181,7 +191,9 @@ with tab_actions:
         )
 
 st.divider()
-st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen (se docs/mal-programstatus.md).")
+st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen.")
+st.page_link("views/hjelp.py", label="Veiledning: mal for programstatus", icon=":material/help:",
+             query_params={"dok": "mal-programstatus"})
 ui.download_template("programstatus", "programstatus", queries.skoler(viewer, kommunenr=kommunenr),
                      f"programstatus_mal_{kommunenr}")
 ui.export_tables("Programmer og plan", f"programmer_{kommunenr}")

@@ -201,8 +201,10 @@ with tab_season:
 with tab_template:
     st.write(
         "Skolene rapporterer én rad per skole, måned og sakstype (og eventuelt trinn). Har skolen ingenting å "
-        "melde, skrives 0. Ingen navn eller personopplysninger. Se docs/mal-saker.md."
+        "melde, skrives 0. Ingen navn eller personopplysninger."
     )
+    st.page_link("views/hjelp.py", label="Veiledning: mal for saker", icon=":material/help:",
+                 query_params={"dok": "mal-saker"})
     ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
 
 ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")

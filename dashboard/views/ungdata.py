@@ -25,8 +25,10 @@ own = data.filter(pl.col("geo_niva") == "kommune")
 if own.is_empty():
     st.info(
         f"Ingen Ungdata-resultater for {kommune} ennå. Last inn kommunens resultattabell eller en fil fra "
-        "FHIs Kommunehelsa-statistikkbank (se docs/formater.md)."
+        "FHIs Kommunehelsa-statistikkbank under «Importer filer»."
     )
+    st.page_link("views/hjelp.py", label="Veiledning: filformater", icon=":material/help:",
+                 query_params={"dok": "formater"})
     st.stop()
 
 SOURCE_LABEL = {"ungdata": "Ungdata-rapporten", "kommunehelsa": "FHI, treårssnitt"}

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from pipelines import guides
 from pipelines.errors import IngestError
 from pipelines.plans import yamltext
 
@@ -282,7 +283,7 @@ def _message(error: dict) -> str:
     if kind == "missing":
         return "feltet mangler"
     if kind == "extra_forbidden":
-        return "ukjent felt (sjekk stavemåten; se docs/plan.md for feltene som finnes)"
+        return f"ukjent felt (sjekk stavemåten; feltene står i {guides.where('plan')})"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "må være et helt tall"
     if kind in ("float_parsing", "float_type"):

@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 
+from pipelines import guides
 from pipelines.quality.suites import (
     KEY_REPEATED,
     E,
@@ -65,7 +66,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
         rule(E.ExpectColumnValuesToBeInSet(column="program_i_plan", value_set=[True]),
              "Programmet står ikke i kommunens plan. Last inn kommunens plan (YAML) først, eller bruk programkoden "
-             "slik den står i planen (se docs/plan.md).", kolonne="program"),
+             f"slik den står i planen (se {guides.where('plan')}).", kolonne="program"),
         rule(E.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUS)),
              f"Ukjent status; bruk {', '.join(STATUS)}."),
         rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year),

@@ -6,6 +6,7 @@ import datetime as dt
 
 import polars as pl
 
+from pipelines import guides
 from pipelines.quality.suites import (
     KEY_REPEATED,
     E,
@@ -122,7 +123,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
              "Trinnet finnes ikke på skolen ifølge skoleregisteret.", kolonne="trinn"),
         rule(E.ExpectColumnValuesToBeInSet(column="sakstype", value_set=list(SAKSTYPER)),
-             "Ukjent sakstype; bruk en kode fra arket «Koder» (se docs/mal-saker.md)."),
+             f"Ukjent sakstype; bruk en kode fra arket «Koder» (se {guides.where('mal-saker')})."),
         rule(E.ExpectColumnValuesToBeInSet(column="utfall", value_set=list(UTFALL)),
              "Ukjent utfall; bruk en kode fra arket «Koder»."),
         rule(E.ExpectColumnValuesToBeNull(column="utfall__ikke_sf"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines import guides
 from pipelines.parsing import number, unparseable
 from pipelines.quality.programstatus import KEY, validate
 from pipelines.sources.base import (
@@ -98,7 +99,7 @@ def _date_expr(col: str) -> pl.Expr:
 
 
 def read(table: pl.DataFrame, known: Known) -> SourceResult:
-    t = template_table(table, normalise_header, REQUIRED, OPTIONAL, LABEL, "docs/mal-programstatus.md")
+    t = template_table(table, normalise_header, REQUIRED, OPTIONAL, LABEL, guides.where("mal-programstatus"))
     rows_in = t.height
     t = orgnr_or_school_name(t, known)
     label, start = school_year_expr("skoleaar")

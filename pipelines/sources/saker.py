@@ -6,6 +6,7 @@ import re
 
 import polars as pl
 
+from pipelines import guides
 from pipelines.parsing import number, unparseable
 from pipelines.quality.saker import KEY, validate
 from pipelines.sources.base import (
@@ -114,7 +115,7 @@ def month_expr(col: str) -> pl.Expr:
 
 
 def read(table: pl.DataFrame, known: Known) -> SourceResult:
-    t = template_table(table, normalise_header, REQUIRED, ["skole", "trinn", "utfall"], LABEL, "docs/mal-saker.md")
+    t = template_table(table, normalise_header, REQUIRED, ["skole", "trinn", "utfall"], LABEL, guides.where("mal-saker"))
     rows_in = t.height
     t = orgnr_or_school_name(t, known)
 

@@ -147,7 +147,9 @@ def read(
         pl.col("orgnr"),
         pl.col("kommunenr"),
         pl.lit(None, dtype=pl.String).alias("fylkekode"),
-        pl.col("Enhetsnavn").str.strip_chars().alias("enhet_navn"),
+        # Skoleporten says «Fjellvik kommune» where Udir's tables say «Fjellvik»: one name for one municipality.
+        pl.when(level == "kommune").then(pl.col("Enhetsnavn").str.strip_chars().str.replace(r"(?i)\s+kommune$", ""))
+        .otherwise(pl.col("Enhetsnavn").str.strip_chars()).alias("enhet_navn"),
         pl.col("trinn"),
         pl.col("kjonn"),
         pl.col("indikator_kode"),

@@ -13,6 +13,7 @@ import re
 
 import polars as pl
 
+from pipelines import guides
 from pipelines.templates import xlsx
 
 TEAMS: dict[str, str] = {
@@ -235,5 +236,5 @@ GUIDE = [
     "",
     "Radene med bare skolen utfylt hoppes over ved innlesing. Lagre som .xlsx eller CSV (semikolon).",
     "Forventet møterytme per team settes i en egen fil: kommunenr;team;moter_per_maaned "
-    "(se docs/mal-teammoter.md).",
+    f"(se {guides.where('mal-teammoter')}).",
 ]

@@ -1,0 +1,15 @@
+"""Hjelp: the user guides (file formats, the plan, the templates, the reports), so a message's «se Hjelp» leads here."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pipelines.guides import GUIDES, text
+
+st.title("Hjelp")
+keys = list(GUIDES)
+asked = st.query_params.get("dok")
+chosen = st.selectbox("Veiledning", keys, index=keys.index(asked) if asked in GUIDES else 0,
+                      format_func=lambda k: GUIDES[k][0])
+st.query_params["dok"] = chosen  # the address names the guide on screen, so it can be passed on
+st.markdown(text(chosen))

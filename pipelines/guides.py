@@ -1,0 +1,39 @@
+"""The user guides in docs/, by the titles the dashboard's «Hjelp» page lists them under.
+
+Messages that send a user to a guide name it as the dashboard shows it and as the file a command-line user opens.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
+GUIDES = {
+    "formater": ("Filformater som leses", "formater.md"),
+    "plan": ("Kommunens plan (YAML)", "plan.md"),
+    "mal-saker": ("Mal for saker (kap. 12)", "mal-saker.md"),
+    "mal-teammoter": ("Mal for møtelogg", "mal-teammoter.md"),
+    "mal-programstatus": ("Mal for programstatus", "mal-programstatus.md"),
+    "rapporter": ("Rapporter", "rapporter.md"),
+}
+"""key (the page's ?dok=) → (title, file in docs/)."""
+
+
+def where(key: str) -> str:
+    """«Hjelp» → «Mal for saker (kap. 12)» i dashbordet (docs/mal-saker.md)"""
+    title, file = GUIDES[key]
+    return f"«Hjelp» → «{title}» i dashbordet (docs/{file})"
+
+
+def text(key: str) -> str:
+    """A guide as the dashboard shows it: without the English summaries for developers, the H1 in Norwegian only,
+    and links to the other guides as their titles (the page lists them all)."""
+    _, file = GUIDES[key]
+    raw = (DOCS_DIR / file).read_text(encoding="utf-8")
+    paragraphs = [p for p in re.split(r"\n\s*\n", raw) if not p.lstrip().startswith("*English")]
+    body = "\n\n".join(paragraphs)
+    body = re.sub(r"^# (.+?) / .+$", r"# \1", body, count=1, flags=re.MULTILINE)
+    titles = {f: t for t, f in GUIDES.values()}
+    return re.sub(r"\[([^\]]+)\]\(([\w-]+\.md)\)",
+                  lambda m: f"«{titles[m.group(2)]}»" if m.group(2) in titles else m.group(1), body)

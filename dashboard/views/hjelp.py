@@ -12,4 +12,7 @@ asked = st.query_params.get("dok")
 chosen = st.selectbox("Veiledning", keys, index=keys.index(asked) if asked in GUIDES else 0,
                       format_func=lambda k: GUIDES[k][0])
 st.query_params["dok"] = chosen  # the address names the guide on screen, so it can be passed on
+# The guides' tables list column names in long code spans: let them wrap inside the page instead of running off it.
+st.markdown("<style>[data-testid='stMarkdownContainer'] table {table-layout: fixed; width: 100%;} "
+            "[data-testid='stMarkdownContainer'] td code {overflow-wrap: anywhere;}</style>", unsafe_allow_html=True)
 st.markdown(text(chosen))

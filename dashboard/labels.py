@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Said by the command line too, so they live with the messages they explain.
+from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
+from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
+
 KJONN = {"alle": "Alle kjønn", "jenter": "Jenter", "gutter": "Gutter"}
 ENHET_NIVA = {"skole": "Skole", "kommune": "Kommune", "fylke": "Fylke", "nasjonalt": "Nasjonalt"}
 MAAL = {"snitt": "Snitt (1–5, høyere er bedre)", "andel": "Andel i prosent (lavere er bedre for mobbing)"}
@@ -23,12 +27,7 @@ KILDE = {
     "programstatus": "Programstatus fra skolene",
 }
 
-ROW_NUMBERS = ("Radnumrene i meldingene er de samme som i Excel: står overskriftene øverst, er første rad med data "
-               "rad 2. I JSON-filer fra Udir er rad 1 det første objektet.")
-"""Said wherever a message names rows: the user fixing the file finds them by Excel's numbers."""
-OLD_ROW_NUMBERS = ("Filer som ble lest inn før radnumrene fulgte Excel (1. desember 2026), har radnumre som teller "
-                   "radene med data: der er rad 1 første rad under overskriftene, altså rad 2 i Excel.")
-"""Said beside messages logged before migration 005, whose row numbers are one less than Excel's."""
+
 
 COLUMN = {
     # shared

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pipelines.errors import OLD_ROW_NUMBERS
 from pipelines.warehouse.connection import WarehouseBusy, connect, db_path
 
 console = Console()
@@ -117,17 +118,23 @@ def cmd_status(db: Path) -> int:
         return 0
     with connect(db, read_only=True) as con:
         rows = con.execute(
-            "SELECT filnavn, coalesce(kilde, '–'), strftime(ferdig, '%Y-%m-%d %H:%M:%S'), rader_inn, rader_lastet, "
-            "rader_avvist, resultat, melding FROM mart.ingest_log ORDER BY ferdig"
+            "SELECT l.filnavn, coalesce(l.kilde, '–'), strftime(l.ferdig, '%Y-%m-%d %H:%M:%S'), l.rader_inn, "
+            "l.rader_lastet, l.rader_avvist, l.resultat, l.melding, c.radnumre = 'under_overskriften' "
+            "FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id) ORDER BY l.ferdig"
         ).fetchall()
     table = Table(title=f"Innlastingslogg – {db}")
     for title in ("Fil", "Kilde", "Tid", "Rader inn", "Lastet", "Avvist", "Resultat", "Melding"):
         table.add_column(title, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
+    for *row, old_rows in rows:
+        cells = ["" if v is None else str(v) for v in row]
+        if old_rows and cells[-1]:
+            cells[-1] += " ¹"
+        table.add_row(*cells)
     console.print(table)
     if not rows:
         console.print("Ingen filer er lest inn ennå.")
+    elif any(old_rows and row[-1] for *row, old_rows in rows):
+        console.print(f"¹ {OLD_ROW_NUMBERS}")
     return 0
 
 

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+ROW_NUMBERS = ("Radnumrene i meldingene er de samme som i Excel: står overskriftene øverst, er første rad med data "
+               "rad 2. I JSON-filer fra Udir er rad 1 det første objektet.")
+"""Said wherever a message names rows: the user fixing the file finds them by Excel's numbers."""
+OLD_ROW_NUMBERS = ("Filer som ble lest inn før radnumrene fulgte Excel (1. desember 2026), har radnumre som teller "
+                   "radene med data: der er rad 1 første rad under overskriftene, altså rad 2 i Excel.")
+"""Said beside messages logged before migration 005, whose row numbers are one less than Excel's."""
+
 
 class IngestError(Exception):
     """A file was refused; `str(err)` is the Norwegian reason, naming row and column when known."""

@@ -69,7 +69,8 @@ def sep_line(text: str) -> tuple[str | None, int]:
     return None, 0
 
 
-_BLANK_LINES = re.compile(r"\n*")
+_BLANK_LINES = re.compile(r"(?:[ \t;,\r]*\n)*")
+"""Lines above a header with nothing in them: empty, or only spaces and separators (cells Excel once held)."""
 _NOT_SPACE = re.compile(r"\S")
 
 

@@ -378,7 +378,7 @@ def test_the_indicator_and_year_lists_are_filled_from_the_rows_of_an_older_wareh
 
 
 def test_messages_logged_before_rows_followed_excel_stay_marked_and_the_data_quality_page_says_so(
-        demo_db, demo_dir, tmp_path, monkeypatch):
+        demo_db, demo_dir, tmp_path, monkeypatch, capsys):
     """A warehouse from before migration 5 keeps its messages as they were (rows counted under the header); they are
     marked, and the page explains them apart from the new ones, which name Excel's rows."""
     from streamlit.testing.v1 import AppTest
@@ -412,6 +412,11 @@ def test_messages_logged_before_rows_followed_excel_stay_marked_and_the_data_qua
     assert query(demo_db, "SELECT radnumre FROM core.ingest_log WHERE filnavn = 'skoleregister_ny.csv'") == [("excel",)]
     shown = captions()  # now the newest file is a new one: its findings name Excel's rows
     assert ROW_NUMBERS in shown and f"{ROW_NUMBERS} {OLD_ROW_NUMBERS}" in shown
+
+    capsys.readouterr()
+    assert cli(["--db", str(demo_db), "status"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())  # rich folds long lines
+    assert "¹" in printed and " ".join(f"¹ {OLD_ROW_NUMBERS}".split()) in printed
 
 
 @pytest.mark.parametrize("name", [

@@ -192,6 +192,8 @@ def test_blank_rows_at_the_end_are_not_rows_and_the_others_keep_their_place(end)
     ("sep=;\norgnr;navn\n1;A\n", 2),  # Excel reads the sep= line and does not show it
     ("\n\norgnr;navn\n1;A\n", 4),  # Excel shows the blank lines above the header as rows
     ("sep=;\n\norgnr;navn\n1;A\n", 3),
+    (";;\n;;\norgnr;navn\n1;A\n", 4),  # cells once filled and emptied above the header: Excel saves bare separators
+    (" ; \r\n\t\norgnr;navn\r\n1;A\r\n", 4),
 ])
 def test_a_csv_files_first_data_row_is_numbered_as_excel_shows_it(text, first_row):
     sheet = parsing.read_csv_sheet(text)

@@ -15,7 +15,8 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts) ->
     for kommunenr, orgnrs in frame.select("kommunenr", "skoler").iter_rows():
         unknown.append(", ".join(o for o in orgnrs if o not in kommune_of) or None)
         elsewhere.append(", ".join(o for o in orgnrs if o in kommune_of and kommune_of[o] != kommunenr) or None)
-    return frame.select("rad", "plan_id", "kommunenr", "gyldig_fra", "gyldig_til").with_columns(
+    # No «rad»: a plan is one document, and its findings should not say «Rader: 1».
+    return frame.select("plan_id", "kommunenr", "gyldig_fra", "gyldig_til").with_columns(
         pl.col("kommunenr").is_in(sorted(facts.kommunenr)).alias("kommune_i_registeret"),
         pl.Series("ukjente_skoler", unknown, dtype=pl.String),
         pl.Series("skoler_i_annen_kommune", elsewhere, dtype=pl.String),

@@ -29,4 +29,8 @@ class IngestError(Exception):
         """This refusal with its data row (1: the first under the header) named as row `first_row` onwards."""
         if self.row is None or first_row == 1:
             return self
-        return IngestError(self.reason, row=self.row + first_row - 1, column=self.column)
+        return type(self)(self.reason, row=self.row + first_row - 1, column=self.column)
+
+
+class PersonDataError(IngestError):
+    """A file refused because it holds, or may hold, data about persons: it is neither loaded nor kept."""

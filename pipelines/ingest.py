@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from pipelines import guides, parsing, registry
-from pipelines.errors import IngestError
+from pipelines.errors import IngestError, PersonDataError
 from pipelines.quality.person_data import find_person_data
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
@@ -170,6 +170,7 @@ class Checked:
     result: SourceResult | None = None
     verdict: Verdict | None = None
     error: str | None = None  # why the file would be (or was) rejected; None: it may be loaded
+    person_data: bool = False  # rejected because it holds, or may hold, data about persons: not to be kept
 
 
 def _person_finding(person: str | None) -> Finding:
@@ -204,7 +205,7 @@ def check_file(
         person_check = _person_finding(person)
         if person:
             out.verdict = Verdict([person_check])
-            raise IngestError(person)
+            raise PersonDataError(person)
         if source and source not in registry.BY_NAME:
             raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
         spec = registry.BY_NAME[source] if source else detect(table)
@@ -227,6 +228,7 @@ def check_file(
             raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in out.verdict.failures))
     except IngestError as exc:
         out.error = str(exc)
+        out.person_data = isinstance(exc, PersonDataError)
     except Exception as exc:  # a reader bug must still reach the user as a reason, never as a stack trace
         import traceback
 
@@ -382,11 +384,15 @@ def _keep_or_drop(
             con.execute("ROLLBACK")
             log_only(con, verdict)
 
+        if checked.person_data:  # the log keeps why; the file itself is not kept
+            entry.arkivfil = None
         if loading and loading.started:
             loading.finish(drop)
         else:
             with connect(db, read_only=False) as con:
                 log_only(con, verdict)
+        if checked.person_data:
+            archive_path(entry.sha256, db, path.suffix).unlink(missing_ok=True)
         return Outcome(
             path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=checked.error
         )

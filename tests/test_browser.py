@@ -154,12 +154,14 @@ def test_new_pages_draw_their_charts_in_chromium(server, browser, tmp_path, path
 def test_each_role_sees_its_own_pages_and_no_more(server, browser):
     expected = {
         "skoleeier": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
-                      "Arbeidslag og elevtjeneste", "Rapporter", "Datakvalitet", "Importer filer"],
+                      "Arbeidslag og elevtjeneste", "Rapporter", "Datakvalitet", "Importer filer", "Hjelp"],
         "rektor": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
-                   "Arbeidslag og elevtjeneste", "Rapporter"],
-        "fau": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Rapporter"],
+                   "Arbeidslag og elevtjeneste", "Rapporter", "Hjelp"],
+        "fau": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)", "Rapporter",
+                "Hjelp"],
         "admin": ["Oversikt", "Elevundersøkelsen", "Ungdata", "Programmer og plan", "Saker (kap. 12)",
-                  "Arbeidslag og elevtjeneste", "Rapporter", "Datakvalitet", "Importer filer", "Brukere og revisjon"],
+                  "Arbeidslag og elevtjeneste", "Rapporter", "Datakvalitet", "Importer filer", "Hjelp",
+                  "Brukere og revisjon"],
     }
     for role, pages in expected.items():
         page = login(browser, server, role, height=1200)

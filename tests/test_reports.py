@@ -187,6 +187,14 @@ def test_rektormote_report_can_hide_every_school_name(use_db):
         assert name not in html, name
 
 
+def test_rektormote_report_letters_cannot_be_worked_out_from_the_date_it_was_made(use_db):
+    """The letters come from a random order, not one anyone with the code and the report's date could recompute."""
+    schools = content.queries.skoler(OWNER, kommunenr="9901")
+    req = content.Request("9901", YEAR, "rektormote", anonymiser=True)
+    orders = {content.recipient_viewer(OWNER, req, schools).pseudonyms for _ in range(4)}
+    assert len(orders) > 1  # six schools: four draws all alike by chance is (1/720)³
+
+
 def test_rektormote_report_names_the_schools_unless_asked_not_to(use_db):
     html = render.render(build("rektormote"), "html").decode()
     assert "Nordli skole" in html and "Skole A" not in html

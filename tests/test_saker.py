@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -348,6 +349,34 @@ def test_file_with_a_fodselsnummer_column_is_refused(register_db, tmp_path):
     outcome = ingest_file(path, register_db)
     assert outcome.result == "avvist" and "personopplysninger" in outcome.message
     assert table_digest(register_db, SAKER_TABLES) == before
+
+
+def test_a_free_text_column_the_template_lacks_is_refused_and_the_file_is_not_kept(register_db, tmp_path):
+    """Names or notes in a column the template does not have («elevens initialer», «kommentar») are refused, not
+    dropped, and the file is not archived: the log says why, the bytes are gone."""
+    from pipelines.ingest import archive_path
+
+    rows = _month(SJOBYGD, "2025-09")
+    headers = [*template.HEADERS, "kommentar", "tom"]
+
+    def write(note: str) -> Path:
+        cells = [[*(str(r[h]) for h in template.HEADERS), note if i == 2 else "", ""] for i, r in enumerate(rows)]
+        path = tmp_path / "kommentar.csv"
+        path.write_text("\n".join(";".join(c) for c in [headers, *cells]) + "\n", encoding="utf-8")
+        return path
+
+    path = write("Kari N. var lei seg")
+    before = table_digest(register_db, SAKER_TABLES)
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "avvist" and "«kommentar»" in outcome.message and "«tom»" not in outcome.message
+    assert "ikke hører til" in outcome.message and "tatt vare på" in outcome.message
+    assert table_digest(register_db, SAKER_TABLES) == before
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert not archive_path(sha, register_db, ".csv").exists()
+    assert query(register_db, "SELECT arkivfil, resultat FROM core.ingest_log WHERE filnavn = 'kommentar.csv'") == [
+        (None, "avvist")]
+    # The same file without the note loads: the empty extra column is no reason to refuse.
+    assert ingest_file(write(""), register_db).result == "lastet"
 
 
 def test_same_file_twice_is_already_loaded(register_db, tmp_path):

@@ -722,6 +722,19 @@ def test_a_header_that_looks_like_a_pattern_is_searched_as_one_column(header):
     assert find_person_data(pl.DataFrame({"orgnr": ["974123456"], header: ["*"]})) is None
 
 
+@pytest.mark.parametrize("written", ["Gjelder elev {fnr}", "elev {a} {b}, se sak", "{a}-{b}/2025", "fnr:{fnr}."])
+def test_fodselsnummer_inside_free_text_is_found(written):
+    fnr = make_fodselsnummer()
+    message = find_person_data(register_with(written.format(fnr=fnr, a=fnr[:6], b=fnr[6:])))
+    assert message is not None and "Rad 2" in message and "«kommentar»" in message  # data row 2 (no header offset)
+
+
+def test_longer_numbers_and_wrong_check_digits_inside_text_are_not_flagged():
+    fnr = make_fodselsnummer()
+    assert find_person_data(register_with(f"konto 9{fnr}")) is None  # 12 digits: not a fødselsnummer
+    assert find_person_data(register_with(f"ref {with_wrong_check_digit(fnr)} ok")) is None
+
+
 def test_eleven_digits_with_wrong_check_digits_are_not_flagged():
     wrong = with_wrong_check_digit(make_fodselsnummer())
     assert find_person_data(register_with(wrong)) is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass, field, replace
 
 import plotly.graph_objects as go
@@ -123,7 +124,9 @@ def recipient_viewer(requester: Viewer, req: Request, schools: pl.DataFrame) -> 
     base = replace(base, role="skoleeier", skoler=frozenset())
     if req.mottaker == "rektormote" and req.anonymiser:
         rows = list(schools.select("orgnr", "navn", "kommunenr").iter_rows())
-        base = replace(base, pseudonyms=pseudonyms_for(rows, set(), seed=dt.date.today().toordinal()))
+        # A random order each time: a seed anyone can guess (the date printed on the report) would let a reader
+        # with the code and the public school register match the letters to the schools.
+        base = replace(base, pseudonyms=pseudonyms_for(rows, set(), seed=secrets.randbits(32)))
     return base
 
 

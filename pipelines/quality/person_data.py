@@ -10,12 +10,15 @@ import polars as pl
 _PERSON_COLUMN = re.compile(
     r"(f(ø|o|oe)dsels(nummer|nr|dato)|^fnr$|person(nummer|nr|id)|^f(ø|o)dt$|"
     r"fornavn|etternavn|mellomnavn|elev_?navn|navn_?elev|elev_?id|elevnummer|"
-    r"pupil|birth|^ssn$|d_?nummer)",
+    r"pupil|birth|^ssn$|d_?nummer|^elev$|^elevens?_?navn$)",
     re.IGNORECASE,
 )
 
 _ELEVEN_DIGITS = r"^[\s.\-]*(?:\d[\s.\-]*){11}$"
 """A cell that is 11 digits once spaces, dots and dashes are taken out."""
+_IN_TEXT = r"(?:^|\D)\d{6}[ .\-]?\d{5}(?:\D|$)"
+"""Eleven digits inside text («Gjelder elev 120305 10087»), as a fødselsnummer is written: 6 + 5, maybe split once."""
+_IN_TEXT_PY = re.compile(r"(?<!\d)(\d{6})[ .\-]?(\d{5})(?!\d)")
 
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
@@ -47,7 +50,7 @@ def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
             return (
                 f"Filen har kolonnen «{col}», som ser ut til å inneholde personopplysninger. "
                 "Lageret tar bare imot tall på gruppenivå – ingen navn, fødselsnumre eller "
-                "fødselsdatoer. Ingenting fra filen er lastet."
+                "fødselsdatoer. Ingenting fra filen er lastet eller tatt vare på."
             )
     text_columns = [(i, c) for i, c in enumerate(table.columns) if table.schema[c] == pl.String]
     if not text_columns or table.height == 0:
@@ -56,18 +59,22 @@ def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
     # Only those columns are then searched row by row for a valid check digit. Columns by position: a file's
     # header can be anything, «*» or «^.*$» too, which `pl.col` would read as a pattern.
     candidates = table.select(
-        pl.nth(i).str.contains(_ELEVEN_DIGITS).any().alias(str(i)) for i, _ in text_columns
+        (pl.nth(i).str.contains(_ELEVEN_DIGITS) | pl.nth(i).str.contains(_IN_TEXT)).any().alias(str(i))
+        for i, _ in text_columns
     ).row(0)
     for (_, col), has_candidate in zip(text_columns, candidates, strict=True):
         if not has_candidate:
             continue
         # Series, not columns added to the frame: a file's own column names can never collide with ours.
-        values = table.get_column(col).str.replace_all(r"[\s.\-]", "")
-        for index in values.str.contains(r"^\d{11}$").fill_null(False).arg_true().to_list():
-            value, row = values[index], index + first_row
-            if is_fodselsnummer(value):
+        cells = table.get_column(col)
+        values = cells.str.replace_all(r"[\s.\-]", "")
+        whole = values.str.contains(r"^\d{11}$").fill_null(False)
+        inside = cells.str.contains(_IN_TEXT).fill_null(False)
+        for index in (whole | inside).arg_true().to_list():
+            found = [values[index]] if whole[index] else [a + b for a, b in _IN_TEXT_PY.findall(cells[index])]
+            if any(is_fodselsnummer(v) for v in found):
                 return (
-                    f"Rad {row}, kolonne «{col}» inneholder noe som ser ut som et fødselsnummer. "
-                    "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet."
+                    f"Rad {index + first_row}, kolonne «{col}» inneholder noe som ser ut som et fødselsnummer. "
+                    "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet eller tatt vare på."
                 )
     return None

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.errors import IngestError
+from pipelines.errors import IngestError, PersonDataError
 from pipelines.parsing import blank_row_positions
 
 # The canonical Elevundersøkelsen frame, shared by the Udir export and Skoleporten readers.
@@ -255,6 +255,24 @@ def header_key(name: str, aliases: dict[str, str] | None = None) -> str:
     return (aliases or {}).get(text, text)
 
 
+def refuse_unknown_columns(table: pl.DataFrame, unknown: list[str], label: str) -> None:
+    """The owner's templates take counts and codes only. A column the template does not have, with anything in it,
+    may hold names or notes about pupils: the file is refused and not kept, rather than the column quietly dropped.
+    (Empty extra columns, as Excel leaves them, are fine.)"""
+    filled = [
+        c for c in unknown
+        if table.get_column(c).cast(pl.String).str.strip_chars().fill_null("").ne("").any()
+    ]
+    if filled:
+        named = ", ".join(f"«{c}»" for c in filled)
+        raise PersonDataError(
+            f"Filen har {'kolonner' if len(filled) > 1 else 'en kolonne'} som ikke hører til {label}: {named}. "
+            "Malen tar bare imot tall og koder – fritekst kan inneholde personopplysninger. Fjern "
+            f"{'kolonnene' if len(filled) > 1 else 'kolonnen'} og les inn filen på nytt. Ingenting fra filen er "
+            "lastet eller tatt vare på."
+        )
+
+
 def template_table(
     table: pl.DataFrame, normalise: Callable[[str], str], required: list[str], optional: list[str], label: str,
     doc: str,
@@ -270,6 +288,7 @@ def template_table(
     missing = [c for c in required if c not in t.columns]
     if missing:
         raise IngestError(f"Filen ligner på {label}, men mangler kolonnene: {', '.join(missing)}. Se {doc}.")
+    refuse_unknown_columns(table, [c for c, n in renamed.items() if n not in required and n not in optional], label)
     t = t.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in optional if c not in t.columns)
     return with_row_numbers(t.with_columns(pl.col(c).cast(pl.String) for c in t.columns))
 

@@ -16,6 +16,7 @@ from pipelines.sources.base import (
     per_value,
     per_value_test,
     raise_on_bad,
+    refuse_unknown_columns,
     with_row_numbers,
 )
 from pipelines.templates.teammoter import (
@@ -89,6 +90,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         missing.insert(0, HEADERS["orgnr"])
     if missing:
         raise IngestError(f"Filen ligner på {LABEL.lower()}, men mangler kolonnene: {', '.join(missing)}.")
+    refuse_unknown_columns(table, [c for c, f in headers.items() if f is None], LABEL.lower())
     # Numbered before the columns are picked: a row is left out as empty only when all of it is.
     t = with_row_numbers(table).select("rad", *shown.values()).rename({c: f for f, c in shown.items()})
     for f in ("orgnr", "skole", "varighet_min"):

@@ -584,6 +584,27 @@ def programstatus(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str
     )
 
 
+@query
+def programstatus_by_programme(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, plan_id: str, skoleaar: str
+) -> pl.DataFrame:
+    """The municipality's programmes against the plan, summed over its schools (no school named): what an FAU
+    report for the whole municipality may show."""
+    return _fetch(
+        con,
+        """
+        SELECT program_navn, min(trinn) AS trinn_fra, max(trinn) AS trinn_til, count(*) AS planlagt,
+               count(*) FILTER (vurdering = 'oppfylt') AS oppfylt,
+               count(*) FILTER (vurdering = 'ikke_oppfylt') AS ikke_oppfylt,
+               count(*) FILTER (vurdering = 'ukjent') AS ukjent
+        FROM mart.programstatus
+        WHERE kommunenr = ? AND plan_id = ? AND skoleaar = ? AND planlagt
+        GROUP BY program_navn ORDER BY program_navn
+        """,
+        [kommunenr, plan_id, skoleaar],
+    )
+
+
 def gaps_by_trinn(status: pl.DataFrame, *keep: str) -> pl.DataFrame:
     """Programme rows not met, one per school × programme × gap with its trinn as «5.» or «5.–7.», and
     «Hva mangler» in words (a school that has not reported says so). `keep` adds columns to group by."""

@@ -170,6 +170,22 @@ def test_fau_member_may_ask_for_own_school_or_the_municipality_but_not_another_s
         build("kommunestyre", fau)
 
 
+def test_fau_report_for_the_municipality_gives_the_programmes_summed_over_its_schools(use_db):
+    """An FAU member does not see other schools' rows, but the municipality's report must not say the plan has no
+    requirements: it gives the sums, naming no school."""
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau.nordli")
+    met, total = duckdb.connect(str(use_db), read_only=True).execute(
+        "SELECT count(*) FILTER (vurdering = 'oppfylt'), count(*) FROM mart.programstatus p JOIN mart.planer USING "
+        "(plan_id) WHERE p.kommunenr = '9901' AND skoleaar = ? AND planlagt", [YEAR]).fetchone()
+    assert total > 0
+    report = build("fau", fau)
+    section = next(s for s in report.sections if s.title.startswith("Forebyggende programmer"))
+    text = " ".join(section.paragraphs)
+    assert "ingen programkrav" not in text and f"oppfylte {met} av {total}" in text
+    for other in ("Haugen skole", "Bakken barneskole", "Elvetun skole"):
+        assert all(other not in str(t.frame.to_dicts()) for t in section.tables), other
+
+
 def test_rektor_may_make_the_fau_report_for_own_school_only(use_db):
     rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="rektor")
     assert "Nordli skole" in build("fau", rektor, orgnr=NORDLI).title

@@ -434,7 +434,8 @@ class _Context:
             )
         section.paragraphs.append(
             (f"Til sammen {total['I alt']} nye saker av alle typene i tabellen. " if total["I alt"] != SECONDARY_LABEL
-             else "Summen er skjult for å verne små tall. ")
+             else f"Kommunens sum for {self.year} er skjult: noen sakstyper har 1–4 saker i kommunen, og summen "
+                  "ville sammen med de andre tallene vist hvor mange. ")
             + "Tallene er antall saker, ikke antall elever: samme elev kan ha mer enn én sak."
         )
         if self.school:
@@ -445,6 +446,9 @@ class _Context:
             if not row:
                 continue
             values = [int(row[c]) if str(row.get(c, "")).isdigit() else None for c in columns]
+            if all(v is None for v in values):  # a year with every figure hidden draws no bars: say so instead
+                section.notes.append(f"Kommunens tall for {label} er skjult for å verne små tall og er ikke i figuren.")
+                continue
             text = [row.get(c) if row.get(c) is not None else "–" for c in columns]
             traces.append(go.Bar(y=columns, x=values, name=label, text=text, textposition="outside",
                                  orientation="h", marker_color=PALETTE[i], cliponaxis=False))

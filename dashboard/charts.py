@@ -20,6 +20,23 @@ def kommune_name(name: pl.Expr) -> pl.Expr:
     return pl.format("{} kommune", name.str.replace(r"(?i)\s+kommune$", ""))
 
 
+def cell_label(name: str, width: int) -> str:
+    """A name broken into lines of at most `width` characters for a heatmap cell: at spaces, else a long word
+    is split with a hyphen, after a compound's joining «s» where there is one (Olweus-programmet)."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+            continue
+        while len(word) > width:
+            joint = word.rfind("s", 3, width - 1)
+            cut = joint + 1 if joint > 0 else width - 1
+            lines.append(word[:cut] + "-")
+            word = word[cut:]
+        lines.append(word)
+    return "<br>".join(lines)
+
+
 def cached_figure(build):
     """A figure built once per set of arguments (frames are hashed by content) and shared, not copied.
 

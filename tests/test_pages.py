@@ -668,3 +668,13 @@ def test_a_refused_file_sends_the_user_to_a_guide_the_help_page_has(register_db,
     message = ingest_file(bad, register_db).message
     title = GUIDES["formater"][0]
     assert f"«Hjelp» → «{title}» i dashbordet" in message
+
+
+@pytest.mark.parametrize("name", ["Olweusprogrammet", "Læringsmiljøprosjektet", "Zippys venner", "MOT", "Steg for steg"])
+def test_programme_names_fit_their_matrix_cell_and_read_back_whole(name):
+    """Ten trinn leave a cell about 12 characters wide: one-word names used to run into the next cell."""
+    from dashboard.charts import cell_label
+
+    lines = cell_label(name, 12).split("<br>")
+    assert all(len(line) <= 12 for line in lines), lines
+    assert " ".join(lines).replace("- ", "") == name

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import LAYOUT, month_axis
+from dashboard.charts import LAYOUT, cell_label, month_axis
 
 st.title("Programmer og plan")
 st.caption(
@@ -70,6 +70,7 @@ with tab_matrix:
         schools = sorted(part["skole"].unique().to_list())
         trinn = sorted(part["trinn"].unique().to_list())
         cells = {(r["skole"], r["trinn"]): r for r in part.iter_rows(named=True)}
+        width = max(8, 120 // max(len(trinn), 1))  # characters a cell holds: ten trinn leave about 12
         z, text, hover = [], [], []
         for school in schools:
             zr, tr, hr = [], [], []
@@ -82,7 +83,7 @@ with tab_matrix:
                     continue
                 zr.append(STATE.get(r["vurdering"]))
                 name = r["program_navn"]
-                tr.append(name.replace(" ", "<br>", 1) if len(name) > 10 else name)
+                tr.append(cell_label(name, width))
                 why = r["avvik"] or (r["krav_tekst"] if r["vurdering"] == "oppfylt" else "")
                 hr.append(f"{r['program_navn']}, {STATUS_TEXT.get(r['status'], r['status'])}<br>"
                           f"{STATE_TEXT.get(r['vurdering'], r['vurdering'])}" + (f"<br>{why}" if why else ""))

@@ -627,14 +627,15 @@ def plantiltak(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -
 
 @query
 def program_starts(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
-    """The school year each school began introducing a programme (its first report with status «innføring»)."""
+    """The school year each school began introducing a programme (its first report with status «innføring»), and
+    the trinn it was introduced on."""
     return _fetch(
         con,
         """
-        SELECT orgnr, program_navn, min(skoleaar) AS start
+        SELECT orgnr, program_navn, min(skoleaar) AS start, min(trinn) AS trinn_fra, max(trinn) AS trinn_til
         FROM mart.programstatus
         WHERE kommunenr = ? AND status = 'innforing'
-        GROUP BY ALL ORDER BY start
+        GROUP BY orgnr, program_navn ORDER BY start
         """,
         [kommunenr],
     )

@@ -678,3 +678,19 @@ def test_programme_names_fit_their_matrix_cell_and_read_back_whole(name):
     lines = cell_label(name, 12).split("<br>")
     assert all(len(line) <= 12 for line in lines), lines
     assert " ".join(lines).replace("- ", "") == name
+
+
+def test_ungdata_marks_only_programmes_on_the_trinn_it_surveys_and_within_its_years(app, demo_db_master):
+    at = app("ungdata")
+    (fig,) = _charts(_tab(at, "Over tid"))
+    last = max(x for t in fig["data"] for x in t["x"] if x is not None)
+    starts = query(
+        demo_db_master,
+        "SELECT program_navn, CAST(left(min(skoleaar), 4) AS INTEGER) + 1, max(trinn) FROM mart.programstatus "
+        "WHERE kommunenr = '9901' AND status = 'innforing' GROUP BY orgnr, program_navn",
+    )
+    expected = {(name, year) for name, year, top in starts if top >= 8 and year <= last}
+    marked = {(a["text"].removesuffix(" innføres"), a["x"]) for a in fig["layout"].get("annotations", [])
+              if a["text"].endswith(" innføres")}
+    assert marked == expected
+    assert any(top < 8 for _, _, top in starts) or any(year > last for _, year, _ in starts)  # something left out

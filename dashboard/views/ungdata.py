@@ -90,9 +90,16 @@ with tab_time:
         fig.update_yaxes(gridcolor="#e6e6e6")
         # When schools in the municipality began a programme: Ungdata is answered in spring, so a programme
         # introduced in school year 2024-25 is first seen in the 2025 survey.
-        starts = queries.program_starts(viewer, kommunenr=kommunenr)
+        # Only programmes on the trinn Ungdata asks (8.–10.), within the survey years shown, once per programme.
+        starts = (
+            queries.program_starts(viewer, kommunenr=kommunenr)
+            .filter(pl.col("trinn_til") >= 8)
+            .with_columns((pl.col("start").str.slice(0, 4).cast(pl.Int32) + 1).alias("aar"))
+            .filter(pl.col("aar") <= rows["slutt_aar"].max())
+            .unique(["program_navn", "aar"], keep="first").sort("aar", "program_navn")
+        )
         for i, r in enumerate(starts.iter_rows(named=True)):
-            year = int(r["start"][:4]) + 1
+            year = r["aar"]
             fig.add_vline(x=year, line=dict(color="#7f6000", width=2, dash="dot"))
             fig.add_annotation(x=year, yref="paper", y=1 - 0.07 * (i % 4), text=f"{r['program_navn']} innføres",
                                showarrow=False, xanchor="left", font=dict(size=12, color="#7f6000"),

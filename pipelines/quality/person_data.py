@@ -18,6 +18,8 @@ _ELEVEN_DIGITS = r"^[\s.\-]*(?:\d[\s.\-]*){11}$"
 """A cell that is 11 digits once spaces, dots and dashes are taken out."""
 _IN_TEXT = r"(?:^|\D)\d{6}[ .\-]?\d{5}(?:\D|$)"
 """Eleven digits inside text («Gjelder elev 120305 10087»), as a fødselsnummer is written: 6 + 5, maybe split once."""
+_CANDIDATE = f"{_ELEVEN_DIGITS}|{_IN_TEXT}"
+"""Either, in one pass over a column (a national file's text columns are 4.7 million cells each)."""
 _IN_TEXT_PY = re.compile(r"(?<!\d)(\d{6})[ .\-]?(\d{5})(?!\d)")
 
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
@@ -59,7 +61,7 @@ def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
     # Only those columns are then searched row by row for a valid check digit. Columns by position: a file's
     # header can be anything, «*» or «^.*$» too, which `pl.col` would read as a pattern.
     candidates = table.select(
-        (pl.nth(i).str.contains(_ELEVEN_DIGITS) | pl.nth(i).str.contains(_IN_TEXT)).any().alias(str(i))
+        pl.nth(i).str.contains(_CANDIDATE).any().alias(str(i))
         for i, _ in text_columns
     ).row(0)
     for (_, col), has_candidate in zip(text_columns, candidates, strict=True):

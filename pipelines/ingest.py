@@ -58,6 +58,14 @@ def new_batch_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%f")[:-3] + "-" + secrets.token_hex(3)
 
 
+def loaded_when(batch_id: str) -> str:
+    """«01.12.2026 kl. 10:15», from the time a batch id starts with: what a user recognises, not the id."""
+    try:
+        return dt.datetime.strptime(batch_id[:15], "%Y%m%dT%H%M%S").strftime("%d.%m.%Y kl. %H:%M")
+    except ValueError:
+        return batch_id
+
+
 def archive_path(sha256: str, db: Path, suffix: str) -> Path:
     return db.parent / "arkiv" / sha256[:2] / f"{sha256}{suffix.lower()}"
 
@@ -342,7 +350,7 @@ def _ingest(
         earlier = store.loaded_batch(con, sha)
         if earlier:
             entry.resultat = "allerede_lastet"
-            entry.melding = f"Filen er allerede lastet (innlasting {earlier}); ingenting er endret."
+            entry.melding = f"Filen er allerede lastet ({loaded_when(earlier)}); ingenting er endret."
             log_only(con)
             return Outcome(path, "allerede_lastet", batch_id=earlier, message=entry.melding)
         facts = known_in(con, db)
@@ -495,7 +503,7 @@ def preview_file(path: Path, db: Path, *, source: str | None = None) -> Preview:
     if earlier:
         return Preview(
             path, "allerede_lastet", earlier_batch=earlier,
-            message=f"Filen er allerede lastet (innlasting {earlier}); å laste den igjen endrer ingenting.",
+            message=f"Filen er allerede lastet ({loaded_when(earlier)}); å laste den igjen endrer ingenting.",
         )
     checked = check_file(raw, path.name, db, source, lambda _stage: None)
     verdict = checked.verdict or Verdict()

@@ -86,6 +86,10 @@ def test_preview_of_an_already_loaded_file_says_so(demo_db, tmp_path):
     assert _state(demo_db) == before
     assert preview.result == "allerede_lastet" and preview.earlier_batch
     assert "allerede lastet" in preview.message and preview.changes == "Ingen endring."
+    # Said as the time it was loaded, not as the internal load id.
+    loaded = query(demo_db, "SELECT strftime(max(startet), '%d.%m.%Y kl. %H:%M') FROM mart.ingest_log "
+                            "WHERE filnavn = 'ungdata_9901.csv'")[0][0]
+    assert f"({loaded})" in preview.message and preview.earlier_batch not in preview.message
 
 
 def test_preview_of_a_file_with_a_critical_quality_finding_lists_the_reason(demo_db, demo_dir, tmp_path):

@@ -694,3 +694,40 @@ def test_ungdata_marks_only_programmes_on_the_trinn_it_surveys_and_within_its_ye
               if a["text"].endswith(" innføres")}
     assert marked == expected
     assert any(top < 8 for _, _, top in starts) or any(year > last for _, year, _ in starts)  # something left out
+
+
+def test_oversikt_school_table_says_changes_as_the_cards_do(app, demo_db_master):
+    """Percentage points for a share, a minus sign, and «uendret» where the rounded change is nothing."""
+    at = app()
+    table = pl.from_pandas(at.dataframe[0].value)
+    rows = query(
+        demo_db_master,
+        """
+        WITH k AS (SELECT enhet_navn AS navn, skoleaar_start, verdi FROM mart.elevundersokelsen
+                   WHERE enhet_niva = 'skole' AND kommunenr = '9901' AND indikator_kode = 'EUIndeks_1398'
+                   AND trinn IS NULL AND kjonn = 'alle')
+        SELECT a.navn, a.verdi, b.verdi FROM k a JOIN k b ON a.navn = b.navn AND b.skoleaar_start = a.skoleaar_start - 1
+        WHERE a.skoleaar_start = (SELECT max(skoleaar_start) FROM k)
+        """,
+    )
+    column = next(c for c in table.columns if c.startswith("Mobb"))
+    shown = dict(zip(table[table.columns[0]], table[column], strict=True))
+    checked = 0
+    for name, now, before in rows:
+        if now is None or before is None or name not in shown:
+            continue
+        change = round(round(now, 1) - round(before, 1), 1)
+        text = shown[name]
+        if change == 0:
+            assert text.endswith("(uendret)"), text
+        else:
+            assert text.endswith(f"({'+' if change > 0 else '−'}{abs(change):.1f} pp)".replace(".", ",")), text
+        checked += 1
+    assert checked > 0
+
+
+def test_fau_is_not_offered_the_schools_reporting_template(app, demo_db_master):
+    owner = [b.label for b in app("programmer").download_button]
+    fau = [b.label for b in app("programmer", _viewer_of("fau", demo_db_master)).download_button]
+    assert any("programstatus" in label for label in owner)
+    assert not any("programstatus" in label for label in fau) and "Last ned tabellene (Excel)" in fau

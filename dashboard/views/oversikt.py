@@ -50,8 +50,14 @@ def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
         unit = " %" if maal == "andel" else ""
         value_text = pl.col("_nå").round(1).cast(pl.String).str.replace(".", ",", literal=True) + unit
         change = (pl.col("_nå") - pl.col("_før")).round(1)
+        # As the cards above say it: «uendret», a real minus sign, and percentage points for a share.
         change_text = (
-            pl.when(change >= 0).then(pl.lit("+")).otherwise(pl.lit("")) + change.cast(pl.String).str.replace(".", ",", literal=True)
+            pl.when(change == 0).then(pl.lit("uendret"))
+            .otherwise(
+                pl.when(change > 0).then(pl.lit("+")).otherwise(pl.lit("\u2212"))
+                + change.abs().cast(pl.String).str.replace(".", ",", literal=True)
+                + pl.lit(" pp" if maal == "andel" else "")
+            )
         )
         out = (
             out.join(now, on="enhet_navn", how="left")

@@ -191,10 +191,11 @@ with tab_actions:
             "Tiltaksplan", column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
         )
 
-st.divider()
-st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen.")
-st.page_link("views/hjelp.py", label="Veiledning: mal for programstatus", icon=":material/help:",
-             query_params={"dok": "mal-programstatus"})
-ui.download_template("programstatus", "programstatus", queries.skoler(viewer, kommunenr=kommunenr),
-                     f"programstatus_mal_{kommunenr}")
+if viewer.role != "fau":  # the template is for the schools and the owner, not for parents
+    st.divider()
+    st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen.")
+    st.page_link("views/hjelp.py", label="Veiledning: mal for programstatus", icon=":material/help:",
+                 query_params={"dok": "mal-programstatus"})
+    ui.download_template("programstatus", "programstatus", queries.skoler(viewer, kommunenr=kommunenr),
+                         f"programstatus_mal_{kommunenr}")
 ui.export_tables("Programmer og plan", f"programmer_{kommunenr}")

@@ -63,11 +63,12 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
 
 
 FHI_FLAG_REASON = {
-    1: "Manglende data («..»)",
-    2: "Kan ikke beregnes («.»)",
-    3: "Anonymisert av kilden («:»)",
-    4: "Ikke tilgjengelig («-»)",
+    1: "Mangler hos kilden",
+    2: "Kan ikke beregnes (for lite grunnlag)",
+    3: "Anonymisert av kilden (for få svar)",
+    4: "Ikke tilgjengelig hos kilden",
 }
+"""FHI's flags (SPVFLAGG 1–4, shown in their tables as «..», «.», «:» and «-») in words."""
 
 
 def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:

@@ -731,3 +731,14 @@ def test_fau_is_not_offered_the_schools_reporting_template(app, demo_db_master):
     fau = [b.label for b in app("programmer", _viewer_of("fau", demo_db_master)).download_button]
     assert any("programstatus" in label for label in owner)
     assert not any("programstatus" in label for label in fau) and "Last ned tabellene (Excel)" in fau
+
+
+def test_ungdata_groups_tab_names_trinn_and_shows_one_decimal_as_the_reports_do(app, demo_db_master):
+    at = app("ungdata")
+    code = {s.label: s for s in at.selectbox}["Indikator"].value
+    (fig,) = _charts(_tab(at, "Etter trinn og kjønn"))
+    ticks = {x for t in fig["data"] for x in t["x"]}
+    assert ticks and all(x.endswith("trinn") or x.startswith("VG") for x in ticks), ticks
+    bars = next(t for t in fig["data"] if t["name"] == "Alle kjønn")
+    for y, text in zip(bars["y"], bars["text"], strict=True):
+        assert text == ("skjult" if y is None else f"{y:.1f} %".replace(".", ",")), (code, y, text)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import queries, ui
 from dashboard.charts import LAYOUT, PALETTE, trend_chart
-from dashboard.labels import KJONN
+from dashboard.labels import KJONN, format_value
 
 st.title("Ungdata")
 viewer = ui.viewer()
@@ -43,10 +43,19 @@ def trinn_order(t: str) -> tuple:
     return (0, int(t), "") if t.isdigit() else (1, 0, t) if t[0].isdigit() else (2, 0, t)
 
 
+def trinn_text(t: str) -> str:
+    """«8. trinn», «8.–10. trinn», «VG1», «Alle trinn»: the file's codes as a reader says them."""
+    if t == "alle":
+        return "Alle trinn"
+    if t[0].isdigit():
+        return ".–".join(t.split("-")) + ". trinn"
+    return t
+
+
 trinn_options = sorted(own.filter(pl.col("indikator_kode") == code)["trinn"].unique().to_list(), key=trinn_order)
 default_trinn = trinn_options.index("8-10") if "8-10" in trinn_options else 0
 trinn = c2.selectbox("Trinn", trinn_options, index=default_trinn,
-                     format_func=lambda t: "Alle trinn" if t == "alle" else f"{t}. trinn".replace("-", "–"))
+                     format_func=trinn_text)
 kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, key="ungdata_kjonn")
 
 rows = data.filter((pl.col("indikator_kode") == code) & (pl.col("trinn") == trinn) & (pl.col("kjonn") == kjonn))
@@ -130,19 +139,21 @@ with tab_groups:
             if bars.is_empty():
                 continue
             traces.append(go.Bar(
-                x=bars["trinn"].to_list(), y=bars["andel"].to_list(), name=KJONN[k], marker_color=PALETTE[i],
-                text=[f"{v:.0f} %" if v is not None else "skjult" for v in bars["andel"]], textposition="outside",
+                x=[trinn_text(t) for t in bars["trinn"]], y=bars["andel"].to_list(), name=KJONN[k],
+                marker_color=PALETTE[i], textposition="outside",
+                text=[format_value(v, "andel") if v is not None else "skjult" for v in bars["andel"]],
             ))
         fig = go.Figure(data=traces)
         fig.update_layout(
             barmode="group", title=dict(text=f"{names[code]} – {wave} ({SOURCE_LABEL.get(kilde, kilde)})", font=dict(size=18)),
             **LAYOUT, height=440, yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(title="Trinn", type="category", categoryorder="array",
-                                                                        categoryarray=sorted(part["trinn"].unique(), key=trinn_order)),
+                                                                        categoryarray=[trinn_text(t) for t in sorted(part["trinn"].unique(), key=trinn_order)]),
             legend=dict(orientation="h", y=-0.15), plot_bgcolor="white",
         )
         st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
-        ui.hidden_note(part.with_columns(pl.format("{} {}", pl.col("trinn"), pl.col("kjonn")).alias("gruppe")),
-                       label_col="gruppe", year_col="periode")
+        groups = pl.format("{}, {}", pl.col("trinn").replace_strict({t: trinn_text(t) for t in part["trinn"].unique()}),
+                           pl.col("kjonn").replace_strict(KJONN, default=pl.col("kjonn")).str.to_lowercase())
+        ui.hidden_note(part.with_columns(groups.alias("gruppe")), label_col="gruppe", year_col="periode")
 
 THEMES = {
     "Mobbing": ("EUIndeks_1398", "mobbet", "Elevundersøkelsen: andel som blir mobbet 2–3 ganger i måneden eller oftere "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -742,3 +743,22 @@ def test_ungdata_groups_tab_names_trinn_and_shows_one_decimal_as_the_reports_do(
     bars = next(t for t in fig["data"] if t["name"] == "Alle kjønn")
     for y, text in zip(bars["y"], bars["text"], strict=True):
         assert text == ("skjult" if y is None else f"{y:.1f} %".replace(".", ",")), (code, y, text)
+
+
+def test_admin_sees_accounts_by_municipality_and_school_name_and_audit_times_as_times(demo_db, monkeypatch):
+    from pipelines import accounts
+
+    accounts.add(accounts.users_path(demo_db),
+                 accounts.Account("rektor.nordli", "rektor", ("9901",), ("990012008",)), "et-langt-passord-1")
+    accounts.audit(demo_db, "eksport", "admin", "test.xlsx")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
+    at.switch_page("views/admin.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    users = pl.from_pandas(at.dataframe[0].value)
+    rektor = users.filter(pl.col("Brukernavn") == "rektor.nordli").row(0, named=True)
+    assert rektor["Kommuner"] == "Fjellvik (9901)" and rektor["Skoler"].startswith("Nordli skole (")
+    log = _shown_text(at.dataframe[1])
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", log["Tid"][0]), log["Tid"][0]

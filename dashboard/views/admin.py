@@ -17,6 +17,15 @@ if viewer.role != "admin":
 st.title("Brukere og revisjon")
 db = queries.warehouse()
 users = accounts.load(accounts.users_path(db))
+# Municipalities and schools by name (with the number, which is what the command line takes).
+kommune_names = dict(queries.kommuner(viewer).select("kommunenr", "kommune").iter_rows())
+school_names = dict(queries.skoler(viewer).select("orgnr", "navn").iter_rows())
+
+
+def named(codes, names: dict) -> str:
+    return ", ".join(f"{names[c]} ({c})" if c in names else c for c in codes)
+
+
 st.subheader("Brukere")
 st.caption("Endres med «skolemiljo bruker legg-til …» og «skolemiljo bruker fjern …» på serveren. Passord lagres bare "
            "som argon2-hasher.")
@@ -26,8 +35,8 @@ ui.table(
             {
                 "Brukernavn": a.brukernavn,
                 "Rolle": ROLE_LABELS.get(a.rolle, a.rolle) + (" (demo)" if a.demo else ""),
-                "Kommuner": ", ".join(a.kommuner),
-                "Skoler": ", ".join(a.skoler),
+                "Kommuner": named(a.kommuner, kommune_names) or "–",
+                "Skoler": named(a.skoler, school_names),
                 "Innlogging": " + ".join(x for x in ("passord" if a.passord_hash else "", "Feide/Entra ID" if a.epost
                                                                                           else "") if x),
             }
@@ -47,11 +56,11 @@ EVENT_LABELS = {
 }
 ui.table(
     pl.DataFrame(
-        [{"Tid": e["tid"].replace("T", " "), "Hendelse": EVENT_LABELS.get(e["hendelse"], e["hendelse"]),
+        [{"Tid": e["tid"], "Hendelse": EVENT_LABELS.get(e["hendelse"], e["hendelse"]),
           "Bruker": e.get("bruker") or "", "Detalj": e.get("detalj") or ""} for e in events],
-        schema=["Tid", "Hendelse", "Bruker", "Detalj"],
+        schema={"Tid": pl.String, "Hendelse": pl.String, "Bruker": pl.String, "Detalj": pl.String},
         orient="row",
-    ),
+    ).with_columns(pl.col("Tid").str.to_datetime(strict=False)),  # shown as 01.12.2026 10:16, sorted as a time
     "Revisjonslogg",
 )
 

@@ -272,6 +272,15 @@ def test_a_missing_school_month_is_a_warning(register_db, tmp_path):
     missing = [w for w in outcome.warnings if "Mangler rapport" in w]
     assert len(missing) == 1 and "Holmen skule (okt 2025)" in missing[0]
     assert "Vika skule" not in missing[0]
+    assert "mellom sep 2025 og okt 2025" in missing[0]
+
+
+def test_a_one_month_file_missing_a_school_names_the_month_once(register_db, tmp_path):
+    holmen = BY_NAME["Holmen skule"]
+    rows = [r for r in _month(SJOBYGD, "2025-09") if r["orgnr"] != holmen.orgnr]
+    outcome = ingest_file(_csv(tmp_path / "en_maaned.csv", rows), register_db)
+    missing = [w for w in outcome.warnings if "Mangler rapport" in w]
+    assert len(missing) == 1 and "skole-måneder i sep 2025:" in missing[0] and "mellom" not in missing[0]
 
 
 def test_a_school_named_without_orgnr_is_found_in_the_register(register_db, tmp_path):

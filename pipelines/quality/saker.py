@@ -190,8 +190,9 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame) -> Finding:
     text = "; ".join(parts)
     return Finding(
         forventning, "maaned", "advarsel", False, missing.height, text[:300],
-        f"Mangler rapport for {missing.height} skole-måneder mellom {_month_text(first)} og {_month_text(last)}: "
-        f"{text}.",
+        f"Mangler rapport for {missing.height} skole-måneder "
+        + (f"i {_month_text(first)}" if first == last else f"mellom {_month_text(first)} og {_month_text(last)}")
+        + f": {text}.",
     )
 
 

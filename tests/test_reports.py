@@ -311,3 +311,16 @@ def test_every_recipient_gets_every_format_with_its_title_and_year(use_db, motta
         text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert title in text and YEAR in text
     assert f"{SECRET_TRIVSEL:.1f}".replace(".", ",") not in text
+
+
+def test_ungdata_in_a_report_quotes_no_later_wave_and_says_where_the_nation_comes_from(use_db):
+    waves = [r[0] for r in duckdb.connect(str(use_db), read_only=True).execute(
+        "SELECT DISTINCT aar FROM mart.ungdata WHERE kommunenr = '9901' AND kilde = 'ungdata' ORDER BY 1").fetchall()]
+    assert len(waves) >= 2
+    year = f"{waves[0] - 1}-{waves[0] % 100:02d}"  # the school year whose spring is the first wave
+    report = content.build(OWNER, content.Request("9901", year, "kommunestyre"))
+    section = next(s for s in report.sections if s.title.startswith("Ungdata"))
+    (table,) = [t for t in section.tables if t.title == "Ungdata"]
+    for later in waves[1:]:
+        assert not any(str(later) in c for c in table.frame.columns), (later, table.frame.columns)
+    assert any(c.startswith("Landet (") for c in table.frame.columns), table.frame.columns

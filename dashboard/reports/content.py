@@ -361,7 +361,12 @@ class _Context:
         source = "ungdata" if (own["kilde"] == "ungdata").any() else "kommunehelsa"
         own = own.filter(pl.col("kilde") == source)
         trinn = "8-10" if (own["trinn"] == "8-10").any() else own["trinn"][0]
-        own = own.filter(pl.col("trinn") == trinn)
+        # Waves up to the spring of the report's school year: a 2019-20 report does not quote the 2024 survey.
+        own = own.filter((pl.col("trinn") == trinn) & (pl.col("aar") <= int(self.year[:4]) + 1))
+        if own.is_empty():
+            section.paragraphs.append(f"Det finnes ingen Ungdata-resultater for {self.kommune} fra før skoleåret "
+                                      f"{self.year} var omme.")
+            return section
         waves = sorted(set(own["aar"]))
         latest, earlier = waves[-1], (waves[-2] if len(waves) > 1 else None)
         nation = data.filter((pl.col("geo_niva") == "nasjonalt") & (pl.col("kjonn") == "alle")
@@ -372,9 +377,21 @@ class _Context:
             rows = frame.filter((pl.col("indikator_kode") == code) & (pl.col("aar") == year))
             return (rows["andel"][0], rows["skjult_grunn"][0]) if rows.height else (None, None)
 
-        def nation_share(code: str) -> tuple[float | None, str | None]:
+        def nation_row(code: str) -> dict | None:
             rows = nation.filter((pl.col("indikator_kode") == code) & (pl.col("aar") <= latest)).sort("aar")
-            return (rows["andel"][-1], rows["skjult_grunn"][-1]) if rows.height else (None, None)
+            return rows.row(-1, named=True) if rows.height else None
+
+        def nation_share(code: str) -> tuple[float | None, str | None]:
+            row = nation_row(code)
+            return (row["andel"], row["skjult_grunn"]) if row else (None, None)
+
+        # The nation may come from another source than the municipality (FHI's three-year averages): say which.
+        used = [r for r in map(nation_row, own["indikator_kode"].unique().to_list()) if r]
+        nation_label = "Landet"
+        if used:
+            first = used[0]
+            source_text = "FHI, treårssnitt" if first["kilde"] == "kommunehelsa" else "Ungdata"
+            nation_label = f"Landet ({source_text} {first['periode']})"
 
         names = dict(own.select("indikator_kode", "indikator").unique().iter_rows())
         codes = sorted(names, key=names.get)
@@ -383,7 +400,7 @@ class _Context:
             rows.append({
                 "Indikator": names[code], f"{self.kommune} {period}": _shown(share(own, code, latest), "andel"),
                 **({f"{self.kommune} {earlier}": _shown(share(own, code, earlier), "andel")} if earlier else {}),
-                "Landet": _shown(nation_share(code), "andel"),
+                nation_label: _shown(nation_share(code), "andel"),
             })
         section.tables.append(Table("Ungdata", pl.DataFrame(rows)))
         section.paragraphs.append(
@@ -397,11 +414,11 @@ class _Context:
             direction = "høyere" if value > ref else "lavere"
             section.paragraphs.append(
                 f"Størst forskjell fra landet: «{name}» – {_num(value, 'andel')} i {self.kommune} mot "
-                f"{_num(ref, 'andel')} i landet ({direction})."
+                f"{_num(ref, 'andel')} i landet ({direction}; {nation_label.removeprefix('Landet (').rstrip(')')})."
             )
         traces = []
         labels = [names[c] for c in codes]
-        series = ((self.kommune, [share(own, c, latest) for c in codes]), ("Landet", [nation_share(c) for c in codes]))
+        series = ((self.kommune, [share(own, c, latest) for c in codes]), (nation_label, [nation_share(c) for c in codes]))
         for i, (unit, pairs) in enumerate(series):
             traces.append(go.Bar(y=labels, x=[v for v, _ in pairs], name=unit, orientation="h", marker_color=PALETTE[i],
                                  text=[_shown(p, "andel") for p in pairs], textposition="outside", cliponaxis=False))
@@ -591,7 +608,8 @@ class _Context:
         section.paragraphs.append(
             f"Tallene kommer fra {files.height} filer, kontrollert og lest inn mellom "
             f"{files['ferdig'].min():%d.%m.%Y} og {files['ferdig'].max():%d.%m.%Y}. "
-            + (f"Kontrollene ga {warnings} advarsler (se siden Datakvalitet)." if warnings
+            + (f"Kontrollene ga {warnings} advarsler; skoleeier kan se dem på siden Datakvalitet i dashbordet."
+               if warnings
                else "Kontrollene ga ingen advarsler.")
         )
         per_source = (

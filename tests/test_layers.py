@@ -70,6 +70,7 @@ SAMPLE_ARGS = {
     "orgnr": ("990011001",),
     "skoleaar": "2024-25",
     "batch_id": "",
+    "plan_id": "fjellvik-laeringsmiljo-2024",
 }
 
 

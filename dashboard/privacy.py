@@ -63,7 +63,7 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
 
 
 FHI_FLAG_REASON = {
-    1: "Mangler hos kilden",
+    1: "Manglende data hos kilden",
     2: "Kan ikke beregnes (for lite grunnlag)",
     3: "Anonymisert av kilden (for få svar)",
     4: "Ikke tilgjengelig hos kilden",

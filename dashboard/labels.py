@@ -84,6 +84,8 @@ def number_text(value: float | int | None, decimals: int = 0) -> str:
     if value is None or value != value:  # NaN
         return NO_VALUE
     text = f"{value:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":  # −0,0 is 0,0
+        text = text.lstrip("-")
     whole = text.split(".")[0].lstrip("-")
     if len(whole.replace(",", "")) < 5:
         text = text.replace(",", "")

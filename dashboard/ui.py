@@ -211,7 +211,8 @@ def norwegian(frame: pl.DataFrame, *, index: str | None = None):
             continue
         if dtype.is_numeric():
             # Each distinct value is written once; the Styler then looks the text up cell by cell.
-            decimals = labels.decimals_needed(frame[name]) if dtype.is_float() else 0
+            fraction = dtype.is_float() or dtype == pl.Decimal
+            decimals = labels.decimals_needed(frame[name].cast(pl.Float64)) if fraction else 0
             texts = {v: labels.number_text(v, decimals) for v in frame[name].unique().to_list() if v is not None}
             formats[name] = partial(_lookup, texts)
         elif dtype == pl.Datetime:

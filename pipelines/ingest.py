@@ -394,13 +394,15 @@ def _keep_or_drop(
 
         if checked.person_data:  # the log keeps why; the file itself is not kept
             entry.arkivfil = None
-        if loading and loading.started:
-            loading.finish(drop)
-        else:
-            with connect(db, read_only=False) as con:
-                log_only(con, verdict)
-        if checked.person_data:
-            archive_path(entry.sha256, db, path.suffix).unlink(missing_ok=True)
+        try:
+            if loading and loading.started:
+                loading.finish(drop)
+            else:
+                with connect(db, read_only=False) as con:
+                    log_only(con, verdict)
+        finally:  # even when the log could not be written
+            if checked.person_data:
+                archive_path(entry.sha256, db, path.suffix).unlink(missing_ok=True)
         return Outcome(
             path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=checked.error
         )

@@ -476,7 +476,9 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         raise IngestError(f"Overskriftsraden har samme kolonnenavn flere ganger: {', '.join(twice)}.")
     if header is None:
         raise IngestError("Excel-filen har ingen overskriftsrad.")
-    while header and header[-1].startswith("kolonne_"):
+    # Columns without a heading at the right edge are Excel's empty columns, unless something is written in them:
+    # then they stay (as «kolonne_N»), so the person-data check and the templates' column check see them.
+    while header and header[-1].startswith("kolonne_") and not any(r[len(header) - 1] for r in rows):
         header.pop()
         rows = [r[: len(header)] for r in rows]
     table = without_trailing_blank_rows(pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row"))

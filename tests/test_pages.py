@@ -582,6 +582,16 @@ def test_numbers_get_a_space_between_thousands_from_ten_thousand_but_years_do_no
     assert number_text(318000) == "318\u00a0000" and number_text(-12500.25, 1) == "-12\u00a0500,2"
     assert number_text(None) == "–" and number_text(float("nan"), 1) == "–"
     assert decimals_needed([2.8, 3.0, None]) == 1 and decimals_needed([76.0, 80.0]) == 0
+    assert number_text(-0.04, 1) == "0,0"  # never «-0,0»
+
+
+def test_a_decimal_column_keeps_its_decimals_in_a_table():
+    import decimal
+
+    from dashboard import ui
+
+    frame = pl.DataFrame({"x": [decimal.Decimal("4.25"), decimal.Decimal("1.50")]}, schema={"x": pl.Decimal(5, 2)})
+    assert "4,25" in ui.norwegian(frame).to_string() and "1,50" in ui.norwegian(frame).to_string()
 
 
 def test_meetings_per_month_keeps_a_month_without_meetings_and_stays_readable_for_one_school():

@@ -157,6 +157,20 @@ def test_a_row_emptied_in_excel_is_skipped_and_the_rows_below_keep_excel_s_numbe
     assert "(rad 6, kolonne «maaned»)" in refused.message, refused.message
 
 
+def test_a_note_typed_in_an_unheaded_excel_column_is_refused_not_dropped(register_db, tmp_path):
+    """Text to the right of the template's columns, with no heading, used to be cut off unread (and the file kept)."""
+    from pipelines.ingest import archive_path
+
+    book = load_workbook(io.BytesIO(template.xlsx_bytes(_schools(FJELLVIK))))
+    ws = book["Saker"]
+    ws.cell(3, ws.max_column + 3).value = "Ola var lei seg i friminuttet"
+    path = tmp_path / "saker_notat.xlsx"
+    book.save(path)
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "avvist" and "ikke hører til" in outcome.message, outcome.message
+    assert not archive_path(hashlib.sha256(path.read_bytes()).hexdigest(), register_db, ".xlsx").exists()
+
+
 def test_csv_template_loads(register_db, tmp_path):
     raw = template.csv_bytes(_schools(SCHOOLS))
     assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0] == ";".join(template.HEADERS)

@@ -722,16 +722,25 @@ def test_a_header_that_looks_like_a_pattern_is_searched_as_one_column(header):
     assert find_person_data(pl.DataFrame({"orgnr": ["974123456"], header: ["*"]})) is None
 
 
-@pytest.mark.parametrize("written", ["Gjelder elev {fnr}", "elev {a} {b}, se sak", "{a}-{b}/2025", "fnr:{fnr}."])
+@pytest.mark.parametrize("written", [
+    "Gjelder elev {fnr}", "elev {a} {b}, se sak", "{a}-{b}/2025", "fnr:{fnr}.", "elev {a}  {b}", "{a}\u00a0{b}",
+    "{a} - {b}", "{a}/{b}", "{a[0]}{a[1]}.{a[2]}{a[3]}.{a[4]}{a[5]} {b}", "ref.{fnr}",
+])
 def test_fodselsnummer_inside_free_text_is_found(written):
     fnr = make_fodselsnummer()
     message = find_person_data(register_with(written.format(fnr=fnr, a=fnr[:6], b=fnr[6:])))
     assert message is not None and "Rad 2" in message and "«kommentar»" in message  # data row 2 (no header offset)
 
 
+def test_fodselsnummer_split_across_a_line_break_in_a_cell_is_found():
+    fnr = make_fodselsnummer()
+    assert find_person_data(pl.DataFrame({"kommentar": ["ok", f"elev {fnr[:6]}\n{fnr[6:]}"]})) is not None
+
+
 def test_longer_numbers_and_wrong_check_digits_inside_text_are_not_flagged():
     fnr = make_fodselsnummer()
     assert find_person_data(register_with(f"konto 9{fnr}")) is None  # 12 digits: not a fødselsnummer
+    assert find_person_data(register_with(f"1234.{fnr}")) is None  # a decimal's long fraction (Excel's CSV)
     assert find_person_data(register_with(f"ref {with_wrong_check_digit(fnr)} ok")) is None
 
 

@@ -16,11 +16,14 @@ _PERSON_COLUMN = re.compile(
 
 _ELEVEN_DIGITS = r"^[\s.\-]*(?:\d[\s.\-]*){11}$"
 """A cell that is 11 digits once spaces, dots and dashes are taken out."""
-_IN_TEXT = r"(?:^|\D)\d{6}[ .\-]?\d{5}(?:\D|$)"
-"""Eleven digits inside text («Gjelder elev 120305 10087»), as a fødselsnummer is written: 6 + 5, maybe split once."""
+_SIX = r"\d{2}[. ]?\d{2}[. ]?\d{2}"
+"""The birth date part, also written as a date («12.03.05», «12 03 05»)."""
+_IN_TEXT = r"(?:^[.,]?|\D[.,]|[^\d.,])" + _SIX + r"[\s.\-/]{0,3}\d{5}(?:\D|$)"
+"""Eleven digits inside text («Gjelder elev 120305 10087», «12.03.05-10087», across a line break or a no-break
+space), as a fødselsnummer is written: 6 + 5. Not after «1234.» or «0,»: a decimal's long fraction is no person."""
+_IN_TEXT_PY = re.compile(r"(?<!\d[.,])(?<!\d)(\d{2})[. ]?(\d{2})[. ]?(\d{2})[\s.\-/]{0,3}(\d{5})(?!\d)")
 _CANDIDATE = f"{_ELEVEN_DIGITS}|{_IN_TEXT}"
 """Either, in one pass over a column (a national file's text columns are 4.7 million cells each)."""
-_IN_TEXT_PY = re.compile(r"(?<!\d)(\d{6})[ .\-]?(\d{5})(?!\d)")
 
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
@@ -73,7 +76,7 @@ def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
         whole = values.str.contains(r"^\d{11}$").fill_null(False)
         inside = cells.str.contains(_IN_TEXT).fill_null(False)
         for index in (whole | inside).arg_true().to_list():
-            found = [values[index]] if whole[index] else [a + b for a, b in _IN_TEXT_PY.findall(cells[index])]
+            found = [values[index]] if whole[index] else ["".join(m) for m in _IN_TEXT_PY.findall(cells[index])]
             if any(is_fodselsnummer(v) for v in found):
                 return (
                     f"Rad {index + first_row}, kolonne «{col}» inneholder noe som ser ut som et fødselsnummer. "

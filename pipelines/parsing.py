@@ -16,7 +16,7 @@ import duckdb
 import orjson
 import polars as pl
 
-from pipelines.errors import IngestError
+from pipelines.errors import IngestError, PersonDataError
 
 SUPPRESSED_MARKERS = ("*", ":", "..")
 """Values a publisher uses to say "hidden on purpose" (Udir `*`, FHI `:`, Skoleporten `..`)."""
@@ -404,6 +404,24 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
     return read_xlsx_sheet(raw, sheet).table
 
 
+def _fodselsnummer_elsewhere(book, data_sheet: str, text) -> tuple[str, str] | None:
+    """(sheet, cell) of a fødselsnummer on any sheet but the data sheet (the guide, the code lists, a rektor's own
+    notes): only the data sheet is read, but the whole file is archived. The unpacked size is already limited."""
+    from openpyxl.utils import get_column_letter
+
+    from pipelines.quality.person_data import holds_fodselsnummer
+
+    for other in book.worksheets:
+        if other.title == data_sheet:
+            continue
+        for r, values in enumerate(other.iter_rows(values_only=True), start=1):
+            for c, value in enumerate(values, start=1):
+                cell = text(value)
+                if cell and any(ch.isdigit() for ch in cell) and holds_fodselsnummer(cell):
+                    return other.title, f"{get_column_letter(c)}{r}"
+    return None
+
+
 def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     """The product's XLSX templates read back as a table of strings.
 
@@ -464,6 +482,7 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
             # Every row, empty ones too, so that each keeps its place: the readers leave empty rows out after
             # numbering them (`blank_row_positions`), and an error names the row the user sees.
             rows.append((cells + [None] * len(header))[: len(header)])
+        found = _fodselsnummer_elsewhere(book, ws.title, text)
     except Exception as exc:  # openpyxl and the XML parser raise many kinds for a damaged sheet
         raise IngestError(
             f"Excel-filen er skadet eller ufullstendig og kan ikke leses ({type(exc).__name__}). "
@@ -471,6 +490,11 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         ) from exc
     finally:
         book.close()
+    if found:
+        raise PersonDataError(
+            f"Arket «{found[0]}», celle {found[1]}, inneholder noe som ser ut som et fødselsnummer. Lageret tar ikke "
+            "imot personopplysninger; ingenting fra filen er lastet eller tatt vare på."
+        )
     if header is not None and len(set(header)) < len(header):
         twice = sorted({h for h in header if header.count(h) > 1})
         raise IngestError(f"Overskriftsraden har samme kolonnenavn flere ganger: {', '.join(twice)}.")

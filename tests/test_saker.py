@@ -171,6 +171,22 @@ def test_a_note_typed_in_an_unheaded_excel_column_is_refused_not_dropped(registe
     assert not archive_path(hashlib.sha256(path.read_bytes()).hexdigest(), register_db, ".xlsx").exists()
 
 
+def test_a_fodselsnummer_on_another_sheet_of_the_workbook_is_refused_and_not_kept(register_db, tmp_path):
+    """Only the data sheet is read, but the whole file is archived: the other sheets are searched too."""
+    from pipelines.ingest import archive_path
+    from tests.test_sources import make_fodselsnummer
+
+    book = load_workbook(io.BytesIO(template.xlsx_bytes(_schools(FJELLVIK))))
+    other = next(ws for ws in book.worksheets if ws.title != "Saker")
+    other.cell(other.max_row + 2, 2).value = f"Husk: elev {make_fodselsnummer()}"
+    path = tmp_path / "saker_notat_koder.xlsx"
+    book.save(path)
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "avvist" and f"Arket «{other.title}»" in outcome.message, outcome.message
+    assert "fødselsnummer" in outcome.message
+    assert not archive_path(hashlib.sha256(path.read_bytes()).hexdigest(), register_db, ".xlsx").exists()
+
+
 def test_csv_template_loads(register_db, tmp_path):
     raw = template.csv_bytes(_schools(SCHOOLS))
     assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0] == ";".join(template.HEADERS)

@@ -83,3 +83,11 @@ def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
                     "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet eller tatt vare på."
                 )
     return None
+
+
+def holds_fodselsnummer(text: str) -> bool:
+    """True when one cell's text is, or contains, a fødselsnummer with valid check digits."""
+    whole = re.sub(r"[\s.\-]", "", text)
+    if len(whole) == 11 and is_fodselsnummer(whole):
+        return True
+    return any(is_fodselsnummer("".join(m)) for m in _IN_TEXT_PY.findall(text))

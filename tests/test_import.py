@@ -232,6 +232,9 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
     page.wait_for_selector("h1:has-text('Importer filer')", timeout=30_000)
     page.locator("input[type='file']").set_input_files(str(bad))
     page.wait_for_selector("text=Filen kan ikke lastes inn", timeout=60_000)
+    # The caption under the message may arrive a moment later on a busy machine: wait for the run to finish.
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+    page.wait_for_selector("text=Radnumrene i meldingene er de samme som i Excel", timeout=30_000)
     body = page.inner_text("body")
     assert "Organisasjonsnummeret må ha 9 siffer" in body
     assert "(rad 2, kolonne «orgnr»)" in body  # the first row under the header, as Excel numbers it

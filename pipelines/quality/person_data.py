@@ -72,12 +72,8 @@ def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
             continue
         # Series, not columns added to the frame: a file's own column names can never collide with ours.
         cells = table.get_column(col)
-        values = cells.str.replace_all(r"[\s.\-]", "")
-        whole = values.str.contains(r"^\d{11}$").fill_null(False)
-        inside = cells.str.contains(_IN_TEXT).fill_null(False)
-        for index in (whole | inside).arg_true().to_list():
-            found = [values[index]] if whole[index] else ["".join(m) for m in _IN_TEXT_PY.findall(cells[index])]
-            if any(is_fodselsnummer(v) for v in found):
+        for index in cells.str.contains(_CANDIDATE).fill_null(False).arg_true().to_list():
+            if holds_fodselsnummer(cells[index]):
                 return (
                     f"Rad {index + first_row}, kolonne «{col}» inneholder noe som ser ut som et fødselsnummer. "
                     "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet eller tatt vare på."

@@ -20,17 +20,31 @@ def kommune_name(name: pl.Expr) -> pl.Expr:
     return pl.format("{} kommune", name.str.replace(r"(?i)\s+kommune$", ""))
 
 
+COMPOUND_HEADS = ("miljø", "prosjekt", "program", "hjelp", "venn", "skole", "trening", "læring")
+"""Words that programme names end their compounds with: a long name is broken before one (Lærings-/miljø-/prosjektet)."""
+
+
+def _word_cut(word: str, width: int) -> int:
+    """Where to break a word longer than `width`: before a compound head, else after a joining «s», else at width."""
+    lower = word.lower()
+    heads = [i for i in range(3, width) if lower.startswith(COMPOUND_HEADS, i)]
+    if heads:
+        return heads[-1]
+    joint = word.rfind("s", 3, width - 1)
+    return joint + 1 if joint > 0 else width - 1
+
+
 def cell_label(name: str, width: int) -> str:
     """A name broken into lines of at most `width` characters for a heatmap cell: at spaces, else a long word
-    is split with a hyphen, after a compound's joining «s» where there is one (Olweus-programmet)."""
+    is split with a hyphen before a compound's last part or after its joining «s» (Olweus-programmet)."""
+    width = max(width, 4)  # a hyphen and at least three letters on a line
     lines: list[str] = []
     for word in name.split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
             continue
         while len(word) > width:
-            joint = word.rfind("s", 3, width - 1)
-            cut = joint + 1 if joint > 0 else width - 1
+            cut = _word_cut(word, width)
             lines.append(word[:cut] + "-")
             word = word[cut:]
         lines.append(word)

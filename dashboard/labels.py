@@ -6,6 +6,13 @@ from __future__ import annotations
 from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
 from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
 
+FYLKER = {
+    # The counties from 2024, then the codes of 2020–2023 that FHI's older pooled files still use.
+    "03": "Oslo", "11": "Rogaland", "15": "Møre og Romsdal", "18": "Nordland", "31": "Østfold", "32": "Akershus",
+    "33": "Buskerud", "34": "Innlandet", "39": "Vestfold", "40": "Telemark", "42": "Agder", "46": "Vestland",
+    "50": "Trøndelag", "55": "Troms", "56": "Finnmark",
+    "30": "Viken", "38": "Vestfold og Telemark", "54": "Troms og Finnmark",
+}
 KJONN = {"alle": "Alle kjønn", "jenter": "Jenter", "gutter": "Gutter"}
 ENHET_NIVA = {"skole": "Skole", "kommune": "Kommune", "fylke": "Fylke", "nasjonalt": "Nasjonalt"}
 MAAL = {"snitt": "Snitt (1–5, høyere er bedre)", "andel": "Andel i prosent (lavere er bedre for mobbing)"}

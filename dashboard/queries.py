@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard.labels import FYLKER
 from dashboard.privacy import protect_counts, protect_share, protect_survey
 from dashboard.viewer import Viewer
 from pipelines.warehouse.connection import connect, data_version, db_path
@@ -332,7 +333,19 @@ def ungdata(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> p
         """,
         [kommunenr, kommunenr],
     )
-    return protect_share(frame, viewer)
+    return protect_share(frame, viewer).with_columns(
+        pl.when(pl.col("geo_niva") == "fylke").then(pl.lit(_fylke_name(con, kommunenr[:2]))).alias("geo_navn")
+    )
+
+
+def _fylke_name(con: duckdb.DuckDBPyConnection, fylkenr: str) -> str:
+    """The county's name: Norway's own by code, else as Udir's files name it, else «Fylket» (FHI gives only codes)."""
+    if fylkenr in FYLKER:
+        return FYLKER[fylkenr]
+    found = con.execute(
+        "SELECT any_value(enhet_navn) FROM core.eu_resultat WHERE enhet_niva = 'fylke' AND fylkekode = ?", [fylkenr]
+    ).fetchone()
+    return found[0] if found and found[0] else "Fylket"
 
 
 # ---------------------------------------------------------------- kap. 12 cases

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.cli import main as cli
@@ -209,3 +210,16 @@ def test_same_file_twice_is_already_loaded_and_a_new_delivery_replaces_the_value
     assert query(register_db, "SELECT andel, antall_svar FROM mart.ungdata") == [(82.5, 310)]
     batches = query(register_db, "SELECT count(*) FROM mart.ingest_log WHERE kilde = 'ungdata_tabell' AND resultat = 'lastet'")
     assert batches[0][0] == 2
+
+
+def test_ungdata_names_a_real_county_by_its_number_without_asking_udir_files():
+    """FHI's files give the county as «46»; the chart says «Vestland», also before any Udir file is loaded."""
+    from dashboard.queries import _fylke_name
+
+    with duckdb.connect() as con:
+        con.execute("CREATE SCHEMA core")
+        con.execute("CREATE TABLE core.eu_resultat (enhet_niva VARCHAR, fylkekode VARCHAR, enhet_navn VARCHAR)")
+        assert _fylke_name(con, "46") == "Vestland"
+        assert _fylke_name(con, "99") == "Fylket"
+        con.execute("INSERT INTO core.eu_resultat VALUES ('fylke', '99', 'Fjordfylket')")
+        assert _fylke_name(con, "99") == "Fjordfylket"

@@ -63,8 +63,9 @@ rows = data.filter((pl.col("indikator_kode") == code) & (pl.col("trinn") == trin
 
 line_label = pl.format(
     "{} ({})",
-    pl.col("geo_niva").replace_strict({"kommune": kommune, "fylke": "Fylket", "nasjonalt": "Landet"},
-                                      return_dtype=pl.String),
+    pl.when(pl.col("geo_niva") == "kommune").then(pl.lit(kommune))
+    .when(pl.col("geo_niva") == "fylke").then(pl.col("geo_navn"))
+    .otherwise(pl.lit("Landet")),
     pl.col("kilde").replace_strict(SOURCE_LABEL, default=pl.col("kilde"), return_dtype=pl.String),
 )
 
@@ -79,9 +80,9 @@ with tab_time:
         labelled = rows.with_columns(
             line_label.alias("linje")
         )
-        for i, (line,) in enumerate(labelled.select("linje").unique().sort("linje").iter_rows()):
+        for i, (line, level) in enumerate(labelled.select("linje", "geo_niva").unique().sort("linje").iter_rows()):
             part = labelled.filter(pl.col("linje") == line).sort("slutt_aar")
-            dash = "dot" if "Landet" in line else ("dash" if "Fylket" in line else None)
+            dash = {"nasjonalt": "dot", "fylke": "dash"}.get(level)
             text = [f"{v:.0f} %" if v is not None else f"skjult – {w}" for v, w in zip(part["andel"], part["skjult_grunn"], strict=True)]
             traces.append(go.Scatter(
                 x=part["slutt_aar"].to_list(), y=part["andel"].to_list(), name=line, mode="lines+markers",

@@ -324,3 +324,26 @@ def test_ungdata_in_a_report_quotes_no_later_wave_and_says_where_the_nation_come
     for later in waves[1:]:
         assert not any(str(later) in c for c in table.frame.columns), (later, table.frame.columns)
     assert any(c.startswith("Landet (") for c in table.frame.columns), table.frame.columns
+
+
+def test_a_year_whose_municipality_case_figures_are_all_hidden_is_said_in_words_not_drawn_empty(
+    report_db, tmp_path, monkeypatch
+):
+    """The year before has one case of each type in the whole municipality: every figure is 1–4, so hidden.
+
+    The chart used to draw an empty legend entry for that year; the reader is now told why the year is missing."""
+    db = tmp_path / "skolemiljo.duckdb"
+    shutil.copy(report_db, db)
+    with duckdb.connect(str(db)) as con:
+        before = "periode >= DATE '2024-08-01' AND periode < DATE '2025-08-01' AND kommunenr = '9901'"
+        kept = con.execute(
+            f"SELECT min(rowid) FROM core.saker WHERE {before} AND nye > 0 GROUP BY sakstype"
+        ).fetchall()
+        con.execute(f"DELETE FROM core.saker WHERE {before} AND rowid NOT IN (SELECT unnest(?))", [[r[0] for r in kept]])
+        con.execute(f"UPDATE core.saker SET nye = 1 WHERE {before}")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    (section,) = [s for s in build("kommunestyre").sections if s.title.startswith("Saker")]
+    assert "Kommunens tall for 2024-25 er skjult for å verne små tall og er ikke i figuren." in section.notes
+    (chart,) = section.charts
+    assert [t.name for t in chart.figure.data] == [YEAR]
+    assert "Kommunens sum for" not in " ".join(section.paragraphs)  # this year's sum is shown

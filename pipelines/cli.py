@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("files", nargs="+", metavar="FIL")
     ing.add_argument("--source", help="hopp over gjenkjenning og bruk denne kilden")
     sub.add_parser("status", help="vis innlastingsloggen")
+    arc = sub.add_parser("arkiv", help="originalfilene som er tatt vare på")
+    asub = arc.add_subparsers(dest="arkiv_command", required=True, metavar="HANDLING")
+    asub.add_parser("sjekk", help="sjekk arkivet med dagens regler for personopplysninger og slett filer de stopper")
     setting = sub.add_parser("innstilling", help="innstillinger, f.eks. terskelen for små grupper")
     ssub = setting.add_subparsers(dest="innstilling", required=True, metavar="INNSTILLING")
     few = ssub.add_parser("min-svar", help="færre svar enn dette skjules på vernet nivå (aldri under 10)")
@@ -79,7 +82,40 @@ def cmd_init(db: Path) -> int:
         console.print(f"Lageret {db} er på skjemaversjon {latest_version()} (kjørte migrering {', '.join(map(str, ran))}).")
     else:
         console.print(f"Lageret {db} er allerede på skjemaversjon {latest_version()}.")
+    from pipelines.ingest import archive_needs_rescan
+
+    if archive_needs_rescan(db):  # an upgrade: files kept under older rules are checked with today's
+        return cmd_archive(db)
     return 0
+
+
+def cmd_archive(db: Path) -> int:
+    from pipelines.ingest import rescan_archive
+
+    if not db.exists():
+        err_console.print(f"Lageret {db} finnes ikke.")
+        return 2
+    with console.status("Sjekker arkivet for personopplysninger") as shown:
+        removed = rescan_archive(db, say=lambda text: shown.update(f"Sjekker arkivet: {text}"))
+    from pipelines import accounts
+
+    for r in removed:
+        console.print(f"[red]SLETTET[/red] {r.filnavn}: {r.reason}")
+        accounts.audit(db, "arkivfil_slettet", None, f"{r.filnavn} (personopplysninger, kommandolinje)")
+    if removed:
+        console.print(f"{len(removed)} arkivfil(er) er slettet. Radene som ble lastet inn fra dem, er lagerets egne "
+                      "kolonner og er beholdt; loggen sier hvorfor kopien er borte.")
+    else:
+        console.print("Ingen arkivfil har personopplysninger etter dagens regler.")
+    return 0
+
+
+def _archive_hint(db: Path) -> None:
+    from pipelines.ingest import archive_needs_rescan
+
+    if archive_needs_rescan(db):
+        console.print("[yellow]Arkivet har filer som ble tatt vare på før dagens regler for personopplysninger. "
+                      "Kjør «skolemiljo arkiv sjekk».[/yellow]")
 
 
 def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
@@ -276,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init":
             return cmd_init(db)
         if args.command == "status":
-            return cmd_status(db)
+            code = cmd_status(db)
+            _archive_hint(db)
+            return code
+        if args.command == "arkiv":
+            return cmd_archive(db)
         if args.command == "ingest":
             return ingest_paths([Path(f) for f in args.files], db, args.source)
         if args.command == "innstilling":

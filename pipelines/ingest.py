@@ -73,6 +73,10 @@ def archive_path(sha256: str, db: Path, suffix: str) -> Path:
 def archive(raw: bytes, sha256: str, db: Path, suffix: str) -> Path:
     """Keep every file a user gave us, by content hash, next to the warehouse."""
     target = archive_path(sha256, db, suffix)
+    folder = target.parent.parent
+    if not folder.exists():  # a new archive holds only files checked by today's person-data rules
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / PERSON_RULES_FILE).write_text(f"{PERSON_RULES}\n")
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         tmp = target.with_suffix(target.suffix + ".tmp")
@@ -192,6 +196,7 @@ def _person_finding(person: str | None) -> Finding:
 def check_file(
     raw: bytes, filename: str, db: Path, source: str | None, say: Progress, facts: Known | None = None,
     on_read: Callable[[Source, SourceResult], None] | None = None, reading: Future | None = None,
+    validate: bool = True,
 ) -> Checked:
     """Read, look for person data, detect the format, read the source and run its GX suite. Writes nothing.
 
@@ -229,6 +234,8 @@ def check_file(
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
         if on_read:
             on_read(spec, out.result)
+        if not validate:  # `rescan_archive` asks only whether the file may be kept
+            return out
         say("kontrollerer (Great Expectations)")
         out.verdict = spec.validate(out.result.frame, facts)
         out.verdict.findings.insert(0, person_check)
@@ -351,7 +358,17 @@ def _ingest(
         if earlier:
             entry.resultat = "allerede_lastet"
             entry.melding = f"Filen er allerede lastet ({loaded_when(earlier)}); ingenting er endret."
-            log_only(con)
+            removed = con.execute(  # its copy was deleted by `rescan_archive`: not kept again either
+                "SELECT count(*) FROM core.ingest_log WHERE sha256 = ? AND resultat = 'lastet' AND arkivfil IS NULL",
+                [sha],
+            ).fetchall()[0][0]
+            if removed:
+                entry.arkivfil = None
+            try:
+                log_only(con)
+            finally:
+                if removed:
+                    archive_path(sha, db, path.suffix).unlink(missing_ok=True)
             return Outcome(path, "allerede_lastet", batch_id=earlier, message=entry.melding)
         facts = known_in(con, db)
 
@@ -535,3 +552,79 @@ def preview_file(path: Path, db: Path, *, source: str | None = None) -> Preview:
         parts.append(f"hoppes over: {skipped}")
     out.message = ". ".join(parts) + "."
     return out
+
+
+PERSON_RULES = 2
+"""The version of the person-data rules (`find_person_data`, the XLSX sheets, the templates' unknown columns).
+
+Raise it when the rules find more: files archived under older rules are then checked again (`rescan_archive`).
+Version 2 (December 2026): a fødselsnummer inside text or on another sheet, and free text in the templates."""
+
+PERSON_RULES_FILE = ".personregler"
+
+
+@dataclass
+class Removed:
+    """An archived file the person-data rules now refuse, taken out of the archive."""
+
+    filnavn: str
+    sha256: str
+    reason: str
+
+
+def archive_checked_with(db: Path) -> int:
+    """The person-data rules the archive was last checked with (0: never, or an archive older than the check)."""
+    marker = db.parent / "arkiv" / PERSON_RULES_FILE
+    try:
+        return int(marker.read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def archive_needs_rescan(db: Path) -> bool:
+    """Whether files in the archive were kept under older person-data rules than today's."""
+    folder = db.parent / "arkiv"
+    return archive_checked_with(db) < PERSON_RULES and any(folder.glob("??/*"))
+
+
+def rescan_archive(db: Path, say: Callable[[str], None] = lambda _text: None) -> list[Removed]:
+    """Check every archived file with today's person-data rules; delete those they refuse, and say so in the log.
+
+    A file loaded before a rule existed is in the archive as it was given: a fødselsnummer in a comment column, say.
+    The rows loaded from it are the warehouse's own columns and stay; only the raw copy goes. The log's rows for the
+    file lose their `arkivfil` and gain a line saying why. Files the rules still accept are not touched.
+    """
+    folder = db.parent / "arkiv"
+    with connect(db, read_only=True) as con:
+        logged = {
+            sha: (name, kilde)
+            for sha, name, kilde in con.execute(
+                "SELECT sha256, arg_max(filnavn, startet), arg_max(kilde, startet) FILTER (WHERE resultat = 'lastet') "
+                "FROM core.ingest_log GROUP BY sha256"
+            ).fetchall()
+        }
+        facts = known_in(con, db)
+    removed: list[Removed] = []
+    files = sorted(p for p in folder.glob("??/*") if p.is_file() and not p.name.endswith(".tmp"))
+    for i, path in enumerate(files, 1):
+        sha = path.stem
+        name, kilde = logged.get(sha, (path.name, None))
+        say(f"{i} av {len(files)}: {name}")
+        checked = check_file(path.read_bytes(), name, db, kilde, lambda _stage: None, facts, validate=False)
+        if checked.person_data:
+            removed.append(Removed(name, sha, checked.error or ""))
+    if removed:
+        today = dt.date.today().strftime("%d.%m.%Y")
+        with connect(db, read_only=False) as con:
+            for r in removed:
+                con.execute(
+                    "UPDATE core.ingest_log SET arkivfil = NULL, melding = concat_ws(' ', melding, ?) WHERE sha256 = ?",
+                    [f"Arkivkopien ble slettet {today}: reglene for personopplysninger stopper nå filen. {r.reason}",
+                     r.sha256],
+                )
+        for r in removed:
+            for path in folder.glob(f"{r.sha256[:2]}/{r.sha256}*"):
+                path.unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / PERSON_RULES_FILE).write_text(f"{PERSON_RULES}\n")
+    return removed

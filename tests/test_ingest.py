@@ -555,3 +555,60 @@ def test_a_newer_delivery_replaces_by_key_whether_or_not_the_delete_is_left_out(
     deliver([("a", None, 5, 40)], "b4")  # a blank month matches the blank month (null-safe)
     assert ("a", None, 5, 40, "b4") in table() and ("a", None, 5, 4, "b1") not in table()
     assert len(table()) == 5
+
+
+def test_archive_check_deletes_a_file_older_rules_let_through_keeps_its_rows_and_says_so(
+    register_db, demo_dir, tmp_path, capsys
+):
+    """A case-count file with a fødselsnummer in a comment column was loaded, and kept, before the rules found it.
+
+    `skolemiljo arkiv sjekk` (and `init`, after an upgrade) checks the archive with today's rules: that copy goes,
+    the log says why, and every other archived file and every loaded row stays."""
+    import datetime as dt
+
+    from pipelines.ingest import PERSON_RULES_FILE, archive, archive_needs_rescan, new_batch_id
+    from tests.test_sources import make_fodselsnummer
+
+    db = register_db
+    assert not archive_needs_rescan(db)  # a new archive holds only files checked by today's rules
+    assert cli(["--db", str(db), "ingest", str(demo_dir / "saker_9902.csv")]) == 0
+    clean_sha = hashlib.sha256((demo_dir / "saker_9902.csv").read_bytes()).hexdigest()
+
+    # What an older version left behind: the raw file in the archive and a log row saying it was loaded.
+    lines = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = [lines[0] + ";kommentar", lines[1] + f";Gjelder elev {make_fodselsnummer()}", *lines[2:]]
+    raw = ("\n".join(lines) + "\n").encode()
+    sha = hashlib.sha256(raw).hexdigest()
+    kept = archive(raw, sha, db, ".csv")
+    now = dt.datetime.now()
+    entry = store.LogEntry(batch_id=new_batch_id(now), kilde="saker", filnavn="saker_gammel.csv", sha256=sha,
+                           arkivfil=str(kept), startet=now, resultat="lastet", melding="Lastet.")
+    with connect(db, read_only=False) as con:
+        store.write_log_only(con, entry)
+    (db.parent / "arkiv" / PERSON_RULES_FILE).unlink()
+    before = table_digest(db)
+    others = sorted(p for p in (db.parent / "arkiv").glob("??/*") if p != kept)
+    assert archive_needs_rescan(db)
+    capsys.readouterr()
+
+    assert cli(["--db", str(db), "status"]) == 0
+    assert "skolemiljo arkiv sjekk" in capsys.readouterr().out
+    assert cli(["--db", str(db), "arkiv", "sjekk"]) == 0
+    out = capsys.readouterr().out
+    assert "SLETTET saker_gammel.csv" in out and "«kommentar»" in out, out
+
+    assert not kept.exists()
+    assert sorted(p for p in (db.parent / "arkiv").glob("??/*")) == others  # the clean saker file and the register
+    assert any(p.stem == clean_sha for p in others)
+    (arkivfil, melding), = query(db, "SELECT arkivfil, melding FROM core.ingest_log WHERE sha256 = ?", [sha])
+    assert arkivfil is None and melding.startswith("Lastet. Arkivkopien ble slettet ")
+    assert "personopplysninger" in melding
+    assert table_digest(db) == before  # rows loaded from it are the warehouse's own columns: kept
+    assert not archive_needs_rescan(db)
+    assert cli(["--db", str(db), "arkiv", "sjekk"]) == 0
+    assert "Ingen arkivfil har personopplysninger" in capsys.readouterr().out
+
+    again = tmp_path / "saker_gammel.csv"  # given once more: already loaded, and still not kept
+    again.write_bytes(raw)
+    assert ingest_file(again, db).result == "allerede_lastet"
+    assert not kept.exists()

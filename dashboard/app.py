@@ -17,49 +17,55 @@ PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 
-viewer = auth.current()
-meeting = ui.meeting_mode()
-if viewer is None:
-    # Nothing but the login page is reachable without logging in.
-    st.navigation([st.Page(auth.login_page, title="Logg inn", icon=":material/login:", url_path="logg-inn")]).run()
-    st.stop()
 
-pages = [
-    st.Page(PAGES / "oversikt.py", title="Oversikt", icon=":material/home:", default=True),
-    st.Page(PAGES / "elevundersokelsen.py", title="Elevundersøkelsen", icon=":material/monitoring:", url_path="elevundersokelsen"),
-    st.Page(PAGES / "ungdata.py", title="Ungdata", icon=":material/groups:", url_path="ungdata"),
-]
-pages.append(st.Page(PAGES / "programmer.py", title="Programmer og plan", icon=":material/checklist:",
-                     url_path="programmer"))
-pages.append(st.Page(PAGES / "saker.py", title="Saker (kap. 12)", icon=":material/gavel:", url_path="saker"))
-if viewer.sees_team_meetings and not meeting:
-    pages.append(st.Page(PAGES / "team.py", title="Arbeidslag og elevtjeneste", icon=":material/diversity_3:", url_path="team"))
-if not meeting:
-    pages.append(st.Page(PAGES / "rapporter.py", title="Rapporter", icon=":material/description:", url_path="rapporter"))
-if viewer.role in ("skoleeier", "admin") and not meeting:
-    pages.append(
-        st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet")
-    )
-if viewer.role in ("skoleeier", "admin") and not meeting:
-    pages.append(st.Page(PAGES / "importer.py", title="Importer filer", icon=":material/upload_file:", url_path="importer"))
-if not meeting:
-    pages.append(st.Page(PAGES / "hjelp.py", title="Hjelp", icon=":material/help:", url_path="hjelp"))
-if viewer.role == "admin" and not meeting:
-    pages.append(st.Page(PAGES / "admin.py", title="Brukere og revisjon", icon=":material/admin_panel_settings:",
-                         url_path="admin"))
-# In rektormøte mode the sidebar is hidden; the pages move to a menu along the top.
-navigation = st.navigation(pages, position="top" if meeting else "sidebar")
-with st.sidebar:
-    auth.hand_out_cookie()
-    st.caption(f"Innlogget: **{viewer.brukernavn}** ({ROLE_LABELS.get(viewer.role, viewer.role)})")
-    st.button("Logg ut", on_click=auth.logout, icon=":material/logout:")
+def main() -> None:
+    viewer = auth.current()
+    meeting = ui.meeting_mode()
+    if viewer is None:
+        # Nothing but the login page is reachable without logging in.
+        st.navigation([st.Page(auth.login_page, title="Logg inn", icon=":material/login:", url_path="logg-inn")]).run()
+        st.stop()
+
+    pages = [
+        st.Page(PAGES / "oversikt.py", title="Oversikt", icon=":material/home:", default=True),
+        st.Page(PAGES / "elevundersokelsen.py", title="Elevundersøkelsen", icon=":material/monitoring:", url_path="elevundersokelsen"),
+        st.Page(PAGES / "ungdata.py", title="Ungdata", icon=":material/groups:", url_path="ungdata"),
+    ]
+    pages.append(st.Page(PAGES / "programmer.py", title="Programmer og plan", icon=":material/checklist:",
+                         url_path="programmer"))
+    pages.append(st.Page(PAGES / "saker.py", title="Saker (kap. 12)", icon=":material/gavel:", url_path="saker"))
+    if viewer.sees_team_meetings and not meeting:
+        pages.append(st.Page(PAGES / "team.py", title="Arbeidslag og elevtjeneste", icon=":material/diversity_3:", url_path="team"))
+    if not meeting:
+        pages.append(st.Page(PAGES / "rapporter.py", title="Rapporter", icon=":material/description:", url_path="rapporter"))
     if viewer.role in ("skoleeier", "admin") and not meeting:
-        with st.expander("Rektormøtemodus", icon=":material/co_present:"):
-            st.caption("For felles skjerm: vernet nivå, stor skrift, skolenavn skjult unntatt dem du velger.")
-            schools = queries.skoler(viewer)
-            named = st.multiselect("Vis navnet på", schools["orgnr"].to_list(),
-                                   format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
-            st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
-ui.forget_tables()
-ui.header()
-navigation.run()
+        pages.append(
+            st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet")
+        )
+    if viewer.role in ("skoleeier", "admin") and not meeting:
+        pages.append(st.Page(PAGES / "importer.py", title="Importer filer", icon=":material/upload_file:", url_path="importer"))
+    if not meeting:
+        pages.append(st.Page(PAGES / "hjelp.py", title="Hjelp", icon=":material/help:", url_path="hjelp"))
+    if viewer.role == "admin" and not meeting:
+        pages.append(st.Page(PAGES / "admin.py", title="Brukere og revisjon", icon=":material/admin_panel_settings:",
+                             url_path="admin"))
+    # In rektormøte mode the sidebar is hidden; the pages move to a menu along the top.
+    navigation = st.navigation(pages, position="top" if meeting else "sidebar")
+    with st.sidebar:
+        auth.hand_out_cookie()
+        st.caption(f"Innlogget: **{viewer.brukernavn}** ({ROLE_LABELS.get(viewer.role, viewer.role)})")
+        st.button("Logg ut", on_click=auth.logout, icon=":material/logout:")
+        if viewer.role in ("skoleeier", "admin") and not meeting:
+            with st.expander("Rektormøtemodus", icon=":material/co_present:"):
+                st.caption("For felles skjerm: vernet nivå, stor skrift, skolenavn skjult unntatt dem du velger.")
+                schools = queries.skoler(viewer)
+                named = st.multiselect("Vis navnet på", schools["orgnr"].to_list(),
+                                       format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
+                st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
+    ui.forget_tables()
+    ui.header()
+    navigation.run()
+
+
+with queries.one_connection_per_run():  # the run's cache misses share one connection to the warehouse
+    main()

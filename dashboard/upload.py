@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from dashboard import queries
 from dashboard.labels import COLUMN, ROW_NUMBERS
 from pipelines import accounts
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
@@ -73,6 +74,7 @@ def preview_upload(raw: bytes, name: str, db: Path) -> Preview:
 
 
 def load_upload(raw: bytes, name: str, db: Path, progress=None) -> Outcome:
+    queries.release_reader()  # this page run's read-only connection would keep the ingest waiting for it
     with tempfile.TemporaryDirectory(prefix="skolemiljo-import-") as folder:
         return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress)
 

@@ -81,3 +81,52 @@ def test_an_upload_and_other_sessions_in_the_same_server_process_take_turns(regi
     assert errors == []
     assert [o.result for o in outcomes] == ["lastet"] * 3, [o.message for o in outcomes]
     assert reads[0] > 0
+
+
+def test_a_page_run_opens_the_warehouse_once_and_frees_it_for_a_writer(demo_db, monkeypatch):
+    """A cold page's queries share one read-only connection (each open cost 30–55 ms nationally); an upload in the
+    same run writes once it has let go of it, and when the run ends another writer finds the file free."""
+    import duckdb
+    import streamlit as st
+
+    from dashboard import queries
+    from dashboard.viewer import Viewer
+    from pipelines.warehouse.connection import connect
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    opened = []
+    real = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(k.get("read_only")) or real(*a, **k))
+    st.cache_data.clear()
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}))
+    with queries.one_connection_per_run():
+        assert not queries.kommuner(owner).is_empty()
+        assert not queries.skoler(owner).is_empty()
+        assert not queries.saker_per_month(owner, kommunenr="9901").is_empty()
+        assert opened == [True]
+        queries.release_reader()  # as the import page does before it loads a file
+        with connect(demo_db, read_only=False, wait_seconds=2) as con:
+            con.execute("CREATE TABLE meta.ny (x INTEGER)")
+        assert not queries.indikatorer(owner).is_empty()  # the run reads on, from a new connection
+        assert opened == [True, False, True]
+    with connect(demo_db, read_only=False, wait_seconds=2) as con:  # the run is over: nothing holds the file
+        con.execute("DROP TABLE meta.ny")
+
+
+def test_an_upload_after_a_cold_query_in_the_same_page_run_is_loaded_not_kept_waiting(demo_db, demo_dir, monkeypatch):
+    """The import page may read the warehouse (a cache miss) before it loads the file in the same run: the run's
+    read-only connection would keep the ingest's writer waiting a minute and then fail as «Lageret er opptatt»."""
+    import streamlit as st
+
+    from dashboard import queries, upload
+    from dashboard.viewer import Viewer
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    raw = (demo_dir / "saker_9902.csv").read_bytes().replace(b"2024-08;;aktivitetsplan;;0", b"2024-08;;aktivitetsplan;;1", 1)
+    with queries.one_connection_per_run():
+        assert not queries.ingest_log(Viewer(role="skoleeier", kommuner=None)).is_empty()
+        started = time.monotonic()
+        outcome = upload.load_upload(raw, "saker_9902.csv", demo_db)
+    assert outcome.result == "lastet", outcome.message
+    assert time.monotonic() - started < 30

@@ -432,6 +432,55 @@ def school_year_window(skoleaar: str) -> tuple[dt.date, dt.date]:
     return dt.date(start, 8, 1), dt.date(start + 1, 8, 1)
 
 
+COMPLETE_FROM_MONTH = 9
+"""A school year (August–July) is complete, and shown at the protected level, once the municipality's reports reach
+September after it: its last reports and corrections have had a month to come in."""
+
+
+def _last_complete_year(con: duckdb.DuckDBPyConnection, table: str, column: str, kommunenr: str) -> str | None:
+    """The newest complete school year (see `COMPLETE_FROM_MONTH`) with rows in `table` for the municipality."""
+    first, last = con.execute(
+        f"SELECT min({column}), max({column}) FROM {table} WHERE kommunenr = ?", [kommunenr]
+    ).fetchall()[0]
+    if last is None:
+        return None
+    start = last.year - 1 if last.month >= COMPLETE_FROM_MONTH else last.year - 2
+    if first >= dt.date(start + 1, 8, 1):
+        return None
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _protected_year(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, table: str, column: str, kommunenr: str, skoleaar: str | None
+) -> tuple[bool, str | None]:
+    """(may be shown, school year) of a count table: at the protected level only a complete school year.
+
+    Counts that grow month by month (the last 12 months, a school year so far) give away the small counts of each new
+    month to anyone who looks twice and subtracts, however each table is protected on its own. Complete school years
+    do not overlap, so each is protected once and for all. Full-detail viewers see any window.
+    """
+    if viewer.full_detail_everywhere:
+        return True, skoleaar
+    complete = _last_complete_year(con, table, column, kommunenr)
+    if skoleaar is None:
+        return complete is not None, complete
+    return complete is not None and skoleaar <= complete, skoleaar
+
+
+@query
+def saker_complete_year(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The newest complete school year of case reports (0 or 1 row): what protected summaries show."""
+    year = _last_complete_year(con, "mart.saker", "periode", kommunenr)
+    return pl.DataFrame({"skoleaar": [year] if year else []}, schema={"skoleaar": pl.String})
+
+
+@query
+def team_complete_year(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The newest complete school year of meeting logs (0 or 1 row): what protected team case tables show."""
+    year = _last_complete_year(con, "mart.teammoter", "dato", kommunenr)
+    return pl.DataFrame({"skoleaar": [year] if year else []}, schema={"skoleaar": pl.String})
+
+
 @query
 def saker_oversikt(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str | None = None
@@ -440,10 +489,14 @@ def saker_oversikt(
 
     At the protected level the whole table (every school of the municipality, before any row is taken away for the
     viewer) goes through `protect_counts`: 1–4 shows as «1–4», and secondary suppression hides what could be
-    recovered from the totals. Full-detail viewers get the exact numbers.
+    recovered from the totals. It covers only a complete school year there (`_protected_year`): without one asked
+    for, the newest; asked for one still under way, nothing. Full-detail viewers get the exact numbers.
     """
     from pipelines.templates.saker import SAKSTYPER
 
+    shown, skoleaar = _protected_year(con, viewer, "mart.saker", "periode", kommunenr, skoleaar)
+    if not shown:
+        return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
     if skoleaar:
         window = "periode >= ? AND periode < ?"
         bounds: list[Any] = list(school_year_window(skoleaar))
@@ -594,6 +647,9 @@ def team_saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     """Cases discussed in one school year, school × team, with totals, as text (protected like kap. 12 counts)."""
     from pipelines.templates.teammoter import TEAMS
 
+    shown, _ = _protected_year(con, viewer, "mart.teammoter", "dato", kommunenr, skoleaar)
+    if not shown:
+        return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
     start, end = school_year_window(skoleaar)
     raw = _fetch(
         con,

@@ -136,3 +136,69 @@ def test_a_rektor_who_knows_the_own_schools_counts_cannot_work_out_another_schoo
     for (r, c), (low, high) in _attack(text, full, known_rows=frozenset({0})).items():
         if 0 < full[r][c] < 5:
             assert low < high, f"cell {(r, c)} = {full[r][c]} follows from the table and row 0:\n{text}"
+
+
+def _month_snapshots(demo_db, tmp_path, last_months):
+    """Copies of the demo warehouse as it stood when the case reports reached each month (later months removed)."""
+    import shutil
+
+    import duckdb
+
+    out = {}
+    for last in last_months:
+        db = tmp_path / f"til_{last}" / "skolemiljo.duckdb"
+        db.parent.mkdir()
+        shutil.copy(demo_db, db)
+        with duckdb.connect(str(db)) as con:
+            con.execute("DELETE FROM core.saker WHERE periode > ?", [last])
+        out[last] = db
+    return out
+
+
+def test_protected_case_summaries_cover_whole_school_years_so_two_visits_a_month_apart_tell_nothing(
+    demo_db, tmp_path, monkeypatch
+):
+    """A rektor who looked at the other schools' «1–4» in April and again in May could subtract the two windows (and
+    the FAU report's «so far» totals) and find one school's single bekymringsmelding in May. At the protected level
+    the summary is now a complete school year, the same on every visit until the next year is complete."""
+    import datetime as dt
+
+    import streamlit as st
+
+    from dashboard import queries
+    from dashboard.viewer import Viewer
+
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="r")
+    snapshots = _month_snapshots(demo_db, tmp_path, [dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)])
+    seen = {}
+    for last, db in snapshots.items():
+        monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+        st.cache_data.clear()
+        year = queries.saker_complete_year(rektor, kommunenr="9901")["skoleaar"].to_list()
+        seen[last] = (year, queries.saker_oversikt(rektor, kommunenr="9901"))
+        assert queries.saker_oversikt(rektor, kommunenr="9901", skoleaar="2026-27").is_empty()  # under way
+    september, october = seen[dt.date(2026, 9, 1)], seen[dt.date(2026, 10, 1)]
+    assert september[0] == october[0] == ["2025-26"]
+    assert september[1].equals(october[1])  # a month later, the same table: nothing to subtract
+    august_year, august = seen[dt.date(2026, 8, 1)]
+    assert august_year == ["2024-25"]  # 2025-26 had not been complete for a month yet
+    monkeypatch.setenv("SKOLEMILJO_DB", str(snapshots[dt.date(2026, 10, 1)]))
+    assert august.equals(queries.saker_oversikt(rektor, kommunenr="9901", skoleaar="2024-25"))
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="s")
+    assert not queries.saker_oversikt(owner, kommunenr="9901", skoleaar="2026-27").is_empty()  # full detail: any
+
+
+def test_a_report_for_a_school_year_under_way_holds_no_case_or_team_case_counts_and_says_why(demo_db, monkeypatch):
+    from dashboard.reports import content
+    from dashboard.viewer import Viewer
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="f")
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="s")
+    for requester, mottaker, orgnr in [(fau, "fau", "990012008"), (owner, "kommunestyre", None)]:
+        report = content.build(requester, content.Request("9901", "2026-27", mottaker, orgnr=orgnr))
+        text = " ".join(p for s in report.sections for p in [*s.paragraphs, *s.notes])
+        assert "Skoleåret 2026-27 er ikke avsluttet" in text and "Siste avsluttede skoleår er 2025-26." in text
+        titles = [t.title for s in report.sections for t in s.tables]
+        assert not any("saker" in t.lower() for t in titles), titles
+    assert "Saker drøftet i teamene: Skoleåret 2026-27 er ikke avsluttet" in text  # the kommunestyre report's

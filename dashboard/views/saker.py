@@ -20,6 +20,11 @@ from dashboard.charts import (
 from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 
+WHOLE_YEARS = (
+    "På vernet nivå vises bare hele skoleår, fra rapportene har nådd september etter skoleåret: tall som vokser "
+    "måned for måned, kunne trekkes fra hverandre og vise hver nye måneds små tall."
+)
+
 st.title("Saker etter opplæringslova kapittel 12")
 st.caption("Tidligere kapittel 9 A. Tallene er antall saker per skole og måned – aldri personer.")
 viewer = ui.viewer()
@@ -29,15 +34,18 @@ if picked is None:
 kommunenr, kommune = picked
 
 if not viewer.full_detail_everywhere:
+    complete = queries.saker_complete_year(viewer, kommunenr=kommunenr)["skoleaar"].to_list()
     summary = queries.saker_oversikt(viewer, kommunenr=kommunenr)
-    st.subheader("Nye saker siste 12 måneder – vernet nivå")
+    title = f"Nye saker skoleåret {complete[0]}" if complete else "Nye saker"
+    st.subheader(f"{title} – vernet nivå")
     if summary.is_empty():
-        st.info(f"Ingen saksrapporter for {kommune} ennå.")
+        st.info(f"Ingen avsluttede skoleår med saksrapporter for {kommune} ennå. {WHOLE_YEARS}")
     else:
-        ui.table(summary.drop("orgnr").rename({"skole": "Skole"}), "Nye saker siste 12 måneder", as_table=True, index="Skole")
+        ui.table(summary.drop("orgnr").rename({"skole": "Skole"}), title, as_table=True, index="Skole")
         st.caption(
             "Tall fra 1 til 4 vises som «1–4». «skjult» er et tall som er skjult for at de små tallene ikke skal kunne "
-            "regnes ut fra summene i rader og kolonner; det kan være hvilket som helst tall, også 0 eller 1–4."
+            "regnes ut fra summene i rader og kolonner; det kan være hvilket som helst tall, også 0 eller 1–4. "
+            + WHOLE_YEARS
         )
     if viewer.role != "rektor" or viewer.protected:
         ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")

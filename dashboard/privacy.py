@@ -9,6 +9,11 @@ from dashboard.viewer import Viewer
 REASON_SOURCE = "Skjermet av Udir (for få svar)"
 REASON_FEW = "Skjult: færre enn {n} svar"
 REASON_MISSING = "Ingen data"
+REASON_SECONDARY = "Skjult: kunne ellers regnes ut fra tallene som vises"
+
+SURVEY_CELL = ["skoleaar", "indikator_kode", "kommunenr", "orgnr", "trinn", "kjonn"]
+"""A survey value's place: `orgnr` null is the municipality's own row (the nation's has no `kommunenr`), `trinn`
+null all trinn."""
 
 
 def protected_rows(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
@@ -29,29 +34,93 @@ def threshold_expr(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
                                               return_dtype=pl.Int64)
 
 
-def protect_survey(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
+def _primary_hidden(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
+    """The rows `protect_survey` hides on their own: hidden by the source, or too few answers at the protected level."""
+    n = pl.col("antall_besvart")
+    return pl.col("skjermet") | (protected_rows(frame, viewer) & n.is_not_null() & (n < threshold_expr(frame, viewer)))
+
+
+def secondary_survey(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
+    """The survey values to hide as well, so that no value hidden for few answers follows from those shown.
+
+    `cube` is every row of one municipality (its own rows and its schools', every trinn and kjønn). A municipality's
+    value is its schools' pupils together, «alle» is jenter and gutter together, and «all trinn» is the trinn
+    together: with the answer counts shown, a line of such values with one hidden member gives it away (the
+    municipality's share less the other schools'). While some line has exactly one hidden value the viewer does not
+    know, the smallest other value of that line that the viewer does not see in full is hidden too, as Udir does for
+    its own suppression. A line whose one hidden value was hidden by Udir is Udir's (it published the rest). Rows the
+    viewer sees in full (a rektor's own school) count as known. Returns the `SURVEY_CELL` keys to hide.
+    """
+    if cube.is_empty():
+        return cube.select(SURVEY_CELL)
+    rows = cube.with_columns(
+        _primary_hidden(cube, viewer).alias("_skjult"),
+        (~protected_rows(cube, viewer)).alias("_kjent"),
+        pl.col("antall_besvart").fill_null(0).alias("_n"),
+    ).with_row_index("_i")
+    base = ["skoleaar", "indikator_kode"]
+    lines = (base + ["trinn", "kjonn"], base + ["orgnr", "trinn"], base + ["orgnr", "kjonn"])
+    unknown_hidden = pl.col("_skjult") & ~pl.col("_kjent")
+    added: list[int] = []
+    while True:  # a value hidden in one kind of line can be the lone hidden value of a line of another kind
+        before = len(added)
+        for keys in lines:
+            at_risk = (
+                rows.group_by(keys)
+                .agg(pl.len().alias("_medlemmer"), unknown_hidden.sum().alias("_ukjente"),
+                     (unknown_hidden & pl.col("skjermet")).sum().alias("_fra_kilden"))
+                .filter((pl.col("_medlemmer") > 1) & (pl.col("_ukjente") == 1) & (pl.col("_fra_kilden") == 0))
+                .select(keys)
+            )
+            if at_risk.is_empty():
+                continue
+            picks = (
+                rows.filter(~pl.col("_skjult") & ~pl.col("_kjent"))
+                .join(at_risk, on=keys, nulls_equal=True)
+                .sort("_n", "_i")
+                .group_by(keys, maintain_order=True)
+                .agg(pl.col("_i").first())["_i"]
+                .to_list()
+            )
+            if picks:
+                added += picks
+                rows = rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(picks))
+        if len(added) == before:
+            break
+    return rows.filter(pl.col("_i").is_in(sorted(added))).select(SURVEY_CELL)
+
+
+def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame | None = None) -> pl.DataFrame:
     """Null out values the viewer may not see and say why in `skjult_grunn`.
 
     Source-suppressed values stay hidden for everyone, and nothing is ever re-derived from totals. At the
     protected level (see `Viewer`), values with fewer than `viewer.min_respondents` respondents are hidden too.
     Where the source published no respondent count (old Skoleporten files), the source's own suppression is what
-    protects the value.
+    protects the value. `secondary` (from `secondary_survey`) names the values hidden so that no hidden one can be
+    worked out from those shown.
     """
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
     limit = threshold_expr(frame, viewer)
     few = pl.format("Skjult: færre enn {} svar", limit)
     n = pl.col("antall_besvart")
+    if secondary is not None and not secondary.is_empty():
+        frame = frame.join(secondary.with_columns(pl.lit(True).alias("_sekundaer")), on=SURVEY_CELL, how="left",
+                           nulls_equal=True, maintain_order="left")
+    else:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("_sekundaer"))
     reason = (
         pl.when(pl.col("skjermet"))
         .then(pl.lit(REASON_SOURCE))
         .when(protected_rows(frame, viewer) & n.is_not_null() & (n < limit))
         .then(few)
+        .when(pl.col("_sekundaer").fill_null(False))
+        .then(pl.lit(REASON_SECONDARY))
         .when(pl.col("verdi").is_null())
         .then(pl.lit(REASON_MISSING))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    out = frame.with_columns(reason.alias("skjult_grunn"))
+    out = frame.with_columns(reason.alias("skjult_grunn")).drop("_sekundaer")
     out = out.with_columns(
         pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("verdi")).alias("verdi"),
     )

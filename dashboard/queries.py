@@ -20,7 +20,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.labels import FYLKER
-from dashboard.privacy import protect_counts, protect_share, protect_survey
+from dashboard.privacy import protect_counts, protect_share, protect_survey, secondary_survey
 from dashboard.viewer import Viewer
 from pipelines.warehouse.connection import connect, data_version, db_path
 
@@ -260,6 +260,33 @@ _EU_COLUMNS = (
 )
 
 
+def _protect_eu(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
+    """`protect_survey` with the secondary suppression of each municipality in the frame (see `secondary_survey`).
+
+    Worked out over the whole municipality, whatever part of it a query asked for, so that every page and report
+    hides the same values.
+    """
+    if viewer.full_detail_everywhere or frame.is_empty():
+        return protect_survey(frame, viewer)
+    db = warehouse()
+    version = data_version(db)
+    kommuner = sorted(frame["kommunenr"].drop_nulls().unique().to_list())
+    secondary = [_secondary_of(str(db), version, viewer, k) for k in kommuner]
+    return protect_survey(frame, viewer, pl.concat(secondary) if secondary else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=512, hash_funcs={Viewer: lambda viewer: viewer.cache_key})
+def _secondary_of(db: str, version: tuple[int, int], viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    with _reader(Path(db)) as con:
+        cube = _fetch(
+            con,
+            "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet "
+            "FROM mart.elevundersokelsen WHERE kommunenr = ? AND enhet_niva IN ('skole', 'kommune')",
+            [kommunenr],
+        )
+    return secondary_survey(cube, viewer)
+
+
 @query
 def eu_trend(
     con: duckdb.DuckDBPyConnection,
@@ -285,7 +312,7 @@ def eu_trend(
         """,
         [indikator_kode, kjonn, trinn, kommunenr, list(orgnr), kommunenr],
     )
-    return protect_survey(frame, viewer)
+    return _protect_eu(frame, viewer)
 
 
 @query
@@ -308,7 +335,7 @@ def eu_latest_by_school(
         """,
         [skoleaar, kjonn, trinn, kommunenr],
     )
-    return protect_survey(frame, viewer)
+    return _protect_eu(frame, viewer)
 
 
 KEY_FIGURES = ("EUIndeks_1379", "EUIndeks_1398", "EUIndeks_1381", "deltakelse")
@@ -333,7 +360,7 @@ def key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
         """,
         [list(KEY_FIGURES), *params],
     )
-    return protect_survey(frame, viewer)
+    return _protect_eu(frame, viewer)
 
 
 @query
@@ -353,7 +380,7 @@ def school_key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr
         """,
         [kommunenr, kommunenr, list(KEY_FIGURES)],
     )
-    return protect_survey(frame, viewer)
+    return _protect_eu(frame, viewer)
 
 
 # ---------------------------------------------------------------- Ungdata

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from dashboard.privacy import REASON_SOURCE, protect_survey
 from dashboard.viewer import Viewer
@@ -118,3 +119,74 @@ def test_the_threshold_command_stores_the_setting_and_refuses_less_than_ten(tmp_
     assert con.execute("SELECT nokkel, verdi FROM meta.innstilling WHERE nokkel LIKE 'min_svar%'").fetchall() == [
         ("min_svar:9901", "15")]
     con.close()
+
+
+def _lines_with_one_hidden(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer) -> list[tuple]:
+    """Lines (schools and their municipality, jenter/gutter and alle, the trinn and all trinn) where exactly one value
+    the viewer does not know is hidden by the app: that one would follow from the others and their answer counts."""
+    from dashboard.privacy import SURVEY_CELL, protected_rows, threshold_expr
+
+    marked = cube.join(hidden.with_columns(pl.lit(True).alias("_sek")), on=SURVEY_CELL, how="left", nulls_equal=True)
+    marked = marked.with_columns(
+        (
+            pl.col("skjermet")
+            | (protected_rows(marked, viewer) & (pl.col("antall_besvart") < threshold_expr(marked, viewer)))
+            | pl.col("_sek").fill_null(False)
+        ).alias("_skjult"),
+        (~protected_rows(marked, viewer)).alias("_kjent"),
+    )
+    base = ["skoleaar", "indikator_kode"]
+    found = []
+    for keys in (base + ["trinn", "kjonn"], base + ["orgnr", "trinn"], base + ["orgnr", "kjonn"]):
+        lonely = (
+            marked.group_by(keys)
+            .agg(pl.len().alias("n"), (pl.col("_skjult") & ~pl.col("_kjent")).sum().alias("h"),
+                 (pl.col("_skjult") & ~pl.col("_kjent") & pl.col("skjermet")).sum().alias("kilde"),
+                 (~pl.col("_skjult") & ~pl.col("_kjent")).sum().alias("vist"))
+            .filter((pl.col("n") > 1) & (pl.col("h") == 1) & (pl.col("kilde") == 0) & (pl.col("vist") > 0))
+        )
+        found += lonely.rows()
+    return found
+
+
+@pytest.mark.parametrize("min_svar", [10, 25, 60])
+def test_no_survey_value_hidden_for_few_answers_follows_from_the_values_shown_beside_it(demo_db_master, min_svar):
+    """A reviewer worked out Elvetun's hidden participation (8 of 9, 88,9 %) from the municipality's 95,5 % of 128 and
+    Fjellvik ungdomsskole's 96,0 % of 120. Secondary suppression now hides one more value in every such line, also
+    when a municipality raises its threshold; a rektor's own school counts as known."""
+    import duckdb
+
+    from dashboard.privacy import secondary_survey
+
+    with duckdb.connect(str(demo_db_master), read_only=True) as con:
+        cube = con.sql(
+            "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet "
+            "FROM mart.elevundersokelsen WHERE kommunenr = '9901' AND enhet_niva IN ('skole', 'kommune')"
+        ).pl()
+    for viewer in (
+        Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), min_respondents=min_svar),
+        Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), min_respondents=min_svar),
+    ):
+        hidden = secondary_survey(cube, viewer)
+        assert not hidden.is_empty()  # the demo has small groups: there is something to protect
+        assert _lines_with_one_hidden(cube, hidden, viewer) == []
+        assert _lines_with_one_hidden(cube, hidden.clear(), viewer) != []  # and without it, values would follow
+
+
+def test_the_reviewers_participation_example_can_no_longer_be_worked_out_and_every_query_hides_alike(
+    demo_db_master, monkeypatch
+):
+    from dashboard import queries
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="r")
+    table = queries.eu_latest_by_school(rektor, kommunenr="9901", skoleaar="2025-26", trinn=10, kjonn="alle").filter(
+        (pl.col("indikator_kode") == "deltakelse") & (pl.col("enhet_niva") != "nasjonalt")
+    )
+    shown = table.filter(pl.col("verdi").is_not_null())
+    assert table.height - shown.height >= 2, table  # Elvetun is not hidden alone
+    assert "Skjult: kunne ellers regnes ut fra tallene som vises" in table["skjult_grunn"].to_list()
+    trend = queries.eu_trend(rektor, kommunenr="9901", orgnr=tuple(table["orgnr"].drop_nulls()), trinn=10,
+                             kjonn="alle", indikator_kode="deltakelse").filter(pl.col("skoleaar") == "2025-26")
+    same = ["orgnr", "verdi", "skjult_grunn"]
+    assert trend.filter(pl.col("enhet_niva") != "nasjonalt").select(same).sort("orgnr").equals(table.select(same).sort("orgnr"))

@@ -55,27 +55,41 @@ def secondary_survey(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
         return cube.select(SURVEY_CELL)
     rows = cube.with_columns(
         _primary_hidden(cube, viewer).alias("_skjult"),
+        pl.col("skjermet").alias("_kilden"),
         (~protected_rows(cube, viewer)).alias("_kjent"),
         pl.col("antall_besvart").fill_null(0).alias("_n"),
     ).with_row_index("_i")
     base = ["skoleaar", "indikator_kode"]
-    lines = (base + ["trinn", "kjonn"], base + ["orgnr", "trinn"], base + ["orgnr", "kjonn"])
+    lines = [(base + ["trinn", "kjonn"], None), (base + ["orgnr", "trinn"], None), (base + ["orgnr", "kjonn"], None)]
+    added = _more_to_hide(rows, lines)
+    return rows.filter(pl.col("_i").is_in(sorted(added))).select(SURVEY_CELL)
+
+
+def _more_to_hide(rows: pl.DataFrame, lines: list[tuple[list[str], pl.Expr | None]]) -> list[int]:
+    """The secondary suppression itself: which more rows (`_i`) to hide so that no line has a lone hidden value.
+
+    `rows` has `_i`, `_skjult` (hidden on its own), `_kilden` (hidden by the source), `_kjent` (seen in full by the
+    viewer) and `_n` (answers). A line is the rows sharing `keys` (among those `where` picks). While a line has exactly
+    one hidden value the viewer does not know, hidden by us and not by the source, the other value of it with the
+    fewest answers that the viewer does not know is hidden too; until no line changes.
+    """
     unknown_hidden = pl.col("_skjult") & ~pl.col("_kjent")
     added: list[int] = []
     while True:  # a value hidden in one kind of line can be the lone hidden value of a line of another kind
         before = len(added)
-        for keys in lines:
+        for keys, where in lines:
+            part = rows if where is None else rows.filter(where)
             at_risk = (
-                rows.group_by(keys)
+                part.group_by(keys)
                 .agg(pl.len().alias("_medlemmer"), unknown_hidden.sum().alias("_ukjente"),
-                     (unknown_hidden & pl.col("skjermet")).sum().alias("_fra_kilden"))
+                     (unknown_hidden & pl.col("_kilden")).sum().alias("_fra_kilden"))
                 .filter((pl.col("_medlemmer") > 1) & (pl.col("_ukjente") == 1) & (pl.col("_fra_kilden") == 0))
                 .select(keys)
             )
             if at_risk.is_empty():
                 continue
             picks = (
-                rows.filter(~pl.col("_skjult") & ~pl.col("_kjent"))
+                part.filter(~pl.col("_skjult") & ~pl.col("_kjent"))
                 .join(at_risk, on=keys, nulls_equal=True)
                 .sort("_n", "_i")
                 .group_by(keys, maintain_order=True)
@@ -86,8 +100,7 @@ def secondary_survey(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
                 added += picks
                 rows = rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(picks))
         if len(added) == before:
-            break
-    return rows.filter(pl.col("_i").is_in(sorted(added))).select(SURVEY_CELL)
+            return added
 
 
 def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -163,9 +176,37 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     out = frame.with_columns(reason.alias("skjult_grunn"))
+    if not viewer.full_detail_everywhere:  # only the protected level hides shares for few answers
+        out = _secondary_shares(out, source=(flag.is_not_null() & (flag != 0)) | pl.col("skjermet"))
     return out.with_columns(
         pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("andel")).alias("andel")
     )
+
+
+SPAN_TRINN = ["8", "9", "10", "8-10"]
+"""Ungdata's trinn whose answers add up: 8.–10. trinn is 8., 9. and 10. together."""
+
+
+def _secondary_shares(frame: pl.DataFrame, source: pl.Expr) -> pl.DataFrame:
+    """Ungdata's secondary suppression: «alle» is jenter and gutter together, «8-10» the three trinn together, so with
+    the answer counts shown one share hidden for few answers would follow from the others of its line.
+
+    The frame is the whole municipality (and its county and the nation), so every page hides alike.
+    """
+    base = ["kilde", "geo_niva", "geo", "periode", "indikator_kode"]
+    if not {*base, "trinn", "kjonn"} <= set(frame.columns):  # no lines to give a value away
+        return frame
+    rows = frame.with_columns(
+        (pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING)).alias("_skjult"),
+        source.fill_null(False).alias("_kilden"),
+        pl.lit(False).alias("_kjent"),
+        pl.col("antall_svar").fill_null(0).alias("_n"),
+    ).with_row_index("_i")
+    added = _more_to_hide(rows, [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN))])
+    return rows.with_columns(
+        pl.when(pl.col("_i").is_in(added)).then(pl.lit(REASON_SECONDARY)).otherwise(pl.col("skjult_grunn"))
+        .alias("skjult_grunn")
+    ).drop("_i", "_skjult", "_kilden", "_kjent", "_n")
 
 
 SMALL_COUNT_LABEL = "1–4"

@@ -190,3 +190,32 @@ def test_the_reviewers_participation_example_can_no_longer_be_worked_out_and_eve
                              kjonn="alle", indikator_kode="deltakelse").filter(pl.col("skoleaar") == "2025-26")
     same = ["orgnr", "verdi", "skjult_grunn"]
     assert trend.filter(pl.col("enhet_niva") != "nasjonalt").select(same).sort("orgnr").equals(table.select(same).sort("orgnr"))
+
+
+@pytest.mark.parametrize("min_svar", [10, 12, 14, 30])
+def test_no_ungdata_share_hidden_for_few_answers_follows_from_alle_or_the_other_trinn(demo_db_master, monkeypatch,
+                                                                                    min_svar):
+    """«alle» is jenter and gutter together and «8-10» the three trinn: with the answer counts shown, one share hidden
+    by the app in such a line would follow from the rest. (One withheld by the source is the source's to protect.)"""
+    from dashboard import queries
+    from dashboard.privacy import REASON_MISSING, REASON_SECONDARY, SPAN_TRINN
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    secondary = 0
+    for kommunenr in ("9901", "9902"):
+        viewer = Viewer(role="skoleeier", kommuner=frozenset({kommunenr}), protected=True, min_respondents=min_svar)
+        shares = queries.ungdata(viewer, kommunenr=kommunenr).with_columns(
+            (pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING)).alias("skjult"),
+            ((pl.col("flagg").fill_null(0) != 0) | pl.col("skjermet")).alias("kilden"),
+        )
+        secondary += shares.filter(pl.col("skjult_grunn") == REASON_SECONDARY).height
+        base = ["kilde", "geo_niva", "geo", "periode", "indikator_kode"]
+        for keys, part in ((base + ["trinn"], shares), (base + ["kjonn"], shares.filter(pl.col("trinn").is_in(SPAN_TRINN)))):
+            lonely = (
+                part.group_by(keys)
+                .agg(pl.len().alias("n"), pl.col("skjult").sum().alias("h"), (pl.col("skjult") & pl.col("kilden")).sum().alias("k"))
+                .filter((pl.col("n") > 1) & (pl.col("h") == 1) & (pl.col("k") == 0))
+            )
+            assert lonely.is_empty(), (kommunenr, keys, lonely)
+    if min_svar in (12, 14):
+        assert secondary > 0  # a threshold between the demo's group sizes leaves lone hidden shares to protect

@@ -34,10 +34,15 @@ def threshold_expr(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
                                               return_dtype=pl.Int64)
 
 
+def _too_few(frame: pl.DataFrame, viewer: Viewer, answers: str = "antall_besvart") -> pl.Expr:
+    """Rows seen at the protected level with fewer answers than the municipality's threshold."""
+    n = pl.col(answers)
+    return protected_rows(frame, viewer) & n.is_not_null() & (n < threshold_expr(frame, viewer))
+
+
 def _primary_hidden(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     """The rows `protect_survey` hides on their own: hidden by the source, or too few answers at the protected level."""
-    n = pl.col("antall_besvart")
-    return pl.col("skjermet") | (protected_rows(frame, viewer) & n.is_not_null() & (n < threshold_expr(frame, viewer)))
+    return pl.col("skjermet") | _too_few(frame, viewer)
 
 
 def secondary_survey(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
@@ -116,7 +121,6 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame 
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
     limit = threshold_expr(frame, viewer)
     few = pl.format("Skjult: færre enn {} svar", limit)
-    n = pl.col("antall_besvart")
     if secondary is not None and not secondary.is_empty():
         frame = frame.join(secondary.with_columns(pl.lit(True).alias("_sekundaer")), on=SURVEY_CELL, how="left",
                            nulls_equal=True, maintain_order="left")
@@ -125,7 +129,7 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame 
     reason = (
         pl.when(pl.col("skjermet"))
         .then(pl.lit(REASON_SOURCE))
-        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < limit))
+        .when(_too_few(frame, viewer))
         .then(few)
         .when(pl.col("_sekundaer").fill_null(False))
         .then(pl.lit(REASON_SECONDARY))
@@ -162,14 +166,13 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
     limit = threshold_expr(frame, viewer)
     few = pl.format("Skjult: færre enn {} svar", limit)
-    n = pl.col("antall_svar")
     flag = pl.col("flagg")
     reason = (
         pl.when(flag.is_not_null() & (flag != 0))
         .then(flag.replace_strict(FHI_FLAG_REASON, default="Ikke publisert", return_dtype=pl.String))
         .when(pl.col("skjermet"))
         .then(pl.lit("Holdt tilbake av kilden (for få svar)"))
-        .when(protected_rows(frame, viewer) & n.is_not_null() & (n < limit))
+        .when(_too_few(frame, viewer, "antall_svar"))
         .then(few)
         .when(pl.col("andel").is_null())
         .then(pl.lit(REASON_MISSING))

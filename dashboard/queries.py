@@ -494,18 +494,21 @@ def _protected_year(
     return complete is not None and skoleaar <= complete, skoleaar
 
 
+def _complete_year_frame(con: duckdb.DuckDBPyConnection, table: str, column: str, kommunenr: str) -> pl.DataFrame:
+    year = _last_complete_year(con, table, column, kommunenr)
+    return pl.DataFrame({"skoleaar": [year] if year else []}, schema={"skoleaar": pl.String})
+
+
 @query
 def saker_complete_year(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
     """The newest complete school year of case reports (0 or 1 row): what protected summaries show."""
-    year = _last_complete_year(con, "mart.saker", "periode", kommunenr)
-    return pl.DataFrame({"skoleaar": [year] if year else []}, schema={"skoleaar": pl.String})
+    return _complete_year_frame(con, "mart.saker", "periode", kommunenr)
 
 
 @query
 def team_complete_year(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
     """The newest complete school year of meeting logs (0 or 1 row): what protected team case tables show."""
-    year = _last_complete_year(con, "mart.teammoter", "dato", kommunenr)
-    return pl.DataFrame({"skoleaar": [year] if year else []}, schema={"skoleaar": pl.String})
+    return _complete_year_frame(con, "mart.teammoter", "dato", kommunenr)
 
 
 @query

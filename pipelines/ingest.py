@@ -66,17 +66,20 @@ def loaded_when(batch_id: str) -> str:
         return batch_id
 
 
+def archive_folder(db: Path) -> Path:
+    """Where the files users gave are kept, next to the warehouse."""
+    return db.parent / "arkiv"
+
+
 def archive_path(sha256: str, db: Path, suffix: str) -> Path:
-    return db.parent / "arkiv" / sha256[:2] / f"{sha256}{suffix.lower()}"
+    return archive_folder(db) / sha256[:2] / f"{sha256}{suffix.lower()}"
 
 
 def archive(raw: bytes, sha256: str, db: Path, suffix: str) -> Path:
     """Keep every file a user gave us, by content hash, next to the warehouse."""
     target = archive_path(sha256, db, suffix)
-    folder = target.parent.parent
-    if not folder.exists():  # a new archive holds only files checked by today's person-data rules
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / PERSON_RULES_FILE).write_text(f"{PERSON_RULES}\n")
+    if not archive_folder(db).exists():  # a new archive holds only files checked by today's person-data rules
+        _mark_checked(db)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         tmp = target.with_suffix(target.suffix + ".tmp")
@@ -574,17 +577,21 @@ class Removed:
 
 def archive_checked_with(db: Path) -> int:
     """The person-data rules the archive was last checked with (0: never, or an archive older than the check)."""
-    marker = db.parent / "arkiv" / PERSON_RULES_FILE
     try:
-        return int(marker.read_text().strip())
+        return int((archive_folder(db) / PERSON_RULES_FILE).read_text().strip())
     except (OSError, ValueError):
         return 0
 
 
+def _mark_checked(db: Path) -> None:
+    """Every file in the archive is one today's person-data rules accept."""
+    archive_folder(db).mkdir(parents=True, exist_ok=True)
+    (archive_folder(db) / PERSON_RULES_FILE).write_text(f"{PERSON_RULES}\n")
+
+
 def archive_needs_rescan(db: Path) -> bool:
     """Whether files in the archive were kept under older person-data rules than today's."""
-    folder = db.parent / "arkiv"
-    return archive_checked_with(db) < PERSON_RULES and any(folder.glob("??/*"))
+    return archive_checked_with(db) < PERSON_RULES and any(archive_folder(db).glob("??/*"))
 
 
 def rescan_archive(db: Path, say: Callable[[str], None] = lambda _text: None) -> list[Removed]:
@@ -594,7 +601,7 @@ def rescan_archive(db: Path, say: Callable[[str], None] = lambda _text: None) ->
     The rows loaded from it are the warehouse's own columns and stay; only the raw copy goes. The log's rows for the
     file lose their `arkivfil` and gain a line saying why. Files the rules still accept are not touched.
     """
-    folder = db.parent / "arkiv"
+    folder = archive_folder(db)
     with connect(db, read_only=True) as con:
         logged = {
             sha: (name, kilde)
@@ -625,6 +632,5 @@ def rescan_archive(db: Path, say: Callable[[str], None] = lambda _text: None) ->
         for r in removed:
             for path in folder.glob(f"{r.sha256[:2]}/{r.sha256}*"):
                 path.unlink(missing_ok=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / PERSON_RULES_FILE).write_text(f"{PERSON_RULES}\n")
+    _mark_checked(db)
     return removed

@@ -431,9 +431,9 @@ class _Context:
 
     # -------------------------------------------------------- kap. 12
 
-    def _no_counts(self, what: str, complete_query: str) -> str:
+    def _no_counts(self, what: str, complete_year) -> str:
         """Why a count table is missing: no reports for the year, or a year not yet complete (see `_protected_year`)."""
-        complete = getattr(queries, complete_query)(self.viewer, kommunenr=self.req.kommunenr)["skoleaar"].to_list()
+        complete = complete_year(self.viewer, kommunenr=self.req.kommunenr)["skoleaar"].to_list()
         if complete and self.year <= complete[0]:
             return f"Det er ikke lest inn {what} for skoleåret {self.year}."
         latest = f" Siste avsluttede skoleår er {complete[0]}." if complete else ""
@@ -448,7 +448,7 @@ class _Context:
         now = queries.saker_oversikt(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
         before = queries.saker_oversikt(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.before)
         if now.is_empty():
-            section.paragraphs.append(self._no_counts("saksrapporter", "saker_complete_year"))
+            section.paragraphs.append(self._no_counts("saksrapporter", queries.saker_complete_year))
             return section
         section.tables.append(Table(f"Nye saker {self.year}", now.drop("orgnr").rename({"skole": "Skole"})))
         total = now.filter(pl.col("orgnr").is_null()).row(0, named=True)
@@ -528,7 +528,7 @@ class _Context:
             section.tables.append(Table(f"Saker drøftet {self.year}", cases.drop("orgnr").rename({"skole": "Skole"})))
             section.notes.append("«Saker drøftet» teller drøftinger i teamene, med samtykke eller anonymt – ikke elever.")
         else:
-            section.notes.append("Saker drøftet i teamene: " + self._no_counts("møtelogger", "team_complete_year"))
+            section.notes.append("Saker drøftet i teamene: " + self._no_counts("møtelogger", queries.team_complete_year))
         return section
 
     # -------------------------------------------------------- programmes and the plan

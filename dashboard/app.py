@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import auth, queries, ui  # noqa: E402
 from dashboard.viewer import ROLE_LABELS  # noqa: E402
+from pipelines.warehouse.connection import WarehouseBusy  # noqa: E402
 
 PAGES = Path(__file__).parent / "views"
 
@@ -19,7 +20,11 @@ st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon="
 
 
 def main() -> None:
-    viewer = auth.current()
+    try:
+        viewer = auth.current()
+    except WarehouseBusy:  # its thresholds could not be read: no page without them
+        st.error(auth.BUSY)
+        st.stop()
     meeting = ui.meeting_mode()
     if viewer is None:
         # Nothing but the login page is reachable without logging in.

@@ -5,23 +5,37 @@ The session holds a `Viewer` once the login succeeded; until then app.py offers 
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from dashboard import queries, sessions
 from dashboard.viewer import Viewer, thresholds_from
 from pipelines import accounts
+from pipelines.warehouse.connection import WarehouseBusy, data_version
 
 SESSION_KEY = "viewer"
+BUSY = "Lageret er opptatt med en innlasting akkurat nå. Vent litt og prøv igjen."
 NEW_COOKIE_KEY = "_ny_okt"
 """A token to hand the browser as a cookie on the next page drawn (a rerun would drop an element drawn now)."""
 
 
+THRESHOLDS_KEY = "_terskler_fra"
+"""The warehouse version the session's thresholds were read at (`current` reads them again when it changes)."""
+
+
+def _thresholds() -> tuple[int, tuple[tuple[str, int], ...]]:
+    """The default and per-municipality thresholds (`min-svar`) from the warehouse. With no warehouse yet, the
+    defaults; a warehouse that cannot be read raises (`WarehouseBusy`): a session never starts with less protection
+    than the owner set."""
+    if not queries.warehouse().exists():
+        return thresholds_from({})
+    return thresholds_from(dict(queries.settings(Viewer(kommuner=frozenset())).iter_rows()))
+
+
 def viewer_for(account: accounts.Account) -> Viewer:
-    try:
-        settings = dict(queries.settings(Viewer(kommuner=frozenset())).iter_rows())
-    except Exception:  # no warehouse yet: the defaults apply
-        settings = {}
-    default, per_kommune = thresholds_from(settings)
+    default, per_kommune = _thresholds()
+    st.session_state[THRESHOLDS_KEY] = data_version(queries.warehouse())
     return Viewer(
         role=account.rolle,
         kommuner=frozenset(account.kommuner) if account.kommuner else frozenset(),
@@ -33,12 +47,23 @@ def viewer_for(account: accounts.Account) -> Viewer:
 
 
 def current() -> Viewer | None:
-    """The session's viewer; in a new session (a reload, a new tab) restored from a valid session cookie."""
+    """The session's viewer; in a new session (a reload, a new tab) restored from a valid session cookie.
+
+    When the warehouse has changed since the thresholds were read (an owner raised `min-svar`), they are read
+    again, so an open session follows the new setting from its next click.
+    """
     viewer = st.session_state.get(SESSION_KEY)
     if viewer is None:
         viewer = _from_cookie()
         if viewer is not None:
             st.session_state[SESSION_KEY] = viewer
+    elif THRESHOLDS_KEY in st.session_state and st.session_state[THRESHOLDS_KEY] != (
+        version := data_version(queries.warehouse())
+    ):
+        default, per_kommune = _thresholds()
+        viewer = dataclasses.replace(viewer, min_respondents=default, thresholds=per_kommune)
+        st.session_state[SESSION_KEY] = viewer
+        st.session_state[THRESHOLDS_KEY] = version
     return viewer
 
 
@@ -126,8 +151,13 @@ def login_page() -> None:
             accounts.audit(db, "innlogging_feilet", name.strip().lower()[:64], result.melding)
             st.error(result.melding)
         else:
+            try:
+                viewer = viewer_for(result.account)
+            except WarehouseBusy:
+                st.error(BUSY)
+                st.stop()
             accounts.audit(db, "innlogging_ok", result.account.brukernavn, "passord")
-            st.session_state[SESSION_KEY] = viewer_for(result.account)
+            st.session_state[SESSION_KEY] = viewer
             st.session_state[NEW_COOKIE_KEY] = sessions.issue(db, result.account.brukernavn)
             st.rerun()
     if _oidc_configured():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 
 from dashboard.viewer import Viewer
@@ -45,67 +47,105 @@ def _primary_hidden(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     return pl.col("skjermet") | _too_few(frame, viewer)
 
 
-def secondary_survey(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
+def public(viewer: Viewer) -> Viewer:
+    """The viewer as anyone at the protected level: what the secondary suppression is worked out for, the same for
+    every rektor, FAU member and report (a rektor's own school is shown in full on top of it)."""
+    return dataclasses.replace(viewer, role="fau", skoler=frozenset(), protected=True, brukernavn="", pseudonyms=())
+
+
+def secondary_survey(cube: pl.DataFrame, viewer: Viewer, groups: tuple[frozenset[str], ...] = ()) -> pl.DataFrame:
     """The survey values to hide as well, so that no value hidden for few answers follows from those shown.
 
     `cube` is every row of one municipality (its own rows and its schools', every trinn and kjønn). A municipality's
     value is its schools' pupils together, «alle» is jenter and gutter together, and «all trinn» is the trinn
     together: with the answer counts shown, a line of such values with one hidden member gives it away (the
-    municipality's share less the other schools'). While some line has exactly one hidden value the viewer does not
-    know, the smallest other value of that line that the viewer does not see in full is hidden too, as Udir does for
-    its own suppression. A line whose one hidden value was hidden by Udir is Udir's (it published the rest). Rows the
-    viewer sees in full (a rektor's own school) count as known. Returns the `SURVEY_CELL` keys to hide.
+    municipality's share less the other schools'). While some line has exactly one hidden value the reader does not
+    know, the smallest other value of that line is hidden too, as Udir does for its own suppression. A line whose
+    one hidden value was hidden by Udir is Udir's (it published the rest). Worked out for everyone at the protected
+    level alike (`public`), and safe also for a reader who knows one school's values (every rektor knows the own
+    school's) or the schools of one of `groups` together (a rektor of several). Returns the `SURVEY_CELL` keys to hide.
     """
     if cube.is_empty():
         return cube.select(SURVEY_CELL)
+    anyone = public(viewer)
     rows = cube.with_columns(
-        _primary_hidden(cube, viewer).alias("_skjult"),
+        _primary_hidden(cube, anyone).alias("_skjult"),
         pl.col("skjermet").alias("_kilden"),
-        (~protected_rows(cube, viewer)).alias("_kjent"),
         pl.col("antall_besvart").fill_null(0).alias("_n"),
     ).with_row_index("_i")
     base = ["skoleaar", "indikator_kode"]
     lines = [(base + ["trinn", "kjonn"], None), (base + ["orgnr", "trinn"], None), (base + ["orgnr", "kjonn"], None)]
-    added = _more_to_hide(rows, lines)
+    added = _more_to_hide(rows, lines, school="orgnr", groups=groups)
     return rows.filter(pl.col("_i").is_in(sorted(added))).select(SURVEY_CELL)
 
 
-def _more_to_hide(rows: pl.DataFrame, lines: list[tuple[list[str], pl.Expr | None]]) -> list[int]:
+def _more_to_hide(
+    rows: pl.DataFrame, lines: list[tuple[list[str], pl.Expr | None]], school: str | None = None,
+    groups: tuple[frozenset[str], ...] = (),
+) -> list[int]:
     """The secondary suppression itself: which more rows (`_i`) to hide so that no line has a lone hidden value.
 
-    `rows` has `_i`, `_skjult` (hidden on its own), `_kilden` (hidden by the source), `_kjent` (seen in full by the
-    viewer) and `_n` (answers). A line is the rows sharing `keys` (among those `where` picks). While a line has exactly
-    one hidden value the viewer does not know, hidden by us and not by the source, the other value of it with the
-    fewest answers that the viewer does not know is hidden too; until no line changes.
+    `rows` has `_i`, `_skjult` (hidden on its own), `_kilden` (hidden by the source) and `_n` (answers). A line is the
+    rows sharing `keys` (among those `where` picks). While a line has exactly one hidden value the reader does not
+    know, hidden by us and not by the source, the other value of it with the fewest answers is hidden too; until no
+    line changes. With `school`, a reader may know one school's values (so a line of schools with two hidden values,
+    one of them the reader's own, has one left), or those of the schools in one of `groups`.
     """
-    unknown_hidden = pl.col("_skjult") & ~pl.col("_kjent")
+    readers = [pl.lit(False)] + [pl.col(school).is_in(sorted(g)).fill_null(False) for g in groups]
     added: list[int] = []
     while True:  # a value hidden in one kind of line can be the lone hidden value of a line of another kind
         before = len(added)
         for keys, where in lines:
-            part = rows if where is None else rows.filter(where)
-            at_risk = (
-                part.group_by(keys)
-                .agg(pl.len().alias("_medlemmer"), unknown_hidden.sum().alias("_ukjente"),
-                     (unknown_hidden & pl.col("_kilden")).sum().alias("_fra_kilden"))
-                .filter((pl.col("_medlemmer") > 1) & (pl.col("_ukjente") == 1) & (pl.col("_fra_kilden") == 0))
-                .select(keys)
-            )
-            if at_risk.is_empty():
-                continue
-            picks = (
-                part.filter(~pl.col("_skjult") & ~pl.col("_kjent"))
-                .join(at_risk, on=keys, nulls_equal=True)
-                .sort("_n", "_i")
-                .group_by(keys, maintain_order=True)
-                .agg(pl.col("_i").first())["_i"]
-                .to_list()
-            )
-            if picks:
-                added += picks
-                rows = rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(picks))
+            for i, known in enumerate(readers):
+                part = (rows if where is None else rows.filter(where)).with_columns(known.alias("_kjent"))
+                at_risk = _lone_hidden(part, keys)
+                if school and i == 0:
+                    at_risk = pl.concat([at_risk, _lone_but_one_school(part, keys, school)]).unique()
+                if at_risk.is_empty():
+                    continue
+                picks = (
+                    part.filter(~pl.col("_skjult") & ~pl.col("_kjent"))
+                    .join(at_risk, on=keys, nulls_equal=True)
+                    .sort("_n", "_i")
+                    .group_by(keys, maintain_order=True)
+                    .agg(pl.col("_i").first())["_i"]
+                    .to_list()
+                )
+                if picks:
+                    added += picks
+                    rows = rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(picks))
         if len(added) == before:
             return added
+
+
+def _lone_hidden(part: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The lines (`keys`) with more than one member and exactly one hidden value the reader does not know (`_kjent`),
+    hidden by us, not by the source."""
+    unknown_hidden = pl.col("_skjult") & ~pl.col("_kjent")
+    return (
+        part.group_by(keys)
+        .agg(pl.len().alias("_medlemmer"), unknown_hidden.sum().alias("_ukjente"),
+             (unknown_hidden & pl.col("_kilden")).sum().alias("_fra_kilden"))
+        .filter((pl.col("_medlemmer") > 1) & (pl.col("_ukjente") == 1) & (pl.col("_fra_kilden") == 0))
+        .select(keys)
+    )
+
+
+def _lone_but_one_school(part: pl.DataFrame, keys: list[str], school: str) -> pl.DataFrame:
+    """The lines with exactly one hidden value (ours, not the source's) besides those of some one school."""
+    if school in keys:  # a line within one school: its reader knows all of it
+        return part.select(keys).clear()
+    per = part.group_by([*keys, school]).agg(
+        pl.col("_skjult").sum().alias("_h"), (pl.col("_skjult") & pl.col("_kilden")).sum().alias("_s")
+    )
+    line = per.group_by(keys).agg(pl.col("_h").sum().alias("_alle_h"), pl.col("_s").sum().alias("_alle_s"))
+    return (
+        per.join(line, on=keys, nulls_equal=True)
+        .filter(pl.col(school).is_not_null() & (pl.col("_h") > 0) & (pl.col("_alle_h") - pl.col("_h") == 1)
+                & (pl.col("_alle_s") - pl.col("_s") == 0))
+        .select(keys)
+        .unique()
+    )
 
 
 def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -131,7 +171,7 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame 
         .then(pl.lit(REASON_SOURCE))
         .when(_too_few(frame, viewer))
         .then(few)
-        .when(pl.col("_sekundaer").fill_null(False))
+        .when(pl.col("_sekundaer").fill_null(False) & protected_rows(frame, viewer))  # own school: in full
         .then(pl.lit(REASON_SECONDARY))
         .when(pl.col("verdi").is_null())
         .then(pl.lit(REASON_MISSING))
@@ -202,14 +242,13 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr) -> pl.DataFrame:
     rows = frame.with_columns(
         (pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING)).alias("_skjult"),
         source.fill_null(False).alias("_kilden"),
-        pl.lit(False).alias("_kjent"),
         pl.col("antall_svar").fill_null(0).alias("_n"),
     ).with_row_index("_i")
     added = _more_to_hide(rows, [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN))])
     return rows.with_columns(
         pl.when(pl.col("_i").is_in(added)).then(pl.lit(REASON_SECONDARY)).otherwise(pl.col("skjult_grunn"))
         .alias("skjult_grunn")
-    ).drop("_i", "_skjult", "_kilden", "_kjent", "_n")
+    ).drop("_i", "_skjult", "_kilden", "_n")
 
 
 SMALL_COUNT_LABEL = "1–4"
@@ -217,7 +256,7 @@ SECONDARY_LABEL = "skjult"
 
 
 def protect_counts(
-    cells: list[list[int]], min_count: int = 5, known_rows: frozenset[int] = frozenset()
+    cells: list[list[int]], min_count: int = 5, groups: tuple[frozenset[int], ...] = ()
 ) -> tuple[list[list[str]], list[list[bool]]]:
     """Small-number protection for a table of counts with its row and column totals.
 
@@ -228,20 +267,25 @@ def protect_counts(
     that line is hidden too ("skjult"), so no hidden value equals a shown total minus shown cells; and an audit
     (`_pinned_cells`) makes sure no small count follows from several lines together either.
 
-    `known_rows` are rows the viewer knows exactly from elsewhere (a rektor's own school, shown in full below the
-    table): they are still shown protected, but count as known when hiding and auditing the others.
+    All of that holds also for a reader who knows one row exactly: every rektor knows the own school's counts, and
+    the same protected table is shown to every rektor, FAU and report reader (a table protected for one reader only
+    gives the others' hidden cells away to that reader). `groups` are rows one reader knows together (a rektor of
+    several schools); each row alone is always assumed known to someone.
     """
     n_rows, n_cols = len(cells), len(cells[0]) if cells else 0
     full = [[*row, sum(row)] for row in cells]
     full.append([sum(cells[r][c] for r in range(n_rows)) for c in range(n_cols)] + [sum(map(sum, cells))])
     hidden = [[0 < v < min_count for v in row] for row in full]
     secondary = [[False] * (n_cols + 1) for _ in range(n_rows + 1)]
+    several = [g for g in groups if len(g) > 1]
 
-    def unknown(r: int, c: int) -> bool:
-        return hidden[r][c] and r not in known_rows
+    def readers(hidden_rows: set[int]) -> list[frozenset[int]]:
+        """What readers may know that matters here: nothing, one of these rows, or a group touching them."""
+        return [frozenset(), *(frozenset({r}) for r in sorted(hidden_rows) if r < n_rows),
+                *(g for g in several if g & hidden_rows)]
 
-    def hide_more(line) -> bool:
-        candidates = [p for p in line if not hidden[p[0]][p[1]] and p[0] not in known_rows]
+    def hide_more(line, known: frozenset[int]) -> bool:
+        candidates = [p for p in line if not hidden[p[0]][p[1]] and p[0] not in known]
         if not candidates:
             return False
         r, c = min(candidates, key=lambda p: (full[p[0]][p[1]] == 0, full[p[0]][p[1]], p))
@@ -249,31 +293,35 @@ def protect_counts(
         secondary[r][c] = True
         return True
 
+    everywhere = [(r, c) for r in range(n_rows + 1) for c in range(n_cols + 1)]
     while True:
         changed = True
-        while changed:
+        while changed:  # the easy case first: a line with one hidden cell the reader does not know
             changed = False
             for line in _lines(n_rows, n_cols):
-                if sum(unknown(r, c) for r, c in line) == 1:
-                    changed = hide_more(line) or changed
-        # One hidden cell per line is the easy case; several lines together can still pin a value (three «1–4»
-        # cells whose sum the totals give as 3 are 1 each). The audit finds such a cell, and a cell beside it goes.
-        seen = [[unknown(r, c) for c in range(n_cols + 1)] for r in range(n_rows + 1)]
-        pinned = _pinned_cells(full, seen, secondary, min_count)
+                at = [p for p in line if hidden[p[0]][p[1]]]
+                for known in readers({r for r, _ in at}):
+                    if sum(r not in known for r, _ in at) == 1:
+                        changed = hide_more(line, known) or changed
+                        break
+        # Several lines together can still pin a value (three «1–4» cells whose sum the totals give as 3 are 1
+        # each); the audit finds every such cell, for every reader, and a cell beside it goes.
+        pinned = _pinned_cells(full, hidden, secondary, min_count, several)
         if not pinned:
             break
         progress = False
-        for r, c in pinned:
+        for (r, c), known in pinned:
+            if hidden[r][c] and secondary[r][c]:
+                continue  # dealt with beside another pinned cell this round; the next audit sees it
             row = [(r, cc) for cc in range(n_cols + 1)]
             col = [(rr, c) for rr in range(n_rows + 1)]
-            if hide_more(row) or hide_more(col):
+            if hide_more(row, known) or hide_more(col, known):
                 progress = True
             elif not secondary[r][c]:
                 # Its lines are hidden already: «1–4» itself gives it away (four such cells adding up to «1–4» are
                 # 1 each). Shown as «skjult», it no longer says it is at least 1.
                 secondary[r][c] = progress = True
-        everywhere = [(rr, cc) for rr in range(n_rows + 1) for cc in range(n_cols + 1)]
-        if not progress and not hide_more(everywhere):
+        if not progress and not hide_more(everywhere, pinned[0][1]):
             break  # nothing is shown any more
     text = [
         [
@@ -292,77 +340,80 @@ def _lines(n_rows: int, n_cols: int) -> list[list[tuple[int, int]]]:
 
 
 def _pinned_cells(
-    full: list[list[int]], hidden: list[list[bool]], secondary: list[list[bool]], min_count: int
-) -> list[tuple[int, int]]:
-    """The hidden cells holding 1 to `min_count` − 1 whose value follows from what the table shows.
+    full: list[list[int]], hidden: list[list[bool]], secondary: list[list[bool]], min_count: int,
+    groups: list[frozenset[int]] = (),
+) -> list[tuple[tuple[int, int], frozenset[int]]]:
+    """The hidden cells holding 1 to `min_count` − 1 whose value follows from what the table shows, each with the
+    rows a reader must know for it to follow (none, one row, or one of `groups`).
 
-    What a reader knows is written as equations: each row and column of `full` adds up to its total, shown cells
-    are their numbers, a «1–4» cell lies between 1 and `min_count` − 1, a «skjult» cell is 0 or more. A cell is
-    given away when every solution has it at its true value. Linear programmes find solutions that move as many
-    cells as possible at once (pushing the sum of the undecided ones up, then down); a cell that moves in any
-    solution is safe. Those that never moved are then tried one by one. (Row and column sums make the programme's
-    corners whole numbers, so these bounds are exact.) A national municipality's 170 × 8 table takes a few LPs.
+    A reader knows every shown number, that each row and column adds up to its total, that a «1–4» cell lies
+    between 1 and `min_count` − 1 and a «skjult» cell is 0 or more, and perhaps the rows of one school exactly.
+    Another table the reader cannot tell from the true one differs from it by a sum of cycles: cells around a
+    closed path through rows and columns, each one up or down by one in turn (a total row or column counted the
+    other way), every cell with room for its step. (Any such difference splits into cycles whose steps go the same
+    way as its own and are no larger, so each cycle alone fits too.) A cell is therefore open exactly when a cycle
+    of unknown hidden cells runs through it: a search in a graph of rows and columns, no linear programme, and exact.
+    For a reader who knows a row, the cycles through that row are closed to them.
     """
-    n_rows, n_cols = len(full) - 1, len(full[0]) - 1
-    unknown = [(r, c) for r in range(n_rows + 1) for c in range(n_cols + 1) if hidden[r][c]]
-    small = [i for i, (r, c) in enumerate(unknown) if 0 < full[r][c] < min_count]  # whatever it is labelled
-    if not small:
-        return []
-    # Imported only when a table hides something: the dashboard starts without scipy.
-    import numpy as np
-    from scipy.optimize import linprog
-
-    index = {p: i for i, p in enumerate(unknown)}
-    a_eq, b_eq = [], []
-    for line in _lines(n_rows, n_cols):
-        *parts, total = line
-        coef, known = np.zeros(len(unknown)), 0.0
-        for p in parts:
-            if p in index:
-                coef[index[p]] += 1
-            else:
-                known += full[p[0]][p[1]]
-        if total in index:
-            coef[index[total]] -= 1
-        else:
-            known -= full[total[0]][total[1]]
-        if coef.any():
-            a_eq.append(coef)
-            b_eq.append(-known)
-    bounds = [(0, None) if secondary[r][c] else (1, min_count - 1) for r, c in unknown]
-    true = np.array([full[r][c] for r, c in unknown], dtype=float)
-
-    def solve(goal):
-        found = linprog(goal, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        return found.x if found.status == 0 else found.status  # 3: unbounded, so the cell is anything but fixed
-
-    undecided = set(small)
-    moved = True
-    while moved and undecided:
-        moved = False
-        for sign in (-1, 1):  # push the undecided cells' sum up, then down
-            goal = np.zeros(len(unknown))
-            goal[list(undecided)] = sign
-            x = solve(goal)
-            if not isinstance(x, int):
-                away = {i for i in undecided if abs(x[i] - true[i]) > 0.5}
-                undecided -= away
-                moved = moved or bool(away)
-    pinned = []
-    while undecided:  # each alone, up and down; any other cell a solution moves is safe too
-        i = min(undecided)
-        undecided.discard(i)
-        for sign in (-1, 1):
-            goal = np.zeros(len(unknown))
-            goal[i] = sign
-            x = solve(goal)
-            if isinstance(x, int):
-                if x == 3:
-                    break
+    n, m = len(full), len(full[0])
+    f = [1] * (n - 1) + [-1]  # the total row is subtracted in its column's sum
+    e = [1] * (m - 1) + [-1]  # the total column is subtracted in its row's sum
+    # Nodes: rows 0..n-1, columns n..n+m-1. A step «+1» on cell (x, y) changes its count by f[x]·e[y]; the edge
+    # row → column is that step, column → row the step «−1». (With those signs every cycle keeps every sum.)
+    out_edges: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + m)]
+    small = []
+    for x in range(n):
+        for y in range(m):
+            if not hidden[x][y]:
                 continue
-            undecided -= {j for j in undecided if abs(x[j] - true[j]) > 0.5}
-            if abs(x[i] - true[i]) > 0.5:
+            v, sign = full[x][y], f[x] * e[y]
+            low, high = (0, None) if secondary[x][y] else (1, min_count - 1)
+            up, down = (high is None or v + 1 <= high), v - 1 >= low
+            if up if sign > 0 else down:
+                out_edges[x][n + y] = (x, y)
+            if down if sign > 0 else up:
+                out_edges[n + y][x] = (x, y)
+            if 0 < v < min_count:
+                small.append((x, y))
+
+    def cycle_rows(x: int, y: int, banned: frozenset[int]) -> set[int] | None:
+        """The rows of a cycle through (x, y) avoiding the `banned` rows, or None when there is none."""
+        for start, goal in ((n + y, x), (x, n + y)):  # the step +1 (back from the column), then −1
+            if start not in out_edges[goal]:
+                continue  # no room for that step on (x, y) itself
+            came = {start: -1}
+            queue = [start]
+            for node in queue:
+                if node == goal:
+                    break
+                for nxt in out_edges[node]:
+                    if nxt in came or nxt in banned or (node == start and nxt == goal):  # not (x, y) back again
+                        continue
+                    came[nxt] = node
+                    queue.append(nxt)
+            if goal in came:
+                rows, node = set(), goal
+                while node != -1:
+                    if node < n:
+                        rows.add(node)
+                    node = came[node]
+                return rows
+        return None
+
+    pinned = []
+    for x, y in small:
+        rows = cycle_rows(x, y, frozenset())
+        if rows is None:
+            pinned.append(((x, y), frozenset()))
+            continue
+        # A reader who knows a row on this cycle needs another cycle; one that knows no row on it has this one.
+        for r in sorted(rows - {x, n - 1}):
+            if cycle_rows(x, y, frozenset({r})) is None:
+                pinned.append(((x, y), frozenset({r})))
                 break
         else:
-            pinned.append(unknown[i])
+            for g in groups:
+                if x not in g and g & rows and cycle_rows(x, y, g) is None:
+                    pinned.append(((x, y), g))
+                    break
     return pinned

@@ -20,7 +20,13 @@ import polars as pl
 import streamlit as st
 
 from dashboard.labels import FYLKER
-from dashboard.privacy import protect_counts, protect_share, protect_survey, secondary_survey
+from dashboard.privacy import (
+    protect_counts,
+    protect_share,
+    protect_survey,
+    public,
+    secondary_survey,
+)
 from dashboard.viewer import Viewer
 from pipelines.warehouse.connection import connect, data_version, db_path
 
@@ -263,20 +269,23 @@ _EU_COLUMNS = (
 def _protect_eu(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     """`protect_survey` with the secondary suppression of each municipality in the frame (see `secondary_survey`).
 
-    Worked out over the whole municipality, whatever part of it a query asked for, so that every page and report
-    hides the same values.
+    Worked out over the whole municipality, whatever part of it a query asked for, and for everyone at the protected
+    level alike, so that every page and report hides the same values.
     """
     if viewer.full_detail_everywhere or frame.is_empty():
         return protect_survey(frame, viewer)
     db = warehouse()
     version = data_version(db)
     kommuner = sorted(frame["kommunenr"].drop_nulls().unique().to_list())
-    secondary = [_secondary_of(str(db), version, viewer, k) for k in kommuner]
+    groups = tuple(known_together())
+    secondary = [_secondary_of(str(db), version, public(viewer), k, groups) for k in kommuner]
     return protect_survey(frame, viewer, pl.concat(secondary) if secondary else None)
 
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs={Viewer: lambda viewer: viewer.cache_key})
-def _secondary_of(db: str, version: tuple[int, int], viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+def _secondary_of(
+    db: str, version: tuple[int, int], viewer: Viewer, kommunenr: str, groups: tuple[frozenset[str], ...]
+) -> pl.DataFrame:
     with _reader(Path(db)) as con:
         cube = _fetch(
             con,
@@ -284,7 +293,7 @@ def _secondary_of(db: str, version: tuple[int, int], viewer: Viewer, kommunenr: 
             "FROM mart.elevundersokelsen WHERE kommunenr = ? AND enhet_niva IN ('skole', 'kommune')",
             [kommunenr],
         )
-    return secondary_survey(cube, viewer)
+    return secondary_survey(cube, viewer, groups)
 
 
 @query
@@ -565,17 +574,18 @@ def count_table(viewer: Viewer, schools: pl.DataFrame, columns: list[str], cells
     """A school × column table of counts with «I alt» column and «Kommunen i alt» row, as text.
 
     Full-detail viewers get the exact numbers; everyone else gets `protect_counts` over the whole table (1–4 as
-    «1–4», secondary suppression), before any row is taken away for the viewer.
+    «1–4», secondary suppression), before any row is taken away for the viewer. The protected table is the same for
+    every viewer and safe against each school's rektor, who knows that school's row; and against each rektor of
+    several schools (`known_together`), who knows those rows.
     """
     if viewer.full_detail_everywhere:
         full = [[*row, sum(row)] for row in cells]
         full.append([sum(r[c] for r in cells) for c in range(len(columns))] + [sum(map(sum, cells))])
         text = [[str(v) for v in row] for row in full]
     else:
-        # A rektor sees the own school's exact counts further down the page: they count as known to the audit.
-        own = viewer.full_detail_schools() or frozenset()
-        known = frozenset(i for i, o in enumerate(schools["orgnr"]) if o in own)
-        text, _ = protect_counts(cells, known_rows=known)
+        place = {o: i for i, o in enumerate(schools["orgnr"])}
+        groups = {frozenset(place[o] for o in together if o in place) for together in known_together()}
+        text, _ = protect_counts(cells, groups=tuple(sorted((g for g in groups if len(g) > 1), key=sorted)))
     columns = [*columns, "I alt"]
     rows = [
         {"orgnr": o, "skole": name, **dict(zip(columns, text[i], strict=True))}
@@ -583,6 +593,26 @@ def count_table(viewer: Viewer, schools: pl.DataFrame, columns: list[str], cells
     ]
     rows.append({"orgnr": None, "skole": "Kommunen i alt", **dict(zip(columns, text[-1], strict=True))})
     return pl.DataFrame(rows, schema={"orgnr": pl.String, "skole": pl.String, **{c: pl.String for c in columns}})
+
+
+def known_together() -> list[frozenset[str]]:
+    """The schools each rektor account of several schools knows together (from the users file, read when it changes)."""
+    from pipelines import accounts
+
+    path = accounts.users_path(warehouse())
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return []
+    return _rektor_groups(str(path), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _rektor_groups(path: str, _stamp: int) -> list[frozenset[str]]:
+    from pipelines import accounts
+
+    return sorted({frozenset(a.skoler) for a in accounts.load(Path(path)).values()
+                   if a.rolle == "rektor" and len(a.skoler) > 1}, key=sorted)
 
 
 @query

@@ -129,13 +129,54 @@ def test_small_counts_whose_sum_the_totals_give_are_not_given_away():
 
 @settings(max_examples=100, deadline=None)
 @given(small_tables)
-def test_a_rektor_who_knows_the_own_schools_counts_cannot_work_out_another_schools_small_count(cells):
-    """The rektor sees the own school's exact counts below the table: with them known, the others must stay open."""
-    text, _ = protect_counts(cells, known_rows=frozenset({0}))
+def test_a_reader_who_knows_any_one_schools_counts_cannot_work_out_another_schools_small_count(cells):
+    """Every rektor knows the own school's exact counts, and the same protected table goes to every rektor, FAU and
+    report: with any one row known, the small counts of the other rows must stay open."""
+    text, _ = protect_counts(cells)
     full = _full(cells)
-    for (r, c), (low, high) in _attack(text, full, known_rows=frozenset({0})).items():
+    for known in range(len(cells)):
+        for (r, c), (low, high) in _attack(text, full, known_rows=frozenset({known})).items():
+            if 0 < full[r][c] < 5:
+                assert low < high, f"cell {(r, c)} = {full[r][c]} follows from the table and row {known}:\n{text}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_tables.filter(lambda cells: len(cells) >= 3))
+def test_a_rektor_of_two_schools_who_knows_both_cannot_work_out_a_third_schools_small_count(cells):
+    group = frozenset({0, 1})
+    text, _ = protect_counts(cells, groups=(group,))
+    full = _full(cells)
+    for (r, c), (low, high) in _attack(text, full, known_rows=group).items():
         if 0 < full[r][c] < 5:
-            assert low < high, f"cell {(r, c)} = {full[r][c]} follows from the table and row 0:\n{text}"
+            assert low < high, f"cell {(r, c)} = {full[r][c]} follows from the table and rows 0 and 1:\n{text}"
+
+
+def test_the_table_a_rektor_meeting_or_report_shows_gives_no_other_schools_count_to_any_rektor(demo_db, monkeypatch):
+    """A reviewer read the rektormøte screen as Elvetun's rektor: with Elvetun's own counts known, the PPT column's
+    two «1–4» had to be 4 and 4 (and then Fjellvik barneskole's serious cases 2). Every demo table, every school."""
+    import streamlit as st
+
+    from dashboard import queries
+    from dashboard.viewer import Viewer
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    checked = 0
+    for kommunenr in ("9901", "9902"):
+        owner = Viewer(role="skoleeier", kommuner=frozenset({kommunenr}), brukernavn="s")
+        meeting = Viewer(role="rektor", kommuner=frozenset({kommunenr}), brukernavn="r", protected=True)
+        for year in ("2024-25", "2025-26"):
+            truth = queries.saker_oversikt(owner, kommunenr=kommunenr, skoleaar=year)
+            shown = queries.saker_oversikt(meeting, kommunenr=kommunenr, skoleaar=year)
+            assert shown["orgnr"].to_list() == truth["orgnr"].to_list()
+            columns = [c for c in truth.columns if c not in ("orgnr", "skole")]
+            full = [[int(v) for v in row] for row in truth.select(columns).iter_rows()]
+            text = [list(row) for row in shown.select(columns).iter_rows()]
+            for known in range(len(full) - 1):
+                for (r, c), (low, high) in _attack(text, full, known_rows=frozenset({known})).items():
+                    assert not 0 < full[r][c] < 5 or low < high, (kommunenr, year, known, (r, c), text)
+                    checked += 1
+    assert checked > 50
 
 
 def _month_snapshots(demo_db, tmp_path, last_months):

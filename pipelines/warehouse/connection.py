@@ -43,7 +43,7 @@ def _is_lock_conflict(exc: Exception) -> bool:
 
 @contextmanager
 def connect(
-    path: Path, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS
+    path: Path, *, read_only: bool, wait_seconds: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection; waits (with jitter) while another process holds the file lock.
 
@@ -56,7 +56,7 @@ def connect(
     and then to the file (commit and close 0.07–0.09 s → 0.06 s). Crash safety is DuckDB's checkpoint's own: the
     new header is written last (tests/test_faults.py kills ingests in the middle).
     """
-    deadline = time.monotonic() + wait_seconds
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
     delay = 0.02
     while True:
         try:

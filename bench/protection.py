@@ -1,8 +1,8 @@
 """Time of small-number protection for a case-count table (school × sakstype): `python -m bench.protection`.
 
 Writes bench/protection.json. The tables are random with the demo's mix of counts (many 0–4); the largest is a
-national municipality's (170 schools × 8 sakstyper). Each size is timed on fresh tables (the audit's linear
-programmes depend on where the small numbers fall), median of five; scipy's import is paid before the clock.
+national municipality's (170 schools × 8 sakstyper). Each size is timed on fresh tables (the audit's cycle searches
+depend on where the small numbers fall), median of five.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ VALUES = [0, 0, 0, 1, 1, 2, 3, 5, 8, 12]
 
 
 def main() -> int:
-    import scipy.optimize  # noqa: F401  (the dashboard pays this once per process)
-
     rng = random.Random(2026)
     out = []
     for n in SIZES:

@@ -12,9 +12,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import auth, queries, ui  # noqa: E402
 from dashboard.viewer import ROLE_LABELS  # noqa: E402
-from pipelines.warehouse.connection import WarehouseBusy  # noqa: E402
+from pipelines.warehouse.connection import WarehouseBusy, keep_private  # noqa: E402
 
 PAGES = Path(__file__).parent / "views"
+
+keep_private()  # uploads, the archive and the audit log the server writes: for its own user only
 
 st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 

@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from pipelines.errors import OLD_ROW_NUMBERS
-from pipelines.warehouse.connection import WarehouseBusy, connect, db_path
+from pipelines.warehouse.connection import WarehouseBusy, connect, db_path, keep_private
 
 console = Console()
 err_console = Console(stderr=True)
@@ -308,6 +308,7 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db = db_path(args.db)
+    keep_private(db if args.command == "init" else None)
     try:
         if args.command == "init":
             return cmd_init(db)

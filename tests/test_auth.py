@@ -212,3 +212,31 @@ def test_an_open_session_follows_a_raised_threshold_from_its_next_click(demo_db,
     at.run()
     assert at.session_state["viewer"].threshold_for("9901") == 20
     assert at.session_state["viewer"].brukernavn == "rektor.ekte"
+
+
+def test_the_warehouse_archive_and_audit_log_are_readable_by_their_owner_only(tmp_path, demo_dir, monkeypatch):
+    """A reviewer found the warehouse, the archived case files and the audit log readable by every user of the server
+    (0644 in 0755 folders). Written from now on for the owner only, and `init` tightens what is already there."""
+    import os
+    import stat
+
+    db = tmp_path / "lager" / "skolemiljo.duckdb"
+    old = os.umask(0o022)
+    try:
+        assert cli(["--db", str(db), "ingest", str(demo_dir / "skoleregister.csv")]) == 0
+        monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+        assert cli(["--db", str(db), "bruker", "legg-til", "kari", "--rolle", "skoleeier", "--kommune", "9901",
+                    "--passord-fra-stdin"]) == 0
+        kept = [p for p in (db.parent / "arkiv").rglob("*") if p.is_file()]
+        written = [db, db.parent / "revisjon.jsonl", *kept]
+        assert kept and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in written), [
+            (p.name, oct(p.stat().st_mode)) for p in written]
+        assert stat.S_IMODE((db.parent / "arkiv").stat().st_mode) == 0o700
+        for p in written:  # as an older version left them
+            p.chmod(0o644)
+        (db.parent / "arkiv").chmod(0o755)
+        assert cli(["--db", str(db), "init"]) == 0
+        assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in written)
+        assert stat.S_IMODE((db.parent / "arkiv").stat().st_mode) == 0o700
+    finally:
+        os.umask(old)

@@ -27,13 +27,15 @@ def where(key: str) -> str:
 
 
 def text(key: str) -> str:
-    """A guide as the dashboard shows it: without the English summaries for developers, the H1 in Norwegian only,
-    and links to the other guides as their titles (the page lists them all)."""
+    """A guide as the dashboard shows it: without the English paragraphs for developers (they start «*English»),
+    headings in Norwegian only («## Vern / Protection» → «## Vern»), no code paths in parentheses, and links to the
+    other guides as their titles (the page lists them all)."""
     _, file = GUIDES[key]
     raw = (DOCS_DIR / file).read_text(encoding="utf-8")
     paragraphs = [p for p in re.split(r"\n\s*\n", raw) if not p.lstrip().startswith("*English")]
     body = "\n\n".join(paragraphs)
-    body = re.sub(r"^# (.+?) / .+$", r"# \1", body, count=1, flags=re.MULTILINE)
+    body = re.sub(r"^(#+ .+?) / .+$", r"\1", body, flags=re.MULTILINE)
+    body = re.sub(r" ?\(`(?:pipelines|dashboard|tests|bench)/[^`]*`(?:; ([^)]*))?\)", lambda m: f" ({m.group(1)})" if m.group(1) else "", body)
     titles = {f: t for t, f in GUIDES.values()}
     return re.sub(r"\[([^\]]+)\]\(([\w-]+\.md)\)",
                   lambda m: f"«{titles[m.group(2)]}»" if m.group(2) in titles else m.group(1), body)

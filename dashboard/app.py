@@ -69,6 +69,7 @@ def main() -> None:
                 named = st.multiselect("Vis navnet på", schools["orgnr"].to_list(),
                                        format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
                 st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
+    st.session_state[ui.PAGE_KEY] = navigation.url_path
     ui.forget_tables()
     ui.header()
     navigation.run()

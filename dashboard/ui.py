@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import replace
 
@@ -20,12 +21,27 @@ def viewer() -> Viewer:
         st.warning("Du må logge inn.")
         st.stop()
     if st.session_state.get(MEETING_KEY) and current.role in ("skoleeier", "admin"):
-        return replace(current, protected=True, pseudonyms=st.session_state.get(PSEUDONYM_KEY, ()))
+        return replace(current, protected=True, pseudonyms=_page_pseudonyms())
     return current
 
 
 MEETING_KEY = "rektormote"
 PSEUDONYM_KEY = "rektormote_navn"
+MEETING_PLAN_KEY = "rektormote_plan"
+PAGE_KEY = "_side"
+"""The page being drawn (its url path), set by app.py."""
+
+
+def _page_pseudonyms() -> tuple[tuple[str, str], ...]:
+    """The letters of this page: each page draws them anew. A letter that stayed from page to page would tie what
+    one page gives away (the only school with MOT on 8.–10. trinn in the programme matrix, the school a marker says
+    started Mitt valg) to the numbers of every other page."""
+    plan = st.session_state.get(MEETING_PLAN_KEY)
+    if plan is None:
+        return st.session_state.get(PSEUDONYM_KEY, ())
+    rows, named, seed = plan
+    page = str(st.session_state.get(PAGE_KEY, ""))
+    return pseudonyms_for(rows, named, seed=int.from_bytes(hashlib.sha256(f"{seed}:{page}".encode()).digest()[:8]))
 
 
 def meeting_mode() -> bool:
@@ -37,13 +53,16 @@ def start_meeting(named: list[str]) -> None:
     base = st.session_state["viewer"]
     schools = queries.skoler(base)
     rows = list(schools.select("orgnr", "navn", "kommunenr").iter_rows())
-    st.session_state[PSEUDONYM_KEY] = pseudonyms_for(rows, set(named), seed=secrets.randbits(32))
+    seed = secrets.randbits(32)
+    st.session_state[PSEUDONYM_KEY] = pseudonyms_for(rows, set(named), seed=seed)
+    st.session_state[MEETING_PLAN_KEY] = (rows, frozenset(named), seed)
     st.session_state[MEETING_KEY] = True
 
 
 def stop_meeting() -> None:
     st.session_state.pop(MEETING_KEY, None)
     st.session_state.pop(PSEUDONYM_KEY, None)
+    st.session_state.pop(MEETING_PLAN_KEY, None)
 
 
 def meeting_banner() -> None:

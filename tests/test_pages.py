@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from unittest.mock import patch
 
 import polars as pl
 import pytest
@@ -469,6 +470,40 @@ def test_rektormote_mode_hides_names_and_small_groups_and_says_so(app, demo_db_m
     rows = list(at.table[0].value.index)
     assert rows[-1] == "Kommunen i alt" and rows[:-1] == sorted(rows[:-1]), rows
     assert not set(rows) & hidden_names
+
+
+def test_rektormote_mode_draws_new_letters_on_each_page_and_names_no_unnamed_school_in_a_marker(app, demo_db_master):
+    """A reviewer tied «Skole F» in the programme matrix (the only school with MOT on 8.–10.) to the same letter's
+    case counts on the Saker page, and «Skole A: Mitt valg starter» on the trend told everyone who Skole A was."""
+    from dashboard import ui
+
+    schools = query(demo_db_master, "SELECT orgnr, navn, kommunenr FROM mart.skoler")
+    starting = {o for (o,) in query(demo_db_master, "SELECT DISTINCT orgnr FROM mart.programstatus "
+                                                    "WHERE status = 'innforing' AND kommunenr = '9901'")}
+    assert starting
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.run()
+    next(b for b in at.sidebar.button if b.label == "Start rektormøtemodus").click().run()
+    rows, named, _ = at.session_state[ui.MEETING_PLAN_KEY]
+    assert sorted(rows) == sorted(schools) and not named
+    at.switch_page("views/elevundersokelsen.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.multiselect[0].set_value(sorted(starting)).run()
+    notes = [a["text"] for a in _figure(at)["layout"].get("annotations", [])]
+    assert not [n for n in notes if "starter" in n], notes
+    # Each page's letters (as `ui.viewer` draws them for the page in `PAGE_KEY`): a new draw on each page. (A fixed
+    # seed here: with the meeting's random one, two pages could draw the same letters by chance.)
+    pages = {}
+    for page in ("elevundersokelsen", "saker", "programmer", "oversikt"):
+        st_state = {ui.MEETING_PLAN_KEY: (rows, named, 2026), ui.PAGE_KEY: page}
+        with patch.object(ui.st, "session_state", st_state):
+            pages[page] = dict(ui._page_pseudonyms())
+            assert pages[page] == dict(ui._page_pseudonyms())  # the same page keeps its letters
+    first, *others = pages.values()
+    assert set(first) == {o for o, _, _ in schools}
+    assert all(other != first for other in others), pages
 
 
 @pytest.mark.parametrize(("page", "title"), [("importer", "Importer filer"), ("admin", "Brukere og revisjon"),

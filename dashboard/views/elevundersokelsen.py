@@ -55,7 +55,10 @@ with tab_trend:
     if trend.is_empty():
         st.info("Ingen data for dette utvalget.")
     else:
-        starts = queries.program_starts(viewer, kommunenr=kommunenr).filter(pl.col("orgnr").is_in(chosen))
+        # In rektormøte mode only named schools get a marker: «Skole A: Mitt valg starter» would name Skole A.
+        unnamed = sorted(dict(viewer.pseudonyms))
+        starts = queries.program_starts(viewer, kommunenr=kommunenr).filter(
+            pl.col("orgnr").is_in(chosen) & ~pl.col("orgnr").is_in(unnamed))
         markers = [(r["start"], f"{school_names.get(r['orgnr'], r['orgnr'])}: {r['program_navn']} starter")
                    for r in starts.iter_rows(named=True)]
         st.plotly_chart(

@@ -850,26 +850,44 @@ def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
 
 
 
+def _log_scope(viewer: Viewer) -> tuple[str, list[Any]]:
+    """The ingest log rows a viewer may see: an administrator or an owner of every municipality all of them; a
+    skoleeier the files with rows in their municipalities, files nothing was read from, and those they loaded. The
+    quality messages quote rows (a school's monthly case counts): another municipality's are not theirs to read."""
+    if viewer.role == "admin" or viewer.kommuner is None:
+        return "TRUE", []
+    return (
+        "(c.kommuner IS NOT NULL AND (len(c.kommuner) = 0 OR list_has_any(c.kommuner, ?::VARCHAR[]))"
+        " OR c.lastet_av = ?)",
+        [sorted(viewer.kommuner), viewer.brukernavn or None],
+    )
+
+
 @query
 def ingest_log(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
+    cond, params = _log_scope(viewer)
     return _fetch(
         con,
-        """
+        f"""
         SELECT l.batch_id, l.kilde, l.filnavn, l.startet, l.ferdig, l.resultat, l.rader_inn, l.rader_lastet,
                l.rader_avvist, c.rader_hoppet_over, c.advarsler, l.melding, c.radnumre
         FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
+        WHERE {cond}
         ORDER BY l.ferdig DESC
         """,
+        params,
     )
 
 
 @query
 def quality_findings(con: duckdb.DuckDBPyConnection, viewer: Viewer, batch_id: str) -> pl.DataFrame:
+    cond, params = _log_scope(viewer)
     return _fetch(
         con,
-        "SELECT forventning, kolonne, alvorlighet, ok, antall_avvik, eksempler, melding "
-        "FROM core.kvalitet WHERE batch_id = ? ORDER BY ok, alvorlighet DESC, forventning",
-        [batch_id],
+        "SELECT k.forventning, k.kolonne, k.alvorlighet, k.ok, k.antall_avvik, k.eksempler, k.melding "
+        f"FROM core.kvalitet k JOIN core.ingest_log c USING (batch_id) WHERE k.batch_id = ? AND {cond} "
+        "ORDER BY k.ok, k.alvorlighet DESC, k.forventning",
+        [batch_id, *params],
     )
 
 

@@ -73,10 +73,11 @@ def preview_upload(raw: bytes, name: str, db: Path) -> Preview:
         return preview_file(save_upload(raw, name, Path(folder)), db)
 
 
-def load_upload(raw: bytes, name: str, db: Path, progress=None) -> Outcome:
+def load_upload(raw: bytes, name: str, db: Path, progress=None, user: str | None = None) -> Outcome:
+    """Load an uploaded file; the log names `user`, who then sees it on Datakvalitet whatever its municipalities."""
     queries.release_reader()  # this page run's read-only connection would keep the ingest waiting for it
     with tempfile.TemporaryDirectory(prefix="skolemiljo-import-") as folder:
-        return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress)
+        return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress, user=user)
 
 
 def sample_shown(sample: pl.DataFrame) -> pl.DataFrame:
@@ -164,7 +165,7 @@ def _one_file(upload, db: Path, user: str) -> None:
         bar.progress(progress_share(stage), text=stage[:1].upper() + stage[1:] + " …")
 
     try:
-        outcome = load_upload(raw, upload.name, db, progress=report)
+        outcome = load_upload(raw, upload.name, db, progress=report, user=user)
     except Exception as exc:  # e.g. the warehouse stayed locked: the whole batch was rolled back
         accounts.audit(db, "opplasting", user, audit_detail(upload.name, "feilet", str(exc)))
         bar.empty()

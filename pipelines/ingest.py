@@ -186,6 +186,7 @@ class Checked:
     verdict: Verdict | None = None
     error: str | None = None  # why the file would be (or was) rejected; None: it may be loaded
     person_data: bool = False  # rejected because it holds, or may hold, data about persons: not to be kept
+    kommuner: list[str] | None = None  # the municipalities its rows belong to, once read (`kommuner_of`)
 
 
 def _person_finding(person: str | None) -> Finding:
@@ -233,6 +234,7 @@ def check_file(
         except IngestError as exc:
             raise exc.rows_from(sheet.first_row) from exc
         out.result.frame = rows_from(out.result.frame, sheet.first_row)
+        out.kommuner = kommuner_of(out.result.frame, facts)
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
         if on_read:
@@ -255,11 +257,24 @@ def check_file(
     return out
 
 
+def kommuner_of(frame: pl.DataFrame, facts: Known) -> list[str]:
+    """The municipalities a read file's rows belong to: its own `kommunenr`, else its schools' in the register."""
+    if "kommunenr" in frame.columns:
+        found = frame["kommunenr"]
+    elif "orgnr" in frame.columns:
+        found = frame.select("orgnr").join(facts.schools.select("orgnr", "kommunenr"), on="orgnr")["kommunenr"]
+    else:
+        return []
+    return sorted(found.drop_nulls().unique().to_list())
+
+
 UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"
 """The start of the message for an error no reader foresaw (the fuzz tests make sure none is left)."""
 
 
-def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None) -> Outcome:
+def ingest_file(
+    path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None, user: str | None = None
+) -> Outcome:
     """Load one file whole or not at all. Never raises for a bad file: the outcome says why.
 
     Three helper threads: one parses the file while the warehouse is opened and asked what it knows (on the
@@ -273,7 +288,7 @@ def ingest_file(path: Path, db: Path, *, source: str | None = None, progress: Pr
         reading = pool.submit(read_sheet, raw, path.name)
         sha = hashlib.sha256(raw).hexdigest()
         archiving = pool.submit(archive, raw, sha, db, path.suffix)
-        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool, reading)
+        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool, reading, user)
     finally:
         # Every path waits for the archive and the load it started; only a parse that is no longer wanted (the file
         # was loaded before) may still run, and the answer does not wait for it.
@@ -337,12 +352,12 @@ class Loading:
 
 def _ingest(
     raw: bytes, sha: str, path: Path, db: Path, source: str | None, say: Progress, archiving: Future,
-    pool: ThreadPoolExecutor, reading: Future,
+    pool: ThreadPoolExecutor, reading: Future, user: str | None = None,
 ) -> Outcome:
     started = dt.datetime.now()
     entry = store.LogEntry(
         batch_id=new_batch_id(started), kilde=source, filnavn=path.name, sha256=sha,
-        arkivfil=str(archive_path(sha, db, path.suffix)), startet=started, resultat="avvist",
+        arkivfil=str(archive_path(sha, db, path.suffix)), startet=started, resultat="avvist", lastet_av=user,
     )
     batch_id = entry.batch_id
 
@@ -361,6 +376,8 @@ def _ingest(
         if earlier:
             entry.resultat = "allerede_lastet"
             entry.melding = f"Filen er allerede lastet ({loaded_when(earlier)}); ingenting er endret."
+            entry.kommuner = con.execute(
+                "SELECT kommuner FROM core.ingest_log WHERE batch_id = ?", [earlier]).fetchall()[0][0]
             removed = con.execute(  # its copy was deleted by `rescan_archive`: not kept again either
                 "SELECT count(*) FROM core.ingest_log WHERE sha256 = ? AND resultat = 'lastet' AND arkivfil IS NULL",
                 [sha],
@@ -397,6 +414,7 @@ def _keep_or_drop(
 ) -> Outcome:
     """The verdict decides: commit the loaded rows with the log, or log only why the file was rejected."""
     entry.rader_inn = checked.rows_in
+    entry.kommuner = checked.kommuner or []
     if checked.source:
         entry.kilde = checked.source.name
     if checked.result:

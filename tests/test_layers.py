@@ -163,3 +163,32 @@ def test_no_page_shows_a_developers_note_by_streamlit_magic():
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant | ast.JoinedStr):
                 shown.append(f"{page.name}:{node.lineno}")
     assert pages and not shown, shown
+
+
+def test_a_skoleeier_sees_the_ingest_log_and_quality_messages_of_own_municipalities_only(demo_db, demo_dir, tmp_path,
+                                                                                         monkeypatch):
+    """A reviewer granted 9901 only read «Holmen skule mar 2025 (aktivitetsplan): 3 + 0 − 1 ≠ 3 …» – one school's
+    monthly case counts in 9902 – on Datakvalitet. The log now knows each file's municipalities and who loaded it."""
+    import streamlit as st
+
+    from dashboard import upload
+
+    lines = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, first = lines[0], lines[1].split(";")
+    first[-2] = str(int(first[-2]) + 3)  # open at the end of the month no longer follows from new − closed
+    changed = tmp_path / "saker_9902_rettet.csv"
+    changed.write_text("\n".join([header, ";".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    outcome = upload.load_upload(changed.read_bytes(), changed.name, demo_db, user="kari")
+    assert outcome.result == "lastet" and any("forrige måned" in w for w in outcome.warnings), outcome
+    st.cache_data.clear()
+    outsider = Viewer(kommuner=frozenset({"9901"}), brukernavn="ola")
+    insider = Viewer(kommuner=frozenset({"9902"}), brukernavn="per")
+    uploader = Viewer(kommuner=frozenset({"9901"}), brukernavn="kari")
+    assert outcome.batch_id not in queries.ingest_log(outsider)["batch_id"].to_list()
+    assert queries.quality_findings(outsider, batch_id=outcome.batch_id).is_empty()
+    assert "saker_9901.xlsx" in queries.ingest_log(outsider)["filnavn"].to_list()  # the own municipality's
+    for viewer in (insider, uploader, Viewer(role="admin", kommuner=frozenset({"9901"}), brukernavn="admin")):
+        assert outcome.batch_id in queries.ingest_log(viewer)["batch_id"].to_list()
+        findings = queries.quality_findings(viewer, batch_id=outcome.batch_id)
+        assert any("Holmen skule" in (m or "") for m in findings["melding"]), viewer

@@ -30,6 +30,8 @@ class LogEntry:
     rader_hoppet_over: int = 0
     advarsler: int = 0
     melding: str = ""
+    kommuner: list[str] | None = None  # the municipalities of its rows ([] when none were read)
+    lastet_av: str | None = None  # the dashboard user who loaded it (None: the command line)
 
 
 def init(path: Path) -> list[int]:
@@ -74,12 +76,13 @@ def indicator_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _insert_log(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict | None) -> None:
     con.execute(
         "INSERT INTO core.ingest_log (batch_id, kilde, filnavn, sha256, arkivfil, startet, ferdig, resultat, "
-        "rader_inn, rader_lastet, rader_avvist, rader_hoppet_over, advarsler, melding, radnumre) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'excel')",
+        "rader_inn, rader_lastet, rader_avvist, rader_hoppet_over, advarsler, melding, radnumre, kommuner, lastet_av) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'excel', ?, ?)",
         [
             entry.batch_id, entry.kilde, entry.filnavn, entry.sha256, entry.arkivfil,
             entry.startet, dt.datetime.now(), entry.resultat, entry.rader_inn, entry.rader_lastet,
             entry.rader_avvist, entry.rader_hoppet_over, entry.advarsler, entry.melding,
+            entry.kommuner, entry.lastet_av,
         ],
     )
     if verdict and verdict.findings:

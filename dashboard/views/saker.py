@@ -15,6 +15,7 @@ from dashboard.charts import (
     cached_figure,
     month_axis,
     month_label,
+    school_line,
     school_month_heatmap,
 )
 from pipelines.sources.base import month_label as month_text
@@ -135,12 +136,13 @@ def per_pupils(column: str, per100: bool) -> pl.Expr:
 @cached_figure
 def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, per100: bool) -> go.Figure:
     traces = []
-    for i, school in enumerate(frame.select("skole").unique().sort("skole")["skole"].to_list()):
+    names = frame.select("skole").unique().sort("skole")["skole"].to_list()
+    for i, school in enumerate(names):
         rows = frame.filter(pl.col("skole") == school).sort("periode")
         y = rows.select(per_pupils(column, per100)).to_series()
+        line, marker = school_line(i, len(names))
         traces.append(go.Scatter(
-            x=rows["periode"].to_list(), y=y.to_list(), name=school, mode="lines+markers",
-            line=dict(width=3, color=PALETTE[i % len(PALETTE)]),
+            x=rows["periode"].to_list(), y=y.to_list(), name=school, mode="lines+markers", line=line, marker=marker,
         ))
     fig = go.Figure(data=traces)
     fig.update_layout(

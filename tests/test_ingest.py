@@ -367,10 +367,30 @@ def test_init_creates_and_upgrades_an_older_warehouse_in_place(tmp_path, monkeyp
     assert cli(["--db", str(db), "init"]) == 0  # running it again is harmless
 
 
+def _before_migration_6(con) -> None:
+    con.execute("ALTER TABLE core.ingest_log DROP COLUMN kommuner")
+    con.execute("ALTER TABLE core.ingest_log DROP COLUMN lastet_av")
+
+
+def test_an_older_warehouse_learns_each_loaded_files_municipalities_from_its_rows(demo_db):
+    """Datakvalitet shows a skoleeier the files of their own municipalities: files loaded before the log kept them
+    get them from the rows they left (migration 6)."""
+    with connect(demo_db, read_only=False) as con:
+        expected = con.execute(
+            "SELECT batch_id, kommuner FROM core.ingest_log WHERE resultat = 'lastet' ORDER BY batch_id").fetchall()
+        _before_migration_6(con)
+        con.execute("DELETE FROM meta.schema_version WHERE version >= 6")
+    assert cli(["--db", str(demo_db), "init"]) == 0
+    assert query(demo_db, "SELECT batch_id, kommuner FROM core.ingest_log WHERE resultat = 'lastet' "
+                          "ORDER BY batch_id") == expected
+    assert {tuple(k) for _, k in expected} >= {("9901",), ("9902",)}
+
+
 def test_the_indicator_and_year_lists_are_filled_from_the_rows_of_an_older_warehouse(demo_db):
     with connect(demo_db, read_only=False) as con:  # as a warehouse from before migration 4
         con.execute("DROP TABLE core.eu_indikator; DROP TABLE core.eu_skoleaar")
         con.execute("ALTER TABLE core.ingest_log DROP COLUMN radnumre")  # migration 5
+        _before_migration_6(con)
         con.execute("DELETE FROM meta.schema_version WHERE version >= 4")
     assert cli(["--db", str(demo_db), "init"]) == 0
     assert _lists(demo_db) == _lists_by_scan(demo_db)
@@ -388,6 +408,7 @@ def test_messages_logged_before_rows_followed_excel_stay_marked_and_the_data_qua
 
     with connect(demo_db, read_only=False) as con:  # as a warehouse from before migration 5
         con.execute("ALTER TABLE core.ingest_log DROP COLUMN radnumre")
+        _before_migration_6(con)
         con.execute("DELETE FROM meta.schema_version WHERE version >= 5")
     assert cli(["--db", str(demo_db), "init"]) == 0
     logged = query(demo_db, "SELECT count(*) FROM core.ingest_log")[0][0]

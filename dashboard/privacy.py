@@ -311,8 +311,6 @@ def protect_counts(
             break
         progress = False
         for (r, c), known in pinned:
-            if hidden[r][c] and secondary[r][c]:
-                continue  # dealt with beside another pinned cell this round; the next audit sees it
             row = [(r, cc) for cc in range(n_cols + 1)]
             col = [(rr, c) for rr in range(n_rows + 1)]
             if hide_more(row, known) or hide_more(col, known):
@@ -360,7 +358,7 @@ def _pinned_cells(
     e = [1] * (m - 1) + [-1]  # the total column is subtracted in its row's sum
     # Nodes: rows 0..n-1, columns n..n+m-1. A step «+1» on cell (x, y) changes its count by f[x]·e[y]; the edge
     # row → column is that step, column → row the step «−1». (With those signs every cycle keeps every sum.)
-    out_edges: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + m)]
+    out_edges: list[set[int]] = [set() for _ in range(n + m)]
     small = []
     for x in range(n):
         for y in range(m):
@@ -370,9 +368,9 @@ def _pinned_cells(
             low, high = (0, None) if secondary[x][y] else (1, min_count - 1)
             up, down = (high is None or v + 1 <= high), v - 1 >= low
             if up if sign > 0 else down:
-                out_edges[x][n + y] = (x, y)
+                out_edges[x].add(n + y)
             if down if sign > 0 else up:
-                out_edges[n + y][x] = (x, y)
+                out_edges[n + y].add(x)
             if 0 < v < min_count:
                 small.append((x, y))
 

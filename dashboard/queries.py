@@ -609,7 +609,7 @@ def known_together() -> list[frozenset[str]]:
 
 @functools.lru_cache(maxsize=4)
 def _rektor_groups(path: str, _stamp: int) -> list[frozenset[str]]:
-    from pipelines import accounts
+    from pipelines import accounts  # the users file is read here only, when it has changed
 
     return sorted({frozenset(a.skoler) for a in accounts.load(Path(path)).values()
                    if a.rolle == "rektor" and len(a.skoler) > 1}, key=sorted)

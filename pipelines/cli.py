@@ -73,11 +73,33 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _tighten(db: Path) -> None:
+    """The warehouse, its log, the archive and the audit log for their owner only, as an older version may not have
+    left them (`keep_private` covers what is written from now on)."""
+    import os
+
+    from pipelines.accounts import audit_path
+    from pipelines.ingest import archive_folder
+
+    for path in (db, db.with_name(db.name + ".wal"), audit_path(db)):
+        if path.exists():
+            path.chmod(0o600)
+    archive = archive_folder(db)
+    if archive.is_dir():
+        archive.chmod(0o700)
+        for folder, dirs, files in os.walk(archive):
+            for name in dirs:
+                (Path(folder) / name).chmod(0o700)
+            for name in files:
+                (Path(folder) / name).chmod(0o600)
+
+
 def cmd_init(db: Path) -> int:
     from pipelines.warehouse import store
     from pipelines.warehouse.migrations import latest_version
 
     ran = store.init(db)
+    _tighten(db)
     if ran:
         console.print(f"Lageret {db} er på skjemaversjon {latest_version()} (kjørte migrering {', '.join(map(str, ran))}).")
     else:
@@ -308,7 +330,7 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db = db_path(args.db)
-    keep_private(db if args.command == "init" else None)
+    keep_private()
     try:
         if args.command == "init":
             return cmd_init(db)

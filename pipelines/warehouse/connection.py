@@ -20,24 +20,11 @@ WRITER_CHECKPOINT_THRESHOLD = "1KB"
 PRIVATE_UMASK = 0o077
 
 
-def keep_private(db: Path | None = None) -> None:
+def keep_private() -> None:
     """What this process writes from now on is readable by its own user only (umask 077): the warehouse holds every
-    school's full detail, the archive the owner's raw files and the audit log who saw what. With `db`, what is
-    already there (the warehouse, its log, the archive and the audit log) is made so too: `init` does that."""
+    school's full detail, the archive the owner's raw files and the audit log who saw what. (`skolemiljo init`
+    tightens what an older version left readable by all.)"""
     os.umask(PRIVATE_UMASK)
-    if db is None:
-        return
-    for path in (db, db.with_name(db.name + ".wal"), db.parent / "revisjon.jsonl"):
-        if path.exists():
-            path.chmod(0o600)
-    archive = db.parent / "arkiv"
-    if archive.is_dir():
-        archive.chmod(0o700)
-        for folder, dirs, files in os.walk(archive):
-            for name in dirs:
-                (Path(folder) / name).chmod(0o700)
-            for name in files:
-                (Path(folder) / name).chmod(0o600)
 
 
 class WarehouseBusy(RuntimeError):

@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.labels import COLUMN, ROW_NUMBERS
+from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.warehouse.connection import data_version
@@ -68,16 +69,24 @@ def audit_detail(name: str, result: str, message: str = "", limit: int = 300) ->
     return text
 
 
-def preview_upload(raw: bytes, name: str, db: Path) -> Preview:
+def upload_scope(viewer: Viewer) -> frozenset[str] | None:
+    """The municipalities `viewer` may load the owner's own records for: a skoleeier's own; None (any) for an
+    administrator or an owner of every municipality (`pipelines.ingest.outside_scope`)."""
+    return None if viewer.role == "admin" else viewer.kommuner
+
+
+def preview_upload(raw: bytes, name: str, db: Path, viewer: Viewer) -> Preview:
     with tempfile.TemporaryDirectory(prefix="skolemiljo-import-") as folder:
-        return preview_file(save_upload(raw, name, Path(folder)), db)
+        return preview_file(save_upload(raw, name, Path(folder)), db, scope=upload_scope(viewer))
 
 
-def load_upload(raw: bytes, name: str, db: Path, progress=None, user: str | None = None) -> Outcome:
-    """Load an uploaded file; the log names `user`, who then sees it on Datakvalitet whatever its municipalities."""
+def load_upload(raw: bytes, name: str, db: Path, viewer: Viewer, progress=None) -> Outcome:
+    """Load an uploaded file within `viewer`'s scope; the log names them, and they see it on Datakvalitet whatever
+    its municipalities."""
     queries.release_reader()  # this page run's read-only connection would keep the ingest waiting for it
     with tempfile.TemporaryDirectory(prefix="skolemiljo-import-") as folder:
-        return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress, user=user)
+        return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress, user=viewer.brukernavn,
+                           scope=upload_scope(viewer))
 
 
 def sample_shown(sample: pl.DataFrame) -> pl.DataFrame:
@@ -133,7 +142,8 @@ def _show_outcome(outcome: Outcome) -> None:
         st.error("**Filen ble avvist; ingenting er endret.** " + outcome.message)
 
 
-def _one_file(upload, db: Path, user: str) -> None:
+def _one_file(upload, db: Path, viewer: Viewer) -> None:
+    user = viewer.brukernavn
     raw = upload.getvalue()
     sha = hashlib.sha256(raw).hexdigest()
     ident = (sha, upload.name)
@@ -146,7 +156,7 @@ def _one_file(upload, db: Path, user: str) -> None:
     key = (*ident, data_version(db))
     if key not in previews:
         with st.spinner("Leser og kontrollerer filen …"):
-            previews[key] = preview_upload(raw, upload.name, db)
+            previews[key] = preview_upload(raw, upload.name, db, viewer)
     preview = previews[key]
     _show_preview(preview)
     if preview.result == "avvist" and ident not in audited:
@@ -165,7 +175,7 @@ def _one_file(upload, db: Path, user: str) -> None:
         bar.progress(progress_share(stage), text=stage[:1].upper() + stage[1:] + " …")
 
     try:
-        outcome = load_upload(raw, upload.name, db, progress=report, user=user)
+        outcome = load_upload(raw, upload.name, db, viewer, progress=report)
     except Exception as exc:  # e.g. the warehouse stayed locked: the whole batch was rolled back
         accounts.audit(db, "opplasting", user, audit_detail(upload.name, "feilet", str(exc)))
         bar.empty()
@@ -191,7 +201,9 @@ def main() -> None:
         "noe lastes inn, og en fil lastes enten helt eller ikke i det hele tatt."
     )
     st.caption(f"Filtyper: {', '.join(FILE_TYPES)}. Største filstørrelse: {MAX_UPLOAD_MB} MB per fil. "
-               "Filer med personopplysninger (f.eks. fødselsnummer eller elevnavn) avvises.")
+               "Filer med personopplysninger (f.eks. fødselsnummer eller elevnavn) avvises."
+               + (" Saksrapporter, teammøter, planer og programstatus kan du laste inn for dine egne kommuner."
+                  if upload_scope(viewer) is not None else ""))
     db = queries.warehouse()
     _norwegian_dropzone()
     uploads = st.file_uploader("Velg filer", type=FILE_TYPES, accept_multiple_files=True, key="importer_filer",
@@ -206,7 +218,7 @@ def main() -> None:
             if problem:
                 st.error(problem)
                 continue
-            _one_file(upload, db, viewer.brukernavn)
+            _one_file(upload, db, viewer)
 
 
 def _norwegian_dropzone() -> None:

@@ -200,13 +200,14 @@ def _person_finding(person: str | None) -> Finding:
 def check_file(
     raw: bytes, filename: str, db: Path, source: str | None, say: Progress, facts: Known | None = None,
     on_read: Callable[[Source, SourceResult], None] | None = None, reading: Future | None = None,
-    validate: bool = True,
+    validate: bool = True, scope: frozenset[str] | None = None,
 ) -> Checked:
     """Read, look for person data, detect the format, read the source and run its GX suite. Writes nothing.
 
     `facts` is what the warehouse knows (schools, register), read here when the caller has not already.
     `on_read` hears of the frame as soon as it is read, before it is checked (`ingest_file` starts loading it).
     `reading` is `read_sheet` of the file already under way on another thread (`ingest_file`); its error is this one's.
+    `scope` is the municipalities the uploader may load the owner's own records for (None: any, see `outside_scope`).
     Every row a message names is numbered as Excel shows the file (`parsing.Sheet.first_row`).
     """
     out = Checked()
@@ -235,6 +236,8 @@ def check_file(
             raise exc.rows_from(sheet.first_row) from exc
         out.result.frame = rows_from(out.result.frame, sheet.first_row)
         out.kommuner = kommuner_of(out.result.frame, facts)
+        if refused := outside_scope(spec, out.kommuner, scope, facts):  # before anything is loaded beside the checks
+            raise IngestError(refused)
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
         if on_read:
@@ -268,14 +271,36 @@ def kommuner_of(frame: pl.DataFrame, facts: Known) -> list[str]:
     return sorted(found.drop_nulls().unique().to_list())
 
 
+def outside_scope(spec: Source, kommuner: list[str], scope: frozenset[str] | None, facts: Known) -> str | None:
+    """Why a skoleeier may not load this file, or None: the owner's own records of another municipality.
+
+    Case counts, meetings, plans and programme status replace what is there by key, so a skoleeier of one
+    municipality could otherwise overwrite another's. Public statistics cover many municipalities and stay open.
+    """
+    outside = sorted(set(kommuner) - scope) if spec.owner_data and scope is not None else []
+    if not outside:
+        return None
+    names = dict(facts.schools.select("kommunenr", "kommune").unique("kommunenr").iter_rows())
+    shown = [f"{k} {names[k]}" if names.get(k) else k for k in outside]
+    listed = ", ".join(shown[:5]) + (f" og {len(shown) - 5} til" if len(shown) > 5 else "")
+    return (
+        f"Filen har rader for {'kommune' if len(outside) == 1 else 'kommunene'} {listed}, som du ikke har tilgang "
+        f"til. {spec.label} kan bare lastes inn for egne kommuner; be en administrator om å laste inn filen, eller "
+        "fjern radene for de andre kommunene."
+    )
+
+
 UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"
 """The start of the message for an error no reader foresaw (the fuzz tests make sure none is left)."""
 
 
 def ingest_file(
-    path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None, user: str | None = None
+    path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None, user: str | None = None,
+    scope: frozenset[str] | None = None,
 ) -> Outcome:
     """Load one file whole or not at all. Never raises for a bad file: the outcome says why.
+
+    `scope`: the municipalities `user` may load the owner's own records for (None: any; see `outside_scope`).
 
     Three helper threads: one parses the file while the warehouse is opened and asked what it knows (on the
     national warehouse that is 40 ms, a case-count file's parse 50 ms); one archives the file while it is read and
@@ -288,7 +313,8 @@ def ingest_file(
         reading = pool.submit(read_sheet, raw, path.name)
         sha = hashlib.sha256(raw).hexdigest()
         archiving = pool.submit(archive, raw, sha, db, path.suffix)
-        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool, reading, user)
+        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool, reading, user,
+                       scope)
     finally:
         # Every path waits for the archive and the load it started; only a parse that is no longer wanted (the file
         # was loaded before) may still run, and the answer does not wait for it.
@@ -352,7 +378,7 @@ class Loading:
 
 def _ingest(
     raw: bytes, sha: str, path: Path, db: Path, source: str | None, say: Progress, archiving: Future,
-    pool: ThreadPoolExecutor, reading: Future, user: str | None = None,
+    pool: ThreadPoolExecutor, reading: Future, user: str | None = None, scope: frozenset[str] | None = None,
 ) -> Outcome:
     started = dt.datetime.now()
     entry = store.LogEntry(
@@ -401,7 +427,8 @@ def _ingest(
             loading.start(pool)
 
     try:
-        checked = check_file(raw, path.name, db, source, say, facts, on_read=start_loading, reading=reading)
+        checked = check_file(raw, path.name, db, source, say, facts, on_read=start_loading, reading=reading,
+                             scope=scope)
         return _keep_or_drop(checked, entry, path, db, loading, log_only, commit, say)
     finally:
         if loading:
@@ -532,7 +559,7 @@ def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.
     return frame.height - int(replacing), int(replacing)
 
 
-def preview_file(path: Path, db: Path, *, source: str | None = None) -> Preview:
+def preview_file(path: Path, db: Path, *, source: str | None = None, scope: frozenset[str] | None = None) -> Preview:
     """Check a file as `ingest_file` would and say what loading it would change. Archives, logs and writes nothing."""
     raw = path.read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
@@ -545,7 +572,7 @@ def preview_file(path: Path, db: Path, *, source: str | None = None) -> Preview:
             path, "allerede_lastet", earlier_batch=earlier,
             message=f"Filen er allerede lastet ({loaded_when(earlier)}); å laste den igjen endrer ingenting.",
         )
-    checked = check_file(raw, path.name, db, source, lambda _stage: None)
+    checked = check_file(raw, path.name, db, source, lambda _stage: None, scope=scope)
     verdict = checked.verdict or Verdict()
     out = Preview(
         path, "avvist" if checked.error is not None else "klar", message=checked.error or "",

@@ -155,11 +155,55 @@ def test_progress_stages_grow_and_audit_detail_names_file_and_result():
 
 
 def test_load_upload_audits_nothing_itself_but_loads_whole(demo_db):
-    outcome = importer.load_upload(NEW_UNGDATA.encode(), "ungdata.csv", demo_db)
+    outcome = importer.load_upload(NEW_UNGDATA.encode(), "ungdata.csv", demo_db, OWNER)
     assert outcome.result == "lastet"
     assert query(demo_db, "SELECT count(*) FROM mart.ungdata WHERE indikator = 'Importtest – trives i nærmiljøet'") == [
         (1,)
     ]
+
+
+def _other_municipality_saker(demo_dir: Path, tmp_path: Path) -> tuple[bytes, str]:
+    """The demo's 9902 case counts with one count changed (so the file is new to the warehouse)."""
+    lines = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
+    first = lines[1].split(";")
+    first[-1] = str(int(first[-1]) + 1)  # one more evaluation over the deadline
+    return ("\n".join([lines[0], ";".join(first), *lines[2:]]) + "\n").encode("utf-8"), "saker_9902_rettet.csv"
+
+
+def test_a_skoleeier_cannot_load_another_municipality_s_case_counts(demo_db, demo_dir, tmp_path):
+    """Case counts replace what is there by key: an owner of 9901 must not overwrite 9902's, neither through the
+    preview's button nor by calling the load directly."""
+    raw, name = _other_municipality_saker(demo_dir, tmp_path)
+    only_9901 = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="ola")
+    before = table_digest(demo_db, DATA_TABLES)
+    preview = importer.preview_upload(raw, name, demo_db, only_9901)
+    assert preview.result == "avvist"
+    kommune = query(demo_db, "SELECT DISTINCT kommune FROM core.skole WHERE kommunenr = '9902'")[0][0]
+    assert f"kommune 9902 {kommune}, som du ikke har tilgang til" in preview.message
+    outcome = importer.load_upload(raw, name, demo_db, only_9901)
+    assert outcome.result == "avvist" and "ikke har tilgang" in outcome.message
+    assert table_digest(demo_db, DATA_TABLES) == before
+    logged = query(demo_db, "SELECT resultat, lastet_av, kommuner FROM core.ingest_log WHERE filnavn = ?", [name])
+    assert logged == [("avvist", "ola", ["9902"])]
+
+
+@pytest.mark.parametrize("viewer", [
+    Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per"),
+    Viewer(role="skoleeier", kommuner=None, brukernavn="fylket"),
+    Viewer(role="admin", kommuner=frozenset({"9901"}), brukernavn="admin"),
+], ids=["eier-av-9902", "eier-av-alle", "administrator"])
+def test_the_municipality_s_own_owner_and_an_administrator_can_load_its_case_counts(demo_db, demo_dir, tmp_path,
+                                                                                     viewer):
+    raw, name = _other_municipality_saker(demo_dir, tmp_path)
+    assert importer.preview_upload(raw, name, demo_db, viewer).result == "klar"
+    assert importer.load_upload(raw, name, demo_db, viewer).result == "lastet"
+
+
+def test_public_statistics_for_another_municipality_load_for_any_skoleeier(demo_db):
+    """Ungdata (like Udir's tables and the school register) covers many municipalities by nature."""
+    raw = f"{UNGDATA_HEADER}\n9902;2024;9;alle;Importtest – trives i nærmiljøet;81,5;212\n".encode()
+    only_9901 = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="ola")
+    assert importer.load_upload(raw, "ungdata_9902.csv", demo_db, only_9901).result == "lastet"
 
 
 # ---------------------------------------------------------------- the page in AppTest

@@ -86,6 +86,10 @@ class Source:
     needs_register: bool = False
     table: str | None = None  # the table `load` replaces rows in by `key` (None: not known, previews say «ukjent»)
     key: list[str] | None = None
+    owner_data: bool = False
+    """The school owner's own records about its schools (case counts, meetings, plans, programme status): a
+    skoleeier may load them for their own municipalities only (`pipelines.ingest.outside_scope`). Public statistics
+    (Udir, Ungdata, the school register) cover many municipalities by nature and are not limited."""
     load_while_checking: bool = True
     """False when `validate` reads the warehouse itself: the process cannot open a reading connection while the
     ingest holds its loading one open (see `pipelines.ingest.Loading`)."""

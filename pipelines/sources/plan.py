@@ -120,4 +120,4 @@ def load(con, frame: pl.DataFrame, batch_id: str) -> int:
 
 
 SOURCE = Source(name="plan", label=LABEL, detect=detect, read=read, validate=validate, load=load,
-                table="core.plan", key=["plan_id"])  # load replaces every PLAN_TABLES row of the plan_id
+                table="core.plan", key=["plan_id"], owner_data=True)  # load replaces every PLAN_TABLES row of the plan_id

@@ -165,4 +165,5 @@ def load(con, frame: pl.DataFrame, batch_id: str) -> int:
 
 SOURCE = Source(name="programstatus", label=LABEL, detect=detect, read=read,
                 validate=lambda frame, known: validate(frame, known, plan_programmes(known.db)), load=load,
-                needs_register=True, table="core.programstatus", key=KEY, load_while_checking=False)
+                needs_register=True, owner_data=True, table="core.programstatus", key=KEY,
+                load_while_checking=False)

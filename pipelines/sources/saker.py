@@ -164,6 +164,7 @@ SOURCE = Source(
     validate=validate,
     load=load,
     needs_register=True,
+    owner_data=True,
     table="core.saker",
     key=KEY,
 )

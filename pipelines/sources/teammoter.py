@@ -182,6 +182,7 @@ SOURCE = Source(
     validate=quality.validate,
     load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, quality.KEY, batch, period="dato"),
     needs_register=True,
+    owner_data=True,
     table="core.teammoter",
     key=quality.KEY,
 )

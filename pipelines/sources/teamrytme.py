@@ -77,6 +77,7 @@ SOURCE = Source(
     validate=quality.validate_rytme,
     load=lambda con, frame, batch: store.replace_by_key(con, "core.teamrytme", frame, quality.RYTME_KEY, batch),
     needs_register=True,
+    owner_data=True,
     table="core.teamrytme",
     key=quality.RYTME_KEY,
 )

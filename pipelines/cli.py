@@ -324,6 +324,9 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     accounts.audit(db, "eksport", requester.brukernavn, f"{out.name} (kommandolinje)")
     console.print(f"Skrev {report.title} – {content.RECIPIENTS[report.mottaker]}, {report.skoleaar} – til {out} "
                   f"({len(data) // 1024} KB).")
+    if not vurdering.strip():
+        console.print("Rapporten er et utkast uten skoleeiers vurdering; skriv den i en tekstfil og legg den til med "
+                      "--vurdering FIL.")
     return 0
 
 

@@ -294,6 +294,25 @@ def test_rapport_command_takes_the_assessment_from_a_file(report_db, tmp_path):
     assert "Vi prioriterer ungdomstrinnet neste år." in out.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(("mottaker", "orgnr"), [("kommunestyre", None), ("fau", NORDLI), ("rektormote", None)])
+def test_a_report_speaks_to_its_readers_not_to_the_tool_s_user(use_db, mottaker, orgnr):
+    """A UX review found «Skriv vurderingen … `skolemiljo rapport … --vurdering FIL`», «lest inn mellom 01.12.2026
+    og 01.12.2026» and «se dem på siden Datakvalitet i dashbordet» in the reports kommunestyret and FAU read."""
+    report = build(mottaker, orgnr=orgnr)
+    text = " ".join(" ".join([s.title, *s.paragraphs, *s.notes]) for s in report.sections)
+    for tool_talk in ("skolemiljo", "--vurdering", "Rapporter-siden", "Datakvalitet", "dashbordet"):
+        assert tool_talk not in text, tool_talk
+    assert content.MISSING_ASSESSMENT[mottaker == "fau"] in text
+    loaded = sorted({d.strftime("%d.%m.%Y") for (d,) in query(
+        use_db, "SELECT CAST(ferdig AS DATE) FROM core.ingest_log WHERE resultat = 'lastet'")})
+    if len(loaded) == 1:
+        assert f"lest inn {loaded[0]}." in text and "mellom" not in text
+    else:
+        assert f"mellom {loaded[0]} og {loaded[-1]}" in text
+    html = render.render(build(mottaker, orgnr=orgnr, vurdering="Vi følger med."), "html").decode("utf-8")
+    assert "Vi følger med." in html and content.MISSING_ASSESSMENT[mottaker == "fau"] not in html
+
+
 @pytest.mark.parametrize("fmt", ["pdf", "html", "xlsx"])
 @pytest.mark.parametrize(("mottaker", "orgnr", "title"), [
     ("kommunestyre", None, "Læringsmiljøet i skolene i Fjellvik kommune"),

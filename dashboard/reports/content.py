@@ -33,6 +33,13 @@ EU_SCHOOL_COLUMNS = ("EUIndeks_1379", "EUIndeks_1381", "EUIndeks_1398", "deltake
 TRIVSEL, MOBBING = "EUIndeks_1379", "EUIndeks_1398"
 
 
+MISSING_ASSESSMENT = {
+    False: "Utkast: skoleeiers vurdering er ikke skrevet ennå.",
+    True: "Skolen og skoleeier har ikke skrevet en kommentar.",
+}
+"""What a report says where the assessment (FAU: the comment) is empty, keyed by «is it the FAU report»."""
+
+
 class ReportError(Exception):
     """A report cannot be made as asked; the message is Norwegian and says why."""
 
@@ -609,8 +616,9 @@ class _Context:
         text = self.req.vurdering.strip()
         if text:
             return Section(title, [p.strip() for p in text.split("\n\n") if p.strip()])
-        return Section(title, notes=["(Ikke skrevet ennå. Skriv vurderingen på Rapporter-siden eller med "
-                                     "«skolemiljo rapport … --vurdering FIL».)"])
+        # The report speaks to its readers, not to the tool's user: no instructions here (the page and the CLI say
+        # how to add it).
+        return Section(title, notes=[MISSING_ASSESSMENT[self.req.mottaker == "fau"]])
 
     def kilder(self) -> Section:
         section = Section("Kilder og datakvalitet")
@@ -619,12 +627,12 @@ class _Context:
             section.paragraphs.append("Ingen filer er lest inn.")
             return section
         warnings = int(files["advarsler"].fill_null(0).sum())
+        first, last = f"{files['ferdig'].min():%d.%m.%Y}", f"{files['ferdig'].max():%d.%m.%Y}"
         section.paragraphs.append(
-            f"Tallene kommer fra {files.height} filer, kontrollert og lest inn mellom "
-            f"{files['ferdig'].min():%d.%m.%Y} og {files['ferdig'].max():%d.%m.%Y}. "
-            + (f"Kontrollene ga {warnings} advarsler; skoleeier kan se dem på siden Datakvalitet i dashbordet."
-               if warnings
-               else "Kontrollene ga ingen advarsler.")
+            f"Tallene kommer fra {files.height} {'fil' if files.height == 1 else 'filer'}, kontrollert og lest inn "
+            + (f"{first}. " if first == last else f"mellom {first} og {last}. ")
+            + (f"Kontrollene ga {warnings} {'advarsel' if warnings == 1 else 'advarsler'} om enkeltrader; ingen "
+               "fil ble stoppet av dem." if warnings else "Kontrollene ga ingen advarsler.")
         )
         per_source = (
             files.group_by("kilde")

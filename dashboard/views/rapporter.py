@@ -51,6 +51,10 @@ vurdering = st.text_area(
     key="rapport_vurdering", height=140,
 )
 
+if not vurdering.strip():
+    st.caption("Uten vurdering blir rapporten et utkast: der vurderingen skulle stått, står det at den ikke er skrevet."
+               if mottaker != "fau" else "Uten kommentar står det i rapporten at ingen kommentar er skrevet.")
+
 request = content.Request(kommunenr=kommunenr, skoleaar=skoleaar, mottaker=mottaker, orgnr=orgnr,
                           vurdering=vurdering, anonymiser=anonymiser)
 if st.button("Lag rapport", type="primary", icon=":material/description:"):

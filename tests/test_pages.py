@@ -407,6 +407,11 @@ def test_programme_matrix_colours_cells_by_the_warehouse_verdict_and_names_the_g
     # A school that never reported is grey (unknown), never green.
     haugen = heat["y"].index("Haugen skole")
     assert {z for z in heat["z"][haugen] if z is not None} == {1}
+    # Each cell says its verdict in a sign too, not by colour alone.
+    sign = {2: "✓ ", 1: "? ", 0: "✗ "}
+    for z_row, text_row in zip(heat["z"], heat["text"], strict=True):
+        for z, text in zip(z_row, text_row, strict=True):
+            assert text.startswith(sign[z]) if z is not None else text == "", (z, text)
 
 
 def test_overdue_plan_actions_are_counted_as_in_the_warehouse(app, demo_db_master):
@@ -425,6 +430,12 @@ def test_action_chart_rings_exactly_the_overdue_actions_and_labels_every_half_ye
     assert all("line" not in t["marker"] for t in fig["data"] if t["name"] != "Forfalt")  # legend dots plain
     ticks = fig["layout"]["xaxis"]["ticktext"]
     assert len(ticks) >= 2 and all(t.split()[0] in ("jan", "jul") for t in ticks)
+    # The rows run from the earliest deadline down, as the table under the chart does.
+    deadlines = query(demo_db_master, "SELECT nr FROM mart.plantiltak WHERE kommunenr = '9901' ORDER BY frist, nr")
+    order = fig["layout"]["yaxis"]["categoryarray"]
+    assert [int(label.split(".")[0]) for label in order] == [nr for (nr,) in deadlines]
+    table = next(df for df in _tab(at, "Tiltaksplanen").dataframe)
+    assert table.value["Nr"].tolist() == [nr for (nr,) in deadlines]
 
 
 def test_trend_chart_marks_when_a_school_began_a_programme_and_says_it_is_not_proof(app, demo_db_master):

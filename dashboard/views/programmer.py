@@ -51,6 +51,9 @@ with st.container(border=True):
             st.caption(f"Årlig gjennomgang: {review}{who}" + (f", neste fra {start:%d.%m.%Y}." if start else "."))
 
 STATE = {"oppfylt": 2, "ukjent": 1, "ikke_oppfylt": 0}
+# Each cell says its state in a sign as well as a colour: red and green alone are lost on a colour-blind reader and
+# on a grey printout. (A comment: Streamlit's magic would print a bare string on the page.)
+MARK = {"oppfylt": "✓", "ikke_oppfylt": "✗", "ukjent": "?"}
 STATE_TEXT = {"oppfylt": "Krav oppfylt", "ikke_oppfylt": "Krav ikke oppfylt", "ukjent": "Ukjent (ikke rapportert)"}
 STATUS_TEXT = {"ikke_startet": "ikke startet", "innforing": "innføring", "drift": "i drift", "avsluttet": "avsluttet",
                "ukjent": "ikke rapportert"}
@@ -83,7 +86,7 @@ with tab_matrix:
                     continue
                 zr.append(STATE.get(r["vurdering"]))
                 name = r["program_navn"]
-                tr.append(cell_label(name, width))
+                tr.append(f"{MARK.get(r['vurdering'], '')} {cell_label(name, width - 2)}")
                 why = r["avvik"] or (r["krav_tekst"] if r["vurdering"] == "oppfylt" else "")
                 hr.append(f"{r['program_navn']}, {STATUS_TEXT.get(r['status'], r['status'])}<br>"
                           f"{STATE_TEXT.get(r['vurdering'], r['vurdering'])}" + (f"<br>{why}" if why else ""))
@@ -106,8 +109,8 @@ with tab_matrix:
         counts = part.group_by("vurdering").len()
         n = dict(counts.iter_rows())
         st.caption(
-            f"Grønn: kravene i planen er oppfylt ({n.get('oppfylt', 0)} trinn). Rød: ikke oppfylt "
-            f"({n.get('ikke_oppfylt', 0)}). Grå: ukjent – skolen har ikke rapportert, og da regnes det aldri som "
+            f"✓ grønn: kravene i planen er oppfylt ({n.get('oppfylt', 0)} trinn). ✗ rød: ikke oppfylt "
+            f"({n.get('ikke_oppfylt', 0)}). ? grå: ukjent – skolen har ikke rapportert, og da regnes det aldri som "
             f"oppfylt ({n.get('ukjent', 0)}). Hold pekeren over en rute for å se hva som mangler."
         )
 
@@ -144,6 +147,7 @@ with tab_actions:
         colour = {"ikke_startet": "#8e8e8e", "pagar": "#1f5f8b", "fullfort": "#2a9d55"}
         traces = []
         labels = [f"{r['nr']}. {r['tiltak'][:60]}" for r in actions.iter_rows(named=True)]
+        by_deadline = actions.with_columns(pl.Series("etikett", labels)).sort("frist", "nr")["etikett"].to_list()
         first = min(actions["frist"].min(), dt.date.today())
         last = max(actions["frist"].max(), dt.date.today())
         ticks = [dt.date(y, m, 1) for y in range(first.year, last.year + 2) for m in (1, 7)
@@ -171,17 +175,22 @@ with tab_actions:
         fig = go.Figure(data=traces)
         fig.add_shape(type="line", x0=dt.date.today(), x1=dt.date.today(), yref="paper", y0=0, y1=1,
                       line=dict(color="#c0392b", dash="dash"))
-        fig.add_annotation(x=dt.date.today(), yref="paper", y=1.02, text="i dag", showarrow=False,
-                           font=dict(color="#c0392b"))
+        # Above the plot, beside the line's top rather than on it.
+        fig.add_annotation(x=dt.date.today(), yref="paper", y=1, yanchor="bottom", xanchor="left", xshift=3,
+                           text="i dag", showarrow=False, font=dict(color="#c0392b"))
         fig.update_layout(
             title=dict(text="Tiltak etter frist (rød ring: forfalt)", font=dict(size=18)), **LAYOUT,
-            height=140 + 40 * actions.height, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
-            xaxis=dict(gridcolor="#e6e6e6", **month_axis(ticks, every=1)), legend=dict(orientation="h", y=-0.12),
-            margin=dict(l=10, r=10),
+            height=190 + 40 * actions.height, plot_bgcolor="white",
+            # Earliest deadline at the top, as the table below reads.
+            yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=by_deadline),
+            xaxis=dict(gridcolor="#e6e6e6", **month_axis(ticks, every=1)),
+            # The legend at the foot of the figure, under the month labels, whatever the number of rows.
+            legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
+            margin=dict(l=10, r=10, b=80),
         )
         st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
         ui.table(
-            actions.select(
+            actions.sort("frist", "nr").select(
                 pl.col("nr").alias("Nr"), pl.col("tiltak").alias("Tiltak"), pl.col("ansvarlig").alias("Ansvarlig"),
                 pl.col("frist").alias("Frist"),
                 pl.col("status").replace_strict(status_label, default=pl.col("status")).alias("Status"),

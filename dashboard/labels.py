@@ -71,6 +71,29 @@ COLUMN = {
 }
 """The columns of the rows a file loads, as the import preview heads them."""
 
+CHECKED_COLUMN = {
+    **COLUMN,
+    "apne_ved_maanedsslutt": "Åpne ved månedsslutt", "maaned": "Måned", "henvisninger": "Henvisninger",
+    "kommune_i_registeret": "Kommunenr.", "ukjente_skoler": "Skoler", "skoler_i_annen_kommune": "Skoler",  # a plan's keys
+}
+"""The columns a quality finding names, as the user's file or template heads them (`column_label`)."""
+
+
+def column_label(names: str | None) -> str:
+    """«evaluering_over_frist, apne_ved_maanedsslutt» → «Evaluering over frist, Åpne ved månedsslutt».
+
+    A quality finding names the column the rule checked, sometimes in the warehouse's spelling; a name without a
+    label is shown with spaces for underscores and a capital first letter, never as a raw identifier.
+    """
+    if not names:
+        return ""
+    parts = []
+    for name in names.split(", "):
+        label = CHECKED_COLUMN.get(name) or name.replace("_", " ")
+        parts.append(label[:1].upper() + label[1:])
+    return ", ".join(parts)
+
+
 def trinn_label(trinn: int | None) -> str:
     return "Alle trinn" if trinn is None else f"{trinn}. trinn"
 

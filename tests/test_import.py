@@ -54,10 +54,11 @@ def test_preview_of_a_new_file_reports_rows_and_new_rows_and_changes_nothing(dem
     assert preview.table == "core.ungdata" and "indikator_kode" in preview.key
     assert preview.critical == [] and preview.findings and all(f.ok for f in preview.findings if f.alvorlighet == "kritisk")
     assert preview.sample is not None and preview.sample["indikator"].to_list() == ["Importtest – trives i nærmiljøet"]
-    assert "1 nye rader, 0 erstatter" in preview.changes
+    assert "1 ny rad, 0 erstatter rader som finnes fra før" in preview.changes  # not «1 nye rader»
     # The preview is what a load then does.
     outcome = ingest_file(path, demo_db)
     assert outcome.result == "lastet" and outcome.rows_loaded == preview.rows_to_load
+    assert outcome.message.startswith("1 rad lastet")
 
 
 def test_preview_counts_rows_that_would_replace_existing_ones(demo_db, demo_dir, tmp_path):
@@ -288,7 +289,7 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
 
     page.locator("input[type='file']").set_input_files(str(good))
     page.wait_for_selector("text=Ungdata – kommunens resultattabell", timeout=60_000)
-    page.wait_for_selector("text=1 nye rader, 0 erstatter", timeout=30_000)
+    page.wait_for_selector("text=1 ny rad, 0 erstatter", timeout=30_000)
     assert _state(demo_db) == before  # the preview changed nothing
     page.screenshot(path=str(tmp_path / "import_preview.png"), full_page=True)
     page.get_by_role("button", name="Last inn").click()

@@ -94,9 +94,18 @@ def test_data_quality_page_lists_every_file_and_its_verdict(app, demo_db_master)
     files = query(demo_db_master, "SELECT count(*) FROM mart.ingest_log WHERE resultat = 'lastet'")[0][0]
     assert at.metric[0].value == str(files)
     assert len(at.dataframe) >= 2
-    verdict = at.dataframe[1].value
-    assert len(verdict) > 5
-    assert ROW_NUMBERS in [c.value for c in at.caption]  # findings name rows: the page says how they are counted
+    batch = next(s for s in at.selectbox if s.label == "Fil").value
+    failed, passed = (query(demo_db_master, "SELECT count(*) FROM core.kvalitet WHERE batch_id = ? AND ok = ?",
+                            [batch, ok])[0][0] for ok in (False, True))
+    tables = {t.columns[1]: t for t in (pl.from_pandas(d.value) for d in at.dataframe[1:])}
+    # The checks that passed stand apart from the failures, never as «Bestått» beside a failure's message.
+    assert tables["Alvorlighet"].height == passed > 5
+    assert "Hva kontrollen ville meldt ved avvik" in tables["Alvorlighet"].columns
+    if failed:
+        assert tables["Avvik"].height == failed
+        assert ROW_NUMBERS in [c.value for c in at.caption]  # findings name rows: the page says how they are counted
+    shown = [c for t in tables.values() for c in t["Kolonne"].to_list() if c]
+    assert shown and not [c for c in shown if "_" in c or not c[0].isupper()], shown  # as the file heads them
 
 
 # ---------------------------------------------------------------- Ungdata

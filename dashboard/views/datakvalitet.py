@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.labels import ALVORLIGHET, KILDE, OLD_ROW_NUMBERS, RESULTAT, ROW_NUMBERS
+from dashboard.labels import ALVORLIGHET, KILDE, OLD_ROW_NUMBERS, RESULTAT, ROW_NUMBERS, column_label
 
 st.title("Datakvalitet")
 st.write(
@@ -67,20 +67,32 @@ if labels:
     if findings.is_empty():
         st.info("Filen ble stoppet før kvalitetskontrollen (se meldingen i loggen).")
     else:
-        failed = findings.filter(~pl.col("ok"))
-        st.write(f"{findings.height} kontroller, {failed.height} med avvik.")
-        ui.table(
-            findings.select(
-                pl.when(pl.col("ok")).then(pl.lit("Bestått")).otherwise(pl.lit("AVVIK")).alias("Resultat"),
-                pl.col("alvorlighet").replace_strict(ALVORLIGHET, default=pl.col("alvorlighet")).alias("Alvorlighet"),
-                pl.col("melding").alias("Kontroll"),
-                pl.col("antall_avvik").alias("Antall avvik"),
-                pl.col("eksempler").fill_null("").alias("Eksempler"),
-                pl.col("kolonne").alias("Kolonne"),
-            ),
-            "Kvalitetskontroll",
+        findings = findings.with_columns(
+            pl.Series("kolonne", [column_label(c) for c in findings["kolonne"]], dtype=pl.String),
+            pl.col("alvorlighet").replace_strict(ALVORLIGHET, default=pl.col("alvorlighet")).alias("alvorlighet"),
         )
-        st.caption(OLD_ROW_NUMBERS if batch in set(old_rows["batch_id"]) else ROW_NUMBERS)
+        failed, passed = findings.filter(~pl.col("ok")), findings.filter(pl.col("ok"))
+        st.write(f"{findings.height} kontroller: {failed.height} med avvik, {passed.height} uten.")
+        # A rule's message says what is wrong when it fails («Skolen finnes ikke i skoleregisteret»): the rules that
+        # passed are listed apart, under a heading that says so, never as «Bestått» beside a failure's words.
+        if not failed.is_empty():
+            ui.table(
+                failed.select(
+                    pl.col("alvorlighet").alias("Alvorlighet"), pl.col("melding").alias("Avvik"),
+                    pl.col("antall_avvik").alias("Antall avvik"), pl.col("eksempler").fill_null("").alias("Eksempler"),
+                    pl.col("kolonne").alias("Kolonne"),
+                ),
+                "Kontroller med avvik",
+            )
+            st.caption(OLD_ROW_NUMBERS if batch in set(old_rows["batch_id"]) else ROW_NUMBERS)
+        with st.expander(f"Kontroller uten avvik ({passed.height})", expanded=failed.is_empty()):
+            ui.table(
+                passed.select(
+                    pl.col("kolonne").alias("Kolonne"), pl.col("alvorlighet").alias("Alvorlighet"),
+                    pl.col("melding").alias("Hva kontrollen ville meldt ved avvik"),
+                ),
+                "Kontroller uten avvik",
+            )
 
 st.subheader("Skoler som ikke står i skoleregisteret")
 orphans = queries.schools_without_register(viewer)

@@ -250,6 +250,11 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     return fig
 
 
+HEATMAP_TOP, HEATMAP_BOTTOM, FOOT_PX = 70, 160, 95
+"""A school-month heatmap's margins and where its colour bar starts below the plot, in pixels: the month labels
+(slanted) take the first 80 px under the plot, the colour bar and its title the rest."""
+
+
 @cached_figure
 def school_month_heatmap(
     frame: pl.DataFrame, *, value: str, text: str, title: str, colorbar: str, hover: str,
@@ -261,13 +266,21 @@ def school_month_heatmap(
     lookup = {(r["skole"], r["maned"]): (r[value], r[text]) for r in frame.iter_rows(named=True)}
     z = [[lookup.get((s, m), (None, None))[0] for m in months] for s in names]
     labels = [["" if lookup.get((s, m)) is None else str(lookup[(s, m)][1]) for m in months] for s in names]
+    plot_px = 44 * max(len(names), 2)
+    height = plot_px + HEATMAP_TOP + HEATMAP_BOTTOM
     fig = go.Figure(go.Heatmap(
         z=z, x=[month_label(m) for m in months], y=names, text=labels, texttemplate="%{text}", zmin=zmin, zmax=zmax,
-        colorscale="Blues", hoverongaps=False, xgap=2, ygap=2, colorbar=dict(title=dict(text=colorbar)),
+        colorscale="Blues", hoverongaps=False, xgap=2, ygap=2,
+        # Across the foot of the figure, under the month labels: standing beside one school's row (a rektor's page)
+        # a colour bar had no room and its labels ran together.
+        colorbar=dict(title=dict(text=colorbar.replace("<br>", " "), side="right", font=dict(size=13)),
+                      orientation="h", x=0, xanchor="left", y=-FOOT_PX / plot_px, yanchor="top", len=420,
+                      lenmode="pixels", thickness=12),
         hovertemplate="%{y}, %{x}: " + hover + "<extra></extra>",
     ))
     fig.update_layout(
-        title=dict(text=title, font=dict(size=18)), **LAYOUT, height=max(260, 150 + 44 * len(names)), plot_bgcolor="white",
-        yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-45, type="category"), margin=dict(l=10, r=10, b=90),
+        title=dict(text=title, font=dict(size=18)), **LAYOUT, height=height, plot_bgcolor="white",
+        yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-45, type="category"),
+        margin=dict(l=10, r=10, t=HEATMAP_TOP, b=HEATMAP_BOTTOM),
     )
     return fig

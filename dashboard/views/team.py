@@ -33,7 +33,8 @@ c1, c2 = st.columns([1, 2])
 team = c1.selectbox("Team", teams, format_func=TEAMS.get)
 part = meetings.filter(pl.col("team") == team)
 first, last = part["dato"].min(), part["dato"].max()
-# Schools are closed in July: that month expects no meetings.
+# Schools are closed in July: that month expects no meetings, and a school year has eleven months with school.
+SCHOOL_MONTHS = 11
 months = sum(
     1 for i in range((last.year - first.year) * 12 + last.month - first.month + 1)
     if (first.month - 1 + i) % 12 + 1 != 7
@@ -68,7 +69,8 @@ table = summary.select(
         if expected_per_month else []
     ),
     (pl.col("saker") / pl.col("moter")).round(1).alias("Saker/møte"),
-    (pl.col("saker") * 100 / pl.col("elevtall")).round(1).alias("Saker/100 elever"),
+    # Per school year (11 months with school), so a period of any length reads the same way.
+    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / months).round(1).alias("Saker/100 elever/år"),
     (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme %"),
     pl.col("ppt").alias("Til PPT"),
     pl.col("barnevern").alias("Til barnevern"),
@@ -79,9 +81,11 @@ HEADER_HELP = {
     "Møter": "Møter holdt i perioden.",
     "Av forventet %": "Møter holdt i prosent av forventet rytme over perioden.",
     "Saker/møte": "Saker drøftet per møte, med samtykke og anonymt.",
-    "Saker/100 elever": "Saker drøftet i perioden per 100 elever (elevtall fra skoleregisteret).",
+    "Saker/100 elever/år": "Saker drøftet per 100 elever, regnet om til ett skoleår (11 måneder med skole); elevtall "
+                           "fra skoleregisteret.",
     "Anonyme %": "Andel av drøftingene som var anonyme.",
-    "Til PPT": "Nye henvisninger til PPT i perioden.",
+    "Til PPT": "Nye henvisninger til PPT fra teammøtene i perioden (møteloggen). Sakene med henvisning til PPT på "
+               "siden Saker (kap. 12) er skolens saker etter opplæringsloven, ikke møtene: tallene teller ulike ting.",
     "Til barnevern": "Nye henvisninger til barnevernet i perioden.",
     "Til helse": "Nye henvisninger til helsetjenester i perioden.",
 }

@@ -168,6 +168,17 @@ def test_ungdata_plotted_values_follow_the_chosen_indicator_trinn_and_kjonn(app,
     assert dict(zip(trace["x"], trace["y"], strict=True)) == pytest.approx(expected)
 
 
+def test_ungdata_filters_stand_where_they_change_something(app):
+    """A UX review: Trinn and Kjønn above every tab changed nothing on «Etter trinn og kjønn» (which shows them all)
+    nor on the comparison with Elevundersøkelsen (its own themes)."""
+    at = app("ungdata")
+    labels = lambda widgets: sorted(w.label for w in widgets)  # noqa: E731
+    assert labels(_tab(at, "Over tid").selectbox) == ["Kjønn", "Trinn"]
+    for other in ("Etter trinn og kjønn", "Side om side med Elevundersøkelsen"):
+        assert not {"Kjønn", "Trinn"} & set(labels(_tab(at, other).selectbox)), other
+    assert "Indikator" in labels(at.selectbox)
+
+
 def test_ungdata_withheld_values_in_sjobygd_are_explained_not_plotted(app, demo_db_master):
     withheld = f"geo_niva = 'kommune' AND kommunenr = '9902' AND kilde = 'ungdata' AND ({UNGDATA_SHOWN}) IS NULL"
     groups = query(demo_db_master, f"SELECT DISTINCT indikator_kode, trinn, kjonn FROM mart.ungdata WHERE {withheld} "

@@ -34,8 +34,9 @@ if own.is_empty():
 SOURCE_LABEL = {"ungdata": "Ungdata-rapporten", "kommunehelsa": "FHI, treårssnitt"}
 names = dict(own.select("indikator_kode", "indikator").unique().iter_rows())
 codes = sorted(names, key=names.get)
-c1, c2, c3 = st.columns([2, 1, 1])
-code = c1.selectbox("Indikator", codes, format_func=names.get)
+# The indicator applies to the first two tabs; trinn and kjønn only to «Over tid» (the second tab shows them all),
+# so they stand in that tab: a filter above every tab that changes nothing on two of them misleads.
+code = st.columns([2, 2])[0].selectbox("Indikator", codes, format_func=names.get)
 
 
 def trinn_order(t: str) -> tuple:
@@ -52,15 +53,6 @@ def trinn_text(t: str) -> str:
     return t
 
 
-trinn_options = sorted(own.filter(pl.col("indikator_kode") == code)["trinn"].unique().to_list(), key=trinn_order)
-default_trinn = trinn_options.index("8-10") if "8-10" in trinn_options else 0
-trinn = c2.selectbox("Trinn", trinn_options, index=default_trinn,
-                     format_func=trinn_text)
-kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, key="ungdata_kjonn")
-
-rows = data.filter((pl.col("indikator_kode") == code) & (pl.col("trinn") == trinn) & (pl.col("kjonn") == kjonn))
-
-
 line_label = pl.format(
     "{} ({})",
     pl.when(pl.col("geo_niva") == "kommune").then(pl.lit(kommune))
@@ -73,6 +65,12 @@ line_label = pl.format(
 tab_time, tab_groups, tab_compare = st.tabs(["Over tid", "Etter trinn og kjønn", "Side om side med Elevundersøkelsen"])
 
 with tab_time:
+    trinn_options = sorted(own.filter(pl.col("indikator_kode") == code)["trinn"].unique().to_list(), key=trinn_order)
+    default_trinn = trinn_options.index("8-10") if "8-10" in trinn_options else 0
+    c2, c3, _ = st.columns([1, 1, 2])
+    trinn = c2.selectbox("Trinn", trinn_options, index=default_trinn, format_func=trinn_text)
+    kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, key="ungdata_kjonn")
+    rows = data.filter((pl.col("indikator_kode") == code) & (pl.col("trinn") == trinn) & (pl.col("kjonn") == kjonn))
     if rows.is_empty():
         st.info("Ingen tall for dette utvalget.")
     else:
@@ -165,7 +163,8 @@ THEMES = {
 }
 
 with tab_compare:
-    theme = st.radio("Tema", list(THEMES), horizontal=True)
+    theme = st.radio("Tema", list(THEMES), horizontal=True,
+                     help="Sammenligningen har egne temaer; indikatoren du har valgt over, gjelder de to andre fanene.")
     eu_code, pattern, explanation = THEMES[theme]
     st.info(
         "De to undersøkelsene måler dette på ulike måter, til ulik tid og med ulike spørsmål. "

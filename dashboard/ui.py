@@ -73,6 +73,7 @@ def meeting_banner() -> None:
         [data-testid="stMainBlockContainer"] {font-size: 1.25rem; max-width: 100%;}
         [data-testid="stMainBlockContainer"] h1 {font-size: 3rem;}
         [data-testid="stMetricValue"] {font-size: 3rem;}
+        [data-testid="stTable"] table {font-size: 1.25rem;}
         </style>""",
         unsafe_allow_html=True,
     )
@@ -190,6 +191,18 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str)
 TABLES_KEY = "_tabeller_paa_siden"
 
 
+def help_link(label: str, dok: str) -> None:
+    """A link to a guide on the Hjelp page; none in rektormøte mode, whose menu has no Hjelp page (a link to a page
+    outside the menu stops the whole page with an error)."""
+    if not meeting_mode():
+        st.page_link("views/hjelp.py", label=label, icon=":material/help:", query_params={"dok": dok})
+
+
+MEETING_TABLE_ROWS = 60
+"""In rektormøte mode a table up to this long is drawn as a static table in the page's large type (the interactive
+grid is drawn on a canvas the page's type size does not reach); a longer one stays a grid, to be scrolled."""
+
+
 def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str | None = None, where=None,
           **kwargs) -> None:
     """Show a table and remember it for the page's XLSX export, so what can be downloaded is what was shown.
@@ -198,11 +211,50 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
     the container to draw in (a column, a tab), else the page.
     """
     where = where or st
-    if as_table:
+    if not as_table and meeting_mode() and frame.height <= MEETING_TABLE_ROWS:
+        shown = norwegian(frame)
+        where.table(shown.hide(axis="index") if hasattr(shown, "hide") else shown.set_index(shown.columns[0]))
+    elif as_table:
         where.table(norwegian(frame, index=index))
     else:
         where.dataframe(norwegian(frame), hide_index=True, width="stretch", **kwargs)
     remember(frame, title)
+
+
+MEETING_TYPE = 1.4
+"""How much larger a chart's text is in rektormøte mode, read on a shared screen across a room."""
+
+
+def chart(fig, where=None, **kwargs) -> None:
+    """A Plotly figure across the page; in rektormøte mode with its text as large as the page's (`large_type`)."""
+    where = where or st
+    where.plotly_chart(large_type(fig) if meeting_mode() else fig, width="stretch", config={"displaylogo": False},
+                       **kwargs)
+
+
+def large_type(fig, scale: float = MEETING_TYPE):
+    """A copy of `fig` (figures are cached and shared) with every text size and the height scaled by `scale`."""
+    import plotly.graph_objects as go
+
+    big = go.Figure(fig)
+    layout = big.layout
+
+    def grow(font) -> None:
+        if font is not None and font.size:
+            font.size = round(font.size * scale)
+
+    layout.font.size = round((layout.font.size or 12) * scale)
+    grow(layout.title.font)
+    for note in layout.annotations or ():
+        grow(note.font)
+    for trace in big.data:
+        grow(getattr(trace, "textfont", None))
+        colorbar = getattr(trace, "colorbar", None)
+        if colorbar is not None:
+            grow(colorbar.title.font)
+    if layout.height:
+        layout.height = round(layout.height * (1 + (scale - 1) / 2))
+    return big
 
 
 STYLED_CELLS = 6_000

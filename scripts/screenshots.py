@@ -4,7 +4,8 @@
 
 Starts the real server on DB, logs in through the form as the demo account of ROLE (skoleeier, rektor, fau, admin),
 follows each sidebar link by its label (a reload would start a new session), optionally clicks a tab and then a
-button by their labels, and saves full-page PNGs to OUTDIR.
+button by their labels, and saves full-page PNGs to OUTDIR. MEETING=1 starts rektormøte mode first (skoleeier);
+SHOT_HEIGHT sets the window's height.
 """
 
 from __future__ import annotations
@@ -45,11 +46,21 @@ def main(db: str, out: str, role: str, specs: list[str]) -> None:
         page.get_by_role("button", name="Logg inn").click()
         page.wait_for_selector("h1:has-text('Oversikt')")
         settle(page)
+        meeting = os.environ.get("MEETING") == "1"
+        if meeting:  # rektormøte mode, started from the sidebar as a skoleeier does; the pages move to the top
+            page.get_by_text("Rektormøtemodus").first.click()
+            page.wait_for_timeout(1000)
+            page.get_by_role("button", name="Start rektormøtemodus").click()
+            page.wait_for_selector("text=Avslutt", timeout=60000)
+            settle(page)
         page.screenshot(path=f"{out}/{role}-oversikt.png", full_page=True)
         for spec in specs:
             spec, _, button = spec.partition("!")
             label, _, tab = spec.partition("#")
-            page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
+            if meeting:
+                page.get_by_role("link", name=label).first.click()
+            else:
+                page.locator("[data-testid='stSidebarNav'] a", has_text=label).first.click()
             settle(page)
             if tab:
                 page.get_by_role("tab", name=tab).click()

@@ -483,6 +483,33 @@ def test_trend_chart_marks_when_a_school_began_a_programme_and_says_it_is_not_pr
     assert any("ikke bevis" in c.value for c in at.caption)
 
 
+@pytest.mark.parametrize("page", ["elevundersokelsen", "saker", "programmer"])
+def test_rektormote_mode_s_large_type_reaches_charts_and_tables(app, demo_db_master, page):
+    """The mode promised «stor skrift», but charts and the table grid (drawn on a canvas) kept the normal size."""
+    from dashboard.ui import MEETING_KEY, MEETING_TYPE
+
+    def shown(meeting: bool) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.session_state["viewer"] = OWNER
+        at.session_state[MEETING_KEY] = meeting
+        at.switch_page(f"views/{page}.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    normal, meeting = shown(False), shown(True)
+    before = {c["title"]["text"]: c for c in (json.loads(c.proto.spec)["layout"] for c in normal.get("plotly_chart"))}
+    after = [json.loads(c.proto.spec)["layout"] for c in meeting.get("plotly_chart")]
+    assert after or page == "saker"  # the case page shows only the protected table in the mode
+    for a in after:
+        b = before[a["title"]["text"]]
+        assert a["font"]["size"] == round(b["font"]["size"] * MEETING_TYPE), a["title"]
+        assert a["title"]["font"]["size"] > b["title"]["font"]["size"]
+    # Tables in the page's own (large) type: static tables, not the canvas grid.
+    assert meeting.table and not meeting.dataframe
+    assert normal.dataframe or normal.table
+
+
 def test_rektormote_mode_hides_names_and_small_groups_and_says_so(app, demo_db_master):
     from dashboard.ui import MEETING_KEY, PSEUDONYM_KEY
     from dashboard.viewer import pseudonyms_for

@@ -61,12 +61,9 @@ with tab_trend:
             pl.col("orgnr").is_in(chosen) & ~pl.col("orgnr").is_in(unnamed))
         markers = [(r["start"], f"{school_names.get(r['orgnr'], r['orgnr'])}: {r['program_navn']} starter")
                    for r in starts.iter_rows(named=True)]
-        st.plotly_chart(
+        ui.chart(
             trend_chart(trend, title=f"{ind_names[indikator_kode]} – {trinn_label(trinn).lower()}, {KJONN[kjonn].lower()}",
-                        maal=maal, markers=markers),
-            width="stretch",
-            config={"displaylogo": False},
-        )
+                        maal=maal, markers=markers))
         if markers:
             st.caption(
                 "Stiplede loddrette linjer viser skoleåret en skole begynte å innføre et program (fra skolenes "
@@ -95,13 +92,13 @@ with tab_heat:
         st.info("Ingen skoleresultater for dette skoleåret og utvalget.")
     else:
         fig: go.Figure = school_indicator_heatmap(latest, maal="snitt")
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        ui.chart(fig)
         st.caption(
             "Fargen viser avstand til landet: blått er bedre, rødt er svakere. "
             "Grå celler med «skjult» er vernet (for få svar) – tallet vises ikke og regnes ikke ut."
         )
         if latest.filter(pl.col("maal") == "andel").height:
-            st.plotly_chart(school_indicator_heatmap(latest, maal="andel"), width="stretch", config={"displaylogo": False})
+            ui.chart(school_indicator_heatmap(latest, maal="andel"))
             st.caption("Mobbing i prosent: rødt er høyere enn landet (svakere), blått er lavere (bedre).")
 
 with tab_table:

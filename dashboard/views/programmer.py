@@ -29,8 +29,7 @@ if plans.is_empty():
         f"Ingen plan for {kommune} er lest inn ennå. Skoleeier skriver planen som en YAML-fil og leser den inn "
         "under «Importer filer»."
     )
-    st.page_link("views/hjelp.py", label="Veiledning: kommunens plan", icon=":material/help:",
-                 query_params={"dok": "plan"})
+    ui.help_link("Veiledning: kommunens plan", "plan")
     st.stop()
 plan = plans.row(0, named=True)
 status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
@@ -105,7 +104,7 @@ with tab_matrix:
             height=160 + 52 * len(schools), yaxis=dict(autorange="reversed"), xaxis=dict(side="top"),
             margin=dict(l=10, r=10, t=90, b=20), plot_bgcolor="white",
         )
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        ui.chart(fig)
         counts = part.group_by("vurdering").len()
         n = dict(counts.iter_rows())
         st.caption(
@@ -188,7 +187,7 @@ with tab_actions:
             legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0),
             margin=dict(l=10, r=10, b=80),
         )
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        ui.chart(fig)
         ui.table(
             actions.sort("frist", "nr").select(
                 pl.col("nr").alias("Nr"), pl.col("tiltak").alias("Tiltak"), pl.col("ansvarlig").alias("Ansvarlig"),
@@ -200,11 +199,11 @@ with tab_actions:
             "Tiltaksplan", column_config={"Frist": st.column_config.DateColumn(format="DD.MM.YYYY")},
         )
 
-if viewer.role != "fau":  # the template is for the schools and the owner, not for parents
+if viewer.role != "fau" and not ui.meeting_mode():  # the template is for the schools and the owner, not for parents
+    # nor for the shared screen
     st.divider()
     st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen.")
-    st.page_link("views/hjelp.py", label="Veiledning: mal for programstatus", icon=":material/help:",
-                 query_params={"dok": "mal-programstatus"})
+    ui.help_link("Veiledning: mal for programstatus", "mal-programstatus")
     ui.download_template("programstatus", "programstatus", queries.skoler(viewer, kommunenr=kommunenr),
                          f"programstatus_mal_{kommunenr}")
 ui.export_tables("Programmer og plan", f"programmer_{kommunenr}")

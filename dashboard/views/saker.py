@@ -159,23 +159,19 @@ tab_new, tab_backlog, tab_season, tab_template = st.tabs(
 )
 with tab_new:
     cells = part.with_columns(per_pupils("nye", per100).alias("farge"), pl.col("periode").alias("maned"))
-    st.plotly_chart(
+    ui.chart(
         school_month_heatmap(
             cells, value="farge", text="nye", title=f"{SAKSTYPER[sakstype]}: nye saker per skole og måned",
             colorbar="per 100<br>elever" if per100 else "antall", hover="%{text} nye saker",
-        ),
-        width="stretch", config={"displaylogo": False},
-    )
+        ))
     st.caption(
         "Tallet i ruten er antall nye saker. Fargen viser " + ("antall per 100 elever (elevtall fra skoleregisteret), "
                                                                 "så små og store skoler kan sammenlignes."
                                                                 if per100 else "antallet.")
     )
 with tab_backlog:
-    st.plotly_chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}", f"Åpne saker{unit}", per100),
-                    width="stretch", config={"displaylogo": False})
-    st.plotly_chart(line_chart(part, "evaluering_over_frist", "Evaluering over frist (antall)", "Antall", False),
-                    width="stretch", config={"displaylogo": False})
+    ui.chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}", f"Åpne saker{unit}", per100))
+    ui.chart(line_chart(part, "evaluering_over_frist", "Evaluering over frist (antall)", "Antall", False))
     st.caption("En økende restanse av åpne saker eller evalueringer over frist er et tegn på at skolen trenger støtte.")
 with tab_season:
     counted = part.filter(pl.col("elevtall").is_not_null()) if per100 else part
@@ -205,7 +201,7 @@ with tab_season:
                       **LAYOUT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
                       yaxis=dict(title=f"Nye saker{unit}", rangemode="tozero", gridcolor="#e6e6e6"),
                       legend=dict(orientation="h", y=-0.15))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    ui.chart(fig)
     if per100 and counted.height < part.height:
         st.caption("Skoler uten elevtall i skoleregisteret er ikke med når tallene vises per 100 elever.")
 with tab_template:
@@ -213,8 +209,7 @@ with tab_template:
         "Skolene rapporterer én rad per skole, måned og sakstype (og eventuelt trinn). Har skolen ingenting å "
         "melde, skrives 0. Ingen navn eller personopplysninger."
     )
-    st.page_link("views/hjelp.py", label="Veiledning: mal for saker", icon=":material/help:",
-                 query_params={"dok": "mal-saker"})
+    ui.help_link("Veiledning: mal for saker", "mal-saker")
     ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
 
 ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")

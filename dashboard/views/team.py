@@ -101,14 +101,12 @@ with tab_rhythm:
         part.with_columns(pl.col("dato").dt.truncate("1mo").alias("maned")).group_by("skole", "maned").len()
         .with_columns((pl.col("len") / (expected_per_month or 1)).alias("farge"))
     )
-    st.plotly_chart(
+    ui.chart(
         school_month_heatmap(
             monthly, value="farge", text="len", title=f"{TEAMS[team]}: møter holdt per måned",
             colorbar="andel av<br>forventet" if expected_per_month else "møter", hover="%{text} møter",
             zmin=0, zmax=1.5 if expected_per_month else None,
-        ),
-        width="stretch", config={"displaylogo": False},
-    )
+        ))
     st.caption("En tom rute betyr at ingen møter er registrert den måneden." + (
         f" Forventet: {str(expected_per_month).replace('.', ',')} per måned." if expected_per_month else ""))
 with tab_attend:
@@ -121,7 +119,7 @@ with tab_attend:
     fig.update_layout(title=dict(text="Andel møter der yrkesgruppen var til stede", font=dict(size=18)), **LAYOUT,
                       height=max(260, 50 * summary.height + 140), xaxis=dict(side="top"),
                       yaxis=dict(autorange="reversed"))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    ui.chart(fig)
     # Per school term (høst: Aug–Dec, vår: Jan–Jun): enough meetings per point to show a real change.
     term = (
         part.filter(pl.col("dato").dt.month() != 7)
@@ -151,7 +149,7 @@ with tab_attend:
                       height=400, plot_bgcolor="white", yaxis=dict(range=[0, 105], gridcolor="#e6e6e6", title="%"),
                       xaxis=dict(type="category", categoryorder="array", categoryarray=order),
                       legend=dict(orientation="h", y=-0.18))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    ui.chart(fig)
 with tab_flow:
     traces = []
     for i, (col, label) in enumerate([("ppt", "PPT"), ("barnevern", "Barnevern"), ("helse", "Helse")]):
@@ -160,7 +158,7 @@ with tab_flow:
     fig.update_layout(barmode="stack", title=dict(text="Nye henvisninger i perioden, etter tjeneste", font=dict(size=18)),
                       **LAYOUT, height=420, plot_bgcolor="white", yaxis=dict(title="Henvisninger", gridcolor="#e6e6e6"),
                       legend=dict(orientation="h", y=-0.2))
-    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    ui.chart(fig)
     consent = part.select(pl.col("saker_med_samtykke").sum(), pl.col("saker_anonyme").sum()).row(0)
     if sum(consent):
         st.caption(

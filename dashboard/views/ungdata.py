@@ -27,8 +27,7 @@ if own.is_empty():
         f"Ingen Ungdata-resultater for {kommune} ennå. Last inn kommunens resultattabell eller en fil fra "
         "FHIs Kommunehelsa-statistikkbank under «Importer filer»."
     )
-    st.page_link("views/hjelp.py", label="Veiledning: filformater", icon=":material/help:",
-                 query_params={"dok": "formater"})
+    ui.help_link("Veiledning: filformater", "formater")
     st.stop()
 
 SOURCE_LABEL = {"ungdata": "Ungdata-rapporten", "kommunehelsa": "FHI, treårssnitt"}
@@ -112,7 +111,7 @@ with tab_time:
             fig.add_annotation(x=year, yref="paper", y=1 - 0.07 * (i % 4), text=f"{r['program_navn']} innføres",
                                showarrow=False, xanchor="left", font=dict(size=12, color="#7f6000"),
                                bgcolor="rgba(255,255,255,0.8)")
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        ui.chart(fig)
         if not starts.is_empty():
             st.caption(
                 "Stiplede linjer: våren etter at en skole i kommunen begynte å innføre et program. Grunnlag for å "
@@ -149,7 +148,7 @@ with tab_groups:
                                                                         categoryarray=[trinn_text(t) for t in sorted(part["trinn"].unique(), key=trinn_order)]),
             legend=dict(orientation="h", y=-0.15), plot_bgcolor="white",
         )
-        st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+        ui.chart(fig)
         groups = pl.format("{}, {}", pl.col("trinn").replace_strict({t: trinn_text(t) for t in part["trinn"].unique()}),
                            pl.col("kjonn").replace_strict(KJONN, default=pl.col("kjonn")).str.to_lowercase())
         ui.hidden_note(part.with_columns(groups.alias("gruppe")), label_col="gruppe", year_col="periode")
@@ -188,12 +187,11 @@ with tab_compare:
             fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), **LAYOUT, height=380,
                               yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
                               legend=dict(orientation="h", y=-0.2), plot_bgcolor="white")
-            st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+            ui.chart(fig)
     with right:
         eu = queries.eu_trend(viewer, kommunenr=kommunenr, orgnr=(), trinn=None, kjonn="alle", indikator_kode=eu_code)
         if eu.is_empty():
             st.write("Ingen resultater fra Elevundersøkelsen for dette temaet.")
         else:
             maal = eu["maal"][0]
-            st.plotly_chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]}", maal=maal),
-                            width="stretch", config={"displaylogo": False})
+            ui.chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]}", maal=maal))

@@ -91,7 +91,10 @@ def _reader(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs={Viewer: lambda viewer: viewer.cache_key})
-def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs: tuple) -> pl.DataFrame:
+def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs: tuple,
+            groups: tuple[frozenset[str], ...] = ()) -> pl.DataFrame:
+    """One query's answer, kept per warehouse version, viewer, parameters and `groups` (`known_together`, part of
+    the key only: a parameter starting with «_» would be left out of it by Streamlit)."""
     func = _REGISTRY[name]
     params = dict(kwargs)
     with _reader(Path(db)) as con:
@@ -163,7 +166,9 @@ def query(func: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
     def wrapper(viewer: Viewer, **kwargs: Any) -> pl.DataFrame:
         db = warehouse()
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
-        return _cached(func.__name__, str(db), data_version(db), viewer, frozen)
+        # The rektors of several schools are part of what a protected answer is safe against: a change in the users
+        # file is a new answer, as a new file in the warehouse is.
+        return _cached(func.__name__, str(db), data_version(db), viewer, frozen, tuple(known_together()))
 
     wrapper.raw = func  # type: ignore[attr-defined]
     _PUBLIC[func.__name__] = wrapper

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.privacy import SMALL_COUNT_LABEL, protect_counts
+from tests.conftest import query
 
 tables = st.integers(1, 6).flatmap(
     lambda cols: st.lists(st.lists(st.integers(0, 30), min_size=cols, max_size=cols), min_size=1, max_size=6)
@@ -177,6 +178,42 @@ def test_the_table_a_rektor_meeting_or_report_shows_gives_no_other_schools_count
                     assert not 0 < full[r][c] < 5 or low < high, (kommunenr, year, known, (r, c), text)
                     checked += 1
     assert checked > 50
+
+
+def test_a_rektor_given_a_second_school_changes_the_protected_table_at_once_not_at_the_next_load(demo_db, tmp_path,
+                                                                                                 monkeypatch):
+    """The shared protected table is safe against every rektor of several schools in the users file. Query results
+    were cached by the warehouse's version alone: a rektor granted a second school saw the table worked out without
+    that pair until the next file was loaded."""
+    import itertools
+
+    import streamlit as st
+
+    from dashboard import queries
+    from dashboard.viewer import Viewer
+    from pipelines import accounts
+
+    users = tmp_path / "brukere.yaml"
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    monkeypatch.setenv("SKOLEMILJO_USERS", str(users))
+    meeting = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="s", protected=True)
+
+    def table(pair: tuple[str, ...] | None, *, fresh: bool) -> list[tuple]:
+        if pair:
+            accounts.save(users, {"rektor.to": accounts.Account("rektor.to", "rektor", ("9901",), pair)})
+        else:
+            users.unlink(missing_ok=True)
+        if fresh:
+            st.cache_data.clear()
+        return queries.saker_oversikt(meeting, kommunenr="9901", skoleaar="2025-26").rows()
+
+    alone = table(None, fresh=True)
+    schools = query(demo_db, "SELECT orgnr FROM mart.skoler WHERE kommunenr = '9901' ORDER BY orgnr")
+    # A pair whose joint knowledge makes the table hide more (most pairs do not change it).
+    pair, together = next((p, t) for p in itertools.combinations([o for (o,) in schools], 2)
+                          if (t := table(p, fresh=True)) != alone)
+    assert table(None, fresh=True) == alone
+    assert table(pair, fresh=False) == together  # the cached answer follows the users file
 
 
 def _month_snapshots(demo_db, tmp_path, last_months):

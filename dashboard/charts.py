@@ -250,6 +250,8 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     return fig
 
 
+MONTHS_AT_FULL_SIZE = 14
+"""A school-month heatmap of up to this many months names every month and writes its numbers at full size."""
 HEATMAP_TOP, HEATMAP_BOTTOM, FOOT_PX = 70, 160, 95
 """A school-month heatmap's margins and where its colour bar starts below the plot, in pixels: the month labels
 (slanted) take the first 80 px under the plot, the colour bar and its title the rest."""
@@ -268,8 +270,14 @@ def school_month_heatmap(
     labels = [["" if lookup.get((s, m)) is None else str(lookup[(s, m)][1]) for m in months] for s in names]
     plot_px = 44 * max(len(names), 2)
     height = plot_px + HEATMAP_TOP + HEATMAP_BOTTOM
+    x = [month_label(m) for m in months]
+    # Two school years and more: smaller numbers and every second or third month named, so that the cells' numbers
+    # and the month labels stay apart on a 1024-pixel screen (a page 680 pixels wide).
+    many = len(months) > MONTHS_AT_FULL_SIZE
+    step = 1 if not many else 2 if len(months) <= 2 * MONTHS_AT_FULL_SIZE else 3
     fig = go.Figure(go.Heatmap(
-        z=z, x=[month_label(m) for m in months], y=names, text=labels, texttemplate="%{text}", zmin=zmin, zmax=zmax,
+        z=z, x=x, y=names, text=labels, texttemplate="%{text}", zmin=zmin, zmax=zmax,
+        textfont=dict(size=11 if many else 14),
         colorscale="Blues", hoverongaps=False, xgap=2, ygap=2,
         # Across the foot of the figure, under the month labels: standing beside one school's row (a rektor's page)
         # a colour bar had no room and its labels ran together.
@@ -280,7 +288,8 @@ def school_month_heatmap(
     ))
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)), **LAYOUT, height=height, plot_bgcolor="white",
-        yaxis=dict(autorange="reversed"), xaxis=dict(tickangle=-45, type="category"),
+        yaxis=dict(autorange="reversed"),
+        xaxis=dict(tickangle=-45, type="category", tickmode="array", tickvals=x[::step], ticktext=x[::step]),
         margin=dict(l=10, r=10, t=HEATMAP_TOP, b=HEATMAP_BOTTOM),
     )
     return fig

@@ -87,6 +87,18 @@ def meeting_banner() -> None:
     right.button("Avslutt", on_click=stop_meeting, icon=":material/close:", width="stretch")
 
 
+def narrow_screens() -> None:
+    """A 1024-pixel screen with the sidebar open left the page 560 pixels between wide paddings: 680 with these."""
+    st.markdown(
+        """<style>
+        @media (max-width: 1180px) {
+            [data-testid="stMainBlockContainer"] {padding-left: 1.5rem; padding-right: 1.5rem;}
+        }
+        </style>""",
+        unsafe_allow_html=True,
+    )
+
+
 def header() -> None:
     try:
         ready = queries.warehouse_ready()
@@ -98,6 +110,7 @@ def header() -> None:
             "«skolemiljo init» og «skolemiljo ingest FIL …»."
         )
         st.stop()
+    narrow_screens()
     if meeting_mode():
         meeting_banner()
     settings = dict(queries.settings(viewer()).iter_rows())

@@ -5,7 +5,7 @@
 Starts the real server on DB, logs in through the form as the demo account of ROLE (skoleeier, rektor, fau, admin),
 follows each sidebar link by its label (a reload would start a new session), optionally clicks a tab and then a
 button by their labels, and saves full-page PNGs to OUTDIR. MEETING=1 starts rektormøte mode first (skoleeier);
-SHOT_HEIGHT sets the window's height.
+SHOT_WIDTH and SHOT_HEIGHT set the window's size.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def main(db: str, out: str, role: str, specs: list[str]) -> None:
     Path(out).mkdir(parents=True, exist_ok=True)
     with streamlit_server(Path(db)) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium_path()), args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": int(os.environ.get("SHOT_HEIGHT", "1400"))})
+        page = browser.new_page(viewport={"width": int(os.environ.get("SHOT_WIDTH", "1400")),
+                                          "height": int(os.environ.get("SHOT_HEIGHT", "1400"))})
         page.goto(url)
         page.wait_for_selector("h1")
         page.get_by_label("Brukernavn").fill(user)

@@ -72,7 +72,8 @@ with tab_matrix:
         schools = sorted(part["skole"].unique().to_list())
         trinn = sorted(part["trinn"].unique().to_list())
         cells = {(r["skole"], r["trinn"]): r for r in part.iter_rows(named=True)}
-        width = max(8, 120 // max(len(trinn), 1))  # characters a cell holds: ten trinn leave about 12
+        # Characters a cell's line holds: ten trinn leave about 8 on a 1024-pixel screen with the sidebar open.
+        width = max(8, 80 // max(len(trinn), 1))
         z, text, hover = [], [], []
         for school in schools:
             zr, tr, hr = [], [], []
@@ -85,13 +86,15 @@ with tab_matrix:
                     continue
                 zr.append(STATE.get(r["vurdering"]))
                 name = r["program_navn"]
-                tr.append(f"{MARK.get(r['vurdering'], '')} {cell_label(name, width - 2)}")
+                tr.append(f"{MARK.get(r['vurdering'], '')}<br>{cell_label(name, width)}")  # the sign on a line of its own
                 why = r["avvik"] or (r["krav_tekst"] if r["vurdering"] == "oppfylt" else "")
                 hr.append(f"{r['program_navn']}, {STATUS_TEXT.get(r['status'], r['status'])}<br>"
                           f"{STATE_TEXT.get(r['vurdering'], r['vurdering'])}" + (f"<br>{why}" if why else ""))
             z.append(zr)
             text.append(tr)
             hover.append(hr)
+        lines = max((t.count("<br>") + 1 for row in text for t in row if t), default=1)
+        row_px = max(52, 16 * lines + 12)
         fig = go.Figure(go.Heatmap(
             z=z, x=[f"{t}. trinn" for t in trinn], y=schools, text=text, customdata=hover,
             texttemplate="%{text}", textfont=dict(size=12), zmin=0, zmax=2, showscale=False, xgap=3, ygap=3,
@@ -101,7 +104,7 @@ with tab_matrix:
         ))
         fig.update_layout(
             title=dict(text=f"Programmer etter planen, {year}", font=dict(size=18)), **LAYOUT,
-            height=160 + 52 * len(schools), yaxis=dict(autorange="reversed"), xaxis=dict(side="top"),
+            height=160 + row_px * len(schools), yaxis=dict(autorange="reversed"), xaxis=dict(side="top"),
             margin=dict(l=10, r=10, t=90, b=20), plot_bgcolor="white",
         )
         ui.chart(fig)

@@ -613,7 +613,10 @@ def test_fau_can_only_make_the_fau_report_for_its_school_or_the_municipality(app
     at = app("rapporter", _viewer_of("fau", demo_db_master))
     assert list(at.radio[0].options) == ["FAU"]
     gjelder = next(s for s in at.selectbox if s.label == "Gjelder")
-    assert list(gjelder.options) == ["Hele Fjellvik kommune", "Nordli skole"]
+    assert list(gjelder.options) == ["Nordli skole", "Hele Fjellvik kommune"]
+    assert gjelder.value == "990012008"  # the own school first: the report an FAU member comes for
+    assert not at.text_area  # the comment is the school's and the owner's, not FAU's own
+    assert "kommunestyret" not in at.caption[0].value  # the page speaks of the reports FAU can make
 
 
 def test_rektor_makes_the_fau_report_for_own_school_only(app, demo_db_master):

@@ -170,6 +170,13 @@ def test_fau_member_may_ask_for_own_school_or_the_municipality_but_not_another_s
         build("kommunestyre", fau)
 
 
+def test_the_comment_in_the_fau_report_is_the_school_s_and_owner_s_so_an_fau_member_s_report_has_none(use_db):
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau.nordli")
+    titles = lambda report: [s.title for s in report.sections]  # noqa: E731
+    assert "Skolens og skoleeiers kommentar" not in titles(build("fau", fau, orgnr=NORDLI))
+    assert "Skolens og skoleeiers kommentar" in titles(build("fau", orgnr=NORDLI, vurdering="Vi følger opp."))
+
+
 def test_fau_report_for_the_municipality_gives_the_programmes_summed_over_its_schools(use_db):
     """An FAU member does not see other schools' rows, but the municipality's report must not say the plan has no
     requirements: it gives the sums, naming no school."""

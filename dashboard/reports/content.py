@@ -180,8 +180,9 @@ def build(requester: Viewer, req: Request) -> Report:
         unit = school_name or f"skolene i {kommune} kommune"
         title = f"Skolemiljøet ved {unit}" if school_name else f"Skolemiljøet i {kommune} kommune"
         subtitle = f"Til FAU – skoleåret {req.skoleaar}"
+        # «Skolens og skoleeiers kommentar» is theirs to write: a report an FAU member makes has no such section.
         sections = [ctx.intro_fau(unit), ctx.elevundersokelsen(), ctx.ungdata(), ctx.saker(), ctx.programmer(),
-                    ctx.vurdering(), ctx.kilder()]
+                    ctx.vurdering() if requester.role != "fau" else None, ctx.kilder()]
     else:
         title = f"Skolene i {kommune} side om side"
         subtitle = f"Grunnlag for rektormøtet – skoleåret {req.skoleaar}"

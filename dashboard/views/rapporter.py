@@ -10,11 +10,13 @@ from dashboard.reports import content, render
 from pipelines import accounts
 
 st.title("Rapporter")
+viewer = ui.viewer()
 st.caption(
     "Orienteringen til kommunestyret (opplæringslova § 17-12), oversikten til FAU og grunnlaget for rektormøtet – "
     "med nøkkeltall, figurer og tabeller fylt inn. Alle rapporter er på vernet nivå, slik at de kan deles."
+    if viewer.role in ("skoleeier", "admin") else
+    "Oversikten til FAU – med nøkkeltall, figurer og tabeller fylt inn, på vernet nivå, slik at den kan deles."
 )
-viewer = ui.viewer()
 picked = ui.pick_kommune()
 if picked is None:
     st.stop()
@@ -38,20 +40,25 @@ if mottaker == "fau":
     schools = queries.skoler(viewer, kommunenr=kommunenr)
     if viewer.role in ("rektor", "fau"):
         schools = schools.filter(pl.col("orgnr").is_in(sorted(viewer.skoler)))
-    options: list[str | None] = ([] if viewer.role == "rektor" else [None]) + schools["orgnr"].to_list()
+    # FAU's own school first: that is the report an FAU member comes for; the municipality's is the other choice.
+    options: list[str | None] = schools["orgnr"].to_list() + ([None] if viewer.role == "fau" else [])
+    if owner:
+        options = [None, *options]
     names = dict(zip(schools["orgnr"], schools["navn"], strict=True))
     orgnr = st.selectbox("Gjelder", options, format_func=lambda o: f"Hele {kommune} kommune" if o is None else names[o],
                          key="rapport_skole")
 elif mottaker == "rektormote":
     anonymiser = st.checkbox("Vis skolene som «Skole A, B, …»", key="rapport_anonym")
 
-vurdering = st.text_area(
-    "Skoleeiers vurdering" if mottaker != "fau" else "Kommentar til FAU",
-    placeholder="Skriv vurderingen her; den settes inn i rapporten slik den står. Tom linje gir nytt avsnitt.",
-    key="rapport_vurdering", height=140,
-)
+vurdering = ""
+if viewer.role != "fau":  # the comment is the school's and the owner's to FAU, not FAU's own (`content.build`)
+    vurdering = st.text_area(
+        "Skoleeiers vurdering" if mottaker != "fau" else "Kommentar til FAU",
+        placeholder="Skriv vurderingen her; den settes inn i rapporten slik den står. Tom linje gir nytt avsnitt.",
+        key="rapport_vurdering", height=140,
+    )
 
-if not vurdering.strip():
+if viewer.role != "fau" and not vurdering.strip():
     st.caption("Uten vurdering blir rapporten et utkast: der vurderingen skulle stått, står det at den ikke er skrevet."
                if mottaker != "fau" else "Uten kommentar står det i rapporten at ingen kommentar er skrevet.")
 

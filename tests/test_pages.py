@@ -391,6 +391,7 @@ def test_fau_has_no_case_or_team_pages_and_sees_only_its_own_school(app, demo_db
     schools = at.dataframe[0].value
     frame = pl.from_pandas(schools) if not isinstance(schools, pl.DataFrame) else schools
     assert frame.height == 1  # Nordli only, no other school of the municipality
+    assert at.expander[0].label.startswith("Nordli skole – siste skoleår")  # not «Skolene i kommunen»
     headings = {"team": "Arbeidslag og elevtjeneste", "datakvalitet": "Datakvalitet"}
     for page, heading in headings.items():
         at = AppTest.from_file(APP, default_timeout=60)

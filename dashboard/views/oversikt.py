@@ -111,7 +111,11 @@ def card(kommunenr: str) -> None:
 
         per_school = queries.school_key_figures(viewer, kommunenr=kommunenr)
         if not per_school.is_empty():
-            with st.expander("Skolene i kommunen – siste skoleår (endring fra året før i parentes)"):
+            shown = per_school["enhet_navn"].unique().to_list()
+            # FAU sees its own school only: the heading says so rather than promising the municipality's schools.
+            heading = (f"{shown[0]} – siste skoleår" if viewer.role == "fau" and len(shown) == 1
+                       else "Skolene i kommunen – siste skoleår")
+            with st.expander(f"{heading} (endring fra året før i parentes)"):
                 ui.table(school_table(per_school), f"Skolene i {names[kommunenr]}")
                 ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))
 

@@ -235,6 +235,53 @@ def test_html_report_is_static_with_charts_as_inline_svg(use_db):
     assert "Haugen skole" in shown_text and f"{SECRET_TRIVSEL:.1f}".replace(".", ",") not in shown_text
 
 
+def test_the_dashboard_s_warm_chromium_makes_the_same_report_and_stays_warm_between_reports(use_db, monkeypatch):
+    """The page's reports are made on a Chromium kept with Plotly loaded (4 of a cold report's 5.5 s are starting
+    Chromium and loading Plotly); what it makes must be what a fresh Chromium makes."""
+    import time
+
+    from dashboard.reports import browser
+
+    report = build("kommunestyre", vurdering="Skolene jobber godt.")
+    cold = render.render(report, "html").decode("utf-8")
+    warm = render.render(report, "html", warm=True).decode("utf-8")
+    charts = sum(len(s.charts) for s in report.sections)
+    for html in (cold, warm):
+        assert html.count('class="chart-static"') == charts > 0 and "<script" not in html
+    # The same page body (the cold page's head also keeps the CSS Plotly adds for interactive charts, unused here);
+    # Plotly numbers its clip paths at random, so lengths are compared, not text.
+    body = lambda h: re.sub(r'[0-9a-f]{6,}', "", h[h.index("<body"):])  # noqa: E731
+    assert len(body(warm)) == pytest.approx(len(body(cold)), rel=0.005)
+    started = browser._WARM.starts
+    pdf = render.render(build("fau", orgnr=NORDLI), "pdf", warm=True)
+    assert pdf.startswith(b"%PDF") and "Skolemiljøet ved Nordli skole" in pdf_text(pdf)
+    assert browser._WARM.starts == started  # the same Chromium, Plotly already loaded
+    # Idle, it closes; the next report starts it again.
+    monkeypatch.setattr(browser, "IDLE_SECONDS", 0.2)
+    render.render(report, "html", warm=True)  # the worker now waits at most 0.2 s for the next
+    deadline = time.monotonic() + 10
+    while browser._WARM.thread is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert browser._WARM.thread is None
+    assert render.render(report, "html", warm=True).decode("utf-8").count('class="chart-static"') == charts
+    assert browser._WARM.starts == started + 1
+    browser._WARM.stop()
+    assert browser._WARM.thread is None
+
+
+def test_a_warm_chromium_that_cannot_start_says_so_in_norwegian_and_the_next_report_is_made(use_db, monkeypatch):
+    from dashboard.reports import browser
+
+    browser._WARM.stop()
+    report = build("fau", orgnr=NORDLI)
+    with monkeypatch.context() as m:
+        m.setattr(browser, "chromium_path", lambda: None)
+        with pytest.raises(content.ReportError, match="Fant ikke Chromium"):
+            render.render(report, "pdf", warm=True)
+    assert render.render(report, "pdf", warm=True).startswith(b"%PDF")
+    browser._WARM.stop()
+
+
 def test_xlsx_report_has_every_table_and_an_about_sheet(use_db):
     report = build("kommunestyre")
     book = load_workbook(io.BytesIO(render.render(report, "xlsx")))

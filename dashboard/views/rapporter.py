@@ -68,7 +68,7 @@ if st.button("Lag rapport", type="primary", icon=":material/description:"):
     try:
         with st.spinner("Lager rapporten …"):
             report = content.build(viewer, request)
-            data = render.render(report, fmt)
+            data = render.render(report, fmt, warm=True)
         st.session_state["rapport"] = (request, fmt, report, data)
     except content.ReportError as exc:
         st.session_state.pop("rapport", None)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import queue
 import shutil
@@ -212,10 +213,8 @@ class _Warm:
                     except Exception as exc:  # noqa: BLE001 (a crashed page: start afresh for the next report)
                         done.set_exception(_failed(exc))
                         if browser is not None:
-                            try:
+                            with contextlib.suppress(Exception):  # already gone
                                 browser.close()
-                            except Exception:  # noqa: BLE001, S110 (already gone)
-                                pass
                         browser = page = None
             finally:
                 if browser is not None:

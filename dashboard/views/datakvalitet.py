@@ -6,7 +6,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.labels import ALVORLIGHET, KILDE, OLD_ROW_NUMBERS, RESULTAT, ROW_NUMBERS, column_label
+from dashboard.labels import (
+    ALVORLIGHET,
+    KILDE,
+    OLD_ROW_NUMBERS,
+    RESULTAT,
+    ROW_NUMBERS,
+    column_label,
+)
 
 st.title("Datakvalitet")
 st.write(

@@ -71,8 +71,8 @@ def audit_detail(name: str, result: str, message: str = "", limit: int = 300) ->
 
 
 def upload_scope(viewer: Viewer) -> frozenset[str] | None:
-    """The municipalities `viewer` may load the owner's own records for: a skoleeier's own; None (any) for an
-    administrator or an owner of every municipality (`pipelines.ingest.outside_scope`)."""
+    """The municipalities whose numbers `viewer`'s uploads may change: a skoleeier's own; None (any) for an
+    administrator (`pipelines.ingest.outside_scope`). An owner of no municipality may change none."""
     return None if viewer.role == "admin" else viewer.kommuner
 
 
@@ -204,7 +204,8 @@ def main() -> None:
     )
     st.caption(f"Filtyper: {', '.join(FILE_TYPES)}. Største filstørrelse: {MAX_UPLOAD_MB} MB per fil. "
                "Filer med personopplysninger (f.eks. fødselsnummer eller elevnavn) avvises."
-               + (" Saksrapporter, teammøter, planer og programstatus kan du laste inn for dine egne kommuner."
+               + (" Du kan laste inn filer som endrer tall for dine egne kommuner (fylkets og landets tall kan alle "
+                  "laste inn); filer for andre kommuner eller hele landet lastes inn av administrator."
                   if upload_scope(viewer) is not None else ""))
     db = queries.warehouse()
     _norwegian_dropzone()

@@ -167,7 +167,13 @@ def known_in(con, db: Path) -> Known:
         indicator_codes=_IndicatorCodes(db),
         register=store.register_facts(con),
         db=db,
+        register_rows=con.sql(f"SELECT {', '.join(REGISTER_COMPARED)} FROM core.skole").pl(),
+        plan_owners=dict(con.execute("SELECT plan_id, kommunenr FROM core.plan").fetchall()),
     )
+
+
+REGISTER_COMPARED = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall"]
+"""What a school register row says about a school: a row that says the same as the warehouse changes nothing."""
 
 
 def read_source(table: pl.DataFrame, source: Source, facts: Known) -> SourceResult:
@@ -235,8 +241,10 @@ def check_file(
         except IngestError as exc:
             raise exc.rows_from(sheet.first_row) from exc
         out.result.frame = rows_from(out.result.frame, sheet.first_row)
-        out.kommuner = kommuner_of(out.result.frame, facts)
-        if refused := outside_scope(spec, out.kommuner, scope, facts):  # before anything is loaded beside the checks
+        touched = kommuner_touched(spec, out.result.frame, facts)
+        # The log names every municipality the file would change, so that its owner sees an attempt on Datakvalitet.
+        out.kommuner = sorted(set(kommuner_of(out.result.frame, facts)) | (touched - {ALL_KOMMUNER}))
+        if refused := outside_scope(spec, touched, scope, facts):  # before anything is loaded beside the checks
             raise IngestError(refused)
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
@@ -271,22 +279,64 @@ def kommuner_of(frame: pl.DataFrame, facts: Known) -> list[str]:
     return sorted(found.drop_nulls().unique().to_list())
 
 
-def outside_scope(spec: Source, kommuner: list[str], scope: frozenset[str] | None, facts: Known) -> str | None:
-    """Why a skoleeier may not load this file, or None: the owner's own records of another municipality.
+ALL_KOMMUNER = "*"
+"""In `kommuner_touched`: a row of the owner's records with no kommunenr, a default for every municipality."""
 
-    Case counts, meetings, plans and programme status replace what is there by key, so a skoleeier of one
-    municipality could otherwise overwrite another's. Public statistics cover many municipalities and stay open.
+
+def kommuner_touched(spec: Source, frame: pl.DataFrame, facts: Known) -> set[str]:
+    """Every municipality whose rows loading `frame` may add, change or remove.
+
+    - the file's own kommunenr, and the register's kommunenr of each school it names (a file cannot put another
+      municipality's school under its own number);
+    - the school register: only rows that change what the warehouse says (new schools, or a school's name, number,
+      municipality, trinn or pupils), with both the old and the new municipality;
+    - a plan: also the municipality of a plan loaded before under the same plan_id, which loading replaces;
+    - the owner's records: a row with no kommunenr stands for all (`ALL_KOMMUNER`). In public statistics such a row
+      is the fylke's or the nation's, not a municipality's, and changes none.
     """
-    outside = sorted(set(kommuner) - scope) if spec.owner_data and scope is not None else []
+    if spec.name == "skoleregister" and facts.register_rows is not None and "orgnr" in frame.columns:
+        old = facts.register_rows
+        compared = [c for c in REGISTER_COMPARED if c in frame.columns]
+        frame = frame.select(compared).join(old.select(compared), on=compared, how="anti", nulls_equal=True)
+        moved_from = old.join(frame.select("orgnr"), on="orgnr", how="semi")["kommunenr"]
+        touched = set(moved_from.drop_nulls().to_list())
+    else:
+        touched = set()
+    if "kommunenr" in frame.columns:
+        numbers = frame["kommunenr"]
+        if spec.owner_data and numbers.null_count():
+            touched.add(ALL_KOMMUNER)
+        touched |= set(numbers.drop_nulls().unique().to_list())
+    if "orgnr" in frame.columns and spec.name != "skoleregister":
+        named = frame.select(pl.col("orgnr").drop_nulls().unique())
+        touched |= set(facts.schools.join(named, on="orgnr", how="semi")["kommunenr"].drop_nulls().to_list())
+    if "plan_id" in frame.columns and facts.plan_owners:
+        touched |= {facts.plan_owners[p] for p in frame["plan_id"].drop_nulls().to_list() if p in facts.plan_owners}
+    return touched
+
+
+def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None, facts: Known) -> str | None:
+    """Why a skoleeier may not load this file, or None: it would change another municipality's rows.
+
+    Loads replace what is there by key: a skoleeier of one municipality could otherwise overwrite another's case
+    counts, plan or survey results, or move a school into their own municipality through the register. A file of
+    a whole country is for an administrator, or an owner of every municipality, to load.
+    """
+    if scope is None:
+        return None
+    outside = sorted(touched - scope)
     if not outside:
         return None
+    if ALL_KOMMUNER in outside:
+        return (f"Filen har rader uten kommunenummer, som gjelder alle kommuner. {spec.label} kan du bare laste inn "
+                "for egne kommuner: skriv kommunenummeret på hver rad, eller be en administrator om å laste inn filen.")
     names = dict(facts.schools.select("kommunenr", "kommune").unique("kommunenr").iter_rows())
     shown = [f"{k} {names[k]}" if names.get(k) else k for k in outside]
     listed = ", ".join(shown[:5]) + (f" og {len(shown) - 5} til" if len(shown) > 5 else "")
     return (
-        f"Filen har rader for {'kommune' if len(outside) == 1 else 'kommunene'} {listed}, som du ikke har tilgang "
-        f"til. {spec.label} kan bare lastes inn for egne kommuner; be en administrator om å laste inn filen, eller "
-        "fjern radene for de andre kommunene."
+        f"Filen ville endre tall for {'kommune' if len(outside) == 1 else 'kommunene'} {listed}, som du ikke har "
+        f"tilgang til. {spec.label} kan du bare laste inn for egne kommuner: be en administrator om å laste inn "
+        "filen, eller fjern radene for de andre kommunene."
     )
 
 

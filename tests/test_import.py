@@ -200,11 +200,57 @@ def test_the_municipality_s_own_owner_and_an_administrator_can_load_its_case_cou
     assert importer.load_upload(raw, name, demo_db, viewer).result == "lastet"
 
 
-def test_public_statistics_for_another_municipality_load_for_any_skoleeier(demo_db):
-    """Ungdata (like Udir's tables and the school register) covers many municipalities by nature."""
-    raw = f"{UNGDATA_HEADER}\n9902;2024;9;alle;Importtest – trives i nærmiljøet;81,5;212\n".encode()
-    only_9901 = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="ola")
-    assert importer.load_upload(raw, "ungdata_9902.csv", demo_db, only_9901).result == "lastet"
+ONLY_9901 = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="ola")
+
+
+def _refused_and_unchanged(demo_db: Path, raw: bytes, name: str, expected: str) -> None:
+    before = table_digest(demo_db, DATA_TABLES)
+    preview = importer.preview_upload(raw, name, demo_db, ONLY_9901)
+    assert preview.result == "avvist" and expected in preview.message, preview.message
+    outcome = importer.load_upload(raw, name, demo_db, ONLY_9901)
+    assert outcome.result == "avvist" and expected in outcome.message, outcome.message
+    assert table_digest(demo_db, DATA_TABLES) == before
+
+
+def test_survey_results_of_another_municipality_are_refused_and_the_own_load(demo_db):
+    """A reviewer changed a 9902 school's Udir value from 4.3 to 1.0 with a one-row file: survey results replace
+    by key like the owner's own records."""
+    other = f"{UNGDATA_HEADER}\n9902;2024;9;alle;Importtest – trives i nærmiljøet;81,5;212\n".encode()
+    _refused_and_unchanged(demo_db, other, "ungdata_9902.csv", "kommune 9902")
+    assert importer.load_upload(NEW_UNGDATA.encode(), "ungdata_9901.csv", demo_db, ONLY_9901).result == "lastet"
+
+
+def test_a_plan_cannot_take_over_another_municipality_s_plan_id(demo_db, demo_dir):
+    """A reviewer replaced Sjøbygd's whole plan with a 9901 file carrying Sjøbygd's plan_id."""
+    text = (demo_dir / "plan_9901_fjellvik.yaml").read_text(encoding="utf-8")
+    taken = text.replace("plan_id: fjellvik-laeringsmiljo-2024", "plan_id: sjobygd-skulemiljo-2024")
+    assert taken != text
+    _refused_and_unchanged(demo_db, taken.encode("utf-8"), "plan.yaml", "kommune 9902")
+
+
+def test_the_register_cannot_move_another_municipality_s_school_but_may_repeat_it(demo_db, demo_dir):
+    """A reviewer moved Holmen skule to 9901 through the register, then loaded its case counts as 9901's."""
+    lines = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, rows = lines[0], lines[1:]
+    holmen = next(r for r in rows if ";9902;" in r)
+    moved = holmen.replace(";9902;", ";9901;").replace(";Sjøbygd;", ";Fjellvik;")
+    _refused_and_unchanged(demo_db, f"{header}\n{moved}\n".encode(), "reg.csv", "kommune 9902")
+    # The whole register again, with one of the own schools' pupils changed: the 9902 rows say what the warehouse
+    # says already, so the file changes nothing outside 9901.
+    own = next(i for i, r in enumerate(rows) if ";9901;" in r)
+    fields = rows[own].split(";")
+    fields[-1] = str(int(fields[-1]) + 1)
+    changed = [*rows[:own], ";".join(fields), *rows[own + 1:]]
+    outcome = importer.load_upload(("\n".join([header, *changed]) + "\n").encode(), "reg2.csv", demo_db, ONLY_9901)
+    assert outcome.result == "lastet", outcome.message
+
+
+def test_a_default_meeting_rhythm_for_every_municipality_is_for_an_administrator(demo_db):
+    """A row with no kommunenr sets the rhythm of every municipality that has not set its own."""
+    raw = b"kommunenr;team;moter_per_maaned\n;arbeidslag;9\n"
+    _refused_and_unchanged(demo_db, raw, "rytme.csv", "rader uten kommunenummer")
+    admin = Viewer(role="admin", brukernavn="admin")
+    assert importer.load_upload(raw, "rytme.csv", demo_db, admin).result == "lastet"
 
 
 # ---------------------------------------------------------------- the page in AppTest

@@ -71,6 +71,8 @@ class Known:
     indicator_codes: Mapping[str, str]  # read lazily by `pipelines.ingest.known`
     register: Any  # pipelines.quality.suites.RegisterFacts (typed loosely: GX stays out of the dashboard)
     db: Path | None = None  # the warehouse being loaded, for checks against more than the register (plans)
+    register_rows: pl.DataFrame | None = None  # core.skole as loaded (`pipelines.ingest.kommuner_touched`)
+    plan_owners: Mapping[str, str] = field(default_factory=dict)  # plan_id → kommunenr of the plans loaded
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,9 @@ class Source:
     table: str | None = None  # the table `load` replaces rows in by `key` (None: not known, previews say «ukjent»)
     key: list[str] | None = None
     owner_data: bool = False
-    """The school owner's own records about its schools (case counts, meetings, plans, programme status): a
-    skoleeier may load them for their own municipalities only (`pipelines.ingest.outside_scope`). Public statistics
-    (Udir, Ungdata, the school register) cover many municipalities by nature and are not limited."""
+    """The school owner's own records about its schools (case counts, meetings, plans, programme status). Every
+    file may change only the municipalities a skoleeier has (`pipelines.ingest.outside_scope`); in these a row with
+    no kommunenr is a default for all of them (the meeting rhythm), which only an administrator may set."""
     load_while_checking: bool = True
     """False when `validate` reads the warehouse itself: the process cannot open a reading connection while the
     ingest holds its loading one open (see `pipelines.ingest.Loading`)."""

@@ -274,7 +274,11 @@ def school_month_heatmap(
     # Two school years and more: smaller numbers and every second or third month named, so that the cells' numbers
     # and the month labels stay apart on a 1024-pixel screen (a page 680 pixels wide).
     many = len(months) > MONTHS_AT_FULL_SIZE
-    step = 1 if not many else 2 if len(months) <= 2 * MONTHS_AT_FULL_SIZE else 3
+    # Named by the calendar, not by place: July (no school) is left out, and every second place would then skip
+    # from June to September.
+    named = (range(1, 13) if not many else (2, 4, 6, 8, 10, 12) if len(months) <= 2 * MONTHS_AT_FULL_SIZE
+             else (2, 5, 8, 11))
+    ticks = [label for m, label in zip(months, x, strict=True) if m.month in named]
     fig = go.Figure(go.Heatmap(
         z=z, x=x, y=names, text=labels, texttemplate="%{text}", zmin=zmin, zmax=zmax,
         textfont=dict(size=11 if many else 14),
@@ -289,7 +293,7 @@ def school_month_heatmap(
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)), **LAYOUT, height=height, plot_bgcolor="white",
         yaxis=dict(autorange="reversed"),
-        xaxis=dict(tickangle=-45, type="category", tickmode="array", tickvals=x[::step], ticktext=x[::step]),
+        xaxis=dict(tickangle=-45, type="category", tickmode="array", tickvals=ticks, ticktext=ticks),
         margin=dict(l=10, r=10, t=HEATMAP_TOP, b=HEATMAP_BOTTOM),
     )
     return fig

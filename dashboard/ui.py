@@ -74,6 +74,7 @@ def meeting_banner() -> None:
         [data-testid="stMainBlockContainer"] h1 {font-size: 3rem;}
         [data-testid="stMetricValue"] {font-size: 3rem;}
         [data-testid="stTable"] table {font-size: 1.25rem;}
+        [data-testid="stCaptionContainer"], [data-testid="stMetricLabel"] p {font-size: 1.1rem;}
         </style>""",
         unsafe_allow_html=True,
     )
@@ -256,7 +257,13 @@ def large_type(fig, scale: float = MEETING_TYPE):
         if font is not None and font.size:
             font.size = round(font.size * scale)
 
-    layout.font.size = round((layout.font.size or 12) * scale)
+    text = round((layout.font.size or 12) * scale)
+    layout.font.size = text
+    # Streamlit's chart theme sets the axes' and the legend's type itself (12 px), whatever the layout's font says:
+    # they are given the large size in so many words.
+    big.update_xaxes(tickfont_size=text, title_font_size=text)
+    big.update_yaxes(tickfont_size=text, title_font_size=text)
+    layout.legend.font.size = text
     grow(layout.title.font)
     for note in layout.annotations or ():
         grow(note.font)

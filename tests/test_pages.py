@@ -330,7 +330,7 @@ def test_team_meetings_held_matches_the_meeting_log(app, demo_db_master):
     months = sum(1 for i in range((last.year - first.year) * 12 + last.month - first.month + 1)
                  if (first.month - 1 + i) % 12 + 1 != 7)
     assert months > 11  # the demo log is longer than a year: a plain total would read higher
-    assert float(row["Saker/100 elever/år"].iloc[0]) == pytest.approx(cases * 100 / pupils * 11 / months, abs=0.051)
+    assert float(row["Saker/100 el./år"].iloc[0]) == pytest.approx(cases * 100 / pupils * 11 / months, abs=0.051)
 
 
 def test_team_ppt_attendance_per_term_shows_the_drop_at_fjellvik_ungdomsskole(app, demo_db_master):
@@ -431,7 +431,7 @@ def test_programme_matrix_colours_cells_by_the_warehouse_verdict_and_names_the_g
     assert rows, "the plan covers the demo schools"
     code = {"oppfylt": 2, "ukjent": 1, "ikke_oppfylt": 0}
     for school, trinn, verdict, gap in rows:
-        i, j = heat["y"].index(school), heat["x"].index(f"{trinn}. trinn")
+        i, j = heat["y"].index(school), heat["x"].index(f"{trinn}.")
         assert heat["z"][i][j] == code[verdict], (school, trinn)
         if gap:
             assert gap in heat["customdata"][i][j]
@@ -506,6 +506,9 @@ def test_rektormote_mode_s_large_type_reaches_charts_and_tables(app, demo_db_mas
         b = before[a["title"]["text"]]
         assert a["font"]["size"] == round(b["font"]["size"] * MEETING_TYPE), a["title"]
         assert a["title"]["font"]["size"] > b["title"]["font"]["size"]
+        # Axis labels and legends too: Streamlit's theme would otherwise keep them at 12 px.
+        assert a["xaxis"]["tickfont"]["size"] == a["yaxis"]["tickfont"]["size"] == a["legend"]["font"]["size"] \
+            == a["font"]["size"]
     # Tables in the page's own (large) type: static tables, not the canvas grid.
     assert meeting.table and not meeting.dataframe
     assert normal.dataframe or normal.table
@@ -612,7 +615,8 @@ def test_reports_page_makes_the_kommunestyre_report_and_offers_it_for_download(a
 
 def test_fau_can_only_make_the_fau_report_for_its_school_or_the_municipality(app, demo_db_master):
     at = app("rapporter", _viewer_of("fau", demo_db_master))
-    assert list(at.radio[0].options) == ["FAU"]
+    assert "Mottaker" not in [r.label for r in at.radio]  # one recipient: said, not offered as a choice
+    assert any("Mottaker" in m.value and "FAU" in m.value for m in at.markdown)
     gjelder = next(s for s in at.selectbox if s.label == "Gjelder")
     assert list(gjelder.options) == ["Nordli skole", "Hele Fjellvik kommune"]
     assert gjelder.value == "990012008"  # the own school first: the report an FAU member comes for
@@ -622,7 +626,8 @@ def test_fau_can_only_make_the_fau_report_for_its_school_or_the_municipality(app
 
 def test_rektor_makes_the_fau_report_for_own_school_only(app, demo_db_master):
     at = app("rapporter", _viewer_of("rektor", demo_db_master))
-    assert list(at.radio[0].options) == ["FAU"]
+    assert "Mottaker" not in [r.label for r in at.radio]  # one recipient: said, not offered as a choice
+    assert any("Mottaker" in m.value and "FAU" in m.value for m in at.markdown)
     gjelder = next(s for s in at.selectbox if s.label == "Gjelder")
     assert list(gjelder.options) == ["Nordli skole"]
 
@@ -717,6 +722,21 @@ def test_meetings_per_month_keeps_a_month_without_meetings_and_stays_readable_fo
     assert list(fig.data[0].x) == ["mai 2025", "jun 2025", "aug 2025", "sep 2025", "okt 2025"]  # July: school's out
     assert list(fig.data[0].text[0]) == ["2", "", "2", "", "1"]
     assert fig.layout.height >= 260
+    assert list(fig.layout.xaxis.tickvals) == list(fig.data[0].x)  # a short span names every month
+
+
+def test_a_long_heatmap_names_the_same_calendar_months_each_year_across_the_july_gap():
+    """Every second place skipped from «jun 2025» to «sep 2025» (July has no column): the labels follow the calendar."""
+    import datetime as dt
+
+    from dashboard.charts import school_month_heatmap
+
+    months = [dt.date(2024 + (8 + i - 1) // 12, (8 + i - 1) % 12 + 1, 1) for i in range(26)]
+    frame = pl.DataFrame({"skole": ["Nordli skole"] * len(months), "maned": months, "n": [1] * len(months)})
+    fig = school_month_heatmap(frame, value="n", text="n", title="t", colorbar="møter", hover="%{text}")
+    named = list(fig.layout.xaxis.tickvals)
+    assert named and {label.split()[0] for label in named} == {"aug", "okt", "des", "feb", "apr", "jun"}
+    assert fig.data[0].textfont.size < 14  # more than 14 months: smaller numbers
 
 
 def test_rektor_season_chart_names_the_own_school_and_follows_the_per_100_switch(app, demo_db_master):

@@ -226,6 +226,16 @@ def test_rektormote_report_names_the_schools_unless_asked_not_to(use_db):
 # ---------------------------------------------------------------- HTML and XLSX
 
 
+def test_table_headings_break_only_at_a_compound_s_joint_and_never_inside_a_section_number(use_db):
+    """A reviewer read «Aktivitetsp/lan (§ 12-/4)» and «Statsforval/teren» in the PDF's case table."""
+    import html as html_lib
+
+    html = html_lib.unescape(render.render(build("kommunestyre"), "html").decode("utf-8"))  # «&shy;», «&nbsp;»
+    assert "Aktivitets\u00adplan (§\u00a012\u20114)" in html and "Stats\u00adforvalteren" in html
+    assert "overflow-wrap: anywhere" not in html
+    assert render.header_text("Skole") == "Skole"
+
+
 def test_html_report_is_static_with_charts_as_inline_svg(use_db):
     html = render.render(build("kommunestyre"), "html").decode()
     assert "<svg" in html and "Trivsel over tid" in html

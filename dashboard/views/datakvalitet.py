@@ -90,6 +90,7 @@ if labels:
                     pl.col("kolonne").alias("Kolonne"),
                 ),
                 "Kontroller med avvik",
+                column_config={"Avvik": st.column_config.TextColumn(width="large")},  # its row numbers come last
             )
             st.caption(OLD_ROW_NUMBERS if batch in set(old_rows["batch_id"]) else ROW_NUMBERS)
         with st.expander(f"Kontroller uten avvik ({passed.height})", expanded=failed.is_empty()):

@@ -30,7 +30,11 @@ if not years:
     st.stop()
 
 c1, c2, c3 = st.columns(3)
-mottaker = c1.radio("Mottaker", recipients, format_func=content.RECIPIENTS.get, key="rapport_mottaker")
+if len(recipients) > 1:
+    mottaker = c1.radio("Mottaker", recipients, format_func=content.RECIPIENTS.get, key="rapport_mottaker")
+else:  # one choice is no choice: said, not offered
+    mottaker = recipients[0]
+    c1.markdown(f"**Mottaker**  \n{content.RECIPIENTS[mottaker]}")
 skoleaar = c2.selectbox("Skoleår", years[::-1], key="rapport_skoleaar")
 fmt = c3.radio("Format", list(content.FORMATS), format_func=content.FORMATS.get, key="rapport_format")
 

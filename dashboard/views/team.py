@@ -70,7 +70,7 @@ table = summary.select(
     ),
     (pl.col("saker") / pl.col("moter")).round(1).alias("Saker/møte"),
     # Per school year (11 months with school), so a period of any length reads the same way.
-    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / months).round(1).alias("Saker/100 elever/år"),
+    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / months).round(1).alias("Saker/100 el./år"),
     (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme %"),
     pl.col("ppt").alias("Til PPT"),
     pl.col("barnevern").alias("Til barnevern"),
@@ -81,7 +81,7 @@ HEADER_HELP = {
     "Møter": "Møter holdt i perioden.",
     "Av forventet %": "Møter holdt i prosent av forventet rytme over perioden.",
     "Saker/møte": "Saker drøftet per møte, med samtykke og anonymt.",
-    "Saker/100 elever/år": "Saker drøftet per 100 elever, regnet om til ett skoleår (11 måneder med skole); elevtall "
+    "Saker/100 el./år": "Saker drøftet per 100 elever, regnet om til ett skoleår (11 måneder med skole); elevtall "
                            "fra skoleregisteret.",
     "Anonyme %": "Andel av drøftingene som var anonyme.",
     "Til PPT": "Nye henvisninger til PPT fra teammøtene i perioden (møteloggen). Sakene med henvisning til PPT på "

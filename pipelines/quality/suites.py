@@ -388,7 +388,7 @@ def _map_back(res, distinct: dict[str, _Distinct]) -> tuple[int | None, list[int
         " ".join(str(v) for v in values)
         for values in picked.select(cols).head(MAX_EXAMPLES).iter_rows()
         if any(v is not None for v in values)
-    ]
+    ] if any(d.frame.schema[c] != pl.Boolean for c in cols) else []  # a yes/no check's «False» is no example
     return count, rows, examples
 
 

@@ -334,7 +334,7 @@ def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None,
     shown = [f"{k} {names[k]}" if names.get(k) else k for k in outside]
     listed = ", ".join(shown[:5]) + (f" og {len(shown) - 5} til" if len(shown) > 5 else "")
     return (
-        f"Filen ville endre tall for {'kommune' if len(outside) == 1 else 'kommunene'} {listed}, som du ikke har "
+        f"Filen ville endre data for {'kommune' if len(outside) == 1 else 'kommunene'} {listed}, som du ikke har "
         f"tilgang til. {spec.label} kan du bare laste inn for egne kommuner: be en administrator om å laste inn "
         "filen, eller fjern radene for de andre kommunene."
     )

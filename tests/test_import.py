@@ -245,6 +245,27 @@ def test_the_register_cannot_move_another_municipality_s_school_but_may_repeat_i
     assert outcome.result == "lastet", outcome.message
 
 
+def test_the_register_cannot_rewrite_another_municipality_s_school_year_either(demo_db, demo_dir):
+    header = "orgnr;navn;kommunenr;kommune;trinn_fra;trinn_til;elevtall;skoleaar"
+    school = query(demo_db, "SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall FROM core.skole "
+                            "WHERE kommunenr = '9902' ORDER BY orgnr LIMIT 1")[0]
+    row = ";".join(str(v) for v in school) + ";2015-16"
+    _refused_and_unchanged(demo_db, f"{header}\n{row}\n".encode(), "reg.csv", "kommune 9902")
+
+
+def test_a_school_name_two_schools_share_names_neither(demo_db):
+    """A reviewer registered a 9901 school under the name of a 9902 school: a later file naming the school only by
+    name went to whichever the lookup met first. Now such a name is refused, asking for the organisation number."""
+    holmen = query(demo_db, "SELECT navn FROM core.skole WHERE kommunenr = '9902' ORDER BY orgnr LIMIT 1")[0][0]
+    twin = f"orgnr;navn;kommunenr;kommune;trinn_fra;trinn_til;elevtall\n990019999;{holmen};9901;Fjellvik;1;7;10\n"
+    assert importer.load_upload(twin.encode(), "reg.csv", demo_db, ONLY_9901).result == "lastet"
+    by_name = ("orgnr;skole;maaned;trinn;sakstype;utfall;nye;avsluttet;apne_ved_maanedsslutt;evaluering_over_frist\n"
+               f";{holmen};2024-08;;aktivitetsplan;;1;0;1;0\n")
+    admin = Viewer(role="admin", brukernavn="admin")
+    outcome = importer.load_upload(by_name.encode(), "saker.csv", demo_db, admin)
+    assert outcome.result == "avvist" and "flere skoler der har det navnet" in outcome.message, outcome.message
+
+
 def test_a_default_meeting_rhythm_for_every_municipality_is_for_an_administrator(demo_db):
     """A row with no kommunenr sets the rhythm of every municipality that has not set its own."""
     raw = b"kommunenr;team;moter_per_maaned\n;arbeidslag;9\n"

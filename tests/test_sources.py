@@ -443,6 +443,21 @@ def skoleporten(tmp_path, with_register) -> tuple[str, SourceResult]:
     return read_file(path, with_register)
 
 
+def test_skoleporten_leaves_out_a_name_two_schools_in_the_register_share(tmp_path, register_schools):
+    """Skoleporten's files name schools only: with two «Fjellvik barneskole», neither gets the rows (which one was
+    meant cannot be known), and the note says so; before, the last one in the register did."""
+    twin = pl.DataFrame({"orgnr": ["999000038"], "navn": ["Fjellvik barneskole"], "kommunenr": ["9902"],
+                         "kommune": ["Sjøbygd"], "trinn_fra": [1], "trinn_til": [7], "elevtall": [10]},
+                        schema=register_schools.schema)
+    known = Known(schools=pl.concat([register_schools, twin]), indicator_codes={"Trivsel": "EUIndeks_1379"},
+                  register=None)
+    _, result = read_file(save(tmp_path, "skoleporten.csv", skoleporten_bytes(SKOLEPORTEN_LINES)), known)
+    assert result.frame.filter(pl.col("enhet_navn") == "Fjellvik barneskole").is_empty()
+    assert result.skipped["skolenavn som flere skoler i skoleregisteret har"] == 1
+    assert any("Flere skoler i skoleregisteret heter Fjellvik barneskole" in n for n in result.notes)
+    assert not result.frame.filter(pl.col("enhet_navn").str.to_lowercase().str.contains("sjøbygd")).is_empty()
+
+
 def test_skoleporten_download_is_recognised(skoleporten):
     name, result = skoleporten
     assert name == "skoleporten"

@@ -28,6 +28,10 @@ SURVEY_AREA = "læringsmiljø"
 NATIONAL_NAMES = {"nasjonalt", "norge", "hele landet", "landet"}
 
 
+AMBIGUOUS = "tvetydig"
+"""`classify`'s level for a name several schools in the register share."""
+
+
 def detect(columns: list[str]) -> bool:
     return {"Enhetsnavn", "Vurderingsområde", "Indikator/delskår"} <= set(columns)
 
@@ -69,7 +73,13 @@ def read(
             skipped[f"andre vurderingsområder: {name}"] = int(count)
     t = t.filter(area == SURVEY_AREA)
 
-    school_by_name = {normalise_name(n): (o, k) for o, n, k in schools.select("orgnr", "navn", "kommunenr").iter_rows()}
+    school_by_name: dict[str, tuple[str, str]] = {}
+    ambiguous: set[str] = set()  # a name two schools in the register share: which one is meant cannot be known
+    for o, n, k in schools.select("orgnr", "navn", "kommunenr").iter_rows():
+        key = normalise_name(n)
+        if key in school_by_name and school_by_name[key][0] != o:
+            ambiguous.add(key)
+        school_by_name[key] = (o, k)
     kommune_by_name = {normalise_name(n): k for k, n in schools.select("kommunenr", "kommune").unique().iter_rows() if n}
 
     def classify(name: str) -> tuple[str | None, str | None, str | None]:
@@ -79,6 +89,8 @@ def read(
             return "nasjonalt", None, None
         if raw.endswith("kommune") and key in kommune_by_name:
             return "kommune", None, kommune_by_name[key]
+        if key in ambiguous:
+            return AMBIGUOUS, None, None
         if key in school_by_name:
             orgnr, kommunenr = school_by_name[key]
             return "skole", orgnr, kommunenr
@@ -100,6 +112,12 @@ def read(
         schema={"Enhetsnavn": pl.String, "enhet_niva": pl.String, "orgnr": pl.String, "kommunenr": pl.String},
     )
     t = t.join(unit, on="Enhetsnavn", how="left")
+    shared = t.filter(pl.col("enhet_niva") == AMBIGUOUS)
+    if shared.height:
+        skipped["skolenavn som flere skoler i skoleregisteret har"] = shared.height
+        notes.append("Flere skoler i skoleregisteret heter " + ", ".join(sorted(shared["Enhetsnavn"].unique().to_list())[:20])
+                     + "; radene deres er ikke lest inn (Skoleporten-filene har bare navnet)")
+        t = t.filter(pl.col("enhet_niva") != AMBIGUOUS)
     unknown = t.filter(pl.col("enhet_niva").is_null())
     if unknown.height:
         skipped["enhetsnavn som ikke finnes i skoleregisteret"] = unknown.height

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import replace
 
 import polars as pl
@@ -246,7 +247,28 @@ def chart(fig, where=None, **kwargs) -> None:
                        **kwargs)
 
 
-def large_type(fig, scale: float = MEETING_TYPE):
+_LARGE: dict[int, tuple] = {}
+"""id(figure) → (figure, its large copy): the figure is held, so its id stays its own while it is kept here."""
+_LARGE_LOCK = threading.Lock()
+LARGE_KEPT = 32
+
+
+def large_type(fig):
+    """`_enlarged(fig)`, made once per figure: a page's figures are the same objects on every rerun
+    (`charts.cached_figure`), and copying one costs 30 ms, which a shared screen pays on every click."""
+    with _LARGE_LOCK:
+        hit = _LARGE.get(id(fig))
+        if hit is not None and hit[0] is fig:
+            return hit[1]
+    big = _enlarged(fig)
+    with _LARGE_LOCK:
+        if len(_LARGE) >= LARGE_KEPT:
+            _LARGE.pop(next(iter(_LARGE)))
+        _LARGE[id(fig)] = (fig, big)
+    return big
+
+
+def _enlarged(fig, scale: float = MEETING_TYPE):
     """A copy of `fig` (figures are cached and shared) with every text size and the height scaled by `scale`."""
     import plotly.graph_objects as go
 

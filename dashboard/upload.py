@@ -19,7 +19,7 @@ from dashboard import queries
 from dashboard.labels import COLUMN, ROW_NUMBERS
 from dashboard.viewer import Viewer
 from pipelines import accounts
-from pipelines.errors import rader
+from pipelines.errors import counted
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.warehouse.connection import data_version
 
@@ -127,7 +127,7 @@ def _show_preview(preview: Preview) -> None:
     for text in preview.notes:
         st.caption(text)
     st.success(f"Kvalitetskontrollen (Great Expectations): {len(preview.findings)} kontroller, ingen kritiske avvik"
-               + (f", {rader(len(preview.warnings), 'advarsel', 'advarsler')}." if preview.warnings else "."))
+               + (f", {counted(len(preview.warnings), 'advarsel', 'advarsler')}." if preview.warnings else "."))
     if preview.sample is not None and not preview.sample.is_empty():
         shown = min(preview.sample.height, 20)
         st.write("Første rad som lastes inn:" if shown == 1 else f"Første {shown} rader som lastes inn:")

@@ -10,9 +10,9 @@ OLD_ROW_NUMBERS = ("Filer som ble lest inn før radnumrene fulgte Excel (1. dese
 """Said beside messages logged before migration 005, whose row numbers are one less than Excel's."""
 
 
-def rader(n: int, singular: str = "rad", plural: str = "rader") -> str:
+def counted(n: int, one: str = "rad", many: str = "rader") -> str:
     """«1 rad», «2 rader»: a count with its noun in the right number (a user read «1 rader lastet»)."""
-    return f"{n} {singular if n == 1 else plural}"
+    return f"{n} {one if n == 1 else many}"
 
 
 class IngestError(Exception):

@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from pipelines import guides, parsing, registry
-from pipelines.errors import IngestError, PersonDataError, rader
+from pipelines.errors import IngestError, PersonDataError, counted
 from pipelines.quality.person_data import find_person_data
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
@@ -538,7 +538,7 @@ def _keep_or_drop(
             log_only(con)
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
-        parts = [f"{rader(result.frame.height)} lastet"]
+        parts = [f"{counted(result.frame.height)} lastet"]
         if skipped_text:
             parts.append(f"hoppet over: {skipped_text}")
         parts += result.notes
@@ -588,8 +588,8 @@ class Preview:
         if self.result != "klar":
             return "Ingen endring."
         if self.rows_new is None or self.rows_replaced is None:
-            return f"{rader(self.rows_to_load)} lastes inn; hvor mange som er nye og hvor mange som erstatter: ukjent."
-        return (f"{rader(self.rows_new, 'ny rad', 'nye rader')}, {self.rows_replaced} "
+            return f"{counted(self.rows_to_load)} lastes inn; hvor mange som er nye og hvor mange som erstatter: ukjent."
+        return (f"{counted(self.rows_new, 'ny rad', 'nye rader')}, {self.rows_replaced} "
                 f"{'erstatter en rad' if self.rows_replaced == 1 else 'erstatter rader'} som finnes fra før.")
 
 
@@ -643,10 +643,10 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     frame = checked.result.frame
     out.rows_to_load = frame.height
     out.sample = frame.head(SAMPLE_ROWS)
-    counted = count_changes(db, out.table, out.key, frame)
-    if counted:
-        out.rows_new, out.rows_replaced = counted
-    parts = [f"{rader(frame.height)} kan lastes inn"]
+    changes = count_changes(db, out.table, out.key, frame)
+    if changes:
+        out.rows_new, out.rows_replaced = changes
+    parts = [f"{counted(frame.height)} kan lastes inn"]
     if skipped := _skipped_text(checked.result):
         parts.append(f"hoppes over: {skipped}")
     out.message = ". ".join(parts) + "."

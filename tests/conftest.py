@@ -64,6 +64,15 @@ def table_digest(db: Path, tables: list[str] = DATA_TABLES) -> dict[str, str]:
         con.close()
 
 
+def first_row_changed(demo_dir: Path, name: str, field: int, by: int) -> str:
+    """A demo CSV file's text with one number of its first data row raised by `by` (`field` counts from the row's
+    end, as -1 for the last): a file new to the warehouse, or one whose checks warn."""
+    lines = (demo_dir / name).read_text(encoding="utf-8-sig").splitlines()
+    first = lines[1].split(";")
+    first[field] = str(int(first[field]) + by)
+    return "\n".join([lines[0], ";".join(first), *lines[2:]]) + "\n"
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -15,7 +15,7 @@ from dashboard.labels import ROW_NUMBERS
 from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.ingest import ingest_file, preview_file
-from tests.conftest import DATA_TABLES, query, table_digest
+from tests.conftest import DATA_TABLES, first_row_changed, query, table_digest
 from tests.serving import streamlit_server
 from tests.test_browser import CHROMIUM, ROOT, login
 from tests.test_browser import browser as browser  # noqa: F401  (the module-scoped Chromium fixture)
@@ -163,43 +163,6 @@ def test_load_upload_audits_nothing_itself_but_loads_whole(demo_db):
     ]
 
 
-def _other_municipality_saker(demo_dir: Path, tmp_path: Path) -> tuple[bytes, str]:
-    """The demo's 9902 case counts with one count changed (so the file is new to the warehouse)."""
-    lines = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
-    first = lines[1].split(";")
-    first[-1] = str(int(first[-1]) + 1)  # one more evaluation over the deadline
-    return ("\n".join([lines[0], ";".join(first), *lines[2:]]) + "\n").encode("utf-8"), "saker_9902_rettet.csv"
-
-
-def test_a_skoleeier_cannot_load_another_municipality_s_case_counts(demo_db, demo_dir, tmp_path):
-    """Case counts replace what is there by key: an owner of 9901 must not overwrite 9902's, neither through the
-    preview's button nor by calling the load directly."""
-    raw, name = _other_municipality_saker(demo_dir, tmp_path)
-    only_9901 = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="ola")
-    before = table_digest(demo_db, DATA_TABLES)
-    preview = importer.preview_upload(raw, name, demo_db, only_9901)
-    assert preview.result == "avvist"
-    kommune = query(demo_db, "SELECT DISTINCT kommune FROM core.skole WHERE kommunenr = '9902'")[0][0]
-    assert f"kommune 9902 {kommune}, som du ikke har tilgang til" in preview.message
-    outcome = importer.load_upload(raw, name, demo_db, only_9901)
-    assert outcome.result == "avvist" and "ikke har tilgang" in outcome.message
-    assert table_digest(demo_db, DATA_TABLES) == before
-    logged = query(demo_db, "SELECT resultat, lastet_av, kommuner FROM core.ingest_log WHERE filnavn = ?", [name])
-    assert logged == [("avvist", "ola", ["9902"])]
-
-
-@pytest.mark.parametrize("viewer", [
-    Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per"),
-    Viewer(role="skoleeier", kommuner=None, brukernavn="fylket"),
-    Viewer(role="admin", kommuner=frozenset({"9901"}), brukernavn="admin"),
-], ids=["eier-av-9902", "eier-av-alle", "administrator"])
-def test_the_municipality_s_own_owner_and_an_administrator_can_load_its_case_counts(demo_db, demo_dir, tmp_path,
-                                                                                     viewer):
-    raw, name = _other_municipality_saker(demo_dir, tmp_path)
-    assert importer.preview_upload(raw, name, demo_db, viewer).result == "klar"
-    assert importer.load_upload(raw, name, demo_db, viewer).result == "lastet"
-
-
 ONLY_9901 = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="ola")
 
 
@@ -210,6 +173,32 @@ def _refused_and_unchanged(demo_db: Path, raw: bytes, name: str, expected: str) 
     outcome = importer.load_upload(raw, name, demo_db, ONLY_9901)
     assert outcome.result == "avvist" and expected in outcome.message, outcome.message
     assert table_digest(demo_db, DATA_TABLES) == before
+
+
+def _other_municipality_saker(demo_dir: Path) -> tuple[bytes, str]:
+    """The demo's 9902 case counts with one more evaluation over the deadline (so the file is new to the warehouse)."""
+    return first_row_changed(demo_dir, "saker_9902.csv", -1, 1).encode("utf-8"), "saker_9902_rettet.csv"
+
+
+def test_a_skoleeier_cannot_load_another_municipality_s_case_counts(demo_db, demo_dir):
+    """Case counts replace what is there by key: an owner of 9901 must not overwrite 9902's, neither through the
+    preview's button nor by calling the load directly."""
+    raw, name = _other_municipality_saker(demo_dir)
+    kommune = query(demo_db, "SELECT DISTINCT kommune FROM core.skole WHERE kommunenr = '9902'")[0][0]
+    _refused_and_unchanged(demo_db, raw, name, f"kommune 9902 {kommune}, som du ikke har tilgang til")
+    logged = query(demo_db, "SELECT resultat, lastet_av, kommuner FROM core.ingest_log WHERE filnavn = ?", [name])
+    assert logged == [("avvist", "ola", ["9902"])]
+
+
+@pytest.mark.parametrize("viewer", [
+    Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per"),
+    Viewer(role="skoleeier", kommuner=None, brukernavn="fylket"),
+    Viewer(role="admin", kommuner=frozenset({"9901"}), brukernavn="admin"),
+], ids=["eier-av-9902", "eier-av-alle", "administrator"])
+def test_the_municipality_s_own_owner_and_an_administrator_can_load_its_case_counts(demo_db, demo_dir, viewer):
+    raw, name = _other_municipality_saker(demo_dir)
+    assert importer.preview_upload(raw, name, demo_db, viewer).result == "klar"
+    assert importer.load_upload(raw, name, demo_db, viewer).result == "lastet"
 
 
 def test_survey_results_of_another_municipality_are_refused_and_the_own_load(demo_db):

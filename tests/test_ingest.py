@@ -14,7 +14,7 @@ from pipelines.cli import main as cli
 from pipelines.ingest import ingest_file
 from pipelines.warehouse import migrations, store
 from pipelines.warehouse.connection import connect
-from tests.conftest import query, table_digest
+from tests.conftest import first_row_changed, query, table_digest
 
 FIRST_148 = "udir_148_indikator_2020-21_side1.json"
 
@@ -407,11 +407,9 @@ def test_messages_logged_before_rows_followed_excel_stay_marked_and_the_data_qua
     from tests.test_pages import APP, OWNER
 
     # A file loaded with a warning: its message names a row (the demo's own files pass every check).
-    lines = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
-    first = lines[1].split(";")
-    first[-2] = str(int(first[-2]) + 3)  # open at the end of the month no longer follows from new − closed
+    # Open at the end of the month no longer follows from new − closed.
     drift = tmp_path / "saker_9902_rettet.csv"
-    drift.write_text("\n".join([lines[0], ";".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    drift.write_text(first_row_changed(demo_dir, "saker_9902.csv", -2, 3), encoding="utf-8")
     assert ingest_file(drift, demo_db).result == "lastet"
     with connect(demo_db, read_only=False) as con:  # as a warehouse from before migration 5
         con.execute("ALTER TABLE core.ingest_log DROP COLUMN radnumre")

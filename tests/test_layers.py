@@ -14,6 +14,7 @@ import pytest
 
 from dashboard import queries
 from dashboard.viewer import Viewer
+from tests.conftest import first_row_changed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,11 +174,9 @@ def test_a_skoleeier_sees_the_ingest_log_and_quality_messages_of_own_municipalit
 
     from dashboard import upload
 
-    lines = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
-    header, first = lines[0], lines[1].split(";")
-    first[-2] = str(int(first[-2]) + 3)  # open at the end of the month no longer follows from new − closed
+    # Open at the end of the month no longer follows from new − closed.
     changed = tmp_path / "saker_9902_rettet.csv"
-    changed.write_text("\n".join([header, ";".join(first), *lines[2:]]) + "\n", encoding="utf-8")
+    changed.write_text(first_row_changed(demo_dir, "saker_9902.csv", -2, 3), encoding="utf-8")
     monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
     # An administrator may load any municipality's case counts (a skoleeier only their own: test_import); kari then
     # also holds a skoleeier account for 9901, and sees the file she loaded.

@@ -22,6 +22,7 @@ from dashboard.export import Table
 from dashboard.labels import KILDE, format_value
 from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL
 from dashboard.viewer import Viewer, pseudonyms_for
+from pipelines.errors import counted
 
 RECIPIENTS = {"kommunestyre": "Kommunestyret", "fau": "FAU", "rektormote": "Rektormøtet"}
 FORMATS = {"pdf": "PDF", "html": "HTML", "xlsx": "Excel (XLSX)"}
@@ -630,9 +631,9 @@ class _Context:
         warnings = int(files["advarsler"].fill_null(0).sum())
         first, last = f"{files['ferdig'].min():%d.%m.%Y}", f"{files['ferdig'].max():%d.%m.%Y}"
         section.paragraphs.append(
-            f"Tallene kommer fra {files.height} {'fil' if files.height == 1 else 'filer'}, kontrollert og lest inn "
+            f"Tallene kommer fra {counted(files.height, 'fil', 'filer')}, kontrollert og lest inn "
             + (f"{first}. " if first == last else f"mellom {first} og {last}. ")
-            + (f"Kontrollene ga {warnings} {'advarsel' if warnings == 1 else 'advarsler'} om enkeltrader; ingen "
+            + (f"Kontrollene ga {counted(warnings, 'advarsel', 'advarsler')} om enkeltrader; ingen "
                "fil ble stoppet av dem." if warnings else "Kontrollene ga ingen advarsler.")
         )
         per_source = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from importlib import resources
 
 import duckdb
@@ -10,8 +11,9 @@ import duckdb
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 
+@cache
 def available() -> list[tuple[int, str, str]]:
-    """(version, description, sql) for every migration shipped with the package."""
+    """(version, description, sql) for every migration shipped with the package (read once per process)."""
     found = []
     for entry in resources.files("pipelines.warehouse").joinpath("migrations").iterdir():
         match = _NAME.match(entry.name)
@@ -21,9 +23,9 @@ def available() -> list[tuple[int, str, str]]:
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    # duckdb_tables(), not information_schema.tables: 1 ms against 10–30 ms on a database just opened.
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'meta' AND table_name = 'schema_version'"
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'schema_version'"
     ).fetchall()[0][0]  # fetchall: an unfinished result would block the connection's next `con.sql`
     if not exists:
         return 0
@@ -35,7 +37,13 @@ def latest_version() -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Bring the schema up to date; each migration in its own transaction. Returns what ran."""
+    """Bring the schema up to date; each migration in its own transaction. Returns what ran.
+
+    An up-to-date warehouse is only asked its version (every ingest calls this: the two `IF NOT EXISTS` statements
+    and reading the migration files cost 40 ms of a small file's 0.3 s).
+    """
+    if current_version(con) >= latest_version():
+        return []
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(
         "CREATE TABLE IF NOT EXISTS meta.schema_version ("

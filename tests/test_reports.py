@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from dashboard import export
+from dashboard import export, labels
 from dashboard.reports import content, render
 from dashboard.viewer import Viewer
 from pipelines.cli import main as cli
@@ -233,7 +233,7 @@ def test_table_headings_break_only_at_a_compound_s_joint_and_never_inside_a_sect
     html = html_lib.unescape(render.render(build("kommunestyre"), "html").decode("utf-8"))  # «&shy;», «&nbsp;»
     assert "Aktivitets\u00adplan (§\u00a012\u20114)" in html and "Stats\u00adforvalteren" in html
     assert "overflow-wrap: anywhere" not in html
-    assert render.header_text("Skole") == "Skole"
+    assert labels.breakable("Skole") == "Skole"
 
 
 def test_html_report_is_static_with_charts_as_inline_svg(use_db):

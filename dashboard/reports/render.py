@@ -10,7 +10,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from dashboard import export
+from dashboard import export, labels
 from dashboard.reports import browser
 from dashboard.reports.content import FORMATS, RECIPIENTS, Report, ReportError
 
@@ -49,18 +49,6 @@ def _text(value: object) -> str:
     return str(value)
 
 
-_SECTION_NUMBER = re.compile(r"§ (\d+)-(\d+)")
-_COMPOUND_START = re.compile(r"(?i)\b(aktivitets|bekymrings|stats|skole|barne|ungdoms|evaluerings|henvis)(?=\w{4,})")
-
-
-def header_text(text: str) -> str:
-    """A narrow column's heading, breakable where a reader expects: «§ 12-4» never split, and long compounds only
-    at their joint, with a hyphen («Aktivitets-/plan», «Bekymrings-/melding»). Chromium has no Norwegian
-    hyphenation, and breaking anywhere gave «Aktivitetsp/lan (§ 12-/4)»."""
-    text = _SECTION_NUMBER.sub("§\u00a0\\1\u2011\\2", text)
-    return _COMPOUND_START.sub(lambda m: m.group(1) + "\u00ad", text)
-
-
 def _html_table(table: export.Table) -> _HtmlTable:
     frame = table.frame
     rows = [_Row([_text(v) for v in row], total=str(row[0]).startswith("Kommunen i alt")) for row in frame.iter_rows()]
@@ -68,7 +56,7 @@ def _html_table(table: export.Table) -> _HtmlTable:
         i for i in range(1, len(frame.columns))
         if rows and all(_NUMERIC.match(r.cells[i]) for r in rows)
     }
-    return _HtmlTable(table.title, [header_text(str(c)) for c in frame.columns], rows, numeric)
+    return _HtmlTable(table.title, [labels.breakable(str(c)) for c in frame.columns], rows, numeric)
 
 
 @cache

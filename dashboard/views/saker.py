@@ -18,6 +18,7 @@ from dashboard.charts import (
     school_line,
     school_month_heatmap,
 )
+from dashboard.labels import breakable
 from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 
@@ -74,12 +75,13 @@ def total(frame: pl.DataFrame, sakstype: str, column: str = "nye") -> int:
 st.subheader(f"Siste 12 måneder ({month_label(year_ago)}–{month_label(last)})")
 latest_month = data.filter(pl.col("periode") == last)
 c = st.columns(5)
-c[0].metric("Nye aktivitetsplaner", total(recent, "aktivitetsplan"), help="Aktivitetsplaner etter § 12-4.")
+# Five side by side: at 1024 pixels the labels wrap (`ui.narrow_screens`), at a compound's joint and never in «§ 12-5».
+c[0].metric(breakable("Nye aktivitetsplaner"), total(recent, "aktivitetsplan"), help="Aktivitetsplaner etter § 12-4.")
 c[1].metric("Alvorlige til skoleeier", total(recent, "alvorlig_melding_skoleeier"),
             help="Alvorlige saker som rektor har meldt til skoleeier (§ 12-4).")
-c[2].metric("Skjerpet plikt (§ 12-5)", total(recent, "skjerpet_aktivitetsplikt"),
+c[2].metric(breakable("Skjerpet plikt (§ 12-5)"), total(recent, "skjerpet_aktivitetsplikt"),
             help="Saker der noen som arbeider på skolen har krenket en elev. Skal varsles rektor straks.")
-c[3].metric("Nye hos Statsforvalteren", total(recent, "statsforvalter"), help="Saker meldt etter § 12-6.")
+c[3].metric(breakable("Nye hos Statsforvalteren"), total(recent, "statsforvalter"), help="Saker meldt etter § 12-6.")
 c[4].metric(f"Åpne planer, {month_label(last)}", total(latest_month, "aktivitetsplan", "apne_ved_slutt"),
             help=f"Aktivitetsplaner som er åpne ved utgangen av {month_label(last)}. Av dem har "
                  f"{total(latest_month, 'aktivitetsplan', 'evaluering_over_frist')} evaluering over frist.")
@@ -92,13 +94,14 @@ by_school = (
 if not sf.is_empty() or not by_school.is_empty():
     with st.container(border=True):
         st.markdown("**§ 12-5 og Statsforvalteren – saker som krever skoleeiers oppmerksomhet**")
-        left, right = st.columns(2)
-        left.write("Skjerpet aktivitetsplikt (§ 12-5, tidl. § 9 A-5), siste 12 måneder:")
+        # One list above the other: the outcome texts are long («Avgjort: Brudd på aktivitetsplikten»), and side by
+        # side at 1024 pixels the grid cut them.
+        st.write("Skjerpet aktivitetsplikt (§\u00a012-5, tidl. §\u00a09\u00a0A-5), siste 12 måneder:")
         if by_school.is_empty():
-            left.caption("Ingen nye saker siste 12 måneder.")
+            st.caption("Ingen nye saker siste 12 måneder.")
         else:
-            ui.table(by_school.rename({"skole": "Skole", "nye": "Nye saker"}), "Skjerpet aktivitetsplikt", where=left)
-        right.write("Saker hos Statsforvalteren (§ 12-6, tidl. § 9 A-6), alle måneder i filene:")
+            ui.table(by_school.rename({"skole": "Skole", "nye": "Nye saker"}), "Skjerpet aktivitetsplikt")
+        st.write("Saker hos Statsforvalteren (§\u00a012-6, tidl. §\u00a09\u00a0A-6), alle måneder i filene:")
         outcome = pl.col("utfall").replace_strict(UTFALL, default=pl.col("utfall"))
         new_text = pl.when(pl.col("nye") > 0).then(pl.format("Ny sak ({})", pl.col("nye")))
         decided_text = pl.when(pl.col("avgjort") > 0).then(pl.format("Avgjort: {}", outcome))
@@ -110,7 +113,7 @@ if not sf.is_empty() or not by_school.is_empty():
                 pl.col("skole").alias("Skole"),
                 event.alias("Hendelse"),
             ),
-            "Statsforvalteren", where=right,
+            "Statsforvalteren",
         )
 
 ui.remember(

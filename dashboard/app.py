@@ -17,6 +17,10 @@ from pipelines.warehouse.connection import WarehouseBusy, keep_private  # noqa: 
 PAGES = Path(__file__).parent / "views"
 
 keep_private()  # uploads, the archive and the audit log the server writes: for its own user only
+# Also set in `.streamlit/config.toml`, which Streamlit reads from the directory it is started in only: a server
+# started elsewhere must still show no stack trace and let tables leave only through the audited export.
+st.set_option("client.showErrorDetails", "none")
+st.set_option("client.disableDataExport", True)
 
 st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 

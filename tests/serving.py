@@ -24,13 +24,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start `streamlit run dashboard/app.py` on `db`, wait for its health check, yield its URL, stop it."""
+def streamlit_server(db: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterator[str]:
+    """Start `streamlit run dashboard/app.py` on `db`, wait for its health check, yield its URL, stop it.
+
+    `cwd` is where it is started from (Streamlit reads `.streamlit/config.toml` there only).
+    """
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
          "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**(env if env is not None else os.environ), "SKOLEMILJO_DB": str(db)},
+        cwd=cwd, env={**(env if env is not None else os.environ), "SKOLEMILJO_DB": str(db)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"

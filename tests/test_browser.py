@@ -350,3 +350,20 @@ def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
     page.wait_for_timeout(1500)
     assert "Oversikt" not in [h.strip() for h in page.locator("h1").all_inner_texts()]
     context.close()
+
+
+def test_a_server_started_outside_the_repository_still_offers_no_csv_download_of_a_table(demo_db_master, browser,
+                                                                                         tmp_path):
+    """`.streamlit/config.toml` is read from the directory the server starts in only: started from anywhere else, the
+    grid offered «Download as CSV», past the audited Excel export and its log."""
+    with streamlit_server(demo_db_master, cwd=tmp_path) as elsewhere:
+        page = login(browser, elsewhere, "skoleeier", height=1200)
+        go(page, "datakvalitet", HEADINGS["datakvalitet"])
+        grid = page.locator("[data-testid='stDataFrame']").first
+        grid.wait_for(timeout=30_000)
+        grid.hover()
+        toolbar = page.locator("[data-testid='stElementToolbar'] button")
+        toolbar.first.wait_for(timeout=10_000)  # the grid's own buttons are there: search, full screen
+        labels = toolbar.evaluate_all("buttons => buttons.map(b => b.getAttribute('aria-label') || b.innerText)")
+        assert "Search" in labels and not [t for t in labels if "Download" in t], labels
+        page.close()

@@ -21,6 +21,7 @@ keep_private()  # uploads, the archive and the audit log the server writes: for 
 # started elsewhere must still show no stack trace and let tables leave only through the audited export.
 st.set_option("client.showErrorDetails", "none")
 st.set_option("client.disableDataExport", True)
+st.set_option("client.toolbarMode", "minimal")  # no developer menu (clear cache, rerun) for anyone
 
 st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 

@@ -17,8 +17,10 @@ from pipelines.warehouse.connection import WarehouseBusy, keep_private  # noqa: 
 PAGES = Path(__file__).parent / "views"
 
 keep_private()  # uploads, the archive and the audit log the server writes: for its own user only
-# Also set in `.streamlit/config.toml`, which Streamlit reads from the directory it is started in only: a server
-# started elsewhere must still show no stack trace and let tables leave only through the audited export.
+# Also in `dashboard/.streamlit/config.toml`, which Streamlit reads as this script's own wherever the server starts;
+# set here as well, so that a server started with other settings still shows no stack trace, lets tables leave only
+# through the audited export and has no developer menu. (The browser gets these at the start of a run: the first run
+# of a fresh server, which is the login page, still has the file's.)
 st.set_option("client.showErrorDetails", "none")
 st.set_option("client.disableDataExport", True)
 st.set_option("client.toolbarMode", "minimal")  # no developer menu (clear cache, rerun) for anyone

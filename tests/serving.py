@@ -27,7 +27,8 @@ def free_port() -> int:
 def streamlit_server(db: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterator[str]:
     """Start `streamlit run dashboard/app.py` on `db`, wait for its health check, yield its URL, stop it.
 
-    `cwd` is where it is started from (Streamlit reads `.streamlit/config.toml` there only).
+    `cwd` is where it is started from (Streamlit reads `dashboard/.streamlit/config.toml` from anywhere, and a
+    `.streamlit/config.toml` in `cwd` too).
     """
     port = free_port()
     proc = subprocess.Popen(

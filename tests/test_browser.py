@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -354,9 +355,11 @@ def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
 
 def test_a_server_started_outside_the_repository_still_offers_no_csv_download_of_a_table(demo_db_master, browser,
                                                                                          tmp_path):
-    """`.streamlit/config.toml` is read from the directory the server starts in only: started from anywhere else, the
-    grid offered «Download as CSV», past the audited Excel export and its log."""
-    with streamlit_server(demo_db_master, cwd=tmp_path) as elsewhere:
+    """The settings lived in `.streamlit/config.toml` at the repository's root, which Streamlit reads only when started
+    there: started from anywhere else, the grid offered «Download as CSV», past the audited Excel export and its log,
+    and the developer menu was back. (HOME is empty too: no settings of the machine's own user.)"""
+    env = {**os.environ, "HOME": str(tmp_path)}
+    with streamlit_server(demo_db_master, env=env, cwd=tmp_path) as elsewhere:
         page = login(browser, elsewhere, "skoleeier", height=1200)
         go(page, "datakvalitet", HEADINGS["datakvalitet"])
         grid = page.locator("[data-testid='stDataFrame']").first
@@ -366,4 +369,5 @@ def test_a_server_started_outside_the_repository_still_offers_no_csv_download_of
         toolbar.first.wait_for(timeout=10_000)  # the grid's own buttons are there: search, full screen
         labels = toolbar.evaluate_all("buttons => buttons.map(b => b.getAttribute('aria-label') || b.innerText)")
         assert "Search" in labels and not [t for t in labels if "Download" in t], labels
+        assert page.locator("[data-testid='stMainMenu']").count() == 0  # no developer menu
         page.close()

@@ -134,7 +134,7 @@ def test_the_size_limit_gives_a_clear_norwegian_message_and_matches_the_server_s
     assert importer.size_problem("grense.csv", importer.MAX_UPLOAD_MB * 1024 * 1024) is None
     message = importer.size_problem("stor.csv", (importer.MAX_UPLOAD_MB + 1) * 1024 * 1024)
     assert message and "stor.csv" in message and f"{importer.MAX_UPLOAD_MB} MB" in message
-    config = (ROOT / ".streamlit" / "config.toml").read_text("utf-8")
+    config = (ROOT / "dashboard" / ".streamlit" / "config.toml").read_text("utf-8")
     assert f"maxUploadSize = {importer.MAX_UPLOAD_MB}" in config
 
 

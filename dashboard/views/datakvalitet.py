@@ -86,10 +86,11 @@ if labels:
             ui.table(
                 failed.select(
                     pl.col("alvorlighet").alias("Alvorlighet"), pl.col("melding").alias("Avvik"),
-                    pl.col("antall_avvik").alias("Antall avvik"),
+                    pl.col("antall_avvik").alias("Antall avvik"), pl.col("kolonne").alias("Kolonne"),
                 ),
-                # A static table: each message wraps whole, with the column, row numbers and examples it names (the
-                # grid cut them at 1024 pixels, and a file fails few checks).
+                # A static table: each message wraps whole, with the row numbers and examples it names (the grid cut
+                # them at 1024 pixels, and a file fails few checks). The column stands apart: a check that counts no
+                # rows (a type check, say) has the same message for every column.
                 "Kontroller med avvik", as_table=True, index="Alvorlighet",
             )
             st.caption(OLD_ROW_NUMBERS if batch in set(old_rows["batch_id"]) else ROW_NUMBERS)

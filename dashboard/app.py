@@ -80,6 +80,7 @@ def main() -> None:
     ui.forget_tables()
     ui.header()
     navigation.run()
+    ui.settle_heap()  # once, after the first page drawn to its end: what the libraries keep is loaded by then
 
 
 with queries.one_connection_per_run():  # the run's cache misses share one connection to the warehouse

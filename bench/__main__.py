@@ -504,13 +504,6 @@ def _bench_account(db: Path) -> tuple[str, str]:
     return user, password
 
 
-def _only_server(db: Path) -> None:
-    results = json.loads((OUT / "results.json").read_text(encoding="utf-8"))
-    results.update(bench_server(db, *_bench_account(db)))
-    (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    write_markdown(results, "results")
-
-
 def _only_under_load(db: Path, source_file: Path) -> None:
     user, password = _bench_account(db)
     with tempfile.TemporaryDirectory() as tmp:
@@ -518,7 +511,7 @@ def _only_under_load(db: Path, source_file: Path) -> None:
         copy.write_bytes(source_file.read_bytes())
         load = bench_under_load(db, copy, user, password)
     print(load)
-    _merge("under_load", load)
+    _merge({"under_load": load})
 
 
 def _kommuner(db: Path) -> list[str]:
@@ -530,13 +523,13 @@ def _kommuner(db: Path) -> list[str]:
 
 
 def _only_pages(db: Path) -> None:
-    _merge("pages", bench_pages(db, _kommuner(db)))
+    _merge({"pages": bench_pages(db, _kommuner(db))})
 
 
-def _merge(key: str, value) -> None:
-    """One part measured again, against an existing national warehouse: into results.json and results.md."""
+def _merge(parts: dict) -> None:
+    """Parts measured again, against an existing national warehouse: into results.json and results.md."""
     results = json.loads((OUT / "results.json").read_text(encoding="utf-8"))
-    results[key] = value
+    results.update(parts)
     (OUT / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_markdown(results, "results")
 
@@ -582,9 +575,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.sider:
         return _only_pages(Path(args.sider))
     if args.rapporter:
-        return _merge("reports", bench_reports(Path(args.rapporter), _kommuner(Path(args.rapporter))[0]))
+        return _merge({"reports": bench_reports(Path(args.rapporter), _kommuner(Path(args.rapporter))[0])})
     if args.server:
-        return _only_server(Path(args.server))
+        return _merge(bench_server(Path(args.server), *_bench_account(Path(args.server))))
     if args.under_last:
         return _only_under_load(Path(args.under_last[0]), Path(args.under_last[1]))
     national = args.skala == "nasjonal"

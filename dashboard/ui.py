@@ -7,6 +7,7 @@ import hashlib
 import secrets
 import threading
 from dataclasses import replace
+from functools import cache
 
 import polars as pl
 import streamlit as st
@@ -90,10 +91,7 @@ def meeting_banner() -> None:
     right.button("Avslutt", on_click=stop_meeting, icon=":material/close:", width="stretch")
 
 
-_HEAP_LOCK = threading.Lock()
-_heap_settled = False
-
-
+@cache
 def settle_heap() -> None:
     """Once per server process, after the first page has drawn: what is alive then, mostly what the libraries keep
     for good (their modules, Plotly's validators, pandas' table styling), is moved out of the garbage collector's sight
@@ -102,15 +100,10 @@ def settle_heap() -> None:
     Streamlit collects all garbage after every page run (`runner.postScriptGC`), which frees a page's frames and
     figures whole; traversing the libraries' objects each time made that half of the server's work at national scale
     (0.24–0.34 s CPU per page view, holding the GIL while every other session waited), against 0.09–0.19 s with them
-    frozen (frozen before any page had drawn: 0.15–0.22 s).
+    frozen (frozen before any page had drawn: 0.15–0.22 s). Two sessions' first pages at once may both freeze: harmless.
     """
-    global _heap_settled
-    with _HEAP_LOCK:
-        if _heap_settled:
-            return
-        _heap_settled = True
-        gc.collect()
-        gc.freeze()
+    gc.collect()
+    gc.freeze()
 
 
 def narrow_screens() -> None:

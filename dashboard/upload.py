@@ -23,8 +23,8 @@ from pipelines.errors import counted
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.warehouse.connection import data_version
 
-# Largest file accepted; dashboard/.streamlit/config.toml sets server.maxUploadSize to the same. (A comment, not a docstring:
-# Streamlit's magic would print a bare string on the page.)
+# Largest file accepted; dashboard/.streamlit/config.toml sets server.maxUploadSize to the same. (A comment, not a
+# docstring: Streamlit's magic would print a bare string on the page.)
 MAX_UPLOAD_MB = 50
 FILE_TYPES = ["csv", "json", "xlsx", "yaml", "yml"]
 ROLES = ("admin", "skoleeier")

@@ -28,7 +28,9 @@ from dashboard.privacy import (
     secondary_survey,
 )
 from dashboard.viewer import Viewer
+from pipelines.warehouse import published
 from pipelines.warehouse.connection import connect, data_version, db_path
+from pipelines.warehouse.published import school_year_label, school_year_window
 
 
 def warehouse() -> Path:
@@ -106,7 +108,7 @@ COUNT_QUERIES = {"saker_per_month", "statsforvalter_cases", "team_meetings"}
 """Queries with per-school case counts or meeting logs: full detail only, so only schools the viewer sees in full."""
 
 
-OWNER_QUERIES = {"ingest_log", "quality_findings", "schools_without_register"}
+OWNER_QUERIES = {"held_back", "ingest_log", "quality_findings", "schools_without_register"}
 """The ingest log and quality findings name files and schools across municipalities: skoleeier and admin only."""
 
 
@@ -467,28 +469,13 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
     )
 
 
-def school_year_window(skoleaar: str) -> tuple[dt.date, dt.date]:
-    """«2024-25» → 1 Aug 2024 up to (not including) 1 Aug 2025."""
-    start = int(skoleaar[:4])
-    return dt.date(start, 8, 1), dt.date(start + 1, 8, 1)
-
-
-COMPLETE_FROM_MONTH = 9
-"""A school year (August–July) is complete, and shown at the protected level, once the municipality's reports reach
-September after it: its last reports and corrections have had a month to come in."""
-
-
 def _last_complete_year(con: duckdb.DuckDBPyConnection, table: str, column: str, kommunenr: str) -> str | None:
-    """The newest complete school year (see `COMPLETE_FROM_MONTH`) with rows in `table` for the municipality."""
+    """The newest complete school year (`published.complete_year`) with rows in `table` for the municipality."""
     first, last = con.execute(
         f"SELECT min({column}), max({column}) FROM {table} WHERE kommunenr = ?", [kommunenr]
     ).fetchall()[0]
-    if last is None:
-        return None
-    start = last.year - 1 if last.month >= COMPLETE_FROM_MONTH else last.year - 2
-    if first >= dt.date(start + 1, 8, 1):
-        return None
-    return f"{start}-{(start + 1) % 100:02d}"
+    start = published.complete_year(first, last)
+    return None if start is None else school_year_label(start)
 
 
 def _protected_year(
@@ -498,7 +485,8 @@ def _protected_year(
 
     Counts that grow month by month (the last 12 months, a school year so far) give away the small counts of each new
     month to anyone who looks twice and subtracts, however each table is protected on its own. Complete school years
-    do not overlap, so each is protected once and for all. Full-detail viewers see any window.
+    do not overlap, and each is shown as it was first published (`_published_rows`). Full-detail viewers see any
+    window.
     """
     if viewer.full_detail_everywhere:
         return True, skoleaar
@@ -506,6 +494,43 @@ def _protected_year(
     if skoleaar is None:
         return complete is not None, complete
     return complete is not None and skoleaar <= complete, skoleaar
+
+
+def _published_rows(con: duckdb.DuckDBPyConnection, viewer: Viewer, kilde: str, kommunenr: str, skoleaar: str) -> str:
+    """The view a protected count table of a complete year reads: the rows it was first published from when a later
+    file changed them and the skoleeier has not published the change (`pipelines.warehouse.published`), else the
+    rows as they are. Full-detail viewers read the rows as they are."""
+    live = f"mart.{kilde}"
+    if viewer.full_detail_everywhere:
+        return live
+    try:
+        held = con.execute(
+            "SELECT count(*) FROM mart.publisert WHERE kilde = ? AND kommunenr = ? AND skoleaar_start = ?",
+            [kilde, kommunenr, int(skoleaar[:4])],
+        ).fetchall()[0][0]
+    except duckdb.CatalogException:  # a warehouse from before 007 (`skolemiljo init` brings it up to date) holds none
+        return live
+    return f"mart.{kilde}_publisert" if held else live
+
+
+@query
+def held_back(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """School years whose changes since publication the protected tables do not show yet (skoleeier's notice)."""
+    try:
+        return _fetch(
+            con,
+            """
+            SELECT p.kilde, p.skoleaar_start, p.holdt_fra, l.filnavn
+            FROM mart.publisert p LEFT JOIN (
+                SELECT batch_id, any_value(filnavn) AS filnavn FROM core.ingest_log GROUP BY batch_id
+            ) l USING (batch_id)
+            WHERE p.kommunenr = ? ORDER BY p.kilde, p.skoleaar_start
+            """,
+            [kommunenr],
+        )
+    except duckdb.CatalogException:
+        return pl.DataFrame(schema={"kilde": pl.String, "skoleaar_start": pl.Int32, "holdt_fra": pl.Datetime,
+                                    "filnavn": pl.String})
 
 
 def _complete_year_frame(con: duckdb.DuckDBPyConnection, table: str, column: str, kommunenr: str) -> pl.DataFrame:
@@ -541,9 +566,11 @@ def saker_oversikt(
     shown, skoleaar = _protected_year(con, viewer, "mart.saker", "periode", kommunenr, skoleaar)
     if not shown:
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
+    rows = "mart.saker"
     if skoleaar:
         window = "periode >= ? AND periode < ?"
         bounds: list[Any] = list(school_year_window(skoleaar))
+        rows = _published_rows(con, viewer, "saker", kommunenr, skoleaar)
     else:
         window = "periode > siste - INTERVAL 12 MONTH"
         bounds = []
@@ -554,7 +581,7 @@ def saker_oversikt(
         per AS (
             SELECT orgnr, periode, sakstype, bool_or(trinn IS NULL) AS har_total,
                    sum(nye) FILTER (WHERE trinn IS NULL) AS nye_t, sum(nye) AS nye_s
-            FROM mart.saker, last
+            FROM {rows}, last
             WHERE kommunenr = ? AND {window}
             GROUP BY ALL
         )
@@ -716,12 +743,13 @@ def team_saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     if not shown:
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
     start, end = school_year_window(skoleaar)
+    rows = _published_rows(con, viewer, "teammoter", kommunenr, skoleaar)
     raw = _fetch(
         con,
-        """
+        f"""
         SELECT t.orgnr, s.navn AS skole, t.team,
                CAST(sum(t.saker_med_samtykke + t.saker_anonyme) AS INTEGER) AS saker
-        FROM mart.teammoter t JOIN mart.skoler s USING (orgnr)
+        FROM {rows} t JOIN mart.skoler s USING (orgnr)
         WHERE t.kommunenr = ? AND t.dato >= ? AND t.dato < ?
         GROUP BY ALL
         """,

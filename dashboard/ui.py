@@ -360,6 +360,47 @@ def norwegian(frame: pl.DataFrame, *, index: str | None = None):
     return shown.style.format(formats, na_rep=labels.NO_VALUE)
 
 
+HELD_BACK_WHAT = {"saker": "saksrapportene", "teammoter": "møteloggen"}
+
+
+def held_back_notice(kilde: str, kommunenr: str) -> None:
+    """For the skoleeier: school years changed after they were published at the protected level, which rektorer,
+    FAU and the reports made for them still see as published (`pipelines.warehouse.published`), and the button that
+    publishes the change. Shown in full detail only (never on a rektormøte's shared screen)."""
+    from pipelines import accounts
+    from pipelines.warehouse.published import publish_in, school_year_label
+
+    current = viewer()
+    if not current.full_detail_everywhere:
+        return
+    held = queries.held_back(current, kommunenr=kommunenr).filter(pl.col("kilde") == kilde)
+    for row in held.iter_rows(named=True):
+        year = school_year_label(row["skoleaar_start"])
+        when = row["holdt_fra"].strftime("%d.%m.%Y")
+        with st.container(border=True):
+            st.warning(
+                f"**Skoleåret {year} er endret etter at det ble publisert på vernet nivå.** Filen "
+                f"«{row['filnavn'] or 'ukjent'}» ({when}) endret {HELD_BACK_WHAT[kilde]} for året. Her ser du tallene "
+                "slik de er nå; rektorer, FAU og rapportene til dem ser fortsatt tallene slik de ble publisert.",
+                icon=":material/lock_clock:",
+            )
+            st.caption(
+                "Hvorfor: Den som så tabellen før, kan legge de to utgavene ved siden av hverandre. Går en skole fra 0 "
+                "til «1–4» mens kommunens sum øker med 1, vet leseren at skolen hadde nøyaktig én sak. Publiser "
+                "rettelsen når den er viktig nok til å veie opp for det, helst samlet når alle sene rapporter for året "
+                "er kommet inn."
+            )
+            sure = st.checkbox(f"Jeg forstår at rettelsen kan vise små tall for den som sammenligner med {year} "
+                               "slik det var.", key=f"publiser_ok_{kilde}_{year}")
+            if st.button(f"Publiser rettelsene for {year}", key=f"publiser_{kilde}_{year}", disabled=not sure):
+                queries.release_reader()  # this run's read-only connection would keep the write waiting
+                db = queries.warehouse()
+                if publish_in(db, kilde, kommunenr, row["skoleaar_start"]):
+                    accounts.audit(db, "publisert", current.brukernavn,
+                                   f"{HELD_BACK_WHAT[kilde]} {year}, kommune {kommunenr}")
+                st.rerun()
+
+
 def remember(frame: pl.DataFrame, title: str) -> None:
     """Add the numbers behind a chart to the page's XLSX export (already protected by the query layer)."""
     st.session_state.setdefault(TABLES_KEY, []).append(export.Table(title, frame))

@@ -16,7 +16,7 @@ from pipelines.warehouse import store
 DATA_TABLES = [
     "core.skole", "core.eu_resultat", "core.ungdata", "core.saker", "core.teammoter", "core.teamrytme",
     "core.plan", "core.plan_program", "core.plan_program_skole", "core.plan_krav", "core.plantiltak", "core.programstatus",
-    "meta.innstilling", "meta.schema_version",
+    "core.publisert", "core.saker_publisert", "core.teammoter_publisert", "meta.innstilling", "meta.schema_version",
 ]
 
 

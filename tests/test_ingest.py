@@ -367,7 +367,13 @@ def test_init_creates_and_upgrades_an_older_warehouse_in_place(tmp_path, monkeyp
     assert cli(["--db", str(db), "init"]) == 0  # running it again is harmless
 
 
+def _before_migration_7(con) -> None:
+    con.execute("DROP VIEW mart.publisert; DROP VIEW mart.saker_publisert; DROP VIEW mart.teammoter_publisert")
+    con.execute("DROP TABLE core.publisert; DROP TABLE core.saker_publisert; DROP TABLE core.teammoter_publisert")
+
+
 def _before_migration_6(con) -> None:
+    _before_migration_7(con)
     con.execute("ALTER TABLE core.ingest_log DROP COLUMN kommuner")
     con.execute("ALTER TABLE core.ingest_log DROP COLUMN lastet_av")
 

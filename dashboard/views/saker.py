@@ -55,6 +55,7 @@ if not viewer.full_detail_everywhere:
     st.divider()
     st.subheader("Egen skole i full detalj")
 
+ui.held_back_notice("saker", kommunenr)
 data = queries.saker_per_month(viewer, kommunenr=kommunenr)
 schools = queries.skoler(viewer, kommunenr=kommunenr)
 if data.is_empty():

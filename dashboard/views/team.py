@@ -26,6 +26,7 @@ if meetings.is_empty():
     st.info(f"Ingen møtelogger for {kommune} ennå. Last ned malen, fyll den ut og les den inn.")
     ui.download_template("møtelogg", "teammoter", schools, f"teammoter_mal_{kommunenr}")
     st.stop()
+ui.held_back_notice("teammoter", kommunenr)
 
 rhythm = dict(queries.team_rhythm(viewer, kommunenr=kommunenr).iter_rows())
 teams = [t for t in TEAMS if t in set(meetings["team"])]

@@ -1,0 +1,157 @@
+"""Complete school years of case counts and team meetings, and the rows they were published from.
+
+At the protected level (rektor, FAU, the reports made for them) case counts are shown for complete school years only,
+one table per municipality protected as a whole: 1–4 as «1–4», and what could be worked out from the totals hidden.
+Rows for such a year that arrive later (a late report, a correction) would change that table, and anyone who saw it
+before could set the two versions side by side: a school's cell going from 0 to «1–4» while the municipality's total
+rises by one says the school had exactly one case. So before a file's rows replace rows of a published year, the year's
+rows are kept as they were (`keep_published`), and the protected tables are made from those until the skoleeier
+publishes the correction (`publish`), knowing what a comparison can show. Full-detail views always read the rows as
+they are now. A file that leaves a year as it was published holds nothing back (`release_unchanged`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.warehouse.connection import connect
+
+COMPLETE_FROM_MONTH = 9
+"""A school year (August–July) is complete, and shown at the protected level, once the municipality's reports reach
+September after it: its last reports and corrections have had a month to come in."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A table whose published school years are kept: its kind's name, the copy, and the column dating a row."""
+
+    kilde: str
+    copy: str
+    period: str
+
+
+KEPT = {
+    "core.saker": Kept("saker", "core.saker_publisert", "periode"),
+    "core.teammoter": Kept("teammoter", "core.teammoter_publisert", "dato"),
+}
+"""Tables whose complete school years are shown at the protected level (`dashboard.queries._protected_year`)."""
+
+
+def school_year_window(skoleaar: str) -> tuple[dt.date, dt.date]:
+    """«2024-25» → 1 Aug 2024 up to (not including) 1 Aug 2025."""
+    start = int(skoleaar[:4])
+    return dt.date(start, 8, 1), dt.date(start + 1, 8, 1)
+
+
+def school_year_label(start: int) -> str:
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def complete_year(first: dt.date | None, last: dt.date | None) -> int | None:
+    """The start of the newest complete school year of a municipality's rows dated `first` to `last`, if any."""
+    if last is None or first is None:
+        return None
+    start = last.year - 1 if last.month >= COMPLETE_FROM_MONTH else last.year - 2
+    return start if first < dt.date(start + 1, 8, 1) else None
+
+
+def _year_of(column: str) -> str:
+    return f"CASE WHEN month({column}) >= 8 THEN year({column}) ELSE year({column}) - 1 END"
+
+
+def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> None:
+    """Before the registered `new_rows` replace rows of `table`: keep, once, each published year they touch.
+
+    A year is published when it is complete for the municipality by the rows already in the table; one already kept
+    stays as it was first kept. Runs in the load's transaction, so a refused or interrupted file keeps nothing.
+    """
+    kept = KEPT[table]
+    spans = con.execute(
+        f"""
+        SELECT kommunenr, min({kept.period}), max({kept.period}) FROM {table}
+        WHERE kommunenr IN (SELECT DISTINCT kommunenr FROM new_rows) GROUP BY kommunenr
+        """
+    ).fetchall()
+    complete = {k: year for k, first, last in spans if (year := complete_year(first, last)) is not None}
+    if not complete:
+        return
+    touched = con.execute(f"SELECT DISTINCT kommunenr, {_year_of(kept.period)} FROM new_rows").fetchall()
+    already = set(con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ?",
+                              [kept.kilde]).fetchall())
+    to_keep = sorted({(k, year) for k, year in touched if k in complete and year <= complete[k]} - already)
+    if not to_keep:
+        return
+    now = dt.datetime.now().replace(microsecond=0)
+    con.executemany("INSERT INTO core.publisert VALUES (?, ?, ?, ?, ?)",
+                    [[k, kept.kilde, year, now, batch_id] for k, year in to_keep])
+    con.execute(
+        f"""
+        INSERT INTO {kept.copy} SELECT t.* FROM {table} t JOIN core.publisert p
+          ON p.kilde = ? AND p.batch_id = ? AND p.kommunenr = t.kommunenr AND p.skoleaar_start = {_year_of('t.' + kept.period)}
+        """,
+        [kept.kilde, batch_id],
+    )
+
+
+def release_unchanged(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """After the registered `new_rows` are in: a kept year they touched whose rows are as published again is let go."""
+    kept = KEPT[table]
+    columns = [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_name <> 'batch_id'"
+        " ORDER BY column_index", table.split("."),
+    ).fetchall()]
+    cols = ", ".join(columns)
+    year = _year_of(kept.period)
+    touched = f"""
+        SELECT p.kommunenr, p.skoleaar_start FROM core.publisert p
+        WHERE p.kilde = '{kept.kilde}' AND EXISTS (
+            SELECT 1 FROM new_rows n WHERE n.kommunenr = p.kommunenr AND {_year_of('n.' + kept.period)} = p.skoleaar_start)
+    """
+    live = f"SELECT {cols} FROM {table} WHERE (kommunenr, {year}) IN (SELECT * FROM touched)"
+    copy = f"SELECT {cols} FROM {kept.copy} WHERE (kommunenr, {year}) IN (SELECT * FROM touched)"
+    unchanged = con.execute(
+        f"""
+        WITH touched AS ({touched}),
+        changed AS (
+            SELECT kommunenr, {year} AS aar FROM (({live}) EXCEPT ALL ({copy}))
+            UNION SELECT kommunenr, {year} FROM (({copy}) EXCEPT ALL ({live}))
+        )
+        SELECT * FROM touched WHERE (kommunenr, skoleaar_start) NOT IN (SELECT kommunenr, aar FROM changed)
+        """
+    ).fetchall()
+    for k, start in unchanged:
+        _let_go(con, kept, k, start)
+
+
+def _let_go(con: duckdb.DuckDBPyConnection, kept: Kept, kommunenr: str, start: int) -> None:
+    con.execute("DELETE FROM core.publisert WHERE kilde = ? AND kommunenr = ? AND skoleaar_start = ?",
+                [kept.kilde, kommunenr, start])
+    con.execute(f"DELETE FROM {kept.copy} WHERE kommunenr = ? AND {_year_of(kept.period)} = ?", [kommunenr, start])
+
+
+def publish(con: duckdb.DuckDBPyConnection, kilde: str, kommunenr: str, start: int) -> bool:
+    """The skoleeier's «publish the corrections»: the protected tables of that year are made from the rows as they are
+    now. False when nothing was held back."""
+    kept = next(k for k in KEPT.values() if k.kilde == kilde)
+    held = con.execute("SELECT count(*) FROM core.publisert WHERE kilde = ? AND kommunenr = ? AND skoleaar_start = ?",
+                       [kilde, kommunenr, start]).fetchall()[0][0]
+    if held:
+        _let_go(con, kept, kommunenr, start)
+    return bool(held)
+
+
+def publish_in(db: Path, kilde: str, kommunenr: str, start: int) -> bool:
+    """`publish` in its own transaction (the dashboard's button)."""
+    with connect(db, read_only=False) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            done = publish(con, kilde, kommunenr, start)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return done

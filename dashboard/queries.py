@@ -136,11 +136,12 @@ def enforce(name: str, frame: pl.DataFrame, viewer: Viewer, params: dict[str, An
     if viewer.pseudonyms and "orgnr" in frame.columns:
         frame = _pseudonymise(frame, dict(viewer.pseudonyms))
         name = next((c for c in NAME_COLUMNS if c in frame.columns), None)
-        schools = frame["orgnr"].drop_nulls()
-        if name and schools.n_unique() == schools.len():
-            # A list of schools goes in the order of the names shown: in the order of the real names, «Skole C,
-            # Skole A, Skole E …» tells anyone who knows the municipality's schools which is which.
-            frame = frame.sort(pl.col("orgnr").is_null(), name, maintain_order=True)
+        if name:
+            # Rows go in the order of the names shown, each school's rows in their own order after the schools: in the
+            # order of the real names, «Skole C, Skole A, Skole E …» tells anyone who knows the municipality's schools
+            # which is which (a list of schools, or a table of years × schools × indicators).
+            frame = frame.sort(pl.col("orgnr").is_null(), pl.when(pl.col("orgnr").is_not_null()).then(pl.col(name)),
+                               maintain_order=True)
     return frame
 
 

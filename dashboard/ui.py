@@ -82,10 +82,11 @@ def meeting_banner() -> None:
         unsafe_allow_html=True,
     )
     left, right = st.columns([5, 1])
-    left.error(
+    left.info(
         "**Rektormøtemodus** – alle tall på vernet nivå (små grupper skjult), sakstall bare som vernet oversikt "
         "(1–4 vises som «1–4»), ingen møtelogger, "
-        "og skoler uten valgt navn vises som «Skole A, B, …».",
+        "og skoler uten valgt navn vises som «Skole A, B, …». Bokstavene trekkes på nytt på hver side: «Skole A» "
+        "her er ikke nødvendigvis «Skole A» på en annen side.",
         icon=":material/co_present:",
     )
     right.button("Avslutt", on_click=stop_meeting, icon=":material/close:", width="stretch")

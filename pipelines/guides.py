@@ -10,14 +10,15 @@ from pathlib import Path
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 GUIDES = {
-    "formater": ("Filformater som leses", "formater.md"),
-    "plan": ("Kommunens plan (YAML)", "plan.md"),
+    "rapporter": ("Rapporter", "rapporter.md"),
     "mal-saker": ("Mal for saker (kap. 12)", "mal-saker.md"),
     "mal-teammoter": ("Mal for møtelogg", "mal-teammoter.md"),
     "mal-programstatus": ("Mal for programstatus", "mal-programstatus.md"),
-    "rapporter": ("Rapporter", "rapporter.md"),
+    "plan": ("Kommunens plan (YAML)", "plan.md"),
+    "formater": ("Filformater som leses", "formater.md"),
 }
-"""key (the page's ?dok=) → (title, file in docs/)."""
+"""key (the page's ?dok=) → (title, file in docs/), in the order the page lists them: what every role uses first
+(the reports), the file formats' technical details last."""
 
 
 def where(key: str) -> str:

@@ -312,3 +312,14 @@ def test_the_template_offers_drop_downs_and_reads_back(register_db, tmp_path):
     formulas = {dv.formula1 for dv in ws.data_validations.dataValidation}
     assert "=Koder!$A$5" not in formulas and any("Koder!$A$2" in (f or "") for f in formulas)
     assert template.csv_bytes(schools).decode("utf-8-sig").splitlines()[0] == ";".join(template.HEADERS)
+
+
+def test_an_unknown_status_is_refused_with_the_words_a_school_writes_and_i_drift_is_read(register_db, tmp_path, capsys):
+    assert _ingest(register_db, _plan(tmp_path)) == 0
+    capsys.readouterr()
+    assert _ingest(register_db, _status(tmp_path, [_row(SJOBYGD, "olweus", "startet opp")], "feil.csv")) != 0
+    said = " ".join("".join(capsys.readouterr()).split())
+    assert "Ukjent status; bruk «Ikke startet», «Innføring», «I drift» eller «Avsluttet»" in said, said
+    assert "ikke_startet" not in said
+    assert _ingest(register_db, _status(tmp_path, [_row(SJOBYGD, "olweus", "I drift")], "ok.csv")) == 0
+    assert _cell(register_db, SJOBYGD.orgnr, "olweus", 5)["status"] == "drift"

@@ -65,11 +65,16 @@ if not old_rows.is_empty():
 st.subheader("Kvalitetskontroll for én fil")
 options = log.filter(pl.col("resultat") != "allerede_lastet")
 labels = {
-    r["batch_id"]: f"{r['filnavn']} – {RESULTAT.get(r['resultat'], r['resultat'])} ({r['ferdig']:%d.%m.%Y %H:%M})"
+    r["batch_id"]: f"{r['filnavn']} – {RESULTAT.get(r['resultat'], r['resultat'])}"
+                   + (f", {r['advarsler']} advarsler" if r["advarsler"] else "") + f" ({r['ferdig']:%d.%m.%Y %H:%M})"
     for r in options.iter_rows(named=True)
 }
+# The newest file that needs a look (refused, or loaded with warnings) comes up first; else the newest.
+needs_look = options.filter((pl.col("advarsler") > 0) | (pl.col("resultat") == "avvist"))["batch_id"].to_list()
 if labels:
-    batch = st.selectbox("Fil", list(labels), format_func=labels.get)
+    batch = st.selectbox("Fil", list(labels), index=list(labels).index(needs_look[0]) if needs_look else 0,
+                         format_func=labels.get,
+                         help="Viser først den nyeste filen som ble avvist eller lastet med advarsler.")
     findings = queries.quality_findings(viewer, batch_id=batch)
     if findings.is_empty():
         st.info("Filen ble stoppet før kvalitetskontrollen (se meldingen i loggen).")

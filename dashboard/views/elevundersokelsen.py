@@ -42,6 +42,7 @@ else:
     fits = schools["orgnr"].to_list()
 chosen = st.multiselect(
     "Skoler", fits, default=fits if len(fits) <= 6 else fits[:4], format_func=lambda o: school_names.get(o, o),
+    placeholder="Velg én eller flere skoler",
     help="Kommunens og landets tall vises som referanse når de finnes i filene som er lest inn.",
 )
 

@@ -49,6 +49,11 @@ if not viewer.full_detail_everywhere:
             "regnes ut fra summene i rader og kolonner; det kan være hvilket som helst tall, også 0 eller 1–4. "
             + WHOLE_YEARS
         )
+        if viewer.role == "fau":
+            st.caption("Mange «1–4» og «skjult» betyr at sakene er få, ikke at tallene mangler.")
+        elif viewer.role == "rektor" and not viewer.protected:
+            st.caption("Tabellen er vernet for alle skoler, også din egen. Under ser du din egen skole i full detalj, "
+                       "for de siste 12 månedene.")
     if viewer.role != "rektor" or viewer.protected:
         ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")
         st.stop()

@@ -78,6 +78,10 @@ table = summary.select(
     pl.col("helse").alias("Til helse"),
 )
 # Short headers so the whole table fits a screen; what each means is one hover away.
+# The professions as column labels on two lines (the hover keeps the whole word).
+ATTENDANCE_TICKS = {"Helsesykepleier": "Helse-<br>sykepleier", "Psykisk helse og rus": "Psykisk helse<br>og rus",
+                    "Karriereveileder": "Karriere-<br>veileder", "Sosiallærer": "Sosial-<br>lærer"}
+
 HEADER_HELP = {
     "Møter": "Møter holdt i perioden.",
     "Av forventet %": "Møter holdt i prosent av forventet rytme over perioden.",
@@ -118,7 +122,11 @@ with tab_attend:
         hovertemplate="%{y}<br>%{x}: til stede på %{z} % av møtene<extra></extra>", xgap=2, ygap=2,
     ))
     fig.update_layout(title=dict(text="Andel møter der yrkesgruppen var til stede", font=dict(size=18)), **LAYOUT,
-                      height=max(260, 50 * summary.height + 140), xaxis=dict(side="top"),
+                      height=max(260, 50 * summary.height + 160),
+                      # Level labels under the columns, on up to two lines: slanted over them they ran into the title
+                      # and each other on a 1024-pixel screen.
+                      xaxis=dict(side="bottom", tickangle=0, tickvals=list(PROFESSIONS.values()),
+                                 ticktext=[ATTENDANCE_TICKS.get(v, v) for v in PROFESSIONS.values()]),
                       yaxis=dict(autorange="reversed"))
     ui.chart(fig)
     # Per school term (høst: Aug–Dec, vår: Jan–Jun): enough meetings per point to show a real change.

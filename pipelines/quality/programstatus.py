@@ -18,7 +18,7 @@ from pipelines.quality.suites import (
     unique_key_rule,
 )
 from pipelines.quality.verdict import Finding, Verdict
-from pipelines.templates.programstatus import STATUS
+from pipelines.templates.programstatus import STATUS, STATUS_HINT
 
 KEY = ["orgnr", "skoleaar", "program", "trinn_fra", "trinn_til"]
 """One row per key: the file is loaded by it, and the suite holds the file to it."""
@@ -69,7 +69,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Programmet står ikke i kommunens plan. Last inn kommunens plan (YAML) først, eller bruk programkoden "
              f"slik den står i planen (se {guides.where('plan')}).", kolonne="program"),
         rule(E.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUS)),
-             f"Ukjent status; bruk {', '.join(STATUS)}."),
+             f"Ukjent status; bruk {STATUS_HINT}."),
         rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year),
              f"Skoleåret er ikke plausibelt (fra 2000-01 til og med {this_year}-{(this_year + 1) % 100:02d})."),
         rule(E.ExpectColumnValuesToBeBetween(column="andel_ansatte_kurset", min_value=0, max_value=100),

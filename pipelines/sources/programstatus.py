@@ -21,7 +21,7 @@ from pipelines.sources.base import (
     slug,
     template_table,
 )
-from pipelines.templates.programstatus import COUNT_HEADERS, STATUS
+from pipelines.templates.programstatus import COUNT_HEADERS, STATUS_HINT
 from pipelines.warehouse import store
 
 STATUS_SCHEMA: dict[str, pl.DataType] = {
@@ -126,7 +126,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
 
     status = pl.col("status").str.strip_chars().str.to_lowercase()
     t = t.with_columns(status.replace_strict(STATUS_WORDS, default=None, return_dtype=pl.String).alias("_status"))
-    raise_on_bad(t, pl.col("_status").is_null(), f"Ukjent status; bruk {', '.join(STATUS)}", "status")
+    raise_on_bad(t, pl.col("_status").is_null(), f"Ukjent status; bruk {STATUS_HINT}", "status")
     t = t.with_columns(pl.col("_status").alias("status"))
 
     coordinator = pl.col("koordinator").str.strip_chars().str.to_lowercase()

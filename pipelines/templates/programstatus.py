@@ -18,6 +18,8 @@ STATUS: dict[str, str] = {
     "drift": "I drift",
     "avsluttet": "Avsluttet",
 }
+STATUS_HINT = ", ".join(f"«{v}»" for v in list(STATUS.values())[:-1]) + f" eller «{list(STATUS.values())[-1]}»"
+"""The statuses as a message names them (the reader takes these words as well as the template list's codes)."""
 JA_NEI = ["ja", "nei"]
 
 COLUMNS: list[tuple[str, str]] = [

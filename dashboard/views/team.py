@@ -78,9 +78,10 @@ table = summary.select(
     pl.col("helse").alias("Til helse"),
 )
 # Short headers so the whole table fits a screen; what each means is one hover away.
-# The professions as column labels on two lines (the hover keeps the whole word).
-ATTENDANCE_TICKS = {"Helsesykepleier": "Helse-<br>sykepleier", "Psykisk helse og rus": "Psykisk helse<br>og rus",
-                    "Karriereveileder": "Karriere-<br>veileder", "Sosiallærer": "Sosial-<br>lærer"}
+# The professions as column labels in a column's width at 1024 pixels (the hover keeps the whole word).
+ATTENDANCE_TICKS = {"Helsesykepleier": "Helse-<br>sykepleier", "Barnevern": "Barne-<br>vern",
+                    "Psykisk helse og rus": "Psykisk<br>helse<br>og rus", "Karriereveileder": "Karriere-<br>veileder",
+                    "Sosiallærer": "Sosial-<br>lærer"}
 
 HEADER_HELP = {
     "Møter": "Møter holdt i perioden.",
@@ -122,7 +123,7 @@ with tab_attend:
         hovertemplate="%{y}<br>%{x}: til stede på %{z} % av møtene<extra></extra>", xgap=2, ygap=2,
     ))
     fig.update_layout(title=dict(text="Andel møter der yrkesgruppen var til stede", font=dict(size=18)), **LAYOUT,
-                      height=max(260, 50 * summary.height + 160),
+                      height=max(280, 50 * summary.height + 180),
                       # Level labels under the columns, on up to two lines: slanted over them they ran into the title
                       # and each other on a 1024-pixel screen.
                       xaxis=dict(side="bottom", tickangle=0, tickvals=list(PROFESSIONS.values()),

@@ -521,17 +521,18 @@ def held_back(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) ->
         return _fetch(
             con,
             """
-            SELECT p.kilde, p.skoleaar_start, p.holdt_fra, l.filnavn
-            FROM mart.publisert p LEFT JOIN (
-                SELECT batch_id, any_value(filnavn) AS filnavn FROM core.ingest_log GROUP BY batch_id
-            ) l USING (batch_id)
+            WITH navn AS (SELECT batch_id, any_value(filnavn) AS filnavn FROM core.ingest_log GROUP BY batch_id)
+            SELECT p.kilde, p.skoleaar_start, p.holdt_fra, p.batch_id, f.filnavn, p.siste_endret,
+                   s.filnavn AS siste_filnavn, p.siste_batch
+            FROM mart.publisert p LEFT JOIN navn f ON f.batch_id = p.batch_id LEFT JOIN navn s ON s.batch_id = p.siste_batch
             WHERE p.kommunenr = ? ORDER BY p.kilde, p.skoleaar_start
             """,
             [kommunenr],
         )
     except duckdb.CatalogException:
         return pl.DataFrame(schema={"kilde": pl.String, "skoleaar_start": pl.Int32, "holdt_fra": pl.Datetime,
-                                    "filnavn": pl.String})
+                                    "batch_id": pl.String, "filnavn": pl.String, "siste_endret": pl.Datetime, "siste_filnavn": pl.String,
+                                    "siste_batch": pl.String})
 
 
 def _complete_year_frame(con: duckdb.DuckDBPyConnection, table: str, column: str, kommunenr: str) -> pl.DataFrame:
@@ -585,11 +586,13 @@ def saker_oversikt(
             FROM {rows}, last
             WHERE kommunenr = ? AND {window}
             GROUP BY ALL
-        )
-        SELECT s.orgnr, s.navn AS skole, p.sakstype,
+        ),
+        -- The register's schools of the municipality, and any school whose rows were loaded under it: a school that
+        -- has since moved stays in the tables of the years it reported here (its rows keep their municipality).
+        skoler AS (SELECT orgnr FROM mart.skoler WHERE kommunenr = ? UNION SELECT orgnr FROM per)
+        SELECT s.orgnr, coalesce(r.navn, s.orgnr) AS skole, p.sakstype,
                CAST(coalesce(sum(CASE WHEN har_total THEN nye_t ELSE nye_s END), 0) AS INTEGER) AS nye
-        FROM mart.skoler s LEFT JOIN per p USING (orgnr)
-        WHERE s.kommunenr = ?
+        FROM skoler s LEFT JOIN mart.skoler r USING (orgnr) LEFT JOIN per p USING (orgnr)
         GROUP BY ALL
         """,
         [kommunenr, kommunenr, *bounds, kommunenr],

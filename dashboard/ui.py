@@ -368,6 +368,8 @@ def held_back_notice(kilde: str, kommunenr: str) -> None:
     """For the skoleeier: school years changed after they were published at the protected level, which rektorer,
     FAU and the reports made for them still see as published (`pipelines.warehouse.published`), and the button that
     publishes the change. Shown in full detail only (never on a rektormøte's shared screen)."""
+    import duckdb
+
     from pipelines import accounts
     from pipelines.warehouse.published import publish_in, school_year_label
 
@@ -377,12 +379,14 @@ def held_back_notice(kilde: str, kommunenr: str) -> None:
     held = queries.held_back(current, kommunenr=kommunenr).filter(pl.col("kilde") == kilde)
     for row in held.iter_rows(named=True):
         year = school_year_label(row["skoleaar_start"])
-        when = row["holdt_fra"].strftime("%d.%m.%Y")
+        files = f"Filen «{row['filnavn'] or 'ukjent'}» ({row['holdt_fra']:%d.%m.%Y})"
+        if row["siste_batch"] != row["batch_id"]:
+            files += f" og sist «{row['siste_filnavn'] or 'ukjent'}» ({row['siste_endret']:%d.%m.%Y %H:%M})"
         with st.container(border=True):
             st.warning(
-                f"**Skoleåret {year} er endret etter at det ble publisert på vernet nivå.** Filen "
-                f"«{row['filnavn'] or 'ukjent'}» ({when}) endret {HELD_BACK_WHAT[kilde]} for året. Her ser du tallene "
-                "slik de er nå; rektorer, FAU og rapportene til dem ser fortsatt tallene slik de ble publisert.",
+                f"**Skoleåret {year} er endret etter at det ble publisert på vernet nivå.** {files} endret "
+                f"{HELD_BACK_WHAT[kilde]} for året. Her ser du tallene slik de er nå; rektorer, FAU og rapportene til "
+                "dem ser fortsatt tallene slik de ble publisert.",
                 icon=":material/lock_clock:",
             )
             st.caption(
@@ -391,12 +395,26 @@ def held_back_notice(kilde: str, kommunenr: str) -> None:
                 "rettelsen når den er viktig nok til å veie opp for det, helst samlet når alle sene rapporter for året "
                 "er kommet inn."
             )
+            key = f"{kilde}_{kommunenr}_{year}"
             sure = st.checkbox(f"Jeg forstår at rettelsen kan vise små tall for den som sammenligner med {year} "
-                               "slik det var.", key=f"publiser_ok_{kilde}_{year}")
-            if st.button(f"Publiser rettelsene for {year}", key=f"publiser_{kilde}_{year}", disabled=not sure):
+                               "slik det var.", key=f"publiser_ok_{key}")
+            if st.button(f"Publiser rettelsene for {year}", key=f"publiser_{key}", disabled=not sure):
                 queries.release_reader()  # this run's read-only connection would keep the write waiting
                 db = queries.warehouse()
-                if publish_in(db, kilde, kommunenr, row["skoleaar_start"]):
+                try:
+                    done = publish_in(db, kilde, kommunenr, row["skoleaar_start"], row["siste_batch"])
+                except WarehouseBusy as exc:
+                    st.error(str(exc))
+                    continue
+                except duckdb.TransactionException:  # a file was being loaded into the same year at that moment
+                    st.warning("En fil ble lastet inn for året i samme øyeblikk. Ingenting er publisert: se over "
+                               "tallene og trykk på nytt.")
+                    continue
+                if done == "endret":
+                    st.warning("En ny fil er lastet inn for året siden siden ble vist. Ingenting er publisert: se over "
+                               "tallene og trykk på nytt.")
+                    continue
+                if done == "publisert":
                     accounts.audit(db, "publisert", current.brukernavn,
                                    f"{HELD_BACK_WHAT[kilde]} {year}, kommune {kommunenr}")
                 st.rerun()

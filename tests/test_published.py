@@ -81,11 +81,27 @@ def test_publishing_the_correction_shows_it_at_the_protected_level(warehouse, tm
     assert cli(["--db", str(warehouse), "ingest", str(_late_report(tmp_path, "saker_sen.csv", 1))]) == 0
     st.cache_data.clear()
     assert _haugen_and_total(REKTOR)[0] == "0"
-    assert publish_in(warehouse, "saker", "9901", 2025)
+    seen = queries.held_back(OWNER, kommunenr="9901")["siste_batch"].item()
+    assert publish_in(warehouse, "saker", "9901", 2025, seen) == "publisert"
     st.cache_data.clear()
     assert _haugen_and_total(REKTOR)[0] == "1–4"
     assert queries.held_back(OWNER, kommunenr="9901").is_empty()
-    assert not publish_in(warehouse, "saker", "9901", 2025)  # nothing left to publish
+    assert publish_in(warehouse, "saker", "9901", 2025, seen) == "ingen"  # nothing left to publish
+
+
+def test_a_file_loaded_after_the_page_was_drawn_is_not_published_unseen(warehouse, tmp_path):
+    """The button publishes what the skoleeier saw: a file that came in since (another session's upload) stops it."""
+    from pipelines.warehouse.published import publish_in
+
+    assert cli(["--db", str(warehouse), "ingest", str(_late_report(tmp_path, "saker_sen.csv", 1))]) == 0
+    st.cache_data.clear()
+    seen = queries.held_back(OWNER, kommunenr="9901")["siste_batch"].item()
+    assert cli(["--db", str(warehouse), "ingest", str(_late_report(tmp_path, "saker_senere.csv", 4))]) == 0
+    assert publish_in(warehouse, "saker", "9901", 2025, seen) == "endret"
+    st.cache_data.clear()
+    held = queries.held_back(OWNER, kommunenr="9901")
+    assert held.select("filnavn", "siste_filnavn").rows() == [("saker_sen.csv", "saker_senere.csv")]
+    assert _haugen_and_total(REKTOR)[0] == "0"  # still as published
 
 
 def test_the_year_is_kept_as_first_published_through_several_late_files(warehouse, tmp_path):
@@ -95,6 +111,52 @@ def test_the_year_is_kept_as_first_published_through_several_late_files(warehous
     st.cache_data.clear()
     assert _haugen_and_total(REKTOR) == published
     assert query(warehouse, "SELECT count(*) FROM core.publisert")[0][0] == 1
+
+
+def _june_row(warehouse: Path, tmp_path: Path, name: str, change: int) -> Path:
+    """Haugen's June «aktivitetsplan» row as the demo has it, with `change` added to its new cases."""
+    nye, avsluttet, apne, over = query(
+        warehouse, "SELECT nye, avsluttet, apne_ved_slutt, evaluering_over_frist FROM core.saker_publisert WHERE "
+                   "orgnr = ? AND periode = DATE '2026-06-01' AND sakstype = 'aktivitetsplan' AND trinn IS NULL"
+        if change == 0 else
+        "SELECT nye, avsluttet, apne_ved_slutt, evaluering_over_frist FROM mart.saker WHERE "
+        "orgnr = ? AND periode = DATE '2026-06-01' AND sakstype = 'aktivitetsplan' AND trinn IS NULL", [HAUGEN])[0]
+    path = tmp_path / name
+    path.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;aktivitetsplan;;{nye + change};{avsluttet};"
+                             f"{apne + change};{over}\n", encoding="utf-8")
+    return path
+
+
+def test_a_late_file_that_restores_the_year_as_published_lets_it_go(warehouse, tmp_path):
+    assert cli(["--db", str(warehouse), "ingest", str(_june_row(warehouse, tmp_path, "saker_rettet.csv", 2))]) == 0
+    assert query(warehouse, "SELECT count(*) FROM core.publisert")[0][0] == 1  # held
+    assert query(warehouse, "SELECT count(*) FROM core.saker_publisert")[0][0] > 0
+    assert cli(["--db", str(warehouse), "ingest", str(_june_row(warehouse, tmp_path, "saker_som_for.csv", 0))]) == 0
+    assert query(warehouse, "SELECT count(*) FROM core.publisert")[0][0] == 0  # as published again: let go
+    assert query(warehouse, "SELECT count(*) FROM core.saker_publisert")[0][0] == 0
+    assert queries.held_back(OWNER, kommunenr="9901").is_empty()
+
+
+def test_a_school_that_moves_municipality_leaves_the_old_municipality_s_published_year_as_it_was(
+        warehouse, demo_dir, tmp_path):
+    """A review moved Haugen to 9902 in the register: 9901's protected 2025-26 table lost Haugen's row, and its totals
+    fell by exactly Haugen's counts. A school's rows keep the municipality they were loaded under."""
+    published = queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2025-26")
+    lines = (demo_dir / "skoleregister.csv").read_text("utf-8-sig").splitlines()
+    moved = [line.replace(";9901;Fjellvik;", ";9902;Sjøbygd;") if line.startswith(HAUGEN) else line for line in lines]
+    assert moved != lines
+    register = tmp_path / "skoleregister_flyttet.csv"
+    register.write_text("\n".join(moved) + "\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(register)]) == 0
+    st.cache_data.clear()
+    assert queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2025-26").equals(published)
+    # A late report for Haugen, now under 9902, replaces a row 9901 published: 9901's year is held.
+    path = tmp_path / "saker_sen_flyttet.csv"
+    path.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;aktivitetsplan;;9;0;9;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(path)]) == 0
+    assert ("9901", 2025) in query(warehouse, "SELECT kommunenr, skoleaar_start FROM core.publisert")
+    st.cache_data.clear()
+    assert queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2025-26").equals(published)
 
 
 def test_a_late_file_that_leaves_the_year_as_published_holds_nothing_back(warehouse, tmp_path):

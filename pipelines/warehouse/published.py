@@ -63,34 +63,66 @@ def _year_of(column: str) -> str:
     return f"CASE WHEN month({column}) >= 8 THEN year({column}) ELSE year({column}) - 1 END"
 
 
-def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> None:
-    """Before the registered `new_rows` replace rows of `table`: keep, once, each published year they touch.
-
-    A year is published when it is complete for the municipality by the rows already in the table; one already kept
-    stays as it was first kept. Runs in the load's transaction, so a refused or interrupted file keeps nothing.
-    """
-    kept = KEPT[table]
-    spans = con.execute(
-        f"""
-        SELECT kommunenr, min({kept.period}), max({kept.period}) FROM {table}
-        WHERE kommunenr IN (SELECT DISTINCT kommunenr FROM new_rows) GROUP BY kommunenr
-        """
-    ).fetchall()
-    complete = {k: year for k, first, last in spans if (year := complete_year(first, last)) is not None}
-    if not complete:
-        return
-    touched = con.execute(f"SELECT DISTINCT kommunenr, {_year_of(kept.period)} FROM new_rows").fetchall()
-    already = set(con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ?",
-                              [kept.kilde]).fetchall())
-    to_keep = sorted({(k, year) for k, year in touched if k in complete and year <= complete[k]} - already)
-    if not to_keep:
-        return
-    now = dt.datetime.now().replace(microsecond=0)
-    con.executemany("INSERT INTO core.publisert VALUES (?, ?, ?, ?, ?)",
-                    [[k, kept.kilde, year, now, batch_id] for k, year in to_keep])
+def _touched(con: duckdb.DuckDBPyConnection, table: str, kept: Kept) -> None:
+    """`_berort` (kommunenr, aar): the municipalities and school years the registered `new_rows` change: their own, and
+    those of the rows already there for the same schools and years (a school that moved municipality leaves its old
+    rows under the old one, and the file replaces them)."""
+    year_t = _year_of("t." + kept.period)
     con.execute(
         f"""
-        INSERT INTO {kept.copy} SELECT t.* FROM {table} t JOIN core.publisert p
+        CREATE OR REPLACE TEMP TABLE _berort AS
+        SELECT DISTINCT kommunenr, {_year_of(kept.period)} AS aar FROM new_rows
+        UNION
+        SELECT DISTINCT t.kommunenr, {year_t} FROM {table} t
+        JOIN (SELECT DISTINCT orgnr, {_year_of(kept.period)} AS aar FROM new_rows) n ON t.orgnr = n.orgnr AND {year_t} = n.aar
+        """
+    )
+
+
+def _changes_nothing(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether every registered new row is already in `table` as it is (a file sent again): it then replaces rows with
+    themselves, and nothing published changes."""
+    columns = [r[0] for r in con.execute("DESCRIBE new_rows").fetchall() if r[0] != "batch_id"]
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in columns)
+    return not con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}))"
+    ).fetchall()[0][0]
+
+
+def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> None:
+    """Before the registered `new_rows` replace rows of `table`: keep, once, each published year they change.
+
+    A year is published when it is complete for the municipality by the rows already in the table; one already kept
+    stays as it was first kept, and its marker names this file as the latest held back (a write that also makes a
+    «publish» running at the same moment conflict instead of publishing a file nobody saw). Runs in the load's
+    transaction, so a refused or interrupted file keeps nothing.
+    """
+    kept = KEPT[table]
+    _touched(con, table, kept)
+    spans = con.execute(
+        f"SELECT kommunenr, min({kept.period}), max({kept.period}) FROM {table} "
+        "WHERE kommunenr IN (SELECT kommunenr FROM _berort) GROUP BY kommunenr"
+    ).fetchall()
+    complete = {k: year for k, first, last in spans if (year := complete_year(first, last)) is not None}
+    touched = con.execute("SELECT kommunenr, aar FROM _berort").fetchall()
+    hit = {(k, year) for k, year in touched if k in complete and year <= complete[k]}
+    if not hit or _changes_nothing(con, table):
+        return
+    already = set(con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ?",
+                              [kept.kilde]).fetchall())
+    now = dt.datetime.now().replace(microsecond=0)
+    if hit & already:
+        con.executemany("UPDATE core.publisert SET siste_endret = ?, siste_batch = ? "
+                        "WHERE kilde = ? AND kommunenr = ? AND skoleaar_start = ?",
+                        [[now, batch_id, kept.kilde, k, year] for k, year in sorted(hit & already)])
+    to_keep = sorted(hit - already)
+    if not to_keep:
+        return
+    con.executemany("INSERT INTO core.publisert VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [[k, kept.kilde, year, now, batch_id, now, batch_id] for k, year in to_keep])
+    con.execute(
+        f"""
+        INSERT INTO {kept.copy} BY NAME SELECT t.* FROM {table} t JOIN core.publisert p
           ON p.kilde = ? AND p.batch_id = ? AND p.kommunenr = t.kommunenr AND p.skoleaar_start = {_year_of('t.' + kept.period)}
         """,
         [kept.kilde, batch_id],
@@ -98,33 +130,38 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) ->
 
 
 def release_unchanged(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """After the registered `new_rows` are in: a kept year they touched whose rows are as published again is let go."""
+    """After the registered `new_rows` are in (and `keep_published` has named the years they touch): a kept year whose
+    rows are as published again is let go."""
     kept = KEPT[table]
     columns = [c for (c,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_name <> 'batch_id'"
         " ORDER BY column_index", table.split("."),
     ).fetchall()]
-    cols = ", ".join(columns)
-    year = _year_of(kept.period)
-    touched = f"""
-        SELECT p.kommunenr, p.skoleaar_start FROM core.publisert p
-        WHERE p.kilde = '{kept.kilde}' AND EXISTS (
-            SELECT 1 FROM new_rows n WHERE n.kommunenr = p.kommunenr AND {_year_of('n.' + kept.period)} = p.skoleaar_start)
-    """
-    live = f"SELECT {cols} FROM {table} WHERE (kommunenr, {year}) IN (SELECT * FROM touched)"
-    copy = f"SELECT {cols} FROM {kept.copy} WHERE (kommunenr, {year}) IN (SELECT * FROM touched)"
-    unchanged = con.execute(
-        f"""
-        WITH touched AS ({touched}),
-        changed AS (
-            SELECT kommunenr, {year} AS aar FROM (({live}) EXCEPT ALL ({copy}))
-            UNION SELECT kommunenr, {year} FROM (({copy}) EXCEPT ALL ({live}))
-        )
-        SELECT * FROM touched WHERE (kommunenr, skoleaar_start) NOT IN (SELECT kommunenr, aar FROM changed)
+    cols = ", ".join(f"x.{c}" for c in columns)
+    year = _year_of("x." + kept.period)
+    con.execute(
         """
-    ).fetchall()
-    for k, start in unchanged:
-        _let_go(con, kept, k, start)
+        CREATE OR REPLACE TEMP TABLE _holdt AS
+        SELECT p.kommunenr, p.skoleaar_start AS aar FROM core.publisert p
+        JOIN _berort b ON p.kilde = ? AND p.kommunenr = b.kommunenr AND p.skoleaar_start = b.aar
+        """,
+        [kept.kilde],
+    )
+    if not con.execute("SELECT count(*) FROM _holdt").fetchall()[0][0]:
+        return
+    rows = f"SELECT {cols}, {year} AS _aar FROM {{}} x JOIN _holdt h ON x.kommunenr = h.kommunenr AND {year} = h.aar"
+    live, copy = rows.format(table), rows.format(kept.copy)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _uendret AS
+        SELECT kommunenr, aar FROM _holdt
+        EXCEPT
+        SELECT kommunenr, _aar FROM (({live}) EXCEPT ALL ({copy}) UNION ALL (({copy}) EXCEPT ALL ({live})))
+        """
+    )
+    con.execute("DELETE FROM core.publisert p USING _uendret u "
+                "WHERE p.kilde = ? AND p.kommunenr = u.kommunenr AND p.skoleaar_start = u.aar", [kept.kilde])
+    con.execute(f"DELETE FROM {kept.copy} x USING _uendret u WHERE x.kommunenr = u.kommunenr AND {year} = u.aar")
 
 
 def _let_go(con: duckdb.DuckDBPyConnection, kept: Kept, kommunenr: str, start: int) -> None:
@@ -133,23 +170,27 @@ def _let_go(con: duckdb.DuckDBPyConnection, kept: Kept, kommunenr: str, start: i
     con.execute(f"DELETE FROM {kept.copy} WHERE kommunenr = ? AND {_year_of(kept.period)} = ?", [kommunenr, start])
 
 
-def publish(con: duckdb.DuckDBPyConnection, kilde: str, kommunenr: str, start: int) -> bool:
+def publish(con: duckdb.DuckDBPyConnection, kilde: str, kommunenr: str, start: int, seen: str) -> str:
     """The skoleeier's «publish the corrections»: the protected tables of that year are made from the rows as they are
-    now. False when nothing was held back."""
+    now. `seen` is the latest held-back file the page showed: if another has come since, nothing is published
+    («endret»), so no file goes out that the skoleeier has not seen. «publisert», or «ingen» when nothing was held."""
     kept = next(k for k in KEPT.values() if k.kilde == kilde)
-    held = con.execute("SELECT count(*) FROM core.publisert WHERE kilde = ? AND kommunenr = ? AND skoleaar_start = ?",
-                       [kilde, kommunenr, start]).fetchall()[0][0]
-    if held:
-        _let_go(con, kept, kommunenr, start)
-    return bool(held)
+    held = con.execute("SELECT siste_batch FROM core.publisert WHERE kilde = ? AND kommunenr = ? AND skoleaar_start = ?",
+                       [kilde, kommunenr, start]).fetchall()
+    if not held:
+        return "ingen"
+    if held[0][0] != seen:
+        return "endret"
+    _let_go(con, kept, kommunenr, start)
+    return "publisert"
 
 
-def publish_in(db: Path, kilde: str, kommunenr: str, start: int) -> bool:
+def publish_in(db: Path, kilde: str, kommunenr: str, start: int, seen: str) -> str:
     """`publish` in its own transaction (the dashboard's button)."""
     with connect(db, read_only=False) as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            done = publish(con, kilde, kommunenr, start)
+            done = publish(con, kilde, kommunenr, start, seen)
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

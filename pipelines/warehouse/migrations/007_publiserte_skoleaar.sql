@@ -7,7 +7,9 @@ CREATE TABLE core.publisert (
     kilde          VARCHAR NOT NULL,    -- 'saker' or 'teammoter'
     skoleaar_start INTEGER NOT NULL,    -- 2024 for 2024-25
     holdt_fra      TIMESTAMP NOT NULL,  -- when the first change after publication was loaded
-    batch_id       VARCHAR NOT NULL     -- the file that changed it
+    batch_id       VARCHAR NOT NULL,    -- the file that changed it first
+    siste_endret   TIMESTAMP NOT NULL,  -- the latest change held back
+    siste_batch    VARCHAR NOT NULL     -- its file: «publish» publishes what the skoleeier saw, or nothing
 );
 CREATE TABLE core.saker_publisert AS SELECT * FROM core.saker LIMIT 0;
 CREATE TABLE core.teammoter_publisert AS SELECT * FROM core.teammoter LIMIT 0;
@@ -25,4 +27,4 @@ SELECT orgnr, kommunenr, team, dato, varighet_min, saker_med_samtykke, saker_ano
 FROM core.teammoter_publisert;
 
 CREATE VIEW mart.publisert AS
-SELECT kommunenr, kilde, skoleaar_start, holdt_fra, batch_id FROM core.publisert;
+SELECT kommunenr, kilde, skoleaar_start, holdt_fra, batch_id, siste_endret, siste_batch FROM core.publisert;

@@ -8,6 +8,7 @@ publishes the correction, knowing what a comparison can show; the skoleeier sees
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -253,3 +254,27 @@ def test_a_warehouse_from_before_the_published_years_still_shows_its_pages_and_i
     assert queries.held_back(OWNER, kommunenr="9901").is_empty()
     assert cli(["--db", str(warehouse), "init"]) == 0
     assert query(warehouse, "SELECT count(*) FROM mart.publisert")[0][0] == 0  # the tables are there again
+
+
+def test_publishing_while_a_file_is_loaded_into_the_same_year_stops_one_of_them(warehouse, tmp_path):
+    """The dashboard's server loads uploads and publishes in one process: the load writes the year's marker in its open
+    transaction, so a «publish» at that moment is refused instead of letting the new rows out unseen."""
+    import duckdb
+
+    from pipelines.warehouse import published
+    from pipelines.warehouse.connection import connect
+
+    assert cli(["--db", str(warehouse), "ingest", str(_late_report(tmp_path, "saker_sen.csv", 1))]) == 0
+    seen = query(warehouse, "SELECT siste_batch FROM core.publisert")[0][0]
+    late = pl.DataFrame({"orgnr": [HAUGEN], "kommunenr": ["9901"], "periode": [dt.date(2026, 5, 1)], "trinn": [None],
+                         "sakstype": ["alvorlig_melding_skoleeier"], "utfall": [None], "nye": [2], "avsluttet": [0],
+                         "apne_ved_slutt": [2], "evaluering_over_frist": [0], "batch_id": ["lastes"]},
+                        schema_overrides={"trinn": pl.Int8, "utfall": pl.String})
+    with connect(warehouse, read_only=False) as loading:
+        loading.execute("BEGIN TRANSACTION")
+        loading.register("new_rows", late.to_arrow())
+        published.keep_published(loading, "core.saker", "lastes")  # the load, still open
+        with pytest.raises(duckdb.TransactionException):
+            published.publish_in(warehouse, "saker", "9901", 2025, seen)
+        loading.execute("ROLLBACK")
+    assert query(warehouse, "SELECT siste_batch FROM core.publisert") == [(seen,)]  # still held, as it was

@@ -181,6 +181,11 @@ def publish(con: duckdb.DuckDBPyConnection, kilde: str, kommunenr: str, start: i
         return "ingen"
     if held[0][0] != seen:
         return "endret"
+    # Written before it is deleted: a file being loaded into the year at this moment has written the same row
+    # (`keep_published`), and DuckDB refuses the second of two writes to one row, so one of the two stops (a delete
+    # alone would let the load's later write go through unnoticed, and its rows out unseen).
+    con.execute("UPDATE core.publisert SET siste_batch = 'publiseres' WHERE kilde = ? AND kommunenr = ? AND "
+                "skoleaar_start = ?", [kilde, kommunenr, start])
     _let_go(con, kept, kommunenr, start)
     return "publisert"
 

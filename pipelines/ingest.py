@@ -341,6 +341,8 @@ def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None,
 
 
 UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"
+WRITE_CONFLICT = ("Noen endret de samme tallene i lageret i samme øyeblikk (for eksempel publiserte rettelser for "
+                  "skoleåret); ingenting er lastet. Last inn filen på nytt.")
 """The start of the message for an error no reader foresaw (the fuzz tests make sure none is left)."""
 
 
@@ -529,6 +531,13 @@ def _keep_or_drop(
     say("laster inn")
 
     def keep(con, state) -> Outcome:
+        if isinstance(state, duckdb.TransactionException):  # a «publish» wrote this year's marker at that moment
+            con.execute("ROLLBACK")
+            entry.resultat = "avvist"
+            entry.melding = WRITE_CONFLICT
+            log_only(con, verdict)
+            return Outcome(path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
+                           message=WRITE_CONFLICT)
         if isinstance(state, Exception):
             raise state
         if state == _ALREADY:  # another process got there first

@@ -278,3 +278,26 @@ def test_publishing_while_a_file_is_loaded_into_the_same_year_stops_one_of_them(
             published.publish_in(warehouse, "saker", "9901", 2025, seen)
         loading.execute("ROLLBACK")
     assert query(warehouse, "SELECT siste_batch FROM core.publisert") == [(seen,)]  # still held, as it was
+
+
+def test_a_file_loaded_while_the_year_is_being_published_is_refused_with_a_reason_and_nothing_changes(
+        warehouse, tmp_path):
+    """The other order: the publish holds the marker when the load reaches it. The load stops, says why, loads
+    nothing, and the year is published as the skoleeier saw it."""
+    from pipelines.ingest import WRITE_CONFLICT, ingest_file
+    from pipelines.warehouse import published
+    from pipelines.warehouse.connection import connect
+
+    assert cli(["--db", str(warehouse), "ingest", str(_late_report(tmp_path, "saker_sen.csv", 1))]) == 0
+    seen = query(warehouse, "SELECT siste_batch FROM core.publisert")[0][0]
+    before = query(warehouse, "SELECT count(*), sum(nye) FROM core.saker")
+    with connect(warehouse, read_only=False) as publishing:
+        publishing.execute("BEGIN TRANSACTION")
+        assert published.publish(publishing, "saker", "9901", 2025, seen) == "publisert"  # still open
+        outcome = ingest_file(_late_report(tmp_path, "saker_samtidig.csv", 3), warehouse)
+        publishing.execute("COMMIT")
+    assert outcome.result == "avvist" and outcome.message == WRITE_CONFLICT
+    assert query(warehouse, "SELECT count(*), sum(nye) FROM core.saker") == before
+    assert query(warehouse, "SELECT count(*) FROM core.publisert")[0][0] == 0
+    assert query(warehouse, "SELECT resultat FROM core.ingest_log WHERE filnavn = 'saker_samtidig.csv'") == [
+        ("avvist",)]

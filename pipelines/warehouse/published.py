@@ -79,23 +79,28 @@ def _touched(con: duckdb.DuckDBPyConnection, table: str, kept: Kept) -> None:
     )
 
 
+def _values(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    """The columns of a table (or the registered `new_rows`) that hold its values: all but the file it came from."""
+    return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall() if r[0] != "batch_id"]
+
+
 def _changes_nothing(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether every registered new row is already in `table` as it is (a file sent again): it then replaces rows with
     themselves, and nothing published changes."""
-    columns = [r[0] for r in con.execute("DESCRIBE new_rows").fetchall() if r[0] != "batch_id"]
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in columns)
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in _values(con, "new_rows"))
     return not con.execute(
         f"SELECT EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}))"
     ).fetchall()[0][0]
 
 
-def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> None:
+def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> bool:
     """Before the registered `new_rows` replace rows of `table`: keep, once, each published year they change.
 
     A year is published when it is complete for the municipality by the rows already in the table; one already kept
     stays as it was first kept, and its marker names this file as the latest held back (a write that also makes a
     «publish» running at the same moment conflict instead of publishing a file nobody saw). Runs in the load's
-    transaction, so a refused or interrupted file keeps nothing.
+    transaction, so a refused or interrupted file keeps nothing. True when the file changes a published year, and
+    `release_unchanged` has something to look at once its rows are in.
     """
     kept = KEPT[table]
     _touched(con, table, kept)
@@ -107,7 +112,7 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) ->
     touched = con.execute("SELECT kommunenr, aar FROM _berort").fetchall()
     hit = {(k, year) for k, year in touched if k in complete and year <= complete[k]}
     if not hit or _changes_nothing(con, table):
-        return
+        return False
     already = set(con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ?",
                               [kept.kilde]).fetchall())
     now = dt.datetime.now().replace(microsecond=0)
@@ -117,7 +122,7 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) ->
                         [[now, batch_id, kept.kilde, k, year] for k, year in sorted(hit & already)])
     to_keep = sorted(hit - already)
     if not to_keep:
-        return
+        return True
     con.executemany("INSERT INTO core.publisert VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [[k, kept.kilde, year, now, batch_id, now, batch_id] for k, year in to_keep])
     con.execute(
@@ -127,17 +132,14 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) ->
         """,
         [kept.kilde, batch_id],
     )
+    return True
 
 
 def release_unchanged(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """After the registered `new_rows` are in (and `keep_published` has named the years they touch): a kept year whose
     rows are as published again is let go."""
     kept = KEPT[table]
-    columns = [c for (c,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_name <> 'batch_id'"
-        " ORDER BY column_index", table.split("."),
-    ).fetchall()]
-    cols = ", ".join(f"x.{c}" for c in columns)
+    cols = ", ".join(f"x.{c}" for c in _values(con, table))
     year = _year_of("x." + kept.period)
     con.execute(
         """

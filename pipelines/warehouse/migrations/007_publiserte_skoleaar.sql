@@ -14,17 +14,9 @@ CREATE TABLE core.publisert (
 CREATE TABLE core.saker_publisert AS SELECT * FROM core.saker LIMIT 0;
 CREATE TABLE core.teammoter_publisert AS SELECT * FROM core.teammoter LIMIT 0;
 
-CREATE VIEW mart.saker_publisert AS
-SELECT orgnr, kommunenr, periode, CAST(trinn AS INTEGER) AS trinn, sakstype, nye, avsluttet,
-       apne_ved_slutt, evaluering_over_frist, batch_id, utfall
-FROM core.saker_publisert;
-
-CREATE VIEW mart.teammoter_publisert AS
-SELECT orgnr, kommunenr, team, dato, varighet_min, saker_med_samtykke, saker_anonyme,
-       henvisninger_ppt, henvisninger_barnevern, henvisninger_helse,
-       til_stede_ppt, til_stede_helsesykepleier, til_stede_barnevern, til_stede_psykisk_helse,
-       til_stede_sosiallaerer, til_stede_karriereveileder, til_stede_ledelse, til_stede_andre, batch_id
-FROM core.teammoter_publisert;
+-- The copies read as `mart.saker` and `mart.teammoter` do (the same columns, by name).
+CREATE VIEW mart.saker_publisert AS SELECT * REPLACE (CAST(trinn AS INTEGER) AS trinn) FROM core.saker_publisert;
+CREATE VIEW mart.teammoter_publisert AS SELECT * FROM core.teammoter_publisert;
 
 CREATE VIEW mart.publisert AS
 SELECT kommunenr, kilde, skoleaar_start, holdt_fra, batch_id, siste_endret, siste_batch FROM core.publisert;

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 # Said by the command line too, so they live with the messages they explain.
 from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
 from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
+from pipelines.sources.base import MONTH_NAMES
 
 FYLKER = {
     # The counties from 2024, then the codes of 2020–2023 that FHI's older pooled files still use.
@@ -146,3 +148,49 @@ def breakable(text: str) -> str:
     Chromium has no Norwegian hyphenation, and breaking anywhere gave «Aktivitetsp/lan (§ 12-/4)»."""
     text = _SECTION_NUMBER.sub("§\u00a0\\1\u2011\\2", text)
     return _COMPOUND_START.sub(lambda m: m.group(1) + "\u00ad", text)
+
+
+def _next_school_month(d: dt.date) -> dt.date:
+    """The month after `d` (first days), July skipped: schools are closed then and are not asked to report it."""
+    year, month = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+    return dt.date(year, 8, 1) if month == 7 else dt.date(year, month, 1)
+
+
+def month_spans(months: list[dt.date]) -> str:
+    """[sep 2026, okt 2026, des 2026] → «sep–okt 2026 og des 2026»: runs of school months, each as short as it reads."""
+    runs: list[list[dt.date]] = []
+    for m in sorted(set(months)):
+        if runs and _next_school_month(runs[-1][-1]) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+
+    def text(first: dt.date, last: dt.date) -> str:
+        if first == last:
+            return f"{MONTH_NAMES[first.month - 1]} {first.year}"
+        if first.year == last.year:
+            return f"{MONTH_NAMES[first.month - 1]}–{MONTH_NAMES[last.month - 1]} {last.year}"
+        return f"{MONTH_NAMES[first.month - 1]} {first.year}–{MONTH_NAMES[last.month - 1]} {last.year}"
+
+    parts = [text(run[0], run[-1]) for run in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
+
+
+def names_text(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
+def missing_reports(coverage) -> list[str]:
+    """«Haugen skole: sep–okt 2026» for each set of missing months, the schools missing the same months together.
+
+    `coverage` is a frame of `queries.saker_rapportering`: one row per school with the months it has not reported.
+    """
+    together: dict[tuple[dt.date, ...], list[str]] = {}
+    for skole, mangler in coverage.select("skole", "mangler").iter_rows():
+        if mangler:
+            together.setdefault(tuple(mangler), []).append(skole)
+    every = coverage.height > 1
+    return [
+        f"{'alle skolene' if every and len(names) == coverage.height else names_text(names)}: {month_spans(list(months))}"
+        for months, names in sorted(together.items(), key=lambda item: (item[0][0], item[1]))
+    ]

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard.labels import FYLKER
+from dashboard.labels import FYLKER, NO_VALUE
 from dashboard.privacy import (
     protect_counts,
     protect_share,
@@ -104,7 +104,7 @@ def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs
     return enforce(name, frame, viewer, params)
 
 
-COUNT_QUERIES = {"saker_per_month", "statsforvalter_cases", "team_meetings"}
+COUNT_QUERIES = {"saker_per_month", "saker_rapportering", "statsforvalter_cases", "team_meetings"}
 """Queries with per-school case counts or meeting logs: full detail only, so only schools the viewer sees in full."""
 
 
@@ -597,22 +597,30 @@ def saker_oversikt(
         """,
         [kommunenr, kommunenr, *bounds, kommunenr],
     )
-    schools = raw.select("orgnr", "skole").unique().sort("skole")
-    if schools.is_empty() or raw["sakstype"].drop_nulls().is_empty():
+    # A school with no row in the window has not reported (or reported under another municipality): «–», not 0.
+    reported = raw.filter(pl.col("sakstype").is_not_null()).select("orgnr", "skole").unique().sort("skole")
+    if reported.is_empty():
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
+    absent = raw.filter(pl.col("sakstype").is_null()).select("orgnr", "skole").unique()
     types = [t for t in SAKSTYPER if t in set(raw["sakstype"].drop_nulls())]
     counts = {(o, t): n for o, t, n in raw.select("orgnr", "sakstype", "nye").iter_rows()}
-    cells = [[counts.get((o, t), 0) for t in types] for o in schools["orgnr"]]
-    return count_table(viewer, schools, [SAKSTYPER[t] for t in types], cells)
+    cells = [[counts.get((o, t), 0) for t in types] for o in reported["orgnr"]]
+    return count_table(viewer, reported, [SAKSTYPER[t] for t in types], cells, absent=absent)
 
 
-def count_table(viewer: Viewer, schools: pl.DataFrame, columns: list[str], cells: list[list[int]]) -> pl.DataFrame:
+def count_table(
+    viewer: Viewer, schools: pl.DataFrame, columns: list[str], cells: list[list[int]], absent: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """A school × column table of counts with «I alt» column and «Kommunen i alt» row, as text.
 
     Full-detail viewers get the exact numbers; everyone else gets `protect_counts` over the whole table (1–4 as
     «1–4», secondary suppression), before any row is taken away for the viewer. The protected table is the same for
     every viewer and safe against each school's rektor, who knows that school's row; and against each rektor of
     several schools (`known_together`), who knows those rows.
+
+    `absent` schools (orgnr, skole) sent no report: their rows show «–» and stay out of the protection, as rows of
+    zeros would (a row anyone can tell adds nothing hides nothing; a zero of it picked to hide another cell, shown as
+    «–», would give that cell away).
     """
     if viewer.full_detail_everywhere:
         full = [[*row, sum(row)] for row in cells]
@@ -627,8 +635,71 @@ def count_table(viewer: Viewer, schools: pl.DataFrame, columns: list[str], cells
         {"orgnr": o, "skole": name, **dict(zip(columns, text[i], strict=True))}
         for i, (o, name) in enumerate(schools.select("orgnr", "skole").iter_rows())
     ]
+    if absent is not None and not absent.is_empty():
+        rows += [{"orgnr": o, "skole": name, **dict.fromkeys(columns, NO_VALUE)} for o, name in absent.iter_rows()]
+        rows.sort(key=lambda row: row["skole"])
     rows.append({"orgnr": None, "skole": "Kommunen i alt", **dict(zip(columns, text[-1], strict=True))})
     return pl.DataFrame(rows, schema={"orgnr": pl.String, "skole": pl.String, **{c: pl.String for c in columns}})
+
+
+def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """Per school of the municipality (the register's, and any with rows under it from `first` to `last`): the months
+    of that span (first days, both included) it has no row for. July is not asked for: schools are closed.
+
+    Columns orgnr, skole, rapportert (months with a report), mangler (the months without, in order).
+    """
+    return _fetch(
+        con,
+        f"""
+        WITH months AS (
+            SELECT CAST(range AS DATE) AS periode FROM range(?::DATE, ?::DATE + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
+            WHERE month(range) <> 7
+        ),
+        got AS (SELECT DISTINCT orgnr, periode FROM {rows} WHERE kommunenr = ? AND periode BETWEEN ? AND ?),
+        skoler AS (SELECT orgnr FROM mart.skoler WHERE kommunenr = ? UNION SELECT orgnr FROM got)
+        SELECT s.orgnr, coalesce(r.navn, s.orgnr) AS skole,
+               CAST(count(g.orgnr) AS INTEGER) AS rapportert,
+               coalesce(list(m.periode ORDER BY m.periode) FILTER (WHERE g.orgnr IS NULL), []) AS mangler
+        FROM skoler s CROSS JOIN months m
+        LEFT JOIN got g ON g.orgnr = s.orgnr AND g.periode = m.periode
+        LEFT JOIN mart.skoler r ON r.orgnr = s.orgnr
+        GROUP BY ALL
+        ORDER BY skole
+        """,
+        [first, last, kommunenr, first, last, kommunenr],
+    )
+
+
+@query
+def saker_rapportering(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, fra: dt.date, til: dt.date
+) -> pl.DataFrame:
+    """Full detail: which schools have not reported cases for which months from `fra` to `til` (see `_unreported`).
+
+    A month a school has not reported is missing from every sum of the Saker page; this says which.
+    """
+    return _unreported(con, "mart.saker", kommunenr, fra, til)
+
+
+@query
+def saker_siste_maaned(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The newest month any school of the municipality has reported cases for (a date, not a count)."""
+    return _fetch(con, "SELECT max(periode) AS siste FROM mart.saker WHERE kommunenr = ?", [kommunenr])
+
+
+@query
+def saker_rapportering_aar(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str | None = None
+) -> pl.DataFrame:
+    """The months each school has not reported in the protected table's school year (`saker_oversikt`), read from
+    the same rows: as published. Not a count: everyone who sees the table may see it."""
+    shown, skoleaar = _protected_year(con, viewer, "mart.saker", "periode", kommunenr, skoleaar)
+    if not shown or skoleaar is None:
+        return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String, "rapportert": pl.Int32,
+                                    "mangler": pl.List(pl.Date)})
+    first, end = school_year_window(skoleaar)
+    rows = _published_rows(con, viewer, "saker", kommunenr, skoleaar)
+    return _unreported(con, rows, kommunenr, first, dt.date(end.year, 6, 1))
 
 
 def known_together() -> list[frozenset[str]]:

@@ -19,7 +19,7 @@ import polars as pl
 from dashboard import queries
 from dashboard.charts import LAYOUT, PALETTE, trend_chart
 from dashboard.export import Table
-from dashboard.labels import KILDE, format_value
+from dashboard.labels import KILDE, format_value, missing_reports
 from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.errors import counted
@@ -478,6 +478,11 @@ class _Context:
         )
         if self.school:
             section.notes.append("Tabellen viser egen skole og kommunen samlet.")
+        unreported = missing_reports(queries.saker_rapportering_aar(self.viewer, kommunenr=self.req.kommunenr,
+                                                                    skoleaar=self.year))
+        if unreported:
+            section.notes.append("Rapporter mangler, og tallene er lavere enn de skulle vært («–»: ingen rapport for "
+                                 f"skoleåret): {'; '.join(unreported)}.")
         columns = [c for c in now.columns if c not in ("orgnr", "skole", "I alt")]
         traces = []
         for i, (label, row) in enumerate(((self.before, total_before), (self.year, total))):

@@ -15,10 +15,11 @@ from dashboard.charts import (
     cached_figure,
     month_axis,
     month_label,
+    month_range,
     school_line,
     school_month_heatmap,
 )
-from dashboard.labels import breakable
+from dashboard.labels import breakable, missing_reports, month_spans
 from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 
@@ -49,6 +50,12 @@ if not viewer.full_detail_everywhere:
             "regnes ut fra summene i rader og kolonner; det kan være hvilket som helst tall, også 0 eller 1–4. "
             + WHOLE_YEARS
         )
+        unreported = missing_reports(queries.saker_rapportering_aar(viewer, kommunenr=kommunenr))
+        if unreported:
+            st.warning(
+                "**Rapporter mangler**, og tallene er lavere enn de skulle vært. «–» betyr at skolen ikke har "
+                f"rapportert noe for skoleåret. Mangler: {'; '.join(unreported)}."
+            )
         if viewer.role == "fau":
             st.caption("Mange «1–4» og «skjult» betyr at sakene er få, ikke at tallene mangler.")
         elif viewer.role == "rektor" and not viewer.protected:
@@ -79,6 +86,26 @@ def total(frame: pl.DataFrame, sakstype: str, column: str = "nye") -> int:
 
 
 st.subheader(f"Siste 12 måneder ({month_label(year_ago)}–{month_label(last)})")
+# Up to the municipality's newest report: a rektor whose school is behind the others is told so.
+newest = queries.saker_siste_maaned(viewer, kommunenr=kommunenr)["siste"].max() or last
+coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=year_ago, til=max(newest, last))
+later = coverage.select("skole", pl.col("mangler").list.filter(pl.element() > last))
+coverage = coverage.with_columns(pl.col("mangler").list.filter(pl.element() <= last))
+unreported = missing_reports(coverage)
+months_asked = sum(1 for d in month_range([year_ago, last]) if d.month != 7)
+if unreported:
+    missing = sum(len(m) for m in coverage["mangler"])
+    st.warning(
+        f"**Rapporter mangler for {missing} {'skolemåned' if missing == 1 else 'skolemåneder'}**, og tallene på siden "
+        f"er lavere enn de skulle vært: {'; '.join(unreported)}. Malen ligger under «Mal for rapportering» nederst."
+    )
+for skole, months in later.filter(pl.col("mangler").list.len() > 0).iter_rows():
+    st.warning(f"**{skole} har ikke rapportert for {month_spans(months)} ennå.** Andre skoler i kommunen har "
+               f"rapportert til og med {month_label(newest)}; tallene under går til og med {month_label(last)}.")
+if not unreported and later["mangler"].list.len().sum() == 0 and coverage.height:
+    st.caption(f"{'Skolen' if coverage.height == 1 else f'Alle de {coverage.height} skolene'} har rapportert for "
+               f"alle de {months_asked} skolemånedene (juli regnes ikke med).")
+reported_last = coverage.filter(~pl.col("mangler").list.contains(last)).height
 latest_month = data.filter(pl.col("periode") == last)
 c = st.columns(5)
 # Five side by side: at 1024 pixels the labels wrap (`ui.narrow_screens`), at a compound's joint and never in «§ 12-5».
@@ -90,7 +117,9 @@ c[2].metric(breakable("Skjerpet plikt (§ 12-5)"), total(recent, "skjerpet_aktiv
 c[3].metric(breakable("Nye hos Statsforvalteren"), total(recent, "statsforvalter"), help="Saker meldt etter § 12-6.")
 c[4].metric(f"Åpne planer, {month_label(last)}", total(latest_month, "aktivitetsplan", "apne_ved_slutt"),
             help=f"Aktivitetsplaner som er åpne ved utgangen av {month_label(last)}. Av dem har "
-                 f"{total(latest_month, 'aktivitetsplan', 'evaluering_over_frist')} evaluering over frist.")
+                 f"{total(latest_month, 'aktivitetsplan', 'evaluering_over_frist')} evaluering over frist."
+                 + (f" Bare {reported_last} av {coverage.height} skoler har rapportert for {month_label(last)}."
+                    if reported_last < coverage.height else ""))
 
 sf = queries.statsforvalter_cases(viewer, kommunenr=kommunenr)
 by_school = (

@@ -1,0 +1,116 @@
+"""A month a school has not reported is not a month without cases: the Saker page and the reports say which are missing.
+
+Every sum on the Saker page was taken over whatever the schools had sent, and the protected table showed a school
+that sent nothing for the year as 0 cases in every column: to FAU and kommunestyret, «no serious cases at Haugen».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import labels, queries
+from dashboard.reports import content
+from dashboard.viewer import Viewer
+from tests.conftest import query
+from tests.test_count_protection import _attack
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+HAUGEN, NORDLI = "990013004", "990012008"
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+REKTOR = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="rektor")
+FAU = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau")
+MEETING = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef", protected=True)
+
+
+@pytest.fixture
+def warehouse(demo_db, monkeypatch) -> Path:
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    return demo_db
+
+
+def _drop(db: Path, orgnr: str, first: str, before: str) -> None:
+    con = duckdb.connect(str(db))
+    con.execute("DELETE FROM core.saker WHERE orgnr = ? AND periode >= ? AND periode < ?", [orgnr, first, before])
+    con.close()
+
+
+def _page(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.switch_page("views/saker.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_school_that_sent_nothing_for_the_year_shows_a_dash_not_zero_cases_and_the_rest_stays_protected(warehouse):
+    _drop(warehouse, HAUGEN, "2025-08-01", "2026-08-01")
+    owner = queries.saker_oversikt(OWNER, kommunenr="9901", skoleaar="2025-26")
+    shown = queries.saker_oversikt(MEETING, kommunenr="9901", skoleaar="2025-26")
+    columns = [c for c in owner.columns if c not in ("orgnr", "skole")]
+    for table in (owner, shown):
+        haugen = table.filter(table["orgnr"] == HAUGEN).select(columns).row(0)
+        assert set(haugen) == {labels.NO_VALUE}
+    schools = owner.filter(owner["orgnr"].is_not_null() & (owner["orgnr"] != HAUGEN))
+    assert int(owner.filter(owner["orgnr"].is_null())["I alt"].item()) == sum(map(int, schools["I alt"]))
+    assert schools.height == query(warehouse, "SELECT count(*) FROM mart.skoler WHERE kommunenr = '9901'")[0][0] - 1
+
+    # The other schools' small counts stay out of reach of every rektor: a «–» row adds nothing and hides nothing.
+    reported = owner.filter(owner["orgnr"] != HAUGEN)["orgnr"].to_list() + [None]
+    full = [[int(v) for v in owner.filter(owner["orgnr"].eq_missing(o)).select(columns).row(0)] for o in reported]
+    text = [list(shown.filter(shown["orgnr"].eq_missing(o)).select(columns).row(0)) for o in reported]
+    for known in range(len(full) - 1):
+        for (r, c), (low, high) in _attack(text, full, known_rows=frozenset({known})).items():
+            assert not 0 < full[r][c] < 5 or low < high, (known, (r, c), text)
+
+
+def test_the_protected_table_says_which_school_sent_nothing_to_rektor_and_in_the_reports(warehouse):
+    _drop(warehouse, HAUGEN, "2025-08-01", "2026-08-01")
+    _drop(warehouse, NORDLI, "2025-09-01", "2025-11-01")
+    expected = "Haugen skole: aug 2025–jun 2026; Nordli skole: sep–okt 2025"
+    at = _page(REKTOR)
+    assert any(expected in w.value for w in at.warning), [w.value for w in at.warning]
+    report = content.build(OWNER, content.Request("9901", "2025-26", "kommunestyre"))
+    notes = [n for s in report.sections for n in s.notes]
+    assert any(expected in n for n in notes), notes
+    # FAU sees its own school's row of the table, and so only its own school's missing months.
+    fau = queries.saker_rapportering_aar(FAU, kommunenr="9901")
+    assert fau["orgnr"].to_list() == [NORDLI]
+    assert labels.missing_reports(fau) == ["Nordli skole: sep–okt 2025"]
+
+
+def test_the_owner_is_told_which_school_months_are_missing_from_the_last_twelve_months(warehouse):
+    _drop(warehouse, NORDLI, "2026-09-01", "2026-11-01")
+    at = _page(OWNER)
+    warning = " ".join(w.value for w in at.warning)
+    assert "Rapporter mangler for 2 skolemåneder" in warning and "Nordli skole: sep–okt 2026" in warning
+    metric = next(m for m in at.metric if m.label.startswith("Åpne planer"))
+    assert "Bare 5 av 6 skoler har rapportert for okt 2026" in metric.proto.help
+
+
+def test_a_rektor_whose_school_is_behind_the_others_is_told_so(warehouse):
+    _drop(warehouse, NORDLI, "2026-09-01", "2026-11-01")
+    at = _page(REKTOR)
+    assert any("Nordli skole har ikke rapportert for sep–okt 2026 ennå" in w.value for w in at.warning), \
+        [w.value for w in at.warning]
+
+
+def test_when_every_school_has_reported_every_month_the_page_says_so(warehouse):
+    at = _page(OWNER)
+    assert not any("mangler" in w.value for w in at.warning)
+    assert any("Alle de 6 skolene har rapportert for alle de 11 skolemånedene" in c.value for c in at.caption)
+
+
+def test_missing_months_read_as_runs_over_the_summer_and_the_new_year():
+    d = dt.date
+    assert labels.month_spans([d(2026, 9, 1), d(2026, 10, 1), d(2026, 12, 1)]) == "sep–okt 2026 og des 2026"
+    assert labels.month_spans([d(2025, 11, 1), d(2025, 12, 1), d(2026, 1, 1)]) == "nov 2025–jan 2026"
+    assert labels.month_spans([d(2025, 6, 1), d(2025, 8, 1)]) == "jun–aug 2025"  # July is not asked for
+    assert labels.month_spans([d(2025, 5, 1), d(2025, 8, 1)]) == "mai 2025 og aug 2025"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +29,34 @@ st.set_option("client.disableDataExport", True)
 st.set_option("client.toolbarMode", "minimal")  # no developer menu (clear cache, rerun) for anyone
 
 st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
+
+
+# Set to 1 (the tests do) and a failing page raises as Streamlit would, instead of `run_page`'s message. (A bare
+# string here would be drawn on every page: Streamlit's «magic».)
+SHOW_ERRORS = "SKOLEMILJO_VIS_FEIL"
+LOG = logging.getLogger("skolemiljo.dashboard")
+
+
+def run_page(navigation) -> None:
+    """Run the chosen page; if it fails, say so in Norwegian and write the trace to the server's log.
+
+    Streamlit's own message for an error it hides is English («This app has encountered an error …»). What the page
+    drew before the error stays; `st.stop` and reruns are not errors (they are not `Exception`s) and pass through.
+    """
+    try:
+        navigation.run()
+    except WarehouseBusy:  # a query waited a minute for an ingest's lock
+        st.error(auth.BUSY)
+    except Exception:
+        if os.environ.get(SHOW_ERRORS) == "1":
+            raise
+        when = dt.datetime.now().strftime("%d.%m.%Y kl. %H:%M:%S")
+        LOG.exception("Siden «%s» feilet %s", navigation.url_path or "oversikt", when)
+        st.error(
+            f"**Noe gikk galt da siden ble laget** ({when}). Prøv igjen om litt. Skjer det igjen, gi beskjed til den "
+            "som drifter skolemiljo og oppgi tidspunktet: feilen er skrevet i serverens logg.",
+            icon=":material/error:",
+        )
 
 
 def main() -> None:
@@ -79,7 +110,7 @@ def main() -> None:
     st.session_state[ui.PAGE_KEY] = navigation.url_path
     ui.forget_tables()
     ui.header()
-    navigation.run()
+    run_page(navigation)
     ui.settle_heap()  # once, after the first page drawn to its end: what the libraries keep is loaded by then
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 from pipelines.cli import main as cli
 from pipelines.demo import write_demo_files
 from pipelines.warehouse import store
+
+# A page that fails raises in the tests (`at.exception`), instead of showing the users' message (`app.run_page`).
+os.environ.setdefault("SKOLEMILJO_VIS_FEIL", "1")
 
 DATA_TABLES = [
     "core.skole", "core.eu_resultat", "core.ungdata", "core.saker", "core.teammoter", "core.teamrytme",

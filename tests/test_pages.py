@@ -949,3 +949,23 @@ def test_admin_sees_accounts_by_municipality_and_school_name_and_audit_times_as_
     assert rektor["Kommuner"] == "Fjellvik (9901)" and rektor["Skoler"].startswith("Nordli skole (")
     log = _shown_text(at.dataframe[1])
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", log["Tid"][0]), log["Tid"][0]
+
+
+def test_a_page_that_fails_says_so_in_norwegian_and_shows_no_trace(demo_db, monkeypatch):
+    """Streamlit's own message for a hidden error is English («This app has encountered an error»)."""
+    import duckdb
+    import streamlit as st
+
+    con = duckdb.connect(str(demo_db))
+    con.execute("DROP VIEW mart.saker")  # the view the Saker page reads, gone: the page fails after its title
+    con.close()
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    monkeypatch.delenv("SKOLEMILJO_VIS_FEIL")
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.switch_page("views/saker.py")
+    at.run()
+    assert not at.exception
+    assert any(e.value.startswith("**Noe gikk galt da siden ble laget**") for e in at.error), [e.value for e in at.error]
+    assert at.title[0].value == "Saker etter opplæringslova kapittel 12"  # what was drawn before the error stays

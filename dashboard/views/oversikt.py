@@ -5,13 +5,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, ui
+from dashboard import attention, queries, ui
 from dashboard.labels import format_value
 
 st.title("Oversikt")
-st.write("Siste tall fra Elevundersøkelsen for hver kommune, sammenlignet med året før og med landet.")
-
 viewer = ui.viewer()
+st.write("Siste tall fra Elevundersøkelsen for hver kommune, sammenlignet med året før og med landet"
+         + (", og det du bør følge opp." if attention.enabled(viewer) else "."))
 figures = queries.key_figures(viewer)
 komm = queries.kommuner(viewer)
 
@@ -79,6 +79,26 @@ national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
 CARDS_AT_MOST = 6  # more municipalities (a county governor, a national body): one table, cards for the one chosen
 
 
+def go_to(item: attention.Item, kommunenr: str | None = None) -> None:
+    """A line that opens the page showing `item`, with its municipality chosen there."""
+    if st.button(item.text, key=f"oppfolging_{kommunenr}_{item.text}", icon=item.icon, type="tertiary"):
+        if kommunenr:
+            st.session_state["kommune"] = kommunenr  # the pages' municipality picker (`ui.pick_kommune`)
+        st.switch_page(item.page)
+
+
+def follow_up(kommunenr: str) -> None:
+    if not attention.enabled(viewer):
+        return
+    found = attention.items(viewer, kommunenr)
+    st.markdown("**Å følge opp** <small>(klikk for å åpne siden)</small>", unsafe_allow_html=True)
+    if not found:
+        st.caption("Ingenting å følge opp: skolene har rapportert saker for alle månedene, ingen nye saker etter § 12-5 "
+                   "eller hos Statsforvalteren siste tre måneder, og planen er fulgt så langt skolene har rapportert.")
+    for item in found:
+        go_to(item, kommunenr)
+
+
 def card(kommunenr: str) -> None:
     own = figures.filter((pl.col("enhet_niva") == "kommune") & (pl.col("kommunenr") == kommunenr))
     year_label = own.filter(pl.col("skoleaar_start") == latest_year)["skoleaar"].first() or "–"
@@ -109,6 +129,7 @@ def card(kommunenr: str) -> None:
             if nat is not None:
                 col.caption(f"Landet: {format_value(nat, maal)}")
 
+        follow_up(kommunenr)
         per_school = queries.school_key_figures(viewer, kommunenr=kommunenr)
         if not per_school.is_empty():
             shown = per_school["enhet_navn"].unique().to_list()
@@ -120,6 +141,9 @@ def card(kommunenr: str) -> None:
                 ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))
 
 
+refused = attention.refused_files(viewer)
+if refused:
+    go_to(refused)
 reported = set(figures.filter(pl.col("enhet_niva") == "kommune")["kommunenr"])
 with_data = [k for k in sorted(names, key=lambda k: names[k]) if k in reported]
 if len(with_data) <= CARDS_AT_MOST:

@@ -1,0 +1,134 @@
+"""«Å følge opp»: what in a municipality needs the skoleeier now, from the same queries the pages themselves use.
+
+Each item names what is wrong and where it is seen, so the Oversikt page leads to the page that shows it in full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from dashboard import queries
+from dashboard.labels import missing_reports, month_spans
+from dashboard.viewer import Viewer
+from pipelines.warehouse.published import school_year_label
+
+SAKER, TEAM, PROGRAMMER, DATAKVALITET = "views/saker.py", "views/team.py", "views/programmer.py", "views/datakvalitet.py"
+HELD_BACK_SOURCE = {"saker": ("saksrapportene", SAKER), "teammoter": ("møteloggen", TEAM)}
+REFUSED_DAYS = 30
+SHOWN_AT_MOST = 3
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    page: str
+    icon: str
+
+
+def months_back(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _listed(parts: list[str]) -> str:
+    more = len(parts) - SHOWN_AT_MOST
+    return "; ".join(parts[:SHOWN_AT_MOST]) + (f" og {more} til" if more > 0 else "")
+
+
+def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
+    newest = queries.saker_siste_maaned(viewer, kommunenr=kommunenr)["siste"].max()
+    if newest is None:
+        return []
+    out = []
+    coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=months_back(newest, 11), til=newest)
+    missing = sum(len(m) for m in coverage["mangler"])
+    if missing:
+        out.append(Item(
+            f"Saker: rapporter mangler for {missing} {'skolemåned' if missing == 1 else 'skolemåneder'} siste 12 "
+            f"måneder – {_listed(missing_reports(coverage))}",
+            SAKER, ":material/assignment_late:",
+        ))
+    recent = months_back(newest, 2)
+    data = queries.saker_per_month(viewer, kommunenr=kommunenr).filter(pl.col("periode") >= recent)
+    new = dict(data.group_by("sakstype").agg(pl.col("nye").sum()).iter_rows())
+    parts = []
+    if new.get("skjerpet_aktivitetsplikt"):
+        n = new["skjerpet_aktivitetsplikt"]
+        parts.append(f"{n} {'ny sak' if n == 1 else 'nye saker'} om skjerpet aktivitetsplikt (§ 12-5)")
+    if new.get("statsforvalter"):
+        n = new["statsforvalter"]
+        parts.append(f"{n} {'ny sak' if n == 1 else 'nye saker'} hos Statsforvalteren (§ 12-6)")
+    if parts:
+        months = [months_back(newest, n) for n in range(3)]
+        out.append(Item(f"Saker: {' og '.join(parts)} i {month_spans(months)}", SAKER, ":material/gavel:"))
+    return out
+
+
+def _held_back(viewer: Viewer, kommunenr: str) -> list[Item]:
+    held = queries.held_back(viewer, kommunenr=kommunenr)
+    return [
+        Item(f"Rettelser i {HELD_BACK_SOURCE[kilde][0]} for {school_year_label(start)} er ikke publisert på vernet nivå",
+             HELD_BACK_SOURCE[kilde][1], ":material/lock_clock:")
+        for kilde, start in held.select("kilde", "skoleaar_start").iter_rows()
+        if kilde in HELD_BACK_SOURCE
+    ]
+
+
+def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
+    plans = queries.planer(viewer, kommunenr=kommunenr)
+    if plans.is_empty():
+        return []
+    plan = plans.row(0, named=True)
+    out = []
+    if plan.get("gjennomgang_naa"):
+        out.append(Item(f"Planen: den årlige gjennomgangen skal gjøres nå ({plan['gjennomgang_tekst']})", PROGRAMMER,
+                        ":material/event:"))
+    status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
+    latest = status.filter(pl.col("rapportert"))["skoleaar_start"].max()
+    if latest is not None:
+        year = status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == latest))
+        n = dict(year.group_by("vurdering").len().iter_rows())
+        parts = []
+        if n.get("ikke_oppfylt"):
+            parts.append(f"{n['ikke_oppfylt']} trinn oppfyller ikke kravene i planen")
+        if n.get("ukjent"):
+            parts.append(f"{n['ukjent']} trinn har ikke rapportert")
+        if parts:
+            out.append(Item(f"Programmer {school_year_label(latest)}: {' og '.join(parts)}", PROGRAMMER,
+                            ":material/checklist:"))
+    if plan.get("antall_forfalt"):
+        n = plan["antall_forfalt"]
+        out.append(Item(f"Tiltaksplanen: {n} tiltak er ikke fullført innen fristen", PROGRAMMER,
+                        ":material/event_busy:"))
+    return out
+
+
+def enabled(viewer: Viewer) -> bool:
+    """For the skoleeier and admin only, and never on a rektormøte's shared screen."""
+    return viewer.role in ("skoleeier", "admin") and viewer.full_detail_everywhere
+
+
+def items(viewer: Viewer, kommunenr: str) -> list[Item]:
+    """What to follow up in the municipality (nothing unless `enabled`)."""
+    if not enabled(viewer):
+        return []
+    return [*_saker(viewer, kommunenr), *_held_back(viewer, kommunenr), *_programmes(viewer, kommunenr)]
+
+
+def refused_files(viewer: Viewer, today: dt.date | None = None) -> Item | None:
+    """Files refused in the last 30 days, across the viewer's municipalities (one line above the municipalities)."""
+    if not enabled(viewer):
+        return None
+    since = (today or dt.date.today()) - dt.timedelta(days=REFUSED_DAYS)
+    log = queries.ingest_log(viewer).filter(
+        (pl.col("resultat") == "avvist") & (pl.col("ferdig").cast(pl.Date) >= since)
+    )
+    if log.is_empty():
+        return None
+    last = log.sort("ferdig", descending=True).row(0, named=True)
+    many = f"{log.height} filer er" if log.height > 1 else "1 fil er"
+    return Item(f"{many} avvist siste {REFUSED_DAYS} dager (sist «{last['filnavn']}», {last['ferdig']:%d.%m.%Y})",
+                DATAKVALITET, ":material/block:")

@@ -1,0 +1,102 @@
+"""«Å følge opp» on Oversikt: what needs the skoleeier, each line opening the page that shows it, in its municipality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import attention
+from dashboard.viewer import Viewer
+from pipelines.cli import main as cli
+from tests.conftest import query
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+NORDLI, HAUGEN = "990012008", "990013004"
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
+REKTOR = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="rektor")
+FAU = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau")
+MEETING = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef", protected=True)
+HEADER = "orgnr;skole;maaned;trinn;sakstype;utfall;nye;avsluttet;apne_ved_maanedsslutt;evaluering_over_frist\n"
+
+
+@pytest.fixture
+def warehouse(demo_db, monkeypatch) -> Path:
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    return demo_db
+
+
+def _oversikt(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _follow_up(at: AppTest) -> list:
+    return [b for b in at.button if (b.key or "").startswith("oppfolging_")]
+
+
+def test_the_owner_sees_missing_reports_and_new_serious_cases_with_the_warehouse_s_numbers(warehouse):
+    con = duckdb.connect(str(warehouse))
+    con.execute("DELETE FROM core.saker WHERE orgnr = ? AND periode >= DATE '2026-09-01'", [NORDLI])
+    con.close()
+    (sf, plikt) = query(warehouse, """
+        WITH last AS (SELECT max(periode) AS m FROM mart.saker WHERE kommunenr = '9902')
+        SELECT sum(nye) FILTER (WHERE sakstype = 'statsforvalter'), sum(nye) FILTER (WHERE sakstype = 'skjerpet_aktivitetsplikt')
+        FROM mart.saker, last WHERE kommunenr = '9902' AND periode > m - INTERVAL 3 MONTH""")[0]
+    at = _oversikt(OWNER)
+    lines = [b.label for b in _follow_up(at)]
+    assert any(line.startswith("Saker: rapporter mangler for 2 skolemåneder siste 12 måneder – Nordli skole: "
+                               "sep–okt 2026") for line in lines), lines
+    serious = [line for line in attention.items(OWNER, "9902") if line.text.startswith("Saker: ")]
+    if sf or plikt:  # the demo's cases of the last three months, counted as the warehouse counts them
+        text = serious[0].text
+        assert (f"{plikt} ny" in text) == bool(plikt) and (f"{sf} ny" in text) == bool(sf), (text, sf, plikt)
+    else:
+        assert not serious
+
+
+def test_a_line_opens_its_page_with_its_municipality_chosen(warehouse):
+    con = duckdb.connect(str(warehouse))
+    con.execute("DELETE FROM core.saker WHERE kommunenr = '9902' AND periode = DATE '2026-10-01' "
+                "AND orgnr = (SELECT min(orgnr) FROM core.skole WHERE kommunenr = '9902')")
+    con.close()
+    at = _oversikt(OWNER)
+    line = next(b for b in _follow_up(at) if b.key.startswith("oppfolging_9902_Saker: rapporter mangler"))
+    line.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Saker etter opplæringslova kapittel 12"
+    assert at.selectbox(key="kommune").value == "9902"  # not the first municipality, which the picker starts on
+
+
+def test_a_refused_file_and_a_held_back_correction_are_followed_up(warehouse, tmp_path):
+    bad = tmp_path / "saker_feil.csv"
+    bad.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;-3;0;0;0\n", encoding="utf-8")
+    late = tmp_path / "saker_sen.csv"
+    late.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;1;0;1;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
+    assert cli(["--db", str(warehouse), "ingest", str(late)]) == 0
+    st.cache_data.clear()
+    at = _oversikt(OWNER)
+    lines = [b.label for b in _follow_up(at)]
+    assert any(line.startswith("1 fil er avvist siste 30 dager (sist «saker_feil.csv»") for line in lines), lines
+    assert "Rettelser i saksrapportene for 2025-26 er ikke publisert på vernet nivå" in lines
+    next(b for b in _follow_up(at) if "avvist" in b.label).click().run()
+    assert at.title[0].value == "Datakvalitet"
+
+
+@pytest.mark.parametrize("viewer", [REKTOR, FAU, MEETING], ids=["rektor", "fau", "rektormote"])
+def test_only_the_owner_gets_the_follow_up_list(warehouse, viewer):
+    con = duckdb.connect(str(warehouse))
+    con.execute("DELETE FROM core.saker WHERE orgnr = ? AND periode >= DATE '2026-09-01'", [NORDLI])
+    con.close()
+    at = _oversikt(viewer)
+    assert not _follow_up(at)
+    assert not any("Å følge opp" in m.value for m in at.markdown)
+    assert _follow_up(_oversikt(OWNER))  # the same warehouse has something to follow up

@@ -244,6 +244,10 @@ MEETING_TABLE_ROWS = 60
 grid is drawn on a canvas the page's type size does not reach); a longer one stays a grid, to be scrolled."""
 
 
+WIDE_TABLE = 5
+"""Columns beyond which a grid's first column is pinned (`table`)."""
+
+
 def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str | None = None, where=None,
           **kwargs) -> None:
     """Show a table and remember it for the page's XLSX export, so what can be downloaded is what was shown.
@@ -258,6 +262,12 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
     elif as_table:
         where.table(norwegian(frame, index=index))
     else:
+        if frame.width > WIDE_TABLE and frame.schema[frame.columns[0]] == pl.String:
+            # A wide table scrolls sideways on a narrow screen (1024 pixels with the menu open): its first column,
+            # the row's name (a school, a file), stays in view.
+            config = dict(kwargs.pop("column_config", None) or {})
+            config.setdefault(frame.columns[0], st.column_config.Column(pinned=True))
+            kwargs["column_config"] = config
         where.dataframe(norwegian(frame), hide_index=True, width="stretch", **kwargs)
     remember(frame, title)
 

@@ -969,3 +969,11 @@ def test_a_page_that_fails_says_so_in_norwegian_and_shows_no_trace(demo_db, monk
     assert not at.exception
     assert any(e.value.startswith("**Noe gikk galt da siden ble laget**") for e in at.error), [e.value for e in at.error]
     assert at.title[0].value == "Saker etter opplæringslova kapittel 12"  # what was drawn before the error stays
+
+
+def test_a_wide_table_keeps_the_school_name_in_view_when_it_scrolls_sideways(app):
+    """At 1024 pixels with the menu open, «Skolene side om side» on Arbeidslag scrolled the school names away."""
+    at = app("team")
+    grid = at.dataframe[0]
+    assert list(grid.value.columns[:2]) == ["Skole", "Møter"]
+    assert json.loads(grid.proto.columns)["Skole"]["pinned"] is True

@@ -1,4 +1,5 @@
-"""«Å følge opp»: what in a municipality needs the skoleeier now, from the same queries the pages themselves use.
+"""«Å følge opp»: what in a municipality needs the skoleeier (or a rektor, at the own school) now, from the same
+queries the pages themselves use, so each role sees only what its pages show it.
 
 Each item names what is wrong and where it is seen, so the Oversikt page leads to the page that shows it in full.
 """
@@ -68,6 +69,8 @@ def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
 
 
 def _held_back(viewer: Viewer, kommunenr: str) -> list[Item]:
+    if not viewer.full_detail_everywhere:
+        return []
     held = queries.held_back(viewer, kommunenr=kommunenr)
     return [
         Item(f"Rettelser i {HELD_BACK_SOURCE[kilde][0]} for {school_year_label(start)} er ikke publisert på vernet nivå",
@@ -87,6 +90,9 @@ def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
         out.append(Item(f"Planen: den årlige gjennomgangen skal gjøres nå ({plan['gjennomgang_tekst']})", PROGRAMMER,
                         ":material/event:"))
     status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
+    own = viewer.full_detail_schools()
+    if own is not None:  # a rektor: the own school's
+        status = status.filter(pl.col("orgnr").is_in(sorted(own)))
     latest = status.filter(pl.col("rapportert"))["skoleaar_start"].max()
     if latest is not None:
         year = status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == latest))
@@ -99,7 +105,7 @@ def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
         if parts:
             out.append(Item(f"Programmer {school_year_label(latest)}: {' og '.join(parts)}", PROGRAMMER,
                             ":material/checklist:"))
-    if plan.get("antall_forfalt"):
+    if plan.get("antall_forfalt") and viewer.full_detail_everywhere:
         n = plan["antall_forfalt"]
         out.append(Item(f"Tiltaksplanen: {n} tiltak er ikke fullført innen fristen", PROGRAMMER,
                         ":material/event_busy:"))
@@ -107,8 +113,9 @@ def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
 
 
 def enabled(viewer: Viewer) -> bool:
-    """For the skoleeier and admin only, and never on a rektormøte's shared screen."""
-    return viewer.role in ("skoleeier", "admin") and viewer.full_detail_everywhere
+    """For the skoleeier and admin, and for a rektor about the own school; never for FAU, nor on a rektormøte's
+    shared screen."""
+    return viewer.full_detail_everywhere or (viewer.role == "rektor" and not viewer.protected)
 
 
 def items(viewer: Viewer, kommunenr: str) -> list[Item]:
@@ -120,7 +127,7 @@ def items(viewer: Viewer, kommunenr: str) -> list[Item]:
 
 def refused_files(viewer: Viewer, today: dt.date | None = None) -> Item | None:
     """Files refused in the last 30 days, across the viewer's municipalities (one line above the municipalities)."""
-    if not enabled(viewer):
+    if not viewer.full_detail_everywhere:  # the ingest log is the skoleeier's
         return None
     since = (today or dt.date.today()) - dt.timedelta(days=REFUSED_DAYS)
     log = queries.ingest_log(viewer).filter(

@@ -91,8 +91,8 @@ def test_a_refused_file_and_a_held_back_correction_are_followed_up(warehouse, tm
     assert at.title[0].value == "Datakvalitet"
 
 
-@pytest.mark.parametrize("viewer", [REKTOR, FAU, MEETING], ids=["rektor", "fau", "rektormote"])
-def test_only_the_owner_gets_the_follow_up_list(warehouse, viewer):
+@pytest.mark.parametrize("viewer", [FAU, MEETING], ids=["fau", "rektormote"])
+def test_fau_and_the_shared_screen_get_no_follow_up_list(warehouse, viewer):
     con = duckdb.connect(str(warehouse))
     con.execute("DELETE FROM core.saker WHERE orgnr = ? AND periode >= DATE '2026-09-01'", [NORDLI])
     con.close()
@@ -100,3 +100,20 @@ def test_only_the_owner_gets_the_follow_up_list(warehouse, viewer):
     assert not _follow_up(at)
     assert not any("Å følge opp" in m.value for m in at.markdown)
     assert _follow_up(_oversikt(OWNER))  # the same warehouse has something to follow up
+
+
+def test_a_rektor_follows_up_the_own_school_only(warehouse, tmp_path):
+    con = duckdb.connect(str(warehouse))
+    con.execute("DELETE FROM core.saker WHERE orgnr IN (?, ?) AND periode >= DATE '2026-09-01'", [NORDLI, HAUGEN])
+    con.close()
+    bad = tmp_path / "saker_feil.csv"
+    bad.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;-3;0;0;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
+    st.cache_data.clear()
+    lines = [b.label for b in _follow_up(_oversikt(REKTOR))]
+    assert any(line.startswith("Saker: rapporter mangler for 2 skolemåneder siste 12 måneder – Nordli skole: "
+                               "sep–okt 2026") for line in lines), lines
+    assert not any("Haugen" in line for line in lines), lines  # another school's reporting is the skoleeier's
+    assert not any("avvist" in line or "Tiltaksplanen" in line for line in lines), lines  # the owner's log and plan
+    owner = [b.label for b in _follow_up(_oversikt(OWNER))]
+    assert any("Haugen skole og Nordli skole: sep–okt 2026" in line for line in owner), owner

@@ -92,9 +92,13 @@ def follow_up(kommunenr: str) -> None:
         return
     found = attention.items(viewer, kommunenr)
     st.markdown("**Å følge opp** <small>(klikk for å åpne siden)</small>", unsafe_allow_html=True)
-    if not found:
+    if not found and viewer.full_detail_everywhere:
         st.caption("Ingenting å følge opp: skolene har rapportert saker for alle månedene, ingen nye saker etter § 12-5 "
                    "eller hos Statsforvalteren siste tre måneder, og planen er fulgt så langt skolene har rapportert.")
+    elif not found:
+        st.caption("Ingenting å følge opp for skolen: sakene er rapportert for alle månedene, ingen nye saker etter "
+                   "§ 12-5 eller hos Statsforvalteren siste tre måneder, og planens krav er oppfylt så langt skolen har "
+                   "rapportert.")
     for item in found:
         go_to(item, kommunenr)
 

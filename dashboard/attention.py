@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard import queries
-from dashboard.labels import missing_reports, month_spans
+from dashboard.labels import missing_reports, month_spans, number_text
 from dashboard.viewer import Viewer
+from pipelines.templates.teammoter import TEAMS
 from pipelines.warehouse.published import school_year_label
 
 SAKER, TEAM, PROGRAMMER, DATAKVALITET = "views/saker.py", "views/team.py", "views/programmer.py", "views/datakvalitet.py"
@@ -27,6 +28,8 @@ class Item:
     text: str
     page: str
     icon: str
+    choices: tuple[tuple[str, str], ...] = ()
+    """(widget key, value) the page opens with: which team, say (the municipality is chosen by the caller)."""
 
 
 def months_back(month: dt.date, n: int) -> dt.date:
@@ -80,6 +83,36 @@ def _held_back(viewer: Viewer, kommunenr: str) -> list[Item]:
     ]
 
 
+TOO_FEW = 0.5
+"""A team that held fewer than half of the meetings its municipality expects is followed up."""
+
+
+def _teams(viewer: Viewer, kommunenr: str) -> list[Item]:
+    """Teams that met far less than the municipality's rhythm in the three whole months before the newest logged one
+    (which may be under way). Only a school's own teams: a barneskole has no elevtjeneste to miss."""
+    if not viewer.sees_team_meetings:
+        return []
+    meetings = queries.team_meetings(viewer, kommunenr=kommunenr)
+    if meetings.is_empty():
+        return []
+    newest = meetings["dato"].max().replace(day=1)
+    first, last = months_back(newest, 3), months_back(newest, 1)
+    months = queries.school_months(first, last)
+    rhythm = dict(queries.team_rhythm(viewer, kommunenr=kommunenr).iter_rows())
+    held = meetings.filter(pl.col("dato").is_between(first, newest, closed="left")).group_by("skole", "team").len()
+    pairs = meetings.select("skole", "team").unique().join(held, on=["skole", "team"], how="left").fill_null(0)
+    out = []
+    for team, label in TEAMS.items():
+        expected = (rhythm.get(team) or 0) * months
+        few = pairs.filter((pl.col("team") == team) & (pl.col("len") < TOO_FEW * expected)).sort("skole")
+        if expected and not few.is_empty():
+            schools = [f"{skole} {n} av {number_text(expected)}" for skole, n in few.select("skole", "len").iter_rows()]
+            span = month_spans([m for m in (months_back(newest, n) for n in (3, 2, 1)) if m.month != 7])
+            out.append(Item(f"{label}: under halvparten av de forventede møtene i {span} – {_listed(schools)}", TEAM,
+                            ":material/groups:", (("team", team),)))
+    return out
+
+
 def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
     plans = queries.planer(viewer, kommunenr=kommunenr)
     if plans.is_empty():
@@ -122,7 +155,8 @@ def items(viewer: Viewer, kommunenr: str) -> list[Item]:
     """What to follow up in the municipality (nothing unless `enabled`)."""
     if not enabled(viewer):
         return []
-    return [*_saker(viewer, kommunenr), *_held_back(viewer, kommunenr), *_programmes(viewer, kommunenr)]
+    return [*_saker(viewer, kommunenr), *_teams(viewer, kommunenr), *_held_back(viewer, kommunenr),
+            *_programmes(viewer, kommunenr)]
 
 
 def refused_files(viewer: Viewer, today: dt.date | None = None) -> Item | None:

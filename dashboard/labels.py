@@ -150,17 +150,21 @@ def breakable(text: str) -> str:
     return _COMPOUND_START.sub(lambda m: m.group(1) + "\u00ad", text)
 
 
+def _next_month(d: dt.date) -> dt.date:
+    return dt.date(d.year + 1, 1, 1) if d.month == 12 else dt.date(d.year, d.month + 1, 1)
+
+
 def _next_school_month(d: dt.date) -> dt.date:
     """The month after `d` (first days), July skipped: schools are closed then and are not asked to report it."""
-    year, month = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
-    return dt.date(year, 8, 1) if month == 7 else dt.date(year, month, 1)
+    after = _next_month(d)
+    return dt.date(after.year, 8, 1) if after.month == 7 else after
 
 
 def month_spans(months: list[dt.date]) -> str:
     """[sep 2026, okt 2026, des 2026] → «sep–okt 2026 og des 2026»: runs of school months, each as short as it reads."""
     runs: list[list[dt.date]] = []
     for m in sorted(set(months)):
-        if runs and _next_school_month(runs[-1][-1]) == m:
+        if runs and m in (_next_month(runs[-1][-1]), _next_school_month(runs[-1][-1])):
             runs[-1].append(m)
         else:
             runs.append([m])

@@ -117,3 +117,24 @@ def test_a_rektor_follows_up_the_own_school_only(warehouse, tmp_path):
     assert not any("avvist" in line or "Tiltaksplanen" in line for line in lines), lines  # the owner's log and plan
     owner = [b.label for b in _follow_up(_oversikt(OWNER))]
     assert any("Haugen skole og Nordli skole: sep–okt 2026" in line for line in owner), owner
+
+
+def test_a_team_that_met_far_less_than_expected_opens_the_team_page_on_that_team(warehouse):
+    (orgnr, skole) = query(warehouse, "SELECT orgnr, any_value(skole) FROM (SELECT t.orgnr, s.navn AS skole "
+                                      "FROM mart.teammoter t JOIN mart.skoler s USING (orgnr) WHERE t.kommunenr = '9902' "
+                                      "AND team = 'elevtjeneste') GROUP BY orgnr ORDER BY orgnr LIMIT 1")[0]
+    (newest,) = query(warehouse, "SELECT max(dato) FROM mart.teammoter WHERE kommunenr = '9902'")[0]
+    con = duckdb.connect(str(warehouse))
+    # The three whole months before the newest logged month (July expects no meeting): none held there.
+    con.execute("DELETE FROM core.teammoter WHERE orgnr = ? AND team = 'elevtjeneste' AND dato >= ? AND dato < ?",
+                [orgnr, attention.months_back(newest.replace(day=1), 3), newest.replace(day=1)])
+    con.close()
+    at = _oversikt(OWNER)
+    line = next(b for b in _follow_up(at) if b.key.startswith("oppfolging_9902_Elevtjeneste"))
+    assert f"{skole} 0 av " in line.label, line.label
+    assert not any("Arbeidslag:" in b.label for b in _follow_up(at))  # teams that met as expected are not named
+    line.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Arbeidslag og elevtjeneste"
+    assert at.selectbox(key="kommune").value == "9902"
+    assert at.selectbox(key="team").value == "elevtjeneste"  # not the first team, which the page starts on

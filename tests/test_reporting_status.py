@@ -114,3 +114,4 @@ def test_missing_months_read_as_runs_over_the_summer_and_the_new_year():
     assert labels.month_spans([d(2025, 11, 1), d(2025, 12, 1), d(2026, 1, 1)]) == "nov 2025–jan 2026"
     assert labels.month_spans([d(2025, 6, 1), d(2025, 8, 1)]) == "jun–aug 2025"  # July is not asked for
     assert labels.month_spans([d(2025, 5, 1), d(2025, 8, 1)]) == "mai 2025 og aug 2025"
+    assert labels.month_spans([d(2026, 5, 1), d(2026, 6, 1), d(2026, 7, 1)]) == "mai–jul 2026"  # a July with cases

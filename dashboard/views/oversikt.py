@@ -84,6 +84,8 @@ def go_to(item: attention.Item, kommunenr: str | None = None) -> None:
     if st.button(item.text, key=f"oppfolging_{kommunenr}_{item.text}", icon=item.icon, type="tertiary"):
         if kommunenr:
             st.session_state["kommune"] = kommunenr  # the pages' municipality picker (`ui.pick_kommune`)
+        for key, value in item.choices:
+            st.session_state[key] = value
         st.switch_page(item.page)
 
 

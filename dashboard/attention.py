@@ -160,13 +160,17 @@ def items(viewer: Viewer, kommunenr: str) -> list[Item]:
 
 
 def refused_files(viewer: Viewer, today: dt.date | None = None) -> Item | None:
-    """Files refused in the last 30 days, across the viewer's municipalities (one line above the municipalities)."""
+    """Files refused in the last 30 days and not put right since, across the viewer's municipalities (one line above
+    the municipalities)."""
     if not viewer.full_detail_everywhere:  # the ingest log is the skoleeier's
         return None
     since = (today or dt.date.today()) - dt.timedelta(days=REFUSED_DAYS)
-    log = queries.ingest_log(viewer).filter(
-        (pl.col("resultat") == "avvist") & (pl.col("ferdig").cast(pl.Date) >= since)
-    )
+    log = queries.ingest_log(viewer)
+    # A refused file of a source that has loaded a file since was put right (a corrected copy is a new file).
+    loaded = log.filter(pl.col("resultat") == "lastet").group_by("kilde").agg(pl.col("ferdig").max().alias("_rettet"))
+    log = log.filter((pl.col("resultat") == "avvist") & (pl.col("ferdig").cast(pl.Date) >= since)).join(
+        loaded, on="kilde", how="left", nulls_equal=False
+    ).filter(pl.col("_rettet").is_null() | (pl.col("_rettet") < pl.col("ferdig")))
     if log.is_empty():
         return None
     last = log.sort("ferdig", descending=True).row(0, named=True)

@@ -80,8 +80,8 @@ def test_a_refused_file_and_a_held_back_correction_are_followed_up(warehouse, tm
     bad.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;-3;0;0;0\n", encoding="utf-8")
     late = tmp_path / "saker_sen.csv"
     late.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;1;0;1;0\n", encoding="utf-8")
-    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
     assert cli(["--db", str(warehouse), "ingest", str(late)]) == 0
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
     st.cache_data.clear()
     at = _oversikt(OWNER)
     lines = [b.label for b in _follow_up(at)]
@@ -89,6 +89,12 @@ def test_a_refused_file_and_a_held_back_correction_are_followed_up(warehouse, tm
     assert "Rettelser i saksrapportene for 2025-26 er ikke publisert på vernet nivå" in lines
     next(b for b in _follow_up(at) if "avvist" in b.label).click().run()
     assert at.title[0].value == "Datakvalitet"
+
+    fixed = tmp_path / "saker_rettet.csv"  # the corrected copy loads: the refusal is put right
+    fixed.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;3;0;3;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(fixed)]) == 0
+    st.cache_data.clear()
+    assert not any("avvist" in b.label for b in _follow_up(_oversikt(OWNER)))
 
 
 @pytest.mark.parametrize("viewer", [FAU, MEETING], ids=["fau", "rektormote"])

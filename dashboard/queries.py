@@ -586,26 +586,37 @@ def saker_oversikt(
             FROM {rows}, last
             WHERE kommunenr = ? AND {window}
             GROUP BY ALL
-        ),
-        -- The register's schools of the municipality, and any school whose rows were loaded under it: a school that
-        -- has since moved stays in the tables of the years it reported here (its rows keep their municipality).
-        skoler AS (SELECT orgnr FROM mart.skoler WHERE kommunenr = ? UNION SELECT orgnr FROM per)
-        SELECT s.orgnr, coalesce(r.navn, s.orgnr) AS skole, p.sakstype,
-               CAST(coalesce(sum(CASE WHEN har_total THEN nye_t ELSE nye_s END), 0) AS INTEGER) AS nye
-        FROM skoler s LEFT JOIN mart.skoler r USING (orgnr) LEFT JOIN per p USING (orgnr)
+        )
+        -- Every school with rows under the municipality: a school that has since moved stays in the tables of the
+        -- years it reported here (its rows keep their municipality).
+        SELECT p.orgnr, coalesce(r.navn, p.orgnr) AS skole, p.sakstype,
+               CAST(sum(CASE WHEN har_total THEN nye_t ELSE nye_s END) AS INTEGER) AS nye
+        FROM per p LEFT JOIN mart.skoler r USING (orgnr)
         GROUP BY ALL
         """,
-        [kommunenr, kommunenr, *bounds, kommunenr],
+        [kommunenr, kommunenr, *bounds],
     )
-    # A school with no row in the window has not reported (or reported under another municipality): «–», not 0.
-    reported = raw.filter(pl.col("sakstype").is_not_null()).select("orgnr", "skole").unique().sort("skole")
+    reported = raw.select("orgnr", "skole").unique().sort("skole")
     if reported.is_empty():
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
-    absent = raw.filter(pl.col("sakstype").is_null()).select("orgnr", "skole").unique()
+    # A school expected to report that sent nothing in the window: «–», not 0 (`_unreported` says which are expected).
+    first, last = _case_window(con, kommunenr, skoleaar)
+    coverage = _unreported(con, rows, kommunenr, first, last)
+    absent = coverage.filter((pl.col("rapportert") == 0) & (pl.col("mangler").list.len() > 0)).select("orgnr", "skole")
     types = [t for t in SAKSTYPER if t in set(raw["sakstype"].drop_nulls())]
     counts = {(o, t): n for o, t, n in raw.select("orgnr", "sakstype", "nye").iter_rows()}
     cells = [[counts.get((o, t), 0) for t in types] for o in reported["orgnr"]]
     return count_table(viewer, reported, [SAKSTYPER[t] for t in types], cells, absent=absent)
+
+
+def _case_window(con: duckdb.DuckDBPyConnection, kommunenr: str, skoleaar: str | None) -> tuple[dt.date, dt.date]:
+    """The months (first days) a case table covers: a school year's August to June, else the last 12 months."""
+    if skoleaar:
+        start, end = school_year_window(skoleaar)
+        return start, dt.date(end.year, 6, 1)
+    last = con.execute("SELECT max(periode) FROM mart.saker WHERE kommunenr = ?", [kommunenr]).fetchall()[0][0]
+    index = last.year * 12 + last.month - 1 - 11
+    return dt.date(index // 12, index % 12 + 1, 1), last
 
 
 def count_table(
@@ -643,10 +654,14 @@ def count_table(
 
 
 def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first: dt.date, last: dt.date) -> pl.DataFrame:
-    """Per school of the municipality (the register's, and any with rows under it from `first` to `last`): the months
-    of that span (first days, both included) it has no row for. July is not asked for: schools are closed.
+    """Per school the municipality expects case reports from, from `first` to `last` (first days, both included):
+    the months it has no row for. July is not asked for: schools are closed.
 
-    Columns orgnr, skole, rapportert (months with a report), mangler (the months without, in order).
+    Expected: the schools of the municipality's own register (not those a Udir file brought in: a private school
+    reports to no municipality), from the first month the school reported anywhere (a school that never has is asked
+    for every month); not in a month it reported under another municipality (it had moved); and a school that has
+    left the register, up to its last month here. Columns orgnr, skole, rapportert (months with a report here),
+    mangler (the expected months without one, in order). A school here with neither is left out.
     """
     return _fetch(
         con,
@@ -656,17 +671,38 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
             WHERE month(range) <> 7
         ),
         got AS (SELECT DISTINCT orgnr, periode FROM {rows} WHERE kommunenr = ? AND periode BETWEEN ? AND ?),
-        skoler AS (SELECT orgnr FROM mart.skoler WHERE kommunenr = ? UNION SELECT orgnr FROM got)
-        SELECT s.orgnr, coalesce(r.navn, s.orgnr) AS skole,
-               CAST(count(g.orgnr) AS INTEGER) AS rapportert,
-               coalesce(list(m.periode ORDER BY m.periode) FILTER (WHERE g.orgnr IS NULL), []) AS mangler
-        FROM skoler s CROSS JOIN months m
-        LEFT JOIN got g ON g.orgnr = s.orgnr AND g.periode = m.periode
-        LEFT JOIN mart.skoler r ON r.orgnr = s.orgnr
-        GROUP BY ALL
+        own AS (SELECT orgnr FROM core.skole WHERE kommunenr = ? AND kilde = 'skoleregister'),
+        skoler AS (
+            SELECT orgnr, NULL::DATE AS til FROM own
+            UNION ALL
+            SELECT orgnr, max(periode) FROM got WHERE orgnr NOT IN (SELECT orgnr FROM own) GROUP BY orgnr
+        ),
+        -- The first report: in the window from the rows read (a year held as published stays as it was), elsewhere
+        -- from the rows as they are. Either way when a school reported, never how many cases.
+        forst AS (
+            SELECT orgnr, min(periode) AS forste
+            FROM (SELECT orgnr, periode FROM mart.saker WHERE periode < ? OR periode > ? UNION ALL SELECT * FROM got)
+            WHERE orgnr IN (SELECT orgnr FROM skoler) GROUP BY orgnr
+        ),
+        annen AS (SELECT DISTINCT orgnr, periode FROM mart.saker
+                  WHERE kommunenr <> ? AND periode BETWEEN ? AND ? AND orgnr IN (SELECT orgnr FROM skoler)),
+        per AS (
+            SELECT s.orgnr, CAST(count(g.orgnr) AS INTEGER) AS rapportert,
+                   coalesce(list(m.periode ORDER BY m.periode) FILTER (
+                       WHERE g.orgnr IS NULL AND a.orgnr IS NULL AND (f.forste IS NULL OR m.periode >= f.forste)
+                             AND (s.til IS NULL OR m.periode <= s.til)), []) AS mangler
+            FROM skoler s CROSS JOIN months m
+            LEFT JOIN got g ON g.orgnr = s.orgnr AND g.periode = m.periode
+            LEFT JOIN annen a ON a.orgnr = s.orgnr AND a.periode = m.periode
+            LEFT JOIN forst f ON f.orgnr = s.orgnr
+            GROUP BY s.orgnr
+        )
+        SELECT p.orgnr, coalesce(r.navn, p.orgnr) AS skole, p.rapportert, p.mangler
+        FROM per p LEFT JOIN mart.skoler r USING (orgnr)
+        WHERE p.rapportert > 0 OR len(p.mangler) > 0
         ORDER BY skole
         """,
-        [first, last, kommunenr, first, last, kommunenr],
+        [first, last, kommunenr, first, last, kommunenr, first, last, kommunenr, first, last],
     )
 
 
@@ -697,9 +733,8 @@ def saker_rapportering_aar(
     if not shown or skoleaar is None:
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String, "rapportert": pl.Int32,
                                     "mangler": pl.List(pl.Date)})
-    first, end = school_year_window(skoleaar)
     rows = _published_rows(con, viewer, "saker", kommunenr, skoleaar)
-    return _unreported(con, rows, kommunenr, first, dt.date(end.year, 6, 1))
+    return _unreported(con, rows, kommunenr, *_case_window(con, kommunenr, skoleaar))
 
 
 def known_together() -> list[frozenset[str]]:

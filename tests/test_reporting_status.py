@@ -115,3 +115,36 @@ def test_missing_months_read_as_runs_over_the_summer_and_the_new_year():
     assert labels.month_spans([d(2025, 6, 1), d(2025, 8, 1)]) == "jun–aug 2025"  # July is not asked for
     assert labels.month_spans([d(2025, 5, 1), d(2025, 8, 1)]) == "mai 2025 og aug 2025"
     assert labels.month_spans([d(2026, 5, 1), d(2026, 6, 1), d(2026, 7, 1)]) == "mai–jul 2026"  # a July with cases
+
+
+def test_only_schools_the_municipality_expects_reports_from_are_missing_them(warehouse):
+    """A private school a Udir file brought in reports to no municipality; a new school is not asked for the months
+    before its first report; a school that moved is asked by each municipality for its own months only; a school of
+    the register that never reported is asked for every month."""
+    con = duckdb.connect(str(warehouse))
+    batch = con.execute("SELECT any_value(batch_id) FROM core.skole").fetchall()[0][0]
+    for orgnr, navn, kilde in (("999000001", "Privatskolen", "udir_eksport"), ("999000002", "Nyåsen skole", "skoleregister"),
+                               ("999000003", "Tomt skole", "skoleregister")):
+        con.execute("INSERT INTO core.skole (orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, "
+                    "kilde, batch_id) VALUES (?, ?, '9901', 'Fjellvik', 1, 7, 100, NULL, ?, ?)", [orgnr, navn, kilde, batch])
+    con.execute("INSERT INTO core.saker SELECT * REPLACE ('999000002' AS orgnr) FROM core.saker "
+                "WHERE orgnr = ? AND periode >= DATE '2026-08-01'", [NORDLI])
+    # Haugen moves to Sjøbygd in January 2026, and its reports from then on are Sjøbygd's.
+    con.execute("UPDATE core.skole SET kommunenr = '9902', kommune = 'Sjøbygd' WHERE orgnr = ?", [HAUGEN])
+    con.execute("UPDATE core.saker SET kommunenr = '9902' WHERE orgnr = ? AND periode >= DATE '2026-01-01'", [HAUGEN])
+    con.close()
+
+    def missing(viewer, kommunenr, year):
+        table = queries.saker_rapportering_aar(viewer, kommunenr=kommunenr, skoleaar=year)
+        return {s: labels.month_spans(m) for s, m in table.select("skole", "mangler").iter_rows() if m}
+
+    assert missing(OWNER, "9901", "2025-26") == {"Tomt skole": "aug 2025–jun 2026"}
+    assert missing(OWNER, "9902", "2025-26") == {}
+    last12 = queries.saker_rapportering(OWNER, kommunenr="9901", fra=dt.date(2025, 11, 1), til=dt.date(2026, 10, 1))
+    assert {s: labels.month_spans(m) for s, m in last12.select("skole", "mangler").iter_rows() if m} == {
+        "Tomt skole": "nov 2025–okt 2026"}
+    assert "Privatskolen" not in last12["skole"].to_list()
+    shown = queries.saker_oversikt(MEETING, kommunenr="9901", skoleaar="2025-26")
+    assert "Nyåsen skole" not in shown["skole"].to_list() and "Privatskolen" not in shown["skole"].to_list()
+    assert set(shown.filter(shown["skole"] == "Tomt skole").drop("orgnr", "skole").row(0)) == {labels.NO_VALUE}
+    assert shown.filter(shown["skole"] == "Haugen skole").height == 1  # its autumn here, in numbers

@@ -439,3 +439,16 @@ def test_newer_delivery_replaces_the_value(register_db, tmp_path):
                               "('aktivitetsplan', 'statsforvalter') ORDER BY 1", [vika.orgnr])
     assert got == [("aktivitetsplan", 2), ("statsforvalter", 1)]
     assert _rows(register_db) == len(rows)
+
+
+def test_a_private_school_a_udir_file_brought_in_is_not_asked_for_case_reports(register_db, tmp_path):
+    """A private school in the municipality reports to no municipality: the warning named it for every month."""
+    import duckdb
+
+    con = duckdb.connect(str(register_db))
+    con.execute("INSERT INTO core.skole (orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, kilde, "
+                "batch_id) VALUES ('999000001', 'Privatskulen', '9902', 'Sjøbygd', 5, 10, 80, NULL, 'udir_eksport', 'x')")
+    con.close()
+    outcome = ingest_file(_csv(tmp_path / "alle.csv", _month(SJOBYGD, "2025-09")), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert not [w for w in outcome.warnings if "Mangler rapport" in w], outcome.warnings

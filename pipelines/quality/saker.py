@@ -168,8 +168,10 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame) -> Finding:
     first, last = frame["periode"].min(), frame["periode"].max()
     months = pl.DataFrame({"periode": pl.date_range(first, last, "1mo", eager=True)})
     kommuner = frame["kommunenr"].drop_nulls().unique()
+    # The municipality's own schools: a private school that a Udir file brought in reports to no municipality.
+    own = pl.col("kilde") == "skoleregister" if "kilde" in schools.columns else pl.lit(True)
     expected = (
-        schools.filter(pl.col("kommunenr").is_in(kommuner.implode()))
+        schools.filter(pl.col("kommunenr").is_in(kommuner.implode()) & own)
         .select("orgnr", "navn")
         .join(months, how="cross")
     )

@@ -62,7 +62,7 @@ def register_facts(con: duckdb.DuckDBPyConnection):
 
 
 def schools(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return con.sql("SELECT orgnr, navn, kommunenr, kommune FROM core.skole").pl()
+    return con.sql("SELECT orgnr, navn, kommunenr, kommune, kilde FROM core.skole").pl()
 
 
 def indicator_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

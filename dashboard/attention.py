@@ -132,11 +132,11 @@ def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
         n = dict(year.group_by("vurdering").len().iter_rows())
         parts = []
         if n.get("ikke_oppfylt"):
-            parts.append(f"{n['ikke_oppfylt']} trinn oppfyller ikke kravene i planen")
+            parts.append(f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} trinn")
         if n.get("ukjent"):
-            parts.append(f"{n['ukjent']} trinn har ikke rapportert")
+            parts.append(f"skolene har ikke rapportert for {n['ukjent']} trinn")
         if parts:
-            out.append(Item(f"Programmer {school_year_label(latest)}: {' og '.join(parts)}", PROGRAMMER,
+            out.append(Item(f"Programmer {school_year_label(latest)}: {', og '.join(parts)}", PROGRAMMER,
                             ":material/checklist:"))
     if plan.get("antall_forfalt") and viewer.full_detail_everywhere:
         n = plan["antall_forfalt"]

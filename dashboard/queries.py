@@ -737,6 +737,16 @@ def saker_rapportering_aar(
     return _unreported(con, rows, kommunenr, *_case_window(con, kommunenr, skoleaar))
 
 
+@query
+def saker_rapportering_antall(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str | None = None
+) -> pl.DataFrame:
+    """How many schools and school-months `saker_rapportering_aar` finds missing, without naming a school: FAU, who
+    sees its own school's row only, is told that the municipality's sum is short. One row (skoler, skolemaaneder)."""
+    missing = saker_rapportering_aar.raw(con, viewer, kommunenr, skoleaar)["mangler"].list.len()
+    return pl.DataFrame({"skoler": [int((missing > 0).sum())], "skolemaaneder": [int(missing.sum())]})
+
+
 def known_together() -> list[frozenset[str]]:
     """The schools each rektor account of several schools knows together (from the users file, read when it changes)."""
     from pipelines import accounts

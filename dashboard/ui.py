@@ -401,7 +401,8 @@ def held_back_notice(kilde: str, kommunenr: str) -> None:
             )
             st.caption(
                 "Hvorfor: Den som så tabellen før, kan legge de to utgavene ved siden av hverandre. Går en skole fra 0 "
-                "til «1–4» mens kommunens sum øker med 1, vet leseren at skolen hadde nøyaktig én sak. Publiser "
+                "til «1–4» mens kommunens sum øker med 1, vet leseren at skolen hadde nøyaktig én sak; og forsvinner en "
+                "skoles manglende måneder fra lista under tabellen, vet leseren at økningen kom fra de månedene. Publiser "
                 "rettelsen når den er viktig nok til å veie opp for det, helst samlet når alle sene rapporter for året "
                 "er kommet inn."
             )

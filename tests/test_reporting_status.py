@@ -148,3 +148,13 @@ def test_only_schools_the_municipality_expects_reports_from_are_missing_them(war
     assert "Nyåsen skole" not in shown["skole"].to_list() and "Privatskolen" not in shown["skole"].to_list()
     assert set(shown.filter(shown["skole"] == "Tomt skole").drop("orgnr", "skole").row(0)) == {labels.NO_VALUE}
     assert shown.filter(shown["skole"] == "Haugen skole").height == 1  # its autumn here, in numbers
+
+
+def test_fau_is_told_in_numbers_that_the_municipality_s_sum_is_short(warehouse):
+    """FAU sees its own school's row and the municipality's total; the other schools' missing months are counted."""
+    _drop(warehouse, HAUGEN, "2025-08-01", "2026-08-01")
+    at = _page(FAU)
+    warnings = [w.value for w in at.warning]
+    assert any("Kommunens sum mangler rapporter** fra 1 skole for til sammen 11 skolemåneder" in w for w in warnings), \
+        warnings
+    assert not any("Haugen" in w for w in warnings)  # another school's name is not FAU's

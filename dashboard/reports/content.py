@@ -481,7 +481,7 @@ class _Context:
         unreported = missing_reports(queries.saker_rapportering_aar(self.viewer, kommunenr=self.req.kommunenr,
                                                                     skoleaar=self.year))
         if unreported:
-            section.notes.append("Rapporter mangler, og tallene er lavere enn de skulle vært («–»: ingen rapport for "
+            section.notes.append("Rapporter mangler, og tallene kan være for lave («–»: ingen rapport for "
                                  f"skoleåret): {'; '.join(unreported)}.")
         columns = [c for c in now.columns if c not in ("orgnr", "skole", "I alt")]
         traces = []

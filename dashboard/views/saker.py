@@ -19,7 +19,7 @@ from dashboard.charts import (
     school_line,
     school_month_heatmap,
 )
-from dashboard.labels import breakable, missing_reports, month_spans
+from dashboard.labels import NO_VALUE, breakable, missing_reports, month_spans
 from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 
@@ -51,13 +51,21 @@ if not viewer.full_detail_everywhere:
             + WHOLE_YEARS
         )
         unreported = missing_reports(queries.saker_rapportering_aar(viewer, kommunenr=kommunenr))
+        dash = any(set(row) == {NO_VALUE} for row in summary.drop("orgnr", "skole").iter_rows())
         if unreported:
             st.warning(
-                "**Rapporter mangler**, og tallene er lavere enn de skulle vært. «–» betyr at skolen ikke har "
-                f"rapportert noe for skoleåret. Mangler: {'; '.join(unreported)}."
+                "**Rapporter mangler**, og tallene kan være for lave. "
+                + ("«–» betyr at skolen ikke har rapportert noe for skoleåret. " if dash else "")
+                + f"Mangler: {'; '.join(unreported)}."
             )
+        # FAU sees its own school's row only: how many other schools are missing is said in numbers.
+        others = (queries.saker_rapportering_antall(viewer, kommunenr=kommunenr).to_dicts() or [{"skoler": 0}])[0]
+        if viewer.role == "fau" and others["skoler"] > len(unreported):
+            st.warning(f"**Kommunens sum mangler rapporter** fra {others['skoler']} "
+                       f"{'skole' if others['skoler'] == 1 else 'skoler'} for til sammen {others['skolemaaneder']} "
+                       f"{'skolemåned' if others['skolemaaneder'] == 1 else 'skolemåneder'}, og kan være for lav.")
         if viewer.role == "fau":
-            st.caption("Mange «1–4» og «skjult» betyr at sakene er få, ikke at tallene mangler.")
+            st.caption("Mange «1–4» og «skjult» betyr at sakene er få; det er ikke et tegn på at rapporter mangler.")
         elif viewer.role == "rektor" and not viewer.protected:
             st.caption("Tabellen er vernet for alle skoler, også din egen. Under ser du din egen skole i full detalj, "
                        "for de siste 12 månedene.")
@@ -97,7 +105,7 @@ if unreported:
     missing = sum(len(m) for m in coverage["mangler"])
     st.warning(
         f"**Rapporter mangler for {missing} {'skolemåned' if missing == 1 else 'skolemåneder'}**, og tallene på siden "
-        f"er lavere enn de skulle vært: {'; '.join(unreported)}. Malen ligger under «Mal for rapportering» nederst."
+        f"kan være for lave: {'; '.join(unreported)}. Malen ligger under «Mal for rapportering» nederst."
     )
 for skole, months in later.filter(pl.col("mangler").list.len() > 0).iter_rows():
     st.warning(f"**{skole} har ikke rapportert for {month_spans(months)} ennå.** Andre skoler i kommunen har "

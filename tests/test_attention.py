@@ -144,3 +144,22 @@ def test_a_team_that_met_far_less_than_expected_opens_the_team_page_on_that_team
     assert at.title[0].value == "Arbeidslag og elevtjeneste"
     assert at.selectbox(key="kommune").value == "9902"
     assert at.selectbox(key="team").value == "elevtjeneste"  # not the first team, which the page starts on
+
+
+def test_a_municipality_without_survey_results_still_gets_its_follow_up(warehouse, tmp_path):
+    """The lines stood only in the cards of municipalities with Elevundersøkelsen results, and a warehouse with none
+    stopped before the refused files: exactly when a first file has failed."""
+    con = duckdb.connect(str(warehouse))
+    con.execute("DELETE FROM core.saker WHERE orgnr = ? AND periode >= DATE '2026-09-01'", [NORDLI])
+    con.execute("DELETE FROM core.eu_resultat")
+    con.close()
+    bad = tmp_path / "saker_feil.csv"
+    bad.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;-3;0;0;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
+    st.cache_data.clear()
+    at = _oversikt(OWNER)
+    assert any("Ingen resultater fra Elevundersøkelsen" in w.value for w in at.warning)
+    lines = [b.key for b in _follow_up(at)]
+    assert any(k.startswith("oppfolging_None_1 fil er avvist") for k in lines), lines
+    assert any(k.startswith("oppfolging_9901_Saker: rapporter mangler") for k in lines), lines
+    assert any(k.startswith("oppfolging_9902_") for k in lines), lines  # Sjøbygd's card, without survey figures

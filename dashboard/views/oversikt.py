@@ -15,12 +15,54 @@ st.write("Siste tall fra Elevundersøkelsen for hver kommune, sammenlignet med �
 figures = queries.key_figures(viewer)
 komm = queries.kommuner(viewer)
 
+
+def go_to(item: attention.Item, kommunenr: str | None = None) -> None:
+    """A line that opens the page showing `item`, with its municipality chosen there."""
+    if st.button(item.text, key=f"oppfolging_{kommunenr}_{item.text}", icon=item.icon, type="tertiary"):
+        if kommunenr:
+            st.session_state["kommune"] = kommunenr  # the pages' municipality picker (`ui.pick_kommune`)
+        for key, value in item.choices:
+            st.session_state[key] = value
+        st.switch_page(item.page)
+
+
+def follow_up(kommunenr: str) -> None:
+    if not attention.enabled(viewer):
+        return
+    found = attention.items(viewer, kommunenr)
+    st.markdown("**Å følge opp** <small>(klikk for å åpne siden)</small>", unsafe_allow_html=True)
+    if not found and viewer.full_detail_everywhere:
+        st.caption("Ingenting å følge opp: skolene har rapportert saker for alle månedene, ingen nye saker etter § 12-5 "
+                   "eller hos Statsforvalteren siste tre måneder, og planen er fulgt så langt skolene har rapportert.")
+    elif not found:
+        st.caption("Ingenting å følge opp for skolen: sakene er rapportert for alle månedene, ingen nye saker etter "
+                   "§ 12-5 eller hos Statsforvalteren siste tre måneder, og planens krav er oppfylt så langt skolen har "
+                   "rapportert.")
+    for item in found:
+        go_to(item, kommunenr)
+
+
+def without_survey(kommuner: list[str]) -> None:
+    """Municipalities with no Elevundersøkelsen results yet still get their follow-up (a first file may have failed)."""
+    for kommunenr in kommuner[:CARDS_AT_MOST]:
+        with st.container(border=True):
+            st.subheader(names[kommunenr])
+            st.caption("Ingen resultater fra Elevundersøkelsen ennå.")
+            follow_up(kommunenr)
+
+
+names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
+CARDS_AT_MOST = 6  # more municipalities (a county governor, a national body): one table, cards for the one chosen
+refused = attention.refused_files(viewer)
+if refused:
+    go_to(refused)
 if figures.is_empty():
     st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
+    if attention.enabled(viewer):
+        without_survey(sorted(names, key=lambda k: names[k]))
     st.stop()
 
 latest_year = figures.filter(pl.col("enhet_niva") == "kommune")["skoleaar_start"].max()
-names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
 schools = dict(zip(komm["kommunenr"], komm["skoler"], strict=True))
 order = [k for k in queries.KEY_FIGURES if k in set(figures["indikator_kode"])]
 
@@ -76,33 +118,6 @@ def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
 
 
 national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
-CARDS_AT_MOST = 6  # more municipalities (a county governor, a national body): one table, cards for the one chosen
-
-
-def go_to(item: attention.Item, kommunenr: str | None = None) -> None:
-    """A line that opens the page showing `item`, with its municipality chosen there."""
-    if st.button(item.text, key=f"oppfolging_{kommunenr}_{item.text}", icon=item.icon, type="tertiary"):
-        if kommunenr:
-            st.session_state["kommune"] = kommunenr  # the pages' municipality picker (`ui.pick_kommune`)
-        for key, value in item.choices:
-            st.session_state[key] = value
-        st.switch_page(item.page)
-
-
-def follow_up(kommunenr: str) -> None:
-    if not attention.enabled(viewer):
-        return
-    found = attention.items(viewer, kommunenr)
-    st.markdown("**Å følge opp** <small>(klikk for å åpne siden)</small>", unsafe_allow_html=True)
-    if not found and viewer.full_detail_everywhere:
-        st.caption("Ingenting å følge opp: skolene har rapportert saker for alle månedene, ingen nye saker etter § 12-5 "
-                   "eller hos Statsforvalteren siste tre måneder, og planen er fulgt så langt skolene har rapportert.")
-    elif not found:
-        st.caption("Ingenting å følge opp for skolen: sakene er rapportert for alle månedene, ingen nye saker etter "
-                   "§ 12-5 eller hos Statsforvalteren siste tre måneder, og planens krav er oppfylt så langt skolen har "
-                   "rapportert.")
-    for item in found:
-        go_to(item, kommunenr)
 
 
 def card(kommunenr: str) -> None:
@@ -147,14 +162,13 @@ def card(kommunenr: str) -> None:
                 ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))
 
 
-refused = attention.refused_files(viewer)
-if refused:
-    go_to(refused)
 reported = set(figures.filter(pl.col("enhet_niva") == "kommune")["kommunenr"])
 with_data = [k for k in sorted(names, key=lambda k: names[k]) if k in reported]
 if len(with_data) <= CARDS_AT_MOST:
     for kommunenr in with_data:
         card(kommunenr)
+    if attention.enabled(viewer):
+        without_survey([k for k in sorted(names, key=lambda k: names[k]) if k not in reported])
 else:
     st.subheader(f"{len(with_data)} kommuner")
     st.caption("Siste to skoleår, alle trinn, begge kjønn; endring fra året før i parentes. Velg en kommune under for "

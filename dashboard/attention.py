@@ -166,14 +166,29 @@ def refused_files(viewer: Viewer, today: dt.date | None = None) -> Item | None:
         return None
     since = (today or dt.date.today()) - dt.timedelta(days=REFUSED_DAYS)
     log = queries.ingest_log(viewer)
-    # A refused file of a source that has loaded a file since was put right (a corrected copy is a new file).
-    loaded = log.filter(pl.col("resultat") == "lastet").group_by("kilde").agg(pl.col("ferdig").max().alias("_rettet"))
-    log = log.filter((pl.col("resultat") == "avvist") & (pl.col("ferdig").cast(pl.Date) >= since)).join(
-        loaded, on="kilde", how="left", nulls_equal=False
-    ).filter(pl.col("_rettet").is_null() | (pl.col("_rettet") < pl.col("ferdig")))
-    if log.is_empty():
+    everywhere = viewer.role == "admin" or viewer.kommuner is None
+    mine = sorted(viewer.kommuner or ())
+
+    def ours(row: dict) -> bool:
+        """The viewer's own upload, or a file about the viewer's municipalities (a file nothing could be read from is
+        on Datakvalitet, but another municipality's upload is not for this front page)."""
+        return everywhere or row["lastet_av"] == viewer.brukernavn or bool(set(row["kommuner"] or ()) & set(mine))
+
+    def put_right(row: dict) -> bool:
+        """A file of the same source loaded since, by the same person or about the same municipalities: the corrected
+        copy is a new file."""
+        return any(
+            later["kilde"] == row["kilde"] and later["ferdig"] > row["ferdig"]
+            and (later["lastet_av"] == row["lastet_av"] or set(later["kommuner"] or ()) & set(row["kommuner"] or ()))
+            for later in loaded
+        )
+
+    loaded = log.filter(pl.col("resultat") == "lastet").select("kilde", "ferdig", "kommuner", "lastet_av").to_dicts()
+    refused = [row for row in log.filter((pl.col("resultat") == "avvist") & (pl.col("ferdig").cast(pl.Date) >= since))
+               .sort("ferdig", descending=True).to_dicts() if ours(row) and not put_right(row)]
+    if not refused:
         return None
-    last = log.sort("ferdig", descending=True).row(0, named=True)
-    many = f"{log.height} filer er" if log.height > 1 else "1 fil er"
+    last = refused[0]
+    many = f"{len(refused)} filer er" if len(refused) > 1 else "1 fil er"
     return Item(f"{many} avvist siste {REFUSED_DAYS} dager (sist «{last['filnavn']}», {last['ferdig']:%d.%m.%Y})",
                 DATAKVALITET, ":material/block:")

@@ -1023,7 +1023,7 @@ def ingest_log(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
         con,
         f"""
         SELECT l.batch_id, l.kilde, l.filnavn, l.startet, l.ferdig, l.resultat, l.rader_inn, l.rader_lastet,
-               l.rader_avvist, c.rader_hoppet_over, c.advarsler, l.melding, c.radnumre
+               l.rader_avvist, c.rader_hoppet_over, c.advarsler, l.melding, c.radnumre, c.kommuner, c.lastet_av
         FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
         WHERE {cond}
         ORDER BY l.ferdig DESC

@@ -163,3 +163,14 @@ def test_a_municipality_without_survey_results_still_gets_its_follow_up(warehous
     assert any(k.startswith("oppfolging_None_1 fil er avvist") for k in lines), lines
     assert any(k.startswith("oppfolging_9901_Saker: rapporter mangler") for k in lines), lines
     assert any(k.startswith("oppfolging_9902_") for k in lines), lines  # Sjøbygd's card, without survey figures
+
+
+def test_another_municipality_s_refused_file_is_not_on_this_front_page(warehouse, tmp_path):
+    bad = tmp_path / "saker_feil.csv"
+    bad.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;-3;0;0;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
+    st.cache_data.clear()
+    fjellvik = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="fjellvik")
+    sjobygd = Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="sjobygd")
+    assert attention.refused_files(fjellvik) is not None  # Haugen is Fjellvik's school
+    assert attention.refused_files(sjobygd) is None

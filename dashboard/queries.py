@@ -245,6 +245,28 @@ def skoler(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str | None
 
 
 @query
+def skoler_flyttet(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str | None = None) -> pl.DataFrame:
+    """Schools that have moved out of a municipality in scope but whose case or meeting rows stay filed under it, with
+    that municipality: in rektormøte mode they too need a letter there, or their real name stands among the letters."""
+    cond, params = _scope(viewer, "t.kommunenr")
+    extra = ""
+    if kommunenr:
+        extra = " AND t.kommunenr = ?"
+        params = params + [kommunenr]
+    return _fetch(
+        con,
+        f"""
+        SELECT DISTINCT t.orgnr, s.navn, t.kommunenr
+        FROM (SELECT orgnr, kommunenr FROM mart.saker UNION SELECT orgnr, kommunenr FROM mart.teammoter) t
+        JOIN mart.skoler s ON s.orgnr = t.orgnr AND s.kommunenr <> t.kommunenr
+        WHERE {cond}{extra}
+        ORDER BY t.orgnr
+        """,
+        params,
+    )
+
+
+@query
 def indikatorer(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
     """One row per indicator code with its newest name; Udir codes first, Skoleporten-only names after."""
     return _fetch(

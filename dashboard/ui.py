@@ -51,11 +51,19 @@ def meeting_mode() -> bool:
     return bool(st.session_state.get(MEETING_KEY))
 
 
+def _meeting_schools(base: Viewer, kommunenr: str | None = None) -> list[tuple[str, str, str]]:
+    """(orgnr, navn, kommunenr) of every school a rektormøte's tables may show: the register's, and a school that
+    moved out, under the municipality whose tables keep its rows."""
+    rows = list(queries.skoler(base, kommunenr=kommunenr).select("orgnr", "navn", "kommunenr").iter_rows())
+    known = {orgnr for orgnr, _, _ in rows}
+    moved = queries.skoler_flyttet(base, kommunenr=kommunenr)
+    return rows + [row for row in moved.iter_rows() if row[0] not in known]
+
+
 def start_meeting(named: list[str]) -> None:
     """Rektormøte mode: protected level for everything; schools as «Skole A, B, …» except those named."""
     base = st.session_state["viewer"]
-    schools = queries.skoler(base)
-    rows = list(schools.select("orgnr", "navn", "kommunenr").iter_rows())
+    rows = _meeting_schools(base)
     seed = secrets.randbits(32)
     st.session_state[PSEUDONYM_KEY] = pseudonyms_for(rows, set(named), seed=seed)
     st.session_state[MEETING_PLAN_KEY] = (rows, frozenset(named), seed)

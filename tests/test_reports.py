@@ -430,3 +430,25 @@ def test_a_year_whose_municipality_case_figures_are_all_hidden_is_said_in_words_
     (chart,) = section.charts
     assert [t.name for t in chart.figure.data] == [YEAR]
     assert "Kommunens sum for" not in " ".join(section.paragraphs)  # this year's sum is shown
+
+
+def test_a_school_that_moved_out_gets_a_letter_too_in_a_rektormote(report_db, tmp_path, monkeypatch):
+    """Haugen moved to Sjøbygd; its case rows stay filed under Fjellvik, so Fjellvik's tables show it. The letters
+    came from Fjellvik's register only, and Haugen's real name stood among «Skole A, B, …»."""
+    db = tmp_path / "flyttet.duckdb"
+    shutil.copy(report_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE core.skole SET kommunenr = '9902', kommune = 'Sjøbygd' WHERE orgnr = ?", [HAUGEN])
+    con.close()
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    import streamlit as st
+
+    st.cache_data.clear()
+    html = render.render(build("rektormote", anonymiser=True), "html").decode()
+    assert "Haugen skole" not in html
+    from dashboard import ui
+    from dashboard.viewer import pseudonyms_for
+
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+    letters = dict(pseudonyms_for(ui._meeting_schools(owner), set()))
+    assert HAUGEN in letters  # the live rektormøte mode draws from the same list

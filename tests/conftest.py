@@ -47,6 +47,20 @@ def demo_db(demo_db_master, tmp_path) -> Path:
 
 
 @pytest.fixture
+def warehouse(demo_db, monkeypatch) -> Path:
+    """A private copy of the demo warehouse that the dashboard's queries read (their cache emptied)."""
+    import streamlit as st
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    return demo_db
+
+
+SAKER_HEADER = "orgnr;skole;maaned;trinn;sakstype;utfall;nye;avsluttet;apne_ved_maanedsslutt;evaluering_over_frist\n"
+"""The case-count template's header line, for a test's own small CSV file."""
+
+
+@pytest.fixture
 def register_db(tmp_path, demo_dir) -> Path:
     """A warehouse holding only the demo school register."""
     db = tmp_path / "skolemiljo.duckdb"

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import attention
 from dashboard.viewer import Viewer
 from pipelines.cli import main as cli
+from tests.conftest import SAKER_HEADER as HEADER
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -20,14 +21,6 @@ OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernav
 REKTOR = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="rektor")
 FAU = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau")
 MEETING = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef", protected=True)
-HEADER = "orgnr;skole;maaned;trinn;sakstype;utfall;nye;avsluttet;apne_ved_maanedsslutt;evaluering_over_frist\n"
-
-
-@pytest.fixture
-def warehouse(demo_db, monkeypatch) -> Path:
-    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
-    st.cache_data.clear()
-    return demo_db
 
 
 def _oversikt(viewer: Viewer) -> AppTest:

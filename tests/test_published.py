@@ -20,6 +20,7 @@ from dashboard import queries
 from dashboard.viewer import Viewer
 from pipelines.cli import main as cli
 from pipelines.templates.teammoter import HEADERS
+from tests.conftest import SAKER_HEADER as HEADER
 from tests.conftest import query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -28,14 +29,6 @@ FAU = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990012
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
 HAUGEN = "990013004"
 SERIOUS = "Alvorlig sak meldt til skoleeier (§ 12-4)"
-HEADER = "orgnr;skole;maaned;trinn;sakstype;utfall;nye;avsluttet;apne_ved_maanedsslutt;evaluering_over_frist\n"
-
-
-@pytest.fixture
-def warehouse(demo_db, monkeypatch) -> Path:
-    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
-    st.cache_data.clear()
-    return demo_db
 
 
 def _late_report(tmp_path: Path, name: str, nye: int, month: str = "2026-06") -> Path:

@@ -10,8 +10,6 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import labels, queries
@@ -26,13 +24,6 @@ OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skole
 REKTOR = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="rektor")
 FAU = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau")
 MEETING = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef", protected=True)
-
-
-@pytest.fixture
-def warehouse(demo_db, monkeypatch) -> Path:
-    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
-    st.cache_data.clear()
-    return demo_db
 
 
 def _drop(db: Path, orgnr: str, first: str, before: str) -> None:

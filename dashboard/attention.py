@@ -10,11 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
+import streamlit as st
 
 from dashboard import queries
 from dashboard.labels import missing_reports, month_spans, number_text
 from dashboard.viewer import Viewer
 from pipelines.templates.teammoter import TEAMS
+from pipelines.warehouse.connection import data_version
 from pipelines.warehouse.published import school_year_label
 
 SAKER, TEAM, PROGRAMMER, DATAKVALITET = "views/saker.py", "views/team.py", "views/programmer.py", "views/datakvalitet.py"
@@ -155,16 +157,40 @@ def items(viewer: Viewer, kommunenr: str) -> list[Item]:
     """What to follow up in the municipality (nothing unless `enabled`)."""
     if not enabled(viewer):
         return []
+    return _kept("items", viewer, kommunenr)
+
+
+def _items(viewer: Viewer, kommunenr: str) -> list[Item]:
     return [*_saker(viewer, kommunenr), *_teams(viewer, kommunenr), *_held_back(viewer, kommunenr),
             *_programmes(viewer, kommunenr)]
 
 
-def refused_files(viewer: Viewer, today: dt.date | None = None) -> Item | None:
-    """Files refused in the last 30 days and not put right since, across the viewer's municipalities (one line above
-    the municipalities)."""
+def _kept(what: str, viewer: Viewer, kommunenr: str | None = None):
+    """`_items` or `_refused`, kept like the queries they are made from (per warehouse version, viewer and the
+    rektors of several schools) and per day (a plan's review and the 30 days move with the date). A warm Oversikt
+    then makes one cached call for them instead of eight, each a copy of its frame (a municipality's case months)."""
+    db = queries.warehouse()
+    return _cached(what, str(db), data_version(db), viewer, kommunenr, tuple(queries.known_together()),
+                   dt.date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs={Viewer: lambda viewer: viewer.cache_key})
+def _cached(what: str, db: str, version: tuple[int, int], viewer: Viewer, kommunenr: str | None,
+            groups: tuple[frozenset[str], ...], today: dt.date):
+    return _items(viewer, kommunenr) if what == "items" else _refused(viewer, today)
+
+
+def refused_files(viewer: Viewer) -> Item | None:
+    """Files refused in the last 30 days and not put right since (see `_refused`)."""
     if not viewer.full_detail_everywhere:  # the ingest log is the skoleeier's
         return None
-    since = (today or dt.date.today()) - dt.timedelta(days=REFUSED_DAYS)
+    return _kept("refused", viewer)
+
+
+def _refused(viewer: Viewer, today: dt.date) -> Item | None:
+    """Files refused in the last 30 days and not put right since, across the viewer's municipalities (one line above
+    the municipalities)."""
+    since = today - dt.timedelta(days=REFUSED_DAYS)
     log = queries.ingest_log(viewer)
     everywhere = viewer.role == "admin" or viewer.kommuner is None
     mine = sorted(viewer.kommuner or ())

@@ -371,3 +371,17 @@ def test_a_server_started_outside_the_repository_still_offers_no_csv_download_of
         assert "Search" in labels and not [t for t in labels if "Download" in t], labels
         assert page.locator("[data-testid='stMainMenu']").count() == 0  # no developer menu
         page.close()
+
+
+def test_a_follow_up_line_on_the_front_page_opens_its_page_on_its_municipality(server, browser):
+    """«Å følge opp»: a line in Sjøbygd's card (the second municipality, not the one a page starts on) opens the
+    programme page with Sjøbygd chosen, in the same session."""
+    page = login(browser, server, "skoleeier", height=2400)
+    lines = page.locator("button", has_text="Programmer 20")  # one per card: Fjellvik's, then Sjøbygd's
+    lines.nth(1).wait_for(timeout=30_000)  # the page streams: Sjøbygd's card comes second
+    lines.nth(1).click()
+    page.wait_for_selector("h1:has-text('Programmer')", timeout=30_000)
+    # Sjøbygd's own plan is drawn, not Fjellvik's, which the page starts on.
+    page.wait_for_selector("text=Handlingsplan for trygt og godt skulemiljø", timeout=30_000)
+    assert page.get_by_text("Fjellvik-skolen").count() == 0
+    page.close()

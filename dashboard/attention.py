@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.labels import missing_reports, month_spans, number_text
+from dashboard.labels import missing_reports, month_spans, months_back, number_text
 from dashboard.viewer import Viewer
 from pipelines.templates.teammoter import TEAMS
 from pipelines.warehouse.connection import data_version
@@ -32,11 +32,6 @@ class Item:
     icon: str
     choices: tuple[tuple[str, str], ...] = ()
     """(widget key, value) the page opens with: which team, say (the municipality is chosen by the caller)."""
-
-
-def months_back(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 - n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _listed(parts: list[str]) -> str:

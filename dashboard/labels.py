@@ -150,6 +150,12 @@ def breakable(text: str) -> str:
     return _COMPOUND_START.sub(lambda m: m.group(1) + "\u00ad", text)
 
 
+def months_back(month: dt.date, n: int) -> dt.date:
+    """The first of the month `n` months before `month`."""
+    index = month.year * 12 + month.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def _next_month(d: dt.date) -> dt.date:
     return dt.date(d.year + 1, 1, 1) if d.month == 12 else dt.date(d.year, d.month + 1, 1)
 

@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboard.labels import FYLKER, NO_VALUE
+from dashboard.labels import FYLKER, NO_VALUE, months_back
 from dashboard.privacy import (
     protect_counts,
     protect_share,
@@ -264,6 +264,14 @@ def skoler_flyttet(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: st
         """,
         params,
     )
+
+
+def meeting_schools(viewer: Viewer, kommunenr: str | None = None) -> list[tuple[str, str, str]]:
+    """(orgnr, navn, kommunenr) of every school a rektormøte's tables may show, for its letters: the register's, and
+    a school that moved out, under the municipality whose tables keep its rows (`skoler_flyttet`)."""
+    rows = list(skoler(viewer, kommunenr=kommunenr).select("orgnr", "navn", "kommunenr").iter_rows())
+    known = {orgnr for orgnr, _, _ in rows}
+    return rows + [row for row in skoler_flyttet(viewer, kommunenr=kommunenr).iter_rows() if row[0] not in known]
 
 
 @query
@@ -637,8 +645,7 @@ def _case_window(con: duckdb.DuckDBPyConnection, kommunenr: str, skoleaar: str |
         start, end = school_year_window(skoleaar)
         return start, dt.date(end.year, 6, 1)
     last = con.execute("SELECT max(periode) FROM mart.saker WHERE kommunenr = ?", [kommunenr]).fetchall()[0][0]
-    index = last.year * 12 + last.month - 1 - 11
-    return dt.date(index // 12, index % 12 + 1, 1), last
+    return months_back(last, 11), last
 
 
 def count_table(

@@ -51,13 +51,7 @@ def meeting_mode() -> bool:
     return bool(st.session_state.get(MEETING_KEY))
 
 
-def _meeting_schools(base: Viewer, kommunenr: str | None = None) -> list[tuple[str, str, str]]:
-    """(orgnr, navn, kommunenr) of every school a rektormøte's tables may show: the register's, and a school that
-    moved out, under the municipality whose tables keep its rows."""
-    rows = list(queries.skoler(base, kommunenr=kommunenr).select("orgnr", "navn", "kommunenr").iter_rows())
-    known = {orgnr for orgnr, _, _ in rows}
-    moved = queries.skoler_flyttet(base, kommunenr=kommunenr)
-    return rows + [row for row in moved.iter_rows() if row[0] not in known]
+_meeting_schools = queries.meeting_schools
 
 
 def start_meeting(named: list[str]) -> None:

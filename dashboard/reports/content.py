@@ -131,9 +131,7 @@ def recipient_viewer(requester: Viewer, req: Request, schools: pl.DataFrame) -> 
         return replace(base, role="fau", skoler=frozenset({req.orgnr}) if req.orgnr else frozenset())
     base = replace(base, role="skoleeier", skoler=frozenset())
     if req.mottaker == "rektormote" and req.anonymiser:
-        rows = list(schools.select("orgnr", "navn", "kommunenr").iter_rows())
-        known = {orgnr for orgnr, _, _ in rows}  # and a school that moved out, whose rows stay filed here
-        rows += [r for r in queries.skoler_flyttet(base, kommunenr=req.kommunenr).iter_rows() if r[0] not in known]
+        rows = queries.meeting_schools(base, kommunenr=req.kommunenr)
         # A random order each time: a seed anyone can guess (the date printed on the report) would let a reader
         # with the code and the public school register match the letters to the schools.
         base = replace(base, pseudonyms=pseudonyms_for(rows, set(), seed=secrets.randbits(32)))

@@ -6,6 +6,7 @@ The session holds a `Viewer` once the login succeeded; until then app.py offers 
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import streamlit as st
 
@@ -19,6 +20,13 @@ BUSY = "Lageret er opptatt med en innlasting akkurat nå. Vent litt og prøv igj
 NEW_COOKIE_KEY = "_ny_okt"
 """A token to hand the browser as a cookie on the next page drawn (a rerun would drop an element drawn now)."""
 
+
+LOGIN_KEY = "_innlogget"
+"""(brukernavn, ms) of the login the session holds: by password, by OIDC, or the first of a session cookie."""
+
+ENDED_KEY = "_okt_avsluttet"
+ENDED = ("Økten er avsluttet: du har logget ut i en annen fane eller nettleser, arbeidsdagen på 8 timer er over, "
+         "eller brukeren din er fjernet. Logg inn igjen.")
 
 THRESHOLDS_KEY = "_terskler_fra"
 """The warehouse version the session's thresholds were read at (`current` reads them again when it changes)."""
@@ -57,7 +65,12 @@ def current() -> Viewer | None:
         viewer = _from_cookie()
         if viewer is not None:
             st.session_state[SESSION_KEY] = viewer
-    elif THRESHOLDS_KEY in st.session_state and st.session_state[THRESHOLDS_KEY] != (
+        return viewer
+    if LOGIN_KEY in st.session_state:
+        viewer = _still_logged_in(viewer)
+        if viewer is None:
+            return None
+    if THRESHOLDS_KEY in st.session_state and st.session_state[THRESHOLDS_KEY] != (
         version := data_version(queries.warehouse())
     ):
         default, per_kommune = _thresholds()
@@ -65,6 +78,49 @@ def current() -> Viewer | None:
         st.session_state[SESSION_KEY] = viewer
         st.session_state[THRESHOLDS_KEY] = version
     return viewer
+
+
+def _still_logged_in(viewer: Viewer) -> Viewer | None:
+    """The open session's viewer as its account stands now; None (and the session ended) after a logout in any
+    browser, past the login's working day, or when the account is gone. A changed role, municipality or school
+    applies from the next click: a rektor moved to another school no longer sees the old one in detail."""
+    db = queries.warehouse()
+    brukernavn, logged_in = st.session_state[LOGIN_KEY]
+    account = _accounts(db).get(brukernavn)
+    if account is None or not sessions.still_valid(db, brukernavn, logged_in):
+        end_session()
+        st.session_state[ENDED_KEY] = ENDED
+        if getattr(st, "user", None) is not None and st.user.get("is_logged_in"):
+            st.logout()  # an OIDC login would otherwise be taken up again by the login page
+        return None
+    if (account.rolle, frozenset(account.kommuner), frozenset(account.skoler)) != (
+            viewer.role, viewer.kommuner, viewer.skoler):
+        viewer = viewer_for(account)
+        st.session_state[SESSION_KEY] = viewer
+    return viewer
+
+
+_ACCOUNTS: dict = {}
+
+
+def _accounts(db) -> dict[str, accounts.Account]:
+    """The users file, read again only when it has changed (every page of every session asks)."""
+    path = accounts.users_path(db)
+    try:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    except OSError:
+        return {}
+    kept = _ACCOUNTS.get(path)
+    if kept is None or kept[0] != stamp:
+        kept = _ACCOUNTS[path] = (stamp, accounts.load(path))
+    return kept[1]
+
+
+def end_session() -> None:
+    """Forget the session's login (the cookie, if any, is removed by the login page)."""
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(LOGIN_KEY, None)
 
 
 def _from_cookie() -> Viewer | None:
@@ -80,7 +136,9 @@ def _from_cookie() -> Viewer | None:
     if account is None or (account.demo and not _demo_warehouse()):
         return None
     accounts.audit(db, "innlogging_ok", account.brukernavn, "fortsatt økt (ny fane eller ny innlasting)")
-    return viewer_for(account)
+    viewer = viewer_for(account)
+    st.session_state[LOGIN_KEY] = (account.brukernavn, sessions.issued_at(token))
+    return viewer
 
 
 def hand_out_cookie() -> None:
@@ -124,7 +182,13 @@ def _oidc_user() -> Viewer | None:
         st.button("Logg ut", on_click=st.logout)
         st.stop()
     accounts.audit(db, "innlogging_ok", account.brukernavn, "OIDC")
-    return viewer_for(account)
+    viewer = viewer_for(account)
+    st.session_state[LOGIN_KEY] = (account.brukernavn, _now_ms())
+    return viewer
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def login_page() -> None:
@@ -136,6 +200,8 @@ def login_page() -> None:
         st.html(sessions.cookie_script(None, secure=_https()), unsafe_allow_javascript=True)
     st.title("Skolemiljø – logg inn")
     st.caption("Skoleeiers oversikt over læringsmiljøet. Innholdet er bare for innloggede brukere.")
+    if ended := st.session_state.pop(ENDED_KEY, None):
+        st.info(ended)
     oidc = _oidc_user() if _oidc_configured() else None
     if oidc is not None:
         st.session_state[SESSION_KEY] = oidc
@@ -157,8 +223,10 @@ def login_page() -> None:
                 st.error(BUSY)
                 st.stop()
             accounts.audit(db, "innlogging_ok", result.account.brukernavn, "passord")
+            token = sessions.issue(db, result.account.brukernavn)
             st.session_state[SESSION_KEY] = viewer
-            st.session_state[NEW_COOKIE_KEY] = sessions.issue(db, result.account.brukernavn)
+            st.session_state[LOGIN_KEY] = (result.account.brukernavn, sessions.issued_at(token))
+            st.session_state[NEW_COOKIE_KEY] = token
             st.rerun()
     if _oidc_configured():
         st.divider()
@@ -178,6 +246,6 @@ def logout() -> None:
     if viewer is not None:
         accounts.audit(queries.warehouse(), "utlogging", viewer.brukernavn)
         sessions.revoke(queries.warehouse(), viewer.brukernavn)
-    st.session_state.pop(SESSION_KEY, None)
+    end_session()
     if getattr(st, "user", None) is not None and st.user.get("is_logged_in"):
         st.logout()

@@ -2,8 +2,8 @@
 
 A token names the user and when it was issued, with a random nonce, signed (HMAC-SHA256) with a key kept beside
 the warehouse (mode 0600). It is valid for `TTL_SECONDS`, and never after the user logs out: logging out records
-the time, and every token issued before it is refused. Changing or removing the account in the users file takes
-effect at the next reload, because the account is read again from the file each time.
+the time, and every token issued before it is refused. An open session is held to the same rules on every page it
+draws (`still_valid`), and to the account as the users file has it now (`dashboard.auth.current`).
 """
 
 from __future__ import annotations
@@ -82,11 +82,21 @@ def verify(db: Path, token: str | None, now: float | None = None) -> str | None:
         return None
     if not hmac.compare_digest(signature, _sign(_key(db), payload)):
         return None
-    if not issued <= _ms(now) < issued + 1000 * TTL_SECONDS:
-        return None
-    if issued <= _logouts(db).get(brukernavn, 0):
-        return None
-    return brukernavn
+    return brukernavn if still_valid(db, brukernavn, issued, now) else None
+
+
+def issued_at(token: str) -> int:
+    """When a token `verify` accepted was issued (ms since the epoch): the login its session continues."""
+    encoded = token.rsplit(".", 1)[0]
+    return int(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode().split("|")[1])
+
+
+def still_valid(db: Path, brukernavn: str, logged_in: int, now: float | None = None) -> bool:
+    """Whether a login at `logged_in` (ms) still holds: within `TTL_SECONDS`, and after the user's last logout.
+
+    Asked on every page an open session draws (`dashboard.auth.current`), so that logging out in one browser ends
+    the tabs open in another at their next click, not at their next reload."""
+    return logged_in <= _ms(now) < logged_in + 1000 * TTL_SECONDS and logged_in > _logouts(db).get(brukernavn, 0)
 
 
 def revoke(db: Path, brukernavn: str, now: float | None = None) -> None:

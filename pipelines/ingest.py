@@ -192,6 +192,7 @@ class Checked:
     verdict: Verdict | None = None
     error: str | None = None  # why the file would be (or was) rejected; None: it may be loaded
     person_data: bool = False  # rejected because it holds, or may hold, data about persons: not to be kept
+    unread: bool = False  # refused before its content could be read, so never checked for person data: not kept
     kommuner: list[str] | None = None  # the municipalities its rows belong to, once read (`kommuner_of`)
 
 
@@ -216,20 +217,21 @@ def check_file(
     `scope` is the municipalities the uploader may load the owner's own records for (None: any, see `outside_scope`).
     Every row a message names is numbered as Excel shows the file (`parsing.Sheet.first_row`).
     """
-    out = Checked()
+    out = Checked(unread=True)
     try:
         say("leser")
         sheet = reading.result() if reading else read_sheet(raw, filename)
         table = sheet.table
-        if table.is_empty():  # a header and nothing under it (the JSON reader says the same of «[]»)
-            raise IngestError("Filen har en overskriftsrad, men ingen rader med data.")
         out.rows_in = table.height
         say("ser etter personopplysninger")
         person = find_person_data(table, first_row=sheet.first_row)
+        out.unread = False
         person_check = _person_finding(person)
         if person:
             out.verdict = Verdict([person_check])
             raise PersonDataError(person)
+        if table.is_empty():  # a header and nothing under it (the JSON reader says the same of «[]»)
+            raise IngestError("Filen har en overskriftsrad, men ingen rader med data.")
         if source and source not in registry.BY_NAME:
             raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
         spec = registry.BY_NAME[source] if source else detect(table)
@@ -493,7 +495,9 @@ def _keep_or_drop(
 ) -> Outcome:
     """The verdict decides: commit the loaded rows with the log, or log only why the file was rejected."""
     entry.rader_inn = checked.rows_in
-    entry.kommuner = checked.kommuner or []
+    # A file refused before it was read belongs to no municipality that can be named: its row in the log is for the
+    # one who loaded it and the administrator (NULL, see `dashboard.queries._log_scope`), not for every skoleeier.
+    entry.kommuner = None if checked.unread else checked.kommuner or []
     if checked.source:
         entry.kilde = checked.source.name
     if checked.result:
@@ -509,8 +513,12 @@ def _keep_or_drop(
             con.execute("ROLLBACK")
             log_only(con, verdict)
 
-        if checked.person_data:  # the log keeps why; the file itself is not kept
+        not_kept = checked.person_data or checked.unread
+        if not_kept:  # the log keeps why; the file itself is not kept
             entry.arkivfil = None
+        if checked.unread:
+            entry.melding += (" Filen er ikke tatt vare på: innholdet kunne ikke leses, og dermed heller ikke "
+                              "kontrolleres for personopplysninger.")
         try:
             if loading and loading.started:
                 loading.finish(drop)
@@ -518,7 +526,7 @@ def _keep_or_drop(
                 with connect(db, read_only=False) as con:
                     log_only(con, verdict)
         finally:  # even when the log could not be written
-            if checked.person_data:
+            if not_kept:
                 archive_path(entry.sha256, db, path.suffix).unlink(missing_ok=True)
         return Outcome(
             path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn, message=checked.error
@@ -662,11 +670,12 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     return out
 
 
-PERSON_RULES = 2
+PERSON_RULES = 3
 """The version of the person-data rules (`find_person_data`, the XLSX sheets, the templates' unknown columns).
 
 Raise it when the rules find more: files archived under older rules are then checked again (`rescan_archive`).
-Version 2 (December 2026): a fødselsnummer inside text or on another sheet, and free text in the templates."""
+Version 2 (December 2026): a fødselsnummer inside text or on another sheet, and free text in the templates.
+Version 3 (December 2026): a file refused before it could be read is not kept, as it was never checked."""
 
 PERSON_RULES_FILE = ".personregler"
 
@@ -725,6 +734,9 @@ def rescan_archive(db: Path, say: Callable[[str], None] = lambda _text: None) ->
         checked = check_file(path.read_bytes(), name, db, kilde, lambda _stage: None, facts, validate=False)
         if checked.person_data:
             removed.append(Removed(name, sha, checked.error or ""))
+        elif checked.unread and kilde is None:  # refused unread (kept before version 3): never checked
+            removed.append(Removed(name, sha, "Innholdet kan ikke leses, og dermed heller ikke kontrolleres for "
+                                              "personopplysninger."))
     if removed:
         today = dt.date.today().strftime("%d.%m.%Y")
         with connect(db, read_only=False) as con:

@@ -145,9 +145,34 @@ def read_csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
             quote_char='"',
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise IngestError(f"Filen kunne ikke leses som CSV med skilletegn «{_sep_name(sep)}»: {exc}") from exc
+        # Polars' own message quotes the rows it could not read, which may be anybody's: a name, a fødselsnummer
+        # (the file was never checked for them). The user is told where, by row number, and never what.
+        raise IngestError(
+            f"Filen kunne ikke leses som CSV med skilletegn «{_sep_name(sep)}»: {_csv_trouble(body, sep, header_row)}"
+        ) from exc
     df = df.rename({c: c.strip().strip("\ufeff").strip('"') for c in df.columns})
     return Sheet(without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars())), header_row + 1)
+
+
+def _csv_trouble(body: bytes, sep: str, header_row: int) -> str:
+    """Where a CSV that Polars refused goes wrong, as a row number Excel shows (`header_row`: the header's) and
+    what to do; never the row's content. Only read for a file that failed, so Python's slower reader will do."""
+    reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""), delimiter=sep,
+                        quotechar='"', strict=True)
+    begins = 1
+    try:
+        width = len(next(reader))
+        begins = reader.line_num + 1
+        for fields in reader:
+            if len(fields) > width:
+                return (f"rad {header_row + begins - 1} har {len(fields)} felt, men overskriftsraden har {width}. "
+                        f"Sjekk skilletegnene i den raden, eller sett anførselstegn (\") rundt et felt med "
+                        f"{_sep_name(sep)} i.")
+            begins = reader.line_num + 1
+    except csv.Error:
+        return (f"et anførselstegn (\") i rad {header_row + begins - 1} lukkes ikke, så resten av filen blir ett felt. "
+                "Fjern det, eller sett anførselstegn rundt hele feltet.")
+    return "sjekk at alle rader har like mange felt som overskriftsraden, og at anførselstegn (\") står parvis."
 
 
 def _blank(table: pl.DataFrame, width: int | None = None) -> pl.Expr:
@@ -446,7 +471,9 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise IngestError(f"Excel-filen kunne ikke leses: {exc}") from exc
+        # not `exc`: openpyxl's message may quote the file's content
+        raise IngestError("Excel-filen kunne ikke leses; den kan være skadet eller passordbeskyttet. Åpne den i Excel "
+                          "og lagre den på nytt, eller lagre arket som CSV.") from exc
     skip = {"veiledning", "koder", "lister", "instruksjon"}
     names = [n for n in book.sheetnames if n.strip().lower() not in skip]
     if sheet:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -212,6 +213,55 @@ def test_an_open_session_follows_a_raised_threshold_from_its_next_click(demo_db,
     at.run()
     assert at.session_state["viewer"].threshold_for("9901") == 20
     assert at.session_state["viewer"].brukernavn == "rektor.ekte"
+
+
+def test_logging_out_in_one_browser_ends_a_session_open_in_another_at_its_next_click(demo_db, monkeypatch):
+    """A reviewer logged out in one browser and went on clicking in another: «Logg ut avslutter alle brukerens økter,
+    i alle nettlesere» held only for a reload, as an open session never asked again."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.auth import ENDED
+
+    _add(accounts.users_path(demo_db), "rektor.ekte", "rektor", skoler=("990012008",))
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    app = str(Path(__file__).parent.parent / "dashboard" / "app.py")
+    open_tab, other = AppTest.from_file(app, default_timeout=60), AppTest.from_file(app, default_timeout=60)
+    _log_in(open_tab, "rektor.ekte", "et-langt-passord")
+    _log_in(other, "rektor.ekte", "et-langt-passord")
+    assert open_tab.session_state["viewer"].brukernavn == "rektor.ekte"
+    next(b for b in other.button if b.label == "Logg ut").click().run()
+    assert "viewer" not in other.session_state
+
+    open_tab.run()  # its next click
+    assert "viewer" not in open_tab.session_state
+    assert [i.value for i in open_tab.info][:1] == [ENDED]
+    assert open_tab.title[0].value == "Skolemiljø – logg inn"
+    _log_in(open_tab, "rektor.ekte", "et-langt-passord")  # a new login is not ended by the old logout
+    open_tab.run()
+    assert open_tab.session_state["viewer"].brukernavn == "rektor.ekte"
+
+
+def test_an_open_session_follows_its_account_a_moved_rektor_and_a_removed_user_from_the_next_click(
+        demo_db, monkeypatch):
+    """The account was read at login only: a rektor moved to another school kept the old one in full detail, and a
+    removed user kept every page, until the tab was reloaded or the working day ran out."""
+    from streamlit.testing.v1 import AppTest
+
+    users = accounts.users_path(demo_db)
+    _add(users, "rektor.ekte", "rektor", skoler=("990012008",))
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = AppTest.from_file(str(Path(__file__).parent.parent / "dashboard" / "app.py"), default_timeout=60)
+    _log_in(at, "rektor.ekte", "et-langt-passord")
+    assert at.session_state["viewer"].skoler == frozenset({"990012008"})
+
+    moved = accounts.load(users)["rektor.ekte"]
+    accounts.save(users, {**accounts.load(users), "rektor.ekte": dataclasses.replace(moved, skoler=("990013004",))})
+    at.run()
+    assert at.session_state["viewer"].skoler == frozenset({"990013004"})
+
+    assert cli(["--db", str(demo_db), "bruker", "fjern", "rektor.ekte"]) == 0
+    at.run()
+    assert "viewer" not in at.session_state and not at.exception
 
 
 def test_the_warehouse_archive_and_audit_log_are_readable_by_their_owner_only(tmp_path, demo_dir, monkeypatch):

@@ -170,6 +170,83 @@ def test_file_with_a_fodselsnummer_is_refused_and_nothing_loaded(register_db, de
     assert shown == [(False,)]  # the data-quality page can say why
 
 
+def test_a_file_the_reader_cannot_read_quotes_nothing_is_not_kept_and_is_shown_only_to_its_loader(
+        demo_db, demo_dir, tmp_path, monkeypatch):
+    """A reviewer's find: Polars' message quoted the unreadable rows – one school's monthly case counts, and a pupil's
+    name and fødselsnummer further down – into a log row with no municipalities, which every skoleeier read; and the
+    file, never checked for person data, stayed in the archive."""
+    import streamlit as st
+
+    from dashboard import queries
+    from dashboard.viewer import Viewer
+
+    fnr = _valid_fnr()
+    lines = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].replace(";Holmen skule;", ';"Holmen skule;')  # Excel's row 3 opens a quote it never closes
+    lines[6] = f"{lines[6]} Kari Nordmann {fnr}"
+    bad = tmp_path / "saker_holmen.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    outcome = ingest_file(bad, demo_db, user="per")
+    assert outcome.result == "avvist"
+    assert "rad 3" in outcome.message and "anførselstegn" in outcome.message, outcome.message
+    (melding, arkivfil, kommuner), = query(
+        demo_db, "SELECT melding, arkivfil, kommuner FROM core.ingest_log WHERE batch_id = ?", [outcome.batch_id])
+    for text in (outcome.message, melding):
+        assert fnr not in text and "Nordmann" not in text and "Holmen" not in text and "2024-08" not in text, text
+    assert "ikke tatt vare på" in melding
+    sha = hashlib.sha256(bad.read_bytes()).hexdigest()
+    assert arkivfil is None and not list((demo_db.parent / "arkiv").glob(f"{sha[:2]}/{sha}*"))
+
+    assert kommuner is None  # nothing read: no municipality it can be shown to by its rows
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    shown = {name: outcome.batch_id in queries.ingest_log(viewer)["batch_id"].to_list() for name, viewer in {
+        "annen skoleeier": Viewer(kommuner=frozenset({"9901"}), brukernavn="ola"),
+        "kommunens skoleeier": Viewer(kommuner=frozenset({"9902"}), brukernavn="kari"),
+        "den som lastet": Viewer(kommuner=frozenset({"9902"}), brukernavn="per"),
+        "administrator": Viewer(role="admin", kommuner=frozenset({"9901"}), brukernavn="admin"),
+    }.items()}
+    assert shown == {"annen skoleeier": False, "kommunens skoleeier": False, "den som lastet": True,
+                     "administrator": True}
+
+
+def test_an_older_warehouse_loses_the_quoted_rows_of_unreadable_files_from_its_log_and_archive(
+        register_db, tmp_path, capsys):
+    """What the version before left: a log row quoting the rows Polars could not read, seen by every skoleeier, and
+    the file in the archive. `init` (migration 8) shortens the message; the archive check deletes the copy."""
+    import datetime as dt
+
+    from pipelines.ingest import PERSON_RULES_FILE, archive, new_batch_id
+
+    db = register_db
+    fnr = _valid_fnr()
+    raw = f'orgnr;skole\n999000012;"Holmen\n999000013;Kari Nordmann {fnr}\n'.encode()
+    sha = hashlib.sha256(raw).hexdigest()
+    kept = archive(raw, sha, db, ".csv")
+    old = ("Filen kunne ikke leses som CSV med skilletegn «semikolon»: could not parse `\"Holmen\n999000013;Kari "
+           f"Nordmann {fnr}` as dtype `str` at column 'skole'")
+    now = dt.datetime.now()
+    with connect(db, read_only=False) as con:
+        store.write_log_only(con, store.LogEntry(
+            batch_id=new_batch_id(now), kilde=None, filnavn="saker_holmen.csv", sha256=sha, arkivfil=str(kept),
+            startet=now, resultat="avvist", melding=old, kommuner=[]))
+        con.execute("DELETE FROM meta.schema_version WHERE version >= 8")
+    (db.parent / "arkiv" / PERSON_RULES_FILE).unlink()
+
+    assert cli(["--db", str(db), "init"]) == 0
+    (melding, kommuner), = query(db, "SELECT melding, kommuner FROM core.ingest_log WHERE sha256 = ?", [sha])
+    assert fnr not in melding and "Nordmann" not in melding and "Holmen" not in melding, melding
+    assert melding.startswith("Filen kunne ikke leses som CSV med skilletegn «semikolon»: en rad kunne ikke leses")
+    assert kommuner is None
+
+    assert cli(["--db", str(db), "arkiv", "sjekk"]) == 0
+    assert "SLETTET saker_holmen.csv" in capsys.readouterr().out
+    assert not kept.exists()
+    (arkivfil,), = query(db, "SELECT arkivfil FROM core.ingest_log WHERE sha256 = ?", [sha])
+    assert arkivfil is None
+
+
 def _valid_fnr(first_nine: str = "150612345") -> str:
     """A made-up number with correct mod-11 check digits (no real person's number in the tests)."""
     d = [int(c) for c in first_nine]

@@ -235,6 +235,20 @@ def test_header_without_any_separator_is_refused_with_a_norwegian_message():
     assert "skilletegn" in str(err.value)
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    # Polars' own message quoted the rows from the broken one to the end of the file: «Kari Nordmann …» included.
+    ('orgnr;skole;maaned\n999000012;"Holmen;2024-09\n999000013;Nordli;2024-10 Kari Nordmann\n',
+     "anførselstegn (\") i rad 2 lukkes ikke"),
+    ("\n\norgnr;skole\n999000012;Holmen\n999000013;Kari Nordmann;2024-10\n", "rad 5 har 3 felt, men overskriftsraden har 2"),
+])
+def test_a_csv_polars_cannot_read_is_refused_by_excel_row_without_quoting_its_rows(text, said):
+    """The row is named as Excel numbers it (blank lines above the header count), and nothing of its content."""
+    with pytest.raises(IngestError) as err:
+        read_csv_text(text)
+    assert said in str(err.value)
+    assert "Kari" not in str(err.value) and "Holmen" not in str(err.value) and "999000013" not in str(err.value)
+
+
 # --- read_json_text() --------------------------------------------------------------------------
 
 

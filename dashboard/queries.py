@@ -1006,7 +1006,9 @@ def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
     """The loaded files a municipality's figures come from (source, file, when, rows, warnings), for a report.
 
     A file counts when it delivered rows for the municipality, or rows above it (fylke, nation) or for no
-    municipality in particular (the school register). File names and dates only: every role may see it.
+    municipality in particular. A file that left no rows in these tables (the school register, a meeting rhythm)
+    counts when the log names the municipality among its own, or names none: another municipality's rhythm file is
+    not theirs to see named in this one's council papers. File names and dates only: every role may see it.
     """
     return _fetch(
         con,
@@ -1022,11 +1024,12 @@ def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
         SELECT l.kilde, l.filnavn, l.ferdig, l.rader_lastet, c.advarsler
         FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
         WHERE l.resultat = 'lastet'
-          AND (l.batch_id NOT IN (SELECT batch_id FROM delivered)
-               OR l.batch_id IN (SELECT batch_id FROM delivered WHERE kommunenr = ? OR kommunenr IS NULL))
+          AND (l.batch_id IN (SELECT batch_id FROM delivered WHERE kommunenr = ? OR kommunenr IS NULL)
+               OR (l.batch_id NOT IN (SELECT batch_id FROM delivered)
+                   AND c.kommuner IS NOT NULL AND (len(c.kommuner) = 0 OR list_contains(c.kommuner, ?))))
         ORDER BY l.kilde, l.ferdig
         """,
-        [kommunenr],
+        [kommunenr, kommunenr],
     )
 
 

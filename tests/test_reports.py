@@ -224,6 +224,22 @@ def test_rektormote_report_can_hide_every_school_name(use_db):
         assert name not in html, name
 
 
+def test_rektormote_report_draws_the_letters_anew_for_each_chapter(use_db, monkeypatch):
+    """One set of letters for the whole report let a reader tie «Skole F» with an elevtjeneste (an ungdomsskole) in
+    the meetings chapter to its survey values and case counts in the others; the shared screen draws per page."""
+    drawn = []
+    real = content.pseudonyms_for
+
+    def spy(*args, **kwargs):
+        drawn.append(real(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(content, "pseudonyms_for", spy)
+    report = build("rektormote", anonymiser=True)
+    assert len(drawn) == 5 and len(set(drawn)) > 1  # the report's, then survey, cases, teams, programmes
+    assert "trukket på nytt i hvert kapittel" in " ".join(report.sections[0].paragraphs)
+
+
 def test_rektormote_report_letters_cannot_be_worked_out_from_the_date_it_was_made(use_db):
     """The letters come from a random order, not one anyone with the code and the report's date could recompute."""
     schools = content.queries.skoler(OWNER, kommunenr="9901")

@@ -187,8 +187,14 @@ def build(requester: Viewer, req: Request) -> Report:
     else:
         title = f"Skolene i {kommune} side om side"
         subtitle = f"Grunnlag for rektormøtet – skoleåret {req.skoleaar}"
-        sections = [ctx.intro_rektormote(), ctx.elevundersokelsen(), ctx.saker(), ctx.team(), ctx.programmer(),
-                    ctx.vurdering(), ctx.kilder()]
+        def chapter() -> _Context:
+            """Letters drawn anew for each chapter, as each page of the shared screen draws its own: one set for the
+            whole document let a reader tie a letter's school type (elevtjeneste: an ungdomsskole; a MOT gap:
+            8.–10. trinn) in one table to its survey values and case counts in another."""
+            return replace(ctx, viewer=recipient_viewer(requester, req, schools)) if req.anonymiser else ctx
+
+        sections = [ctx.intro_rektormote(), chapter().elevundersokelsen(), chapter().saker(), chapter().team(),
+                    chapter().programmer(), ctx.vurdering(), ctx.kilder()]
     return Report(
         title=title, subtitle=subtitle, kommune=kommune, kommunenr=req.kommunenr, skoleaar=req.skoleaar,
         mottaker=req.mottaker, laget=dt.datetime.now().replace(microsecond=0), laget_av=requester.brukernavn,
@@ -261,7 +267,8 @@ class _Context:
         ])
 
     def intro_rektormote(self) -> Section:
-        named = "Skolene vises med bokstav (Skole A, B, …)." if self.req.anonymiser else "Skolene vises med navn."
+        named = ("Skolene vises med bokstav (Skole A, B, …), trukket på nytt i hvert kapittel: Skole A i ett kapittel "
+                 "er ikke nødvendigvis Skole A i et annet." if self.req.anonymiser else "Skolene vises med navn.")
         return Section("Om grunnlaget", [
             f"Skolene i {self.kommune} side om side for skoleåret {self.year}, på vernet nivå. {named}",
         ])

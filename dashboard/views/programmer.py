@@ -57,6 +57,15 @@ STATE_TEXT = {"oppfylt": "Krav oppfylt", "ikke_oppfylt": "Krav ikke oppfylt", "u
 STATUS_TEXT = {"ikke_startet": "ikke startet", "innforing": "innføring", "drift": "i drift", "avsluttet": "avsluttet",
                "ukjent": "ikke rapportert"}
 
+
+
+def describe(r: dict) -> str:
+    """A programme's line in a cell's hover: its name and status, the verdict, and what is missing (or required)."""
+    why = r["avvik"] or (r["krav_tekst"] if r["vurdering"] == "oppfylt" else "")
+    return (f"{r['program_navn']}, {STATUS_TEXT.get(r['status'], r['status'])}<br>"
+            f"{STATE_TEXT.get(r['vurdering'], r['vurdering'])}" + (f"<br>{why}" if why else ""))
+
+
 tab_matrix, tab_gaps, tab_actions = st.tabs(["Skoler og trinn", "Mangler", "Tiltaksplanen"])
 
 with tab_matrix:
@@ -71,25 +80,29 @@ with tab_matrix:
         part = status.filter((pl.col("skoleaar") == year) & pl.col("planlagt"))
         schools = sorted(part["skole"].unique().to_list())
         trinn = sorted(part["trinn"].unique().to_list())
-        cells = {(r["skole"], r["trinn"]): r for r in part.iter_rows(named=True)}
+        # A school may run two programmes on the same trinn (Olweus and a project of its own): a cell holds them all,
+        # and is green only when every one meets the plan. Keeping one row per cell hid an unmet requirement behind
+        # a met one.
+        cells: dict[tuple[str, int], list[dict]] = {}
+        for r in part.sort("program_navn").iter_rows(named=True):
+            cells.setdefault((r["skole"], r["trinn"]), []).append(r)
         # Characters a cell's line holds: ten trinn leave about 8 on a 1024-pixel screen with the sidebar open.
         width = max(8, 80 // max(len(trinn), 1))
         z, text, hover = [], [], []
         for school in schools:
             zr, tr, hr = [], [], []
             for t in trinn:
-                r = cells.get((school, t))
-                if r is None:
+                rows = cells.get((school, t))
+                if not rows:
                     zr.append(None)
                     tr.append("")
                     hr.append("Ikke i planen for dette trinnet")
                     continue
-                zr.append(STATE.get(r["vurdering"]))
-                name = r["program_navn"]
-                tr.append(f"{MARK.get(r['vurdering'], '')}<br>{cell_label(name, width)}")  # the sign on a line of its own
-                why = r["avvik"] or (r["krav_tekst"] if r["vurdering"] == "oppfylt" else "")
-                hr.append(f"{r['program_navn']}, {STATUS_TEXT.get(r['status'], r['status'])}<br>"
-                          f"{STATE_TEXT.get(r['vurdering'], r['vurdering'])}" + (f"<br>{why}" if why else ""))
+                zr.append(min(STATE.get(r["vurdering"], 1) for r in rows))
+                # Each programme's sign on a line of its own, above its name.
+                tr.append("<br>".join(f"{MARK.get(r['vurdering'], '')}<br>{cell_label(r['program_navn'], width)}"
+                                      for r in rows))
+                hr.append("<br><br>".join(describe(r) for r in rows))
             z.append(zr)
             text.append(tr)
             hover.append(hr)
@@ -110,12 +123,15 @@ with tab_matrix:
             margin=dict(l=10, r=10, t=90, b=20), plot_bgcolor="white",
         )
         ui.chart(fig)
-        counts = part.group_by("vurdering").len()
-        n = dict(counts.iter_rows())
+        states = [v for row in z for v in row if v is not None]
+        several = any(len(rows) > 1 for rows in cells.values())
         st.caption(
-            f"✓ grønn: kravene i planen er oppfylt ({n.get('oppfylt', 0)} trinn). ✗ rød: ikke oppfylt "
-            f"({n.get('ikke_oppfylt', 0)}). ? grå: ukjent – skolen har ikke rapportert, og da regnes det aldri som "
-            f"oppfylt ({n.get('ukjent', 0)}). Hold pekeren over en rute for å se hva som mangler."
+            f"✓ grønn: kravene i planen er oppfylt ({states.count(2)} av {len(states)} ruter). ✗ rød: ikke oppfylt "
+            f"({states.count(0)}). ? grå: ukjent – skolen har ikke rapportert, og da regnes det aldri som "
+            f"oppfylt ({states.count(1)}). "
+            + ("En rute med flere programmer er grønn bare når alle er oppfylt, og rød når ett ikke er det. "
+               if several else "")
+            + "Hold pekeren over en rute for å se hva som mangler."
         )
 
 with tab_gaps:

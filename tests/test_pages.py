@@ -63,6 +63,26 @@ def test_elevundersokelsen_page_draws_a_trend_chart_with_references(app):
     assert len(names) >= 4  # the chosen schools besides the references
 
 
+@pytest.mark.parametrize(("code", "said", "not_said"), [
+    ("deltakelse", "svarte på undersøkelsen", "mobbet"),
+    ("EUIndeks_1398", "blir mobbet 2–3 ganger i måneden", "svarte"),
+    ("EUSpm_1398_2", "mobbet digitalt", "svarte"),
+    ("EUIndeks_1379", "skala fra 1 til 5", "mobbet"),
+])
+def test_the_caption_under_the_trend_says_what_the_chosen_indicator_measures(app, code, said, not_said):
+    """Under Deltakelse a reviewer read «Andel elever som blir mobbet … Lavere er bedre»: every share was bullying."""
+    at = app("elevundersokelsen")
+    next(s for s in at.selectbox if s.label == "Indikator").select(code).run()
+    tab = _tab(at, "Utvikling over tid")
+    captions = " ".join(c.value for c in tab.caption)
+    assert said in captions and not_said not in captions, captions
+    if code == "deltakelse":  # 85–95 %: the axis where the lines are, not 0–100 with the lines in a band at the top
+        fig = _charts(tab)[0]
+        low, high = fig["layout"]["yaxis"]["range"]
+        values = [v for t in fig["data"] for v in (t.get("y") or []) if v is not None]
+        assert low > 0 and low <= min(values) and max(values) <= high <= 100
+
+
 def test_changing_indicator_trinn_and_kjonn_redraws_without_errors(app):
     at = app("elevundersokelsen")
     boxes = {s.label: s for s in at.selectbox}
@@ -465,7 +485,7 @@ def test_programme_matrix_colours_cells_by_the_warehouse_verdict_and_names_the_g
     for (school, trinn), programmes in per_cell.items():
         i, j = heat["y"].index(school), heat["x"].index(f"{trinn}.")
         assert heat["z"][i][j] == min(code[v] for _, v, _ in programmes), (school, trinn)
-        for programme, verdict, gap in programmes:
+        for programme, _verdict, gap in programmes:
             assert programme in heat["customdata"][i][j] and (not gap or gap in heat["customdata"][i][j])
         # Each programme with its own sign, not by colour alone.
         assert sorted(line for line in heat["text"][i][j].split("<br>") if line in sign.values()) == sorted(

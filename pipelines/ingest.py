@@ -558,14 +558,14 @@ def _keep_or_drop(
         parts = [f"{counted(result.frame.height)} lastet"]
         if skipped_text:
             parts.append(f"hoppet over: {skipped_text}")
-        parts += result.notes
+        parts += result.info + result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."
         loaded = commit(con, verdict, state)
         return Outcome(
             path, "lastet", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
             rows_loaded=loaded, rows_skipped=entry.rader_hoppet_over, message=entry.melding,
-            warnings=[f.melding for f in verdict.warnings], notes=result.notes,
+            warnings=[f.melding for f in verdict.warnings], notes=result.info + result.notes,
         )
 
     return loading.finish(keep)
@@ -654,7 +654,7 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     if checked.result:
         out.skipped = dict(checked.result.skipped)
         out.rows_skipped = sum(checked.result.skipped.values())
-        out.notes = list(checked.result.notes)
+        out.notes = checked.result.info + checked.result.notes
     if checked.error is not None or checked.result is None or checked.source is None:
         return out
     frame = checked.result.frame

@@ -186,6 +186,16 @@ def test_overdue_actions_are_flagged(olweus_db):
     assert query(olweus_db, "SELECT antall_forfalt FROM mart.planer WHERE plan_id = 'test-olweus'") == [(1,)]
 
 
+def test_a_loaded_plan_says_what_it_holds_without_counting_that_as_a_warning(demo_db_master):
+    """Datakvalitet counted every plan among «Filer med advarsler» («1 advarsler»), and the council report added them to
+    «Kontrollene ga 2 advarsler om enkeltrader»: the note of how many programmes and actions a plan holds."""
+    plans = query(demo_db_master, "SELECT advarsler, melding FROM core.ingest_log WHERE kilde = 'plan' "
+                                  "AND resultat = 'lastet'")
+    assert len(plans) == 2
+    for warnings, message in plans:
+        assert warnings == 0 and "programmer" in message and "tiltak" in message, (warnings, message)
+
+
 def test_demo_plans_show_two_municipalities_side_by_side(register_db, tmp_path):
     files = demo_programmer.write(tmp_path / "programmer", SCHOOLS)
     assert [f.suffix for f in files] == [".yaml", ".yaml", ".xlsx", ".csv"]

@@ -14,6 +14,7 @@ from dashboard.labels import (
     ROW_NUMBERS,
     column_label,
 )
+from pipelines.errors import counted
 
 st.title("Datakvalitet")
 st.write(
@@ -66,7 +67,7 @@ st.subheader("Kvalitetskontroll for én fil")
 options = log.filter(pl.col("resultat") != "allerede_lastet")
 labels = {
     r["batch_id"]: f"{r['filnavn']} – {RESULTAT.get(r['resultat'], r['resultat'])}"
-                   + (f", {r['advarsler']} advarsler" if r["advarsler"] else "") + f" ({r['ferdig']:%d.%m.%Y %H:%M})"
+                   + (f", {counted(r['advarsler'], 'advarsel', 'advarsler')}" if r["advarsler"] else "") + f" ({r['ferdig']:%d.%m.%Y %H:%M})"
     for r in options.iter_rows(named=True)
 }
 # The newest file that needs a look (refused, or loaded with warnings) comes up first; else the newest.

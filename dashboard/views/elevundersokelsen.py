@@ -52,6 +52,8 @@ trend = queries.eu_trend(
     viewer, kommunenr=kommunenr, orgnr=tuple(chosen), trinn=trinn, kjonn=kjonn, indikator_kode=indikator_kode
 )
 maal = ind_maal[indikator_kode]
+# What a share indicator's numbers mean, under its chart (an index is a mean from 1 to 5). A comment, not a
+# docstring: Streamlit's magic would print a bare string on the page.
 BULLIED = "2–3 ganger i måneden eller oftere. Lavere er bedre."
 MEANING = {
     "EUIndeks_1398": f"Andel elever som blir mobbet {BULLIED}",
@@ -60,7 +62,6 @@ MEANING = {
     "EUSpm_1398_3": f"Andel elever som blir mobbet av voksne på skolen {BULLIED}",
     "deltakelse": "Andel av elevene som svarte på undersøkelsen. Jo flere som svarer, jo sikrere er tallene.",
 }
-"""What a share indicator's numbers mean, under its chart (an index is a mean from 1 to 5)."""
 
 with tab_trend:
     if trend.is_empty():

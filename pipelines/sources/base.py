@@ -60,7 +60,8 @@ class SourceResult:
     frame: pl.DataFrame
     rows_in: int
     skipped: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # about rows a user should look at: counted as warnings
+    info: list[str] = field(default_factory=list)  # what the file held («2 programmer, 3 tiltak»): said, not counted
 
 
 @dataclass(frozen=True)

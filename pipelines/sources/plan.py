@@ -46,8 +46,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         }],
         schema=PLAN_SCHEMA,
     )
-    notes = [f"Plan «{plan.tittel}» ({plan.plan_id}): {len(plan.programmer)} programmer, {len(plan.tiltak)} tiltak"]
-    return SourceResult(source="plan", frame=frame, rows_in=1, notes=notes)
+    # What the plan held, not a warning: Datakvalitet counted it as one («Filer med advarsler»).
+    info = [f"Plan «{plan.tittel}» ({plan.plan_id}): {len(plan.programmer)} programmer, {len(plan.tiltak)} tiltak"]
+    return SourceResult(source="plan", frame=frame, rows_in=1, info=info)
 
 
 def _tables(plan: model.Plan, batch_id: str) -> dict[str, pl.DataFrame]:

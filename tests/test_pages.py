@@ -870,6 +870,9 @@ def test_help_page_opens_the_guide_a_link_names_without_developer_text(app):
         assert at.title[0].value == "Hjelp" and "English" not in text and ".md)" not in text, key
         # a reviewer found «How the checks run (for developers)», «## Vern / Protection» and code paths there
         assert "developers" not in text and "(`pipelines/" not in text, key
+        # and «en planted verdi», «styrt av Playwright», «SKOLEMILJO_CHROMIUM», «se README» under Rapporter
+        for word in ("planted", "Playwright", "SKOLEMILJO_", "README", "tests/", "scripts/", "client."):
+            assert word not in text, (key, word)
         assert not [line for line in text.splitlines() if line.startswith("#") and " / " in line], key
         assert len(text) > 500, key
 

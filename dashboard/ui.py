@@ -152,10 +152,16 @@ def header() -> None:
         )
 
 
+NO_KOMMUNE = ("Brukeren din har ikke tilgang til noen kommune, så det er ingen tall å vise her, heller ikke fra filer "
+              "du har lastet inn. Administrator gir tilgang med «skolemiljo bruker legg-til BRUKERNAVN --rolle … "
+              "--kommune NNNN».")
+
+
 def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
     komm = queries.kommuner(viewer())
     if komm.is_empty():
-        st.warning("Ingen kommuner med data ennå. Last inn skoleregisteret og Elevundersøkelsen først.")
+        st.warning(NO_KOMMUNE if viewer().kommuner == frozenset() else
+                   "Ingen kommuner med data ennå. Last inn skoleregisteret og Elevundersøkelsen først.")
         return None
     options = komm["kommunenr"].to_list()
     names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))

@@ -219,6 +219,9 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
             accounts.add(path, account, password)
             accounts.audit(db, "bruker_lagt_til", None, f"{account.brukernavn} ({account.rolle})")
             console.print(f"Brukeren «{account.brukernavn}» ({account.rolle}) er lagret i {path}.")
+            if not account.kommuner:  # an administrator may do without: users and the audit log, but no figures
+                console.print("Merk: brukeren har ingen kommune, og ser derfor ingen tall i dashbordet (bare brukerne "
+                              "og revisjonsloggen). Legg til med «skolemiljo bruker legg-til … --kommune NNNN».")
             return 0
         if args.bruker_command == "fjern":
             accounts.remove(path, args.brukernavn.strip().lower())

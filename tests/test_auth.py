@@ -101,6 +101,27 @@ def test_cli_adds_lists_and_removes_a_user_and_the_audit_log_records_it(tmp_path
     assert cli(["--db", str(db), "bruker", "fjern", "finnes.ikke"]) == 1
 
 
+def test_an_administrator_without_a_municipality_is_told_why_no_figures_show(demo_db, monkeypatch, capsys):
+    """A reviewer made an administrator without --kommune, loaded files that all succeeded, and every page still said
+    «Ingen kommuner med data ennå. Last inn skoleregisteret …»: the account's missing municipality was never named."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.ui import NO_KOMMUNE
+    from dashboard.viewer import Viewer
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    assert cli(["--db", str(demo_db), "bruker", "legg-til", "it", "--rolle", "admin", "--passord-fra-stdin"]) == 0
+    assert "ingen kommune" in capsys.readouterr().out
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    for page in ("oversikt", "saker", "elevundersokelsen"):
+        at = AppTest.from_file(str(Path(__file__).parent.parent / "dashboard" / "app.py"), default_timeout=60)
+        at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset(), brukernavn="it")
+        if page != "oversikt":
+            at.switch_page(f"views/{page}.py")
+        at.run()
+        assert not at.exception and NO_KOMMUNE in [w.value for w in at.warning], (page, [w.value for w in at.warning])
+
+
 def test_demo_build_creates_demo_accounts_for_every_role(demo_db_master):
     users = accounts.load(accounts.users_path(demo_db_master))
     assert {a.rolle for a in users.values()} == {"skoleeier", "rektor", "fau", "admin"}

@@ -56,6 +56,9 @@ CARDS_AT_MOST = 6  # more municipalities (a county governor, a national body): o
 refused = attention.refused_files(viewer)
 if refused:
     go_to(refused)
+if viewer.kommuner == frozenset():  # an administrator of users only: no figure is theirs to see
+    st.warning(ui.NO_KOMMUNE)
+    st.stop()
 if figures.is_empty():
     st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
     if attention.enabled(viewer):

@@ -54,6 +54,26 @@ def test_landing_page_shows_the_demo_banner_and_latest_figures_per_municipality(
     assert any(latest in c.value for c in at.caption)
 
 
+@pytest.mark.parametrize("role", ["rektor", "fau"])
+def test_a_rektor_s_and_an_fau_s_front_page_leads_with_the_own_school(app, demo_db_master, role):
+    """A reviewer saw only Fjellvik's figures on Nordli's rektor's front page; Nordli's own (mobbing almost twice the
+    municipality's) sat in a folded table under them."""
+    nordli = "990012008"
+    at = app(viewer=Viewer(role=role, kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn=role))
+    bold = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert bold[:2] == ["**Nordli skole**", "**Fjellvik kommune**"], bold
+    year, value, answers = query(
+        demo_db_master,
+        "SELECT skoleaar, verdi, antall_besvart FROM mart.elevundersokelsen WHERE enhet_niva = 'skole' AND orgnr = ? "
+        "AND indikator_kode = 'EUIndeks_1379' AND trinn IS NULL AND kjonn = 'alle' ORDER BY skoleaar_start DESC LIMIT 1",
+        [nordli],
+    )[0]
+    trivsel = [m for m in at.metric if m.label == "Trivsel"]
+    assert len(trivsel) == 2  # the school's, then the municipality's
+    assert trivsel[0].value == (format_value(value, "snitt") if answers >= 10 else "skjult")
+    assert any(year in c.value for c in at.caption)
+
+
 def test_elevundersokelsen_page_draws_a_trend_chart_with_references(app):
     at = app("elevundersokelsen")
     charts = at.get("plotly_chart")

@@ -123,38 +123,53 @@ def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
 national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
 
 
+def metrics(unit: pl.DataFrame) -> None:
+    """The headline indicators of one unit (a municipality, a school) in the latest year, with the change and the
+    nation beside them."""
+    cols = st.columns(len(order))
+    for col, code in zip(cols, order, strict=True):
+        value, reason, name, maal = value_of(unit, code, latest_year)
+        before, _, _, _ = value_of(unit, code, latest_year - 1)
+        nat, _, _, _ = value_of(national, code, latest_year)
+        delta = None
+        unchanged = False
+        if value is not None and before is not None:
+            diff = value - before
+            unchanged = round(diff, 1) == 0  # no green arrow up for «+0,0»
+            delta = ("uendret" if unchanged else (f"{diff:+.1f}" + (" pp" if maal == "andel" else "")).replace(
+                ".", ",")) + " fra året før"
+        lower_is_better = maal == "andel" and code != "deltakelse"
+        col.metric(
+            name or code,
+            format_value(value, maal) if value is not None else "skjult",
+            delta=delta,
+            delta_color="off" if unchanged else ("inverse" if lower_is_better else "normal"),
+            delta_arrow="off" if unchanged else "auto",
+            help=(reason or "") + (f" Landet: {format_value(nat, maal)}." if nat is not None else ""),
+        )
+        if nat is not None:
+            col.caption(f"Landet: {format_value(nat, maal)}")
+
+
 def card(kommunenr: str) -> None:
     own = figures.filter((pl.col("enhet_niva") == "kommune") & (pl.col("kommunenr") == kommunenr))
     year_label = own.filter(pl.col("skoleaar_start") == latest_year)["skoleaar"].first() or "–"
+    per_school = queries.school_key_figures(viewer, kommunenr=kommunenr)
+    # A rektor's or an FAU's front page leads with the own school, then the municipality to compare with: the
+    # school's figures used to sit folded away under the municipality's.
+    mine = (per_school.filter(pl.col("orgnr").is_in(sorted(viewer.skoler))) if viewer.role in ("rektor", "fau")
+            else per_school.clear())
     with st.container(border=True):
         st.subheader(f"{names[kommunenr]}")
         st.caption(f"{schools.get(kommunenr, 0)} skoler i registeret · skoleåret {year_label} · alle trinn, begge kjønn")
-        cols = st.columns(len(order))
-        for col, code in zip(cols, order, strict=True):
-            value, reason, name, maal = value_of(own, code, latest_year)
-            before, _, _, _ = value_of(own, code, latest_year - 1)
-            nat, _, _, _ = value_of(national, code, latest_year)
-            delta = None
-            unchanged = False
-            if value is not None and before is not None:
-                diff = value - before
-                unchanged = round(diff, 1) == 0  # no green arrow up for «+0,0»
-                delta = ("uendret" if unchanged else (f"{diff:+.1f}" + (" pp" if maal == "andel" else "")).replace(
-                    ".", ",")) + " fra året før"
-            lower_is_better = maal == "andel" and code != "deltakelse"
-            col.metric(
-                name or code,
-                format_value(value, maal) if value is not None else "skjult",
-                delta=delta,
-                delta_color="off" if unchanged else ("inverse" if lower_is_better else "normal"),
-                delta_arrow="off" if unchanged else "auto",
-                help=(reason or "") + (f" Landet: {format_value(nat, maal)}." if nat is not None else ""),
-            )
-            if nat is not None:
-                col.caption(f"Landet: {format_value(nat, maal)}")
+        for school in sorted(mine["enhet_navn"].unique().to_list()):
+            st.markdown(f"**{school}**")
+            metrics(mine.filter(pl.col("enhet_navn") == school))
+        if not mine.is_empty():
+            st.markdown(f"**{names[kommunenr]} kommune**")
+        metrics(own)
 
         follow_up(kommunenr)
-        per_school = queries.school_key_figures(viewer, kommunenr=kommunenr)
         if not per_school.is_empty():
             shown = per_school["enhet_navn"].unique().to_list()
             # FAU sees its own school only: the heading says so rather than promising the municipality's schools.

@@ -143,6 +143,11 @@ def test_data_quality_page_lists_every_file_and_its_verdict(app, demo_db_master)
     assert "Hva kontrollen ville meldt ved avvik" in tables["Alvorlighet"].columns
     shown = [c for t in tables.values() for c in t["Kolonne"].to_list() if c]
     assert shown and not [c for c in shown if "_" in c or not c[0].isupper()], shown  # as the file heads them
+    # A reviewer read «Lastet, 1 advarsel» over «19 kontroller: 0 med avvik»: the warning was the reader's note, in
+    # the log's message only. The chosen file's message stands above its checks.
+    (message,) = query(demo_db_master, "SELECT melding FROM core.ingest_log WHERE batch_id = ?", [batch])[0]
+    said = next(m.value for m in at.markdown if m.value.startswith("**Melding fra innlastingen:**"))
+    assert said.replace("\\", "").endswith(message), (said, message)
 
 
 def test_data_quality_shows_a_file_s_failed_checks_each_whole_with_its_row_numbers(demo_db, demo_dir, tmp_path,

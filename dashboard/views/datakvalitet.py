@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import streamlit as st
 
@@ -77,8 +79,13 @@ if labels:
                          format_func=labels.get,
                          help="Viser først den nyeste filen som ble avvist eller lastet med advarsler.")
     findings = queries.quality_findings(viewer, batch_id=batch)
+    # The load's own message: what was skipped, and the reader's notes («Fant ikke i skoleregisteret: …»), which
+    # count among the file's warnings but are no check of their own (the list below can say «0 med avvik»).
+    message = options.filter(pl.col("batch_id") == batch)["melding"][0] or ""
+    # Written by the loader from the file's own names: shown as text, not read as Markdown («*», «_», «[…]»).
+    st.markdown("**Melding fra innlastingen:** " + re.sub(r"([\\`*_{}\[\]()#+!|<>~$:-])", r"\\\1", message))
     if findings.is_empty():
-        st.info("Filen ble stoppet før kvalitetskontrollen (se meldingen i loggen).")
+        st.info("Filen ble stoppet før kvalitetskontrollen.")
     else:
         findings = findings.with_columns(
             pl.Series("kolonne", [column_label(c) for c in findings["kolonne"]], dtype=pl.String),

@@ -261,9 +261,61 @@ def test_table_headings_break_only_at_a_compound_s_joint_and_never_inside_a_sect
     import html as html_lib
 
     html = html_lib.unescape(render.render(build("kommunestyre"), "html").decode("utf-8"))  # «&shy;», «&nbsp;»
-    assert "Aktivitets\u00adplan (§\u00a012\u20114)" in html and "Stats\u00adforvalteren" in html
+    # Where Norwegian hyphenates, compounds' joints among them (`test_pdf_table_headings_break_a_word_only_…`)
+    assert "tets\u00adplan (§\u00a012\u20114)" in html and "Stats\u00adfor" in html
     assert "overflow-wrap: anywhere" not in html
     assert labels.breakable("Skole") == "Skole"
+
+
+BROKEN_WORDS = """() => {
+  // Every line break inside a wide table's heading must come after a space, a soft hyphen (drawn as «-») or a «/».
+  const bad = [];
+  for (const th of document.querySelectorAll('table.wide th')) {
+    const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+    let top = null, before = '', node;
+    while ((node = walker.nextNode())) {
+      for (let i = 0; i < node.textContent.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rects = range.getClientRects();
+        const ch = node.textContent[i];
+        const rect = rects[rects.length - 1];  // a character just after a break can also report the line before
+        if (rect && rect.width > 0) {
+          if (top !== null && rect.top > top + 1 && !' \\u00ad/'.includes(before)) {
+            bad.push(th.textContent.replaceAll('\\u00ad', '') + ' | brutt foran «' + ch + '»');
+          }
+          top = rect.top;
+        }
+        before = ch;
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs the machine's Chromium (make test installs it)")
+def test_pdf_table_headings_break_a_word_only_where_a_hyphen_is_drawn(use_db):
+    """A reviewer read «Bekymring / smelding til barne‐vernet» in the council PDF's case table: «Bekymrings-» was wider
+    than its column, and Chromium broke the word where it ran out of room, with no hyphen."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.reports.browser import CHROMIUM_ARGS
+
+    pages = [render.render(build(kind), "html").decode() for kind in ("kommunestyre", "rektormote")]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            # The PDF's text width: A4 less the 16 mm margins each side (`browser._finish`), at 96 px an inch.
+            page = browser.new_page(viewport={"width": round((210 - 32) / 25.4 * 96), "height": 1000})
+            page.emulate_media(media="print")
+            for html in pages:
+                page.set_content(html, wait_until="load")
+                assert page.locator("table.wide th").count() > 5
+                assert page.evaluate(BROKEN_WORDS) == []
+        finally:
+            browser.close()
 
 
 def test_html_report_is_static_with_charts_as_inline_svg(use_db):

@@ -434,7 +434,8 @@ def test_team_switching_to_sjobygd_redraws_with_its_own_rhythm(app, demo_db_mast
     {s.label: s for s in at.selectbox}["Team"].select("arbeidslag").run()
     assert not at.exception, [e.value for e in at.exception]
     captions = " ".join(c.value for c in at.caption)
-    assert f"Forventet rytme i Sjøbygd: {str(rhythm).replace('.', ',')} møte(r) per måned" in captions, captions
+    said = f"{rhythm:g}".replace(".", ",") + (" møte" if rhythm == 1 else " møter")  # «2 møter», not «2,0 møte(r)»
+    assert f"Forventet rytme i Sjøbygd: {said} per måned" in captions, captions
     schools = {r[0] for r in query(demo_db_master, "SELECT navn FROM mart.skoler WHERE kommunenr = '9902'")}
     shown = set(at.dataframe[0].value["Skole"])
     assert shown and shown <= schools

@@ -161,7 +161,7 @@ def card(kommunenr: str) -> None:
             else per_school.clear())
     with st.container(border=True):
         st.subheader(f"{names[kommunenr]}")
-        st.caption(f"{schools.get(kommunenr, 0)} skoler i registeret · skoleåret {year_label} · alle trinn, begge kjønn")
+        st.caption(f"{schools.get(kommunenr, 0)} skoler i registeret · skoleåret {year_label} · alle trinn, alle kjønn")
         for school in sorted(mine["enhet_navn"].unique().to_list()):
             st.markdown(f"**{school}**")
             metrics(mine.filter(pl.col("enhet_navn") == school))
@@ -189,7 +189,7 @@ if len(with_data) <= CARDS_AT_MOST:
         without_survey([k for k in sorted(names, key=lambda k: names[k]) if k not in reported])
 else:
     st.subheader(f"{len(with_data)} kommuner")
-    st.caption("Siste to skoleår, alle trinn, begge kjønn; endring fra året før i parentes. Velg en kommune under for "
+    st.caption("Siste to skoleår, alle trinn, alle kjønn; endring fra året før i parentes. Velg en kommune under for "
                "detaljer og skolene.")
     ui.table(school_table(figures.filter(pl.col("enhet_niva") == "kommune"), "Kommune"), "Kommunene")
     card(st.selectbox("Vis detaljer for", with_data, format_func=lambda k: f"{names[k]} ({k})", key="oversikt_kommune"))

@@ -46,7 +46,8 @@ expected_per_month = rhythm.get(team)
 c2.write("")
 c2.caption(
     f"Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({months} måneder med skole, juli regnes ikke). "
-    + (f"Forventet rytme i {kommune}: {str(expected_per_month).replace('.', ',')} møte(r) per måned."
+    + (f"Forventet rytme i {kommune}: {f'{expected_per_month:g}'.replace('.', ',')} "
+       f"{'møte' if expected_per_month == 1 else 'møter'} per måned."
        if expected_per_month else "Ingen forventet møterytme er satt for dette teamet.")
 )
 

@@ -401,6 +401,24 @@ def test_team_meetings_held_matches_the_meeting_log(app, demo_db_master):
     assert float(row["Saker/100 el./år"].iloc[0]) == pytest.approx(cases * 100 / pupils * 11 / months, abs=0.051)
 
 
+def test_team_page_names_a_school_with_no_meeting_in_the_log_and_why_elevtjeneste_has_fewer(
+        app, demo_db, monkeypatch):
+    """A reviewer saw the elevtjeneste table with 2 of 6 schools and no word why; and a school that logs no meeting at
+    all was simply no row."""
+    from pipelines.warehouse.connection import connect
+
+    with connect(demo_db, read_only=False) as con:  # Haugen skole stops logging its arbeidslag
+        con.execute("DELETE FROM core.teammoter WHERE orgnr = '990013004' AND team = 'arbeidslag'")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = app("team")
+    {s.label: s for s in at.selectbox}["Team"].select("arbeidslag").run()
+    assert [w.value for w in at.warning] == ["Ingen møter i loggen for arbeidslag i perioden: Haugen skole."]
+    {s.label: s for s in at.selectbox}["Team"].select("elevtjeneste").run()
+    upper = query(demo_db, "SELECT count(*) FROM mart.skoler WHERE kommunenr = '9901' AND trinn_til >= 8")[0][0]
+    assert any(f"{upper} av 6 skoler i Fjellvik har 8.–10. trinn" in c.value for c in at.caption)
+    assert not at.warning  # the barneskoler are not expected to have an elevtjeneste
+
+
 def test_team_ppt_attendance_per_term_shows_the_drop_at_fjellvik_ungdomsskole(app, demo_db_master):
     rows = query(
         demo_db_master,

@@ -103,6 +103,16 @@ ui.table(table, "Skolene side om side",
          column_config={k: st.column_config.Column(help=v) for k, v in HEADER_HELP.items() if k in table.columns})
 st.caption("Samme mål for alle skoler, over samme periode. Hvem som er til stede på møtene, står under "
            "«Hvem er til stede».")
+# A school with no meeting in the log is no row above: said, so that a school that logs nothing is seen. The
+# elevtjeneste belongs to the ungdomstrinn: schools without one are not expected to have it.
+expected_schools = schools.filter(pl.col("trinn_til") >= 8) if team == "elevtjeneste" else schools
+silent = sorted(set(expected_schools["navn"]) - set(summary["skole"]))
+if team == "elevtjeneste":
+    st.caption(f"Elevtjenesten hører til ungdomstrinnet: {expected_schools.height} av {schools.height} skoler i "
+               f"{kommune} har 8.–10. trinn.")
+if silent and viewer.role in ("skoleeier", "admin"):  # a rektor's log is the own school's only
+    st.warning(f"Ingen møter i loggen for {TEAMS[team].lower()} i perioden: {', '.join(silent)}.",
+               icon=":material/event_busy:")
 
 tab_rhythm, tab_attend, tab_flow = st.tabs(["Møter per måned", "Hvem er til stede", "Henvisninger"])
 with tab_rhythm:
@@ -117,7 +127,7 @@ with tab_rhythm:
             zmin=0, zmax=1.5 if expected_per_month else None,
         ))
     st.caption("En tom rute betyr at ingen møter er registrert den måneden." + (
-        f" Forventet: {str(expected_per_month).replace('.', ',')} per måned." if expected_per_month else ""))
+        f" Forventet: {f'{expected_per_month:g}'.replace('.', ',')} per måned." if expected_per_month else ""))
 with tab_attend:
     z = [[None if v is None else round(v * 100) for v in summary[c].to_list()] for c in PROFESSIONS]
     fig = go.Figure(go.Heatmap(

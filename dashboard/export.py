@@ -44,8 +44,13 @@ def _cell(value: object) -> object:
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the book."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", title).strip("' ")[:31] or "Tabell"
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the book. A longer title is cut at a word
+    and ends in «…», not inside a name («Elevundersøkelsen – Nordli skol»)."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", title).strip("' ") or "Tabell"
+    if len(base) > 31:
+        cut = base[:30]
+        cut = cut[: cut.rfind(" ")] if cut.rfind(" ") > 15 else cut
+        base = cut.rstrip(" –-,") + "…"
     name, i = base, 2
     while name.lower() in taken:
         suffix = f" ({i})"

@@ -318,6 +318,15 @@ def test_pdf_table_headings_break_a_word_only_where_a_hyphen_is_drawn(use_db):
             browser.close()
 
 
+def test_an_excel_sheet_name_too_long_for_excel_is_cut_at_a_word_and_says_so():
+    """Excel allows 31 characters: a reviewer found «Elevundersøkelsen – Nordli skol» as a sheet's name."""
+    taken: set[str] = set()
+    first = export.sheet_name("Elevundersøkelsen – Nordli skole, alle trinn", taken)
+    again = export.sheet_name("Elevundersøkelsen – Nordli skole, alle trinn", taken)
+    assert first == "Elevundersøkelsen – Nordli…" and again == "Elevundersøkelsen – Nordli… (2)"
+    assert len(again) <= 31 and export.sheet_name("Saker: per skole", taken) == "Saker- per skole"
+
+
 def test_html_report_is_static_with_charts_as_inline_svg(use_db):
     html = render.render(build("kommunestyre"), "html").decode()
     assert "<svg" in html and "Trivsel over tid" in html

@@ -156,21 +156,21 @@ def read_csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
 
 def _csv_trouble(body: bytes, sep: str, header_row: int) -> str:
     """Where a CSV that Polars refused goes wrong, as a row number Excel shows (`header_row`: the header's) and
-    what to do; never the row's content. Only read for a file that failed, so Python's slower reader will do."""
+    what to do; never the row's content. Only read for a file that failed, so Python's slower reader will do.
+    Rows are counted as records, as Excel shows them: a quoted line break stays inside its row."""
     reader = csv.reader(io.StringIO(body.decode("utf-8", errors="replace"), newline=""), delimiter=sep,
                         quotechar='"', strict=True)
-    begins = 1
+    row = header_row
     try:
         width = len(next(reader))
-        begins = reader.line_num + 1
         for fields in reader:
+            row += 1
             if len(fields) > width:
-                return (f"rad {header_row + begins - 1} har {len(fields)} felt, men overskriftsraden har {width}. "
+                return (f"rad {row} har {len(fields)} felt, men overskriftsraden har {width}. "
                         f"Sjekk skilletegnene i den raden, eller sett anførselstegn (\") rundt et felt med "
                         f"{_sep_name(sep)} i.")
-            begins = reader.line_num + 1
     except csv.Error:
-        return (f"et anførselstegn (\") i rad {header_row + begins - 1} lukkes ikke, så resten av filen blir ett felt. "
+        return (f"et anførselstegn (\") i rad {row + 1} lukkes ikke, så resten av filen blir ett felt. "
                 "Fjern det, eller sett anførselstegn rundt hele feltet.")
     return "sjekk at alle rader har like mange felt som overskriftsraden, og at anførselstegn (\") står parvis."
 

@@ -100,21 +100,15 @@ def _still_logged_in(viewer: Viewer) -> Viewer | None:
     return viewer
 
 
-_ACCOUNTS: dict = {}
-
-
 def _accounts(db) -> dict[str, accounts.Account]:
-    """The users file, read again only when it has changed (every page of every session asks)."""
-    path = accounts.users_path(db)
+    """The users file as last read well (`accounts.load_kept`); with no good reading at all, no account holds."""
     try:
-        stat = path.stat()
-        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    except OSError:
+        return accounts.load_kept(accounts.users_path(db))
+    except Exception:  # noqa: BLE001 (a users file that never read: every session ends, none crashes)
+        import traceback
+
+        traceback.print_exc()
         return {}
-    kept = _ACCOUNTS.get(path)
-    if kept is None or kept[0] != stamp:
-        kept = _ACCOUNTS[path] = (stamp, accounts.load(path))
-    return kept[1]
 
 
 def end_session() -> None:
@@ -181,9 +175,16 @@ def _oidc_user() -> Viewer | None:
         st.error("Du er logget inn, men e-postadressen din er ikke registrert som bruker her. Kontakt administrator.")
         st.button("Logg ut", on_click=st.logout)
         st.stop()
+    # The identity provider's login time, when it says: a login from before a logout elsewhere is not taken up again
+    # by a reload (Streamlit's own identity cookie outlives our logout).
+    issued = user.get("iat")
+    logged_in = int(issued * 1000) if isinstance(issued, int | float) else _now_ms()
+    if not sessions.still_valid(db, account.brukernavn, logged_in):
+        st.logout()
+        return None
     accounts.audit(db, "innlogging_ok", account.brukernavn, "OIDC")
     viewer = viewer_for(account)
-    st.session_state[LOGIN_KEY] = (account.brukernavn, _now_ms())
+    st.session_state[LOGIN_KEY] = (account.brukernavn, logged_in)
     return viewer
 
 

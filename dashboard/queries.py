@@ -792,7 +792,9 @@ def known_together() -> list[frozenset[str]]:
 def _rektor_groups(path: str, _stamp: int) -> list[frozenset[str]]:
     from pipelines import accounts  # the users file is read here only, when it has changed
 
-    return sorted({frozenset(a.skoler) for a in accounts.load(Path(path)).values()
+    # As last read well: a line broken while the file is edited keeps the groups it had (an empty list would
+    # protect less, and a crash would stop every page).
+    return sorted({frozenset(a.skoler) for a in accounts.load_kept(Path(path)).values()
                    if a.rolle == "rektor" and len(a.skoler) > 1}, key=sorted)
 
 

@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 import time
 from pathlib import Path
 
@@ -99,14 +100,22 @@ def still_valid(db: Path, brukernavn: str, logged_in: int, now: float | None = N
     return logged_in <= _ms(now) < logged_in + 1000 * TTL_SECONDS and logged_in > _logouts(db).get(brukernavn, 0)
 
 
+_REVOKING = threading.Lock()
+
+
 def revoke(db: Path, brukernavn: str, now: float | None = None) -> None:
-    """Logging out ends every session of this user, in every browser."""
-    logouts = _logouts(db)
-    logouts[brukernavn] = _ms(now)
-    path = logout_path(db)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(logouts), encoding="utf-8")
-    os.replace(tmp, path)
+    """Logging out ends every session of this user, in every browser (and so does a new password, see the CLI).
+
+    One at a time in this process: two users logging out at once each read the file, and the second write lost the
+    first's logout."""
+    with _REVOKING:
+        logouts = _logouts(db)
+        logouts[brukernavn] = max(_ms(now), logouts.get(brukernavn, 0))
+        path = logout_path(db)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(logouts), encoding="utf-8")
+        os.replace(tmp, path)
 
 
 def cookie_script(token: str | None, secure: bool) -> str:

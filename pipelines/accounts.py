@@ -81,6 +81,34 @@ def load(path: Path) -> dict[str, Account]:
     return out
 
 
+_KEPT: dict[Path, tuple[tuple[int, int, int], dict[str, Account]]] = {}
+
+
+def load_kept(path: Path) -> dict[str, Account]:
+    """The users file as last read well, for what asks on every click (an open session, the protection's rektor
+    groups): read again only when it has changed. A reading that fails (a line broken while the file is edited by
+    hand) keeps the last good one and is told on the server's log; it raises only when there is none."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    kept = _KEPT.get(path)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    try:
+        users = load(path)
+    except Exception:
+        if kept is None:
+            raise
+        import traceback
+
+        traceback.print_exc()
+        return kept[1]
+    _KEPT[path] = (stamp, users)
+    return users
+
+
 def save(path: Path, accounts: dict[str, Account]) -> None:
     """Write atomically with mode 0600: the hashes are not for other users of the machine."""
     data = {"brukere": {}}

@@ -216,8 +216,13 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                 brukernavn=args.brukernavn.strip().lower(), rolle=args.rolle, kommuner=tuple(args.kommune),
                 skoler=tuple(args.skole), epost=args.epost, navn=args.navn,
             )
+            existed = account.brukernavn in accounts.load(path)
             accounts.add(path, account, password)
             accounts.audit(db, "bruker_lagt_til", None, f"{account.brukernavn} ({account.rolle})")
+            if existed:  # a new password (after a suspected leak, say) ends every session and cookie of the old one
+                from dashboard import sessions
+
+                sessions.revoke(db, account.brukernavn)
             console.print(f"Brukeren «{account.brukernavn}» ({account.rolle}) er lagret i {path}.")
             if not account.kommuner:  # an administrator may do without: users and the audit log, but no figures
                 console.print("Merk: brukeren har ingen kommune, og ser derfor ingen tall i dashbordet (bare brukerne "

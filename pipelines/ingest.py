@@ -516,7 +516,7 @@ def _keep_or_drop(
         not_kept = checked.person_data or checked.unread
         if not_kept:  # the log keeps why; the file itself is not kept
             entry.arkivfil = None
-        if checked.unread:
+        if checked.unread and not checked.person_data:  # a fødselsnummer on another sheet: said as that
             entry.melding += (" Filen er ikke tatt vare på: innholdet kunne ikke leses, og dermed heller ikke "
                               "kontrolleres for personopplysninger.")
         try:

@@ -169,9 +169,14 @@ def _csv_trouble(body: bytes, sep: str, header_row: int) -> str:
                 return (f"rad {row} har {len(fields)} felt, men overskriftsraden har {width}. "
                         f"Sjekk skilletegnene i den raden, eller sett anførselstegn (\") rundt et felt med "
                         f"{_sep_name(sep)} i.")
-    except csv.Error:
-        return (f"et anførselstegn (\") i rad {row + 1} lukkes ikke, så resten av filen blir ett felt. "
-                "Fjern det, eller sett anførselstegn rundt hele feltet.")
+    except csv.Error as exc:  # Python's own words (English) only choose which Norwegian one to say
+        if "field limit" in str(exc):
+            return f"rad {row + 1} har et felt på over {csv.field_size_limit() // 1000} 000 tegn."
+        if "end of data" in str(exc) or "EOF" in str(exc):
+            return (f"et anførselstegn (\") i rad {row + 1} lukkes ikke, så resten av filen blir ett felt. "
+                    "Fjern det, eller sett anførselstegn rundt hele feltet.")
+        return (f"et anførselstegn (\") i rad {row + 1} står inne i et felt. Sett anførselstegn rundt hele feltet "
+                "(og to anførselstegn for ett inne i det), eller fjern det.")
     return "sjekk at alle rader har like mange felt som overskriftsraden, og at anførselstegn (\") står parvis."
 
 

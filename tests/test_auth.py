@@ -285,6 +285,33 @@ def test_an_open_session_follows_its_account_a_moved_rektor_and_a_removed_user_f
     assert "viewer" not in at.session_state and not at.exception
 
 
+def test_a_new_password_ends_the_user_s_open_sessions_and_a_broken_users_file_crashes_none(demo_db, monkeypatch):
+    """A new password (after a suspected leak) left other sessions open for the rest of their working day; and once
+    every click read the users file, a line broken while editing it crashed every open session in English."""
+    from streamlit.testing.v1 import AppTest
+
+    users = accounts.users_path(demo_db)
+    _add(users, "rektor.ekte", "rektor", skoler=("990012008",))
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    app = str(Path(__file__).parent.parent / "dashboard" / "app.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    _log_in(at, "rektor.ekte", "et-langt-passord")
+
+    good = users.read_text(encoding="utf-8")
+    users.write_text(good + "\n  ødelagt: [ikke lukket\n", encoding="utf-8")
+    at.run()
+    assert not at.exception and at.session_state["viewer"].brukernavn == "rektor.ekte"
+    users.write_text(good, encoding="utf-8")
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-helt-nytt-passord\n"))
+    assert cli(["--db", str(demo_db), "bruker", "legg-til", "rektor.ekte", "--rolle", "rektor", "--kommune", "9901",
+                "--skole", "990012008", "--passord-fra-stdin"]) == 0
+    at.run()
+    assert "viewer" not in at.session_state and not at.exception
+    _log_in(at, "rektor.ekte", "et-helt-nytt-passord")
+    assert at.session_state["viewer"].brukernavn == "rektor.ekte"
+
+
 def test_the_warehouse_archive_and_audit_log_are_readable_by_their_owner_only(tmp_path, demo_dir, monkeypatch):
     """A reviewer found the warehouse, the archived case files and the audit log readable by every user of the server
     (0644 in 0755 folders). Written from now on for the owner only, and `init` tightens what is already there."""

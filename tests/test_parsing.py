@@ -242,6 +242,7 @@ def test_header_without_any_separator_is_refused_with_a_norwegian_message():
     ("\n\norgnr;skole\n999000012;Holmen\n999000013;Kari Nordmann;2024-10\n", "rad 5 har 3 felt, men overskriftsraden har 2"),
     # a line break inside quotes stays in its row, as Excel shows it
     ('orgnr;skole\r\n999000012;"Holmen\r\nskole"\r\n999000013;Kari Nordmann;2024-10\r\n', "rad 3 har 3 felt"),
+    ('orgnr;skole\n999000012;"Holmen" skole\n999000013;Kari Nordmann\n', "anførselstegn (\") i rad 2 står inne i et felt"),
 ])
 def test_a_csv_polars_cannot_read_is_refused_by_excel_row_without_quoting_its_rows(text, said):
     """The row is named as Excel numbers it (blank lines above the header count), and nothing of its content."""

@@ -196,6 +196,17 @@ def test_a_loaded_plan_says_what_it_holds_without_counting_that_as_a_warning(dem
         assert warnings == 0 and "programmer" in message and "tiltak" in message, (warnings, message)
 
 
+def test_an_older_warehouse_no_longer_counts_a_plan_s_summary_as_a_warning(demo_db):
+    """Plans loaded before kept their one warning: re-loading the same file changes nothing (already loaded)."""
+    from pipelines.warehouse.connection import connect
+
+    with connect(demo_db, read_only=False) as con:  # as the version before left them
+        con.execute("UPDATE core.ingest_log SET advarsler = advarsler + 1 WHERE kilde = 'plan'")
+        con.execute("DELETE FROM meta.schema_version WHERE version >= 9")
+    assert cli(["--db", str(demo_db), "init"]) == 0
+    assert query(demo_db, "SELECT DISTINCT advarsler FROM core.ingest_log WHERE kilde = 'plan'") == [(0,)]
+
+
 def test_demo_plans_show_two_municipalities_side_by_side(register_db, tmp_path):
     files = demo_programmer.write(tmp_path / "programmer", SCHOOLS)
     assert [f.suffix for f in files] == [".yaml", ".yaml", ".xlsx", ".csv"]

@@ -196,29 +196,31 @@ def bench_pages(db: Path, kommuner: list[str]) -> list[dict]:
     # The runs here share one cache, as the server's page views do.
     shared_scripts = ScriptCache()
     app_test_module.ScriptCache = lambda: shared_scripts
-    first = fresh("rapporter")
-    first.run()  # imports the dashboard's modules: a server pays that once (see startup_s)
-    components = getattr(first, "_bidi_component_manager", None)
-    results = []
-    for page in PAGES:
-        # Cold: no cached query or chart, as every page is after an ingest. Median of three, caches emptied.
-        cold_runs = []
-        for _ in range(COLD_RUNS):
-            st.cache_data.clear()
-            st.cache_resource.clear()
-            at = fresh(page)
-            t0 = time.perf_counter()
-            at.run()
-            cold_runs.append(time.perf_counter() - t0)
-            assert not at.exception, [e.value for e in at.exception]
-        cold = statistics.median(cold_runs)
-        warm_runs = []
-        for _ in range(5):
-            t0 = time.perf_counter()
-            at.run()
-            warm_runs.append(time.perf_counter() - t0)
-        results.append({"page": page, "cold_s": round(cold, 3), "warm_s": round(statistics.median(warm_runs), 3)})
-    app_test_module.ScriptCache = ScriptCache
+    try:
+        first = fresh("rapporter")
+        first.run()  # imports the dashboard's modules: a server pays that once (see startup_s)
+        components = getattr(first, "_bidi_component_manager", None)
+        results = []
+        for page in PAGES:
+            # Cold: no cached query or chart, as every page is after an ingest. Median of three, caches emptied.
+            cold_runs = []
+            for _ in range(COLD_RUNS):
+                st.cache_data.clear()
+                st.cache_resource.clear()
+                at = fresh(page)
+                t0 = time.perf_counter()
+                at.run()
+                cold_runs.append(time.perf_counter() - t0)
+                assert not at.exception, [e.value for e in at.exception]
+            cold = statistics.median(cold_runs)
+            warm_runs = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                at.run()
+                warm_runs.append(time.perf_counter() - t0)
+            results.append({"page": page, "cold_s": round(cold, 3), "warm_s": round(statistics.median(warm_runs), 3)})
+    finally:
+        app_test_module.ScriptCache = ScriptCache
     return results
 
 

@@ -125,7 +125,7 @@ def trend_chart(
     if maal == "andel" and len(values) and values.min() > 40:  # participation (85–95 %): the axis where the lines are
         low, high = max(0.0, values.min() - 5), min(100.0, values.max() + 3)
     elif maal == "andel":
-        low, high = 0.0, max(10.0, (values.max() or 0) * 1.25)
+        low, high = 0.0, min(100.0, max(10.0, (values.max() or 0) * 1.25))
     else:
         low = max(1.0, (values.min() if len(values) else 3.0) - 0.3)
         high = min(5.0, (values.max() if len(values) else 4.5) + 0.3)

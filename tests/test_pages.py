@@ -86,7 +86,7 @@ def test_elevundersokelsen_page_draws_a_trend_chart_with_references(app):
 @pytest.mark.parametrize(("code", "said", "not_said"), [
     ("deltakelse", "svarte på undersøkelsen", "mobbet"),
     ("EUIndeks_1398", "blir mobbet 2–3 ganger i måneden", "svarte"),
-    ("EUSpm_1398_2", "mobbet digitalt", "svarte"),
+    ("EUSpm_1398_2", "Mobbet digitalt: andel elever som blir mobbet", "svarte"),
     ("EUIndeks_1379", "skala fra 1 til 5", "mobbet"),
 ])
 def test_the_caption_under_the_trend_says_what_the_chosen_indicator_measures(app, code, said, not_said):

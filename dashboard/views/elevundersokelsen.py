@@ -52,17 +52,6 @@ trend = queries.eu_trend(
     viewer, kommunenr=kommunenr, orgnr=tuple(chosen), trinn=trinn, kjonn=kjonn, indikator_kode=indikator_kode
 )
 maal = ind_maal[indikator_kode]
-# What a share indicator's numbers mean, under its chart (an index is a mean from 1 to 5). A comment, not a
-# docstring: Streamlit's magic would print a bare string on the page.
-BULLIED = "2–3 ganger i måneden eller oftere. Lavere er bedre."
-MEANING = {
-    "EUIndeks_1398": f"Andel elever som blir mobbet {BULLIED}",
-    "EUSpm_1398_1": f"Andel elever som blir mobbet av medelever {BULLIED}",
-    "EUSpm_1398_2": f"Andel elever som blir mobbet digitalt {BULLIED}",
-    "EUSpm_1398_3": f"Andel elever som blir mobbet av voksne på skolen {BULLIED}",
-    "deltakelse": "Andel av elevene som svarte på undersøkelsen. Jo flere som svarer, jo sikrere er tallene.",
-}
-
 with tab_trend:
     if trend.is_empty():
         st.info("Ingen data for dette utvalget.")
@@ -85,11 +74,18 @@ with tab_trend:
         if trend.filter(pl.col("enhet_niva").is_in(["kommune", "nasjonalt"])).is_empty():
             st.caption("Kommunens og landets tall for dette utvalget finnes ikke i filene som er lest inn; bare "
                        "skolene vises.")
-        st.caption(MEANING.get(indikator_kode, "Snitt på en skala fra 1 til 5. Høyere er bedre." if maal == "snitt"
-                               else "Andel elever i prosent."))
+        # Every share but participation is a bullying share, whatever its code (Udir's, or a Skoleporten name's).
+        bullying = maal == "andel" and indikator_kode != "deltakelse"
+        if indikator_kode == "deltakelse":
+            st.caption("Andel av elevene som svarte på undersøkelsen. Jo flere som svarer, jo sikrere er tallene.")
+        elif bullying:
+            st.caption(f"{ind_names[indikator_kode]}: andel elever som blir mobbet 2–3 ganger i måneden eller "
+                       "oftere. Lavere er bedre.")
+        else:
+            st.caption("Snitt på en skala fra 1 til 5. Høyere er bedre.")
         if trend["skoleaar_start"].min() < 2013:
             st.caption("Resultater fra før 2013-14 kan ikke sammenlignes med senere år (Udir endret undersøkelsen).")
-        if indikator_kode.startswith(("EUIndeks_1398", "EUSpm_1398")) and trend["skoleaar_start"].min() < 2016:
+        if bullying and trend["skoleaar_start"].min() < 2016:
             st.caption("Mobbeindikatoren ble definert på nytt i 2016-17; tidligere tall er ikke sammenlignbare.")
         ui.hidden_note(trend)
 

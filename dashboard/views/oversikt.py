@@ -166,7 +166,8 @@ def card(kommunenr: str) -> None:
             st.markdown(f"**{school}**")
             metrics(mine.filter(pl.col("enhet_navn") == school))
         if not mine.is_empty():
-            st.markdown(f"**{names[kommunenr]} kommune**")
+            name = names[kommunenr]
+            st.markdown(f"**{name if name.lower().endswith('kommune') else name + ' kommune'}**")
         metrics(own)
 
         follow_up(kommunenr)

@@ -261,6 +261,37 @@ def audit(db: Path, hendelse: str, bruker: str | None, detalj: str = "") -> None
         f.write(line + "\n")
 
 
+def scrub_audit(db: Path, quoting: re.Pattern[str], replacement: str) -> int:
+    """Cut from the audit log's details what `quoting` matches (a reader's message that quoted a file's rows), the
+    rest of each line kept as it was. Returns how many lines changed. Rewritten whole, readable by its owner only."""
+    path = audit_path(db)
+    if not path.exists():
+        return 0
+    changed = 0
+    with _audit_lock:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        out = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                out.append(line)
+                continue
+            detail = entry.get("detalj") or ""
+            if isinstance(detail, str) and quoting.search(detail):
+                entry["detalj"] = quoting.sub(replacement, detail)
+                line = json.dumps(entry, ensure_ascii=False)
+                changed += 1
+            out.append(line)
+        if changed:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".revisjon-")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write("\n".join(out) + "\n")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+    return changed
+
+
 def read_audit(db: Path, limit: int = 500) -> list[dict]:
     path = audit_path(db)
     if not path.exists():

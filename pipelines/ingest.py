@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines import guides, parsing, registry
+from pipelines import accounts, guides, parsing, registry
 from pipelines.errors import IngestError, PersonDataError, counted
 from pipelines.quality.person_data import find_person_data
 from pipelines.quality.verdict import Finding, Verdict
@@ -749,5 +750,16 @@ def rescan_archive(db: Path, say: Callable[[str], None] = lambda _text: None) ->
         for r in removed:
             for path in folder.glob(f"{r.sha256[:2]}/{r.sha256}*"):
                 path.unlink(missing_ok=True)
+    # The audit log kept the first 300 characters of an upload's reason: before rules 3, Polars' or openpyxl's own
+    # message, quoting the rows it could not read.
+    accounts.scrub_audit(db, READER_QUOTED, r"\1: (meldingen siterte filens innhold og er fjernet)")
     _mark_checked(db)
     return removed
+
+
+READER_QUOTED = re.compile(
+    r"(Filen kunne ikke leses som CSV med skilletegn «[^»]*»|Excel-filen kunne ikke leses): "
+    r"(?!rad \d|et anførselstegn|sjekk at|den kan være).*",
+    re.DOTALL,
+)
+"""A refusal's reason as the versions before rules 3 wrote it: the reader's own words, which quote the file."""

@@ -233,6 +233,10 @@ def test_an_older_warehouse_loses_the_quoted_rows_of_unreadable_files_from_its_l
             startet=now, resultat="avvist", melding=old, kommuner=[]))
         con.execute("DELETE FROM meta.schema_version WHERE version >= 8")
     (db.parent / "arkiv" / PERSON_RULES_FILE).unlink()
+    from pipelines import accounts
+
+    accounts.audit(db, "opplasting", "per", f"saker_holmen.csv: avvist – {old[:280]}")  # as the upload page wrote it
+    accounts.audit(db, "eksport", "per", "Saker.xlsx")
 
     assert cli(["--db", str(db), "init"]) == 0
     (melding, kommuner), = query(db, "SELECT melding, kommuner FROM core.ingest_log WHERE sha256 = ?", [sha])
@@ -245,6 +249,11 @@ def test_an_older_warehouse_loses_the_quoted_rows_of_unreadable_files_from_its_l
     assert not kept.exists()
     (arkivfil,), = query(db, "SELECT arkivfil FROM core.ingest_log WHERE sha256 = ?", [sha])
     assert arkivfil is None
+    audit = {e["hendelse"]: e["detalj"] for e in accounts.read_audit(db)}
+    assert "Nordmann" not in audit["opplasting"] and fnr not in audit["opplasting"], audit["opplasting"]
+    assert audit["opplasting"] == ("saker_holmen.csv: avvist – Filen kunne ikke leses som CSV med skilletegn "
+                                   "«semikolon»: (meldingen siterte filens innhold og er fjernet)")
+    assert audit["eksport"] == "Saker.xlsx"
 
 
 def _valid_fnr(first_nine: str = "150612345") -> str:

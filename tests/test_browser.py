@@ -353,6 +353,40 @@ def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
     context.close()
 
 
+def test_logging_out_in_one_browser_ends_the_other_at_its_next_click(server, browser):
+    """«Logg ut avslutter alle brukerens økter, i alle nettlesere»: a reviewer logged out in one browser and went on
+    clicking in another, which stayed logged in until it was reloaded."""
+    from dashboard.auth import ENDED
+
+    first, second = (browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in range(2))
+    try:
+        pages = []
+        for context in (first, second):
+            page = context.new_page()
+            page.goto(server)
+            page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+            page.get_by_label("Brukernavn").fill(DEMO["fau"][0])
+            page.get_by_label("Passord").fill(DEMO["fau"][1])
+            page.get_by_role("button", name="Logg inn").click()
+            page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+            page.wait_for_function("document.cookie.includes('skolemiljo_okt=')", timeout=30_000)
+            pages.append(page)
+        still_open, leaving = pages
+        leaving.get_by_role("button", name="Logg ut").click()
+        leaving.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+
+        still_open.locator("[data-testid='stSidebarNav'] a", has_text="Saker (kap. 12)").first.click()
+        still_open.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+        assert ENDED in still_open.inner_text("[data-testid='stMain']")
+        still_open.reload()  # and its cookie does not bring it back
+        still_open.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+        still_open.wait_for_timeout(1500)
+        assert "Oversikt" not in [h.strip() for h in still_open.locator("h1").all_inner_texts()]
+    finally:
+        first.close()
+        second.close()
+
+
 def test_a_server_started_outside_the_repository_still_offers_no_csv_download_of_a_table(demo_db_master, browser,
                                                                                          tmp_path):
     """The settings lived in `.streamlit/config.toml` at the repository's root, which Streamlit reads only when started

@@ -295,6 +295,24 @@ def skoleaar(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
     )
 
 
+@query
+def rapport_skoleaar(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The school years a report can be made for: Elevundersøkelsen's, and those the municipality's case reports and
+    meeting logs cover (a municipality new to the survey has its own records first). Years only, no count."""
+    school_year = "CASE WHEN month({d}) >= 8 THEN year({d}) ELSE year({d}) - 1 END"
+    return _fetch(
+        con,
+        f"""
+        SELECT DISTINCT start AS skoleaar_start, printf('%d-%02d', start, (start + 1) % 100) AS skoleaar FROM (
+            SELECT skoleaar_start AS start FROM core.eu_skoleaar
+            UNION SELECT {school_year.format(d="periode")} FROM mart.saker WHERE kommunenr = ?
+            UNION SELECT {school_year.format(d="dato")} FROM mart.teammoter WHERE kommunenr = ?
+        ) ORDER BY skoleaar_start
+        """,
+        [kommunenr, kommunenr],
+    )
+
+
 # ---------------------------------------------------------------- Elevundersøkelsen
 
 

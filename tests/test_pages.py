@@ -704,7 +704,7 @@ def _viewer_of(role: str, demo_db_master) -> Viewer:
     return Viewer(role=role, kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn=f"{role}.nordli")
 
 
-def test_reports_page_makes_the_kommunestyre_report_and_offers_it_for_download(app, media_files):
+def test_reports_page_makes_the_kommunestyre_report_and_offers_it_for_download(app, media_files, demo_db_master):
     import io
 
     from openpyxl import load_workbook
@@ -712,6 +712,10 @@ def test_reports_page_makes_the_kommunestyre_report_and_offers_it_for_download(a
     at = app("rapporter")
     recipients = at.radio[0]
     assert recipients.label == "Mottaker" and list(recipients.options) == ["Kommunestyret", "FAU", "Rektormøtet"]
+    # The newest survey year is chosen, not the school year under way that only case reports cover yet.
+    (newest,) = query(demo_db_master, "SELECT skoleaar FROM core.eu_skoleaar ORDER BY skoleaar_start DESC LIMIT 1")[0]
+    box = next(s for s in at.selectbox if s.label == "Skoleår")
+    assert box.value == newest and list(box.options)[0] != newest  # the demo's case reports reach into 2026-27
     at.radio[1].set_value("xlsx").run()
     at.text_area[0].input("Vi er fornøyde med trivselen.").run()
     next(b for b in at.button if b.label == "Lag rapport").click().run()
@@ -721,6 +725,32 @@ def test_reports_page_makes_the_kommunestyre_report_and_offers_it_for_download(a
     book = load_workbook(io.BytesIO(media_files(button)))
     about = [row[1].value for row in book["Om uttrekket"].iter_rows()]
     assert "Vi er fornøyde med trivselen." in about
+
+
+def test_a_report_can_be_made_from_case_reports_before_any_survey_is_loaded(register_db, demo_dir, monkeypatch):
+    """A reviewer loaded case reports and meeting logs into a new warehouse: Rapporter said there was no school year to
+    make a report for, as its years came from Elevundersøkelsen alone."""
+    import streamlit as st
+
+    from pipelines.cli import main as cli
+
+    assert cli(["--db", str(register_db), "ingest", str(demo_dir / "saker_9901.xlsx")]) == 0
+    monkeypatch.setenv("SKOLEMILJO_DB", str(register_db))
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.switch_page("views/rapporter.py")
+    at.run()
+    first, last = query(register_db, "SELECT min(periode), max(periode) FROM mart.saker WHERE kommunenr = '9901'")[0]
+    start = lambda d: d.year if d.month >= 8 else d.year - 1  # noqa: E731
+    years = [f"{y}-{(y + 1) % 100:02d}" for y in range(start(last), start(first) - 1, -1)]
+    box = next(s for s in at.selectbox if s.label == "Skoleår")
+    assert list(box.options) == years and box.value == years[0]
+    at.radio[1].set_value("xlsx").run()
+    box.select(years[1]).run()  # a complete year of case reports
+    next(b for b in at.button if b.label == "Lag rapport").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Læringsmiljøet i skolene i Fjellvik kommune" in s.value for s in at.success)
 
 
 def test_fau_can_only_make_the_fau_report_for_its_school_or_the_municipality(app, demo_db_master):

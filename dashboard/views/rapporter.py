@@ -24,9 +24,10 @@ kommunenr, kommune = picked
 
 owner = viewer.role in ("skoleeier", "admin")
 recipients = list(content.RECIPIENTS) if owner else ["fau"]
-years = queries.skoleaar(viewer)["skoleaar"].to_list()
+years = queries.rapport_skoleaar(viewer, kommunenr=kommunenr)["skoleaar"].to_list()
 if not years:
-    st.info("Ingen resultater fra Elevundersøkelsen er lastet inn ennå, så det er ingen skoleår å lage rapport for.")
+    st.info(f"Det er ikke lest inn resultater fra Elevundersøkelsen, saksrapporter eller møtelogger for {kommune} ennå, "
+            "så det er ingen skoleår å lage rapport for.")
     st.stop()
 
 c1, c2, c3 = st.columns(3)
@@ -35,7 +36,11 @@ if len(recipients) > 1:
 else:  # one choice is no choice: said, not offered
     mottaker = recipients[0]
     c1.markdown(f"**Mottaker**  \n{content.RECIPIENTS[mottaker]}")
-skoleaar = c2.selectbox("Skoleår", years[::-1], key="rapport_skoleaar")
+# The newest year of the survey first, when there is one: the council's report is about it (a year of case reports
+# alone, the one under way, comes later in the list).
+survey_years = queries.skoleaar(viewer)["skoleaar"].to_list()
+newest = years.index(survey_years[-1]) if survey_years and survey_years[-1] in years else len(years) - 1
+skoleaar = c2.selectbox("Skoleår", years[::-1], index=len(years) - 1 - newest, key="rapport_skoleaar")
 fmt = c3.radio("Format", list(content.FORMATS), format_func=content.FORMATS.get, key="rapport_format")
 
 orgnr = None

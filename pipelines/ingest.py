@@ -558,7 +558,7 @@ def _keep_or_drop(
         entry.resultat = "lastet"
         parts = [f"{counted(result.frame.height)} lastet"]
         if skipped_text:
-            parts.append(f"hoppet over: {skipped_text}")
+            parts.append(f"Hoppet over: {skipped_text}")
         parts += result.info + result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."
@@ -666,7 +666,7 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
         out.rows_new, out.rows_replaced = changes
     parts = [f"{counted(frame.height)} kan lastes inn"]
     if skipped := _skipped_text(checked.result):
-        parts.append(f"hoppes over: {skipped}")
+        parts.append(f"Hoppes over: {skipped}")
     out.message = ". ".join(parts) + "."
     return out
 

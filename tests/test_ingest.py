@@ -581,7 +581,7 @@ def test_a_blank_row_in_the_middle_is_left_out_counted_and_the_rows_after_it_kee
                                    "'lastet' ORDER BY ferdig LIMIT 1", [name])[0][0]
     assert outcome.rows_loaded == loaded_before
     assert outcome.rows_in == len(lines) - top + 1  # the header is not a row; the blank one is, and is skipped
-    assert "hoppet over: 1 tom rad" in outcome.message
+    assert "Hoppet over: 1 tom rad" in outcome.message
 
     broken = tmp_path / ("ødelagt_" + name)  # the row after the blank one, made unreadable in every column
     unreadable = sep.join([b"?"] * (lines[-1].count(sep) + 1))

@@ -147,7 +147,7 @@ def test_a_row_emptied_in_excel_is_skipped_and_the_rows_below_keep_excel_s_numbe
     outcome = ingest_file(path, register_db)
     assert outcome.result == "lastet", outcome.message
     assert outcome.rows_in == rows and outcome.rows_loaded == rows - 1
-    assert "hoppet over: 1 tom rad" in outcome.message
+    assert "Hoppet over: 1 tom rad" in outcome.message
 
     ws.cell(6, header["maaned"]).value = "ukjent"  # Excel row 6
     path = tmp_path / "saker_tom_rad_feil.xlsx"

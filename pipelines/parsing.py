@@ -38,9 +38,13 @@ class DecodedText:
 
 def decode(raw: bytes) -> DecodedText:
     """UTF-8 (with or without BOM) when it decodes, else Windows-1252; line ends made `\\n`."""
+    replaced = False
     if raw.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
-        text = raw.decode("utf-8-sig")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # a BOM says UTF-8: a broken character (a file cut short) is not Windows-1252
+            text, replaced = raw.decode("utf-8-sig", errors="replace"), True
     else:
         try:
             text = raw.decode("utf-8")
@@ -54,7 +58,8 @@ def decode(raw: bytes) -> DecodedText:
     if b"\r" in raw:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         return DecodedText(text=text, encoding=encoding)
-    return DecodedText(text=text, encoding=encoding, utf8=raw if encoding.startswith("utf-8") else None)
+    return DecodedText(text=text, encoding=encoding,
+                       utf8=raw if encoding.startswith("utf-8") and not replaced else None)
 
 
 def sep_line(text: str) -> tuple[str | None, int]:

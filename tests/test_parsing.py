@@ -219,6 +219,12 @@ def test_an_xlsx_sheets_first_data_row_is_numbered_as_excel_shows_it_below_title
     assert sheet.table.rows() == [("999000012", "Sjøbygd skule")]
 
 
+def test_a_utf8_file_with_a_bom_cut_inside_a_character_still_decodes():
+    """Fuzzing cut a Skoleporten file (BOM, UTF-8) inside «ø»: decoding raised, and the user met «en uventet feil»."""
+    decoded = parsing.decode("\ufefforgnr;skole\n1;Bjø".encode()[:-1])  # the last byte of «ø» gone
+    assert decoded.text.startswith("orgnr;skole\n1;Bj") and decoded.text.endswith("\ufffd") and decoded.utf8 is None
+
+
 def test_a_file_of_blank_rows_under_the_header_reads_as_no_rows():
     assert read_csv_text("orgnr;navn\n;\n\n ; \n").is_empty()
 

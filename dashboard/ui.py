@@ -166,7 +166,7 @@ def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
     options = komm["kommunenr"].to_list()
     names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
     chosen = st.selectbox(
-        "Kommune", options, format_func=lambda k: f"{names[k]} ({k})", key=key
+        "Kommune", options, format_func=lambda k: f"{names[k]} ({k})", key=key, placeholder="Velg"
     )
     return chosen, names[chosen]
 

@@ -74,6 +74,14 @@ def test_a_rektor_s_and_an_fau_s_front_page_leads_with_the_own_school(app, demo_
     assert any(year in c.value for c in at.caption)
 
 
+@pytest.mark.parametrize("page", ["elevundersokelsen", "ungdata", "saker", "team", "rapporter", "datakvalitet", "hjelp"])
+def test_no_select_box_carries_streamlit_s_english_placeholder(app, page):
+    """A reviewer found «Choose an option» in every select box's markup, which a screen reader reads out."""
+    at = app(page)
+    assert at.selectbox, page
+    assert [s.label for s in at.selectbox if s.proto.placeholder != "Velg"] == [], page
+
+
 def test_elevundersokelsen_page_draws_a_trend_chart_with_references(app):
     at = app("elevundersokelsen")
     charts = at.get("plotly_chart")

@@ -77,7 +77,7 @@ needs_look = options.filter((pl.col("advarsler") > 0) | (pl.col("resultat") == "
 if labels:
     batch = st.selectbox("Fil", list(labels), index=list(labels).index(needs_look[0]) if needs_look else 0,
                          format_func=labels.get,
-                         help="Viser først den nyeste filen som ble avvist eller lastet med advarsler.")
+                         help="Viser først den nyeste filen som ble avvist eller lastet med advarsler.", placeholder="Velg")
     findings = queries.quality_findings(viewer, batch_id=batch)
     # The load's own message: what was skipped, and the reader's notes («Fant ikke i skoleregisteret: …»), which
     # count among the file's warnings but are no check of their own (the list below can say «0 med avvik»).

@@ -29,9 +29,9 @@ ind_maal = dict(zip(indicators["indikator_kode"], indicators["maal"], strict=Tru
 c1, c2, c3 = st.columns([2, 1, 1])
 codes = indicators["indikator_kode"].to_list()
 default_code = "EUIndeks_1379" if "EUIndeks_1379" in codes else codes[0]
-indikator_kode = c1.selectbox("Indikator", codes, index=codes.index(default_code), format_func=ind_names.get)
-trinn = c2.selectbox("Trinn", [None, 5, 6, 7, 8, 9, 10], format_func=trinn_label)
-kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get)
+indikator_kode = c1.selectbox("Indikator", codes, index=codes.index(default_code), format_func=ind_names.get, placeholder="Velg")
+trinn = c2.selectbox("Trinn", [None, 5, 6, 7, 8, 9, 10], format_func=trinn_label, placeholder="Velg")
+kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, placeholder="Velg")
 
 school_names = dict(zip(schools["orgnr"], schools["navn"], strict=True))
 if trinn is not None:
@@ -92,7 +92,7 @@ with tab_trend:
 years = queries.skoleaar(viewer)
 with tab_heat:
     year_list = years["skoleaar"].to_list()
-    year = st.selectbox("Skoleår", year_list, index=len(year_list) - 1, key="heat_year")
+    year = st.selectbox("Skoleår", year_list, index=len(year_list) - 1, key="heat_year", placeholder="Velg")
     latest = queries.eu_latest_by_school(viewer, kommunenr=kommunenr, skoleaar=year, trinn=trinn, kjonn=kjonn)
     if latest.filter(pl.col("enhet_niva") == "skole").is_empty():
         st.info("Ingen skoleresultater for dette skoleåret og utvalget.")

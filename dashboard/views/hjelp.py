@@ -10,7 +10,7 @@ st.title("Hjelp")
 keys = list(GUIDES)
 asked = st.query_params.get("dok")
 chosen = st.selectbox("Veiledning", keys, index=keys.index(asked) if asked in GUIDES else 0,
-                      format_func=lambda k: GUIDES[k][0])
+                      format_func=lambda k: GUIDES[k][0], placeholder="Velg")
 st.query_params["dok"] = chosen  # the address names the guide on screen, so it can be passed on
 # The guides' tables list column names in long code spans: let them wrap inside the page instead of running off it.
 st.markdown("<style>[data-testid='stMarkdownContainer'] table {table-layout: fixed; width: 100%;} "

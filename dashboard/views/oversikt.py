@@ -193,6 +193,6 @@ else:
     st.caption("Siste to skoleår, alle trinn, alle kjønn; endring fra året før i parentes. Velg en kommune under for "
                "detaljer og skolene.")
     ui.table(school_table(figures.filter(pl.col("enhet_niva") == "kommune"), "Kommune"), "Kommunene")
-    card(st.selectbox("Vis detaljer for", with_data, format_func=lambda k: f"{names[k]} ({k})", key="oversikt_kommune"))
+    card(st.selectbox("Vis detaljer for", with_data, format_func=lambda k: f"{names[k]} ({k})", key="oversikt_kommune", placeholder="Velg"))
 
 ui.export_tables("Oversikt", "oversikt")

@@ -40,7 +40,7 @@ else:  # one choice is no choice: said, not offered
 # alone, the one under way, comes later in the list).
 survey_years = queries.skoleaar(viewer)["skoleaar"].to_list()
 newest = years.index(survey_years[-1]) if survey_years and survey_years[-1] in years else len(years) - 1
-skoleaar = c2.selectbox("Skoleår", years[::-1], index=len(years) - 1 - newest, key="rapport_skoleaar")
+skoleaar = c2.selectbox("Skoleår", years[::-1], index=len(years) - 1 - newest, key="rapport_skoleaar", placeholder="Velg")
 fmt = c3.radio("Format", list(content.FORMATS), format_func=content.FORMATS.get, key="rapport_format")
 
 orgnr = None
@@ -55,7 +55,7 @@ if mottaker == "fau":
         options = [None, *options]
     names = dict(zip(schools["orgnr"], schools["navn"], strict=True))
     orgnr = st.selectbox("Gjelder", options, format_func=lambda o: f"Hele {kommune} kommune" if o is None else names[o],
-                         key="rapport_skole")
+                         key="rapport_skole", placeholder="Velg")
 elif mottaker == "rektormote":
     anonymiser = st.checkbox("Vis skolene som «Skole A, B, …»", key="rapport_anonym")
 

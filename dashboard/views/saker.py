@@ -170,7 +170,7 @@ ui.remember(
 )
 types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
 c1, c2 = st.columns([2, 1])
-sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get)
+sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get, placeholder="Velg")
 per100 = c2.toggle("Per 100 elever", value=True, help="Elevtall fra skoleregisteret.")
 part = data.filter(pl.col("sakstype") == sakstype)
 

@@ -33,7 +33,7 @@ teams = [t for t in TEAMS if t in set(meetings["team"])]
 c1, c2 = st.columns([1, 2])
 if st.session_state.get("team") not in teams:  # «Å følge opp» on Oversikt may open the page on a team
     st.session_state.pop("team", None)
-team = c1.selectbox("Team", teams, format_func=TEAMS.get, key="team")
+team = c1.selectbox("Team", teams, format_func=TEAMS.get, key="team", placeholder="Velg")
 part = meetings.filter(pl.col("team") == team)
 first, last = part["dato"].min(), part["dato"].max()
 # Schools are closed in July: that month expects no meetings, and a school year has eleven months with school.

@@ -35,7 +35,7 @@ names = dict(own.select("indikator_kode", "indikator").unique().iter_rows())
 codes = sorted(names, key=names.get)
 # The indicator applies to the first two tabs; trinn and kjønn only to «Over tid» (the second tab shows them all),
 # so they stand in that tab: a filter above every tab that changes nothing on two of them misleads.
-code = st.columns([2, 2])[0].selectbox("Indikator", codes, format_func=names.get)
+code = st.columns([2, 2])[0].selectbox("Indikator", codes, format_func=names.get, placeholder="Velg")
 
 
 def trinn_order(t: str) -> tuple:
@@ -67,8 +67,8 @@ with tab_time:
     trinn_options = sorted(own.filter(pl.col("indikator_kode") == code)["trinn"].unique().to_list(), key=trinn_order)
     default_trinn = trinn_options.index("8-10") if "8-10" in trinn_options else 0
     c2, c3, _ = st.columns([1, 1, 2])
-    trinn = c2.selectbox("Trinn", trinn_options, index=default_trinn, format_func=trinn_text)
-    kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, key="ungdata_kjonn")
+    trinn = c2.selectbox("Trinn", trinn_options, index=default_trinn, format_func=trinn_text, placeholder="Velg")
+    kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, key="ungdata_kjonn", placeholder="Velg")
     rows = data.filter((pl.col("indikator_kode") == code) & (pl.col("trinn") == trinn) & (pl.col("kjonn") == kjonn))
     if rows.is_empty():
         st.info("Ingen tall for dette utvalget.")

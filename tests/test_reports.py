@@ -327,6 +327,12 @@ def test_an_excel_sheet_name_too_long_for_excel_is_cut_at_a_word_and_says_so():
     assert len(again) <= 31 and export.sheet_name("Saker: per skole", taken) == "Saker- per skole"
 
 
+def test_a_report_says_no_change_as_the_dashboard_does():
+    """The reports wrote «+0,0» where the dashboard says «uendret»; a change keeps its sign, a real minus, and pp."""
+    assert content._change(4.2, 4.2, "snitt") == "uendret"
+    assert content._change(8.1, 8.4, "andel") == "\u22120,3 pp" and content._change(4.3, 4.0, "snitt") == "+0,3"
+
+
 def test_html_report_is_static_with_charts_as_inline_svg(use_db):
     html = render.render(build("kommunestyre"), "html").decode()
     assert "<svg" in html and "Trivsel over tid" in html

@@ -221,6 +221,8 @@ def _shown(pair: tuple[float | None, str | None], maal: str) -> str:
 def _change(now: float | None, before: float | None, maal: str) -> str:
     if now is None or before is None:
         return "–"
+    if round(now - before, 1) == 0:  # as the dashboard says it, not «+0,0»
+        return "uendret"
     unit = " pp" if maal == "andel" else ""
     return f"{now - before:+.1f}{unit}".replace(".", ",").replace("-", "−")
 

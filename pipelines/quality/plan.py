@@ -27,7 +27,7 @@ def expectations() -> list:
     return [
         rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr", regex=r"^\d{4}$"), "Kommunenummeret må ha 4 siffer."),
         rule(E.ExpectColumnValuesToMatchRegex(column="plan_id", regex=r"^[a-z0-9][a-z0-9_-]+$"),
-             "plan_id kan bare ha små bokstaver, tall, - og _."),
+             "Feltet «plan_id» i planfilen kan bare ha små bokstaver, tall, - og _."),
         rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="gyldig_til", column_B="gyldig_fra", or_equal=True),
              "Planperioden slutter før den begynner."),
         rule(E.ExpectColumnValuesToBeNull(column="ukjente_skoler"),

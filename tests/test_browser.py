@@ -332,16 +332,22 @@ def test_skolesjef_makes_the_kommunestyre_pdf_from_the_reports_page(server, brow
     page.close()
 
 
-def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+def _logged_in_with_cookie(context, server: str, role: str):
+    """A page of its own browser context (its own cookies), logged in through the form, once the session cookie is set."""
     page = context.new_page()
     page.goto(server)
     page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
-    page.get_by_label("Brukernavn").fill(DEMO["rektor"][0])
-    page.get_by_label("Passord").fill(DEMO["rektor"][1])
+    page.get_by_label("Brukernavn").fill(DEMO[role][0])
+    page.get_by_label("Passord").fill(DEMO[role][1])
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
     page.wait_for_function("document.cookie.includes('skolemiljo_okt=')", timeout=30_000)
+    return page
+
+
+def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = _logged_in_with_cookie(context, server, "rektor")
     page.reload()
     page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
     assert "rektor.nordli" in page.inner_text("[data-testid='stSidebar']")
@@ -361,18 +367,7 @@ def test_logging_out_in_one_browser_ends_the_other_at_its_next_click(server, bro
 
     first, second = (browser.new_context(viewport={"width": 1400, "height": 1200}) for _ in range(2))
     try:
-        pages = []
-        for context in (first, second):
-            page = context.new_page()
-            page.goto(server)
-            page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
-            page.get_by_label("Brukernavn").fill(DEMO["fau"][0])
-            page.get_by_label("Passord").fill(DEMO["fau"][1])
-            page.get_by_role("button", name="Logg inn").click()
-            page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
-            page.wait_for_function("document.cookie.includes('skolemiljo_okt=')", timeout=30_000)
-            pages.append(page)
-        still_open, leaving = pages
+        still_open, leaving = (_logged_in_with_cookie(context, server, "fau") for context in (first, second))
         leaving.get_by_role("button", name="Logg ut").click()
         leaving.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
 

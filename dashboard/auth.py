@@ -126,7 +126,7 @@ def _from_cookie() -> Viewer | None:
     name = sessions.verify(db, token)
     if name is None:
         return None
-    account = accounts.load(accounts.users_path(db)).get(name)
+    account = _accounts(db).get(name)  # as last read well, as an open session reads it
     if account is None or (account.demo and not _demo_warehouse()):
         return None
     accounts.audit(db, "innlogging_ok", account.brukernavn, "fortsatt økt (ny fane eller ny innlasting)")

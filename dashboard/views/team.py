@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import queries, ui
 from dashboard.charts import LAYOUT, PALETTE, school_month_heatmap
+from dashboard.labels import decimals_needed, number_text
 from pipelines.templates.teammoter import PROFESSIONS, TEAMS
 
 st.title("Arbeidslag og elevtjeneste")
@@ -43,10 +44,11 @@ months = sum(
     if (first.month - 1 + i) % 12 + 1 != 7
 )
 expected_per_month = rhythm.get(team)
+rhythm_text = number_text(expected_per_month, decimals_needed([expected_per_month], 1)) if expected_per_month else ""
 c2.write("")
 c2.caption(
     f"Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({months} måneder med skole, juli regnes ikke). "
-    + (f"Forventet rytme i {kommune}: {f'{expected_per_month:g}'.replace('.', ',')} "
+    + (f"Forventet rytme i {kommune}: {rhythm_text} "
        f"{'møte' if expected_per_month == 1 else 'møter'} per måned."
        if expected_per_month else "Ingen forventet møterytme er satt for dette teamet.")
 )
@@ -127,7 +129,7 @@ with tab_rhythm:
             zmin=0, zmax=1.5 if expected_per_month else None,
         ))
     st.caption("En tom rute betyr at ingen møter er registrert den måneden." + (
-        f" Forventet: {f'{expected_per_month:g}'.replace('.', ',')} per måned." if expected_per_month else ""))
+        f" Forventet: {rhythm_text} per måned." if expected_per_month else ""))
 with tab_attend:
     z = [[None if v is None else round(v * 100) for v in summary[c].to_list()] for c in PROFESSIONS]
     fig = go.Figure(go.Heatmap(

@@ -8,6 +8,7 @@ the audit log. The helpers are importable without running the page (the page bod
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -225,16 +226,49 @@ def main() -> None:
 
 
 def _norwegian_dropzone() -> None:
-    """Streamlit's upload button and hint only speak English; draw Norwegian text in their place."""
+    """Streamlit's upload button and hint only speak English; draw Norwegian text in their place, for eyes and ears.
+
+    The English text is made invisible (`visibility: hidden`), which also takes it out of what a screen reader reads,
+    and the Norwegian is drawn after it by its parent (`::after`, read out too). A font size of 0 hid it from the eye
+    only: a screen reader read «Upload» and «50MB per file» before the Norwegian. The names Streamlit gives its
+    controls for a screen reader («file upload», «Remove …», «Add files») are renamed by a short script
+    (`NORWEGIAN_NAMES`), kept as the box redraws.
+    """
     zone = '[data-testid="stFileUploaderDropzone"]'
-    hint = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    button = f'{zone} button [data-testid="stMarkdownContainer"]'
+    hint = '[data-testid="stFileUploaderDropzoneInstructions"] > div'
     st.markdown(
         f"""<style>
-        {zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
-        {zone} button [data-testid="stMarkdownContainer"] p::after {{content: "Velg filer"; font-size: 1rem;}}
-        {hint} {{font-size: 0;}}
+        {button} p, {hint} span {{visibility: hidden; font-size: 0;}}
+        {button}::after {{content: "Velg filer"; font-size: 1rem;}}
         {hint}::after {{content: "eller dra filene hit · høyst {MAX_UPLOAD_MB} MB per fil · CSV, JSON, XLSX, YAML";
                         font-size: 0.875rem;}}
         </style>""",
         unsafe_allow_html=True,
     )
+    st.html(f"<script>{NAMES_SCRIPT}</script>", unsafe_allow_javascript=True)
+
+
+NORWEGIAN_NAMES = {
+    '[data-testid="stFileUploaderDropzoneInput"]': ("file upload", "Velg filer"),
+    '[data-testid="stFileUploader"] button[aria-label^="Remove "]': ("Remove ", "Fjern "),
+    '[data-testid="stFileUploader"] button[aria-label="Add files"]': ("Add files", "Legg til filer"),
+}
+"""The upload box's English names for a screen reader (an attribute, `aria-label`): selector → (English, Norwegian)."""
+
+NAMES_SCRIPT = """
+(() => {
+  const names = NAMES;
+  const rename = () => Object.entries(names).forEach(([selector, [english, norwegian]]) =>
+    document.querySelectorAll(selector).forEach(element => {
+      const name = element.getAttribute('aria-label') || '';
+      if (name.startsWith(english)) element.setAttribute('aria-label', norwegian + name.slice(english.length));
+    }));
+  rename();
+  if (!window.skolemiljoUploadNames) {
+    window.skolemiljoUploadNames = new MutationObserver(rename);
+    window.skolemiljoUploadNames.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                         attributeFilter: ['aria-label']});
+  }
+})();
+""".replace("NAMES", json.dumps(NORWEGIAN_NAMES))

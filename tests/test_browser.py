@@ -415,3 +415,34 @@ def test_a_follow_up_line_on_the_front_page_opens_its_page_on_its_municipality(s
     page.wait_for_selector("text=Handlingsplan for trygt og godt skulemiljø", timeout=30_000)
     assert page.get_by_text("Fjellvik-skolen").count() == 0
     page.close()
+
+
+def test_the_upload_box_speaks_norwegian_to_the_eye_and_to_a_screen_reader(server, browser, demo_dir):
+    """Streamlit's upload box only speaks English («Upload», «Remove …», «Add files»). The text a screen reader
+    reads (the accessibility tree) and the text on the screen are Norwegian, before and after a file is chosen, and
+    a file chosen in the box reaches the check (a demo file the warehouse holds: nothing changes)."""
+    page = login(browser, server, "skoleeier")
+    go(page, "importer", "Importer filer")
+    box = page.locator("[data-testid='stFileUploader']").first
+    box.wait_for(timeout=30_000)
+    english = ("Upload", "Remove", "Add files", "per file", "Drag", "Browse")
+
+    def read() -> tuple[str, str]:
+        return box.aria_snapshot(), box.inner_text()
+
+    page.wait_for_function(  # the renaming runs as the page draws
+        "() => document.querySelector('[data-testid=\"stFileUploaderDropzoneInput\"]')"
+        "?.getAttribute('aria-label') === 'Velg filer'", timeout=30_000)
+    heard, seen = read()
+    assert 'button "Velg filer"' in heard and "eller dra filene hit" in heard, heard
+    assert not [w for w in english if w in heard or w in seen], (heard, seen)
+
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(demo_dir / "saker_9902.csv"))
+    page.wait_for_selector("text=Filen er allerede lastet", timeout=60_000)
+    page.wait_for_selector("[data-testid='stFileUploader'] button[aria-label='Fjern saker_9902.csv']", timeout=30_000)
+    heard, seen = read()
+    assert 'button "Legg til filer"' in heard, heard
+    assert not [w for w in english if w in heard or w in seen], (heard, seen)
+    page.get_by_role("button", name="Fjern saker_9902.csv").click()  # renamed, and still the button it was
+    page.wait_for_selector("text=Ingen filer valgt ennå", timeout=30_000)
+    page.close()

@@ -597,6 +597,7 @@ class Preview:
     key: list[str] | None = None
     rows_new: int | None = None  # None: «ukjent» (the source does not say which key it replaces by)
     rows_replaced: int | None = None
+    rows_removed: int = 0  # earlier rows the file's rows do not replace one for one, but that go (`Source.replaces`)
     sample: pl.DataFrame | None = None  # the first SAMPLE_ROWS rows that would load
     earlier_batch: str | None = None  # the batch that already loaded the same file
 
@@ -607,25 +608,41 @@ class Preview:
             return "Ingen endring."
         if self.rows_new is None or self.rows_replaced is None:
             return f"{counted(self.rows_to_load)} lastes inn; hvor mange som er nye og hvor mange som erstatter: ukjent."
-        return (f"{counted(self.rows_new, 'ny rad', 'nye rader')}, {self.rows_replaced} "
-                f"{'erstatter en rad' if self.rows_replaced == 1 else 'erstatter rader'} som finnes fra før.")
+        text = (f"{counted(self.rows_new, 'ny rad', 'nye rader')}, {self.rows_replaced} "
+                f"{'erstatter en rad' if self.rows_replaced == 1 else 'erstatter rader'} som finnes fra før")
+        if self.rows_removed:
+            text += (f"; {counted(self.rows_removed, 'eldre rad', 'eldre rader')} for samme skole, måned og sakstype "
+                     "fjernes, fordi filen nå gir dem på en annen måte "
+                     "(f.eks. per trinn i stedet for alle trinn)")
+        return text + "."
 
 
-def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.DataFrame) -> tuple[int, int] | None:
-    """(new, replacing) rows of `frame`, comparing its key with `table` read-only; None when not known."""
+def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.DataFrame,
+                  replaces: list[str] | None = None) -> tuple[int, int, int] | None:
+    """(new, replacing, removed) rows, comparing `frame`'s key with `table` read-only; None when not known.
+
+    `removed`: rows of the table that share `replaces` with a row of the file but no whole key (see `Source.replaces`).
+    """
     if not table or not key or any(k not in frame.columns for k in key) or not db.exists():
         return None
     keys = frame.select(key)
-    match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
+
+    def same(columns: list[str]) -> str:
+        return " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in columns)
+
     with connect(db, read_only=True) as con:
         con.register("preview_keys", keys.to_arrow())
         try:
             replacing = con.execute(
-                f"SELECT count(*) FROM preview_keys AS n WHERE EXISTS (SELECT 1 FROM {table} AS old WHERE {match})"
+                f"SELECT count(*) FROM preview_keys AS n WHERE EXISTS (SELECT 1 FROM {table} AS old WHERE {same(key)})"
             ).fetchall()[0][0]
+            removed = con.execute(
+                f"SELECT count(*) FROM {table} AS old WHERE EXISTS (SELECT 1 FROM preview_keys AS n WHERE "
+                f"{same(replaces)}) AND NOT EXISTS (SELECT 1 FROM preview_keys AS n WHERE {same(key)})"
+            ).fetchall()[0][0] if replaces else 0
         finally:
             con.unregister("preview_keys")
-    return frame.height - int(replacing), int(replacing)
+    return frame.height - int(replacing), int(replacing), int(removed)
 
 
 def preview_file(path: Path, db: Path, *, source: str | None = None, scope: frozenset[str] | None = None) -> Preview:
@@ -661,9 +678,9 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     frame = checked.result.frame
     out.rows_to_load = frame.height
     out.sample = frame.head(SAMPLE_ROWS)
-    changes = count_changes(db, out.table, out.key, frame)
+    changes = count_changes(db, out.table, out.key, frame, checked.source.replaces)
     if changes:
-        out.rows_new, out.rows_replaced = changes
+        out.rows_new, out.rows_replaced, out.rows_removed = changes
     parts = [f"{counted(frame.height)} kan lastes inn"]
     if skipped := _skipped_text(checked.result):
         parts.append(f"Hoppes over: {skipped}")

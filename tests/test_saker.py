@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pipelines import demo_saker
 from pipelines.cli import main as cli
 from pipelines.demo import SCHOOLS
-from pipelines.ingest import ingest_file
+from pipelines.ingest import ingest_file, preview_file
 from pipelines.parsing import read_xlsx
 from pipelines.templates import saker as template
 from tests.conftest import query, table_digest
@@ -209,6 +209,21 @@ def test_labels_and_other_month_spellings_are_accepted(register_db, tmp_path):
     types = {r[0] for r in query(register_db, "SELECT DISTINCT sakstype FROM mart.saker")}
     assert types == set(template.SAKSTYPER)
     assert query(register_db, "SELECT DISTINCT strftime(periode, '%Y-%m-%d') FROM mart.saker") == [("2025-09-01",)]
+
+
+def test_headers_written_out_in_norwegian_are_accepted(register_db, tmp_path):
+    """The guide's own wording, «Åpne ved månedsslutt», was refused as a missing column (å became «aa» in one word
+    and «a» in the template's name)."""
+    rows = _month(SJOBYGD, "2025-09")
+    rows[0]["apne_ved_maanedsslutt"] = 3
+    text = template.csv_text(rows).split("\n", 1)
+    headed = ("Orgnr;Skole;Måned;Trinn;Sakstype;Utfall;Nye;Avsluttet;Åpne ved månedsslutt;Evaluering over frist\n"
+              + text[1])
+    (tmp_path / "norsk.csv").write_text(headed, encoding="cp1252")
+    assert text[0].count(";") == headed.split("\n", 1)[0].count(";")  # the same columns, only headed differently
+    outcome = ingest_file(tmp_path / "norsk.csv", register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(register_db, "SELECT max(apne_ved_slutt) FROM mart.saker")[0][0] == 3
 
 
 def test_negative_count_is_refused_and_nothing_changes(register_db, tmp_path):
@@ -439,6 +454,37 @@ def test_newer_delivery_replaces_the_value(register_db, tmp_path):
                               "('aktivitetsplan', 'statsforvalter') ORDER BY 1", [vika.orgnr])
     assert got == [("aktivitetsplan", 2), ("statsforvalter", 1)]
     assert _rows(register_db) == len(rows)
+
+
+def test_a_corrected_month_given_per_trinn_or_with_a_new_utfall_replaces_the_old_rows_not_adds_to_them(
+        register_db, tmp_path):
+    """A school sends October again: aktivitetsplan now per trinn (5.: 1, 6.: 2) instead of 2 for all trinn, and the
+    Statsforvalter case decided. The old all-trinn and «under_behandling» rows go: left beside the new ones, the
+    month's cases counted 5 (or the page showed the old 2) and the decided case stood twice. Other sakstyper and
+    other schools are untouched; the preview says what goes before anything does."""
+    rows = _month(SJOBYGD, "2025-10")
+    vika = BY_NAME["Vika skule"]
+    rows = [r for r in rows if not (r["orgnr"] == vika.orgnr and r["sakstype"] in ("aktivitetsplan", "statsforvalter"))]
+    rows += [_row(vika, "2025-10", "aktivitetsplan", nye=2, apne=2),
+             _row(vika, "2025-10", "statsforvalter", utfall="under_behandling", nye=1, apne=1)]
+    assert ingest_file(_csv(tmp_path / "oktober.csv", rows), register_db).result == "lastet"
+    untouched = query(register_db, "SELECT orgnr, sakstype, trinn, utfall, nye FROM mart.saker WHERE NOT (orgnr = ? "
+                                   "AND sakstype IN ('aktivitetsplan', 'statsforvalter')) ORDER BY ALL", [vika.orgnr])
+
+    corrected = [_row(vika, "2025-10", "aktivitetsplan", trinn=5, nye=1, apne=1),
+                 _row(vika, "2025-10", "aktivitetsplan", trinn=6, nye=2, apne=1),
+                 _row(vika, "2025-10", "statsforvalter", utfall="ikke_brudd", nye=1, avsluttet=1)]
+    path = _csv(tmp_path / "oktober_rettet.csv", corrected)
+    preview = preview_file(path, register_db)
+    assert (preview.rows_new, preview.rows_replaced, preview.rows_removed) == (3, 0, 2), preview.changes
+    assert "2 eldre rader for samme skole, måned og sakstype fjernes" in preview.changes
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    got = query(register_db, "SELECT sakstype, trinn, utfall, nye FROM mart.saker WHERE orgnr = ? AND sakstype IN "
+                             "('aktivitetsplan', 'statsforvalter') ORDER BY ALL", [vika.orgnr])
+    assert got == [("aktivitetsplan", 5, None, 1), ("aktivitetsplan", 6, None, 2), ("statsforvalter", None, "ikke_brudd", 1)]
+    assert query(register_db, "SELECT orgnr, sakstype, trinn, utfall, nye FROM mart.saker WHERE NOT (orgnr = ? "
+                              "AND sakstype IN ('aktivitetsplan', 'statsforvalter')) ORDER BY ALL", [vika.orgnr]) == untouched
 
 
 def test_a_private_school_a_udir_file_brought_in_is_not_asked_for_case_reports(register_db, tmp_path):

@@ -181,6 +181,21 @@ def test_municipal_table_keeps_star_as_withheld_and_reads_comma_decimals(registe
     assert rows["VG1"][8] == 21.0 and rows["VG1"][12] == "ungdata"
 
 
+def test_municipal_table_headed_as_excel_users_write_it_keeps_every_column(register_db, tmp_path):
+    """«Antall svar» (with a space), «År», «Kjønn»: the answers were read as no column at all, and a corrected file
+    wiped every stored number of answers. A column the table does not have is named in a warning, not dropped unseen."""
+    text = (
+        "Kommunenr;Kommune;År;Trinn;Kjønn;Indikator;Andel;Antall svar;Merknad\n"
+        "9902;Sjøbygd;2024;8;jenter;Mange psykiske plager;31,5;54;ny metode\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "tabell_excel.csv", text, "cp1252"), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert outcome.source == "ungdata_tabell"
+    assert query(register_db, "SELECT aar, kjonn, andel, antall_svar FROM mart.ungdata WHERE geo = '9902'") == [
+        (2024, "jenter", 31.5, 54)]
+    assert "«Merknad» er ikke lest" in outcome.message and "Kommune" not in outcome.message.split("Merknad")[0]
+
+
 def test_municipal_table_with_an_unknown_trinn_is_refused_naming_row_and_column(register_db, tmp_path):
     text = "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n9902;2024;8;alle;Trives;80;50\n9902;2024;åttende;alle;Trives;80;50\n"
     outcome = ingest_file(_write(tmp_path / "trinn.csv", text), register_db)

@@ -89,6 +89,9 @@ class Source:
     needs_register: bool = False
     table: str | None = None  # the table `load` replaces rows in by `key` (None: not known, previews say «ukjent»)
     key: list[str] | None = None
+    replaces: list[str] | None = None
+    """Part of `key` a delivery speaks for whole (`store.replace_by_key`): earlier rows sharing it go, whatever the
+    rest of their key. None: a row replaces only the row with its whole key."""
     owner_data: bool = False
     """The school owner's own records about its schools (case counts, meetings, plans, programme status). Every
     file may change only the municipalities a skoleeier has (`pipelines.ingest.outside_scope`); in these a row with

@@ -56,6 +56,10 @@ ALIASES = {
     "apne_ved_slutt": "apne_ved_maanedsslutt",
     "apne_ved_manedsslutt": "apne_ved_maanedsslutt",
     "apne": "apne_ved_maanedsslutt",
+    # «Åpne ved månedsslutt», as the guide and a clerk write it: å → aa in both words.
+    "aapne_ved_maanedsslutt": "apne_ved_maanedsslutt",
+    "aapne_ved_slutt": "apne_ved_maanedsslutt",
+    "aapne": "apne_ved_maanedsslutt",
     "evaluering_forfalt": "evaluering_over_frist",
 }
 REQUIRED = ["orgnr", "maaned", "sakstype"] + list(COUNTS.values())
@@ -152,8 +156,14 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     return SourceResult(source="saker", frame=out, rows_in=rows_in)
 
 
+REPLACES = ["orgnr", "periode", "sakstype"]
+"""What a delivery speaks for whole: a school's month of one sakstype, all trinn and utfall. A corrected month given
+per trinn (or with a new utfall) would otherwise leave the old all-trinn (or under_behandling) row beside it, and the
+cases would count twice."""
+
+
 def load(con, frame: pl.DataFrame, batch_id: str) -> int:
-    return store.replace_by_key(con, "core.saker", frame, KEY, batch_id, period="periode")
+    return store.replace_by_key(con, "core.saker", frame, KEY, batch_id, period="periode", replaces=REPLACES)
 
 
 SOURCE = Source(
@@ -167,4 +177,5 @@ SOURCE = Source(
     owner_data=True,
     table="core.saker",
     key=KEY,
+    replaces=REPLACES,
 )

@@ -12,6 +12,7 @@ from pipelines.sources.base import (
     Source,
     SourceResult,
     digits,
+    header_key,
     kjonn_expr,
     raise_on_bad,
     require_columns,
@@ -30,17 +31,31 @@ COLUMNS = ["kommunenr", "aar", "trinn", "kjonn", "indikator", "andel", "antall_s
 LABEL = "Ungdata – kommunens resultattabell"
 
 
+NAMES = {"kommune", "kommunenavn", "fylke", "fylkesnavn", "fylkenr", "fylkesnr"}
+"""Columns beside the table's own that only name what its codes say: left out without a word."""
+ALIASES = {"antall": "antall_svar", "antall_besvart": "antall_svar", "n": "antall_svar", "ar": "aar"}
+
+
+def _header(name: str) -> str:
+    """«Antall svar» → `antall_svar`, «Kjønn» → `kjonn`, «År» → `aar`: the table's headers as Excel users write them."""
+    return header_key(name, ALIASES)
+
+
 def _lower(table: pl.DataFrame) -> pl.DataFrame:
-    return table.rename({c: c.strip().lower() for c in table.columns})
+    return table.rename({c: _header(c) for c in table.columns})
 
 
 def detect(columns: list[str]) -> bool:
-    cols = {c.strip().lower() for c in columns}
+    cols = {_header(c) for c in columns}
     return {"kommunenr", "aar", "trinn", "kjonn", "indikator", "andel"} <= cols
 
 
 def read(table: pl.DataFrame, known: Known) -> SourceResult:
     t = _lower(table)
+    # A column with values the table does not have (a misspelt «antall svar (n)», say) is said, not dropped unseen.
+    unused = [original for original, c in zip(table.columns, t.columns, strict=True)
+              if c not in COLUMNS and c not in NAMES
+              and t.get_column(c).cast(pl.String).str.strip_chars().fill_null("").ne("").any()]
     if "antall_svar" not in t.columns:
         t = t.with_columns(pl.lit(None, dtype=pl.String).alias("antall_svar"))
     require_columns(t, COLUMNS, LABEL)
@@ -78,7 +93,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         pl.when(hidden).then(pl.lit(3)).when(number("andel").is_null()).then(pl.lit(1)).otherwise(pl.lit(0))
         .cast(pl.Int8).alias("flagg"),
     ).cast(UNGDATA_SCHEMA)
-    return SourceResult(source="ungdata_tabell", frame=out, rows_in=table.height)
+    notes = [f"{'Kolonnen' if len(unused) == 1 else 'Kolonnene'} {', '.join(f'«{c}»' for c in unused)} er ikke lest: "
+             f"tabellen bruker bare {', '.join(COLUMNS)}."] if unused else []
+    return SourceResult(source="ungdata_tabell", frame=out, rows_in=table.height, notes=notes)
 
 
 SOURCE = Source(

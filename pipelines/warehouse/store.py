@@ -183,9 +183,12 @@ def _keep_eu_lists(con: duckdb.DuckDBPyConnection) -> None:
 
 def replace_by_key(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: list[str], batch_id: str,
-    period: str | None = None,
+    period: str | None = None, replaces: list[str] | None = None,
 ) -> int:
     """Insert `frame` into `table`, first removing rows with the same key (null-safe): newest delivery wins.
+
+    `replaces`, when given, is the part of the key a delivery speaks for whole: every earlier row that shares it is
+    removed, whatever the rest of its key (a month of a school's cases given per trinn now, for all trinn before).
 
     `period` is the key column that tells one delivery from the next (school year, month, meeting date). When the
     table holds none of the file's values of it, no row can share a key with the file and the delete is left out:
@@ -197,7 +200,7 @@ def replace_by_key(
     # A table whose complete school years are shown at the protected level as first published.
     kept = table in published.KEPT and published.keep_published(con, table, batch_id)
     if period is None or new[period].null_count() or _holds_any(con, table, period):
-        match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
+        match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in (replaces or key))
         con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {match}")
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     if kept:

@@ -280,7 +280,7 @@ def read_export_json(raw: bytes) -> pl.DataFrame | None:
             if not keys or keys[0][0] != rel.columns or any(str(t) != "VARCHAR" for t in rel.types):
                 return None  # (JSON, a mix of text and numbers, is text in Polars: only DuckDB's types tell)
             table = rel.pl()
-    except duckdb.Error:
+    except (duckdb.Error, UnicodeDecodeError):  # a byte that is not UTF-8 in a key: DuckDB's Python side raises
         return None
     finally:
         os.close(fd)
@@ -439,22 +439,32 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
     return read_xlsx_sheet(raw, sheet).table
 
 
-def _fodselsnummer_elsewhere(book, data_sheet: str, text) -> tuple[str, str] | None:
-    """(sheet, cell) of a fødselsnummer on any sheet but the data sheet (the guide, the code lists, a rektor's own
-    notes): only the data sheet is read, but the whole file is archived. The unpacked size is already limited."""
+def _other_sheets(book, data_sheet: str, text, header: list[str] | None) -> tuple[tuple[str, str] | None, list[str]]:
+    """What the sheets beside the data sheet hold: (sheet, cell) of a fødselsnummer on any of them (the guide, the
+    code lists, a rektor's own notes: only the data sheet is read, but the whole file is archived), and the sheets
+    headed as the data sheet is (November's rows on a sheet of their own, which would be left out unseen). The
+    unpacked size is already limited."""
     from openpyxl.utils import get_column_letter
 
     from pipelines.quality.person_data import holds_fodselsnummer
 
+    same_header: list[str] = []
+    wanted = [h.strip().lower() for h in header] if header else None
     for other in book.worksheets:
         if other.title == data_sheet:
             continue
+        headed = False
         for r, values in enumerate(other.iter_rows(values_only=True), start=1):
-            for c, value in enumerate(values, start=1):
-                cell = text(value)
+            cells = [text(value) for value in values]
+            for c, cell in enumerate(cells, start=1):
                 if cell and any(ch.isdigit() for ch in cell) and holds_fodselsnummer(cell):
-                    return other.title, f"{get_column_letter(c)}{r}"
-    return None
+                    return (other.title, f"{get_column_letter(c)}{r}"), same_header
+            if not headed and sum(1 for cell in cells if cell) >= 2:
+                headed = True
+                filled = [cell.strip().lower() for cell in cells if cell]
+                if wanted and filled == [h for h in wanted if not h.startswith("kolonne_")]:
+                    same_header.append(other.title)
+    return None, same_header
 
 
 def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
@@ -503,14 +513,23 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
             return str(int(value))
         return str(value).strip()
 
+    def shown(cell) -> str | None:
+        """The cell as the user sees it where it matters: «85 %» typed in Excel is stored as 0.85 in a cell formatted
+        as a percentage, and read as 0.85 it was a share of 0.85 % (a programme's staff trained, an Ungdata share)."""
+        value = getattr(cell, "value", None)
+        if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (getattr(cell, "number_format",
+                                                                                              None) or ""):
+            return text(round(value * 100, 10))
+        return text(value)
+
     header: list[str] | None = None
     header_row = 1
     rows: list[list[str | None]] = []
     try:
         # The sheet is read as a stream: a damaged sheet only shows itself here, row by row. Empty rows come too
         # (openpyxl fills the gaps), so the count is Excel's.
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [text(v) for v in values]
+        for number, row in enumerate(ws.iter_rows(), start=1):
+            cells = [shown(cell) for cell in row]
             if header is None:
                 if sum(1 for c in cells if c) >= 2:
                     header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
@@ -519,7 +538,7 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
             # Every row, empty ones too, so that each keeps its place: the readers leave empty rows out after
             # numbering them (`blank_row_positions`), and an error names the row the user sees.
             rows.append((cells + [None] * len(header))[: len(header)])
-        found = _fodselsnummer_elsewhere(book, ws.title, text)
+        found, more_data = _other_sheets(book, ws.title, text, header)
     except Exception as exc:  # openpyxl and the XML parser raise many kinds for a damaged sheet
         raise IngestError(
             f"Excel-filen er skadet eller ufullstendig og kan ikke leses ({type(exc).__name__}). "
@@ -531,6 +550,12 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         raise PersonDataError(
             f"Arket «{found[0]}», celle {found[1]}, inneholder noe som ser ut som et fødselsnummer. Lageret tar ikke "
             "imot personopplysninger; ingenting fra filen er lastet eller tatt vare på."
+        )
+    if more_data:
+        named = ", ".join(f"«{n}»" for n in [ws.title, *more_data])
+        raise IngestError(
+            f"Excel-filen har rader med samme overskrifter på flere ark ({named}), men bare ett ark leses: resten ville "
+            "blitt borte uten at du fikk vite det. Samle radene på ett ark, eller lagre hvert ark som en egen fil."
         )
     if header is not None and len(set(header)) < len(header):
         twice = sorted({h for h in header if header.count(h) > 1})

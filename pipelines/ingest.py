@@ -246,7 +246,8 @@ def check_file(
         out.result.frame = rows_from(out.result.frame, sheet.first_row)
         touched = kommuner_touched(spec, out.result.frame, facts)
         # The log names every municipality the file would change, so that its owner sees an attempt on Datakvalitet.
-        out.kommuner = sorted(set(kommuner_of(out.result.frame, facts)) | (touched - {ALL_KOMMUNER}))
+        out.kommuner = sorted(set(kommuner_of(out.result.frame, facts))
+                              | {t for t in touched if t != ALL_KOMMUNER and not t.startswith(UNKNOWN_SCHOOL)})
         if refused := outside_scope(spec, touched, scope, facts):  # before anything is loaded beside the checks
             raise IngestError(refused)
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
@@ -284,6 +285,9 @@ def kommuner_of(frame: pl.DataFrame, facts: Known) -> list[str]:
 
 ALL_KOMMUNER = "*"
 """In `kommuner_touched`: a row of the owner's records with no kommunenr, a default for every municipality."""
+UNKNOWN_SCHOOL = "?"
+"""In `kommuner_touched`, before an orgnr: a school of the owner's records that the register does not know, so
+neither does anyone which municipality its rows are for."""
 
 
 def kommuner_touched(spec: Source, frame: pl.DataFrame, facts: Known) -> set[str]:
@@ -308,7 +312,12 @@ def kommuner_touched(spec: Source, frame: pl.DataFrame, facts: Known) -> set[str
     if "kommunenr" in frame.columns:
         numbers = frame["kommunenr"]
         if spec.owner_data and numbers.null_count():
-            touched.add(ALL_KOMMUNER)
+            # A school's row gets its kommunenr from the register: without one, the school is not in it.
+            unknown = (frame.filter(pl.col("kommunenr").is_null() & pl.col("orgnr").is_not_null())["orgnr"]
+                       if "orgnr" in frame.columns else pl.Series(dtype=pl.String))
+            touched |= {UNKNOWN_SCHOOL + o for o in unknown.unique().sort().to_list()}
+            if unknown.len() < numbers.null_count():
+                touched.add(ALL_KOMMUNER)
         touched |= set(numbers.drop_nulls().unique().to_list())
     if "orgnr" in frame.columns and spec.name != "skoleregister":
         named = frame.select(pl.col("orgnr").drop_nulls().unique())
@@ -330,6 +339,11 @@ def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None,
     outside = sorted(touched - scope)
     if not outside:
         return None
+    if unknown := [t.removeprefix(UNKNOWN_SCHOOL) for t in outside if t.startswith(UNKNOWN_SCHOOL)]:
+        listed = ", ".join(unknown[:5]) + (f" og {len(unknown) - 5} til" if len(unknown) > 5 else "")
+        return (f"Filen har skoler som ikke står i skoleregisteret (organisasjonsnummer {listed}), så det er ikke kjent "
+                "hvilken kommune radene gjelder. Rett organisasjonsnumrene, eller be en administrator om å laste inn "
+                "et skoleregister der skolene står.")
     if ALL_KOMMUNER in outside:
         return (f"Filen har rader uten kommunenummer, som gjelder alle kommuner. {spec.label} kan du bare laste inn "
                 "for egne kommuner: skriv kommunenummeret på hver rad, eller be en administrator om å laste inn filen.")

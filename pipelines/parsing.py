@@ -439,6 +439,17 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
     return read_xlsx_sheet(raw, sheet).table
 
 
+def _lost_zero_fodselsnummer(value: object) -> bool:
+    """A fødselsnummer typed into Excel as a number: born on the 1st to the 9th, it loses its leading 0 and stands
+    as 10 digits (05031210099 → 5031210099), which the check for 11 digits did not see."""
+    from pipelines.quality.person_data import is_fodselsnummer
+
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return isinstance(value, int) and not isinstance(value, bool) and 10**9 <= value < 10**10 \
+        and is_fodselsnummer(f"{value:011d}")
+
+
 def _other_sheets(book, data_sheet: str, text, header: list[str] | None) -> tuple[tuple[str, str] | None, list[str]]:
     """What the sheets beside the data sheet hold: (sheet, cell) of a fødselsnummer on any of them (the guide, the
     code lists, a rektor's own notes: only the data sheet is read, but the whole file is archived), and the sheets
@@ -456,8 +467,9 @@ def _other_sheets(book, data_sheet: str, text, header: list[str] | None) -> tupl
         headed = False
         for r, values in enumerate(other.iter_rows(values_only=True), start=1):
             cells = [text(value) for value in values]
-            for c, cell in enumerate(cells, start=1):
-                if cell and any(ch.isdigit() for ch in cell) and holds_fodselsnummer(cell):
+            for c, (value, cell) in enumerate(zip(values, cells, strict=True), start=1):
+                if cell and any(ch.isdigit() for ch in cell) and (holds_fodselsnummer(cell)
+                                                                  or _lost_zero_fodselsnummer(value)):
                     return (other.title, f"{get_column_letter(c)}{r}"), same_header
             if not headed and sum(1 for cell in cells if cell) >= 2:
                 headed = True
@@ -525,11 +537,20 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     header: list[str] | None = None
     header_row = 1
     rows: list[list[str | None]] = []
+    found: tuple[str, str] | None = None
+    more_data: list[str] = []
     try:
         # The sheet is read as a stream: a damaged sheet only shows itself here, row by row. Empty rows come too
         # (openpyxl fills the gaps), so the count is Excel's.
         for number, row in enumerate(ws.iter_rows(), start=1):
             cells = [shown(cell) for cell in row]
+            lost_zero = next((c for c, cell in enumerate(row, start=1)
+                              if _lost_zero_fodselsnummer(getattr(cell, "value", None))), None)
+            if lost_zero is not None:
+                from openpyxl.utils import get_column_letter
+
+                found = (ws.title, f"{get_column_letter(lost_zero)}{number}")
+                break
             if header is None:
                 if sum(1 for c in cells if c) >= 2:
                     header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
@@ -538,7 +559,8 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
             # Every row, empty ones too, so that each keeps its place: the readers leave empty rows out after
             # numbering them (`blank_row_positions`), and an error names the row the user sees.
             rows.append((cells + [None] * len(header))[: len(header)])
-        found, more_data = _other_sheets(book, ws.title, text, header)
+        if found is None:
+            found, more_data = _other_sheets(book, ws.title, text, header)
     except Exception as exc:  # openpyxl and the XML parser raise many kinds for a damaged sheet
         raise IngestError(
             f"Excel-filen er skadet eller ufullstendig og kan ikke leses ({type(exc).__name__}). "

@@ -190,6 +190,23 @@ def test_a_skoleeier_cannot_load_another_municipality_s_case_counts(demo_db, dem
     assert logged == [("avvist", "ola", ["9902"])]
 
 
+def test_case_counts_for_schools_missing_from_the_register_are_refused_for_that_reason(demo_db, demo_dir):
+    """Sjøbygd's owner loads Sjøbygd's cases with one school's orgnr mistyped. The reason given was «rows without
+    kommunenummer, which apply to all municipalities: write the number on each row», which the template has no column
+    for. The school is missing from the register: say so, and name it."""
+    text = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig")
+    own = text.splitlines()[1].split(";")[0]
+    raw = text.replace(own, "990031005").encode("utf-8")
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per")
+    before = table_digest(demo_db, DATA_TABLES)
+    for outcome in (importer.preview_upload(raw, "saker_feil.csv", demo_db, owner),
+                    importer.load_upload(raw, "saker_feil.csv", demo_db, owner)):
+        assert outcome.result == "avvist", outcome.message
+        assert "skoler som ikke står i skoleregisteret (organisasjonsnummer 990031005)" in outcome.message
+        assert "kommunenummeret på hver rad" not in outcome.message
+    assert table_digest(demo_db, DATA_TABLES) == before
+
+
 @pytest.mark.parametrize("viewer", [
     Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per"),
     Viewer(role="skoleeier", kommuner=None, brukernavn="fylket"),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from pipelines import parsing
-from pipelines.errors import IngestError
+from pipelines.errors import IngestError, PersonDataError
 from pipelines.parsing import (
     decode,
     is_suppressed,
@@ -249,6 +249,18 @@ def test_an_xlsx_percentage_reads_as_the_percentage_excel_shows():
     raw = _workbook(Status=[["orgnr", "andel", "antall"], ["999000012", "85%", 0.5], ["999000013", "91,2%", 7]])
     table = parsing.read_xlsx_sheet(raw).table
     assert table.rows() == [("999000012", "85", "0.5"), ("999000013", "91.2", "7")]
+
+
+@pytest.mark.parametrize("sheet", ["Saker", "Notater"])
+def test_a_fodselsnummer_excel_stored_as_a_number_is_refused_on_any_sheet(sheet):
+    """Typed into Excel, 05031210099 becomes the number 5031210099: ten digits, which the check for eleven missed,
+    and the file was loaded and kept. An orgnr stored as a number is no fødselsnummer."""
+    rows = {"Saker": [["orgnr", "skole", "nye"], [999000012, "Nordli skole", 1]], "Notater": [["Husk", "frist"]]}
+    rows[sheet].append([5031210099, "x", 0])
+    with pytest.raises(PersonDataError, match=f"Arket «{sheet}», celle A"):
+        parsing.read_xlsx_sheet(_workbook(**rows))
+    rows[sheet][-1][0] = 5031210098  # wrong check digits: a number, not a person
+    assert parsing.read_xlsx_sheet(_workbook(**rows)).table.height >= 1
 
 
 def test_an_xlsx_with_the_same_header_on_two_sheets_is_refused_naming_them():

@@ -381,6 +381,20 @@ def test_rules_that_refuse_a_file(register_db, tmp_path, change, expected):
     assert _rows(register_db) == 0
 
 
+def test_free_text_in_a_code_column_is_refused_without_being_quoted_anywhere(register_db, tmp_path):
+    """«Aktivitetsplan for Ola Nordmann 5B» as a sakstype: the refusal quoted it, and so it stood in the ingest log
+    and the checks that every skoleeier of the municipality reads. The row is named; the text is not."""
+    rows = _month(SJOBYGD, "2025-09")
+    rows[4]["sakstype"] = "Aktivitetsplan for Ola Nordmann 5B"
+    rows[7]["utfall"] = "Ola klaget"
+    outcome = ingest_file(_csv(tmp_path / "fritekst.csv", rows), register_db)
+    assert outcome.result == "avvist", outcome.message
+    assert "Ukjent sakstype" in outcome.message and "Rader: 6" in outcome.message, outcome.message
+    stored = query(register_db, "SELECT melding FROM core.ingest_log") + query(
+        register_db, "SELECT coalesce(melding, '') || coalesce(eksempler, '') FROM core.kvalitet")
+    assert not [m for (m,) in stored if "ola" in (m or "").lower()], stored
+
+
 def test_duplicate_rows_are_refused(register_db, tmp_path):
     rows = _month(SJOBYGD, "2025-09")
     rows.append(dict(rows[0]))

@@ -86,13 +86,17 @@ def _configurations_kept():
         _CONFIGS.kept = outer
 
 
-def rule(expectation, melding: str, *, warning: bool = False, kolonne: str | None = None):
+def rule(expectation, melding: str, *, warning: bool = False, kolonne: str | None = None, quote: bool = True):
     """An expectation with its Norwegian message; critical (rejects the file) unless `warning`.
 
     `kolonne` names the columns a user knows when the expectation checks a derived one (see `repeated`).
+    `quote=False`: the findings name the rows, never the values. For a code column of the owner's own records,
+    where a value the rule does not know may be free text about a pupil («Aktivitetsplan for Ola 5B»): quoted, it
+    would stand in the log that every skoleeier of the municipality reads.
     """
     expectation.severity = "warning" if warning else "critical"
-    expectation.meta = {"melding": melding, **({"kolonne": kolonne} if kolonne else {})}
+    expectation.meta = {"melding": melding, **({"kolonne": kolonne} if kolonne else {}),
+                        **({} if quote else {"sitat": False})}
     return expectation
 
 
@@ -444,6 +448,8 @@ def _finding(exp, res, distinct: dict[str, _Distinct] | None, rows: list | None)
     if count is None and res.success and isinstance(exp, MAP_EXPECTATIONS) and _mostly(exp) == 1:
         count = 0  # passed the quick pass: no row broke it
     examples = None
+    if cfg.meta.get("sitat") is False:
+        values = []
     if not res.success and count:
         examples = "; ".join(values)[:300] if values else None
         where = f" Rader: {', '.join(map(str, row_numbers))}" if row_numbers else ""

@@ -64,7 +64,7 @@ def meeting_expectations() -> list:
         rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
              "Skolen står ikke i skoleregisteret; last inn registeret eller rett organisasjonsnummeret."),
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolens kommune er ukjent (mangler i registeret)."),
-        rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
+        rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team.", quote=False),
         rule(E.ExpectColumnValuesToNotBeNull(column="dato"), "Datoen mangler."),
         unique_key_rule("skole, team, dato", "Samme skole, team og dato står flere ganger i filen."),
         rule(E.ExpectColumnValuesToBeBetween(column="dager_siden", min_value=0),
@@ -97,7 +97,7 @@ def rhythm_expectations() -> list:
     return [
         rule(E.ExpectTableColumnsToMatchSet(column_set=RHYTHM_COLUMNS, exact_match=True),
              "Tabellen har ikke de forventede kolonnene."),
-        rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team."),
+        rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team.", quote=False),
         rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
              "Kommunen står ikke i skoleregisteret."),
         unique_key_rule("kommune, team", "Samme kommune og team står flere ganger."),

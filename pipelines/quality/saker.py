@@ -7,6 +7,7 @@ import datetime as dt
 import polars as pl
 
 from pipelines import guides
+from pipelines.errors import counted
 from pipelines.quality.suites import (
     KEY_REPEATED,
     E,
@@ -192,9 +193,9 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame) -> Finding:
     text = "; ".join(parts)
     return Finding(
         forventning, "maaned", "advarsel", False, missing.height, text[:300],
-        f"Mangler rapport for {missing.height} skole-måneder "
+        f"Filen mangler rapport for {counted(missing.height, 'skole-måned', 'skole-måneder')} "
         + (f"i {_month_text(first)}" if first == last else f"mellom {_month_text(first)} og {_month_text(last)}")
-        + f": {text}.",
+        + f": {text}. Er de sendt i en annen fil, er det i orden: siden «Saker» viser hva som mangler i lageret.",
     )
 
 

@@ -26,7 +26,7 @@ from pipelines.quality.person_data import find_person_data
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
 from pipelines.sources.base import SourceResult, rows_from
-from pipelines.warehouse import store
+from pipelines.warehouse import published, store
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.migrations import migrate
 
@@ -573,17 +573,38 @@ def _keep_or_drop(
         parts = [f"{counted(result.frame.height)} lastet"]
         if skipped_text:
             parts.append(f"Hoppet over: {skipped_text}")
-        parts += result.info + result.notes
+        held = held_back(con, batch_id)
+        parts += result.info + held + result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."
         loaded = commit(con, verdict, state)
         return Outcome(
             path, "lastet", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
             rows_loaded=loaded, rows_skipped=entry.rader_hoppet_over, message=entry.melding,
-            warnings=[f.melding for f in verdict.warnings], notes=result.info + result.notes,
+            warnings=[f.melding for f in verdict.warnings], notes=result.info + held + result.notes,
         )
 
     return loading.finish(keep)
+
+
+HELD_BACK_PAGES = {"saker": "Saker (kap. 12)", "teammoter": "Arbeidslag og elevtjeneste"}
+
+
+def held_back(con, batch_id: str) -> list[str]:
+    """What the file changed in school years published at the protected level, said where the loader reads it.
+
+    Rektorer, FAU and the reports keep seeing such a year as published until a skoleeier publishes the corrections
+    on the page (`pipelines.warehouse.published`); from the command line nothing said so, and the change seemed lost.
+    """
+    rows = con.execute(
+        "SELECT kilde, kommunenr, skoleaar_start FROM core.publisert WHERE siste_batch = ? ORDER BY ALL", [batch_id]
+    ).fetchall()
+    if not rows:
+        return []
+    years = ", ".join(f"{published.school_year_label(start)} ({kommunenr})" for _, kommunenr, start in rows)
+    page = HELD_BACK_PAGES.get(rows[0][0], rows[0][0])
+    return [f"Filen endrer publiserte skoleår: {years}. Rektorer, FAU og rapportene ser tallene som publisert til "
+            f"skoleeier trykker «Publiser rettelsene» på siden «{page}»"]
 
 
 def _skipped_text(result: SourceResult) -> str:

@@ -50,12 +50,15 @@ def _owner_serious_cases(db: Path) -> int:
                  [HAUGEN])[0][0]
 
 
-def test_a_late_report_for_a_published_year_does_not_change_what_rektor_and_fau_see(warehouse, tmp_path):
+def test_a_late_report_for_a_published_year_does_not_change_what_rektor_and_fau_see(warehouse, tmp_path, capsys):
     before = {v.role: queries.saker_oversikt(v, kommunenr="9901", skoleaar="2025-26") for v in (REKTOR, FAU)}
     assert _haugen_and_total(REKTOR)[0] == "0"  # the case the review found: 0 before, and one case comes in late
     owner_before = _owner_serious_cases(warehouse)
 
+    capsys.readouterr()
     assert cli(["--db", str(warehouse), "ingest", str(_late_report(tmp_path, "saker_sen.csv", 1))]) == 0
+    said = " ".join(capsys.readouterr().err.split())  # the loader is told, from the command line too
+    assert "Filen endrer publiserte skoleår: 2025-26 (9901)" in said and "«Publiser rettelsene»" in said, said
     st.cache_data.clear()
 
     for v in (REKTOR, FAU):
@@ -165,6 +168,7 @@ def test_a_late_file_that_leaves_the_year_as_published_holds_nothing_back(wareho
     assert cli(["--db", str(warehouse), "ingest", str(path)]) == 0
     assert query(warehouse, "SELECT count(*) FROM core.publisert")[0][0] == 0
     assert query(warehouse, "SELECT count(*) FROM core.saker_publisert")[0][0] == 0
+    assert "publiserte" not in query(warehouse, "SELECT melding FROM mart.ingest_log WHERE filnavn = ?", [path.name])[0][0]
 
 
 def test_a_refused_late_file_keeps_nothing(warehouse, tmp_path):

@@ -116,6 +116,12 @@ with tab_table:
         pl.col("antall_besvart").alias("Antall svar"),
         pl.col("skjult_grunn").fill_null("").alias("Merknad"),
     )
+    if viewer.pseudonyms:
+        # On the shared screen a school's number of answers is near its known number of pupils: «Skole C, 342 svar»
+        # is the ungdomsskole, whatever its letter.
+        table = table.drop("Antall svar")
     ui.table(table, "Utvikling over tid")
+    if viewer.pseudonyms:
+        st.caption("Antall svar vises ikke i rektormøtemodus: det ville vist hvilken skole hver bokstav er.")
 
 ui.export_tables("Elevundersøkelsen", f"elevundersokelsen_{kommunenr}")

@@ -506,6 +506,18 @@ def test_ungdata_in_a_report_quotes_no_later_wave_and_says_where_the_nation_come
     assert any(c.startswith("Landet (") for c in table.frame.columns), table.frame.columns
 
 
+def test_the_report_says_when_the_municipality_s_ungdata_and_the_nation_s_are_two_kinds_of_figure(use_db):
+    """The demo has Ungdata's own report for the municipality (one year) and FHI's three-year averages for the nation:
+    «82,5 % i Fjellvik mot 85,4 % i landet (lavere; FHI, treårssnitt 2022–2024)» read as if both were FHI's."""
+    national = {r[0] for r in duckdb.connect(str(use_db), read_only=True).execute(
+        "SELECT DISTINCT kilde FROM mart.ungdata WHERE geo_niva = 'nasjonalt'").fetchall()}
+    assert national == {"kommunehelsa"}, national  # the case at hand
+    report = content.build(OWNER, content.Request("9901", "2024-25", "kommunestyre"))
+    section = next(s for s in report.sections if s.title.startswith("Ungdata"))
+    (said,) = [p for p in section.paragraphs if p.startswith("Størst forskjell")]
+    assert "(Ungdata 2024)" in said and "(FHI, treårssnitt" in said and "ikke helt sammenlignbare" in said, said
+
+
 def test_a_year_whose_municipality_case_figures_are_all_hidden_is_said_in_words_not_drawn_empty(
     report_db, tmp_path, monkeypatch
 ):

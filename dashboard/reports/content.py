@@ -430,10 +430,20 @@ class _Context:
         if gaps:
             name, value, ref = max(gaps, key=lambda g: abs(g[1] - g[2]))
             direction = "høyere" if value > ref else "lavere"
-            section.paragraphs.append(
-                f"Størst forskjell fra landet: «{name}» – {_num(value, 'andel')} i {self.kommune} mot "
-                f"{_num(ref, 'andel')} i landet ({direction}; {nation_label.removeprefix('Landet (').rstrip(')')})."
-            )
+            nation_source = nation_label.removeprefix('Landet (').rstrip(')')
+            if used and used[0]["kilde"] != source:  # two kinds of figure: each named, and the reader warned
+                own_source = f"Ungdata {period}" if source == "ungdata" else f"FHI, treårssnitt {period}"
+                averaged = "landets" if used[0]["kilde"] == "kommunehelsa" else "kommunens"
+                section.paragraphs.append(
+                    f"Størst forskjell fra landet: «{name}» – {_num(value, 'andel')} i {self.kommune} ({own_source}) "
+                    f"mot {_num(ref, 'andel')} i landet ({nation_source}); {direction}, men tallene er ikke helt "
+                    f"sammenlignbare: {averaged} er et snitt over tre år."
+                )
+            else:
+                section.paragraphs.append(
+                    f"Størst forskjell fra landet: «{name}» – {_num(value, 'andel')} i {self.kommune} mot "
+                    f"{_num(ref, 'andel')} i landet ({direction}; {nation_source})."
+                )
         traces = []
         labels = [names[c] for c in codes]
         series = ((self.kommune, [share(own, c, latest) for c in codes]), (nation_label, [nation_share(c) for c in codes]))

@@ -37,8 +37,16 @@ class DecodedText:
 
 
 def decode(raw: bytes) -> DecodedText:
-    """UTF-8 (with or without BOM) when it decodes, else Windows-1252; line ends made `\\n`."""
+    """UTF-8 (with or without BOM) when it decodes, else Windows-1252; line ends made `\\n`.
+
+    UTF-16 with its BOM, as Excel's «Unicode-tekst» saves a sheet (tab-separated), is read as the text it is.
+    """
     replaced = False
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16", errors="replace")
+        if "\x00" in text:
+            raise IngestError("Filen ser ut til å være binær (inneholder NUL-tegn), ikke tekst, CSV eller JSON.")
+        return DecodedText(text=text.replace("\r\n", "\n").replace("\r", "\n"), encoding="utf-16")
     if raw.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
         try:

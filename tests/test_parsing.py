@@ -277,6 +277,17 @@ def test_an_xlsx_with_the_same_header_on_two_sheets_is_refused_naming_them():
                                              Notater=[["Husk", "å sende inn"]])).table.height == 1
 
 
+def test_excel_s_unicode_text_utf16_with_tabs_reads_as_its_text():
+    """Excel's «Unicode-tekst» (UTF-16 with a BOM, tab-separated) was refused as «binær (inneholder NUL-tegn)»."""
+    from pipelines.ingest import read_sheet
+
+    text = "orgnr\tskole\tnye\r\n999000012\tSjøbygd skule\t2\r\n"
+    for raw in (b"\xff\xfe" + text.encode("utf-16-le"), b"\xfe\xff" + text.encode("utf-16-be")):
+        sheet = read_sheet(raw, "saker.txt")
+        assert sheet.table.columns == ["orgnr", "skole", "nye"]
+        assert sheet.table.rows() == [("999000012", "Sjøbygd skule", "2")]
+
+
 def test_a_utf8_file_with_a_bom_cut_inside_a_character_still_decodes():
     """Fuzzing cut a Skoleporten file (BOM, UTF-8) inside «ø»: decoding raised, and the user met «en uventet feil»."""
     decoded = parsing.decode("\ufefforgnr;skole\n1;Bjø".encode()[:-1])  # the last byte of «ø» gone

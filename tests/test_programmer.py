@@ -268,6 +268,10 @@ def test_changing_the_plan_and_reingesting_changes_the_matrix(register_db, tmp_p
                                                                           "ukjent kravtype «koordinatorr»"),
         (("tittel: Testplan\n", ""), "linje 1, felt «tittel»: feltet mangler"),
         (("programmer:\n", "programmer:\n  feil innrykk: [\n"), "Planen er ikke gyldig YAML (linje"),
+        # PyYAML's own English («expected <block end>, but found '<block mapping start>'») said in Norwegian.
+        (("    trinn: 4-7\n", "     trinn: 4-7\n"), "oftest innrykk: linjen er rykket lenger inn enn linjen over"),
+        (("    trinn: 4-7\n", "   trinn: 4-7\n"), "innrykket stemmer ikke med linjene over"),
+        (("    trinn: 4-7\n", "    trinn:\t4-7\n\tx: 1\n"), "en tabulator i innrykket"),
     ],
 )
 def test_an_invalid_plan_is_refused_naming_the_line_and_warehouse_is_unchanged(olweus_db, tmp_path, change, expected):

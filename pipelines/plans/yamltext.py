@@ -77,6 +77,28 @@ def _convert(node: yaml.Node, path: Path, out: Located) -> object:
     raise IngestError(f"Planen er ikke gyldig: linje {node.start_mark.line + 1}: ukjent YAML-innhold.")
 
 
+PROBLEMS = (
+    ("found character '\\t'", "en tabulator i innrykket; rykk inn med mellomrom"),
+    ("expected <block end>", "innrykket stemmer ikke med linjene over (rykk inn like mye som linjene på samme nivå)"),
+    ("mapping values are not allowed", "et kolon der det ikke kan stå (oftest innrykk: linjen er rykket lenger inn "
+                                       "enn linjen over; ellers trenger en tekst med kolon anførselstegn rundt seg)"),
+    ("could not find expected ':'", "et navn uten kolon etter seg (skriv «navn: verdi»)"),
+    ("while scanning a quoted scalar", "et anførselstegn som ikke er lukket"),
+    ("found unexpected end of stream", "filen slutter midt i noe, for eksempel et anførselstegn som ikke er lukket"),
+    ("expected ',' or ']'", "en liste i [ ] som ikke er lukket"),
+    ("expected ',' or '}'", "en liste i { } som ikke er lukket"),
+    ("found duplicate anchor", "samme &-navn to ganger"),
+    ("found undefined alias", "et *-navn som ikke er definert"),
+)
+"""PyYAML's English problems, and what they mean in a plan file."""
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's problem in Norwegian (its own text is English: a user read «expected <block end>, but found '?'»)."""
+    english = " ".join(str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part)
+    return next((norsk for key, norsk in PROBLEMS if key in english), "noe YAML-leseren ikke forstår her")
+
+
 def load(text: str) -> Located:
     """Parse one YAML document; YAML syntax errors become a Norwegian message with the line."""
     try:
@@ -85,10 +107,10 @@ def load(text: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         where = f"linje {mark.line + 1}, kolonne {mark.column + 1}" if mark else "ukjent sted"
         raise IngestError(
-            f"Planen er ikke gyldig YAML ({where}): {exc.problem or exc}. Sjekk innrykk, kolon og bindestreker."
+            f"Planen er ikke gyldig YAML ({where}): {_problem(exc)}. Sjekk innrykk, kolon og bindestreker."
         ) from exc
     except yaml.YAMLError as exc:
-        raise IngestError(f"Planen er ikke gyldig YAML: {exc}") from exc
+        raise IngestError(f"Planen er ikke gyldig YAML: {_problem(exc)}.") from exc
     if node is None:
         raise IngestError("Planfilen er tom.")
     out = Located(value=None)

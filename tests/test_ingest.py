@@ -279,6 +279,21 @@ def test_same_file_twice_changes_nothing(demo_db, demo_dir):
     assert [r[0] for r in results] == ["lastet", "allerede_lastet"]
 
 
+def test_a_page_of_a_longer_udir_export_says_the_export_has_more_pages(register_db, demo_dir, tmp_path):
+    """Page 1 of 2 loaded alone gave «1000 rader lastet.» and no word that 744 rows were on another page. Each row
+    carries the page number and the export's total; a page holding the whole export says nothing."""
+    rows = _page(demo_dir)
+    total = int(rows[0]["RaderTotalt"])
+    assert total > len(rows) and rows[0]["Sidenummer"] == "1"  # the demo's 148 export comes in two pages
+    outcome = ingest_file(_write(tmp_path / "side1.json", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert f"Filen er side 1 av en eksport på {total} rader; denne siden har {len(rows)}" in outcome.message
+    assert outcome.warnings == []  # said, not counted as a warning: every page of a full export says it
+    whole = [{**r, "RaderTotalt": str(len(rows[:50]))} for r in rows[:50]]
+    outcome = ingest_file(_write(tmp_path / "hele.json", whole), register_db)
+    assert outcome.result == "lastet" and "eksport på" not in outcome.message, outcome.message
+
+
 def test_asking_whether_a_file_was_loaded_leaves_the_connection_usable(demo_db, demo_dir):
     """DuckDB refuses a connection's next query while a result stands unfinished; the ingest asks, then reads on."""
     sha = hashlib.sha256((demo_dir / FIRST_148).read_bytes()).hexdigest()

@@ -144,4 +144,21 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
         pl.col("_AntallBesvart_tall").round(0).cast(pl.Int32, strict=False).alias("antall_besvart"),
         skjermet.alias("skjermet"),
     ).cast(EU_SCHEMA)
-    return SourceResult(source=f"udir_{kind}", frame=out, rows_in=rows_in, skipped=skipped)
+    return SourceResult(source=f"udir_{kind}", frame=out, rows_in=rows_in, skipped=skipped, info=_page_note(table))
+
+
+def _page_note(table: pl.DataFrame) -> list[str]:
+    """A page of a longer export says so: with page 1 alone loaded, the rest of the export was missing unseen.
+
+    Every row of a page carries its page number and the export's total (`Sidenummer`, `RaderTotalt`)."""
+    if not {"Sidenummer", "RaderTotalt"} <= set(table.columns) or table.is_empty():
+        return []
+    first = table.select(pl.col("Sidenummer").str.strip_chars().cast(pl.Int64, strict=False).drop_nulls().first(),
+                         pl.col("RaderTotalt").str.replace_all(r"\s", "").cast(pl.Int64, strict=False)
+                         .drop_nulls().first()).row(0)
+    page, total = first
+    if total is None or total <= table.height:
+        return []
+    where = f"side {page}" if page is not None else "én side"
+    return [f"Filen er {where} av en eksport på {total} rader; denne siden har {table.height}. De andre sidene er "
+            "egne filer: last inn dem også, om de ikke alt er lastet inn"]

@@ -122,7 +122,14 @@ def detect(table: pl.DataFrame) -> Source:
     for source in registry.SOURCES:
         if source.detect(columns):
             return source
-    shown = ", ".join(columns[:8]) + (" …" if len(columns) > 8 else "")
+    if any(re.fullmatch(r"[\d\s.,:/-]*\d[\d\s.,:/-]*", c) for c in columns):
+        # A number or a date where a column's name should be: the first row is data. Not quoted: a row of data may be
+        # anything (a pupil's name), and the log is read by others than the one who loaded it.
+        raise IngestError(
+            "Filen ser ut til å mangle overskriftsraden: den første raden har tall eller datoer der kolonnenavnene "
+            f"skal stå. Legg inn overskriftene slik malen eller formatet har dem (se {guides.where('formater')})."
+        )
+    shown = ", ".join(re.sub(r"_duplicated_\d+$", "", c) for c in columns[:8]) + (" …" if len(columns) > 8 else "")
     raise IngestError(
         f"Kjenner ikke igjen formatet. Kolonnene er: {shown}. Kjente formater: "
         + "; ".join(registry.labels().values())

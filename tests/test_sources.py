@@ -645,6 +645,17 @@ def test_file_of_unknown_shape_is_refused_with_a_norwegian_message(tmp_path):
     assert "Antall hendelser" in text  # tells the user what it saw
 
 
+def test_a_file_without_its_header_row_is_told_so_and_its_first_row_is_not_quoted(tmp_path):
+    """The first row was taken for the header and quoted back as «Kolonnene er: 990023018, Holmen skule, 2026-10, ,
+    aktivitetsplan, _duplicated_0 …»: internal names, and a row of data in the log others read."""
+    raw = "990023018;Holmen skule;2026-10;;aktivitetsplan;;0;0;0;0\n990023018;Holmen skule;2026-10;;ppt;;0;0;0;0\n"
+    table = read_table(save(tmp_path, "uten_overskrift.csv", raw.encode()).read_bytes(), "uten_overskrift.csv")
+    with pytest.raises(IngestError) as err:
+        detect(table)
+    text = str(err.value)
+    assert "mangle overskriftsraden" in text and "Holmen" not in text and "_duplicated" not in text, text
+
+
 def test_empty_file_is_refused_before_detection(tmp_path):
     for raw in (b"", b"\xef\xbb\xbf\r\n"):
         with pytest.raises(IngestError, match="tom"):

@@ -28,11 +28,13 @@ def where(key: str) -> str:
 
 
 def text(key: str) -> str:
-    """A guide as the dashboard shows it: without the English paragraphs for developers (they start «*English»),
-    headings in Norwegian only («## Vern / Protection» → «## Vern»), no code paths in parentheses, and links to the
-    other guides as their titles (the page lists them all)."""
+    """A guide as the dashboard shows it: without the English paragraphs for developers (they start «*English») and
+    the section for the command line («## Fra kommandolinjen»), headings in Norwegian only («## Vern / Protection» →
+    «## Vern»), no code paths in parentheses, and links to the other guides as their titles (the page lists them)."""
     _, file = GUIDES[key]
     raw = (DOCS_DIR / file).read_text(encoding="utf-8")
+    # «Fra kommandolinjen» is for whoever runs the server: the page's readers use the page.
+    raw = re.sub(r"\n## Fra kommandolinjen[^\n]*\n.*?(?=\n## |\Z)", "\n", raw, flags=re.DOTALL)
     paragraphs = [p for p in re.split(r"\n\s*\n", raw) if not p.lstrip().startswith("*English")]
     body = "\n\n".join(paragraphs)
     body = re.sub(r"^(#+ .+?) / .+$", r"\1", body, flags=re.MULTILINE)

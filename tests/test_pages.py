@@ -955,7 +955,9 @@ def test_help_page_opens_the_guide_a_link_names_without_developer_text(app):
         # a reviewer found «How the checks run (for developers)», «## Vern / Protection» and code paths there
         assert "developers" not in text and "(`pipelines/" not in text, key
         # and «en planted verdi», «styrt av Playwright», «SKOLEMILJO_CHROMIUM», «se README» under Rapporter
-        for word in ("planted", "Playwright", "SKOLEMILJO_", "README", "tests/", "scripts/", "client."):
+        # and the command line («skolemiljo rapport --kommune …», «Avslutningskode 0») first thing an FAU member saw
+        for word in ("planted", "Playwright", "SKOLEMILJO_", "README", "tests/", "scripts/", "client.",
+                     "Avslutningskode", "--mottaker"):
             assert word not in text, (key, word)
         assert not [line for line in text.splitlines() if line.startswith("#") and " / " in line], key
         assert len(text) > 500, key

@@ -67,6 +67,28 @@ def loaded_when(batch_id: str) -> str:
         return batch_id
 
 
+def replaced_since(con, batch_id: str) -> str:
+    """For a file sent again: how many of the rows it loaded later files have replaced since, and how to get them back.
+
+    The same file twice changes nothing; a clerk who sends the original again after a wrong correction was told only
+    that, while the warehouse kept the correction. Empty when nothing was replaced (or it cannot be told).
+    """
+    row = con.execute("SELECT kilde, rader_lastet FROM core.ingest_log WHERE batch_id = ? AND resultat = 'lastet'",
+                      [batch_id]).fetchone()
+    source = registry.BY_NAME.get(row[0]) if row else None
+    if source is None or not source.table or not row[1]:
+        return ""
+    try:
+        kept = con.execute(f"SELECT count(*) FROM {source.table} WHERE batch_id = ?", [batch_id]).fetchone()[0]
+    except duckdb.Error:  # a table without batch_id: not told
+        return ""
+    gone = row[1] - kept
+    if gone <= 0:
+        return ""
+    return (f" Senere filer har siden erstattet {gone} av de {row[1]} radene den ga. Vil du ha filens tall tilbake, "
+            "lagre den som en ny fil (for eksempel med en tom linje til slutt), så lastes den som en ny leveranse.")
+
+
 def archive_folder(db: Path) -> Path:
     """Where the files users gave are kept, next to the warehouse."""
     return db.parent / "arkiv"
@@ -477,7 +499,7 @@ def _ingest(
         earlier = store.loaded_batch(con, sha)
         if earlier:
             entry.resultat = "allerede_lastet"
-            entry.melding = f"Filen er allerede lastet ({loaded_when(earlier)}); ingenting er endret."
+            entry.melding = f"Filen er allerede lastet ({loaded_when(earlier)}); ingenting er endret.{replaced_since(con, earlier)}"
             entry.kommuner = con.execute(
                 "SELECT kommuner FROM core.ingest_log WHERE batch_id = ?", [earlier]).fetchall()[0][0]
             removed = con.execute(  # its copy was deleted by `rescan_archive`: not kept again either
@@ -695,10 +717,11 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
         return Preview(path, "avvist", message="Fant ikke lageret. Kjør «skolemiljo init» først.")
     with connect(db, read_only=True) as con:
         earlier = store.loaded_batch(con, sha)
+        since = replaced_since(con, earlier) if earlier else ""
     if earlier:
         return Preview(
             path, "allerede_lastet", earlier_batch=earlier,
-            message=f"Filen er allerede lastet ({loaded_when(earlier)}); å laste den igjen endrer ingenting.",
+            message=f"Filen er allerede lastet ({loaded_when(earlier)}); å laste den igjen endrer ingenting.{since}",
         )
     checked = check_file(raw, path.name, db, source, lambda _stage: None, scope=scope)
     verdict = checked.verdict or Verdict()

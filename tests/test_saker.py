@@ -471,6 +471,24 @@ def test_newer_delivery_replaces_the_value(register_db, tmp_path):
     assert _rows(register_db) == len(rows)
 
 
+def test_the_original_sent_again_after_a_correction_says_what_was_replaced_and_how_to_get_it_back(register_db, tmp_path):
+    """A wrong correction, then the original again: «allerede lastet; ingenting er endret», and the warehouse kept the
+    wrong value. The clerk is told that later files replaced rows of it, and the way back: the same rows as a new file."""
+    rows = _month(SJOBYGD, "2025-09")
+    original = _csv(tmp_path / "september.csv", rows)
+    assert ingest_file(original, register_db).result == "lastet"
+    vika = BY_NAME["Vika skule"]
+    assert ingest_file(_csv(tmp_path / "feil.csv", [_row(vika, "2025-09", nye=9, apne=9)]), register_db).result == "lastet"
+    again = ingest_file(original, register_db)
+    assert again.result == "allerede_lastet"
+    assert f"Senere filer har siden erstattet 1 av de {len(rows)} radene den ga" in again.message, again.message
+    assert "Senere filer" in preview_file(original, register_db).message
+    (tmp_path / "september_igjen.csv").write_bytes(original.read_bytes() + b"\n")
+    assert ingest_file(tmp_path / "september_igjen.csv", register_db).result == "lastet"
+    assert query(register_db, "SELECT nye FROM mart.saker WHERE orgnr = ? AND sakstype = 'aktivitetsplan'",
+                 [vika.orgnr]) == [(0,)]
+
+
 def test_a_corrected_month_given_per_trinn_or_with_a_new_utfall_replaces_the_old_rows_not_adds_to_them(
         register_db, tmp_path):
     """A school sends October again: aktivitetsplan now per trinn (5.: 1, 6.: 2) instead of 2 for all trinn, and the

@@ -105,6 +105,7 @@ def main() -> None:
                 st.caption("For felles skjerm: vernet nivå, stor skrift, skolenavn skjult unntatt dem du velger.")
                 schools = queries.skoler(viewer)
                 named = st.multiselect("Vis navnet på", schools["orgnr"].to_list(), placeholder="Velg skoler (valgfritt)",
+                                       select_all=False,  # English, and naming every school defeats the mode
                                        format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
                 st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
     st.session_state[ui.PAGE_KEY] = navigation.url_path

@@ -628,6 +628,18 @@ def test_rektormote_mode_s_large_type_reaches_charts_and_tables(app, demo_db_mas
     assert normal.dataframe or normal.table
 
 
+def test_school_pickers_offer_no_english_select_all(app):
+    """Streamlit's multiselect offers «Select all» in English: on the survey page it draws every school in one chart,
+    and in the rektormøte picker it names every school, which defeats the mode. Neither offers it."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.switch_page("views/elevundersokelsen.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    pickers = {m.label: m.proto.select_all for m in at.multiselect}
+    assert pickers.get("Skoler") == 0 and pickers.get("Vis navnet på") == 0, pickers
+
+
 def test_rektormote_mode_hides_names_and_small_groups_and_says_so(app, demo_db_master):
     from dashboard.ui import MEETING_KEY, PSEUDONYM_KEY
     from dashboard.viewer import pseudonyms_for

@@ -44,6 +44,7 @@ chosen = st.multiselect(
     "Skoler", fits, default=fits if len(fits) <= 6 else fits[:4], format_func=lambda o: school_names.get(o, o),
     placeholder="Velg én eller flere skoler",
     help="Kommunens og landets tall vises som referanse når de finnes i filene som er lest inn.",
+    select_all=False,  # Streamlit's «Select all» is English, and every school at once is a chart nobody reads
 )
 
 tab_trend, tab_heat, tab_table = st.tabs(["Utvikling over tid", "Skoler × indikatorer", "Tabell"])

@@ -171,6 +171,30 @@ def test_a_late_file_that_leaves_the_year_as_published_holds_nothing_back(wareho
     assert "publiserte" not in query(warehouse, "SELECT melding FROM mart.ingest_log WHERE filnavn = ?", [path.name])[0][0]
 
 
+def test_a_month_sent_again_with_fewer_trinn_is_held_back_not_published_at_once(warehouse, tmp_path):
+    """A file with trinn 8 of a published month, as it stands, replaces the school's whole month and sakstype (trinn 9
+    and 10 go). It «changed nothing» by its own rows, so nothing was held back, and a rektor's protected table of the
+    published year changed at once: the before-and-after the published years exist to prevent."""
+    orgnr, periode, sakstype = query(warehouse, """
+        SELECT orgnr, periode, sakstype FROM mart.saker WHERE kommunenr = '9901' AND trinn IS NOT NULL
+          AND periode >= DATE '2025-08-01' AND periode < DATE '2026-08-01' AND nye > 0
+        GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 1""")[0]
+    trinn, nye, avsluttet, apne, over = query(warehouse, """
+        SELECT trinn, nye, avsluttet, apne_ved_slutt, evaluering_over_frist FROM mart.saker
+        WHERE orgnr = ? AND periode = ? AND sakstype = ? ORDER BY trinn LIMIT 1""", [orgnr, periode, sakstype])[0]
+    before = {v.role: queries.saker_oversikt(v, kommunenr="9901", skoleaar="2025-26") for v in (REKTOR, FAU)}
+    path = tmp_path / "saker_en_trinn.csv"
+    path.write_text(HEADER + f"{orgnr};;{periode:%Y-%m};{trinn};{sakstype};;{nye};{avsluttet};{apne};{over}\n",
+                    encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(path)]) == 0
+    st.cache_data.clear()
+    assert query(warehouse, "SELECT count(*) FROM mart.saker WHERE orgnr = ? AND periode = ? AND sakstype = ?",
+                 [orgnr, periode, sakstype])[0][0] == 1  # the other trinn went
+    for v in (REKTOR, FAU):
+        assert queries.saker_oversikt(v, kommunenr="9901", skoleaar="2025-26").equals(before[v.role])
+    assert query(warehouse, "SELECT kilde, skoleaar_start FROM core.publisert") == [("saker", 2025)]
+
+
 def test_a_refused_late_file_keeps_nothing(warehouse, tmp_path):
     path = _late_report(tmp_path, "saker_feil.csv", -1)
     assert cli(["--db", str(warehouse), "ingest", str(path)]) != 0

@@ -84,16 +84,27 @@ def _values(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall() if r[0] != "batch_id"]
 
 
-def _changes_nothing(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def _changes_nothing(con: duckdb.DuckDBPyConnection, table: str, replaces: list[str] | None = None) -> bool:
     """Whether every registered new row is already in `table` as it is (a file sent again): it then replaces rows with
-    themselves, and nothing published changes."""
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in _values(con, "new_rows"))
-    return not con.execute(
+    themselves, and nothing published changes. With `replaces` (`store.replace_by_key`), also no row of the table
+    that the file removes without giving it again (trinn 9 and 10 gone when a month is sent with trinn 8 alone)."""
+    values = _values(con, "new_rows")
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in values)
+    if con.execute(
         f"SELECT EXISTS (SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same}))"
+    ).fetchall()[0][0]:
+        return False
+    if not replaces:
+        return True
+    scope = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in replaces)
+    return not con.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE EXISTS (SELECT 1 FROM new_rows n WHERE {scope}) "
+        f"AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE {same}))"
     ).fetchall()[0][0]
 
 
-def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> bool:
+def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
+                   replaces: list[str] | None = None) -> bool:
     """Before the registered `new_rows` replace rows of `table`: keep, once, each published year they change.
 
     A year is published when it is complete for the municipality by the rows already in the table; one already kept
@@ -111,7 +122,7 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) ->
     complete = {k: year for k, first, last in spans if (year := complete_year(first, last)) is not None}
     touched = con.execute("SELECT kommunenr, aar FROM _berort").fetchall()
     hit = {(k, year) for k, year in touched if k in complete and year <= complete[k]}
-    if not hit or _changes_nothing(con, table):
+    if not hit or _changes_nothing(con, table, replaces):
         return False
     already = set(con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ?",
                               [kept.kilde]).fetchall())

@@ -198,7 +198,7 @@ def replace_by_key(
     new = frame.drop("rad", strict=False).with_columns(pl.lit(batch_id).alias("batch_id"))
     con.register("new_rows", new.to_arrow())
     # A table whose complete school years are shown at the protected level as first published.
-    kept = table in published.KEPT and published.keep_published(con, table, batch_id)
+    kept = table in published.KEPT and published.keep_published(con, table, batch_id, replaces)
     if period is None or new[period].null_count() or _holds_any(con, table, period):
         match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in (replaces or key))
         con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {match}")

@@ -369,10 +369,18 @@ def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None,
     if not outside:
         return None
     if unknown := [t.removeprefix(UNKNOWN_SCHOOL) for t in outside if t.startswith(UNKNOWN_SCHOOL)]:
-        listed = ", ".join(unknown[:5]) + (f" og {len(unknown) - 5} til" if len(unknown) > 5 else "")
-        return (f"Filen har skoler som ikke står i skoleregisteret (organisasjonsnummer {listed}), så det er ikke kjent "
-                "hvilken kommune radene gjelder. Rett organisasjonsnumrene, eller be en administrator om å laste inn "
-                "et skoleregister der skolene står.")
+        # Only a real organisation number is quoted: the column may hold anything (a pupil's name), and the log too.
+        numbers = [o for o in unknown if re.fullmatch(r"\d{9}", o)]
+        other = len(unknown) - len(numbers)
+        listed = ", ".join(numbers[:5]) + (f" og {len(numbers) - 5} til" if len(numbers) > 5 else "")
+        named = " og ".join(part for part in (
+            f"organisasjonsnummer {listed}" if numbers else "",
+            f"{other} {'verdi' if other == 1 else 'verdier'} i orgnr-kolonnen som ikke er et organisasjonsnummer "
+            "(9 siffer)" if other else "",
+        ) if part)
+        return (f"Filen har skoler som ikke står i skoleregisteret ({named}), så det er ikke kjent hvilken kommune "
+                "radene gjelder. Rett organisasjonsnumrene, eller be en administrator om å laste inn et skoleregister "
+                "der skolene står.")
     if ALL_KOMMUNER in outside:
         return (f"Filen har rader uten kommunenummer, som gjelder alle kommuner. {spec.label} kan du bare laste inn "
                 "for egne kommuner: skriv kommunenummeret på hver rad, eller be en administrator om å laste inn filen.")

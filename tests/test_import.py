@@ -205,6 +205,11 @@ def test_case_counts_for_schools_missing_from_the_register_are_refused_for_that_
         assert "skoler som ikke står i skoleregisteret (organisasjonsnummer 990031005)" in outcome.message
         assert "kommunenummeret på hver rad" not in outcome.message
     assert table_digest(demo_db, DATA_TABLES) == before
+    # Free text where the orgnr should be is counted, never quoted: the log row is read by others.
+    named = text.replace(own, "Ola Nordmann 5B").encode("utf-8")
+    outcome = importer.load_upload(named, "saker_navn.csv", demo_db, owner)
+    assert outcome.result == "avvist" and "1 verdi i orgnr-kolonnen som ikke er et organisasjonsnummer" in outcome.message
+    assert "ola" not in " ".join(r[0] for r in query(demo_db, "SELECT melding FROM core.ingest_log")).lower()
 
 
 @pytest.mark.parametrize("viewer", [

@@ -387,7 +387,8 @@ def test_free_text_in_a_code_column_is_refused_without_being_quoted_anywhere(reg
     and the checks that every skoleeier of the municipality reads. The row is named; the text is not."""
     rows = _month(SJOBYGD, "2025-09")
     rows[4]["sakstype"] = "Aktivitetsplan for Ola Nordmann 5B"
-    rows[7]["utfall"] = "Ola klaget"
+    rows.insert(5, dict(rows[4]))  # the same row twice: the repeated key quoted it too
+    rows[8]["utfall"] = "Ola klaget"
     outcome = ingest_file(_csv(tmp_path / "fritekst.csv", rows), register_db)
     assert outcome.result == "avvist", outcome.message
     assert "Ukjent sakstype" in outcome.message and "Rader: 6" in outcome.message, outcome.message

@@ -75,7 +75,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         rule(E.ExpectColumnValuesToBeBetween(column="andel_ansatte_kurset", min_value=0, max_value=100),
              "Andel ansatte kurset må ligge mellom 0 og 100 %."),
         unique_key_rule("skole, skoleår, program, trinn",
-                        "Samme skole, skoleår, program og trinn står flere ganger i filen."),
+                        "Samme skole, skoleår, program og trinn står flere ganger i filen.", quote=False),
     ]
     rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
               for c in COUNTS]

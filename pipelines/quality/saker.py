@@ -130,7 +130,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         rule(E.ExpectColumnValuesToBeNull(column="utfall__ikke_sf"),
              "Utfall skal bare fylles ut for saker hos Statsforvalteren (sakstype statsforvalter).", quote=False),
         unique_key_rule("skole, måned, trinn, sakstype, utfall",
-                        "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen."),
+                        "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen.", quote=False),
     ]
     # Findings name the column as the template heads it («apne_ved_maanedsslutt», not the warehouse's name).
     for col, header in zip(COUNT_COLUMNS, COUNT_HEADERS, strict=True):

@@ -115,9 +115,11 @@ def repeated(key: list[str], name: str = KEY_REPEATED) -> pl.Expr:
     return pl.when(pl.struct(key).is_duplicated()).then(pl.concat_str(text, separator=" ")).otherwise(None).alias(name)
 
 
-def unique_key_rule(key_shown: str, melding: str, *, warning: bool = False, column: str = KEY_REPEATED):
-    """The rule that no key of `repeated` stands twice; `key_shown` lists the key columns as a user knows them."""
-    return rule(E.ExpectColumnValuesToBeNull(column=column), melding, warning=warning, kolonne=key_shown)
+def unique_key_rule(key_shown: str, melding: str, *, warning: bool = False, column: str = KEY_REPEATED,
+                    quote: bool = True):
+    """The rule that no key of `repeated` stands twice; `key_shown` lists the key columns as a user knows them.
+    `quote=False` when a key column may hold free text (see `rule`): the repeated key is named by its rows."""
+    return rule(E.ExpectColumnValuesToBeNull(column=column), melding, warning=warning, kolonne=key_shown, quote=quote)
 
 
 def eu_expectations(facts: RegisterFacts) -> list:

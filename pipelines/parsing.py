@@ -447,15 +447,20 @@ def read_xlsx(raw: bytes, sheet: str | None = None) -> pl.DataFrame:
     return read_xlsx_sheet(raw, sheet).table
 
 
+def _scales_percent(number_format: str | None) -> bool:
+    """Whether Excel shows a number × 100 with «%» (`0%`, `0.0 %`), not a «%» written as text after it (`0" %"`,
+    `0\\%`): only the first stores 85 % as 0.85."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format or "")
+
+
 def _lost_zero_fodselsnummer(value: object) -> bool:
     """A fødselsnummer typed into Excel as a number: born on the 1st to the 9th, it loses its leading 0 and stands
     as 10 digits (05031210099 → 5031210099), which the check for 11 digits did not see."""
-    from pipelines.quality.person_data import is_fodselsnummer
+    from pipelines.quality.person_data import lost_zero
 
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return isinstance(value, int) and not isinstance(value, bool) and 10**9 <= value < 10**10 \
-        and is_fodselsnummer(f"{value:011d}")
+    return isinstance(value, int) and not isinstance(value, bool) and 10**9 <= value < 10**10 and lost_zero(str(value))
 
 
 def _other_sheets(book, data_sheet: str, text, header: list[str] | None) -> tuple[tuple[str, str] | None, list[str]]:
@@ -537,8 +542,8 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         """The cell as the user sees it where it matters: «85 %» typed in Excel is stored as 0.85 in a cell formatted
         as a percentage, and read as 0.85 it was a share of 0.85 % (a programme's staff trained, an Ungdata share)."""
         value = getattr(cell, "value", None)
-        if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (getattr(cell, "number_format",
-                                                                                              None) or ""):
+        if isinstance(value, int | float) and not isinstance(value, bool) and _scales_percent(
+                getattr(cell, "number_format", None)):
             return text(round(value * 100, 10))
         return text(value)
 

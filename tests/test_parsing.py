@@ -249,6 +249,17 @@ def test_an_xlsx_percentage_reads_as_the_percentage_excel_shows():
     raw = _workbook(Status=[["orgnr", "andel", "antall"], ["999000012", "85%", 0.5], ["999000013", "91,2%", 7]])
     table = parsing.read_xlsx_sheet(raw).table
     assert table.rows() == [("999000012", "85", "0.5"), ("999000013", "91.2", "7")]
+    # «%» written as text after the number (`0" %"`, `0\\%`) shows 85 as «85 %»: it stays 85, not 8500.
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(raw))
+    for cell, fmt in ((book.active["B2"], '0" %"'), (book.active["B3"], "0\\%")):
+        cell.value, cell.number_format = 85, fmt
+    out = io.BytesIO()
+    book.save(out)
+    assert [r[1] for r in parsing.read_xlsx_sheet(out.getvalue()).table.rows()] == ["85", "85"]
 
 
 @pytest.mark.parametrize("sheet", ["Saker", "Notater"])
@@ -259,8 +270,18 @@ def test_a_fodselsnummer_excel_stored_as_a_number_is_refused_on_any_sheet(sheet)
     rows[sheet].append([5031210099, "x", 0])
     with pytest.raises(PersonDataError, match=f"Arket «{sheet}», celle A"):
         parsing.read_xlsx_sheet(_workbook(**rows))
-    rows[sheet][-1][0] = 5031210098  # wrong check digits: a number, not a person
-    assert parsing.read_xlsx_sheet(_workbook(**rows)).table.height >= 1
+    for value in (5031210098, 1735689750):  # wrong check digits; a timestamp (no month 73): numbers, not persons
+        rows[sheet][-1][0] = value
+        assert parsing.read_xlsx_sheet(_workbook(**rows)).table.height >= 1
+
+
+def test_a_fodselsnummer_that_lost_its_leading_zero_in_a_csv_is_found_too():
+    """Excel saved as CSV writes 05031210099 as 5031210099: a file with it loaded and was kept."""
+    from pipelines.quality.person_data import find_person_data
+
+    table = pl.DataFrame({"kommunenr": ["9902", "9902"], "kode": ["12", "5031210099"]})
+    assert "Rad 3, kolonne «kode»" in (find_person_data(table, first_row=2) or "")
+    assert find_person_data(table.with_columns(pl.lit("1735689750").alias("kode"))) is None
 
 
 def test_an_xlsx_with_the_same_header_on_two_sheets_is_refused_naming_them():

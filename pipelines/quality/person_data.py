@@ -22,7 +22,9 @@ _IN_TEXT = r"(?:^[.,]?|\D[.,]|[^\d.,])" + _SIX + r"[\s.\-/]{0,3}\d{5}(?:\D|$)"
 """Eleven digits inside text («Gjelder elev 120305 10087», «12.03.05-10087», across a line break or a no-break
 space), as a fødselsnummer is written: 6 + 5. Not after «1234.» or «0,»: a decimal's long fraction is no person."""
 _IN_TEXT_PY = re.compile(r"(?<!\d[.,])(?<!\d)(\d{2})[. ]?(\d{2})[. ]?(\d{2})[\s.\-/]{0,3}(\d{5})(?!\d)")
-_CANDIDATE = f"{_ELEVEN_DIGITS}|{_IN_TEXT}"
+_TEN_DIGITS = r"^\s*\d{10}\s*$"
+"""A fødselsnummer Excel stored as a number: born on the 1st to the 9th, it lost its leading 0 (see `lost_zero`)."""
+_CANDIDATE = f"{_ELEVEN_DIGITS}|{_IN_TEXT}|{_TEN_DIGITS}"
 """Either, in one pass over a column (a national file's text columns are 4.7 million cells each)."""
 
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
@@ -81,9 +83,22 @@ def find_person_data(table: pl.DataFrame, first_row: int = 1) -> str | None:
     return None
 
 
+def lost_zero(ten: str) -> bool:
+    """Ten digits that are a fødselsnummer once the 0 Excel took away is back (05031210099 stored as 5031210099): a
+    day from the 1st to the 9th, a real month (also an H-number's, +40) and valid check digits. The date is checked
+    too: ten random digits (a timestamp, an id) pass the check digits alone about once in 120."""
+    if len(ten) != 10 or not ten.isdigit() or ten[0] == "0":
+        return False
+    month = int(ten[1:3])
+    return (1 <= month <= 12 or 41 <= month <= 52) and is_fodselsnummer("0" + ten)
+
+
 def holds_fodselsnummer(text: str) -> bool:
-    """True when one cell's text is, or contains, a fødselsnummer with valid check digits."""
+    """True when one cell's text is, or contains, a fødselsnummer with valid check digits (or is one that lost its
+    leading 0 in Excel, `lost_zero`)."""
     whole = re.sub(r"[\s.\-]", "", text)
     if len(whole) == 11 and is_fodselsnummer(whole):
+        return True
+    if len(whole) == 10 and text.strip().isdigit() and lost_zero(whole):
         return True
     return any(is_fodselsnummer("".join(m)) for m in _IN_TEXT_PY.findall(text))

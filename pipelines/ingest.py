@@ -761,12 +761,13 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     return out
 
 
-PERSON_RULES = 3
+PERSON_RULES = 4
 """The version of the person-data rules (`find_person_data`, the XLSX sheets, the templates' unknown columns).
 
 Raise it when the rules find more: files archived under older rules are then checked again (`rescan_archive`).
 Version 2 (December 2026): a fødselsnummer inside text or on another sheet, and free text in the templates.
-Version 3 (December 2026): a file refused before it could be read is not kept, as it was never checked."""
+Version 3 (December 2026): a file refused before it could be read is not kept, as it was never checked.
+Version 4 (December 2026): a fødselsnummer Excel stored as a number, its leading 0 lost (ten digits)."""
 
 PERSON_RULES_FILE = ".personregler"
 

@@ -194,6 +194,10 @@ def test_municipal_table_headed_as_excel_users_write_it_keeps_every_column(regis
     assert query(register_db, "SELECT aar, kjonn, andel, antall_svar FROM mart.ungdata WHERE geo = '9902'") == [
         (2024, "jenter", 31.5, 54)]
     assert "«Merknad» er ikke lest" in outcome.message and "Kommune" not in outcome.message.split("Merknad")[0]
+    both = text.replace("Merknad", "N").replace("ny metode", "54")
+    outcome = ingest_file(_write(tmp_path / "to_navn.csv", both, "cp1252"), register_db)
+    assert outcome.result == "avvist" and "«Antall svar» og «N» betyr begge «antall_svar»" in outcome.message, \
+        outcome.message
 
 
 def test_municipal_table_with_an_unknown_trinn_is_refused_naming_row_and_column(register_db, tmp_path):

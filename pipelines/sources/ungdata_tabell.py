@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.errors import IngestError
 from pipelines.parsing import is_suppressed, number, unparseable
 from pipelines.quality import ungdata as quality
 from pipelines.sources.base import (
@@ -42,7 +43,13 @@ def _header(name: str) -> str:
 
 
 def _lower(table: pl.DataFrame) -> pl.DataFrame:
-    return table.rename({c: _header(c) for c in table.columns})
+    names = {c: _header(c) for c in table.columns}
+    for name in set(names.values()):
+        same = [c for c, n in names.items() if n == name]
+        if len(same) > 1:  # «N» and «Antall svar», «År» and «aar»: which one is meant cannot be told
+            raise IngestError(f"Kolonnene {' og '.join(f'«{c}»' for c in same)} betyr begge «{name}». "
+                              "Behold én av dem.")
+    return table.rename(names)
 
 
 def detect(columns: list[str]) -> bool:

@@ -144,9 +144,11 @@ def detect(table: pl.DataFrame) -> Source:
     for source in registry.SOURCES:
         if source.detect(columns):
             return source
-    if any(re.fullmatch(r"[\d\s.,:/-]*\d[\d\s.,:/-]*", c) for c in columns):
-        # A number or a date where a column's name should be: the first row is data. Not quoted: a row of data may be
-        # anything (a pupil's name), and the log is read by others than the one who loaded it.
+    if any(re.fullmatch(r"\s*(\d{9}|\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2})\s*", c) or "_duplicated_" in c
+           for c in columns):
+        # An orgnr or a date where a column's name should be, or the same name twice: the first row is data. (A year,
+        # «2024» or «2021-22», heads a wide statistics table.) Not quoted: a row of data may be anything (a pupil's
+        # name), and the log is read by others than the one who loaded it.
         raise IngestError(
             "Filen ser ut til å mangle overskriftsraden: den første raden har tall eller datoer der kolonnenavnene "
             f"skal stå. Legg inn overskriftene slik malen eller formatet har dem (se {guides.where('formater')})."
@@ -683,9 +685,9 @@ class Preview:
         text = (f"{counted(self.rows_new, 'ny rad', 'nye rader')}, {self.rows_replaced} "
                 f"{'erstatter en rad' if self.rows_replaced == 1 else 'erstatter rader'} som finnes fra før")
         if self.rows_removed:
-            text += (f"; {counted(self.rows_removed, 'eldre rad', 'eldre rader')} for samme skole, måned og sakstype "
-                     "fjernes, fordi filen nå gir dem på en annen måte "
-                     "(f.eks. per trinn i stedet for alle trinn)")
+            text += (f"; {counted(self.rows_removed, 'eldre rad', 'eldre rader')} fjernes: filen gir skolens måned og "
+                     "sakstype på nytt, og det den ikke har med, går (f.eks. raden for alle trinn når filen gir tallene "
+                     "per trinn, eller et trinn filen ikke lenger har)")
         return text + "."
 
 

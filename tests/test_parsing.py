@@ -569,3 +569,12 @@ def test_a_page_of_text_objects_reads_the_same_through_polars_as_through_python(
             parsing.read_json_objects(raw)
         return
     assert_frame_equal(parsing.read_json_objects(raw), expected)
+
+
+def test_an_unclosed_quote_in_a_plan_is_shown_where_it_opens():
+    """The quote is found open where the file ends: the line named was the file's last, not the quote's."""
+    from pipelines.plans.yamltext import load
+
+    with pytest.raises(IngestError, match=r"linje 2, kolonne 9\): et anførselstegn som ikke er lukket"):
+        load('navn: x\ntittel: "Plan for skolen\nperiode:\n  fra: 2024\n\n')
+

@@ -326,7 +326,7 @@ def test_a_one_month_file_missing_a_school_names_the_month_once(register_db, tmp
     outcome = ingest_file(_csv(tmp_path / "en_maaned.csv", rows), register_db)
     missing = [w for w in outcome.warnings if "mangler rapport" in w]
     assert len(missing) == 1 and "1 skole-måned i sep 2025:" in missing[0] and "mellom" not in missing[0]
-    assert "i en annen fil" in missing[0]  # the file alone is judged: the page says what the warehouse lacks
+    assert "Er den sendt i en annen fil" in missing[0]  # the file alone is judged: the page says what the warehouse lacks
 
 
 def test_a_school_named_without_orgnr_is_found_in_the_register(register_db, tmp_path):
@@ -511,7 +511,7 @@ def test_a_corrected_month_given_per_trinn_or_with_a_new_utfall_replaces_the_old
     path = _csv(tmp_path / "oktober_rettet.csv", corrected)
     preview = preview_file(path, register_db)
     assert (preview.rows_new, preview.rows_replaced, preview.rows_removed) == (3, 0, 2), preview.changes
-    assert "2 eldre rader for samme skole, måned og sakstype fjernes" in preview.changes
+    assert "2 eldre rader fjernes: filen gir skolens måned og sakstype på nytt" in preview.changes
     outcome = ingest_file(path, register_db)
     assert outcome.result == "lastet", outcome.message
     got = query(register_db, "SELECT sakstype, trinn, utfall, nye FROM mart.saker WHERE orgnr = ? AND sakstype IN "

@@ -654,6 +654,11 @@ def test_a_file_without_its_header_row_is_told_so_and_its_first_row_is_not_quote
         detect(table)
     text = str(err.value)
     assert "mangle overskriftsraden" in text and "Holmen" not in text and "_duplicated" not in text, text
+    # A wide statistics table headed by years is an unknown format, listed as such.
+    wide = read_table(save(tmp_path, "bred.csv", b"Kommune;Indikator;2021-22;2022-23\nFjellvik;Trivsel;4,1;4,2\n")
+                      .read_bytes(), "bred.csv")
+    with pytest.raises(IngestError, match="Kolonnene er: Kommune, Indikator, 2021-22, 2022-23"):
+        detect(wide)
 
 
 def test_empty_file_is_refused_before_detection(tmp_path):

@@ -104,7 +104,9 @@ def load(text: str) -> Located:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed quote is found where the file ends: its opening is where the user must look.
+        opened = "quoted scalar" in str(exc.context or "")
+        mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
         where = f"linje {mark.line + 1}, kolonne {mark.column + 1}" if mark else "ukjent sted"
         raise IngestError(
             f"Planen er ikke gyldig YAML ({where}): {_problem(exc)}. Sjekk innrykk, kolon og bindestreker."

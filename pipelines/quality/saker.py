@@ -195,7 +195,8 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame) -> Finding:
         forventning, "maaned", "advarsel", False, missing.height, text[:300],
         f"Filen mangler rapport for {counted(missing.height, 'skole-måned', 'skole-måneder')} "
         + (f"i {_month_text(first)}" if first == last else f"mellom {_month_text(first)} og {_month_text(last)}")
-        + f": {text}. Er de sendt i en annen fil, er det i orden: siden «Saker» viser hva som mangler i lageret.",
+        + f": {text}. Er {'den' if missing.height == 1 else 'de'} sendt i en annen fil, er det i orden: siden «Saker» "
+        "viser hva som mangler i lageret.",
     )
 
 

@@ -593,6 +593,7 @@ def _keep_or_drop(
     say("laster inn")
 
     def keep(con, state) -> Outcome:
+        removed = store.REMOVED.pop(batch_id, 0)  # whatever the outcome: nothing left behind for a file not loaded
         if isinstance(state, duckdb.TransactionException):  # a «publish» wrote this year's marker at that moment
             con.execute("ROLLBACK")
             entry.resultat = "avvist"
@@ -613,6 +614,9 @@ def _keep_or_drop(
         if skipped_text:
             parts.append(f"Hoppet over: {skipped_text}")
         held = held_back(con, batch_id)
+        if removed:
+            parts.append(f"{counted(removed, 'eldre rad', 'eldre rader')} for samme skole, måned og sakstype er "
+                         "fjernet: filen ga dem på nytt uten disse")
         parts += result.info + held + result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."

@@ -181,6 +181,11 @@ def _keep_eu_lists(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+REMOVED: dict[str, int] = {}
+"""batch_id → rows `replace_by_key` removed through `replaces` without a row of the file in their place; the ingest
+takes it (`pop`) for its message. The load may run on another thread than the one that reports."""
+
+
 def replace_by_key(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: list[str], batch_id: str,
     period: str | None = None, replaces: list[str] | None = None,
@@ -200,6 +205,12 @@ def replace_by_key(
     # A table whose complete school years are shown at the protected level as first published.
     kept = table in published.KEPT and published.keep_published(con, table, batch_id, replaces)
     if period is None or new[period].null_count() or _holds_any(con, table, period):
+        if replaces:  # said where the file is loaded: rows that go without a row of the file in their place
+            whole = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
+            part = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in replaces)
+            REMOVED[batch_id] = con.execute(
+                f"SELECT count(*) FROM {table} AS old WHERE EXISTS (SELECT 1 FROM new_rows AS n WHERE {part}) "
+                f"AND NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE {whole})").fetchall()[0][0]
         match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in (replaces or key))
         con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {match}")
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")

@@ -704,20 +704,14 @@ def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.
     if not table or not key or any(k not in frame.columns for k in key) or not db.exists():
         return None
     keys = frame.select(key)
-
-    def same(columns: list[str]) -> str:
-        return " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in columns)
-
     with connect(db, read_only=True) as con:
         con.register("preview_keys", keys.to_arrow())
         try:
             replacing = con.execute(
-                f"SELECT count(*) FROM preview_keys AS n WHERE EXISTS (SELECT 1 FROM {table} AS old WHERE {same(key)})"
+                f"SELECT count(*) FROM preview_keys AS n WHERE EXISTS (SELECT 1 FROM {table} AS old "
+                f"WHERE {store.same_key(key)})"
             ).fetchall()[0][0]
-            removed = con.execute(
-                f"SELECT count(*) FROM {table} AS old WHERE EXISTS (SELECT 1 FROM preview_keys AS n WHERE "
-                f"{same(replaces)}) AND NOT EXISTS (SELECT 1 FROM preview_keys AS n WHERE {same(key)})"
-            ).fetchall()[0][0] if replaces else 0
+            removed = store.removed_without_replacement(con, table, "preview_keys", key, replaces) if replaces else 0
         finally:
             con.unregister("preview_keys")
     return frame.height - int(replacing), int(replacing), int(removed)

@@ -480,9 +480,8 @@ def _other_sheets(book, data_sheet: str, text, header: list[str] | None) -> tupl
         headed = False
         for r, values in enumerate(other.iter_rows(values_only=True), start=1):
             cells = [text(value) for value in values]
-            for c, (value, cell) in enumerate(zip(values, cells, strict=True), start=1):
-                if cell and any(ch.isdigit() for ch in cell) and (holds_fodselsnummer(cell)
-                                                                  or _lost_zero_fodselsnummer(value)):
+            for c, cell in enumerate(cells, start=1):  # a number that lost its leading 0 too (as text, 10 digits)
+                if cell and any(ch.isdigit() for ch in cell) and holds_fodselsnummer(cell):
                     return (other.title, f"{get_column_letter(c)}{r}"), same_header
             if not headed and sum(1 for cell in cells if cell) >= 2:
                 headed = True

@@ -206,18 +206,28 @@ def replace_by_key(
     kept = table in published.KEPT and published.keep_published(con, table, batch_id, replaces)
     if period is None or new[period].null_count() or _holds_any(con, table, period):
         if replaces:  # said where the file is loaded: rows that go without a row of the file in their place
-            whole = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in key)
-            part = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in replaces)
-            REMOVED[batch_id] = con.execute(
-                f"SELECT count(*) FROM {table} AS old WHERE EXISTS (SELECT 1 FROM new_rows AS n WHERE {part}) "
-                f"AND NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE {whole})").fetchall()[0][0]
-        match = " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in (replaces or key))
-        con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {match}")
+            REMOVED[batch_id] = removed_without_replacement(con, table, "new_rows", key, replaces)
+        con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {same_key(replaces or key)}")
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     if kept:
         published.release_unchanged(con, table)
     con.unregister("new_rows")
     return new.height
+
+
+def same_key(columns: list[str]) -> str:
+    """SQL: row `old` and row `n` agree on `columns`, nulls equal."""
+    return " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in columns)
+
+
+def removed_without_replacement(con: duckdb.DuckDBPyConnection, table: str, rows: str, key: list[str],
+                                replaces: list[str]) -> int:
+    """Rows of `table` that a file of `rows` (a registered relation with the key columns) removes through `replaces`
+    with no row of its own in their place (see `replace_by_key`)."""
+    return con.execute(
+        f"SELECT count(*) FROM {table} AS old WHERE EXISTS (SELECT 1 FROM {rows} AS n WHERE {same_key(replaces)}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {rows} AS n WHERE {same_key(key)})"
+    ).fetchall()[0][0]
 
 
 def _holds_any(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:

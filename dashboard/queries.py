@@ -1068,31 +1068,54 @@ def _log_scope(viewer: Viewer) -> tuple[str, list[Any]]:
     )
 
 
+MESSAGE_WITHHELD = ("Meldingen vises ikke her: filen gjelder også kommuner du ikke har tilgang til, og meldingene kan "
+                    "sitere deres rader. Den som lastet inn filen, og en administrator, kan lese den.")
+"""In place of a file's messages for a viewer who sees the file in the log but not all of its municipalities."""
+FINDING_WITHHELD = "(vises ikke: filen gjelder også kommuner du ikke har tilgang til)"
+"""In place of a failed check's message for such a viewer; a passed check's says what it looks for, and stays."""
+
+
+def _messages_scope(viewer: Viewer) -> tuple[str, list[Any]]:
+    """The log rows whose messages the viewer may read: a file's messages quote its rows («Vika skule nov 2026
+    (aktivitetsplan): 2 + 1 − 0 ≠ 5»), so a shared or national file's are read by its uploader, an administrator and
+    an owner of every municipality it holds rows for; another owner sees the file, its counts and its checks only."""
+    if viewer.role == "admin" or viewer.kommuner is None:
+        return "TRUE", []
+    return (
+        "(c.lastet_av = ? OR (len(c.kommuner) > 0 AND list_has_all(?::VARCHAR[], c.kommuner)))",
+        [viewer.brukernavn or None, sorted(viewer.kommuner)],
+    )
+
+
 @query
 def ingest_log(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
     cond, params = _log_scope(viewer)
+    shown, shown_params = _messages_scope(viewer)
     return _fetch(
         con,
         f"""
         SELECT l.batch_id, l.kilde, l.filnavn, l.startet, l.ferdig, l.resultat, l.rader_inn, l.rader_lastet,
-               l.rader_avvist, c.rader_hoppet_over, c.advarsler, l.melding, c.radnumre, c.kommuner, c.lastet_av
+               l.rader_avvist, c.rader_hoppet_over, c.advarsler,
+               CASE WHEN {shown} THEN l.melding ELSE ? END AS melding, c.radnumre, c.kommuner, c.lastet_av
         FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
         WHERE {cond}
         ORDER BY l.ferdig DESC
         """,
-        params,
+        [*shown_params, MESSAGE_WITHHELD, *params],
     )
 
 
 @query
 def quality_findings(con: duckdb.DuckDBPyConnection, viewer: Viewer, batch_id: str) -> pl.DataFrame:
     cond, params = _log_scope(viewer)
+    shown, shown_params = _messages_scope(viewer)
     return _fetch(
         con,
-        "SELECT k.forventning, k.kolonne, k.alvorlighet, k.ok, k.antall_avvik, k.eksempler, k.melding "
+        "SELECT k.forventning, k.kolonne, k.alvorlighet, k.ok, k.antall_avvik, "
+        f"CASE WHEN {shown} THEN k.eksempler END AS eksempler, CASE WHEN k.ok OR {shown} THEN k.melding ELSE ? END AS melding "
         f"FROM core.kvalitet k JOIN core.ingest_log c USING (batch_id) WHERE k.batch_id = ? AND {cond} "
         "ORDER BY k.ok, k.alvorlighet DESC, k.forventning",
-        [batch_id, *params],
+        [*shown_params, *shown_params, FINDING_WITHHELD, batch_id, *params],
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from dashboard import queries
 from dashboard.viewer import Viewer
-from tests.conftest import first_row_changed
+from tests.conftest import first_row_changed, query
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -197,3 +197,48 @@ def test_a_skoleeier_sees_the_ingest_log_and_quality_messages_of_own_municipalit
         assert outcome.batch_id in queries.ingest_log(viewer)["batch_id"].to_list()
         findings = queries.quality_findings(viewer, batch_id=outcome.batch_id)
         assert any("Holmen skule" in (m or "") for m in findings["melding"]), viewer
+
+
+def test_a_file_shared_by_two_municipalities_shows_its_messages_only_to_who_may_read_all_of_its_rows(
+        demo_db, demo_dir, tmp_path, monkeypatch):
+    """A reviewer granted 9901 only read «Vika skule nov 2026 (aktivitetsplan): 2 + 1 − 0 ≠ 5» on Datakvalitet: a
+    school's monthly case counts in 9902, quoted from a file an administrator loaded with rows of both municipalities.
+    The file stays in 9901's log (its rows there are theirs); its messages are for the uploader, an administrator and
+    an owner of both municipalities."""
+    import streamlit as st
+
+    from dashboard import upload
+
+    (orgnr_9901,) = query(demo_db, "SELECT min(orgnr) FROM mart.skoler WHERE kommunenr = '9901'")[0]
+    text = first_row_changed(demo_dir, "saker_9902.csv", -2, 3)  # open at the month's end no longer adds up
+    columns = text.splitlines()[0].split(";")
+    row_9901 = {c: "" for c in columns} | {"orgnr": orgnr_9901, "maaned": "2025-09", "sakstype": "aktivitetsplan",
+                                           "nye": "0", "avsluttet": "0", "apne_ved_maanedsslutt": "0",
+                                           "evaluering_over_frist": "0"}
+    assert set(row_9901) == set(columns), columns
+    shared = tmp_path / "saker_interkommunal.csv"
+    shared.write_text(text + ";".join(row_9901[c] for c in columns) + "\n", encoding="utf-8")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    outcome = upload.load_upload(shared.read_bytes(), shared.name, demo_db,
+                                 Viewer(role="admin", kommuner=None, brukernavn="admin"))
+    assert outcome.result == "lastet", outcome
+    st.cache_data.clear()
+    (message,) = query(demo_db, "SELECT melding FROM core.ingest_log WHERE batch_id = ?", [outcome.batch_id])[0]
+    quoted = query(demo_db, "SELECT k.melding FROM core.kvalitet k WHERE k.batch_id = ? AND NOT k.ok",
+                   [outcome.batch_id])
+    assert any("Holmen skule" in m for (m,) in quoted), quoted  # the finding that quotes 9902's counts
+
+    def seen(viewer: Viewer) -> tuple[str, list[str], list[str | None]]:
+        log = queries.ingest_log(viewer).filter(pl.col("batch_id") == outcome.batch_id)
+        findings = queries.quality_findings(viewer, batch_id=outcome.batch_id)
+        failed = findings.filter(~pl.col("ok"))
+        return log["melding"].item(), failed["melding"].to_list(), failed["eksempler"].to_list()
+
+    message_seen, failed_seen, examples = seen(Viewer(kommuner=frozenset({"9901"}), brukernavn="ola"))
+    assert message_seen == queries.MESSAGE_WITHHELD
+    assert failed_seen and set(failed_seen) == {queries.FINDING_WITHHELD}
+    assert examples == [None] * len(examples)
+    for viewer in (Viewer(kommuner=frozenset({"9901", "9902"}), brukernavn="per"),
+                   Viewer(role="admin", kommuner=frozenset({"9901"}), brukernavn="kari")):
+        message_seen, failed_seen, _ = seen(viewer)
+        assert message_seen == message and any("Holmen skule" in m for m in failed_seen), viewer

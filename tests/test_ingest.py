@@ -451,6 +451,30 @@ def test_skoleporten_rows_are_matched_by_name_and_skipped_rows_reported(register
     assert ("Sjøbygd skule",) in rows and ("Holmen skule",) in rows
 
 
+def test_skoleporten_loaded_before_udir_ends_on_the_udir_code_with_one_value_per_key(register_db, demo_dir, tmp_path):
+    """Loaded before any Udir file, Skoleporten's Trivsel got the code `SP_trivsel`; a Udir file then added
+    `EUIndeks_1379` beside it: two Trivsel rows per key where the sources overlap, and the trend split over two
+    codes. The Udir file's code now reaches the older rows, and its value stands where both have one."""
+    (school, name) = query(register_db, "SELECT orgnr, navn FROM mart.skoler WHERE kommunenr = '9901' "
+                                        "AND trinn_til >= 7 ORDER BY orgnr LIMIT 1")[0]
+    overlap = tmp_path / "skoleporten_2020-2021.csv"
+    header = (demo_dir / "skoleporten_laeringsmiljo_2019-2020.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    overlap.write_text(header + "\n" + ";".join([
+        name, "Grunnskole", "Læringsmiljø", "Elevundersøkelsen", "Trivsel", "2020-2021", "Alle eierformer", "Trinn 7",
+        "Begge kjønn", "1,1", "snitt"]) + "\n", encoding="utf-8")
+    for path in (demo_dir / "skoleporten_laeringsmiljo_2019-2020.csv", overlap, demo_dir / FIRST_148):
+        outcome = ingest_file(path, register_db)
+        assert outcome.result == "lastet", outcome.message
+    codes = query(register_db, "SELECT DISTINCT indikator_kode FROM mart.elevundersokelsen WHERE indikator = 'Trivsel'")
+    assert codes == [("EUIndeks_1379",)]
+    assert query(register_db, "SELECT count(*) FROM mart.elevundersokelsen WHERE indikator_kode = 'EUIndeks_1379' "
+                              "AND skoleaar = '2019-20' AND enhet_niva = 'skole'")[0][0] > 0
+    same_key = query(register_db, "SELECT verdi FROM mart.elevundersokelsen WHERE indikator_kode = 'EUIndeks_1379' "
+                                  "AND orgnr = ? AND skoleaar = '2020-21' AND trinn = 7 AND kjonn = 'alle'", [school])
+    assert len(same_key) == 1 and same_key[0][0] != pytest.approx(1.1), same_key
+    assert not query(register_db, "SELECT * FROM core.eu_indikator WHERE indikator_kode = 'SP_trivsel'")
+
+
 def test_init_creates_and_upgrades_an_older_warehouse_in_place(tmp_path, monkeypatch, demo_dir):
     db = tmp_path / "gammel.duckdb"
     assert cli(["--db", str(db), "init"]) == 0

@@ -458,6 +458,36 @@ def test_skoleporten_leaves_out_a_name_two_schools_in_the_register_share(tmp_pat
     assert not result.frame.filter(pl.col("enhet_navn").str.to_lowercase().str.contains("sjøbygd")).is_empty()
 
 
+def test_skoleporten_old_bullying_index_is_read_as_a_mean_apart_from_the_later_share(tmp_path, register_schools):
+    """«Mobbing på skolen» was an index (a mean on 1–5) until 2016-17 and a share after. A 2012-13 row of 1,3 «Snitt»
+    was stored as 1,3 % bullied under the share's Udir code, joining its trend line without a word. The file's own
+    `Måleenhet` decides; the old index keeps a code and a name of its own."""
+    known = Known(schools=register_schools, indicator_codes={"Mobbing på skolen": "EUIndeks_1398"}, register=None)
+    lines = [
+        skoleporten_line("SJØBYGD SKOLE", "Mobbing på skolen", "Begge kjønn", "1,3", unit_text="Snitt")
+        .replace("2019-2020", "2012-2013"),
+        skoleporten_line("SJØBYGD SKOLE", "Mobbing på skolen", "Begge kjønn", "6,1", unit_text="Prosent"),
+        skoleporten_line("SJØBYGD SKOLE", "Trivsel", "Begge kjønn", "4,1", unit_text="Snitt"),
+    ]
+    _, result = read_file(save(tmp_path, "sp.csv", skoleporten_bytes(lines)), known)
+    old, share, trivsel = (one(result.frame, rad=r) for r in (1, 2, 3))
+    assert (old["maal"], old["verdi"]) == ("snitt", pytest.approx(1.3))
+    assert old["indikator_kode"] == "SP_mobbing_pa_skolen_snitt" and old["indikator"] == "Mobbing på skolen (indeks)"
+    assert (share["maal"], share["indikator_kode"], share["indikator"]) == ("andel", "EUIndeks_1398", "Mobbing på skolen")
+    assert (trivsel["maal"], trivsel["indikator_kode"]) == ("snitt", "SP_trivsel")
+
+
+def test_skoleporten_county_row_carries_udirs_county_code_and_name(tmp_path, with_register):
+    """Udir's county rows are keyed by Fylkekode («03», named «Oslo»), Skoleporten's named «Oslo fylke»: the same
+    county and key stood twice in mart.elevundersokelsen."""
+    lines = [skoleporten_line("Oslo fylke", "Trivsel", "Begge kjønn", "4,0"),
+             skoleporten_line("Vest-Agder fylkeskommune", "Trivsel", "Begge kjønn", "4,1")]
+    _, result = read_file(save(tmp_path, "sp.csv", skoleporten_bytes(lines)), with_register)
+    oslo, agder = one(result.frame, rad=1), one(result.frame, rad=2)
+    assert (oslo["enhet_niva"], oslo["enhet_id"], oslo["fylkekode"], oslo["enhet_navn"]) == ("fylke", "03", "03", "Oslo")
+    assert (agder["enhet_id"], agder["enhet_navn"]) == ("10", "Vest-Agder")
+
+
 def test_skoleporten_download_is_recognised(skoleporten):
     name, result = skoleporten
     assert name == "skoleporten"

@@ -15,6 +15,7 @@ from pipelines.sources.base import (
     raise_on_bad,
     require_columns,
     school_year_expr,
+    slug,
     trinn_expr,
     with_row_numbers,
 )
@@ -30,6 +31,27 @@ NATIONAL_NAMES = {"nasjonalt", "norge", "hele landet", "landet"}
 
 AMBIGUOUS = "tvetydig"
 """`classify`'s level for a name several schools in the register share."""
+
+FYLKER = {
+    "østfold": "01", "akershus": "02", "oslo": "03", "hedmark": "04", "oppland": "05", "buskerud": "06",
+    "vestfold": "07", "telemark": "08", "aust agder": "09", "vest agder": "10", "rogaland": "11", "hordaland": "12",
+    "sogn og fjordane": "14", "møre og romsdal": "15", "sør trøndelag": "16", "nord trøndelag": "17",
+    "nordland": "18", "troms": "19", "finnmark": "20", "trøndelag": "50", "viken": "30", "innlandet": "34",
+    "vestfold og telemark": "38", "agder": "42", "vestland": "46", "troms og finnmark": "54",
+}
+"""County name → Udir's Fylkekode, as the counties were named in Skoleporten's years (2007–2022): before 2020, and
+from 2020 (Trøndelag from 2018). A county row carries the code, as Udir's rows do, so the two sources' rows for one
+county share a key instead of standing side by side («Oslo» and «Oslo fylke»)."""
+
+USUAL_MAAL = {True: "andel", False: "snitt"}
+"""What an indicator is measured in, by whether its name speaks of bullying (as `base.maal_for` decides for Udir's
+tables): «Mobbing på skolen» is a share since 2016-17, the other indices means on 1–5."""
+
+
+def _fylkekode(name: str) -> str | None:
+    """«Oslo fylke», «Vest-Agder fylkeskommune» → «03», «10»; None for a name not in `FYLKER`."""
+    text = re.sub(r"[\s\-–_.,]+", " ", unicodedata.normalize("NFC", name).lower()).strip()
+    return FYLKER.get(re.sub(r"\s*fylke(skommune)?$", "", text))
 
 
 def detect(columns: list[str]) -> bool:
@@ -47,19 +69,17 @@ def normalise_name(name: str | None) -> str:
     return text
 
 
-def slug(text: str) -> str:
-    ascii_text = (
-        text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
-    )
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
-
-
 def read(
     table: pl.DataFrame,
     schools: pl.DataFrame,
     indicator_codes: dict[str, str],
 ) -> SourceResult:
-    """`schools` has orgnr, navn, kommunenr, kommune; `indicator_codes` maps known names to Udir codes."""
+    """`schools` has orgnr, navn, kommunenr, kommune; `indicator_codes` maps known names to Udir codes.
+
+    An indicator's unit is the file's own `Måleenhet` («Snitt», «Prosent»): «Mobbing på skolen» was an index (a mean on
+    1–5) until 2016-17 and a share after. A row measured otherwise than the indicator's Udir code is (the old index)
+    keeps a code and a name of its own, so it never joins the share's trend line.
+    """
     require_columns(table, COLUMNS, LABEL)
     rows_in = table.height
     t = with_row_numbers(table)
@@ -108,8 +128,10 @@ def read(
             "enhet_niva": [v[0] for v in mapping.values()],
             "orgnr": [v[1] for v in mapping.values()],
             "kommunenr": [v[2] for v in mapping.values()],
+            "fylkekode": [_fylkekode(n) if v[0] == "fylke" else None for n, v in mapping.items()],
         },
-        schema={"Enhetsnavn": pl.String, "enhet_niva": pl.String, "orgnr": pl.String, "kommunenr": pl.String},
+        schema={"Enhetsnavn": pl.String, "enhet_niva": pl.String, "orgnr": pl.String, "kommunenr": pl.String,
+                "fylkekode": pl.String},
     )
     t = t.join(unit, on="Enhetsnavn", how="left")
     shared = t.filter(pl.col("enhet_niva") == AMBIGUOUS)
@@ -127,8 +149,9 @@ def read(
 
     year_label, year_start = school_year_expr("Periode")
     trinn, trinn_ok = trinn_expr("Trinn")
-    unit_text = pl.col("Måleenhet").str.strip_chars().str.to_lowercase()
+    unit_text = pl.col("Måleenhet").str.strip_chars().str.to_lowercase().fill_null("")
     name = pl.col("Indikator/delskår").str.strip_chars()
+    bullying = name.str.to_lowercase().str.contains("mobb")
     t = t.with_columns(
         year_label.alias("skoleaar"),
         year_start.alias("skoleaar_start"),
@@ -136,8 +159,10 @@ def read(
         trinn_ok.alias("_trinn_ok"),
         kjonn_expr("Kjønn").alias("kjonn"),
         name.alias("indikator"),
-        pl.when(unit_text.str.contains("prosent|andel|%") | name.str.to_lowercase().str.contains("mobb"))
-        .then(pl.lit("andel")).otherwise(pl.lit("snitt")).alias("maal"),
+        pl.when(unit_text.str.contains("prosent|andel|%")).then(pl.lit("andel"))
+        .when(unit_text.str.contains("snitt|indeks|skala")).then(pl.lit("snitt"))
+        .when(bullying).then(pl.lit("andel")).otherwise(pl.lit("snitt")).alias("maal"),
+        bullying.replace_strict(USUAL_MAAL, return_dtype=pl.String).alias("_vanlig_maal"),
     )
     raise_on_bad(t, pl.col("skoleaar").is_null(), "Perioden må være på formen 2019-2020", "Periode")
     raise_on_bad(t, ~pl.col("_trinn_ok"), "Ukjent trinn (forventet f.eks. «Trinn 7»)", "Trinn")
@@ -145,12 +170,18 @@ def read(
     raise_on_bad(t, unparseable("Verdi"), "Verdien er ikke et tall, «*», «..» eller «.»", "Verdi")
 
     codes = {k.lower(): v for k, v in indicator_codes.items()}
-    ind_names = t["indikator"].unique().to_list()
-    code_map = pl.DataFrame(
-        {"indikator": ind_names, "indikator_kode": [codes.get(n.lower(), "SP_" + slug(n)) for n in ind_names]},
-        schema={"indikator": pl.String, "indikator_kode": pl.String},
+    code_map = pl.DataFrame({"_navn": list(codes), "_kode": list(codes.values())},
+                            schema={"_navn": pl.String, "_kode": pl.String})
+    unusual = pl.col("maal") != pl.col("_vanlig_maal")
+    own_code = pl.format("SP_{}", slug(pl.col("indikator")))
+    t = t.with_columns(pl.col("indikator").str.to_lowercase().alias("_navn")).join(code_map, on="_navn", how="left")
+    t = t.with_columns(
+        pl.when(unusual).then(pl.format("{}_{}", own_code, pl.col("maal")))
+        .otherwise(pl.coalesce("_kode", own_code)).alias("indikator_kode"),
+        pl.when(unusual).then(pl.format("{} ({})", pl.col("indikator"), pl.col("maal").replace_strict(
+            {"snitt": "indeks", "andel": "andel"}, return_dtype=pl.String)))
+        .otherwise(pl.col("indikator")).alias("indikator"),
     )
-    t = t.join(code_map, on="indikator", how="left")
     level = pl.col("enhet_niva")
     skjermet = is_suppressed("Verdi")
     out = t.select(
@@ -160,13 +191,15 @@ def read(
         level,
         pl.when(level == "skole").then(pl.col("orgnr"))
         .when(level == "kommune").then(pl.col("kommunenr"))
-        .when(level == "fylke").then(pl.col("Enhetsnavn").str.strip_chars())
+        .when(level == "fylke").then(pl.coalesce("fylkekode", pl.col("Enhetsnavn").str.strip_chars()))
         .otherwise(pl.lit("0")).alias("enhet_id"),
         pl.col("orgnr"),
         pl.col("kommunenr"),
-        pl.lit(None, dtype=pl.String).alias("fylkekode"),
-        # Skoleporten says «Fjellvik kommune» where Udir's tables say «Fjellvik»: one name for one municipality.
+        pl.col("fylkekode"),
+        # Skoleporten says «Fjellvik kommune» and «Oslo fylke» where Udir's tables say «Fjellvik» and «Oslo»: one
+        # name for one municipality or county.
         pl.when(level == "kommune").then(pl.col("Enhetsnavn").str.strip_chars().str.replace(r"(?i)\s+kommune$", ""))
+        .when(level == "fylke").then(pl.col("Enhetsnavn").str.strip_chars().str.replace(r"(?i)\s+fylke(skommune)?$", ""))
         .otherwise(pl.col("Enhetsnavn").str.strip_chars()).alias("enhet_navn"),
         pl.col("trinn"),
         pl.col("kjonn"),

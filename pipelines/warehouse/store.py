@@ -146,8 +146,42 @@ def load_eu(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id: str, 
         """
     )
     _keep_eu_lists(con)
+    if kilde != "skoleporten":
+        _adopt_udir_codes(con)
     con.unregister("new_eu")
     return loaded
+
+
+def _adopt_udir_codes(con: duckdb.DuckDBPyConnection) -> None:
+    """Skoleporten rows loaded before any Udir file named their indicator: `SP_trivsel`. A Udir file (`new_eu`) now
+    gives the same indicator, in the same unit, its stable code; the older rows take it, so one indicator is one trend
+    line whichever file came first. Where both sources hold a value for one key, the Udir file's (the newer delivery)
+    stands. The check reads the short indicator list, not the survey rows."""
+    con.execute(
+        r"""
+        CREATE OR REPLACE TEMP TABLE _udir_kode AS
+        SELECT DISTINCT e.indikator_kode AS sp, n.indikator_kode AS kode
+        FROM core.eu_indikator AS e
+        JOIN (SELECT DISTINCT lower(indikator) AS navn, maal, indikator_kode FROM new_eu
+              WHERE indikator_kode NOT LIKE 'SP\_%' ESCAPE '\') AS n
+          ON lower(e.indikator) = n.navn AND e.maal = n.maal
+        WHERE e.indikator_kode LIKE 'SP\_%' ESCAPE '\'
+        """
+    )
+    if con.execute("SELECT count(*) FROM _udir_kode").fetchall()[0][0]:
+        con.execute(
+            """
+            DELETE FROM core.eu_resultat AS old USING _udir_kode AS m
+            WHERE old.indikator_kode = m.sp AND EXISTS (
+                SELECT 1 FROM core.eu_resultat AS u
+                WHERE u.indikator_kode = m.kode AND u.enhet_niva = old.enhet_niva AND u.enhet_id = old.enhet_id
+                  AND u.skoleaar = old.skoleaar AND u.trinn IS NOT DISTINCT FROM old.trinn AND u.kjonn = old.kjonn)
+            """
+        )
+        con.execute("UPDATE core.eu_resultat AS old SET indikator_kode = m.kode FROM _udir_kode AS m "
+                    "WHERE old.indikator_kode = m.sp")
+        con.execute("DELETE FROM core.eu_indikator WHERE indikator_kode IN (SELECT sp FROM _udir_kode)")
+    con.execute("DROP TABLE _udir_kode")
 
 
 def _keep_eu_lists(con: duckdb.DuckDBPyConnection) -> None:

@@ -589,7 +589,10 @@ def _keep_or_drop(
 
     skipped_text = _skipped_text(result)
     entry.advarsler = len(verdict.warnings) + len(result.notes)
+    # Rows of schools the register does not know are refused, not skipped: each row is counted once, as
+    # rader_inn = rader_lastet + rader_hoppet_over + rader_avvist.
     entry.rader_avvist = sum(n for reason, n in result.skipped.items() if "registeret" in reason)
+    entry.rader_hoppet_over -= entry.rader_avvist
     say("laster inn")
 
     def keep(con, state) -> Outcome:

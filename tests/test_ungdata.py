@@ -242,3 +242,152 @@ def test_ungdata_names_a_real_county_by_its_number_without_asking_udir_files():
         assert _fylke_name(con, "99") == "Fylket"
         con.execute("INSERT INTO core.eu_resultat VALUES ('fylke', '99', 'Fjordfylket')")
         assert _fylke_name(con, "99") == "Fjordfylket"
+
+
+# ---------------------------------------------------------------- FHI: what the contract review found
+
+def test_fhi_table_split_by_age_keeps_each_age_group_as_its_own_group(register_db, tmp_path):
+    """FHI's ALDER was read as no column at all: every row became trinn «alle», and a table split by age was refused
+    as the same group twice."""
+    text = (
+        "GEO;AAR;KJONN;ALDER;INDIKATOR;RATE;NEVNER;SPVFLAGG\n"
+        "9901;2021_2023;0;13_15;Trives på skolen;84,3;900;0\n"
+        "9901;2021_2023;0;16_18;Trives på skolen;79,1;700;0\n"
+        "9901;2021_2023;0;0_120;Trives på skolen;81,0;1600;0\n"
+        "9901;2021_2023;0;Ungdomstrinn;Trives på skolen;84,0;900;0\n"
+        "9901;2021_2023;1;15;Trives på skolen;80,0;300;0\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "alder.csv", text), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert {(r[5], r[6]): r[8] for r in _rows(register_db)} == {
+        ("13-15 år", "alle"): 84.3, ("16-18 år", "alle"): 79.1, ("alle", "alle"): 81.0, ("8-10", "alle"): 84.0,
+        ("15 år", "gutter"): 80.0}
+
+
+def test_fhi_age_that_is_not_an_age_is_refused_naming_row_and_column(register_db, tmp_path):
+    text = "GEO;AAR;KJONN;ALDER;INDIKATOR;RATE;SPVFLAGG\n9901;2024;0;13_15;Trives;84,3;0\n9901;2024;0;tenåring;Trives;80;0\n"
+    outcome = ingest_file(_write(tmp_path / "alder_feil.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "(rad 3, kolonne «ALDER»)" in outcome.message, outcome.message
+
+
+def test_fhi_shares_are_stored_as_published_not_rounded(register_db, tmp_path):
+    """`.round(1)` on load turned a published 0,04 % into 0 %; rounding is the pages' job."""
+    text = (
+        "GEO;AAR;KJONN;TRINN;INDIKATOR;RATE;SPVFLAGG\n"
+        "9901;2021_2023;0;8-10;Trives på skolen;12,345;0\n"
+        "9901;2021_2023;1;8-10;Trives på skolen;0,04;0\n"
+    )
+    assert ingest_file(_write(tmp_path / "desimaler.csv", text), register_db).result == "lastet"
+    assert {r[6]: r[8] for r in _rows(register_db)} == {"alle": 12.345, "gutter": 0.04}
+
+
+def test_fhi_long_format_with_only_teller_and_nevner_works_out_the_share(register_db, tmp_path):
+    text = (
+        "GEO;AAR;KJONN;TRINN;INDIKATOR;MEASURE_TYPE;value;flag\n"
+        "9901;2021_2023;0;8-10;Trives på skolen;TELLER;800;0\n"
+        "9901;2021_2023;0;8-10;Trives på skolen;NEVNER;948;0\n"
+        "9901;2021_2023;1;8-10;Trives på skolen;TELLER;;3\n"
+        "9901;2021_2023;1;8-10;Trives på skolen;NEVNER;;3\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "lang_tn.csv", text), register_db)
+    assert outcome.result == "lastet", outcome.message
+    rows = {r[6]: r for r in _rows(register_db)}
+    assert rows["alle"][8] == pytest.approx(800 * 100 / 948) and rows["alle"][9] == 948
+    assert rows["gutter"][8] is None and rows["gutter"][10] is True
+    assert outcome.rows_skipped == 0
+
+
+def test_fhi_long_format_with_neither_a_share_nor_both_teller_and_nevner_is_refused(register_db, tmp_path):
+    text = (
+        "GEO;AAR;KJONN;TRINN;INDIKATOR;MEASURE_TYPE;value;flag\n"
+        "9901;2021_2023;0;8-10;Trives på skolen;TELLER;800;0\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "lang_t.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "Fant ikke noe andelsmål i MEASURE_TYPE" in outcome.message and "fant TELLER" in outcome.message
+
+
+@pytest.mark.parametrize("source", [None, "ungdata_fhi"])
+def test_fhi_file_without_kjonn_is_refused_with_advice_about_kjonn(register_db, tmp_path, source):
+    """Without `--source` the file was not recognised at all; with it, the advice was about the indicator."""
+    text = "GEO;AAR;TRINN;INDIKATOR;RATE;SPVFLAGG\n0301;2021_2023;8-10;Trives på skolen;84,3;0\n"
+    outcome = ingest_file(_write(tmp_path / "uten_kjonn.csv", text), register_db, source=source)
+    assert outcome.result == "avvist"
+    assert "mangler dimensjonen KJONN" in outcome.message, outcome.message
+    assert "kjønn" in outcome.message.split("KJONN", 1)[1] and "indikatoren" not in outcome.message
+
+
+def test_fhi_file_without_indicator_is_recognised_and_advised_about_the_indicator(register_db, tmp_path):
+    text = "GEO;AAR;KJONN;TRINN;RATE;SPVFLAGG\n0301;2021_2023;0;8-10;84,3;0\n"
+    outcome = ingest_file(_write(tmp_path / "uten_ind.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "mangler dimensjonen INDIKATOR" in outcome.message and "indikatoren" in outcome.message
+    assert "kjønn" not in outcome.message.lower()
+
+
+def test_a_table_with_neither_kjonn_nor_indicator_is_not_taken_for_fhi(register_db, tmp_path):
+    text = "GEO;AAR;RATE\n0301;2021_2023;84,3\n"
+    outcome = ingest_file(_write(tmp_path / "bare_tall.csv", text), register_db)
+    assert outcome.result == "avvist" and "Kjenner ikke igjen formatet" in outcome.message
+
+
+# ---------------------------------------------------------------- the Ungdata page
+
+@pytest.fixture
+def ungdata_page(warehouse, tmp_path):
+    """The Ungdata page on the demo warehouse plus an FHI file of the test's own, with its indicator chosen."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.viewer import Viewer
+
+    def make(text: str, code: str) -> AppTest:
+        outcome = ingest_file(_write(tmp_path / "fhi_side.csv", text), warehouse)
+        assert outcome.result == "lastet", outcome.message
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=60)
+        at.session_state["viewer"] = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+        at.switch_page("views/ungdata.py")
+        at.run()
+        {s.label: s for s in at.selectbox}["Indikator"].select(code).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return make
+
+
+def _page_charts(at, tab_label: str) -> list[dict]:
+    import json
+
+    tab = next(t for t in at.tabs if t.label == tab_label)
+    return [json.loads(c.proto.spec) for c in tab.get("plotly_chart")]
+
+
+def test_ungdata_page_names_age_groups_as_ages_not_as_trinn(ungdata_page):
+    at = ungdata_page(
+        "GEO;AAR;KJONN;ALDER;INDIKATOR;RATE;NEVNER;SPVFLAGG\n"
+        "9901;2021_2023;0;16_18;Aldersdelt;79,1;700;0\n"
+        "9901;2021_2023;0;13_15;Aldersdelt;84,3;900;0\n",
+        "aldersdelt",
+    )
+    assert {s.label: s for s in at.selectbox}["Trinn"].options == ["13–15 år", "16–18 år"]
+    (bars,) = _page_charts(at, "Etter trinn og kjønn")
+    assert sorted(bars["data"][0]["x"]) == ["13–15 år", "16–18 år"]
+    assert bars["layout"]["xaxis"]["categoryarray"] == ["13–15 år", "16–18 år"]
+
+
+def test_ungdata_chart_hover_shows_one_decimal_with_a_decimal_comma(ungdata_page):
+    """The hover said «82 %» where the bars and the report say 82,5 %, and 10,2 and 9,8 both as «10 %»."""
+    at = ungdata_page(
+        "GEO;AAR;KJONN;TRINN;INDIKATOR;RATE;NEVNER;SPVFLAGG\n"
+        "9901;2018_2020;0;8-10;Hoverprøve;10,2;400;0\n"
+        "9901;2021_2023;0;8-10;Hoverprøve;82,5;400;0\n"
+        "0;2021_2023;0;8-10;Hoverprøve;9,8;80000;0\n",
+        "hoverprove",
+    )
+    (fig,) = _page_charts(at, "Over tid")
+    texts = {t["name"]: t["text"] for t in fig["data"]}
+    assert texts["Fjellvik (FHI, treårssnitt)"] == ["10,2 %", "82,5 %"]
+    assert texts["Landet (FHI, treårssnitt)"] == ["9,8 %"]
+    # The shares are stored as published (12,345): the bars' hover rounds them as their labels do.
+    (bars,) = _page_charts(at, "Etter trinn og kjønn")
+    assert bars["layout"]["yaxis"]["hoverformat"] == ".1f" and bars["layout"]["separators"] == ", "

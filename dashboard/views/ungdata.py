@@ -39,14 +39,20 @@ code = st.columns([2, 2])[0].selectbox("Indikator", codes, format_func=names.get
 
 
 def trinn_order(t: str) -> tuple:
-    """8, 9, 10, then spans (8-10), then VG and 'alle'."""
-    return (0, int(t), "") if t.isdigit() else (1, 0, t) if t[0].isdigit() else (2, 0, t)
+    """8, 9, 10, then spans (8-10), then age groups from the youngest (FHI's ALDER, «13-15 år»), then VG and 'alle'."""
+    if t.isdigit():
+        return (0, int(t), "")
+    if t.endswith(" år"):
+        return (2, int(t.split("-")[0].removesuffix(" år")), t)
+    return (1, 0, t) if t[0].isdigit() else (3, 0, t)
 
 
 def trinn_text(t: str) -> str:
-    """«8. trinn», «8.–10. trinn», «VG1», «Alle trinn»: the file's codes as a reader says them."""
+    """«8. trinn», «8.–10. trinn», «13–15 år», «VG1», «Alle trinn»: the file's codes as a reader says them."""
     if t == "alle":
         return "Alle trinn"
+    if t.endswith(" år"):
+        return t.replace("-", "–")
     if t[0].isdigit():
         return ".–".join(t.split("-")) + ". trinn"
     return t
@@ -80,7 +86,7 @@ with tab_time:
         for i, (line, level) in enumerate(labelled.select("linje", "geo_niva").unique().sort("linje").iter_rows()):
             part = labelled.filter(pl.col("linje") == line).sort("slutt_aar")
             dash = {"nasjonalt": "dot", "fylke": "dash"}.get(level)
-            text = [f"{v:.0f} %" if v is not None else f"skjult – {w}" for v, w in zip(part["andel"], part["skjult_grunn"], strict=True)]
+            text = [format_value(v, "andel") if v is not None else f"skjult – {w}" for v, w in zip(part["andel"], part["skjult_grunn"], strict=True)]
             traces.append(go.Scatter(
                 x=part["slutt_aar"].to_list(), y=part["andel"].to_list(), name=line, mode="lines+markers",
                 text=text, customdata=part["periode"].to_list(),
@@ -144,7 +150,7 @@ with tab_groups:
         fig = go.Figure(data=traces)
         fig.update_layout(
             barmode="group", title=dict(text=f"{names[code]} – {wave} ({SOURCE_LABEL.get(kilde, kilde)})", font=dict(size=18)),
-            **LAYOUT, height=440, yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(title="Trinn", type="category", categoryorder="array",
+            **LAYOUT, height=440, yaxis=dict(title="Andel (%)", rangemode="tozero", hoverformat=".1f"), xaxis=dict(title="Trinn", type="category", categoryorder="array",
                                                                         categoryarray=[trinn_text(t) for t in sorted(part["trinn"].unique(), key=trinn_order)]),
             legend=dict(orientation="h", y=-0.15), plot_bgcolor="white",
         )
@@ -185,7 +191,7 @@ with tab_compare:
                                          name=SOURCE_LABEL.get(kilde, kilde), line=dict(width=3, color=PALETTE[i])))
             fig = go.Figure(data=traces)
             fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), **LAYOUT, height=380,
-                              yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
+                              yaxis=dict(title="Andel (%)", rangemode="tozero", hoverformat=".1f"), xaxis=dict(tickformat="d", dtick=1),
                               legend=dict(orientation="h", y=-0.2), plot_bgcolor="white")
             ui.chart(fig)
     with right:

@@ -78,6 +78,25 @@ def trinn_text(col: str) -> pl.Expr:
     )
 
 
+def age_text(col: str) -> pl.Expr:
+    """FHI's ALDER: `13_15` or `13-15 år` → `13-15 år`, `15` → `15 år`, all ages (`0_120`, `alle aldre`) → `alle`;
+    a school level (`ungdomstrinn`, `vgs`) as `trinn_text` reads it; else null. An age group is not a trinn, so it
+    keeps its «år»: the pages then say «13–15 år», not «13.–15. trinn»."""
+    text = (
+        pl.col(col).str.strip_chars().str.to_lowercase()
+        .str.replace(r"\s*år$", "").str.replace_all(r"\s*[-–_]\s*", "-")
+    )
+    span = text.str.extract_groups(r"^(?<lo>\d{1,3})-(?<hi>\d{1,3})$")
+    single = text.str.extract(r"^(\d{1,3})$", 1)
+    all_ages = (span.struct.field("lo") == "0") & (span.struct.field("hi").str.len_chars() == 3)
+    return (
+        pl.when(all_ages | text.is_in(["alle", "alle aldre", "i alt", "totalt"])).then(pl.lit("alle"))
+        .when(span.struct.field("lo").is_not_null()).then(pl.format("{} år", text))
+        .when(single.is_not_null()).then(pl.format("{} år", single))
+        .otherwise(trinn_text(col))
+    )
+
+
 def period_exprs(col: str) -> tuple[pl.Expr, pl.Expr]:
     """`2023` → (2023, `2023`); pooled `2021_2023` or `2021-2023` → (2021, `2021–2023`)."""
     text = pl.col(col).str.strip_chars()

@@ -1,9 +1,10 @@
 """Ungdata via FHI: Kommunehelsa statistikkbank / FHI Statistikk Open API CSV.
 
 Columns vary per table, so they are mapped by name: GEO (kommune 4 digits, fylke 2, `0` the nation), AAR (a year or a
-pooled range like `2021_2023`), KJONN (`0` samlet, `1` gutter, `2` jenter, or labels), TRINN, an indicator dimension,
-and the measure either wide (RATE / MEIS / ANDEL, TELLER, NEVNER) or long (MEASURE_TYPE + value). SPVFLAGG or `flag`
-says why a value is absent: 0 value, 1 `..` missing, 2 `.` cannot be computed, 3 `:` anonymised, 4 `-` not available.
+pooled range like `2021_2023`), KJONN (`0` samlet, `1` gutter, `2` jenter, or labels), TRINN or else ALDER (an age
+group, kept as one in the trinn column), an indicator dimension, and the measure either wide (RATE / MEIS / ANDEL,
+TELLER, NEVNER) or long (MEASURE_TYPE + value). SPVFLAGG or `flag` says why a value is absent: 0 value, 1 `..`
+missing, 2 `.` cannot be computed, 3 `:` anonymised, 4 `-` not available.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pipelines.sources.ungdata_base import (
     FLAG_SYMBOLS,
     UNGDATA_KEY,
     UNGDATA_SCHEMA,
+    age_text,
     code_expr,
     load,
     period_exprs,
@@ -42,6 +44,7 @@ NAMES = {
     "aar": ["AAR", "AR", "PERIODE", "TID", "YEAR"],
     "kjonn": ["KJONN", "KJOENN", "SEX"],
     "trinn": ["TRINN", "KLASSETRINN", "SKOLETRINN"],
+    "alder": ["ALDER", "ALDERSGRUPPE", "AGE"],
     "indikator": ["INDIKATOR", "UNGDATAINDIKATOR", "SPORSMAL", "TEMA", "INDICATOR"],
     "measure_type": ["MEASURETYPE", "MALTALL", "MAALTALL"],
     "value": ["VALUE", "VERDI"],
@@ -51,6 +54,15 @@ NAMES = {
     "flagg": ["SPVFLAGG", "FLAG", "FLAGG"],
 }
 SHARE_MEASURES = ["RATE", "MEIS", "ANDEL", "PROSENT"]
+# A needed dimension → its name in the message, and what the user can do about it.
+MISSING = {
+    "geo": ("GEO", "Ta med geografi (GEO) når du laster ned tabellen."),
+    "aar": ("AAR", "Ta med år (AAR) når du laster ned tabellen."),
+    "kjonn": ("KJONN", "Ta med kjønn (KJONN) når du laster ned tabellen, eller legg til en kolonne KJONN med 0 "
+                       "(kjønn samlet) hvis tallene gjelder begge kjønn."),
+    "indikator": ("INDIKATOR (eller TEMA/SPORSMAL)", "Ta med indikatoren når du laster ned tabellen, eller legg til "
+                                                    "indikatoren som egen kolonne."),
+}
 NATION_NAMES = ["0", "hele landet", "landet", "norge", "nasjonalt"]
 
 
@@ -75,40 +87,44 @@ def _find(columns: list[str]) -> dict[str, str]:
 
 
 def detect(columns: list[str]) -> bool:
-    found = _find(columns)
-    has_measure = bool({"andel", "teller", "nevner", "flagg", "measure_type"} & set(found))
-    return {"geo", "aar", "kjonn"} <= set(found) and has_measure
+    """GEO, AAR and a measure, with KJONN or the indicator: a table missing one of those two is still FHI's, so
+    `read` can say which dimension to add rather than «Kjenner ikke igjen formatet»."""
+    found = set(_find(columns))
+    has_measure = bool({"andel", "teller", "nevner", "flagg", "measure_type"} & found)
+    return {"geo", "aar"} <= found and has_measure and bool({"kjonn", "indikator"} & found)
 
 
 def _long_to_wide(t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int]) -> tuple[pl.DataFrame, dict[str, str]]:
-    """MEASURE_TYPE + value rows → one row with the share and the number of answers."""
+    """MEASURE_TYPE + value rows → one row with the share (or TELLER, to divide by NEVNER) and the number of answers."""
     if "value" not in cols:
         raise IngestError("Filen har MEASURE_TYPE, men ingen verdikolonne (value/verdi).")
     kind = pl.col(cols["measure_type"]).str.strip_chars().str.to_uppercase()
     present = set(t.select(kind.unique()).to_series().drop_nulls().to_list())
     share = next((m for m in SHARE_MEASURES if m in present), None)
-    if share is None:
+    base = share or ("TELLER" if {"TELLER", "NEVNER"} <= present else None)
+    if base is None:
         raise IngestError(
-            f"Fant ikke noe andelsmål i MEASURE_TYPE (forventet {', '.join(SHARE_MEASURES)}; fant "
-            f"{', '.join(sorted(present)) or 'ingen'})."
+            f"Fant ikke noe andelsmål i MEASURE_TYPE (forventet {', '.join(SHARE_MEASURES)} eller både TELLER og "
+            f"NEVNER; fant {', '.join(sorted(present)) or 'ingen'})."
         )
     # Checked here, on the rows as they stand in the file: after the join a NEVNER value sits on its RATE row.
-    raise_on_bad(t.filter(kind.is_in([share, "NEVNER"])), unparseable(cols["value"]),
+    raise_on_bad(t.filter(kind.is_in([base, "NEVNER"])), unparseable(cols["value"]),
                  "Verdien er ikke et tall eller et kjent flagg", cols["value"])
-    dims = [cols[r] for r in ("geo", "aar", "kjonn", "trinn", "indikator") if r in cols]
-    shares = t.filter(kind == share).rename({cols["value"]: "_andel"})
+    dims = [cols[r] for r in ("geo", "aar", "kjonn", "trinn", "alder", "indikator") if r in cols]
+    role = "andel" if share else "teller"
+    rows = t.filter(kind == base).rename({cols["value"]: f"_{role}"})
     out_cols = dict(cols)
-    out_cols["andel"] = "_andel"
+    out_cols[role] = f"_{role}"
     out_cols.pop("measure_type")
     out_cols.pop("value")
     if "NEVNER" in present:
         nevner = t.filter(kind == "NEVNER").select(*dims, pl.col(cols["value"]).alias("_nevner"))
-        shares = shares.join(nevner, on=dims, how="left", nulls_equal=True)
+        rows = rows.join(nevner, on=dims, how="left", nulls_equal=True)
         out_cols["nevner"] = "_nevner"
-    others = t.filter(~kind.is_in([share, "NEVNER"])).height
+    others = t.filter(~kind.is_in([base, "NEVNER"])).height
     if others:
         skipped["andre måltall (f.eks. TELLER)"] = others
-    return shares.drop(cols["measure_type"]), out_cols
+    return rows.drop(cols["measure_type"]), out_cols
 
 
 def _kommune_names(known: Known) -> dict[str, str]:
@@ -123,11 +139,11 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     cols = _find(table.columns)
     missing = [r for r in ("geo", "aar", "kjonn", "indikator") if r not in cols]
     if missing:
-        wanted = {"geo": "GEO", "aar": "AAR", "kjonn": "KJONN", "indikator": "INDIKATOR (eller TEMA/SPORSMAL)"}
         raise IngestError(
-            "Filen ligner på en Ungdata-tabell fra FHI, men mangler dimensjonen "
-            + ", ".join(wanted[m] for m in missing)
-            + ". Last ned tabellen med alle dimensjonene, eller legg til indikatoren som egen kolonne."
+            "Filen ligner på en Ungdata-tabell fra FHI, men mangler "
+            + ("dimensjonen " if len(missing) == 1 else "dimensjonene ")
+            + ", ".join(MISSING[m][0] for m in missing) + ". "
+            + " ".join(MISSING[m][1] for m in missing)
         )
     t = with_row_numbers(table)
     skipped: dict[str, int] = {}
@@ -175,9 +191,15 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         .otherwise(geo)
     )
     aar, periode = period_exprs(cols["aar"])
+    if "trinn" in cols:
+        group = trinn_text(cols["trinn"])
+    elif "alder" in cols:
+        group = age_text(cols["alder"])
+    else:
+        group = pl.lit("alle")
     t = t.with_columns(
         geo.alias("_geo"), aar.alias("_aar"), periode.alias("_periode"),
-        (trinn_text(cols["trinn"]) if "trinn" in cols else pl.lit("alle")).alias("_trinn"),
+        group.alias("_trinn"),
         kjonn_expr(cols["kjonn"]).alias("_kjonn"),
         pl.col(cols["indikator"]).str.strip_chars().alias("_indikator"),
         flag.alias("_flagg"),
@@ -189,6 +211,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     if "trinn" in cols:
         raise_on_bad(t, pl.col("_trinn").is_null(), "Ukjent trinn (forventet f.eks. 8-10, ungdomstrinn eller VG1)",
                      cols["trinn"])
+    elif "alder" in cols:
+        raise_on_bad(t, pl.col("_trinn").is_null(), "Ukjent alder (forventet f.eks. 13_15, 0_120 eller ungdomstrinn)",
+                     cols["alder"])
     raise_on_bad(t, pl.col("_kjonn").is_null(), "Ukjent kjønn (forventet 0, 1, 2 eller kjønn samlet/menn/kvinner)",
                  cols["kjonn"])
     raise_on_bad(t, pl.col("_indikator").fill_null("") == "", "Indikatoren mangler", cols["indikator"])
@@ -213,7 +238,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         pl.col("_kjonn").alias("kjonn"),
         code_expr("_indikator").alias("indikator_kode"),
         pl.col("_indikator").alias("indikator"),
-        pl.when(has_value).then(share).otherwise(None).round(1).alias("andel"),
+        pl.when(has_value).then(share).otherwise(None).alias("andel"),
         answers.alias("antall_svar"),
         (pl.col("_flagg") == 3).alias("skjermet"),
         pl.col("_flagg").alias("flagg"),

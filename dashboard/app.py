@@ -65,11 +65,11 @@ def main() -> None:
     except WarehouseBusy:  # its thresholds could not be read: no page without them
         st.error(auth.BUSY)
         st.stop()
-    meeting = ui.meeting_mode()
     if viewer is None:
         # Nothing but the login page is reachable without logging in.
         st.navigation([st.Page(auth.login_page, title="Logg inn", icon=":material/login:", url_path="logg-inn")]).run()
         st.stop()
+    meeting = ui.meeting_over_reload(viewer)
 
     pages = [
         st.Page(PAGES / "oversikt.py", title="Oversikt", icon=":material/home:", default=True),

@@ -68,6 +68,25 @@ def stop_meeting() -> None:
     st.session_state.pop(MEETING_KEY, None)
     st.session_state.pop(PSEUDONYM_KEY, None)
     st.session_state.pop(MEETING_PLAN_KEY, None)
+    st.query_params.pop(MEETING_PARAM, None)
+
+
+MEETING_PARAM = "rektormote"
+"""In the address while the mode is on: a reload (F5 on the shared screen) starts a new session, which the login
+cookie lets in, and without it the screen went straight back to full detail with every school's name."""
+
+
+def meeting_over_reload(current: Viewer) -> bool:
+    """Rektormøte mode, kept in the address as well as in the session: a new session of the same address starts it
+    again, with no school named (the letters are drawn anew on every page in any case). Only «Avslutt» ends it."""
+    if current.role not in ("skoleeier", "admin"):
+        return meeting_mode()
+    if meeting_mode():
+        if st.query_params.get(MEETING_PARAM) != "ja":  # a page switch leaves the address without it
+            st.query_params[MEETING_PARAM] = "ja"
+    elif st.query_params.get(MEETING_PARAM) == "ja":
+        start_meeting([])
+    return meeting_mode()
 
 
 def meeting_banner() -> None:

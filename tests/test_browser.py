@@ -228,8 +228,19 @@ def test_rektormote_mode_marks_the_screen_hides_names_and_case_pages(server, bro
     assert not set(legend) & set(names), set(legend) & set(names)
     links = page.get_by_role("link").all_inner_texts()
     assert not any("Arbeidslag" in t or "Datakvalitet" in t or "Importer" in t for t in links)
+    # F5 on the shared screen starts a new session: it went back to full detail, every school named in the sidebar.
+    page.reload()
+    page.wait_for_selector("text=Rektormøtemodus – alle tall på vernet nivå", timeout=30_000)
+    page.wait_for_selector(".js-plotly-plot .legendtext", timeout=30_000)
+    legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
+    assert any(t.startswith("Skole ") for t in legend) and not set(legend) & set(names), legend
+    assert page.locator("[data-testid='stSidebar']").is_hidden()
     page.get_by_role("button", name="Avslutt").click()
     page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+    page.reload()  # ended is ended
+    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert page.get_by_text("Rektormøtemodus – alle tall på vernet nivå").count() == 0
     page.close()
 
 

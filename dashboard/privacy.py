@@ -75,8 +75,134 @@ def secondary_survey(cube: pl.DataFrame, viewer: Viewer, groups: tuple[frozenset
     ).with_row_index("_i")
     base = ["skoleaar", "indikator_kode"]
     lines = [(base + ["trinn", "kjonn"], None), (base + ["orgnr", "trinn"], None), (base + ["orgnr", "kjonn"], None)]
+    targets = rows.filter(pl.col("_skjult") & ~pl.col("_kilden"))["_i"].to_list()
     added = _more_to_hide(rows, lines, school="orgnr", groups=groups)
+    rows = rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added))
+    added += _solvable_hidden(rows, set(targets), groups)
     return rows.filter(pl.col("_i").is_in(sorted(added))).select(SURVEY_CELL)
+
+
+SURVEY_LINES = (("trinn", "kjonn", "orgnr"), ("orgnr", "trinn", "kjonn"), ("orgnr", "kjonn", "trinn"))
+"""A survey line: the rows sharing the first two columns (within one school year and indicator), whose total is the
+row with the third column «all» (the municipality: no orgnr; both kjønn: `alle`; all trinn: no trinn)."""
+
+
+def _solvable_hidden(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], ...]) -> list[int]:
+    """More rows (`_i`) to hide so that no value hidden for few answers (`targets`) follows from the lines together.
+
+    Each line says: the total's answers × value equal the sum of its members' (a share times its answers is a number
+    of pupils; a mean times its answers a sum of scores), and the answer counts are shown. `_more_to_hide` makes sure
+    no line has a lone hidden value; hidden values that are two or more in every line can still be pinned by several
+    lines together (a value joining two blocks of hidden ones, found by a reviewer solving the equations). A hidden
+    value is pinned exactly when every solution of the lines' equations in the unknown values gives it the same
+    value: when the null space of those equations is zero in its place. While one is, the shown value with the
+    fewest answers on one of its lines is hidden too. Checked for a reader who knows no school's values, one
+    school's, or those of one of `groups`, as `_more_to_hide` is: a reader who knows some values has the null space
+    that is zero in their places.
+    """
+    if not targets:
+        return []
+    import numpy as np  # only where a municipality has values hidden for few answers: most have none
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _audit(rows, targets, groups, np)
+
+
+def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], ...], np) -> list[int]:
+    """`_solvable_hidden`, one school year and indicator at a time."""
+    cubes = rows.filter(pl.col("_i").is_in(sorted(targets))).select("skoleaar", "indikator_kode").unique()
+    part = rows.join(cubes, on=["skoleaar", "indikator_kode"], nulls_equal=True)
+    added: list[int] = []
+    for _cube, cube in part.group_by(["skoleaar", "indikator_kode"], maintain_order=True):
+        cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n").to_dicts()
+        by_i = {c["_i"]: c for c in cells}
+        hidden = {c["_i"] for c in cells if c["_skjult"]}
+        lines: list[tuple[int, list[int]]] = []  # (total, members)
+        for a, b, total_col in SURVEY_LINES:
+            members: dict[tuple, list[int]] = {}
+            for c in cells:
+                members.setdefault((c[a], c[b]), []).append(c["_i"])
+            for grouped in members.values():
+                totals = [i for i in grouped if by_i[i][total_col] in (None, "alle")]
+                if len(totals) == 1 and len(grouped) > 1:
+                    lines.append((totals[0], [i for i in grouped if i != totals[0]]))
+        on_line: dict[int, list[int]] = {}
+        for total, members in lines:
+            for i in (total, *members):
+                on_line.setdefault(i, []).extend((total, *members))
+        schools = {c["orgnr"] for c in cells if c["orgnr"] is not None}  # a value hidden later is its school's too
+        readers = [frozenset()] + [frozenset({o}) for o in sorted(schools)] + [g for g in groups if len(g) > 1]
+        while True:
+            picks: set[int] = set()
+            for reader, pinned in _pinned_values(sorted(hidden), lines, targets, readers, by_i, np):
+                for t in pinned:
+                    shown = [i for i in on_line.get(t, []) if i not in hidden and by_i[i]["orgnr"] not in reader]
+                    if shown:
+                        picks.add(min(shown, key=lambda i: (by_i[i]["_n"], i)))
+            if not picks:
+                break
+            hidden |= picks
+            added += sorted(picks)
+    return added
+
+
+def _pinned_values(
+    unknown: list[int], lines: list[tuple[int, list[int]]], targets: set[int], readers: list[frozenset[str]],
+    by_i: dict[int, dict], np,
+) -> list[tuple[frozenset[str], list[int]]]:
+    """For each reader, the `targets` the `lines`' equations fix among the values the reader does not know: one
+    connected block of `unknown` values (sharing lines) at a time, by the null space of its equations (a line with
+    no unknown says nothing about them), narrowed for a reader to the solutions that are zero where they know."""
+    unknown_set = set(unknown)
+    line_unknowns = [[i for i in (total, *members) if i in unknown_set] for total, members in lines]
+    parent = {i: i for i in unknown}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for members in line_unknowns:
+        for i in members[1:]:
+            parent[root(i)] = root(members[0])
+    blocks: dict[int, list[int]] = {}
+    for i in unknown:
+        blocks.setdefault(root(i), []).append(i)
+    found: list[tuple[frozenset[str], list[int]]] = []
+    for block in blocks.values():
+        asked = [i for i in block if i in targets]
+        if not asked:
+            continue
+        place = {i: k for k, i in enumerate(block)}
+        equations = []
+        for (total, _members), members in zip(lines, line_unknowns, strict=True):
+            if members and members[0] in place:
+                row = np.zeros(len(block))
+                for i in members:
+                    row[place[i]] += 1.0 if i == total else -1.0
+                equations.append(row)
+        if equations:
+            matrix = np.array(equations)
+            values, vectors = np.linalg.eigh(matrix.T @ matrix)  # its null space is the equations' null space
+            null = vectors[:, values < 1e-8 * max(1.0, values.max())]
+        else:
+            null = np.eye(len(block))
+        for reader in readers:
+            known = [place[i] for i in block if by_i[i]["orgnr"] in reader]
+            if reader and not known:
+                continue  # the same as for anyone
+            narrowed = null
+            if known and null.shape[1]:
+                _u, singular, vt = np.linalg.svd(null[known, :])
+                rank = int((singular > 1e-9).sum())
+                narrowed = null @ vt[rank:].T
+            fixed = np.abs(narrowed).max(axis=1) < 1e-6 if narrowed.shape[1] else np.ones(len(block), dtype=bool)
+            pinned = [i for i in asked if fixed[place[i]] and by_i[i]["orgnr"] not in reader]
+            if pinned:
+                found.append((reader, pinned))
+    return found
 
 
 def _more_to_hide(

@@ -194,6 +194,108 @@ def _one_reader_rule(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     return rows.filter(pl.col("_i").is_in(_more_to_hide(rows, lines))).select(SURVEY_CELL)
 
 
+def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer, known: str | None) -> list[tuple]:
+    """The values hidden for few answers that a reader who knows school `known` exactly works out by solving all the
+    lines' equations at once, as a reviewer did: each line's total times its answers is the sum of its members'
+    (the municipality and its schools, alle and jenter + gutter, all trinn and the trinn), and a value is worked out
+    when the equations' null space in the unknown values is zero in its place. The whole school year and indicator
+    at once, with numpy's SVD: no shortcut shared with the code under test."""
+    import numpy as np
+
+    from dashboard.privacy import SURVEY_CELL, threshold_expr
+
+    marked = cube.join(hidden.with_columns(pl.lit(True).alias("_sek")), on=SURVEY_CELL, how="left", nulls_equal=True)
+    few = pl.col("antall_besvart") < threshold_expr(marked, viewer)
+    marked = marked.with_columns((pl.col("skjermet") | few | pl.col("_sek").fill_null(False)).alias("_skjult"),
+                                 (few & ~pl.col("skjermet")).alias("_liten"))
+    def fixed(cells: list[dict], unknown: list[int]) -> set[int]:
+        column = {k: j for j, k in enumerate(unknown)}
+        equations = []
+        for a, b, total in (("trinn", "kjonn", "orgnr"), ("orgnr", "trinn", "kjonn"), ("orgnr", "kjonn", "trinn")):
+            lines: dict[tuple, list[int]] = {}
+            for k, c in enumerate(cells):
+                lines.setdefault((c[a], c[b]), []).append(k)
+            for members in lines.values():
+                heads = [k for k in members if cells[k][total] in (None, "alle")]
+                if len(heads) != 1 or len(members) < 2:
+                    continue
+                row = np.zeros(len(unknown))
+                for k in members:
+                    if k in column:
+                        row[column[k]] += 1.0 if k == heads[0] else -1.0
+                equations.append(row)
+        matrix = np.array(equations) if equations else np.zeros((1, len(unknown)))
+        _u, singular, vt = np.linalg.svd(matrix)
+        null = vt[int((singular > 1e-9).sum()):]
+        return {k for k in unknown if null.shape[0] == 0 or np.abs(null[:, column[k]]).max() < 1e-6}
+
+    solved = []
+    for _key, part in marked.group_by("skoleaar", "indikator_kode"):
+        cells = part.to_dicts()
+        own = [k for k, c in enumerate(cells) if known is not None and c["orgnr"] == known]
+        unknown = [k for k, c in enumerate(cells) if c["_skjult"] and k not in own]
+        if not any(cells[k]["_liten"] for k in unknown):
+            continue
+        # What the reader's own school gives away by itself (a municipality's 10. trinn when theirs is the only
+        # school with one) is theirs to know: only what the values shown add counts.
+        theirs = fixed(cells, [k for k in range(len(cells)) if k not in own]) if own else set()
+        solved += [(cells[k]["skoleaar"], cells[k]["indikator_kode"], cells[k]["orgnr"], cells[k]["trinn"],
+                    cells[k]["kjonn"]) for k in fixed(cells, unknown) if cells[k]["_liten"] and k not in theirs]
+    return solved
+
+
+def test_no_hidden_survey_value_follows_from_several_lines_together():
+    """A reviewer built a municipality where every line had two or more hidden values, so the line-by-line rule hid
+    nothing more, and solved the lines together: S1's 7. trinn, «Skjult: færre enn 10 svar», came out as 3 of 8
+    pupils bullied. It joined two blocks of hidden values. Now the equations themselves are checked."""
+    from dashboard.privacy import secondary_survey
+
+    cells = {(o, t): (60 + 3 * t, 4) if o == "S7" else (24 + t % 3, 2) for o in [f"S{k}" for k in range(1, 8)]
+             for t in range(5, 10)}
+    for o, t, n, b in [("S1", 5, 8, 1), ("S1", 6, 9, 0), ("S2", 5, 7, 0), ("S2", 6, 6, 1), ("S3", 5, 9, 2),
+                       ("S3", 6, 8, 0), ("S4", 8, 7, 1), ("S4", 9, 9, 0), ("S5", 8, 8, 2), ("S5", 9, 6, 0),
+                       ("S6", 8, 9, 1), ("S6", 9, 7, 1), ("S4", 7, 9, 1), ("S5", 7, 8, 0), ("S1", 7, 8, 3)]:
+        cells[(o, t)] = (n, b)
+    totals: dict[tuple, list[int]] = {}
+    for (o, t), (n, b) in cells.items():
+        for key in ((o, None), (None, t), (None, None)):
+            totals.setdefault(key, [0, 0])
+            totals[key][0] += n
+            totals[key][1] += b
+    rows = [(o, t, n, 100 * b / n) for (o, t), (n, b) in [*cells.items(), *((k, tuple(v)) for k, v in totals.items())]]
+    cube = pl.DataFrame(
+        [("2025-26", "EUIndeks_1398", "9909", o, t, "alle", n, False) for o, t, n, _share in rows],
+        schema={"skoleaar": pl.String, "indikator_kode": pl.String, "kommunenr": pl.String, "orgnr": pl.String,
+                "trinn": pl.Int32, "kjonn": pl.String, "antall_besvart": pl.Int32, "skjermet": pl.Boolean},
+        orient="row",
+    )
+    viewer = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset({"S7"}))
+    hidden = secondary_survey(cube, viewer)
+    assert _solved_by_the_lines(cube, hidden.clear(), viewer, None) != []  # the bridge, without more hidden
+    for known in [None, *sorted(cells_o for cells_o, _t in cells)]:
+        assert _solved_by_the_lines(cube, hidden, viewer, known) == [], known
+
+
+@pytest.mark.parametrize("kommunenr", ["9901", "9902"])
+@pytest.mark.parametrize("min_svar", [15, 20, 30])
+def test_no_survey_value_hidden_for_few_answers_is_solved_from_the_demos_lines(demo_db_master, kommunenr, min_svar):
+    """At a raised threshold the line-by-line rule left values that the lines together give away (9902 at min-svar
+    30, for a reader who knows no school's values or one school's)."""
+    import duckdb
+
+    from dashboard.privacy import secondary_survey
+
+    with duckdb.connect(str(demo_db_master), read_only=True) as con:
+        cube = con.sql(
+            "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet "
+            "FROM mart.elevundersokelsen WHERE kommunenr = ? AND enhet_niva IN ('skole', 'kommune')", params=[kommunenr]
+        ).pl()
+    viewer = Viewer(role="fau", kommuner=frozenset({kommunenr}), skoler=frozenset(), min_respondents=min_svar)
+    hidden = secondary_survey(cube, viewer)
+    for known in [None, *sorted(cube["orgnr"].drop_nulls().unique())]:
+        assert _solved_by_the_lines(cube, hidden, viewer, known) == [], (known, min_svar)
+
+
 def test_the_reviewers_participation_example_can_no_longer_be_worked_out_and_every_query_hides_alike(
     demo_db_master, monkeypatch
 ):

@@ -125,16 +125,19 @@ def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
         status = status.filter(pl.col("orgnr").is_in(sorted(own)))
     latest = status.filter(pl.col("rapportert"))["skoleaar_start"].max()
     if latest is not None:
-        year = status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == latest))
-        n = dict(year.group_by("vurdering").len().iter_rows())
-        parts = []
+        # School × trinn, as the Programmer page's matrix counts its cells: programme rows made Sjøbygd, with 10 trinn,
+        # «ikke oppfylt for 24 trinn». A rektor's own school: its trinn.
+        cells = queries.cell_verdicts(status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == latest)))
+        n = dict(cells.group_by("vurdering").len().iter_rows())
+        of = f"av {cells.height} " + ("trinn" if cells["orgnr"].n_unique() == 1 else "kombinasjoner av skole og trinn")
+        said = ""
         if n.get("ikke_oppfylt"):
-            parts.append(f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} trinn")
-        if n.get("ukjent"):
-            parts.append(f"skolene har ikke rapportert for {n['ukjent']} trinn")
-        if parts:
-            out.append(Item(f"Programmer {school_year_label(latest)}: {', og '.join(parts)}", PROGRAMMER,
-                            ":material/checklist:"))
+            said = f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} {of}" + (
+                f", og {n['ukjent']} er ikke rapportert" if n.get("ukjent") else "")
+        elif n.get("ukjent"):
+            said = f"{n['ukjent']} {of} er ikke rapportert"
+        if said:
+            out.append(Item(f"Programmer {school_year_label(latest)}: {said}", PROGRAMMER, ":material/checklist:"))
     if plan.get("antall_forfalt") and viewer.full_detail_everywhere:
         n = plan["antall_forfalt"]
         out.append(Item(f"Tiltaksplanen: {n} tiltak er ikke fullført innen fristen", PROGRAMMER,

@@ -869,35 +869,73 @@ def school_months(first: dt.date, last: dt.date) -> int:
     return sum(1 for i in range(max(span, 0)) if (first.month - 1 + i) % 12 + 1 != 7)
 
 
+def team_expected(team: str) -> pl.Expr:
+    """Which schools of the register should have `team`, over `mart.skoler`'s columns (the municipal plan, seed 003):
+    an arbeidslag every school; the elevtjeneste the schools with ungdomstrinn; a ressursteam the schools without one
+    (a 1.–10. school has its elevtjeneste). Other teams are a school's own choice: expected only where logged."""
+    if team == "arbeidslag":
+        return pl.lit(True)
+    if team == "elevtjeneste":
+        return pl.col("trinn_til") >= 8
+    if team == "ressursteam":
+        return pl.col("trinn_til") < 8
+    return pl.lit(False)
+
+
+def _team_schools(con: duckdb.DuckDBPyConnection, kommunenr: str, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The school × team pairs (orgnr, skole, team) a school year's team tables show: every school of the register
+    that should have a team the municipality logs (`team_expected`), and every school that logged a team that year.
+
+    From who should have the team, not only from the log: a school that held no meeting at all is the failure the
+    owner must see, and was no row (a report read «1 av 1 skoler» where 1 of 2 had met)."""
+    from pipelines.templates.teammoter import TEAMS
+
+    logged = _fetch(
+        con,
+        """
+        SELECT DISTINCT t.orgnr, s.navn AS skole, t.team
+        FROM mart.teammoter t JOIN mart.skoler s USING (orgnr)
+        WHERE t.kommunenr = ? AND t.dato >= ? AND t.dato < ?
+        """,
+        [kommunenr, start, end],
+    )
+    used = set(_fetch(con, "SELECT DISTINCT team FROM mart.teammoter WHERE kommunenr = ?", [kommunenr])["team"])
+    register = _fetch(con, "SELECT orgnr, navn AS skole, trinn_til FROM mart.skoler WHERE kommunenr = ?", [kommunenr])
+    expected = [register.filter(team_expected(t)).select("orgnr", "skole", pl.lit(t).alias("team"))
+                for t in TEAMS if t in used]
+    return pl.concat([logged, *expected]).unique().sort("skole", "team")
+
+
 @query
 def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str) -> pl.DataFrame:
     """Per school × team in one school year: meetings held against the municipality's expected rhythm.
 
-    Counts of staff meetings, not of pupils: shown at every level. The period ends with the last logged month.
+    Every school that should have the team has a row (`_team_schools`), with 0 meetings when it logged none. Counts of
+    staff meetings, not of pupils: shown at every level. The period ends with the last logged month.
     """
     start, end = school_year_window(skoleaar)
-    frame = _fetch(
+    held = _fetch(
         con,
         """
-        WITH rytme AS (
-            SELECT team, coalesce(max(moter_per_maaned) FILTER (WHERE kommunenr = ?),
-                                  max(moter_per_maaned) FILTER (WHERE kommunenr IS NULL)) AS moter_per_maaned
-            FROM core.teamrytme GROUP BY team
-        )
-        SELECT t.orgnr, s.navn AS skole, t.team, CAST(count(*) AS INTEGER) AS moter, any_value(r.moter_per_maaned)
-               AS moter_per_maaned, max(t.dato) AS siste
-        FROM mart.teammoter t JOIN mart.skoler s USING (orgnr) LEFT JOIN rytme r USING (team)
-        WHERE t.kommunenr = ? AND t.dato >= ? AND t.dato < ?
-        GROUP BY ALL ORDER BY skole, team
+        SELECT orgnr, team, CAST(count(*) AS INTEGER) AS moter, max(dato) AS siste
+        FROM mart.teammoter WHERE kommunenr = ? AND dato >= ? AND dato < ?
+        GROUP BY ALL
         """,
-        [kommunenr, kommunenr, start, end],
+        [kommunenr, start, end],
     )
-    if frame.is_empty():
-        return frame.with_columns(pl.lit(None, dtype=pl.Int32).alias("forventet"),
-                                  pl.lit(None, dtype=pl.Int32).alias("prosent_av_forventet")).drop("siste")
-    months = school_months(start, frame["siste"].max())
+    if held.is_empty():
+        return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String, "team": pl.String, "moter": pl.Int32,
+                                    "moter_per_maaned": pl.Float64, "forventet": pl.Int32,
+                                    "prosent_av_forventet": pl.Int32})
+    months = school_months(start, held["siste"].max())
+    frame = (
+        _team_schools(con, kommunenr, start, end)
+        .join(held.drop("siste"), on=["orgnr", "team"], how="left")
+        .with_columns(pl.col("moter").fill_null(0))
+        .join(team_rhythm.raw(con, viewer, kommunenr=kommunenr), on="team", how="left")
+    )
     expected = (pl.col("moter_per_maaned") * months).round(0).cast(pl.Int32)
-    return frame.drop("siste").with_columns(expected.alias("forventet")).with_columns(
+    return frame.with_columns(expected.alias("forventet")).with_columns(
         pl.when(pl.col("forventet") > 0).then((pl.col("moter") * 100 / pl.col("forventet")).round(0).cast(pl.Int32))
         .alias("prosent_av_forventet")
     )
@@ -905,7 +943,12 @@ def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
 
 @query
 def team_saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str) -> pl.DataFrame:
-    """Cases discussed in one school year, school × team, with totals, as text (protected like kap. 12 counts)."""
+    """Cases discussed in one school year, school × team, with totals, as text (protected like kap. 12 counts).
+
+    A team the school does not have (`team_expected`, and none logged) is «–», as in `team_moter_oversikt`, not a 0
+    that reads as a team with nothing to discuss. The schools and teams are those of the year's rows, as published:
+    what is protected must not move with the register.
+    """
     from pipelines.templates.teammoter import TEAMS
 
     shown, _ = _protected_year(con, viewer, "mart.teammoter", "dato", kommunenr, skoleaar)
@@ -916,7 +959,7 @@ def team_saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     raw = _fetch(
         con,
         f"""
-        SELECT t.orgnr, s.navn AS skole, t.team,
+        SELECT t.orgnr, s.navn AS skole, s.trinn_til, t.team,
                CAST(sum(t.saker_med_samtykke + t.saker_anonyme) AS INTEGER) AS saker
         FROM {rows} t JOIN mart.skoler s USING (orgnr)
         WHERE t.kommunenr = ? AND t.dato >= ? AND t.dato < ?
@@ -926,11 +969,18 @@ def team_saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     )
     if raw.is_empty():
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
-    schools = raw.select("orgnr", "skole").unique().sort("skole")
+    schools = raw.select("orgnr", "skole", "trinn_til").unique().sort("skole")
     teams = [t for t in TEAMS if t in set(raw["team"])]
     counts = {(o, t): n for o, t, n in raw.select("orgnr", "team", "saker").iter_rows()}
     cells = [[counts.get((o, t), 0) for t in teams] for o in schools["orgnr"]]
-    return count_table(viewer, schools, [TEAMS[t] for t in teams], cells)
+    table = count_table(viewer, schools, [TEAMS[t] for t in teams], cells)
+    # Only a 0 the protection left shown becomes «–» (both say nothing was discussed); a hidden cell stays hidden.
+    return table.with_columns(
+        pl.when(pl.col("orgnr").is_in(schools.filter(~team_expected(t))["orgnr"].to_list())
+                & ~pl.col("orgnr").is_in([o for o, team in counts if team == t]) & (pl.col(TEAMS[t]) == "0"))
+        .then(pl.lit(NO_VALUE)).otherwise(pl.col(TEAMS[t])).alias(TEAMS[t])
+        for t in teams
+    )
 
 
 # ---------------------------------------------------------------- programmes and plans
@@ -995,6 +1045,36 @@ def gaps_by_trinn(status: pl.DataFrame, *keep: str) -> pl.DataFrame:
             .otherwise(pl.col("avvik")).alias("Hva mangler"),
         )
     )
+
+
+CELL_ORDER = {"ikke_oppfylt": 0, "ukjent": 1, "oppfylt": 2}
+"""A school × trinn cell takes the worst verdict of its programmes, in this order (anything else counts as unknown)."""
+
+
+def cell_verdicts(status: pl.DataFrame) -> pl.DataFrame:
+    """One verdict per school × trinn × school year (orgnr, trinn, skoleaar, vurdering) from the programme rows, as
+    the Programmer page colours its matrix: a cell with two programmes (Olweus and a project of its own) is met only
+    when both are, not met when one is not. Counting programme rows counted such a cell twice (14 of 38 where the
+    page said 7 of 31)."""
+    worst = pl.col("vurdering").replace_strict(CELL_ORDER, default=CELL_ORDER["ukjent"], return_dtype=pl.Int8).min()
+    return status.group_by("orgnr", "trinn", "skoleaar").agg(
+        worst.replace_strict({v: k for k, v in CELL_ORDER.items()}, return_dtype=pl.String).alias("vurdering")
+    )
+
+
+@query
+def programstatus_cells(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, plan_id: str, skoleaar: str
+) -> pl.DataFrame:
+    """The municipality's school × trinn cells in the plan by verdict (`cell_verdicts`), counted over its schools with
+    no school named (vurdering, celler): what an FAU report for the whole municipality may say."""
+    rows = _fetch(
+        con,
+        "SELECT orgnr, trinn, skoleaar, vurdering FROM mart.programstatus "
+        "WHERE kommunenr = ? AND plan_id = ? AND skoleaar = ? AND planlagt",
+        [kommunenr, plan_id, skoleaar],
+    )
+    return cell_verdicts(rows).group_by("vurdering").agg(pl.len().cast(pl.Int64).alias("celler")).sort("vurdering")
 
 
 @query

@@ -167,3 +167,23 @@ def test_another_municipality_s_refused_file_is_not_on_this_front_page(warehouse
     sjobygd = Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="sjobygd")
     assert attention.refused_files(fjellvik) is not None  # Haugen is Fjellvik's school
     assert attention.refused_files(sjobygd) is None
+
+
+def test_the_programme_line_counts_school_and_trinn_as_the_programmer_page_does(warehouse):
+    """«kravene i planen er ikke oppfylt for 24 trinn» in Sjøbygd, which has 10 trinn: the line counted school × trinn
+    × programme rows. A cell is school × trinn, as on the Programmer page: not met when one of its programmes is not."""
+    for kommunenr in ("9901", "9902"):
+        (year, cells, not_met, unknown) = query(warehouse, """
+            WITH latest AS (SELECT max(skoleaar_start) AS y FROM mart.programstatus WHERE kommunenr = ? AND rapportert),
+            cell AS (SELECT orgnr, trinn, any_value(skoleaar) AS skoleaar,
+                            bool_or(vurdering = 'ikke_oppfylt') AS nei, bool_or(vurdering = 'ukjent') AS ukjent
+                     FROM mart.programstatus, latest WHERE kommunenr = ? AND planlagt AND skoleaar_start = y
+                     GROUP BY ALL)
+            SELECT any_value(skoleaar), count(*), count(*) FILTER (WHERE nei), count(*) FILTER (WHERE ukjent AND NOT nei)
+            FROM cell""", [kommunenr, kommunenr])[0]
+        (line,) = [i.text for i in attention.items(OWNER, kommunenr) if i.text.startswith("Programmer")]
+        of = f"av {cells} kombinasjoner av skole og trinn"
+        said = (f"kravene i planen er ikke oppfylt for {not_met} {of}" + (f", og {unknown} er ikke rapportert"
+                                                                          if unknown else "")
+                if not_met else f"{unknown} {of} er ikke rapportert")
+        assert line == f"Programmer {year}: {said}", line

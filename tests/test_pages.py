@@ -406,7 +406,7 @@ def test_team_meetings_held_matches_the_meeting_log(app, demo_db_master):
     months = sum(1 for i in range((last.year - first.year) * 12 + last.month - first.month + 1)
                  if (first.month - 1 + i) % 12 + 1 != 7)
     assert months > 11  # the demo log is longer than a year: a plain total would read higher
-    assert float(row["Saker/100 el./år"].iloc[0]) == pytest.approx(cases * 100 / pupils * 11 / months, abs=0.051)
+    assert float(row[DISCUSSIONS_PER_100].iloc[0]) == pytest.approx(cases * 100 / pupils * 11 / months, abs=0.051)
 
 
 def test_team_page_names_a_school_with_no_meeting_in_the_log_and_why_elevtjeneste_has_fewer(
@@ -425,6 +425,52 @@ def test_team_page_names_a_school_with_no_meeting_in_the_log_and_why_elevtjenest
     upper = query(demo_db, "SELECT count(*) FROM mart.skoler WHERE kommunenr = '9901' AND trinn_til >= 8")[0][0]
     assert any(f"{upper} av 6 skoler i Fjellvik har 8.–10. trinn" in c.value for c in at.caption)
     assert not at.warning  # the barneskoler are not expected to have an elevtjeneste
+
+
+DISCUSSIONS_PER_100 = "Drøftinger/100 el./år"
+
+
+def test_team_table_calls_discussions_discussions_and_says_a_case_counts_at_every_meeting(app):
+    """«Saker/møte» and «Saker/100 el./år» counted a case again at every meeting that discussed it: Holmen skule read
+    «198» saker per 100 pupils a year."""
+    at = app("team")
+    grid = at.dataframe[0]
+    columns = set(grid.value.columns)
+    assert {"Drøftinger/møte", DISCUSSIONS_PER_100} <= columns and not any(c.startswith("Saker") for c in columns)
+    config = json.loads(grid.proto.columns)
+    for column in ("Drøftinger/møte", DISCUSSIONS_PER_100):
+        assert "tre møter teller tre ganger" in config[column]["help"], config[column]
+
+
+def test_team_page_expects_a_ressursteam_only_of_schools_without_an_elevtjeneste(app, demo_db, monkeypatch):
+    """The ressursteam warning named Elvetun skole and Fjellvik ungdomsskole, which have an elevtjeneste instead."""
+    from pipelines.warehouse.connection import connect
+
+    with connect(demo_db, read_only=False) as con:  # Haugen skole (1.–7.) stops logging its ressursteam
+        con.execute("DELETE FROM core.teammoter WHERE orgnr = '990013004' AND team = 'ressursteam'")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = app("team")
+    {s.label: s for s in at.selectbox}["Team"].select("ressursteam").run()
+    assert [w.value for w in at.warning] == ["Ingen møter i loggen for ressursteam i perioden: Haugen skole."]
+    lower = query(demo_db, "SELECT count(*) FROM mart.skoler WHERE kommunenr = '9901' AND trinn_til < 8")[0][0]
+    assert any(f"{lower} av 6 skoler i Fjellvik har ikke ungdomstrinn" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
+
+
+def test_oversikt_arrows_write_a_fall_with_the_tables_minus_sign_and_still_point_down(app):
+    """The cards wrote «-2,5 pp» with a hyphen where the school tables and reports write «−2,5 pp»."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = app()
+    deltas = [m for m in at.metric if m.proto.delta and not m.proto.delta.startswith("uendret")]
+    falls = [m for m in deltas if m.proto.delta.startswith("\u2212")]
+    assert falls and not [m.proto.delta for m in deltas if "-" in m.proto.delta]
+    for m in deltas:
+        down = m.proto.delta.startswith("\u2212")
+        assert m.proto.direction == (Metric.MetricDirection.DOWN if down else Metric.MetricDirection.UP), m.proto
+        lower_is_better = m.label.startswith("Mobb")
+        good = down == lower_is_better
+        assert m.proto.color == (Metric.MetricColor.GREEN if good else Metric.MetricColor.RED), (m.label, m.proto)
 
 
 def test_team_ppt_attendance_per_term_shows_the_drop_at_fjellvik_ungdomsskole(app, demo_db_master):
@@ -847,7 +893,7 @@ def test_tables_show_decimal_commas_and_a_dash_for_hidden_values_never_none(app,
 def test_team_table_keeps_one_decimal_in_a_column_so_three_reads_three_comma_zero(app, demo_db_master):
     at = app("team")
     values, shown = pl.from_pandas(at.dataframe[0].value), _shown_text(at.dataframe[0])
-    for value, text in zip(values["Saker/møte"], shown["Saker/møte"], strict=True):
+    for value, text in zip(values["Drøftinger/møte"], shown["Drøftinger/møte"], strict=True):
         assert text == f"{value:.1f}".replace(".", ",")
     assert all("," not in t and "." not in t for t in shown["Anonyme %"])  # whole percentages
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -134,11 +135,11 @@ def test_kommunestyre_pdf_shows_small_case_counts_only_as_a_range(kommunestyre_p
         shown = " ".join(v for k, v in report_rows[name].items() if k != "Skole")
         assert f"{name} {shown}" in text  # the protected row is what the PDF prints
         assert "1–4" in shown
-    # No cell of the case tables is a count from 1 to 4.
+    # No cell of the case tables is a count from 1 to 4 («–»: a team the school does not have).
     for table in kommunestyre_pdf[0].tables():
         if table.title.startswith(("Nye saker", "Saker drøftet")):
             cells = [v for row in table.frame.drop("Skole").rows() for v in row]
-            assert all(v in ("1–4", "skjult") or int(v) == 0 or int(v) >= 5 for v in cells), table.title
+            assert all(v in ("1–4", "skjult", "–") or int(v) == 0 or int(v) >= 5 for v in cells), table.title
 
 
 def test_kommunestyre_report_has_no_meeting_log_or_monthly_case_detail(kommunestyre_pdf):
@@ -561,3 +562,117 @@ def test_a_school_that_moved_out_gets_a_letter_too_in_a_rektormote(report_db, tm
     owner = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
     letters = dict(pseudonyms_for(ui._meeting_schools(owner), set()))
     assert HAUGEN in letters  # the live rektormøte mode draws from the same list
+
+
+# ---------------------------------------------------------------- figures a reviewer recomputed from the files
+
+ELVETUN, BAKKEN = "990016003", "990014000"
+
+
+def _changed_db(report_db: Path, tmp_path: Path, monkeypatch, *sql: str) -> Path:
+    """A copy of the report warehouse with `sql` applied, read by the report's queries."""
+    import streamlit as st
+
+    db = tmp_path / "endret.duckdb"
+    shutil.copy(report_db, db)
+    with duckdb.connect(str(db)) as con:
+        for statement in sql:
+            con.execute(statement)
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    st.cache_data.clear()
+    return db
+
+
+def _section(report: content.Report, start: str) -> content.Section:
+    return next(s for s in report.sections if s.title.startswith(start))
+
+
+def test_a_school_that_should_have_the_elevtjeneste_and_logged_no_meeting_counts_against_the_rhythm(
+    report_db, tmp_path, monkeypatch
+):
+    """Elvetun (1.–10. trinn) logs no elevtjeneste meeting in 2025-26. The report read «Elevtjeneste: 1 skoler … 11 av
+    11 forventet (100 %); 1 av 1» and showed Elvetun as «–», the mark of a school without the team: a school that
+    fails completely fell out of the count."""
+    db = _changed_db(report_db, tmp_path, monkeypatch,
+                     f"DELETE FROM core.teammoter WHERE orgnr = '{ELVETUN}' AND team = 'elevtjeneste' "
+                     "AND dato >= DATE '2025-08-01' AND dato < DATE '2026-08-01'")
+    (held, last) = query(db, "SELECT count(*) FILTER (WHERE team = 'elevtjeneste'), max(dato) FROM mart.teammoter "
+                             "WHERE kommunenr = '9901' AND dato >= DATE '2025-08-01' AND dato < DATE '2026-08-01'")[0]
+    per_school = round(1.0 * content.queries.school_months(dt.date(2025, 8, 1), last))  # the default rhythm: monthly
+    section = _section(build("kommunestyre"), "Arbeidslag")
+    (said,) = [p for p in section.paragraphs if p.startswith("Elevtjeneste:")]
+    assert said.startswith(f"Elevtjeneste: 2 skoler holdt til sammen {held} møter av {2 * per_school} "), said
+    assert f"({round(100 * held / (2 * per_school))} %); 1 av 2 skoler holdt minst 90 %" in said, said
+    (table,) = [t for t in section.tables if t.title.startswith("Møter holdt")]
+    meetings = {r["Skole"]: r for r in table.frame.to_dicts()}
+    assert meetings["Elvetun skole"]["Elevtjeneste: møter"] == f"0 av {per_school}"
+    assert meetings["Bakken barneskole"]["Elevtjeneste: møter"] == "–"  # a barneskole has no elevtjeneste
+
+
+def test_a_team_the_school_does_not_have_is_a_dash_in_the_cases_table_as_in_the_meetings_table(use_db):
+    """«Saker drøftet» showed 0 for Bakken barneskole's elevtjeneste where «Møter holdt» beside it showed «–»."""
+    section = _section(build("kommunestyre"), "Arbeidslag")
+    tables = {t.title.split(" 20")[0]: {r["Skole"]: r for r in t.frame.to_dicts()} for t in section.tables}
+    assert tables["Møter holdt"]["Bakken barneskole"]["Elevtjeneste: møter"] == "–"
+    assert tables["Saker drøftet"]["Bakken barneskole"]["Elevtjeneste"] == "–"
+    assert tables["Saker drøftet"]["Fjellvik ungdomsskole"]["Ressursteam"] == "–"
+    assert tables["Saker drøftet"]["Bakken barneskole"]["Ressursteam"] not in ("–", "0")
+
+
+def test_one_school_is_one_skole_in_a_report(report_db, tmp_path, monkeypatch):
+    """The reports said «1 skoler»."""
+    _changed_db(report_db, tmp_path, monkeypatch,
+                f"DELETE FROM core.teammoter WHERE orgnr = '{ELVETUN}' AND team = 'elevtjeneste'",
+                f"UPDATE core.skole SET trinn_til = 7 WHERE orgnr = '{ELVETUN}'")
+    text = " ".join(_section(build("kommunestyre"), "Arbeidslag").paragraphs)
+    assert "Elevtjeneste: 1 skole holdt" in text and "av 1 skole holdt minst" in text, text
+    assert "1 skoler" not in text
+
+
+CELLS = """
+    SELECT count(*), count(*) FILTER (WHERE alle_oppfylt) FROM (
+        SELECT orgnr, trinn, bool_and(vurdering = 'oppfylt') AS alle_oppfylt
+        FROM mart.programstatus WHERE kommunenr = ? AND skoleaar = ? AND planlagt GROUP BY ALL)"""
+"""School × trinn cells in the plan for a year, and those where every programme meets it (the Programmer page)."""
+
+
+def test_the_programme_sentence_counts_school_and_trinn_once_as_the_programmer_page_does(use_db):
+    """Sjøbygd 2025-26: Strand's 7 trinn run Læringsmiljøprosjektet (met) and Olweus (not met). The report said
+    «14 av 38 kombinasjoner av skole og trinn» where the Programmer page says 7 of 31 cells."""
+    (cells, met), (rows,) = query(use_db, CELLS, ["9902", YEAR])[0], query(
+        use_db, "SELECT count(*) FROM mart.programstatus WHERE kommunenr = '9902' AND skoleaar = ? AND planlagt",
+        [YEAR])[0]
+    assert rows > cells  # the case at hand: a cell with two programmes
+    holmen = Viewer(role="fau", kommuner=frozenset({"9902"}), skoler=frozenset({"990023018"}), brukernavn="fau")
+    for requester, mottaker in ((OWNER, "kommunestyre"), (OWNER, "rektormote"), (holmen, "fau")):
+        report = content.build(requester, content.Request("9902", YEAR, mottaker))
+        text = " ".join(_section(report, "Forebyggende programmer").paragraphs)
+        assert f"oppfylte {met} av {cells} kombinasjoner av skole og trinn" in text, (mottaker, text)
+
+
+def test_overdue_actions_in_a_report_are_judged_at_the_end_of_its_school_year(use_db):
+    """Sjøbygd's 2024-25 report listed «Felles fagdag … Frist 30.09.2026» as overdue: judged against today."""
+    (actions, overdue) = query(use_db, """
+        SELECT count(*), count(*) FILTER (WHERE frist < DATE '2025-08-01' AND status <> 'fullfort')
+        FROM mart.plantiltak t JOIN mart.planer p USING (plan_id)
+        WHERE t.kommunenr = '9902' AND p.gyldig_fra < DATE '2025-08-01' AND p.gyldig_til >= DATE '2024-08-01'""")[0]
+    later = query(use_db, "SELECT tiltak FROM mart.plantiltak WHERE kommunenr = '9902' AND forfalt "
+                          "AND frist >= DATE '2025-08-01'")
+    assert later, "the demo has an action overdue today whose deadline came after 2024-25"
+    section = _section(content.build(OWNER, content.Request("9902", "2024-25", "kommunestyre")),
+                       "Forebyggende programmer")
+    text = " ".join(section.paragraphs)
+    assert f"Tiltaksplanen har {actions} tiltak" in text and f"hadde {overdue} passert fristen" in text, text
+    shown = [r["Tiltak"] for t in section.tables if t.title == "Tiltak på overtid" for r in t.frame.to_dicts()]
+    assert not {t for (t,) in later} & set(shown), shown
+
+
+def test_a_report_for_a_year_before_the_plan_says_no_plan_applied_and_lists_none_of_its_actions(use_db):
+    """Fjellvik's 2022-23 report counted «5 tiltak; 2 har passert fristen» of a plan in force from 01.08.2024."""
+    (start,) = query(use_db, "SELECT min(gyldig_fra) FROM mart.planer WHERE kommunenr = '9901'")[0]
+    assert start > dt.date(2023, 7, 31)
+    section = _section(content.build(OWNER, content.Request("9901", "2022-23", "kommunestyre")),
+                       "Forebyggende programmer")
+    text = " ".join(section.paragraphs)
+    assert "Ingen plan for skolemiljøet gjaldt i skoleåret 2022-23" in text and "Tiltaksplanen" not in text, text
+    assert not section.tables and not section.charts

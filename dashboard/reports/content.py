@@ -23,6 +23,7 @@ from dashboard.labels import KILDE, format_value, missing_reports
 from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.errors import counted
+from pipelines.warehouse.published import school_year_window
 
 RECIPIENTS = {"kommunestyre": "Kommunestyret", "fau": "FAU", "rektormote": "Rektormøtet"}
 FORMATS = {"pdf": "PDF", "html": "HTML", "xlsx": "Excel (XLSX)"}
@@ -350,8 +351,8 @@ class _Context:
         hidden = now.filter(pl.col("skjult_grunn").is_not_null() & (pl.col("enhet_niva") == "skole"))
         if hidden.height:
             section.notes.append(
-                f"{hidden.height} skoleverdier for {self.year} er skjult (for få svar eller skjermet av Udir) og vises "
-                "som «skjult»; de regnes aldri ut fra andre tall."
+                f"{counted(hidden.height, 'skoleverdi', 'skoleverdier')} for {self.year} er skjult (for få svar "
+                "eller skjermet av Udir) og vises som «skjult»; de regnes aldri ut fra andre tall."
             )
         return section
 
@@ -535,15 +536,16 @@ class _Context:
         for team in teams:
             part = meetings.filter(pl.col("team") == team)
             held, expected = int(part["moter"].sum()), part["forventet"].drop_nulls().sum()
+            schools_text = counted(part.height, "skole", "skoler")
             if expected:
                 on_track = part.filter(pl.col("prosent_av_forventet") >= 90).height
                 section.paragraphs.append(
-                    f"{TEAMS[team]}: {part.height} skoler holdt til sammen {held} møter av {int(expected)} forventet "
-                    f"etter kommunens møterytme ({round(100 * held / expected)} %); {on_track} av {part.height} "
-                    "skoler holdt minst 90 % av møtene."
+                    f"{TEAMS[team]}: {schools_text} holdt til sammen {held} møter av {int(expected)} forventet "
+                    f"etter kommunens møterytme ({round(100 * held / expected)} %); {on_track} av {schools_text} "
+                    "holdt minst 90 % av møtene."
                 )
             else:
-                section.paragraphs.append(f"{TEAMS[team]}: {held} møter ved {part.height} skoler.")
+                section.paragraphs.append(f"{TEAMS[team]}: {counted(held, 'møte', 'møter')} ved {schools_text}.")
         schools = meetings.select("orgnr", "skole").unique().sort("skole")
         cell = {(r["orgnr"], r["team"]): r for r in meetings.iter_rows(named=True)}
         rows = []
@@ -572,7 +574,14 @@ class _Context:
         if plans.is_empty():
             section.paragraphs.append(f"Kommunens plan for skolemiljøet er ikke lest inn for {self.kommune}.")
             return section
-        plan = plans.row(0, named=True)
+        plan = plan_in_force(plans, self.year)
+        if plan is None:
+            current = plans.row(0, named=True)
+            section.paragraphs.append(
+                f"Ingen plan for skolemiljøet gjaldt i skoleåret {self.year}. Kommunens plan «{current['tittel']}» "
+                f"gjelder {current['gyldig_fra']:%d.%m.%Y}–{current['gyldig_til']:%d.%m.%Y}."
+            )
+            return section
         section.paragraphs.append(
             f"Kommunens plan: «{plan['tittel']}», gjeldende {plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}."
         )
@@ -603,12 +612,22 @@ class _Context:
                 pl.col("ukjent").cast(pl.Int64).alias("Ikke rapportert"),
             )
             section.tables.append(Table(f"Programmer {self.year}", summary))
-            met, total = int(summary["Krav oppfylt"].sum()), int(summary["Skole og trinn i planen"].sum())
-            unknown = int(summary["Ikke rapportert"].sum())
+            # Cells of school × trinn, as the Programmer page counts them: the table's rows are per programme, and a
+            # trinn with two programmes stands under each.
+            cells = dict(
+                queries.programstatus_cells(self.viewer, kommunenr=self.req.kommunenr, plan_id=plan["plan_id"],
+                                            skoleaar=self.year).iter_rows()
+                if self.req.mottaker == "fau" and not self.school
+                else queries.cell_verdicts(status).group_by("vurdering").len().iter_rows()
+            )
+            met, total, unknown = cells.get("oppfylt", 0), sum(cells.values()), cells.get("ukjent", 0)
             section.paragraphs.append(
                 f"I {self.year} oppfylte {met} av {total} kombinasjoner av skole og trinn kravene i planen"
                 + (f"; {unknown} er ikke rapportert." if unknown else ".")
             )
+            if total < int(summary["Skole og trinn i planen"].sum()):
+                section.notes.append("Et trinn med to programmer står i tabellen under hvert av dem, og regnes som "
+                                     "oppfylt bare når kravene til begge er oppfylt.")
             gaps = (
                 queries.gaps_by_trinn(status.filter(pl.col("vurdering") != "oppfylt"))
                 .sort("skole", "program_navn")
@@ -621,11 +640,21 @@ class _Context:
             actions = queries.plantiltak(self.viewer, kommunenr=self.req.kommunenr).filter(
                 pl.col("plan_id") == plan["plan_id"]
             )
-            overdue = actions.filter(pl.col("forfalt"))
-            section.paragraphs.append(
-                f"Tiltaksplanen har {actions.height} tiltak; {overdue.height} har passert fristen uten å være fullført."
-                if actions.height else "Planen har ingen tiltaksrader."
-            )
+            # Deadlines as they stood when the school year ended (a 2024-25 report does not call a deadline of
+            # 30.09.2026 overdue); while the year runs, as they stand today, as on the Programmer page.
+            end = school_year_window(self.year)[1]
+            on = min(end, dt.date.today())
+            overdue = actions.filter((pl.col("frist") < on) & (pl.col("status") != "fullfort"))
+            if not actions.height:
+                section.paragraphs.append("Planen har ingen tiltaksrader.")
+            elif on < end:
+                section.paragraphs.append(f"Tiltaksplanen har {actions.height} tiltak; {overdue.height} har passert "
+                                          "fristen uten å være fullført.")
+            else:
+                section.paragraphs.append(
+                    f"Tiltaksplanen har {actions.height} tiltak; ved utgangen av skoleåret "
+                    f"({end - dt.timedelta(days=1):%d.%m.%Y}) hadde {overdue.height} passert fristen uten å være fullført."
+                )
             if overdue.height:
                 status_label = {"ikke_startet": "Ikke startet", "pagar": "Pågår", "fullfort": "Fullført"}
                 section.tables.append(Table("Tiltak på overtid", overdue.select(
@@ -680,6 +709,15 @@ class _Context:
         )
         section.tables.append(Table("Kilder", per_source))
         return section
+
+
+def plan_in_force(plans: pl.DataFrame, skoleaar: str) -> dict | None:
+    """The plan that applied in the school year: of those in force some time in it, the last to begin (a plan replaced
+    during the year gives way to its successor). None when none did: a 2022-23 report must not judge the schools
+    against, or count the actions of, a plan in force from 2024."""
+    start, end = school_year_window(skoleaar)
+    applied = plans.filter((pl.col("gyldig_fra") < end) & (pl.col("gyldig_til") >= start))
+    return applied.sort("gyldig_fra").row(-1, named=True) if applied.height else None
 
 
 def _programme_chart(summary: pl.DataFrame) -> go.Figure:

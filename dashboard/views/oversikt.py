@@ -132,19 +132,22 @@ def metrics(unit: pl.DataFrame) -> None:
         before, _, _, _ = value_of(unit, code, latest_year - 1)
         nat, _, _, _ = value_of(national, code, latest_year)
         delta = None
-        unchanged = False
+        unchanged, fell = False, False
         if value is not None and before is not None:
             diff = value - before
             unchanged = round(diff, 1) == 0  # no green arrow up for «+0,0»
+            fell = diff < 0
+            # The minus sign of the tables below and the reports («−2,5 pp»), not a hyphen.
             delta = ("uendret" if unchanged else (f"{diff:+.1f}" + (" pp" if maal == "andel" else "")).replace(
-                ".", ",")) + " fra året før"
+                ".", ",").replace("-", "\u2212")) + " fra året før"
         lower_is_better = maal == "andel" and code != "deltakelse"
         col.metric(
             name or code,
             format_value(value, maal) if value is not None else "skjult",
             delta=delta,
-            delta_color="off" if unchanged else ("inverse" if lower_is_better else "normal"),
-            delta_arrow="off" if unchanged else "auto",
+            # Said outright: Streamlit reads a fall only from a leading hyphen, and took «−» for a rise.
+            delta_color="off" if unchanged else ("green" if fell == lower_is_better else "red"),
+            delta_arrow="off" if unchanged else ("down" if fell else "up"),
             help=(reason or "") + (f" Landet: {format_value(nat, maal)}." if nat is not None else ""),
         )
         if nat is not None:

@@ -74,9 +74,11 @@ table = summary.select(
         [(pl.col("moter") * 100 / (expected_per_month * months)).round(0).cast(pl.Int32).alias("Av forventet %")]
         if expected_per_month else []
     ),
-    (pl.col("saker") / pl.col("moter")).round(1).alias("Saker/møte"),
+    # Discussions, not cases: the log counts a case again at every meeting that takes it up (Holmen skule read «198
+    # saker» per 100 pupils a year).
+    (pl.col("saker") / pl.col("moter")).round(1).alias("Drøftinger/møte"),
     # Per school year (11 months with school), so a period of any length reads the same way.
-    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / months).round(1).alias("Saker/100 el./år"),
+    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / months).round(1).alias("Drøftinger/100 el./år"),
     (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme %"),
     pl.col("ppt").alias("Til PPT"),
     pl.col("barnevern").alias("Til barnevern"),
@@ -91,9 +93,10 @@ ATTENDANCE_TICKS = {"Helsesykepleier": "Helse-<br>sykepleier", "Barnevern": "Bar
 HEADER_HELP = {
     "Møter": "Møter holdt i perioden.",
     "Av forventet %": "Møter holdt i prosent av forventet rytme over perioden.",
-    "Saker/møte": "Saker drøftet per møte, med samtykke og anonymt.",
-    "Saker/100 el./år": "Saker drøftet per 100 elever, regnet om til ett skoleår (11 måneder med skole); elevtall "
-                           "fra skoleregisteret.",
+    "Drøftinger/møte": "Drøftinger per møte, med samtykke og anonymt. Det er drøftinger, ikke saker: en sak som "
+                       "drøftes på tre møter teller tre ganger.",
+    "Drøftinger/100 el./år": "Drøftinger per 100 elever, regnet om til ett skoleår (11 måneder med skole); elevtall "
+                             "fra skoleregisteret. En sak som drøftes på tre møter teller tre ganger.",
     "Anonyme %": "Andel av drøftingene som var anonyme.",
     "Til PPT": "Nye henvisninger til PPT fra teammøtene i perioden (møteloggen). Sakene med henvisning til PPT på "
                "siden Saker (kap. 12) er skolens saker etter opplæringsloven, ikke møtene: tallene teller ulike ting.",
@@ -105,13 +108,17 @@ ui.table(table, "Skolene side om side",
          column_config={k: st.column_config.Column(help=v) for k, v in HEADER_HELP.items() if k in table.columns})
 st.caption("Samme mål for alle skoler, over samme periode. Hvem som er til stede på møtene, står under "
            "«Hvem er til stede».")
-# A school with no meeting in the log is no row above: said, so that a school that logs nothing is seen. The
-# elevtjeneste belongs to the ungdomstrinn: schools without one are not expected to have it.
-expected_schools = schools.filter(pl.col("trinn_til") >= 8) if team == "elevtjeneste" else schools
+# A school with no meeting in the log is no row above: said, so that a school that logs nothing is seen. Only the
+# schools that should have the team (`queries.team_expected`, as the reports count): the elevtjeneste belongs to the
+# ungdomstrinn, a ressursteam to the schools without one.
+expected_schools = schools.filter(queries.team_expected(team))
 silent = sorted(set(expected_schools["navn"]) - set(summary["skole"]))
 if team == "elevtjeneste":
     st.caption(f"Elevtjenesten hører til ungdomstrinnet: {expected_schools.height} av {schools.height} skoler i "
                f"{kommune} har 8.–10. trinn.")
+elif team == "ressursteam":
+    st.caption(f"Ressursteamet hører til skoler uten ungdomstrinn (de andre har elevtjeneste): "
+               f"{expected_schools.height} av {schools.height} skoler i {kommune} har ikke ungdomstrinn.")
 if silent and viewer.role in ("skoleeier", "admin"):  # a rektor's log is the own school's only
     st.warning(f"Ingen møter i loggen for {TEAMS[team].lower()} i perioden: {', '.join(silent)}.",
                icon=":material/event_busy:")

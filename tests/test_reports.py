@@ -507,6 +507,24 @@ def test_ungdata_in_a_report_quotes_no_later_wave_and_says_where_the_nation_come
     assert any(c.startswith("Landet (") for c in table.frame.columns), table.frame.columns
 
 
+def test_a_report_quotes_no_fhi_average_that_ends_after_its_school_year(report_db, tmp_path, monkeypatch):
+    """FHI's three-year averages are stored by their first year: with FHI's figures only, a 2022-23 report quoted
+    «2022–2024», which takes in the 2024 survey, a year after the school year it reports on."""
+    db = tmp_path / "skolemiljo.duckdb"
+    shutil.copy(report_db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM core.ungdata WHERE kilde = 'ungdata'")
+        periods = [r[0] for r in con.execute("SELECT DISTINCT periode FROM core.ungdata WHERE geo = '9901' "
+                                             "ORDER BY 1").fetchall()]
+    assert periods == ["2019–2021", "2022–2024"], periods
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    report = content.build(OWNER, content.Request("9901", "2022-23", "kommunestyre"))
+    section = next(s for s in report.sections if s.title.startswith("Ungdata"))
+    (table,) = [t for t in section.tables if t.title == "Ungdata"]
+    assert any("2019–2021" in c for c in table.frame.columns), table.frame.columns
+    assert not any("2022–2024" in c for c in table.frame.columns), table.frame.columns
+
+
 def test_the_report_says_when_the_municipality_s_ungdata_and_the_nation_s_are_two_kinds_of_figure(use_db):
     """The demo has Ungdata's own report for the municipality (one year) and FHI's three-year averages for the nation:
     «82,5 % i Fjellvik mot 85,4 % i landet (lavere; FHI, treårssnitt 2022–2024)» read as if both were FHI's."""

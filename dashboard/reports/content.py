@@ -372,7 +372,9 @@ class _Context:
 
     def ungdata(self) -> Section | None:
         section = Section("Ungdata (ungdomstrinnet)")
-        data = queries.ungdata(self.viewer, kommunenr=self.req.kommunenr)
+        # A wave's last year: FHI's three-year averages are stored by their first (2022 for «2022–2024»).
+        data = queries.ungdata(self.viewer, kommunenr=self.req.kommunenr).with_columns(
+            pl.col("periode").str.slice(-4).cast(pl.Int32, strict=False).fill_null(pl.col("aar")).alias("_slutt"))
         own = data.filter((pl.col("geo_niva") == "kommune") & (pl.col("kjonn") == "alle"))
         if own.is_empty():
             section.paragraphs.append(f"Det er ikke lest inn resultater fra Ungdata for {self.kommune}.")
@@ -380,8 +382,9 @@ class _Context:
         source = "ungdata" if (own["kilde"] == "ungdata").any() else "kommunehelsa"
         own = own.filter(pl.col("kilde") == source)
         trinn = "8-10" if (own["trinn"] == "8-10").any() else own["trinn"][0]
-        # Waves up to the spring of the report's school year: a 2019-20 report does not quote the 2024 survey.
-        own = own.filter((pl.col("trinn") == trinn) & (pl.col("aar") <= int(self.year[:4]) + 1))
+        # Waves up to the spring of the report's school year: a 2019-20 report does not quote the 2024 survey, nor a
+        # 2022-23 report FHI's 2022–2024 average.
+        own = own.filter((pl.col("trinn") == trinn) & (pl.col("_slutt") <= int(self.year[:4]) + 1))
         if own.is_empty():
             section.paragraphs.append(f"Det finnes ingen Ungdata-resultater for {self.kommune} fra før skoleåret "
                                       f"{self.year} var omme.")
@@ -391,13 +394,14 @@ class _Context:
         nation = data.filter((pl.col("geo_niva") == "nasjonalt") & (pl.col("kjonn") == "alle")
                              & (pl.col("trinn") == trinn))
         period = own.filter(pl.col("aar") == latest)["periode"][0]
+        latest_end = own.filter(pl.col("aar") == latest)["_slutt"].max()
 
         def share(frame: pl.DataFrame, code: str, year: int | None) -> tuple[float | None, str | None]:
             rows = frame.filter((pl.col("indikator_kode") == code) & (pl.col("aar") == year))
             return (rows["andel"][0], rows["skjult_grunn"][0]) if rows.height else (None, None)
 
         def nation_row(code: str) -> dict | None:
-            rows = nation.filter((pl.col("indikator_kode") == code) & (pl.col("aar") <= latest)).sort("aar")
+            rows = nation.filter((pl.col("indikator_kode") == code) & (pl.col("_slutt") <= latest_end)).sort("_slutt")
             return rows.row(-1, named=True) if rows.height else None
 
         def nation_share(code: str) -> tuple[float | None, str | None]:

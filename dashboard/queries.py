@@ -1106,9 +1106,11 @@ def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
     """The loaded files a municipality's figures come from (source, file, when, rows, warnings), for a report.
 
     A file counts when it delivered rows for the municipality, or rows above it (fylke, nation) or for no
-    municipality in particular. A file that left no rows in these tables (the school register, a meeting rhythm)
-    counts when the log names the municipality among its own, or names none: another municipality's rhythm file is
-    not theirs to see named in this one's council papers. File names and dates only: every role may see it.
+    municipality in particular: a meeting rhythm's row for every municipality without one of its own (the demo's
+    «2 møter per måned» behind Fjellvik's expected meetings) makes it Fjellvik's source too. A file that left no rows
+    in these tables (the school register) counts when the log names the municipality among its own, or names none:
+    another municipality's rhythm file is not theirs to see named in this one's council papers. File names and dates
+    only: every role may see it.
     """
     return _fetch(
         con,
@@ -1120,6 +1122,7 @@ def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
             UNION SELECT DISTINCT batch_id, kommunenr FROM mart.teammoter
             UNION SELECT DISTINCT batch_id, kommunenr FROM mart.programstatus
             UNION SELECT DISTINCT batch_id, kommunenr FROM mart.planer
+            UNION SELECT DISTINCT batch_id, kommunenr FROM core.teamrytme WHERE batch_id IS NOT NULL
         )
         SELECT l.kilde, l.filnavn, l.ferdig, l.rader_lastet, c.advarsler
         FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)

@@ -161,18 +161,28 @@ def test_fau_report_for_one_school_names_no_other_school(use_db):
     assert "Kommunen i alt" in text  # its own row beside the municipality's
 
 
-def test_a_report_lists_among_its_sources_no_file_of_another_municipality(use_db):
+def test_a_report_lists_among_its_sources_no_file_of_another_municipality(report_db, tmp_path, monkeypatch):
     """A reviewer found Sjøbygd's meeting-rhythm file (its log names 9902 only) among the sources of Fjellvik's
-    council, FAU and rektormøte reports: a file that left no rows in the report's tables counted for everyone."""
+    council, FAU and rektormøte reports: a file that left no rows in the report's tables counted for everyone. A
+    later reviewer found the demo's rhythm file missing from Fjellvik's sources, though its row for every
+    municipality without one of its own is where Fjellvik's expected meetings come from."""
     from dashboard import queries
+    from pipelines.ingest import ingest_file
 
+    db = tmp_path / "skolemiljo.duckdb"
+    shutil.copy(report_db, db)
+    own = tmp_path / "teamrytme_sjobygd.csv"
+    own.write_text("kommunenr;team;moter_per_maaned\n9902;arbeidslag;3\n", encoding="utf-8")
+    assert ingest_file(own, db).result == "lastet"
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
     listed = {k: queries.kilder(Viewer(kommuner=frozenset({k})), kommunenr=k)["filnavn"].to_list()
               for k in ("9901", "9902")}
-    assert "teamrytme.csv" in listed["9902"] and "teamrytme.csv" not in listed["9901"]
+    assert "teamrytme_sjobygd.csv" in listed["9902"] and "teamrytme_sjobygd.csv" not in listed["9901"]
+    assert "teamrytme.csv" in listed["9901"]  # its default row: 2 meetings a month in Fjellvik
     assert "saker_9902.csv" not in listed["9901"] and "saker_9902.csv" in listed["9902"]
     for k in ("9901", "9902"):  # the register and the national files are every municipality's sources
         assert "skoleregister.csv" in listed[k] and any(f.startswith("udir_148") for f in listed[k])
-    assert "teamrytme.csv" not in pdf_text(render.render(build("fau", orgnr=NORDLI), "pdf"))
+    assert "teamrytme_sjobygd.csv" not in pdf_text(render.render(build("fau", orgnr=NORDLI), "pdf"))
 
 
 def test_fau_member_may_ask_for_own_school_or_the_municipality_but_not_another_school(use_db):

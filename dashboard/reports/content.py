@@ -699,7 +699,7 @@ class _Context:
                 pl.len().alias("Filer"),
                 pl.col("filnavn").sort().alias("navn"),
                 pl.col("ferdig").max().dt.strftime("%d.%m.%Y").alias("Sist lest inn"),
-                pl.col("rader_lastet").sum().alias("Rader"),
+                pl.col("rader_lastet").sum().alias("Rader i filene"),  # every municipality's: a national file
                 pl.col("advarsler").fill_null(0).sum().alias("Advarsler"),
             )
             .with_columns(
@@ -709,7 +709,7 @@ class _Context:
                 pl.col("kilde").replace_strict(KILDE, default=pl.col("kilde")).alias("Kilde"),
             )
             .sort("Kilde")
-            .select("Kilde", "Filnavn", "Sist lest inn", "Rader", "Advarsler")
+            .select("Kilde", "Filnavn", "Sist lest inn", "Rader i filene", "Advarsler")
         )
         section.tables.append(Table("Kilder", per_source))
         return section

@@ -517,6 +517,23 @@ def test_ungdata_in_a_report_quotes_no_later_wave_and_says_where_the_nation_come
     assert any(c.startswith("Landet (") for c in table.frame.columns), table.frame.columns
 
 
+@pytest.mark.parametrize("kommunenr", ["9901", "9902"])
+def test_the_note_on_hidden_school_values_counts_the_hidden_cells_of_the_schools_table(use_db, kommunenr):
+    """Sjøbygd's note said «17 skoleverdier … er skjult (for få svar eller skjermet av Udir)» beside a table with 6:
+    it counted every indicator, and two had been hidden so that others could not be worked out."""
+    report = content.build(OWNER, content.Request(kommunenr, YEAR, "kommunestyre"))
+    section = next(s for s in report.sections if s.title == "Elevundersøkelsen")
+    (table,) = [t for t in section.tables if t.title == f"Skolene {YEAR}"]
+    cells = sum(v == "skjult" for row in table.frame.drop("Skole").iter_rows() for v in row)
+    said = [n for n in section.notes if "skjult (for få svar" in n]
+    if cells:
+        (note,) = said
+        assert note.startswith(f"{cells} skoleverdi"), (note, cells)
+        assert "ellers kunne regnes ut" in note
+    else:
+        assert not said, said
+
+
 def test_a_report_quotes_no_fhi_average_that_ends_after_its_school_year(report_db, tmp_path, monkeypatch):
     """FHI's three-year averages are stored by their first year: with FHI's figures only, a 2022-23 report quoted
     «2022–2024», which takes in the 2024 survey, a year after the school year it reports on."""

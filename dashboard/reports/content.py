@@ -348,11 +348,18 @@ class _Context:
 
         if self.req.mottaker != "fau":
             section.tables.append(self._schools_table(now, names, maal))
-        hidden = now.filter(pl.col("skjult_grunn").is_not_null() & (pl.col("enhet_niva") == "skole"))
+        # The school values this report shows, hidden: the schools table's columns (the own school's headline
+        # figures in an FAU report). Counted over every indicator, Sjøbygd's note said 17 where the table had 6.
+        shown = now.filter((pl.col("enhet_niva") == "skole") & pl.col("indikator_kode").is_in(
+            list(EU_SCHOOL_COLUMNS) if self.req.mottaker != "fau" else codes))
+        if self.req.mottaker == "fau":
+            shown = shown.filter(pl.col("orgnr") == self.req.orgnr)
+        hidden = shown.filter(pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING))
         if hidden.height:
             section.notes.append(
-                f"{counted(hidden.height, 'skoleverdi', 'skoleverdier')} for {self.year} er skjult (for få svar "
-                "eller skjermet av Udir) og vises som «skjult»; de regnes aldri ut fra andre tall."
+                f"{counted(hidden.height, 'skoleverdi', 'skoleverdier')} for {self.year} er skjult (for få svar, "
+                "skjermet av Udir, eller fordi de ellers kunne regnes ut fra tallene som vises) og vises som "
+                "«skjult»; de regnes aldri ut fra andre tall."
             )
         return section
 

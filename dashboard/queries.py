@@ -6,6 +6,7 @@ survey values through `privacy.protect_survey`, so no page can forget either.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import functools
@@ -863,10 +864,19 @@ def team_rhythm(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) 
     )
 
 
-def school_months(first: dt.date, last: dt.date) -> int:
-    """Months from `first` to `last` (both included) that have school: July expects no meetings."""
+def school_months(first: dt.date, last: dt.date, today: dt.date | None = None) -> float:
+    """Months from `first` to `last` (both included) that have school: July expects no meetings.
+
+    The month still under way (`last` in today's month) counts for the part of it gone: a log sent on 2 December with
+    that morning's meeting expected a whole December of meetings, and every school read as behind.
+    """
     span = (last.year - first.year) * 12 + last.month - first.month + 1
-    return sum(1 for i in range(max(span, 0)) if (first.month - 1 + i) % 12 + 1 != 7)
+    months = sum(1 for i in range(max(span, 0)) if (first.month - 1 + i) % 12 + 1 != 7)
+    today = today or dt.date.today()
+    if span > 0 and (last.year, last.month) == (today.year, today.month) and today.month != 7:
+        days = calendar.monthrange(today.year, today.month)[1]
+        return months - 1 + today.day / days
+    return months
 
 
 def team_expected(team: str) -> pl.Expr:

@@ -312,3 +312,14 @@ def test_newer_delivery_replaces_the_meeting(register_db, tmp_path):
     rows = query(register_db, "SELECT dato, saker_anonyme, varighet_min, batch_id FROM mart.teammoter ORDER BY dato")
     assert [(r[0], r[1], r[2]) for r in rows] == [(MONDAY, 7, 45), (MONDAY + dt.timedelta(days=1), 3, 90)]
     assert rows[0][3] != rows[1][3]
+
+
+def test_a_month_under_way_expects_meetings_for_the_part_of_it_gone():
+    """A log sent on 2 December with that morning's meeting expected a whole December of meetings: every school
+    read as behind the municipality's rhythm."""
+    from dashboard.queries import school_months
+
+    autumn = (dt.date(2026, 8, 1), dt.date(2026, 12, 2))
+    assert school_months(*autumn, today=dt.date(2026, 12, 2)) == pytest.approx(4 + 2 / 31)
+    assert school_months(*autumn, today=dt.date(2027, 1, 10)) == 5  # December is over
+    assert school_months(dt.date(2026, 6, 1), dt.date(2026, 8, 31), today=dt.date(2027, 1, 1)) == 2  # no July

@@ -39,15 +39,14 @@ part = meetings.filter(pl.col("team") == team)
 first, last = part["dato"].min(), part["dato"].max()
 # Schools are closed in July: that month expects no meetings, and a school year has eleven months with school.
 SCHOOL_MONTHS = 11
-months = sum(
-    1 for i in range((last.year - first.year) * 12 + last.month - first.month + 1)
-    if (first.month - 1 + i) % 12 + 1 != 7
-)
+months = queries.school_months(first, last)  # the month under way for the part of it gone
 expected_per_month = rhythm.get(team)
 rhythm_text = number_text(expected_per_month, decimals_needed([expected_per_month], 1)) if expected_per_month else ""
 c2.write("")
 c2.caption(
-    f"Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({months} måneder med skole, juli regnes ikke). "
+    f"Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({number_text(months, decimals_needed([months], 1))} måneder med "
+    + ("skole, juli regnes ikke). " if months == int(months) else "skole, juli regnes ikke, og denne måneden til og "
+       "med i dag). ")
     + (f"Forventet rytme i {kommune}: {rhythm_text} "
        f"{'møte' if expected_per_month == 1 else 'møter'} per måned."
        if expected_per_month else "Ingen forventet møterytme er satt for dette teamet.")

@@ -65,6 +65,21 @@ def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
     if parts:
         months = [months_back(newest, n) for n in range(3)]
         out.append(Item(f"Saker: {' og '.join(parts)} i {month_spans(months)}", SAKER, ":material/gavel:"))
+    # Open plans whose evaluation is overdue at the newest month's end: the Saker page's figure, per school here (a
+    # reviewer found 10 of Nordli's 14 open plans overdue with no line about it).
+    late = (
+        data.filter((pl.col("periode") == newest) & (pl.col("sakstype") == "aktivitetsplan")
+                    & (pl.col("evaluering_over_frist") > 0))
+        .group_by("skole").agg(pl.col("evaluering_over_frist").sum().alias("n"))
+        .sort("n", "skole", descending=[True, False])
+    )
+    if not late.is_empty():
+        n = int(late["n"].sum())
+        out.append(Item(
+            f"Saker: {n} {'aktivitetsplan' if n == 1 else 'aktivitetsplaner'} med evaluering over frist ved utgangen "
+            f"av {month_spans([newest])} – {_listed([f'{skole} {k}' for skole, k in late.iter_rows()])}",
+            SAKER, ":material/event_busy:",
+        ))
     return out
 
 

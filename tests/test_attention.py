@@ -187,3 +187,19 @@ def test_the_programme_line_counts_school_and_trinn_as_the_programmer_page_does(
                                                                           if unknown else "")
                 if not_met else f"{unknown} {of} er ikke rapportert")
         assert line == f"Programmer {year}: {said}", line
+
+
+def test_open_plans_with_an_overdue_evaluation_are_followed_up_with_the_warehouse_s_numbers(warehouse):
+    """10 of Nordli's 14 open plans had their evaluation overdue, and neither the owner's nor the rektor's «Å følge
+    opp» said so; the Saker page's figure, per school."""
+    newest, total = query(warehouse, """
+        WITH last AS (SELECT max(periode) AS m FROM mart.saker WHERE kommunenr = '9901')
+        SELECT m, sum(evaluering_over_frist) FROM mart.saker, last
+        WHERE kommunenr = '9901' AND periode = m AND sakstype = 'aktivitetsplan' AND trinn IS NULL GROUP BY m""")[0]
+    assert total, "the demo has overdue evaluations"
+    (line,) = [i.text for i in attention.items(OWNER, "9901") if "evaluering over frist" in i.text]
+    assert line.startswith(f"Saker: {total} aktivitetsplaner med evaluering over frist ved utgangen av "), line
+    nordli = query(warehouse, "SELECT sum(evaluering_over_frist) FROM mart.saker WHERE orgnr = ? AND periode = ? "
+                              "AND sakstype = 'aktivitetsplan' AND trinn IS NULL", [NORDLI, newest])[0][0]
+    (own,) = [i.text for i in attention.items(REKTOR, "9901") if "evaluering over frist" in i.text]
+    assert own.startswith(f"Saker: {nordli} aktivitetsplaner") and own.endswith(f"Nordli skole {nordli}"), own

@@ -157,6 +157,9 @@ def _adopt_udir_codes(con: duckdb.DuckDBPyConnection) -> None:
     gives the same indicator, in the same unit, its stable code; the older rows take it, so one indicator is one trend
     line whichever file came first. Where both sources hold a value for one key, the Udir file's (the newer delivery)
     stands. The check reads the short indicator list, not the survey rows."""
+    if not con.execute(r"SELECT count(*) FROM core.eu_indikator WHERE indikator_kode LIKE 'SP\_%' ESCAPE '\'"
+                       ).fetchall()[0][0]:
+        return  # no Skoleporten indicator of its own: nothing to look up in the file's rows
     con.execute(
         r"""
         CREATE OR REPLACE TEMP TABLE _udir_kode AS

@@ -133,18 +133,75 @@ def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], 
                 on_line.setdefault(i, []).extend((total, *members))
         schools = {c["orgnr"] for c in cells if c["orgnr"] is not None}  # a value hidden later is its school's too
         readers = [frozenset()] + [frozenset({o}) for o in sorted(schools)] + [g for g in groups if len(g) > 1]
+        # Per reader, the targets their own school's values give away by themselves (a municipality's 10. trinn where
+        # theirs is its only school with one): theirs to know, and no value hidden can change that.
+        own: dict[frozenset[str], set[int]] = {frozenset(): set()}
+        every: list = []  # the null space with every value unknown, worked out once, narrowed per reader
         while True:
             picks: set[int] = set()
             for reader, pinned in _pinned_values(sorted(hidden), lines, targets, readers, by_i, np):
-                for t in pinned:
-                    shown = [i for i in on_line.get(t, []) if i not in hidden and by_i[i]["orgnr"] not in reader]
-                    if shown:
-                        picks.add(min(shown, key=lambda i: (by_i[i]["_n"], i)))
+                if reader not in own:
+                    if not every:
+                        every.append(_null_space([c["_i"] for c in cells], lines, np))
+                    place, null = every[0]
+                    known = [place[i] for i in place if by_i[i]["orgnr"] in reader]
+                    fixed = _narrowed(null, known, np)
+                    own[reader] = {i for i in targets if i in place and fixed[place[i]]}
+                for t in sorted(set(pinned) - own[reader]):
+                    pick = _next_to_hide(t, on_line, hidden, by_i, reader)
+                    if pick is not None:
+                        picks.add(pick)
             if not picks:
                 break
             hidden |= picks
             added += sorted(picks)
     return added
+
+
+def _next_to_hide(t: int, on_line: dict[int, list[int]], hidden: set[int], by_i: dict[int, dict],
+                  reader: frozenset[str]) -> int | None:
+    """The shown value to hide for a pinned `t`: the fewest answers on one of its lines, or, when those are all hidden
+    or the reader's, on a line of the hidden values it is tied to (a reviewer found one left solvable when its own
+    lines had nothing left to hide)."""
+    seen, queue = {t}, [t]
+    for i in queue:
+        shown = [j for j in on_line.get(i, []) if j not in hidden and by_i[j]["orgnr"] not in reader]
+        if shown:
+            return min(shown, key=lambda j: (by_i[j]["_n"], j))
+        for j in on_line.get(i, []):
+            if j not in seen and j in hidden and by_i[j]["orgnr"] not in reader:
+                seen.add(j)
+                queue.append(j)
+    return None
+
+
+def _null_space(unknown: list[int], lines: list[tuple[int, list[int]]], np) -> tuple[dict[int, int], object]:
+    """(column of each unknown value, a basis of the null space of the `lines`' equations in the `unknown` values)."""
+    place = {i: k for k, i in enumerate(unknown)}
+    equations = []
+    for total, members in lines:
+        row = np.zeros(len(unknown))
+        for i in (total, *members):
+            if i in place:
+                row[place[i]] += 1.0 if i == total else -1.0
+        if row.any():
+            equations.append(row)
+    if not equations:
+        return place, np.eye(len(unknown))
+    matrix = np.array(equations)
+    values, vectors = np.linalg.eigh(matrix.T @ matrix)  # its null space is the equations' null space
+    return place, vectors[:, values < 1e-8 * max(1.0, values.max())]
+
+
+def _narrowed(null, known: list[int], np):
+    """Which unknowns are fixed (a boolean per column) once the `known` columns are known too: the null space narrowed
+    to the solutions that are zero there."""
+    if known and null.shape[1]:
+        _u, singular, vt = np.linalg.svd(null[known, :])
+        null = null @ vt[int((singular > 1e-9).sum()):].T
+    if not null.shape[1]:
+        return np.ones(null.shape[0], dtype=bool)
+    return np.abs(null).max(axis=1) < 1e-6
 
 
 def _pinned_values(
@@ -175,30 +232,12 @@ def _pinned_values(
         asked = [i for i in block if i in targets]
         if not asked:
             continue
-        place = {i: k for k, i in enumerate(block)}
-        equations = []
-        for (total, _members), members in zip(lines, line_unknowns, strict=True):
-            if members and members[0] in place:
-                row = np.zeros(len(block))
-                for i in members:
-                    row[place[i]] += 1.0 if i == total else -1.0
-                equations.append(row)
-        if equations:
-            matrix = np.array(equations)
-            values, vectors = np.linalg.eigh(matrix.T @ matrix)  # its null space is the equations' null space
-            null = vectors[:, values < 1e-8 * max(1.0, values.max())]
-        else:
-            null = np.eye(len(block))
+        place, null = _null_space(block, lines, np)
         for reader in readers:
             known = [place[i] for i in block if by_i[i]["orgnr"] in reader]
             if reader and not known:
                 continue  # the same as for anyone
-            narrowed = null
-            if known and null.shape[1]:
-                _u, singular, vt = np.linalg.svd(null[known, :])
-                rank = int((singular > 1e-9).sum())
-                narrowed = null @ vt[rank:].T
-            fixed = np.abs(narrowed).max(axis=1) < 1e-6 if narrowed.shape[1] else np.ones(len(block), dtype=bool)
+            fixed = _narrowed(null, known, np)
             pinned = [i for i in asked if fixed[place[i]] and by_i[i]["orgnr"] not in reader]
             if pinned:
                 found.append((reader, pinned))

@@ -396,8 +396,9 @@ SPAN_TRINN = ["8", "9", "10", "8-10"]
 
 
 def _secondary_shares(frame: pl.DataFrame, source: pl.Expr) -> pl.DataFrame:
-    """Ungdata's secondary suppression: «alle» is jenter and gutter together, «8-10» the three trinn together, so with
-    the answer counts shown one share hidden for few answers would follow from the others of its line.
+    """Ungdata's secondary suppression: «alle» is jenter and gutter together, «8-10» the three trinn together, and all
+    ages FHI's age groups together (`13-15 år`, `16-18 år`), so with the answer counts shown one share hidden for few
+    answers would follow from the others of its line.
 
     The frame is the whole municipality (and its county and the nation), so every page hides alike.
     """
@@ -409,7 +410,9 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr) -> pl.DataFrame:
         source.fill_null(False).alias("_kilden"),
         pl.col("antall_svar").fill_null(0).alias("_n"),
     ).with_row_index("_i")
-    added = _more_to_hide(rows, [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN))])
+    age = pl.col("trinn").str.ends_with(" år") | (pl.col("trinn") == "alle")  # FHI's ALDER: age groups and all ages
+    added = _more_to_hide(rows, [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN)),
+                                 (base + ["kjonn"], age)])
     return rows.with_columns(
         pl.when(pl.col("_i").is_in(added)).then(pl.lit(REASON_SECONDARY)).otherwise(pl.col("skjult_grunn"))
         .alias("skjult_grunn")

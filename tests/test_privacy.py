@@ -95,6 +95,25 @@ def test_ungdata_share_with_few_answers_is_hidden_and_withheld_share_stays_hidde
     assert out["skjult_grunn"][1].startswith("Holdt tilbake")
 
 
+def test_an_fhi_age_group_hidden_for_few_answers_does_not_follow_from_all_ages_and_the_other_group():
+    """FHI's ALDER, read as age groups: «13-15 år» (8 answers) was hidden while «16-19 år» (80,0 % of 50) and all ages
+    (77,6 % of 58) were shown: (77,6 · 58 − 80 · 50) / 8 = 62,6 %, 5 of 8."""
+    from dashboard.privacy import REASON_SECONDARY, protect_share
+
+    frame = pl.DataFrame(
+        [("kommunehelsa", "kommune", "9901", "2021–2023", "trives", t, "alle", a, n, False, 0)
+         for t, a, n in (("13-15 år", 62.5, 8), ("16-19 år", 80.0, 50), ("alle", 77.6, 58))],
+        schema={"kilde": pl.String, "geo_niva": pl.String, "geo": pl.String, "periode": pl.String,
+                "indikator_kode": pl.String, "trinn": pl.String, "kjonn": pl.String, "andel": pl.Float64,
+                "antall_svar": pl.Int32, "skjermet": pl.Boolean, "flagg": pl.Int32},
+        orient="row",
+    )
+    out = protect_share(frame, PROTECTED)
+    assert out["andel"].to_list()[0] is None
+    assert out["andel"].null_count() >= 2, out  # the young group is not alone hidden among the ages
+    assert REASON_SECONDARY in out["skjult_grunn"].to_list()
+
+
 def test_a_municipality_can_raise_its_own_threshold_but_never_below_ten():
     from dashboard.viewer import thresholds_from
 

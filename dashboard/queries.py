@@ -882,9 +882,10 @@ def school_months(first: dt.date, last: dt.date, today: dt.date | None = None) -
 def team_expected(team: str) -> pl.Expr:
     """Which schools of the register should have `team`, over `mart.skoler`'s columns (the municipal plan, seed 003):
     an arbeidslag every school; the elevtjeneste the schools with ungdomstrinn; a ressursteam the schools without one
-    (a 1.–10. school has its elevtjeneste). Other teams are a school's own choice: expected only where logged."""
+    (a 1.–10. school has its elevtjeneste). Other teams are a school's own choice: expected only where logged. A school
+    known only from a survey file (its trinn unknown: a private school, or one since closed) is expected nothing."""
     if team == "arbeidslag":
-        return pl.lit(True)
+        return pl.col("trinn_til").is_not_null()
     if team == "elevtjeneste":
         return pl.col("trinn_til") >= 8
     if team == "ressursteam":

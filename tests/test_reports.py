@@ -654,6 +654,20 @@ def test_a_school_that_should_have_the_elevtjeneste_and_logged_no_meeting_counts
     assert meetings["Bakken barneskole"]["Elevtjeneste: møter"] == "–"  # a barneskole has no elevtjeneste
 
 
+def test_a_school_known_only_from_a_survey_file_is_expected_no_meetings(report_db, tmp_path, monkeypatch):
+    """A school the survey registered (trinn unknown: a private school, or one since closed) was expected to hold
+    arbeidslag meetings: «Fjellvik Montessoriskole 0 av 22, 0 %» in the table and in the report's percentages."""
+    db = _changed_db(report_db, tmp_path, monkeypatch,
+                     "INSERT INTO core.skole (orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, "
+                     "kilde, batch_id) VALUES ('999999999', 'Fjellvik Montessoriskole', '9901', 'Fjellvik', NULL, NULL, "
+                     "NULL, '2024-25', 'udir_indikator', 'x')")
+    assert query(db, "SELECT count(*) FROM mart.skoler WHERE orgnr = '999999999'") == [(1,)]
+    section = _section(build("kommunestyre"), "Arbeidslag")
+    assert not any("Montessori" in str(r) for t in section.tables for r in t.frame.rows()), section.tables
+    (said,) = [p for p in section.paragraphs if p.startswith("Arbeidslag:")]
+    assert said.startswith("Arbeidslag: 6 skoler"), said
+
+
 def test_a_team_the_school_does_not_have_is_a_dash_in_the_cases_table_as_in_the_meetings_table(use_db):
     """«Saker drøftet» showed 0 for Bakken barneskole's elevtjeneste where «Møter holdt» beside it showed «–»."""
     section = _section(build("kommunestyre"), "Arbeidslag")

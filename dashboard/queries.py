@@ -1169,15 +1169,22 @@ FINDING_WITHHELD = "(vises ikke: filen gjelder også kommuner du ikke har tilgan
 """In place of a failed check's message for such a viewer; a passed check's says what it looks for, and stays."""
 
 
+OWN_RECORDS = ("saker", "teammoter", "teamrytme", "programstatus", "plan")
+"""The owner's own records, whose messages quote rows no other municipality may read; Udir's, FHI's and NOVA's
+tables and the school register are published statistics."""
+
+
 def _messages_scope(viewer: Viewer) -> tuple[str, list[Any]]:
-    """The log rows whose messages the viewer may read: a file's messages quote its rows («Vika skule nov 2026
-    (aktivitetsplan): 2 + 1 − 0 ≠ 5»), so a shared or national file's are read by its uploader, an administrator and
-    an owner of every municipality it holds rows for; another owner sees the file, its counts and its checks only."""
+    """The log rows whose messages the viewer may read: the messages of an owner's records quote their rows («Vika
+    skule nov 2026 (aktivitetsplan): 2 + 1 − 0 ≠ 5»), so a shared file's are read by its uploader, an administrator
+    and an owner of every municipality it holds rows for; another owner sees the file, its counts and its checks only.
+    A national statistics file's messages («last inn de andre sidene») are every owner's."""
     if viewer.role == "admin" or viewer.kommuner is None:
         return "TRUE", []
     return (
-        "(c.lastet_av = ? OR (len(c.kommuner) > 0 AND list_has_all(?::VARCHAR[], c.kommuner)))",
-        [viewer.brukernavn or None, sorted(viewer.kommuner)],
+        "(c.kilde NOT IN (SELECT unnest(?::VARCHAR[])) OR c.lastet_av = ? "
+        "OR (len(c.kommuner) > 0 AND list_has_all(?::VARCHAR[], c.kommuner)))",
+        [list(OWN_RECORDS), viewer.brukernavn or None, sorted(viewer.kommuner)],
     )
 
 

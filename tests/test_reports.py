@@ -654,6 +654,24 @@ def test_a_school_that_should_have_the_elevtjeneste_and_logged_no_meeting_counts
     assert meetings["Bakken barneskole"]["Elevtjeneste: møter"] == "–"  # a barneskole has no elevtjeneste
 
 
+def test_a_report_for_one_school_counts_its_programmes_by_trinn(use_db):
+    """A report for Nordli said «… av 7 kombinasjoner av skole og trinn» where there is one school: its trinn."""
+    section = _section(build("fau", orgnr=NORDLI), "Forebyggende programmer")
+    (said,) = [p for p in section.paragraphs if p.startswith(f"I {YEAR} oppfylte")]
+    assert said.endswith(("trinn kravene i planen.", "er ikke rapportert.")) and "kombinasjoner" not in said, said
+
+
+def test_ungdata_by_age_is_told_as_what_it_is_not_as_the_ungdomstrinn(report_db, tmp_path, monkeypatch):
+    """With FHI's table by age only, the report still said «gjelder ungdomstrinnet» of an age group it picked."""
+    db = _changed_db(report_db, tmp_path, monkeypatch, "DELETE FROM core.ungdata WHERE kilde = 'ungdata'",
+                     "UPDATE core.ungdata SET trinn = 'alle' WHERE trinn = '8-10'")
+    assert query(db, "SELECT DISTINCT trinn FROM core.ungdata") == [("alle",)]
+    section = _section(content.build(OWNER, content.Request("9901", "2024-25", "kommunestyre")), "Ungdata")
+    assert section.title == "Ungdata"
+    assert any("gjelder alle aldre og trinn i tabellen" in p for p in section.paragraphs), section.paragraphs
+    assert not any("ungdomstrinnet" in p for p in section.paragraphs), section.paragraphs
+
+
 def test_a_school_known_only_from_a_survey_file_is_expected_no_meetings(report_db, tmp_path, monkeypatch):
     """A school the survey registered (trinn unknown: a private school, or one since closed) was expected to hold
     arbeidslag meetings: «Fjellvik Montessoriskole 0 av 22, 0 %» in the table and in the report's percentages."""

@@ -388,7 +388,12 @@ class _Context:
             return section
         source = "ungdata" if (own["kilde"] == "ungdata").any() else "kommunehelsa"
         own = own.filter(pl.col("kilde") == source)
-        trinn = "8-10" if (own["trinn"] == "8-10").any() else own["trinn"][0]
+        # Ungdomstrinnet when the file has it; else all of them (an FHI table by age), else its first group.
+        trinn = next((t for t in ("8-10", "alle") if (own["trinn"] == t).any()), own["trinn"].sort()[0])
+        group_text = {"8-10": "ungdomstrinnet", "alle": "alle aldre og trinn i tabellen"}.get(
+            trinn, trinn.replace("-", "–") if trinn.endswith(" år") else f"{trinn}. trinn")
+        if trinn != "8-10":
+            section.title = "Ungdata"
         # Waves up to the spring of the report's school year: a 2019-20 report does not quote the 2024 survey, nor a
         # 2022-23 report FHI's 2022–2024 average.
         own = own.filter((pl.col("trinn") == trinn) & (pl.col("_slutt") <= int(self.year[:4]) + 1))
@@ -434,7 +439,7 @@ class _Context:
             })
         section.tables.append(Table("Ungdata", pl.DataFrame(rows)))
         section.paragraphs.append(
-            f"Siste Ungdata-tall for {self.kommune} er fra {period} og gjelder ungdomstrinnet. "
+            f"Siste Ungdata-tall for {self.kommune} er fra {period} og gjelder {group_text}. "
             "Ungdata spør om mer enn skolen: fritid, helse og forholdet til foreldre og venner."
         )
         gaps = [(names[c], share(own, c, latest)[0], nation_share(c)[0]) for c in codes]
@@ -590,11 +595,14 @@ class _Context:
             current = plans.row(0, named=True)
             section.paragraphs.append(
                 f"Ingen plan for skolemiljøet gjaldt i skoleåret {self.year}. Kommunens plan «{current['tittel']}» "
-                f"gjelder {current['gyldig_fra']:%d.%m.%Y}–{current['gyldig_til']:%d.%m.%Y}."
+                f"{'gjaldt' if current['gyldig_til'] < dt.date.today() else 'gjelder'} "
+                f"{current['gyldig_fra']:%d.%m.%Y}–{current['gyldig_til']:%d.%m.%Y}."
             )
             return section
         section.paragraphs.append(
-            f"Kommunens plan: «{plan['tittel']}», gjeldende {plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}."
+            f"Kommunens plan: «{plan['tittel']}», "
+            f"{'gjaldt' if plan['gyldig_til'] < dt.date.today() else 'gjeldende'} "
+            f"{plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}."
         )
         status = queries.programstatus(self.viewer, kommunenr=self.req.kommunenr).filter(
             (pl.col("plan_id") == plan["plan_id"]) & (pl.col("skoleaar") == self.year) & pl.col("planlagt")
@@ -633,7 +641,9 @@ class _Context:
             )
             met, total, unknown = cells.get("oppfylt", 0), sum(cells.values()), cells.get("ukjent", 0)
             section.paragraphs.append(
-                f"I {self.year} oppfylte {met} av {total} kombinasjoner av skole og trinn kravene i planen"
+                f"I {self.year} oppfylte {met} av {total} "
+                + ("trinn" if self.school else "kombinasjoner av skole og trinn")
+                + " kravene i planen"
                 + (f"; {unknown} er ikke rapportert." if unknown else ".")
             )
             if total < int(summary["Skole og trinn i planen"].sum()):

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.labels import missing_reports, month_spans, months_back, number_text
+from dashboard.labels import due_month, missing_reports, month_spans, months_back, number_text
 from dashboard.viewer import Viewer
 from pipelines.templates.teammoter import TEAMS
 from pipelines.warehouse.connection import data_version
@@ -40,9 +40,13 @@ def _listed(parts: list[str]) -> str:
 
 
 def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
-    newest = queries.saker_siste_maaned(viewer, kommunenr=kommunenr)["siste"].max()
-    if newest is None:
-        return []
+    reported = queries.saker_siste_maaned(viewer, kommunenr=kommunenr)["siste"].max()
+    if reported is None:
+        return [Item("Saker: ingen saksrapporter er lest inn ennå – skolene rapporterer hver måned på malen", SAKER,
+                     ":material/assignment_late:")]
+    # Up to the newest month due by today, not the newest in the warehouse: a municipality whose reports stopped in
+    # June read «rapportert for alle månedene» in December.
+    newest = max(reported, due_month())
     out = []
     coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=months_back(newest, 11), til=newest)
     missing = sum(len(m) for m in coverage["mangler"])
@@ -128,7 +132,8 @@ def _teams(viewer: Viewer, kommunenr: str) -> list[Item]:
 def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
     plans = queries.planer(viewer, kommunenr=kommunenr)
     if plans.is_empty():
-        return []
+        return [Item("Planen: kommunens plan for skolemiljøet er ikke lest inn – programmene kan ikke følges opp mot den",
+                     PROGRAMMER, ":material/checklist:")] if viewer.full_detail_everywhere else []
     plan = plans.row(0, named=True)
     out = []
     if plan.get("gjennomgang_naa"):

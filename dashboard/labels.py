@@ -160,6 +160,23 @@ def breakable(text: str) -> str:
     return _LONG_WORD.sub(lambda m: _hyphenation().inserted(m.group(0), hyphen="\u00ad"), text)
 
 
+REPORT_DUE_DAY = 10
+"""A school's case report for a month is due by this day of the month after (docs/mal-saker.md)."""
+
+
+def _today() -> dt.date:
+    """Today, for what is due by now (the tests hold it at the demo's own day)."""
+    return dt.date.today()
+
+
+def due_month(today: dt.date | None = None) -> dt.date:
+    """The newest month whose case reports are due by `today`: last month from the 11th, else the month before (July,
+    with no school, gives way to June)."""
+    today = today or _today()
+    month = months_back(today.replace(day=1), 1 if today.day > REPORT_DUE_DAY else 2)
+    return months_back(month, 1) if month.month == 7 else month
+
+
 def months_back(month: dt.date, n: int) -> dt.date:
     """The first of the month `n` months before `month`."""
     index = month.year * 12 + month.month - 1 - n

@@ -149,3 +149,35 @@ def test_fau_is_told_in_numbers_that_the_municipality_s_sum_is_short(warehouse):
     assert any("Kommunens sum mangler rapporter** fra 1 skole for til sammen 11 skolemåneder" in w for w in warnings), \
         warnings
     assert not any("Haugen" in w for w in warnings)  # another school's name is not FAU's
+
+
+def test_months_due_by_today_that_no_school_has_reported_are_missing_on_the_page_and_the_front_page(
+        warehouse, monkeypatch):
+    """With reports up to October and the date in the middle of January, the Saker page said «Alle de 6 skolene har
+    rapportert for alle de 11 skolemånedene» and Oversikt had nothing to follow up: the window ended with the newest
+    report in the warehouse, not with the months due by today."""
+    from dashboard import attention
+
+    last = query(warehouse, "SELECT max(periode) FROM mart.saker WHERE kommunenr = '9901'")[0][0]
+    assert last == dt.date(2026, 10, 1)
+    monkeypatch.setattr(labels, "_today", lambda: dt.date(2027, 1, 15))  # November and December are due
+    at = _page(OWNER)
+    warnings = [w.value for w in at.warning]
+    assert any("Ingen skole har rapportert saker for nov–des 2026 ennå" in w for w in warnings), warnings
+    assert not any("har rapportert for alle" in c.value for c in at.caption)
+    (line,) = [i.text for i in attention.items(OWNER, "9901") if i.text.startswith("Saker: rapporter mangler")]
+    assert line.startswith("Saker: rapporter mangler for 12 skolemåneder siste 12 måneder"), line  # 6 schools × 2
+
+
+def test_a_municipality_with_no_case_report_or_plan_yet_is_not_told_all_is_well(register_db, monkeypatch):
+    """With only the school register loaded, Oversikt said the schools had reported for every month and the plan
+    was followed."""
+    import streamlit as st
+
+    from dashboard import attention
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(register_db))
+    st.cache_data.clear()
+    texts = [i.text for i in attention.items(OWNER, "9901")]
+    assert any(t.startswith("Saker: ingen saksrapporter er lest inn ennå") for t in texts), texts
+    assert any(t.startswith("Planen: kommunens plan for skolemiljøet er ikke lest inn") for t in texts), texts

@@ -19,7 +19,14 @@ from dashboard.charts import (
     school_line,
     school_month_heatmap,
 )
-from dashboard.labels import NO_VALUE, breakable, missing_reports, month_spans
+from dashboard.labels import (
+    NO_VALUE,
+    breakable,
+    due_month,
+    missing_reports,
+    month_spans,
+    months_back,
+)
 from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
 
@@ -107,10 +114,18 @@ if unreported:
         f"**Rapporter mangler for {missing} {'skolemåned' if missing == 1 else 'skolemåneder'}**, og tallene på siden "
         f"kan være for lave: {'; '.join(unreported)}. Malen ligger under «Mal for rapportering» nederst."
     )
+# Months due by today that no school has reported: the page's own window ends with the newest report, and a
+# municipality whose reports stopped in June read «Alle de 4 skolene har rapportert» in December.
+due = due_month()
+overdue = [m for m in month_range([months_back(max(newest, last), -1), due]) if m.month != 7] if due > max(newest, last) \
+    else []
+if overdue:
+    st.warning(f"**Ingen skole har rapportert saker for {month_spans(overdue)} ennå.** Rapporten for en måned ventes "
+               f"innen den 10. i måneden etter; tallene under går til og med {month_label(last)}.")
 for skole, months in later.filter(pl.col("mangler").list.len() > 0).iter_rows():
     st.warning(f"**{skole} har ikke rapportert for {month_spans(months)} ennå.** Andre skoler i kommunen har "
                f"rapportert til og med {month_label(newest)}; tallene under går til og med {month_label(last)}.")
-if not unreported and later["mangler"].list.len().sum() == 0 and coverage.height:
+if not unreported and not overdue and later["mangler"].list.len().sum() == 0 and coverage.height:
     st.caption(f"{'Skolen' if coverage.height == 1 else f'Alle de {coverage.height} skolene'} har rapportert for "
                f"alle de {months_asked} skolemånedene (juli regnes ikke med).")
 reported_last = coverage.filter(~pl.col("mangler").list.contains(last)).height

@@ -457,3 +457,21 @@ def test_the_upload_box_speaks_norwegian_to_the_eye_and_to_a_screen_reader(serve
     page.get_by_role("button", name="Fjern saker_9902.csv").click()  # renamed, and still the button it was
     page.wait_for_selector("text=Ingen filer valgt ennå", timeout=30_000)
     page.close()
+
+
+def test_the_help_page_takes_every_choice_of_guide(server, browser):
+    """Every second choice in «Veiledning» snapped back to the guide before: the box's starting place followed the
+    address, which the page itself rewrites, so each rerun made it a new box."""
+    from pipelines.guides import GUIDES
+
+    page = login(browser, server, "skoleeier")
+    go(page, "hjelp", "Hjelp")
+    box = page.locator("[data-testid='stSelectbox']").first
+    for key in ("mal-saker", "plan", "formater"):
+        title = GUIDES[key][0]
+        box.click()
+        page.get_by_role("option", name=title).click()
+        page.wait_for_url(f"**dok={key}", timeout=30_000)  # the page writes the guide on screen into the address
+        page.wait_for_timeout(1500)  # the rerun that used to put the box back
+        assert page.url.endswith(f"dok={key}"), (key, page.url)
+    page.close()

@@ -9,8 +9,11 @@ from pipelines.guides import GUIDES, text
 st.title("Hjelp")
 keys = list(GUIDES)
 asked = st.query_params.get("dok")
-chosen = st.selectbox("Veiledning", keys, index=keys.index(asked) if asked in GUIDES else 0,
-                      format_func=lambda k: GUIDES[k][0], placeholder="Velg")
+# The guide asked for in the address on the way in, then the reader's own choice: a box whose `index` followed the
+# address was a new box on each rerun, and every second choice snapped back to the guide before.
+if st.session_state.get("hjelp_dok") not in GUIDES:
+    st.session_state["hjelp_dok"] = asked if asked in GUIDES else keys[0]
+chosen = st.selectbox("Veiledning", keys, key="hjelp_dok", format_func=lambda k: GUIDES[k][0], placeholder="Velg")
 st.query_params["dok"] = chosen  # the address names the guide on screen, so it can be passed on
 # The guides' tables list column names in long code spans: let them wrap inside the page instead of running off it.
 st.markdown("<style>[data-testid='stMarkdownContainer'] table {table-layout: fixed; width: 100%;} "

@@ -1162,10 +1162,11 @@ def _log_scope(viewer: Viewer) -> tuple[str, list[Any]]:
     )
 
 
-MESSAGE_WITHHELD = ("Meldingen vises ikke her: filen gjelder også kommuner du ikke har tilgang til, og meldingene kan "
-                    "sitere deres rader. Den som lastet inn filen, og en administrator, kan lese den.")
+MESSAGE_WITHHELD = ("Meldingen vises ikke her: den kan sitere rader fra kommuner du ikke har tilgang til (filen "
+                    "gjelder flere kommuner, eller den kunne ikke knyttes til noen). Den som lastet inn filen, og en "
+                    "administrator, kan lese den.")
 """In place of a file's messages for a viewer who sees the file in the log but not all of its municipalities."""
-FINDING_WITHHELD = "(vises ikke: filen gjelder også kommuner du ikke har tilgang til)"
+FINDING_WITHHELD = "(vises ikke: kan sitere rader fra kommuner du ikke har tilgang til)"
 """In place of a failed check's message for such a viewer; a passed check's says what it looks for, and stays."""
 
 

@@ -556,7 +556,7 @@ class _Context:
             if expected:
                 on_track = part.filter(pl.col("prosent_av_forventet") >= 90).height
                 section.paragraphs.append(
-                    f"{TEAMS[team]}: {schools_text} holdt til sammen {held} møter av {int(expected)} forventet "
+                    f"{TEAMS[team]}: {schools_text} holdt til sammen {counted(held, 'møte', 'møter')} av {int(expected)} forventet "
                     f"etter kommunens møterytme ({round(100 * held / expected)} %); {on_track} av {schools_text} "
                     "holdt minst 90 % av møtene."
                 )

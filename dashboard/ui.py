@@ -209,14 +209,17 @@ def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: st
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _template_file(module: str, kind: str, schools: tuple[tuple[str, str], ...], month: str) -> bytes:
+def _template_file(module: str, kind: str, schools: tuple[tuple[str, str], ...], month: str,
+                   programmes: tuple[str, ...] = ()) -> bytes:
     """The template as XLSX or CSV for these schools (orgnr, navn), built once per month (the templates are
-    pre-filled with the current month or school year)."""
+    pre-filled with the month to report or the school year), with the plan's programme codes where it asks for them
+    (a row per school and programme, and a drop-down list of the codes)."""
     import importlib
 
     template = importlib.import_module(f"pipelines.templates.{module}")
     frame = pl.DataFrame(list(schools), schema={"orgnr": pl.String, "navn": pl.String}, orient="row")
-    return template.xlsx_bytes(frame) if kind == "xlsx" else template.csv_bytes(frame)
+    extra = (list(programmes),) if programmes else ()
+    return template.xlsx_bytes(frame, *extra) if kind == "xlsx" else template.csv_bytes(frame, *extra)
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -240,8 +243,10 @@ def audited_download(label: str, make, file_name: str, mime: str, *, where=None,
     (where or st).download_button(label, build, file_name=file_name, mime=mime, on_click="ignore", **kwargs)
 
 
-def download_template(label: str, module: str, schools: pl.DataFrame, stem: str) -> None:
-    """Offer a reporting template as XLSX (drop-down lists) and CSV, pre-filled with the municipality's schools.
+def download_template(label: str, module: str, schools: pl.DataFrame, stem: str,
+                      programmes: tuple[str, ...] = ()) -> None:
+    """Offer a reporting template as XLSX (drop-down lists) and CSV, pre-filled with the municipality's schools (and
+    for programme status the plan's `programmes`: the download had an empty programme column and no list to pick from).
 
     Built when clicked: an XLSX with drop-down lists takes 0.7 s.
     """
@@ -250,9 +255,10 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str)
     pairs = tuple(schools.select("orgnr", "navn").iter_rows())
     month = dt.date.today().strftime("%Y-%m")
     c1, c2 = st.columns(2)
-    audited_download(f"Last ned mal for {label} (Excel)", lambda: _template_file(module, "xlsx", pairs, month),
+    audited_download(f"Last ned mal for {label} (Excel)",
+                     lambda: _template_file(module, "xlsx", pairs, month, programmes),
                      f"{stem}.xlsx", XLSX_MIME, where=c1, width="stretch")
-    audited_download(f"Last ned mal for {label} (CSV)", lambda: _template_file(module, "csv", pairs, month),
+    audited_download(f"Last ned mal for {label} (CSV)", lambda: _template_file(module, "csv", pairs, month, programmes),
                      f"{stem}.csv", "text/csv", where=c2, width="stretch")
 
 

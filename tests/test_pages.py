@@ -382,6 +382,31 @@ def test_saker_template_buttons_offer_the_template_with_the_municipality_s_schoo
     assert text.splitlines()[0].split(";") == HEADERS
 
 
+def test_programme_status_template_holds_the_plans_programme_codes(app, demo_db_master, monkeypatch):
+    """The programme-status download had an empty programme column and no list of codes: a school had to copy them
+    from the plan's YAML. The page now hands the plan's programmes to the template, a row per school and programme."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboard import ui
+
+    asked = []
+    offered = ui.download_template
+    monkeypatch.setattr(ui, "download_template", lambda *a, **k: asked.append((a, k)) or offered(*a, **k))
+    app("programmer")
+    (args, kwargs), = [(a, k) for a, k in asked if a[1] == "programstatus"]
+    planned = {p for (p,) in query(demo_db_master, "SELECT DISTINCT program FROM mart.programstatus "
+                                                   "WHERE kommunenr = '9901' AND planlagt")}
+    assert set(kwargs["programmes"]) == planned and planned, kwargs
+    schools = tuple(query(demo_db_master, "SELECT orgnr, navn FROM mart.skoler WHERE kommunenr = '9901' ORDER BY navn"))
+    book = load_workbook(io.BytesIO(ui._template_file("programstatus", "xlsx", schools, "2026-11",
+                                                      kwargs["programmes"])))
+    header = [c.value for c in book.worksheets[0][1]]
+    rows = [r for r in book.worksheets[0].iter_rows(min_row=2, values_only=True) if r[header.index("orgnr")]]
+    assert {r[header.index("program")] for r in rows} == planned and len(rows) == len(schools) * len(planned)
+
+
 # ---------------------------------------------------------------- Arbeidslag og elevtjeneste
 
 

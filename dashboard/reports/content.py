@@ -352,8 +352,8 @@ class _Context:
         # figures in an FAU report). Counted over every indicator, Sjøbygd's note said 17 where the table had 6.
         shown = now.filter((pl.col("enhet_niva") == "skole") & pl.col("indikator_kode").is_in(
             list(EU_SCHOOL_COLUMNS) if self.req.mottaker != "fau" else codes))
-        if self.req.mottaker == "fau":
-            shown = shown.filter(pl.col("orgnr") == self.req.orgnr)
+        if self.req.mottaker == "fau":  # the own school's figures; none in a report on the whole municipality
+            shown = shown.filter(pl.col("orgnr") == self.req.orgnr) if self.req.orgnr else shown.clear()
         hidden = shown.filter(pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING))
         if hidden.height:
             section.notes.append(

@@ -181,6 +181,19 @@ def test_municipal_table_keeps_star_as_withheld_and_reads_comma_decimals(registe
     assert rows["VG1"][8] == 21.0 and rows["VG1"][12] == "ungdata"
 
 
+@pytest.mark.parametrize("nation", ["0", "Norge", "Hele landet"])
+def test_municipal_table_reads_the_nation_beside_the_municipality(register_db, tmp_path, nation):
+    """NOVA's report gives the nation beside the municipality: «0» was stored as a municipality «0000», and «Norge» or
+    «Hele landet» refused as a kommunenummer; the reports' «Landet» column stayed empty."""
+    text = ("kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n"
+            "9902;2024;8-10;alle;Trives på skolen;82,5;140\n"
+            f"{nation};2024;8-10;alle;Trives på skolen;85,4;\n")
+    outcome = ingest_file(_write(tmp_path / "tabell.csv", text), register_db)
+    assert outcome.result == "lastet", outcome.message
+    rows = query(register_db, "SELECT geo_niva, geo, kommunenr, andel FROM core.ungdata ORDER BY geo_niva")
+    assert rows == [("kommune", "9902", "9902", 82.5), ("nasjonalt", "0", None, 85.4)], rows
+
+
 def test_municipal_table_headed_as_excel_users_write_it_keeps_every_column(register_db, tmp_path):
     """«Antall svar» (with a space), «År», «Kjønn»: the answers were read as no column at all, and a corrected file
     wiped every stored number of answers. A column the table does not have is named in a warning, not dropped unseen."""

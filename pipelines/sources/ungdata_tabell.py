@@ -29,6 +29,8 @@ from pipelines.sources.ungdata_base import (
 )
 
 COLUMNS = ["kommunenr", "aar", "trinn", "kjonn", "indikator", "andel", "antall_svar"]
+NATION = ["0", "00", "000", "0000", "norge", "landet", "hele landet", "nasjonalt"]
+"""How a results table names the nation in `kommunenr` (a 0 Excel kept, or written out)."""
 LABEL = "Ungdata – kommunens resultattabell"
 
 
@@ -72,22 +74,24 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         aar.alias("_aar"), periode.alias("periode"), trinn_text("trinn").alias("_trinn"),
         kjonn_expr("kjonn").alias("_kjonn"), pl.col("indikator").str.strip_chars().alias("_indikator"),
         digits("kommunenr", 4).alias("_kommunenr"),
+        # NOVA's reports give the nation beside the municipality: «Norge», «Hele landet» or 0 in kommunenr.
+        pl.col("kommunenr").str.strip_chars().str.to_lowercase().is_in(NATION).fill_null(False).alias("_landet"),
     )
     raise_on_bad(t, pl.col("_aar").is_null(), "Året må være et årstall (2024) eller en periode (2021_2023)", "aar")
     raise_on_bad(t, pl.col("_trinn").is_null(), "Ukjent trinn (forventet f.eks. 8, 9, 10, 8-10 eller VG1)", "trinn")
     raise_on_bad(t, pl.col("_kjonn").is_null(), "Ukjent kjønn (forventet alle, jenter eller gutter)", "kjonn")
     raise_on_bad(t, pl.col("_indikator").fill_null("") == "", "Indikatoren mangler", "indikator")
-    raise_on_bad(t, ~pl.col("_kommunenr").str.contains(r"^\d{4}$").fill_null(False),
-                 "Kommunenummeret må ha 4 siffer", "kommunenr")
+    raise_on_bad(t, ~pl.col("_landet") & ~pl.col("_kommunenr").str.contains(r"^\d{4}$").fill_null(False),
+                 "Kommunenummeret må ha 4 siffer (eller 0 / «Norge» for landet)", "kommunenr")
     for col in ("andel", "antall_svar"):
         raise_on_bad(t, unparseable(col), "Verdien er ikke et tall, «*» eller tom", col)
     hidden = is_suppressed("andel")
     out = t.select(
         pl.col("rad"),
         pl.lit("ungdata").alias("kilde"),
-        pl.lit("kommune").alias("geo_niva"),
-        pl.col("_kommunenr").alias("geo"),
-        pl.col("_kommunenr").alias("kommunenr"),
+        pl.when(pl.col("_landet")).then(pl.lit("nasjonalt")).otherwise(pl.lit("kommune")).alias("geo_niva"),
+        pl.when(pl.col("_landet")).then(pl.lit("0")).otherwise(pl.col("_kommunenr")).alias("geo"),
+        pl.when(pl.col("_landet")).then(None).otherwise(pl.col("_kommunenr")).alias("kommunenr"),
         pl.col("_aar").alias("aar"),
         pl.col("periode"),
         pl.col("_trinn").alias("trinn"),

@@ -350,3 +350,34 @@ def test_an_unknown_status_is_refused_with_the_words_a_school_writes_and_i_drift
     assert "ikke_startet" not in said
     assert _ingest(register_db, _status(tmp_path, [_row(SJOBYGD, "olweus", "I drift")], "ok.csv")) == 0
     assert _cell(register_db, SJOBYGD.orgnr, "olweus", 5)["status"] == "drift"
+
+
+def test_counts_reported_so_far_in_the_running_school_year_are_judged_against_the_part_of_it_gone(
+        register_db, tmp_path):
+    """Sessions and meetings are reported «hittil i skoleåret» and were judged against the whole year's minimum while
+    the year ran: every school's autumn report read «ikke oppfylt» («12 økter holdt (krav: minst 24)» in December).
+    Judged against the months gone (of 11 with school), rounded up; a year that is over, against the whole."""
+    import datetime as dt
+    import math
+
+    today = dt.date.today()
+    start = today.year if today.month >= 8 else today.year - 1
+    year = f"{start}-{(start + 1) % 100:02d}"
+    gone = min(1.0, max((today.year - start) * 12 + today.month - 8, 1) / 11)
+    plan = TEST_PLAN.replace("fra: 2024-25", f"fra: {start - 1}-{start % 100:02d}").replace(
+        "til: 2026-27", f"til: {start + 1}-{(start + 2) % 100:02d}")
+    assert _ingest(register_db, _plan(tmp_path, plan)) == 0
+    meetings, council = math.ceil(5 * gone), math.ceil(2 * gone)
+    rows = [
+        _row(SJOBYGD, "olweus", "drift", year=year, koordinator="ja", gruppemoter_holdt=meetings, storste_gruppe=10,
+             skolemiljoutvalg_moter=council, sist_revidert=f"{start}-05-01"),
+        _row(VIKA, "olweus", "drift", year=year, koordinator="ja", gruppemoter_holdt=meetings - 1, storste_gruppe=10,
+             skolemiljoutvalg_moter=council, sist_revidert=f"{start}-05-01"),
+    ]
+    assert _ingest(register_db, _status(tmp_path, rows)) == 0
+    on_track, behind = _cell(register_db, SJOBYGD.orgnr, "olweus", 5, year), _cell(register_db, VIKA.orgnr, "olweus", 5, year)
+    assert on_track["krav_oppfylt"] is True, on_track
+    assert behind["krav_oppfylt"] is False, behind
+    if meetings < 5:  # the year is still running: the text says what was expected so far
+        assert f"{meetings - 1} samtalegruppemøter (krav i drift: minst 5 i året; {meetings} så langt i skoleåret)" \
+            in behind["avvik"], behind

@@ -201,6 +201,7 @@ def known_in(con, db: Path) -> Known:
         db=db,
         register_rows=con.sql(f"SELECT {', '.join(REGISTER_COMPARED)} FROM core.skole").pl(),
         plan_owners=dict(con.execute("SELECT plan_id, kommunenr FROM core.plan").fetchall()),
+        plans=tuple(con.execute("SELECT plan_id, kommunenr, tittel, gyldig_fra, gyldig_til FROM core.plan").fetchall()),
     )
 
 

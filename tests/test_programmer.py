@@ -381,3 +381,22 @@ def test_counts_reported_so_far_in_the_running_school_year_are_judged_against_th
     if meetings < 5:  # the year is still running: the text says what was expected so far
         assert f"{meetings - 1} samtalegruppemøter (krav i drift: minst 5 i året; {meetings} så langt i skoleåret)" \
             in behind["avvik"], behind
+
+
+def test_a_second_plan_for_the_same_years_is_loaded_with_a_warning_saying_how_to_replace_the_first(
+        register_db, tmp_path):
+    """A second plan of the municipality for overlapping years loaded without a word, both stayed, and the pages
+    showed one of them."""
+    from pipelines.ingest import ingest_file
+
+    assert ingest_file(_plan(tmp_path), register_db).result == "lastet"
+    second = _plan(tmp_path, TEST_PLAN.replace("plan_id: test-olweus", "plan_id: ny-plan")
+                   .replace("tittel: Testplan", "tittel: Ny plan"), name="ny.yaml")
+    outcome = ingest_file(second, register_db)
+    assert outcome.result == "lastet", outcome.message
+    said = outcome.message
+    assert "Kommunen har også planen «Testplan» (test-olweus)" in said and "samme plan_id («test-olweus»)" in said, said
+    assert query(register_db, "SELECT advarsler FROM core.ingest_log WHERE filnavn = 'ny.yaml'") == [(1,)]
+    replaced = _plan(tmp_path, TEST_PLAN.replace("tittel: Testplan", "tittel: Testplan, revidert"), name="rev.yaml")
+    again = ingest_file(replaced, register_db)  # the same plan_id replaces its plan: nothing to warn of but the other
+    assert again.result == "lastet" and "Kommunen har også planen «Testplan»" not in again.message, again.message

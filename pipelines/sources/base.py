@@ -74,6 +74,7 @@ class Known:
     db: Path | None = None  # the warehouse being loaded, for checks against more than the register (plans)
     register_rows: pl.DataFrame | None = None  # core.skole as loaded (`pipelines.ingest.kommuner_touched`)
     plan_owners: Mapping[str, str] = field(default_factory=dict)  # plan_id → kommunenr of the plans loaded
+    plans: tuple[tuple, ...] = ()  # (plan_id, kommunenr, tittel, gyldig_fra, gyldig_til) of the plans loaded
 
 
 @dataclass(frozen=True)

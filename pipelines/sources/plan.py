@@ -48,7 +48,16 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     )
     # What the plan held, not a warning: Datakvalitet counted it as one («Filer med advarsler»).
     info = [f"Plan «{plan.tittel}» ({plan.plan_id}): {len(plan.programmer)} programmer, {len(plan.tiltak)} tiltak"]
-    return SourceResult(source="plan", frame=frame, rows_in=1, info=info)
+    # Another plan of the municipality for some of the same years stays beside this one: said, with how to replace it
+    # (a second plan loaded without a word, and the pages showed one of the two).
+    notes = [
+        f"Kommunen har også planen «{tittel}» ({pid}) for {fra:%d.%m.%Y}–{til:%d.%m.%Y}, som gjelder noen av de "
+        "samme årene: begge ligger i lageret, og sidene viser den som gjelder i dag (ellers den nyeste). Skal denne "
+        f"planen erstatte den, gi den samme plan_id («{pid}») og les den inn på nytt."
+        for pid, kommunenr, tittel, fra, til in known.plans
+        if pid != plan.plan_id and kommunenr == plan.kommunenr and fra <= plan.periode.til and til >= plan.periode.fra
+    ]
+    return SourceResult(source="plan", frame=frame, rows_in=1, info=info, notes=notes)
 
 
 def _tables(plan: model.Plan, batch_id: str) -> dict[str, pl.DataFrame]:

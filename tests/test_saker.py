@@ -533,3 +533,24 @@ def test_a_private_school_a_udir_file_brought_in_is_not_asked_for_case_reports(r
     outcome = ingest_file(_csv(tmp_path / "alle.csv", _month(SJOBYGD, "2025-09")), register_db)
     assert outcome.result == "lastet", outcome.message
     assert not [w for w in outcome.warnings if "mangler rapport" in w], outcome.warnings
+
+
+def test_the_case_template_is_filled_in_for_the_month_just_ended(monkeypatch):
+    """The template came pre-filled with the month under way (2026-12 on 2 December), which is not over to report."""
+    import datetime as dt
+
+    from pipelines.templates import saker as template
+
+    class Day(dt.date):
+        today_is = dt.date(2026, 12, 2)
+
+        @classmethod
+        def today(cls):
+            return cls.today_is
+
+    monkeypatch.setattr(template.dt, "date", Day)
+    assert template._current_month() == "2026-11"
+    Day.today_is = dt.date(2027, 1, 5)
+    assert template._current_month() == "2026-12"
+    Day.today_is = dt.date(2026, 8, 3)  # July has no school: June is the month to report
+    assert template._current_month() == "2026-06"

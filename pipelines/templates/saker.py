@@ -86,12 +86,17 @@ GUIDE = [
 
 
 def _current_month() -> str:
+    """The month a school reports now: the one just ended (the month under way is not over; July, with no school,
+    gives way to June)."""
     today = dt.date.today()
-    return f"{today.year:04d}-{today.month:02d}"
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    if month == 7:
+        month = 6
+    return f"{year:04d}-{month:02d}"
 
 
 def prefilled_rows(schools: pl.DataFrame, month: str | None = None) -> list[dict[str, object]]:
-    """One row per school × sakstype for `month` (default: this month), counts 0."""
+    """One row per school × sakstype for `month` (default: the month just ended), counts 0."""
     month = month or _current_month()
     rows: list[dict[str, object]] = []
     ordered = schools.sort("navn") if "navn" in schools.columns else schools

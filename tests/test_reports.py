@@ -753,3 +753,10 @@ def test_a_report_for_a_year_before_the_plan_says_no_plan_applied_and_lists_none
     text = " ".join(section.paragraphs)
     assert "Ingen plan for skolemiljøet gjaldt i skoleåret 2022-23" in text and "Tiltaksplanen" not in text, text
     assert not section.tables and not section.charts
+
+
+def test_each_schools_fau_report_has_a_file_name_of_its_own(use_db):
+    """Every school's FAU report was saved as «rapport_fau_fjellvik_2025-26»: a second download replaced the first."""
+    nordli, haugen = build("fau", orgnr=NORDLI).file_stem, build("fau", orgnr=HAUGEN).file_stem
+    assert nordli == f"rapport_fau_fjellvik_nordli-skole_{YEAR}" and haugen == f"rapport_fau_fjellvik_haugen-skole_{YEAR}"
+    assert build("kommunestyre").file_stem == f"rapport_kommunestyre_fjellvik_{YEAR}"

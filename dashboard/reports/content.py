@@ -88,14 +88,20 @@ class Report:
     vern: str
     demo: bool
     sections: list[Section]
+    skole: str | None = None  # a report on one school: its name, in the file's name too
+
 
     def tables(self) -> list[Table]:
         return [t for s in self.sections for t in s.tables]
 
     @property
     def file_stem(self) -> str:
-        kommune = re.sub(r"[^a-z0-9]+", "-", self.kommune.lower().translate(str.maketrans("æøå", "eoa"))).strip("-")
-        return f"rapport_{self.mottaker}_{kommune}_{self.skoleaar}"
+        def slug(text: str) -> str:
+            return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(str.maketrans("æøå", "eoa"))).strip("-")
+
+        # Each school's FAU report its own name: the same name for every school's saved one over the other.
+        unit = f"{slug(self.kommune)}_{slug(self.skole)}" if self.skole else slug(self.kommune)
+        return f"rapport_{self.mottaker}_{unit}_{self.skoleaar}"
 
 
 # ---------------------------------------------------------------- who may ask, and as whom the report reads
@@ -200,7 +206,7 @@ def build(requester: Viewer, req: Request) -> Report:
         title=title, subtitle=subtitle, kommune=kommune, kommunenr=req.kommunenr, skoleaar=req.skoleaar,
         mottaker=req.mottaker, laget=dt.datetime.now().replace(microsecond=0), laget_av=requester.brukernavn,
         vern=protection_text(viewer), demo=settings.get("demo") == "ja",
-        sections=[s for s in sections if s is not None],
+        sections=[s for s in sections if s is not None], skole=school_name,
     )
 
 

@@ -44,11 +44,12 @@ def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
     if reported is None:
         return [Item("Saker: ingen saksrapporter er lest inn ennå – skolene rapporterer hver måned på malen", SAKER,
                      ":material/assignment_late:")]
-    # Up to the newest month due by today, not the newest in the warehouse: a municipality whose reports stopped in
-    # June read «rapportert for alle månedene» in December.
-    newest = max(reported, due_month())
+    # Missing reports up to the month due by today (the 10th of the month after), not the newest in the warehouse:
+    # a municipality whose reports stopped in June read «rapportert for alle månedene» in December, and one school
+    # reporting early made every other «missing» a month not yet due.
+    due = due_month()
     out = []
-    coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=months_back(newest, 11), til=newest)
+    coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=months_back(due, 11), til=due)
     missing = sum(len(m) for m in coverage["mangler"])
     if missing:
         out.append(Item(
@@ -56,6 +57,8 @@ def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
             f"måneder – {_listed(missing_reports(coverage))}",
             SAKER, ":material/assignment_late:",
         ))
+    # The cases themselves: the newest months reported, however late the reports are.
+    newest = reported
     recent = months_back(newest, 2)
     data = queries.saker_per_month(viewer, kommunenr=kommunenr).filter(pl.col("periode") >= recent)
     new = dict(data.group_by("sakstype").agg(pl.col("nye").sum()).iter_rows())

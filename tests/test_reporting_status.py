@@ -181,3 +181,24 @@ def test_a_municipality_with_no_case_report_or_plan_yet_is_not_told_all_is_well(
     texts = [i.text for i in attention.items(OWNER, "9901")]
     assert any(t.startswith("Saker: ingen saksrapporter er lest inn ennå") for t in texts), texts
     assert any(t.startswith("Planen: kommunens plan for skolemiljøet er ikke lest inn") for t in texts), texts
+
+
+def test_late_reports_leave_the_newest_cases_on_the_front_page_and_months_not_yet_due_are_not_missing(
+        warehouse, monkeypatch):
+    """Once reports were late, the § 12-6 case and the overdue evaluations went from Oversikt: their window followed
+    the month due, which had no data. And one school's early report made the others «missing» a month not yet due."""
+    from dashboard import attention
+
+    monkeypatch.setattr(labels, "_today", lambda: dt.date(2027, 2, 15))
+    late = [i.text for i in attention.items(OWNER, "9901")]
+    monkeypatch.setattr(labels, "_today", lambda: dt.date(2026, 11, 15))
+    on_time = [i.text for i in attention.items(OWNER, "9901")]
+    for kind in ("hos Statsforvalteren", "evaluering over frist"):
+        assert [t for t in late if kind in t] == [t for t in on_time if kind in t] != [], (kind, late, on_time)
+    # 5 November: October is not due until the 10th, though one school has sent it
+    _drop(warehouse, NORDLI, "2026-10-01", "2026-11-01")
+    import streamlit as st
+
+    st.cache_data.clear()
+    monkeypatch.setattr(labels, "_today", lambda: dt.date(2026, 11, 5))
+    assert not [i.text for i in attention.items(OWNER, "9901") if i.text.startswith("Saker: rapporter mangler")]

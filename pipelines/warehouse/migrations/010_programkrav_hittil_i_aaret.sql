@@ -1,7 +1,8 @@
 -- 010: a programme's count per school year (sessions, group meetings, meetings of the skolemiljøutvalg) is reported
 -- «hittil i skoleåret», and was judged against the whole year's minimum while the year ran: every school read «ikke
 -- oppfylt» in the autumn («12 økter holdt (krav: minst 24)» in December). While the year runs it is judged against
--- the part of the year gone, rounded up, and the text says so. The view is 003's with that change.
+-- the months of it gone (none in August), rounded up, and the text says so. The view is 003's with that change.
+CREATE OR REPLACE MACRO core.i_dag() AS current_date;  -- the day the running school year is judged on
 CREATE OR REPLACE MACRO core.hittil(terskel, hittil) AS
     CASE WHEN hittil < terskel THEN format(' i året; {} så langt i skoleåret', core.tall(hittil)) ELSE '' END;
 
@@ -71,9 +72,9 @@ krav AS (              -- one row per cell × requirement that applies in the re
            -- while the year runs (11 months with school, July none): 12 sessions in December are not «12 of 24».
            ceil((CASE WHEN k.minst IS NOT NULL THEN k.minst WHEN c.status = 'innforing' THEN k.innforing ELSE k.drift END)
                 * CASE WHEN k.kravtype IN ('okter_per_aar', 'gruppemoter_per_aar', 'skolemiljoutvalg_moter_per_aar')
-                            AND c.aar_start = core.skoleaar_start(current_date)
+                            AND c.aar_start = core.skoleaar_start(core.i_dag())
                        THEN least(1.0, greatest(date_diff('month', make_date(c.aar_start, 8, 1),
-                                                          date_trunc('month', current_date)), 1) / 11.0)
+                                                          date_trunc('month', core.i_dag())), 0) / 11.0)
                        ELSE 1.0 END) AS hittil,
            k.storste_gruppe AS maks_gruppe, k.hvert_aar, k.faser,
            c.aar_start - coalesce(pp.oppstart_aar, core.skoleaar_start(pl.gyldig_fra)) AS aar_siden_oppstart

@@ -1002,7 +1002,9 @@ def planer(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
     """The municipality's plans (newest first), with the annual review and counts of overdue actions."""
     return _fetch(
         con,
-        "SELECT * EXCLUDE (plan_yaml) FROM mart.planer WHERE kommunenr = ? ORDER BY gjeldende DESC, gyldig_fra DESC",
+        # of two plans in force from the same day, the one loaded last (a revision under a new plan_id)
+        "SELECT * EXCLUDE (plan_yaml) FROM mart.planer WHERE kommunenr = ? "
+        "ORDER BY gjeldende DESC, gyldig_fra DESC, batch_id DESC",
         [kommunenr],
     )
 
@@ -1086,6 +1088,14 @@ def programstatus_cells(
         [kommunenr, plan_id, skoleaar],
     )
     return cell_verdicts(rows).group_by("vurdering").agg(pl.len().cast(pl.Int64).alias("celler")).sort("vurdering")
+
+
+@query
+def plan_programmer(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, plan_id: str) -> pl.DataFrame:
+    """The programmes a plan names (program, program_navn), in its order: also those whose start is still ahead and a
+    plan whose period has not begun, which `mart.programstatus` has no rows for yet."""
+    return _fetch(con, "SELECT program, program_navn FROM mart.plan_programmer WHERE kommunenr = ? AND plan_id = ? "
+                       "ORDER BY nr", [kommunenr, plan_id])
 
 
 @query

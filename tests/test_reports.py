@@ -760,3 +760,5 @@ def test_each_schools_fau_report_has_a_file_name_of_its_own(use_db):
     nordli, haugen = build("fau", orgnr=NORDLI).file_stem, build("fau", orgnr=HAUGEN).file_stem
     assert nordli == f"rapport_fau_fjellvik_nordli-skole_{YEAR}" and haugen == f"rapport_fau_fjellvik_haugen-skole_{YEAR}"
     assert build("kommunestyre").file_stem == f"rapport_kommunestyre_fjellvik_{YEAR}"
+    # a report on the whole municipality (an anonymised rektormøte one too) is never named after a school asked for
+    assert build("rektormote", orgnr=NORDLI, anonymiser=True).file_stem == f"rapport_rektormote_fjellvik_{YEAR}"

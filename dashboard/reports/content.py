@@ -206,7 +206,7 @@ def build(requester: Viewer, req: Request) -> Report:
         title=title, subtitle=subtitle, kommune=kommune, kommunenr=req.kommunenr, skoleaar=req.skoleaar,
         mottaker=req.mottaker, laget=dt.datetime.now().replace(microsecond=0), laget_av=requester.brukernavn,
         vern=protection_text(viewer), demo=settings.get("demo") == "ja",
-        sections=[s for s in sections if s is not None], skole=school_name,
+        sections=[s for s in sections if s is not None], skole=school_name if req.mottaker == "fau" else None,
     )
 
 

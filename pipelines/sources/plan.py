@@ -52,7 +52,8 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     # (a second plan loaded without a word, and the pages showed one of the two).
     notes = [
         f"Kommunen har også planen «{tittel}» ({pid}) for {fra:%d.%m.%Y}–{til:%d.%m.%Y}, som gjelder noen av de "
-        "samme årene: begge ligger i lageret, og sidene viser den som gjelder i dag (ellers den nyeste). Skal denne "
+        "samme årene: begge ligger i lageret, og sidene viser den som gjelder i dag (av to som begynner samme dag, den som "
+        "sist ble lest inn). Skal denne "
         f"planen erstatte den, gi den samme plan_id («{pid}») og les den inn på nytt."
         for pid, kommunenr, tittel, fra, til in known.plans
         if pid != plan.plan_id and kommunenr == plan.kommunenr and fra <= plan.periode.til and til >= plan.periode.fra

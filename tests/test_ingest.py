@@ -783,3 +783,27 @@ def test_archive_check_deletes_a_file_older_rules_let_through_keeps_its_rows_and
     again.write_bytes(raw)
     assert ingest_file(again, db).result == "allerede_lastet"
     assert not kept.exists()
+
+
+def test_a_register_headed_in_norwegian_as_kept_by_hand_loads_like_the_template(tmp_path, demo_dir):
+    """«Organisasjonsnummer;Skolenavn;Kommunenummer;Kommune;Fra trinn;Til trinn;Antall elever» was refused as an
+    unknown format, while the meeting log took its Norwegian headers."""
+    template = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert template[0].split(";")[:7] == ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall"]
+    norwegian = tmp_path / "skoler.csv"
+    norwegian.write_text("\n".join(
+        ["Organisasjonsnummer;Skolenavn;Kommunenummer;Kommune;Fra trinn;Til trinn;Antall elever"] + template[1:]) + "\n",
+        encoding="cp1252")
+    plain, db = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    for warehouse, path in ((plain, demo_dir / "skoleregister.csv"), (db, norwegian)):
+        store.init(warehouse)
+        outcome = ingest_file(path, warehouse)
+        assert outcome.result == "lastet" and outcome.source == "skoleregister", outcome.message
+    same = "SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall FROM mart.skoler ORDER BY orgnr"
+    assert query(db, same) == query(plain, same)
+    twice = tmp_path / "to.csv"
+    twice.write_text("orgnr;navn;Skolenavn;kommunenr;kommune;trinn_fra;trinn_til;elevtall\n"
+                     "999999995;Ny skole;Ny skole;9901;Fjellvik;1;7;100\n", encoding="utf-8")
+    store.init(tmp_path / "c.duckdb")
+    refused = ingest_file(twice, tmp_path / "c.duckdb")
+    assert refused.result == "avvist" and "«navn» og «Skolenavn» betyr det samme" in refused.message, refused.message

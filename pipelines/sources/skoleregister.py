@@ -6,11 +6,13 @@ import datetime as dt
 
 import polars as pl
 
+from pipelines.errors import IngestError
 from pipelines.parsing import number, unparseable
 from pipelines.sources.base import (
     REGISTER_SCHEMA,
     SourceResult,
     digits,
+    header_key,
     raise_on_bad,
     require_columns,
     school_year_expr,
@@ -21,9 +23,23 @@ LABEL = "skoleregisteret"
 COLUMNS = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall"]
 
 
+ALIASES = {
+    "organisasjonsnummer": "orgnr", "org_nr": "orgnr", "skolenavn": "navn", "skole": "navn",
+    "kommunenummer": "kommunenr", "kommune_nr": "kommunenr", "kommunenavn": "kommune",
+    "fra_trinn": "trinn_fra", "forste_trinn": "trinn_fra", "laveste_trinn": "trinn_fra",
+    "til_trinn": "trinn_til", "siste_trinn": "trinn_til", "hoyeste_trinn": "trinn_til",
+    "antall_elever": "elevtall", "elever": "elevtall", "skolear": "skoleaar",
+}
+"""Headers as a register kept by hand is written («Organisasjonsnummer», «Fra trinn», «Antall elever»): refused as
+an unknown format, while the meeting log took its Norwegian headers."""
+
+
+def _names(columns: list[str]) -> dict[str, str]:
+    return {c: header_key(c, ALIASES) for c in columns}
+
+
 def detect(columns: list[str]) -> bool:
-    cols = {c.lower() for c in columns}
-    return {"orgnr", "navn", "kommunenr", "trinn_fra"} <= cols
+    return {"orgnr", "navn", "kommunenr", "trinn_fra"} <= set(_names(columns).values())
 
 
 def current_school_year(today: dt.date | None = None) -> str:
@@ -34,7 +50,13 @@ def current_school_year(today: dt.date | None = None) -> str:
 
 
 def read(table: pl.DataFrame) -> SourceResult:
-    table = table.rename({c: c.lower() for c in table.columns})
+    names = {c: n for c, n in _names(table.columns).items() if n in (*COLUMNS, "skoleaar")}
+    for name in sorted(set(names.values())):
+        same = [c for c, n in names.items() if n == name]
+        if len(same) > 1:
+            raise IngestError(f"Kolonnene {' og '.join(f'«{c}»' for c in same)} betyr det samme ({name}) i "
+                              f"skoleregisteret: behold én av dem.")
+    table = table.rename(names)
     require_columns(table, COLUMNS, LABEL)
     t = with_row_numbers(table)
     if "skoleaar" not in t.columns:

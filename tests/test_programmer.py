@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -405,3 +406,12 @@ def test_a_second_plan_for_the_same_years_is_loaded_with_a_warning_saying_how_to
     replaced = _plan(tmp_path, TEST_PLAN.replace("tittel: Testplan", "tittel: Testplan, revidert"), name="rev.yaml")
     again = ingest_file(replaced, register_db)  # the same plan_id replaces its plan: nothing to warn of but the other
     assert again.result == "lastet" and "Kommunen har også planen «Testplan»" not in again.message, again.message
+
+
+def test_a_deadline_written_the_norwegian_way_is_read_as_in_the_other_templates(register_db, tmp_path):
+    """«frist: 30.06.2025» was refused, while the templates take 30.06.2025 as a date."""
+    plan = TEST_PLAN.replace("frist: 2025-03-31", "frist: 31.03.2025").replace("fra: 2024-25", "fra: 01.08.2024")
+    assert _ingest(register_db, _plan(tmp_path, plan)) == 0
+    assert query(register_db, "SELECT frist FROM mart.plantiltak WHERE tiltak = 'Gammelt og ikke ferdig'") == [
+        (dt.date(2025, 3, 31),)]
+    assert query(register_db, "SELECT gyldig_fra FROM mart.planer") == [(dt.date(2024, 8, 1),)]

@@ -46,11 +46,24 @@ def _text(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+def _norwegian_date(text: str) -> object:
+    """`30.06.2025` (as the other templates and Norwegian letters write a date) → the date; anything else as it is."""
+    if match := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text):
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return text
+    return text
+
+
 def _school_year_or_date(value: object, *, end: bool) -> object:
-    """`2018-08-01` as a date; a school year `2018-19` as 1 August 2018 (fra) or 31 July 2019 (til)."""
+    """`2018-08-01` or `01.08.2018` as a date; a school year `2018-19` as 1 August 2018 (fra) or 31 July 2019 (til)."""
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if isinstance(dato := _norwegian_date(text), dt.date):
+        return dato
     match = re.fullmatch(r"(\d{4})\s*[-/–]\s*(\d{2}|\d{4})", text)
     if match:
         start = int(match.group(1))
@@ -61,10 +74,13 @@ def _school_year_or_date(value: object, *, end: bool) -> object:
 
 
 def _deadline(value: object) -> object:
-    """`2025-06-30`; `2025-06` → last day of the month; `2018` or `2018-2021` → 31 December of the last year."""
+    """`2025-06-30` or `30.06.2025`; `2025-06` → last day of the month; `2018` or `2018-2021` → 31 December of the last
+    year."""
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if isinstance(dato := _norwegian_date(text), dt.date):
+        return dato
     if match := re.fullmatch(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?", text):
         return dt.date(int(match.group(2) or match.group(1)), 12, 31)
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):

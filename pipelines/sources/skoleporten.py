@@ -12,6 +12,7 @@ from pipelines.sources.base import (
     EU_SCHEMA,
     SourceResult,
     kjonn_expr,
+    maal_for,
     raise_on_bad,
     require_columns,
     school_year_expr,
@@ -42,10 +43,6 @@ FYLKER = {
 """County name → Udir's Fylkekode, as the counties were named in Skoleporten's years (2007–2022): before 2020, and
 from 2020 (Trøndelag from 2018). A county row carries the code, as Udir's rows do, so the two sources' rows for one
 county share a key instead of standing side by side («Oslo» and «Oslo fylke»)."""
-
-USUAL_MAAL = {True: "andel", False: "snitt"}
-"""What an indicator is measured in, by whether its name speaks of bullying (as `base.maal_for` decides for Udir's
-tables): «Mobbing på skolen» is a share since 2016-17, the other indices means on 1–5."""
 
 
 def _fylkekode(name: str) -> str | None:
@@ -151,7 +148,7 @@ def read(
     trinn, trinn_ok = trinn_expr("Trinn")
     unit_text = pl.col("Måleenhet").str.strip_chars().str.to_lowercase().fill_null("")
     name = pl.col("Indikator/delskår").str.strip_chars()
-    bullying = name.str.to_lowercase().str.contains("mobb")
+    usual = maal_for("indikator", "Indikator/delskår")  # what Udir's tables measure the indicator in
     t = t.with_columns(
         year_label.alias("skoleaar"),
         year_start.alias("skoleaar_start"),
@@ -161,8 +158,8 @@ def read(
         name.alias("indikator"),
         pl.when(unit_text.str.contains("prosent|andel|%")).then(pl.lit("andel"))
         .when(unit_text.str.contains("snitt|indeks|skala")).then(pl.lit("snitt"))
-        .when(bullying).then(pl.lit("andel")).otherwise(pl.lit("snitt")).alias("maal"),
-        bullying.replace_strict(USUAL_MAAL, return_dtype=pl.String).alias("_vanlig_maal"),
+        .otherwise(usual).alias("maal"),
+        usual.alias("_vanlig_maal"),
     )
     raise_on_bad(t, pl.col("skoleaar").is_null(), "Perioden må være på formen 2019-2020", "Periode")
     raise_on_bad(t, ~pl.col("_trinn_ok"), "Ukjent trinn (forventet f.eks. «Trinn 7»)", "Trinn")

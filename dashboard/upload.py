@@ -2,7 +2,7 @@
 
 The same whole-or-nothing rules as `skolemiljo ingest`: the page runs `preview_file` (reads and checks, writes nothing)
 and only on «Last inn» calls `ingest_file`. Every load attempt, and every upload stopped by the checks, is written to
-the audit log. The helpers are importable without running the page (the page body runs as `__main__`).
+the audit log, and a stopped upload also to the load log, as the CLI logs a refused file (`log_refusal`). The helpers are importable without running the page (the page body runs as `__main__`).
 """
 
 from __future__ import annotations
@@ -82,13 +82,29 @@ def preview_upload(raw: bytes, name: str, db: Path, viewer: Viewer) -> Preview:
         return preview_file(save_upload(raw, name, Path(folder)), db, scope=upload_scope(viewer))
 
 
-def load_upload(raw: bytes, name: str, db: Path, viewer: Viewer, progress=None) -> Outcome:
+def load_upload(raw: bytes, name: str, db: Path, viewer: Viewer, progress=None, refusal_only: bool = False) -> Outcome:
     """Load an uploaded file within `viewer`'s scope; the log names them, and they see it on Datakvalitet whatever
-    its municipalities."""
+    its municipalities. `refusal_only`: see `ingest_file`."""
     queries.release_reader()  # this page run's read-only connection would keep the ingest waiting for it
     with tempfile.TemporaryDirectory(prefix="skolemiljo-import-") as folder:
         return ingest_file(save_upload(raw, name, Path(folder)), db, progress=progress, user=viewer.brukernavn,
-                           scope=upload_scope(viewer))
+                           scope=upload_scope(viewer), refusal_only=refusal_only)
+
+
+def log_refusal(raw: bytes, name: str, db: Path, viewer: Viewer, preview: Preview) -> None:
+    """A file the preview stopped is logged as `skolemiljo ingest` logs a refused file: a line in the load log, so
+    Datakvalitet shows it (and why) to the one who uploaded it later, and a line in the audit log.
+
+    The checks run once more for that (`refusal_only`: a file they now accept is not loaded, only a click loads).
+    """
+    message = preview.message
+    if db.exists():
+        try:
+            load_upload(raw, name, db, viewer, refusal_only=True)
+        except Exception as exc:  # e.g. the warehouse stayed locked: the audit log still has it
+            message += f" (ikke skrevet i innlastingsloggen: {exc})"
+    accounts.audit(db, "opplasting", viewer.brukernavn, audit_detail(name, "avvist", "stoppet før innlasting: "
+                                                                     + message))
 
 
 def sample_shown(sample: pl.DataFrame) -> pl.DataFrame:
@@ -160,12 +176,11 @@ def _one_file(upload, db: Path, viewer: Viewer) -> None:
     if key not in previews:
         with st.spinner("Leser og kontrollerer filen …"):
             previews[key] = preview_upload(raw, upload.name, db, viewer)
+            if previews[key].result == "avvist" and ident not in audited:  # logged before the page says so
+                audited.add(ident)
+                log_refusal(raw, upload.name, db, viewer, previews[key])
     preview = previews[key]
     _show_preview(preview)
-    if preview.result == "avvist" and ident not in audited:
-        accounts.audit(db, "opplasting", user, audit_detail(upload.name, "avvist", "stoppet før innlasting: "
-                                                            + preview.message))
-        audited.add(ident)
     if preview.result != "klar":
         return
     slot = st.empty()

@@ -44,7 +44,7 @@ class Outcome:
     """What happened to one file, as `skolemiljo ingest` and the dashboard report it."""
 
     path: Path
-    result: str  # lastet | avvist | allerede_lastet
+    result: str  # lastet | avvist | allerede_lastet (| klar: accepted by `ingest_file(refusal_only=True)`)
     source: str | None = None
     batch_id: str | None = None
     rows_in: int = 0
@@ -405,11 +405,13 @@ WRITE_CONFLICT = ("Noen endret de samme tallene i lageret i samme øyeblikk (for
 
 def ingest_file(
     path: Path, db: Path, *, source: str | None = None, progress: Progress | None = None, user: str | None = None,
-    scope: frozenset[str] | None = None,
+    scope: frozenset[str] | None = None, refusal_only: bool = False,
 ) -> Outcome:
     """Load one file whole or not at all. Never raises for a bad file: the outcome says why.
 
     `scope`: the municipalities `user` may load the owner's own records for (None: any; see `outside_scope`).
+    `refusal_only`: log the file if the checks refuse it, as a load would, but never load it: the outcome is
+    «klar» when the checks accept it (the upload page logs a file its preview stopped; the user loads with a click).
 
     Three helper threads: one parses the file while the warehouse is opened and asked what it knows (on the
     national warehouse that is 40 ms, a case-count file's parse 50 ms); one archives the file while it is read and
@@ -422,8 +424,12 @@ def ingest_file(
         reading = pool.submit(read_sheet, raw, path.name)
         sha = hashlib.sha256(raw).hexdigest()
         archiving = pool.submit(archive, raw, sha, db, path.suffix)
-        return _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool, reading, user,
-                       scope)
+        outcome = _ingest(raw, sha, path, db, source, progress or (lambda _stage: None), archiving, pool, reading, user,
+                          scope, refusal_only)
+        if outcome.result == "klar":  # nothing logged: the copy archived meanwhile is not kept either
+            archiving.result()
+            _unlink_unlogged(sha, db, path.suffix)
+        return outcome
     finally:
         # Every path waits for the archive and the load it started; only a parse that is no longer wanted (the file
         # was loaded before) may still run, and the answer does not wait for it.
@@ -431,6 +437,18 @@ def ingest_file(
 
 
 _ALREADY = "allerede_lastet"
+
+
+def _unlink_unlogged(sha: str, db: Path, suffix: str) -> None:
+    """Remove an archived copy no row of the load log names (a file checked but neither loaded nor refused)."""
+    with connect(db, read_only=True) as con:
+        named = con.execute("SELECT count(*) FROM core.ingest_log WHERE sha256 = ? AND arkivfil IS NOT NULL",
+                            [sha]).fetchall()[0][0]
+    if not named:
+        copy = archive_path(sha, db, suffix)
+        copy.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # its folder too, unless other files share it
+            copy.parent.rmdir()
 
 
 class Loading:
@@ -488,6 +506,7 @@ class Loading:
 def _ingest(
     raw: bytes, sha: str, path: Path, db: Path, source: str | None, say: Progress, archiving: Future,
     pool: ThreadPoolExecutor, reading: Future, user: str | None = None, scope: frozenset[str] | None = None,
+    refusal_only: bool = False,
 ) -> Outcome:
     started = dt.datetime.now()
     entry = store.LogEntry(
@@ -538,6 +557,9 @@ def _ingest(
     try:
         checked = check_file(raw, path.name, db, source, say, facts, on_read=start_loading, reading=reading,
                              scope=scope)
+        if refusal_only and checked.error is None:
+            return Outcome(path, "klar", source=checked.source.name if checked.source else source,
+                           rows_in=checked.rows_in)
         return _keep_or_drop(checked, entry, path, db, loading, log_only, commit, say)
     finally:
         if loading:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -212,6 +213,37 @@ def test_case_counts_for_schools_missing_from_the_register_are_refused_for_that_
     assert "ola" not in " ".join(r[0] for r in query(demo_db, "SELECT melding FROM core.ingest_log")).lower()
 
 
+def test_a_file_the_preview_stopped_is_in_the_load_log_for_its_uploader_as_on_the_command_line(demo_db, demo_dir):
+    """A skolesjef whose upload was stopped comes back a week later to see why: Datakvalitet reads the load log, and
+    a file stopped at the preview had left a line only in the administrator's audit log. It is logged as
+    `skolemiljo ingest` logs a refused file, with the same reason, and nothing is loaded."""
+    raw, name = _other_municipality_saker(demo_dir)
+    before = table_digest(demo_db, DATA_TABLES)
+    preview = importer.preview_upload(raw, name, demo_db, ONLY_9901)
+    assert preview.result == "avvist"
+    importer.log_refusal(raw, name, demo_db, ONLY_9901, preview)
+    logged = query(demo_db, "SELECT resultat, lastet_av, melding, arkivfil FROM core.ingest_log WHERE filnavn = ?",
+                   [name])
+    assert [(r[0], r[1], r[2]) for r in logged] == [("avvist", "ola", preview.message)]
+    assert Path(logged[0][3]).exists()  # the refused file is kept, as a refused file on the command line is
+    assert table_digest(demo_db, DATA_TABLES) == before
+    assert any(e["detalj"].startswith(f"{name}: avvist") for e in accounts.read_audit(demo_db))
+
+
+def test_logging_a_refusal_never_loads_a_file_the_checks_now_accept(demo_db, demo_dir):
+    """Between the preview and the log line the warehouse may have changed (another user loaded the register the
+    file needed): the file is then not loaded behind the user's back, nor logged, nor kept in the archive."""
+    raw, name = _other_municipality_saker(demo_dir)
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per")
+    before = _state(demo_db)[:2]
+    stale = importer.Preview(Path(name), "avvist", message="Fant ikke skolen i skoleregisteret.")
+    importer.log_refusal(raw, name, demo_db, owner, stale)
+    assert _state(demo_db)[:2] == before
+    sha = hashlib.sha256(raw).hexdigest()
+    assert not [p for p in (demo_db.parent / "arkiv").rglob(f"{sha}*")]
+    assert importer.load_upload(raw, name, demo_db, owner).result == "lastet"  # and a click still loads it
+
+
 @pytest.mark.parametrize("viewer", [
     Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per"),
     Viewer(role="skoleeier", kommuner=None, brukernavn="fylket"),
@@ -363,7 +395,12 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
     assert "(rad 2, kolonne «orgnr»)" in body  # the first row under the header, as Excel numbers it
     assert ROW_NUMBERS in body  # and the page says how rows are counted
     assert page.get_by_role("button", name="Last inn").count() == 0
-    assert _state(demo_db) == before
+    tables, log, archived = _state(demo_db)
+    assert tables == before[0]  # nothing loaded; the refusal is logged, with its file, as the CLI logs one
+    assert log == before[1] + 1 and archived > before[2]
+    assert query(demo_db, "SELECT resultat, lastet_av FROM core.ingest_log WHERE filnavn = ?",
+                 ["skoleregister_feil.csv"]) == [("avvist", "admin")]
+    before = _state(demo_db)
 
     page.locator("input[type='file']").set_input_files(str(good))
     page.wait_for_selector("text=Ungdata – kommunens resultattabell", timeout=60_000)

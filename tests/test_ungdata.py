@@ -110,7 +110,24 @@ def test_fhi_long_format_with_measure_type_reads_like_the_wide_one(register_db, 
     assert outcome.result == "lastet", outcome.message
     assert outcome.source == "ungdata_fhi"
     assert _rows(register_db)[0][7:10] == ("plaget_av_ensomhet", 21.5, 400)
-    assert outcome.rows_skipped == 1  # TELLER counted, not silently dropped
+    # TELLER counted, not silently dropped; NEVNER said as the number of answers on the share's row (3 in = 1 + 2)
+    assert outcome.rows_skipped == 2
+    assert "1 andre måltall (f.eks. TELLER)" in outcome.message
+    assert "1 NEVNER-rader (antall svar), lagt til raden med andelen" in outcome.message
+
+
+def test_fhi_long_format_says_a_nevner_row_without_a_share_beside_it(register_db, tmp_path):
+    """A NEVNER row whose RATE row is missing was dropped without a word: 2 rows in, 1 loaded, 0 skipped."""
+    text = (
+        "Geografi;År;Kjønn;Trinn;Indikator;MEASURE_TYPE;value;flag\n"
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;RATE;21,5;0\n"
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;NEVNER;400;0\n"
+        "9901;2021_2023;1;ungdomstrinn;Plaget av ensomhet;NEVNER;190;0\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "lang_uten.csv", text), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert (outcome.rows_in, outcome.rows_loaded, outcome.rows_skipped) == (3, 1, 2)
+    assert "1 NEVNER-rader uten RATE-rad for samme sted, år, kjønn, trinn og indikator" in outcome.message
 
 
 @pytest.mark.parametrize("bad_row", [3, 5])  # a RATE row, then a NEVNER row (Excel's rows: the header is 1)
@@ -308,7 +325,7 @@ def test_fhi_long_format_with_only_teller_and_nevner_works_out_the_share(registe
     rows = {r[6]: r for r in _rows(register_db)}
     assert rows["alle"][8] == pytest.approx(800 * 100 / 948) and rows["alle"][9] == 948
     assert rows["gutter"][8] is None and rows["gutter"][10] is True
-    assert outcome.rows_skipped == 0
+    assert (outcome.rows_in, outcome.rows_loaded, outcome.rows_skipped) == (4, 2, 2)  # every row accounted for
 
 
 def test_fhi_long_format_with_neither_a_share_nor_both_teller_and_nevner_is_refused(register_db, tmp_path):

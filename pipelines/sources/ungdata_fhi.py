@@ -119,6 +119,14 @@ def _long_to_wide(t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int]
     out_cols.pop("value")
     if "NEVNER" in present:
         nevner = t.filter(kind == "NEVNER").select(*dims, pl.col(cols["value"]).alias("_nevner"))
+        # Each row of the file is accounted for (rader inn = lastet + hoppet over): a NEVNER row becomes the number
+        # of answers on its share's row; one with no share beside it has nowhere to go, and is said so.
+        joined = nevner.join(rows.select(dims), on=dims, how="semi", nulls_equal=True).height
+        if joined:
+            skipped["NEVNER-rader (antall svar), lagt til raden med andelen"] = joined
+        if nevner.height > joined:
+            skipped[f"NEVNER-rader uten {base}-rad for samme sted, år, kjønn, trinn og indikator"] = (
+                nevner.height - joined)
         rows = rows.join(nevner, on=dims, how="left", nulls_equal=True)
         out_cols["nevner"] = "_nevner"
     others = t.filter(~kind.is_in([base, "NEVNER"])).height

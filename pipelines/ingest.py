@@ -641,8 +641,9 @@ def _keep_or_drop(
             parts.append(f"Hoppet over: {skipped_text}")
         held = held_back(con, batch_id)
         if removed:
-            parts.append(f"{counted(removed, 'eldre rad', 'eldre rader')} for samme skole, måned og sakstype er "
-                         "fjernet: filen ga dem på nytt uten disse")
+            scope = checked.source.replaces_text if checked.source else ""
+            parts.append(f"{counted(removed, 'eldre rad', 'eldre rader')} er fjernet: filen ga {scope} på nytt uten "
+                         + ("den" if removed == 1 else "dem"))
         parts += result.info + held + result.notes
         parts += [f.melding for f in verdict.warnings]
         entry.melding = ". ".join(p.rstrip(".") for p in parts) + "."
@@ -702,6 +703,8 @@ class Preview:
     rows_new: int | None = None  # None: «ukjent» (the source does not say which key it replaces by)
     rows_replaced: int | None = None
     rows_removed: int = 0  # earlier rows the file's rows do not replace one for one, but that go (`Source.replaces`)
+    replaces_text: str = ""  # `Source.replaces_text` and `replaces_example`
+    replaces_example: str = ""
     sample: pl.DataFrame | None = None  # the first SAMPLE_ROWS rows that would load
     earlier_batch: str | None = None  # the batch that already loaded the same file
 
@@ -715,9 +718,9 @@ class Preview:
         text = (f"{counted(self.rows_new, 'ny rad', 'nye rader')}, {self.rows_replaced} "
                 f"{'erstatter en rad' if self.rows_replaced == 1 else 'erstatter rader'} som finnes fra før")
         if self.rows_removed:
-            text += (f"; {counted(self.rows_removed, 'eldre rad', 'eldre rader')} fjernes: filen gir skolens måned og "
-                     "sakstype på nytt, og det den ikke har med, går (f.eks. raden for alle trinn når filen gir tallene "
-                     "per trinn, eller et trinn filen ikke lenger har)")
+            text += (f"; {counted(self.rows_removed, 'eldre rad', 'eldre rader')} fjernes: filen gir "
+                     f"{self.replaces_text} på nytt, og det den ikke har med, går"
+                     + (f" (f.eks. {self.replaces_example})" if self.replaces_example else ""))
         return text + "."
 
 
@@ -768,6 +771,7 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     )
     if checked.source:
         out.table, out.key = checked.source.table, checked.source.key
+        out.replaces_text, out.replaces_example = checked.source.replaces_text, checked.source.replaces_example
     if checked.result:
         out.skipped = dict(checked.result.skipped)
         out.rows_skipped = sum(checked.result.skipped.values())

@@ -514,7 +514,7 @@ def test_a_corrected_month_given_per_trinn_or_with_a_new_utfall_replaces_the_old
     assert "2 eldre rader fjernes: filen gir skolens måned og sakstype på nytt" in preview.changes
     outcome = ingest_file(path, register_db)
     assert outcome.result == "lastet", outcome.message
-    assert "2 eldre rader for samme skole, måned og sakstype er fjernet" in outcome.message, outcome.message
+    assert "2 eldre rader er fjernet: filen ga skolens måned og sakstype på nytt uten dem" in outcome.message, outcome.message
     got = query(register_db, "SELECT sakstype, trinn, utfall, nye FROM mart.saker WHERE orgnr = ? AND sakstype IN "
                              "('aktivitetsplan', 'statsforvalter') ORDER BY ALL", [vika.orgnr])
     assert got == [("aktivitetsplan", 5, None, 1), ("aktivitetsplan", 6, None, 2), ("statsforvalter", None, "ikke_brudd", 1)]

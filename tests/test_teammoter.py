@@ -308,10 +308,37 @@ def test_reingest_is_already_loaded(register_db, tmp_path):
 def test_newer_delivery_replaces_the_meeting(register_db, tmp_path):
     other = meeting(dato=MONDAY + dt.timedelta(days=1))
     assert ingest_ok(register_db, write_csv(tmp_path / "a.csv", [meeting(saker_anonyme=3), other])) == 0
-    assert ingest_ok(register_db, write_csv(tmp_path / "b.csv", [meeting(saker_anonyme=7, varighet_min=45)])) == 0
+    assert ingest_ok(register_db, write_csv(tmp_path / "b.csv", [meeting(saker_anonyme=7, varighet_min=45), other])) == 0
     rows = query(register_db, "SELECT dato, saker_anonyme, varighet_min, batch_id FROM mart.teammoter ORDER BY dato")
     assert [(r[0], r[1], r[2]) for r in rows] == [(MONDAY, 7, 45), (MONDAY + dt.timedelta(days=1), 3, 90)]
-    assert rows[0][3] != rows[1][3]
+
+
+def test_a_corrected_meeting_date_moves_the_meeting_instead_of_adding_one(register_db, tmp_path):
+    """Sørli's elevtjeneste met on 21.10, not 14.10; the rektor corrected the date and sent October again. The old
+    date stayed beside the new, the meeting counted twice, and nothing could remove it. A delivery speaks for the
+    school's team's whole month, as the case counts do: what the month no longer has goes, and the message says so.
+    Other months, other teams and other schools are left alone, so a log for the next month adds to the first."""
+    oktober, rettet = dt.date(2025, 10, 14), dt.date(2025, 10, 21)
+    first = [meeting(dato=oktober), meeting(dato=dt.date(2025, 10, 28)), meeting(dato=dt.date(2025, 9, 16)),
+             meeting(dato=oktober, team="arbeidslag"), meeting(dato=oktober, orgnr=NORDLI.orgnr, skole=NORDLI.navn,
+                                                                team="arbeidslag")]
+    assert ingest_ok(register_db, write_csv(tmp_path / "oktober.csv", first)) == 0
+    corrected = tmp_path / "oktober_rettet.csv"
+    write_csv(corrected, [meeting(dato=rettet), meeting(dato=dt.date(2025, 10, 28))])
+    preview = ingest.preview_file(corrected, register_db)
+    assert (preview.rows_new, preview.rows_replaced, preview.rows_removed) == (1, 1, 1)
+    assert "1 eldre rad fjernes: filen gir skolens team og måned på nytt" in preview.changes, preview.changes
+    assert ingest_ok(register_db, corrected) == 0
+    assert "1 eldre rad er fjernet: filen ga skolens team og måned på nytt uten den" in last_log(register_db)[1]
+    rows = query(register_db, "SELECT orgnr, team, dato FROM mart.teammoter ORDER BY orgnr, team, dato")
+    assert rows == sorted([
+        (FJELLVIK_U.orgnr, "elevtjeneste", dt.date(2025, 9, 16)), (FJELLVIK_U.orgnr, "elevtjeneste", rettet),
+        (FJELLVIK_U.orgnr, "elevtjeneste", dt.date(2025, 10, 28)), (FJELLVIK_U.orgnr, "arbeidslag", oktober),
+        (NORDLI.orgnr, "arbeidslag", oktober),
+    ])
+    # The next month in a file of its own adds to what is there.
+    assert ingest_ok(register_db, write_csv(tmp_path / "november.csv", [meeting(dato=dt.date(2025, 11, 4))])) == 0
+    assert query(register_db, "SELECT count(*) FROM mart.teammoter")[0][0] == 6
 
 
 def test_a_month_under_way_expects_meetings_for_the_part_of_it_gone():

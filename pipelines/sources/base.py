@@ -93,6 +93,10 @@ class Source:
     replaces: list[str] | None = None
     """Part of `key` a delivery speaks for whole (`store.replace_by_key`): earlier rows sharing it go, whatever the
     rest of their key. None: a row replaces only the row with its whole key."""
+    replaces_text: str = ""
+    """`replaces` in words, for the messages: «skolens måned og sakstype»."""
+    replaces_example: str = ""
+    """What a delivery typically removes that way, for the preview."""
     owner_data: bool = False
     """The school owner's own records about its schools (case counts, meetings, plans, programme status). Every
     file may change only the municipalities a skoleeier has (`pipelines.ingest.outside_scope`); in these a row with

@@ -178,4 +178,6 @@ SOURCE = Source(
     table="core.saker",
     key=KEY,
     replaces=REPLACES,
+    replaces_text="skolens måned og sakstype",
+    replaces_example="raden for alle trinn når filen gir tallene per trinn, eller et trinn filen ikke lenger har",
 )

@@ -174,15 +174,24 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     return SourceResult(source="teammoter", frame=out, rows_in=rows_in, skipped=skipped)
 
 
+REPLACES = ["orgnr", "team", "month(dato)"]
+"""What a delivery speaks for whole: a school's month of one team. A meeting whose date was corrected in a new
+delivery of the log would otherwise stay under its old date beside the new one, and count twice (nothing else can
+remove it). A month is sent whole, as the case counts are (docs/mal-teammoter.md)."""
+
 SOURCE = Source(
     name="teammoter",
     label=LABEL,
     detect=detect,
     read=read,
     validate=quality.validate,
-    load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, quality.KEY, batch, period="dato"),
+    load=lambda con, frame, batch: store.replace_by_key(con, "core.teammoter", frame, quality.KEY, batch,
+                                                        period="month(dato)", replaces=REPLACES),
     needs_register=True,
     owner_data=True,
     table="core.teammoter",
     key=quality.KEY,
+    replaces=REPLACES,
+    replaces_text="skolens team og måned",
+    replaces_example="et møte under en dato filen har rettet",
 )

@@ -13,6 +13,7 @@ they are now. A file that leaves a year as it was published holds nothing back (
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,18 @@ def _values(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall() if r[0] != "batch_id"]
 
 
+def key_term(alias: str, column: str) -> str:
+    """SQL for one column of a key on row `alias`; «month(dato)» is the month the date falls in (a meeting log speaks
+    for a school's team's whole month, `pipelines.sources.teammoter.REPLACES`)."""
+    month = re.fullmatch(r"month\((\w+)\)", column)
+    return f"date_trunc('month', {alias}.{month[1]})" if month else f"{alias}.{column}"
+
+
+def key_match(columns: list[str], a: str = "old", b: str = "n") -> str:
+    """SQL: rows `a` and `b` agree on `columns` (`key_term`), nulls equal."""
+    return " AND ".join(f"{key_term(a, c)} IS NOT DISTINCT FROM {key_term(b, c)}" for c in columns)
+
+
 def _changes_nothing(con: duckdb.DuckDBPyConnection, table: str, replaces: list[str] | None = None) -> bool:
     """Whether every registered new row is already in `table` as it is (a file sent again): it then replaces rows with
     themselves, and nothing published changes. With `replaces` (`store.replace_by_key`), also no row of the table
@@ -96,7 +109,7 @@ def _changes_nothing(con: duckdb.DuckDBPyConnection, table: str, replaces: list[
         return False
     if not replaces:
         return True
-    scope = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in replaces)
+    scope = key_match(replaces, "t", "n")
     return not con.execute(
         f"SELECT EXISTS (SELECT 1 FROM {table} t WHERE EXISTS (SELECT 1 FROM new_rows n WHERE {scope}) "
         f"AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE {same}))"

@@ -232,7 +232,8 @@ def replace_by_key(
     `replaces`, when given, is the part of the key a delivery speaks for whole: every earlier row that shares it is
     removed, whatever the rest of its key (a month of a school's cases given per trinn now, for all trinn before).
 
-    `period` is the key column that tells one delivery from the next (school year, month, meeting date). When the
+    `period` is the key column that tells one delivery from the next (school year, month, meeting date; or
+    «month(dato)», see `published.key_term`, when the delivery speaks for a whole month). When the
     table holds none of the file's values of it, no row can share a key with the file and the delete is left out:
     it joins the file against every row of the table (0.13 s for a national file's new school year, against a
     check of 0.01 s).
@@ -241,7 +242,7 @@ def replace_by_key(
     con.register("new_rows", new.to_arrow())
     # A table whose complete school years are shown at the protected level as first published.
     kept = table in published.KEPT and published.keep_published(con, table, batch_id, replaces)
-    if period is None or new[period].null_count() or _holds_any(con, table, period):
+    if period is None or new[_column_of(period)].null_count() or _holds_any(con, table, period):
         if replaces:  # said where the file is loaded: rows that go without a row of the file in their place
             REMOVED[batch_id] = removed_without_replacement(con, table, "new_rows", key, replaces)
         con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {same_key(replaces or key)}")
@@ -253,8 +254,13 @@ def replace_by_key(
 
 
 def same_key(columns: list[str]) -> str:
-    """SQL: row `old` and row `n` agree on `columns`, nulls equal."""
-    return " AND ".join(f"old.{k} IS NOT DISTINCT FROM n.{k}" for k in columns)
+    """SQL: row `old` and row `n` agree on `columns`, nulls equal (a column may be «month(dato)»)."""
+    return published.key_match(columns)
+
+
+def _column_of(term: str) -> str:
+    """«dato» of «month(dato)»; a plain column name as it is."""
+    return term.removeprefix("month(").removesuffix(")")
 
 
 def removed_without_replacement(con: duckdb.DuckDBPyConnection, table: str, rows: str, key: list[str],
@@ -270,7 +276,8 @@ def removed_without_replacement(con: duckdb.DuckDBPyConnection, table: str, rows
 def _holds_any(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     """Whether `table` has a row whose `column` is one of the registered `new_rows`' values of it."""
     return bool(con.execute(
-        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} IN (SELECT DISTINCT {column} FROM new_rows))"
+        f"SELECT EXISTS (SELECT 1 FROM {table} AS t WHERE {published.key_term('t', column)} IN "
+        f"(SELECT DISTINCT {published.key_term('n', column)} FROM new_rows AS n))"
     ).fetchall()[0][0])
 
 

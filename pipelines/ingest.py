@@ -620,6 +620,7 @@ def _keep_or_drop(
 
     def keep(con, state) -> Outcome:
         removed = store.REMOVED.pop(batch_id, 0)  # whatever the outcome: nothing left behind for a file not loaded
+        replaced = store.REPLACED.pop(batch_id, 0)
         if isinstance(state, duckdb.TransactionException):  # a «publish» wrote this year's marker at that moment
             con.execute("ROLLBACK")
             entry.resultat = "avvist"
@@ -636,7 +637,14 @@ def _keep_or_drop(
             log_only(con)
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
+        if checked.source and checked.source.after_load:
+            found = checked.source.after_load(con, batch_id)
+            verdict.findings.extend(found)
+            entry.advarsler += sum(1 for f in found if not f.ok)
         parts = [f"{counted(result.frame.height)} lastet"]
+        if replaced:  # a correction, or the same rows again: not a new delivery
+            parts[0] += (f"; {replaced} av dem erstatter {'en rad' if replaced == 1 else 'rader'} med samme nøkkel som "
+                         "var lest inn før")
         if skipped_text:
             parts.append(f"Hoppet over: {skipped_text}")
         held = held_back(con, batch_id)

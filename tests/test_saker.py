@@ -522,6 +522,40 @@ def test_a_corrected_month_given_per_trinn_or_with_a_new_utfall_replaces_the_old
                               "AND sakstype IN ('aktivitetsplan', 'statsforvalter')) ORDER BY ALL", [vika.orgnr]) == untouched
 
 
+def test_open_cases_are_checked_against_the_month_before_in_the_warehouse(register_db, tmp_path):
+    """Schools send one month at a time, as the template asks, and the open-cases rule only compared months inside
+    one file: Nordli had 14 open in October, November said 2 new, 0 closed, 0 open, and loaded with no warning. The
+    month before in the warehouse counts too, and a corrected month is checked against the month after it."""
+    vika = BY_NAME["Vika skule"]
+    ingest_file(_csv(tmp_path / "okt.csv", [_row(vika, "2025-10", nye=14, apne=14)]), register_db)
+    outcome = ingest_file(_csv(tmp_path / "nov.csv", [_row(vika, "2025-11", nye=2, apne=0)]), register_db)
+    assert outcome.result == "lastet"
+    expected = "Vika skule nov 2025 (aktivitetsplan): 14 + 2 − 0 ≠ 0"
+    assert any(expected in w for w in outcome.warnings), outcome.warnings
+    logged = query(register_db, "SELECT advarsler FROM core.ingest_log WHERE filnavn = 'nov.csv'")
+    assert logged[0][0] >= 1
+    # A consistent month says nothing; a correction of October that breaks November is said.
+    ok = ingest_file(_csv(tmp_path / "des.csv", [_row(vika, "2025-12", nye=1, avsluttet=1, apne=0)]), register_db)
+    assert not any("stemmer ikke med måneden før" in w for w in ok.warnings), ok.warnings
+    corrected = ingest_file(_csv(tmp_path / "okt_rettet.csv", [_row(vika, "2025-10", nye=3, apne=3)]), register_db)
+    assert any("Vika skule nov 2025 (aktivitetsplan): 3 + 2 − 0 ≠ 0" in w for w in corrected.warnings), (
+        corrected.warnings)
+
+
+def test_a_corrected_number_is_said_as_a_correction_not_as_a_new_delivery(register_db, tmp_path):
+    """October sent again with one number changed read «3 rader lastet», as the first delivery had: the log could
+    not tell a correction from new data. The message says how many rows took the place of rows read in before."""
+    vika = BY_NAME["Vika skule"]
+    first = [_row(vika, "2025-10", "aktivitetsplan", nye=2, apne=2), _row(vika, "2025-10", "ppt_henvisning", nye=1, apne=1)]
+    assert ingest_file(_csv(tmp_path / "oktober.csv", first), register_db).message.startswith("2 rader lastet. ")
+    corrected = [_row(vika, "2025-10", "aktivitetsplan", nye=3, apne=3), _row(vika, "2025-10", "ppt_henvisning", nye=1, apne=1)]
+    outcome = ingest_file(_csv(tmp_path / "oktober_rettet.csv", corrected), register_db)
+    assert outcome.message.startswith("2 rader lastet; 2 av dem erstatter rader med samme nøkkel som var lest inn før"), (
+        outcome.message)
+    november = [_row(vika, "2025-11", "aktivitetsplan", nye=0, apne=3)]
+    assert ingest_file(_csv(tmp_path / "november.csv", november), register_db).message.startswith("1 rad lastet.")
+
+
 def test_a_private_school_a_udir_file_brought_in_is_not_asked_for_case_reports(register_db, tmp_path):
     """A private school in the municipality reports to no municipality: the warning named it for every month."""
     import duckdb

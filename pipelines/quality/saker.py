@@ -200,6 +200,49 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame) -> Finding:
     )
 
 
+def drift_against_warehouse(con, batch_id: str) -> list[Finding]:
+    """The open-cases rule across the file's edge, on the warehouse in the load's own transaction: a month of the
+    file against the month before it in the warehouse, and a month after it in the warehouse against the file's
+    month (a correction). Within the file the suite checks it (`prepare`); a school sending one month at a time, as
+    the template asks, was never checked at all. A warning, as in the file."""
+    rows = con.sql(
+        """
+        WITH maaned AS (
+            SELECT orgnr, coalesce(trinn, 0) AS trinn_key, sakstype, periode,
+                   sum(nye) AS nye, sum(avsluttet) AS avsluttet, sum(apne_ved_slutt) AS apne,
+                   bool_or(batch_id = $batch) AS fra_filen
+            FROM core.saker
+            WHERE (orgnr, sakstype) IN (SELECT DISTINCT orgnr, sakstype FROM core.saker WHERE batch_id = $batch)
+            GROUP BY ALL
+        )
+        SELECT coalesce(s.navn, cur.orgnr) AS skole, cur.periode, cur.trinn_key, cur.sakstype,
+               prev.apne AS forrige, cur.nye, cur.avsluttet, cur.apne
+        FROM maaned AS cur
+        JOIN maaned AS prev ON prev.orgnr = cur.orgnr AND prev.trinn_key = cur.trinn_key
+             AND prev.sakstype = cur.sakstype AND prev.periode = CAST(cur.periode - INTERVAL 1 MONTH AS DATE)
+        LEFT JOIN (SELECT orgnr, arg_max(navn, coalesce(skoleaar, '')) AS navn FROM core.skole GROUP BY orgnr) AS s
+             ON s.orgnr = cur.orgnr
+        WHERE cur.fra_filen <> prev.fra_filen AND prev.apne + cur.nye - cur.avsluttet <> cur.apne
+        ORDER BY skole, cur.periode, cur.sakstype, cur.trinn_key
+        """,
+        params={"batch": batch_id},
+    ).pl()
+    if rows.is_empty():
+        return []
+    lines = rows.select(pl.format(
+        "{} {}{} ({}): {} + {} − {} ≠ {}",
+        "skole", month_label(pl.col("periode")),
+        pl.when(pl.col("trinn_key") > 0).then(pl.format(", {}. trinn", pl.col("trinn_key"))).otherwise(pl.lit("")),
+        "sakstype", "forrige", "nye", "avsluttet", "apne",
+    )).to_series().to_list()
+    shown = "; ".join(lines[:MAX_LISTED]) + (f" og {len(lines) - MAX_LISTED} til" if len(lines) > MAX_LISTED else "")
+    return [Finding(
+        "apne_stemmer_med_lageret", "åpne ved månedsslutt", "advarsel", False, len(lines), shown[:300],
+        "Åpne saker ved månedsslutt stemmer ikke med måneden før, slik den står i lageret (åpne forrige måned + nye "
+        f"− avsluttet): {shown}. Rett den måneden som er feil og send den på nytt.",
+    )]
+
+
 def validate(frame: pl.DataFrame, known) -> Verdict:
     """Critical rules reject the file; warnings load it and are shown on the data-quality page."""
     from pipelines.sources.saker import SAKER_SCHEMA  # the reader imports this module

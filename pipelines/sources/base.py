@@ -101,6 +101,9 @@ class Source:
     """The school owner's own records about its schools (case counts, meetings, plans, programme status). Every
     file may change only the municipalities a skoleeier has (`pipelines.ingest.outside_scope`); in these a row with
     no kommunenr is a default for all of them (the meeting rhythm), which only an administrator may set."""
+    after_load: Callable[[duckdb.DuckDBPyConnection, str], list] | None = None
+    """Checks of the file against the warehouse as it will be, run in the load's transaction before the commit
+    (`con`, batch_id) -> findings (warnings): what the file alone cannot show, e.g. a month against the month before."""
     load_while_checking: bool = True
     """False when `validate` reads the warehouse itself: the process cannot open a reading connection while the
     ingest holds its loading one open (see `pipelines.ingest.Loading`)."""

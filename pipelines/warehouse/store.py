@@ -222,6 +222,10 @@ REMOVED: dict[str, int] = {}
 """batch_id → rows `replace_by_key` removed through `replaces` without a row of the file in their place; the ingest
 takes it (`pop`) for its message. The load may run on another thread than the one that reports."""
 
+REPLACED: dict[str, int] = {}
+"""batch_id → rows `replace_by_key` took out with a row of the file in their place (the same key, a correction or
+the same values sent again); taken (`pop`) like `REMOVED`, so a correction is said as one, not as a new delivery."""
+
 
 def replace_by_key(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: list[str], batch_id: str,
@@ -245,7 +249,9 @@ def replace_by_key(
     if period is None or new[_column_of(period)].null_count() or _holds_any(con, table, period):
         if replaces:  # said where the file is loaded: rows that go without a row of the file in their place
             REMOVED[batch_id] = removed_without_replacement(con, table, "new_rows", key, replaces)
-        con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {same_key(replaces or key)}")
+        deleted = con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {same_key(replaces or key)}"
+                              ).fetchall()[0][0]
+        REPLACED[batch_id] = deleted - REMOVED.get(batch_id, 0)
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     if kept:
         published.release_unchanged(con, table)

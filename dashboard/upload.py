@@ -45,8 +45,13 @@ def size_problem(name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> str | N
 def safe_name(name: str) -> str:
     """The upload's own file name without any folder part or odd characters (the suffix decides the format)."""
     base = Path(name.replace("\\", "/")).name.strip()
-    base = re.sub(r"[^\w.\- ]", "_", base).lstrip(".")
+    base = re.sub(r"[^\w.\-() ]", "_", base).lstrip(".")
     return base or "opplasting"
+
+
+def heading(name: str) -> str:
+    """A file name as a Markdown heading shows it as it is: «saker_mai_(1).csv», not with «_1_» in italics."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~-])", r"\\\1", name)
 
 
 def save_upload(raw: bytes, name: str, folder: Path) -> Path:
@@ -165,14 +170,16 @@ def _one_file(upload, db: Path, viewer: Viewer) -> None:
     user = viewer.brukernavn
     raw = upload.getvalue()
     sha = hashlib.sha256(raw).hexdigest()
-    ident = (sha, upload.name)
+    # This upload, not this content: the same file dropped again after a correction is checked again (it said
+    # «Lastet inn» from the first time), and two copies dropped together are two cards, each with its own button.
+    ident = (getattr(upload, "file_id", None) or upload.name, sha)
     outcomes: dict = st.session_state.setdefault("import_outcomes", {})
     previews: dict = st.session_state.setdefault("import_previews", {})
     audited: set = st.session_state.setdefault("import_audited", set())
     if ident in outcomes:
         _show_outcome(outcomes[ident])
         return
-    key = (*ident, data_version(db))
+    key = (sha, upload.name, data_version(db))
     if key not in previews:
         with st.spinner("Leser og kontrollerer filen …"):
             previews[key] = preview_upload(raw, upload.name, db, viewer)
@@ -184,7 +191,7 @@ def _one_file(upload, db: Path, viewer: Viewer) -> None:
     if preview.result != "klar":
         return
     slot = st.empty()
-    if not slot.button("Last inn", key=f"last_inn_{sha[:16]}", type="primary"):
+    if not slot.button("Last inn", key=f"last_inn_{ident[0]}_{sha[:16]}", type="primary"):
         return
     slot.empty()  # one click, one load: the button goes while the file loads
     bar = st.progress(0.0, text="Starter …")
@@ -232,7 +239,7 @@ def main() -> None:
         return
     for upload in uploads:
         with st.container(border=True):
-            st.subheader(safe_name(upload.name))
+            st.subheader(heading(safe_name(upload.name)))
             problem = size_problem(upload.name, upload.size)
             if problem:
                 st.error(problem)

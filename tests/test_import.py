@@ -423,6 +423,48 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
     assert any(d.startswith("ungdata_9901.csv: lastet") for d in details), details
 
 
+@pytest.mark.browser
+def test_two_copies_of_a_file_and_a_file_dropped_again_after_a_correction_are_each_checked(  # noqa: F811
+        private_server, browser, demo_db, tmp_path):
+    """Two copies of one attachment («… (1).csv») crashed the page with a duplicate button key; and a file dropped
+    again after a correction had replaced it said «Lastet inn» from the first time, though nothing was loaded. Each
+    upload gets its own card and its own check; the heading shows the name as it is."""
+    first = tmp_path / "ungdata_mai.csv"
+    first.write_text(NEW_UNGDATA, encoding="utf-8")
+    copy = tmp_path / "ungdata_mai (1).csv"
+    copy.write_text(NEW_UNGDATA, encoding="utf-8")
+    corrected = tmp_path / "ungdata_mai_rettet.csv"
+    corrected.write_text(NEW_UNGDATA.replace("81,5", "82,5"), encoding="utf-8")
+
+    page = login(browser, private_server, "admin")
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Importer filer").first.click()
+    page.wait_for_selector("h1:has-text('Importer filer')", timeout=30_000)
+    page.locator("input[type='file']").set_input_files([str(first), str(copy)])
+    page.wait_for_selector("h3:has-text('ungdata_mai (1).csv')", timeout=60_000)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+    buttons = page.locator("button", has_text="Last inn")
+    buttons.nth(1).wait_for(timeout=30_000)
+    assert buttons.count() == 2
+    buttons.first.click()
+    page.wait_for_selector("text=Lastet inn.", timeout=60_000)
+    page.wait_for_selector("text=Filen er allerede lastet", timeout=60_000)  # the copy, checked again
+    assert "Noe gikk galt" not in page.inner_text("body")
+
+    # The uploader adds to its list: the corrected file is the third card, the first file again the fourth.
+    page.locator("input[type='file']").set_input_files(str(corrected))
+    page.locator("button", has_text="Last inn").wait_for(timeout=60_000)
+    page.locator("button", has_text="Last inn").click()
+    page.wait_for_selector("text=1 av dem erstatter en rad", timeout=60_000)
+    page.locator("input[type='file']").set_input_files(str(first))
+    page.wait_for_selector("text=Senere filer har siden erstattet", timeout=60_000)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+    body = page.inner_text("body")
+    page.close()
+    assert body.count("Lastet inn.") == 2, body  # the first file and the correction, not the first file again
+    assert query(demo_db, "SELECT andel FROM mart.ungdata WHERE indikator = 'Importtest – trives i nærmiljøet'") == [
+        (82.5,)]
+
+
 def test_the_preview_shows_dates_as_dates_and_empty_cells_as_empty():
     """A rektor reads the rows to be loaded: «2024-08-01», not «2024-08-01 00:00:00»; a blank trinn, not «None»."""
     import datetime as dt

@@ -222,15 +222,25 @@ def _refused(viewer: Viewer, today: dt.date) -> Item | None:
         return everywhere or row["lastet_av"] == viewer.brukernavn or bool(set(row["kommuner"] or ()) & set(mine))
 
     def put_right(row: dict) -> bool:
-        """A file of the same source loaded since, by the same person or about the same municipalities: the corrected
-        copy is a new file."""
-        return any(
-            later["kilde"] == row["kilde"] and later["ferdig"] > row["ferdig"]
-            and (later["lastet_av"] == row["lastet_av"] or set(later["kommuner"] or ()) & set(row["kommuner"] or ()))
-            for later in loaded
-        )
+        """Loaded since (the corrected copy is a new file): a file under the same name by the same person; or, for a
+        refused file whose municipalities are known, a file of the same source about one of them (a Fjellvik file
+        put no refused Sjøbygd file right); or, when they are not, a file of the same source by the same person. A
+        file refused before its format was known has no source to compare: only its name puts it right."""
+        def fixes(later: dict) -> bool:
+            if later["ferdig"] <= row["ferdig"]:
+                return False
+            if later["filnavn"] == row["filnavn"] and later["lastet_av"] == row["lastet_av"]:
+                return True
+            if row["kilde"] is None or later["kilde"] != row["kilde"]:
+                return False
+            if row["kommuner"]:
+                return bool(set(later["kommuner"] or ()) & set(row["kommuner"]))
+            return later["lastet_av"] == row["lastet_av"]
 
-    loaded = log.filter(pl.col("resultat") == "lastet").select("kilde", "ferdig", "kommuner", "lastet_av").to_dicts()
+        return any(fixes(later) for later in loaded)
+
+    loaded = log.filter(pl.col("resultat").is_in(["lastet", "allerede_lastet"])).select(
+        "kilde", "filnavn", "ferdig", "kommuner", "lastet_av").to_dicts()
     refused = [row for row in log.filter((pl.col("resultat") == "avvist") & (pl.col("ferdig").cast(pl.Date) >= since))
                .sort("ferdig", descending=True).to_dicts() if ours(row) and not put_right(row)]
     if not refused:

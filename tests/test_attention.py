@@ -169,6 +169,43 @@ def test_another_municipality_s_refused_file_is_not_on_this_front_page(warehouse
     assert attention.refused_files(sjobygd) is None
 
 
+def test_a_refusal_is_put_right_only_by_a_file_about_it(warehouse, tmp_path):
+    """A refused Sjøbygd case file disappeared from the front page when the same person loaded a Fjellvik case file;
+    a file refused before its format was known stayed there after its corrected copy loaded under the same name."""
+    from pipelines.demo import SCHOOLS
+
+    vika = next(s for s in SCHOOLS if s.kommunenr == "9902")
+    bad = tmp_path / "saker_sjobygd.csv"
+    bad.write_text(HEADER + f"{vika.orgnr};{vika.navn};2026-06;;alvorlig_melding_skoleeier;;-3;0;0;0\n",
+                   encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
+    fjellvik = tmp_path / "saker_fjellvik.csv"
+    fjellvik.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;alvorlig_melding_skoleeier;;1;0;1;0\n",
+                        encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(fjellvik)]) == 0
+    st.cache_data.clear()
+    refused = attention.refused_files(OWNER)
+    assert refused is not None and "saker_sjobygd.csv" in refused.text, refused
+
+    unknown = tmp_path / "rapport.csv"  # a cover page above the data: no format could be recognised
+    unknown.write_text("Rapport for juni\n\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(unknown)]) != 0
+    fixed_sjobygd = tmp_path / "saker_sjobygd_rettet.csv"
+    fixed_sjobygd.write_text(HEADER + f"{vika.orgnr};{vika.navn};2026-06;;alvorlig_melding_skoleeier;;3;0;3;0\n",
+                             encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(fixed_sjobygd)]) == 0
+    st.cache_data.clear()
+    admin = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")  # sees unread files too
+    refused = attention.refused_files(admin)
+    assert refused is not None and refused.text.startswith("1 fil er avvist") and "rapport.csv" in refused.text
+
+    unknown.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;skjerpet_aktivitetsplikt;;1;0;1;0\n",
+                       encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(unknown)]) == 0
+    st.cache_data.clear()
+    assert attention.refused_files(admin) is None
+
+
 def test_the_programme_line_counts_school_and_trinn_as_the_programmer_page_does(warehouse):
     """«kravene i planen er ikke oppfylt for 24 trinn» in Sjøbygd, which has 10 trinn: the line counted school × trinn
     × programme rows. A cell is school × trinn, as on the Programmer page: not met when one of its programmes is not."""

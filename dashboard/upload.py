@@ -22,6 +22,7 @@ from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.errors import counted
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
+from pipelines.quality.person_data import name_without_fodselsnummer
 from pipelines.warehouse.connection import data_version
 
 # Largest file accepted; dashboard/.streamlit/config.toml sets server.maxUploadSize to the same. (A comment, not a
@@ -69,7 +70,7 @@ def progress_share(stage: str) -> float:
 
 def audit_detail(name: str, result: str, message: str = "", limit: int = 300) -> str:
     """`<file name>: <resultat>`, with the reason shortened for the audit log."""
-    text = f"{safe_name(name)}: {RESULT_TEXT.get(result, result)}"
+    text = f"{name_without_fodselsnummer(safe_name(name))}: {RESULT_TEXT.get(result, result)}"
     if message:
         short = message if len(message) <= limit else message[: limit - 1] + "…"
         text += f" – {short}"
@@ -239,7 +240,7 @@ def main() -> None:
         return
     for upload in uploads:
         with st.container(border=True):
-            st.subheader(heading(safe_name(upload.name)))
+            st.subheader(heading(name_without_fodselsnummer(safe_name(upload.name))))
             problem = size_problem(upload.name, upload.size)
             if problem:
                 st.error(problem)

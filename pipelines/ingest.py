@@ -22,7 +22,7 @@ import polars as pl
 
 from pipelines import accounts, guides, parsing, registry
 from pipelines.errors import IngestError, PersonDataError, counted
-from pipelines.quality.person_data import find_person_data
+from pipelines.quality.person_data import find_person_data, name_without_fodselsnummer
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
 from pipelines.sources.base import SourceResult, rows_from
@@ -252,6 +252,9 @@ def check_file(
     """
     out = Checked(unread=True)
     try:
+        if name_without_fodselsnummer(filename) != filename:  # the name is logged, shown and archived beside it
+            raise PersonDataError("Filnavnet inneholder et fødselsnummer. Gi filen et navn uten personopplysninger "
+                                  "(f.eks. «saker_oktober.csv») og last den inn på nytt.")
         say("leser")
         sheet = reading.result() if reading else read_sheet(raw, filename)
         table = sheet.table
@@ -510,7 +513,7 @@ def _ingest(
 ) -> Outcome:
     started = dt.datetime.now()
     entry = store.LogEntry(
-        batch_id=new_batch_id(started), kilde=source, filnavn=path.name, sha256=sha,
+        batch_id=new_batch_id(started), kilde=source, filnavn=name_without_fodselsnummer(path.name), sha256=sha,
         arkivfil=str(archive_path(sha, db, path.suffix)), startet=started, resultat="avvist", lastet_av=user,
     )
     batch_id = entry.batch_id

@@ -170,6 +170,27 @@ def test_file_with_a_fodselsnummer_is_refused_and_nothing_loaded(register_db, de
     assert shown == [(False,)]  # the data-quality page can say why
 
 
+def test_a_file_named_with_a_fodselsnummer_is_refused_and_the_number_is_never_logged(demo_db, tmp_path):
+    """A reviewer's find: file names reach the log, Datakvalitet, the audit log and the reports, and nothing
+    checked them. A case file saved as «saker_oktober 15061234567.csv» is refused as person data; the log, which
+    others read, has the name with the number taken out, and the file is not kept."""
+    from dashboard import upload
+
+    fnr = _valid_fnr()
+    for name in (f"saker_oktober {fnr}.csv", f"saker_{fnr[:6]} {fnr[6:]}.csv"):
+        before = table_digest(demo_db)
+        outcome = ingest_file(_write_text(tmp_path / name, "orgnr;maaned\n990012008;2026-10\n"), demo_db)
+        assert outcome.result == "avvist" and "Filnavnet inneholder et fødselsnummer" in outcome.message
+        assert table_digest(demo_db) == before
+        logged = query(demo_db, "SELECT filnavn, arkivfil FROM core.ingest_log ORDER BY startet DESC LIMIT 1")[0]
+        assert fnr not in logged[0].replace(" ", "") and "•••••••••••" in logged[0] and logged[1] is None, logged
+        assert fnr not in upload.audit_detail(name, "avvist").replace(" ", "")
+    plain = ingest_file(_write_text(tmp_path / "saker_2026-10 990012008.csv", "x;y\n1;2\n"), demo_db)
+    assert "Filnavnet" not in plain.message  # an orgnr and a month in a name are no fødselsnummer
+    assert query(demo_db, "SELECT filnavn FROM core.ingest_log ORDER BY startet DESC LIMIT 1") == [
+        ("saker_2026-10 990012008.csv",)]
+
+
 def test_a_file_the_reader_cannot_read_quotes_nothing_is_not_kept_and_is_shown_only_to_its_loader(
         demo_db, demo_dir, tmp_path, monkeypatch):
     """A reviewer's find: Polars' message quoted the unreadable rows – one school's monthly case counts, and a pupil's
@@ -807,3 +828,8 @@ def test_a_register_headed_in_norwegian_as_kept_by_hand_loads_like_the_template(
     store.init(tmp_path / "c.duckdb")
     refused = ingest_file(twice, tmp_path / "c.duckdb")
     assert refused.result == "avvist" and "«navn» og «Skolenavn» betyr det samme" in refused.message, refused.message
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -93,6 +93,11 @@ def lost_zero(ten: str) -> bool:
     return (1 <= month <= 12 or 41 <= month <= 52) and is_fodselsnummer("0" + ten)
 
 
+def name_without_fodselsnummer(name: str) -> str:
+    """A file name as the logs may keep and show it: a fødselsnummer in it written as «•••••••••••»."""
+    return _IN_TEXT_PY.sub(lambda m: "•" * 11 if is_fodselsnummer("".join(m.groups())) else m.group(0), name)
+
+
 def holds_fodselsnummer(text: str) -> bool:
     """True when one cell's text is, or contains, a fødselsnummer with valid check digits (or is one that lost its
     leading 0 in Excel, `lost_zero`)."""

@@ -406,6 +406,10 @@ def test_a_second_plan_for_the_same_years_is_loaded_with_a_warning_saying_how_to
     replaced = _plan(tmp_path, TEST_PLAN.replace("tittel: Testplan", "tittel: Testplan, revidert"), name="rev.yaml")
     again = ingest_file(replaced, register_db)  # the same plan_id replaces its plan: nothing to warn of but the other
     assert again.result == "lastet" and "Kommunen har også planen «Testplan»" not in again.message, again.message
+    # The revision of the older plan is told the newer one is there, but not to take its plan_id: following that
+    # advice would overwrite the newer plan with a revision of the older.
+    assert "Kommunen har også planen «Ny plan» (ny-plan)" in again.message, again.message
+    assert "samme plan_id" not in again.message, again.message
 
 
 def test_a_deadline_written_the_norwegian_way_is_read_as_in_the_other_templates(register_db, tmp_path):

@@ -50,11 +50,15 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     info = [f"Plan «{plan.tittel}» ({plan.plan_id}): {len(plan.programmer)} programmer, {len(plan.tiltak)} tiltak"]
     # Another plan of the municipality for some of the same years stays beside this one: said, with how to replace it
     # (a second plan loaded without a word, and the pages showed one of the two).
+    # The way to replace it is said only for a plan new to the warehouse: a revision of a plan loaded before, told
+    # to take the other's plan_id, would overwrite a newer plan with a revision of an older one.
+    revision = any(pid == plan.plan_id for pid, *_ in known.plans)
     notes = [
         f"Kommunen har også planen «{tittel}» ({pid}) for {fra:%d.%m.%Y}–{til:%d.%m.%Y}, som gjelder noen av de "
         "samme årene: begge ligger i lageret, og sidene viser den som gjelder i dag (av to som begynner samme dag, den som "
-        "sist ble lest inn). Skal denne "
-        f"planen erstatte den, gi den samme plan_id («{pid}») og les den inn på nytt."
+        "sist ble lest inn)."
+        + ("" if revision else
+           f" Skal denne planen erstatte den, gi den samme plan_id («{pid}») og les den inn på nytt.")
         for pid, kommunenr, tittel, fra, til in known.plans
         if pid != plan.plan_id and kommunenr == plan.kommunenr and fra <= plan.periode.til and til >= plan.periode.fra
     ]

@@ -448,6 +448,25 @@ def test_unknown_school_loads_with_a_warning_and_is_registered_from_the_file(reg
     ]
 
 
+def test_a_register_without_a_school_says_the_school_stays(register_db, demo_dir, tmp_path):
+    """Sørli closed, and the new register extract left it out: «2 rader lastet», and Sørli went on being asked for
+    case reports every month without a word. The load says which schools of the file's municipalities it lacks and
+    that they stay; a school of another municipality is not named."""
+    lines = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, rows = lines[0], lines[1:]
+    cols = header.split(";")
+    fjellvik = [r for r in rows if r.split(";")[cols.index("kommunenr")] == "9901"]
+    gone = fjellvik[-1].split(";")
+    path = tmp_path / "skoleregister_ny.csv"
+    path.write_text("\n".join([header, *fjellvik[:-1]]) + "\n", encoding="utf-8")
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    said = f"1 skole i registeret står ikke i denne filen: {gone[cols.index('navn')]} ({gone[cols.index('orgnr')]})"
+    assert said in outcome.message, outcome.message
+    assert "9902" not in outcome.message and "Sjøbygd" not in outcome.message
+    assert query(register_db, "SELECT count(*) FROM core.skole WHERE orgnr = ?", [gone[cols.index("orgnr")]]) == [(1,)]
+
+
 def test_skoleporten_file_needs_the_register_first(tmp_path, demo_dir):
     db = tmp_path / "tom.duckdb"
     store.init(db)

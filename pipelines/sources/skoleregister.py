@@ -90,3 +90,32 @@ def read(table: pl.DataFrame) -> SourceResult:
         pl.col("skoleaar_norm").alias("skoleaar"),
     ).cast(REGISTER_SCHEMA)
     return SourceResult(source="skoleregister", frame=out, rows_in=table.height)
+
+
+MAX_NAMED = 6
+
+
+def with_missing_said(result: SourceResult, known) -> SourceResult:
+    """A school of the file's municipalities in the register before, and not in this file, stays in the register (a
+    file may hold only the schools that changed): said, so that a school closed or merged since is seen. It is still
+    asked for case reports, meetings and programme status: a school cannot be marked as closed yet."""
+    before = known.register_rows
+    if before is None or before.is_empty() or result.frame.is_empty():
+        return result
+    kommuner = result.frame["kommunenr"].drop_nulls().unique().implode()
+    missing = (
+        before.filter(pl.col("kommunenr").is_in(kommuner) & pl.col("trinn_fra").is_not_null()
+                      & ~pl.col("orgnr").is_in(result.frame["orgnr"].implode()))
+        .sort("kommunenr", "navn")
+    )
+    if missing.is_empty():
+        return result
+    named = [f"{navn} ({orgnr})" for orgnr, navn in missing.select("orgnr", "navn").head(MAX_NAMED).iter_rows()]
+    more = f" og {missing.height - MAX_NAMED} til" if missing.height > MAX_NAMED else ""
+    one = missing.height == 1
+    result.notes.append(
+        f"{'1 skole' if one else f'{missing.height} skoler'} i registeret står ikke i denne filen: "
+        f"{', '.join(named)}{more}. {'Den' if one else 'De'} blir stående i registeret og forventes fortsatt å "
+        "rapportere saker og møter (en skole som er lagt ned, kan ennå ikke merkes som nedlagt)."
+    )
+    return result

@@ -134,10 +134,11 @@ def read_csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
     """
     sep, after_sep = sep_line(text)
     start = _BLANK_LINES.match(text, after_sep).end()
-    # Excel shows the blank lines above the header as rows; it hides the `sep=` line.
-    header_row = text.count("\n", after_sep, start) + 1
     if _NOT_SPACE.search(text, start) is None:
         raise IngestError("Filen er tom.")
+    start = _below_title_lines(text, start)
+    # Excel shows the blank lines (and title lines) above the header as rows; it hides the `sep=` line.
+    header_row = text.count("\n", after_sep, start) + 1
     end = text.find("\n", start)
     header_line = text[start:] if end < 0 else text[start:end]
     sep = sep or sniff_separator(header_line)
@@ -165,6 +166,41 @@ def read_csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
         ) from exc
     df = df.rename({c: c.strip().strip("\ufeff").strip('"') for c in df.columns})
     return Sheet(without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars())), header_row + 1)
+
+
+MAX_TITLE_LINES = 5
+
+
+def _filled_fields(line: str) -> int:
+    """The most non-empty fields the line splits into with any of the separators."""
+    return max(sum(1 for f in next(csv.reader([line], delimiter=sep), []) if f.strip()) for sep in (";", "\t", ","))
+
+
+def _below_title_lines(text: str, start: int) -> int:
+    """Where the header starts, below title lines of one filled cell («Saksrapport oktober 2026;;;;»), as a sheet
+    with a title saved as CSV has them: the header is the first line with two or more filled cells, as in an XLSX
+    (`read_xlsx_sheet`). A title line said «mangler overskriftsraden» of a header one line further down. A title is
+    not data, but it is checked for a fødselsnummer like the rest of the file."""
+    from pipelines.quality.person_data import holds_fodselsnummer
+
+    at = start
+    for _ in range(MAX_TITLE_LINES):
+        end = text.find("\n", at)
+        if end < 0:
+            return start
+        line = text[at:end]
+        if len(line) > MAX_HEADER_CHARS or _filled_fields(line) >= 2:
+            break
+        if holds_fodselsnummer(line):
+            raise PersonDataError("Tittellinjen over overskriftene inneholder noe som ser ut som et fødselsnummer. "
+                                  "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet eller tatt "
+                                  "vare på.")
+        at = _BLANK_LINES.match(text, end + 1).end()
+        if _NOT_SPACE.search(text, at) is None:
+            return start
+    else:
+        return start
+    return at
 
 
 def _csv_trouble(body: bytes, sep: str, header_row: int) -> str:

@@ -194,11 +194,27 @@ def test_blank_rows_at_the_end_are_not_rows_and_the_others_keep_their_place(end)
     ("sep=;\n\norgnr;navn\n1;A\n", 3),
     (";;\n;;\norgnr;navn\n1;A\n", 4),  # cells once filled and emptied above the header: Excel saves bare separators
     (" ; \r\n\t\norgnr;navn\r\n1;A\r\n", 4),
+    # A sheet with a title saved as CSV: the header is the first line with two filled cells, as in an XLSX (the
+    # title line read as the header said «mangler overskriftsraden»)
+    ("Saksrapport oktober 2026;;\norgnr;navn\n1;A\n", 3),
+    ("Møtelogg Fjellvik\n;\nLevert 01.11.2026,,\norgnr;navn\n1;A\n", 5),
 ])
 def test_a_csv_files_first_data_row_is_numbered_as_excel_shows_it(text, first_row):
     sheet = parsing.read_csv_sheet(text)
     assert sheet.first_row == first_row
     assert sheet.table.rows() == [("1", "A")]
+
+
+def test_a_title_line_with_a_fodselsnummer_refuses_the_file_though_it_is_not_data():
+    from tests.test_ingest import _valid_fnr
+
+    with pytest.raises(PersonDataError):
+        parsing.read_csv_sheet(f"Saker for elev {_valid_fnr()};;\norgnr;navn\n1;A\n")
+
+
+def test_a_one_column_file_is_not_taken_for_title_lines():
+    with pytest.raises(IngestError, match="Fant ikke skilletegn"):
+        parsing.read_csv_sheet("orgnr\n990012008\n")
 
 
 def test_an_xlsx_sheets_first_data_row_is_numbered_as_excel_shows_it_below_title_rows():

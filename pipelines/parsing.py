@@ -527,11 +527,23 @@ def _other_sheets(book, data_sheet: str, text, header: list[str] | None) -> tupl
     return None, same_header
 
 
+class NoHeader(IngestError):
+    """No row with two or more filled cells on the sheet."""
+
+
+def _template_sheets() -> set[str]:
+    """The data sheets of the product's templates, in lower case («saker», «møter», «programstatus»)."""
+    from pipelines.templates import programstatus, saker, teammoter
+
+    return {m.DATA_SHEET.lower() for m in (programstatus, saker, teammoter)}
+
+
 def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     """The product's XLSX templates read back as a table of strings.
 
-    The data sheet is `sheet`, else the first sheet whose name is not an instruction sheet
-    ("Veiledning", "Koder", "Lister"). The header is the first row with two or more filled cells.
+    The data sheet is `sheet`, else a template's data sheet («Saker», «Møter», «Programstatus»), else the first sheet
+    whose name is not an instruction sheet ("Veiledning", "Koder", "Lister") and has a header: the first row with two
+    or more filled cells.
     """
     import datetime as dt
     import zipfile
@@ -556,6 +568,8 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
                           "og lagre den på nytt, eller lagre arket som CSV.") from exc
     skip = {"veiledning", "koder", "lister", "instruksjon"}
     names = [n for n in book.sheetnames if n.strip().lower() not in skip]
+    # A template's own data sheet first, wherever the user put it (a «Forside» added in front of «Saker»)
+    names.sort(key=lambda n: n.strip().lower() not in _template_sheets())
     if sheet:
         names = [n for n in book.sheetnames if n == sheet]
     if not names:
@@ -631,7 +645,11 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         twice = sorted({h for h in header if header.count(h) > 1})
         raise IngestError(f"Overskriftsraden har samme kolonnenavn flere ganger: {', '.join(twice)}.")
     if header is None:
-        raise IngestError("Excel-filen har ingen overskriftsrad.")
+        for other in names[1:] if sheet is None else []:  # a cover sheet of a title and a line or two: the next
+            with contextlib.suppress(NoHeader):
+                return read_xlsx_sheet(raw, sheet=other)
+        raise NoHeader("Excel-filen har ingen overskriftsrad" + (
+            "." if len(names) < 2 else f" på noen av arkene ({', '.join(f'«{n}»' for n in names)})."))
     # Columns without a heading at the right edge are Excel's empty columns, unless something is written in them:
     # then they stay (as «kolonne_N»), so the person-data check and the templates' column check see them.
     while header and header[-1].startswith("kolonne_") and not any(r[len(header) - 1] for r in rows):

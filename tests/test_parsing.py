@@ -217,6 +217,37 @@ def test_a_one_column_file_is_not_taken_for_title_lines():
         parsing.read_csv_sheet("orgnr\n990012008\n")
 
 
+def _book(sheets: dict[str, list[list]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        ws = book.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    raw = io.BytesIO()
+    book.save(raw)
+    return raw.getvalue()
+
+
+def test_a_cover_sheet_in_front_of_the_data_sheet_is_passed_over():
+    """A «Forside» added in front of «Saker» was read instead of it: «Excel-filen har ingen overskriftsrad»."""
+    data = [["orgnr", "maaned"], ["990012008", "2026-11"]]
+    cover = [["Rapport fra Fjellvik"], ["Sendt av: rektor"]]
+    sheet = parsing.read_xlsx_sheet(_book({"Forside": cover, "Saker": data}))
+    assert sheet.table.rows() == [("990012008", "2026-11")]
+    # Named otherwise, the first sheet with a header is the data
+    assert parsing.read_xlsx_sheet(_book({"Forside": cover, "Ark2": data})).table.rows() == [("990012008", "2026-11")]
+    # The template's sheet wins over a first sheet that has a table of its own (a note with two columns)
+    notes = [["Skole", "Merknad"], ["Nordli", "sent levert"]]
+    assert parsing.read_xlsx_sheet(_book({"Notater": notes, "Saker": data})).table.columns == ["orgnr", "maaned"]
+    with pytest.raises(IngestError, match=r"ingen overskriftsrad på noen av arkene \(«Forside», «Ark2»\)"):
+        parsing.read_xlsx_sheet(_book({"Forside": cover, "Ark2": [["bare én celle"]]}))
+
+
 def test_an_xlsx_sheets_first_data_row_is_numbered_as_excel_shows_it_below_title_rows():
     import io
 

@@ -108,6 +108,7 @@ def trend_chart(
 ) -> go.Figure:
     """One line per school; the municipality thick and dashed, the nation dotted grey; hidden points as grey rings.
 
+    A school's line is its orgnr's, under its newest name: a school renamed between two years is one line, not two.
     `markers` are (school year, text) pairs drawn as vertical lines, e.g. when a school started a programme.
     """
     frame = frame.with_columns(
@@ -115,11 +116,15 @@ def trend_chart(
         .when(pl.col("enhet_niva") == "nasjonalt").then(pl.lit("Landet"))
         .otherwise(pl.col("enhet_navn")).alias("enhet")
     )
+    school = pl.col("orgnr").is_not_null() if "orgnr" in frame.columns else pl.lit(False)
+    frame = frame.with_columns(
+        pl.when((pl.col("enhet_niva") == "skole") & school).then(pl.col("orgnr")).otherwise(pl.col("enhet")).alias("_linje")
+    ).with_columns(pl.col("enhet").sort_by("skoleaar_start").last().over("_linje").alias("enhet"))
     years = frame.select("skoleaar", "skoleaar_start").unique().sort("skoleaar_start")["skoleaar"].to_list()
     traces = []  # one Figure(data=…) at the end: Plotly's add_trace in a loop costs ~10 ms a trace
     order = ["skole", "kommune", "nasjonalt"]
-    units = frame.select("enhet", "enhet_niva").unique().sort(
-        pl.col("enhet_niva").replace_strict({k: i for i, k in enumerate(order)}, default=9), "enhet"
+    units = frame.select("enhet", "enhet_niva", "_linje").unique().sort(
+        pl.col("enhet_niva").replace_strict({k: i for i, k in enumerate(order)}, default=9), "enhet", "_linje"
     )
     values = frame["verdi"].drop_nulls()
     if maal == "andel" and len(values) and values.min() > 40:  # participation (85–95 %): the axis where the lines are
@@ -132,8 +137,8 @@ def trend_chart(
     n_schools = units.filter(pl.col("enhet_niva") == "skole").height
     colour_i = 0
     # The municipality and the nation are drawn first, under the schools (their legend entries still come last).
-    for unit, level in sorted(units.iter_rows(), key=lambda u: u[1] == "skole"):
-        rows = frame.filter(pl.col("enhet") == unit).sort("skoleaar_start")
+    for unit, level, key in sorted(units.iter_rows(), key=lambda u: u[1] == "skole"):
+        rows = frame.filter(pl.col("_linje") == key).sort("skoleaar_start")
         text = [
             format_value(v, maal) if v is not None else f"skjult – {r}"
             for v, r in zip(rows["verdi"], rows["skjult_grunn"], strict=True)

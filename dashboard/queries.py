@@ -323,6 +323,14 @@ _EU_COLUMNS = (
 )
 
 
+_EU_NAMED = """(
+    SELECT e.* REPLACE (coalesce(s.navn, e.enhet_navn) AS enhet_navn)
+    FROM mart.elevundersokelsen e LEFT JOIN mart.skoler s ON e.enhet_niva = 'skole' AND s.orgnr = e.orgnr
+)"""
+"""Elevundersøkelsen with each school under the register's current name: Udir's files name a school as it was called
+that year, and a renamed school («Nordli skole», later «Nordli oppvekstsenter») is still one school."""
+
+
 def _protect_eu(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     """`protect_survey` with the secondary suppression of each municipality in the frame (see `secondary_survey`).
 
@@ -367,7 +375,7 @@ def eu_trend(
     frame = _fetch(
         con,
         f"""
-        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        SELECT {_EU_COLUMNS} FROM {_EU_NAMED}
         WHERE indikator_kode = ? AND kjonn = ? AND trinn IS NOT DISTINCT FROM ?
           AND (
                (enhet_niva = 'skole' AND kommunenr = ? AND orgnr IN (SELECT unnest(?::VARCHAR[])))
@@ -389,19 +397,25 @@ def eu_latest_by_school(
     skoleaar: str,
     trinn: int | None = None,
     kjonn: str = "alle",
+    orgnr: tuple[str, ...] | None = None,
 ) -> pl.DataFrame:
-    """Every school of the municipality × every indicator for one school year, plus the national row."""
+    """Every school of the municipality × every indicator for one school year, plus the municipality's and the
+    national rows. `orgnr`: only these schools (None: all), left out after the values are protected, so that what
+    is hidden never depends on which schools a page shows."""
     frame = _fetch(
         con,
         f"""
-        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        SELECT {_EU_COLUMNS} FROM {_EU_NAMED}
         WHERE skoleaar = ? AND kjonn = ? AND trinn IS NOT DISTINCT FROM ?
           AND ((enhet_niva IN ('skole', 'kommune') AND kommunenr = ?) OR enhet_niva = 'nasjonalt')
         ORDER BY enhet_niva DESC, enhet_navn, indikator
         """,
         [skoleaar, kjonn, trinn, kommunenr],
     )
-    return _protect_eu(frame, viewer)
+    frame = _protect_eu(frame, viewer)
+    if orgnr is None:
+        return frame
+    return frame.filter((pl.col("enhet_niva") != "skole") | pl.col("orgnr").is_in(pl.Series(orgnr, dtype=pl.String)))
 
 
 KEY_FIGURES = ("EUIndeks_1379", "EUIndeks_1398", "EUIndeks_1381", "deltakelse")
@@ -1124,14 +1138,15 @@ def program_starts(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: st
 
 @query
 def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
-    """The loaded files a municipality's figures come from (source, file, when, rows, warnings), for a report.
+    """The loaded files a municipality's figures come from (source, batch, when, rows, warnings), for a report.
 
-    A file counts when it delivered rows for the municipality, or rows above it (fylke, nation) or for no
-    municipality in particular: a meeting rhythm's row for every municipality without one of its own (the demo's
-    «2 møter per måned» behind Fjellvik's expected meetings) makes it Fjellvik's source too. A file that left no rows
-    in these tables (the school register) counts when the log names the municipality among its own, or names none:
-    another municipality's rhythm file is not theirs to see named in this one's council papers. File names and dates
-    only: every role may see it.
+    A file counts while at least one of its rows is still in the warehouse for the municipality, or above it (fylke,
+    nation) or for no municipality in particular: a meeting rhythm's row for every municipality without one of its
+    own (the demo's «2 møter per måned» behind Fjellvik's expected meetings) makes it Fjellvik's source too. A file
+    whose rows a later file replaced (a corrected case file, a new register extract) no longer counts: the report's
+    number of files and rows is what its figures come from. Another municipality's rhythm file is not theirs to see
+    in this one's council papers. No file names: a report leaves the house, and a file name can name a pupil
+    («mobbesak Ola Nordmann 7B.xlsx»); every role may see the rest.
     """
     return _fetch(
         con,
@@ -1144,19 +1159,16 @@ def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
             UNION SELECT DISTINCT batch_id, kommunenr FROM mart.programstatus
             UNION SELECT DISTINCT batch_id, kommunenr FROM mart.planer
             UNION SELECT DISTINCT batch_id, kommunenr FROM core.teamrytme WHERE batch_id IS NOT NULL
+            UNION SELECT DISTINCT batch_id, kommunenr FROM core.skole
         )
-        SELECT l.kilde, l.filnavn, l.ferdig, l.rader_lastet, c.advarsler
+        SELECT l.kilde, l.batch_id, l.ferdig, l.rader_lastet, c.advarsler
         FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id)
         WHERE l.resultat = 'lastet'
-          AND (l.batch_id IN (SELECT batch_id FROM delivered WHERE kommunenr = ? OR kommunenr IS NULL)
-               OR (l.batch_id NOT IN (SELECT batch_id FROM delivered)
-                   AND c.kommuner IS NOT NULL AND (len(c.kommuner) = 0 OR list_contains(c.kommuner, ?))))
+          AND l.batch_id IN (SELECT batch_id FROM delivered WHERE kommunenr = ? OR kommunenr IS NULL)
         ORDER BY l.kilde, l.ferdig
         """,
-        [kommunenr, kommunenr],
+        [kommunenr],
     )
-
-
 
 
 def _log_scope(viewer: Viewer) -> tuple[str, list[Any]]:

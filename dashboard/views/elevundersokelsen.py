@@ -94,7 +94,8 @@ years = queries.skoleaar(viewer)
 with tab_heat:
     year_list = years["skoleaar"].to_list()
     year = st.selectbox("Skoleår", year_list, index=len(year_list) - 1, key="heat_year", placeholder="Velg")
-    latest = queries.eu_latest_by_school(viewer, kommunenr=kommunenr, skoleaar=year, trinn=trinn, kjonn=kjonn)
+    latest = queries.eu_latest_by_school(viewer, kommunenr=kommunenr, skoleaar=year, trinn=trinn, kjonn=kjonn,
+                                         orgnr=tuple(chosen))
     if latest.filter(pl.col("enhet_niva") == "skole").is_empty():
         st.info("Ingen skoleresultater for dette skoleåret og utvalget.")
     else:

@@ -37,5 +37,21 @@ class IngestError(Exception):
         return type(self)(self.reason, row=self.row + first_row - 1, column=self.column)
 
 
+class Problems(IngestError):
+    """Several refusals found in one reading of a file, said together: a user with five mistakes in a file was told of
+    the first, fixed it, and was told of the next, five times over."""
+
+    MAX_SAID = 6
+
+    def __init__(self, problems: list[IngestError]) -> None:
+        self.problems = problems
+        said = "; ".join(str(p).rstrip(".") for p in problems[: self.MAX_SAID])
+        more = len(problems) - self.MAX_SAID
+        super().__init__(f"Filen har {len(problems)} feil: {said}" + (f"; og {more} til." if more > 0 else "."))
+
+    def rows_from(self, first_row: int) -> IngestError:
+        return Problems([p.rows_from(first_row) for p in self.problems])
+
+
 class PersonDataError(IngestError):
     """A file refused because it holds, or may hold, data about persons: it is neither loaded nor kept."""

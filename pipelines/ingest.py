@@ -25,7 +25,7 @@ from pipelines.errors import IngestError, PersonDataError, counted
 from pipelines.quality.person_data import find_person_data, name_without_fodselsnummer
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
-from pipelines.sources.base import SourceResult, rows_from
+from pipelines.sources.base import SourceResult, every_problem, rows_from
 from pipelines.warehouse import published, store
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.migrations import migrate
@@ -212,7 +212,8 @@ REGISTER_COMPARED = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trin
 def read_source(table: pl.DataFrame, source: Source, facts: Known) -> SourceResult:
     if source.needs_register and facts.schools.is_empty():
         raise IngestError(f"{source.label} knyttes til skolene via navn: last inn skoleregisteret først.")
-    return source.read(table, facts)
+    with every_problem():
+        return source.read(table, facts)
 
 
 @dataclass

@@ -522,6 +522,21 @@ def test_a_corrected_month_given_per_trinn_or_with_a_new_utfall_replaces_the_old
                               "AND sakstype IN ('aktivitetsplan', 'statsforvalter')) ORDER BY ALL", [vika.orgnr]) == untouched
 
 
+def test_a_file_with_several_mistakes_names_them_all_at_once(register_db, tmp_path):
+    """A case file with a blank cell, a word and a decimal was refused for the blank alone; fixed and sent again, for
+    the word; then for the decimal: a round of refusal per mistake. One message names each, with its row."""
+    vika = BY_NAME["Vika skule"]
+    rows = [_row(vika, "2025-10", code) for code in ("aktivitetsplan", "ppt_henvisning", "barnevern_melding")]
+    rows[0]["nye"], rows[1]["avsluttet"], rows[2]["apne_ved_maanedsslutt"] = "", "to", "1,5"
+    outcome = ingest_file(_csv(tmp_path / "feil.csv", rows), register_db)
+    assert outcome.result == "avvist"
+    assert outcome.message.startswith("Filen har 3 feil: "), outcome.message
+    for said in ("(rad 2, kolonne «nye»)", "(rad 3, kolonne «avsluttet»)", "(rad 4, kolonne «apne_ved_maanedsslutt»)"):
+        assert said in outcome.message, outcome.message
+    assert outcome.message.count("rad 3") == 1  # «to» is not a number; not also an empty cell
+    assert _rows(register_db) == 0
+
+
 def test_open_cases_are_checked_against_the_month_before_in_the_warehouse(register_db, tmp_path):
     """Schools send one month at a time, as the template asks, and the open-cases rule only compared months inside
     one file: Nordli had 14 open in October, November said 2 new, 0 closed, 0 open, and loaded with no warning. The

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipelines.errors import IngestError, PersonDataError
+from pipelines.errors import IngestError, PersonDataError, Problems
 from pipelines.parsing import blank_row_positions
 
 # The canonical Elevundersøkelsen frame, shared by the Udir export and Skoleporten readers.
@@ -208,14 +209,41 @@ def first_bad_row(frame: pl.DataFrame, bad: pl.Expr) -> int | None:
     return None if hit.is_empty() else int(hit.item())
 
 
+_PROBLEMS: ContextVar[list[IngestError] | None] = ContextVar("problems", default=None)
+
+
 def raise_on_bad(frame: pl.DataFrame, bad: pl.Expr, message: str, column: str) -> None:
-    """Refuse the file at the first row where `bad` holds, naming row and column."""
+    """Refuse the file at the first row where `bad` holds, naming row and column. Inside `every_problem`, the
+    refusal is noted and the reader goes on, so that one message names every kind of mistake in the file."""
     bad_rows = frame.filter(bad)
     if bad_rows.is_empty():
         return
     first = int(bad_rows["rad"][0])
     more = f" ({bad_rows.height} rader i alt)" if bad_rows.height > 1 else ""
-    raise IngestError(message + more, row=first, column=column)
+    error = IngestError(message + more, row=first, column=column)
+    found = _PROBLEMS.get()
+    if found is None:
+        raise error
+    if not any((e.row, e.column) == (first, column) for e in found):  # a cell said once: «not a number», not «empty»
+        found.append(error)
+
+
+class every_problem:  # noqa: N801  (used as a `with` statement, like contextlib's)
+    """Run a reader, noting each `raise_on_bad` refusal instead of stopping at the first; on leaving, refuse the file
+    naming all of them (`Problems`). A step after a noted problem that fails on the bad values (or refuses the file
+    itself) adds nothing a user could act on first: the problems noted are what is said."""
+
+    def __enter__(self) -> None:
+        self._token = _PROBLEMS.set([])
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        found = _PROBLEMS.get() or []
+        _PROBLEMS.reset(self._token)
+        if isinstance(exc, PersonDataError) or not found:
+            return False
+        if isinstance(exc, IngestError) and not isinstance(exc, Problems) and str(exc) not in map(str, found):
+            found.append(exc)
+        raise (found[0] if len(found) == 1 else Problems(found)) from exc
 
 
 def digits(col: str, width: int) -> pl.Expr:

@@ -522,6 +522,21 @@ def test_a_corrected_month_given_per_trinn_or_with_a_new_utfall_replaces_the_old
                               "AND sakstype IN ('aktivitetsplan', 'statsforvalter')) ORDER BY ALL", [vika.orgnr]) == untouched
 
 
+def test_a_school_named_with_skole_for_skule_is_found_and_a_misspelt_one_gets_the_register_s_name(register_db,
+                                                                                                   tmp_path):
+    """A school written «Vika skole» (the register has «Vika skule») with no orgnr was refused as not in the
+    register, without a word of which name was meant; Skoleporten's files had long matched the two."""
+    vika = BY_NAME["Vika skule"]
+    row = {**_row(vika, "2025-10"), "orgnr": "", "skole": "VIKA SKOLE"}
+    outcome = ingest_file(_csv(tmp_path / "navn.csv", [row]), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(register_db, "SELECT orgnr FROM mart.saker") == [(vika.orgnr,)]
+    typo = {**_row(vika, "2025-11"), "orgnr": "", "skole": "Vikka skule"}
+    outcome = ingest_file(_csv(tmp_path / "skrivefeil.csv", [typo]), register_db)
+    assert outcome.result == "avvist"
+    assert "nærmeste navn i registeret: «Vika skule»" in outcome.message and "Vikka" not in outcome.message
+
+
 def test_a_file_with_several_mistakes_names_them_all_at_once(register_db, tmp_path):
     """A case file with a blank cell, a word and a decimal was refused for the blank alone; fixed and sent again, for
     the word; then for the decimal: a round of refusal per mistake. One message names each, with its row."""

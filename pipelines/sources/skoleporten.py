@@ -13,6 +13,7 @@ from pipelines.sources.base import (
     SourceResult,
     kjonn_expr,
     maal_for,
+    normalise_name,
     raise_on_bad,
     require_columns,
     school_year_expr,
@@ -53,17 +54,6 @@ def _fylkekode(name: str) -> str | None:
 
 def detect(columns: list[str]) -> bool:
     return {"Enhetsnavn", "Vurderingsområde", "Indikator/delskår"} <= set(columns)
-
-
-def normalise_name(name: str | None) -> str:
-    """Case, accents of whitespace and the `skole`/`skule` suffix do not decide a match."""
-    if not name:
-        return ""
-    text = unicodedata.normalize("NFC", name).lower().strip()
-    text = re.sub(r"[\s\-–_.,]+", " ", text)
-    text = re.sub(r"skule\b", "skole", text)
-    text = re.sub(r"\s*(skole|kommune)$", "", text).strip()
-    return text
 
 
 def read(

@@ -537,6 +537,26 @@ def test_a_school_named_with_skole_for_skule_is_found_and_a_misspelt_one_gets_th
     assert "nærmeste navn i registeret: «Vika skule»" in outcome.message and "Vikka" not in outcome.message
 
 
+def test_a_name_as_written_wins_over_a_near_one_and_a_shared_near_name_resolves_to_neither(register_db, tmp_path):
+    """With «Vika skule» in Sjøbygd and «Vika skole» in Fjellvik both in the register, the loose match (skole for
+    skule) took both to one name, shared, and refused a file naming either exactly: the hint then named the very
+    school the user had written."""
+    vika = BY_NAME["Vika skule"]
+    register = tmp_path / "skoleregister_tillegg.csv"
+    register.write_text("orgnr;navn;kommunenr;kommune;trinn_fra;trinn_til;elevtall\n"
+                        "999888777;Vika skole;9901;Fjellvik;1;7;100\n", encoding="utf-8")
+    assert ingest_file(register, register_db).result == "lastet"
+    rows = [{**_row(vika, "2025-10"), "orgnr": "", "skole": "Vika skule"},
+            {**_row(vika, "2025-10", "ppt_henvisning"), "orgnr": "", "skole": "VIKA SKOLE "}]
+    outcome = ingest_file(_csv(tmp_path / "begge.csv", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(register_db, "SELECT sakstype, orgnr FROM mart.saker ORDER BY 1") == [
+        ("aktivitetsplan", vika.orgnr), ("ppt_henvisning", "999888777")]
+    loose = [{**_row(vika, "2025-11"), "orgnr": "", "skole": "Vika-skule"}]
+    outcome = ingest_file(_csv(tmp_path / "uklart.csv", loose), register_db)
+    assert outcome.result == "avvist" and "flere skoler i registeret har det navnet" in outcome.message, outcome.message
+
+
 def test_a_file_with_several_mistakes_names_them_all_at_once(register_db, tmp_path):
     """A case file with a blank cell, a word and a decimal was refused for the blank alone; fixed and sent again, for
     the word; then for the decimal: a round of refusal per mistake. One message names each, with its row."""

@@ -341,6 +341,13 @@ def test_a_corrected_meeting_date_moves_the_meeting_instead_of_adding_one(regist
     assert query(register_db, "SELECT count(*) FROM mart.teammoter")[0][0] == 6
 
 
+def test_a_meeting_log_finds_a_school_by_name_as_the_case_counts_do(register_db, tmp_path):
+    """«Fjellvik ungdomsskule» with no orgnr was refused in a meeting log while the same name loaded in a case file."""
+    row = meeting(orgnr="", skole="FJELLVIK UNGDOMSSKULE")
+    assert ingest_ok(register_db, write_csv(tmp_path / "navn.csv", [row])) == 0
+    assert query(register_db, "SELECT orgnr FROM mart.teammoter") == [(FJELLVIK_U.orgnr,)]
+
+
 def test_a_month_under_way_expects_meetings_for_the_part_of_it_gone():
     """A log sent on 2 December with that morning's meeting expected a whole December of meetings: every school
     read as behind the municipality's rhythm."""

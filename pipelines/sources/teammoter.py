@@ -13,6 +13,7 @@ from pipelines.sources.base import (
     Known,
     Source,
     SourceResult,
+    orgnr_or_school_name,
     per_value,
     per_value_test,
     raise_on_bad,
@@ -112,25 +113,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     if t.is_empty():
         raise IngestError("Malen er ikke fylt ut: ingen rader har team, dato eller tall. Skriv én rad per møte.")
 
-    schools = known.schools.select("orgnr", "navn", "kommunenr")
-    by_name = (
-        schools.with_columns(pl.col("navn").str.strip_chars().str.to_lowercase().alias("_navn"))
-        .group_by("_navn").agg(pl.col("orgnr").first().alias("_orgnr_navn"), pl.len().alias("_n"))
-        .filter(pl.col("_n") == 1).drop("_n")
-    )
-    t = (
-        t.with_columns(
-            pl.col("orgnr").str.replace_all(r"\s", "").replace("", None),
-            pl.col("skole").str.strip_chars().str.to_lowercase().alias("_navn"),
-        )
-        .join(by_name, on="_navn", how="left")
-        .with_columns(pl.coalesce("orgnr", "_orgnr_navn").alias("orgnr"))
-        .join(schools.select("orgnr", "kommunenr"), on="orgnr", how="left")
-        .sort("rad")
-    )
-    raise_on_bad(t, pl.col("orgnr").is_null(),
-                 "Organisasjonsnummeret mangler (og skolenavnet finnes ikke i skoleregisteret)",
-                 shown.get("orgnr", shown.get("skole")))
+    # The school by orgnr, else by name as the case counts find it (`orgnr_or_school_name`)
+    t = orgnr_or_school_name(t.with_columns(pl.col("orgnr").str.replace_all(r"\s", "").replace("", None)), known)
+    t = t.join(known.schools.select("orgnr", "kommunenr"), on="orgnr", how="left").sort("rad")
     raise_on_bad(t, ~pl.col("orgnr").str.contains(r"^\d{9}$"), "Organisasjonsnummeret må ha 9 siffer",
                  shown.get("orgnr", "orgnr"))
 

@@ -176,7 +176,13 @@ NO_KOMMUNE = ("Brukeren din har ikke tilgang til noen kommune, så det er ingen 
               "--kommune NNNN».")
 
 
+KOMMUNE_KEY = "valgt_kommune"
+"""The municipality last chosen on any page: the picker's own key is dropped when its page is left."""
+
+
 def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
+    """The municipality picker; the choice follows the viewer from page to page (a skolesjef who picked Sjøbygd on
+    one page met Fjellvik on the next, and read Fjellvik's cases as Sjøbygd's)."""
     komm = queries.kommuner(viewer())
     if komm.is_empty():
         st.warning(NO_KOMMUNE if viewer().kommuner == frozenset() else
@@ -184,9 +190,18 @@ def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
         return None
     options = komm["kommunenr"].to_list()
     names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
+    # The picker's value, when it is one of the viewer's: picked here, or set by a link (Oversikt's «Å følge opp»), or
+    # the last page's picker still answering for a moment under the same key (a new page's picker is a new widget
+    # and starts on the first municipality unless told). Else the one kept, if it is still the viewer's to see.
+    kept = next((k for k in (st.session_state.get(key), st.session_state.get(KOMMUNE_KEY)) if k in options), None)
+    if kept is None:
+        st.session_state.pop(key, None)
+    else:
+        st.session_state[key] = kept
     chosen = st.selectbox(
         "Kommune", options, format_func=lambda k: f"{names[k]} ({k})", key=key, placeholder="Velg"
     )
+    st.session_state[KOMMUNE_KEY] = chosen
     return chosen, names[chosen]
 
 
@@ -295,14 +310,48 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
     elif as_table:
         where.table(norwegian(frame, index=index))
     else:
+        config = dict(kwargs.pop("column_config", None) or {})
         if frame.width > WIDE_TABLE and frame.schema[frame.columns[0]] == pl.String:
             # A wide table scrolls sideways on a narrow screen (1024 pixels with the menu open): its first column,
             # the row's name (a school, a file), stays in view.
-            config = dict(kwargs.pop("column_config", None) or {})
             config.setdefault(frame.columns[0], st.column_config.Column(pinned=True))
-            kwargs["column_config"] = config
+        for name, width in column_widths(frame).items():
+            given = config.get(name, {})  # None hides the column, a text renames it: left as the page says
+            if isinstance(given, dict) and "width" not in given:
+                config[name] = {**given, "width": width}
+        kwargs["column_config"] = config
+        # The grid draws a null cell as «None» whatever the Styler says (`na_rep` reaches only the static table).
+        kwargs.setdefault("placeholder", labels.NO_VALUE)
         where.dataframe(norwegian(frame), hide_index=True, width="stretch", **kwargs)
     remember(frame, title)
+
+
+CHAR_PIXELS, CELL_PADDING, WIDEST_COLUMN = 7, 24, 400
+"""A character in the grid's type (a digit's width: letters are narrower), a cell's padding with room for the
+header's sort arrow, and the widest a column is made (a longer text is read by widening it or in the cell's tooltip)."""
+
+
+def column_widths(frame: pl.DataFrame) -> dict[str, int]:
+    """Each number and text column's width in the grid, in pixels: its header's or its longest value's (a number as
+    `norwegian` writes it).
+
+    The grid sized a column from its first rows and then shared the page's width out evenly: «4,4» under «Verdi» had
+    146 pixels while the last column, «Merknad», empty in the first row, was cut at the page's edge.
+    """
+    widths = {}
+    styled = frame.height * frame.width <= STYLED_CELLS  # a larger table's numbers are left as the grid writes them
+    for name, dtype in frame.schema.items():
+        if dtype.is_numeric():
+            column = frame[name].drop_nulls().cast(pl.Float64)
+            fraction = dtype.is_float() or dtype == pl.Decimal
+            decimals = (labels.decimals_needed(column) if styled else 2) if fraction else 0
+            longest = max((len(labels.number_text(v, decimals)) for v in (column.min(), column.max())), default=1)
+        elif dtype == pl.String:
+            longest = frame[name].str.len_chars().max() or 0
+        else:
+            continue
+        widths[name] = min(CHAR_PIXELS * max(len(name), longest) + CELL_PADDING, WIDEST_COLUMN)
+    return widths
 
 
 MEETING_TYPE = 1.4

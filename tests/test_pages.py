@@ -1186,3 +1186,89 @@ def test_a_wide_table_keeps_the_school_name_in_view_when_it_scrolls_sideways(app
     grid = at.dataframe[0]
     assert list(grid.value.columns[:2]) == ["Skole", "Møter"]
     assert json.loads(grid.proto.columns)["Skole"]["pinned"] is True
+
+
+# ---------------------------------------------------------------- the municipality picker across pages
+
+
+def test_the_chosen_kommune_follows_the_skolesjef_to_the_next_page_and_back(app):
+    """A skolesjef who picked Sjøbygd on Elevundersøkelsen met Fjellvik on Saker, and on coming back: and read
+    Fjellvik's cases as Sjøbygd's."""
+    at = app("elevundersokelsen")
+    first, second = at.selectbox(key="kommune").options[:2]
+    assert at.selectbox(key="kommune").value == "9901" and second.startswith("Sjøbygd"), (first, second)
+    at.selectbox(key="kommune").select("9902").run()
+    for page in ("saker", "team", "elevundersokelsen"):
+        at.switch_page(f"views/{page}.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.selectbox(key="kommune").value == "9902", page
+
+
+def test_a_kept_kommune_the_viewer_may_no_longer_see_is_not_chosen_on_the_next_page(app):
+    """Access taken away in the middle of a session: the next page opens on a municipality still the viewer's."""
+    at = app("elevundersokelsen")
+    at.selectbox(key="kommune").select("9902").run()
+    at.session_state["viewer"] = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+    at.switch_page("views/saker.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = at.selectbox(key="kommune")
+    assert picker.value == "9901" and not [o for o in picker.options if "Sjøbygd" in o]
+
+
+# ---------------------------------------------------------------- Datakvalitet: schools the register does not know
+
+
+def test_data_quality_gives_no_all_clear_when_a_file_skipped_schools_missing_from_the_register(app, demo_db_master):
+    """«Alle skoler i resultatfilene finnes i skoleregisteret» stood in green right under the load message «Fant ikke
+    i skoleregisteret: Gamle Haugen skole», whose rows were skipped."""
+    skipped = query(demo_db_master, "SELECT filnavn, melding FROM core.ingest_log WHERE resultat = 'lastet' "
+                                    "AND melding LIKE '%Fant ikke i skoleregisteret: %'")
+    assert skipped  # the demo has such a file
+    at = app("datakvalitet")
+    assert not [s.value for s in at.success if "finnes i skoleregisteret" in s.value]
+    said = " ".join(w.value for w in at.warning).replace("\\", "")
+    for name, message in skipped:
+        missing = message.split("Fant ikke i skoleregisteret: ")[1].rstrip(".")
+        assert f"«{name}» ({missing})" in said and "ikke lest inn" in said, said
+
+
+def test_data_quality_gives_the_all_clear_when_no_file_skipped_a_school(app, demo_db, monkeypatch):
+    from pipelines.warehouse.connection import connect
+
+    with connect(demo_db, read_only=False) as con:
+        con.execute("DELETE FROM core.ingest_log WHERE melding LIKE '%Fant ikke i skoleregisteret%'")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = app("datakvalitet")
+    assert [s.value for s in at.success] == ["Alle skoler i resultatfilene finnes i skoleregisteret."]
+    assert not [w.value for w in at.warning if "skoleregisteret" in w.value]
+
+
+# ---------------------------------------------------------------- Arbeidslag for a rektor
+
+
+def test_a_rektor_s_team_table_is_headed_as_the_own_school_not_as_schools_side_by_side(app, demo_db_master):
+    """A rektor read «Skolene side om side» and «Samme mål for alle skoler» over a table of the own school only."""
+    nordli, name = query(demo_db_master, "SELECT orgnr, navn FROM mart.skoler WHERE navn = 'Nordli skole'")[0]
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="rektor")
+    at = app("team", rektor)
+    assert list(at.dataframe[0].value["Skole"]) == [name]
+    assert [s.value for s in at.subheader][0] == "Din skole"
+    assert not [c.value for c in at.caption if "alle skoler" in c.value or "side om side" in c.value]
+
+
+def test_the_team_period_says_whose_meeting_log_it_spans_for_rektor_and_skolesjef(app, demo_db_master):
+    """Rektor and skolesjef quoted different periods for «the same» figures: the rektor's ends at the own school's
+    last meeting, the skolesjef's at the municipality's. Each caption says whose log the period is."""
+    nordli, name = query(demo_db_master, "SELECT orgnr, navn FROM mart.skoler WHERE navn = 'Nordli skole'")[0]
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="rektor")
+    for viewer, whose, team_rows in [
+        (rektor, f"møteloggen til {name}", "t.orgnr = ?"), (OWNER, "møteloggen for Fjellvik", "? IS NOT NULL"),
+    ]:
+        at = app("team", viewer)
+        team = {s.label: s for s in at.selectbox}["Team"].value
+        first, last = query(demo_db_master, "SELECT min(dato), max(dato) FROM mart.teammoter t WHERE kommunenr = '9901'"
+                                            f" AND team = ? AND {team_rows}", [team, nordli])[0]
+        period = next(c.value for c in at.caption if c.value.startswith("Periode"))
+        assert period.startswith(f"Periode i {whose}: {first:%d.%m.%Y}–{last:%d.%m.%Y}"), period

@@ -18,6 +18,12 @@ from dashboard.labels import (
 )
 from pipelines.errors import counted
 
+
+def plain(text: str) -> str:
+    """Text from a file (its name, the loader's words about it) shown as it is, not read as Markdown («*», «_», «[…]»)."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~$:-])", r"\\\1", text)
+
+
 st.title("Datakvalitet")
 st.write(
     "Hver fil som er lest inn, med resultatet av kvalitetskontrollen (Great Expectations). "
@@ -82,8 +88,8 @@ if labels:
     # The load's own message: what was skipped, and the reader's notes («Fant ikke i skoleregisteret: …»), which
     # count among the file's warnings but are no check of their own (the list below can say «0 med avvik»).
     message = options.filter(pl.col("batch_id") == batch)["melding"][0] or ""
-    # Written by the loader from the file's own names: shown as text, not read as Markdown («*», «_», «[…]»).
-    st.markdown("**Melding fra innlastingen:** " + re.sub(r"([\\`*_{}\[\]()#+!|<>~$:-])", r"\\\1", message))
+    # Written by the loader from the file's own names: shown as text.
+    st.markdown("**Melding fra innlastingen:** " + plain(message))
     if findings.is_empty():
         st.info("Filen ble stoppet før kvalitetskontrollen.")
     else:
@@ -118,8 +124,26 @@ if labels:
 
 st.subheader("Skoler som ikke står i skoleregisteret")
 orphans = queries.schools_without_register(viewer)
+# Rows whose school the register does not know are skipped at loading (Skoleporten's files have only the name), so
+# they never make a school «outside the register» below: the load's message is the only trace. A green «all found»
+# stood right under «Fant ikke i skoleregisteret: Gamle Haugen skole».
+SKIPPED_MARK = "Fant ikke i skoleregisteret: "
+skipped = log.filter((pl.col("resultat") == "lastet") & pl.col("melding").str.contains(SKIPPED_MARK, literal=True))
+if not skipped.is_empty():
+    files = []
+    for row in skipped.sort("ferdig").iter_rows(named=True):
+        # The names, when they end the message; a name with «. » in it cannot be told from the next sentence.
+        names = row["melding"].rpartition(SKIPPED_MARK)[2].removesuffix(".")
+        files.append(plain(f"«{row['filnavn']}»" + ("" if ". " in names else f" ({names})")))
+    st.warning(
+        f"{'Én fil' if len(files) == 1 else f'{len(files)} filer'} hadde rader for skoler som ikke står i "
+        f"skoleregisteret, og de radene er ikke lest inn: {'; '.join(files)}. Tallene for disse skolene mangler i "
+        "lageret. Er skolen lagt ned eller har byttet navn, eller er skoleregisteret for gammelt?",
+        icon=":material/report:",
+    )
 if orphans.is_empty():
-    st.success("Alle skoler i resultatfilene finnes i skoleregisteret.")
+    if skipped.is_empty():
+        st.success("Alle skoler i resultatfilene finnes i skoleregisteret.")
 else:
     st.warning(
         "Disse skolene er registrert fra en resultatfil. Hvilke trinn de har er ukjent til "

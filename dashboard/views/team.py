@@ -42,9 +42,13 @@ SCHOOL_MONTHS = 11
 months = queries.school_months(first, last)  # the month under way for the part of it gone
 expected_per_month = rhythm.get(team)
 rhythm_text = number_text(expected_per_month, decimals_needed([expected_per_month], 1)) if expected_per_month else ""
+# A rektor's log is the own school's only: its period ends at the school's last meeting, which the municipality's
+# (the skolesjef's, with every school) may pass. Said whose, so the two do not read as the same period differing.
+own = viewer.role == "rektor"
+whose = f"møteloggen til {', '.join(sorted(set(part['skole'])))}" if own else f"møteloggen for {kommune}"
 c2.write("")
 c2.caption(
-    f"Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({number_text(months, decimals_needed([months], 1))} måneder med "
+    f"Periode i {whose}: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({number_text(months, decimals_needed([months], 1))} måneder med "
     + ("skole, juli regnes ikke). " if months == int(months) else "skole, juli regnes ikke, og denne måneden til og "
        "med i dag). ")
     + (f"Forventet rytme i {kommune}: {rhythm_text} "
@@ -102,11 +106,14 @@ HEADER_HELP = {
     "Til barnevern": "Nye henvisninger til barnevernet i perioden.",
     "Til helse": "Nye henvisninger til helsetjenester i perioden.",
 }
-st.subheader("Skolene side om side")
-ui.table(table, "Skolene side om side",
+# One row (a rektor's own school) is no comparison: «Skolene side om side» promised the rektor schools it cannot see.
+one = table.height == 1
+heading = ("Din skole" if one else "Dine skoler side om side") if own else ("Skolen" if one else "Skolene side om side")
+st.subheader(heading)
+ui.table(table, heading,
          column_config={k: st.column_config.Column(help=v) for k, v in HEADER_HELP.items() if k in table.columns})
-st.caption("Samme mål for alle skoler, over samme periode. Hvem som er til stede på møtene, står under "
-           "«Hvem er til stede».")
+st.caption(("Tallene gjelder perioden som står over tabellen." if one else "Samme mål for alle skoler, over samme periode.")
+           + " Hvem som er til stede på møtene, står under «Hvem er til stede».")
 # A school with no meeting in the log is no row above: said, so that a school that logs nothing is seen. Only the
 # schools that should have the team (`queries.team_expected`, as the reports count): the elevtjeneste belongs to the
 # ungdomstrinn, a ressursteam to the schools without one.

@@ -642,7 +642,16 @@ def _keep_or_drop(
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
         if checked.source and checked.source.after_load:
-            found = checked.source.after_load(con, batch_id)
+            try:
+                found = checked.source.after_load(con, batch_id)
+            except duckdb.Error as exc:  # the transaction is lost with it: nothing loaded, and the log says why
+                con.execute("ROLLBACK")
+                entry.resultat = "avvist"
+                entry.melding = (f"Innlastingen ble avbrutt da filen ble kontrollert mot tallene i lageret "
+                                 f"({type(exc).__name__}); ingenting er endret. Prøv igjen.")
+                log_only(con, verdict)
+                return Outcome(path, "avvist", source=entry.kilde, batch_id=batch_id, rows_in=entry.rader_inn,
+                               message=entry.melding)
             verdict.findings.extend(found)
             entry.advarsler += sum(1 for f in found if not f.ok)
         parts = [f"{counted(result.frame.height)} lastet"]

@@ -592,6 +592,38 @@ def test_open_cases_are_checked_against_the_month_before_in_the_warehouse(regist
         corrected.warnings)
 
 
+def test_open_cases_carry_over_when_a_school_switches_from_per_trinn_to_all_trinn(register_db, tmp_path):
+    """October per trinn with 6 open, November for all trinn with 50 open: the months were compared trinn by trinn,
+    never met, and the load said nothing."""
+    vika = BY_NAME["Vika skule"]
+    october = [_row(vika, "2025-10", trinn=t, nye=2, apne=2) for t in (5, 6, 7)]
+    assert ingest_file(_csv(tmp_path / "okt.csv", october), register_db).result == "lastet"
+    outcome = ingest_file(_csv(tmp_path / "nov.csv", [_row(vika, "2025-11", nye=1, apne=50)]), register_db)
+    assert any("Vika skule nov 2025 (aktivitetsplan): 6 + 1 − 0 ≠ 50" in w for w in outcome.warnings), outcome.warnings
+
+
+def test_a_check_against_the_warehouse_that_fails_leaves_nothing_loaded_and_a_line_in_the_log(
+        register_db, tmp_path, monkeypatch):
+    """The check runs in the load's transaction: when it fails, the transaction is lost. ingest_file raised, and the
+    log had no line; now the file is refused with the reason, and nothing is loaded."""
+    import dataclasses
+
+    import duckdb
+
+    from pipelines import registry
+
+    def broken(con, batch_id):
+        raise duckdb.OutOfMemoryException("for lite minne")
+
+    monkeypatch.setitem(registry.BY_NAME, "saker", dataclasses.replace(registry.BY_NAME["saker"], after_load=broken))
+    vika = BY_NAME["Vika skule"]
+    outcome = ingest_file(_csv(tmp_path / "okt.csv", [_row(vika, "2025-10", nye=1, apne=1)]), register_db,
+                          source="saker")
+    assert outcome.result == "avvist" and "ingenting er endret" in outcome.message, outcome.message
+    assert _rows(register_db) == 0
+    assert _log(register_db, "okt.csv") == ["avvist"]
+
+
 def test_a_corrected_number_is_said_as_a_correction_not_as_a_new_delivery(register_db, tmp_path):
     """October sent again with one number changed read «3 rader lastet», as the first delivery had: the log could
     not tell a correction from new data. The message says how many rows took the place of rows read in before."""

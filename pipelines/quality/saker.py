@@ -204,21 +204,31 @@ def drift_against_warehouse(con, batch_id: str) -> list[Finding]:
     """The open-cases rule across the file's edge, on the warehouse in the load's own transaction: a month of the
     file against the month before it in the warehouse, and a month after it in the warehouse against the file's
     month (a correction). Within the file the suite checks it (`prepare`); a school sending one month at a time, as
-    the template asks, was never checked at all. A warning, as in the file."""
+    the template asks, was never checked at all. A warning, as in the file.
+
+    Summed over trinn: a school may give a month per trinn and the next for all trinn, and the open cases still
+    carry over. Only the file's months and the month on each side are read (7 s → 1 s on a national warehouse, in
+    the transaction that holds the write)."""
     rows = con.sql(
         """
-        WITH maaned AS (
-            SELECT orgnr, coalesce(trinn, 0) AS trinn_key, sakstype, periode,
+        WITH filen AS (
+            SELECT DISTINCT orgnr, sakstype, periode FROM core.saker WHERE batch_id = $batch
+        ),
+        naer AS (  -- the file's months and the month on each side, of the file's schools and sakstyper
+            SELECT DISTINCT orgnr, sakstype, CAST(periode + INTERVAL (d) MONTH AS DATE) AS periode
+            FROM filen, (VALUES (-1), (0), (1)) AS skift(d)
+        ),
+        maaned AS (
+            SELECT orgnr, 0 AS trinn_key, sakstype, periode,
                    sum(nye) AS nye, sum(avsluttet) AS avsluttet, sum(apne_ved_slutt) AS apne,
                    bool_or(batch_id = $batch) AS fra_filen
-            FROM core.saker
-            WHERE (orgnr, sakstype) IN (SELECT DISTINCT orgnr, sakstype FROM core.saker WHERE batch_id = $batch)
+            FROM core.saker SEMI JOIN naer USING (orgnr, sakstype, periode)
             GROUP BY ALL
         )
         SELECT coalesce(s.navn, cur.orgnr) AS skole, cur.periode, cur.trinn_key, cur.sakstype,
                prev.apne AS forrige, cur.nye, cur.avsluttet, cur.apne
         FROM maaned AS cur
-        JOIN maaned AS prev ON prev.orgnr = cur.orgnr AND prev.trinn_key = cur.trinn_key
+        JOIN maaned AS prev ON prev.orgnr = cur.orgnr
              AND prev.sakstype = cur.sakstype AND prev.periode = CAST(cur.periode - INTERVAL 1 MONTH AS DATE)
         LEFT JOIN (SELECT orgnr, arg_max(navn, coalesce(skoleaar, '')) AS navn FROM core.skole GROUP BY orgnr) AS s
              ON s.orgnr = cur.orgnr

@@ -172,8 +172,10 @@ MAX_TITLE_LINES = 5
 
 
 def _filled_fields(line: str) -> int:
-    """The most non-empty fields the line splits into with any of the separators."""
-    return max(sum(1 for f in next(csv.reader([line], delimiter=sep), []) if f.strip()) for sep in (";", "\t", ","))
+    """The non-empty fields of a line split by its separator: semicolon or tab when it has one (a title written
+    «Saksrapport, november 2026;;;;» is one field), else comma."""
+    seps = [sep for sep in (";", "\t") if sep in line] or [","]
+    return max(sum(1 for f in next(csv.reader([line], delimiter=sep), []) if f.strip()) for sep in seps)
 
 
 def _below_title_lines(text: str, start: int) -> int:
@@ -527,8 +529,14 @@ def _other_sheets(book, data_sheet: str, text, header: list[str] | None) -> tupl
     return None, same_header
 
 
-class NoHeader(IngestError):
-    """No row with two or more filled cells on the sheet."""
+HEADER_WITHIN = 30
+"""A data sheet's header is among its first rows; a sheet without one there is a cover sheet or notes."""
+
+
+def _has_header(ws) -> bool:
+    """Whether one of the sheet's first rows has two or more filled cells (a streamed look: a sheet is read once)."""
+    return any(sum(1 for v in row if v is not None and str(v).strip()) >= 2
+               for row in ws.iter_rows(max_row=HEADER_WITHIN, values_only=True))
 
 
 def _template_sheets() -> set[str]:
@@ -574,6 +582,8 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         names = [n for n in book.sheetnames if n == sheet]
     if not names:
         raise IngestError("Fant ikke noe dataark i Excel-filen.")
+    if len(names) > 1:  # a cover sheet of a title and a line or two in front of the data: the first with a header
+        names.sort(key=lambda n: not _has_header(book[n]))
     ws = book[names[0]]
 
     def text(value: object) -> str | None:
@@ -645,10 +655,7 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         twice = sorted({h for h in header if header.count(h) > 1})
         raise IngestError(f"Overskriftsraden har samme kolonnenavn flere ganger: {', '.join(twice)}.")
     if header is None:
-        for other in names[1:] if sheet is None else []:  # a cover sheet of a title and a line or two: the next
-            with contextlib.suppress(NoHeader):
-                return read_xlsx_sheet(raw, sheet=other)
-        raise NoHeader("Excel-filen har ingen overskriftsrad" + (
+        raise IngestError("Excel-filen har ingen overskriftsrad" + (
             "." if len(names) < 2 else f" på noen av arkene ({', '.join(f'«{n}»' for n in names)})."))
     # Columns without a heading at the right edge are Excel's empty columns, unless something is written in them:
     # then they stay (as «kolonne_N»), so the person-data check and the templates' column check see them.

@@ -198,6 +198,7 @@ def test_blank_rows_at_the_end_are_not_rows_and_the_others_keep_their_place(end)
     # title line read as the header said «mangler overskriftsraden»)
     ("Saksrapport oktober 2026;;\norgnr;navn\n1;A\n", 3),
     ("Møtelogg Fjellvik\n;\nLevert 01.11.2026,,\norgnr;navn\n1;A\n", 5),
+    ("Saksrapport, november 2026;;\norgnr;navn\n1;A\n", 3),  # a comma in a title saved by Norwegian Excel
 ])
 def test_a_csv_files_first_data_row_is_numbered_as_excel_shows_it(text, first_row):
     sheet = parsing.read_csv_sheet(text)
@@ -210,6 +211,8 @@ def test_a_title_line_with_a_fodselsnummer_refuses_the_file_though_it_is_not_dat
 
     with pytest.raises(PersonDataError):
         parsing.read_csv_sheet(f"Saker for elev {_valid_fnr()};;\norgnr;navn\n1;A\n")
+    with pytest.raises(PersonDataError):
+        parsing.read_csv_sheet(f"Oppfølging elev {_valid_fnr()}, november 2026;;\norgnr;navn\n1;A\n")
 
 
 def test_a_one_column_file_is_not_taken_for_title_lines():

@@ -275,6 +275,8 @@ def check_file(
         out.source = spec
         say("leser " + spec.label)
         facts = facts or known(db)
+        if spec.owner_data:  # a file its reader refuses still belongs to them
+            out.kommuner = schools_named_in(table, facts)
         try:
             out.result = read_source(table, spec, facts)
         except IngestError as exc:
@@ -306,6 +308,19 @@ def check_file(
         traceback.print_exc()
         out.error = f"{UNEXPECTED} ({type(exc).__name__}). Kontroller at filen er en eksport i et kjent format (se {guides.where('formater')})."
     return out
+
+
+def schools_named_in(table: pl.DataFrame, facts: Known) -> list[str]:
+    """The municipalities of the register's schools whose orgnr stands in an orgnr column of a file as read: a file its
+    reader refuses (a word where a number should be) is logged under them, so that their owners see it on
+    Datakvalitet and a file for another municipality does not put the refusal right on Oversikt."""
+    if facts.schools.is_empty() or table.is_empty():
+        return []
+    register = facts.schools.select("orgnr", "kommunenr")
+    columns = [c for c, t in table.schema.items() if t == pl.String and "org" in c.lower()]  # orgnr, Organisasjons…
+    found = pl.concat([table.select(pl.col(c).str.strip_chars().alias("orgnr")).unique() for c in columns]
+                      or [pl.DataFrame({"orgnr": []}, schema={"orgnr": pl.String})])
+    return sorted(found.join(register, on="orgnr")["kommunenr"].drop_nulls().unique().to_list())
 
 
 def kommuner_of(frame: pl.DataFrame, facts: Known) -> list[str]:

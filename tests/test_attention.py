@@ -205,6 +205,36 @@ def test_a_refusal_is_put_right_only_by_a_file_about_it(warehouse, tmp_path):
     st.cache_data.clear()
     assert attention.refused_files(admin) is None
 
+    # A name with a fødselsnummer is refused and logged masked: the same file renamed, as told, puts it right
+    from tests.test_ingest import _valid_fnr
+
+    named = tmp_path / f"saker_{_valid_fnr()}.csv"
+    named.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;skjerpet_aktivitetsplikt;;2;0;2;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(named)]) != 0
+    st.cache_data.clear()
+    assert attention.refused_files(admin) is not None
+    assert cli(["--db", str(warehouse), "ingest", str(named.rename(tmp_path / "saker_juni.csv"))]) == 0
+    st.cache_data.clear()
+    assert attention.refused_files(admin) is None
+
+
+def test_a_file_its_reader_refused_is_logged_under_its_schools_municipality(warehouse, tmp_path):
+    """A Sjøbygd case file refused for a word where a number goes was logged with no municipality: Sjøbygd's other
+    owners never saw it, and a Fjellvik file by the same person cleared it from the front page."""
+    from pipelines.demo import SCHOOLS
+
+    vika = next(s for s in SCHOOLS if s.kommunenr == "9902")
+    bad = tmp_path / "saker_sjobygd.csv"
+    bad.write_text(HEADER + f"{vika.orgnr};{vika.navn};2026-06;;aktivitetsplan;;to;0;0;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
+    assert query(warehouse, "SELECT kommuner FROM core.ingest_log WHERE filnavn = 'saker_sjobygd.csv'") == [(["9902"],)]
+    fjellvik = tmp_path / "saker_fjellvik.csv"
+    fjellvik.write_text(HEADER + f"{HAUGEN};Haugen skole;2026-06;;aktivitetsplan;;1;0;1;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(fjellvik)]) == 0
+    st.cache_data.clear()
+    refused = attention.refused_files(Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="annen"))
+    assert refused is not None and "saker_sjobygd.csv" in refused.text, refused
+
 
 def test_the_programme_line_counts_school_and_trinn_as_the_programmer_page_does(warehouse):
     """«kravene i planen er ikke oppfylt for 24 trinn» in Sjøbygd, which has 10 trinn: the line counted school × trinn

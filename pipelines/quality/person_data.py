@@ -93,9 +93,13 @@ def lost_zero(ten: str) -> bool:
     return (1 <= month <= 12 or 41 <= month <= 52) and is_fodselsnummer("0" + ten)
 
 
+_IN_NAME = re.compile(r"(?<!\d)(\d{2})[ ._+\-]?(\d{2})[ ._+\-]?(\d{2})[ ._+\-/]{0,3}(\d{5})(?!\d)")
+"""A fødselsnummer in a file name: its parts may be joined by what a name is written with («_», «+», «-», «.»)."""
+
+
 def name_without_fodselsnummer(name: str) -> str:
     """A file name as the logs may keep and show it: a fødselsnummer in it written as «•••••••••••»."""
-    return _IN_TEXT_PY.sub(lambda m: "•" * 11 if is_fodselsnummer("".join(m.groups())) else m.group(0), name)
+    return _IN_NAME.sub(lambda m: "•" * 11 if is_fodselsnummer("".join(m.groups())) else m.group(0), name)
 
 
 def holds_fodselsnummer(text: str) -> bool:

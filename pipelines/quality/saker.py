@@ -207,16 +207,19 @@ def drift_against_warehouse(con, batch_id: str) -> list[Finding]:
     the template asks, was never checked at all. A warning, as in the file.
 
     Summed over trinn: a school may give a month per trinn and the next for all trinn, and the open cases still
-    carry over. Only the file's months and the month on each side are read (7 s → 1 s on a national warehouse, in
-    the transaction that holds the write)."""
+    carry over. Only the edges are read, each school's and sakstype's first and last month in the file and the
+    month outside each (a month missing inside a file is no edge; the file's own months are the suite's): 7 s → 0.1 s
+    on a national warehouse, in the transaction that holds the write."""
     rows = con.sql(
         """
         WITH filen AS (
-            SELECT DISTINCT orgnr, sakstype, periode FROM core.saker WHERE batch_id = $batch
+            SELECT orgnr, sakstype, min(periode) AS forste, max(periode) AS siste
+            FROM core.saker WHERE batch_id = $batch GROUP BY ALL
         ),
-        naer AS (  -- the file's months and the month on each side, of the file's schools and sakstyper
-            SELECT DISTINCT orgnr, sakstype, CAST(periode + INTERVAL (d) MONTH AS DATE) AS periode
-            FROM filen, (VALUES (-1), (0), (1)) AS skift(d)
+        naer AS (  -- the file's first and last month of each school and sakstype, and the month outside each
+            SELECT DISTINCT orgnr, sakstype, unnest([CAST(forste - INTERVAL 1 MONTH AS DATE), forste, siste,
+                                                     CAST(siste + INTERVAL 1 MONTH AS DATE)]) AS periode
+            FROM filen
         ),
         maaned AS (
             SELECT orgnr, 0 AS trinn_key, sakstype, periode,

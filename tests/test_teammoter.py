@@ -348,6 +348,16 @@ def test_a_meeting_log_finds_a_school_by_name_as_the_case_counts_do(register_db,
     assert query(register_db, "SELECT orgnr FROM mart.teammoter") == [(FJELLVIK_U.orgnr,)]
 
 
+def test_every_mistake_in_a_meeting_log_is_named_once(register_db, tmp_path):
+    """A blank date was named twice in one refusal, as missing and as unreadable («2 rader i alt» counting it)."""
+    rows = [meeting(dato="15.13.2025"), meeting(dato=""), meeting(team="")]
+    assert ingest_ok(register_db, write_csv(tmp_path / "feil.csv", rows)) != 0
+    said = last_log(register_db)[1]
+    assert said.startswith("Filen har 3 feil: "), said
+    assert "Datoen mangler (rad 3" in said and "Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14) (rad 2" in said
+    assert "Teamet mangler (rad 4" in said and "Ukjent team" not in said and "rader i alt" not in said, said
+
+
 def test_a_month_under_way_expects_meetings_for_the_part_of_it_gone():
     """A log sent on 2 December with that morning's meeting expected a whole December of meetings: every school
     read as behind the municipality's rhythm."""

@@ -133,10 +133,11 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     for f in PROFESSIONS:
         t = per_value(t, f, **{f"_{f}_flagg": flag_expr(f)})
     raise_on_bad(t, pl.col("_team_tom"), "Teamet mangler", shown["team"])
-    raise_on_bad(t, pl.col("_team").is_null(),
+    # Each blank cell is said once, as missing: not also as unknown or unreadable (`every_problem` names them all)
+    raise_on_bad(t, pl.col("_team").is_null() & ~pl.col("_team_tom"),
                  "Ukjent team (bruk " + ", ".join(f"«{v}»" for v in TEAMS.values()) + ")", shown["team"])
     raise_on_bad(t, pl.col("_dato_tom"), "Datoen mangler", shown["dato"])
-    raise_on_bad(t, pl.col("_dato").is_null(),
+    raise_on_bad(t, pl.col("_dato").is_null() & ~pl.col("_dato_tom"),
                  "Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14)", shown["dato"])
     for f in COUNTS:
         raise_on_bad(t, pl.col(f"_{f}_tom"), "Tallet mangler: skriv 0 når det ikke var noen", shown[f])

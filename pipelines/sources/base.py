@@ -366,10 +366,10 @@ def orgnr_or_school_name(t: pl.DataFrame, known: Known) -> pl.DataFrame:
     A name two schools share, either way, resolves to neither. A row with neither is refused, with the register's
     nearest name when one is close and unique (the file's own text is not quoted: it may be anything, and others read
     the log)."""
-    register = known.schools.select("navn", "orgnr").unique().rows()
-    exact = _unique_keys([(navn.strip().lower(), orgnr) for navn, orgnr in register])
-    loose = _unique_keys([(normalise_name(navn), orgnr) for navn, orgnr in register])
-    names_of = {normalise_name(navn): navn for navn, _ in register}
+    register = [(navn, normalise_name(navn), orgnr) for navn, orgnr in known.schools.select("navn", "orgnr").unique().rows()]
+    exact = _unique_keys([(navn.strip().lower(), orgnr) for navn, _, orgnr in register])
+    loose = _unique_keys([(normal, orgnr) for _, normal, orgnr in register])
+    names_of = {normal: navn for navn, normal, _ in register}
 
     def resolve(skole: str | None) -> str | None:
         if not skole:

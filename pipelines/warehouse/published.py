@@ -85,11 +85,20 @@ def _values(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall() if r[0] != "batch_id"]
 
 
+_MONTH = re.compile(r"month\((\w+)\)")
+
+
+def key_column(term: str) -> str:
+    """The table's column a key term reads: «dato» of «month(dato)»; a plain column as it is."""
+    month = _MONTH.fullmatch(term)
+    return month[1] if month else term
+
+
 def key_term(alias: str, column: str) -> str:
     """SQL for one column of a key on row `alias`; «month(dato)» is the month the date falls in (a meeting log speaks
     for a school's team's whole month, `pipelines.sources.teammoter.REPLACES`)."""
-    month = re.fullmatch(r"month\((\w+)\)", column)
-    return f"date_trunc('month', {alias}.{month[1]})" if month else f"{alias}.{column}"
+    sql = f"{alias}.{key_column(column)}"
+    return f"date_trunc('month', {sql})" if _MONTH.fullmatch(column) else sql
 
 
 def key_match(columns: list[str], a: str = "old", b: str = "n") -> str:

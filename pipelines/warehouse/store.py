@@ -246,7 +246,7 @@ def replace_by_key(
     con.register("new_rows", new.to_arrow())
     # A table whose complete school years are shown at the protected level as first published.
     kept = table in published.KEPT and published.keep_published(con, table, batch_id, replaces)
-    if period is None or new[_column_of(period)].null_count() or _holds_any(con, table, period):
+    if period is None or new[published.key_column(period)].null_count() or _holds_any(con, table, period):
         if replaces:  # said where the file is loaded: rows that go without a row of the file in their place
             REMOVED[batch_id] = removed_without_replacement(con, table, "new_rows", key, replaces)
         deleted = con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {same_key(replaces or key)}"
@@ -262,11 +262,6 @@ def replace_by_key(
 def same_key(columns: list[str]) -> str:
     """SQL: row `old` and row `n` agree on `columns`, nulls equal (a column may be «month(dato)»)."""
     return published.key_match(columns)
-
-
-def _column_of(term: str) -> str:
-    """«dato» of «month(dato)»; a plain column name as it is."""
-    return term.removeprefix("month(").removesuffix(")")
 
 
 def removed_without_replacement(con: duckdb.DuckDBPyConnection, table: str, rows: str, key: list[str],

@@ -25,9 +25,13 @@ from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.quality.person_data import name_without_fodselsnummer
 from pipelines.warehouse.connection import data_version
 
-# Largest file accepted; dashboard/.streamlit/config.toml sets server.maxUploadSize to the same. (A comment, not a
-# docstring: Streamlit's magic would print a bare string on the page.)
+# Largest file accepted. (Comments, not docstrings: Streamlit's magic would print a bare string on the page.)
 MAX_UPLOAD_MB = 50
+# Largest file the browser sends, as dashboard/.streamlit/config.toml's server.maxUploadSize: a file above
+# MAX_UPLOAD_MB still reaches the page and gets its answer in Norwegian (`size_problem`). Streamlit's own refusal is a
+# red mark with an English tooltip, under «Ingen filer valgt ennå»; only a file above this ceiling still gets that
+# mark, with its tooltip put in Norwegian (`NAMES_SCRIPT`). National Udir files (150 MB a year) are below it.
+UPLOAD_CEILING_MB = 200
 FILE_TYPES = ["csv", "json", "xlsx", "yaml", "yml"]
 ROLES = ("admin", "skoleeier")
 STAGE_SHARE = {"leser": 0.1, "ser etter personopplysninger": 0.25, "kontrollerer (Great Expectations)": 0.6,
@@ -233,8 +237,10 @@ def main() -> None:
                   if upload_scope(viewer) is not None else ""))
     db = queries.warehouse()
     _norwegian_dropzone()
-    uploads = st.file_uploader("Velg filer", type=FILE_TYPES, accept_multiple_files=True, key="importer_filer",
-                               max_upload_size=MAX_UPLOAD_MB)
+    # No `type=`: Streamlit refuses another file type with an English tooltip only. The page reads any file as the
+    # CLI does and says in Norwegian why one cannot be read (an old .xls, a PDF); a CSV saved as .txt is read.
+    uploads = st.file_uploader("Velg filer", accept_multiple_files=True, key="importer_filer",
+                               max_upload_size=UPLOAD_CEILING_MB)
     if not uploads:
         st.info("Ingen filer valgt ennå.")
         return
@@ -244,8 +250,18 @@ def main() -> None:
             problem = size_problem(upload.name, upload.size)
             if problem:
                 st.error(problem)
+                _audit_once(upload, db, viewer, audit_detail(upload.name, "avvist", problem))
                 continue
             _one_file(upload, db, viewer)
+
+
+def _audit_once(upload, db: Path, viewer: Viewer, detail: str) -> None:
+    """An upload refused before it is read (too large) is in the audit log once, not at every rerun of the page."""
+    audited: set = st.session_state.setdefault("import_audited", set())
+    ident = (getattr(upload, "file_id", None) or upload.name, upload.size)
+    if ident not in audited:
+        audited.add(ident)
+        accounts.audit(db, "opplasting", viewer.brukernavn, detail)
 
 
 def _norwegian_dropzone() -> None:
@@ -279,14 +295,34 @@ NORWEGIAN_NAMES = {
 }
 """The upload box's English names for a screen reader (an attribute, `aria-label`): selector → (English, Norwegian)."""
 
+NORWEGIAN_TEXTS = [
+    (r"^(Error: )?File must be [\d.]+ ?MB or smaller\.$",
+     f"Filen er større enn {UPLOAD_CEILING_MB} MB og kan ikke lastes opp her. Last den inn med «skolemiljo ingest» på "
+     "serveren, eller del den opp (f.eks. ett skoleår per fil)."),
+    (r"^Error: (.*)$", r"Feil: $1"),
+]
+"""Streamlit's English refusals of a file it does not send (above `UPLOAD_CEILING_MB`), shown as a tooltip on the file's
+red mark and read out by a screen reader: pattern → Norwegian text (JavaScript `replace`, first match wins)."""
+
 NAMES_SCRIPT = """
 (() => {
   const names = NAMES;
-  const rename = () => Object.entries(names).forEach(([selector, [english, norwegian]]) =>
-    document.querySelectorAll(selector).forEach(element => {
-      const name = element.getAttribute('aria-label') || '';
-      if (name.startsWith(english)) element.setAttribute('aria-label', norwegian + name.slice(english.length));
-    }));
+  const texts = TEXTS.map(([pattern, norwegian]) => [new RegExp(pattern), norwegian]);
+  const rename = () => {
+    Object.entries(names).forEach(([selector, [english, norwegian]]) =>
+      document.querySelectorAll(selector).forEach(element => {
+        const name = element.getAttribute('aria-label') || '';
+        if (name.startsWith(english)) element.setAttribute('aria-label', norwegian + name.slice(english.length));
+      }));
+    document.querySelectorAll('[data-testid="stFileUploader"] [role="alert"], [data-testid="stTooltipErrorContent"]')
+      .forEach(element => {
+        const found = texts.find(([pattern]) => pattern.test(element.textContent));
+        if (found && element.children.length <= 1) {
+          const target = element.children.length ? element.children[0] : element;
+          target.textContent = target.textContent.replace(found[0], found[1]);
+        }
+      });
+  };
   rename();
   if (!window.skolemiljoUploadNames) {
     window.skolemiljoUploadNames = new MutationObserver(rename);
@@ -294,4 +330,4 @@ NAMES_SCRIPT = """
                                                          attributeFilter: ['aria-label']});
   }
 })();
-""".replace("NAMES", json.dumps(NORWEGIAN_NAMES))
+""".replace("NAMES", json.dumps(NORWEGIAN_NAMES)).replace("TEXTS", json.dumps(NORWEGIAN_TEXTS))

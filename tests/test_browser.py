@@ -461,6 +461,38 @@ def test_the_upload_box_speaks_norwegian_to_the_eye_and_to_a_screen_reader(serve
     page.close()
 
 
+def test_a_file_the_upload_box_cannot_take_is_refused_in_norwegian(server, browser, demo_db_master, tmp_path):
+    """Streamlit refused an .xls, a .txt or a file over 50 MB with a red mark whose English tooltip few would find,
+    under «Ingen filer valgt ennå». Now the page answers each in Norwegian (and logs the one over the limit); only a
+    file above what the browser sends at all keeps the mark, and its tooltip and screen-reader text are Norwegian."""
+    from dashboard import upload
+    from pipelines import accounts
+
+    old = tmp_path / "saker_gammel.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + bytes(60))
+    large = tmp_path / "stor_fil.csv"
+    with open(large, "wb") as f:  # sparse: takes no room on disk
+        f.truncate((upload.MAX_UPLOAD_MB + 1) * 1024 * 1024)
+    huge = tmp_path / "enorm_fil.csv"
+    with open(huge, "wb") as f:
+        f.truncate((upload.UPLOAD_CEILING_MB + 1) * 1024 * 1024)
+    page = login(browser, server, "skoleeier")
+    go(page, "importer", "Importer filer")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files([str(old), str(large), str(huge)])
+    page.wait_for_selector("text=Gamle .xls-filer kan ikke leses", timeout=60_000)
+    page.wait_for_selector(f"text=Største tillatte filstørrelse er {upload.MAX_UPLOAD_MB} MB", timeout=60_000)
+    page.locator("[data-testid='stFileChip']", has_text="enorm_fil.csv").hover()
+    tip = page.locator("[data-testid='stTooltipErrorContent']")
+    tip.wait_for(timeout=30_000)
+    assert f"større enn {upload.UPLOAD_CEILING_MB} MB" in tip.inner_text() and "skolemiljo ingest" in tip.inner_text()
+    box = page.locator("[data-testid='stFileUploader']").first
+    heard = box.aria_snapshot() + " ".join(box.locator("[role='alert']").all_inner_texts())
+    assert "større enn" in heard and not [w for w in ("Error", "must be", "not allowed") if w in heard], heard
+    logged = accounts.audit_path(demo_db_master).read_text("utf-8")
+    assert "stor_fil.csv: avvist" in logged and f"Største tillatte filstørrelse er {upload.MAX_UPLOAD_MB} MB" in logged
+    page.close()
+
+
 def test_the_help_page_takes_every_choice_of_guide(server, browser):
     """Every second choice in «Veiledning» snapped back to the guide before: the box's starting place followed the
     address, which the page itself rewrites, so each rerun made it a new box."""

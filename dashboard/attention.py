@@ -120,12 +120,18 @@ def _teams(viewer: Viewer, kommunenr: str) -> list[Item]:
     rhythm = dict(queries.team_rhythm(viewer, kommunenr=kommunenr).iter_rows())
     held = meetings.filter(pl.col("dato").is_between(first, newest, closed="left")).group_by("skole", "team").len()
     pairs = meetings.select("skole", "team").unique().join(held, on=["skole", "team"], how="left").fill_null(0)
+    # A school closed since (the register's «nedlagt») is asked for the months it ran, and for none after.
+    closed = queries.skoler(viewer, kommunenr=kommunenr).filter(pl.col("nedlagt").is_not_null())
+    ran = {navn: queries.months_open(first, last, day) for navn, day in closed.select("navn", "nedlagt").iter_rows()}
     out = []
     for team, label in TEAMS.items():
-        expected = (rhythm.get(team) or 0) * months
-        few = pairs.filter((pl.col("team") == team) & (pl.col("len") < TOO_FEW * expected)).sort("skole")
-        if expected and not few.is_empty():
-            schools = [f"{skole} {n} av {number_text(expected)}" for skole, n in few.select("skole", "len").iter_rows()]
+        per_month = rhythm.get(team) or 0
+        expected = pl.col("skole").replace_strict(ran, default=months, return_dtype=pl.Float64) * per_month
+        few = (pairs.filter(pl.col("team") == team).with_columns(expected.alias("forventet"))
+               .filter((pl.col("forventet") > 0) & (pl.col("len") < TOO_FEW * pl.col("forventet"))).sort("skole"))
+        if per_month and not few.is_empty():
+            schools = [f"{skole} {n} av {number_text(forventet)}"
+                       for skole, n, forventet in few.select("skole", "len", "forventet").iter_rows()]
             span = month_spans([m for m in (months_back(newest, n) for n in (3, 2, 1)) if m.month != 7])
             out.append(Item(f"{label}: under halvparten av de forventede møtene i {span} – {_listed(schools)}", TEAM,
                             ":material/groups:", (("team", team),)))

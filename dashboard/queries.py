@@ -202,6 +202,30 @@ def _has_tables(db: str, version: tuple[int, int]) -> bool:
         )
 
 
+def schema_behind() -> str | None:
+    """A Norwegian message when the warehouse's schema is not the one this version of the dashboard reads (an upgrade
+    of the program without `skolemiljo init`: a page asked for a column the warehouse did not have yet and showed
+    Streamlit's English error), else None."""
+    db = warehouse()
+    return _schema_message(str(db), data_version(db)) if db.exists() else None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _schema_message(db: str, version: tuple[int, int]) -> str | None:
+    from pipelines.warehouse.migrations import current_version, latest_version
+
+    with _reader(Path(db)) as con:
+        have = current_version(con)
+    want = latest_version()
+    if have < want:
+        return (f"Lageret er fra en eldre versjon av skolemiljo (skjemaversjon {have}; denne versjonen leser {want}). "
+                f"Administrator oppgraderer det med «skolemiljo --db {db} init»; ingen data går tapt.")
+    if have > want:
+        return (f"Lageret er fra en nyere versjon av skolemiljo (skjemaversjon {have}; denne versjonen leser {want}). "
+                "Oppgrader skolemiljo på serveren.")
+    return None
+
+
 # ---------------------------------------------------------------- settings and lists
 
 
@@ -239,7 +263,7 @@ def skoler(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str | None
         params = params + [kommunenr]
     return _fetch(
         con,
-        f"SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar "
+        f"SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, nedlagt "
         f"FROM mart.skoler WHERE {cond}{extra} ORDER BY navn",
         params,
     )
@@ -721,7 +745,8 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
 
     Expected: the schools of the municipality's own register (not those a Udir file brought in: a private school
     reports to no municipality), from the first month the school reported anywhere (a school that never has is asked
-    for every month); not in a month it reported under another municipality (it had moved); and a school that has
+    for every month); not in a month it reported under another municipality (it had moved); not from the month the
+    register says it closed (`nedlagt`: months that begin before that day are asked for); and a school that has
     left the register, up to its last month here. Columns orgnr, skole, rapportert (months with a report here),
     mangler (the expected months without one, in order). A school here with neither is left out.
     """
@@ -733,9 +758,9 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
             WHERE month(range) <> 7
         ),
         got AS (SELECT DISTINCT orgnr, periode FROM {rows} WHERE kommunenr = ? AND periode BETWEEN ? AND ?),
-        own AS (SELECT orgnr FROM core.skole WHERE kommunenr = ? AND kilde = 'skoleregister'),
+        own AS (SELECT orgnr, nedlagt FROM core.skole WHERE kommunenr = ? AND kilde = 'skoleregister'),
         skoler AS (
-            SELECT orgnr, NULL::DATE AS til FROM own
+            SELECT orgnr, CAST(nedlagt - INTERVAL 1 DAY AS DATE) AS til FROM own
             UNION ALL
             SELECT orgnr, max(periode) FROM got WHERE orgnr NOT IN (SELECT orgnr FROM own) GROUP BY orgnr
         ),
@@ -893,6 +918,22 @@ def school_months(first: dt.date, last: dt.date, today: dt.date | None = None) -
     return months
 
 
+def open_on(day: dt.date) -> pl.Expr:
+    """A school of `mart.skoler` that still ran on `day`: not closed, or closed after it (`nedlagt`). A school closed
+    before a period began is asked for nothing in it."""
+    return pl.col("nedlagt").is_null() | (pl.col("nedlagt") > day)
+
+
+def months_open(first: dt.date, last: dt.date, nedlagt: dt.date | None) -> float:
+    """`school_months` from `first` to `last`, or to the day before the school closed if that came sooner: a school
+    closed at New Year is expected half a school year's meetings, not a whole one's."""
+    if nedlagt is not None and nedlagt <= last:
+        last = nedlagt - dt.timedelta(days=1)
+        if last < first:
+            return 0
+    return school_months(first, last)
+
+
 def team_expected(team: str) -> pl.Expr:
     """Which schools of the register should have `team`, over `mart.skoler`'s columns (the municipal plan, seed 003):
     an arbeidslag every school; the elevtjeneste the schools with ungdomstrinn; a ressursteam the schools without one
@@ -925,8 +966,9 @@ def _team_schools(con: duckdb.DuckDBPyConnection, kommunenr: str, start: dt.date
         [kommunenr, start, end],
     )
     used = set(_fetch(con, "SELECT DISTINCT team FROM mart.teammoter WHERE kommunenr = ?", [kommunenr])["team"])
-    register = _fetch(con, "SELECT orgnr, navn AS skole, trinn_til FROM mart.skoler WHERE kommunenr = ?", [kommunenr])
-    expected = [register.filter(team_expected(t)).select("orgnr", "skole", pl.lit(t).alias("team"))
+    register = _fetch(con, "SELECT orgnr, navn AS skole, trinn_til, nedlagt FROM mart.skoler WHERE kommunenr = ?",
+                      [kommunenr])
+    expected = [register.filter(team_expected(t) & open_on(start)).select("orgnr", "skole", pl.lit(t).alias("team"))
                 for t in TEAMS if t in used]
     return pl.concat([logged, *expected]).unique().sort("skole", "team")
 
@@ -952,14 +994,18 @@ def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String, "team": pl.String, "moter": pl.Int32,
                                     "moter_per_maaned": pl.Float64, "forventet": pl.Int32,
                                     "prosent_av_forventet": pl.Int32})
-    months = school_months(start, held["siste"].max())
+    last = held["siste"].max()
+    closed = dict(_fetch(con, "SELECT orgnr, nedlagt FROM mart.skoler WHERE kommunenr = ? AND nedlagt <= ?",
+                         [kommunenr, last]).iter_rows())
+    months = {o: months_open(start, last, day) for o, day in closed.items()}  # a school closed in the period
     frame = (
         _team_schools(con, kommunenr, start, end)
         .join(held.drop("siste"), on=["orgnr", "team"], how="left")
         .with_columns(pl.col("moter").fill_null(0))
         .join(team_rhythm.raw(con, viewer, kommunenr=kommunenr), on="team", how="left")
     )
-    expected = (pl.col("moter_per_maaned") * months).round(0).cast(pl.Int32)
+    period = pl.col("orgnr").replace_strict(months, default=school_months(start, last), return_dtype=pl.Float64)
+    expected = (pl.col("moter_per_maaned") * period).round(0).cast(pl.Int32)
     return frame.with_columns(expected.alias("forventet")).with_columns(
         pl.when(pl.col("forventet") > 0).then((pl.col("moter") * 100 / pl.col("forventet")).round(0).cast(pl.Int32))
         .alias("prosent_av_forventet")

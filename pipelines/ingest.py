@@ -205,7 +205,8 @@ def known_in(con, db: Path) -> Known:
     )
 
 
-REGISTER_COMPARED = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall", "skoleaar"]
+REGISTER_COMPARED = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall", "skoleaar",
+                     "nedlagt"]
 """What a school register row says about a school: a row that says the same as the warehouse changes nothing."""
 
 

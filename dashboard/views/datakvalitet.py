@@ -157,4 +157,19 @@ else:
         "Skoler utenfor registeret",
     )
 
+# A closed school is asked for nothing from the day it closed: said here, so that its absence from the lists of
+# missing reports is not read as a school that reports.
+closed = queries.skoler(viewer).filter(pl.col("nedlagt").is_not_null())
+if not closed.is_empty():
+    st.subheader("Nedlagte skoler")
+    st.caption("Skoleregisteret sier at disse skolene er nedlagt. Fra den dagen ventes ingen saksrapporter, teammøter "
+               "eller programstatus fra dem; det de har rapportert før, blir stående.")
+    ui.table(
+        closed.sort("nedlagt", "navn").select(
+            pl.col("navn").alias("Skole"), pl.col("kommune").alias("Kommune"),
+            pl.col("nedlagt").dt.strftime("%d.%m.%Y").alias("Nedlagt fra"),
+        ),
+        "Nedlagte skoler",
+    )
+
 ui.export_tables("Datakvalitet", "datakvalitet")

@@ -70,18 +70,22 @@ summary = (
     )
     .sort("skole")
 )
+# A school closed in the period (the register's «nedlagt») is measured over the months it ran.
+open_months = {name: ran for name, day in schools.filter(pl.col("nedlagt") <= last).select("navn", "nedlagt").iter_rows()
+               if (ran := queries.months_open(first, last, day)) > 0}
+period = pl.col("skole").replace_strict(open_months, default=months, return_dtype=pl.Float64)
 table = summary.select(
     pl.col("skole").alias("Skole"),
     pl.col("moter").alias("Møter"),
     *(
-        [(pl.col("moter") * 100 / (expected_per_month * months)).round(0).cast(pl.Int32).alias("Av forventet %")]
+        [(pl.col("moter") * 100 / (expected_per_month * period)).round(0).cast(pl.Int32).alias("Av forventet %")]
         if expected_per_month else []
     ),
     # Discussions, not cases: the log counts a case again at every meeting that takes it up (Holmen skule read «198
     # saker» per 100 pupils a year).
     (pl.col("saker") / pl.col("moter")).round(1).alias("Drøftinger/møte"),
     # Per school year (11 months with school), so a period of any length reads the same way.
-    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / months).round(1).alias("Drøftinger/100 el./år"),
+    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / period).round(1).alias("Drøftinger/100 el./år"),
     (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme %"),
     pl.col("ppt").alias("Til PPT"),
     pl.col("barnevern").alias("Til barnevern"),
@@ -118,7 +122,8 @@ st.caption(("Tallene gjelder perioden som står over tabellen." if one else "Sam
 # schools that should have the team (`queries.team_expected`, as the reports count): the elevtjeneste belongs to the
 # ungdomstrinn, a ressursteam to the schools without one.
 expected_schools = schools.filter(queries.team_expected(team))
-silent = sorted(set(expected_schools["navn"]) - set(summary["skole"]))
+# A school closed before the period began is asked for no meetings in it (the register's «nedlagt»).
+silent = sorted(set(expected_schools.filter(queries.open_on(first))["navn"]) - set(summary["skole"]))
 if team == "elevtjeneste":
     st.caption(f"Elevtjenesten hører til ungdomstrinnet: {expected_schools.height} av {schools.height} skoler i "
                f"{kommune} har 8.–10. trinn.")

@@ -52,6 +52,7 @@ REGISTER_SCHEMA: dict[str, pl.DataType] = {
     "trinn_til": pl.Int8,
     "elevtall": pl.Int32,
     "skoleaar": pl.String,
+    "nedlagt": pl.Date,  # the first day a closed school no longer runs; null while it runs
 }
 
 

@@ -1,4 +1,8 @@
-"""The school register (NSR extract or kept by hand): `orgnr;navn;kommunenr;kommune;trinn_fra;trinn_til;elevtall`."""
+"""The school register (NSR extract or kept by hand): `orgnr;navn;kommunenr;kommune;trinn_fra;trinn_til;elevtall`.
+
+Optional columns: `skoleaar` (the register's year) and `nedlagt`, the first day a closed school no longer runs (blank
+for a school that runs): from then on it is not asked for case reports, team meetings or programme status.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,11 @@ from pipelines.sources.base import (
     school_year_expr,
     with_row_numbers,
 )
+from pipelines.sources.teammoter import date_expr
 
 LABEL = "skoleregisteret"
 COLUMNS = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall"]
+OPTIONAL = ["skoleaar", "nedlagt"]
 
 
 ALIASES = {
@@ -29,6 +35,8 @@ ALIASES = {
     "fra_trinn": "trinn_fra", "forste_trinn": "trinn_fra", "laveste_trinn": "trinn_fra",
     "til_trinn": "trinn_til", "siste_trinn": "trinn_til", "hoyeste_trinn": "trinn_til",
     "antall_elever": "elevtall", "elever": "elevtall", "skolear": "skoleaar",
+    "nedlagt_dato": "nedlagt", "dato_nedlagt": "nedlagt", "nedlagt_fra": "nedlagt", "nedleggelsesdato": "nedlagt",
+    "nedlagt_fra_dato": "nedlagt",
 }
 """Headers as a register kept by hand is written («Organisasjonsnummer», «Fra trinn», «Antall elever»): refused as
 an unknown format, while the meeting log took its Norwegian headers."""
@@ -50,7 +58,7 @@ def current_school_year(today: dt.date | None = None) -> str:
 
 
 def read(table: pl.DataFrame) -> SourceResult:
-    names = {c: n for c, n in _names(table.columns).items() if n in (*COLUMNS, "skoleaar")}
+    names = {c: n for c, n in _names(table.columns).items() if n in (*COLUMNS, *OPTIONAL)}
     for name in sorted(set(names.values())):
         same = [c for c, n in names.items() if n == name]
         if len(same) > 1:
@@ -61,12 +69,15 @@ def read(table: pl.DataFrame) -> SourceResult:
     t = with_row_numbers(table)
     if "skoleaar" not in t.columns:
         t = t.with_columns(pl.lit(current_school_year()).alias("skoleaar"))
+    if "nedlagt" not in t.columns:
+        t = t.with_columns(pl.lit(None, pl.String).alias("nedlagt"))
     year_label, _ = school_year_expr("skoleaar")
     t = t.with_columns(
         # No padding: organisation numbers never start with 0, so an 8-digit one is a typo.
         pl.col("orgnr").str.replace_all(r"\s", "").alias("orgnr"),
         digits("kommunenr", 4).alias("kommunenr"),
         year_label.alias("skoleaar_norm"),
+        date_expr("nedlagt").alias("nedlagt_dato"),
     )
     raise_on_bad(t, ~pl.col("orgnr").str.contains(r"^\d{9}$").fill_null(False),
                  "Organisasjonsnummeret må ha 9 siffer", "orgnr")
@@ -78,6 +89,9 @@ def read(table: pl.DataFrame) -> SourceResult:
     raise_on_bad(t, pl.col("trinn_fra").is_null(), "Første trinn mangler", "trinn_fra")
     raise_on_bad(t, pl.col("trinn_til").is_null(), "Siste trinn mangler", "trinn_til")
     raise_on_bad(t, pl.col("skoleaar_norm").is_null(), "Skoleåret må være på formen 2024-25", "skoleaar")
+    raise_on_bad(t, pl.col("nedlagt_dato").is_null() & (pl.col("nedlagt").cast(pl.String).str.strip_chars() != ""),
+                 "Datoen skolen ble nedlagt må være en dato, f.eks. 2026-08-01 eller 01.08.2026 (tom for en skole i "
+                 "drift)", "nedlagt")
     out = t.select(
         pl.col("rad"),
         pl.col("orgnr"),
@@ -88,6 +102,7 @@ def read(table: pl.DataFrame) -> SourceResult:
         number("trinn_til").cast(pl.Int8, strict=False).alias("trinn_til"),
         number("elevtall").cast(pl.Int32, strict=False).alias("elevtall"),
         pl.col("skoleaar_norm").alias("skoleaar"),
+        pl.col("nedlagt_dato").alias("nedlagt"),
     ).cast(REGISTER_SCHEMA)
     return SourceResult(source="skoleregister", frame=out, rows_in=table.height)
 
@@ -98,7 +113,7 @@ MAX_NAMED = 6
 def with_missing_said(result: SourceResult, known) -> SourceResult:
     """A school of the file's municipalities in the register before, and not in this file, stays in the register (a
     file may hold only the schools that changed): said, so that a school closed or merged since is seen. It is still
-    asked for case reports, meetings and programme status: a school cannot be marked as closed yet."""
+    asked for case reports, meetings and programme status until a register marks it as closed (`nedlagt`)."""
     before = known.register_rows
     if before is None or before.is_empty() or result.frame.is_empty():
         return result
@@ -116,6 +131,21 @@ def with_missing_said(result: SourceResult, known) -> SourceResult:
     result.notes.append(
         f"{'1 skole' if one else f'{missing.height} skoler'} i registeret står ikke i denne filen: "
         f"{', '.join(named)}{more}. {'Den' if one else 'De'} blir stående i registeret og forventes fortsatt å "
-        "rapportere saker og møter (en skole som er lagt ned, kan ennå ikke merkes som nedlagt)."
+        "rapportere saker og møter. Er en skole lagt ned, før den opp i registeret med datoen i kolonnen «nedlagt»."
+    )
+    return result
+
+
+def with_closed_said(result: SourceResult) -> SourceResult:
+    """The schools the file marks as closed, and from when: they are asked for nothing from that day."""
+    closed = result.frame.filter(pl.col("nedlagt").is_not_null()).sort("nedlagt", "navn")
+    if closed.is_empty():
+        return result
+    named = [f"{navn} (fra {day:%d.%m.%Y})" for navn, day in closed.select("navn", "nedlagt").head(MAX_NAMED).iter_rows()]
+    more = f" og {closed.height - MAX_NAMED} til" if closed.height > MAX_NAMED else ""
+    result.notes.append(
+        f"{'1 skole' if closed.height == 1 else f'{closed.height} skoler'} er merket som nedlagt: {', '.join(named)}"
+        f"{more}. Fra den dagen forventes ikke saksrapporter, teammøter eller programstatus; det som er rapportert "
+        "før, blir stående."
     )
     return result

@@ -1,8 +1,10 @@
 """Tables leaving the dashboard as XLSX: exactly the protected rows the viewer was shown, safe to open in Excel.
 
 Every table export (a page's «Last ned tabellene», a report's XLSX) goes through `xlsx_bytes`, so formula
-injection is neutralised in one place: a text cell that starts with `=`, `+`, `-`, `@`, tab or carriage return
-gets a leading apostrophe and is stored as text, never as a formula.
+injection is stopped in one place: every text cell is stored as a text cell, never a formula, and one that starts with
+`=`, `+`, `-`, `@`, tab or carriage return also gets Excel's hidden quote prefix, so it stays text when edited. No
+apostrophe is added to the text itself (the reader saw «'+0,9 pp»); `neutralise` is for plain-text formats such as
+CSV, where no cell type exists.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value: object) -> object:
-    """Text Excel (or LibreOffice) could run as a formula becomes plain text with a visible leading apostrophe."""
+    """For CSV and other untyped text: text Excel (or LibreOffice) could run as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
@@ -40,7 +42,18 @@ def _cell(value: object) -> object:
         value = ", ".join(str(v) for v in value)
     if isinstance(value, dt.timedelta | dict):
         value = str(value)
-    return neutralise(value)
+    return value
+
+
+def _as_text(ws) -> None:
+    """Every text cell a text cell: openpyxl reads a string starting with «=» as a formula. Formula-like text gets the
+    quote prefix too (shown by Excel in the formula bar only), so editing the cell does not turn it into one."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+                if cell.value.startswith(FORMULA_START):
+                    cell.quotePrefix = True
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
@@ -70,7 +83,7 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
     info = book.active
     info.title = "Om uttrekket"
     for key, value in about:
-        info.append([neutralise(key), neutralise(value)])
+        info.append([key, value])
     for cell in info["A"]:
         cell.font = Font(bold=True)
     info.column_dimensions["A"].width = 28
@@ -78,23 +91,18 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
     for row in info.iter_rows():
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    _as_text(info)
     taken = {info.title.lower()}
     for table in tables:
         ws = book.create_sheet(sheet_name(table.title, taken))
         headers = [str(c) for c in table.frame.columns]
-        ws.append([neutralise(h) for h in headers])
+        ws.append(headers)
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
         for row in table.frame.iter_rows():
             ws.append([_cell(v) for v in row])
-        # openpyxl reads a string starting with «=» as a formula; make every text cell text.
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
+        _as_text(ws)
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
             longest = max([len(header), *(len(str(v)) for v in table.frame[header].head(200).to_list() if v is not None)])

@@ -28,12 +28,35 @@ def protected_rows(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     return ~pl.col("orgnr").is_in(sorted(full)).fill_null(False)
 
 
+MAX_THRESHOLD = 2**63 - 1
+"""The largest threshold a row can carry (Int64): more than any count of answers, so every value at the protected
+level is hidden."""
+
+
+def row_threshold(value: object) -> int:
+    """A threshold as the rows are compared with it. Fails closed: a setting that is not a whole number, or too large
+    for a row (99999999999999999999 once became null and hid nothing), hides everything."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return MAX_THRESHOLD
+    return min(value, MAX_THRESHOLD)
+
+
 def threshold_expr(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
-    """Each row's threshold: its municipality's own setting, else the viewer's default."""
+    """Each row's threshold: its municipality's own setting, else the viewer's default (see `row_threshold`)."""
+    default = row_threshold(viewer.min_respondents)
     if not viewer.thresholds or "kommunenr" not in frame.columns:
-        return pl.lit(viewer.min_respondents)
-    return pl.col("kommunenr").replace_strict(dict(viewer.thresholds), default=viewer.min_respondents,
-                                              return_dtype=pl.Int64)
+        return pl.lit(default, dtype=pl.Int64)
+    own = {k: row_threshold(v) for k, v in viewer.thresholds}
+    return pl.col("kommunenr").replace_strict(own, default=default, return_dtype=pl.Int64).fill_null(MAX_THRESHOLD)
+
+
+def _few_reason(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
+    """«Skjult: færre enn N svar» with N as the setting says it (not the capped number the rows are compared with)."""
+    if not viewer.thresholds or "kommunenr" not in frame.columns:
+        return pl.lit(REASON_FEW.format(n=viewer.min_respondents))
+    own = {k: REASON_FEW.format(n=v) for k, v in viewer.thresholds}
+    return pl.col("kommunenr").replace_strict(own, default=REASON_FEW.format(n=viewer.min_respondents),
+                                              return_dtype=pl.String)
 
 
 def _too_few(frame: pl.DataFrame, viewer: Viewer, answers: str = "antall_besvart") -> pl.Expr:
@@ -330,8 +353,7 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame 
     """
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
-    limit = threshold_expr(frame, viewer)
-    few = pl.format("Skjult: færre enn {} svar", limit)
+    few = _few_reason(frame, viewer)
     if secondary is not None and not secondary.is_empty():
         frame = frame.join(secondary.with_columns(pl.lit(True).alias("_sekundaer")), on=SURVEY_CELL, how="left",
                            nulls_equal=True, maintain_order="left")
@@ -375,8 +397,7 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     """
     if frame.is_empty():
         return frame.with_columns(pl.lit(None, dtype=pl.String).alias("skjult_grunn"))
-    limit = threshold_expr(frame, viewer)
-    few = pl.format("Skjult: færre enn {} svar", limit)
+    few = _few_reason(frame, viewer)
     flag = pl.col("flagg")
     reason = (
         pl.when(flag.is_not_null() & (flag != 0))

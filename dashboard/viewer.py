@@ -87,10 +87,12 @@ def thresholds_from(settings: dict[str, str]) -> tuple[int, tuple[tuple[str, int
     """The default and per-municipality thresholds from the warehouse settings, never below MIN_RESPONDENTS."""
 
     def value(text: str) -> int:
+        from dashboard.privacy import MAX_THRESHOLD  # privacy imports this module
+
         try:
-            return max(MIN_RESPONDENTS, int(text))
-        except ValueError:
-            return MIN_RESPONDENTS
+            return min(max(MIN_RESPONDENTS, int(text)), MAX_THRESHOLD)
+        except ValueError:  # fail closed: a setting no one can read hides everything, it does not fall back to 10
+            return MAX_THRESHOLD
 
     default = value(settings.get("min_svar", str(MIN_RESPONDENTS)))
     per = tuple(sorted((k.split(":", 1)[1], value(v)) for k, v in settings.items() if k.startswith("min_svar:")))

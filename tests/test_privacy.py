@@ -118,10 +118,12 @@ def test_a_municipality_can_raise_its_own_threshold_but_never_below_ten():
     from dashboard.viewer import thresholds_from
 
     default, per = thresholds_from({"min_svar": "8", "min_svar:9901": "15", "min_svar:9902": "x"})
-    assert default == 10 and dict(per) == {"9901": 15, "9902": 10}
+    assert default == 10 and dict(per) == {"9901": 15, "9902": 2**63 - 1}  # unreadable: hides all, not 10
     frame = _rows(("skole", 4.2, 0.8, 12, False), ("skole", 4.0, 0.8, 12, False)).with_columns(
         pl.Series("kommunenr", ["9901", "9902"]))
     out = protect_survey(frame, Viewer(protected=True, min_respondents=default, thresholds=per))
+    assert out["verdi"].to_list() == [None, None]
+    out = protect_survey(frame, Viewer(protected=True, min_respondents=default, thresholds=(("9901", 15),)))
     assert out["verdi"].to_list() == [None, 4.0]
     assert out["skjult_grunn"][0] == "Skjult: færre enn 15 svar"
 

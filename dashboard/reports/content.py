@@ -145,10 +145,12 @@ def recipient_viewer(requester: Viewer, req: Request, schools: pl.DataFrame) -> 
     return base
 
 
-def protection_text(viewer: Viewer) -> str:
+def protection_text(viewer: Viewer, kommunenr: str) -> str:
+    """The report's protection rule, with the municipality's own threshold (`innstilling min-svar N --kommune`): a
+    public document stated the default 10 while its tables hid by the municipality's 30."""
     return (
-        f"Rapporten er på vernet nivå: verdier fra spørreundersøkelser med færre enn {viewer.min_respondents} svar er "
-        f"skjult, og det samme gjelder verdier kilden selv har skjermet. Antall saker fra 1 til 4 vises som "
+        f"Rapporten er på vernet nivå: verdier fra spørreundersøkelser med færre enn {viewer.threshold_for(kommunenr)} "
+        "svar er skjult, og det samme gjelder verdier kilden selv har skjermet. Antall saker fra 1 til 4 vises som "
         f"«{SMALL_COUNT_LABEL}», og et tall som ellers kunne regnes ut fra summene, vises som «{SECONDARY_LABEL}». "
         "Rapporten inneholder ingen opplysninger om enkeltelever."
     )
@@ -205,7 +207,7 @@ def build(requester: Viewer, req: Request) -> Report:
     return Report(
         title=title, subtitle=subtitle, kommune=kommune, kommunenr=req.kommunenr, skoleaar=req.skoleaar,
         mottaker=req.mottaker, laget=dt.datetime.now().replace(microsecond=0), laget_av=requester.brukernavn,
-        vern=protection_text(viewer), demo=settings.get("demo") == "ja",
+        vern=protection_text(viewer, req.kommunenr), demo=settings.get("demo") == "ja",
         sections=[s for s in sections if s is not None], skole=school_name if req.mottaker == "fau" else None,
     )
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html as html_lib
+import os
 import re
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -140,3 +143,29 @@ def render(report: Report, fmt: str, *, warm: bool = False) -> bytes:
         assert pdf is not None
         return pdf
     return static.encode("utf-8")
+
+
+def write_file(data: bytes, out: Path, log: Callable[[], None]) -> None:
+    """Put the report at `out` whole, or nothing at all: `--ut` a folder is refused before anything is written (it
+    left a hidden copy of the full report beside it), and `log` (the export's audit line) runs before the file is
+    moved into place, so a report whose export could not be logged is never left behind. Raises ReportError."""
+    if out.is_dir():
+        raise ReportError(f"«{out}» er en mappe. Oppgi et filnavn, for eksempel {out / 'rapport.pdf'}.")
+    tmp: str | None = None
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as f:
+            tmp = f.name
+            f.write(data)
+        try:
+            log()
+        except OSError as exc:
+            raise ReportError(f"Rapporten er ikke skrevet: eksporten kunne ikke føres i revisjonsloggen "
+                              f"({exc.strerror or exc}).") from exc
+        os.replace(tmp, out)
+        tmp = None
+    except OSError as exc:
+        raise ReportError(f"Kunne ikke skrive rapporten til {out}: {exc.strerror or exc}.") from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

@@ -171,8 +171,10 @@ def _oidc_user() -> Viewer | None:
     db = queries.warehouse()
     account = accounts.account_for_email(accounts.users_path(db), user.get("email"))
     if account is None:
-        accounts.audit(db, "innlogging_feilet", user.get("email"), "OIDC: ingen bruker med denne e-postadressen")
-        st.error("Du er logget inn, men e-postadressen din er ikke registrert som bruker her. Kontakt administrator.")
+        # Never None: the audit log would then name the server's own user (`accounts.audit`).
+        accounts.audit(db, "innlogging_feilet", user.get("email") or "(ingen e-post)",
+                       "OIDC: ingen bruker, eller flere, med denne e-postadressen")
+        st.error("Du er logget inn, men e-postadressen din er ikke registrert som én bruker her. Kontakt administrator.")
         st.button("Logg ut", on_click=st.logout)
         st.stop()
     # The identity provider's login time, when it says: a login from before a logout elsewhere is not taken up again

@@ -8,6 +8,7 @@ Entra ID) to the same account, and an argon2id hash — never a password. The fi
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import os
 import re
@@ -31,6 +32,8 @@ MAX_FAILURES = 5
 """Wrong passwords in a row before the account is locked for LOCK_SECONDS."""
 LOCK_SECONDS = 15 * 60
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Something@something.tld: enough to catch a name or a typo given where an address was meant, not a full RFC 5322.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}$")
 _hasher = PasswordHasher()
 # A hash to verify against when the user does not exist, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("ingen-bruker")
@@ -131,12 +134,41 @@ def save(path: Path, accounts: dict[str, Account]) -> None:
     os.replace(tmp, path)
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, brukernavn: str | None = None) -> None:
+    """Refuse what a guesser tries first. The demo accounts' published passwords do not come through here."""
     if len(password) < 10:
         raise AccountError("Passordet må ha minst 10 tegn.")
+    if not password.strip():
+        raise AccountError("Passordet kan ikke bare være mellomrom.")
+    if len(set(password)) == 1:
+        raise AccountError("Passordet kan ikke være ett og samme tegn gjentatt.")
+    if brukernavn:
+        lowered = password.lower()
+        # The whole name, and each longer part of it («nordli» in «rektor.nordli»): the first things a guesser tries.
+        parts = {brukernavn.lower(), *(p for p in re.split(r"[._-]", brukernavn.lower()) if len(p) >= 4)}
+        for part in sorted(parts, key=len, reverse=True):
+            if part in lowered:
+                raise AccountError(f"Passordet kan ikke inneholde brukernavnet eller en del av det («{part}»).")
 
 
-def add(path: Path, account: Account, password: str | None) -> Account:
+def _same_email(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and a.strip().casefold() == b.strip().casefold()
+
+
+def _other_admins(accounts: dict[str, Account], brukernavn: str) -> list[Account]:
+    """Administrators left when `brukernavn` is gone. A demo administrator does not count for a real one: demo
+    accounts do not work against real data."""
+    gone = accounts[brukernavn]
+    return [a for name, a in accounts.items() if name != brukernavn and a.rolle == "admin" and (gone.demo or not a.demo)]
+
+
+_LAST_ADMIN = ("Det må finnes minst én administrator for å styre brukerne fra dashbordet. Legg til en ny "
+               "administrator først («skolemiljo bruker legg-til NAVN --rolle admin»).")
+
+
+def add(path: Path, account: Account, password: str | None, *, replace: bool = False) -> Account:
+    """Save a new account. An existing name is changed only with `replace=True`, so a typo in a new user's name
+    cannot silently take over someone else's role and password."""
     if not _USERNAME.match(account.brukernavn):
         raise AccountError("Brukernavnet må ha 2–64 tegn: små bokstaver a–z, tall, punktum, bindestrek eller understrek.")
     if account.rolle not in ROLES:
@@ -151,24 +183,64 @@ def add(path: Path, account: Account, password: str | None) -> Account:
     for s in account.skoler:
         if not re.fullmatch(r"\d{9}", s):
             raise AccountError(f"Organisasjonsnummeret «{s}» må ha 9 siffer.")
-    if password is None and not account.epost:
+    epost = (account.epost or "").strip() or None
+    if epost is not None and not _EMAIL.match(epost):
+        raise AccountError(f"«{epost}» ser ikke ut som en e-postadresse (navn@domene.no).")
+    if password is None and not epost:
         raise AccountError("Brukeren trenger et passord eller en e-postadresse for innlogging med Feide/Entra ID.")
+    accounts = load(path)
+    old = accounts.get(account.brukernavn)
+    if old is not None and not replace:
+        raise AccountError(
+            f"Brukeren «{account.brukernavn}» finnes allerede ({old.rolle}). For å endre rolle, skoler eller passord: "
+            f"«skolemiljo bruker legg-til {account.brukernavn} … --erstatt». For å slette: "
+            f"«skolemiljo bruker fjern {account.brukernavn}».")
+    if old is not None and old.rolle == "admin" and account.rolle != "admin" and not _other_admins(accounts, old.brukernavn):
+        raise AccountError(f"«{old.brukernavn}» er den eneste administratoren. {_LAST_ADMIN}")
+    if epost is not None:
+        # The OIDC login finds the account by its e-mail address: two accounts with one address would make the role
+        # depend on the order of the file.
+        for other in accounts.values():
+            if other.brukernavn != account.brukernavn and _same_email(other.epost, epost):
+                raise AccountError(f"E-postadressen «{epost}» brukes allerede av «{other.brukernavn}». To brukere kan "
+                                   "ikke ha samme e-postadresse.")
     hashed = None
     if password is not None:
-        check_password_strength(password)
+        check_password_strength(password, account.brukernavn)
         hashed = _hasher.hash(password)
-    accounts = load(path)
-    accounts[account.brukernavn] = Account(**{**account.__dict__, "passord_hash": hashed})
+    accounts[account.brukernavn] = Account(**{**account.__dict__, "epost": epost, "passord_hash": hashed})
     save(path, accounts)
     return accounts[account.brukernavn]
 
 
-def remove(path: Path, brukernavn: str) -> None:
+def describe_change(old: Account, new: Account) -> str:
+    """What a replacing `add` changed, in words for the person who ran it ("" when nothing but the password)."""
+    changes = []
+    for key, label in (("rolle", "rolle"), ("kommuner", "kommuner"), ("skoler", "skoler"), ("epost", "e-post"),
+                       ("navn", "navn")):
+        before, after = getattr(old, key), getattr(new, key)
+        if before != after:
+            show = [", ".join(v) if isinstance(v, tuple) else v for v in (before, after)]
+            changes.append(f"{label}: {show[0] or '–'} → {show[1] or '–'}")
+    if bool(old.passord_hash) != bool(new.passord_hash):
+        changes.append("passord fjernet" if old.passord_hash else "passord satt")
+    elif new.passord_hash:
+        changes.append("nytt passord")
+    return "; ".join(changes)
+
+
+def remove(path: Path, brukernavn: str) -> Account:
+    """Delete an account; returns it, so the audit log gets the stored name and not the name as typed."""
     accounts = load(path)
-    if brukernavn not in accounts:
-        raise AccountError(f"Fant ingen bruker «{brukernavn}».")
-    del accounts[brukernavn]
+    key = brukernavn.strip().lower()
+    if key not in accounts:
+        raise AccountError(f"Fant ingen bruker «{brukernavn.strip()}».")
+    gone = accounts[key]
+    if gone.rolle == "admin" and not _other_admins(accounts, key):
+        raise AccountError(f"«{key}» er den eneste administratoren og kan ikke fjernes. {_LAST_ADMIN}")
+    del accounts[key]
     save(path, accounts)
+    return gone
 
 
 class Throttle:
@@ -235,21 +307,32 @@ def authenticate(
 
 
 def account_for_email(path: Path, email: str | None) -> Account | None:
-    """Map an OpenID Connect identity (Feide, Entra ID) to an account by its e-mail address."""
-    if not email:
+    """Map an OpenID Connect identity (Feide, Entra ID) to an account by its e-mail address. An address held by two
+    accounts (a file from before that was refused, or edited by hand) logs in as neither: which role is right is for
+    an administrator to say, not the order of the file."""
+    if not email or not email.strip():
         return None
-    wanted = email.strip().lower()
-    for account in load(path).values():
-        if account.epost and account.epost.strip().lower() == wanted and not account.demo:
-            return account
-    return None
+    found = [a for a in load(path).values() if _same_email(a.epost, email) and not a.demo]
+    return found[0] if len(found) == 1 else None
 
 
 _audit_lock = threading.Lock()
 
 
+def _os_user() -> str:
+    """Who ran a command, as the operating system knows them; marked so it is not taken for a dashboard user."""
+    try:
+        name = getpass.getuser()
+    except Exception:  # no login name and no passwd entry (a container started with an unknown uid)
+        name = ""
+    return f"os:{name or 'ukjent'}"
+
+
 def audit(db: Path, hendelse: str, bruker: str | None, detalj: str = "") -> None:
-    """Append one line to the audit log: logins (ok and failed), uploads, exports, account changes."""
+    """Append one line to the audit log: logins (ok and failed), uploads, exports, account changes. With no
+    dashboard user (a command line), the operating-system user who ran it is recorded instead."""
+    if bruker is None:
+        bruker = _os_user()
     line = json.dumps(
         {"tid": dt.datetime.now().isoformat(timespec="seconds"), "hendelse": hendelse, "bruker": bruker,
          "detalj": detalj},

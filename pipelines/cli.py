@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,13 +24,88 @@ from rich.table import Table
 
 from pipelines.errors import OLD_ROW_NUMBERS
 from pipelines.warehouse.connection import WarehouseBusy, connect, db_path, keep_private
+from pipelines.warehouse.migrations import SchemaTooNew, refuse_newer
 
 console = Console()
 err_console = Console(stderr=True)
 
 
+_ARGPARSE_NB = {
+    "usage: ": "Bruk: ",
+    "positional arguments": "argumenter",
+    "options": "valg",
+    "show this help message and exit": "vis denne hjelpeteksten og avslutt",
+    "argument %(argument_name)s: %(message)s": "argumentet %(argument_name)s: %(message)s",
+    "unrecognized arguments: %s": "ukjente argumenter: %s",
+    "the following arguments are required: %s": "disse argumentene mangler: %s",
+    "one of the arguments %s is required": "ett av argumentene %s må være med",
+    "expected one argument": "mangler verdi",
+    "expected at most one argument": "tar høyst én verdi",
+    "expected at least one argument": "mangler verdi",
+    "ambiguous option: %(option)s could match %(matches)s": "tvetydig valg: %(option)s kan være %(matches)s",
+    "invalid %(type)s value: %(value)r": "ugyldig verdi %(value)r (må være %(type)s)",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ugyldig valg: %(value)r (velg blant %(choices)s)",
+    "not allowed with argument %s": "kan ikke brukes sammen med %s",
+    "ignored explicit argument %r": "tar ingen verdi: %r",
+    "unexpected option string: %s": "uventet valg: %s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: feil: %(message)s\n",
+}
+"""argparse's own messages in bokmål: argparse looks each one up through its module's `_` (gettext) when it is used."""
+
+
+@contextmanager
+def _norwegian() -> Iterator[None]:
+    """argparse speaks bokmål while the parser is built, parses and prints help or errors."""
+    english = argparse._
+    argparse._ = lambda text: _ARGPARSE_NB.get(text, text)
+    try:
+        yield
+    finally:
+        argparse._ = english
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors are Norwegian (usage errors still exit with 2)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        with _norwegian():
+            super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        with _norwegian():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(self, args=None, namespace=None):
+        with _norwegian():
+            return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        with _norwegian():
+            return super().format_help()
+
+    def format_usage(self) -> str:
+        with _norwegian():
+            return super().format_usage()
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: feil: {message}\n")
+
+
+MIN_SVAR, MAX_SVAR = 10, 1000
+"""The small-group threshold: never under Udir's own 10; above 1000 it hides nearly everything, and a huge number
+would overflow the Int64 the privacy rule compares in (which then hides nothing)."""
+
+_KOMMUNENR = re.compile(r"[0-9]{4}")
+
+
+def heltall(text: str) -> int:
+    """An int argument; argparse names the type by this function in «ugyldig verdi 'fem' (må være heltall)»."""
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="skolemiljo",
         description="Skoleeiers oversikt over læringsmiljøet: lager, innlasting og demodata.",
     )
@@ -35,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="skriv demofiler (fiktive kommuner) og last dem inn")
     demo.add_argument("--ut", help="mappe for demofilene (standard: data/demo ved siden av lageret)")
     ing = sub.add_parser("ingest", help="les inn filer: gjenkjenn format, kontroller, last inn")
-    ing.add_argument("files", nargs="+", metavar="FIL")
+    ing.add_argument("files", nargs="+", metavar="FIL", help="filene som skal leses inn")
     ing.add_argument("--source", help="hopp over gjenkjenning og bruk denne kilden")
     sub.add_parser("status", help="vis innlastingsloggen")
     arc = sub.add_parser("arkiv", help="originalfilene som er tatt vare på")
@@ -44,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     setting = sub.add_parser("innstilling", help="innstillinger, f.eks. terskelen for små grupper")
     ssub = setting.add_subparsers(dest="innstilling", required=True, metavar="INNSTILLING")
     few = ssub.add_parser("min-svar", help="færre svar enn dette skjules på vernet nivå (aldri under 10)")
-    few.add_argument("antall", type=int)
+    few.add_argument("antall", type=heltall, help=f"laveste antall svar som vises ({MIN_SVAR}–{MAX_SVAR})")
     few.add_argument("--kommune", metavar="NNNN", help="bare for denne kommunen (ellers standard for alle)")
     user = sub.add_parser("bruker", help="lokale brukerkontoer: legg-til, fjern, liste, demo")
     usub = user.add_subparsers(dest="bruker_command", required=True, metavar="HANDLING")
@@ -57,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--navn", help="visningsnavn")
     add.add_argument("--passord-fra-stdin", action="store_true", help="les passordet fra standard inn (for skript)")
     add.add_argument("--uten-passord", action="store_true", help="bare innlogging med Feide/Entra ID")
+    add.add_argument("--erstatt", action="store_true", help="endre en bruker som finnes (rolle, skoler, passord)")
     rm = usub.add_parser("fjern", help="slett en bruker")
     rm.add_argument("brukernavn")
     usub.add_parser("liste", help="vis brukerne (uten hasher)")
@@ -146,7 +227,7 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
     if source and source not in SOURCES:
         err_console.print(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(SOURCES)}.")
         return 2
-    missing = [p for p in paths if not p.is_file()]
+    missing = [p for p in paths if not p.exists()]
     if missing:
         err_console.print("Finner ikke filen: " + ", ".join(str(p) for p in missing))
         return 2
@@ -155,6 +236,13 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("Leser inn", total=len(paths))
         for path in paths:
+            unreadable = _unreadable(path)
+            if unreadable:
+                rejected += 1
+                progress.advance(task)
+                progress.console.print(f"[red]HOPPET OVER[/red] {path}: {unreadable}")
+                continue
+
             def stage(text: str, _name: str = path.name) -> None:
                 progress.update(task, description=f"{_name}: {text}")
 
@@ -168,6 +256,33 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
             else:
                 progress.console.print(f"[green]LASTET[/green] {path} ({outcome.source}): {outcome.message}")
     return 1 if rejected else 0
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why a named input file cannot be read at all (a folder, no access), so the batch goes on with the next one."""
+    if path.is_dir():
+        return "er en mappe, ikke en fil. Oppgi filene i den (f.eks. mappe/*)."
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        return f"kan ikke leses ({_os_reason(exc)})."
+    return None
+
+
+_OS_REASONS = {
+    errno.EACCES: "ingen tilgang (sjekk rettighetene til filen og mappen, og hvilken bruker som kjører kommandoen)",
+    errno.EPERM: "ingen tilgang (sjekk rettighetene til filen og mappen, og hvilken bruker som kjører kommandoen)",
+    errno.EROFS: "filsystemet er skrivebeskyttet",
+    errno.ENOSPC: "disken er full",
+    errno.ENOENT: "finnes ikke",
+    errno.EISDIR: "er en mappe",
+    errno.ENOTDIR: "en del av stien er ikke en mappe",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    return _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
 
 
 def cmd_status(db: Path) -> int:
@@ -201,6 +316,8 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
 
     from pipelines import accounts
 
+    if not _warehouse_exists(db):
+        return 1
     path = accounts.users_path(db)
     try:
         if args.bruker_command == "legg-til":
@@ -216,22 +333,26 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                 brukernavn=args.brukernavn.strip().lower(), rolle=args.rolle, kommuner=tuple(args.kommune),
                 skoler=tuple(args.skole), epost=args.epost, navn=args.navn,
             )
-            existed = account.brukernavn in accounts.load(path)
-            accounts.add(path, account, password)
-            accounts.audit(db, "bruker_lagt_til", None, f"{account.brukernavn} ({account.rolle})")
-            if existed:  # a new password (after a suspected leak, say) ends every session and cookie of the old one
+            old = accounts.load(path).get(account.brukernavn)
+            new = accounts.add(path, account, password, replace=args.erstatt)
+            if old is None:
+                accounts.audit(db, "bruker_lagt_til", None, f"{new.brukernavn} ({new.rolle})")
+                console.print(f"Brukeren «{new.brukernavn}» ({new.rolle}) er lagret i {path}.")
+            else:  # a new password (after a suspected leak, say) ends every session and cookie of the old one
                 from dashboard import sessions
 
-                sessions.revoke(db, account.brukernavn)
-            console.print(f"Brukeren «{account.brukernavn}» ({account.rolle}) er lagret i {path}.")
+                sessions.revoke(db, new.brukernavn)
+                changed = accounts.describe_change(old, new) or "nytt passord"
+                accounts.audit(db, "bruker_endret", None, f"{new.brukernavn}: {changed}")
+                console.print(f"Brukeren «{new.brukernavn}» er endret: {changed}.")
             if not account.kommuner:  # an administrator may do without: users and the audit log, but no figures
                 console.print("Merk: brukeren har ingen kommune, og ser derfor ingen tall i dashbordet (bare brukerne "
                               "og revisjonsloggen). Legg til med «skolemiljo bruker legg-til … --kommune NNNN».")
             return 0
         if args.bruker_command == "fjern":
-            accounts.remove(path, args.brukernavn.strip().lower())
-            accounts.audit(db, "bruker_fjernet", None, args.brukernavn)
-            console.print(f"Brukeren «{args.brukernavn}» er fjernet.")
+            gone = accounts.remove(path, args.brukernavn)
+            accounts.audit(db, "bruker_fjernet", None, gone.brukernavn)
+            console.print(f"Brukeren «{gone.brukernavn}» er fjernet.")
             return 0
         if args.bruker_command == "liste":
             table = Table("brukernavn", "rolle", "kommuner", "skoler", "e-post", "innlogging")
@@ -252,11 +373,16 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
 def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     from pipelines.warehouse import store
 
-    if args.antall < 10:
-        err_console.print("Terskelen kan ikke være under 10 (Udirs egen skjermingsgrense).")
+    if args.antall < MIN_SVAR:
+        err_console.print(f"Terskelen kan ikke være under {MIN_SVAR} (Udirs egen skjermingsgrense).")
         return 1
-    if args.kommune and not (len(args.kommune) == 4 and args.kommune.isdigit()):
-        err_console.print("Kommunenummeret må ha 4 siffer.")
+    if args.antall > MAX_SVAR:
+        err_console.print(f"Terskelen må være mellom {MIN_SVAR} og {MAX_SVAR}.")
+        return 1
+    if args.kommune is not None and not _KOMMUNENR.fullmatch(args.kommune):
+        err_console.print("Kommunenummeret må være 4 siffer (0–9), f.eks. 9901.")
+        return 1
+    if not _warehouse_exists(db):
         return 1
     key = f"min_svar:{args.kommune}" if args.kommune else "min_svar"
     store.init(db)
@@ -267,13 +393,50 @@ def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     return 0
 
 
+def _warehouse_exists(db: Path) -> bool:
+    """Accounts and settings belong to one warehouse: a mistyped --db must not quietly start a new one beside it."""
+    if db.is_file():
+        return True
+    err_console.print(f"Det finnes ikke noe lager i {db}. Kjør «skolemiljo --db {db} init» for et nytt lager, eller "
+                      "sjekk --db og SKOLEMILJO_DB.")
+    return False
+
+
+def _is_demo(db: Path) -> bool:
+    with connect(db, read_only=True) as con:
+        has_settings = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'innstilling'"
+        ).fetchall()[0][0]
+        return bool(has_settings) and bool(con.execute(
+            "SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'").fetchall()[0][0])
+
+
+def cmd_demo(args: argparse.Namespace, db: Path) -> int:
+    from pipelines.demo import run_demo
+    from pipelines.warehouse import store
+
+    # A demo warehouse switches on the demo accounts, whose passwords are public, and labels every figure fictional.
+    if db.exists() and not _is_demo(db):
+        err_console.print(f"{db} er et eksisterende lager, ikke et demolager. Demoen legger inn fiktive kommuner og "
+                          "demokontoer med kjente passord, og lastes derfor aldri inn i det. Bruk en annen --db for "
+                          "demoen, f.eks. «skolemiljo --db data/demo.duckdb demo».")
+        return 1
+    out = Path(args.ut) if args.ut else db.parent / "demo"
+    files = run_demo(out)
+    store.init(db)
+    store.set_setting(db, "demo", "ja")
+    console.print(f"Skrev {len(files)} demofiler til {out}.")
+    store_code = ingest_paths(files, db)
+    if store_code == 0:
+        print_demo_accounts(db)
+    return 0 if store_code == 0 else 1
+
+
 def print_demo_accounts(db: Path) -> int:
     from pipelines import accounts
     from pipelines.demo import SCHOOLS
 
-    with connect(db, read_only=True) as con:
-        demo = con.execute("SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'").fetchall()[0][0]
-    if not demo:
+    if not _is_demo(db):
         err_console.print("Lageret er ikke et demolager; demokontoer opprettes bare for demoen.")
         return 1
     nordli = next(s.orgnr for s in SCHOOLS if s.navn == "Nordli skole")
@@ -288,7 +451,6 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     """Build a report as the recipient reads it and write it to --ut (whole file or nothing)."""
     import getpass
     import os
-    import tempfile
 
     if not db.exists():
         err_console.print(f"Fant ikke lageret {db}. Kjør «skolemiljo init» og les inn filer først.")
@@ -322,14 +484,15 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     except content.ReportError as exc:
         err_console.print(str(exc))
         return 1
-    out = Path(args.ut)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.", delete=False) as tmp:
-        tmp.write(data)
-    os.replace(tmp.name, out)
     from pipelines import accounts
 
-    accounts.audit(db, "eksport", requester.brukernavn, f"{out.name} (kommandolinje)")
+    out = Path(args.ut)
+    try:  # logged before it appears; a folder, or an export that cannot be logged, leaves nothing behind
+        render.write_file(data, out, lambda: accounts.audit(db, "eksport", requester.brukernavn,
+                                                            f"{out.name} (kommandolinje)"))
+    except content.ReportError as exc:
+        err_console.print(str(exc))
+        return 1
     console.print(f"Skrev {report.title} – {content.RECIPIENTS[report.mottaker]}, {report.skoleaar} – til {out} "
                   f"({len(data) // 1024} KB).")
     if not vurdering.strip():
@@ -338,44 +501,77 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     return 0
 
 
+class UnreadableWarehouse(RuntimeError):
+    """The file at --db exists but DuckDB cannot open it as a database."""
+
+
+def _check_warehouse(db: Path) -> None:
+    """Open an existing warehouse once before the command: a corrupt file, or one newer than this program, is named
+    in Norwegian before anything is read from or written next to it."""
+    if not db.exists():
+        return
+    try:
+        with connect(db, read_only=True) as con:
+            refuse_newer(con)
+    except (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException) as exc:
+        if "permission denied" in str(exc).lower():
+            raise UnreadableWarehouse(f"Har ikke tilgang til å lese lageret {db}.") from exc
+        raise UnreadableWarehouse(
+            f"Filen {db} er ikke et lesbart skolemiljo-lager (den er ødelagt eller ikke en DuckDB-fil). Sjekk --db og "
+            "SKOLEMILJO_DB, eller legg tilbake lageret fra sikkerhetskopien.") from exc
+
+
+def _run(args: argparse.Namespace, db: Path) -> int:
+    _check_warehouse(db)
+    if args.command == "init":
+        return cmd_init(db)
+    if args.command == "status":
+        code = cmd_status(db)
+        _archive_hint(db)
+        return code
+    if args.command == "arkiv":
+        return cmd_archive(db)
+    if args.command == "ingest":
+        return ingest_paths([Path(f) for f in args.files], db, args.source)
+    if args.command == "innstilling":
+        return cmd_setting(args, db)
+    if args.command == "bruker":
+        return cmd_user(args, db)
+    if args.command == "rapport":
+        return cmd_report(args, db)
+    if args.command == "demo":
+        return cmd_demo(args, db)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; the errors an operator meets (a busy, corrupt or newer warehouse, a read-only folder, no
+    terminal, Ctrl-C) end in one Norwegian line and exit code 1 (130 for Ctrl-C), not a traceback."""
     args = _parser().parse_args(argv)
     db = db_path(args.db)
     keep_private()
     try:
-        if args.command == "init":
-            return cmd_init(db)
-        if args.command == "status":
-            code = cmd_status(db)
-            _archive_hint(db)
-            return code
-        if args.command == "arkiv":
-            return cmd_archive(db)
-        if args.command == "ingest":
-            return ingest_paths([Path(f) for f in args.files], db, args.source)
-        if args.command == "innstilling":
-            return cmd_setting(args, db)
-        if args.command == "bruker":
-            return cmd_user(args, db)
-        if args.command == "rapport":
-            return cmd_report(args, db)
-        if args.command == "demo":
-            from pipelines.demo import run_demo
-            from pipelines.warehouse import store
-
-            out = Path(args.ut) if args.ut else db.parent / "demo"
-            files = run_demo(out)
-            store.init(db)
-            store.set_setting(db, "demo", "ja")
-            console.print(f"Skrev {len(files)} demofiler til {out}.")
-            store_code = ingest_paths(files, db)
-            if store_code == 0:
-                print_demo_accounts(db)
-            return 0 if store_code == 0 else 1
-    except WarehouseBusy as exc:
+        return _run(args, db)
+    except KeyboardInterrupt:
+        err_console.print("Avbrutt.")
+        return 130
+    except (WarehouseBusy, UnreadableWarehouse) as exc:
         err_console.print(str(exc))
-        return 1
-    return 2
+    except SchemaTooNew as exc:
+        err_console.print(f"{db}: {exc}")
+    except (duckdb.IOException, duckdb.TransactionException) as exc:  # the warehouse file or its log cannot be written
+        text = str(exc).lower()
+        if "permission denied" in text or "read-only" in text:
+            err_console.print(f"Kan ikke skrive til lageret {db}: ingen skrivetilgang til filen eller mappen.")
+        else:
+            err_console.print(f"Kunne ikke lese eller skrive lageret {db}: {exc}")
+    except OSError as exc:  # the archive, the account file, the audit log or a report beside the warehouse
+        where = f" {exc.filename}" if exc.filename else ""
+        err_console.print(f"Kunne ikke lese eller skrive{where}: {_os_reason(exc)}.")
+    except EOFError:
+        err_console.print("Fikk ikke lest passordet: standard inn er tom og det finnes ingen terminal å spørre i. "
+                          "I et skript: bruk --passord-fra-stdin (passordet på første linje) eller --uten-passord.")
+    return 1
 
 
 if __name__ == "__main__":

@@ -86,6 +86,7 @@ def test_invalid_accounts_are_refused_with_a_norwegian_message(tmp_path, role, k
 
 def test_cli_adds_lists_and_removes_a_user_and_the_audit_log_records_it(tmp_path, monkeypatch, capsys):
     db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
     monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
     code = cli(["--db", str(db), "bruker", "legg-til", "Ola.Rektor", "--rolle", "rektor", "--kommune", "9901",
                 "--skole", "990012001", "--passord-fra-stdin"])
@@ -303,9 +304,14 @@ def test_a_new_password_ends_the_user_s_open_sessions_and_a_broken_users_file_cr
     assert not at.exception and at.session_state["viewer"].brukernavn == "rektor.ekte"
     users.write_text(good, encoding="utf-8")
 
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-helt-nytt-passord\n"))  # a name taken: only with --erstatt
+    assert cli(["--db", str(demo_db), "bruker", "legg-til", "rektor.ekte", "--rolle", "rektor", "--kommune", "9901",
+                "--skole", "990012008", "--passord-fra-stdin"]) == 1
+    at.run()
+    assert at.session_state["viewer"].brukernavn == "rektor.ekte"
     monkeypatch.setattr("sys.stdin", io.StringIO("et-helt-nytt-passord\n"))
     assert cli(["--db", str(demo_db), "bruker", "legg-til", "rektor.ekte", "--rolle", "rektor", "--kommune", "9901",
-                "--skole", "990012008", "--passord-fra-stdin"]) == 0
+                "--skole", "990012008", "--passord-fra-stdin", "--erstatt"]) == 0
     at.run()
     assert "viewer" not in at.session_state and not at.exception
     _log_in(at, "rektor.ekte", "et-helt-nytt-passord")

@@ -52,7 +52,7 @@ st.caption("Innlogginger (vellykkede og mislykkede), utlogginger, opplastinger o
 events = accounts.read_audit(db)
 EVENT_LABELS = {
     "innlogging_ok": "Innlogging", "innlogging_feilet": "Mislykket innlogging", "utlogging": "Utlogging",
-    "bruker_lagt_til": "Bruker lagt til/endret", "bruker_fjernet": "Bruker fjernet", "opplasting": "Opplasting", "eksport": "Nedlasting",
+    "bruker_lagt_til": "Bruker lagt til", "bruker_endret": "Bruker endret", "bruker_fjernet": "Bruker fjernet", "opplasting": "Opplasting", "eksport": "Nedlasting",
     "publisert": "Rettelse publisert på vernet nivå",
 }
 ui.table(

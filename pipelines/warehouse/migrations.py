@@ -36,13 +36,33 @@ def latest_version() -> int:
     return max(v for v, _, _ in available())
 
 
+class SchemaTooNew(RuntimeError):
+    """The warehouse was written by a newer skolemiljo: older code would write rows the newer schema does not expect."""
+
+    def __init__(self, have: int, known: int) -> None:
+        super().__init__(
+            f"Lageret er på skjemaversjon {have}, men dette programmet kjenner bare versjon {known}: programmet er "
+            "eldre enn lageret. Oppgrader skolemiljo før du bruker lageret."
+        )
+        self.have, self.known = have, known
+
+
+def refuse_newer(con: duckdb.DuckDBPyConnection) -> int:
+    """The warehouse's version, after raising `SchemaTooNew` if it is newer than this code knows."""
+    have = current_version(con)
+    if have > latest_version():
+        raise SchemaTooNew(have, latest_version())
+    return have
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Bring the schema up to date; each migration in its own transaction. Returns what ran.
 
     An up-to-date warehouse is only asked its version (every ingest calls this: the two `IF NOT EXISTS` statements
-    and reading the migration files cost 40 ms of a small file's 0.3 s).
+    and reading the migration files cost 40 ms of a small file's 0.3 s). A warehouse newer than the code is refused
+    (`SchemaTooNew`), not treated as up to date.
     """
-    if current_version(con) >= latest_version():
+    if refuse_newer(con) == latest_version():
         return []
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(

@@ -1,0 +1,317 @@
+"""What an operator meets at the `skolemiljo` command line: refusals that protect a real warehouse, and one Norwegian
+line with exit code 1 (not a Python traceback) for the errors of everyday operation."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import pathlib
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import accounts
+from pipelines import cli as cli_module
+from pipelines.cli import main as cli
+from pipelines.warehouse import migrations
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch):
+    """Rich wraps at the terminal's width; a test reads each message on one line."""
+    monkeypatch.setattr(cli_module.console, "width", 1000)
+    monkeypatch.setattr(cli_module.err_console, "width", 1000)
+
+
+def _settings(db: Path) -> dict[str, str]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute("SELECT nokkel, verdi FROM meta.innstilling").fetchall())
+    finally:
+        con.close()
+
+
+def _schema_version(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return migrations.current_version(con)
+    finally:
+        con.close()
+
+
+def _run_cli(args: list[str], **kw) -> subprocess.CompletedProcess:
+    """The command in its own process, as an operator runs it."""
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent, env={**os.environ, "COLUMNS": "1000"}, timeout=120, **kw)
+
+
+# 1. `demo` against a real warehouse
+
+
+def test_demo_refuses_an_existing_warehouse_that_is_not_a_demo(register_db, tmp_path, capsys):
+    """A reviewer with SKOLEMILJO_DB set to the real warehouse ran `skolemiljo demo`: fictional kommuner were loaded
+    into it, it was marked as a demo, and the demo accounts with their published passwords let anyone in."""
+    assert cli(["--db", str(register_db), "demo", "--ut", str(tmp_path / "demofiler")]) == 1
+    err = capsys.readouterr().err
+    assert str(register_db) in err and "ikke et demolager" in err and "--db" in err
+    assert "demo" not in _settings(register_db)
+    assert not accounts.users_path(register_db).exists()
+    assert not (tmp_path / "demofiler").exists()
+
+
+def test_demo_refuses_an_existing_empty_warehouse_too(tmp_path, capsys):
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    assert cli(["--db", str(db), "demo", "--ut", str(tmp_path / "demofiler")]) == 1
+    assert "ikke et demolager" in capsys.readouterr().err
+    assert "demo" not in _settings(db)
+
+
+def test_demo_runs_again_on_an_existing_demo_warehouse(demo_db, tmp_path, capsys):
+    """`make run` and the test fixtures build the demo on a new path; running it again on the demo must still work."""
+    assert cli(["--db", str(demo_db), "demo", "--ut", str(tmp_path / "demofiler")]) == 0
+    assert "DEMOKONTOER" in capsys.readouterr().out
+
+
+# 2. Norwegian messages instead of tracebacks
+
+
+@pytest.mark.parametrize("content", [b"hello\n", os.urandom(5000)], ids=["tekst", "tilfeldige_bytes"])
+def test_a_corrupt_warehouse_is_named_in_norwegian_for_every_command(tmp_path, demo_dir, capsys, monkeypatch, content):
+    """A truncated copy or a wrong file at --db gave a DuckDB IOException traceback, and `ingest` left an archive
+    copy that no log line names."""
+    db = tmp_path / "skolemiljo.duckdb"
+    db.write_bytes(content)
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    for command in (["status"], ["init"], ["ingest", str(demo_dir / "skoleregister.csv")], ["arkiv", "sjekk"],
+                    ["innstilling", "min-svar", "15"], ["bruker", "demo"],
+                    ["rapport", "--kommune", "9901", "--skoleaar", "2025-26", "--mottaker", "fau", "--format", "html",
+                     "--ut", str(tmp_path / "r.html")]):
+        assert cli(["--db", str(db), *command]) == 1, command
+        err = capsys.readouterr().err
+        assert f"Filen {db} er ikke et lesbart skolemiljo-lager" in err, (command, err)
+    assert db.read_bytes() == content
+    assert not (tmp_path / "arkiv").exists()
+
+
+def test_a_file_that_cannot_be_read_is_skipped_and_the_batch_goes_on(register_db, demo_dir, tmp_path, monkeypatch,
+                                                                       capsys):
+    """In `ingest a.csv unread.yaml b.json` the unreadable file stopped the command with a PermissionError traceback
+    and b was never tried; a folder among the files stopped the whole batch before it began."""
+    unreadable = tmp_path / "laast.csv"
+    unreadable.write_bytes((demo_dir / "skoleregister.csv").read_bytes())
+    folder = tmp_path / "mappe"
+    folder.mkdir()
+    real_open = pathlib.Path.open
+
+    def open_(self, *args, **kw):  # as an unreadable file behaves for a user without access (the tests run as root)
+        if self == unreadable:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_open(self, *args, **kw)
+
+    monkeypatch.setattr(pathlib.Path, "open", open_)
+    first = demo_dir / "udir_150_mobbing_2021-22_side1.json"
+    last = demo_dir / "udir_150_mobbing_2022-23_side1.json"
+    assert last.exists()
+    assert cli(["--db", str(register_db), "ingest", str(first), str(unreadable), str(folder), str(last)]) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert f"{unreadable}: kan ikke leses (ingen tilgang" in text
+    assert f"{folder}: er en mappe, ikke en fil" in text
+    con = duckdb.connect(str(register_db), read_only=True)
+    loaded = {r[0] for r in con.execute("SELECT filnavn FROM core.ingest_log WHERE resultat = 'lastet'").fetchall()}
+    con.close()
+    assert {first.name, last.name} <= loaded
+
+
+def _without_file_access(args: list[str], **kw) -> subprocess.CompletedProcess:
+    """Run as a user for whom file modes hold: root drops the capabilities that let it write anywhere."""
+    if os.geteuid() == 0:
+        wrapper = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+        return subprocess.run([*wrapper, sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
+                              cwd=Path(__file__).parent.parent, env={**os.environ, "COLUMNS": "1000"}, timeout=120,
+                              **kw)
+    return _run_cli(args, **kw)
+
+
+def test_a_read_only_folder_gives_a_norwegian_message_for_every_writing_command(register_db, demo_dir, tmp_path):
+    folder = tmp_path / "skrivebeskyttet"
+    folder.mkdir()
+    db = folder / "skolemiljo.duckdb"
+    db.write_bytes(register_db.read_bytes())
+    folder.chmod(0o555)
+    db.chmod(0o444)
+    try:
+        for command in (
+            ["init"],
+            ["ingest", str(demo_dir / "udir_150_mobbing_2021-22_side1.json")],
+            ["innstilling", "min-svar", "15"],
+            ["bruker", "legg-til", "kari", "--rolle", "skoleeier", "--kommune", "9901", "--passord-fra-stdin"],
+            ["--db", str(folder / "ny.duckdb"), "init"],
+        ):
+            args = command if command[0] == "--db" else ["--db", str(db), *command]
+            done = _without_file_access(args, input="et-langt-passord\n")
+            assert done.returncode == 1, (command, done.stderr)
+            said = done.stderr.strip()
+            assert said.startswith(("Kan ikke skrive til lageret", "Kunne ikke lese eller skrive")), (command, said)
+            assert "ingen skrivetilgang" in said or "ingen tilgang" in said, (command, said)
+            assert "Traceback" not in said, (command, said)
+    finally:
+        folder.chmod(0o755)
+
+
+def test_adding_a_user_without_a_terminal_asks_for_passord_fra_stdin(tmp_path):
+    """`bruker legg-til … < /dev/null` from a script without a terminal ended in an EOFError traceback."""
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    done = _run_cli(["--db", str(db), "bruker", "legg-til", "kari", "--rolle", "skoleeier", "--kommune", "9901"],
+                    stdin=subprocess.DEVNULL, start_new_session=True)  # a new session has no terminal to ask in
+    assert done.returncode == 1, done.stderr
+    assert "--passord-fra-stdin" in done.stderr and "Traceback" not in done.stderr
+    assert "kari" not in accounts.load(accounts.users_path(db))
+
+
+def test_ctrl_c_during_ingest_says_avbrutt_and_exits_with_130(register_db, demo_dir, monkeypatch, capsys):
+    def interrupted(*_args, **_kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pipelines.ingest.ingest_file", interrupted)
+    try:
+        code = cli(["--db", str(register_db), "ingest", str(demo_dir / "udir_150_mobbing_2021-22_side1.json")])
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C ended in a KeyboardInterrupt traceback")
+    assert code == 130
+    assert "Avbrutt." in capsys.readouterr().err
+
+
+# 3. A warehouse newer than the program
+
+
+def _from_the_future(db: Path) -> int:
+    assert cli(["--db", str(db), "init"]) == 0
+    newer = migrations.latest_version() + 1
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO meta.schema_version (version, beskrivelse) VALUES (?, 'fra en nyere versjon')", [newer])
+    con.close()
+    return newer
+
+
+def test_a_warehouse_from_a_newer_version_is_refused_by_every_writing_command(tmp_path, demo_dir, monkeypatch,
+                                                                              capsys):
+    """After a rollback of the package, `init` said the warehouse was on the version the code knew (it was newer)
+    and `ingest` went on writing with the old code."""
+    db = tmp_path / "skolemiljo.duckdb"
+    newer = _from_the_future(db)
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    for command in (["init"], ["ingest", str(demo_dir / "skoleregister.csv")], ["innstilling", "min-svar", "15"],
+                    ["bruker", "legg-til", "kari", "--rolle", "skoleeier", "--kommune", "9901", "--passord-fra-stdin"],
+                    ["demo", "--ut", str(tmp_path / "demofiler")], ["arkiv", "sjekk"]):
+        assert cli(["--db", str(db), *command]) == 1, command
+        err = capsys.readouterr().err
+        assert str(db) in err and "eldre enn lageret" in err and "Oppgrader skolemiljo" in err, (command, err)
+    assert _schema_version(db) == newer
+    assert _settings(db) == {}
+    assert not (tmp_path / "arkiv").exists() and not accounts.users_path(db).exists()
+
+
+def test_migrate_refuses_a_warehouse_newer_than_the_code(tmp_path):
+    """The dashboard's upload migrates too: the refusal lives in `migrate`, not only in the command line."""
+    db = tmp_path / "skolemiljo.duckdb"
+    newer = _from_the_future(db)
+    con = duckdb.connect(str(db))
+    try:
+        with pytest.raises(migrations.SchemaTooNew, match=f"skjemaversjon {newer}.*Oppgrader skolemiljo"):
+            migrations.migrate(con)
+    finally:
+        con.close()
+
+
+# 4. Settings and accounts
+
+
+@pytest.mark.parametrize("value", ["1001", "99999999999999999999", str(10**23)])
+def test_a_threshold_above_1000_is_refused_with_the_allowed_range(tmp_path, capsys, value):
+    """99999999999999999999 overflowed the Int64 the privacy rule compares in, and then nothing was hidden."""
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    assert cli(["--db", str(db), "innstilling", "min-svar", value, "--kommune", "9901"]) == 1
+    assert "10 og 1000" in capsys.readouterr().err
+    assert _settings(db) == {}
+    assert cli(["--db", str(db), "innstilling", "min-svar", "1000", "--kommune", "9901"]) == 0
+    assert _settings(db) == {"min_svar:9901": "1000"}
+
+
+@pytest.mark.parametrize("kommune", ["٠١٢٣", "990", "99011", "99 1"])
+def test_a_kommune_number_must_be_four_ascii_digits(tmp_path, capsys, kommune):
+    """Arabic-Indic digits passed `str.isdigit()` and were stored as a municipality's own threshold."""
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    assert cli(["--db", str(db), "innstilling", "min-svar", "20", "--kommune", kommune]) == 1
+    assert "4 siffer" in capsys.readouterr().err
+    assert _settings(db) == {}
+
+
+@pytest.mark.parametrize("command", [
+    ["innstilling", "min-svar", "15"],
+    ["bruker", "legg-til", "kari", "--rolle", "skoleeier", "--kommune", "9901", "--passord-fra-stdin"],
+    ["bruker", "liste"],
+    ["bruker", "fjern", "kari"],
+])
+def test_settings_and_accounts_refuse_a_db_path_with_no_warehouse(tmp_path, monkeypatch, capsys, command):
+    """A mistyped --db created a new empty warehouse (or a users file beside none) and said all was well, while the
+    dashboard went on reading the real one."""
+    db = tmp_path / "skrivefeil" / "skolemilio.duckdb"
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    assert cli(["--db", str(db), *command]) == 1
+    err = capsys.readouterr().err
+    assert f"Det finnes ikke noe lager i {db}" in err and "skolemiljo --db" in err and "init" in err
+    assert "SKOLEMILJO_DB" in err
+    assert not db.parent.exists()
+
+
+def test_accounts_can_be_added_right_after_init_as_readme_drift_says(tmp_path, monkeypatch):
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    assert cli(["--db", str(db), "bruker", "legg-til", "kari", "--rolle", "skoleeier", "--kommune", "9901",
+                "--passord-fra-stdin"]) == 0
+    assert "kari" in accounts.load(accounts.users_path(db))
+
+
+# 5. Help and argument errors in Norwegian
+
+_ENGLISH = ("usage:", "options:", "positional arguments", "show this help", "error:", "the following arguments",
+            "invalid choice", "invalid int value", "unrecognized arguments", "expected one argument")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ingest", "--help"], ["innstilling", "min-svar", "-h"],
+                                  ["bruker", "legg-til", "--help"]])
+def test_help_is_norwegian(capsys, args):
+    with pytest.raises(SystemExit) as done:
+        cli(args)
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Bruk: skolemiljo") and "vis denne hjelpeteksten og avslutt" in out
+    assert not [word for word in _ENGLISH if word in out], out
+
+
+@pytest.mark.parametrize(("args", "norwegian"), [
+    ([], "disse argumentene mangler: KOMMANDO"),
+    (["foo"], "ugyldig valg: 'foo'"),
+    (["innstilling", "min-svar", "fem"], "ugyldig verdi 'fem' (må være heltall)"),
+    (["bruker", "legg-til", "kari"], "disse argumentene mangler: --rolle"),
+    (["bruker", "legg-til", "kari", "--rolle", "sjef"], "ugyldig valg: 'sjef'"),
+    (["status", "--hva"], "ukjente argumenter: --hva"),
+    (["--db"], "mangler verdi"),
+])
+def test_argument_errors_are_norwegian_and_exit_with_2(capsys, args, norwegian):
+    with pytest.raises(SystemExit) as done:
+        cli(args)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Bruk: skolemiljo") and "feil: " in err and norwegian in err, err
+    assert not [word for word in _ENGLISH if word in err], err

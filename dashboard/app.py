@@ -28,7 +28,18 @@ st.set_option("client.showErrorDetails", "none")
 st.set_option("client.disableDataExport", True)
 st.set_option("client.toolbarMode", "minimal")  # no developer menu (clear cache, rerun) for anyone
 
-st.set_page_config(page_title="Skolemiljø – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
+SITE = "Skolemiljø"
+st.set_page_config(page_title=f"{SITE} – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
+
+# Streamlit's page says `lang="en"`, and a screen reader read the Norwegian text with English pronunciation.
+LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'nb';</script>"
+
+
+def page_title(navigation) -> None:
+    """The browser's title names the page («Saker (kap. 12) – Skolemiljø»), so a screen reader and the tab list say
+    which page is open and that a link led somewhere; the document is marked as Norwegian bokmål."""
+    st.set_page_config(page_title=f"{navigation.title} – {SITE}")
+    st.html(LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
 
 
 # Set to 1 (the tests do) and a failing page raises as Streamlit would, instead of `run_page`'s message. (A bare
@@ -67,7 +78,16 @@ def main() -> None:
         st.stop()
     if viewer is None:
         # Nothing but the login page is reachable without logging in.
-        st.navigation([st.Page(auth.login_page, title="Logg inn", icon=":material/login:", url_path="logg-inn")]).run()
+        login = st.navigation([st.Page(auth.login_page, title="Logg inn", icon=":material/login:", url_path="logg-inn")])
+        page_title(login)
+        login.run()
+        st.stop()
+    try:
+        behind = queries.schema_behind()
+    except WarehouseBusy:  # an ingest holds it: the pages say so themselves
+        behind = None
+    if behind:  # an upgrade without `skolemiljo init`: no page, nor the menu, can read the warehouse
+        st.error(behind)
         st.stop()
     meeting = ui.meeting_over_reload(viewer)
 
@@ -108,6 +128,7 @@ def main() -> None:
                                        select_all=False,  # English, and naming every school defeats the mode
                                        format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
                 st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
+    page_title(navigation)
     st.session_state[ui.PAGE_KEY] = navigation.url_path
     ui.forget_tables()
     ui.header()

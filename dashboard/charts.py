@@ -9,7 +9,11 @@ import streamlit as st
 from dashboard.labels import format_value
 from pipelines.sources.base import MONTH_NAMES
 
-PALETTE = ["#1f5f8b", "#e07b00", "#2a9d55", "#8e44ad", "#c0392b", "#17becf", "#7f6000", "#e377c2", "#5b5b5b"]
+PALETTE = ["#0072B2", "#E69F00", "#228833", "#33BBEE", "#332288", "#CC3311", "#AA4499", "#882255", "#EE6677"]
+"""Colours a colour-blind reader tells apart too: Okabe–Ito's blue and orange, then Paul Tol's green, cyan, indigo,
+red, purple, wine and rose, picked so that every pair, and every colour against the municipality's black and the
+nation's grey lines, stays apart under simulated deuteranopia (Machado 2009). The old palette's blue and purple,
+red and brown, cyan and pink came out the same there."""
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
 LAYOUT = dict(font=FONT, separators=", ")
 """Every figure's layout starts here: our font, decimal comma and a space between thousands («4,2», «12 500»)."""

@@ -143,6 +143,11 @@ _SECTION_NUMBER = re.compile(r"§ (\d+)-(\d+)")
 _LONG_WORD = re.compile(r"\b[^\W\d_]{8,}\b")
 
 
+def unbroken_sections(text: str) -> str:
+    """«§ 12-4» held together (a no-break space and hyphen): a table's heading wrapped as «(§ / 12-4)»."""
+    return _SECTION_NUMBER.sub("§\u00a0\\1\u2011\\2", text)
+
+
 @lru_cache(maxsize=1)
 def _hyphenation():
     import pyphen
@@ -156,7 +161,7 @@ def breakable(text: str) -> str:
     «Bekymrings-/melding», «Statsfor-/valteren»). Chromium has no Norwegian hyphenation: breaking anywhere gave
     «Aktivitetsp/lan (§ 12-/4)», and breaking at a compound's joint alone «Bekymring/smelding» where «Bekymrings-»
     was wider than its column."""
-    text = _SECTION_NUMBER.sub("§\u00a0\\1\u2011\\2", text)
+    text = unbroken_sections(text)
     return _LONG_WORD.sub(lambda m: _hyphenation().inserted(m.group(0), hyphen="\u00ad"), text)
 
 

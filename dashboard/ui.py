@@ -99,6 +99,8 @@ def meeting_banner() -> None:
         [data-testid="stMetricValue"] {font-size: 3rem;}
         [data-testid="stTable"] table {font-size: 1.25rem;}
         [data-testid="stCaptionContainer"], [data-testid="stMetricLabel"] p {font-size: 1.1rem;}
+        [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] p,
+        [data-testid="stExpander"] summary p {font-size: 1.25rem;}
         </style>""",
         unsafe_allow_html=True,
     )
@@ -178,6 +180,8 @@ NO_KOMMUNE = ("Brukeren din har ikke tilgang til noen kommune, så det er ingen 
 
 KOMMUNE_KEY = "valgt_kommune"
 """The municipality last chosen on any page: the picker's own key is dropped when its page is left."""
+PAGE_KOMMUNE_KEY = "_kommune_paa_siden"
+"""The municipality picked on the page being drawn (none on a page without a picker): its tables' threshold."""
 
 
 def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
@@ -202,6 +206,7 @@ def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
         "Kommune", options, format_func=lambda k: f"{names[k]} ({k})", key=key, placeholder="Velg"
     )
     st.session_state[KOMMUNE_KEY] = chosen
+    st.session_state[PAGE_KOMMUNE_KEY] = chosen
     return chosen, names[chosen]
 
 
@@ -356,12 +361,19 @@ def column_widths(frame: pl.DataFrame) -> dict[str, int]:
 
 MEETING_TYPE = 1.4
 """How much larger a chart's text is in rektormøte mode, read on a shared screen across a room."""
+PLOTLY_HOVER_PX = 13
+"""Plotly's own size for the text of a hover box, when the figure sets none."""
+
+
+CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
+"""No Plotly toolbar: its tooltips are English («Download plot as a PNG», «Zoom») on the shared screen, and its camera
+took a chart out as a PNG past the audited «Last ned tabellene». Zoom by dragging and a double click to reset remain."""
 
 
 def chart(fig, where=None, **kwargs) -> None:
     """A Plotly figure across the page; in rektormøte mode with its text as large as the page's (`large_type`)."""
     where = where or st
-    where.plotly_chart(large_type(fig) if meeting_mode() else fig, width="stretch", config={"displaylogo": False},
+    where.plotly_chart(large_type(fig) if meeting_mode() else fig, width="stretch", config=dict(CHART_CONFIG),
                        **kwargs)
 
 
@@ -404,6 +416,8 @@ def _enlarged(fig, scale: float = MEETING_TYPE):
     big.update_xaxes(tickfont_size=text, title_font_size=text)
     big.update_yaxes(tickfont_size=text, title_font_size=text)
     layout.legend.font.size = text
+    # The box a hovered point shows its value in: read out to the room, at least as large as the axes (Plotly's 13 px).
+    layout.hoverlabel.font.size = max(round((layout.hoverlabel.font.size or PLOTLY_HOVER_PX) * scale), text)
     grow(layout.title.font)
     for note in layout.annotations or ():
         grow(note.font)
@@ -521,18 +535,35 @@ def remember(frame: pl.DataFrame, title: str) -> None:
 def forget_tables() -> None:
     """Called before each page runs: the export holds only the tables of the page on screen."""
     st.session_state[TABLES_KEY] = []
+    st.session_state.pop(PAGE_KOMMUNE_KEY, None)
 
 
-def protection_text(current: Viewer) -> str:
+def protection_text(current: Viewer, kommuner: dict[str, str] | None = None) -> str:
+    """The protection the export's tables were made with, for «Om uttrekket»: the threshold of the municipalities
+    they show (`kommuner`, kommunenr → name), each municipality's own where it has one (`innstilling min-svar N
+    --kommune`): the sheet said the default 10 while the tables hid by Fjellvik's 30."""
     if current.full_detail_everywhere:
         return "Full detalj (skoleeier): alle tall slik de står i lageret; Udirs egne skjermede verdier er skjult."
     own = ""
     if current.role == "rektor" and not current.protected:
         own = " Egen skole vises i full detalj."
+    limits = {name: current.threshold_for(k) for k, name in (kommuner or {}).items()}
+    if len(set(limits.values())) > 1:
+        few = "færre svar enn kommunens grense (" + ", ".join(f"{name}: {n}" for name, n in limits.items()) + ")"
+    else:
+        few = f"færre enn {next(iter(limits.values()), current.min_respondents)} svar"
     return (
-        f"Vernet nivå: verdier med færre enn {current.min_respondents} svar er skjult, sakstall 1–4 vises som «1–4», "
+        f"Vernet nivå: verdier med {few} er skjult, sakstall 1–4 vises som «1–4», "
         f"og tall som kan regnes ut fra summer er også skjult.{own}"
     )
+
+
+def _shown_kommuner(current: Viewer) -> dict[str, str]:
+    """The municipalities the page's tables are from: the one picked on the page, else every one the viewer sees."""
+    komm = queries.kommuner(current)
+    names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
+    picked = st.session_state.get(PAGE_KOMMUNE_KEY)
+    return {picked: names.get(picked, picked)} if picked else names
 
 
 def export_tables(page: str, stem: str) -> None:
@@ -548,7 +579,7 @@ def export_tables(page: str, stem: str) -> None:
         ("Uttrekk fra", f"Skolemiljø – {page}"),
         ("Laget av", current.brukernavn or "–"),
         ("Tidspunkt", dt.datetime.now().strftime("%d.%m.%Y %H:%M")),
-        ("Vern", protection_text(current)),
+        ("Vern", protection_text(current, _shown_kommuner(current))),
         ("Tabeller", ", ".join(t.title for t in tables)),
     ]
     audited_download(

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from pipelines.guides import GUIDES, text
+
+_HEADING = re.compile(r"^(#{1,5}) ", re.MULTILINE)
+_FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+
+
+def under_the_title(guide: str) -> str:
+    """The guide with every heading one level down: its «# Rapporter» was a second h1 beside the page's «Hjelp», and
+    a screen reader's list of headings had two top levels. A code block's «#» lines are left as they are."""
+    parts, end = [], 0
+    for block in _FENCE.finditer(guide):
+        parts += [_HEADING.sub(r"#\1 ", guide[end:block.start()]), block.group(0)]
+        end = block.end()
+    return "".join([*parts, _HEADING.sub(r"#\1 ", guide[end:])])
 
 st.title("Hjelp")
 keys = list(GUIDES)
@@ -18,4 +33,4 @@ st.query_params["dok"] = chosen  # the address names the guide on screen, so it 
 # The guides' tables list column names in long code spans: let them wrap inside the page instead of running off it.
 st.markdown("<style>[data-testid='stMarkdownContainer'] table {table-layout: fixed; width: 100%;} "
             "[data-testid='stMarkdownContainer'] td code {overflow-wrap: anywhere;}</style>", unsafe_allow_html=True)
-st.markdown(text(chosen))
+st.markdown(under_the_title(text(chosen)))

@@ -133,14 +133,17 @@ def metrics(unit: pl.DataFrame) -> None:
         nat, _, _, _ = value_of(national, code, latest_year)
         delta = None
         unchanged, fell = False, False
+        lower_is_better = maal == "andel" and code != "deltakelse"
         if value is not None and before is not None:
             diff = value - before
             unchanged = round(diff, 1) == 0  # no green arrow up for «+0,0»
             fell = diff < 0
-            # The minus sign of the tables below and the reports («−2,5 pp»), not a hyphen.
+            # The minus sign of the tables below and the reports («−2,5 pp»), not a hyphen. Better or worse said in
+            # words as well: the chip's red and green alone told a colour-blind reader nothing, and the arrow gives
+            # only the direction (up is bad for mobbing, good for trivsel).
             delta = ("uendret" if unchanged else (f"{diff:+.1f}" + (" pp" if maal == "andel" else "")).replace(
-                ".", ",").replace("-", "\u2212")) + " fra året før"
-        lower_is_better = maal == "andel" and code != "deltakelse"
+                ".", ",").replace("-", "\u2212")) + " fra året før" + (
+                "" if unchanged else " (bedre)" if fell == lower_is_better else " (verre)")
         col.metric(
             name or code,
             format_value(value, maal) if value is not None else "skjult",

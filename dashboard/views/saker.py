@@ -11,7 +11,6 @@ import streamlit as st
 from dashboard import queries, ui
 from dashboard.charts import (
     LAYOUT,
-    PALETTE,
     cached_figure,
     month_axis,
     month_label,
@@ -26,6 +25,7 @@ from dashboard.labels import (
     missing_reports,
     month_spans,
     months_back,
+    unbroken_sections,
 )
 from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
@@ -51,7 +51,9 @@ if not viewer.full_detail_everywhere:
     if summary.is_empty():
         st.info(f"Ingen avsluttede skoleår med saksrapporter for {kommune} ennå. {WHOLE_YEARS}")
     else:
-        ui.table(summary.drop("orgnr").rename({"skole": "Skole"}), title, as_table=True, index="Skole")
+        # «§ 12-4» kept on one line in the headings (they wrapped as «(§ / 12-4)» on the shared screen).
+        shown = summary.drop("orgnr").rename({"skole": "Skole"}).rename(unbroken_sections)
+        ui.table(shown, title, as_table=True, index="Skole")
         st.caption(
             "Tall fra 1 til 4 vises som «1–4». «skjult» er et tall som er skjult for at de små tallene ikke skal kunne "
             "regnes ut fra summene i rader og kolonner; det kan være hvilket som helst tall, også 0 eller 1–4. "
@@ -250,10 +252,12 @@ with tab_season:
     )
     order = ["aug", "sep", "okt", "nov", "des", "jan", "feb", "mar", "apr", "mai", "jun", "jul"]
     traces = []
-    for i, (start,) in enumerate(season.select("start").unique().sort("start").iter_rows()):
+    starts = season.select("start").unique().sort("start")["start"].to_list()
+    for i, start in enumerate(starts):
         rows = season.filter(pl.col("start") == start)
+        line, marker = school_line(i, len(starts))  # each year its own marker shape, not its colour alone
         traces.append(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["y"].to_list(), mode="lines+markers",
-                                 name=f"{start}-{(start + 1) % 100:02d}", line=dict(width=3, color=PALETTE[i % len(PALETTE)])))
+                                 name=f"{start}-{(start + 1) % 100:02d}", line=line, marker=marker))
     names = part["skole"].unique().to_list()
     where = f"ved {names[0]}" if len(names) == 1 else "i kommunen"
     fig = go.Figure(data=traces)

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import LAYOUT, PALETTE, school_month_heatmap
+from dashboard.charts import LAYOUT, PALETTE, school_line, school_month_heatmap
 from dashboard.labels import decimals_needed, number_text
 from pipelines.templates.teammoter import PROFESSIONS, TEAMS
 
@@ -180,11 +180,13 @@ with tab_attend:
     )
     order = term.select("termin_nr", "termin").unique().sort("termin_nr")["termin"].to_list()
     traces = []
-    for i, (school,) in enumerate(term.select("skole").unique().sort("skole").iter_rows()):
+    names = term.select("skole").unique().sort("skole")["skole"].to_list()
+    for i, school in enumerate(names):  # colour and marker shape: one colour alone a deuteranope could not tell
         rows = term.filter(pl.col("skole") == school)
+        line, marker = school_line(i, len(names))
         traces.append(go.Scatter(
             x=rows["termin"].to_list(), y=rows["ppt"].to_list(), name=school, mode="lines+markers",
-            customdata=rows["moter"].to_list(), line=dict(width=3, color=PALETTE[i % len(PALETTE)]),
+            customdata=rows["moter"].to_list(), line=line, marker=marker,
             hovertemplate="%{fullData.name}, %{x}: PPT til stede på %{y} % av %{customdata} møter<extra></extra>",
         ))
     fig = go.Figure(data=traces)

@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import LAYOUT, PALETTE, trend_chart
+from dashboard.charts import LAYOUT, PALETTE, school_line, trend_chart
 from dashboard.labels import KJONN, format_value
 
 st.title("Ungdata")
@@ -83,14 +83,17 @@ with tab_time:
         labelled = rows.with_columns(
             line_label.alias("linje")
         )
-        for i, (line, level) in enumerate(labelled.select("linje", "geo_niva").unique().sort("linje").iter_rows()):
+        lines = labelled.select("linje", "geo_niva").unique().sort("linje")
+        for i, (line, level) in enumerate(lines.iter_rows()):
             part = labelled.filter(pl.col("linje") == line).sort("slutt_aar")
             dash = {"nasjonalt": "dot", "fylke": "dash"}.get(level)
+            # Told apart by marker shape and dash as well as colour (a colour-blind reader, a washed-out projector).
+            look, marker = school_line(i, lines.height)
             text = [format_value(v, "andel") if v is not None else f"skjult – {w}" for v, w in zip(part["andel"], part["skjult_grunn"], strict=True)]
             traces.append(go.Scatter(
                 x=part["slutt_aar"].to_list(), y=part["andel"].to_list(), name=line, mode="lines+markers",
                 text=text, customdata=part["periode"].to_list(),
-                line=dict(width=3, dash=dash, color=PALETTE[i % len(PALETTE)]), marker=dict(size=9),
+                line=dict(width=3, dash=dash, color=look["color"]), marker=dict(symbol=marker["symbol"], size=9),
                 hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>",
             ))
         fig = go.Figure(data=traces)
@@ -185,10 +188,12 @@ with tab_compare:
             theme_trinn = sorted(theme_rows["trinn"].unique().to_list(), key=trinn_order)
             part = theme_rows.filter(pl.col("trinn") == ("8-10" if "8-10" in theme_trinn else theme_trinn[0]))
             traces = []
-            for i, (kilde,) in enumerate(part.select("kilde").unique().sort("kilde").iter_rows()):
+            kilder = part.select("kilde").unique().sort("kilde")["kilde"].to_list()
+            for i, kilde in enumerate(kilder):
                 p = part.filter(pl.col("kilde") == kilde).sort("slutt_aar")
+                line, marker = school_line(i, len(kilder))
                 traces.append(go.Scatter(x=p["slutt_aar"].to_list(), y=p["andel"].to_list(), mode="lines+markers",
-                                         name=SOURCE_LABEL.get(kilde, kilde), line=dict(width=3, color=PALETTE[i])))
+                                         name=SOURCE_LABEL.get(kilde, kilde), line=line, marker=marker))
             fig = go.Figure(data=traces)
             fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), **LAYOUT, height=380,
                               yaxis=dict(title="Andel (%)", rangemode="tozero", hoverformat=".1f"), xaxis=dict(tickformat="d", dtick=1),

@@ -1,0 +1,299 @@
+"""The dashboard on a rektormøte's shared screen, to a screen reader and to a colour-blind reader (the review of
+/tmp/s14/a11y): Norwegian throughout, nothing leaving past the audited export, and nothing said by colour alone."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.viewer import MIN_RESPONDENTS, Viewer
+from pipelines.cli import main as cli
+from tests.conftest import query
+from tests.test_browser import browser, go, login, server  # noqa: F401 (fixtures)
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
+
+
+def _run(page: str | None, viewer: Viewer = OWNER, *, meeting: bool = False, state: dict | None = None) -> AppTest:
+    from dashboard.ui import MEETING_KEY
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.session_state[MEETING_KEY] = meeting
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    if page:
+        at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def demo_app(demo_db_master, monkeypatch):
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    return _run
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _title(fig: dict) -> str:
+    title = fig["layout"].get("title", {})
+    return title.get("text", "") if isinstance(title, dict) else str(title)
+
+
+# ---------------------------------------------------------------- 1. Plotly's toolbar and hover boxes
+
+
+@pytest.mark.parametrize("meeting", [False, True])
+@pytest.mark.parametrize("page", ["elevundersokelsen", "ungdata", "saker", "programmer"])
+def test_no_chart_offers_plotly_s_english_toolbar_or_its_png_download(demo_app, page, meeting):
+    """In rektormøtemodus the room read «Download plot as a PNG», «Zoom», «Pan» over a chart, and the camera took the
+    chart out as a PNG past the audited «Last ned tabellene»."""
+    at = demo_app(page, meeting=meeting)
+    configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
+    assert configs or (page == "saker" and meeting), page  # the case page shows only its table in the mode
+    assert all(c.get("displayModeBar") is False for c in configs), configs
+
+
+def test_a_hovered_value_is_as_large_as_the_axes_in_rektormote_mode(demo_app):
+    """The skolesjef hovered a point to read a value out: the box was 11–13 px grey text beside 20 px axes."""
+    at = demo_app("elevundersokelsen", meeting=True)
+    figures = _figures(at)
+    assert figures
+    for fig in figures:
+        layout = fig["layout"]
+        hover = layout.get("hoverlabel", {}).get("font", {}).get("size")
+        assert hover is not None and hover >= layout["xaxis"]["tickfont"]["size"], (_title(fig), hover)
+
+
+# ---------------------------------------------------------------- 2. The export's own threshold
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """The media file managers AppTest creates, so a deferred download (built on click) can be built and read."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: list = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, storage):
+            super().__init__(storage)
+            self.kept_storage = storage
+            made.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
+
+    def download(button) -> bytes:
+        manager = made[-1]
+        url = manager.execute_deferred(button.proto.deferred_file_id)
+        return manager.kept_storage.get_file(url.rsplit("/", 1)[-1]).content
+
+    return download
+
+
+def _protection_said(at: AppTest, download) -> str:
+    from openpyxl import load_workbook
+
+    button = next(b for b in at.download_button if b.label == "Last ned tabellene (Excel)")
+    book = load_workbook(io.BytesIO(download(button)))
+    about = {row[0].value: row[1].value for row in book["Om uttrekket"].iter_rows() if row[0].value}
+    return about["Vern"]
+
+
+@pytest.mark.parametrize("page", ["saker", None])  # a page with a municipality picker, and Oversikt without one
+def test_the_exported_sheet_states_the_municipality_s_own_threshold(demo_db, monkeypatch, media, page):
+    """After «innstilling min-svar 30 --kommune 9901» FAU's Excel export said values under 10 answers were hidden,
+    while the tables in it hid by 30."""
+    import streamlit as st
+
+    from dashboard.auth import THRESHOLDS_KEY
+
+    assert cli(["--db", str(demo_db), "innstilling", "min-svar", "30", "--kommune", "9901"]) == 0
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    nordli = query(demo_db, "SELECT orgnr FROM mart.skoler WHERE navn = 'Nordli skole'")[0][0]
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="fau.nordli")
+    # An open session: the warehouse's thresholds are read again at its next click (`auth.current`).
+    at = _run(page, fau, state={THRESHOLDS_KEY: "før endringen"})
+    said = _protection_said(at, media)
+    assert "færre enn 30 svar" in said, said
+
+
+def test_an_export_over_two_municipalities_names_each_one_s_threshold(demo_db, monkeypatch, media):
+    """Oversikt's tables in rektormøtemodus hold both municipalities: each at its own threshold."""
+    import streamlit as st
+
+    from dashboard.auth import THRESHOLDS_KEY
+
+    assert cli(["--db", str(demo_db), "innstilling", "min-svar", "30", "--kommune", "9901"]) == 0
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    names = dict(query(demo_db, "SELECT DISTINCT kommunenr, kommune FROM mart.skoler"))
+    at = _run(None, meeting=True, state={THRESHOLDS_KEY: "før endringen"})
+    said = _protection_said(at, media)
+    assert f"{names['9901']}: 30" in said and f"{names['9902']}: {MIN_RESPONDENTS}" in said, said
+
+
+# ---------------------------------------------------------------- 3. Language and title, in the browser
+
+
+@pytest.mark.browser
+def test_the_document_is_norwegian_and_each_page_has_its_own_title(server, browser):  # noqa: F811
+    """A screen reader read the Norwegian UI with English pronunciation (`lang="en"`), and every page was titled
+    «Skolemiljø – skoleeiers oversikt», so neither the title nor the tab list said which page was open."""
+    page = login(browser, server, "skoleeier")
+    page.wait_for_function("document.documentElement.lang === 'nb'", timeout=30_000)
+    page.wait_for_function("document.title === 'Oversikt – Skolemiljø'", timeout=30_000)
+    titles = {}
+    for path, heading, name in [("saker", "Saker etter opplæringslova kapittel 12", "Saker (kap. 12)"),
+                                ("hjelp", "Hjelp", "Hjelp")]:
+        go(page, path, heading)
+        page.wait_for_function(f"document.title === {json.dumps(name + ' – Skolemiljø')}", timeout=30_000)
+        titles[path] = page.evaluate("document.title")
+        assert page.evaluate("document.documentElement.lang") == "nb", path
+    assert len(set(titles.values())) == len(titles), titles
+    page.close()
+
+
+# ---------------------------------------------------------------- 4. Colours a deuteranope tells apart
+
+_MACHADO_DEUTERANOPIA = [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                         [-0.011820, 0.042940, 0.968881]]
+"""Machado, Oliveira and Fernandes (2009), deuteranopia at severity 1.0, on linear RGB: the reviewer's simulation."""
+
+
+def _linear(hex_colour: str) -> list[float]:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    return [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+
+
+def _lab_as_deuteranope(hex_colour: str) -> tuple[float, float, float]:
+    rgb = [min(max(sum(m * c for m, c in zip(row, _linear(hex_colour), strict=True)), 0.0), 1.0)
+           for row in _MACHADO_DEUTERANOPIA]
+    x, y, z = ([0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505])
+    xyz = [sum(a * b for a, b in zip(row, rgb, strict=True)) for row in (x, y, z)]
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116
+
+    fx, fy, fz = f(xyz[0] / 0.95047), f(xyz[1]), f(xyz[2] / 1.08883)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+SEEN_APART = 11.0
+"""The CIE76 distance under which the reviewer found two colours the same (the old palette's pairs: 7–10)."""
+
+
+def test_a_deuteranope_tells_every_chart_colour_apart_and_from_the_reference_lines():
+    """Under deuteranopia Bakken (blue) and Fjellvik ungdomsskole (purple) came out the same navy, Fjellvik
+    barneskole (green) and Haugen (red) the same olive."""
+    from dashboard.charts import PALETTE
+
+    references = ["#222222", "#888888"]  # the municipality's and the nation's lines in `trend_chart`
+    pairs = [*itertools.combinations(PALETTE, 2), *itertools.product(PALETTE, references)]
+    close = [(a, b, round(dist, 1)) for a, b in pairs
+             if (dist := sum((p - q) ** 2 for p, q in zip(_lab_as_deuteranope(a), _lab_as_deuteranope(b),
+                                                          strict=True)) ** 0.5) < SEEN_APART]
+    assert close == [], close
+    assert len(set(PALETTE)) == len(PALETTE) >= 6
+
+
+def _line_looks(fig: dict) -> list[tuple]:
+    lines = [t for t in fig["data"] if "lines" in t.get("mode", "") and t.get("showlegend", True) is not False]
+    return [(t.get("marker", {}).get("symbol"), t.get("line", {}).get("dash")) for t in lines]
+
+
+def test_case_season_lines_differ_by_marker_shape_not_colour_alone(demo_app):
+    at = demo_app("saker")
+    season = next(f for f in _figures(at) if "per måned i skoleåret" in _title(f))
+    looks = _line_looks(season)
+    assert len(looks) > 1 and len(set(looks)) == len(looks), looks
+
+
+def test_the_ppt_attendance_lines_differ_by_marker_shape_not_colour_alone(demo_app):
+    """Six schools in one solid line style: two pairs the same colour to a deuteranope."""
+    at = demo_app("team")
+    ppt = next(f for f in _figures(at) if _title(f).startswith("PPT til stede per halvår"))
+    looks = _line_looks(ppt)
+    assert len(looks) > 1 and len(set(looks)) == len(looks), looks
+
+
+def test_ungdata_lines_differ_by_marker_shape_or_dash_not_colour_alone(demo_app):
+    at = demo_app("ungdata")
+    lined = [f for f in _figures(at) if len(_line_looks(f)) > 1]
+    assert any(_title(f).endswith("andel i prosent") for f in lined), [_title(f) for f in lined]
+    for fig in lined:
+        looks = _line_looks(fig)
+        assert len(set(looks)) == len(looks), (_title(fig), looks)
+
+
+# ---------------------------------------------------------------- 5. Better or worse, in words
+
+
+def test_each_change_on_the_front_page_says_in_words_whether_it_is_better_or_worse(demo_app, demo_db_master):
+    """«↑ +0,2 pp» for mobbing and «↓ −2,5 pp» for deltakelse were both red: only the colour said they were worse."""
+    at = demo_app(None)
+    rows = query(demo_db_master, """
+        SELECT indikator, maal, indikator_kode, skoleaar_start, verdi FROM mart.elevundersokelsen
+        WHERE enhet_niva = 'kommune' AND kommunenr = '9901' AND trinn IS NULL AND kjonn = 'alle'""")
+    frame = pl.DataFrame(rows, schema=["indikator", "maal", "kode", "start", "verdi"], orient="row")
+    latest = frame["start"].max()
+    fjellvik = [m for m in at.metric if m.proto.delta][:4]  # Fjellvik's card comes first
+    checked = 0
+    for metric in fjellvik:
+        row = frame.filter(pl.col("indikator") == metric.label)
+        now = row.filter(pl.col("start") == latest)["verdi"].item()
+        before = row.filter(pl.col("start") == latest - 1)["verdi"].item()
+        if round(now - before, 1) == 0:
+            continue
+        higher_is_worse = row["maal"][0] == "andel" and row["kode"][0] != "deltakelse"
+        word = "verre" if (now > before) == higher_is_worse else "bedre"
+        assert metric.proto.delta.endswith(f"({word})"), (metric.label, metric.proto.delta)
+        checked += 1
+    assert checked, [m.proto.delta for m in fjellvik]
+    # The chip is large enough to read across the room in the mode (it stayed 14 px beside 48 px values).
+    meeting = demo_app(None, meeting=True)
+    assert any('[data-testid="stMetricDelta"]' in m.value for m in meeting.markdown)
+
+
+# ---------------------------------------------------------------- 6. «§ 12-4» on one line
+
+
+@pytest.mark.parametrize("role", ["fau", "meeting"])
+def test_the_protected_case_table_keeps_each_section_number_on_one_line(demo_app, demo_db_master, role):
+    """The headings wrapped as «Alvorlig sak meldt til skoleeier (§ / 12-4)» on the shared screen and for FAU."""
+    nordli = query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE navn = 'Nordli skole'")[0][0]
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="fau.nordli")
+    at = demo_app("saker", fau if role == "fau" else OWNER, meeting=role == "meeting")
+    headings = [str(c) for c in at.table[0].value.columns]
+    sections = [h for h in headings if "§" in h]
+    assert sections, headings
+    assert all("§ " not in h and "§\u00a0" in h for h in sections), sections
+
+
+# ---------------------------------------------------------------- 7. One h1 on Hjelp
+
+
+def test_the_help_page_has_one_top_heading_whichever_guide_is_shown(demo_app):
+    """The guide's own «# Rapporter» was drawn as a second h1, as large as the page's title."""
+    from pipelines.guides import GUIDES
+
+    for key in GUIDES:
+        at = demo_app("hjelp", state={"hjelp_dok": key})
+        guide = next(m.value for m in at.markdown if m.value.lstrip().startswith("#"))
+        outside_code = "".join(guide.split("```")[::2])
+        tops = [line for line in outside_code.splitlines() if line.startswith("# ")]
+        assert len(at.title) == 1 and tops == [], (key, tops)
+        assert f"## {GUIDES[key][0]}" in guide or outside_code.lstrip().startswith("## "), key

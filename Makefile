@@ -27,6 +27,8 @@ run: $(VENV)/.installed $(DB) browser
 	@echo "  skolemiljo kjører på http://localhost:$(PORT)"
 	@$(BIN)/skolemiljo --db $(DB) bruker demo 2>/dev/null || echo "  Logg inn med kontoene fra «skolemiljo bruker legg-til …» (se README)."
 	@echo ""
+	@# A warehouse from an older version is brought up to date (its schema), as `skolemiljo init` does after an upgrade.
+	@$(BIN)/skolemiljo --db $(DB) init > /dev/null
 	SKOLEMILJO_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
 browser:

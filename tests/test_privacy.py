@@ -134,6 +134,7 @@ def test_the_threshold_command_stores_the_setting_and_refuses_less_than_ten(tmp_
     from pipelines.cli import main as cli
 
     db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
     assert cli(["--db", str(db), "innstilling", "min-svar", "15", "--kommune", "9901"]) == 0
     assert cli(["--db", str(db), "innstilling", "min-svar", "5"]) == 1
     con = duckdb.connect(str(db), read_only=True)

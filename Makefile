@@ -44,5 +44,12 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
+# The warehouse goes only if it is the demo's: data/skolemiljo.duckdb may be a municipality's real one (README «Drift»).
+IS_DEMO = $(BIN)/python -c "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); \
+	sys.exit(0 if c.execute(\"SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'\").fetchone()[0] else 1)"
+
 clean:
-	rm -rf $(VENV) data/*.duckdb data/*.wal data/arkiv data/demo
+	@if [ ! -f $(DB) ]; then rm -rf $(dir $(DB))demo; \
+	elif $(IS_DEMO) $(DB) 2>/dev/null; then rm -rf $(DB) $(DB).wal $(dir $(DB))arkiv $(dir $(DB))demo; \
+	else echo "  $(DB) er ikke et demolager og blir stående (med arkivet). Slett det selv om det er meningen."; fi
+	rm -rf $(VENV)

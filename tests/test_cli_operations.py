@@ -315,3 +315,24 @@ def test_argument_errors_are_norwegian_and_exit_with_2(capsys, args, norwegian):
     err = capsys.readouterr().err
     assert err.startswith("Bruk: skolemiljo") and "feil: " in err and norwegian in err, err
     assert not [word for word in _ENGLISH if word in err], err
+
+
+def test_make_clean_keeps_a_warehouse_that_is_not_the_demo(tmp_path, demo_db):
+    """`make clean` deleted data/*.duckdb and data/arkiv: where README puts a municipality's real warehouse."""
+    root = Path(__file__).resolve().parent.parent
+    real = tmp_path / "ekte" / "skolemiljo.duckdb"
+    real.parent.mkdir()
+    assert cli(["--db", str(real), "init"]) == 0
+    (real.parent / "arkiv").mkdir()
+
+    def clean(db: Path) -> subprocess.CompletedProcess:
+        venv = tmp_path / "venv"
+        venv.mkdir(exist_ok=True)
+        return subprocess.run(["make", "-s", "-C", str(root), "clean", f"VENV={venv}", f"BIN={Path(sys.executable).parent}",
+                               f"DB={db}"], capture_output=True, text=True, check=True)
+
+    said = clean(real)
+    assert real.exists() and (real.parent / "arkiv").exists() and "ikke et demolager" in said.stdout
+    assert not (tmp_path / "venv").exists()
+    clean(demo_db)
+    assert not demo_db.exists()

@@ -388,8 +388,8 @@ def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     store.init(db)
     store.set_setting(db, key, str(args.antall))
     where = f"i kommune {args.kommune}" if args.kommune else "som standard"
-    console.print(f"Verdier med færre enn {args.antall} svar skjules nå {where} på vernet nivå (gjelder ved neste "
-                  "innlogging).")
+    console.print(f"Verdier med færre enn {args.antall} svar skjules nå {where} på vernet nivå (i dashbordet fra "
+                  "neste klikk, også i økter som er åpne).")
     return 0
 
 
@@ -476,10 +476,20 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     # The command line runs on the server with the warehouse at hand: it asks as a skoleeier of that municipality.
     requester = Viewer(role="skoleeier", kommuner=frozenset({args.kommune}), min_respondents=default,
                        thresholds=per_kommune, brukernavn=getpass.getuser())
+    # An option the chosen report does not use was silently left out: a rektormøte report «for one school» was the
+    # whole municipality's.
+    if args.skole and args.mottaker != "fau":
+        err_console.print("--skole gjelder bare rapporten til FAU (én skole). Ta det bort, eller velg --mottaker fau.")
+        return 1
+    if args.anonymiser and args.mottaker != "rektormote":
+        err_console.print("--anonymiser gjelder bare rapporten til rektormøtet (skolene som bokstaver).")
+        return 1
     request = content.Request(kommunenr=args.kommune, skoleaar=args.skoleaar, mottaker=args.mottaker,
                               orgnr=args.skole, vurdering=vurdering, anonymiser=args.anonymiser)
     try:
         report = content.build(requester, request)
+        # «Laget … av root»: the server's account is logged (the audit log), not printed in a public document.
+        report.laget_av = None
         data = render.render(report, args.fmt)
     except content.ReportError as exc:
         err_console.print(str(exc))

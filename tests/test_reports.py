@@ -459,6 +459,31 @@ def test_rapport_command_refuses_a_bad_school_year_in_norwegian_and_writes_nothi
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("year", "options", "said"), [
+    ("2030-31", [], "har ikke begynt"),  # written whole before, every section empty
+    (YEAR, ["--skole", NORDLI], "--skole gjelder bare"),  # the whole municipality's, though one school was asked for
+    (YEAR, ["--anonymiser"], "--anonymiser gjelder bare"),
+])
+def test_rapport_command_refuses_what_the_report_would_not_be(report_db, tmp_path, capsys, year, options, said):
+    out = tmp_path / "rapport.html"
+    code = cli(["--db", str(report_db), "rapport", "--kommune", "9901", "--skoleaar", year, "--mottaker",
+                "kommunestyre", "--format", "html", "--ut", str(out), *options])
+    assert code == 1 and said in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_report_from_the_command_line_does_not_name_the_server_s_account(report_db, tmp_path):
+    """«Laget 02.12.2026 av root» in a document for kommunestyret: the account is in the audit log instead."""
+    import getpass
+
+    out = tmp_path / "rapport.html"
+    assert cli(["--db", str(report_db), "rapport", "--kommune", "9901", "--skoleaar", YEAR, "--mottaker",
+                "kommunestyre", "--format", "html", "--ut", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Laget " in text and f"av {getpass.getuser()}" not in text
+    assert getpass.getuser() in (report_db.parent / "revisjon.jsonl").read_text(encoding="utf-8")
+
+
 def test_rapport_command_takes_the_assessment_from_a_file(report_db, tmp_path):
     note = tmp_path / "vurdering.txt"
     note.write_text("Vi prioriterer ungdomstrinnet neste år.", encoding="utf-8")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard import queries
+from dashboard import labels, queries
 from dashboard.charts import LAYOUT, PALETTE, trend_chart
 from dashboard.export import Table
 from dashboard.labels import KILDE, format_value, missing_reports
@@ -84,7 +84,7 @@ class Report:
     skoleaar: str
     mottaker: str
     laget: dt.datetime
-    laget_av: str
+    laget_av: str | None
     vern: str
     demo: bool
     sections: list[Section]
@@ -111,7 +111,12 @@ def check_school_year(text: str) -> int:
     match = re.fullmatch(r"(\d{4})-(\d{2})", text or "")
     if not match or (int(match[1]) + 1) % 100 != int(match[2]):
         raise ReportError(f"Ugyldig skoleår «{text}». Skriv det som 2024-25.")
-    return int(match[1])
+    start = int(match[1])
+    today = labels._today()
+    now = today.year if today.month >= 8 else today.year - 1
+    if start > now:  # a report on a year not begun was written whole, every section «ingen tall»
+        raise ReportError(f"Skoleåret {text} har ikke begynt ennå (nå er det {now}-{(now + 1) % 100:02d}).")
+    return start
 
 
 def refusal(requester: Viewer, req: Request) -> str | None:

@@ -50,7 +50,7 @@ COLUMN = {
     "indikator_kode": "Indikatorkode", "indikator": "Indikator", "maal": "Mål", "verdi": "Verdi",
     "standardavvik": "Standardavvik", "antall_besvart": "Antall besvart", "skjermet": "Skjermet",
     # school register
-    "trinn_fra": "Fra trinn", "trinn_til": "Til trinn", "elevtall": "Elevtall",
+    "trinn_fra": "Fra trinn", "trinn_til": "Til trinn", "elevtall": "Elevtall", "nedlagt": "Nedlagt fra",
     # Ungdata
     "geo_niva": "Geografisk nivå", "geo": "Område", "aar": "År", "andel": "Andel (%)", "antall_svar": "Antall svar",
     "flagg": "Flagg",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -461,7 +462,7 @@ def test_the_upload_box_speaks_norwegian_to_the_eye_and_to_a_screen_reader(serve
     page.close()
 
 
-def test_a_file_the_upload_box_cannot_take_is_refused_in_norwegian(server, browser, demo_db_master, tmp_path):
+def test_a_file_the_upload_box_cannot_take_is_refused_in_norwegian(browser, demo_db_master, demo_db, tmp_path):
     """Streamlit refused an .xls, a .txt or a file over 50 MB with a red mark whose English tooltip few would find,
     under «Ingen filer valgt ennå». Now the page answers each in Norwegian (and logs the one over the limit); only a
     file above what the browser sends at all keeps the mark, and its tooltip and screen-reader text are Norwegian."""
@@ -476,6 +477,14 @@ def test_a_file_the_upload_box_cannot_take_is_refused_in_norwegian(server, brows
     huge = tmp_path / "enorm_fil.csv"
     with open(huge, "wb") as f:
         f.truncate((upload.UPLOAD_CEILING_MB + 1) * 1024 * 1024)
+    shutil.copy(accounts.users_path(demo_db_master), accounts.users_path(demo_db))  # the demo accounts
+    with streamlit_server(demo_db) as server:  # its own warehouse: the refusals are logged in it, not the shared one
+        _refused_in_norwegian(browser, server, upload, old, large, huge)
+    logged = accounts.audit_path(demo_db).read_text("utf-8")
+    assert "stor_fil.csv: avvist" in logged and f"Største tillatte filstørrelse er {upload.MAX_UPLOAD_MB} MB" in logged
+
+
+def _refused_in_norwegian(browser, server: str, upload, old: Path, large: Path, huge: Path) -> None:
     page = login(browser, server, "skoleeier")
     go(page, "importer", "Importer filer")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files([str(old), str(large), str(huge)])
@@ -488,8 +497,6 @@ def test_a_file_the_upload_box_cannot_take_is_refused_in_norwegian(server, brows
     box = page.locator("[data-testid='stFileUploader']").first
     heard = box.aria_snapshot() + " ".join(box.locator("[role='alert']").all_inner_texts())
     assert "større enn" in heard and not [w for w in ("Error", "must be", "not allowed") if w in heard], heard
-    logged = accounts.audit_path(demo_db_master).read_text("utf-8")
-    assert "stor_fil.csv: avvist" in logged and f"Største tillatte filstørrelse er {upload.MAX_UPLOAD_MB} MB" in logged
     page.close()
 
 

@@ -745,8 +745,9 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
 
     Expected: the schools of the municipality's own register (not those a Udir file brought in: a private school
     reports to no municipality), from the first month the school reported anywhere (a school that never has is asked
-    for every month); not in a month it reported under another municipality (it had moved); not from the month the
-    register says it closed (`nedlagt`: months that begin before that day are asked for); and a school that has
+    for every month); not in a month it reported under another municipality (it had moved); for a school the
+    register says has closed (`nedlagt`), only the months it still ran on the 15th (closed on 15 August: not August;
+    closed at New Year: December, not January); and a school that has
     left the register, up to its last month here. Columns orgnr, skole, rapportert (months with a report here),
     mangler (the expected months without one, in order). A school here with neither is left out.
     """
@@ -760,7 +761,7 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
         got AS (SELECT DISTINCT orgnr, periode FROM {rows} WHERE kommunenr = ? AND periode BETWEEN ? AND ?),
         own AS (SELECT orgnr, nedlagt FROM core.skole WHERE kommunenr = ? AND kilde = 'skoleregister'),
         skoler AS (
-            SELECT orgnr, CAST(nedlagt - INTERVAL 1 DAY AS DATE) AS til FROM own
+            SELECT orgnr, CAST(nedlagt - INTERVAL 15 DAY AS DATE) AS til FROM own  -- ran on the month's 15th
             UNION ALL
             SELECT orgnr, max(periode) FROM got WHERE orgnr NOT IN (SELECT orgnr FROM own) GROUP BY orgnr
         ),
@@ -919,18 +920,26 @@ def school_months(first: dt.date, last: dt.date, today: dt.date | None = None) -
 
 
 def open_on(day: dt.date) -> pl.Expr:
-    """A school of `mart.skoler` that still ran on `day`: not closed, or closed after it (`nedlagt`). A school closed
-    before a period began is asked for nothing in it."""
+    """A school of `mart.skoler` that still ran on `day`: not closed, or closed after it (`nedlagt`). A school year
+    asks for a school that ran on 1 September (`year_begun`): one closed in August never began it."""
     return pl.col("nedlagt").is_null() | (pl.col("nedlagt") > day)
 
 
+def year_begun(start: dt.date) -> dt.date:
+    """The day a school must still run on to be asked for the school year starting `start` (1 August): 1 September,
+    after the first weeks of teaching (as `mart.programstatus`, migration 011)."""
+    return dt.date(start.year, 9, 1)
+
+
 def months_open(first: dt.date, last: dt.date, nedlagt: dt.date | None) -> float:
-    """`school_months` from `first` to `last`, or to the day before the school closed if that came sooner: a school
-    closed at New Year is expected half a school year's meetings, not a whole one's."""
-    if nedlagt is not None and nedlagt <= last:
-        last = nedlagt - dt.timedelta(days=1)
-        if last < first:
-            return 0
+    """`school_months` from `first` to `last`, counting for a closed school only the months it still ran on the 15th
+    (as `_unreported`): a school closed at New Year is expected half a school year's meetings, not a whole one's."""
+    if nedlagt is not None:
+        ran_to = nedlagt - dt.timedelta(days=15)
+        if ran_to < last:
+            last = ran_to
+            if last.replace(day=1) < first.replace(day=1):
+                return 0
     return school_months(first, last)
 
 
@@ -968,7 +977,8 @@ def _team_schools(con: duckdb.DuckDBPyConnection, kommunenr: str, start: dt.date
     used = set(_fetch(con, "SELECT DISTINCT team FROM mart.teammoter WHERE kommunenr = ?", [kommunenr])["team"])
     register = _fetch(con, "SELECT orgnr, navn AS skole, trinn_til, nedlagt FROM mart.skoler WHERE kommunenr = ?",
                       [kommunenr])
-    expected = [register.filter(team_expected(t) & open_on(start)).select("orgnr", "skole", pl.lit(t).alias("team"))
+    expected = [register.filter(team_expected(t) & open_on(year_begun(start)))
+                .select("orgnr", "skole", pl.lit(t).alias("team"))
                 for t in TEAMS if t in used]
     return pl.concat([logged, *expected]).unique().sort("skole", "team")
 
@@ -995,8 +1005,8 @@ def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
                                     "moter_per_maaned": pl.Float64, "forventet": pl.Int32,
                                     "prosent_av_forventet": pl.Int32})
     last = held["siste"].max()
-    closed = dict(_fetch(con, "SELECT orgnr, nedlagt FROM mart.skoler WHERE kommunenr = ? AND nedlagt <= ?",
-                         [kommunenr, last]).iter_rows())
+    closed = dict(_fetch(con, "SELECT orgnr, nedlagt FROM mart.skoler WHERE kommunenr = ? AND nedlagt IS NOT NULL",
+                         [kommunenr]).iter_rows())
     months = {o: months_open(start, last, day) for o, day in closed.items()}  # a school closed in the period
     frame = (
         _team_schools(con, kommunenr, start, end)

@@ -25,14 +25,11 @@ from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.quality.person_data import name_without_fodselsnummer
 from pipelines.warehouse.connection import data_version
 
-# Largest file accepted. (Comments, not docstrings: Streamlit's magic would print a bare string on the page.)
+# Largest file accepted, as dashboard/.streamlit/config.toml's server.maxUploadSize: the browser does not send a larger
+# one (a 200 MB limit held every refused national file in the server's memory: 190 MB each). Streamlit marks it red,
+# with its tooltip put in Norwegian (`NAMES_SCRIPT`). (Comments, not docstrings: Streamlit's magic would print them.)
 MAX_UPLOAD_MB = 50
-# Largest file the browser sends, as dashboard/.streamlit/config.toml's server.maxUploadSize: a file above
-# MAX_UPLOAD_MB still reaches the page and gets its answer in Norwegian (`size_problem`). Streamlit's own refusal is a
-# red mark with an English tooltip, under «Ingen filer valgt ennå»; only a file above this ceiling still gets that
-# mark, with its tooltip put in Norwegian (`NAMES_SCRIPT`). National Udir files (150 MB a year) are below it.
-UPLOAD_CEILING_MB = 200
-FILE_TYPES = ["csv", "json", "xlsx", "yaml", "yml"]
+FILE_TYPES = ["csv", "txt", "json", "xlsx", "yaml", "yml"]
 ROLES = ("admin", "skoleeier")
 STAGE_SHARE = {"leser": 0.1, "ser etter personopplysninger": 0.25, "kontrollerer (Great Expectations)": 0.6,
                "laster inn": 0.85}
@@ -43,7 +40,8 @@ def size_problem(name: str, size: int, limit_mb: int = MAX_UPLOAD_MB) -> str | N
     """A Norwegian message when the file is larger than the limit; None when it is within it."""
     if size <= limit_mb * 1024 * 1024:
         return None
-    return (f"«{name}» er {size / 1024 / 1024:.1f} MB. Største tillatte filstørrelse er {limit_mb} MB. "
+    mb = f"{size / 1024 / 1024:.1f}".replace(".", ",")  # «60,0 MB», as a Norwegian writes it
+    return (f"«{name}» er {mb} MB. Største tillatte filstørrelse er {limit_mb} MB. "
             "Del filen opp (f.eks. ett skoleår per fil) eller last den inn med «skolemiljo ingest» på serveren.")
 
 
@@ -240,9 +238,10 @@ def main() -> None:
     # No `type=`: Streamlit refuses another file type with an English tooltip only. The page reads any file as the
     # CLI does and says in Norwegian why one cannot be read (an old .xls, a PDF); a CSV saved as .txt is read.
     uploads = st.file_uploader("Velg filer", accept_multiple_files=True, key="importer_filer",
-                               max_upload_size=UPLOAD_CEILING_MB)
-    if not uploads:
-        st.info("Ingen filer valgt ennå.")
+                               max_upload_size=MAX_UPLOAD_MB)
+    if not uploads:  # a file over the limit never reaches the page: only its red mark in the box says so
+        st.info(f"Ingen filer valgt ennå. En fil med rødt merke i boksen er større enn {MAX_UPLOAD_MB} MB og blir ikke "
+                "lastet opp: hold pekeren over merket.")
         return
     for upload in uploads:
         with st.container(border=True):
@@ -297,11 +296,11 @@ NORWEGIAN_NAMES = {
 
 NORWEGIAN_TEXTS = [
     (r"^(Error: )?File must be [\d.]+ ?MB or smaller\.$",
-     f"Filen er større enn {UPLOAD_CEILING_MB} MB og kan ikke lastes opp her. Last den inn med «skolemiljo ingest» på "
+     f"Filen er større enn {MAX_UPLOAD_MB} MB og kan ikke lastes opp her. Last den inn med «skolemiljo ingest» på "
      "serveren, eller del den opp (f.eks. ett skoleår per fil)."),
     (r"^Error: (.*)$", r"Feil: $1"),
 ]
-"""Streamlit's English refusals of a file it does not send (above `UPLOAD_CEILING_MB`), shown as a tooltip on the file's
+"""Streamlit's English refusals of a file it does not send (above `MAX_UPLOAD_MB`), shown as a tooltip on the file's
 red mark and read out by a screen reader: pattern → Norwegian text (JavaScript `replace`, first match wins)."""
 
 NAMES_SCRIPT = """

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from pipelines.errors import OLD_ROW_NUMBERS
 from pipelines.warehouse.connection import WarehouseBusy, connect, db_path, keep_private
-from pipelines.warehouse.migrations import SchemaTooNew, refuse_newer
+from pipelines.warehouse.migrations import SchemaTooNew, latest_version, refuse_newer
 
 console = Console()
 err_console = Console(stderr=True)
@@ -177,7 +177,6 @@ def _tighten(db: Path) -> None:
 
 def cmd_init(db: Path) -> int:
     from pipelines.warehouse import store
-    from pipelines.warehouse.migrations import latest_version
 
     ran = store.init(db)
     _tighten(db)
@@ -515,14 +514,14 @@ class UnreadableWarehouse(RuntimeError):
     """The file at --db exists but DuckDB cannot open it as a database."""
 
 
-def _check_warehouse(db: Path) -> None:
+def _check_warehouse(db: Path) -> int | None:
     """Open an existing warehouse once before the command: a corrupt file, or one newer than this program, is named
-    in Norwegian before anything is read from or written next to it."""
+    in Norwegian before anything is read from or written next to it. Returns its schema version (None: no file)."""
     if not db.exists():
-        return
+        return None
     try:
         with connect(db, read_only=True) as con:
-            refuse_newer(con)
+            return refuse_newer(con)
     except (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException) as exc:
         if "permission denied" in str(exc).lower():
             raise UnreadableWarehouse(f"Har ikke tilgang til å lese lageret {db}.") from exc
@@ -532,7 +531,13 @@ def _check_warehouse(db: Path) -> None:
 
 
 def _run(args: argparse.Namespace, db: Path) -> int:
-    _check_warehouse(db)
+    version = _check_warehouse(db)
+    if args.command == "rapport" and version is not None and version < latest_version():
+        # It only reads, so it does not upgrade (as ingest and init do): a report asked for a column the older
+        # warehouse lacked and ended in an English traceback.
+        err_console.print(f"Lageret {db} er fra en eldre versjon av skolemiljo (skjemaversjon {version}; denne "
+                          f"versjonen leser {latest_version()}). Oppgrader det først: skolemiljo --db {db} init")
+        return 1
     if args.command == "init":
         return cmd_init(db)
     if args.command == "status":

@@ -180,3 +180,46 @@ def test_datakvalitet_lists_the_closed_schools_and_from_when(warehouse, demo_dir
     assert "Nedlagte skoler" in [h.value for h in at.subheader]
     shown = next(d.value for d in at.dataframe if "Nedlagt fra" in d.value.columns)
     assert shown.to_dict("records") == [{"Skole": "Haugen skole", "Kommune": "Fjellvik", "Nedlagt fra": "01.01.2026"}]
+
+
+def test_a_register_without_the_column_keeps_a_closed_school_closed_and_a_blank_cell_opens_it(demo_db, demo_dir,
+                                                                                              tmp_path):
+    """An ordinary NSR extract has no «nedlagt»: loading it re-opened every closed school without a word."""
+    assert ingest_file(_register(demo_dir, tmp_path), demo_db).result == "lastet"
+    plain = tmp_path / "skoleregister_uten_kolonnen.csv"
+    lines = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    plain.write_text("\n".join(line.replace(";246", ";247") for line in lines) + "\n", encoding="utf-8")
+    outcome = ingest_file(plain, demo_db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(demo_db, "SELECT orgnr, nedlagt FROM mart.skoler WHERE nedlagt IS NOT NULL") == [(HAUGEN, CLOSED)]
+    assert "merket som nedlagt" not in outcome.message  # nothing new said about Haugen
+
+    reopened = _register(demo_dir, tmp_path, closed="")
+    outcome = ingest_file(reopened, demo_db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(demo_db, "SELECT count(*) FROM mart.skoler WHERE nedlagt IS NOT NULL") == [(0,)]
+    assert "i drift igjen etter denne filen (tom «nedlagt»): Haugen skole" in outcome.message
+
+
+def test_a_school_closed_in_august_never_began_the_school_year(warehouse, demo_dir, tmp_path):
+    """Closed on 15 August, before teaching began: kommunestyret read it as failing that year («0 av 4» meetings,
+    «Ikke rapportert» programmes, August's case report missing). A school that ran on 1 September began the year."""
+    _drop(warehouse, "core.saker", "periode", "2026-08-01", "2026-11-01")
+    _drop(warehouse, "core.teammoter", "dato", "2026-08-01", "2027-01-01")
+    assert ingest_file(_register(demo_dir, tmp_path, closed="15.08.2026"), warehouse).result == "lastet"
+    st.cache_data.clear()
+    assert _missing(*THIS_AUTUMN) == {}
+    table = queries.team_moter_oversikt(OWNER, kommunenr="9901", skoleaar="2026-27")
+    assert table.filter(table["orgnr"] == HAUGEN).is_empty()
+    assert query(warehouse, "SELECT count(*) FROM mart.programstatus WHERE orgnr = ? AND planlagt "
+                            "AND skoleaar = '2026-27'", [HAUGEN]) == [(0,)]
+
+    assert ingest_file(_register(demo_dir, tmp_path, closed="16.09.2026"), warehouse).result == "lastet"
+    st.cache_data.clear()
+    assert _missing(*THIS_AUTUMN) == {"Haugen skole": "aug–sep 2026"}  # it ran on 15 August and 15 September
+    table = queries.team_moter_oversikt(OWNER, kommunenr="9901", skoleaar="2026-27")
+    haugen = table.filter((table["orgnr"] == HAUGEN) & (table["team"] == "arbeidslag"))
+    rate = dict(queries.team_rhythm(OWNER, kommunenr="9901").iter_rows())["arbeidslag"]
+    assert haugen["moter"].to_list() == [0] and haugen["forventet"].item() == round(rate * 2)
+    assert query(warehouse, "SELECT count(*) > 0 FROM mart.programstatus WHERE orgnr = ? AND planlagt "
+                            "AND skoleaar = '2026-27'", [HAUGEN]) == [(True,)]

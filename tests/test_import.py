@@ -136,8 +136,8 @@ def test_the_size_limit_gives_a_clear_norwegian_message_and_matches_the_server_s
     message = importer.size_problem("stor.csv", (importer.MAX_UPLOAD_MB + 1) * 1024 * 1024)
     assert message and "stor.csv" in message and f"{importer.MAX_UPLOAD_MB} MB" in message
     config = (ROOT / "dashboard" / ".streamlit" / "config.toml").read_text("utf-8")
-    assert f"maxUploadSize = {importer.UPLOAD_CEILING_MB}" in config  # the browser sends a larger file: Norwegian here
-    assert importer.UPLOAD_CEILING_MB > importer.MAX_UPLOAD_MB
+    assert f"maxUploadSize = {importer.MAX_UPLOAD_MB}\n" in config  # a refused file is not held in memory
+    assert "60,0 MB" in importer.size_problem("stor.fil.csv", 60 * 1024 * 1024)  # a Norwegian decimal comma
 
 
 def test_uploads_keep_their_name_but_no_folder(tmp_path):

@@ -60,3 +60,13 @@ def test_make_run_upgrades_the_warehouse_before_it_starts_the_dashboard():
     init = next(i for i, line in enumerate(lines) if "skolemiljo --db $(DB) init" in line)
     serve = next(i for i, line in enumerate(lines) if "streamlit run" in line)
     assert init < serve
+
+
+def test_a_report_from_an_older_warehouse_says_to_upgrade_it_first(demo_db, tmp_path, capsys):
+    _as_before_the_last_migration(demo_db)
+    out = tmp_path / "rapport.html"
+    assert cli(["--db", str(demo_db), "rapport", "--kommune", "9901", "--skoleaar", "2025-26", "--mottaker",
+                "kommunestyre", "--format", "html", "--ut", str(out)]) == 1
+    said = capsys.readouterr().err
+    assert "eldre versjon av skolemiljo" in said and "init" in said and "Traceback" not in said
+    assert not out.exists()

@@ -71,8 +71,8 @@ summary = (
     .sort("skole")
 )
 # A school closed in the period (the register's «nedlagt») is measured over the months it ran.
-open_months = {name: ran for name, day in schools.filter(pl.col("nedlagt") <= last).select("navn", "nedlagt").iter_rows()
-               if (ran := queries.months_open(first, last, day)) > 0}
+open_months = {name: ran for name, day in schools.filter(pl.col("nedlagt").is_not_null()).select("navn", "nedlagt")
+               .iter_rows() if (ran := queries.months_open(first, last, day)) > 0}
 period = pl.col("skole").replace_strict(open_months, default=months, return_dtype=pl.Float64)
 table = summary.select(
     pl.col("skole").alias("Skole"),
@@ -116,14 +116,16 @@ heading = ("Din skole" if one else "Dine skoler side om side") if own else ("Sko
 st.subheader(heading)
 ui.table(table, heading,
          column_config={k: st.column_config.Column(help=v) for k, v in HEADER_HELP.items() if k in table.columns})
-st.caption(("Tallene gjelder perioden som står over tabellen." if one else "Samme mål for alle skoler, over samme periode.")
+st.caption(("Tallene gjelder perioden som står over tabellen." if one else
+            "Samme mål for alle skoler, over samme periode"
+            + (" (en nedlagt skole over månedene den var i drift)." if open_months else "."))
            + " Hvem som er til stede på møtene, står under «Hvem er til stede».")
 # A school with no meeting in the log is no row above: said, so that a school that logs nothing is seen. Only the
 # schools that should have the team (`queries.team_expected`, as the reports count): the elevtjeneste belongs to the
 # ungdomstrinn, a ressursteam to the schools without one.
 expected_schools = schools.filter(queries.team_expected(team))
 # A school closed before the period began is asked for no meetings in it (the register's «nedlagt»).
-silent = sorted(set(expected_schools.filter(queries.open_on(first))["navn"]) - set(summary["skole"]))
+silent = sorted(set(expected_schools.filter(queries.open_on(first.replace(day=15)))["navn"]) - set(summary["skole"]))
 if team == "elevtjeneste":
     st.caption(f"Elevtjenesten hører til ungdomstrinnet: {expected_schools.height} av {schools.height} skoler i "
                f"{kommune} har 8.–10. trinn.")

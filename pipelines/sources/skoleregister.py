@@ -136,9 +136,42 @@ def with_missing_said(result: SourceResult, known) -> SourceResult:
     return result
 
 
-def with_closed_said(result: SourceResult) -> SourceResult:
-    """The schools the file marks as closed, and from when: they are asked for nothing from that day."""
+def has_closing_column(table: pl.DataFrame) -> bool:
+    return "nedlagt" in _names(table.columns).values()
+
+
+def with_closures_kept(table: pl.DataFrame, result: SourceResult, known) -> SourceResult:
+    """A register without the «nedlagt» column (an ordinary NSR extract) says nothing about closing: a school the
+    warehouse has as closed stays closed. Only a blank cell in the column opens it again (`with_closed_said`)."""
+    before = known.register_rows
+    if has_closing_column(table) or before is None or before.is_empty() or "nedlagt" not in before.columns:
+        return result
+    kept = before.select("orgnr", pl.col("nedlagt").alias("_kept")).filter(pl.col("_kept").is_not_null())
+    if kept.is_empty():
+        return result
+    result.frame = (result.frame.join(kept, on="orgnr", how="left")
+                    .with_columns(pl.col("_kept").alias("nedlagt")).drop("_kept"))
+    return result
+
+
+def with_closed_said(result: SourceResult, known=None) -> SourceResult:
+    """The schools the file marks as closed, and from when: they are asked for nothing from that day; and those it
+    opens again (a blank «nedlagt» for a school the warehouse had as closed)."""
+    before = getattr(known, "register_rows", None)
+    if before is not None and not before.is_empty() and "nedlagt" in before.columns:
+        reopened = (result.frame.filter(pl.col("nedlagt").is_null())
+                    .join(before.filter(pl.col("nedlagt").is_not_null()).select("orgnr"), on="orgnr", how="semi")
+                    .sort("navn"))
+        if not reopened.is_empty():
+            names = reopened["navn"].head(MAX_NAMED).to_list()
+            more = f" og {reopened.height - MAX_NAMED} til" if reopened.height > MAX_NAMED else ""
+            result.notes.append(
+                f"{'1 skole' if reopened.height == 1 else f'{reopened.height} skoler'} som var merket som nedlagt, "
+                f"er i drift igjen etter denne filen (tom «nedlagt»): {', '.join(names)}{more}. "
+                f"{'Den' if reopened.height == 1 else 'De'} forventes igjen å rapportere.")
     closed = result.frame.filter(pl.col("nedlagt").is_not_null()).sort("nedlagt", "navn")
+    if before is not None and not before.is_empty() and "nedlagt" in before.columns:  # said once, when it is new
+        closed = closed.join(before.select("orgnr", "nedlagt"), on=["orgnr", "nedlagt"], how="anti")
     if closed.is_empty():
         return result
     named = [f"{navn} (fra {day:%d.%m.%Y})" for navn, day in closed.select("navn", "nedlagt").head(MAX_NAMED).iter_rows()]

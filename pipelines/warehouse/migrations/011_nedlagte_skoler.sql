@@ -1,8 +1,8 @@
 -- 011: a school can be marked as closed. The register's optional column «nedlagt» is the first day the school no
 -- longer runs; from then on it is not asked for case reports, team meetings or programme status (a closed school read
 -- «har ikke rapportert» on Oversikt for ever). Its rows stay, and so does its history on every page.
--- mart.programstatus is 010's with one change: a school's planned cells stop with the school years it was open for
--- at their start (1 August), in `dekning` and `planlagt`.
+-- mart.programstatus is 010's with one change: a school's planned cells stop with the school years it still ran on
+-- 1 September of (one closed in August never began the year), in `dekning` and `planlagt`.
 ALTER TABLE core.skole ADD COLUMN IF NOT EXISTS nedlagt DATE;
 
 CREATE OR REPLACE VIEW mart.skoler AS
@@ -41,7 +41,7 @@ planlagt AS (
     FROM dekning d
     JOIN plan_aar pa USING (plan_id)
     WHERE d.fra <= d.til AND pa.aar_start >= coalesce(d.oppstart_aar, pa.plan_start)
-      AND (d.nedlagt IS NULL OR d.nedlagt > make_date(pa.aar_start, 8, 1))  -- open when the school year began
+      AND (d.nedlagt IS NULL OR d.nedlagt > make_date(pa.aar_start, 9, 1))  -- still ran on 1 September
 ),
 rapport_celle AS (     -- each report spread over the trinn it speaks for (blank trinn: the programme's trinn)
     SELECT pa.plan_id, pa.kommunenr, pa.plan_batch, r.orgnr, r.program, r.skoleaar_start AS aar_start,

@@ -33,6 +33,20 @@ MAX_THRESHOLD = 2**63 - 1
 level is hidden."""
 
 
+UNREADABLE = "terskelen for små grupper kan ikke leses, og alle verdier er skjult til den er rettet"
+"""What a reader is told of a threshold no one could read (`viewer.thresholds_from` keeps it as exactly
+`MAX_THRESHOLD`; a readable one is at most one less), instead of a 19-digit number."""
+
+
+def fewer_than(n: int) -> str:
+    """«færre enn 10 svar», as the protection rule is stated to readers; for an unreadable threshold, what it is."""
+    return f"et hvilket som helst antall svar ({UNREADABLE})" if n == MAX_THRESHOLD else f"færre enn {n} svar"
+
+
+def few_reason(n: int) -> str:
+    return f"Skjult: {UNREADABLE}" if n == MAX_THRESHOLD else REASON_FEW.format(n=n)
+
+
 def row_threshold(value: object) -> int:
     """A threshold as the rows are compared with it. Fails closed: a setting that is not a whole number, or too large
     for a row (99999999999999999999 once became null and hid nothing), hides everything."""
@@ -53,10 +67,9 @@ def threshold_expr(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
 def _few_reason(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     """«Skjult: færre enn N svar» with N as the setting says it (not the capped number the rows are compared with)."""
     if not viewer.thresholds or "kommunenr" not in frame.columns:
-        return pl.lit(REASON_FEW.format(n=viewer.min_respondents))
-    own = {k: REASON_FEW.format(n=v) for k, v in viewer.thresholds}
-    return pl.col("kommunenr").replace_strict(own, default=REASON_FEW.format(n=viewer.min_respondents),
-                                              return_dtype=pl.String)
+        return pl.lit(few_reason(viewer.min_respondents))
+    own = {k: few_reason(v) for k, v in viewer.thresholds}
+    return pl.col("kommunenr").replace_strict(own, default=few_reason(viewer.min_respondents), return_dtype=pl.String)
 
 
 def _too_few(frame: pl.DataFrame, viewer: Viewer, answers: str = "antall_besvart") -> pl.Expr:

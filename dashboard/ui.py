@@ -13,6 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import export, labels, queries
+from dashboard.privacy import MAX_THRESHOLD, fewer_than
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.warehouse.connection import WarehouseBusy
 
@@ -549,9 +550,10 @@ def protection_text(current: Viewer, kommuner: dict[str, str] | None = None) -> 
         own = " Egen skole vises i full detalj."
     limits = {name: current.threshold_for(k) for k, name in (kommuner or {}).items()}
     if len(set(limits.values())) > 1:
-        few = "færre svar enn kommunens grense (" + ", ".join(f"{name}: {n}" for name, n in limits.items()) + ")"
+        few = "færre svar enn kommunens grense (" + ", ".join(
+            f"{name}: {n if n != MAX_THRESHOLD else 'kan ikke leses, alt er skjult'}" for name, n in limits.items()) + ")"
     else:
-        few = f"færre enn {next(iter(limits.values()), current.min_respondents)} svar"
+        few = fewer_than(next(iter(limits.values()), current.min_respondents))
     return (
         f"Vernet nivå: verdier med {few} er skjult, sakstall 1–4 vises som «1–4», "
         f"og tall som kan regnes ut fra summer er også skjult.{own}"

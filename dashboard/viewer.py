@@ -90,7 +90,7 @@ def thresholds_from(settings: dict[str, str]) -> tuple[int, tuple[tuple[str, int
         from dashboard.privacy import MAX_THRESHOLD  # privacy imports this module
 
         try:
-            return min(max(MIN_RESPONDENTS, int(text)), MAX_THRESHOLD)
+            return min(max(MIN_RESPONDENTS, int(text)), MAX_THRESHOLD - 1)  # MAX_THRESHOLD: unreadable
         except ValueError:  # fail closed: a setting no one can read hides everything, it does not fall back to 10
             return MAX_THRESHOLD
 

@@ -159,3 +159,13 @@ def test_a_report_is_logged_before_it_appears_and_then_written_whole(tmp_path):
     render.write_file(b"rapport", out, lambda: seen.append(out.exists()))
     assert seen == [False]
     assert out.read_bytes() == b"rapport" and list(out.parent.iterdir()) == [out]
+
+
+def test_an_unreadable_threshold_is_said_in_words_not_as_a_19_digit_number(demo_db, tmp_path, monkeypatch):
+    """«30.0» written by hand hides everything (fail closed), and the report said «færre enn 9223372036854775807»."""
+    _set(demo_db, "min_svar:9901", "30.0")
+    path = _report(demo_db, tmp_path / "rapport.xlsx", monkeypatch, "kommunestyre")
+    vern = _about(path)["Vern"]
+    assert "kan ikke leses" in vern and "9223372036854775807" not in vern
+    texts = [str(v) for table in _tables(path) for row in table for v in row if v is not None]
+    assert not [t for t in texts if "9223372036854775807" in t]

@@ -20,7 +20,7 @@ from dashboard import labels, queries
 from dashboard.charts import LAYOUT, PALETTE, trend_chart
 from dashboard.export import Table
 from dashboard.labels import KILDE, format_value, missing_reports
-from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL
+from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL, fewer_than
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.errors import counted
 from pipelines.warehouse.published import school_year_window
@@ -154,8 +154,8 @@ def protection_text(viewer: Viewer, kommunenr: str) -> str:
     """The report's protection rule, with the municipality's own threshold (`innstilling min-svar N --kommune`): a
     public document stated the default 10 while its tables hid by the municipality's 30."""
     return (
-        f"Rapporten er på vernet nivå: verdier fra spørreundersøkelser med færre enn {viewer.threshold_for(kommunenr)} "
-        "svar er skjult, og det samme gjelder verdier kilden selv har skjermet. Antall saker fra 1 til 4 vises som "
+        f"Rapporten er på vernet nivå: verdier fra spørreundersøkelser med {fewer_than(viewer.threshold_for(kommunenr))} "
+        "er skjult, og det samme gjelder verdier kilden selv har skjermet. Antall saker fra 1 til 4 vises som "
         f"«{SMALL_COUNT_LABEL}», og et tall som ellers kunne regnes ut fra summene, vises som «{SECONDARY_LABEL}». "
         "Rapporten inneholder ingen opplysninger om enkeltelever."
     )

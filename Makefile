@@ -51,5 +51,5 @@ IS_DEMO = $(BIN)/python -c "import duckdb, sys; c = duckdb.connect(sys.argv[1], 
 clean:
 	@if [ ! -f $(DB) ]; then rm -rf $(dir $(DB))demo; \
 	elif $(IS_DEMO) $(DB) 2>/dev/null; then rm -rf $(DB) $(DB).wal $(dir $(DB))arkiv $(dir $(DB))demo; \
-	else echo "  $(DB) er ikke et demolager og blir stående (med arkivet). Slett det selv om det er meningen."; fi
+	else echo "  $(DB) er ikke et demolager (eller kunne ikke åpnes: kjører dashbordet?) og blir stående med arkivet. Slett det selv om det er meningen."; fi
 	rm -rf $(VENV)

@@ -87,7 +87,11 @@ def main() -> None:
     except WarehouseBusy:  # an ingest holds it: the pages say so themselves
         behind = None
     if behind:  # an upgrade without `skolemiljo init`: no page, nor the menu, can read the warehouse
-        st.error(behind)
+        # The server's paths and commands are the administrator's: the others are told who can put it right.
+        st.error(behind if viewer.role in ("admin", "skoleeier") else
+                 "Dashbordet er oppgradert, men lageret med tallene er ikke det ennå. Administrator må oppgradere det "
+                 "før sidene kan vises.")
+        st.button("Logg ut", on_click=auth.logout, icon=":material/logout:")
         st.stop()
     meeting = ui.meeting_over_reload(viewer)
 

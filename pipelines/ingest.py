@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import os
 import re
 import secrets
+import zipfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -116,8 +118,36 @@ def read_table(raw: bytes, filename: str) -> pl.DataFrame:
     return read_sheet(raw, filename).table
 
 
+READABLE = "Filer som kan leses: CSV (også lagret som .txt), JSON, Excel (.xlsx) og YAML (kommunens plan)."
+
+
+def _document_kind(raw: bytes, filename: str) -> str | None:
+    """«en PDF-fil», «et Word-dokument» …: a document, not a table, named as such (a PDF read as «Fant ikke
+    skilletegn», a .docx as a damaged Excel file to open in Excel)."""
+    if raw.startswith(b"%PDF"):
+        return "en PDF-fil"
+    name = filename.lower()
+    if raw.startswith(b"\xd0\xcf\x11\xe0") and name.endswith((".doc", ".ppt")):
+        return "et Word-dokument" if name.endswith(".doc") else "en PowerPoint-presentasjon"
+    if raw.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        if any(n.startswith("word/") for n in names):
+            return "et Word-dokument"
+        if any(n.startswith("ppt/") for n in names):
+            return "en PowerPoint-presentasjon"
+        if "mimetype" in names and not any(n.startswith("xl/") for n in names):
+            return "et OpenDocument-dokument"
+    return None
+
+
 def read_sheet(raw: bytes, filename: str) -> parsing.Sheet:
     """Bytes → a table of strings and where its first data row stands in the file, as Excel numbers rows."""
+    if kind := _document_kind(raw, filename):
+        raise IngestError(f"Filen er {kind}, ikke en tabell, og kan ikke leses. Last ned eller lagre tallene som CSV "
+                          f"eller Excel. {READABLE}")
     if raw.startswith(b"PK\x03\x04"):
         return parsing.read_xlsx_sheet(raw)
     if filename.lower().endswith(".xls"):

@@ -179,7 +179,12 @@ def test_datakvalitet_lists_the_closed_schools_and_from_when(warehouse, demo_dir
     at = page()
     assert "Nedlagte skoler" in [h.value for h in at.subheader]
     shown = next(d.value for d in at.dataframe if "Nedlagt fra" in d.value.columns)
-    assert shown.to_dict("records") == [{"Skole": "Haugen skole", "Kommune": "Fjellvik", "Nedlagt fra": "01.01.2026"}]
+    assert shown.to_dict("records") == [{"Skole": "Haugen skole", "Kommune": "Fjellvik", "Nedlagt fra": "01.01.2026",
+                                         "Status": "nedlagt"}]
+    assert ingest_file(_register(demo_dir, tmp_path, closed="01.08.2027"), warehouse).result == "lastet"
+    st.cache_data.clear()
+    shown = next(d.value for d in page().dataframe if "Nedlagt fra" in d.value.columns)
+    assert shown.to_dict("records")[0]["Status"] == "i drift til da"  # a closing still to come
 
 
 def test_a_register_without_the_column_keeps_a_closed_school_closed_and_a_blank_cell_opens_it(demo_db, demo_dir,

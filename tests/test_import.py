@@ -493,3 +493,22 @@ def test_the_preview_heads_every_column_of_every_source_in_norwegian(demo_db_mas
         seen.add(checked.source.name)
         assert set(checked.result.frame.columns) - {"rad"} <= set(COLUMN), path.name
     assert len(seen) >= 12  # every source of the demo was looked at
+
+
+@pytest.mark.parametrize(("name", "kind"), [("rapport.pdf", "en PDF-fil"), ("notat.docx", "et Word-dokument"),
+                                            ("lysark.pptx", "en PowerPoint-presentasjon")])
+def test_a_document_is_named_as_a_document_not_as_a_broken_table(demo_db, tmp_path, name, kind):
+    """A PDF read «Fant ikke skilletegn i overskriftsraden», a .docx «Excel-filen … Åpne den i Excel»."""
+    import zipfile
+
+    path = tmp_path / name
+    if name.endswith(".pdf"):
+        path.write_bytes(b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n%%EOF\n")
+    else:
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("word/document.xml" if name.endswith(".docx") else "ppt/presentation.xml", "<x/>")
+    preview = preview_file(path, demo_db)
+    assert preview.result == "avvist"
+    assert f"Filen er {kind}, ikke en tabell" in preview.message and "Excel (.xlsx)" in preview.message
+    assert "Åpne den i Excel" not in preview.message and "skilletegn" not in preview.message

@@ -210,6 +210,18 @@ def test_a_deuteranope_tells_every_chart_colour_apart_and_from_the_reference_lin
     assert len(set(PALETTE)) == len(PALETTE) >= 6
 
 
+def test_every_chart_colour_stands_out_against_white_on_a_projector():
+    """Lines and markers need 3:1 against the white background (WCAG 1.4.11); two colours were 2.2:1."""
+    from dashboard.charts import PALETTE
+
+    def luminance(hex_colour: str) -> float:
+        r, g, b = _linear(hex_colour)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    faint = [(c, round(1.05 / (luminance(c) + 0.05), 2)) for c in PALETTE if 1.05 / (luminance(c) + 0.05) < 3]
+    assert faint == [], faint
+
+
 def _line_looks(fig: dict) -> list[tuple]:
     lines = [t for t in fig["data"] if "lines" in t.get("mode", "") and t.get("showlegend", True) is not False]
     return [(t.get("marker", {}).get("symbol"), t.get("line", {}).get("dash")) for t in lines]

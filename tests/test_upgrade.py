@@ -53,6 +53,19 @@ def test_an_older_warehouse_is_named_in_norwegian_and_init_brings_it_up_to_date(
     assert query(warehouse, "SELECT count(*) FROM core.saker")[0][0] == rows
 
 
+def test_fau_is_told_who_can_put_an_older_warehouse_right_without_the_server_s_paths(warehouse):
+    _as_before_the_last_migration(warehouse)
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}),
+                                        brukernavn="fau")
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("Administrator må oppgradere" in e for e in errors) and not any(str(warehouse) in e for e in errors)
+    assert [b.label for b in at.button] == ["Logg ut"]
+
+
 def test_make_run_upgrades_the_warehouse_before_it_starts_the_dashboard():
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text("utf-8")
     run = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]

@@ -7,6 +7,7 @@ import re
 import polars as pl
 import streamlit as st
 
+import dashboard.labels as label_texts  # (a page variable is called `labels`)
 from dashboard import queries, ui
 from dashboard.labels import (
     ALVORLIGHET,
@@ -162,12 +163,15 @@ else:
 closed = queries.skoler(viewer).filter(pl.col("nedlagt").is_not_null())
 if not closed.is_empty():
     st.subheader("Nedlagte skoler")
-    st.caption("Skoleregisteret sier at disse skolene er nedlagt. Fra den dagen ventes ingen saksrapporter, teammøter "
-               "eller programstatus fra dem; det de har rapportert før, blir stående.")
+    st.caption("Skoleregisteret sier at disse skolene er eller blir nedlagt. Fra den dagen ventes ingen saksrapporter, "
+               "teammøter eller programstatus fra dem; det de har rapportert før, blir stående.")
     ui.table(
         closed.sort("nedlagt", "navn").select(
             pl.col("navn").alias("Skole"), pl.col("kommune").alias("Kommune"),
             pl.col("nedlagt").dt.strftime("%d.%m.%Y").alias("Nedlagt fra"),
+            # A date still to come is a school that runs: «nedlagt» alone read as closed already.
+            pl.when(pl.col("nedlagt") > label_texts._today()).then(pl.lit("i drift til da"))
+            .otherwise(pl.lit("nedlagt")).alias("Status"),
         ),
         "Nedlagte skoler",
     )

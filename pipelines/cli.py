@@ -220,7 +220,8 @@ def _archive_hint(db: Path) -> None:
                       "Kjør «skolemiljo arkiv sjekk».[/yellow]")
 
 
-def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
+def ingest_paths(paths: list[Path], db: Path, source: str | None = None, *, demo_files: bool = False) -> int:
+    """Load each file in turn. `demo_files`: the files `demo` has just written, which need no demo check."""
     from pipelines.ingest import SOURCES, ingest_file
 
     if source and source not in SOURCES:
@@ -230,6 +231,7 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
     if missing:
         err_console.print("Finner ikke filen: " + ", ".join(str(p) for p in missing))
         return 2
+    demo = not demo_files and db.is_file() and _is_demo(db)
     rejected = 0
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
@@ -245,6 +247,11 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
             def stage(text: str, _name: str = path.name) -> None:
                 progress.update(task, description=f"{_name}: {text}")
 
+            if demo and (foreign := _not_demo_kommuner(path, db, source, stage)):
+                rejected += 1
+                progress.advance(task)
+                progress.console.print(f"[red]AVVIST[/red] {path}: {_demo_refusal(db, foreign)}")
+                continue
             outcome = ingest_file(path, db, source=source, progress=stage)
             progress.advance(task)
             if outcome.result == "avvist":
@@ -255,6 +262,33 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
             else:
                 progress.console.print(f"[green]LASTET[/green] {path} ({outcome.source}): {outcome.message}")
     return 1 if rejected else 0
+
+
+def _not_demo_kommuner(path: Path, db: Path, source: str | None, say) -> list[str]:
+    """The municipalities other than the demo's that loading `path` would change («?orgnr»: a school the demo's
+    register does not have). Empty when the file is the demo's, or when the checks refuse it anyway (ingest says why)."""
+    from pipelines import ingest
+    from pipelines.demo import KOMMUNER
+
+    facts = ingest.known(db)
+    checked = ingest.check_file(path.read_bytes(), path.name, db, source, say, facts=facts, validate=False)
+    if checked.error is not None or checked.result is None or checked.source is None:
+        return []
+    touched = ingest.kommuner_touched(checked.source, checked.result.frame, facts)
+    return sorted(t for t in touched if t != ingest.ALL_KOMMUNER and t not in KOMMUNER)
+
+
+def _demo_refusal(db: Path, foreign: list[str] | None = None) -> str:
+    """Why real data and real users stay out of a demo warehouse: its demo accounts' passwords are published (the
+    demo administrator would see them), and every page calls its figures fictional."""
+    what = ""
+    if foreign:
+        shown = [f.replace("?", "skolen ", 1) if f.startswith("?") else f"kommune {f}" for f in foreign]
+        what = f"Filen har data for {', '.join(shown[:5])}{' med flere' if len(shown) > 5 else ''}, som ikke er " \
+               "demokommuner. "
+    return (f"{what}{db} er et demolager: demokontoene i det har passord som står offentlig i README, og alle tall vises "
+            "som fiktive. Ekte data og ekte brukere hører hjemme i et eget lager: bruk en annen --db, f.eks. "
+            "«skolemiljo --db data/ekte.duckdb init».")
 
 
 def _unreadable(path: Path) -> str | None:
@@ -317,6 +351,10 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
 
     if not _warehouse_exists(db):
         return 1
+    if args.bruker_command == "legg-til" and _is_demo(db):
+        err_console.print(f"Brukeren er ikke lagt til. {_demo_refusal(db)} Demokontoene (skolemiljo bruker demo) "
+                          "dekker alle roller i demoen.")
+        return 1
     path = accounts.users_path(db)
     try:
         if args.bruker_command == "legg-til":
@@ -324,6 +362,10 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
             if not args.uten_passord:
                 if args.passord_fra_stdin:
                     password = sys.stdin.readline().rstrip("\n")
+                elif not sys.stdin.isatty():  # getpass would warn in English that the password may be echoed
+                    raise accounts.AccountError(
+                        "Det finnes ingen terminal å spørre om passordet i. I et skript: bruk --passord-fra-stdin "
+                        "(passordet på første linje) eller --uten-passord.")
                 else:
                     password = getpass.getpass("Passord: ")
                     if getpass.getpass("Gjenta passordet: ") != password:
@@ -386,6 +428,10 @@ def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     key = f"min_svar:{args.kommune}" if args.kommune else "min_svar"
     store.init(db)
     store.set_setting(db, key, str(args.antall))
+    from pipelines import accounts
+
+    # The threshold decides what rektors, FAU and reports may see: who changed it belongs on «Brukere og revisjon».
+    accounts.audit(db, "innstilling", None, f"{key} = {args.antall}")
     where = f"i kommune {args.kommune}" if args.kommune else "som standard"
     console.print(f"Verdier med færre enn {args.antall} svar skjules nå {where} på vernet nivå (i dashbordet fra "
                   "neste klikk, også i økter som er åpne).")
@@ -425,7 +471,7 @@ def cmd_demo(args: argparse.Namespace, db: Path) -> int:
     store.init(db)
     store.set_setting(db, "demo", "ja")
     console.print(f"Skrev {len(files)} demofiler til {out}.")
-    store_code = ingest_paths(files, db)
+    store_code = ingest_paths(files, db, demo_files=True)
     if store_code == 0:
         print_demo_accounts(db)
     return 0 if store_code == 0 else 1
@@ -448,7 +494,6 @@ def print_demo_accounts(db: Path) -> int:
 
 def cmd_report(args: argparse.Namespace, db: Path) -> int:
     """Build a report as the recipient reads it and write it to --ut (whole file or nothing)."""
-    import getpass
     import os
 
     if not db.exists():
@@ -463,6 +508,9 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     from dashboard.reports import content, render
     from dashboard.viewer import Viewer, thresholds_from
 
+    if (wrong := _wrong_suffix(Path(args.ut), args.fmt)) is not None:
+        err_console.print(wrong)
+        return 1
     vurdering = ""
     if args.vurdering:
         try:
@@ -474,7 +522,7 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     default, per_kommune = thresholds_from(settings)
     # The command line runs on the server with the warehouse at hand: it asks as a skoleeier of that municipality.
     requester = Viewer(role="skoleeier", kommuner=frozenset({args.kommune}), min_respondents=default,
-                       thresholds=per_kommune, brukernavn=getpass.getuser())
+                       thresholds=per_kommune)
     # An option the chosen report does not use was silently left out: a rektormøte report «for one school» was the
     # whole municipality's.
     if args.skole and args.mottaker != "fau":
@@ -497,8 +545,9 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
 
     out = Path(args.ut)
     try:  # logged before it appears; a folder, or an export that cannot be logged, leaves nothing behind
-        render.write_file(data, out, lambda: accounts.audit(db, "eksport", requester.brukernavn,
-                                                            f"{out.name} (kommandolinje)"))
+        # No dashboard user: the audit line names the operating-system user as «os:NAME», which no login can be.
+        render.write_file(data, out, lambda: accounts.audit(db, "eksport", None, f"{out.name} (kommandolinje)"),
+                          fmt=args.fmt)
     except content.ReportError as exc:
         err_console.print(str(exc))
         return 1
@@ -508,6 +557,19 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
         console.print("Rapporten er et utkast uten skoleeiers vurdering; skriv den i en tekstfil og legg den til med "
                       "--vurdering FIL.")
     return 0
+
+
+def _wrong_suffix(out: Path, fmt: str) -> str | None:
+    """Why --ut does not fit --format: HTML written to «r.pdf» was e-mailed as a PDF that would not open."""
+    from dashboard.reports.render import SUFFIXES
+
+    if out.is_dir():  # `write_file` names the folder and suggests a file in it
+        return None
+    if out.suffix.lower() in SUFFIXES[fmt]:
+        return None
+    right = out.with_suffix(SUFFIXES[fmt][0]) if out.suffix else out.with_name(out.name + SUFFIXES[fmt][0])
+    said = f"slutter på «{out.suffix}»" if out.suffix else "har ingen filendelse"
+    return (f"--ut {out} {said}, men --format er {fmt}. Skriv --ut {right}, eller velg det formatet filnavnet sier.")
 
 
 class UnreadableWarehouse(RuntimeError):

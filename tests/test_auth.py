@@ -12,6 +12,17 @@ from pipelines import accounts
 from pipelines.cli import main as cli
 
 
+@pytest.fixture
+def real_db(demo_db) -> Path:
+    """The demo's figures in a warehouse that is not a demo: users are added to a real warehouse only."""
+    import duckdb
+
+    con = duckdb.connect(str(demo_db))
+    con.execute("DELETE FROM meta.innstilling WHERE nokkel = 'demo'")
+    con.close()
+    return demo_db
+
+
 def _add(path: Path, name: str = "kari", role: str = "skoleeier", password: str | None = "et-langt-passord",
          **kw) -> accounts.Account:
     kw.setdefault("kommuner", ("9901",))
@@ -102,7 +113,7 @@ def test_cli_adds_lists_and_removes_a_user_and_the_audit_log_records_it(tmp_path
     assert cli(["--db", str(db), "bruker", "fjern", "finnes.ikke"]) == 1
 
 
-def test_an_administrator_without_a_municipality_is_told_why_no_figures_show(demo_db, monkeypatch, capsys):
+def test_an_administrator_without_a_municipality_is_told_why_no_figures_show(real_db, monkeypatch, capsys):
     """A reviewer made an administrator without --kommune, loaded files that all succeeded, and every page still said
     «Ingen kommuner med data ennå. Last inn skoleregisteret …»: the account's missing municipality was never named."""
     from streamlit.testing.v1 import AppTest
@@ -111,9 +122,9 @@ def test_an_administrator_without_a_municipality_is_told_why_no_figures_show(dem
     from dashboard.viewer import Viewer
 
     monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
-    assert cli(["--db", str(demo_db), "bruker", "legg-til", "it", "--rolle", "admin", "--passord-fra-stdin"]) == 0
+    assert cli(["--db", str(real_db), "bruker", "legg-til", "it", "--rolle", "admin", "--passord-fra-stdin"]) == 0
     assert "ingen kommune" in capsys.readouterr().out
-    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    monkeypatch.setenv("SKOLEMILJO_DB", str(real_db))
     for page in ("oversikt", "saker", "elevundersokelsen"):
         at = AppTest.from_file(str(Path(__file__).parent.parent / "dashboard" / "app.py"), default_timeout=60)
         at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset(), brukernavn="it")
@@ -286,14 +297,14 @@ def test_an_open_session_follows_its_account_a_moved_rektor_and_a_removed_user_f
     assert "viewer" not in at.session_state and not at.exception
 
 
-def test_a_new_password_ends_the_user_s_open_sessions_and_a_broken_users_file_crashes_none(demo_db, monkeypatch):
+def test_a_new_password_ends_the_user_s_open_sessions_and_a_broken_users_file_crashes_none(real_db, monkeypatch):
     """A new password (after a suspected leak) left other sessions open for the rest of their working day; and once
     every click read the users file, a line broken while editing it crashed every open session in English."""
     from streamlit.testing.v1 import AppTest
 
-    users = accounts.users_path(demo_db)
+    users = accounts.users_path(real_db)
     _add(users, "rektor.ekte", "rektor", skoler=("990012008",))
-    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    monkeypatch.setenv("SKOLEMILJO_DB", str(real_db))
     app = str(Path(__file__).parent.parent / "dashboard" / "app.py")
     at = AppTest.from_file(app, default_timeout=60)
     _log_in(at, "rektor.ekte", "et-langt-passord")
@@ -305,12 +316,12 @@ def test_a_new_password_ends_the_user_s_open_sessions_and_a_broken_users_file_cr
     users.write_text(good, encoding="utf-8")
 
     monkeypatch.setattr("sys.stdin", io.StringIO("et-helt-nytt-passord\n"))  # a name taken: only with --erstatt
-    assert cli(["--db", str(demo_db), "bruker", "legg-til", "rektor.ekte", "--rolle", "rektor", "--kommune", "9901",
+    assert cli(["--db", str(real_db), "bruker", "legg-til", "rektor.ekte", "--rolle", "rektor", "--kommune", "9901",
                 "--skole", "990012008", "--passord-fra-stdin"]) == 1
     at.run()
     assert at.session_state["viewer"].brukernavn == "rektor.ekte"
     monkeypatch.setattr("sys.stdin", io.StringIO("et-helt-nytt-passord\n"))
-    assert cli(["--db", str(demo_db), "bruker", "legg-til", "rektor.ekte", "--rolle", "rektor", "--kommune", "9901",
+    assert cli(["--db", str(real_db), "bruker", "legg-til", "rektor.ekte", "--rolle", "rektor", "--kommune", "9901",
                 "--skole", "990012008", "--passord-fra-stdin", "--erstatt"]) == 0
     at.run()
     assert "viewer" not in at.session_state and not at.exception
@@ -344,3 +355,32 @@ def test_the_warehouse_archive_and_audit_log_are_readable_by_their_owner_only(tm
         assert stat.S_IMODE((db.parent / "arkiv").stat().st_mode) == 0o700
     finally:
         os.umask(old)
+
+
+def test_the_admin_page_names_every_event_the_audit_log_holds_in_norwegian(demo_db, monkeypatch):
+    """«arkivfil_slettet» (from `arkiv sjekk`) had no label and would have been shown to the administrator as the raw
+    code; so would any event added later without one. Every event name the code writes is found in its source."""
+    import re
+
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.viewer import Viewer
+
+    root = Path(__file__).parent.parent
+    written = {
+        name
+        for folder in ("pipelines", "dashboard")
+        for source in (root / folder).rglob("*.py")
+        for name in re.findall(r"accounts\.audit\(\s*[^,]+,\s*\"([a-z_]+)\"", source.read_text(encoding="utf-8"))
+    }
+    assert {"innstilling", "arkivfil_slettet", "eksport", "innlogging_ok"} <= written, written
+    for name in sorted(written):
+        accounts.audit(demo_db, name, "admin", "test")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = AppTest.from_file(str(root / "dashboard" / "app.py"), default_timeout=60)
+    at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
+    at.switch_page("views/admin.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = set(at.dataframe[1].value["Hendelse"])
+    assert len(shown) == len(written) and not shown & written, shown

@@ -77,6 +77,49 @@ def test_demo_runs_again_on_an_existing_demo_warehouse(demo_db, tmp_path, capsys
     assert "DEMOKONTOER" in capsys.readouterr().out
 
 
+
+def _register_with(demo_dir: Path, tmp_path: Path, orgnr: str, kommunenr: str, kommune: str) -> Path:
+    """The demo's school register with one new school added."""
+    text = (demo_dir / "skoleregister.csv").read_text("utf-8-sig")
+    path = tmp_path / f"skoleregister_{kommunenr}.csv"
+    path.write_text(text.rstrip("\n") + f"\n{orgnr};Ny skole;{kommunenr};{kommune};1;7;200\n", encoding="utf-8")
+    return path
+
+
+def _schools_in(db: Path, kommunenr: str) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM core.skole WHERE kommunenr = ?", [kommunenr]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_real_data_is_refused_by_a_demo_warehouse_and_demo_data_still_loads(demo_db, demo_dir, tmp_path, capsys):
+    """A reviewer loaded a file for kommune 4601 into the demo warehouse: it was accepted, shown as «fiktive» figures,
+    and visible to the demo administrator, whose password is public."""
+    real = _register_with(demo_dir, tmp_path, "964338531", "4601", "Bergen")
+    assert cli(["--db", str(demo_db), "ingest", str(real)]) == 1
+    err = capsys.readouterr().err
+    assert "AVVIST" in err and "4601" in err and "demolager" in err and "skolemiljo --db data/ekte.duckdb init" in err
+    assert _schools_in(demo_db, "4601") == 0
+    fictional = _register_with(demo_dir, tmp_path, "990019999", "9902", "Sjøbygd")
+    assert cli(["--db", str(demo_db), "ingest", str(fictional)]) == 0
+    assert _schools_in(demo_db, "9902") == 1 + sum(
+        ";9902;" in line for line in (demo_dir / "skoleregister.csv").read_text("utf-8-sig").splitlines())
+
+
+def test_a_real_user_is_refused_by_a_demo_warehouse(demo_db, monkeypatch, capsys):
+    """A reviewer added per.hansen to the demo warehouse; the demo administrator (public password) then saw him and
+    the whole audit log on «Brukere og revisjon»."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    assert cli(["--db", str(demo_db), "bruker", "legg-til", "per.hansen", "--rolle", "skoleeier", "--kommune", "9901",
+                "--epost", "per.hansen@kommune.no", "--passord-fra-stdin"]) == 1
+    err = capsys.readouterr().err
+    assert "demolager" in err and "skolemiljo --db data/ekte.duckdb init" in err
+    assert "per.hansen" not in accounts.load(accounts.users_path(demo_db))
+    assert cli(["--db", str(demo_db), "bruker", "demo"]) == 0  # the demo's own accounts are still made
+
+
 # 2. Norwegian messages instead of tracebacks
 
 
@@ -172,6 +215,20 @@ def test_adding_a_user_without_a_terminal_asks_for_passord_fra_stdin(tmp_path):
                     stdin=subprocess.DEVNULL, start_new_session=True)  # a new session has no terminal to ask in
     assert done.returncode == 1, done.stderr
     assert "--passord-fra-stdin" in done.stderr and "Traceback" not in done.stderr
+    assert "kari" not in accounts.load(accounts.users_path(db))
+
+
+@pytest.mark.parametrize("piped", [None, "et-langt-passord\n"])
+def test_a_password_asked_for_without_a_terminal_gets_only_a_norwegian_message(tmp_path, piped):
+    """Python's «GetPassWarning: Can not control echo on the terminal. Warning: Password input may be echoed.» came
+    before the Norwegian message, also with a password piped in but without --passord-fra-stdin."""
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    done = _run_cli(["--db", str(db), "bruker", "legg-til", "kari", "--rolle", "skoleeier", "--kommune", "9901"],
+                    input=piped or "", start_new_session=True)
+    assert done.returncode == 1, done.stderr
+    assert "--passord-fra-stdin" in done.stderr
+    assert not [word for word in ("GetPassWarning", "Warning", "Password", "echo") if word in done.stderr], done.stderr
     assert "kari" not in accounts.load(accounts.users_path(db))
 
 
@@ -273,6 +330,20 @@ def test_settings_and_accounts_refuse_a_db_path_with_no_warehouse(tmp_path, monk
     assert not db.parent.exists()
 
 
+def test_changing_the_small_group_threshold_is_written_to_the_audit_log(tmp_path):
+    """`innstilling min-svar 12` decides what rektors, FAU and reports may see, and left no trace on «Brukere og
+    revisjon»."""
+    import getpass
+
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    assert cli(["--db", str(db), "innstilling", "min-svar", "12", "--kommune", "9901"]) == 0
+    assert cli(["--db", str(db), "innstilling", "min-svar", "9"]) == 1  # refused: nothing changed, nothing logged
+    [line] = accounts.read_audit(db)
+    assert line["hendelse"] == "innstilling" and line["bruker"] == f"os:{getpass.getuser()}"
+    assert "min_svar:9901" in line["detalj"] and "12" in line["detalj"]
+
+
 def test_accounts_can_be_added_right_after_init_as_readme_drift_says(tmp_path, monkeypatch):
     db = tmp_path / "skolemiljo.duckdb"
     assert cli(["--db", str(db), "init"]) == 0
@@ -336,3 +407,45 @@ def test_make_clean_keeps_a_warehouse_that_is_not_the_demo(tmp_path, demo_db):
     assert not (tmp_path / "venv").exists()
     clean(demo_db)
     assert not demo_db.exists()
+
+
+# 6. Reports from the command line
+
+
+def _report(db: Path, fmt: str, out: Path) -> int:
+    return cli(["--db", str(db), "rapport", "--kommune", "9901", "--skoleaar", "2025-26", "--mottaker", "kommunestyre",
+                "--format", fmt, "--ut", str(out)])
+
+
+def test_a_report_made_on_the_command_line_is_logged_as_the_operating_system_user(demo_db, tmp_path, monkeypatch):
+    """The export was logged as «root», which is also a valid dashboard user name: the admin page could not tell a
+    dashboard user's download from a server operator's."""
+    import getpass
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))  # the command sets it for the process; restored after the test
+    assert _report(demo_db, "xlsx", tmp_path / "r9901.xlsx") == 0
+    [line] = [e for e in accounts.read_audit(demo_db) if e["hendelse"] == "eksport"]
+    assert line["bruker"] == f"os:{getpass.getuser()}" and "r9901.xlsx" in line["detalj"]
+
+
+@pytest.mark.parametrize(("fmt", "name", "right"), [("html", "r.pdf", "r.html"), ("pdf", "r.xlsx", "r.pdf"),
+                                                    ("xlsx", "r", "r.xlsx")])
+def test_a_report_file_named_for_another_format_is_refused(demo_db, tmp_path, monkeypatch, capsys, fmt, name, right):
+    """`--format html --ut r.pdf` wrote HTML into a «PDF» that a skolesjef e-mailed to the kommunestyre."""
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    assert _report(demo_db, fmt, tmp_path / name) == 1
+    err = capsys.readouterr().err
+    assert str(tmp_path / right) in err and fmt in err
+    assert list(tmp_path.iterdir()) == [demo_db] and not accounts.read_audit(demo_db)
+
+
+def test_a_folder_given_as_the_report_file_is_answered_with_a_file_of_the_right_format(demo_db, tmp_path, monkeypatch,
+                                                                                      capsys):
+    """`--ut FOLDER --format xlsx` suggested «FOLDER/rapport.pdf»."""
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    assert _report(demo_db, "xlsx", folder) == 1
+    err = capsys.readouterr().err
+    assert str(folder / "rapport.xlsx") in err and "rapport.pdf" not in err
+    assert not list(folder.iterdir())

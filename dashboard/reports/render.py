@@ -27,6 +27,9 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
+SUFFIXES = {"pdf": (".pdf",), "html": (".html", ".htm"), "xlsx": (".xlsx",)}
+"""The file endings a report of each format may be written under (the first is the one suggested)."""
+
 _NUMERIC = re.compile(r"^[−+-]?[\d  ]+([,.]\d+)?( ?%| pp)?$|^1–4$|^skjult$|^–$|^\d+ av \d+$")
 
 
@@ -145,12 +148,14 @@ def render(report: Report, fmt: str, *, warm: bool = False) -> bytes:
     return static.encode("utf-8")
 
 
-def write_file(data: bytes, out: Path, log: Callable[[], None]) -> None:
+def write_file(data: bytes, out: Path, log: Callable[[], None], *, fmt: str = "pdf") -> None:
     """Put the report at `out` whole, or nothing at all: `--ut` a folder is refused before anything is written (it
     left a hidden copy of the full report beside it), and `log` (the export's audit line) runs before the file is
-    moved into place, so a report whose export could not be logged is never left behind. Raises ReportError."""
+    moved into place, so a report whose export could not be logged is never left behind. `fmt` names the suffix the
+    refusal suggests. Raises ReportError."""
     if out.is_dir():
-        raise ReportError(f"«{out}» er en mappe. Oppgi et filnavn, for eksempel {out / 'rapport.pdf'}.")
+        suggested = out / f"rapport{SUFFIXES.get(fmt, ('.pdf',))[0]}"
+        raise ReportError(f"«{out}» er en mappe. Oppgi et filnavn, for eksempel {suggested}.")
     tmp: str | None = None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -48,12 +48,15 @@ ui.table(
     "Brukere",
 )
 st.subheader("Revisjonslogg")
-st.caption("Innlogginger (vellykkede og mislykkede), utlogginger, opplastinger og endringer av brukere – nyeste først.")
+st.caption("Innlogginger (vellykkede og mislykkede), utlogginger, opplastinger, nedlastinger og rapporter, publiserte "
+           "rettelser, endringer av brukere og av terskelen for små grupper, og arkivfiler slettet fordi de hadde "
+           "personopplysninger – nyeste først.")
 events = accounts.read_audit(db)
 EVENT_LABELS = {
     "innlogging_ok": "Innlogging", "innlogging_feilet": "Mislykket innlogging", "utlogging": "Utlogging",
-    "bruker_lagt_til": "Bruker lagt til", "bruker_endret": "Bruker endret", "bruker_fjernet": "Bruker fjernet", "opplasting": "Opplasting", "eksport": "Nedlasting",
-    "publisert": "Rettelse publisert på vernet nivå",
+    "bruker_lagt_til": "Bruker lagt til", "bruker_endret": "Bruker endret", "bruker_fjernet": "Bruker fjernet",
+    "opplasting": "Opplasting", "eksport": "Nedlasting", "publisert": "Rettelse publisert på vernet nivå",
+    "innstilling": "Innstilling endret", "arkivfil_slettet": "Arkivfil slettet (personopplysninger)",
 }
 ui.table(
     pl.DataFrame(

@@ -431,8 +431,8 @@ def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     from pipelines import accounts
 
     # The threshold decides what rektors, FAU and reports may see: who changed it belongs on «Brukere og revisjon».
-    accounts.audit(db, "innstilling", None, f"{key} = {args.antall}")
     where = f"i kommune {args.kommune}" if args.kommune else "som standard"
+    accounts.audit(db, "innstilling", None, f"Terskel for små grupper {where}: {args.antall} ({key})")
     console.print(f"Verdier med færre enn {args.antall} svar skjules nå {where} på vernet nivå (i dashbordet fra "
                   "neste klikk, også i økter som er åpne).")
     return 0

@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pipelines.errors import OLD_ROW_NUMBERS
+from pipelines.errors import DEMO_WAREHOUSE, OLD_ROW_NUMBERS
 from pipelines.warehouse.connection import WarehouseBusy, connect, db_path, keep_private
 from pipelines.warehouse.migrations import SchemaTooNew, latest_version, refuse_newer
 
@@ -220,8 +220,8 @@ def _archive_hint(db: Path) -> None:
                       "Kjør «skolemiljo arkiv sjekk».[/yellow]")
 
 
-def ingest_paths(paths: list[Path], db: Path, source: str | None = None, *, demo_files: bool = False) -> int:
-    """Load each file in turn. `demo_files`: the files `demo` has just written, which need no demo check."""
+def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
+    """Load each file in turn (a demo warehouse refuses real ones: `pipelines.ingest.outside_demo`)."""
     from pipelines.ingest import SOURCES, ingest_file
 
     if source and source not in SOURCES:
@@ -231,7 +231,6 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None, *, demo
     if missing:
         err_console.print("Finner ikke filen: " + ", ".join(str(p) for p in missing))
         return 2
-    demo = not demo_files and db.is_file() and _is_demo(db)
     rejected = 0
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
@@ -247,11 +246,6 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None, *, demo
             def stage(text: str, _name: str = path.name) -> None:
                 progress.update(task, description=f"{_name}: {text}")
 
-            if demo and (foreign := _not_demo_kommuner(path, db, source, stage)):
-                rejected += 1
-                progress.advance(task)
-                progress.console.print(f"[red]AVVIST[/red] {path}: {_demo_refusal(db, foreign)}")
-                continue
             outcome = ingest_file(path, db, source=source, progress=stage)
             progress.advance(task)
             if outcome.result == "avvist":
@@ -264,31 +258,6 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None, *, demo
     return 1 if rejected else 0
 
 
-def _not_demo_kommuner(path: Path, db: Path, source: str | None, say) -> list[str]:
-    """The municipalities other than the demo's that loading `path` would change («?orgnr»: a school the demo's
-    register does not have). Empty when the file is the demo's, or when the checks refuse it anyway (ingest says why)."""
-    from pipelines import ingest
-    from pipelines.demo import KOMMUNER
-
-    facts = ingest.known(db)
-    checked = ingest.check_file(path.read_bytes(), path.name, db, source, say, facts=facts, validate=False)
-    if checked.error is not None or checked.result is None or checked.source is None:
-        return []
-    touched = ingest.kommuner_touched(checked.source, checked.result.frame, facts)
-    return sorted(t for t in touched if t != ingest.ALL_KOMMUNER and t not in KOMMUNER)
-
-
-def _demo_refusal(db: Path, foreign: list[str] | None = None) -> str:
-    """Why real data and real users stay out of a demo warehouse: its demo accounts' passwords are published (the
-    demo administrator would see them), and every page calls its figures fictional."""
-    what = ""
-    if foreign:
-        shown = [f.replace("?", "skolen ", 1) if f.startswith("?") else f"kommune {f}" for f in foreign]
-        what = f"Filen har data for {', '.join(shown[:5])}{' med flere' if len(shown) > 5 else ''}, som ikke er " \
-               "demokommuner. "
-    return (f"{what}{db} er et demolager: demokontoene i det har passord som står offentlig i README, og alle tall vises "
-            "som fiktive. Ekte data og ekte brukere hører hjemme i et eget lager: bruk en annen --db, f.eks. "
-            "«skolemiljo --db data/ekte.duckdb init».")
 
 
 def _unreadable(path: Path) -> str | None:
@@ -352,7 +321,7 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
     if not _warehouse_exists(db):
         return 1
     if args.bruker_command == "legg-til" and _is_demo(db):
-        err_console.print(f"Brukeren er ikke lagt til. {_demo_refusal(db)} Demokontoene (skolemiljo bruker demo) "
+        err_console.print(f"Brukeren er ikke lagt til. {DEMO_WAREHOUSE} Demokontoene (skolemiljo bruker demo) "
                           "dekker alle roller i demoen.")
         return 1
     path = accounts.users_path(db)
@@ -448,12 +417,10 @@ def _warehouse_exists(db: Path) -> bool:
 
 
 def _is_demo(db: Path) -> bool:
+    from pipelines.warehouse import store
+
     with connect(db, read_only=True) as con:
-        has_settings = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'innstilling'"
-        ).fetchall()[0][0]
-        return bool(has_settings) and bool(con.execute(
-            "SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'").fetchall()[0][0])
+        return store.is_demo(con)
 
 
 def cmd_demo(args: argparse.Namespace, db: Path) -> int:
@@ -471,7 +438,7 @@ def cmd_demo(args: argparse.Namespace, db: Path) -> int:
     store.init(db)
     store.set_setting(db, "demo", "ja")
     console.print(f"Skrev {len(files)} demofiler til {out}.")
-    store_code = ingest_paths(files, db, demo_files=True)
+    store_code = ingest_paths(files, db)
     if store_code == 0:
         print_demo_accounts(db)
     return 0 if store_code == 0 else 1

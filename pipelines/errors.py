@@ -55,3 +55,9 @@ class Problems(IngestError):
 
 class PersonDataError(IngestError):
     """A file refused because it holds, or may hold, data about persons: it is neither loaded nor kept."""
+
+
+DEMO_WAREHOUSE = ("Dette lageret er et demolager: demokontoene i det har passord som står offentlig i README, og alle tall "
+                  "vises som fiktive. Ekte data og ekte brukere hører hjemme i et eget lager (README, «Drift»: "
+                  "«skolemiljo --db data/ekte.duckdb init»).")
+"""Why a demo warehouse (`skolemiljo demo`) takes no real files (`pipelines.ingest.outside_demo`) and no new users."""

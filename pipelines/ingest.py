@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from pipelines import accounts, guides, parsing, registry
-from pipelines.errors import IngestError, PersonDataError, counted
+from pipelines.errors import DEMO_WAREHOUSE, IngestError, PersonDataError, counted
 from pipelines.quality.person_data import find_person_data, name_without_fodselsnummer
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
@@ -232,6 +232,7 @@ def known_in(con, db: Path) -> Known:
         register_rows=con.sql(f"SELECT {', '.join(REGISTER_COMPARED)} FROM core.skole").pl(),
         plan_owners=dict(con.execute("SELECT plan_id, kommunenr FROM core.plan").fetchall()),
         plans=tuple(con.execute("SELECT plan_id, kommunenr, tittel, gyldig_fra, gyldig_til FROM core.plan").fetchall()),
+        demo=store.is_demo(con),
     )
 
 
@@ -318,6 +319,8 @@ def check_file(
         out.kommuner = sorted(set(kommuner_of(out.result.frame, facts))
                               | {t for t in touched if t != ALL_KOMMUNER and not t.startswith(UNKNOWN_SCHOOL)})
         if refused := outside_scope(spec, touched, scope, facts):  # before anything is loaded beside the checks
+            raise IngestError(refused)
+        if facts.demo and (refused := outside_demo(touched)):  # the upload page as well as the command line
             raise IngestError(refused)
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
@@ -407,6 +410,21 @@ def kommuner_touched(spec: Source, frame: pl.DataFrame, facts: Known) -> set[str
     if "plan_id" in frame.columns and facts.plan_owners:
         touched |= {facts.plan_owners[p] for p in frame["plan_id"].drop_nulls().to_list() if p in facts.plan_owners}
     return touched
+
+
+def outside_demo(touched: set[str]) -> str | None:
+    """Why a demo warehouse refuses a file, or None: it would change a municipality other than the demo's fictional
+    ones («?orgnr»: a school the demo's register does not have). Its demo accounts' passwords are published in the
+    README (the demo administrator would see the real figures), and every page calls its figures fictional."""
+    from pipelines.demo import KOMMUNER
+
+    foreign = sorted(t for t in touched if t != ALL_KOMMUNER and t not in KOMMUNER)
+    if not foreign:
+        return None
+    shown = [f"skolen {f.removeprefix(UNKNOWN_SCHOOL)}" if f.startswith(UNKNOWN_SCHOOL) else f"kommune {f}"
+             for f in foreign]
+    return (f"Filen har data for {', '.join(shown[:5])}{' med flere' if len(shown) > 5 else ''}, som ikke er "
+            f"demokommuner. {DEMO_WAREHOUSE}")
 
 
 def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None, facts: Known) -> str | None:

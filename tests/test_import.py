@@ -177,6 +177,23 @@ def _refused_and_unchanged(demo_db: Path, raw: bytes, name: str, expected: str) 
     assert table_digest(demo_db, DATA_TABLES) == before
 
 
+def test_the_demo_administrator_cannot_upload_real_data_into_the_demo_warehouse(demo_db, demo_dir):
+    """The demo administrator's password is in the README, and every page calls the demo's figures fictional: a
+    real municipality's register uploaded on «Importer filer» went in (only the command line refused it)."""
+    admin = Viewer(role="admin", kommuner=frozenset(), brukernavn="admin")
+    rows = _register_rows(demo_dir)
+    real = "\n".join([rows[0], rows[1], "964338531;Nordnes skole;4601;Bergen;1;7;310"]) + "\n"
+    before = table_digest(demo_db, DATA_TABLES)
+    for outcome in (importer.preview_upload(real.encode(), "skoleregister.csv", demo_db, admin),
+                    importer.load_upload(real.encode(), "skoleregister.csv", demo_db, admin)):
+        assert outcome.result == "avvist" and "kommune 4601" in outcome.message, outcome.message
+        assert "demolager" in outcome.message
+    assert table_digest(demo_db, DATA_TABLES) == before
+    fictional = "\n".join([rows[0], rows[1], "990019999;Ny skole;9902;Sjøbygd;1;7;200"]) + "\n"
+    outcome = importer.load_upload(fictional.encode(), "skoleregister.csv", demo_db, admin)
+    assert outcome.result == "lastet", outcome.message
+
+
 def _other_municipality_saker(demo_dir: Path) -> tuple[bytes, str]:
     """The demo's 9902 case counts with one more evaluation over the deadline (so the file is new to the warehouse)."""
     return first_row_changed(demo_dir, "saker_9902.csv", -1, 1).encode("utf-8"), "saker_9902_rettet.csv"

@@ -79,6 +79,7 @@ class Known:
     register_rows: pl.DataFrame | None = None  # core.skole as loaded (`pipelines.ingest.kommuner_touched`)
     plan_owners: Mapping[str, str] = field(default_factory=dict)  # plan_id → kommunenr of the plans loaded
     plans: tuple[tuple, ...] = ()  # (plan_id, kommunenr, tittel, gyldig_fra, gyldig_til) of the plans loaded
+    demo: bool = False  # a demo warehouse (`skolemiljo demo`): it takes only the demo's fictional municipalities
 
 
 @dataclass(frozen=True)

@@ -294,6 +294,14 @@ def commit_batch(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdi
     return loaded
 
 
+def is_demo(con) -> bool:
+    """Whether `skolemiljo demo` built this warehouse (a warehouse from before settings existed is not)."""
+    has_settings = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'innstilling'").fetchall()[0][0]
+    return bool(has_settings) and bool(con.execute(
+        "SELECT count(*) FROM meta.innstilling WHERE nokkel = 'demo' AND verdi = 'ja'").fetchall()[0][0])
+
+
 def set_setting(path: Path, key: str, value: str) -> None:
     with connect(path, read_only=False) as con:
         con.execute("BEGIN TRANSACTION")

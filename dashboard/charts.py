@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -309,3 +311,95 @@ def school_month_heatmap(
         margin=dict(l=10, r=10, t=HEATMAP_TOP, b=HEATMAP_BOTTOM),
     )
     return fig
+
+
+def figure_table(fig: go.Figure) -> pl.DataFrame | None:
+    """The numbers a chart draws, as a table of text: its text alternative for a screen reader, and the exact
+    figures for whoever wants them. Only what the chart itself carries (its hidden points read «skjult – …» as
+    in its hover), so the table shows nothing the chart does not. None for a chart with nothing to list.
+
+    A heatmap becomes its grid (rows down, columns across, each cell as written in it); lines and bars become one
+    column per trace against the category they are drawn over (school year, month, trinn, school).
+    """
+    traces = [t for t in fig.data if t.showlegend is not False and t.hoverinfo != "skip"]
+    heatmaps = [t for t in traces if t.type == "heatmap"]
+    if heatmaps:
+        return _heatmap_table(heatmaps[0])
+    columns: dict[str, dict[str, str]] = {}
+    order: list = []
+    for trace in traces:
+        if trace.type not in ("scatter", "bar") or trace.x is None or trace.y is None:
+            continue
+        across, values = list(trace.x), list(trace.y)
+        drawn = [v for v in values if v is not None]
+        if trace.orientation == "h" or (drawn and all(isinstance(v, str) for v in drawn)):
+            across, values = values, across
+        texts = list(trace.text) if isinstance(trace.text, tuple | list) and len(trace.text) == len(values) else None
+        cells = columns.setdefault(str(trace.name or ""), {})
+        for i, (key, value) in enumerate(zip(across, values, strict=False)):
+            if key is None:
+                continue
+            label = _axis_text(key)
+            if label not in order:
+                order.append(label)
+            cells[label] = _axis_text(texts[i] if texts else value)
+    columns = {name: cells for name, cells in columns.items() if cells}
+    if not columns:
+        return None
+    first = _axis_title(fig.layout.xaxis) or " "
+    if first in columns:
+        first += " "
+    return pl.DataFrame({first: order, **{name: [cells.get(k, "–") for k in order] for name, cells in columns.items()}})
+
+
+def _heatmap_table(trace) -> pl.DataFrame | None:
+    if trace.z is None or trace.x is None or trace.y is None:
+        return None
+    rows, across = [_axis_text(v) for v in trace.y], [_axis_text(v) for v in trace.x]
+    text = trace.text if trace.text is not None and len(trace.text) == len(rows) else None
+    template = trace.texttemplate or ""
+    grid = {}
+    for j, name in enumerate(across):
+        column = []
+        for i in range(len(rows)):
+            if text is not None:
+                column.append(_cell_text(text[i][j]))
+            elif trace.z[i][j] is None:
+                column.append("–")
+            else:
+                value = _cell_text(trace.z[i][j])
+                column.append(template.replace("%{z}", value) if "%{z}" in template else value)
+        grid[name if name not in grid and name != " " else f"{name} "] = column
+    return pl.DataFrame({" ": rows, **grid})
+
+
+def _axis_title(axis) -> str:
+    return str(axis.title.text or "") if axis is not None and axis.title is not None else ""
+
+
+def _axis_text(value) -> str:
+    """A category as the chart labels it: a first-of-month date as «okt 2025», another date as «31.03.2025»."""
+    import datetime as dt
+
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        with contextlib.suppress(ValueError):
+            value = dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return month_label(value) if value.day == 1 else value.strftime("%d.%m.%Y")
+    return _cell_text(value)
+
+
+def _cell_text(value) -> str:
+    """A cell as text: «<br>» line breaks as spaces, a number with a decimal comma and at most two decimals."""
+    from dashboard.labels import NO_VALUE, number_text
+
+    if value is None or value != value:
+        return NO_VALUE
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        decimals = 0 if float(value).is_integer() else (1 if round(value, 1) == round(value, 2) else 2)
+        return number_text(value, decimals)
+    return " ".join(str(value).replace("<br>", " ").split()) or NO_VALUE

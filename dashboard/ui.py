@@ -372,31 +372,66 @@ took a chart out as a PNG past the audited «Last ned tabellene». Zoom by dragg
 
 
 def chart(fig, where=None, **kwargs) -> None:
-    """A Plotly figure across the page; in rektormøte mode with its text as large as the page's (`large_type`)."""
+    """A Plotly figure across the page; in rektormøte mode with its text as large as the page's (`large_type`).
+
+    Under it, folded, the chart's numbers as a table (`charts.figure_table`): a screen reader cannot read a
+    Plotly chart, and a hover box gives one number at a time.
+    """
+    from dashboard.charts import figure_table
+
     where = where or st
     where.plotly_chart(large_type(fig) if meeting_mode() else fig, width="stretch", config=dict(CHART_CONFIG),
                        **kwargs)
+    table = _per_figure(_TABLES, fig, figure_table)
+    if table is not None:
+        title = " ".join(str(fig.layout.title.text or "").replace("<br>", " ").split())
+        with where.expander(f"Tallene i grafen «{title}»" if title else "Tallene i grafen"):
+            st.markdown(html_table(table, caption=title), unsafe_allow_html=True)
+
+
+def html_table(frame: pl.DataFrame, caption: str = "") -> str:
+    """`frame` (text cells) as an HTML table a screen reader can walk: a caption, column headers, and its first
+    column as the row headers. Every text is escaped, and the table is one line, so Markdown leaves it alone (a
+    cell «1. Utarbeide …» would have become a list, and «*» a bullet, in `st.table`'s Markdown cells)."""
+    from html import escape
+
+    head = "".join(f'<th scope="col">{escape(str(name).strip())}</th>' for name in frame.columns)
+    rows = "".join(
+        f'<tr><th scope="row" style="white-space:nowrap">{escape(str(row[0]))}</th>'
+        + "".join(f"<td>{escape(str(v))}</td>" for v in row[1:]) + "</tr>" for row in frame.iter_rows())
+    # The caption is for a screen reader; on screen the expander's label above it already says it.
+    hidden = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"
+    said = f'<caption style="{hidden}">{escape(caption)}</caption>' if caption else ""
+    return (f'<div class="chart-table" style="overflow-x:auto"><table>{said}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")
 
 
 _LARGE: dict[int, tuple] = {}
 """id(figure) → (figure, its large copy): the figure is held, so its id stays its own while it is kept here."""
-_LARGE_LOCK = threading.Lock()
+_TABLES: dict[int, tuple] = {}
+"""id(figure) → (figure, its table), as `_LARGE`."""
+_PER_FIGURE_LOCK = threading.Lock()
 LARGE_KEPT = 32
 
 
-def large_type(fig):
-    """`_enlarged(fig)`, made once per figure: a page's figures are the same objects on every rerun
-    (`charts.cached_figure`), and copying one costs 30 ms, which a shared screen pays on every click."""
-    with _LARGE_LOCK:
-        hit = _LARGE.get(id(fig))
+def _per_figure(kept: dict[int, tuple], fig, make):
+    """`make(fig)`, made once per figure: a page's figures are the same objects on every rerun
+    (`charts.cached_figure`), and reading one through Plotly's validators costs milliseconds on every click."""
+    with _PER_FIGURE_LOCK:
+        hit = kept.get(id(fig))
         if hit is not None and hit[0] is fig:
             return hit[1]
-    big = _enlarged(fig)
-    with _LARGE_LOCK:
-        if len(_LARGE) >= LARGE_KEPT:
-            _LARGE.pop(next(iter(_LARGE)))
-        _LARGE[id(fig)] = (fig, big)
-    return big
+    made = make(fig)
+    with _PER_FIGURE_LOCK:
+        if len(kept) >= LARGE_KEPT:
+            kept.pop(next(iter(kept)))
+        kept[id(fig)] = (fig, made)
+    return made
+
+
+def large_type(fig):
+    """`_enlarged(fig)`, made once per figure: copying one costs 30 ms, which a shared screen pays on every click."""
+    return _per_figure(_LARGE, fig, _enlarged)
 
 
 def _enlarged(fig, scale: float = MEETING_TYPE):

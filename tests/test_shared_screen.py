@@ -309,3 +309,103 @@ def test_the_help_page_has_one_top_heading_whichever_guide_is_shown(demo_app):
         tops = [line for line in outside_code.splitlines() if line.startswith("# ")]
         assert len(at.title) == 1 and tops == [], (key, tops)
         assert f"## {GUIDES[key][0]}" in guide or outside_code.lstrip().startswith("## "), key
+
+
+# ---------------------------------------------------------------- 5. Every chart's numbers as a table
+
+
+def _chart_tables(at: AppTest) -> dict[str, list[list[str]]]:
+    """Expander label → the rows (header row first) of the HTML table in it, cells as a reader hears them."""
+    import html
+    import re
+
+    tables = {}
+    for box in at.expander:
+        if not box.label.startswith("Tallene i grafen"):
+            continue
+        markup = " ".join(m.value for m in box.markdown)
+        assert markup.count("<table") == 1 and "\n" not in markup, markup[:200]
+        rows = re.findall(r"<tr>(.*?)</tr>", markup)
+        tables[box.label] = [[html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)] for row in rows]
+    return tables
+
+
+@pytest.mark.parametrize("page", ["elevundersokelsen", "ungdata", "saker", "team", "programmer"])
+def test_every_chart_has_its_numbers_beneath_it_as_a_table_a_screen_reader_can_walk(demo_app, page):
+    """A screen reader reads nothing of a Plotly chart, and its hover box gives one number at a time: under every
+    chart, folded, a table of what it draws, with column and row headers."""
+    at = demo_app(page)
+    titles = [_title(f) for f in _figures(at)]
+    tables = _chart_tables(at)
+    assert titles and sorted(f"Tallene i grafen «{t}»" for t in titles) == sorted(tables)
+    for rows in tables.values():
+        assert len(rows) >= 2 and all(len(r) == len(rows[0]) for r in rows)
+    markup = " ".join(m.value for box in at.expander for m in box.markdown)
+    assert '<th scope="col">' in markup and '<th scope="row"' in markup and "<caption" in markup
+
+
+def test_the_trend_table_gives_each_school_the_value_the_warehouse_holds(demo_app, demo_db_master):
+    from dashboard.labels import format_value
+
+    at = demo_app("elevundersokelsen")
+    title = _title(_figures(at)[0])
+    indicator = title.split(" – ")[0]
+    assert "alle trinn, alle kjønn" in title
+    rows = next(r for label, r in _chart_tables(at).items() if title in label)
+    header, body = rows[0], rows[1:]
+    held = query(demo_db_master, "SELECT enhet_navn, skoleaar, verdi FROM mart.elevundersokelsen WHERE "
+                 "enhet_niva = 'skole' AND indikator = ? AND trinn IS NULL AND kjonn = 'alle'", [indicator])
+    expected = {(name, year): format_value(v, "snitt") for name, year, v in held if v is not None}
+    compared = 0
+    for row in body:
+        for name, cell in zip(header[1:], row[1:], strict=True):
+            if (name, row[0]) in expected:
+                assert cell == expected[(name, row[0])], (name, row[0])
+                compared += 1
+    assert compared >= 6 * 5  # six school years of at least five schools
+
+
+def test_a_hidden_value_reads_as_hidden_in_the_chart_table_never_as_a_number(demo_app, demo_db_master):
+    """Haugen skole's 6. trinn is too small to show (Udir screened it): its cells say «skjult – …» as the chart's
+    hover does."""
+    at = demo_app("elevundersokelsen")
+    at.multiselect[0].set_value(["990013004"])
+    {s.label: s for s in at.selectbox}["Trinn"].select(6).run()
+    rows = next(iter(_chart_tables(at).values()))
+    column = rows[0].index("Haugen skole")
+    cells = [r[column] for r in rows[1:]]
+    assert cells and all(c.startswith("skjult") for c in cells), cells
+    held = query(demo_db_master, "SELECT skoleaar FROM mart.elevundersokelsen WHERE orgnr = '990013004' AND trinn = 6 "
+                 "AND kjonn = 'alle' AND skjermet AND indikator = ?", [_title(_figures(at)[0]).split(" – ")[0]])
+    assert sorted(r[0] for r in rows[1:]) == sorted(y for (y,) in held)  # Udir screened them, every year
+
+
+def test_a_chart_table_escapes_what_it_is_given_and_markdown_leaves_it_alone():
+    """A school or a measure named «1. Utarbeide …», «*» or «<b>» is shown as written, not as a list, a bullet or
+    markup; the table is one line, so no blank line ends Markdown's HTML block."""
+    from dashboard.ui import html_table
+
+    markup = html_table(pl.DataFrame({" ": ["1. Utarbeide plan", "<script>x</script>"], "A & B": ["*", "5 %"]}),
+                        caption="Tiltak <frist>")
+    assert "\n" not in markup and "<script>" not in markup and "&lt;script&gt;" in markup
+    assert '<th scope="row" style="white-space:nowrap">1. Utarbeide plan</th>' in markup
+    assert "<td>*</td>" in markup and "A &amp; B" in markup and "Tiltak &lt;frist&gt;" in markup
+
+
+def test_a_chart_table_names_months_and_deadlines_as_the_page_does():
+    import datetime as dt
+
+    import plotly.graph_objects as go
+
+    from dashboard.charts import figure_table
+
+    fig = go.Figure([
+        go.Scatter(x=[dt.date(2024, 8, 1), dt.date(2024, 9, 1)], y=[1.0, 2.345], name="Nordli skole"),
+        go.Scatter(x=[None], y=[None], name="Skjult verdi", hoverinfo="skip"),
+        go.Scatter(x=[dt.date(2024, 8, 1)], y=[3], name="ring", showlegend=False),
+    ], layout=dict(xaxis=dict(title="Måned")))
+    assert figure_table(fig).rows() == [("aug 2024", "1"), ("sep 2024", "2,35")]
+    deadlines = go.Figure([go.Scatter(x=["2025-03-31"], y=["3. Opprette fagteam"], name="Forfalt")])
+    assert figure_table(deadlines).rows() == [("3. Opprette fagteam", "31.03.2025")]
+    heat = go.Figure(go.Heatmap(x=["PPT", "Andre"], y=["Nordli skole"], z=[[84, None]], texttemplate="%{z} %"))
+    assert figure_table(heat).rows() == [("Nordli skole", "84 %", "–")]

@@ -449,3 +449,19 @@ def test_a_folder_given_as_the_report_file_is_answered_with_a_file_of_the_right_
     err = capsys.readouterr().err
     assert str(folder / "rapport.xlsx") in err and "rapport.pdf" not in err
     assert not list(folder.iterdir())
+
+
+def test_a_folder_loads_in_one_command_whatever_order_the_shell_gives_the_register(demo_dir, tmp_path, capsys):
+    """`skolemiljo ingest demo/*` refused the case counts, plans and programme status («last inn skoleregisteret
+    først»): the shell's alphabetical order put skoleregister.csv after them, in the same command."""
+    db = tmp_path / "ekte.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    files = sorted(p for p in demo_dir.iterdir() if p.is_file())
+    assert files.index(demo_dir / "skoleregister.csv") > min(i for i, p in enumerate(files) if p.name.startswith("saker"))
+    assert cli(["--db", str(db), "ingest", *map(str, files)]) == 0, capsys.readouterr().err
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        results = dict(con.execute("SELECT filnavn, resultat FROM core.ingest_log").fetchall())
+    finally:
+        con.close()
+    assert set(results.values()) == {"lastet"} and len(results) == len(files)

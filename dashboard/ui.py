@@ -90,13 +90,14 @@ def meeting_over_reload(current: Viewer) -> bool:
     return meeting_mode()
 
 
-def meeting_banner() -> None:
-    """The on-screen marker, large type and no sidebar while the mode is on."""
+def meeting_banner(demo: bool = False) -> None:
+    """The on-screen marker, large type and no sidebar while the mode is on; `demo` says the figures are fictional
+    in the same line, not in a banner of its own."""
     st.markdown(
         """<style>
         [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
-        [data-testid="stMainBlockContainer"] {font-size: 1.25rem; max-width: 100%;}
-        [data-testid="stMainBlockContainer"] h1 {font-size: 3rem;}
+        [data-testid="stMainBlockContainer"] {font-size: 1.25rem; max-width: 100%; padding-top: 4.5rem;}
+        [data-testid="stMainBlockContainer"] h1 {font-size: 2.5rem; padding-top: 0.5rem;}
         [data-testid="stMetricValue"] {font-size: 3rem;}
         [data-testid="stTable"] table {font-size: 1.25rem;}
         [data-testid="stCaptionContainer"], [data-testid="stMetricLabel"] p {font-size: 1.1rem;}
@@ -106,11 +107,11 @@ def meeting_banner() -> None:
         unsafe_allow_html=True,
     )
     left, right = st.columns([5, 1])
+    # One line on a 1366-pixel projector: the room should see the figures on the first screen, not the banners.
+    # What the protected level means for case counts and meetings, each page says where it applies.
     left.info(
-        "**Rektormøtemodus** – alle tall på vernet nivå (små grupper skjult), sakstall bare som vernet oversikt "
-        "(1–4 vises som «1–4»), ingen møtelogger, "
-        "og skoler uten valgt navn vises som «Skole A, B, …». Bokstavene trekkes på nytt på hver side: «Skole A» "
-        "her er ikke nødvendigvis «Skole A» på en annen side.",
+        "**Rektormøtemodus** – alle tall på vernet nivå. Skoler uten valgt navn heter «Skole A, B, …», trukket på "
+        "nytt på hver side." + (" **Demodata:** fiktive tall." if demo else ""),
         icon=":material/co_present:",
     )
     right.button("Avslutt", on_click=stop_meeting, icon=":material/close:", width="stretch")
@@ -163,10 +164,10 @@ def header() -> None:
         )
         st.stop()
     narrow_screens()
+    demo = dict(queries.settings(viewer()).iter_rows()).get("demo") == "ja"
     if meeting_mode():
-        meeting_banner()
-    settings = dict(queries.settings(viewer()).iter_rows())
-    if settings.get("demo") == "ja":
+        meeting_banner(demo)
+    elif demo:
         st.info(
             "**Demodata.** Kommunene, skolene og alle tall her er fiktive – laget for å vise "
             "hvordan verktøyet virker.",

@@ -167,6 +167,27 @@ def test_the_document_is_norwegian_and_each_page_has_its_own_title(server, brows
     page.close()
 
 
+@pytest.mark.browser
+def test_in_rektormote_mode_the_first_chart_starts_on_the_projector_s_first_screen(server, browser):  # noqa: F811
+    """On a 1366 × 768 projector the room saw two banners of three lines and a heading, and the chart began below
+    the edge: the mode's marker and «Demodata» now share one short banner, under less padding."""
+    page = login(browser, server, "skoleeier", height=768)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("[data-testid='stSidebar'] [data-testid='stExpander'] summary").first.click()
+    start = page.get_by_role("button", name="Start rektormøtemodus")
+    start.wait_for(state="visible", timeout=30_000)
+    page.wait_for_timeout(1000)  # a click during the expander's rerun can be dropped
+    start.click()
+    page.wait_for_selector("[data-testid='stSidebar']", state="hidden", timeout=30_000)
+    page.get_by_role("link", name="Elevundersøkelsen").first.click()
+    page.wait_for_selector(".js-plotly-plot .legendtext", timeout=30_000)
+    banners = page.locator("[data-testid='stAlert']").all_inner_texts()
+    assert len(banners) == 1 and "Rektormøtemodus" in banners[0] and "Demodata" in banners[0], banners
+    top = page.evaluate("document.querySelector('.js-plotly-plot').getBoundingClientRect().top")
+    assert top < 768 - 150, top  # the chart's title and its upper part on the first screen (it was at 717)
+    page.close()
+
+
 # ---------------------------------------------------------------- 4. Colours a deuteranope tells apart
 
 _MACHADO_DEUTERANOPIA = [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],

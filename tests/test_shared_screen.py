@@ -430,3 +430,28 @@ def test_a_chart_table_names_months_and_deadlines_as_the_page_does():
     assert figure_table(deadlines).rows() == [("3. Opprette fagteam", "31.03.2025")]
     heat = go.Figure(go.Heatmap(x=["PPT", "Andre"], y=["Nordli skole"], z=[[84, None]], texttemplate="%{z} %"))
     assert figure_table(heat).rows() == [("Nordli skole", "84 %", "–")]
+
+
+@pytest.mark.browser
+def test_a_keyboard_user_sees_a_clear_ring_round_the_sidebar_link_they_have_reached(server, browser):  # noqa: F811
+    """Streamlit marks a focused sidebar link only with the faint grey it gives the open page too (outline: none):
+    tabbing down the menu, a keyboard user could not tell where they were."""
+    import re
+
+    page = login(browser, server, "skoleeier", height=900)
+    page.locator("[data-testid='stSidebarNav'] a").first.focus()
+    page.keyboard.press("Tab")
+    style = page.evaluate("""() => { const a = document.activeElement; const s = getComputedStyle(a);
+        const bg = getComputedStyle(document.querySelector('[data-testid=stSidebar]')).backgroundColor;
+        return [a.closest('[data-testid=stSidebarNav]') !== null, s.outlineStyle, s.outlineWidth, s.outlineColor, bg]; }""")
+    in_menu, outline, width, colour, background = style
+    assert in_menu and outline == "solid" and float(width.removesuffix("px")) >= 2, style
+
+    def luminance(css: str) -> float:
+        channels = [int(v) / 255 for v in re.findall(r"\d+", css)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(colour), luminance(background)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 3, style  # WCAG 1.4.11: 3:1 against what surrounds it
+    page.close()

@@ -228,3 +228,28 @@ def test_a_school_closed_in_august_never_began_the_school_year(warehouse, demo_d
     assert haugen["moter"].to_list() == [0] and haugen["forventet"].item() == round(rate * 2)
     assert query(warehouse, "SELECT count(*) > 0 FROM mart.programstatus WHERE orgnr = ? AND planlagt "
                             "AND skoleaar = '2026-27'", [HAUGEN]) == [(True,)]
+
+
+def test_a_case_file_after_a_school_closed_does_not_call_its_months_missing(demo_db, demo_dir, tmp_path):
+    """Holmen closed on 1 January: Sjøbygd's case file for January–March was told «Filen mangler rapport for 3
+    skole-måneder … Holmen skule», as if a closed school should still report (a school still open and missing a
+    month is still named)."""
+    holmen, vika = "990023018", "990024006"
+    lines = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    register = tmp_path / "skoleregister_nedlagt.csv"
+    register.write_text("\n".join([lines[0] + ";nedlagt"] + [
+        line + (";01.01.2026" if line.startswith(holmen) else ";") for line in lines[1:]]) + "\n", encoding="utf-8")
+    assert ingest_file(register, demo_db).result == "lastet"
+    con = duckdb.connect(str(demo_db))
+    con.execute("DELETE FROM core.saker WHERE (orgnr = ? AND periode >= '2026-01-01') "
+                "OR (orgnr = ? AND periode = '2026-02-01')", [holmen, vika])
+    con.close()
+    rows = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig").splitlines()
+    kept = [r for r in rows[1:] if r.split(";")[2] in ("2026-01", "2026-02", "2026-03")
+            and r.split(";")[0] != holmen and not (r.split(";")[0] == vika and r.split(";")[2] == "2026-02")]
+    path = tmp_path / "saker_9902_q1.csv"
+    path.write_text("\n".join([rows[0], *kept]) + "\n", encoding="utf-8")
+    outcome = ingest_file(path, demo_db)
+    assert outcome.result == "lastet", outcome.message
+    said = " ".join([outcome.message, *outcome.warnings])
+    assert "Vika skule (feb 2026)" in said and "Holmen" not in said, said

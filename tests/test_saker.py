@@ -325,8 +325,27 @@ def test_a_one_month_file_missing_a_school_names_the_month_once(register_db, tmp
     rows = [r for r in _month(SJOBYGD, "2025-09") if r["orgnr"] != holmen.orgnr]
     outcome = ingest_file(_csv(tmp_path / "en_maaned.csv", rows), register_db)
     missing = [w for w in outcome.warnings if "mangler rapport" in w]
-    assert len(missing) == 1 and "1 skole-måned i sep 2025:" in missing[0] and "mellom" not in missing[0]
-    assert "Er den sendt i en annen fil" in missing[0]  # the file alone is judged: the page says what the warehouse lacks
+    assert len(missing) == 1 and "1 skole-måned i sep 2025, og lageret har den heller ikke:" in missing[0] and "mellom" not in missing[0]
+    assert "Kommer den i en annen fil" in missing[0]  # one not loaded yet: the page says what the warehouse lacks
+
+
+def test_a_correction_for_some_schools_does_not_call_the_months_the_warehouse_holds_missing(register_db, tmp_path):
+    """A file re-sending October for two schools warned that a third school «missing» October, though its October
+    was loaded before and stays (the file replaces only its own schools' months). A school-month that neither the
+    file nor the warehouse has is still named."""
+    holmen, vika, strand = BY_NAME["Holmen skule"], BY_NAME["Vika skule"], BY_NAME["Strand barneskule"]
+    first = _month(SJOBYGD, "2025-09") + [r for r in _month(SJOBYGD, "2025-10") if r["orgnr"] != holmen.orgnr]
+    assert ingest_file(_csv(tmp_path / "sep_okt.csv", first), register_db).result == "lastet"
+    strand_october = "SELECT count(*) FROM core.saker WHERE orgnr = ? AND periode = DATE '2025-10-01'"
+    kept = query(register_db, strand_october, [strand.orgnr])[0][0]
+    correction = [_row(vika, "2025-10", trinn=5, nye=1, apne=1), _row(vika, "2025-10", trinn=6),
+                  _row(BY_NAME["Sjøbygd skule"], "2025-10", "ppt_henvisning", nye=1, apne=1)]
+    outcome = ingest_file(_csv(tmp_path / "rettelse.csv", correction), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(register_db, strand_october, [strand.orgnr])[0][0] == kept > 0  # the load leaves it in place
+    missing = [w for w in outcome.warnings if "mangler rapport" in w]
+    assert len(missing) == 1 and "1 skole-måned i okt 2025" in missing[0], missing
+    assert "Holmen skule (okt 2025)" in missing[0] and "Strand barneskule" not in missing[0], missing
 
 
 def test_a_school_named_without_orgnr_is_found_in_the_register(register_db, tmp_path):

@@ -153,7 +153,6 @@ def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], 
     for _cube, cube in part.group_by(["skoleaar", "indikator_kode"], maintain_order=True):
         cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n").to_dicts()
         by_i = {c["_i"]: c for c in cells}
-        hidden = {c["_i"] for c in cells if c["_skjult"]}
         lines: list[tuple[int, list[int]]] = []  # (total, members)
         for a, b, total_col in SURVEY_LINES:
             members: dict[tuple, list[int]] = {}
@@ -163,35 +162,46 @@ def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], 
                 totals = [i for i in grouped if by_i[i][total_col] in (None, "alle")]
                 if len(totals) == 1 and len(grouped) > 1:
                     lines.append((totals[0], [i for i in grouped if i != totals[0]]))
-        on_line: dict[int, list[int]] = {}
-        for total, members in lines:
-            for i in (total, *members):
-                on_line.setdefault(i, []).extend((total, *members))
-        schools = {c["orgnr"] for c in cells if c["orgnr"] is not None}  # a value hidden later is its school's too
-        readers = [frozenset()] + [frozenset({o}) for o in sorted(schools)] + [g for g in groups if len(g) > 1]
-        # Per reader, the targets their own school's values give away by themselves (a municipality's 10. trinn where
-        # theirs is its only school with one): theirs to know, and no value hidden can change that.
-        own: dict[frozenset[str], set[int]] = {frozenset(): set()}
-        every: list = []  # the null space with every value unknown, worked out once, narrowed per reader
-        while True:
-            picks: set[int] = set()
-            for reader, pinned in _pinned_values(sorted(hidden), lines, targets, readers, by_i, np):
-                if reader not in own:
-                    if not every:
-                        every.append(_null_space([c["_i"] for c in cells], lines, np))
-                    place, null = every[0]
-                    known = [place[i] for i in place if by_i[i]["orgnr"] in reader]
-                    ask = [i for i in place if i in targets and by_i[i]["orgnr"] not in reader]
-                    fixed = _narrowed(null, known, [place[i] for i in ask], np)
-                    own[reader] = {i for i, f in zip(ask, fixed, strict=True) if f}
-                for t in sorted(set(pinned) - own[reader]):
-                    pick = _next_to_hide(t, on_line, hidden, by_i, reader)
-                    if pick is not None:
-                        picks.add(pick)
-            if not picks:
-                break
-            hidden |= picks
-            added += sorted(picks)
+        added += _hide_until_unpinned(cells, lines, targets, groups, np)
+    return added
+
+
+def _hide_until_unpinned(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int],
+                         groups: tuple[frozenset[str], ...], np) -> list[int]:
+    """The audit of one table (`cells`: `_i`, `orgnr`, `_skjult`, `_n`; `lines`: (total, members) by `_i`): hides
+    shown values (`_next_to_hide`) until no target is pinned for any reader."""
+    by_i = {c["_i"]: c for c in cells}
+    hidden = {c["_i"] for c in cells if c["_skjult"]}
+    added: list[int] = []
+    on_line: dict[int, list[int]] = {}
+    for total, members in lines:
+        for i in (total, *members):
+            on_line.setdefault(i, []).extend((total, *members))
+    schools = {c["orgnr"] for c in cells if c["orgnr"] is not None}  # a value hidden later is its school's too
+    readers = [frozenset()] + [frozenset({o}) for o in sorted(schools)] + [g for g in groups if len(g) > 1]
+    # Per reader, the targets their own school's values give away by themselves (a municipality's 10. trinn where
+    # theirs is its only school with one): theirs to know, and no value hidden can change that.
+    own: dict[frozenset[str], set[int]] = {frozenset(): set()}
+    every: list = []  # the null space with every value unknown, worked out once, narrowed per reader
+    while True:
+        picks: set[int] = set()
+        for reader, pinned in _pinned_values(sorted(hidden), lines, targets, readers, by_i, np):
+            if reader not in own:
+                if not every:
+                    every.append(_null_space([c["_i"] for c in cells], lines, np))
+                place, null = every[0]
+                known = [place[i] for i in place if by_i[i]["orgnr"] in reader]
+                ask = [i for i in place if i in targets and by_i[i]["orgnr"] not in reader]
+                fixed = _narrowed(null, known, [place[i] for i in ask], np)
+                own[reader] = {i for i, f in zip(ask, fixed, strict=True) if f}
+            for t in sorted(set(pinned) - own[reader]):
+                pick = _next_to_hide(t, on_line, hidden, by_i, reader)
+                if pick is not None:
+                    picks.add(pick)
+        if not picks:
+            break
+        hidden |= picks
+        added += sorted(picks)
     return added
 
 
@@ -425,7 +435,8 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     )
     out = frame.with_columns(reason.alias("skjult_grunn"))
     if not viewer.full_detail_everywhere:  # only the protected level hides shares for few answers
-        out = _secondary_shares(out, source=(flag.is_not_null() & (flag != 0)) | pl.col("skjermet"))
+        out = _secondary_shares(out, source=(flag.is_not_null() & (flag != 0)) | pl.col("skjermet"),
+                                few=_too_few(frame, viewer, "antall_svar"))
     return out.with_columns(
         pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("andel")).alias("andel")
     )
@@ -435,12 +446,15 @@ SPAN_TRINN = ["8", "9", "10", "8-10"]
 """Ungdata's trinn whose answers add up: 8.–10. trinn is 8., 9. and 10. together."""
 
 
-def _secondary_shares(frame: pl.DataFrame, source: pl.Expr) -> pl.DataFrame:
+def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None = None) -> pl.DataFrame:
     """Ungdata's secondary suppression: «alle» is jenter and gutter together, «8-10» the three trinn together, and all
     ages FHI's age groups together (`13-15 år`, `16-18 år`), so with the answer counts shown one share hidden for few
-    answers would follow from the others of its line.
+    answers would follow from the others of its line, or from several lines together (`_solvable_shares`).
 
-    The frame is the whole municipality (and its county and the nation), so every page hides alike.
+    The frame is the whole municipality (and its county and the nation), so every page hides alike. A share the
+    source withheld is protected too when its answers are `few` (under the municipality's threshold): it would have
+    been hidden here anyway, and the page must not be where it can be worked out (FHI's groups of 8–9 answers were
+    each solvable from «alle» and the other kjønn at the default threshold of 10).
     """
     base = ["kilde", "geo_niva", "geo", "periode", "indikator_kode"]
     if not {*base, "trinn", "kjonn"} <= set(frame.columns):  # no lines to give a value away
@@ -449,14 +463,83 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr) -> pl.DataFrame:
         (pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING)).alias("_skjult"),
         source.fill_null(False).alias("_kilden"),
         pl.col("antall_svar").fill_null(0).alias("_n"),
+        (few if few is not None else pl.lit(False)).fill_null(False).alias("_few"),
     ).with_row_index("_i")
     age = pl.col("trinn").str.ends_with(" år") | (pl.col("trinn") == "alle")  # FHI's ALDER: age groups and all ages
+    targets = set(rows.filter(pl.col("_skjult") & (~pl.col("_kilden") | pl.col("_few")))["_i"].to_list())
     added = _more_to_hide(rows, [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN)),
                                  (base + ["kjonn"], age)])
+    added += _solvable_shares(rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added)), targets, base)
     return rows.with_columns(
         pl.when(pl.col("_i").is_in(added)).then(pl.lit(REASON_SECONDARY)).otherwise(pl.col("skjult_grunn"))
         .alias("skjult_grunn")
-    ).drop("_i", "_skjult", "_kilden", "_n")
+    ).drop("_i", "_skjult", "_kilden", "_n", "_few")
+
+
+def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> list[int]:
+    """More shares (`_i`) to hide so that none hidden for few answers (`targets`) follows from the lines together.
+
+    `_more_to_hide` leaves a line alone when its one hidden share is the source's, and counts the source's as unknown
+    in its other lines; but the source's share follows from its own line, and then from it ours: a reviewer worked
+    out 8. trinn jenter and gutter (10 answers each, threshold 12) from the 8.–10. totals once 9. trinn gutter and
+    10. trinn jenter, withheld by FHI, came out of «alle». So, as `_solvable_hidden` does for Elevundersøkelsen, the
+    lines' equations are solved together with every share not shown (the source's and missing ones too) unknown.
+    """
+    if not targets:
+        return []
+    import numpy as np  # only where a municipality has shares hidden for few answers
+    from threadpoolctl import threadpool_limits
+
+    cubes = rows.filter(pl.col("_i").is_in(sorted(targets))).select(base).unique()
+    part = rows.join(cubes, on=base, nulls_equal=True).with_columns(
+        (pl.col("_skjult") | pl.col("skjult_grunn").is_not_null()).alias("_skjult"),  # «Ingen data» is unknown too
+        pl.lit(None, dtype=pl.String).alias("orgnr"),  # no school's shares: no reader knows some of them
+    )
+    added: list[int] = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _cube, cube in part.group_by(base, maintain_order=True):
+            cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n").to_dicts()
+            lines = _share_lines(cells)
+            added += _needed(cells, lines, targets, _hide_until_unpinned(cells, lines, targets, (), np), np)
+    return added
+
+
+def _needed(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int], added: list[int], np) -> list[int]:
+    """`added` without the shares that protect nothing once the later ones are hidden: the search hides one share at
+    a time, and an early pick can end up alone hidden on a line, where anyone works it out again (the demo's 10. trinn
+    jenter, hidden for 9. trinn jenter, which 8. trinn then protected). Each is shown again, latest first, while no
+    target is pinned without it."""
+    by_i = {c["_i"]: c for c in cells}
+    hidden = {c["_i"] for c in cells if c["_skjult"]} | set(added)
+    kept = list(added)
+    for i in reversed(added):
+        trial = hidden - {i}
+        if not any(pinned for _reader, pinned in _pinned_values(sorted(trial), lines, targets, [frozenset()], by_i, np)):
+            hidden = trial
+            kept.remove(i)
+    return kept
+
+
+def _share_lines(cells: list[dict]) -> list[tuple[int, list[int]]]:
+    """Ungdata's lines as (total, members) by `_i`: «alle» and the kjønn of each trinn, «8-10» and the three trinn of
+    each kjønn, all ages («alle») and FHI's age groups of each kjønn."""
+    by_trinn: dict[str, list[dict]] = {}
+    by_span: dict[str, list[dict]] = {}
+    by_age: dict[str, list[dict]] = {}
+    for c in cells:
+        trinn = c["trinn"] or ""
+        by_trinn.setdefault(trinn, []).append(c)
+        if trinn in SPAN_TRINN:
+            by_span.setdefault(c["kjonn"], []).append(c)
+        if trinn == "alle" or trinn.endswith(" år"):
+            by_age.setdefault(c["kjonn"], []).append(c)
+    lines: list[tuple[int, list[int]]] = []
+    for groups, column, total in ((by_trinn, "kjonn", "alle"), (by_span, "trinn", "8-10"), (by_age, "trinn", "alle")):
+        for grouped in groups.values():
+            totals = [c["_i"] for c in grouped if c[column] == total]
+            if len(totals) == 1 and len(grouped) > 1:
+                lines.append((totals[0], [c["_i"] for c in grouped if c["_i"] != totals[0]]))
+    return lines
 
 
 SMALL_COUNT_LABEL = "1–4"

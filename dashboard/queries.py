@@ -456,7 +456,7 @@ def key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
             SELECT DISTINCT skoleaar_start FROM mart.elevundersokelsen
             WHERE enhet_niva = 'kommune' ORDER BY skoleaar_start DESC LIMIT 2
         )
-        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        SELECT {_EU_COLUMNS} FROM {_EU_NAMED}
         WHERE trinn IS NULL AND kjonn = 'alle'
           AND indikator_kode IN (SELECT unnest(?::VARCHAR[]))
           AND skoleaar_start IN (SELECT skoleaar_start FROM years)
@@ -469,7 +469,8 @@ def key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
 
 @query
 def school_key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
-    """Every school of a municipality: the headline indicators in the latest two school years."""
+    """Every school of a municipality: the headline indicators in the latest two school years, each school under the
+    register's name (see `_EU_NAMED`), so that a renamed school's two years are one school's."""
     frame = _fetch(
         con,
         f"""
@@ -477,7 +478,7 @@ def school_key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr
             SELECT DISTINCT skoleaar_start FROM mart.elevundersokelsen
             WHERE enhet_niva = 'skole' AND kommunenr = ? ORDER BY skoleaar_start DESC LIMIT 2
         )
-        SELECT {_EU_COLUMNS} FROM mart.elevundersokelsen
+        SELECT {_EU_COLUMNS} FROM {_EU_NAMED}
         WHERE enhet_niva = 'skole' AND kommunenr = ? AND trinn IS NULL AND kjonn = 'alle'
           AND indikator_kode IN (SELECT unnest(?::VARCHAR[]))
           AND skoleaar_start IN (SELECT skoleaar_start FROM years)

@@ -6,7 +6,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import attention, queries, ui
-from dashboard.labels import format_value
+from dashboard.labels import NO_VALUE, format_value
+from dashboard.privacy import REASON_MISSING
 
 st.title("Oversikt")
 viewer = ui.viewer()
@@ -68,30 +69,51 @@ if figures.is_empty():
 latest_year = figures.filter(pl.col("enhet_niva") == "kommune")["skoleaar_start"].max()
 schools = dict(zip(komm["kommunenr"], komm["skoler"], strict=True))
 order = [k for k in queries.KEY_FIGURES if k in set(figures["indikator_kode"])]
+# Each indicator's name and measure from the municipalities' rows: a unit with no row in a year (a school new this
+# year) must still be headed «Trivsel», never by the code.
+indicator_of = {r["indikator_kode"]: (r["indikator"], r["maal"])
+                for r in figures.select("indikator_kode", "indikator", "maal").unique("indikator_kode").iter_rows(named=True)}
+
+# Which unit a row is of: a school by orgnr (Udir names it as it was called that year, see `queries._EU_NAMED`), a
+# municipality by kommunenr.
+UNIT = pl.coalesce("orgnr", "kommunenr", "enhet_navn")
 
 
-def value_of(frame: pl.DataFrame, code: str, year: int) -> tuple[float | None, str | None, str, str]:
+def hidden_text(reason: str | None) -> str:
+    """What stands for a value not shown: «skjult» only where it is withheld to protect a small group (Udir's screening
+    or our threshold), «–» where there is no data, as the reports say it."""
+    return NO_VALUE if reason is None or reason == REASON_MISSING else "skjult"
+
+
+def value_of(frame: pl.DataFrame, code: str, year: int) -> tuple[float | None, str | None]:
     row = frame.filter((pl.col("indikator_kode") == code) & (pl.col("skoleaar_start") == year))
     if row.is_empty():
-        return None, "Ingen data", "", "snitt"
+        return None, REASON_MISSING
     r = row.row(0, named=True)
-    return r["verdi"], r["skjult_grunn"], r["indikator"], r["maal"]
+    return r["verdi"], r["skjult_grunn"]
+
+
+def unit_names(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per unit (`_enhet`) with the name of its latest year, the name it goes by now."""
+    return (frame.with_columns(UNIT.alias("_enhet")).sort("skoleaar_start", descending=True)
+            .unique("_enhet", keep="first").select("_enhet", "enhet_navn"))
 
 
 def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
     """One row per unit (school or municipality): value and change for each headline indicator, hidden values said
     as such."""
     latest, previous = frame["skoleaar_start"].max(), frame["skoleaar_start"].max() - 1
-    out = frame.filter(pl.col("skoleaar_start") == latest).select("enhet_navn").unique().sort("enhet_navn")
+    frame = frame.with_columns(UNIT.alias("_enhet"))
+    out = unit_names(frame.filter(pl.col("skoleaar_start") == latest)).sort("enhet_navn", "_enhet")
     for code in queries.KEY_FIGURES:
         part = frame.filter(pl.col("indikator_kode") == code)
         if part.is_empty():
             continue
         name, maal = part["indikator"][0], part["maal"][0]
         now = part.filter(pl.col("skoleaar_start") == latest).select(
-            "enhet_navn", pl.col("verdi").alias("_nå"), pl.col("skjult_grunn").alias("_grunn")
+            "_enhet", pl.col("verdi").alias("_nå"), pl.col("skjult_grunn").alias("_grunn")
         )
-        before = part.filter(pl.col("skoleaar_start") == previous).select("enhet_navn", pl.col("verdi").alias("_før"))
+        before = part.filter(pl.col("skoleaar_start") == previous).select("_enhet", pl.col("verdi").alias("_før"))
         unit = " %" if maal == "andel" else ""
         value_text = pl.col("_nå").round(1).cast(pl.String).str.replace(".", ",", literal=True) + unit
         change = (pl.col("_nå") - pl.col("_før")).round(1)
@@ -105,11 +127,13 @@ def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
             )
         )
         out = (
-            out.join(now, on="enhet_navn", how="left")
-            .join(before, on="enhet_navn", how="left")
+            out.join(now, on="_enhet", how="left")
+            .join(before, on="_enhet", how="left")
             .with_columns(
-                pl.when(pl.col("_nå").is_null())
+                pl.when(pl.col("_nå").is_null() & pl.col("_grunn").is_not_null() & (pl.col("_grunn") != REASON_MISSING))
                 .then(pl.lit("skjult"))
+                .when(pl.col("_nå").is_null())
+                .then(pl.lit(NO_VALUE))
                 .when(change.is_null())
                 .then(value_text)
                 .otherwise(value_text + pl.lit(" (") + change_text + pl.lit(")"))
@@ -117,7 +141,7 @@ def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
             )
             .drop("_nå", "_før", "_grunn")
         )
-    return out.rename({"enhet_navn": label})
+    return out.drop("_enhet").rename({"enhet_navn": label})
 
 
 national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
@@ -128,9 +152,10 @@ def metrics(unit: pl.DataFrame) -> None:
     nation beside them."""
     cols = st.columns(len(order))
     for col, code in zip(cols, order, strict=True):
-        value, reason, name, maal = value_of(unit, code, latest_year)
-        before, _, _, _ = value_of(unit, code, latest_year - 1)
-        nat, _, _, _ = value_of(national, code, latest_year)
+        name, maal = indicator_of[code]
+        value, reason = value_of(unit, code, latest_year)
+        before, _ = value_of(unit, code, latest_year - 1)
+        nat, _ = value_of(national, code, latest_year)
         delta = None
         unchanged, fell = False, False
         lower_is_better = maal == "andel" and code != "deltakelse"
@@ -145,8 +170,8 @@ def metrics(unit: pl.DataFrame) -> None:
                 ".", ",").replace("-", "\u2212")) + " fra året før" + (
                 "" if unchanged else " (bedre)" if fell == lower_is_better else " (verre)")
         col.metric(
-            name or code,
-            format_value(value, maal) if value is not None else "skjult",
+            name,
+            format_value(value, maal) if value is not None else hidden_text(reason),
             delta=delta,
             # Said outright: Streamlit reads a fall only from a leading hyphen, and took «−» for a rise.
             delta_color="off" if unchanged else ("green" if fell == lower_is_better else "red"),
@@ -168,9 +193,10 @@ def card(kommunenr: str) -> None:
     with st.container(border=True):
         st.subheader(f"{names[kommunenr]}")
         st.caption(f"{schools.get(kommunenr, 0)} skoler i registeret · skoleåret {year_label} · alle trinn, alle kjønn")
-        for school in sorted(mine["enhet_navn"].unique().to_list()):
+        # One block per school (orgnr), under its current name, with both its years in it.
+        for orgnr, school in unit_names(mine).sort("enhet_navn").iter_rows():
             st.markdown(f"**{school}**")
-            metrics(mine.filter(pl.col("enhet_navn") == school))
+            metrics(mine.filter(pl.col("orgnr") == orgnr))
         if not mine.is_empty():
             name = names[kommunenr]
             st.markdown(f"**{name if name.lower().endswith('kommune') else name + ' kommune'}**")
@@ -178,7 +204,7 @@ def card(kommunenr: str) -> None:
 
         follow_up(kommunenr)
         if not per_school.is_empty():
-            shown = per_school["enhet_navn"].unique().to_list()
+            shown = unit_names(per_school)["enhet_navn"].to_list()
             # FAU sees its own school only: the heading says so rather than promising the municipality's schools.
             heading = (f"{shown[0]} – siste skoleår" if viewer.role == "fau" and len(shown) == 1
                        else "Skolene i kommunen – siste skoleår")

@@ -705,9 +705,11 @@ def _keep_or_drop(
             log_only(con)
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
-        if checked.source and checked.source.after_load:
+        checks = [checked.source.after_load] if checked.source and checked.source.after_load else []
+        checks += checked.result.after_load if checked.result else []  # those only the reader can tell this file needs
+        if checks:
             try:
-                found = checked.source.after_load(con, batch_id)
+                found = [f for check in checks for f in check(con, batch_id)]
             except duckdb.Error as exc:  # the transaction is lost with it: nothing loaded, and the log says why
                 con.execute("ROLLBACK")
                 entry.resultat = "avvist"

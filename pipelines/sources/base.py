@@ -66,6 +66,9 @@ class SourceResult:
     skipped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # about rows a user should look at: counted as warnings
     info: list[str] = field(default_factory=list)  # what the file held («2 programmer, 3 tiltak»): said, not counted
+    after_load: list[Callable[[duckdb.DuckDBPyConnection, str], list]] = field(default_factory=list)
+    """Checks of this file against the warehouse, run as `Source.after_load` is, after it: the ones only the reader
+    can tell the file needs (a whole Udir export speaks for the groups it leaves out; one page of it does not)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,133 @@
+"""A corrected or re-downloaded Udir export that leaves out a group an earlier load had: the rows are kept, and the
+load says so (`udir_eksport.dropped_groups`). One page of a longer export speaks for nothing it lacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipelines import ingest
+from pipelines.ingest import ingest_file
+from pipelines.warehouse.connection import connect
+from tests.conftest import query
+
+YEAR = "2025-26"
+INDEX = "Alle spørsmål"
+GONE = ("10. trinn", "Jenter")
+CSV_148 = "statistikkbank_148_indikator_2022-23.csv"
+
+
+def file_checks(path: Path, db: Path, batch_id: str) -> list:
+    """The warnings the file's own checks against the warehouse give (`SourceResult.after_load`) for its load
+    `batch_id`: what the ingest adds to the load's findings, run here on the warehouse the load left."""
+    checked = ingest.check_file(path.read_bytes(), path.name, db, None, lambda _stage: None)
+    assert checked.error is None, checked.error
+    with connect(db, read_only=False) as con:
+        return [f for check in checked.result.after_load for f in check(con, batch_id) if not f.ok]
+
+
+def loaded(path: Path, db: Path) -> str:
+    outcome = ingest_file(path, db)
+    assert outcome.result == "lastet", outcome.message
+    return outcome.batch_id
+
+
+def pages_148(demo_dir: Path) -> list[dict[str, str]]:
+    return [row for side in (1, 2)
+            for row in json.loads((demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json").read_text(encoding="utf-8"))]
+
+
+def as_one_page(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The export downloaded again as one page: its page fields say it is the whole export."""
+    return [{**row, "Sidenummer": "1", "RaderSide": str(len(rows)), "RaderTotalt": str(len(rows))} for row in rows]
+
+
+def in_group(row: dict[str, str], school: str, indicators: set[str]) -> bool:
+    return (row["EnhetNavn"] == school and (row["Trinnnavn"], row["Kjoenn"]) == GONE
+            and row["Spoersmaalgruppe"] in indicators)
+
+
+def test_a_whole_re_export_without_a_group_warns_that_its_earlier_rows_are_kept(register_db, demo_dir, tmp_path):
+    """The reviewer's case: a school's 10. trinn jenter is gone from the re-downloaded export (Udir withdrew or
+    screened it) while another value is corrected. The old rows stay, and the load names them."""
+    for side in (1, 2):
+        loaded(demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json", register_db)
+    rows = pages_148(demo_dir)
+    school = sorted({r["EnhetNavn"] for r in rows if r["EnhetNivaa"] == "4" and (r["Trinnnavn"], r["Kjoenn"]) == GONE})[0]
+    indicators = {"Trivsel", "Støtte fra lærerne"}
+    gone = [r for r in rows if in_group(r, school, indicators)]
+    kept = [r for r in rows if not in_group(r, school, indicators)]
+    kept[0] = {**kept[0], "Score": "1,1" if kept[0]["Score"] != "1,1" else "1,2"}  # and a value corrected
+    path = tmp_path / f"udir_148_{YEAR}_rettet.json"
+    path.write_text(json.dumps(as_one_page(kept), ensure_ascii=False), encoding="utf-8")
+
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    batch = outcome.batch_id
+    assert any(f"{school}, 10. trinn, jenter: Trivsel {YEAR}" in w for w in outcome.warnings), outcome.warnings
+    assert query(register_db, "SELECT advarsler FROM core.ingest_log WHERE batch_id = ?", [batch]) == [(1,)]
+    found = file_checks(path, register_db, batch)
+
+    gone_index = [r for r in gone if r["Spoersmaalnavn"] == INDEX]
+    assert len(found) == 1 and found[0].antall_avvik == len(gone_index) == 2, found
+    for indicator in indicators:
+        assert f"{school}, 10. trinn, jenter: {indicator} {YEAR}" in found[0].melding
+    assert "beholdt" in found[0].melding and "trukket tilbake eller skjermet" in found[0].melding
+    # The warning is true: the rows are still shown, from the earlier load.
+    still = query(register_db, "SELECT count(*) FROM mart.elevundersokelsen WHERE enhet_navn = ? AND trinn = 10 "
+                  "AND kjonn = 'jenter' AND skoleaar = ? AND batch_id <> ?", [school, YEAR, batch])
+    assert still == [(len(gone_index),)]
+
+
+def test_a_corrected_statistikkbank_csv_without_a_group_warns_too(register_db, demo_dir, tmp_path):
+    """The same content saved from the statistikkbank's web export (`sep=;`, Windows-1252, CRLF)."""
+    loaded(demo_dir / CSV_148, register_db)
+    lines = (demo_dir / CSV_148).read_bytes().decode("cp1252").split("\r\n")
+    header = lines[1].split(";")
+    col = {name: i for i, name in enumerate(header)}
+    data = [line.split(";") for line in lines[2:] if line]
+    school = sorted({r[col["EnhetNavn"]] for r in data
+                     if r[col["EnhetNivaa"]] == "4" and (r[col["Trinnnavn"]], r[col["Kjoenn"]]) == GONE})[0]
+    keep = [r for r in data if not (r[col["EnhetNavn"]] == school and (r[col["Trinnnavn"]], r[col["Kjoenn"]]) == GONE
+                                    and r[col["Spoersmaalgruppe"]] == "Trivsel")]
+    for r in keep:
+        r[col["RaderSide"]] = r[col["RaderTotalt"]] = str(len(keep))
+    path = tmp_path / "statistikkbank_148_indikator_2022-23_ny.csv"
+    path.write_bytes("\r\n".join([lines[0], lines[1], *(";".join(r) for r in keep)]).encode("cp1252") + b"\r\n")
+
+    found = file_checks(path, register_db, loaded(path, register_db))
+
+    assert len(found) == 1 and found[0].antall_avvik == 1, found
+    assert f"{school}, 10. trinn, jenter: Trivsel 2022-23" in found[0].melding
+
+
+def test_an_export_chosen_for_fewer_trinn_or_kjonn_does_not_warn_about_the_others(register_db, demo_dir, tmp_path):
+    """A user who exports 7. trinn alone, or «Alle kjønn» alone, has not lost the other trinn or kjønn."""
+    for side in (1, 2):
+        loaded(demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json", register_db)
+    rows = pages_148(demo_dir)
+    for name, chosen in (("7_trinn", [r for r in rows if r["Trinnnavn"] == "7. trinn"]),
+                         ("alle_kjonn", [r for r in rows if r["Kjoenn"] == "Alle kjønn"])):
+        path = tmp_path / f"udir_148_{YEAR}_{name}.json"
+        path.write_text(json.dumps(as_one_page(chosen), ensure_ascii=False), encoding="utf-8")
+        assert file_checks(path, register_db, loaded(path, register_db)) == [], name
+
+
+def test_a_page_of_a_longer_export_does_not_speak_for_the_rows_of_the_other_pages(register_db, demo_dir):
+    """`skolemiljo demo` loads 148 as two pages: the second page lacks what the first has, and says nothing of it."""
+    first = demo_dir / f"udir_148_indikator_{YEAR}_side1.json"
+    second = demo_dir / f"udir_148_indikator_{YEAR}_side2.json"
+    loaded(first, register_db)
+    checked = ingest.check_file(second.read_bytes(), second.name, register_db, None, lambda _stage: None)
+    assert checked.result.after_load == []
+    assert file_checks(second, register_db, loaded(second, register_db)) == []
+
+
+def test_the_demo_loads_give_no_warning_about_kept_rows(register_db, demo_dir):
+    """A normal sequence of loads: every Udir file of the demo, pages and whole exports, in order."""
+    files = sorted(demo_dir.glob("udir_*.json")) + [demo_dir / CSV_148]
+    for path in files:
+        paged = any(p.stem.rsplit("_side", 1)[0] == path.stem.rsplit("_side", 1)[0] for p in files if p != path)
+        checked = ingest.check_file(path.read_bytes(), path.name, register_db, None, lambda _stage: None)
+        assert bool(checked.result.after_load) is not paged, path.name  # a whole export is checked
+        assert file_checks(path, register_db, loaded(path, register_db)) == [], path.name

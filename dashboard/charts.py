@@ -169,12 +169,15 @@ def trend_chart(
         hidden = rows.filter(pl.col("verdi").is_null())
         if hidden.height:
             traces.append(
+                # The word beside the ring: on paper, or a share axis starting at 0 %, a bare ring at the bottom read
+                # as «0 %», «no bullying» (a reviewer of the FAU report).
                 go.Scatter(
                     x=hidden["skoleaar"].to_list(), y=[low + (high - low) * 0.03] * hidden.height,
-                    mode="markers", name=f"{unit} (skjult)", showlegend=False,
+                    mode="markers+text", name=f"{unit} (skjult)", showlegend=False,
                     marker=dict(symbol="circle-open", size=12, color=line["color"], line=dict(width=2)),
-                    text=hidden["skjult_grunn"].to_list(),
-                    hovertemplate=f"{unit}<br>%{{x}}: %{{text}}<extra></extra>",
+                    text=["skjult"] * hidden.height, textposition="top center",
+                    textfont=dict(size=11, color="#555555"), customdata=hidden["skjult_grunn"].to_list(),
+                    hovertemplate=f"{unit}<br>%{{x}}: %{{customdata}}<extra></extra>",
                 )
             )
     if frame["verdi"].null_count():

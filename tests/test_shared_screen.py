@@ -455,3 +455,15 @@ def test_a_keyboard_user_sees_a_clear_ring_round_the_sidebar_link_they_have_reac
     lighter, darker = sorted((luminance(colour), luminance(background)), reverse=True)
     assert (lighter + 0.05) / (darker + 0.05) >= 3, style  # WCAG 1.4.11: 3:1 against what surrounds it
     page.close()
+
+
+def test_a_hidden_year_says_skjult_in_words_not_only_a_ring_on_the_zero_line(demo_app):
+    """In a printed FAU report the rings of hidden years sat on the 0 % line of «Mobbing på skolen over tid» and read as
+    «no bullying»: each ring carries the word, and its hover still says why."""
+    at = demo_app("elevundersokelsen")
+    at.multiselect[0].set_value(["990013004"])  # Haugen skole: its 6. trinn is screened every year
+    {s.label: s for s in at.selectbox}["Trinn"].select(6).run()
+    rings = [t for t in _figures(at)[0]["data"] if t.get("name", "").endswith("(skjult)")]
+    assert rings and all("text" in t["mode"] and set(t["text"]) == {"skjult"} for t in rings), rings
+    assert all(reason for t in rings for reason in t["customdata"])  # why, in the hover
+    assert all("%{customdata}" in t["hovertemplate"] for t in rings)

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -275,7 +276,10 @@ def test_table_headings_break_only_at_a_compound_s_joint_and_never_inside_a_sect
     html = html_lib.unescape(render.render(build("kommunestyre"), "html").decode("utf-8"))  # «&shy;», «&nbsp;»
     # Where Norwegian hyphenates, compounds' joints among them (`test_pdf_table_headings_break_a_word_only_…`)
     assert "tets\u00adplan (§\u00a012\u20114)" in html and "Stats\u00adfor" in html
-    assert "overflow-wrap: anywhere" not in html
+    # No heading may break anywhere (only a cell holding a link may: `test_a_long_link_…_leaves_every_pdf_page_…`).
+    style = html[html.index("<style>"):html.index("</style>")]
+    headings = [rule for rule in re.findall(r"([^{}]+)\{([^}]*)\}", style) if re.search(r"\bth\b", rule[0])]
+    assert headings and not any("anywhere" in body for _, body in headings)
     assert labels.breakable("Skole") == "Skole"
 
 
@@ -788,4 +792,127 @@ def test_each_schools_fau_report_has_a_file_name_of_its_own(use_db):
     assert nordli == f"rapport_fau_fjellvik_nordli-skole_{YEAR}" and haugen == f"rapport_fau_fjellvik_haugen-skole_{YEAR}"
     assert build("kommunestyre").file_stem == f"rapport_kommunestyre_fjellvik_{YEAR}"
     # a report on the whole municipality (an anonymised rektormøte one too) is never named after a school asked for
-    assert build("rektormote", orgnr=NORDLI, anonymiser=True).file_stem == f"rapport_rektormote_fjellvik_{YEAR}"
+    assert build("rektormote", orgnr=NORDLI, anonymiser=True).file_stem.startswith(f"rapport_rektormote_fjellvik_{YEAR}")
+
+
+def test_the_anonymised_and_the_named_rektormote_reports_do_not_save_over_each_other(use_db):
+    """Both were saved as «rapport_rektormote_fjellvik_2025-26.pdf»: one replaced the other, or the one with the
+    schools' names was opened on the shared screen by mistake."""
+    named, lettered = build("rektormote").file_stem, build("rektormote", anonymiser=True).file_stem
+    assert named == f"rapport_rektormote_fjellvik_{YEAR}"
+    assert lettered != named and lettered.endswith("_anonymisert")
+    # Only the rektormøte report has letters: the flag changes no other report's name.
+    assert build("kommunestyre", anonymiser=True).file_stem == build("kommunestyre").file_stem
+
+
+# ---------------------------------------------------------------- the skoleeier's own text, laid out as printed
+
+LINK = ("https://fjellvikkommune.sharepoint.com/:b:/s/Oppvekst/EYq3mZx8TtdLkR2v0cHb7PUBa9QmW4nLxZ1sYp5oR6t8uVwA3bCdEfGhI"
+        "jKlMnOpQrStUvWx?e=Ab12Cd")
+
+OVERFLOW = """() => {
+  // The page is wider than the printed column when anything runs past it: Chromium's PDF then shrinks every page.
+  const root = document.documentElement;
+  const over = [...document.querySelectorAll('p, td, th, h2, h3')]
+    .filter(el => el.scrollWidth > el.clientWidth + 1)
+    .map(el => el.tagName + ': ' + el.textContent.slice(0, 50));
+  return {page: root.scrollWidth - root.clientWidth, over};
+}"""
+
+
+def _printed(html: str, script: str):
+    """`script` evaluated on the report laid out as the PDF prints it: print media, A4 less the margins."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.reports.browser import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            # The PDF's text width: A4 less the 16 mm margins each side (`browser._finish`), at 96 px an inch.
+            page = browser.new_page(viewport={"width": round((210 - 32) / 25.4 * 96), "height": 1000})
+            page.emulate_media(media="print")
+            page.set_content(html, wait_until="load")
+            return page.evaluate(script)
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs the machine's Chromium (make test installs it)")
+def test_a_long_link_in_the_assessment_or_a_table_wraps_in_its_column_and_leaves_every_pdf_page_full_size(
+    report_db, tmp_path, monkeypatch
+):
+    """A reviewer pasted a SharePoint link into «Skoleeiers vurdering»: Chromium shrank every page of the council's
+    PDF to about 70 % to fit the link, and the link still ran out of the column. A link in a plan's action, shown in
+    «Tiltak på overtid», must wrap in its cell the same way."""
+    _changed_db(report_db, tmp_path, monkeypatch,
+                f"UPDATE core.plantiltak SET tiltak = tiltak || ' ({LINK})' WHERE tiltak LIKE 'Opprette fagteam%'")
+    report = build("kommunestyre", vurdering=f"Sakspapirene: {LINK}\n\nVi følger opp.")
+    assert any(LINK in str(v) for t in report.tables() if t.title == "Tiltak på overtid" for v in t.frame["Tiltak"])
+    html = render.render(report, "html").decode("utf-8")
+    assert html.count(LINK) >= 2  # as written, in the assessment and in the table
+    laid_out = _printed(html, OVERFLOW)
+    assert laid_out == {"page": 0, "over": []}
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs the machine's Chromium (make test installs it)")
+def test_the_assessment_keeps_its_single_line_breaks_so_a_list_stays_a_list(use_db):
+    """«…\\n- punkt 1\\n- punkt 2» came out as «- punkt 1 - punkt 2», though the page promises the text goes into the
+    report «slik den står». A blank line still starts a new paragraph (a file from Windows too), and the text stays
+    text: markup in it is shown, never run."""
+    text = "Vi prioriterer:\r\n- punkt 1\r\n- punkt 2 <b>fet?</b>\r\n\r\nNeste år evaluerer vi."
+    report = build("kommunestyre", vurdering=text)
+    assert _section(report, "Skoleeiers vurdering").paragraphs == [
+        "Vi prioriterer:\n- punkt 1\n- punkt 2 <b>fet?</b>", "Neste år evaluerer vi."]
+    html = render.render(report, "html").decode("utf-8")
+    assert "<b>fet?</b>" not in html and "&lt;b&gt;fet?&lt;/b&gt;" in html
+    shown = _printed(html, """() => [...document.querySelectorAll('section')]
+        .find(s => s.querySelector('h2').textContent === 'Skoleeiers vurdering')
+        .querySelector('p').innerText""")
+    assert shown.splitlines() == ["Vi prioriterer:", "- punkt 1", "- punkt 2 <b>fet?</b>"]
+
+
+def _grey(colour: str) -> float:
+    """A colour's grey in a black-and-white print (ITU-R BT.601 luma, 0–255)."""
+    r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def test_the_programme_chart_s_met_and_not_met_can_be_told_apart_in_a_black_and_white_print(use_db):
+    """«Krav oppfylt» (green) and «Krav ikke oppfylt» (red) printed as nearly the same grey: the MOT bar read «3 | 3»."""
+    chart = next(c for c in _section(build("kommunestyre"), "Forebyggende").charts if c.title == "Programmene mot planen")
+    greys = {t.name: _grey(t.marker.color) for t in chart.figure.data}
+    assert set(greys) == {"Krav oppfylt", "Krav ikke oppfylt", "Ikke rapportert"}
+    names = sorted(greys)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert abs(greys[a] - greys[b]) >= 40, (a, b, greys)
+
+
+def test_the_council_report_explains_its_scales_pp_deltakelse_and_which_trinn_answered(use_db):
+    """A council member met «+0,2 pp», «Deltakelse», «Støtte fra lærerne 4,2» and «Elevene i Fjellvik» with nothing
+    to say what they mean; and Haugen's few answers looked as solid as the ungdomsskole's many."""
+    report = build("kommunestyre")
+    section = _section(report, "Elevundersøkelsen")
+    text = " ".join(section.paragraphs)
+    assert "prosentpoeng (pp)" in text
+    assert "«Deltakelse» er andelen av elevene som ble invitert, som svarte" in text
+    assert "5.–10. trinn" in text and "obligatorisk på 7. og 10. trinn" in text
+    table = section.tables[0].frame
+    indices = [n for n in table["Indikator"] if not str(table.filter(pl.col("Indikator") == n)[YEAR][0]).endswith("%")]
+    assert {"Trivsel", "Støtte fra lærerne", "Mestring"} <= set(indices)
+    scale = next(p for p in section.paragraphs if "skala fra 1 til 5" in p)
+    assert all(f"«{n}»" in scale for n in indices) and "høyere er bedre" in scale
+    assert any("pp" in str(v) for v in table["Endring"])  # the term explained is one the table uses
+
+    answered = dict(query(use_db, """
+        SELECT s.navn, max(e.antall_besvart) FROM mart.elevundersokelsen e JOIN mart.skoler s USING (orgnr)
+        WHERE e.kommunenr = '9901' AND e.skoleaar = ? AND e.enhet_niva = 'skole' AND e.trinn IS NULL
+          AND e.kjonn = 'alle' AND e.indikator_kode IN ('EUIndeks_1379', 'EUIndeks_1381', 'EUIndeks_1398', 'deltakelse')
+        GROUP BY 1""", [YEAR]))
+    schools = next(t for t in section.tables if t.title == f"Skolene {YEAR}").frame
+    assert dict(schools.select("Skole", "Antall svar").iter_rows()) == {k: labels.number_text(v) for k, v in answered.items()}
+    # With the schools as letters, no number of answers: it is near a school's known number of pupils.
+    lettered = _section(build("rektormote", anonymiser=True), "Elevundersøkelsen")
+    assert all("Antall svar" not in t.frame.columns for t in lettered.tables)
+    assert "Antall svar" not in " ".join(lettered.paragraphs)

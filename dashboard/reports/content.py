@@ -19,7 +19,7 @@ import polars as pl
 from dashboard import labels, queries
 from dashboard.charts import LAYOUT, PALETTE, trend_chart
 from dashboard.export import Table
-from dashboard.labels import KILDE, format_value, missing_reports
+from dashboard.labels import KILDE, format_value, missing_reports, number_text
 from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL, fewer_than
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.errors import counted
@@ -89,6 +89,7 @@ class Report:
     demo: bool
     sections: list[Section]
     skole: str | None = None  # a report on one school: its name, in the file's name too
+    anonymisert: bool = False  # a rektormøte report with the schools as letters: in the file's name too
 
 
     def tables(self) -> list[Table]:
@@ -101,7 +102,9 @@ class Report:
 
         # Each school's FAU report its own name: the same name for every school's saved one over the other.
         unit = f"{slug(self.kommune)}_{slug(self.skole)}" if self.skole else slug(self.kommune)
-        return f"rapport_{self.mottaker}_{unit}_{self.skoleaar}"
+        # The anonymised rektormøte report apart from the named one: saved under one name, one replaced the other,
+        # or the one with the names went up on the shared screen.
+        return f"rapport_{self.mottaker}_{unit}_{self.skoleaar}" + ("_anonymisert" if self.anonymisert else "")
 
 
 # ---------------------------------------------------------------- who may ask, and as whom the report reads
@@ -214,6 +217,7 @@ def build(requester: Viewer, req: Request) -> Report:
         mottaker=req.mottaker, laget=dt.datetime.now().replace(microsecond=0), laget_av=requester.brukernavn,
         vern=protection_text(viewer, req.kommunenr), demo=settings.get("demo") == "ja",
         sections=[s for s in sections if s is not None], skole=school_name if req.mottaker == "fau" else None,
+        anonymisert=req.mottaker == "rektormote" and req.anonymiser,
     )
 
 
@@ -347,6 +351,7 @@ class _Context:
             )
         elif codes and MOBBING in codes:
             section.paragraphs.append(f"Andelen som oppgir mobbing {where} i {self.year} er skjult fordi for få har svart.")
+        section.paragraphs.extend(self._how_to_read(codes, names, maal))
 
         # The rektormøte compares the schools; the kommunestyre and FAU see their unit against the municipality.
         orgnr = (self.req.orgnr,) if self.req.orgnr else ()
@@ -376,13 +381,45 @@ class _Context:
             )
         return section
 
+    def _how_to_read(self, codes: list[str], names: dict, maal: dict) -> list[str]:
+        """What a council member needs to read the tables: who answered, the scales, «pp» and «Deltakelse»."""
+        where = f"ved {self.school}" if self.school else f"i {self.kommune}"
+        out = [
+            f"Tallene gjelder elevene {where} som svarte, alle trinn samlet. Elevundersøkelsen er for 5.–10. trinn: "
+            "den er obligatorisk på 7. og 10. trinn, og frivillig på 5., 6., 8. og 9. trinn."
+        ]
+        indices = [names[c] for c in codes if maal[c] == "snitt"]
+        shares = [names[c] for c in codes if maal[c] == "andel" and c != "deltakelse"]
+        parts = []
+        if indices:
+            listed = ", ".join(f"«{n}»" for n in indices[:-1]) + (" og " if len(indices) > 1 else "") + f"«{indices[-1]}»"
+            parts.append(f"{listed} er snitt på en skala fra 1 til 5, der høyere er bedre.")
+        if shares:
+            parts.append("Mobbetallene er andelen av elevene, i prosent, som svarte at de ble mobbet to–tre ganger i "
+                         "måneden eller oftere; lavere er bedre.")
+        if "deltakelse" in codes:
+            parts.append(f"«{names['deltakelse']}» er andelen av elevene som ble invitert, som svarte: jo flere som "
+                         "svarer, jo sikrere er tallene.")
+        if shares or "deltakelse" in codes:
+            parts.append("Endring i en andel står i prosentpoeng (pp): fra 8,0 % til 8,2 % er +0,2 pp.")
+        if self.req.mottaker != "fau" and not self.viewer.pseudonyms:
+            parts.append("«Antall svar» i tabellen over skolene er hvor mange elever som svarte; få svar gir usikre tall.")
+        return out + ([" ".join(parts)] if parts else [])
+
     def _schools_table(self, now: pl.DataFrame, names: dict, maal: dict) -> Table:
         codes = [c for c in EU_SCHOOL_COLUMNS if c in names]
         schools = now.filter(pl.col("enhet_niva") == "skole")
         lookup = {(r["enhet_navn"], r["indikator_kode"]): (r["verdi"], r["skjult_grunn"])
                   for r in schools.iter_rows(named=True)}
+        # How many answered, as the Elevundersøkelsen page shows it: 17 answers at Haugen are less sure than 342. Not
+        # with the schools as letters: a school's number of answers is near its known number of pupils.
+        answers = dict(
+            schools.filter(pl.col("indikator_kode").is_in(codes)).group_by("enhet_navn")
+            .agg(pl.col("antall_besvart").max()).iter_rows()
+        ) if not self.viewer.pseudonyms else {}
         rows = [
-            {"Skole": name, **{names[c]: _shown(lookup.get((name, c), (None, None)), maal[c]) for c in codes}}
+            {"Skole": name, **{names[c]: _shown(lookup.get((name, c), (None, None)), maal[c]) for c in codes},
+             **({"Antall svar": number_text(answers.get(name))} if answers else {})}
             for name in sorted(set(schools["enhet_navn"]))
         ]
         frame = pl.DataFrame(rows) if rows else pl.DataFrame(schema={"Skole": pl.String})
@@ -702,9 +739,11 @@ class _Context:
 
     def vurdering(self) -> Section:
         title = "Skoleeiers vurdering" if self.req.mottaker != "fau" else "Skolens og skoleeiers kommentar"
-        text = self.req.vurdering.strip()
+        # A blank line starts a new paragraph; a single line break stays one (a list of measures, «- punkt»), drawn
+        # by the template. A file from Windows breaks lines with «\r\n».
+        text = self.req.vurdering.replace("\r\n", "\n").replace("\r", "\n").strip()
         if text:
-            return Section(title, [p.strip() for p in text.split("\n\n") if p.strip()])
+            return Section(title, [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()])
         # The report speaks to its readers, not to the tool's user: no instructions here (the page and the CLI say
         # how to add it).
         return Section(title, notes=[MISSING_ASSESSMENT[self.req.mottaker == "fau"]])
@@ -750,9 +789,15 @@ def plan_in_force(plans: pl.DataFrame, skoleaar: str) -> dict | None:
     return applied.sort("gyldig_fra").row(-1, named=True) if applied.height else None
 
 
+PROGRAMME_BARS = (("Krav oppfylt", "#2a9d55"), ("Krav ikke oppfylt", "#7f1d15"), ("Ikke rapportert", "#d9d9d9"))
+"""The programme chart's segments and colours: a middle, a dark and a light grey when the report is printed in black
+and white. The former red (#c0392b) came out as nearly the green's grey, and «3 | 3» on the MOT bar could not be told
+apart. (Not hatching: Plotly's SVG export points a pattern at the page's address, and the PDF drew the bar empty.)"""
+
+
 def _programme_chart(summary: pl.DataFrame) -> go.Figure:
     traces = []
-    for column, colour in (("Krav oppfylt", "#2a9d55"), ("Krav ikke oppfylt", "#c0392b"), ("Ikke rapportert", "#9e9e9e")):
+    for column, colour in PROGRAMME_BARS:
         traces.append(go.Bar(y=summary["Program"].to_list(), x=summary[column].to_list(), name=column, orientation="h",
                              marker_color=colour, text=summary[column].to_list(), textposition="inside"))
     fig = go.Figure(data=traces)

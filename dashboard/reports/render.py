@@ -30,6 +30,9 @@ MIME = {
 SUFFIXES = {"pdf": (".pdf",), "html": (".html", ".htm"), "xlsx": (".xlsx",)}
 """The file endings a report of each format may be written under (the first is the one suggested)."""
 
+_LONG_WORD = re.compile(r"\S{30,}")
+"""A run of text no column of the report's tables is wide enough for: a link, a path."""
+
 _NUMERIC = re.compile(r"^[−+-]?[\d  ]+([,.]\d+)?( ?%| pp)?$|^1–4$|^skjult$|^–$|^\d+ av \d+$")
 
 
@@ -69,7 +72,9 @@ def _html_table(table: export.Table) -> _HtmlTable:
 def _environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env.tests["long_word"] = lambda text: bool(_LONG_WORD.search(str(text)))  # a cell that may break anywhere
+    return env
 
 
 def _chart_json(chart) -> str:

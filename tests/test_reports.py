@@ -916,3 +916,17 @@ def test_the_council_report_explains_its_scales_pp_deltakelse_and_which_trinn_an
     lettered = _section(build("rektormote", anonymiser=True), "Elevundersøkelsen")
     assert all("Antall svar" not in t.frame.columns for t in lettered.tables)
     assert "Antall svar" not in " ".join(lettered.paragraphs)
+
+
+def test_a_year_with_results_per_trinn_only_says_so_rather_than_that_nothing_is_loaded(use_db):
+    """The 2019-20 report said «Det er ikke lest inn resultater fra Elevundersøkelsen for 2019-20» although the
+    warehouse held Fjellvik's 7. and 10. trinn (from Skoleporten): it names the trinn it has and where to see them."""
+    from tests.conftest import query
+
+    held = [t for (t,) in query(use_db, "SELECT DISTINCT trinn FROM mart.elevundersokelsen WHERE skoleaar = '2019-20' "
+                                "AND kommunenr = '9901' AND enhet_niva = 'kommune' ORDER BY trinn")]
+    assert held and None not in held, held
+    report = content.build(OWNER, content.Request("9901", "2019-20", "kommunestyre"))
+    text = " ".join(p for s in report.sections if s.title == "Elevundersøkelsen" for p in s.paragraphs)
+    assert "ikke lest inn resultater" not in text, text
+    assert "bare per trinn" in text and all(f"{t}." in text for t in held), text

@@ -300,7 +300,19 @@ class _Context:
         now = queries.eu_latest_by_school(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
         before = queries.eu_latest_by_school(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.before)
         if now.filter(pl.col("enhet_niva") == "kommune").is_empty():
-            section.paragraphs.append(f"Det er ikke lest inn resultater fra Elevundersøkelsen for {self.year}.")
+            # Years before Udir's all-trinn exports (Skoleporten's 7. and 10. trinn) hold results per trinn only.
+            per_trinn = [t for t in range(5, 11) if not queries.eu_latest_by_school(
+                self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year, trinn=t,
+            ).filter(pl.col("enhet_niva") == "kommune").is_empty()]
+            if per_trinn:
+                shown = [f"{t}." for t in per_trinn]
+                listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " og " + shown[-1]
+                section.paragraphs.append(
+                    f"For {self.year} er resultatene fra Elevundersøkelsen lest inn bare per trinn ({listed} trinn), "
+                    "ikke for alle trinn samlet, som denne rapporten sammenligner. Siden «Elevundersøkelsen» viser "
+                    "dem når trinnet velges.")
+            else:
+                section.paragraphs.append(f"Det er ikke lest inn resultater fra Elevundersøkelsen for {self.year}.")
             return section
 
         def value(frame: pl.DataFrame, level: str, code: str) -> tuple[float | None, str | None]:

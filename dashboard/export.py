@@ -5,6 +5,10 @@ injection is stopped in one place: every text cell is stored as a text cell, nev
 `=`, `+`, `-`, `@`, tab or carriage return also gets Excel's hidden quote prefix, so it stays text when edited. No
 apostrophe is added to the text itself (the reader saw «'+0,9 pp»); `neutralise` is for plain-text formats such as
 CSV, where no cell type exists.
+
+Tables arrive as the reader saw them, numbers already written the Norwegian way («4,2», «8,1 %», «+0,9 pp»,
+«01.12.2026»). `typed` turns a cell whose whole text is such a number or date back into one, with a number format that
+shows the same text, so Excel can sum, sort and chart it; everything else («1–4», «skjult», «2025-26», names) stays text.
 """
 
 from __future__ import annotations
@@ -18,6 +22,20 @@ import polars as pl
 from pipelines.templates.xlsx import to_bytes
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_SPACE = "\u00a0\u202f"
+"""The spaces between thousands in a number as the app writes it (`labels.number_text`): no-break and narrow.
+A plain space is not one, so «+47 99» or «990 012 008» stay text."""
+_NUMBER = re.compile(
+    rf"(?P<sign>[+\-\u2212]?)(?P<whole>0|[1-9]\d{{0,3}}|[1-9]\d{{0,2}}(?:[{_SPACE}]\d{{3}})+)(?:,(?P<decimals>\d+))?"
+    rf"(?P<unit>[ {_SPACE}]%| pp)?"
+)
+"""A whole number as the app writes one: at most four digits without spaces («2024», «4800»), larger ones grouped
+(«12 500»), no leading zero. So a nine-digit org.nr. or «0301» is not a number, whatever its column."""
+_DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?:( kl\.)? (\d{2}):(\d{2}))?")
+_KEY_HEADER = re.compile(r"(?i)(nr|nummer|kode|år|aar)\b|\bid\b")
+"""Columns of codes and years (Org.nr., Kommunenr., Postnr., Enhet-ID, Indikatorkode, År, Skoleår): their digits
+name something and are not to be summed, so they stay text even when they look like «9901» or «2024»."""
 
 
 def neutralise(value: object) -> object:
@@ -43,6 +61,44 @@ def _cell(value: object) -> object:
     if isinstance(value, dt.timedelta | dict):
         value = str(value)
     return value
+
+
+def typed(text: str) -> tuple[object, str] | None:
+    """«4,2» → (4.2, "0.0"), «8,1 %» → (0.081, "0.0 %"), «+0,9 pp» → (0.9, a format showing «+0,9 pp» and «−0,9 pp»),
+    «12 500» → (12500, "#,##0"), «01.12.2026 kl. 10:15» → a datetime; None for text that is not exactly one."""
+    if found := _DATE.fullmatch(text):
+        day, month, year, kl, hour, minute = found.groups()
+        try:
+            if hour is None:
+                return dt.date(int(year), int(month), int(day)), "dd.mm.yyyy"
+            when = dt.datetime(int(year), int(month), int(day), int(hour), int(minute))
+        except ValueError:  # «31.02.2026» is no day
+            return None
+        return when, "dd.mm.yyyy" + (' "kl."' if kl else "") + " hh:mm"
+    found = _NUMBER.fullmatch(text)
+    if found is None:
+        return None
+    sign, whole, decimals, unit = found.group("sign", "whole", "decimals", "unit")
+    places = len(decimals or "")
+    value: float | int = int(re.sub(f"[{_SPACE}]", "", whole))
+    if decimals:
+        value = float(f"{value}.{decimals}")
+    shape = ("#,##0" if any(c in whole for c in _SPACE) else "0") + ("." + "0" * places if places else "")
+    if unit and "%" in unit:
+        value, shape = round(value / 100, places + 2), shape + " %"
+    elif unit:
+        shape += '" pp"'
+    if sign in ("-", "\u2212"):
+        value = -value
+    if sign in ("+", "\u2212"):  # a change, said with its sign either way as the app does: «+0,9 pp», «−0,9 pp»
+        shape = f'"+"{shape};"\u2212"{shape};{shape}'
+    return value, shape
+
+
+def _type_cell(cell, header: str) -> None:
+    """A cell whose text is a number or date becomes one, except under a header of codes or years."""
+    if isinstance(cell.value, str) and not _KEY_HEADER.search(header) and (found := typed(cell.value)):
+        cell.value, cell.number_format = found
 
 
 def _as_text(ws) -> None:
@@ -91,6 +147,8 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
     for row in info.iter_rows():
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, (key, _) in enumerate(about, start=1):
+        _type_cell(info.cell(r, 2), key)
     _as_text(info)
     taken = {info.title.lower()}
     for table in tables:
@@ -102,6 +160,9 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
         for row in table.frame.iter_rows():
             ws.append([_cell(v) for v in row])
+        for row in ws.iter_rows(min_row=2):
+            for cell, header in zip(row, headers, strict=True):
+                _type_cell(cell, header)
         _as_text(ws)
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):

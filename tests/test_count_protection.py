@@ -280,3 +280,53 @@ def test_a_report_for_a_school_year_under_way_holds_no_case_or_team_case_counts_
         titles = [t.title for s in report.sections for t in s.tables]
         assert not any("saker" in t.lower() for t in titles), titles
     assert "Saker drøftet i teamene: Skoleåret 2026-27 er ikke avsluttet" in text  # the kommunestyre report's
+
+
+def _safe(text, full):
+    """No line with one hidden cell the reader does not know, and no small count pinned (`_attack`), for anyone or a
+    reader who knows one school's row. `text` and `full` include the total row and column."""
+    n_rows, n_cols = len(full), len(full[0])
+    lines = [[(r, c) for c in range(n_cols)] for r in range(n_rows)]
+    lines += [[(r, c) for r in range(n_rows)] for c in range(n_cols)]
+    for known in [frozenset(), *(frozenset({r}) for r in range(n_rows - 1))]:
+        if any(sum(text[r][c] in (SMALL_COUNT_LABEL, "skjult") and r not in known for r, c in line) == 1
+               for line in lines):
+            return False
+        if any(0 < full[r][c] < 5 and low == high
+               for (r, c), (low, high) in _attack(text, full, known_rows=known).items()):
+            return False
+    return True
+
+
+def test_the_municipality_totals_are_shown_when_no_small_count_follows_from_them(demo_db, monkeypatch):
+    """A reviewer found every figure of Fjellvik's «Kommunen i alt» for 2024-25 hidden but two «1–4» (aktivitetsplaner
+    in all, 108, too), so the council's report had no year before to compare with: the audit had hidden a cell beside
+    each of the three small municipality totals in one round, where one was enough. The municipality's aktivitetsplaner
+    and its sum now show, every small count stays open to an exact solver (for anyone, and for each school's rektor),
+    and each municipality total still hidden that is not small could not be shown."""
+    import streamlit as st
+
+    from dashboard import queries
+    from dashboard.viewer import Viewer
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="s")
+    report = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="s", protected=True)
+    for year in ("2024-25", "2025-26"):
+        truth = queries.saker_oversikt(owner, kommunenr="9901", skoleaar=year)
+        shown = queries.saker_oversikt(report, kommunenr="9901", skoleaar=year)
+        columns = [c for c in truth.columns if c not in ("orgnr", "skole")]
+        full = [[int(v) for v in row] for row in truth.select(columns).iter_rows()]
+        text = [list(row) for row in shown.select(columns).iter_rows()]
+        municipality = len(full) - 1
+        plans, in_all = columns.index("Aktivitetsplan (§ 12-4)"), len(columns) - 1
+        assert full[municipality][plans] >= 5 and full[municipality][in_all] >= 5
+        assert text[municipality][plans] == str(full[municipality][plans]), (year, text[municipality])
+        assert text[municipality][in_all] == str(full[municipality][in_all]), (year, text[municipality])
+        assert _safe(text, full), (year, text)
+        for c, label in enumerate(text[municipality]):
+            if label == "skjult" and not 0 < full[municipality][c] < 5:
+                trial = [list(row) for row in text]
+                trial[municipality][c] = str(full[municipality][c])
+                assert not _safe(trial, full), (year, columns[c], "could have been shown")

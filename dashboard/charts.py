@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.labels import format_value
+from dashboard.labels import NO_VALUE, format_value, number_text
 from pipelines.sources.base import MONTH_NAMES
 
 PALETTE = ["#0072B2", "#C08000", "#228833", "#3A8FC0", "#332288", "#CC3311", "#AA4499", "#882255", "#E0576B"]
@@ -382,8 +383,6 @@ def _axis_title(axis) -> str:
 
 def _axis_text(value) -> str:
     """A category as the chart labels it: a first-of-month date as «okt 2025», another date as «31.03.2025»."""
-    import datetime as dt
-
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         with contextlib.suppress(ValueError):
             value = dt.date.fromisoformat(value)
@@ -396,8 +395,6 @@ def _axis_text(value) -> str:
 
 def _cell_text(value) -> str:
     """A cell as text: «<br>» line breaks as spaces, a number with a decimal comma and at most two decimals."""
-    from dashboard.labels import NO_VALUE, number_text
-
     if value is None or value != value:
         return NO_VALUE
     if isinstance(value, bool):

@@ -576,6 +576,12 @@ def protect_counts(
         return [frozenset(), *(frozenset({r}) for r in sorted(hidden_rows) if r < n_rows),
                 *(g for g in several if g & hidden_rows)]
 
+    def lone_for(line) -> frozenset[int] | None:
+        """The first reader for whom `line` has exactly one hidden cell they do not know (it would follow from the
+        line's others), or None."""
+        at = [p for p in line if hidden[p[0]][p[1]]]
+        return next((known for known in readers({r for r, _ in at}) if sum(r not in known for r, _ in at) == 1), None)
+
     def hide_more(line, known: frozenset[int]) -> bool:
         candidates = [p for p in line if not hidden[p[0]][p[1]] and p[0] not in known]
         if not candidates:
@@ -591,11 +597,8 @@ def protect_counts(
         while changed:  # the easy case first: a line with one hidden cell the reader does not know
             changed = False
             for line in _lines(n_rows, n_cols):
-                at = [p for p in line if hidden[p[0]][p[1]]]
-                for known in readers({r for r, _ in at}):
-                    if sum(r not in known for r, _ in at) == 1:
-                        changed = hide_more(line, known) or changed
-                        break
+                if (known := lone_for(line)) is not None:
+                    changed = hide_more(line, known) or changed
         # Several lines together can still pin a value (three «1–4» cells whose sum the totals give as 3 are 1
         # each); the audit finds every such cell, for every reader, and a cell beside it goes.
         pinned = _pinned_cells(full, hidden, secondary, min_count, several)
@@ -624,11 +627,9 @@ def protect_counts(
     for r, c in sorted(((n_rows, c) for c in range(n_cols + 1) if hidden[n_rows][c]
                         and not 0 < full[n_rows][c] < min_count), key=lambda p: (-full[p[0]][p[1]], p)):
         hidden[r][c] = secondary[r][c] = False
-        lone = any(sum(rr not in known for rr, _ in at) == 1
-                   for at in ([p for p in line if hidden[p[0]][p[1]]]
-                              for line in ([(r, cc) for cc in range(n_cols + 1)], [(rr, c) for rr in range(n_rows + 1)]))
-                   for known in readers({rr for rr, _ in at}))
-        if lone or _pinned_cells(full, hidden, secondary, min_count, several):
+        lines = ([(r, cc) for cc in range(n_cols + 1)], [(rr, c) for rr in range(n_rows + 1)])
+        if any(lone_for(line) is not None for line in lines) or _pinned_cells(full, hidden, secondary, min_count,
+                                                                                several):
             hidden[r][c] = secondary[r][c] = True
     text = [
         [

@@ -318,7 +318,7 @@ def check_file(
         # The log names every municipality the file would change, so that its owner sees an attempt on Datakvalitet.
         out.kommuner = sorted(set(kommuner_of(out.result.frame, facts))
                               | {t for t in touched if t != ALL_KOMMUNER and not t.startswith(UNKNOWN_SCHOOL)})
-        if refused := outside_scope(spec, touched, scope, facts):  # before anything is loaded beside the checks
+        if refused := outside_scope(spec, touched, scope, facts, out.result.frame):  # before anything is loaded
             raise IngestError(refused)
         if facts.demo and (refused := outside_demo(touched)):  # the upload page as well as the command line
             raise IngestError(refused)
@@ -427,12 +427,15 @@ def outside_demo(touched: set[str]) -> str | None:
             f"demokommuner. {DEMO_WAREHOUSE}")
 
 
-def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None, facts: Known) -> str | None:
+def outside_scope(
+    spec: Source, touched: set[str], scope: frozenset[str] | None, facts: Known, frame: pl.DataFrame | None = None,
+) -> str | None:
     """Why a skoleeier may not load this file, or None: it would change another municipality's rows.
 
     Loads replace what is there by key: a skoleeier of one municipality could otherwise overwrite another's case
     counts, plan or survey results, or move a school into their own municipality through the register. A file of
-    a whole country is for an administrator, or an owner of every municipality, to load.
+    a whole country is for an administrator, or an owner of every municipality, to load. `frame` is the file as
+    read: the message names the schools and rows that belong to the other municipalities (`_rows_of`).
     """
     if scope is None:
         return None
@@ -461,8 +464,33 @@ def outside_scope(spec: Source, touched: set[str], scope: frozenset[str] | None,
     return (
         f"Filen ville endre data for {'kommune' if len(outside) == 1 else 'kommunene'} {listed}, som du ikke har "
         f"tilgang til. {spec.label} kan du bare laste inn for egne kommuner: be en administrator om å laste inn "
-        "filen, eller fjern radene for de andre kommunene."
+        f"filen, eller fjern radene for de andre kommunene.{_rows_of(frame, facts, outside)}"
     )
+
+
+def _rows_of(frame: pl.DataFrame | None, facts: Known, kommuner: list[str]) -> str:
+    """« Det gjelder Nordli skole (12 rader, fra rad 14), …»: the schools of `kommuner` in the file, by first row.
+
+    A skoleeier sent a joint file for two municipalities was told only which municipality to remove, and had to
+    find its rows by hand. Empty for a file without schools and row numbers (a plan, a public statistic).
+    """
+    if frame is None or not {"orgnr", "rad"} <= set(frame.columns):
+        return ""
+    register = facts.schools.select("orgnr", pl.col("kommunenr").alias("_kommunenr"), pl.col("navn").alias("_navn"))
+    own = pl.col("kommunenr") if "kommunenr" in frame.columns else pl.lit(None, dtype=pl.String)
+    schools = (
+        frame.select("orgnr", "rad", own.alias("kommunenr"))
+        .join(register.unique("orgnr"), on="orgnr", how="left")
+        .filter(pl.coalesce("kommunenr", "_kommunenr").is_in(kommuner) & pl.col("_navn").is_not_null())
+        .group_by("orgnr").agg(pl.col("_navn").first(), pl.len().alias("n"), pl.col("rad").min().alias("fra"))
+        .sort("fra")
+    )
+    if schools.is_empty():
+        return ""
+    # Only schools the register names: an unknown «orgnr» may hold anything, a pupil's name too.
+    named = [f"{navn} ({counted(n)}, fra rad {fra})" for _orgnr, navn, n, fra in schools.head(5).iter_rows()]
+    more = f" og {schools.height - 5} skoler til" if schools.height > 5 else ""
+    return f" Det gjelder {', '.join(named)}{more}."
 
 
 UNEXPECTED = "Filen kunne ikke leses på grunn av en uventet feil i innlesingen"

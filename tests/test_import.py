@@ -209,6 +209,22 @@ def test_a_skoleeier_cannot_load_another_municipality_s_case_counts(demo_db, dem
     assert logged == [("avvist", "ola", ["9902"])]
 
 
+def test_a_joint_case_file_refused_for_another_municipality_names_its_schools_and_rows(demo_db, demo_dir):
+    """Two neighbours send one joint file. Sjøbygd's owner was told only «remove the rows for the other
+    municipality», and had to find which of 600 rows those were by hand: the message names its schools and rows."""
+    other = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8").splitlines()
+    orgnr, name = query(demo_db, "SELECT orgnr, navn FROM core.skole WHERE kommunenr = '9901' ORDER BY orgnr")[0]
+    own = [";".join([orgnr, name, *row.split(";")[2:]]) for row in other[1:4]]  # three rows of the owner's own
+    raw = ("\n".join([other[0], *own, *other[1:]]) + "\n").encode("utf-8")
+    first_other = len(own) + 2  # the header is row 1
+    navn = query(demo_db, "SELECT navn FROM core.skole WHERE orgnr = ?", [other[1].split(";")[0]])[0][0]
+    _refused_and_unchanged(demo_db, raw, "saker_felles.csv", f"Det gjelder {navn} (")
+    outcome = importer.preview_upload(raw, "saker_felles.csv", demo_db, ONLY_9901)
+    assert f"fra rad {first_other})" in outcome.message, outcome.message
+    own_schools = query(demo_db, "SELECT navn FROM core.skole WHERE kommunenr = '9901'")
+    assert not any(f"{n} (" in outcome.message for (n,) in own_schools), outcome.message
+
+
 def test_case_counts_for_schools_missing_from_the_register_are_refused_for_that_reason(demo_db, demo_dir):
     """Sjøbygd's owner loads Sjøbygd's cases with one school's orgnr mistyped. The reason given was «rows without
     kommunenummer, which apply to all municipalities: write the number on each row», which the template has no column

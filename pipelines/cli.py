@@ -121,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     arc = sub.add_parser("arkiv", help="originalfilene som er tatt vare på")
     asub = arc.add_subparsers(dest="arkiv_command", required=True, metavar="HANDLING")
     asub.add_parser("sjekk", help="sjekk arkivet med dagens regler for personopplysninger og slett filer de stopper")
+    left = sub.add_parser("utelatte", help="rader fra tidligere innlastinger som en nyere Udir-eksport har utelatt: "
+                          "vis dem, eller fjern dem med --fjern")
+    left.add_argument("fil", metavar="FILNAVN", help="Udir-eksporten som utelot dem, slik innlastingsloggen navngir den")
+    left.add_argument("--fjern", action="store_true", help="fjern radene fra lageret (skrives i revisjonsloggen)")
     setting = sub.add_parser("innstilling", help="innstillinger, f.eks. terskelen for små grupper")
     ssub = setting.add_subparsers(dest="innstilling", required=True, metavar="INNSTILLING")
     few = ssub.add_parser("min-svar", help="færre svar enn dette skjules på vernet nivå (aldri under 10)")
@@ -433,6 +437,52 @@ def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     return 0
 
 
+def cmd_left_out(args: argparse.Namespace, db: Path) -> int:
+    """The rows a newer Udir export left out (`udir_eksport.left_out_of`): listed, or removed with --fjern.
+
+    A load warns of them («… er beholdt, men står ikke i denne eksporten») and says to have them removed if Udir
+    has withdrawn them; this is how, without SQL. The file is named as the load log names it: its newest load.
+    """
+    from pipelines import accounts
+    from pipelines.ingest import loaded_when
+    from pipelines.sources import udir_eksport
+
+    if not _warehouse_exists(db):
+        return 1
+    name = Path(args.fil).name
+    with connect(db, read_only=not args.fjern) as con:
+        found = con.execute(
+            "SELECT batch_id, kilde FROM core.ingest_log WHERE filnavn = ? AND resultat = 'lastet' "
+            "ORDER BY batch_id DESC LIMIT 1", [name]).fetchall()
+        if not found:
+            err_console.print(f"Ingen innlastet fil heter «{name}». Se filnavnene med «skolemiljo status».")
+            return 1
+        batch_id, kilde = found[0]
+        if not (kilde or "").startswith("udir_"):
+            err_console.print(f"«{name}» er ikke en eksport fra Udirs statistikkbank (kilde: {kilde}); bare de kan "
+                              "utelate grupper en tidligere eksport hadde.")
+            return 1
+        if args.fjern:
+            con.execute("BEGIN TRANSACTION")
+        total, examples = udir_eksport.left_out_of(con, batch_id, remove=args.fjern)
+        if args.fjern:
+            con.execute("COMMIT")
+    when = loaded_when(batch_id)
+    if not total:
+        console.print(f"Ingen rader fra tidligere innlastinger står utenfor «{name}» (lastet {when}).")
+        return 0
+    rows = f"{total} {'rad' if total == 1 else 'rader'}"
+    if not args.fjern:
+        console.print(f"{rows} fra tidligere innlastinger står ikke i «{name}» (lastet {when}), som ellers har samme "
+                      f"skoleår, enhet og indikator: {examples}.\nSjekk i statistikkbanken at Udir har trukket "
+                      f"{'den' if total == 1 else 'dem'} tilbake, og fjern {'den' if total == 1 else 'dem'} med "
+                      f"«skolemiljo utelatte {name} --fjern».")
+        return 0
+    accounts.audit(db, "rader_fjernet", None, f"{rows} som Udir-eksporten {name} (lastet {when}) utelot: {examples}")
+    console.print(f"{rows} er fjernet fra lageret: {examples}. Dashbordet viser det fra neste klikk.")
+    return 0
+
+
 def _warehouse_exists(db: Path) -> bool:
     """Accounts and settings belong to one warehouse: a mistyped --db must not quietly start a new one beside it."""
     if db.is_file():
@@ -605,6 +655,8 @@ def _run(args: argparse.Namespace, db: Path) -> int:
         return ingest_paths([Path(f) for f in args.files], db, args.source)
     if args.command == "innstilling":
         return cmd_setting(args, db)
+    if args.command == "utelatte":
+        return cmd_left_out(args, db)
     if args.command == "bruker":
         return cmd_user(args, db)
     if args.command == "rapport":

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipelines import ingest
+from pipelines import accounts, ingest
+from pipelines.cli import main as cli
 from pipelines.ingest import ingest_file
 from pipelines.warehouse.connection import connect
 from tests.conftest import query
@@ -47,11 +48,12 @@ def in_group(row: dict[str, str], school: str, indicators: set[str]) -> bool:
             and row["Spoersmaalgruppe"] in indicators)
 
 
-def test_a_whole_re_export_without_a_group_warns_that_its_earlier_rows_are_kept(register_db, demo_dir, tmp_path):
-    """The reviewer's case: a school's 10. trinn jenter is gone from the re-downloaded export (Udir withdrew or
-    screened it) while another value is corrected. The old rows stay, and the load names them."""
+def re_export_without_a_group(db: Path, demo_dir: Path, tmp_path: Path) -> tuple[Path, str, set[str], list[dict]]:
+    """The demo's 148 for 2025-26 loaded as two pages, then downloaded again as one whole export without one school's
+    10. trinn jenter for two indicators, and with one value corrected: (the new file, the school, the indicators,
+    the rows left out)."""
     for side in (1, 2):
-        loaded(demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json", register_db)
+        loaded(demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json", db)
     rows = pages_148(demo_dir)
     school = sorted({r["EnhetNavn"] for r in rows if r["EnhetNivaa"] == "4" and (r["Trinnnavn"], r["Kjoenn"]) == GONE})[0]
     indicators = {"Trivsel", "Støtte fra lærerne"}
@@ -60,7 +62,13 @@ def test_a_whole_re_export_without_a_group_warns_that_its_earlier_rows_are_kept(
     kept[0] = {**kept[0], "Score": "1,1" if kept[0]["Score"] != "1,1" else "1,2"}  # and a value corrected
     path = tmp_path / f"udir_148_{YEAR}_rettet.json"
     path.write_text(json.dumps(as_one_page(kept), ensure_ascii=False), encoding="utf-8")
+    return path, school, indicators, gone
 
+
+def test_a_whole_re_export_without_a_group_warns_that_its_earlier_rows_are_kept(register_db, demo_dir, tmp_path):
+    """The reviewer's case: a school's 10. trinn jenter is gone from the re-downloaded export (Udir withdrew or
+    screened it) while another value is corrected. The old rows stay, and the load names them."""
+    path, school, indicators, gone = re_export_without_a_group(register_db, demo_dir, tmp_path)
     outcome = ingest_file(path, register_db)
     assert outcome.result == "lastet", outcome.message
     batch = outcome.batch_id
@@ -77,6 +85,48 @@ def test_a_whole_re_export_without_a_group_warns_that_its_earlier_rows_are_kept(
     still = query(register_db, "SELECT count(*) FROM mart.elevundersokelsen WHERE enhet_navn = ? AND trinn = 10 "
                   "AND kjonn = 'jenter' AND skoleaar = ? AND batch_id <> ?", [school, YEAR, batch])
     assert still == [(len(gone_index),)]
+    assert "skolemiljo utelatte FILNAVN --fjern" in found[0].melding  # and how to remove them
+
+
+def test_the_rows_a_re_export_left_out_are_listed_and_removed_on_the_command_line(register_db, demo_dir, tmp_path,
+                                                                                 capsys):
+    """The warning says to have the kept rows removed once Udir has withdrawn them: there was no way but SQL.
+    `skolemiljo utelatte FIL` lists them and changes nothing; with --fjern they are gone, and only they, the audit
+    log says who did it, and the load's warning says they were removed."""
+    path, school, _indicators, gone = re_export_without_a_group(register_db, demo_dir, tmp_path)
+    batch = loaded(path, register_db)
+    gone_rows = ("SELECT count(*) FROM core.eu_resultat WHERE enhet_navn = ? AND trinn = 10 AND kjonn = 'jenter' "
+                 "AND skoleaar = ? AND batch_id <> ?")
+    before = query(register_db, "SELECT count(*) FROM core.eu_resultat")[0][0]
+    left_out = query(register_db, gone_rows, [school, YEAR, batch])[0][0]
+    assert left_out == len([r for r in gone if r["Spoersmaalnavn"] == INDEX]) > 0
+
+    assert cli(["--db", str(register_db), "utelatte", str(path)]) == 0
+    listed = capsys.readouterr().out
+    assert f"{left_out} rader" in " ".join(listed.split()) and school in listed, listed
+    assert query(register_db, "SELECT count(*) FROM core.eu_resultat")[0][0] == before
+
+    assert cli(["--db", str(register_db), "utelatte", path.name, "--fjern"]) == 0
+    assert "er fjernet" in capsys.readouterr().out
+    assert query(register_db, gone_rows, [school, YEAR, batch]) == [(0,)]
+    assert query(register_db, "SELECT count(*) FROM core.eu_resultat")[0][0] == before - left_out
+    assert [e["hendelse"] for e in accounts.read_audit(register_db)].count("rader_fjernet") == 1
+    warning = query(register_db, "SELECT melding FROM core.kvalitet WHERE batch_id = ? AND NOT ok", [batch])[0][0]
+    assert "Fjernet" in warning, warning
+
+    assert cli(["--db", str(register_db), "utelatte", path.name, "--fjern"]) == 0  # nothing left: nothing removed
+    assert "Ingen rader" in capsys.readouterr().out
+    assert query(register_db, "SELECT count(*) FROM core.eu_resultat")[0][0] == before - left_out
+
+
+def test_the_left_out_command_refuses_a_file_that_is_not_a_loaded_udir_export(register_db, capsys):
+    """A mistyped name, or the school register, is named as such: nothing is looked for, nothing removed."""
+    assert cli(["--db", str(register_db), "utelatte", "finnes_ikke.json"]) == 1
+    assert "Ingen innlastet fil heter «finnes_ikke.json»" in capsys.readouterr().err
+    register = query(register_db, "SELECT filnavn FROM core.ingest_log WHERE kilde = 'skoleregister' "
+                     "AND resultat = 'lastet'")[0][0]
+    assert cli(["--db", str(register_db), "utelatte", register, "--fjern"]) == 1
+    assert "ikke en eksport fra Udirs statistikkbank" in capsys.readouterr().err
 
 
 def test_a_corrected_statistikkbank_csv_without_a_group_warns_too(register_db, demo_dir, tmp_path):

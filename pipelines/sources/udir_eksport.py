@@ -3,6 +3,7 @@ tables 148 indikator, 150 mobbing and 151 deltakelse, read into the canonical su
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import duckdb
@@ -190,6 +191,57 @@ def _page_note(page_of: tuple[int | None, int] | None, rows: int) -> list[str]:
 MAX_EXAMPLES = 5
 
 
+def _left_out(within: str, earlier: str) -> str:
+    """The rows of earlier loads (`earlier`, a condition on `batch_id`) that the export `$batch` left out, among its
+    school years and indicators (`within`): see `dropped_groups`."""
+    return f"""
+        WITH filen AS (
+            SELECT skoleaar, enhet_niva, enhet_id, indikator_kode, coalesce(trinn, 0) AS trinn_key, kjonn
+            FROM core.eu_resultat WHERE {within} AND batch_id = $batch
+        ),
+        eldre AS (
+            SELECT rowid AS _rad, * FROM core.eu_resultat WHERE {within} AND {earlier}
+        )
+        SELECT e.* FROM eldre AS e
+        SEMI JOIN (SELECT DISTINCT skoleaar, enhet_niva, enhet_id, indikator_kode FROM filen) AS f
+             USING (skoleaar, enhet_niva, enhet_id, indikator_kode)
+        SEMI JOIN (SELECT DISTINCT skoleaar, trinn_key FROM filen) AS t
+             ON t.skoleaar = e.skoleaar AND t.trinn_key = coalesce(e.trinn, 0)
+        SEMI JOIN (SELECT DISTINCT skoleaar, kjonn FROM filen) AS k USING (skoleaar, kjonn)
+        """
+
+
+def _within(scope: dict[str, str]) -> str:
+    years = ", ".join(f"${k}" for k in scope if k.startswith("y")) or "NULL"
+    codes = ", ".join(f"${k}" for k in scope if k.startswith("k")) or "NULL"
+    return f"skoleaar IN ({years}) AND indikator_kode IN ({codes})"  # the file's own: `_scope`
+
+
+def _examples(con: duckdb.DuckDBPyConnection, rows_sql: str, params: dict) -> tuple[int, str]:
+    """How many rows `rows_sql` holds, and up to `MAX_EXAMPLES` of them as the user reads them."""
+    rows = con.sql(
+        f"""
+        SELECT coalesce(enhet_navn, enhet_id) AS enhet, trinn, kjonn, indikator, skoleaar, count(*) OVER () AS antall
+        FROM ({rows_sql})
+        ORDER BY skoleaar, enhet, trinn NULLS FIRST, kjonn, indikator
+        LIMIT $limit
+        """,
+        params={**params, "limit": MAX_EXAMPLES},
+    ).fetchall()
+    if not rows:
+        return 0, ""
+    total = rows[0][-1]
+    return total, "; ".join(
+        f"{enhet}, {f'{trinn}. trinn' if trinn is not None else 'alle trinn'}, "
+        f"{'alle kjønn' if kjonn == 'alle' else kjonn}: {indikator} {skoleaar}"
+        for enhet, trinn, kjonn, indikator, skoleaar, _ in rows
+    ) + (f" og {total - len(rows)} til" if total > len(rows) else "")
+
+
+REMOVE_COMMAND = "skolemiljo utelatte"
+"""The command that lists, and with --fjern removes, the rows a newer export left out (`left_out_of`)."""
+
+
 def dropped_groups(con: duckdb.DuckDBPyConnection, batch_id: str, scope: dict[str, str] | None = None) -> list[Finding]:
     """A warning for the rows of earlier loads that a whole export left out and that therefore stay: Udir leaves a
     group out when it withdraws or screens it («Suppressed groups may simply be absent»), and a load replaces only
@@ -200,49 +252,47 @@ def dropped_groups(con: duckdb.DuckDBPyConnection, batch_id: str, scope: dict[st
     (`_scope`): a national 151 file loaded after the year's 148 and 150 asks one question, 1–4 ms; reading the batch's
     rows out of the whole table first took 50–105 ms a file."""
     scope = scope or {}
-    years = ", ".join(f"${k}" for k in scope if k.startswith("y")) or "NULL"
-    codes = ", ".join(f"${k}" for k in scope if k.startswith("k")) or "NULL"
-    within = f"skoleaar IN ({years}) AND indikator_kode IN ({codes})"  # the file's own: `_scope`
+    within = _within(scope)
     earlier = con.sql(
         f"SELECT EXISTS (SELECT 1 FROM core.eu_resultat WHERE {within} AND batch_id <> $batch)",
         params={"batch": batch_id, **scope},
     ).fetchall()[0][0]
     if not earlier:
         return []
-    rows = con.sql(
-        f"""
-        WITH filen AS (
-            SELECT skoleaar, enhet_niva, enhet_id, indikator_kode, coalesce(trinn, 0) AS trinn_key, kjonn
-            FROM core.eu_resultat WHERE {within} AND batch_id = $batch
-        ),
-        eldre AS (
-            SELECT * FROM core.eu_resultat WHERE {within} AND batch_id <> $batch
-        )
-        SELECT coalesce(e.enhet_navn, e.enhet_id) AS enhet, e.trinn, e.kjonn, e.indikator, e.skoleaar,
-               count(*) OVER () AS antall
-        FROM eldre AS e
-        SEMI JOIN (SELECT DISTINCT skoleaar, enhet_niva, enhet_id, indikator_kode FROM filen) AS f
-             USING (skoleaar, enhet_niva, enhet_id, indikator_kode)
-        SEMI JOIN (SELECT DISTINCT skoleaar, trinn_key FROM filen) AS t
-             ON t.skoleaar = e.skoleaar AND t.trinn_key = coalesce(e.trinn, 0)
-        SEMI JOIN (SELECT DISTINCT skoleaar, kjonn FROM filen) AS k USING (skoleaar, kjonn)
-        ORDER BY e.skoleaar, enhet, e.trinn NULLS FIRST, e.kjonn, e.indikator
-        LIMIT $limit
-        """,
-        params={"batch": batch_id, "limit": MAX_EXAMPLES, **scope},
-    ).fetchall()
-    if not rows:
+    total, examples = _examples(con, _left_out(within, "batch_id <> $batch"), {"batch": batch_id, **scope})
+    if not total:
         return []
-    total = rows[0][-1]
-    examples = "; ".join(
-        f"{enhet}, {f'{trinn}. trinn' if trinn is not None else 'alle trinn'}, "
-        f"{'alle kjønn' if kjonn == 'alle' else kjonn}: {indikator} {skoleaar}"
-        for enhet, trinn, kjonn, indikator, skoleaar, _ in rows
-    ) + (f" og {total - len(rows)} til" if total > len(rows) else "")
     return [Finding(
-        "grupper_borte_fra_eksporten", "trinn, kjønn", "advarsel", False, total, examples[:300],
+        LEFT_OUT, "trinn, kjønn", "advarsel", False, total, examples[:300],
         f"{counted(total, 'rad', 'rader')} fra en tidligere innlasting er beholdt, men står ikke i denne eksporten, som "
         f"ellers har samme skoleår, enhet og indikator: {examples}. Har Udir trukket tilbake eller skjermet "
         f"{'den' if total == 1 else 'dem'}, vises {'den' if total == 1 else 'de'} likevel som gjeldende: sjekk i "
-        f"statistikkbanken, og be den som drifter lageret om å fjerne {'den' if total == 1 else 'dem'}.",
+        f"statistikkbanken, og be den som drifter lageret om å fjerne {'den' if total == 1 else 'dem'} "
+        f"(«{REMOVE_COMMAND} FILNAVN --fjern»).",
     )]
+
+
+LEFT_OUT = "grupper_borte_fra_eksporten"
+
+
+def left_out_of(con: duckdb.DuckDBPyConnection, batch_id: str, remove: bool = False) -> tuple[int, str]:
+    """(rows, examples) of earlier loads that the Udir export `batch_id` left out and that are still shown; with
+    `remove`, deleted in the caller's transaction, and the load's warning says so.
+
+    Only rows loaded before it count: a later export that has them again speaks for them itself.
+    """
+    codes = con.execute("SELECT DISTINCT skoleaar, indikator_kode FROM core.eu_resultat WHERE batch_id = ?",
+                        [batch_id]).fetchall()
+    scope = {**{f"y{i}": y for i, y in enumerate(sorted({y for y, _ in codes}))},
+             **{f"k{i}": k for i, k in enumerate(sorted({k for _, k in codes}))}}
+    rows_sql = _left_out(_within(scope), "batch_id < $batch")
+    params = {"batch": batch_id, **scope}
+    total, examples = _examples(con, rows_sql, params)
+    if remove and total:
+        con.execute(f"DELETE FROM core.eu_resultat WHERE rowid IN (SELECT _rad FROM ({rows_sql}))", params)
+        con.execute(
+            "UPDATE core.kvalitet SET melding = melding || ? WHERE batch_id = ? AND forventning = ?",
+            [f" Fjernet {dt.datetime.now():%d.%m.%Y kl. %H:%M} ({counted(total, 'rad', 'rader')}).", batch_id,
+             LEFT_OUT],
+        )
+    return total, examples

@@ -119,6 +119,17 @@ def test_the_rows_a_re_export_left_out_are_listed_and_removed_on_the_command_lin
     assert query(register_db, "SELECT count(*) FROM core.eu_resultat")[0][0] == before - left_out
 
 
+def test_the_left_out_command_removes_nothing_for_a_page_of_a_longer_export(register_db, demo_dir, capsys):
+    """The demo's second 148 page shares units with the first: 130 of the first page's rows looked left out by it,
+    and «--fjern» would have removed them. Only a load that warned of left-out rows is acted on."""
+    for side in (1, 2):
+        loaded(demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json", register_db)
+    before = query(register_db, "SELECT count(*) FROM core.eu_resultat")
+    assert cli(["--db", str(register_db), "utelatte", f"udir_148_indikator_{YEAR}_side2.json", "--fjern"]) == 0
+    assert "varslet ikke" in capsys.readouterr().out
+    assert query(register_db, "SELECT count(*) FROM core.eu_resultat") == before
+
+
 def test_the_left_out_command_refuses_a_file_that_is_not_a_loaded_udir_export(register_db, capsys):
     """A mistyped name, or the school register, is named as such: nothing is looked for, nothing removed."""
     assert cli(["--db", str(register_db), "utelatte", "finnes_ikke.json"]) == 1

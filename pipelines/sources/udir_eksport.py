@@ -279,7 +279,8 @@ def left_out_of(con: duckdb.DuckDBPyConnection, batch_id: str, remove: bool = Fa
     """(rows, examples) of earlier loads that the Udir export `batch_id` left out and that are still shown; with
     `remove`, deleted in the caller's transaction, and the load's warning says so.
 
-    Only rows loaded before it count: a later export that has them again speaks for them itself.
+    Only rows loaded before it count: a later export that has them again speaks for them itself. Ask only of a
+    load that warned of them (`dropped_groups`): a page of a longer export would find its other pages' rows.
     """
     codes = con.execute("SELECT DISTINCT skoleaar, indikator_kode FROM core.eu_resultat WHERE batch_id = ?",
                         [batch_id]).fetchall()

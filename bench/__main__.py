@@ -567,7 +567,7 @@ def _bench_account(db: Path) -> tuple[str, str]:
     """A skoleeier of every municipality in an existing warehouse, added to its users file when missing."""
     from pipelines import accounts
 
-    user, password = "benk-last", "benk-" + "x" * 12
+    user, password = "benk-last", "benk-fjell-kaffe-sykkel"
     if user not in accounts.load(accounts.users_path(db)):
         accounts.add(accounts.users_path(db), accounts.Account(user, "skoleeier", tuple(_kommuner(db))), password)
     return user, password
@@ -668,7 +668,7 @@ def main(argv: list[str] | None = None) -> None:
         if national:
             from pipelines import accounts
 
-            user, password = "skolesjef", "benk-" + "x" * 12
+            user, password = "skolesjef", "benk-fjell-kaffe-sykkel"
             accounts.add(accounts.users_path(db), accounts.Account(user, "skoleeier", tuple(kommuner)), password)
         else:
             from pipelines.cli import print_demo_accounts

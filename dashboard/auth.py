@@ -143,10 +143,21 @@ def hand_out_cookie() -> None:
 
 
 def _https() -> bool:
+    """The page came over HTTPS, to the server or to a proxy in front of it that says so (`X-Forwarded-Proto`): the
+    session cookie is then marked Secure. Behind a proxy that handles HTTPS, the server itself sees only http."""
     try:
-        return str(st.context.url or "").startswith("https:")
+        forwarded = str(st.context.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
+        return str(st.context.url or "").startswith("https:") or forwarded == "https"
     except Exception:
         return False
+
+
+def _client() -> str | None:
+    """The address a login came from (the proxy's, behind one): the throttle counts wrong passwords per address."""
+    try:
+        return st.context.ip_address
+    except Exception:
+        return None
 
 
 def _demo_warehouse() -> bool:
@@ -215,9 +226,13 @@ def login_page() -> None:
         password = st.text_input("Passord", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Logg inn", type="primary")
     if submitted:
-        result = accounts.authenticate(accounts.users_path(db), name, password, demo_warehouse=_demo_warehouse())
+        users = accounts.users_path(db)
+        client = _client()
+        result = accounts.authenticate(users, name, password, demo_warehouse=_demo_warehouse(), client=client)
         if result.account is None:
-            accounts.audit(db, "innlogging_feilet", name.strip().lower()[:64], result.melding)
+            # Only a real user name is written: what was typed may be a password (in the wrong field).
+            accounts.audit(db, "innlogging_feilet", accounts.known_name(users, name) or "(ukjent brukernavn)",
+                           f"{result.melding} Adresse: {client or 'lokal'}.")
             st.error(result.melding)
         else:
             try:

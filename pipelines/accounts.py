@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 ROLES = {
     "skoleeier": "Skoleeier (alle skoler i kommunen, full detalj)",
@@ -29,7 +30,9 @@ ROLES = {
     "admin": "Administrator (brukere, innlesing og revisjonslogg)",
 }
 MAX_FAILURES = 5
-"""Wrong passwords in a row before the account is locked for LOCK_SECONDS."""
+"""Wrong passwords in a row for one user name from one address before that name is locked there for LOCK_SECONDS."""
+MAX_FAILURES_ALL = 50
+"""Wrong passwords for one user name from all addresses together before it is locked everywhere (many addresses)."""
 LOCK_SECONDS = 15 * 60
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Something@something.tld: enough to catch a name or a typo given where an address was meant, not a full RFC 5322.
@@ -144,6 +147,20 @@ def check_password_strength(password: str, brukernavn: str | None = None) -> Non
         raise AccountError("Passordet kan ikke være ett og samme tegn gjentatt.")
     if brukernavn:
         _refuse_the_name(password, brukernavn)
+    inputs = [*_COMMON_NO, *(_SEPARATORS.split(brukernavn.casefold()) if brukernavn else [])]
+    if zxcvbn(password[:100], user_inputs=inputs)["score"] < MIN_STRENGTH:
+        raise AccountError("Passordet er for lett å gjette: vanlige passord, tastaturrekker («qwerty»), tallrekker, "
+                           "gjentakelser og årstid med årstall («Sommer2026!») prøves først. Bruk gjerne tre eller fire "
+                           "ord som ikke hører sammen, f.eks. «fjell-kaffe-sykkel-bok».")
+
+
+MIN_STRENGTH = 3
+"""zxcvbn's score (0–4) a chosen password needs: 3 is «safely unguessable» against throttled online guessing."""
+_COMMON_NO = ["passord", "sommer", "vinter", "høst", "host", "vår", "var", "skole", "skolen", "skolemiljo",
+              "skolemiljø", "rektor", "kommune", "elev", "elever", "lærer", "laerer", "velkommen", "hemmelig", "norge",
+              "fotball", "hallo", "januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
+              "oktober", "november", "desember", "mandag", "fredag", "admin", "bruker", "skolesjef", "fau", "forelder"]
+"""Norwegian words guessers try first, which zxcvbn's English lists lack: «Sommer2026!» scored 3 without them."""
 
 
 _SEPARATORS = re.compile(r"[\s._-]+")
@@ -263,35 +280,44 @@ def remove(path: Path, brukernavn: str) -> Account:
 
 
 class Throttle:
-    """Wrong passwords per user name; after MAX_FAILURES in a row the name is locked for LOCK_SECONDS.
+    """Wrong passwords per user name and address: MAX_FAILURES in a row from one address lock the name there for
+    LOCK_SECONDS, and MAX_FAILURES_ALL from all addresses together lock it everywhere.
 
-    Kept in the dashboard process (one process serves every session), so it is shared by all browsers.
+    Kept in the dashboard process (one process serves every session), so it is shared by all browsers. An attempt is
+    counted when it starts (`attempt`), before its hash is checked: guesses sent in parallel from many tabs were all
+    checked, 26 of 40 before the lock took. Counting per address keeps someone who types five wrong passwords for
+    «admin» from locking the administrator out of their own office (an address None counts as one address).
     """
 
     def __init__(self, clock=time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._failures: dict[str, list[float]] = {}
+        self._failures: dict[tuple[str, str | None], list[float]] = {}
 
-    def locked_for(self, brukernavn: str) -> float:
+    def _left(self, times: list[float], limit: int, now: float) -> float:
+        recent = [t for t in times if t + LOCK_SECONDS > now]
+        return recent[-1] + LOCK_SECONDS - now if len(recent) >= limit else 0.0
+
+    def attempt(self, brukernavn: str, client: str | None = None) -> float:
+        """Seconds the name is locked for this address (and nothing counted), or 0.0 with this attempt counted as a
+        failure until `succeeded` says otherwise."""
         with self._lock:
-            times = self._failures.get(brukernavn, [])
-            if len(times) >= MAX_FAILURES:
-                left = times[-1] + LOCK_SECONDS - self._clock()
-                if left > 0:
-                    return left
-                self._failures.pop(brukernavn, None)
-            return 0.0
+            now = self._clock()
+            mine = self._failures.setdefault((brukernavn, client), [])
+            everyone = [t for (name, _c), times in self._failures.items() if name == brukernavn for t in times]
+            left = max(self._left(mine, MAX_FAILURES, now), self._left(everyone, MAX_FAILURES_ALL, now))
+            if not left:
+                mine[:] = [t for t in mine if t + LOCK_SECONDS > now] + [now]
+            if len(self._failures) > _KEPT_KEYS:  # names typed at random must not grow it without end
+                self._failures = {k: v for k, v in self._failures.items() if v and v[-1] + LOCK_SECONDS > now}
+            return left
 
-    def failed(self, brukernavn: str) -> None:
+    def succeeded(self, brukernavn: str, client: str | None = None) -> None:
         with self._lock:
-            self._failures.setdefault(brukernavn, []).append(self._clock())
-
-    def succeeded(self, brukernavn: str) -> None:
-        with self._lock:
-            self._failures.pop(brukernavn, None)
+            self._failures.pop((brukernavn, client), None)
 
 
+_KEPT_KEYS = 10_000
 THROTTLE = Throttle()
 
 
@@ -302,27 +328,34 @@ class LoginResult:
 
 
 def authenticate(
-    path: Path, brukernavn: str, password: str, *, demo_warehouse: bool, throttle: Throttle = THROTTLE
+    path: Path, brukernavn: str, password: str, *, demo_warehouse: bool, throttle: Throttle = THROTTLE,
+    client: str | None = None,
 ) -> LoginResult:
-    """Check a user name and password. The message never says which of the two was wrong."""
+    """Check a user name and password (`client`: the address it came from, for the throttle). The message never says
+    which of the two was wrong."""
     brukernavn = brukernavn.strip().lower()
     wrong = LoginResult(None, "Feil brukernavn eller passord.")
-    left = throttle.locked_for(brukernavn)
+    left = throttle.attempt(brukernavn, client)
     if left:
         return LoginResult(None, f"For mange feil forsøk. Prøv igjen om {int(left // 60) + 1} minutter.")
     account = load(path).get(brukernavn)
     try:
         _hasher.verify(account.passord_hash if account and account.passord_hash else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        throttle.failed(brukernavn)
         return wrong
     if account is None or not account.passord_hash:
-        throttle.failed(brukernavn)
         return wrong
     if account.demo and not demo_warehouse:
         return LoginResult(None, "Demokontoer virker bare mot demolageret.")
-    throttle.succeeded(brukernavn)
+    throttle.succeeded(brukernavn, client)
     return LoginResult(account, "")
+
+
+def known_name(path: Path, typed: str) -> str | None:
+    """The user name typed at a failed login, if an account has it; None if not. The audit log records only a
+    real user name: a password typed in the name field (or put there by a password manager) was logged as typed."""
+    name = typed.strip().lower()
+    return name if name in load(path) else None
 
 
 def account_for_email(path: Path, email: str | None) -> Account | None:

@@ -63,6 +63,54 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while_even_with_the_rig
     assert accounts.authenticate(path, "kari", "et-langt-passord", demo_warehouse=False, throttle=throttle).account
 
 
+def test_guesses_sent_in_parallel_are_checked_no_more_than_the_lock_allows(tmp_path):
+    """A reviewer sent 40 wrong passwords at once from many tabs: 26 were checked before the lock took, since each
+    was counted only after its 0.1 s hash check. And with the right one among 20, it logged in."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "brukere.yaml"
+    _add(path)
+    throttle = accounts.Throttle()
+    guesses = [f"gjetting-{i}" for i in range(19)] + ["et-langt-passord"]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(
+            lambda p: accounts.authenticate(path, "kari", p, demo_warehouse=False, throttle=throttle), guesses))
+    checked = [r for r in results if "For mange feil forsøk" not in r.melding]
+    assert len(checked) <= accounts.MAX_FAILURES, len(checked)
+    assert sum(r.account is not None for r in results) <= 1
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_user_out_from_another(tmp_path):
+    """Five wrong passwords typed for «admin» locked the administrator out everywhere, for as long as someone kept
+    typing: the lock is for the address they came from, and only many failures from many addresses lock the name."""
+    path = tmp_path / "brukere.yaml"
+    _add(path)
+    throttle = accounts.Throttle()
+    for _ in range(accounts.MAX_FAILURES):
+        accounts.authenticate(path, "kari", "gjetting", demo_warehouse=False, throttle=throttle, client="10.0.0.66")
+    there = accounts.authenticate(path, "kari", "et-langt-passord", demo_warehouse=False, throttle=throttle,
+                                  client="10.0.0.66")
+    assert there.account is None and "For mange feil forsøk" in there.melding
+    assert accounts.authenticate(path, "kari", "et-langt-passord", demo_warehouse=False, throttle=throttle,
+                                 client="10.1.2.3").account is not None
+    # Guessing from many addresses: the name is locked for every address once they add up
+    spread = accounts.Throttle()
+    addresses = [f"10.9.0.{i}" for i in range(accounts.MAX_FAILURES_ALL // accounts.MAX_FAILURES)]
+    for address in addresses:
+        for _ in range(accounts.MAX_FAILURES):
+            assert spread.attempt("kari", address) == 0.0
+    assert spread.attempt("kari", "10.1.2.3") > 0
+    assert spread.attempt("ola", "10.1.2.3") == 0.0
+
+
+@pytest.mark.parametrize("password", ["Passord123", "1234567890", "qwertyuiop", "Sommer2026!", "abcabcabca",
+                                      "Skolemiljo2026", "Velkommen123!"])
+def test_passwords_guessers_try_first_are_refused(tmp_path, password):
+    """A reviewer's list, all accepted: common passwords, keyboard rows, sequences, a season with a year."""
+    with pytest.raises(accounts.AccountError, match="for lett å gjette"):
+        _add(tmp_path / "brukere.yaml", "ola.rektor", "rektor", password, skoler=("990012001",))
+
+
 def test_demo_accounts_are_refused_against_a_real_warehouse(tmp_path):
     path = tmp_path / "brukere.yaml"
     accounts.ensure_demo_accounts(path, "990012001")

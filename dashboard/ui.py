@@ -322,11 +322,12 @@ WIDE_TABLE = 5
 
 
 def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str | None = None, where=None,
-          **kwargs) -> None:
+          exported: pl.DataFrame | None = None, **kwargs) -> None:
     """Show a table and remember it for the page's XLSX export, so what can be downloaded is what was shown.
 
     `as_table` draws a static st.table (with `index` as its row labels) instead of the interactive grid; `where` is
-    the container to draw in (a column, a tab), else the page.
+    the container to draw in (a column, a tab), else the page. `exported`: the same figures laid out for a
+    spreadsheet (a value and its change in columns of their own, so that each is a number there), else `frame`.
     """
     where = where or st
     if not as_table and meeting_mode() and frame.height <= MEETING_TABLE_ROWS:
@@ -348,7 +349,7 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
         # The grid draws a null cell as «None» whatever the Styler says (`na_rep` reaches only the static table).
         kwargs.setdefault("placeholder", labels.NO_VALUE)
         where.dataframe(norwegian(frame), hide_index=True, width="stretch", **kwargs)
-    remember(frame, title)
+    remember(frame if exported is None else exported, title)
 
 
 CHAR_PIXELS, CELL_PADDING, WIDEST_COLUMN = 7, 24, 400

@@ -214,3 +214,36 @@ def test_a_rektor_s_card_says_no_data_for_a_value_never_published_and_hidden_for
     at = _oversikt(renamed_db, _rektor(orgnr), monkeypatch)
     name = _figures(renamed_db, orgnr)[code]["name"]
     assert [m.value for m in at.metric if m.label == name][0] == shown
+
+
+def test_the_school_table_s_export_names_the_year_holds_numbers_and_the_municipality_and_nation(
+        renamed_db, monkeypatch):
+    """A reviewer's Oversikt export held «7,2 % (−0,1 pp)» as text, said no school year, and left out the municipality
+    and the nation the cards compare with: the sheet could not be summed, sorted or dated later."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboard import export, ui
+
+    kept: list[export.Table] = []
+    monkeypatch.setattr(ui, "remember", lambda frame, title: kept.append(export.Table(title, frame)))
+    _oversikt(renamed_db, _owner(), monkeypatch)
+    [table] = [t for t in kept if t.title.startswith("Skolene i Fjellvik")]
+    assert table.title == "Skolene i Fjellvik 2025-26", table.title
+    rows = {r["Skole"]: r for r in table.frame.to_dicts()}
+    assert {"Fjellvik kommune", "Landet"} <= set(rows), sorted(rows)
+
+    bakken = _figures(renamed_db, BAKKEN)["EUIndeks_1398"]
+    row = rows[query(renamed_db, "SELECT navn FROM core.skole WHERE orgnr = ?", [BAKKEN])[0][0]]
+    name = bakken["name"]
+    assert row[name] == _said(bakken[2025], bakken["maal"])
+    assert row[f"{name}, endring"] == _change(bakken[2025], bakken[2024], bakken["maal"])
+    # In Excel both are numbers that show the same text
+    book = load_workbook(io.BytesIO(export.xlsx_bytes([table], [])))
+    sheet = book.worksheets[-1]
+    header = [c.value for c in next(sheet.iter_rows(min_row=1, max_row=1))]
+    numbers = [r[header.index(name)].value for r in sheet.iter_rows(min_row=2)]
+    changes = [r[header.index(f"{name}, endring")].value for r in sheet.iter_rows(min_row=2)]
+    assert round(bakken[2025] / 100, 3) in [round(v, 3) for v in numbers if isinstance(v, float)], numbers
+    assert any(isinstance(v, float) for v in changes), changes

@@ -99,9 +99,10 @@ def unit_names(frame: pl.DataFrame) -> pl.DataFrame:
             .unique("_enhet", keep="first").select("_enhet", "enhet_navn"))
 
 
-def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
+def school_table(frame: pl.DataFrame, label: str = "Skole", split: bool = False) -> pl.DataFrame:
     """One row per unit (school or municipality): value and change for each headline indicator, hidden values said
-    as such."""
+    as such. `split`: the change in a column of its own («Trivsel, endring»), for the Excel export, where «4,2 (+0,1)»
+    in one cell was text that could not be summed or sorted."""
     latest, previous = frame["skoleaar_start"].max(), frame["skoleaar_start"].max() - 1
     frame = frame.with_columns(UNIT.alias("_enhet"))
     out = unit_names(frame.filter(pl.col("skoleaar_start") == latest)).sort("enhet_navn", "_enhet")
@@ -126,19 +127,23 @@ def school_table(frame: pl.DataFrame, label: str = "Skole") -> pl.DataFrame:
                 + pl.lit(" pp" if maal == "andel" else "")
             )
         )
+        shown = (
+            pl.when(pl.col("_nå").is_null() & pl.col("_grunn").is_not_null() & (pl.col("_grunn") != REASON_MISSING))
+            .then(pl.lit("skjult"))
+            .when(pl.col("_nå").is_null())
+            .then(pl.lit(NO_VALUE))
+        )
+        columns = (
+            [shown.otherwise(value_text).alias(name),
+             pl.when(pl.col("_nå").is_not_null()).then(change_text).alias(f"{name}, endring")]
+            if split else
+            [shown.when(change.is_null()).then(value_text)
+             .otherwise(value_text + pl.lit(" (") + change_text + pl.lit(")")).alias(name)]
+        )
         out = (
             out.join(now, on="_enhet", how="left")
             .join(before, on="_enhet", how="left")
-            .with_columns(
-                pl.when(pl.col("_nå").is_null() & pl.col("_grunn").is_not_null() & (pl.col("_grunn") != REASON_MISSING))
-                .then(pl.lit("skjult"))
-                .when(pl.col("_nå").is_null())
-                .then(pl.lit(NO_VALUE))
-                .when(change.is_null())
-                .then(value_text)
-                .otherwise(value_text + pl.lit(" (") + change_text + pl.lit(")"))
-                .alias(name),
-            )
+            .with_columns(*columns)
             .drop("_nå", "_før", "_grunn")
         )
     return out.drop("_enhet").rename({"enhet_navn": label})
@@ -209,7 +214,15 @@ def card(kommunenr: str) -> None:
             heading = (f"{shown[0]} – siste skoleår" if viewer.role == "fau" and len(shown) == 1
                        else "Skolene i kommunen – siste skoleår")
             with st.expander(f"{heading} (endring fra året før i parentes)"):
-                ui.table(school_table(per_school), f"Skolene i {names[kommunenr]}")
+                # The export says which year, with the municipality and the nation to compare with, and each
+                # value and change a number of its own.
+                compared = pl.concat([own, national], how="diagonal_relaxed").with_columns(
+                    pl.when(pl.col("enhet_niva") == "nasjonalt").then(pl.lit("Landet"))
+                    .when(pl.col("enhet_navn").str.to_lowercase().str.ends_with("kommune")).then("enhet_navn")
+                    .otherwise(pl.col("enhet_navn") + pl.lit(" kommune")).alias("enhet_navn"))
+                exported = pl.concat([school_table(per_school, split=True), school_table(compared, split=True)],
+                                     how="diagonal_relaxed")
+                ui.table(school_table(per_school), f"Skolene i {names[kommunenr]} {year_label}", exported=exported)
                 ui.hidden_note(per_school.filter(pl.col("skoleaar_start") == per_school["skoleaar_start"].max()))
 
 

@@ -547,6 +547,17 @@ def _unlink_unlogged(sha: str, db: Path, suffix: str) -> None:
             copy.parent.rmdir()
 
 
+def before_load(con, check, frame: pl.DataFrame) -> list[Finding]:
+    """`Source.before_load` of a file's rows, on `con` as the warehouse is before they replace anything."""
+    if check is None:
+        return []
+    con.register("fil_rader", frame.drop("rad", strict=False).to_arrow())
+    try:
+        return check(con, "fil_rader")
+    finally:
+        con.unregister("fil_rader")
+
+
 class Loading:
     """A checked frame put into the warehouse in an open transaction, kept or dropped when the verdict is known.
 
@@ -556,8 +567,10 @@ class Loading:
     load that fails counts only if the verdict would keep the file (GX explains a bad file better than DuckDB).
     """
 
-    def __init__(self, db: Path, sha: str, batch_id: str, load, frame: pl.DataFrame) -> None:
+    def __init__(self, db: Path, sha: str, batch_id: str, load, frame: pl.DataFrame, before=None) -> None:
         self._db, self._sha, self._batch_id, self._load, self._frame = db, sha, batch_id, load, frame
+        self._before = before  # `Source.before_load`
+        self.before: list[Finding] = []  # what it found, for the verdict
         self._then: Future = Future()
         self._running: Future | None = None
 
@@ -587,7 +600,11 @@ class Loading:
         with connect(self._db, read_only=False) as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                state = _ALREADY if store.loaded_batch(con, self._sha) else self._load(con, self._frame, self._batch_id)
+                if store.loaded_batch(con, self._sha):
+                    state = _ALREADY
+                else:
+                    self.before = before_load(con, self._before, self._frame)
+                    state = self._load(con, self._frame, self._batch_id)
             except Exception as exc:  # noqa: BLE001 (kept for the verdict to judge)
                 state = exc
                 con.execute("ROLLBACK")
@@ -646,7 +663,7 @@ def _ingest(
 
     def start_loading(spec: Source, result: SourceResult) -> None:
         nonlocal loading
-        loading = Loading(db, sha, batch_id, spec.load, result.frame)
+        loading = Loading(db, sha, batch_id, spec.load, result.frame, spec.before_load)
         if spec.load_while_checking:
             loading.start(pool)
 
@@ -733,6 +750,8 @@ def _keep_or_drop(
             log_only(con)
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
+        verdict.findings.extend(loading.before)
+        entry.advarsler += sum(1 for f in loading.before if not f.ok)
         checks = [checked.source.after_load] if checked.source and checked.source.after_load else []
         checks += checked.result.after_load if checked.result else []  # those only the reader can tell this file needs
         if checks:
@@ -899,6 +918,11 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     changes = count_changes(db, out.table, out.key, frame, checked.source.replaces)
     if changes:
         out.rows_new, out.rows_replaced, out.rows_removed = changes
+    if checked.source.before_load:  # what the load would overwrite, said before anything is loaded
+        with connect(db, read_only=True) as con:
+            found = before_load(con, checked.source.before_load, frame)
+        out.findings += found
+        out.warnings += [f.melding for f in found if not f.ok]
     parts = [f"{counted(frame.height)} kan lastes inn"]
     if skipped := _skipped_text(checked.result):
         parts.append(f"Hoppes over: {skipped}")

@@ -611,6 +611,34 @@ def test_open_cases_are_checked_against_the_month_before_in_the_warehouse(regist
         corrected.warnings)
 
 
+def test_a_template_filled_in_for_one_school_warns_in_the_preview_before_it_zeroes_the_others(register_db, tmp_path):
+    """The municipality's template has a row of zeros for every school. A skolesjef filled in Holmen's November and
+    loaded it: Vika's reported November (3 new, 5 open) became 0, the preview said only «24 rows replace rows», and
+    a warning came after the load. The preview names what would be set to 0; the load says it too."""
+    vika = BY_NAME["Vika skule"]
+    reported = [_row(vika, "2025-11", nye=3, apne=5), _row(vika, "2025-11", "ppt_henvisning", nye=1, apne=1)]
+    assert ingest_file(_csv(tmp_path / "vika_nov.csv", reported), register_db).result == "lastet"
+    holmen = BY_NAME["Holmen skule"]
+    template_rows = _month(SJOBYGD, "2025-11")
+    template_rows = [{**r, "nye": 2, "apne_ved_maanedsslutt": 2}
+                     if (r["orgnr"], r["sakstype"]) == (holmen.orgnr, "aktivitetsplan") else r for r in template_rows]
+    path = _csv(tmp_path / "mal_holmen_nov.csv", template_rows)
+
+    preview = preview_file(path, register_db)
+    assert preview.result == "klar", preview.message
+    [warning] = [w for w in preview.warnings if "gir 0 saker" in w]
+    assert "2 skolemåneder" in warning and "Vika skule nov 2025 (Aktivitetsplan (§ 12-4): 3 nye, 5 åpne)" in warning
+    assert "Henvisning til PPT" in warning and "slett radene for de andre skolene" in warning
+    assert "Holmen" not in warning
+
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet"
+    assert any("Vika skule nov 2025" in w and "gir 0 saker" in w for w in outcome.warnings), outcome.warnings
+    # A month with nothing before, or nothing now, says nothing
+    quiet = preview_file(_csv(tmp_path / "mal_des.csv", _month(SJOBYGD, "2025-12")), register_db)
+    assert not any("gir 0 saker" in w for w in quiet.warnings), quiet.warnings
+
+
 def test_open_cases_carry_over_when_a_school_switches_from_per_trinn_to_all_trinn(register_db, tmp_path):
     """October per trinn with 6 open, November for all trinn with 50 open: the months were compared trinn by trinn,
     never met, and the load said nothing."""

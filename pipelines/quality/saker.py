@@ -220,6 +220,46 @@ def missing_against_warehouse(con, batch_id: str) -> Finding:
     return missing_months(frame, con.sql("SELECT orgnr, navn, kommunenr, kilde, nedlagt FROM core.skole").pl(), held)
 
 
+def zeroed(con, rows: str) -> list[Finding]:
+    """A warning for each school's month and sakstype the file gives as 0 where the warehouse holds cases
+    (`Source.before_load`; `rows` is the file's rows).
+
+    The template for the municipality comes with a row of zeros for every school: a skolesjef who filled in one
+    school and loaded it set three other schools' November to 0, and only the open-cases rule said anything, after
+    the load. A month may rightly be corrected to 0, so this warns (in the preview, before anything is loaded)."""
+    found = con.sql(
+        f"""
+        WITH filen AS (
+            SELECT orgnr, periode, sakstype FROM {rows} GROUP BY ALL
+            HAVING sum(nye) + sum(avsluttet) + sum(apne_ved_slutt) + sum(evaluering_over_frist) = 0
+        )
+        SELECT coalesce(s.navn, l.orgnr) AS skole, l.periode, l.sakstype, sum(l.nye) AS nye,
+               sum(l.apne_ved_slutt) AS apne, count(*) OVER () AS antall
+        FROM core.saker AS l SEMI JOIN filen USING (orgnr, periode, sakstype)
+        LEFT JOIN (SELECT orgnr, arg_max(navn, coalesce(skoleaar, '')) AS navn FROM core.skole GROUP BY orgnr) AS s
+             USING (orgnr)
+        GROUP BY ALL
+        HAVING sum(l.nye) + sum(l.avsluttet) + sum(l.apne_ved_slutt) + sum(l.evaluering_over_frist) > 0
+        ORDER BY l.periode DESC, skole, l.sakstype
+        LIMIT {MAX_LISTED}
+        """
+    ).fetchall()
+    if not found:
+        return []
+    total = found[0][-1]
+    listed = "; ".join(
+        f"{skole} {_month_text(periode)} ({SAKSTYPER.get(sakstype, sakstype)}: {nye} nye, {apne} åpne)"
+        for skole, periode, sakstype, nye, apne, _ in found
+    ) + (f" og {total - len(found)} til" if total > len(found) else "")
+    return [Finding(
+        "saker_satt_til_null", "nye, avsluttet, apne_ved_maanedsslutt, evaluering_over_frist", "advarsel", False,
+        total, listed[:300],
+        f"Filen gir 0 saker for {total} {'skolemåned' if total == 1 else 'skolemåneder'} (per sakstype) der lageret "
+        f"har saker fra før: {listed}. Stemmer det, er de rettet til 0. Er det en mal der bare noen av skolene er "
+        "fylt ut, slett radene for de andre skolene og last inn filen på nytt: ellers erstattes deres rapporter med 0.",
+    )]
+
+
 def against_warehouse(con, batch_id: str) -> list[Finding]:
     """The checks of a case file that need the warehouse (`Source.after_load`)."""
     return [missing_against_warehouse(con, batch_id), *drift_against_warehouse(con, batch_id)]

@@ -112,6 +112,10 @@ class Source:
     after_load: Callable[[duckdb.DuckDBPyConnection, str], list] | None = None
     """Checks of the file against the warehouse as it will be, run in the load's transaction before the commit
     (`con`, batch_id) -> findings (warnings): what the file alone cannot show, e.g. a month against the month before."""
+    before_load: Callable[[duckdb.DuckDBPyConnection, str], list] | None = None
+    """Checks of the file against the warehouse as it is, before its rows replace anything: (`con`, the name of a
+    relation holding the file's rows) -> findings (warnings). The preview runs them as well, so that what a load
+    would overwrite is said before anything is loaded (a template's zeros over another school's report)."""
     load_while_checking: bool = True
     """False when `validate` reads the warehouse itself: the process cannot open a reading connection while the
     ingest holds its loading one open (see `pipelines.ingest.Loading`)."""

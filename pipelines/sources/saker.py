@@ -8,7 +8,7 @@ import polars as pl
 
 from pipelines import guides
 from pipelines.parsing import number, unparseable
-from pipelines.quality.saker import KEY, against_warehouse, validate
+from pipelines.quality.saker import KEY, against_warehouse, validate, zeroed
 from pipelines.sources.base import (
     Known,
     Source,
@@ -179,6 +179,7 @@ SOURCE = Source(
     key=KEY,
     replaces=REPLACES,
     after_load=against_warehouse,
+    before_load=zeroed,
     replaces_text="skolens måned og sakstype",
     replaces_example="raden for alle trinn når filen gir tallene per trinn, eller et trinn filen ikke lenger har",
 )

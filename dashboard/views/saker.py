@@ -21,10 +21,12 @@ from dashboard.charts import (
 from dashboard.labels import (
     NO_VALUE,
     breakable,
+    decimals_needed,
     due_month,
     missing_reports,
     month_spans,
     months_back,
+    number_text,
     unbroken_sections,
 )
 from pipelines.sources.base import month_label as month_text
@@ -188,7 +190,10 @@ ui.remember(
 types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
 c1, c2 = st.columns([2, 1])
 sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get, placeholder="Velg")
-per100 = c2.toggle("Per 100 elever", value=True, help="Elevtall fra skoleregisteret.")
+# The register holds one school year's pupils, and every month is divided by them, also the years before it.
+register_years = ", ".join(sorted(set(schools["skoleaar"].drop_nulls())))
+pupils_from = f"skoleregisteret{f' ({register_years})' if register_years else ''} for alle måneder"
+per100 = c2.toggle("Per 100 elever", value=True, help=f"Elevtall fra {pupils_from}.")
 part = data.filter(pl.col("sakstype") == sakstype)
 
 
@@ -200,12 +205,16 @@ def per_pupils(column: str, per100: bool) -> pl.Expr:
 def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, per100: bool) -> go.Figure:
     traces = []
     names = frame.select("skole").unique().sort("skole")["skole"].to_list()
+    # One number of decimals for the whole chart, so its table under it does not read «1,4» above «0,98».
+    decimals = decimals_needed(frame.select(per_pupils(column, per100)).to_series().to_list())
     for i, school in enumerate(names):
         rows = frame.filter(pl.col("skole") == school).sort("periode")
         y = rows.select(per_pupils(column, per100)).to_series()
         line, marker = school_line(i, len(names))
         traces.append(go.Scatter(
             x=rows["periode"].to_list(), y=y.to_list(), name=school, mode="lines+markers", line=line, marker=marker,
+            text=[number_text(v, decimals) for v in y], customdata=[month_label(d) for d in rows["periode"]],
+            hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>",
         ))
     fig = go.Figure(data=traces)
     fig.update_layout(
@@ -228,9 +237,9 @@ with tab_new:
             colorbar="per 100<br>elever" if per100 else "antall", hover="%{text} nye saker",
         ))
     st.caption(
-        "Tallet i ruten er antall nye saker. Fargen viser " + ("antall per 100 elever (elevtall fra skoleregisteret), "
-                                                                "så små og store skoler kan sammenlignes."
-                                                                if per100 else "antallet.")
+        "Tallet i ruten er antall nye saker. Fargen viser " + (f"antall per 100 elever (elevtall fra {pupils_from}), så "
+                                                                "små og store skoler kan sammenlignes." if per100
+                                                                else "antallet.")
     )
 with tab_backlog:
     ui.chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}", f"Åpne saker{unit}", per100))
@@ -253,11 +262,14 @@ with tab_season:
     order = ["aug", "sep", "okt", "nov", "des", "jan", "feb", "mar", "apr", "mai", "jun", "jul"]
     traces = []
     starts = season.select("start").unique().sort("start")["start"].to_list()
+    decimals = decimals_needed(season["y"].to_list())  # one for the chart, as in `line_chart`
     for i, start in enumerate(starts):
         rows = season.filter(pl.col("start") == start)
         line, marker = school_line(i, len(starts))  # each year its own marker shape, not its colour alone
         traces.append(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["y"].to_list(), mode="lines+markers",
-                                 name=f"{start}-{(start + 1) % 100:02d}", line=line, marker=marker))
+                                 name=f"{start}-{(start + 1) % 100:02d}", line=line, marker=marker,
+                                 text=[number_text(v, decimals) for v in rows["y"]],
+                                 hovertemplate="%{fullData.name}, %{x}: %{text}<extra></extra>"))
     names = part["skole"].unique().to_list()
     where = f"ved {names[0]}" if len(names) == 1 else "i kommunen"
     fig = go.Figure(data=traces)

@@ -6,9 +6,16 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, ui
-from dashboard.charts import LAYOUT, PALETTE, school_line, school_month_heatmap
-from dashboard.labels import decimals_needed, number_text
+from dashboard import labels, queries, ui
+from dashboard.charts import (
+    LAYOUT,
+    PALETTE,
+    month_label,
+    month_range,
+    school_line,
+    school_month_heatmap,
+)
+from dashboard.labels import decimals_needed, month_spans, months_back, number_text
 from pipelines.templates.teammoter import PROFESSIONS, TEAMS
 
 st.title("Arbeidslag og elevtjeneste")
@@ -55,6 +62,16 @@ c2.caption(
        f"{'møte' if expected_per_month == 1 else 'møter'} per måned."
        if expected_per_month else "Ingen forventet møterytme er satt for dette teamet.")
 )
+# The period ends with the last logged meeting (as in the reports): months that have ended since are in no school's
+# expected meetings, so a municipality whose schools all stopped logging would still read 100 %.
+ended = months_back(labels._today().replace(day=1), 1)
+unlogged = [m for m in month_range([last, ended])[1:] if m.month != 7] if ended > last.replace(day=1) else []
+if unlogged:
+    who = f"{', '.join(sorted(set(part['skole'])))} har ikke" if own else "Ingen skole har"
+    st.warning(f"**{who} logget møter for {TEAMS[team].lower()} etter {last:%d.%m.%Y}.** Andelen av "
+               f"forventet møter gjelder derfor bare til og med {month_label(last)}; {month_spans(unlogged)} er ikke "
+               "med.",
+               icon=":material/event_busy:")
 
 cases = pl.col("saker_med_samtykke") + pl.col("saker_anonyme")
 summary = (

@@ -58,6 +58,12 @@ def trinn_text(t: str) -> str:
     return t
 
 
+def share_texts(frame: pl.DataFrame) -> list[str]:
+    """Each share as the page writes it («8,0 %»), a withheld one as «skjult – why»: «–» elsewhere means no data."""
+    return [format_value(v, "andel") if v is not None else f"skjult – {w}"
+            for v, w in zip(frame["andel"], frame["skjult_grunn"], strict=True)]
+
+
 line_label = pl.format(
     "{} ({})",
     pl.when(pl.col("geo_niva") == "kommune").then(pl.lit(kommune))
@@ -89,10 +95,9 @@ with tab_time:
             dash = {"nasjonalt": "dot", "fylke": "dash"}.get(level)
             # Told apart by marker shape and dash as well as colour (a colour-blind reader, a washed-out projector).
             look, marker = school_line(i, lines.height)
-            text = [format_value(v, "andel") if v is not None else f"skjult – {w}" for v, w in zip(part["andel"], part["skjult_grunn"], strict=True)]
             traces.append(go.Scatter(
                 x=part["slutt_aar"].to_list(), y=part["andel"].to_list(), name=line, mode="lines+markers",
-                text=text, customdata=part["periode"].to_list(),
+                text=share_texts(part), customdata=part["periode"].to_list(),
                 line=dict(width=3, dash=dash, color=look["color"]), marker=dict(symbol=marker["symbol"], size=9),
                 hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>",
             ))
@@ -192,11 +197,14 @@ with tab_compare:
             for i, kilde in enumerate(kilder):
                 p = part.filter(pl.col("kilde") == kilde).sort("slutt_aar")
                 line, marker = school_line(i, len(kilder))
+                # The text is what the hover and the table under the chart print, as on «Over tid».
                 traces.append(go.Scatter(x=p["slutt_aar"].to_list(), y=p["andel"].to_list(), mode="lines+markers",
-                                         name=SOURCE_LABEL.get(kilde, kilde), line=line, marker=marker))
+                                         name=SOURCE_LABEL.get(kilde, kilde), line=line, marker=marker,
+                                         text=share_texts(p), customdata=p["periode"].to_list(),
+                                         hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>"))
             fig = go.Figure(data=traces)
             fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), **LAYOUT, height=380,
-                              yaxis=dict(title="Andel (%)", rangemode="tozero", hoverformat=".1f"), xaxis=dict(tickformat="d", dtick=1),
+                              yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
                               legend=dict(orientation="h", y=-0.2), plot_bgcolor="white")
             ui.chart(fig)
     with right:

@@ -451,13 +451,17 @@ def cmd_left_out(args: argparse.Namespace, db: Path) -> int:
         return 1
     name = Path(args.fil).name
     with connect(db, read_only=not args.fjern) as con:
+        # The newest load of that name that warned of left-out rows (Udir's downloads often share a name), else its
+        # newest load; a load's id (`skolemiljo status` does not show it, the warning's command does) picks one.
         found = con.execute(
-            "SELECT batch_id, kilde FROM core.ingest_log WHERE filnavn = ? AND resultat = 'lastet' "
-            "ORDER BY batch_id DESC LIMIT 1", [name]).fetchall()
+            "SELECT l.batch_id, l.kilde, l.filnavn FROM core.ingest_log AS l WHERE (l.filnavn = ? OR l.batch_id = ?) "
+            "AND l.resultat = 'lastet' ORDER BY EXISTS (SELECT 1 FROM core.kvalitet AS k WHERE k.batch_id = "
+            "l.batch_id AND k.forventning = ?) DESC, l.batch_id DESC LIMIT 1",
+            [name, args.fil, udir_eksport.LEFT_OUT]).fetchall()
         if not found:
             err_console.print(f"Ingen innlastet fil heter «{name}». Se filnavnene med «skolemiljo status».")
             return 1
-        batch_id, kilde = found[0]
+        batch_id, kilde, name = found[0]
         if not (kilde or "").startswith("udir_"):
             err_console.print(f"«{name}» er ikke en eksport fra Udirs statistikkbank (kilde: {kilde}); bare de kan "
                               "utelate grupper en tidligere eksport hadde.")

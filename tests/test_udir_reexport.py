@@ -85,7 +85,7 @@ def test_a_whole_re_export_without_a_group_warns_that_its_earlier_rows_are_kept(
     still = query(register_db, "SELECT count(*) FROM mart.elevundersokelsen WHERE enhet_navn = ? AND trinn = 10 "
                   "AND kjonn = 'jenter' AND skoleaar = ? AND batch_id <> ?", [school, YEAR, batch])
     assert still == [(len(gone_index),)]
-    assert "skolemiljo utelatte FILNAVN --fjern" in found[0].melding  # and how to remove them
+    assert f"skolemiljo utelatte {batch} --fjern" in found[0].melding  # and how to remove them
 
 
 def test_the_rows_a_re_export_left_out_are_listed_and_removed_on_the_command_line(register_db, demo_dir, tmp_path,
@@ -95,6 +95,13 @@ def test_the_rows_a_re_export_left_out_are_listed_and_removed_on_the_command_lin
     log says who did it, and the load's warning says they were removed."""
     path, school, _indicators, gone = re_export_without_a_group(register_db, demo_dir, tmp_path)
     batch = loaded(path, register_db)
+    # Udir's downloads often share a name: a later load of another export under the same name, which warned of
+    # nothing, must not hide the one that did
+    (tmp_path / "senere").mkdir()
+    other = [r for side in (1, 2) for r in json.loads(
+        (demo_dir / f"udir_148_indikator_2024-25_side{side}.json").read_text(encoding="utf-8"))]
+    (tmp_path / "senere" / path.name).write_text(json.dumps(as_one_page(other), ensure_ascii=False), encoding="utf-8")
+    loaded(tmp_path / "senere" / path.name, register_db)
     gone_rows = ("SELECT count(*) FROM core.eu_resultat WHERE enhet_navn = ? AND trinn = 10 AND kjonn = 'jenter' "
                  "AND skoleaar = ? AND batch_id <> ?")
     before = query(register_db, "SELECT count(*) FROM core.eu_resultat")[0][0]
@@ -113,8 +120,10 @@ def test_the_rows_a_re_export_left_out_are_listed_and_removed_on_the_command_lin
     assert [e["hendelse"] for e in accounts.read_audit(register_db)].count("rader_fjernet") == 1
     warning = query(register_db, "SELECT melding FROM core.kvalitet WHERE batch_id = ? AND NOT ok", [batch])[0][0]
     assert "Fjernet" in warning, warning
+    logged = query(register_db, "SELECT melding FROM core.ingest_log WHERE batch_id = ?", [batch])[0][0]
+    assert "Fjernet" in logged, logged  # where `skolemiljo status` and Datakvalitet's load message show it
 
-    assert cli(["--db", str(register_db), "utelatte", path.name, "--fjern"]) == 0  # nothing left: nothing removed
+    assert cli(["--db", str(register_db), "utelatte", batch, "--fjern"]) == 0  # nothing left: nothing removed
     assert "Ingen rader" in capsys.readouterr().out
     assert query(register_db, "SELECT count(*) FROM core.eu_resultat")[0][0] == before - left_out
 

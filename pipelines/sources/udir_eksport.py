@@ -268,7 +268,7 @@ def dropped_groups(con: duckdb.DuckDBPyConnection, batch_id: str, scope: dict[st
         f"ellers har samme skoleår, enhet og indikator: {examples}. Har Udir trukket tilbake eller skjermet "
         f"{'den' if total == 1 else 'dem'}, vises {'den' if total == 1 else 'de'} likevel som gjeldende: sjekk i "
         f"statistikkbanken, og be den som drifter lageret om å fjerne {'den' if total == 1 else 'dem'} "
-        f"(«{REMOVE_COMMAND} FILNAVN --fjern»).",
+        f"(«{REMOVE_COMMAND} {batch_id} --fjern»).",
     )]
 
 
@@ -291,9 +291,9 @@ def left_out_of(con: duckdb.DuckDBPyConnection, batch_id: str, remove: bool = Fa
     total, examples = _examples(con, rows_sql, params)
     if remove and total:
         con.execute(f"DELETE FROM core.eu_resultat WHERE rowid IN (SELECT _rad FROM ({rows_sql}))", params)
-        con.execute(
-            "UPDATE core.kvalitet SET melding = melding || ? WHERE batch_id = ? AND forventning = ?",
-            [f" Fjernet {dt.datetime.now():%d.%m.%Y kl. %H:%M} ({counted(total, 'rad', 'rader')}).", batch_id,
-             LEFT_OUT],
-        )
+        # The load's warning, where `status` and Datakvalitet show it (its message and its finding), says so.
+        done = f" Fjernet {dt.datetime.now():%d.%m.%Y kl. %H:%M} ({counted(total, 'rad', 'rader')})."
+        con.execute("UPDATE core.kvalitet SET melding = melding || ? WHERE batch_id = ? AND forventning = ?",
+                    [done, batch_id, LEFT_OUT])
+        con.execute("UPDATE core.ingest_log SET melding = melding || ? WHERE batch_id = ?", [done, batch_id])
     return total, examples

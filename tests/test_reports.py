@@ -930,3 +930,15 @@ def test_a_year_with_results_per_trinn_only_says_so_rather_than_that_nothing_is_
     text = " ".join(p for s in report.sections if s.title == "Elevundersøkelsen" for p in s.paragraphs)
     assert "ikke lest inn resultater" not in text, text
     assert "bare per trinn" in text and all(f"{t}." in text for t in held), text
+
+
+def test_the_ungdata_comparison_names_a_difference_only_where_the_shown_shares_differ():
+    """«Størst forskjell fra landet: «Plaget av ensomhet» – 14,2 % i Oppdal mot 14,2 % i landet (lavere)» stood in a
+    council report: equal shares were called «lower», and a difference of 0 the largest."""
+    from dashboard.reports.content import largest_difference
+
+    assert largest_difference([("Ensomhet", 14.2, 14.2)]) is None
+    assert largest_difference([("Ensomhet", 14.24, 14.16)]) is None  # both read 14,2 %
+    assert largest_difference([("Ensomhet", 14.2, 14.2), ("Trives", 81.0, 84.5), ("Mobbet", 7.0, 6.1)]) == (
+        "Trives", 81.0, 84.5, "lavere")
+    assert largest_difference([("Mobbet", 7.0, 6.1)])[3] == "høyere"

@@ -225,6 +225,17 @@ def previous_year(start: int) -> str:
     return f"{start - 1}-{start % 100:02d}"
 
 
+def largest_difference(gaps: list[tuple[str, float, float]]) -> tuple[str, float, float, str] | None:
+    """Of (indicator, own share, nation's share), the one furthest from the nation as the shares are shown (one
+    decimal), with «høyere» or «lavere»; None when every pair shows the same. A council report said «14,2 % mot
+    14,2 % (lavere)», and called a difference of 0 the largest."""
+    shown = [(name, value, ref, round(float(f"{value:.1f}") - float(f"{ref:.1f}"), 1)) for name, value, ref in gaps]
+    if not shown:
+        return None
+    name, value, ref, gap = max(shown, key=lambda g: abs(g[3]))
+    return None if gap == 0 else (name, value, ref, "høyere" if gap > 0 else "lavere")
+
+
 def _num(value: float | None, maal: str, reason: str | None = "skjult") -> str:
     """A value as shown; without one, «skjult» when it is hidden, «–» when there is none."""
     if value is not None:
@@ -506,9 +517,12 @@ class _Context:
         )
         gaps = [(names[c], share(own, c, latest)[0], nation_share(c)[0]) for c in codes]
         gaps = [g for g in gaps if g[1] is not None and g[2] is not None]
-        if gaps:
-            name, value, ref = max(gaps, key=lambda g: abs(g[1] - g[2]))
-            direction = "høyere" if value > ref else "lavere"
+        largest = largest_difference(gaps)
+        if gaps and largest is None:
+            section.paragraphs.append(f"{self.kommune} har de samme andelene som landet, slik de vises med én "
+                                      "desimal, for alle indikatorene som kan sammenlignes.")
+        if largest is not None:
+            name, value, ref, direction = largest
             nation_source = nation_label.removeprefix('Landet (').rstrip(')')
             if used and used[0]["kilde"] != source:  # two kinds of figure: each named, and the reader warned
                 own_source = f"Ungdata {period}" if source == "ungdata" else f"FHI, treårssnitt {period}"

@@ -385,6 +385,11 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                 changed = accounts.describe_change(old, new) or "nytt passord"
                 accounts.audit(db, "bruker_endret", None, f"{new.brukernavn}: {changed}")
                 console.print(f"Brukeren «{new.brukernavn}» er endret: {changed}.")
+            if unknown := _schools_not_in_register(db, account):
+                # A mistyped orgnr was stored without a word, and the rektor read «nothing to follow up» about it.
+                console.print(f"Merk: {', '.join(unknown)} står ikke i skoleregisteret i lageret. Sjekk "
+                              "organisasjonsnummeret, eller last inn et skoleregister der skolen står: til da ser "
+                              "brukeren ingen tall for skolen.")
             if not account.kommuner:  # an administrator may do without: users and the audit log, but no figures
                 console.print("Merk: brukeren har ingen kommune, og ser derfor ingen tall i dashbordet (bare brukerne "
                               "og revisjonsloggen). Legg til med «skolemiljo bruker legg-til … --kommune NNNN».")
@@ -494,6 +499,16 @@ def cmd_left_out(args: argparse.Namespace, db: Path) -> int:
     accounts.audit(db, "rader_fjernet", None, f"{rows} som Udir-eksporten {name} (lastet {when}) utelot: {examples}")
     console.print(f"{rows} er fjernet fra lageret: {examples}. Dashbordet viser det fra neste klikk.")
     return 0
+
+
+def _schools_not_in_register(db: Path, account) -> list[str]:
+    """The account's own schools (rektor, FAU) that the warehouse's register does not have."""
+    if not account.skoler:
+        return []
+    with connect(db, read_only=True) as con:
+        known = {r[0] for r in con.execute("SELECT orgnr FROM core.skole WHERE orgnr IN (SELECT unnest(?))",
+                                           [list(account.skoler)]).fetchall()}
+    return [s for s in account.skoler if s not in known]
 
 
 def _warehouse_exists(db: Path) -> bool:

@@ -18,6 +18,7 @@ from pipelines import accounts
 from pipelines import cli as cli_module
 from pipelines.cli import main as cli
 from pipelines.warehouse import migrations
+from tests.conftest import query
 
 
 @pytest.fixture(autouse=True)
@@ -465,3 +466,18 @@ def test_a_folder_loads_in_one_command_whatever_order_the_shell_gives_the_regist
     finally:
         con.close()
     assert set(results.values()) == {"lastet"} and len(results) == len(files)
+
+
+def test_a_rektor_added_for_a_school_the_register_lacks_is_told_so(register_db, monkeypatch, capsys):
+    """A mistyped orgnr (974123456) was stored without a word, and that rektor then read «nothing to follow up» for a
+    school that does not exist. The account is kept (the register may come later), and the operator is told."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    assert cli(["--db", str(register_db), "bruker", "legg-til", "ola.rektor", "--rolle", "rektor", "--kommune", "9901",
+                "--skole", "974123456", "--passord-fra-stdin"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "974123456 står ikke i skoleregisteret" in out, out
+    known = query(register_db, "SELECT orgnr FROM core.skole WHERE kommunenr = '9901' LIMIT 1")[0][0]
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    assert cli(["--db", str(register_db), "bruker", "legg-til", "kari.rektor", "--rolle", "rektor", "--kommune",
+                "9901", "--skole", known, "--passord-fra-stdin"]) == 0
+    assert "står ikke i skoleregisteret" not in capsys.readouterr().out

@@ -855,3 +855,26 @@ def test_a_register_headed_in_norwegian_as_kept_by_hand_loads_like_the_template(
 def _write_text(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_register_for_an_older_school_year_is_refused_and_changes_nothing(demo_db, demo_dir, tmp_path):
+    """An operator loaded a 2023-24 register over the 2026-27 one: «4 rader lastet», and a school that had become 1–7
+    was asked for MOT on 8.–10. trinn again. It is refused, naming the years; this year's register still loads."""
+    from pipelines.sources.skoleregister import current_school_year
+
+    lines = (demo_dir / "skoleregister.csv").read_text("utf-8").splitlines()
+    held = query(demo_db, "SELECT DISTINCT skoleaar FROM core.skole WHERE trinn_fra IS NOT NULL")
+    assert held == [(current_school_year(),)]
+    header, first, *rest = lines
+    old = tmp_path / "skoleregister_2023-24.csv"
+    old.write_text("\n".join([header + ";skoleaar", *(f"{line};2023-24" for line in [first, *rest])]) + "\n", "utf-8")
+    before = table_digest(demo_db, ["core.skole"])
+    outcome = ingest_file(old, demo_db)
+    assert outcome.result == "avvist", outcome.message
+    assert f"for 2023-24, men lageret har registeret for {current_school_year()}" in outcome.message
+    assert "rad 2" in outcome.message and "skoleaar" in outcome.message
+    assert table_digest(demo_db, ["core.skole"]) == before
+    bigger = first.rsplit(";", 1)[0] + ";" + str(int(first.rsplit(";", 1)[1]) + 1)
+    now = tmp_path / "skoleregister_i_aar.csv"
+    now.write_text("\n".join([header + ";skoleaar", f"{bigger};{current_school_year()}"]) + "\n", "utf-8")
+    assert ingest_file(now, demo_db).result == "lastet"

@@ -110,6 +110,26 @@ def read(table: pl.DataFrame) -> SourceResult:
 MAX_NAMED = 6
 
 
+def not_older(result: SourceResult, known) -> SourceResult:
+    """Refuse a register for an older school year than the warehouse has for the same schools: it would put back old
+    trinn, pupil counts and names (a 2023-24 register loaded over 2026-27 said only «4 rader lastet», and a school
+    that had become 1–7 was again asked for MOT on 8.–10. trinn)."""
+    before = known.register_rows
+    if before is None or before.is_empty() or "skoleaar" not in before.columns:
+        return result
+    older = (result.frame.select("rad", "orgnr", "navn", "skoleaar")
+             .join(before.select("orgnr", pl.col("skoleaar").alias("_lager")), on="orgnr")
+             .filter(pl.col("skoleaar") < pl.col("_lager")).sort("rad"))
+    if older.is_empty():
+        return result
+    first = older.row(0, named=True)
+    raise IngestError(
+        f"Skoleregisteret er for {first['skoleaar']}, men lageret har registeret for {first['_lager']} for "
+        f"{older.height} av skolene (f.eks. {first['navn']}). Et eldre register ville erstatte nyere trinn, elevtall "
+        "og navn. Last inn registeret for inneværende skoleår, eller rett skoleåret i kolonnen «skoleaar».",
+        row=first["rad"], column="skoleaar")
+
+
 def with_missing_said(result: SourceResult, known) -> SourceResult:
     """A school of the file's municipalities in the register before, and not in this file, stays in the register (a
     file may hold only the schools that changed): said, so that a school closed or merged since is seen. It is still

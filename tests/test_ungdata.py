@@ -198,6 +198,20 @@ def test_municipal_table_keeps_star_as_withheld_and_reads_comma_decimals(registe
     assert rows["VG1"][8] == 21.0 and rows["VG1"][12] == "ungdata"
 
 
+def test_municipal_table_saved_from_excel_with_percent_signs_reads_the_shares(register_db, tmp_path):
+    """Excel saves a percent-formatted cell as «86,5 %»: refused as «not a number» for 23 rows, naming one."""
+    text = (
+        "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n"
+        "9902;2024;8-10;alle;Trives på skolen;86,5 %;120\n"
+        "9902;2024;8-10;jenter;Trives på skolen;84,0%;60\n"
+        "9902;2024;8-10;gutter;Trives på skolen;*;55\n"
+    )
+    outcome = ingest_file(_write(tmp_path / "tabell_prosent.csv", text, "cp1252"), register_db)
+    assert outcome.result == "lastet", outcome.message
+    shares = {r[6]: r[8] for r in _rows(register_db)}
+    assert shares == {"alle": 86.5, "jenter": 84.0, "gutter": None}, shares
+
+
 @pytest.mark.parametrize("nation", ["0", "Norge", "Hele landet"])
 def test_municipal_table_reads_the_nation_beside_the_municipality(register_db, tmp_path, nation):
     """NOVA's report gives the nation beside the municipality: «0» was stored as a municipality «0000», and «Norge» or

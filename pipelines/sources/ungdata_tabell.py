@@ -83,6 +83,8 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     raise_on_bad(t, pl.col("_indikator").fill_null("") == "", "Indikatoren mangler", "indikator")
     raise_on_bad(t, ~pl.col("_landet") & ~pl.col("_kommunenr").str.contains(r"^\d{4}$").fill_null(False),
                  "Kommunenummeret må ha 4 siffer (eller 0 / «Norge» for landet)", "kommunenr")
+    # Excel saves a cell formatted as percent as «86,5 %» in a CSV: the share in percent, as the table holds it.
+    t = t.with_columns(pl.col("andel").str.strip_chars().str.replace(r"\s*%$", ""))
     for col in ("andel", "antall_svar"):
         raise_on_bad(t, unparseable(col), "Verdien er ikke et tall, «*» eller tom", col)
     hidden = is_suppressed("andel")

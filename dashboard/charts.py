@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.labels import NO_VALUE, format_value, number_text
+from dashboard.labels import KJONN, NO_VALUE, format_value, number_text, trinn_label
 from pipelines.sources.base import MONTH_NAMES
 
 PALETTE = ["#0072B2", "#C08000", "#228833", "#3A8FC0", "#332288", "#CC3311", "#AA4499", "#882255", "#E0576B"]
@@ -18,6 +18,10 @@ darkened cyan, indigo, red, purple, wine and a darkened rose, picked so that eve
 municipality's black and the nation's grey lines, stays apart under simulated deuteranopia (Machado 2009), and every
 line stands out 3:1 against white (WCAG 1.4.11; Tol's orange and cyan were 2.2:1, faint on a projector). The old
 palette's blue and purple, red and brown, cyan and pink came out the same there."""
+COUNTY_COLOUR = "#70543E"
+"""The county's reference line: a dark brown that stays apart from every palette colour, the municipality's black and
+the nation's grey under simulated deuteranopia, and from the programme markers' ochre (a grey between black and the
+nation's grey came out as the palette's indigo or wine)."""
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
 LAYOUT = dict(font=FONT, separators=", ")
 """Every figure's layout starts here: our font, decimal comma and a space between thousands («4,2», «12 500»)."""
@@ -114,7 +118,8 @@ def school_line(i: int, n: int) -> tuple[dict, dict]:
 def trend_chart(
     frame: pl.DataFrame, *, title: str, maal: str, markers: list[tuple[str, str]] | None = None
 ) -> go.Figure:
-    """One line per school; the municipality thick and dashed, the nation dotted grey; hidden points as grey rings.
+    """One line per school; the municipality thick and dashed, the county (under its own name) dash-dotted brown, the
+    nation dotted grey; hidden points as grey rings.
 
     A school's line is its orgnr's, under its newest name: a school renamed between two years is one line, not two.
     `markers` are (school year, text) pairs drawn as vertical lines, e.g. when a school started a programme.
@@ -130,7 +135,7 @@ def trend_chart(
     ).with_columns(pl.col("enhet").sort_by("skoleaar_start").last().over("_linje").alias("enhet"))
     years = frame.select("skoleaar", "skoleaar_start").unique().sort("skoleaar_start")["skoleaar"].to_list()
     traces = []  # one Figure(data=…) at the end: Plotly's add_trace in a loop costs ~10 ms a trace
-    order = ["skole", "kommune", "nasjonalt"]
+    order = ["skole", "kommune", "fylke", "nasjonalt"]
     units = frame.select("enhet", "enhet_niva", "_linje").unique().sort(
         pl.col("enhet_niva").replace_strict({k: i for i, k in enumerate(order)}, default=9), "enhet", "_linje"
     )
@@ -144,7 +149,7 @@ def trend_chart(
         high = min(5.0, (values.max() if len(values) else 4.5) + 0.3)
     n_schools = units.filter(pl.col("enhet_niva") == "skole").height
     colour_i = 0
-    # The municipality and the nation are drawn first, under the schools (their legend entries still come last).
+    # The references are drawn first, under the schools (their legend entries still come last).
     for unit, level, key in sorted(units.iter_rows(), key=lambda u: u[1] == "skole"):
         rows = frame.filter(pl.col("_linje") == key).sort("skoleaar_start")
         text = [
@@ -154,6 +159,8 @@ def trend_chart(
         marker = dict(size=8)
         if level == "kommune":
             line = dict(color="#222222", width=4, dash="dash")
+        elif level == "fylke":
+            line = dict(color=COUNTY_COLOUR, width=3, dash="dashdot")
         elif level == "nasjonalt":
             line = dict(color="#888888", width=3, dash="dot")
         else:
@@ -207,13 +214,39 @@ def trend_chart(
     return fig
 
 
+def _indicator_cells(frame: pl.DataFrame, maal: str) -> pl.DataFrame:
+    # Participation is a share too, but higher is better: it does not belong with bullying.
+    return frame.filter((pl.col("maal") == maal) & (pl.col("indikator_kode") != "deltakelse"))
+
+
+def heatmap_reference(frame: pl.DataFrame, *, maal: str) -> str | None:
+    """What a school × indicator heatmap's colours are the distance to: the nation («nasjonalt»), else the
+    municipality («kommune»), else nothing (None: the cells are not coloured).
+
+    Udir publishes the nation's and the municipalities' figures for 7., 10. and all trinn only: on 5. trinn every
+    difference from the missing national value was drawn as none, and a school where 12,7 % were bullied looked like
+    one with 6,8 %.
+    """
+    part = _indicator_cells(frame, maal)
+    return next((level for level in ("nasjonalt", "kommune")
+                 if part.filter((pl.col("enhet_niva") == level) & pl.col("verdi").is_not_null()).height), None)
+
+
+def _selection_text(frame: pl.DataFrame) -> str:
+    """«2025-26, 7. trinn, alle kjønn»: the school year, trinn and kjønn of a frame with one of each."""
+    first = frame.row(0, named=True)
+    return f"{first['skoleaar']}, {trinn_label(first['trinn']).lower()}, {KJONN[first['kjonn']].lower()}"
+
+
 @cached_figure
 def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
-    """Schools down, indicators across; colour = difference from the nation; hidden cells say so."""
-    # Participation is a share too, but higher is better: it does not belong with bullying.
-    part = frame.filter((pl.col("maal") == maal) & (pl.col("indikator_kode") != "deltakelse"))
-    nation = dict(
-        part.filter(pl.col("enhet_niva") == "nasjonalt").select("indikator_kode", "verdi").iter_rows()
+    """Schools down, indicators across; colour = difference from the reference (`heatmap_reference`), none where it
+    has no value; hidden cells say so. The title, and with it the «Tallene i grafen» table, names the school year,
+    trinn and kjønn: without them a 7. trinn's values were read as the whole school's."""
+    part = _indicator_cells(frame, maal)
+    reference = heatmap_reference(frame, maal=maal)
+    against = {} if reference is None else dict(
+        part.filter(pl.col("enhet_niva") == reference).select("indikator_kode", "verdi").iter_rows()
     )
     cells = part.filter(pl.col("enhet_niva").is_in(["skole", "kommune"])).with_columns(
         pl.when(pl.col("enhet_niva") == "kommune")
@@ -247,9 +280,8 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
                 zr.append(None)
                 tr.append("skjult" if reason and "Ingen data" not in reason else "–")
             else:
-                ref = nation.get(code)
-                diff = (value - ref) * sign if ref is not None else 0.0
-                zr.append(diff / (10.0 if maal == "andel" else 1.0))
+                ref = against.get(code)
+                zr.append(None if ref is None else (value - ref) * sign / (10.0 if maal == "andel" else 1.0))
                 tr.append(format_value(value, maal))
         z.append(zr)
         text.append(tr)
@@ -260,10 +292,12 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
             hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>", xgap=2, ygap=2,
         )
     )
+    what = "Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)"
     fig.update_layout(
-        title=dict(text="Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)", font=dict(size=18)),
+        title=dict(text=f"{what} – {_selection_text(frame)}", font=dict(size=18)),
         **LAYOUT, height=max(260, 48 * len(rows) + 140), margin=dict(l=10, r=10, t=60, b=10),
-        xaxis=dict(side="top", tickangle=-30), plot_bgcolor="#d9d9d9",
+        # With nothing to compare with, white: every cell grey read as «vernet», as the hidden ones are.
+        xaxis=dict(side="top", tickangle=-30), plot_bgcolor="#d9d9d9" if reference else "white",
     )
     return fig
 

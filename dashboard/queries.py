@@ -394,8 +394,15 @@ def eu_trend(
     trinn: int | None = None,
     kjonn: str = "alle",
     indikator_kode: str = "EUIndeks_1379",
+    fylke: bool = False,
 ) -> pl.DataFrame:
-    """The chosen schools, their municipality and the nation, over every school year."""
+    """The chosen schools, their municipality and the nation, over every school year; with `fylke`, the county too.
+
+    The county is the one whose Fylkekode the kommunenr begins with (the mart does not carry the code, so its rows are
+    matched to the core's by year and name). Its rows, like the nation's, have no kommunenr: Udir's published figures,
+    under neither the municipality's own threshold nor its secondary suppression (`_protect_eu`). The reports and the
+    Ungdata page leave the county out, as before.
+    """
     frame = _fetch(
         con,
         f"""
@@ -404,11 +411,14 @@ def eu_trend(
           AND (
                (enhet_niva = 'skole' AND kommunenr = ? AND orgnr IN (SELECT unnest(?::VARCHAR[])))
             OR (enhet_niva = 'kommune' AND kommunenr = ?)
+            OR (enhet_niva = 'fylke' AND ? AND (skoleaar, enhet_navn) IN (
+                    SELECT (skoleaar, enhet_navn) FROM core.eu_resultat
+                    WHERE enhet_niva = 'fylke' AND fylkekode = substr(?, 1, 2)))
             OR enhet_niva = 'nasjonalt'
           )
         ORDER BY enhet_niva DESC, enhet_navn, skoleaar_start
         """,
-        [indikator_kode, kjonn, trinn, kommunenr, list(orgnr), kommunenr],
+        [indikator_kode, kjonn, trinn, kommunenr, list(orgnr), kommunenr, fylke, kommunenr],
     )
     return _protect_eu(frame, viewer)
 
@@ -447,22 +457,28 @@ KEY_FIGURES = ("EUIndeks_1379", "EUIndeks_1398", "EUIndeks_1381", "deltakelse")
 
 @query
 def key_figures(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
-    """Per municipality, the latest two school years of the headline indicators, with the nation beside them."""
+    """Per municipality, its own latest two school years of the headline indicators, with the nation beside them.
+
+    Each municipality's years are its own, as in `school_key_figures`: taken over the whole warehouse, another
+    municipality's newer year left one still waiting for its file with a single year and no change from the one before.
+    """
     cond, params = _scope(viewer)
     frame = _fetch(
         con,
         f"""
         WITH years AS (
-            SELECT DISTINCT skoleaar_start FROM mart.elevundersokelsen
-            WHERE enhet_niva = 'kommune' ORDER BY skoleaar_start DESC LIMIT 2
+            SELECT kommunenr, skoleaar_start
+            FROM (SELECT DISTINCT kommunenr, skoleaar_start FROM mart.elevundersokelsen
+                  WHERE enhet_niva = 'kommune' AND {cond})
+            QUALIFY row_number() OVER (PARTITION BY kommunenr ORDER BY skoleaar_start DESC) <= 2
         )
         SELECT {_EU_COLUMNS} FROM {_EU_NAMED}
         WHERE trinn IS NULL AND kjonn = 'alle'
           AND indikator_kode IN (SELECT unnest(?::VARCHAR[]))
-          AND skoleaar_start IN (SELECT skoleaar_start FROM years)
-          AND ((enhet_niva = 'kommune' AND {cond}) OR enhet_niva = 'nasjonalt')
+          AND ((enhet_niva = 'kommune' AND (kommunenr, skoleaar_start) IN (SELECT (kommunenr, skoleaar_start) FROM years))
+               OR (enhet_niva = 'nasjonalt' AND skoleaar_start IN (SELECT skoleaar_start FROM years)))
         """,
-        [list(KEY_FIGURES), *params],
+        [*params, list(KEY_FIGURES)],
     )
     return _protect_eu(frame, viewer)
 

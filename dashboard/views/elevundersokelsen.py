@@ -1,4 +1,5 @@
-"""Elevundersøkelsen: trends by school and trinn against the municipality and the nation; school × indicator; table."""
+"""Elevundersøkelsen: trends by school and trinn against the municipality, the county and the nation; school ×
+indicator; table."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries, ui
-from dashboard.charts import school_indicator_heatmap, trend_chart
+from dashboard.charts import heatmap_reference, school_indicator_heatmap, trend_chart
 from dashboard.labels import KJONN, trinn_label
 
 st.title("Elevundersøkelsen")
@@ -43,18 +44,22 @@ else:
 chosen = st.multiselect(
     "Skoler", fits, default=fits if len(fits) <= 6 else fits[:4], format_func=lambda o: school_names.get(o, o),
     placeholder="Velg én eller flere skoler",
-    help="Kommunens og landets tall vises som referanse når de finnes i filene som er lest inn.",
+    help="Kommunens, fylkets og landets tall vises som referanse når de finnes i filene som er lest inn.",
     select_all=False,  # Streamlit's «Select all» is English, and every school at once is a chart nobody reads
 )
 
 tab_trend, tab_heat, tab_table = st.tabs(["Utvikling over tid", "Skoler × indikatorer", "Tabell"])
 
 trend = queries.eu_trend(
-    viewer, kommunenr=kommunenr, orgnr=tuple(chosen), trinn=trinn, kjonn=kjonn, indikator_kode=indikator_kode
+    viewer, kommunenr=kommunenr, orgnr=tuple(chosen), trinn=trinn, kjonn=kjonn, indikator_kode=indikator_kode,
+    fylke=True,
 )
 maal = ind_maal[indikator_kode]
 with tab_trend:
-    if trend.is_empty():
+    if trend.is_empty() and indikator_kode == "deltakelse" and kjonn != "alle":
+        st.info("Deltakelse finnes bare for jenter og gutter samlet: Udir oppgir ikke hvor mange jenter og hvor mange "
+                "gutter som svarte. Velg «Alle kjønn» under Kjønn for å se deltakelsen.")
+    elif trend.is_empty():
         st.info("Ingen data for dette utvalget.")
     else:
         # In rektormøte mode only named schools get a marker: «Skole A: Mitt valg starter» would name Skole A.
@@ -72,9 +77,9 @@ with tab_trend:
                 "rapporter). Det gir grunnlag for å drøfte før og etter, men er ikke bevis for at programmet virker: "
                 "mye annet endrer seg også fra år til år."
             )
-        if trend.filter(pl.col("enhet_niva").is_in(["kommune", "nasjonalt"])).is_empty():
-            st.caption("Kommunens og landets tall for dette utvalget finnes ikke i filene som er lest inn; bare "
-                       "skolene vises.")
+        if trend.filter(pl.col("enhet_niva").is_in(["kommune", "fylke", "nasjonalt"])).is_empty():
+            st.caption("Kommunens, fylkets og landets tall for dette utvalget finnes ikke i filene som er lest inn; "
+                       "bare skolene vises.")
         # Every share but participation is a bullying share, whatever its code (Udir's, or a Skoleporten name's).
         bullying = maal == "andel" and indikator_kode != "deltakelse"
         if indikator_kode == "deltakelse":
@@ -90,6 +95,18 @@ with tab_trend:
             st.caption("Mobbeindikatoren ble definert på nytt i 2016-17; tidligere tall er ikke sammenlignbare.")
         ui.hidden_note(trend)
 
+
+def colour_note(reference: str | None, colours: str) -> str:
+    """What a heatmap's colours compare with, in words: never «avstand til landet» where the nation has no figure."""
+    selection = trinn_label(trinn).lower() + ("" if kjonn == "alle" else f" ({KJONN[kjonn].lower()})")
+    if reference == "nasjonalt":
+        return f"Fargen viser avstand til landet: {colours}."
+    if reference == "kommune":
+        return f"Landet har ingen tall for {selection}; fargen viser avstand til kommunen: {colours}."
+    return (f"Verken landet eller kommunen har tall for {selection}, så cellene er ikke farget: skolenes tall "
+            "sammenlignes bare med hverandre.")
+
+
 years = queries.skoleaar(viewer)
 with tab_heat:
     year_list = years["skoleaar"].to_list()
@@ -101,19 +118,22 @@ with tab_heat:
     else:
         fig: go.Figure = school_indicator_heatmap(latest, maal="snitt")
         ui.chart(fig)
-        st.caption(
-            "Fargen viser avstand til landet: blått er bedre, rødt er svakere. "
-            "Grå celler med «skjult» er vernet (for få svar) – tallet vises ikke og regnes ikke ut."
-        )
+        st.caption(colour_note(heatmap_reference(latest, maal="snitt"), "blått er bedre, rødt er svakere") + " "
+                   "«skjult» er vernet (for få svar) – tallet vises ikke og regnes ikke ut.")
         if latest.filter(pl.col("maal") == "andel").height:
             ui.chart(school_indicator_heatmap(latest, maal="andel"))
-            st.caption("Mobbing i prosent: rødt er høyere enn landet (svakere), blått er lavere (bedre).")
+            st.caption("Mobbing i prosent. " + colour_note(
+                heatmap_reference(latest, maal="andel"), "rødt er høyere (svakere), blått er lavere (bedre)"))
 
 with tab_table:
     table = trend.select(
         pl.col("skoleaar").alias("Skoleår"),
         pl.col("enhet_navn").alias("Enhet"),
         pl.col("indikator").alias("Indikator"),
+        # Whose values: read without them, a 7. trinn's 13,4 % passed for the whole school's.
+        pl.when(pl.col("trinn").is_null()).then(pl.lit("Alle trinn"))
+        .otherwise(pl.format("{}. trinn", pl.col("trinn"))).alias("Trinn"),
+        pl.col("kjonn").replace_strict(KJONN, default=pl.col("kjonn")).alias("Kjønn"),
         pl.col("verdi").round(1).alias("Verdi"),
         pl.col("antall_besvart").alias("Antall svar"),
         pl.col("skjult_grunn").fill_null("").alias("Merknad"),

@@ -66,7 +66,6 @@ if figures.is_empty():
         without_survey(sorted(names, key=lambda k: names[k]))
     st.stop()
 
-latest_year = figures.filter(pl.col("enhet_niva") == "kommune")["skoleaar_start"].max()
 schools = dict(zip(komm["kommunenr"], komm["skoler"], strict=True))
 order = [k for k in queries.KEY_FIGURES if k in set(figures["indikator_kode"])]
 # Each indicator's name and measure from the municipalities' rows: a unit with no row in a year (a school new this
@@ -152,15 +151,15 @@ def school_table(frame: pl.DataFrame, label: str = "Skole", split: bool = False)
 national = figures.filter(pl.col("enhet_niva") == "nasjonalt")
 
 
-def metrics(unit: pl.DataFrame) -> None:
-    """The headline indicators of one unit (a municipality, a school) in the latest year, with the change and the
-    nation beside them."""
+def metrics(unit: pl.DataFrame, year: int) -> None:
+    """The headline indicators of one unit (a municipality, a school) in `year`, with the change and the nation
+    beside them."""
     cols = st.columns(len(order))
     for col, code in zip(cols, order, strict=True):
         name, maal = indicator_of[code]
-        value, reason = value_of(unit, code, latest_year)
-        before, _ = value_of(unit, code, latest_year - 1)
-        nat, _ = value_of(national, code, latest_year)
+        value, reason = value_of(unit, code, year)
+        before, _ = value_of(unit, code, year - 1)
+        nat, _ = value_of(national, code, year)
         delta = None
         unchanged, fell = False, False
         lower_is_better = maal == "andel" and code != "deltakelse"
@@ -189,7 +188,9 @@ def metrics(unit: pl.DataFrame) -> None:
 
 def card(kommunenr: str) -> None:
     own = figures.filter((pl.col("enhet_niva") == "kommune") & (pl.col("kommunenr") == kommunenr))
-    year_label = own.filter(pl.col("skoleaar_start") == latest_year)["skoleaar"].first() or "–"
+    # Each municipality's own latest year: another's newer file must not leave this card without its change.
+    year = own["skoleaar_start"].max()
+    year_label = own.filter(pl.col("skoleaar_start") == year)["skoleaar"].first() or "–"
     per_school = queries.school_key_figures(viewer, kommunenr=kommunenr)
     # A rektor's or an FAU's front page leads with the own school, then the municipality to compare with: the
     # school's figures used to sit folded away under the municipality's.
@@ -201,11 +202,11 @@ def card(kommunenr: str) -> None:
         # One block per school (orgnr), under its current name, with both its years in it.
         for orgnr, school in unit_names(mine).sort("enhet_navn").iter_rows():
             st.markdown(f"**{school}**")
-            metrics(mine.filter(pl.col("orgnr") == orgnr))
+            metrics(mine.filter(pl.col("orgnr") == orgnr), year)
         if not mine.is_empty():
             name = names[kommunenr]
             st.markdown(f"**{name if name.lower().endswith('kommune') else name + ' kommune'}**")
-        metrics(own)
+        metrics(own, year)
 
         follow_up(kommunenr)
         if not per_school.is_empty():

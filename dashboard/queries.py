@@ -313,6 +313,21 @@ def indikatorer(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
 
 
 @query
+def eu_trinn(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The trinn the municipality's Elevundersøkelsen rows are given for (null: all trinn together), in order.
+
+    An export chosen per trinn in the statistikkbank has no «Alle trinn» rows: Oversikt then said nothing was loaded,
+    and the survey page opened on «Alle trinn» with «no data». Which trinn hold data says nothing about any value."""
+    cond, params = _scope(viewer)
+    return _fetch(
+        con,
+        f"SELECT DISTINCT trinn FROM mart.elevundersokelsen WHERE enhet_niva IN ('skole', 'kommune') AND kommunenr = ? "
+        f"AND {cond} ORDER BY trinn NULLS FIRST",
+        [kommunenr, *params],
+    )
+
+
+@query
 def skoleaar(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
     return _fetch(
         con,

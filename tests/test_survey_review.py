@@ -92,8 +92,7 @@ def test_the_survey_table_and_its_excel_export_say_which_trinn_and_kjonn_the_val
             for row in sheet.iter_rows(min_row=2)]
     assert rows and {(r["Trinn"], r["Kjønn"]) for r in rows} == {("7. trinn", "Alle kjønn")}
 
-    next(s for s in at.selectbox if s.label == "Kjønn").select("jenter").run()
-    next(s for s in at.selectbox if s.label == "Trinn").select(None).run()
+    at = _page(demo_db, monkeypatch, Indikator=MOBBING, Kjønn="jenter")  # the page opens on «Alle trinn»
     table = _tab(at, "Tabell").dataframe[0].value
     assert set(table["Trinn"]) == {"Alle trinn"} and set(table["Kjønn"]) == {"Jenter"}
 
@@ -273,3 +272,38 @@ def test_a_municipality_s_key_figures_are_its_own_latest_two_years_whatever_anot
         trivsel = [m for m in at.metric if m.label == "Trivsel"]
         assert trivsel and all(m.proto.delta.endswith(("fra året før", "(bedre)", "(verre)")) for m in trivsel), (
             [m.proto.delta for m in trivsel])
+
+
+@pytest.fixture
+def per_trinn_only(register_db, demo_dir, tmp_path) -> Path:
+    """Elevundersøkelsen exported per trinn from the statistikkbank (5. and 6. trinn chosen, no «Alle trinn»)."""
+    from pipelines.ingest import ingest_file
+
+    rows = [r for side in (1, 2) for r in json.loads(
+        (demo_dir / f"udir_148_indikator_2025-26_side{side}.json").read_text(encoding="utf-8"))
+        if r["Trinnnavn"] in ("5. trinn", "6. trinn")]
+    for r in rows:
+        r.update(Sidenummer="1", RaderSide=str(len(rows)), RaderTotalt=str(len(rows)))
+    path = tmp_path / "udir_148_per_trinn.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    assert ingest_file(path, register_db).result == "lastet"
+    return register_db
+
+
+def test_an_export_per_trinn_only_is_said_as_such_and_the_survey_page_opens_on_a_trinn_with_data(
+        per_trinn_only, monkeypatch):
+    """An operator loaded 148 exported per trinn: Oversikt told every role that nothing was loaded, and the survey page
+    opened on «Alle trinn» with «Ingen data for dette utvalget» and no hint to pick a trinn."""
+    given = [t for (t,) in query(per_trinn_only, "SELECT DISTINCT trinn FROM mart.elevundersokelsen WHERE "
+                                                 "kommunenr = '9901' ORDER BY 1")]
+    assert None not in given and given
+    oversikt = _page(per_trinn_only, monkeypatch, page="oversikt", viewer=FJELLVIK_OWNER)
+    said = " ".join(w.value for w in oversikt.warning)
+    assert "lastet inn per trinn" in said and "Ingen resultater fra Elevundersøkelsen er lastet inn" not in said, said
+
+    at = _page(per_trinn_only, monkeypatch, viewer=FJELLVIK_OWNER)
+    assert next(s for s in at.selectbox if s.label == "Trinn").value == given[0]
+    assert not any("Ingen data" in i.value for i in at.info), [i.value for i in at.info]
+    next(s for s in at.selectbox if s.label == "Trinn").select(7).run()
+    hint = " ".join(i.value for i in at.info)
+    assert "ingen tall for 7. trinn" in hint and "5. trinn, 6. trinn" in hint, hint

@@ -31,7 +31,12 @@ c1, c2, c3 = st.columns([2, 1, 1])
 codes = indicators["indikator_kode"].to_list()
 default_code = "EUIndeks_1379" if "EUIndeks_1379" in codes else codes[0]
 indikator_kode = c1.selectbox("Indikator", codes, index=codes.index(default_code), format_func=ind_names.get, placeholder="Velg")
-trinn = c2.selectbox("Trinn", [None, 5, 6, 7, 8, 9, 10], format_func=trinn_label, placeholder="Velg")
+# An export chosen per trinn has no «Alle trinn»: the page opens on the first trinn with data, not on «no data».
+given = queries.eu_trinn(viewer, kommunenr=kommunenr)["trinn"].to_list()
+trinn_choices = [None, 5, 6, 7, 8, 9, 10]
+first = None if not given or None in given else given[0]
+trinn = c2.selectbox("Trinn", trinn_choices, index=trinn_choices.index(first) if first in trinn_choices else 0,
+                     format_func=trinn_label, placeholder="Velg")
 kjonn = c3.selectbox("Kjønn", list(KJONN), format_func=KJONN.get, placeholder="Velg")
 
 school_names = dict(zip(schools["orgnr"], schools["navn"], strict=True))
@@ -59,6 +64,9 @@ with tab_trend:
     if trend.is_empty() and indikator_kode == "deltakelse" and kjonn != "alle":
         st.info("Deltakelse finnes bare for jenter og gutter samlet: Udir oppgir ikke hvor mange jenter og hvor mange "
                 "gutter som svarte. Velg «Alle kjønn» under Kjønn for å se deltakelsen.")
+    elif trend.is_empty() and given and trinn not in given:
+        st.info(f"Filene fra Elevundersøkelsen har ingen tall for {trinn_label(trinn).lower()} i {kommune}; de har tall "
+                f"for {', '.join(trinn_label(t).lower() for t in given)}. Velg et av dem under Trinn.")
     elif trend.is_empty():
         st.info("Ingen data for dette utvalget.")
     else:

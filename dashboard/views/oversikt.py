@@ -61,7 +61,13 @@ if viewer.kommuner == frozenset():  # an administrator of users only: no figure 
     st.warning(ui.NO_KOMMUNE)
     st.stop()
 if figures.is_empty():
-    st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
+    per_trinn = [k for k in sorted(names, key=lambda k: names[k]) if not queries.eu_trinn(viewer, kommunenr=k).is_empty()]
+    if per_trinn:  # an export chosen per trinn: loaded, but without the «Alle trinn» the cards show
+        st.warning(f"Resultatene fra Elevundersøkelsen for {', '.join(names[k] for k in per_trinn)} er lastet inn per "
+                   "trinn, uten tall for alle trinn samlet, som Oversikt viser. Se dem per trinn på siden "
+                   "«Elevundersøkelsen», eller last ned eksporten fra statistikkbanken med «Alle trinn» også.")
+    else:
+        st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
     if attention.enabled(viewer):
         without_survey(sorted(names, key=lambda k: names[k]))
     st.stop()

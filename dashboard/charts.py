@@ -78,6 +78,14 @@ def month_label(d) -> str:
     return f"{MONTH_NAMES[d.month - 1]} {d.year}"
 
 
+def unlogged_months(last, until) -> list:
+    """The school months after the month of `last` (a last logged meeting) up to and including the month `until`
+    (July left out): months that have ended with nothing logged, which no expected count covers."""
+    if until.replace(day=1) <= last.replace(day=1):
+        return []
+    return [m for m in month_range([last, until])[1:] if m.month != 7]
+
+
 def month_range(dates: list) -> list:
     """Every month from the first to the last of `dates` (first days), so a month with nothing shows as a gap, not
     as a month that never was. July, when schools are closed, only where something happened in it."""

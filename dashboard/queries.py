@@ -1020,7 +1020,8 @@ def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     """Per school × team in one school year: meetings held against the municipality's expected rhythm.
 
     Every school that should have the team has a row (`_team_schools`), with 0 meetings when it logged none. Counts of
-    staff meetings, not of pupils: shown at every level. The period ends with the last logged month.
+    staff meetings, not of pupils: shown at every level. The period ends with the last logged month (`til`, the last
+    logged meeting).
     """
     start, end = school_year_window(skoleaar)
     held = _fetch(
@@ -1035,7 +1036,7 @@ def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     if held.is_empty():
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String, "team": pl.String, "moter": pl.Int32,
                                     "moter_per_maaned": pl.Float64, "forventet": pl.Int32,
-                                    "prosent_av_forventet": pl.Int32})
+                                    "prosent_av_forventet": pl.Int32, "til": pl.Date})
     last = held["siste"].max()
     closed = dict(_fetch(con, "SELECT orgnr, nedlagt FROM mart.skoler WHERE kommunenr = ? AND nedlagt IS NOT NULL",
                          [kommunenr]).iter_rows())
@@ -1050,7 +1051,8 @@ def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     expected = (pl.col("moter_per_maaned") * period).round(0).cast(pl.Int32)
     return frame.with_columns(expected.alias("forventet")).with_columns(
         pl.when(pl.col("forventet") > 0).then((pl.col("moter") * 100 / pl.col("forventet")).round(0).cast(pl.Int32))
-        .alias("prosent_av_forventet")
+        .alias("prosent_av_forventet"),
+        pl.lit(last, dtype=pl.Date).alias("til"),  # where the period ends: the readers say it
     )
 
 

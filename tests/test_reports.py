@@ -942,3 +942,32 @@ def test_the_ungdata_comparison_names_a_difference_only_where_the_shown_shares_d
     assert largest_difference([("Ensomhet", 14.2, 14.2), ("Trives", 81.0, 84.5), ("Mobbet", 7.0, 6.1)]) == (
         "Trives", 81.0, 84.5, "lavere")
     assert largest_difference([("Mobbet", 7.0, 6.1)])[3] == "høyere"
+
+
+def test_the_council_report_says_where_the_meeting_count_ends_and_warns_of_months_with_nothing_logged(
+        use_db, monkeypatch):
+    """«36 møter av 36 forventet (100 %)» for the year under way, on 3 December, with nothing logged since 20
+    October and no word of where the count ended: had every school stopped logging, the council would read 100 %."""
+    from dashboard import labels
+
+    ((last,),) = duckdb.connect(str(use_db), read_only=True).execute(
+        "SELECT max(dato) FROM mart.teammoter WHERE kommunenr = '9901'").fetchall()
+    assert last.month == 10
+    year = f"{last.year}-{(last.year + 1) % 100:02d}"
+    monkeypatch.setattr(labels, "_today", lambda: dt.date(last.year, 12, 3))
+    section = _section(content.build(OWNER, content.Request("9901", year, "kommunestyre")), "Arbeidslag")
+    text = " ".join(section.paragraphs)
+    assert f"til og med {last:%d.%m.%Y}, siste loggede møte" in text, text
+    assert f"Ingen skole har logget møter etter {last:%d.%m.%Y}" in text and f"nov {last.year} er ikke med" in text
+    monkeypatch.setattr(labels, "_today", lambda: dt.date(last.year, 11, 28))  # October is the last month ended
+    quiet = " ".join(_section(content.build(OWNER, content.Request("9901", year, "kommunestyre")),
+                              "Arbeidslag").paragraphs)
+    assert "Ingen skole har logget" not in quiet
+
+
+def test_a_report_s_trend_stops_at_its_own_school_year(use_db):
+    """A 2024-25 council report drew points for 2025-26, which later files had brought."""
+    report = content.build(OWNER, content.Request("9901", "2024-25", "kommunestyre"))
+    section = _section(report, "Elevundersøkelsen")
+    years = {x for chart in section.charts for trace in chart.figure.data for x in (trace.x or ())}
+    assert years and max(years) == "2024-25", sorted(years)

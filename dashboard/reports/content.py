@@ -17,9 +17,16 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard import labels, queries
-from dashboard.charts import LAYOUT, PALETTE, trend_chart
+from dashboard.charts import LAYOUT, PALETTE, month_label, trend_chart, unlogged_months
 from dashboard.export import Table
-from dashboard.labels import KILDE, format_value, missing_reports, number_text
+from dashboard.labels import (
+    KILDE,
+    format_value,
+    missing_reports,
+    month_spans,
+    months_back,
+    number_text,
+)
 from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL, fewer_than
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.errors import counted
@@ -384,6 +391,8 @@ class _Context:
             if code not in codes:
                 continue
             trend = queries.eu_trend(self.viewer, kommunenr=self.req.kommunenr, orgnr=orgnr, indikator_kode=code)
+            # Up to the report's own year: a 2025-26 report drew a 2026-27 point that another file had brought.
+            trend = trend.filter(pl.col("skoleaar") <= self.year)
             if not trend.is_empty():
                 section.charts.append(Chart(title, trend_chart(trend, title=title, maal=maal[code])))
 
@@ -625,6 +634,16 @@ class _Context:
             section.paragraphs.append(f"Det er ikke lest inn møtelogger for skoleåret {self.year}.")
             return section
         teams = [t for t in TEAMS if t in set(meetings["team"])]
+        start, end = school_year_window(self.year)
+        last = meetings["til"].max()
+        section.paragraphs.append(f"Møtene er telt fra {start:%d.%m.%Y} til og med {last:%d.%m.%Y}, siste loggede møte.")
+        # A year under way stops at the last logged meeting: months that have ended since, with nothing logged from
+        # any school, are in no expected count, and «100 %» would stand if every school stopped logging.
+        ended = min(months_back(labels._today().replace(day=1), 1), dt.date(end.year, 6, 1))
+        if unlogged := unlogged_months(last, ended):
+            section.paragraphs.append(
+                f"Ingen skole har logget møter etter {last:%d.%m.%Y}: andelen av forventet møter gjelder bare til og med "
+                f"{month_label(last)}, og {month_spans(unlogged)} er ikke med.")
         for team in teams:
             part = meetings.filter(pl.col("team") == team)
             held, expected = int(part["moter"].sum()), part["forventet"].drop_nulls().sum()

@@ -11,9 +11,9 @@ from dashboard.charts import (
     LAYOUT,
     PALETTE,
     month_label,
-    month_range,
     school_line,
     school_month_heatmap,
+    unlogged_months,
 )
 from dashboard.labels import decimals_needed, month_spans, months_back, number_text
 from pipelines.templates.teammoter import PROFESSIONS, TEAMS
@@ -65,7 +65,7 @@ c2.caption(
 # The period ends with the last logged meeting (as in the reports): months that have ended since are in no school's
 # expected meetings, so a municipality whose schools all stopped logging would still read 100 %.
 ended = months_back(labels._today().replace(day=1), 1)
-unlogged = [m for m in month_range([last, ended])[1:] if m.month != 7] if ended > last.replace(day=1) else []
+unlogged = unlogged_months(last, ended)
 if unlogged:
     who = f"{', '.join(sorted(set(part['skole'])))} har ikke" if own else "Ingen skole har"
     st.warning(f"**{who} logget møter for {TEAMS[team].lower()} etter {last:%d.%m.%Y}.** Andelen av "

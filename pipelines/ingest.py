@@ -191,6 +191,43 @@ def detect(table: pl.DataFrame) -> Source:
     )
 
 
+CLOSE_ENOUGH = 3
+"""A format a file lacks at most this many columns of is named when the file is not recognised (`closest_format`)."""
+
+
+def _missing(table: pl.DataFrame, spec: Source, facts: Known) -> list[str] | None:
+    """The columns `spec`'s reader says `table` lacks, or None when it says something else (or reads it)."""
+    try:
+        read_source(table, spec, facts)
+    except IngestError as exc:
+        found = re.search(r"mangler kolonnene: ([^.]+)\.", str(exc))
+        return [c.strip() for c in found[1].split(",")] if found else None
+    except Exception:  # noqa: BLE001 (a reader given another format's file may fail any way: not this one)
+        return None
+    return None
+
+
+def closest_format(table: pl.DataFrame, facts: Known) -> str:
+    """« Nærmest: Skoleregister, som mangler kolonnene trinn_fra, trinn_til.» for a file no format recognised, or "".
+
+    Its reader, as `--source` would run it, says which columns it lacks; the upload page has no `--source`, and a
+    register headed «Fra;Til» was told only «Kjenner ikke igjen formatet» and a list of twelve formats. A format is
+    named when the file has most of its columns and lacks at most `CLOSE_ENOUGH`."""
+    best: tuple[int, str, list[str]] | None = None
+    for spec in registry.SOURCES:
+        missing = _missing(table, spec, facts)
+        needed = _missing(pl.DataFrame({"_": ["x"]}), spec, facts)
+        if not missing or not needed or len(missing) > CLOSE_ENOUGH:
+            continue
+        shared = len(needed) - len(missing)
+        if shared > len(missing) and (best is None or shared > best[0]):
+            best = (shared, spec.label, missing)
+    if best is None:
+        return ""
+    _, label, missing = best
+    return f" Nærmest: {label}, som mangler {'kolonnen' if len(missing) == 1 else 'kolonnene'} {', '.join(missing)}."
+
+
 class _IndicatorCodes(Mapping[str, str]):
     """The warehouse's indicator names → codes, read when a reader first asks (only Skoleporten files do).
 
@@ -303,7 +340,11 @@ def check_file(
             raise IngestError("Filen har en overskriftsrad, men ingen rader med data.")
         if source and source not in registry.BY_NAME:
             raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
-        spec = registry.BY_NAME[source] if source else detect(table)
+        try:
+            spec = registry.BY_NAME[source] if source else detect(table)
+        except IngestError as exc:  # not recognised: the format it comes closest to, and what it lacks for it
+            facts = facts or known(db)
+            raise IngestError(f"{exc}{closest_format(table, facts)}") from exc
         out.source = spec
         say("leser " + spec.label)
         facts = facts or known(db)
@@ -322,6 +363,8 @@ def check_file(
             raise IngestError(refused)
         if facts.demo and (refused := outside_demo(touched)):  # the upload page as well as the command line
             raise IngestError(refused)
+        if isinstance(out.result.refused, IngestError):  # found by the reader, said after whose rows these are
+            raise out.result.refused.rows_from(sheet.first_row)
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
         if on_read:
@@ -348,7 +391,12 @@ def schools_named_in(table: pl.DataFrame, facts: Known) -> list[str]:
     """The municipalities of the register's schools whose orgnr stands in an orgnr column of a file as read: a file its
     reader refuses (a word where a number should be) is logged under them, so that their owners see it on
     Datakvalitet and a file for another municipality does not put the refusal right on Oversikt."""
-    if facts.schools.is_empty() or table.is_empty():
+    if table.is_empty():
+        return []
+    if YAML_COLUMN in table.columns:  # a plan names its municipality itself: a refused plan is its owner's to see
+        text = " ".join(table[YAML_COLUMN].drop_nulls().to_list())
+        return sorted(set(re.findall(r"(?m)^\s*kommunenr\s*:\s*[\"']?(\d{4})\b", text)))
+    if facts.schools.is_empty():
         return []
     register = facts.schools.select("orgnr", "kommunenr")
     columns = [c for c, t in table.schema.items() if t == pl.String and "org" in c.lower()]  # orgnr, Organisasjons…

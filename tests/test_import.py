@@ -548,3 +548,15 @@ def test_a_document_is_named_as_a_document_not_as_a_broken_table(demo_db, tmp_pa
     assert preview.result == "avvist"
     assert f"Filen er {kind}, ikke en tabell" in preview.message and "Excel (.xlsx)" in preview.message
     assert "Åpne den i Excel" not in preview.message and "skilletegn" not in preview.message
+
+
+def test_a_refused_plan_is_logged_under_its_municipality_so_its_skolesjef_reads_why(demo_db, demo_dir, tmp_path):
+    """The operator's plan for 5021 was refused on the command line; on Datakvalitet the skolesjef read «the message
+    is not shown here: it may quote rows from municipalities you cannot see», as the log named no municipality."""
+    text = (demo_dir / "plan_9901_fjellvik.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "plan_feil.yaml"
+    broken.write_text(text.replace("  fra: 2024-08-01", "  fra: første august"), encoding="utf-8")
+    outcome = ingest_file(broken, demo_db)
+    assert outcome.result == "avvist", outcome.message
+    logged = query(demo_db, "SELECT kommuner FROM core.ingest_log WHERE filnavn = 'plan_feil.yaml'")
+    assert logged == [(["9901"],)], logged

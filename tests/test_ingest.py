@@ -878,3 +878,18 @@ def test_a_register_for_an_older_school_year_is_refused_and_changes_nothing(demo
     now = tmp_path / "skoleregister_i_aar.csv"
     now.write_text("\n".join([header + ";skoleaar", f"{bigger};{current_school_year()}"]) + "\n", "utf-8")
     assert ingest_file(now, demo_db).result == "lastet"
+
+
+def test_a_file_no_format_recognises_is_told_the_closest_format_and_what_it_lacks(demo_db, tmp_path):
+    """A register headed «Fra;Til» got «Kjenner ikke igjen formatet» and a list of twelve formats; with --source the
+    same file was told which columns were missing. The upload page has no --source."""
+    path = tmp_path / "register_feilkol.csv"
+    path.write_text("Org.nr;Skole;Kommunenr;Kommune;Fra;Til;Elever\n990011001;Fjellvik barneskole;9901;Fjellvik;1;7;428\n",
+                    encoding="utf-8")
+    outcome = ingest_file(path, demo_db)
+    assert outcome.result == "avvist"
+    assert "Kjenner ikke igjen formatet" in outcome.message
+    assert "Nærmest: Skoleregister" in outcome.message and "trinn_fra, trinn_til" in outcome.message, outcome.message
+    unrelated = tmp_path / "noe_annet.csv"
+    unrelated.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
+    assert "Nærmest" not in ingest_file(unrelated, demo_db).message

@@ -130,3 +130,16 @@ def test_saker_chart_tables_give_each_column_one_number_of_decimals_with_a_decim
             cells = [row[i] for row in rows[1:] if row[i] != "–"]
             assert cells and all(re.fullmatch(r"\d+(,\d+)?", c) for c in cells), (label, name, cells)
             assert len({_decimals(c) for c in cells}) == 1, (label, name, cells)
+
+
+def test_ungdata_groups_table_lists_trinn_in_trinn_order(app):
+    """The table under «Etter trinn og kjønn», which a screen reader is pointed to, read 8., 8.–10., 10., 9. trinn."""
+    def order(label: str) -> tuple:
+        single = re.fullmatch(r"(\d+)\. trinn", label)
+        return (0, int(single[1])) if single else (1, 0) if label[0].isdigit() else (2, 0)
+
+    at = app("ungdata")
+    (rows,) = _chart_tables(_tab(at, "Etter trinn og kjønn")).values()
+    labels = [row[0] for row in rows[1:]]
+    assert len([t for t in labels if order(t)[0] == 0]) >= 2, labels
+    assert labels == sorted(labels, key=order), labels

@@ -419,3 +419,23 @@ def test_a_deadline_written_the_norwegian_way_is_read_as_in_the_other_templates(
     assert query(register_db, "SELECT frist FROM mart.plantiltak WHERE tiltak = 'Gammelt og ikke ferdig'") == [
         (dt.date(2025, 3, 31),)]
     assert query(register_db, "SELECT gyldig_fra FROM mart.planer") == [(dt.date(2024, 8, 1),)]
+
+
+def test_a_new_plan_that_renames_a_programme_warns_that_the_schools_reports_no_longer_match(demo_db, demo_dir,
+                                                                                          tmp_path):
+    """A new version of the plan wrote «zippy» for «zippys_venner»: every school's Zippy report became «ukjent», and
+    the load said only «3 programmer, 1 tiltak». It loads (the plan is the owner's to write) with a warning."""
+    reports = query(demo_db, "SELECT count(*) FROM core.programstatus WHERE kommunenr = '9901' "
+                             "AND program = 'zippys_venner'")[0][0]
+    assert reports
+    text = (demo_dir / "plan_9901_fjellvik.yaml").read_text(encoding="utf-8")
+    renamed = tmp_path / "plan_9901_v2.yaml"
+    renamed.write_text(text.replace("kode: zippys_venner", "kode: zippy"), encoding="utf-8")
+    outcome = ingest_file(renamed, demo_db)
+    assert outcome.result == "lastet", outcome.message
+    (warning,) = [w for w in outcome.warnings if "programmer planen ikke har" in w]
+    assert "«zippys_venner»" in warning and "«zippy»" in warning, warning
+    # The plan as it was says nothing
+    again = tmp_path / "plan_9901_v3.yaml"
+    again.write_text(text + "\n", encoding="utf-8")
+    assert not [w for w in ingest_file(again, demo_db).warnings if "programmer planen ikke har" in w]

@@ -150,6 +150,8 @@ with tab_groups:
             bars = part.filter(pl.col("kjonn") == k)
             if bars.is_empty():
                 continue
+            # In trinn order, as the axis: the table under the chart lists the bars as they come («8., 8.–10., 10.»).
+            bars = bars[sorted(range(bars.height), key=lambda j, b=bars: trinn_order(b["trinn"][j]))]
             traces.append(go.Bar(
                 x=[trinn_text(t) for t in bars["trinn"]], y=bars["andel"].to_list(), name=KJONN[k],
                 marker_color=PALETTE[i], textposition="outside",

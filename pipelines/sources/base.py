@@ -69,6 +69,9 @@ class SourceResult:
     after_load: list[Callable[[duckdb.DuckDBPyConnection, str], list]] = field(default_factory=list)
     """Checks of this file against the warehouse, run as `Source.after_load` is, after it: the ones only the reader
     can tell the file needs (a whole Udir export speaks for the groups it leaves out; one page of it does not)."""
+    refused: Exception | None = None
+    """A refusal the reader found that is given only after the check of whose municipalities the file changes: a
+    file for another municipality is refused as that, whatever else is wrong with it (`pipelines.ingest.check_file`)."""
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.errors import IngestError
+from pipelines.errors import IngestError, counted
 from pipelines.plans import model
 from pipelines.quality.plan import validate
+from pipelines.quality.verdict import Finding
 from pipelines.sources.base import Known, Source, SourceResult
 
 YAML_COLUMN = "plan_yaml"  # the one column pipelines/ingest.py read_table gives a .yaml/.yml file
@@ -134,5 +135,39 @@ def load(con, frame: pl.DataFrame, batch_id: str) -> int:
     return frame.height
 
 
+def orphaned_reports(con, batch_id: str) -> list[Finding]:
+    """A warning for the schools' programme reports, in the plan's years, for a programme the plan does not name
+    (`Source.after_load`): a new version of the plan that wrote «zippy» for «zippys_venner» turned every school's
+    Zippy report to «ukjent», and the load said only «3 programmer, 1 tiltak»."""
+    rows = con.execute(
+        """
+        WITH plan AS (SELECT kommunenr, gyldig_fra, gyldig_til FROM core.plan WHERE batch_id = ?),
+             named AS (SELECT DISTINCT program FROM core.plan_program AS pp
+                       WHERE pp.plan_id IN (SELECT plan_id FROM core.plan AS p JOIN plan USING (kommunenr)))
+        SELECT s.program, count(*) AS rapporter, count(DISTINCT s.orgnr) AS skoler
+        FROM core.programstatus AS s JOIN plan AS p ON s.kommunenr = p.kommunenr  -- a school year within the plan
+             AND make_date(s.skoleaar_start, 8, 1) <= p.gyldig_til AND make_date(s.skoleaar_start + 1, 7, 31) >= p.gyldig_fra
+        WHERE s.program NOT IN (SELECT program FROM named)
+        GROUP BY s.program ORDER BY rapporter DESC, s.program
+        """,
+        [batch_id],
+    ).fetchall()
+    if not rows:
+        return []
+    named = [row[0] for row in con.execute("SELECT program FROM core.plan_program WHERE batch_id = ? ORDER BY nr",
+                                           [batch_id]).fetchall()]
+    listed = "; ".join(f"«{program}» ({counted(n, 'rapport', 'rapporter')} fra {counted(schools, 'skole', 'skoler')})"
+                       for program, n, schools in rows)
+    total = sum(n for _, n, _ in rows)
+    return [Finding(
+        "programrapporter_uten_program", "program", "advarsel", False, total, listed[:300],
+        f"Skolenes programrapporter for planens skoleår gjelder programmer planen ikke har: {listed}. Planen har "
+        f"{', '.join(f'«{p}»' for p in named) or 'ingen programmer'}. Har et program fått ny kode i planen, bruk "
+        "samme kode som skolene rapporterer med (eller be skolene rapportere med den nye); ellers står programmet "
+        "som «ukjent» for hver skole.",
+    )]
+
+
 SOURCE = Source(name="plan", label=LABEL, detect=detect, read=read, validate=validate, load=load,
-                table="core.plan", key=["plan_id"], owner_data=True)  # load replaces every PLAN_TABLES row of the plan_id
+                table="core.plan", key=["plan_id"], owner_data=True,  # load replaces every PLAN_TABLES row of the plan_id
+                after_load=orphaned_reports)  # load replaces every PLAN_TABLES row of the plan_id

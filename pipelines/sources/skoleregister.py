@@ -123,11 +123,12 @@ def not_older(result: SourceResult, known) -> SourceResult:
     if older.is_empty():
         return result
     first = older.row(0, named=True)
-    raise IngestError(
+    result.refused = IngestError(
         f"Skoleregisteret er for {first['skoleaar']}, men lageret har registeret for {first['_lager']} for "
         f"{older.height} av skolene (f.eks. {first['navn']}). Et eldre register ville erstatte nyere trinn, elevtall "
         "og navn. Last inn registeret for inneværende skoleår, eller rett skoleåret i kolonnen «skoleaar».",
         row=first["rad"], column="skoleaar")
+    return result
 
 
 def with_missing_said(result: SourceResult, known) -> SourceResult:

@@ -289,7 +289,9 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
                 tr.append("skjult" if reason and "Ingen data" not in reason else "–")
             else:
                 ref = against.get(code)
-                zr.append(None if ref is None else (value - ref) * sign / (10.0 if maal == "andel" else 1.0))
+                # White (the scale's middle) where there is nothing to compare with: a null would leave the cell,
+                # and on a trinn without any reference the whole chart, without its numbers.
+                zr.append(0.0 if ref is None else (value - ref) * sign / (10.0 if maal == "andel" else 1.0))
                 tr.append(format_value(value, maal))
         z.append(zr)
         text.append(tr)

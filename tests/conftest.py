@@ -110,3 +110,27 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+@pytest.fixture
+def media(monkeypatch):
+    """The media file managers AppTest creates, so a deferred download (built on click) can be built and read."""
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: list = []
+
+    class Recording(MediaFileManager):
+        def __init__(self, storage):
+            super().__init__(storage)
+            self.kept_storage = storage
+            made.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
+
+    def download(button) -> bytes:
+        manager = made[-1]
+        url = manager.execute_deferred(button.proto.deferred_file_id)
+        return manager.kept_storage.get_file(url.rsplit("/", 1)[-1]).content
+
+    return download

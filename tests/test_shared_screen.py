@@ -79,30 +79,6 @@ def test_a_hovered_value_is_as_large_as_the_axes_in_rektormote_mode(demo_app):
 # ---------------------------------------------------------------- 2. The export's own threshold
 
 
-@pytest.fixture
-def media(monkeypatch):
-    """The media file managers AppTest creates, so a deferred download (built on click) can be built and read."""
-    import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    made: list = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, storage):
-            super().__init__(storage)
-            self.kept_storage = storage
-            made.append(self)
-
-    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
-
-    def download(button) -> bytes:
-        manager = made[-1]
-        url = manager.execute_deferred(button.proto.deferred_file_id)
-        return manager.kept_storage.get_file(url.rsplit("/", 1)[-1]).content
-
-    return download
-
-
 def _protection_said(at: AppTest, download) -> str:
     from openpyxl import load_workbook
 

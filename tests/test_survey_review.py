@@ -14,36 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.viewer import Viewer
 from tests.conftest import query
+from tests.test_survey_page import _charts, _tab
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
 FJELLVIK_OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
 NORDLI = "990012008"
 MOBBING = "EUIndeks_1398"
-
-
-@pytest.fixture
-def media(monkeypatch):
-    """The media file managers AppTest creates, so a download built on click can be built and read."""
-    import streamlit.testing.v1.app_test as app_test
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    made: list = []
-
-    class Recording(MediaFileManager):
-        def __init__(self, storage):
-            super().__init__(storage)
-            self.kept_storage = storage
-            made.append(self)
-
-    monkeypatch.setattr(app_test, "MediaFileManager", Recording)
-
-    def download(button) -> bytes:
-        manager = made[-1]
-        url = manager.execute_deferred(button.proto.deferred_file_id)
-        return manager.kept_storage.get_file(url.rsplit("/", 1)[-1]).content
-
-    return download
 
 
 def _page(db: Path, monkeypatch, page: str = "elevundersokelsen", viewer: Viewer = OWNER, **choices) -> AppTest:
@@ -60,14 +37,6 @@ def _page(db: Path, monkeypatch, page: str = "elevundersokelsen", viewer: Viewer
         next(s for s in at.selectbox if s.label == label).select(value).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def _tab(at: AppTest, label: str):
-    return next(t for t in at.tabs if t.label == label)
-
-
-def _charts(tab) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in tab.get("plotly_chart")]
 
 
 def _captions(tab) -> str:

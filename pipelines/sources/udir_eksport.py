@@ -282,10 +282,8 @@ def left_out_of(con: duckdb.DuckDBPyConnection, batch_id: str, remove: bool = Fa
     Only rows loaded before it count: a later export that has them again speaks for them itself. Ask only of a
     load that warned of them (`dropped_groups`): a page of a longer export would find its other pages' rows.
     """
-    codes = con.execute("SELECT DISTINCT skoleaar, indikator_kode FROM core.eu_resultat WHERE batch_id = ?",
-                        [batch_id]).fetchall()
-    scope = {**{f"y{i}": y for i, y in enumerate(sorted({y for y, _ in codes}))},
-             **{f"k{i}": k for i, k in enumerate(sorted({k for _, k in codes}))}}
+    scope = _scope(con.sql("SELECT DISTINCT skoleaar, indikator_kode FROM core.eu_resultat WHERE batch_id = $batch",
+                           params={"batch": batch_id}).pl())  # the load's own years and indicators, as at the load
     rows_sql = _left_out(_within(scope), "batch_id < $batch")
     params = {"batch": batch_id, **scope}
     total, examples = _examples(con, rows_sql, params)

@@ -880,6 +880,25 @@ def test_a_register_for_an_older_school_year_is_refused_and_changes_nothing(demo
     assert ingest_file(now, demo_db).result == "lastet"
 
 
+def test_a_register_for_a_school_year_not_yet_begun_is_refused_and_changes_nothing(demo_db, demo_dir, tmp_path):
+    """Next year's register loaded in December took effect at once: a school opening next August was asked for this
+    year's programme status, and a school becoming 1–7 lost this year's MOT. It is refused until its year begins."""
+    from pipelines.sources.skoleregister import current_school_year
+
+    start = int(current_school_year()[:4]) + 1
+    next_year = f"{start}-{(start + 1) % 100:02d}"
+    header, first, *rest = (demo_dir / "skoleregister.csv").read_text("utf-8").splitlines()
+    ahead = tmp_path / f"skoleregister_{next_year}.csv"
+    ahead.write_text("\n".join([header + ";skoleaar", *(f"{line};{next_year}" for line in [first, *rest])]) + "\n",
+                     "utf-8")
+    before = table_digest(demo_db, ["core.skole"])
+    outcome = ingest_file(ahead, demo_db)
+    assert outcome.result == "avvist", outcome.message
+    assert f"for {next_year}, som ikke har begynt (inneværende skoleår er {current_school_year()})" in outcome.message
+    assert f"fra 1. august {start}" in outcome.message and "rad 2" in outcome.message, outcome.message
+    assert table_digest(demo_db, ["core.skole"]) == before
+
+
 def test_a_file_no_format_recognises_is_told_the_closest_format_and_what_it_lacks(demo_db, tmp_path):
     """A register headed «Fra;Til» got «Kjenner ikke igjen formatet» and a list of twelve formats; with --source the
     same file was told which columns were missing. The upload page has no --source."""

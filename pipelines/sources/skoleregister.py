@@ -131,6 +131,26 @@ def not_older(result: SourceResult, known) -> SourceResult:
     return result
 
 
+def not_before_its_year(result: SourceResult, today: dt.date | None = None) -> SourceResult:
+    """Refuse a register for a school year that has not begun. The warehouse holds one register, today's, and every
+    page judges the school year under way (and those before it) by it: next year's register, loaded in December
+    as municipalities get it in spring, at once asked a school opening next August for this year's programme status,
+    and took this year's MOT from a school becoming 1–7 next year. It loads from 1 August, when its year begins."""
+    if result.refused is not None or result.frame.is_empty():
+        return result
+    now = current_school_year(today)
+    ahead = result.frame.filter(pl.col("skoleaar") > now).sort("rad")
+    if ahead.is_empty():
+        return result
+    first = ahead.row(0, named=True)
+    result.refused = IngestError(
+        f"Skoleregisteret er for {first['skoleaar']}, som ikke har begynt (inneværende skoleår er {now}). Sidene "
+        f"regner skoleåret som pågår etter registeret, så trinn, elevtall, nye skoler og nedleggelser fra "
+        f"{first['skoleaar']} ville gjelde allerede nå. Last det inn fra 1. august {first['skoleaar'][:4]}, eller rett "
+        "skoleåret i kolonnen «skoleaar».", row=first["rad"], column="skoleaar")
+    return result
+
+
 def with_missing_said(result: SourceResult, known) -> SourceResult:
     """A school of the file's municipalities in the register before, and not in this file, stays in the register (a
     file may hold only the schools that changed): said, so that a school closed or merged since is seen. It is still

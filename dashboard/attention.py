@@ -108,7 +108,11 @@ TOO_FEW = 0.5
 
 def _teams(viewer: Viewer, kommunenr: str) -> list[Item]:
     """Teams that met far less than the municipality's rhythm in the three whole months before the newest logged one
-    (which may be under way). Only a school's own teams: a barneskole has no elevtjeneste to miss."""
+    (which may be under way). Only a school's own teams: a barneskole has no elevtjeneste to miss.
+
+    A school's own teams are those it should have now (`queries.team_expected`, by the register's trinn, as the Team
+    page and the reports ask), and any it held in these months (a team of its own choice): Elvetun, 1.–10. once and
+    1.–7. now, read «Elevtjeneste … Elvetun skole 0 av 3» for its old logs."""
     if not viewer.sees_team_meetings:
         return []
     meetings = queries.team_meetings(viewer, kommunenr=kommunenr)
@@ -120,14 +124,18 @@ def _teams(viewer: Viewer, kommunenr: str) -> list[Item]:
     rhythm = dict(queries.team_rhythm(viewer, kommunenr=kommunenr).iter_rows())
     held = meetings.filter(pl.col("dato").is_between(first, newest, closed="left")).group_by("skole", "team").len()
     pairs = meetings.select("skole", "team").unique().join(held, on=["skole", "team"], how="left").fill_null(0)
-    # A school closed since (the register's «nedlagt») is asked for the months it ran, and for none after.
-    closed = queries.skoler(viewer, kommunenr=kommunenr).filter(pl.col("nedlagt").is_not_null())
-    ran = {navn: queries.months_open(first, last, day) for navn, day in closed.select("navn", "nedlagt").iter_rows()}
+    register = queries.skoler(viewer, kommunenr=kommunenr)
+    # A school closed or opened since (the register's «nedlagt», «opprettet») is asked for the months it ran only.
+    changed = register.filter(pl.col("nedlagt").is_not_null() | pl.col("opprettet").is_not_null())
+    ran = {navn: queries.months_open(first, last, closed, opened)
+           for navn, closed, opened in changed.select("navn", "nedlagt", "opprettet").iter_rows()}
     out = []
     for team, label in TEAMS.items():
         per_month = rhythm.get(team) or 0
         expected = pl.col("skole").replace_strict(ran, default=months, return_dtype=pl.Float64) * per_month
-        few = (pairs.filter(pl.col("team") == team).with_columns(expected.alias("forventet"))
+        should_have = register.filter(queries.team_expected(team))["navn"]
+        few = (pairs.filter((pl.col("team") == team) & (pl.col("skole").is_in(should_have) | (pl.col("len") > 0)))
+               .with_columns(expected.alias("forventet"))
                .filter((pl.col("forventet") > 0) & (pl.col("len") < TOO_FEW * pl.col("forventet"))).sort("skole"))
         if per_month and not few.is_empty():
             schools = [f"{skole} {n} av {number_text(forventet)}"
@@ -149,24 +157,30 @@ def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
         out.append(Item(f"Planen: den årlige gjennomgangen skal gjøres nå ({plan['gjennomgang_tekst']})", PROGRAMMER,
                         ":material/event:"))
     status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
+    # The school year under way (the plan's newest: `mart.programstatus` stops at today's), reported or not. The newest
+    # year with a report said nothing when a new plan or a new school year had none yet, and a rektor read that the
+    # plan's requirements were met.
+    current = status.filter(pl.col("planlagt"))["skoleaar_start"].max()
     own = viewer.full_detail_schools()
     if own is not None:  # a rektor: the own school's
         status = status.filter(pl.col("orgnr").is_in(sorted(own)))
-    latest = status.filter(pl.col("rapportert"))["skoleaar_start"].max()
-    if latest is not None:
-        # School × trinn, as the Programmer page's matrix counts its cells: programme rows made Sjøbygd, with 10 trinn,
-        # «ikke oppfylt for 24 trinn». A rektor's own school: its trinn.
-        cells = queries.cell_verdicts(status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == latest)))
+    # School × trinn, as the Programmer page's matrix counts its cells: programme rows made Sjøbygd, with 10 trinn,
+    # «ikke oppfylt for 24 trinn». A rektor's own school: its trinn.
+    cells = queries.cell_verdicts(status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == current)))
+    if not cells.is_empty():
         n = dict(cells.group_by("vurdering").len().iter_rows())
         of = f"av {cells.height} " + ("trinn" if cells["orgnr"].n_unique() == 1 else "kombinasjoner av skole og trinn")
+        # The schools that have not reported, named: the ones the skoleeier asks (a rektor's: the own school).
+        silent = _listed(cells.filter(pl.col("vurdering") == "ukjent").join(
+            status.select("orgnr", "skole").unique(), on="orgnr")["skole"].unique().sort().to_list())
         said = ""
         if n.get("ikke_oppfylt"):
             said = f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} {of}" + (
-                f", og {n['ukjent']} er ikke rapportert" if n.get("ukjent") else "")
+                f", og {n['ukjent']} er ikke rapportert – {silent}" if n.get("ukjent") else "")
         elif n.get("ukjent"):
-            said = f"{n['ukjent']} {of} er ikke rapportert"
+            said = f"{n['ukjent']} {of} er ikke rapportert – {silent}"
         if said:
-            out.append(Item(f"Programmer {school_year_label(latest)}: {said}", PROGRAMMER, ":material/checklist:"))
+            out.append(Item(f"Programmer {school_year_label(current)}: {said}", PROGRAMMER, ":material/checklist:"))
     if plan.get("antall_forfalt") and viewer.full_detail_everywhere:
         n = plan["antall_forfalt"]
         out.append(Item(f"Tiltaksplanen: {n} tiltak er ikke fullført innen fristen", PROGRAMMER,

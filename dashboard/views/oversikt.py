@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import streamlit as st
 
@@ -192,6 +194,15 @@ def metrics(unit: pl.DataFrame, year: int) -> None:
             col.caption(f"Landet: {format_value(nat, maal)}")
 
 
+def running(kommunenr: str, year: int) -> str:
+    """The municipality's schools that ran the school year starting `year` (still running on 1 September): counting
+    the register's schools said «7 skoler» where three were closed and four ran."""
+    if viewer.role == "fau":  # its register is the own school only (`queries.enforce`): the register's count, as said
+        return f"{schools.get(kommunenr, 0)} skoler i registeret"
+    n = queries.skoler(viewer, kommunenr=kommunenr).filter(queries.open_on(queries.year_begun(dt.date(year, 8, 1)))).height
+    return f"{n} {'skole' if n == 1 else 'skoler'} i drift"
+
+
 def card(kommunenr: str) -> None:
     own = figures.filter((pl.col("enhet_niva") == "kommune") & (pl.col("kommunenr") == kommunenr))
     # Each municipality's own latest year: another's newer file must not leave this card without its change.
@@ -204,7 +215,7 @@ def card(kommunenr: str) -> None:
             else per_school.clear())
     with st.container(border=True):
         st.subheader(f"{names[kommunenr]}")
-        st.caption(f"{schools.get(kommunenr, 0)} skoler i registeret · skoleåret {year_label} · alle trinn, alle kjønn")
+        st.caption(f"{running(kommunenr, year)} · skoleåret {year_label} · alle trinn, alle kjønn")
         # One block per school (orgnr), under its current name, with both its years in it.
         for orgnr, school in unit_names(mine).sort("enhet_navn").iter_rows():
             st.markdown(f"**{school}**")

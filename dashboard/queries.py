@@ -263,7 +263,7 @@ def skoler(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str | None
         params = params + [kommunenr]
     return _fetch(
         con,
-        f"SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, nedlagt "
+        f"SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, nedlagt, opprettet "
         f"FROM mart.skoler WHERE {cond}{extra} ORDER BY navn",
         params,
     )
@@ -779,7 +779,8 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
     reports to no municipality), from the first month the school reported anywhere (a school that never has is asked
     for every month); not in a month it reported under another municipality (it had moved); for a school the
     register says has closed (`nedlagt`), only the months it still ran on the 15th (closed on 15 August: not August;
-    closed at New Year: December, not January); and a school that has
+    closed at New Year: December, not January), and for one opened since (`opprettet`), the months it already ran on
+    the 15th; and a school that has
     left the register, up to its last month here. Columns orgnr, skole, rapportert (months with a report here),
     mangler (the expected months without one, in order). A school here with neither is left out.
     """
@@ -791,11 +792,12 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
             WHERE month(range) <> 7
         ),
         got AS (SELECT DISTINCT orgnr, periode FROM {rows} WHERE kommunenr = ? AND periode BETWEEN ? AND ?),
-        own AS (SELECT orgnr, nedlagt FROM core.skole WHERE kommunenr = ? AND kilde = 'skoleregister'),
-        skoler AS (
-            SELECT orgnr, CAST(nedlagt - INTERVAL 15 DAY AS DATE) AS til FROM own  -- ran on the month's 15th
+        own AS (SELECT orgnr, nedlagt, opprettet FROM core.skole WHERE kommunenr = ? AND kilde = 'skoleregister'),
+        skoler AS (  -- the months it ran on the 15th
+            SELECT orgnr, CAST(opprettet - INTERVAL 14 DAY AS DATE) AS fra, CAST(nedlagt - INTERVAL 15 DAY AS DATE) AS til
+            FROM own
             UNION ALL
-            SELECT orgnr, max(periode) FROM got WHERE orgnr NOT IN (SELECT orgnr FROM own) GROUP BY orgnr
+            SELECT orgnr, NULL, max(periode) FROM got WHERE orgnr NOT IN (SELECT orgnr FROM own) GROUP BY orgnr
         ),
         -- The first report: in the window from the rows read (a year held as published stays as it was), elsewhere
         -- from the rows as they are. Either way when a school reported, never how many cases.
@@ -810,7 +812,8 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
             SELECT s.orgnr, CAST(count(g.orgnr) AS INTEGER) AS rapportert,
                    coalesce(list(m.periode ORDER BY m.periode) FILTER (
                        WHERE g.orgnr IS NULL AND a.orgnr IS NULL AND (f.forste IS NULL OR m.periode >= f.forste)
-                             AND (s.til IS NULL OR m.periode <= s.til)), []) AS mangler
+                             AND (s.fra IS NULL OR m.periode >= s.fra) AND (s.til IS NULL OR m.periode <= s.til)),
+                       []) AS mangler
             FROM skoler s CROSS JOIN months m
             LEFT JOIN got g ON g.orgnr = s.orgnr AND g.periode = m.periode
             LEFT JOIN annen a ON a.orgnr = s.orgnr AND a.periode = m.periode
@@ -952,9 +955,11 @@ def school_months(first: dt.date, last: dt.date, today: dt.date | None = None) -
 
 
 def open_on(day: dt.date) -> pl.Expr:
-    """A school of `mart.skoler` that still ran on `day`: not closed, or closed after it (`nedlagt`). A school year
-    asks for a school that ran on 1 September (`year_begun`): one closed in August never began it."""
-    return pl.col("nedlagt").is_null() | (pl.col("nedlagt") > day)
+    """A school of `mart.skoler` that ran on `day`: not closed, or closed after it (`nedlagt`), and not opened after
+    it (`opprettet`). A school year asks for a school that ran on 1 September (`year_begun`): one closed in August
+    never began it, and one opened in August did."""
+    return ((pl.col("nedlagt").is_null() | (pl.col("nedlagt") > day))
+            & (pl.col("opprettet").is_null() | (pl.col("opprettet") <= day)))
 
 
 def year_begun(start: dt.date) -> dt.date:
@@ -963,9 +968,17 @@ def year_begun(start: dt.date) -> dt.date:
     return dt.date(start.year, 9, 1)
 
 
-def months_open(first: dt.date, last: dt.date, nedlagt: dt.date | None) -> float:
+def months_open(first: dt.date, last: dt.date, nedlagt: dt.date | None, opprettet: dt.date | None = None) -> float:
     """`school_months` from `first` to `last`, counting for a closed school only the months it still ran on the 15th
-    (as `_unreported`): a school closed at New Year is expected half a school year's meetings, not a whole one's."""
+    (as `_unreported`): a school closed at New Year is expected half a school year's meetings, not a whole one's; and
+    for a school opened since (`opprettet`), only the months it already ran on the 15th."""
+    if opprettet is not None:  # the first month it ran on the 15th
+        ran_from = opprettet.replace(day=1) if opprettet.day <= 15 else (opprettet.replace(day=28)
+                                                                          + dt.timedelta(days=4)).replace(day=1)
+        if ran_from > first:
+            first = ran_from
+            if first > last.replace(day=1):
+                return 0
     if nedlagt is not None:
         ran_to = nedlagt - dt.timedelta(days=15)
         if ran_to < last:
@@ -1007,7 +1020,7 @@ def _team_schools(con: duckdb.DuckDBPyConnection, kommunenr: str, start: dt.date
         [kommunenr, start, end],
     )
     used = set(_fetch(con, "SELECT DISTINCT team FROM mart.teammoter WHERE kommunenr = ?", [kommunenr])["team"])
-    register = _fetch(con, "SELECT orgnr, navn AS skole, trinn_til, nedlagt FROM mart.skoler WHERE kommunenr = ?",
+    register = _fetch(con, "SELECT orgnr, navn AS skole, trinn_til, nedlagt, opprettet FROM mart.skoler WHERE kommunenr = ?",
                       [kommunenr])
     expected = [register.filter(team_expected(t) & open_on(year_begun(start)))
                 .select("orgnr", "skole", pl.lit(t).alias("team"))
@@ -1038,9 +1051,10 @@ def team_moter_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
                                     "moter_per_maaned": pl.Float64, "forventet": pl.Int32,
                                     "prosent_av_forventet": pl.Int32, "til": pl.Date})
     last = held["siste"].max()
-    closed = dict(_fetch(con, "SELECT orgnr, nedlagt FROM mart.skoler WHERE kommunenr = ? AND nedlagt IS NOT NULL",
-                         [kommunenr]).iter_rows())
-    months = {o: months_open(start, last, day) for o, day in closed.items()}  # a school closed in the period
+    changed = _fetch(con, "SELECT orgnr, nedlagt, opprettet FROM mart.skoler "
+                          "WHERE kommunenr = ? AND (nedlagt IS NOT NULL OR opprettet IS NOT NULL)", [kommunenr])
+    # a school closed or opened in the period
+    months = {o: months_open(start, last, closed, opened) for o, closed, opened in changed.iter_rows()}
     frame = (
         _team_schools(con, kommunenr, start, end)
         .join(held.drop("siste"), on=["orgnr", "team"], how="left")

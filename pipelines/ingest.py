@@ -274,7 +274,7 @@ def known_in(con, db: Path) -> Known:
 
 
 REGISTER_COMPARED = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall", "skoleaar",
-                     "nedlagt"]
+                     "nedlagt", "opprettet"]
 """What a school register row says about a school: a row that says the same as the warehouse changes nothing."""
 
 

@@ -54,10 +54,10 @@ SOURCES: list[Source] = [
         name="skoleregister",
         label="Skoleregister",
         detect=skoleregister.detect,
-        read=lambda table, known: skoleregister.with_closed_said(skoleregister.with_closures_kept(
-            table, skoleregister.with_missing_said(
+        read=lambda table, known: skoleregister.with_openings(table, skoleregister.with_closed_said(
+            skoleregister.with_closures_kept(table, skoleregister.with_missing_said(
                 skoleregister.not_before_its_year(skoleregister.not_older(skoleregister.read(table), known)), known),
-            known), known),
+                known), known), known),
         validate=lambda frame, known: suites.validate_register(frame),
         load=store.load_register,
         table="core.skole",

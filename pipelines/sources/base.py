@@ -53,6 +53,7 @@ REGISTER_SCHEMA: dict[str, pl.DataType] = {
     "elevtall": pl.Int32,
     "skoleaar": pl.String,
     "nedlagt": pl.Date,  # the first day a closed school no longer runs; null while it runs
+    "opprettet": pl.Date,  # the first day a school opened since runs (`skoleregister.with_openings`); null: always ran
 }
 
 

@@ -26,7 +26,7 @@ from pipelines.sources.teammoter import date_expr
 
 LABEL = "skoleregisteret"
 COLUMNS = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall"]
-OPTIONAL = ["skoleaar", "nedlagt"]
+OPTIONAL = ["skoleaar", "nedlagt", "opprettet"]
 
 
 ALIASES = {
@@ -37,6 +37,7 @@ ALIASES = {
     "antall_elever": "elevtall", "elever": "elevtall", "skolear": "skoleaar",
     "nedlagt_dato": "nedlagt", "dato_nedlagt": "nedlagt", "nedlagt_fra": "nedlagt", "nedleggelsesdato": "nedlagt",
     "nedlagt_fra_dato": "nedlagt",
+    "i_drift_fra": "opprettet", "opprettet_dato": "opprettet", "aapnet": "opprettet", "apnet": "opprettet",
 }
 """Headers as a register kept by hand is written («Organisasjonsnummer», «Fra trinn», «Antall elever»): refused as
 an unknown format, while the meeting log took its Norwegian headers."""
@@ -69,8 +70,9 @@ def read(table: pl.DataFrame) -> SourceResult:
     t = with_row_numbers(table)
     if "skoleaar" not in t.columns:
         t = t.with_columns(pl.lit(current_school_year()).alias("skoleaar"))
-    if "nedlagt" not in t.columns:
-        t = t.with_columns(pl.lit(None, pl.String).alias("nedlagt"))
+    for optional in ("nedlagt", "opprettet"):
+        if optional not in t.columns:
+            t = t.with_columns(pl.lit(None, pl.String).alias(optional))
     year_label, _ = school_year_expr("skoleaar")
     t = t.with_columns(
         # No padding: organisation numbers never start with 0, so an 8-digit one is a typo.
@@ -78,6 +80,7 @@ def read(table: pl.DataFrame) -> SourceResult:
         digits("kommunenr", 4).alias("kommunenr"),
         year_label.alias("skoleaar_norm"),
         date_expr("nedlagt").alias("nedlagt_dato"),
+        date_expr("opprettet").alias("opprettet_dato"),
     )
     raise_on_bad(t, ~pl.col("orgnr").str.contains(r"^\d{9}$").fill_null(False),
                  "Organisasjonsnummeret må ha 9 siffer", "orgnr")
@@ -92,6 +95,11 @@ def read(table: pl.DataFrame) -> SourceResult:
     raise_on_bad(t, pl.col("nedlagt_dato").is_null() & (pl.col("nedlagt").cast(pl.String).str.strip_chars() != ""),
                  "Datoen skolen ble nedlagt må være en dato, f.eks. 2026-08-01 eller 01.08.2026 (tom for en skole i "
                  "drift)", "nedlagt")
+    raise_on_bad(t, pl.col("opprettet_dato").is_null() & (pl.col("opprettet").cast(pl.String).str.strip_chars() != ""),
+                 "Datoen skolen ble opprettet må være en dato, f.eks. 2026-08-01 eller 01.08.2026 (tom for en skole "
+                 "som har vært i drift hele tiden)", "opprettet")
+    raise_on_bad(t, pl.col("opprettet_dato") >= pl.col("nedlagt_dato"),
+                 "Skolen er nedlagt samme dag som eller før den ble opprettet", "opprettet")
     out = t.select(
         pl.col("rad"),
         pl.col("orgnr"),
@@ -103,6 +111,7 @@ def read(table: pl.DataFrame) -> SourceResult:
         number("elevtall").cast(pl.Int32, strict=False).alias("elevtall"),
         pl.col("skoleaar_norm").alias("skoleaar"),
         pl.col("nedlagt_dato").alias("nedlagt"),
+        pl.col("opprettet_dato").alias("opprettet"),
     ).cast(REGISTER_SCHEMA)
     return SourceResult(source="skoleregister", frame=out, rows_in=table.height)
 
@@ -179,6 +188,49 @@ def with_missing_said(result: SourceResult, known) -> SourceResult:
 
 def has_closing_column(table: pl.DataFrame) -> bool:
     return "nedlagt" in _names(table.columns).values()
+
+
+def with_openings(table: pl.DataFrame, result: SourceResult, known) -> SourceResult:
+    """When a school opened (`opprettet`, the first day it runs): it is asked for no case reports, meetings or
+    programme status before (a school opened by a merger in August 2026 was listed as «ikke rapportert» for 2025-26
+    in the public council report, and as missing every month since November 2025).
+
+    From the column when the file has it (a blank cell: the school always ran). Without it, a school the warehouse
+    has an opening for keeps it, and a school new to the register, in a register for a later school year than its
+    municipality's register before, is taken to have opened with that school year (1 August): a register that only
+    adds a school the earlier one lacked, for the same year, says nothing about when it opened. Said in the notes."""
+    before = known.register_rows
+    if "opprettet" in _names(table.columns).values() or before is None or before.is_empty():
+        return _openings_said(result, before)
+    held = before.filter(pl.col("trinn_fra").is_not_null())  # the register's schools, not those a survey brought in
+    kept = held.select("orgnr", pl.col("opprettet").alias("_kept"))
+    newest = held.group_by("kommunenr").agg(pl.col("skoleaar").max().alias("_aar"))
+    frame = result.frame.join(kept, on="orgnr", how="left").join(newest, on="kommunenr", how="left")
+    new_school = pl.col("orgnr").is_in(held["orgnr"].implode()).not_() & (pl.col("skoleaar") > pl.col("_aar"))
+    first_day = pl.date(pl.col("skoleaar").str.slice(0, 4).cast(pl.Int32), 8, 1)
+    result.frame = frame.with_columns(
+        pl.coalesce("_kept", pl.when(new_school).then(first_day)).alias("opprettet")
+    ).drop("_kept", "_aar")
+    return _openings_said(result, before)
+
+
+def _openings_said(result: SourceResult, before: pl.DataFrame | None) -> SourceResult:
+    """The schools this file gives an opening the warehouse did not have (said once, when it is new)."""
+    opened = result.frame.filter(pl.col("opprettet").is_not_null())
+    if before is not None and not before.is_empty():
+        opened = opened.join(before.select("orgnr", "opprettet"), on=["orgnr", "opprettet"], how="anti")
+    if opened.is_empty():
+        return result
+    opened = opened.sort("opprettet", "navn")
+    named = [f"{navn} (fra {day:%d.%m.%Y})" for navn, day in opened.select("navn", "opprettet").head(MAX_NAMED).iter_rows()]
+    more = f" og {opened.height - MAX_NAMED} til" if opened.height > MAX_NAMED else ""
+    one = opened.height == 1
+    result.notes.append(
+        f"{'1 skole' if one else f'{opened.height} skoler'} er ny{'' if one else 'e'} i drift: {', '.join(named)}{more}. "
+        "Før den dagen forventes ikke saksrapporter, teammøter eller programstatus. Står datoen feil, før inn riktig "
+        "dato i kolonnen «opprettet» (tom: skolen har alltid vært i drift)."
+    )
+    return result
 
 
 def with_closures_kept(table: pl.DataFrame, result: SourceResult, known) -> SourceResult:

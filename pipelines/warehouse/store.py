@@ -113,7 +113,7 @@ def load_register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id:
     con.execute("DELETE FROM core.skole WHERE orgnr IN (SELECT orgnr FROM new_schools)")
     con.execute(
         "INSERT INTO core.skole BY NAME SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, "
-        "elevtall, skoleaar, nedlagt, kilde, batch_id FROM new_schools"
+        "elevtall, skoleaar, nedlagt, opprettet, kilde, batch_id FROM new_schools"
     )
     con.unregister("new_schools")
     return new.height

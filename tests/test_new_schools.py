@@ -1,0 +1,108 @@
+"""A school that opens is marked in the register (`opprettet`, the first day it runs), or taken to have opened with
+the school year of the first register it is in when its municipality had an earlier year's register: it is asked for
+nothing before. A school opened by a merger in August 2026 was listed as «ikke rapportert» for 2025-26 in the public
+council report, with «0 av 22» team meetings, and as missing every month of case reports since November 2025."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.viewer import Viewer
+from pipelines.ingest import ingest_file
+from pipelines.sources.skoleregister import current_school_year
+from pipelines.warehouse import store
+from tests.conftest import query
+
+NEW = "990099001"
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+START = int(current_school_year()[:4])
+OPENED = dt.date(START, 8, 1)
+
+
+def _year(start: int) -> str:
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _register(demo_dir: Path, path: Path, skoleaar: str | None = None, new_school: bool = True,
+              opened: str | None = None) -> Path:
+    """The demo register, with a new 1.–7. school in Fjellvik, a «skoleaar» column and an «opprettet» column when
+    given («opprettet» filled in for the new school only)."""
+    header, *rows = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    if new_school:
+        rows.append(f"{NEW};Nybygda skule;9901;Fjellvik;1;7;120")
+    extra = (";skoleaar" if skoleaar else "") + (";I drift fra" if opened is not None else "")
+    lines = [header + extra] + [
+        row + (f";{skoleaar}" if skoleaar else "") + ((";" + (opened if row.startswith(NEW) else "")) if opened is not None else "")
+        for row in rows
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_school_opened_this_year_is_asked_for_nothing_before_it_opened(warehouse, demo_dir, tmp_path):
+    outcome = ingest_file(_register(demo_dir, tmp_path / "register.csv", opened=f"{OPENED:%d.%m.%Y}"), warehouse)
+    assert outcome.result == "lastet", outcome.message
+    assert f"1 skole er ny i drift: Nybygda skule (fra {OPENED:%d.%m.%Y})" in outcome.message, outcome.message
+    st.cache_data.clear()
+
+    # Programme status: planned from the school year it opened, none before.
+    planned = dict(query(warehouse, "SELECT skoleaar_start, count(*) FROM mart.programstatus "
+                                    "WHERE orgnr = ? AND planlagt GROUP BY ALL", [NEW]))
+    assert planned and min(planned) == START, planned
+
+    # Case reports: the months missing begin with the month it opened.
+    missing = queries.saker_rapportering(OWNER, kommunenr="9901", fra=dt.date(START - 1, 9, 1),
+                                         til=dt.date(START, 11, 1)).filter(queries.pl.col("orgnr") == NEW)
+    months = missing["mangler"].to_list()[0]
+    assert months[0] == OPENED and dt.date(START, 11, 1) in months, months
+
+    # Team meetings: not in last year's tables, in this year's.
+    last_year = queries.team_moter_oversikt(OWNER, kommunenr="9901", skoleaar=_year(START - 1))
+    assert not last_year.is_empty() and NEW not in last_year["orgnr"].to_list()
+    this_year = queries.team_moter_oversikt(OWNER, kommunenr="9901", skoleaar=_year(START))
+    assert NEW in this_year["orgnr"].to_list()
+    # and expected only the months it ran: at most those since August
+    row = this_year.filter((queries.pl.col("orgnr") == NEW) & (queries.pl.col("team") == "arbeidslag")).row(0, named=True)
+    whole = this_year.filter(queries.pl.col("team") == "arbeidslag")["forventet"].max()
+    assert row["forventet"] <= whole
+
+
+def test_a_school_new_in_a_later_years_register_is_taken_to_open_with_that_year(tmp_path, demo_dir):
+    """No «opprettet» column: a school the 2025-26 register lacked and the 2026-27 one has, opened in August 2026;
+    the schools both registers have did not open; a later register without the column keeps the date."""
+    db = tmp_path / "lager.duckdb"
+    store.init(db)
+    before = ingest_file(_register(demo_dir, tmp_path / "forrige.csv", _year(START - 1), new_school=False), db)
+    assert before.result == "lastet", before.message
+    now = ingest_file(_register(demo_dir, tmp_path / "i_aar.csv", _year(START)), db)
+    assert now.result == "lastet", now.message
+    assert f"Nybygda skule (fra {OPENED:%d.%m.%Y})" in now.message, now.message
+    opened = dict(query(db, "SELECT orgnr, opprettet FROM mart.skoler"))
+    assert opened[NEW] == OPENED and sum(day is not None for day in opened.values()) == 1, opened
+
+    # The same year's register again, with a school it lacked before (a register completed): no opening is inferred.
+    path = _register(demo_dir, tmp_path / "igjen.csv", _year(START))
+    path.write_text(path.read_text("utf-8") + f"990099002;Tillegg skole;9901;Fjellvik;1;7;50;{_year(START)}\n", "utf-8")
+    again = ingest_file(path, db)
+    assert again.result == "lastet", again.message
+    opened = dict(query(db, "SELECT orgnr, opprettet FROM mart.skoler"))
+    assert opened[NEW] == OPENED and opened["990099002"] is None and "ny i drift" not in again.message, again.message
+
+    # A blank cell in the column: the school has always run.
+    cleared = ingest_file(_register(demo_dir, tmp_path / "rettet.csv", _year(START), opened=""), db)
+    assert cleared.result == "lastet", cleared.message
+    assert query(db, "SELECT opprettet FROM mart.skoler WHERE orgnr = ?", [NEW]) == [(None,)]
+
+
+def test_a_school_closed_before_it_opened_is_refused(register_db, demo_dir, tmp_path):
+    header, first, *rest = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    path = tmp_path / "register.csv"
+    path.write_text("\n".join([header + ";opprettet;nedlagt", first + ";01.08.2026;01.08.2025",
+                               *(row + ";;" for row in rest)]) + "\n", encoding="utf-8")
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "avvist"
+    assert "nedlagt samme dag som eller før den ble opprettet" in outcome.message and "rad 2" in outcome.message

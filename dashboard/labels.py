@@ -51,6 +51,7 @@ COLUMN = {
     "standardavvik": "Standardavvik", "antall_besvart": "Antall besvart", "skjermet": "Skjermet",
     # school register
     "trinn_fra": "Fra trinn", "trinn_til": "Til trinn", "elevtall": "Elevtall", "nedlagt": "Nedlagt fra",
+    "opprettet": "I drift fra",
     # Ungdata
     "geo_niva": "Geografisk nivå", "geo": "Område", "aar": "År", "andel": "Andel (%)", "antall_svar": "Antall svar",
     "flagg": "Flagg",

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from dashboard import queries
 from dashboard.viewer import Viewer
@@ -69,6 +70,16 @@ def test_a_school_opened_this_year_is_asked_for_nothing_before_it_opened(warehou
     row = this_year.filter((queries.pl.col("orgnr") == NEW) & (queries.pl.col("team") == "arbeidslag")).row(0, named=True)
     whole = this_year.filter(queries.pl.col("team") == "arbeidslag")["forventet"].max()
     assert row["forventet"] <= whole
+
+    # Datakvalitet says which schools are new, and from when, so that the date can be checked.
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.switch_page("views/datakvalitet.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Nye skoler" in [h.value for h in at.subheader]
+    shown = next(d.value for d in at.dataframe if "I drift fra" in d.value.columns)
+    assert shown.to_dict("records") == [{"Skole": "Nybygda skule", "Kommune": "Fjellvik", "I drift fra": f"{OPENED:%d.%m.%Y}"}]
 
 
 def test_a_school_new_in_a_later_years_register_is_taken_to_open_with_that_year(tmp_path, demo_dir):

@@ -176,4 +176,20 @@ if not closed.is_empty():
         "Nedlagte skoler",
     )
 
+# Likewise a school opened since (a merger's new school) is asked for nothing before it opened: said, so that the
+# date the register gave, or the one taken from a later year's register (1 August), can be checked.
+opened = queries.skoler(viewer).filter(pl.col("opprettet").is_not_null())
+if not opened.is_empty():
+    st.subheader("Nye skoler")
+    st.caption("Skoleregisteret sier at disse skolene er opprettet, og fra når. Før den dagen ventes ingen "
+               "saksrapporter, teammøter eller programstatus fra dem. Står datoen feil, rett den i kolonnen "
+               "«opprettet» i skoleregisteret.")
+    ui.table(
+        opened.sort("opprettet", "navn").select(
+            pl.col("navn").alias("Skole"), pl.col("kommune").alias("Kommune"),
+            pl.col("opprettet").dt.strftime("%d.%m.%Y").alias("I drift fra"),
+        ),
+        "Nye skoler",
+    )
+
 ui.export_tables("Datakvalitet", "datakvalitet")

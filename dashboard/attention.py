@@ -164,28 +164,41 @@ def _programmes(viewer: Viewer, kommunenr: str) -> list[Item]:
     own = viewer.full_detail_schools()
     if own is not None:  # a rektor: the own school's
         status = status.filter(pl.col("orgnr").is_in(sorted(own)))
-    # School × trinn, as the Programmer page's matrix counts its cells: programme rows made Sjøbygd, with 10 trinn,
-    # «ikke oppfylt for 24 trinn». A rektor's own school: its trinn.
-    cells = queries.cell_verdicts(status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == current)))
-    if not cells.is_empty():
-        n = dict(cells.group_by("vurdering").len().iter_rows())
-        of = f"av {cells.height} " + ("trinn" if cells["orgnr"].n_unique() == 1 else "kombinasjoner av skole og trinn")
-        # The schools that have not reported, named: the ones the skoleeier asks (a rektor's: the own school).
-        silent = _listed(cells.filter(pl.col("vurdering") == "ukjent").join(
-            status.select("orgnr", "skole").unique(), on="orgnr")["skole"].unique().sort().to_list())
-        said = ""
-        if n.get("ikke_oppfylt"):
-            said = f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} {of}" + (
-                f", og {n['ukjent']} er ikke rapportert – {silent}" if n.get("ukjent") else "")
-        elif n.get("ukjent"):
-            said = f"{n['ukjent']} {of} er ikke rapportert – {silent}"
-        if said:
-            out.append(Item(f"Programmer {school_year_label(current)}: {said}", PROGRAMMER, ":material/checklist:"))
+    out += [line for line in [_programme_line(status, current)] if line]
+    # Nothing reported yet this year: the last reported year's verdict still stands until its reports come (a new
+    # school year read only «48 av 48 … ikke rapportert», and last year's unmet requirements were gone from the page).
+    latest = status.filter(pl.col("planlagt") & pl.col("rapportert"))["skoleaar_start"].max()
+    if latest is not None and latest != current and status.filter(
+            pl.col("rapportert") & (pl.col("skoleaar_start") == current)).is_empty():
+        out += [line for line in [_programme_line(status, latest, unmet_only=True)] if line]
     if plan.get("antall_forfalt") and viewer.full_detail_everywhere:
         n = plan["antall_forfalt"]
         out.append(Item(f"Tiltaksplanen: {n} tiltak er ikke fullført innen fristen", PROGRAMMER,
                         ":material/event_busy:"))
     return out
+
+
+def _programme_line(status: pl.DataFrame, year: int | None, unmet_only: bool = False) -> Item | None:
+    """One school year's programme line: the cells whose requirements are not met, and those not reported, with the
+    schools not reported named (the ones the skoleeier asks; a rektor's: the own school). `unmet_only`: only a year
+    with unmet requirements has a line."""
+    # School × trinn, as the Programmer page's matrix counts its cells: programme rows made Sjøbygd, with 10 trinn,
+    # «ikke oppfylt for 24 trinn». A rektor's own school: its trinn.
+    cells = queries.cell_verdicts(status.filter(pl.col("planlagt") & (pl.col("skoleaar_start") == year)))
+    if cells.is_empty():
+        return None
+    n = dict(cells.group_by("vurdering").len().iter_rows())
+    of = f"av {cells.height} " + ("trinn" if cells["orgnr"].n_unique() == 1 else "kombinasjoner av skole og trinn")
+    silent = _listed(cells.filter(pl.col("vurdering") == "ukjent").join(
+        status.select("orgnr", "skole").unique(), on="orgnr")["skole"].unique().sort().to_list())
+    if n.get("ikke_oppfylt"):
+        said = f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} {of}" + (
+            f", og {n['ukjent']} er ikke rapportert – {silent}" if n.get("ukjent") else "")
+    elif n.get("ukjent") and not unmet_only:
+        said = f"{n['ukjent']} {of} er ikke rapportert – {silent}"
+    else:
+        return None
+    return Item(f"Programmer {school_year_label(year)}: {said}", PROGRAMMER, ":material/checklist:")
 
 
 def enabled(viewer: Viewer) -> bool:

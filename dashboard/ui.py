@@ -248,16 +248,22 @@ def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: st
     )
 
 
+TEMPLATE_SCHOOL = {"orgnr": pl.String, "navn": pl.String, "nedlagt": pl.Date}
+"""A template's school as `_template_file` is given it; without `nedlagt`, every school is taken to run."""
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _template_file(module: str, kind: str, schools: tuple[tuple[str, str], ...], month: str,
+def _template_file(module: str, kind: str, schools: tuple[tuple, ...], month: str,
                    programmes: tuple[str, ...] = ()) -> bytes:
-    """The template as XLSX or CSV for these schools (orgnr, navn), built once per month (the templates are
-    pre-filled with the month to report or the school year), with the plan's programme codes where it asks for them
-    (a row per school and programme, and a drop-down list of the codes)."""
+    """The template as XLSX or CSV for these schools (orgnr, navn and, from the register, nedlagt), built once per
+    month (the templates are pre-filled with the month to report or the school year, and leave out a school closed
+    by then), with the plan's programme codes where it asks for them (a row per school and programme, and a drop-down
+    list of the codes)."""
     import importlib
 
     template = importlib.import_module(f"pipelines.templates.{module}")
-    frame = pl.DataFrame(list(schools), schema={"orgnr": pl.String, "navn": pl.String}, orient="row")
+    columns = list(TEMPLATE_SCHOOL.items())[:len(schools[0]) if schools else 2]
+    frame = pl.DataFrame(list(schools), schema=dict(columns), orient="row")
     extra = (list(programmes),) if programmes else ()
     return template.xlsx_bytes(frame, *extra) if kind == "xlsx" else template.csv_bytes(frame, *extra)
 
@@ -292,13 +298,14 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str,
     """
     import datetime as dt
 
-    pairs = tuple(schools.select("orgnr", "navn").iter_rows())
+    # With the register's `nedlagt`: the template leaves out a school closed before the month or year it asks for.
+    listed = tuple(schools.select(*TEMPLATE_SCHOOL).iter_rows())
     month = dt.date.today().strftime("%Y-%m")
     c1, c2 = st.columns(2)
     audited_download(f"Last ned mal for {label} (Excel)",
-                     lambda: _template_file(module, "xlsx", pairs, month, programmes),
+                     lambda: _template_file(module, "xlsx", listed, month, programmes),
                      f"{stem}.xlsx", XLSX_MIME, where=c1, width="stretch")
-    audited_download(f"Last ned mal for {label} (CSV)", lambda: _template_file(module, "csv", pairs, month, programmes),
+    audited_download(f"Last ned mal for {label} (CSV)", lambda: _template_file(module, "csv", listed, month, programmes),
                      f"{stem}.csv", "text/csv", where=c2, width="stretch")
 
 

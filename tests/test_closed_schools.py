@@ -253,3 +253,177 @@ def test_a_case_file_after_a_school_closed_does_not_call_its_months_missing(demo
     assert outcome.result == "lastet", outcome.message
     said = " ".join([outcome.message, *outcome.warnings])
     assert "Vika skule (feb 2026)" in said and "Holmen" not in said, said
+
+
+# ---------------------------------------------------------------- the templates and the reports read back
+
+NORDLI, BAKKEN = "990012008", "990014000"
+AUTUMN_CLOSED = {HAUGEN: "01.08.2026", NORDLI: "01.08.2026", BAKKEN: "01.08.2026"}
+
+
+def _closing(db: Path, demo_dir: Path, folder: Path, closed: dict[str, str]) -> None:
+    """The demo register with these schools' closing dates (orgnr → «dd.mm.yyyy»), loaded into `db`."""
+    lines = (demo_dir / "skoleregister.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ";nedlagt"] + [line + ";" + closed.get(line.split(";")[0], "") for line in lines[1:]]
+    path = folder / "skoleregister_nedlagt.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    outcome = ingest_file(path, db)
+    assert outcome.result == "lastet", outcome.message
+    st.cache_data.clear()
+
+
+def _template_orgnr(media, page: str, label: str) -> dict[str, set[str]]:
+    """The schools (orgnr) in the page's template for `label`, in the CSV and the Excel download."""
+    import io
+
+    from openpyxl import load_workbook
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=60)
+    at.session_state["viewer"] = OWNER
+    at.switch_page(f"views/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    buttons = {b.label: b for b in at.download_button}
+    text = media(buttons[f"Last ned mal for {label} (CSV)"]).decode("utf-8-sig").splitlines()
+    column = next(i for i, h in enumerate(text[0].split(";")) if h in ("orgnr", "Organisasjonsnummer"))
+    sheet = load_workbook(io.BytesIO(media(buttons[f"Last ned mal for {label} (Excel)"]))).worksheets[0]
+    return {"csv": {line.split(";")[column] for line in text[1:]},
+            "xlsx": {str(r[column]) for r in sheet.iter_rows(min_row=2, values_only=True) if r[column]}}
+
+
+@pytest.mark.parametrize("page, label", [("saker", "saksrapportering"), ("team", "møtelogg")])
+def test_a_monthly_template_leaves_out_a_school_that_did_not_run_on_the_15th_of_its_month(
+        warehouse, demo_dir, tmp_path, media, page, label):
+    """The templates listed a school closed months before, with zeros the owner then loaded as its report."""
+    from pipelines.templates.saker import _current_month
+
+    month = dt.date.fromisoformat(_current_month() + "-01")  # the month the templates are for (the month just ended)
+    _closing(warehouse, demo_dir, tmp_path, {HAUGEN: month.replace(day=15).strftime("%d.%m.%Y"),
+                                             NORDLI: month.replace(day=16).strftime("%d.%m.%Y")})
+    for listed in _template_orgnr(media, page, label).values():
+        assert HAUGEN not in listed  # closed on the 15th
+        assert NORDLI in listed and "990011001" in listed  # ran on the 15th, and a school that runs
+
+
+def test_the_programme_status_template_leaves_out_a_school_that_did_not_begin_its_school_year(
+        warehouse, demo_dir, tmp_path, media):
+    from pipelines.templates.programstatus import _current_school_year
+
+    start = int(_current_school_year()[:4])
+    _closing(warehouse, demo_dir, tmp_path, {HAUGEN: f"01.09.{start}", NORDLI: f"02.09.{start}"})
+    for listed in _template_orgnr(media, "programmer", "programstatus").values():
+        assert HAUGEN not in listed
+        assert NORDLI in listed and "990011001" in listed
+
+
+def _case_template(db: Path, tmp_path: Path, month: str, *, haugen_nye: int = 0) -> Path:
+    """The case template for `month` as the page made it before the register said three schools had closed (zeros
+    for every school of Fjellvik), filled in with Haugen's new aktivitetsplaner."""
+    import polars as pl
+
+    from pipelines.templates import saker as template
+
+    schools = pl.DataFrame(query(db, "SELECT orgnr, navn FROM mart.skoler WHERE kommunenr = '9901'"),
+                           schema=["orgnr", "navn"], orient="row")
+    rows = template.prefilled_rows(schools, month)
+    for row in rows:
+        if row["orgnr"] == HAUGEN and row["sakstype"] == "aktivitetsplan":
+            row["nye"] = row["apne_ved_maanedsslutt"] = haugen_nye
+    path = tmp_path / f"saker_9901_{month}.csv"
+    path.write_text(template.csv_text(rows), encoding="utf-8")
+    return path
+
+
+def _closed_rows(db: Path, table: str, column: str, day: str) -> int:
+    return query(db, f"SELECT count(*) FROM {table} WHERE orgnr IN (?, ?, ?) AND {column} >= ?",
+                 [HAUGEN, NORDLI, BAKKEN, day])[0][0]
+
+
+def test_a_case_template_s_zeros_for_schools_closed_before_the_month_are_skipped_and_said(demo_db, demo_dir, tmp_path):
+    """The reviewer's file: November's template with zeros for three schools closed on 1 August loaded without a word,
+    and 18 rows for them landed in November."""
+    _closing(demo_db, demo_dir, tmp_path, AUTUMN_CLOSED)
+    outcome = ingest_file(_case_template(demo_db, tmp_path, "2026-11"), demo_db)
+    assert outcome.result == "lastet", outcome.message
+    assert "Hoppet over: 18 rader med bare nuller for nedlagte skoler" in outcome.message, outcome.message
+    assert "Haugen skole (nedlagt fra 01.08.2026)" in outcome.message
+    assert _closed_rows(demo_db, "core.saker", "periode", "2026-11-01") == 0
+    assert query(demo_db, "SELECT count(DISTINCT orgnr) FROM core.saker WHERE periode = '2026-11-01'") == [(3,)]
+    assert query(demo_db, "SELECT rader_hoppet_over, rader_avvist FROM core.ingest_log WHERE batch_id = ?",
+                 [outcome.batch_id]) == [(18, 0)]
+
+
+def test_cases_for_a_school_after_it_closed_refuse_the_file_naming_school_date_and_row(demo_db, demo_dir, tmp_path):
+    _closing(demo_db, demo_dir, tmp_path, AUTUMN_CLOSED)
+    path = _case_template(demo_db, tmp_path, "2026-11", haugen_nye=2)
+    first = next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if line.split(";")[0] in AUTUMN_CLOSED)  # as Excel numbers the rows, the header being row 1
+    outcome = ingest_file(path, demo_db)
+    assert outcome.result == "avvist", outcome.message
+    assert "etter at skolen ble nedlagt ifølge skoleregisteret" in outcome.message, outcome.message
+    assert "Haugen skole (nedlagt fra 01.08.2026)" in outcome.message
+    # Every row for the closed schools, the zeros too: 18, the first 5 named.
+    assert f"Rader: {first}," in outcome.message and "(og 13 til)" in outcome.message
+    assert "Fjern radene, eller rett datoen i skoleregisteret" in outcome.message
+    assert query(demo_db, "SELECT count(*) FROM core.saker WHERE periode = '2026-11-01'") == [(0,)]
+    # July, when the schools still ran, is theirs to report.
+    assert ingest_file(_case_template(demo_db, tmp_path, "2026-07", haugen_nye=2), demo_db).result == "lastet"
+
+
+def _meetings(tmp_path: Path, day: dt.date, **counts) -> Path:
+    import polars as pl
+
+    from pipelines.templates.teammoter import COUNTS, PROFESSIONS, csv_bytes
+
+    row = {"orgnr": HAUGEN, "skole": "Haugen skole", "team": "arbeidslag", "dato": day,
+           **{c: 0 for c in COUNTS}, **{c: False for c in PROFESSIONS}, **counts}
+    path = tmp_path / f"teammoter_{day}_{len(counts)}.csv"
+    path.write_bytes(csv_bytes(pl.DataFrame(), rows=[row, {**row, "orgnr": "990011001", "skole": "Fjellvik barneskole",
+                                                           "saker_anonyme": 2, "til_stede_ledelse": True}]))
+    return path
+
+
+def test_a_meeting_on_or_after_the_day_a_school_closed_refuses_the_log_unless_it_records_nothing(
+        demo_db, demo_dir, tmp_path):
+    _closing(demo_db, demo_dir, tmp_path, {HAUGEN: "03.08.2026"})
+    held = _meetings(tmp_path, dt.date(2026, 8, 3), saker_anonyme=1, til_stede_ledelse=True)
+    outcome = ingest_file(held, demo_db)
+    assert outcome.result == "avvist", outcome.message
+    assert "Møter på eller etter dagen skolen ble nedlagt" in outcome.message
+    assert "Haugen skole (nedlagt fra 03.08.2026)" in outcome.message and "Rader: 2." in outcome.message
+    before = _closed_rows(demo_db, "core.teammoter", "dato", "2026-08-03")
+
+    outcome = ingest_file(_meetings(tmp_path, dt.date(2026, 8, 3)), demo_db)
+    assert outcome.result == "lastet", outcome.message
+    assert "Hoppet over: 1 rad med bare nuller for nedlagte skoler" in outcome.message, outcome.message
+    assert _closed_rows(demo_db, "core.teammoter", "dato", "2026-08-03") == before
+    assert query(demo_db, "SELECT count(*) FROM core.teammoter WHERE batch_id = ?", [outcome.batch_id]) == [(1,)]
+
+    outcome = ingest_file(_meetings(tmp_path, dt.date(2026, 7, 31), saker_anonyme=1), demo_db)  # the day before
+    assert outcome.result == "lastet", outcome.message
+
+
+def test_a_programme_report_for_a_school_year_a_closed_school_never_began_is_refused_unless_it_reports_nothing(
+        demo_db, demo_dir, tmp_path):
+    from pipelines.templates.programstatus import HEADERS
+
+    (program,) = query(demo_db, "SELECT program FROM mart.programstatus WHERE orgnr = ? AND planlagt "
+                                "AND skoleaar = '2026-27' LIMIT 1", [HAUGEN])[0]
+    _closing(demo_db, demo_dir, tmp_path, {HAUGEN: "01.09.2026"})
+
+    def report(status: str, coordinator: str) -> Path:
+        path = tmp_path / f"programstatus_{status}.csv"
+        row = {"skoleaar": "2026-27", "orgnr": HAUGEN, "program": program, "status": status,
+               "koordinator": coordinator, "okter_holdt": "0"}
+        path.write_text("\n".join([";".join(HEADERS), ";".join(row.get(h, "") for h in HEADERS)]) + "\n",
+                        encoding="utf-8")
+        return path
+
+    outcome = ingest_file(report("drift", "ja"), demo_db)
+    assert outcome.result == "avvist", outcome.message
+    assert "skoleår skolen ikke begynte" in outcome.message and "Haugen skole (nedlagt fra 01.09.2026)" in outcome.message
+    outcome = ingest_file(report("ikke_startet", "nei"), demo_db)
+    assert outcome.result == "lastet", outcome.message
+    assert "Hoppet over: 1 rad med bare nuller for nedlagte skoler" in outcome.message, outcome.message
+    assert query(demo_db, "SELECT count(*) FROM core.programstatus WHERE batch_id = ?", [outcome.batch_id]) == [(0,)]

@@ -18,16 +18,20 @@ from pipelines.quality.suites import (
     unique_key_rule,
 )
 from pipelines.quality.verdict import Finding, Verdict
+from pipelines.templates import CLOSED, closed_school, year_day
 from pipelines.templates.programstatus import STATUS, STATUS_HINT
 
 KEY = ["orgnr", "skoleaar", "program", "trinn_fra", "trinn_til"]
 """One row per key: the file is loaded by it, and the suite holds the file to it."""
-DERIVED = ["program__utenfor_plan", "aar_i_planperiode", "trinn_i_omfang", "orgnr__ukjent", KEY_REPEATED]
+DERIVED = ["program__utenfor_plan", "aar_i_planperiode", "trinn_i_omfang", "orgnr__ukjent", KEY_REPEATED, CLOSED]
 COUNTS = ["okter_holdt", "gruppemoter_holdt", "storste_gruppe", "skolemiljoutvalg_moter", "fase"]
 
 
-def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | None) -> pl.DataFrame:
-    """Derived columns: is the programme in the municipality's plan (and the year in its period), trinn vs register."""
+def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | None,
+            register: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Derived columns: is the programme in the municipality's plan (and the year in its period), trinn vs register,
+    and a school year its school never began by `register` (the register's rows with `nedlagt`)."""
+    frame = closed_school(frame, register, year_day(pl.col("skoleaar_start")))
     ranges = pl.DataFrame(
         {"orgnr": list(facts.trinn_range), "_fra": [r[0] for r in facts.trinn_range.values()],
          "_til": [r[1] for r in facts.trinn_range.values()]},
@@ -76,6 +80,10 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Andel ansatte kurset må ligge mellom 0 og 100 %."),
         unique_key_rule("skole, skoleår, program, trinn",
                         "Samme skole, skoleår, program og trinn står flere ganger i filen.", quote=False),
+        # The reader skips such rows when they report nothing.
+        rule(E.ExpectColumnValuesToBeNull(column=CLOSED),
+             "Rapport for et skoleår skolen ikke begynte: den var nedlagt 1. september ifølge skoleregisteret. "
+             "Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, skoleaar"),
     ]
     rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
               for c in COUNTS]
@@ -98,7 +106,8 @@ def validate(frame: pl.DataFrame, known, plans: pl.DataFrame | None) -> Verdict:
     from pipelines.sources.programstatus import STATUS_SCHEMA  # the reader imports this module
 
     facts: RegisterFacts = known.register
-    verdict = run_suite("programstatus", prepare(frame, facts, plans), expectations(facts, list(STATUS_SCHEMA)))
+    verdict = run_suite("programstatus", prepare(frame, facts, plans, known.register_rows),
+                        expectations(facts, list(STATUS_SCHEMA)))
     if plans is None:
         verdict.findings.append(Finding(
             "program_i_plan", "program", "advarsel", False, None, None,

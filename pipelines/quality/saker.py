@@ -21,13 +21,14 @@ from pipelines.quality.suites import (
 )
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.sources.base import MONTH_NAMES, month_label
+from pipelines.templates import CLOSED, closed_school, month_day
 from pipelines.templates.saker import COUNT_HEADERS, SAKSTYPER, STATSFORVALTER, UTFALL
 
 KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
 """One row per key: the file is loaded by it, and the suite holds the file to it."""
 COUNT_COLUMNS = ["nye", "avsluttet", "apne_ved_slutt", "evaluering_over_frist"]
 DERIVED = [KEY_REPEATED, "trinn_key", "trinn_i_omfang", "aar_maaned", "apne_avvik", "blandet_trinn",
-           "utfall__ikke_sf", "utfall__mangler", "orgnr__ukjent"]
+           "utfall__ikke_sf", "utfall__mangler", "orgnr__ukjent", CLOSED]
 FIRST_MONTH = 201501
 MAX_LISTED = 8
 
@@ -47,8 +48,11 @@ def _ranges(facts: RegisterFacts) -> pl.DataFrame:
     )
 
 
-def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts) -> pl.DataFrame:
-    """The derived columns the suite checks: null-safe keys, trinn vs register, month number, open-at-end drift."""
+def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
+            register: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The derived columns the suite checks: null-safe keys, trinn vs register, month number, open-at-end drift, and
+    a month after the school closed (`register`: the register's rows with `nedlagt`)."""
+    frame = closed_school(frame, register, month_day(pl.col("periode")))
     trinn = pl.col("trinn")
     in_range = (
         pl.when(trinn.is_null() | pl.col("_fra").is_null())
@@ -131,6 +135,10 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Utfall skal bare fylles ut for saker hos Statsforvalteren (sakstype statsforvalter).", quote=False),
         unique_key_rule("skole, måned, trinn, sakstype, utfall",
                         "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen.", quote=False),
+        # The reader skips a closed school's rows when they are all zeros (the template as it came).
+        rule(E.ExpectColumnValuesToBeNull(column=CLOSED),
+             "Saker for en måned etter at skolen ble nedlagt ifølge skoleregisteret (skolen var ikke i drift den 15.). "
+             "Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, maaned"),
     ]
     # Findings name the column as the template heads it («apne_ved_maanedsslutt», not the warehouse's name).
     for col, header in zip(COUNT_COLUMNS, COUNT_HEADERS, strict=True):
@@ -332,6 +340,6 @@ def validate(frame: pl.DataFrame, known) -> Verdict:
     from pipelines.sources.saker import SAKER_SCHEMA  # the reader imports this module
 
     facts: RegisterFacts = known.register
-    prepared = prepare(frame, known.schools, facts)
+    prepared = prepare(frame, known.schools, facts, known.register_rows)
     verdict = run_suite("saker", prepared, expectations(facts, list(SAKER_SCHEMA)))
     return verdict

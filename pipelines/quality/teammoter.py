@@ -16,22 +16,26 @@ from pipelines.quality.suites import (
     unique_key_rule,
 )
 from pipelines.quality.verdict import Verdict
+from pipelines.templates import CLOSED, closed_school
 from pipelines.templates.teammoter import COUNTS, FIRST_DATE, PROFESSIONS, TEAMS
 
 MEETING_COLUMNS = ["rad", "orgnr", "kommunenr", "team", "dato", "varighet_min", *COUNTS, *PROFESSIONS]
 KEY = ["orgnr", "team", "dato"]
 RYTME_KEY = ["kommunenr", "team"]
 """One row per key: the files are loaded by them, and the suites hold the files to them."""
-DERIVED = [KEY_REPEATED, "aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse", "orgnr__ukjent"]
+DERIVED = [KEY_REPEATED, "aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse", "orgnr__ukjent",
+           CLOSED]
 RHYTHM_COLUMNS = ["rad", "kommunenr", "team", "moter_per_maaned", "kommunenr__ukjent", KEY_REPEATED]
 
 
-def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None = None) -> pl.DataFrame:
-    """Adds the derived columns the suite checks, computed in polars."""
+def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None = None,
+            register: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Adds the derived columns the suite checks, computed in polars; a meeting on or after the day its school closed
+    by `register` (the register's rows with `nedlagt`)."""
     today = today or dt.date.today()
     cases = pl.col("saker_med_samtykke") + pl.col("saker_anonyme")
     referrals = pl.col("henvisninger_ppt") + pl.col("henvisninger_barnevern") + pl.col("henvisninger_helse")
-    return frame.with_columns(
+    return closed_school(frame, register, pl.col("dato")).with_columns(
         pl.col("dato").dt.year().alias("aar"),
         (pl.lit(today) - pl.col("dato")).dt.total_days().alias("dager_siden"),
         (pl.col("dato").dt.weekday() >= 6).alias("helg"),
@@ -73,6 +77,10 @@ def meeting_expectations() -> list:
              f"Møtedatoen er før {FIRST_DATE.year}; sjekk årstallet.", kolonne="dato"),
         rule(E.ExpectColumnValuesToBeBetween(column="varighet_min", min_value=1, max_value=600),
              "Varigheten må være mellom 1 og 600 minutter."),
+        # The reader skips such rows when they record nothing (the template's rows).
+        rule(E.ExpectColumnValuesToBeNull(column=CLOSED),
+             "Møter på eller etter dagen skolen ble nedlagt ifølge skoleregisteret. Fjern radene, eller rett datoen "
+             "i skoleregisteret.", kolonne="orgnr, dato"),
         rule(E.ExpectColumnValuesToBeInSet(column="helg", value_set=[False]),
              "Møter på lørdag eller søndag: sjekk datoen.", warning=True, kolonne="dato"),
         rule(E.ExpectColumnValuesToBeInSet(column="uten_saker", value_set=[False]),
@@ -90,7 +98,8 @@ def meeting_expectations() -> list:
 def validate(frame: pl.DataFrame, known, today: dt.date | None = None) -> Verdict:
     """The meeting log against its suite; `known` is a `Known` (its schools give the orgnr list)."""
     orgnr = sorted(known.schools["orgnr"].to_list()) if known is not None else []
-    return run_suite("teammoter", prepare(frame, orgnr, today), meeting_expectations())
+    register = known.register_rows if known is not None else None
+    return run_suite("teammoter", prepare(frame, orgnr, today, register), meeting_expectations())
 
 
 def rhythm_expectations() -> list:

@@ -21,6 +21,7 @@ from pipelines.sources.base import (
     slug,
     template_table,
 )
+from pipelines.templates import CLOSED, closed_school, skip_closed, year_day
 from pipelines.templates.programstatus import COUNT_HEADERS, STATUS_HINT
 from pipelines.warehouse import store
 
@@ -156,7 +157,15 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
 
     kommuner = known.schools.select("orgnr", pl.col("kommunenr").alias("kommunenr")).unique("orgnr")
     out = t.join(kommuner, on="orgnr", how="left", maintain_order="left").select(list(STATUS_SCHEMA)).cast(STATUS_SCHEMA)
-    return SourceResult(source="programstatus", frame=out, rows_in=rows_in)
+    # A report for a school year its school never began (closed by 1 September) is the suite's to refuse, unless each
+    # such row reports nothing: not started, no coordinator, no numbers or date. Those are skipped.
+    nothing = pl.all_horizontal(
+        pl.col("status") == "ikke_startet", ~pl.col("koordinator").fill_null(False), pl.col("sist_revidert").is_null(),
+        *[pl.col(c).fill_null(0) == 0 for c in ["andel_ansatte_kurset", *COUNT_HEADERS]])
+    skipped: dict[str, int] = {}
+    out = closed_school(out, known.register_rows, year_day(pl.col("skoleaar_start")))
+    out = skip_closed(out, nothing, skipped).drop(CLOSED)
+    return SourceResult(source="programstatus", frame=out, rows_in=rows_in, skipped=skipped)
 
 
 def load(con, frame: pl.DataFrame, batch_id: str) -> int:

@@ -20,6 +20,7 @@ from pipelines.sources.base import (
     refuse_unknown_columns,
     with_row_numbers,
 )
+from pipelines.templates import CLOSED, closed_school, skip_closed
 from pipelines.templates.teammoter import (
     COUNTS,
     HEADERS,
@@ -157,6 +158,11 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         *[pl.col(f"_{f}_tall").cast(pl.Int32, strict=False).alias(f) for f in COUNTS],
         *[pl.col(f"_{f}_flagg").alias(f) for f in PROFESSIONS],
     ).cast(SCHEMA)
+    # A meeting on or after the day its school closed is a wrong school or date, for the suite to refuse; unless each
+    # such row records nothing (zeros, no duration, nobody present), which is skipped.
+    nothing = pl.all_horizontal(*[pl.col(c) == 0 for c in COUNTS], pl.col("varighet_min").is_null(),
+                                *[~pl.col(c) for c in PROFESSIONS])
+    out = skip_closed(closed_school(out, known.register_rows, pl.col("dato")), nothing, skipped).drop(CLOSED)
     return SourceResult(source="teammoter", frame=out, rows_in=rows_in, skipped=skipped)
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.templates import xlsx
+from pipelines.templates import asked, xlsx, year_day
 
 STATUS: dict[str, str] = {
     "ikke_startet": "Ikke startet",
@@ -67,8 +67,10 @@ def _current_school_year() -> str:
 
 def prefilled_rows(schools: pl.DataFrame, programmes: list[str] | None = None, skoleaar: str | None = None
                    ) -> list[dict[str, object]]:
-    """One row per school (× programme when given) for this school year, facts left blank."""
+    """One row per school (× programme when given) for this school year, facts left blank. A school closed before
+    the year's 1 September never began it, and is asked for nothing (`asked`)."""
     skoleaar = skoleaar or _current_school_year()
+    schools = asked(schools, year_day(pl.lit(int(skoleaar[:4]))))
     ordered = schools.sort("navn") if "navn" in schools.columns else schools
     rows: list[dict[str, object]] = []
     for school in ordered.iter_rows(named=True):

@@ -10,7 +10,7 @@ import datetime as dt
 
 import polars as pl
 
-from pipelines.templates import xlsx
+from pipelines.templates import asked, month_day, xlsx
 
 SAKSTYPER: dict[str, str] = {
     "aktivitetsplan": "Aktivitetsplan (§ 12-4)",
@@ -96,8 +96,11 @@ def _current_month() -> str:
 
 
 def prefilled_rows(schools: pl.DataFrame, month: str | None = None) -> list[dict[str, object]]:
-    """One row per school × sakstype for `month` (default: the month just ended), counts 0."""
+    """One row per school × sakstype for `month` (default: the month just ended), counts 0. A school that no longer
+    ran on the month's 15th is left out: it is asked for no report, and its zeros would be loaded as one (`asked`)."""
     month = month or _current_month()
+    year, number = map(int, month.split("-"))
+    schools = asked(schools, month_day(pl.date(year, number, 1)))
     rows: list[dict[str, object]] = []
     ordered = schools.sort("navn") if "navn" in schools.columns else schools
     for school in ordered.iter_rows(named=True):

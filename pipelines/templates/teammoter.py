@@ -14,7 +14,8 @@ import re
 import polars as pl
 
 from pipelines import guides
-from pipelines.templates import xlsx
+from pipelines.templates import asked, month_day, xlsx
+from pipelines.templates.saker import _current_month
 
 TEAMS: dict[str, str] = {
     "arbeidslag": "Arbeidslag",
@@ -110,7 +111,10 @@ def field_of(header: str) -> str | None:
 
 
 def _school_rows(schools: pl.DataFrame) -> list[dict[str, object]]:
-    """One pre-filled row per school (orgnr and name); the reader skips rows nobody filled in."""
+    """One pre-filled row per school (orgnr and name); the reader skips rows nobody filled in. A log is sent for the
+    month just ended, as the case report is: a school that no longer ran on its 15th is left out (`asked`)."""
+    year, month = map(int, _current_month().split("-"))
+    schools = asked(schools, month_day(pl.date(year, month, 1)))
     ordered = schools.sort("navn") if "navn" in schools.columns else schools
     return [{"orgnr": r["orgnr"], "skole": r.get("navn")} for r in ordered.iter_rows(named=True)]
 

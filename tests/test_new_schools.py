@@ -117,3 +117,16 @@ def test_a_school_closed_before_it_opened_is_refused(register_db, demo_dir, tmp_
     outcome = ingest_file(path, register_db)
     assert outcome.result == "avvist"
     assert "nedlagt samme dag som eller før den ble opprettet" in outcome.message and "rad 2" in outcome.message
+
+
+def test_a_school_opened_during_the_period_is_expected_meetings_for_the_months_it_ran_on_the_15th():
+    """The Team page, the reports and Oversikt measure a school against the months it ran: one opened in October is
+    not expected August's and September's meetings; one opened on the 16th begins with the next month."""
+    first, last = dt.date(2026, 8, 1), dt.date(2026, 11, 30)
+    whole = queries.school_months(first, last, today=dt.date(2027, 1, 10))
+    assert whole == 4
+    assert queries.months_open(first, last, None, dt.date(2026, 10, 1)) == queries.school_months(
+        dt.date(2026, 10, 1), last) == 2
+    assert queries.months_open(first, last, None, dt.date(2026, 10, 16)) == 1
+    assert queries.months_open(first, last, None, dt.date(2026, 12, 1)) == 0
+    assert queries.months_open(first, last, dt.date(2026, 11, 1), dt.date(2026, 10, 1)) == 1  # opened, then closed

@@ -87,9 +87,11 @@ summary = (
     )
     .sort("skole")
 )
-# A school closed in the period (the register's «nedlagt») is measured over the months it ran.
-open_months = {name: ran for name, day in schools.filter(pl.col("nedlagt").is_not_null()).select("navn", "nedlagt")
-               .iter_rows() if (ran := queries.months_open(first, last, day)) > 0}
+# A school closed or opened in the period (the register's «nedlagt», «opprettet») is measured over the months it ran.
+open_months = {name: ran for name, closed, opened
+               in schools.filter(pl.col("nedlagt").is_not_null() | pl.col("opprettet").is_not_null())
+               .select("navn", "nedlagt", "opprettet").iter_rows()
+               if (ran := queries.months_open(first, last, closed, opened)) > 0}
 period = pl.col("skole").replace_strict(open_months, default=months, return_dtype=pl.Float64)
 table = summary.select(
     pl.col("skole").alias("Skole"),
@@ -141,8 +143,9 @@ st.caption(("Tallene gjelder perioden som står over tabellen." if one else
 # schools that should have the team (`queries.team_expected`, as the reports count): the elevtjeneste belongs to the
 # ungdomstrinn, a ressursteam to the schools without one.
 expected_schools = schools.filter(queries.team_expected(team))
-# A school closed before the period began is asked for no meetings in it (the register's «nedlagt»).
-silent = sorted(set(expected_schools.filter(queries.open_on(first.replace(day=15)))["navn"]) - set(summary["skole"]))
+# A school closed before the period began, or opened after it ended, is asked for no meetings in it.
+silent = sorted(set(expected_schools.filter(queries.open_on(first.replace(day=15)) | (
+    pl.col("opprettet").is_not_null() & (pl.col("opprettet") <= last)))["navn"]) - set(summary["skole"]))
 if team == "elevtjeneste":
     st.caption(f"Elevtjenesten hører til ungdomstrinnet: {expected_schools.height} av {schools.height} skoler i "
                f"{kommune} har 8.–10. trinn.")

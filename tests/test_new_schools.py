@@ -16,7 +16,7 @@ from dashboard.viewer import Viewer
 from pipelines.ingest import ingest_file
 from pipelines.sources.skoleregister import current_school_year
 from pipelines.warehouse import store
-from tests.conftest import query
+from tests.conftest import SAKER_HEADER, query
 
 NEW = "990099001"
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
@@ -130,3 +130,15 @@ def test_a_school_opened_during_the_period_is_expected_meetings_for_the_months_i
     assert queries.months_open(first, last, None, dt.date(2026, 10, 16)) == 1
     assert queries.months_open(first, last, None, dt.date(2026, 12, 1)) == 0
     assert queries.months_open(first, last, dt.date(2026, 11, 1), dt.date(2026, 10, 1)) == 1  # opened, then closed
+
+
+def test_a_case_file_is_not_told_a_new_school_is_missing_months_before_it_opened(demo_db, demo_dir, tmp_path):
+    """The load names every school of the municipality with no report for a month of the file: a school that opened
+    in August was named missing for June."""
+    assert ingest_file(_register(demo_dir, tmp_path / "register.csv", opened=f"{OPENED:%d.%m.%Y}"), demo_db).result == "lastet"
+    for month, named in ((f"{START}-06", False), (f"{START}-09", True)):
+        path = tmp_path / f"saker_{month}.csv"
+        path.write_text(SAKER_HEADER + f"990012008;;{month};;aktivitetsplan;;0;0;0;0\n", encoding="utf-8")
+        outcome = ingest_file(path, demo_db)
+        assert outcome.result == "lastet", outcome.message
+        assert ("Nybygda skule" in outcome.message) is named, (month, outcome.message)

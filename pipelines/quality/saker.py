@@ -185,9 +185,10 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame, held: pl.DataFram
         schools.filter(pl.col("kommunenr").is_in(kommuner.implode()) & own)
         .join(months, how="cross")
     )
-    if "nedlagt" in schools.columns:  # a month is asked of a school that still ran on its 15th (as on «Saker»)
-        expected = expected.filter(pl.col("nedlagt").is_null()
-                                   | (pl.col("nedlagt") > pl.col("periode") + pl.duration(days=14)))
+    if "nedlagt" in schools.columns:  # a month is asked of a school that ran on its 15th (as on «Saker»)
+        day = pl.col("periode") + pl.duration(days=14)
+        expected = expected.filter((pl.col("nedlagt").is_null() | (pl.col("nedlagt") > day))
+                                   & (pl.col("opprettet").is_null() | (pl.col("opprettet") <= day)))
     expected = expected.select("orgnr", "navn", "periode")
     reported = pl.concat([frame.select("orgnr", "periode"), held.select("orgnr", pl.col("periode").cast(pl.Date))])
     missing = expected.join(reported, on=["orgnr", "periode"], how="anti").sort("navn", "periode")
@@ -225,7 +226,8 @@ def missing_against_warehouse(con, batch_id: str) -> Finding:
     # The file's months bound the warehouse's rows read: one scan for the batch, not three.
     held = con.sql("SELECT DISTINCT orgnr, periode FROM core.saker WHERE periode BETWEEN $first AND $last",
                    params={"first": frame["periode"].min(), "last": frame["periode"].max()}).pl()
-    return missing_months(frame, con.sql("SELECT orgnr, navn, kommunenr, kilde, nedlagt FROM core.skole").pl(), held)
+    return missing_months(frame, con.sql("SELECT orgnr, navn, kommunenr, kilde, nedlagt, opprettet FROM core.skole").pl(),
+                          held)
 
 
 def zeroed(con, rows: str) -> list[Finding]:

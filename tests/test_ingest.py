@@ -59,8 +59,10 @@ def test_mart_views_have_the_contract_columns(demo_db_master):
             "skoleaar", "skoleaar_start", "enhet_niva", "orgnr", "kommunenr", "enhet_navn", "trinn", "kjonn",
             "indikator_kode", "indikator", "maal", "verdi", "standardavvik", "antall_besvart", "skjermet", "batch_id",
         ],
-        # The contract's columns, then `nedlagt` (added after it: a closed school's first day out of use).
-        "skoler": ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall", "skoleaar", "nedlagt"],
+        # The contract's columns, then `nedlagt` and `opprettet` (added after it: a closed school's first day out of
+        # use, an opened school's first day in use).
+        "skoler": ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trinn_til", "elevtall", "skoleaar", "nedlagt",
+                   "opprettet"],
         "ingest_log": [
             "batch_id", "kilde", "filnavn", "sha256", "startet", "ferdig", "resultat",
             "rader_inn", "rader_lastet", "rader_avvist", "melding",

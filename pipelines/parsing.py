@@ -165,7 +165,55 @@ def read_csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
             f"Filen kunne ikke leses som CSV med skilletegn «{_sep_name(sep)}»: {_csv_trouble(body, sep, header_row)}"
         ) from exc
     df = df.rename({c: c.strip().strip("\ufeff").strip('"') for c in df.columns})
-    return Sheet(without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars())), header_row + 1)
+    table = without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars()))
+    refuse_headers_and_totals(table, header_row + 1)
+    return Sheet(table, header_row + 1)
+
+
+TOTALS = ("sum", "summen", "sum alle", "totalt", "total", "totalsum", "i alt")
+"""What the first filled cell of a totals row says: a row Excel users add under their rows, not a row of data."""
+
+
+def refuse_headers_and_totals(table: pl.DataFrame, first_row: int) -> None:
+    """Refuse a table with the header row again among its rows (two sheets pasted together) or a totals row
+    («Sum», «Totalt», «I alt» in its first filled cell, with cells left empty), naming the row as Excel shows it
+    (`first_row`: the number of the first data row). Read as data, such a row was refused for its columns one by one
+    («Organisasjonsnummeret mangler (rad 50)»), and nothing said what the row was.
+
+    Only the rows whose first cell is the first heading, empty, or a word of `TOTALS` are looked at, and of them only
+    those whose first filled cell is one of these, one by one: a national file is one column's scan."""
+    named = [i for i, c in enumerate(table.columns) if c.strip() and not re.fullmatch(r"kolonne_\d+|_duplicated_\d+", c)]
+    if not named or table.is_empty():
+        return
+    first = pl.nth(0).str.strip_chars().str.to_lowercase()
+    heading = _spaced(table.columns[0])
+    positions = table.select(
+        first.is_null() | (first == "") | first.is_in([*TOTALS, heading]) | first.str.strip_chars(":").is_in(TOTALS)
+    ).to_series().arg_true()
+    # Of those with an empty first cell (a file named by school, not orgnr, has it on every row): a totals word first.
+    lead = pl.coalesce(pl.when(pl.nth(i).str.strip_chars() != "").then(pl.nth(i).str.strip_chars().str.to_lowercase())
+                       for i in range(table.width))
+    positions = positions.filter(table[positions].select(
+        lead.is_in([*TOTALS, heading]) | lead.str.strip_chars(":").is_in(TOTALS)).to_series().fill_null(False))
+    found: list[str] = []
+    for pos, cells in zip(positions, table[positions].iter_rows(), strict=True):
+        text = [_spaced(c) if c is not None else "" for c in cells]
+        if sum(1 for i in named if text[i] == _spaced(table.columns[i])) == len(named) >= 2:
+            found.append(f"Rad {first_row + pos} ser ut som en ny overskriftsrad (to ark limt sammen?): slett den")
+            continue
+        filled = next((c for c in text if c), "")
+        if filled.rstrip(":").strip() in TOTALS and "" in text:
+            word = next(c.strip() for c in cells if c and c.strip())
+            found.append(f"Rad {first_row + pos} ser ut som en sumrad («{word}»): slett den, summene regnes ut av "
+                         "radene")
+    if found:
+        more = f" (og {len(found) - 3} rader til av samme slag)" if len(found) > 3 else ""
+        raise IngestError("; ".join(found[:3]) + more + ".")
+
+
+def _spaced(text: str) -> str:
+    """A cell or heading compared as a user sees it: case and runs of spaces aside."""
+    return " ".join(text.split()).lower()
 
 
 MAX_TITLE_LINES = 5
@@ -179,30 +227,52 @@ def _filled_fields(line: str) -> int:
 
 
 def _below_title_lines(text: str, start: int) -> int:
-    """Where the header starts, below title lines of one filled cell («Saksrapport oktober 2026;;;;»), as a sheet
-    with a title saved as CSV has them: the header is the first line with two or more filled cells, as in an XLSX
-    (`read_xlsx_sheet`). A title line said «mangler overskriftsraden» of a header one line further down. A title is
-    not data, but it is checked for a fødselsnummer like the rest of the file."""
+    """Where the header starts, below title lines («Saksrapport oktober 2026;;;;», or a small form such as
+    «Saksrapport;Fjellvik kommune;;;;»), as a sheet with a title saved as CSV has them: the first line a format
+    recognises as its header, else the first line with two or more filled cells, as in an XLSX (`read_xlsx_sheet`).
+    A title line was said «mangler overskriftsraden» of a header one line further down. A title is not data, but it
+    is checked for a fødselsnummer like the rest of the file."""
     from pipelines.quality.person_data import holds_fodselsnummer
 
     at = start
+    passed: list[tuple[int, str]] = []
+    header = None
     for _ in range(MAX_TITLE_LINES):
         end = text.find("\n", at)
         if end < 0:
-            return start
-        line = text[at:end]
-        if len(line) > MAX_HEADER_CHARS or _filled_fields(line) >= 2:
             break
-        if holds_fodselsnummer(line):
-            raise PersonDataError("Tittellinjen over overskriftene inneholder noe som ser ut som et fødselsnummer. "
-                                  "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet eller tatt "
-                                  "vare på.")
+        line = text[at:end]
+        if len(line) > MAX_HEADER_CHARS:  # not a title: said of as the header (`sniff_separator`)
+            header = at if header is None else header
+            break
+        if _filled_fields(line) >= 2:
+            if _recognised(_csv_header(line)):
+                header = at
+                break
+            header = at if header is None else header
+        passed.append((at, line))
         at = _BLANK_LINES.match(text, end + 1).end()
         if _NOT_SPACE.search(text, at) is None:
-            return start
-    else:
-        return start
-    return at
+            break
+    header = start if header is None else header
+    if any(holds_fodselsnummer(line) for where, line in passed if where < header):
+        raise PersonDataError("Tittellinjen over overskriftene inneholder noe som ser ut som et fødselsnummer. "
+                              "Lageret tar ikke imot personopplysninger; ingenting fra filen er lastet eller tatt "
+                              "vare på.")
+    return header
+
+
+def _csv_header(line: str) -> list[str]:
+    """A CSV line's fields as `read_csv_sheet` names the columns, split by the separator that gives the most."""
+    fields = max((next(csv.reader([line], delimiter=sep), []) for sep in (";", "\t", ",")), key=len)
+    return [f.strip().strip('"') for f in fields]
+
+
+def _recognised(columns: list[str]) -> bool:
+    """Whether a format the product reads takes `columns` for its header (`pipelines.registry`)."""
+    from pipelines import registry
+
+    return any(source.detect(columns) for source in registry.SOURCES)
 
 
 def _csv_trouble(body: bytes, sep: str, header_row: int) -> str:
@@ -464,6 +534,34 @@ def number(col: str) -> pl.Expr:
     return cleaned.cast(pl.Float64, strict=False)
 
 
+_THOUSANDS_GROUPS = r"^-?[1-9]\d{0,2}(?:\.\d{3})+$|^-?[1-9]\d{0,2}(?:,\d{3})+$"
+"""«1.987», «54.000», «1,987»: thousands groups as Excel in another locale (or a `#.##0` cell) writes them."""
+
+
+def count(col: str) -> pl.Expr:
+    """A column that can only hold whole counts (answers, respondents): `number`, except that «1.987» or «1,987»
+    is 1987. In a count it cannot be a decimal, and read as one it was rounded to 2, which hid the group as
+    «færre enn 10 svar». A count that is still not whole is for the reader to refuse (`not_whole`), never to round.
+    """
+    cleaned = pl.col(col).str.strip_chars()
+    for space in _SPACES:
+        cleaned = cleaned.str.replace_all(space, "", literal=True)
+    return (
+        pl.when(cleaned.str.contains(_THOUSANDS_GROUPS))
+        .then(cleaned.str.replace_all(r"[.,]", "").cast(pl.Float64, strict=False))
+        .otherwise(number(col))
+    )
+
+
+COUNT_NOT_WHOLE = "Antallet må være et helt tall (f.eks. 1987 eller 1 987), ikke et tall med desimaler"
+
+
+def not_whole(col: str) -> pl.Expr:
+    """True where a count column (`count`) holds a number with decimals left, such as «1987,5»."""
+    value = count(col)
+    return (value != value.round(0)).fill_null(False)
+
+
 def unparseable(col: str) -> pl.Expr:
     """True where the cell has text that is neither a number nor a known marker."""
     raw = pl.col(col).str.strip_chars()
@@ -539,6 +637,32 @@ def _has_header(ws) -> bool:
                for row in ws.iter_rows(max_row=HEADER_WITHIN, values_only=True))
 
 
+def _header_at(rows: list[list[str | None]]) -> int | None:
+    """Which of a sheet's first rows is its header: the first a format recognises (below a title, or a small form
+    such as «Skole:» | «Fjellvik kommune»), else the first with two or more filled cells; None when none has."""
+    headed = (i for i, cells in enumerate(rows) if sum(1 for c in cells if c) >= 2)
+    first = next(headed, None)
+    for i in itertools.chain([first], headed):
+        if i is None or i >= HEADER_WITHIN:
+            break
+        if _recognised([c or f"kolonne_{n + 1}" for n, c in enumerate(rows[i])]):
+            return i
+    return first
+
+
+def _fodselsnummer_above(sheet: str, rows: list[list[str | None]]) -> tuple[str, str] | None:
+    """(sheet, cell) of a fødselsnummer in the title rows above the header: they are not read, but they are kept."""
+    from openpyxl.utils import get_column_letter
+
+    from pipelines.quality.person_data import holds_fodselsnummer
+
+    for r, cells in enumerate(rows, start=1):
+        for c, cell in enumerate(cells, start=1):
+            if cell and any(ch.isdigit() for ch in cell) and holds_fodselsnummer(cell):
+                return sheet, f"{get_column_letter(c)}{r}"
+    return None
+
+
 def _template_sheets() -> set[str]:
     """The data sheets of the product's templates, in lower case («saker», «møter», «programstatus»)."""
     from pipelines.templates import programstatus, saker, teammoter
@@ -550,8 +674,8 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     """The product's XLSX templates read back as a table of strings.
 
     The data sheet is `sheet`, else a template's data sheet («Saker», «Møter», «Programstatus»), else the first sheet
-    whose name is not an instruction sheet ("Veiledning", "Koder", "Lister") and has a header: the first row with two
-    or more filled cells.
+    whose name is not an instruction sheet ("Veiledning", "Koder", "Lister") and has a header: the first row a format
+    recognises (`_header_at`), else the first row with two or more filled cells.
     """
     import datetime as dt
     import zipfile
@@ -614,8 +738,8 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     try:
         # The sheet is read as a stream: a damaged sheet only shows itself here, row by row. Empty rows come too
         # (openpyxl fills the gaps), so the count is Excel's.
+        sheet_rows: list[list[str | None]] = []
         for number, row in enumerate(ws.iter_rows(), start=1):
-            cells = [shown(cell) for cell in row]
             lost_zero = next((c for c, cell in enumerate(row, start=1)
                               if _lost_zero_fodselsnummer(getattr(cell, "value", None))), None)
             if lost_zero is not None:
@@ -623,14 +747,15 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
 
                 found = (ws.title, f"{get_column_letter(lost_zero)}{number}")
                 break
-            if header is None:
-                if sum(1 for c in cells if c) >= 2:
-                    header = [c or f"kolonne_{i + 1}" for i, c in enumerate(cells)]
-                    header_row = number
-                continue
+            sheet_rows.append([shown(cell) for cell in row])
+        at = None if found else _header_at(sheet_rows)
+        if at is not None:
+            found = _fodselsnummer_above(ws.title, sheet_rows[:at])
+            header = [c or f"kolonne_{i + 1}" for i, c in enumerate(sheet_rows[at])]
+            header_row = at + 1
             # Every row, empty ones too, so that each keeps its place: the readers leave empty rows out after
             # numbering them (`blank_row_positions`), and an error names the row the user sees.
-            rows.append((cells + [None] * len(header))[: len(header)])
+            rows = [(cells + [None] * len(header))[: len(header)] for cells in sheet_rows[at + 1:]]
         if found is None:
             found, more_data = _other_sheets(book, ws.title, text, header)
     except Exception as exc:  # openpyxl and the XML parser raise many kinds for a damaged sheet
@@ -663,4 +788,5 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         header.pop()
         rows = [r[: len(header)] for r in rows]
     table = without_trailing_blank_rows(pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row"))
+    refuse_headers_and_totals(table, header_row + 1)
     return Sheet(table, header_row + 1)

@@ -294,6 +294,14 @@ class Plan(Strict):
         return self
 
 
+DATE_FORMS = {
+    "frist": "må være en dato (2025-06-30 eller 30.06.2025), en måned (2025-06) eller et år (2025, eller 2024-2026 "
+             "for 31.12. siste år)",
+    "": "må være en dato (2018-08-01 eller 01.08.2018) eller et skoleår (2018-19)",
+}
+"""What a date field says it takes, each what its own reader takes (`_deadline`, `_school_year_or_date`)."""
+
+
 def _message(error: dict) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "missing":
@@ -305,7 +313,7 @@ def _message(error: dict) -> str:
     if kind in ("float_parsing", "float_type"):
         return "må være et tall"
     if kind.startswith("date") or kind.startswith("datetime"):
-        return "må være en dato på formen ÅÅÅÅ-MM-DD"
+        return DATE_FORMS.get(next((p for p in reversed(error["loc"]) if isinstance(p, str)), ""), DATE_FORMS[""])
     if kind in ("greater_than_equal", "greater_than"):
         return f"må være minst {ctx.get('ge', ctx.get('gt'))}"
     if kind in ("less_than_equal", "less_than"):

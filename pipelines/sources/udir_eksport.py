@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 
 from pipelines.errors import counted
-from pipelines.parsing import is_suppressed, number, unparseable
+from pipelines.parsing import COUNT_NOT_WHOLE, count, is_suppressed, not_whole, number, unparseable
 from pipelines.quality.verdict import Finding
 from pipelines.sources.base import (
     EU_SCHEMA,
@@ -19,6 +19,7 @@ from pipelines.sources.base import (
     kjonn_expr,
     maal_for,
     per_value,
+    per_value_test,
     raise_on_bad,
     require_columns,
     school_year_expr,
@@ -58,7 +59,11 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
     label, value_col, _ = KINDS[kind]
     needed = UNIT_COLUMNS + [value_col, "AntallBesvart"]
     if kind != "deltakelse":
-        needed += QUESTION_COLUMNS + ["Kjoenn"]
+        needed += QUESTION_COLUMNS
+    # A selection without the kjønn variable has no kjønn columns at all: its values are for all kjønn. A file with
+    # Udir's kjønn code but not its name is another matter, and the name is asked for.
+    if {"KjoennNivaa", "KjoennKode"} & set(table.columns):
+        needed += ["Kjoenn"]
     require_columns(table, needed, label)
     rows_in = table.height
     t = with_row_numbers(table)
@@ -108,7 +113,8 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
     t = per_value(t, "Kommunekode", kommunenr=digits("Kommunekode", 4))
     t = per_value(t, "Fylkekode", fylkekode=digits("Fylkekode", 2))
     for col in (value_col, "Standardavvik", "AntallBesvart"):
-        t = per_value(t, col, **{f"_{col}_tall": number(col), f"_{col}_feil": unparseable(col),
+        parse = count if col == "AntallBesvart" else number
+        t = per_value(t, col, **{f"_{col}_tall": parse(col), f"_{col}_feil": unparseable(col),
                                  f"_{col}_skjermet": is_suppressed(col)})
     raise_on_bad(t, pl.col("enhet_niva").is_null(), "Ukjent enhetsnivå (forventet 1–4)", "EnhetNivaa")
     raise_on_bad(t, pl.col("skoleaar").is_null(), "Skoleåret må være på formen 2024-25", "Skoleaarnavn")
@@ -116,6 +122,7 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
     raise_on_bad(t, pl.col("kjonn").is_null(), "Ukjent kjønn (forventet Alle kjønn, Jenter eller Gutter)", "Kjoenn")
     for col in (value_col, "Standardavvik", "AntallBesvart"):
         raise_on_bad(t, pl.col(f"_{col}_feil"), "Verdien er ikke et tall, «*» eller tom", col)
+    raise_on_bad(t, per_value_test(t, "AntallBesvart", not_whole("AntallBesvart")), COUNT_NOT_WHOLE, "AntallBesvart")
 
     level = pl.col("enhet_niva")
     t = t.with_columns(
@@ -147,7 +154,7 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
         maal_for(kind, "_navn").alias("maal"),
         pl.when(skjermet).then(None).otherwise(pl.col(f"_{value_col}_tall")).alias("verdi"),
         pl.col("_Standardavvik_tall").alias("standardavvik"),
-        pl.col("_AntallBesvart_tall").round(0).cast(pl.Int32, strict=False).alias("antall_besvart"),
+        pl.col("_AntallBesvart_tall").cast(pl.Int32, strict=False).alias("antall_besvart"),
         skjermet.alias("skjermet"),
     ).cast(EU_SCHEMA)
     page = _page_of(table)

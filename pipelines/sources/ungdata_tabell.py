@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.errors import IngestError
-from pipelines.parsing import is_suppressed, number, unparseable
+from pipelines.parsing import COUNT_NOT_WHOLE, count, is_suppressed, not_whole, number, unparseable
 from pipelines.quality import ungdata as quality
 from pipelines.sources.base import (
     Known,
@@ -87,6 +87,8 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     t = t.with_columns(pl.col("andel").str.strip_chars().str.replace(r"\s*%$", ""))
     for col in ("andel", "antall_svar"):
         raise_on_bad(t, unparseable(col), "Verdien er ikke et tall, «*» eller tom", col)
+    raise_on_bad(t, not_whole("antall_svar"), COUNT_NOT_WHOLE, "antall_svar")
+    _refuse_fractions(t)
     hidden = is_suppressed("andel")
     out = t.select(
         pl.col("rad"),
@@ -101,7 +103,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         code_expr("_indikator").alias("indikator_kode"),
         pl.col("_indikator").alias("indikator"),
         pl.when(hidden).then(None).otherwise(number("andel")).alias("andel"),
-        number("antall_svar").round(0).cast(pl.Int32, strict=False).alias("antall_svar"),
+        count("antall_svar").cast(pl.Int32, strict=False).alias("antall_svar"),
         hidden.alias("skjermet"),
         pl.when(hidden).then(pl.lit(3)).when(number("andel").is_null()).then(pl.lit(1)).otherwise(pl.lit(0))
         .cast(pl.Int8).alias("flagg"),
@@ -109,6 +111,22 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     notes = [f"{'Kolonnen' if len(unused) == 1 else 'Kolonnene'} {', '.join(f'«{c}»' for c in unused)} er ikke lest: "
              f"tabellen bruker bare {', '.join(COLUMNS)}."] if unused else []
     return SourceResult(source="ungdata_tabell", frame=out, rows_in=table.height, notes=notes)
+
+
+def _refuse_fractions(t: pl.DataFrame) -> None:
+    """A table whose every share is 1 or less (and not all 0) was written as fractions, 0,797 for 79,7 %: loaded, it
+    showed «Trives på skolen» as 0,8 %. Refused, saying what to write instead."""
+    shares = t.select(number("andel")).to_series().drop_nulls()
+    if shares.is_empty() or shares.max() > 1 or shares.max() == 0:
+        return
+    example = shares.filter(shares > 0)[0]
+    raise IngestError(
+        f"Andelene ser ut til å være skrevet som brøk ({_comma(example)}): alle er 1 eller mindre. Skriv dem i "
+        f"prosent ({_comma(example * 100)}), slik tabellen har dem", column="andel")
+
+
+def _comma(value: float) -> str:
+    return f"{round(value, 6):g}".replace(".", ",")
 
 
 SOURCE = Source(

@@ -47,7 +47,7 @@ def _register(demo_dir: Path, path: Path, skoleaar: str | None = None, new_schoo
 def test_a_school_opened_this_year_is_asked_for_nothing_before_it_opened(warehouse, demo_dir, tmp_path):
     outcome = ingest_file(_register(demo_dir, tmp_path / "register.csv", opened=f"{OPENED:%d.%m.%Y}"), warehouse)
     assert outcome.result == "lastet", outcome.message
-    assert f"1 skole er ny i drift: Nybygda skule (fra {OPENED:%d.%m.%Y})" in outcome.message, outcome.message
+    assert f"1 ny skole: Nybygda skule (i drift fra {OPENED:%d.%m.%Y})" in outcome.message, outcome.message
     st.cache_data.clear()
 
     # Programme status: planned from the school year it opened, none before.
@@ -91,7 +91,7 @@ def test_a_school_new_in_a_later_years_register_is_taken_to_open_with_that_year(
     assert before.result == "lastet", before.message
     now = ingest_file(_register(demo_dir, tmp_path / "i_aar.csv", _year(START)), db)
     assert now.result == "lastet", now.message
-    assert f"Nybygda skule (fra {OPENED:%d.%m.%Y})" in now.message, now.message
+    assert f"Nybygda skule (i drift fra {OPENED:%d.%m.%Y})" in now.message, now.message
     opened = dict(query(db, "SELECT orgnr, opprettet FROM mart.skoler"))
     assert opened[NEW] == OPENED and sum(day is not None for day in opened.values()) == 1, opened
 
@@ -101,7 +101,7 @@ def test_a_school_new_in_a_later_years_register_is_taken_to_open_with_that_year(
     again = ingest_file(path, db)
     assert again.result == "lastet", again.message
     opened = dict(query(db, "SELECT orgnr, opprettet FROM mart.skoler"))
-    assert opened[NEW] == OPENED and opened["990099002"] is None and "ny i drift" not in again.message, again.message
+    assert opened[NEW] == OPENED and opened["990099002"] is None and "ny skole" not in again.message, again.message
 
     # A blank cell in the column: the school has always run.
     cleared = ingest_file(_register(demo_dir, tmp_path / "rettet.csv", _year(START), opened=""), db)

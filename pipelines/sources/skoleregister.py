@@ -222,11 +222,11 @@ def _openings_said(result: SourceResult, before: pl.DataFrame | None) -> SourceR
     if opened.is_empty():
         return result
     opened = opened.sort("opprettet", "navn")
-    named = [f"{navn} (fra {day:%d.%m.%Y})" for navn, day in opened.select("navn", "opprettet").head(MAX_NAMED).iter_rows()]
+    named = [f"{navn} (i drift fra {day:%d.%m.%Y})"
+             for navn, day in opened.select("navn", "opprettet").head(MAX_NAMED).iter_rows()]
     more = f" og {opened.height - MAX_NAMED} til" if opened.height > MAX_NAMED else ""
-    one = opened.height == 1
     result.notes.append(
-        f"{'1 skole' if one else f'{opened.height} skoler'} er ny{'' if one else 'e'} i drift: {', '.join(named)}{more}. "
+        f"{'1 ny skole' if opened.height == 1 else f'{opened.height} nye skoler'}: {', '.join(named)}{more}. "
         "Før den dagen forventes ikke saksrapporter, teammøter eller programstatus. Står datoen feil, før inn riktig "
         "dato i kolonnen «opprettet» (tom: skolen har alltid vært i drift)."
     )

@@ -221,3 +221,19 @@ def test_a_plan_deadline_that_cannot_be_read_is_told_every_form_that_can(registe
         path.write_text(text[:first] + f"frist: '{written}'" + text[end:], encoding="utf-8")
         outcome = ingest_file(path, register_db)
         assert outcome.result in ("lastet", "allerede lastet"), (written, outcome.message)
+
+
+def test_a_register_with_trinn_written_as_in_other_files_loads(tmp_path):
+    """«1. trinn» was refused as «Verdien er ikke et heltall», though every other format takes «8. trinn»."""
+    from pipelines.warehouse import store
+
+    db = tmp_path / "lager.duckdb"
+    store.init(db)
+    path = tmp_path / "skoleregister.csv"
+    path.write_text("orgnr;navn;kommunenr;kommune;trinn_fra;trinn_til;elevtall\n"
+                    "990011001;Fjellvik barneskole;9901;Fjellvik;1. trinn;7.;428\n"
+                    "990015002;Fjellvik ungdomsskole;9901;Fjellvik;Trinn 8;10;372\n", encoding="utf-8")
+    outcome = ingest_file(path, db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(db, "SELECT orgnr, trinn_fra, trinn_til FROM mart.skoler ORDER BY orgnr") == [
+        ("990011001", 1, 7), ("990015002", 8, 10)]

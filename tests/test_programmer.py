@@ -311,6 +311,11 @@ def test_a_programme_missing_from_the_plan_or_a_named_coordinator_is_refused(olw
     share = ingest_file(_status(tmp_path, [_row(SJOBYGD, "olweus", "drift", andel_ansatte_kurset=120)], "a.csv"),
                         olweus_db)
     assert share.result == "avvist" and "0 og 100" in share.message
+    # 85 % written as a fraction was read as 0,85 % and judged «0,85 % av de ansatte er kurset (krav: minst 80 %)».
+    fraction = ingest_file(_status(tmp_path, [_row(SJOBYGD, "olweus", "drift", andel_ansatte_kurset="0,85")], "f.csv"),
+                           olweus_db)
+    assert fraction.result == "avvist" and "skrevet som brøk (f.eks. 0,85); skriv den i prosent (85)" in fraction.message
+    assert "(rad 2, kolonne «andel_ansatte_kurset»)" in fraction.message, fraction.message
     assert table_digest(olweus_db, PLAN_TABLES) == before
 
 

@@ -142,6 +142,11 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     raise_on_bad(t, unparseable("andel_ansatte_kurset"), "Andelen er ikke et tall (skriv prosent 0–100)",
                  "andel_ansatte_kurset")
     t = t.with_columns(number("andel_ansatte_kurset").alias("andel_ansatte_kurset"))
+    # 0,85 is 85 % written as a fraction (a CSV from a cell formatted as percent): read as 0,85 %, it failed the plan's
+    # «minst 80 %». Under 1 % of the staff on the course is no share a school reports.
+    raise_on_bad(t, pl.col("andel_ansatte_kurset").is_between(0, 1, closed="none"),
+                 "Andelen ser ut til å være skrevet som brøk (f.eks. 0,85); skriv den i prosent (85)",
+                 "andel_ansatte_kurset")
     for header in COUNT_HEADERS:
         value = number(header)
         raise_on_bad(t, unparseable(header), "Verdien er ikke et tall", header)

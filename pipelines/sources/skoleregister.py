@@ -74,6 +74,9 @@ def read(table: pl.DataFrame) -> SourceResult:
         if optional not in t.columns:
             t = t.with_columns(pl.lit(None, pl.String).alias(optional))
     year_label, _ = school_year_expr("skoleaar")
+    # «1. trinn», «Trinn 7» and «7.» are trinn as every other format writes them (`trinn_expr`).
+    t = t.with_columns(pl.col(c).cast(pl.String).str.replace(r"(?i)^\s*(?:trinn\s*)?(\d{1,2})\.?\s*(?:trinn)?\s*$", "$1")
+                       for c in ("trinn_fra", "trinn_til"))
     t = t.with_columns(
         # No padding: organisation numbers never start with 0, so an 8-digit one is a typo.
         pl.col("orgnr").str.replace_all(r"\s", "").alias("orgnr"),

@@ -237,3 +237,19 @@ def test_a_register_with_trinn_written_as_in_other_files_loads(tmp_path):
     assert outcome.result == "lastet", outcome.message
     assert query(db, "SELECT orgnr, trinn_fra, trinn_til FROM mart.skoler ORDER BY orgnr") == [
         ("990011001", 1, 7), ("990015002", 8, 10)]
+
+
+@pytest.mark.parametrize("written", ["04.11.2025 00:00", "4. nov. 2025", "4 november 2025"])
+def test_a_meeting_date_as_excel_or_a_person_writes_it_loads(register_db, tmp_path, written):
+    """«04.11.2025 00:00» (a date cell with its time, saved as CSV) and «4. nov. 2025» were refused as «Datoen kan
+    ikke leses», though no date could be clearer."""
+    path = tmp_path / "teammoter.csv"
+    path.write_text("Organisasjonsnummer;Skole;Team;Dato;Varighet (minutter);Saker drøftet med samtykke;Anonyme drøftinger;"
+                    "Henvist til PPT;Henvist til barnevern;Henvist til helse;Til stede: Ledelse;Til stede: PPT;"
+                    "Til stede: Helsesykepleier;Til stede: Barnevern;Til stede: Psykisk helse og rus;"
+                    "Til stede: Sosiallærer;Til stede: Karriereveileder;Til stede: Andre\n"
+                    f"990021007;Sjøbygd skule;arbeidslag;{written};60;1;3;1;0;0;ja;ja;ja;nei;nei;nei;nei;nei\n",
+                    encoding="utf-8")
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(register_db, "SELECT CAST(dato AS VARCHAR) FROM core.teammoter") == [("2025-11-04",)]

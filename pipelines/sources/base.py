@@ -134,6 +134,11 @@ def require_columns(table: pl.DataFrame, needed: list[str], label: str) -> None:
 
 
 MONTH_NAMES = ["jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "des"]
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "mai": 5, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "okt": 10, "oct": 10, "nov": 11, "des": 12, "dec": 12,
+}
+"""A month's name as written in a file, by its first three letters (Norwegian and English)."""
 
 
 def month_label(expr: pl.Expr) -> pl.Expr:

@@ -10,6 +10,7 @@ from pipelines import guides
 from pipelines.parsing import number, unparseable
 from pipelines.quality.saker import KEY, against_warehouse, validate, zeroed
 from pipelines.sources.base import (
+    MONTHS,
     Known,
     Source,
     SourceResult,
@@ -64,12 +65,6 @@ ALIASES = {
     "evaluering_forfalt": "evaluering_over_frist",
 }
 REQUIRED = ["orgnr", "maaned", "sakstype"] + list(COUNTS.values())
-
-MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "mai": 5, "may": 5, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "okt": 10, "oct": 10, "nov": 11, "des": 12, "dec": 12,
-}
-
 
 def normalise_header(name: str) -> str:
     return header_key(name, ALIASES)

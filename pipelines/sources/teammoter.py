@@ -10,6 +10,7 @@ from pipelines.errors import IngestError
 from pipelines.parsing import number, unparseable
 from pipelines.quality import teammoter as quality
 from pipelines.sources.base import (
+    MONTHS,
     Known,
     Source,
     SourceResult,
@@ -54,10 +55,17 @@ def detect(columns: list[str]) -> bool:
 
 
 def date_expr(col: str) -> pl.Expr:
-    """`2025-09-14`, `2025-09-14T00:00:00`, `14.09.2025`, `14.9.25`, `14/9/2025`, Excel serial `45914` → Date."""
+    """`2025-09-14`, `2025-09-14T00:00:00`, `14.09.2025` (also with a time after it, as Excel writes a date and time),
+    `14.9.25`, `14/9/2025`, `14. sep. 2025`, `14 september 2025`, Excel serial `45914` → Date."""
     text = pl.col(col).str.strip_chars()
     iso = text.str.extract_groups(r"^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})(?:[T ][\d:.]*)?$")
-    nor = text.str.extract_groups(r"^(?<d>\d{1,2})[./-](?<m>\d{1,2})[./-](?<y>\d{4}|\d{2})$")
+    nor = text.str.extract_groups(
+        r"^(?<d>\d{1,2})[./-](?<m>\d{1,2})[./-](?<y>\d{4}|\d{2})(?:\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$")
+    named = text.str.to_lowercase().str.extract_groups(
+        r"^(?<d>\d{1,2})\.?\s*(?<m>[a-zæøå]{3})[a-zæøå]*\.?\s*(?<y>\d{4})$")
+    named = pl.struct(named.struct.field("d").alias("d"),
+                      named.struct.field("m").replace_strict(MONTHS, default=None, return_dtype=pl.String).alias("m"),
+                      named.struct.field("y").alias("y"))
 
     def padded(parts: pl.Expr) -> pl.Expr:
         year = parts.struct.field("y")
@@ -69,7 +77,7 @@ def date_expr(col: str) -> pl.Expr:
     serial = text.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
     from_serial = pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=serial)
     excel = pl.when(serial.is_between(20000, 80000)).then(from_serial.cast(pl.Date))
-    return pl.coalesce(padded(iso), padded(nor), excel)
+    return pl.coalesce(padded(iso), padded(nor), padded(named), excel)
 
 
 def flag_expr(col: str) -> pl.Expr:

@@ -407,6 +407,8 @@ def test_a_second_plan_for_the_same_years_is_loaded_with_a_warning_saying_how_to
     assert outcome.result == "lastet", outcome.message
     said = outcome.message
     assert "Kommunen har også planen «Testplan» (test-olweus)" in said and "samme plan_id («test-olweus»)" in said, said
+    # Taking over from a date keeps the other plan's years (a replacement by plan_id takes them with it).
+    assert "la den andre slutte dagen før (periode: til) og les den inn på nytt" in said, said
     assert query(register_db, "SELECT advarsler FROM core.ingest_log WHERE filnavn = 'ny.yaml'") == [(1,)]
     replaced = _plan(tmp_path, TEST_PLAN.replace("tittel: Testplan", "tittel: Testplan, revidert"), name="rev.yaml")
     again = ingest_file(replaced, register_db)  # the same plan_id replaces its plan: nothing to warn of but the other
@@ -444,3 +446,28 @@ def test_a_new_plan_that_renames_a_programme_warns_that_the_schools_reports_no_l
     again = tmp_path / "plan_9901_v3.yaml"
     again.write_text(text + "\n", encoding="utf-8")
     assert not [w for w in ingest_file(again, demo_db).warnings if "programmer planen ikke har" in w]
+
+
+def test_a_plan_version_that_lets_go_of_earlier_years_says_their_reports_no_longer_show(demo_db, demo_dir, tmp_path):
+    """Following the load's own advice («gi den samme plan_id») with a period from 2026-27 took 2024-25 and 2025-26
+    with it: every school report for them vanished from the Programmer page and the council report without a word.
+    The preview and the load now say so, with the years and the number of reports; a version that keeps the years
+    says nothing of it."""
+    from pipelines.ingest import preview_file
+
+    text = (demo_dir / "plan_9901_fjellvik.yaml").read_text("utf-8")
+    reports = dict(query(demo_db, "SELECT skoleaar_start, count(*) FROM core.programstatus WHERE kommunenr = '9901' "
+                                  "AND skoleaar_start < 2026 GROUP BY ALL"))
+    assert reports, "the demo has reports for the plan's first years"
+    later = tmp_path / "plan_fra_2026.yaml"
+    later.write_text(text.replace("fra: 2024-08-01", "fra: 2026-08-01"), "utf-8")
+    said = (f"Den nye versjonen av planen gjelder ikke lenger {' og '.join(f'{y}-{(y + 1) % 100:02d}' for y in sorted(reports))}: "
+            f"skolenes {sum(reports.values())} programrapporter")
+    preview = preview_file(later, demo_db)
+    assert any(said in w for w in preview.warnings), preview.warnings
+    outcome = ingest_file(later, demo_db)
+    assert outcome.result == "lastet" and said in outcome.message, outcome.message
+    same = tmp_path / "plan_ny_tittel.yaml"
+    same.write_text(text.replace("fra: 2024-08-01", "fra: 2024-08-01").replace("2024–2028", "2024–2028 (revidert)"), "utf-8")
+    again = ingest_file(same, demo_db)
+    assert again.result == "lastet" and "gjelder ikke lenger" not in again.message, again.message

@@ -59,7 +59,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         "samme årene: begge ligger i lageret, og sidene viser den som gjelder i dag (av to som begynner samme dag, den som "
         "sist ble lest inn)."
         + ("" if revision else
-           f" Skal denne planen erstatte den, gi den samme plan_id («{pid}») og les den inn på nytt.")
+           f" Skal denne planen ta over fra {plan.periode.fra:%d.%m.%Y}, la den andre slutte dagen før (periode: til) og "
+           f"les den inn på nytt: da gjelder den fortsatt for årene før, med skolenes programstatus. Skal denne planen "
+           f"erstatte den helt, gi den samme plan_id («{pid}») og les den inn på nytt.")
         for pid, kommunenr, tittel, fra, til in known.plans
         if pid != plan.plan_id and kommunenr == plan.kommunenr and fra <= plan.periode.til and til >= plan.periode.fra
     ]
@@ -168,6 +170,41 @@ def orphaned_reports(con, batch_id: str) -> list[Finding]:
     )]
 
 
+def years_let_go(con, rows: str) -> list[Finding]:
+    """A warning for the schools' programme reports a new version of a plan leaves in no plan of the municipality
+    (`Source.before_load`): a version starting in 2026-27 of a plan that began in 2024-25 took 2024-25 and 2025-26
+    with it, and their reports (20) vanished from the Programmer page and the council report without a word."""
+    found = con.execute(
+        f"""
+        WITH ny AS (SELECT plan_id, kommunenr, gyldig_fra, gyldig_til FROM {rows}),
+             gammel AS (SELECT p.kommunenr, p.gyldig_fra, p.gyldig_til FROM core.plan p JOIN ny USING (plan_id)),
+             andre AS (SELECT p.kommunenr, p.gyldig_fra, p.gyldig_til FROM core.plan p JOIN ny USING (kommunenr)
+                       WHERE p.plan_id <> ny.plan_id
+                       UNION ALL SELECT kommunenr, gyldig_fra, gyldig_til FROM ny)
+        SELECT s.skoleaar_start, count(*) AS rapporter
+        FROM core.programstatus s
+        WHERE EXISTS (SELECT 1 FROM gammel g WHERE g.kommunenr = s.kommunenr
+                      AND make_date(s.skoleaar_start, 8, 1) <= g.gyldig_til
+                      AND make_date(s.skoleaar_start + 1, 7, 31) >= g.gyldig_fra)
+          AND NOT EXISTS (SELECT 1 FROM andre a WHERE a.kommunenr = s.kommunenr
+                          AND make_date(s.skoleaar_start, 8, 1) <= a.gyldig_til
+                          AND make_date(s.skoleaar_start + 1, 7, 31) >= a.gyldig_fra)
+        GROUP BY ALL ORDER BY 1
+        """
+    ).fetchall()
+    if not found:
+        return []
+    years = " og ".join(f"{y}-{(y + 1) % 100:02d}" for y, _ in found)
+    total = sum(n for _, n in found)
+    return [Finding(
+        "programrapporter_uten_plan", "periode", "advarsel", False, total, years,
+        f"Den nye versjonen av planen gjelder ikke lenger {years}: skolenes {counted(total, 'programrapport', 'programrapporter')} "
+        "for de årene ligger da i ingen av kommunens planer og vises ikke på siden Programmer eller i rapportene. Skulle "
+        "den gamle planen gjelde for de årene, les den inn igjen, og gi den nye versjonen en egen plan_id og en periode "
+        "som begynner der den gamle slutter.",
+    )]
+
+
 SOURCE = Source(name="plan", label=LABEL, detect=detect, read=read, validate=validate, load=load,
                 table="core.plan", key=["plan_id"], owner_data=True,  # load replaces every PLAN_TABLES row of the plan_id
-                after_load=orphaned_reports)  # load replaces every PLAN_TABLES row of the plan_id
+                after_load=orphaned_reports, before_load=years_let_go)

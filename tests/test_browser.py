@@ -427,9 +427,9 @@ def test_a_follow_up_line_on_the_front_page_opens_its_page_on_its_municipality(s
     """«Å følge opp»: a line in Sjøbygd's card (the second municipality, not the one a page starts on) opens the
     programme page with Sjøbygd chosen, in the same session."""
     page = login(browser, server, "skoleeier", height=2400)
-    lines = page.locator("button", has_text="Programmer 20")  # one per card: Fjellvik's, then Sjøbygd's
-    lines.nth(1).wait_for(timeout=30_000)  # the page streams: Sjøbygd's card comes second
-    lines.nth(1).click()
+    # The page streams: Sjøbygd's card comes second, and its follow-up lines stand above its table of schools.
+    page.get_by_text("Skolene i kommunen – siste skoleår").nth(1).wait_for(timeout=30_000)
+    page.locator("button", has_text="Programmer 20").last.click()  # Fjellvik's lines, then Sjøbygd's
     page.wait_for_selector("h1:has-text('Programmer')", timeout=30_000)
     # Sjøbygd's own plan is drawn, not Fjellvik's, which the page starts on.
     page.wait_for_selector("text=Handlingsplan for trygt og godt skulemiljø", timeout=30_000)

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import duckdb
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from dashboard import attention
 from dashboard.viewer import Viewer
 from pipelines.ingest import ingest_file
 from pipelines.warehouse.published import school_year_label
+from tests.test_attention import _oversikt
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 NORDLI, ELVETUN = "990012008", "990016003"
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
 REKTOR = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="rektor")
@@ -38,14 +37,6 @@ def _register(demo_dir: Path, **changed: str) -> str:
         orgnr = line.split(";")[0]
         rows.append(f"{orgnr};{changed[orgnr]}" if orgnr in changed else line + ";")
     return "\n".join(rows) + "\n"
-
-
-def _oversikt(viewer: Viewer) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["viewer"] = viewer
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _current_year() -> str:

@@ -248,8 +248,9 @@ def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: st
     )
 
 
-TEMPLATE_SCHOOL = {"orgnr": pl.String, "navn": pl.String, "nedlagt": pl.Date}
-"""A template's school as `_template_file` is given it; without `nedlagt`, every school is taken to run."""
+TEMPLATE_SCHOOL = {"orgnr": pl.String, "navn": pl.String, "nedlagt": pl.Date, "opprettet": pl.Date}
+"""A template's school as `_template_file` is given it; without `nedlagt` and `opprettet`, every school is taken to
+run."""
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -346,7 +346,7 @@ def test_a_case_template_s_zeros_for_schools_closed_before_the_month_are_skipped
     _closing(demo_db, demo_dir, tmp_path, AUTUMN_CLOSED)
     outcome = ingest_file(_case_template(demo_db, tmp_path, "2026-11"), demo_db)
     assert outcome.result == "lastet", outcome.message
-    assert "Hoppet over: 18 rader med bare nuller for nedlagte skoler" in outcome.message, outcome.message
+    assert "Hoppet over: 18 rader med bare nuller for skoler som ikke var i drift da" in outcome.message, outcome.message
     assert "Haugen skole (nedlagt fra 01.08.2026)" in outcome.message
     assert _closed_rows(demo_db, "core.saker", "periode", "2026-11-01") == 0
     assert query(demo_db, "SELECT count(DISTINCT orgnr) FROM core.saker WHERE periode = '2026-11-01'") == [(3,)]
@@ -361,7 +361,7 @@ def test_cases_for_a_school_after_it_closed_refuse_the_file_naming_school_date_a
                  if line.split(";")[0] in AUTUMN_CLOSED)  # as Excel numbers the rows, the header being row 1
     outcome = ingest_file(path, demo_db)
     assert outcome.result == "avvist", outcome.message
-    assert "etter at skolen ble nedlagt ifølge skoleregisteret" in outcome.message, outcome.message
+    assert "skolen ikke var i drift ifølge skoleregisteret" in outcome.message, outcome.message
     assert "Haugen skole (nedlagt fra 01.08.2026)" in outcome.message
     # Every row for the closed schools, the zeros too: 18, the first 5 named.
     assert f"Rader: {first}," in outcome.message and "(og 13 til)" in outcome.message
@@ -390,13 +390,13 @@ def test_a_meeting_on_or_after_the_day_a_school_closed_refuses_the_log_unless_it
     held = _meetings(tmp_path, dt.date(2026, 8, 3), saker_anonyme=1, til_stede_ledelse=True)
     outcome = ingest_file(held, demo_db)
     assert outcome.result == "avvist", outcome.message
-    assert "Møter på eller etter dagen skolen ble nedlagt" in outcome.message
+    assert "Møter på en dag skolen ikke var i drift ifølge skoleregisteret (på eller etter dagen den ble nedlagt" in outcome.message
     assert "Haugen skole (nedlagt fra 03.08.2026)" in outcome.message and "Rader: 2." in outcome.message
     before = _closed_rows(demo_db, "core.teammoter", "dato", "2026-08-03")
 
     outcome = ingest_file(_meetings(tmp_path, dt.date(2026, 8, 3)), demo_db)
     assert outcome.result == "lastet", outcome.message
-    assert "Hoppet over: 1 rad med bare nuller for nedlagte skoler" in outcome.message, outcome.message
+    assert "Hoppet over: 1 rad med bare nuller for skoler som ikke var i drift da" in outcome.message, outcome.message
     assert _closed_rows(demo_db, "core.teammoter", "dato", "2026-08-03") == before
     assert query(demo_db, "SELECT count(*) FROM core.teammoter WHERE batch_id = ?", [outcome.batch_id]) == [(1,)]
 
@@ -425,5 +425,5 @@ def test_a_programme_report_for_a_school_year_a_closed_school_never_began_is_ref
     assert "skoleår skolen ikke begynte" in outcome.message and "Haugen skole (nedlagt fra 01.09.2026)" in outcome.message
     outcome = ingest_file(report("ikke_startet", "nei"), demo_db)
     assert outcome.result == "lastet", outcome.message
-    assert "Hoppet over: 1 rad med bare nuller for nedlagte skoler" in outcome.message, outcome.message
+    assert "Hoppet over: 1 rad med bare nuller for skoler som ikke var i drift da" in outcome.message, outcome.message
     assert query(demo_db, "SELECT count(*) FROM core.programstatus WHERE batch_id = ?", [outcome.batch_id]) == [(0,)]

@@ -142,3 +142,21 @@ def test_a_case_file_is_not_told_a_new_school_is_missing_months_before_it_opened
         outcome = ingest_file(path, demo_db)
         assert outcome.result == "lastet", outcome.message
         assert ("Nybygda skule" in outcome.message) is named, (month, outcome.message)
+
+
+def test_cases_for_a_month_before_a_school_opened_are_refused_and_zeros_skipped(demo_db, demo_dir, tmp_path):
+    """As for a school after it closed: a report for a month before the school ran (on the 15th) is a wrong school or
+    month, and the template's zeros for it are left out and said."""
+    assert ingest_file(_register(demo_dir, tmp_path / "register.csv", opened=f"{OPENED:%d.%m.%Y}"), demo_db).result == "lastet"
+    before = tmp_path / "saker_for_tidlig.csv"
+    before.write_text(SAKER_HEADER + f"{NEW};;{START}-06;;aktivitetsplan;;2;0;2;0\n", encoding="utf-8")
+    refused = ingest_file(before, demo_db)
+    assert refused.result == "avvist" and "skolen ikke var i drift ifølge skoleregisteret" in refused.message
+    assert f"Nybygda skule (i drift fra {OPENED:%d.%m.%Y})" in refused.message, refused.message
+    zeros = tmp_path / "saker_nuller.csv"
+    zeros.write_text(SAKER_HEADER + f"{NEW};;{START}-06;;aktivitetsplan;;0;0;0;0\n"
+                     f"{NEW};;{START}-09;;aktivitetsplan;;1;0;1;0\n", encoding="utf-8")
+    loaded = ingest_file(zeros, demo_db)
+    assert loaded.result == "lastet", loaded.message
+    assert "1 rad med bare nuller for skoler som ikke var i drift da" in loaded.message, loaded.message
+    assert query(demo_db, "SELECT CAST(periode AS VARCHAR) FROM core.saker WHERE orgnr = ?", [NEW]) == [(f"{START}-09-01",)]

@@ -82,8 +82,9 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
                         "Samme skole, skoleår, program og trinn står flere ganger i filen.", quote=False),
         # The reader skips such rows when they report nothing.
         rule(E.ExpectColumnValuesToBeNull(column=CLOSED),
-             "Rapport for et skoleår skolen ikke begynte: den var nedlagt 1. september ifølge skoleregisteret. "
-             "Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, skoleaar"),
+             "Rapport for et skoleår skolen ikke begynte: den var ikke i drift 1. september ifølge skoleregisteret "
+             "(nedlagt, eller ikke opprettet ennå). Fjern radene, eller rett datoen i skoleregisteret.",
+             kolonne="orgnr, skoleaar"),
     ]
     rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
               for c in COUNTS]

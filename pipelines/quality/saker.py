@@ -137,8 +137,8 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
                         "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen.", quote=False),
         # The reader skips a closed school's rows when they are all zeros (the template as it came).
         rule(E.ExpectColumnValuesToBeNull(column=CLOSED),
-             "Saker for en måned etter at skolen ble nedlagt ifølge skoleregisteret (skolen var ikke i drift den 15.). "
-             "Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, maaned"),
+             "Saker for en måned skolen ikke var i drift ifølge skoleregisteret (den 15. var den nedlagt, eller ikke "
+             "opprettet ennå). Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, maaned"),
     ]
     # Findings name the column as the template heads it («apne_ved_maanedsslutt», not the warehouse's name).
     for col, header in zip(COUNT_COLUMNS, COUNT_HEADERS, strict=True):

@@ -79,8 +79,8 @@ def meeting_expectations() -> list:
              "Varigheten må være mellom 1 og 600 minutter."),
         # The reader skips such rows when they record nothing (the template's rows).
         rule(E.ExpectColumnValuesToBeNull(column=CLOSED),
-             "Møter på eller etter dagen skolen ble nedlagt ifølge skoleregisteret. Fjern radene, eller rett datoen "
-             "i skoleregisteret.", kolonne="orgnr, dato"),
+             "Møter på en dag skolen ikke var i drift ifølge skoleregisteret (på eller etter dagen den ble nedlagt, "
+             "eller før den ble opprettet). Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, dato"),
         rule(E.ExpectColumnValuesToBeInSet(column="helg", value_set=[False]),
              "Møter på lørdag eller søndag: sjekk datoen.", warning=True, kolonne="dato"),
         rule(E.ExpectColumnValuesToBeInSet(column="uten_saker", value_set=[False]),

@@ -241,11 +241,15 @@ def kommuner(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
         con,
         f"""
         SELECT kommunenr, coalesce(any_value(kommune), any_value(navn_eu), kommunenr) AS kommune,
-               count(orgnr) FILTER (WHERE orgnr IS NOT NULL) AS skoler
+               count(orgnr) FILTER (WHERE orgnr IS NOT NULL) AS skoler,
+               -- when each school ran (Oversikt counts those in operation in a year; no school is named)
+               coalesce(list({{'nedlagt': nedlagt, 'opprettet': opprettet}}) FILTER (WHERE orgnr IS NOT NULL), [])
+                   AS i_drift
         FROM (
-            SELECT kommunenr, kommune, orgnr, NULL AS navn_eu FROM mart.skoler
+            SELECT kommunenr, kommune, orgnr, NULL AS navn_eu, nedlagt, opprettet FROM mart.skoler
             UNION ALL
-            SELECT DISTINCT kommunenr, NULL, NULL, enhet_navn FROM mart.elevundersokelsen WHERE enhet_niva = 'kommune'
+            SELECT DISTINCT kommunenr, NULL, NULL, enhet_navn, NULL::DATE, NULL::DATE FROM mart.elevundersokelsen
+            WHERE enhet_niva = 'kommune'
         )
         WHERE kommunenr IS NOT NULL AND {cond}
         GROUP BY kommunenr ORDER BY kommune

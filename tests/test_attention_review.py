@@ -94,3 +94,7 @@ def test_the_card_counts_the_schools_that_ran_the_school_year_shown(warehouse, d
     captions = [c.value for c in _oversikt(OWNER).caption]
     assert any(c.startswith(f"3 skoler i drift · skoleåret {year} ·") for c in captions), captions
     assert any(c.startswith("4 skoler i drift · skoleåret ") for c in captions), captions  # Sjøbygd: all four
+    # FAU, whose register is the own school only, is told the municipality's count too (it said «6 skoler i registeret»).
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau")
+    captions = [c.value for c in _oversikt(fau).caption]
+    assert any(c.startswith(f"3 skoler i drift · skoleåret {year} ·") for c in captions), captions

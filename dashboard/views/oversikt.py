@@ -74,7 +74,6 @@ if figures.is_empty():
         without_survey(sorted(names, key=lambda k: names[k]))
     st.stop()
 
-schools = dict(zip(komm["kommunenr"], komm["skoler"], strict=True))
 order = [k for k in queries.KEY_FIGURES if k in set(figures["indikator_kode"])]
 # Each indicator's name and measure from the municipalities' rows: a unit with no row in a year (a school new this
 # year) must still be headed «Trivsel», never by the code.
@@ -197,9 +196,9 @@ def metrics(unit: pl.DataFrame, year: int) -> None:
 def running(kommunenr: str, year: int) -> str:
     """The municipality's schools that ran the school year starting `year` (still running on 1 September): counting
     the register's schools said «7 skoler» where three were closed and four ran."""
-    if viewer.role == "fau":  # its register is the own school only (`queries.enforce`): the register's count, as said
-        return f"{schools.get(kommunenr, 0)} skoler i registeret"
-    n = queries.skoler(viewer, kommunenr=kommunenr).filter(queries.open_on(queries.year_begun(dt.date(year, 8, 1)))).height
+    # From the municipality's list of when its schools ran, for every role (FAU's register is its own school only).
+    dates = komm.filter(pl.col("kommunenr") == kommunenr)["i_drift"].explode().struct.unnest()
+    n = dates.filter(queries.open_on(queries.year_begun(dt.date(year, 8, 1)))).height if dates.width else 0
     return f"{n} {'skole' if n == 1 else 'skoler'} i drift"
 
 

@@ -208,7 +208,8 @@ def with_openings(table: pl.DataFrame, result: SourceResult, known) -> SourceRes
     held = before.filter(pl.col("trinn_fra").is_not_null())  # the register's schools, not those a survey brought in
     kept = held.select("orgnr", pl.col("opprettet").alias("_kept"))
     newest = held.group_by("kommunenr").agg(pl.col("skoleaar").max().alias("_aar"))
-    frame = result.frame.join(kept, on="orgnr", how="left").join(newest, on="kommunenr", how="left")
+    frame = (result.frame.join(kept, on="orgnr", how="left", maintain_order="left")
+             .join(newest, on="kommunenr", how="left", maintain_order="left"))
     new_school = pl.col("orgnr").is_in(held["orgnr"].implode()).not_() & (pl.col("skoleaar") > pl.col("_aar"))
     first_day = pl.date(pl.col("skoleaar").str.slice(0, 4).cast(pl.Int32), 8, 1)
     result.frame = frame.with_columns(

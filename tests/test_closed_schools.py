@@ -427,3 +427,22 @@ def test_a_programme_report_for_a_school_year_a_closed_school_never_began_is_ref
     assert outcome.result == "lastet", outcome.message
     assert "Hoppet over: 1 rad med bare nuller for skoler som ikke var i drift da" in outcome.message, outcome.message
     assert query(demo_db, "SELECT count(*) FROM core.programstatus WHERE batch_id = ?", [outcome.batch_id]) == [(0,)]
+
+
+def test_the_survey_trend_says_which_schools_closed_so_a_line_that_stops_is_explained(warehouse, demo_dir, tmp_path):
+    """A closed school's line simply stopped on «Elevundersøkelsen», and nothing said why; a merger's new school
+    started a line of its own with no word either."""
+    from streamlit.testing.v1 import AppTest
+
+    def captions() -> list[str]:
+        at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=60)
+        at.session_state["viewer"] = OWNER
+        at.switch_page("views/elevundersokelsen.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return [c.value for c in at.caption]
+
+    assert not any("Ifølge skoleregisteret" in c for c in captions())
+    _close_haugen(warehouse, demo_dir, tmp_path)
+    said = [c for c in captions() if c.startswith("Ifølge skoleregisteret")]
+    assert said and said[0].startswith(f"Ifølge skoleregisteret: Haugen skole nedlagt fra {CLOSED:%d.%m.%Y}."), said

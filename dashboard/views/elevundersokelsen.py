@@ -85,6 +85,15 @@ with tab_trend:
                 "rapporter). Det gir grunnlag for å drøfte før og etter, men er ikke bevis for at programmet virker: "
                 "mye annet endrer seg også fra år til år."
             )
+        # A line that stops or starts because a school closed or opened (a merger: one stops, one starts) is said.
+        changed = schools.filter(pl.col("orgnr").is_in(chosen) & ~pl.col("orgnr").is_in(unnamed)
+                                 & (pl.col("nedlagt").is_not_null() | pl.col("opprettet").is_not_null()))
+        if not changed.is_empty():
+            said = [f"{navn} " + "; ".join(
+                ([f"opprettet {opened:%d.%m.%Y}"] if opened else []) + ([f"nedlagt fra {closed:%d.%m.%Y}"] if closed else []))
+                for navn, closed, opened in changed.select("navn", "nedlagt", "opprettet").sort("navn").iter_rows()]
+            st.caption("Ifølge skoleregisteret: " + ", ".join(said) + ". En skoles linje følger organisasjonsnummeret: "
+                       "den slutter når skolen legges ned, og en ny skole (også en sammenslått) har sin egen linje.")
         if trend.filter(pl.col("enhet_niva").is_in(["kommune", "fylke", "nasjonalt"])).is_empty():
             st.caption("Kommunens, fylkets og landets tall for dette utvalget finnes ikke i filene som er lest inn; "
                        "bare skolene vises.")

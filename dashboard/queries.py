@@ -1024,8 +1024,20 @@ def _team_schools(con: duckdb.DuckDBPyConnection, kommunenr: str, start: dt.date
         [kommunenr, start, end],
     )
     used = set(_fetch(con, "SELECT DISTINCT team FROM mart.teammoter WHERE kommunenr = ?", [kommunenr])["team"])
-    register = _fetch(con, "SELECT orgnr, navn AS skole, trinn_til, nedlagt, opprettet FROM mart.skoler WHERE kommunenr = ?",
-                      [kommunenr])
+    # The trinn the school had that school year (its own register, or the nearest before, or before the first held,
+    # the first; as `mart.programstatus`): a 1.–10. school that has become 1.–7. had its elevtjeneste the years before.
+    register = _fetch(
+        con,
+        """
+        SELECT s.orgnr, s.navn AS skole, coalesce(h.trinn_til, f.trinn_til, s.trinn_til) AS trinn_til, s.nedlagt,
+               s.opprettet
+        FROM (SELECT *, CAST(? AS INTEGER) AS aar FROM mart.skoler WHERE kommunenr = ?) s
+        LEFT JOIN (SELECT orgnr, arg_min(trinn_til, skoleaar_start) AS trinn_til FROM mart.skoler_per_aar
+                   GROUP BY orgnr) f USING (orgnr)
+        ASOF LEFT JOIN mart.skoler_per_aar h ON s.orgnr = h.orgnr AND s.aar >= h.skoleaar_start
+        """,
+        [start.year, kommunenr],
+    )
     expected = [register.filter(team_expected(t) & open_on(year_begun(start)))
                 .select("orgnr", "skole", pl.lit(t).alias("team"))
                 for t in TEAMS if t in used]

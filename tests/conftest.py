@@ -19,7 +19,7 @@ from pipelines.warehouse import store
 os.environ.setdefault("SKOLEMILJO_VIS_FEIL", "1")
 
 DATA_TABLES = [
-    "core.skole", "core.eu_resultat", "core.ungdata", "core.saker", "core.teammoter", "core.teamrytme",
+    "core.skole", "core.skole_aar", "core.eu_resultat", "core.ungdata", "core.saker", "core.teammoter", "core.teamrytme",
     "core.plan", "core.plan_program", "core.plan_program_skole", "core.plan_krav", "core.plantiltak", "core.programstatus",
     "core.publisert", "core.saker_publisert", "core.teammoter_publisert", "meta.innstilling", "meta.schema_version",
 ]

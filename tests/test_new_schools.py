@@ -160,3 +160,43 @@ def test_cases_for_a_month_before_a_school_opened_are_refused_and_zeros_skipped(
     assert loaded.result == "lastet", loaded.message
     assert "1 rad med bare nuller for skoler som ikke var i drift da" in loaded.message, loaded.message
     assert query(demo_db, "SELECT CAST(periode AS VARCHAR) FROM core.saker WHERE orgnr = ?", [NEW]) == [(f"{START}-09-01",)]
+
+
+def test_an_earlier_school_year_is_judged_by_its_own_register(tmp_path, demo_dir, monkeypatch):
+    """Elvetun went from 1.–10. to 1.–7. in the 2026-27 register: its MOT cells (8.–10.) vanished for 2024-25 and
+    2025-26 too, with their «ikke oppfylt», and the 2025-26 team table no longer expected its elevtjeneste. A year
+    is judged by its own register (or the nearest one before it)."""
+    elvetun = "990016003"
+    db = tmp_path / "lager.duckdb"
+    store.init(db)
+    before = _register(demo_dir, tmp_path / "forrige.csv", _year(START - 1), new_school=False)
+    assert ingest_file(before, db).result == "lastet"
+    for name in ("plan_9901_fjellvik.yaml", "programstatus_9901.xlsx", "teammoter_9901.xlsx", "teamrytme.csv"):
+        outcome = ingest_file(demo_dir / name, db)
+        assert outcome.result == "lastet", (name, outcome.message)
+    mot = "SELECT skoleaar_start, count(*) FROM mart.programstatus WHERE orgnr = ? AND program = 'mot' AND planlagt " \
+          "GROUP BY ALL ORDER BY 1"
+    held = query(db, mot, [elvetun])
+    assert [y for y, _ in held] == [START - 2, START - 1, START], held
+
+    now = _register(demo_dir, tmp_path / "i_aar.csv", _year(START), new_school=False)
+    now.write_text(now.read_text("utf-8").replace(f"{elvetun};Elvetun skole;9901;Fjellvik;1;10;",
+                                                  f"{elvetun};Elvetun skole;9901;Fjellvik;1;7;"), "utf-8")
+    assert "Elvetun skole;9901;Fjellvik;1;7;" in now.read_text("utf-8")
+    assert ingest_file(now, db).result == "lastet"
+    assert query(db, mot, [elvetun]) == held[:2]  # the years before keep their cells; this year has none
+
+    # Elvetun held no elevtjeneste meeting in 2025-26: still a row, with 0, as the school should have had it then.
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM core.teammoter WHERE orgnr = ? AND team = 'elevtjeneste' AND dato >= ? AND dato < ?",
+                    [elvetun, dt.date(START - 1, 8, 1), dt.date(START, 8, 1)])
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    st.cache_data.clear()
+    earlier = queries.team_moter_oversikt(OWNER, kommunenr="9901", skoleaar=_year(START - 1))
+    row = earlier.filter((queries.pl.col("orgnr") == elvetun) & (queries.pl.col("team") == "elevtjeneste"))
+    assert row["moter"].to_list() == [0], earlier
+    this_year = queries.team_moter_oversikt(OWNER, kommunenr="9901", skoleaar=_year(START))
+    assert this_year.filter((queries.pl.col("orgnr") == elvetun) & (queries.pl.col("team") == "elevtjeneste")
+                            & (queries.pl.col("moter") == 0)).is_empty()

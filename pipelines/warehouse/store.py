@@ -115,6 +115,11 @@ def load_register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, batch_id:
         "INSERT INTO core.skole BY NAME SELECT orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, "
         "elevtall, skoleaar, nedlagt, opprettet, kilde, batch_id FROM new_schools"
     )
+    # The school year's own register, kept beside today's: an earlier year is judged by its trinn (migration 012).
+    con.execute(
+        "INSERT OR REPLACE INTO core.skole_aar SELECT orgnr, CAST(left(skoleaar, 4) AS INTEGER), trinn_fra, trinn_til, "
+        "elevtall, batch_id FROM new_schools WHERE trinn_fra IS NOT NULL"
+    )
     con.unregister("new_schools")
     return new.height
 

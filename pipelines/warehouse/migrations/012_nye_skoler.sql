@@ -1,10 +1,34 @@
--- 012: a school can be marked as opened. The register's optional column «opprettet» is the first day a school opened
--- since runs (a merger's new school, a new school), and a school new to a later school year's register is taken to
--- have opened with that year; before then it is not asked for case reports, team meetings or programme status (a
--- school opened in August 2026 read «ikke rapportert» for 2025-26 in the council report). Only that is new here:
--- mart.skoler shows the column, and mart.programstatus is 011's with a school's planned cells beginning with the school
--- years it already ran on 1 September of, in `dekning` and `planlagt`.
+-- 012: a school can be marked as opened, and a school year is judged by its own register.
+-- The register's optional column «opprettet» is the first day a school opened since runs (a merger's new school, a new
+-- school), and a school new to a later school year's register is taken to have opened with that year; before then it
+-- is not asked for case reports, team meetings or programme status (a school opened in August 2026 read «ikke
+-- rapportert» for 2025-26 in the council report).
+-- core.skole_aar keeps each school's trinn and pupils per school year of a register loaded (core.skole keeps today's
+-- only): a school going from 1–10 to 1–7 lost its MOT cells for every earlier year, and the council report for
+-- 2025-26 changed with the 2026-27 register. A year is judged by its own register, or the nearest one before it; a
+-- year before the first register held, by the first (`mart.skoler_per_aar`).
+-- mart.programstatus is 011's with those two changes, in `dekning`, `planlagt` and `rapport_celle`.
 ALTER TABLE core.skole ADD COLUMN IF NOT EXISTS opprettet DATE;
+
+CREATE TABLE IF NOT EXISTS core.skole_aar (
+    orgnr VARCHAR NOT NULL,
+    skoleaar_start INTEGER NOT NULL,
+    trinn_fra TINYINT,
+    trinn_til TINYINT,
+    elevtall INTEGER,
+    batch_id VARCHAR,
+    PRIMARY KEY (orgnr, skoleaar_start)
+);
+INSERT INTO core.skole_aar
+SELECT orgnr, CAST(left(skoleaar, 4) AS INTEGER), trinn_fra, trinn_til, elevtall, batch_id
+FROM core.skole
+WHERE kilde = 'skoleregister' AND trinn_fra IS NOT NULL AND regexp_matches(skoleaar, '^\d{4}-')
+ON CONFLICT DO NOTHING;
+
+CREATE OR REPLACE VIEW mart.skoler_per_aar AS  -- the register's trinn and pupils of a school in a school year
+SELECT orgnr, skoleaar_start, CAST(trinn_fra AS INTEGER) AS trinn_fra, CAST(trinn_til AS INTEGER) AS trinn_til,
+       elevtall
+FROM core.skole_aar;
 
 CREATE OR REPLACE VIEW mart.skoler AS
 SELECT orgnr, navn, kommunenr, kommune,
@@ -20,30 +44,42 @@ plan_aar AS (          -- every school year of each plan's period, up to the cur
                                   least(core.skoleaar_start(p.gyldig_til), core.skoleaar_start(current_date)))) AS aar_start
     FROM core.plan p
 ),
-dekning AS (           -- which schools each programme covers, and on which trinn
-    SELECT pp.plan_id, pp.program, pp.oppstart_aar, s.orgnr,
-           greatest(pp.trinn_fra, s.trinn_fra) AS fra, least(pp.trinn_til, s.trinn_til) AS til, s.nedlagt, s.opprettet
+dekning AS (           -- which schools each programme covers (their trinn: see `dekning_aar`)
+    SELECT pp.plan_id, pp.program, pp.oppstart_aar, s.orgnr, pp.trinn_fra AS p_fra, pp.trinn_til AS p_til,
+           s.trinn_fra AS s_fra, s.trinn_til AS s_til, s.nedlagt, s.opprettet
     FROM core.plan_program pp
     JOIN core.plan p USING (plan_id)
     JOIN core.skole s ON s.kommunenr = p.kommunenr AND s.trinn_fra IS NOT NULL
     WHERE pp.alle_skoler
     UNION ALL
-    SELECT pp.plan_id, pp.program, pp.oppstart_aar, ps.orgnr,
-           greatest(pp.trinn_fra, coalesce(s.trinn_fra, pp.trinn_fra)), least(pp.trinn_til, coalesce(s.trinn_til, pp.trinn_til)),
-           s.nedlagt, s.opprettet
+    SELECT pp.plan_id, pp.program, pp.oppstart_aar, ps.orgnr, pp.trinn_fra, pp.trinn_til,
+           s.trinn_fra, s.trinn_til, s.nedlagt, s.opprettet
     FROM core.plan_program pp
     JOIN core.plan_program_skole ps USING (plan_id, program)
     JOIN core.skole s ON s.orgnr = ps.orgnr
     WHERE NOT pp.alle_skoler
 ),
-planlagt AS (
-    SELECT d.plan_id, pa.kommunenr, d.orgnr, d.program, pa.aar_start, pa.plan_batch,
-           unnest(generate_series(d.fra, d.til)) AS trinn
+forste_aar AS (        -- each school's first register held, for the years before it
+    SELECT orgnr, arg_min(trinn_fra, skoleaar_start) AS trinn_fra, arg_min(trinn_til, skoleaar_start) AS trinn_til
+    FROM core.skole_aar GROUP BY orgnr
+),
+dekning_aar AS (       -- on which trinn, each year: the school's trinn in that year's register (or the nearest before)
+    SELECT d.plan_id, pa.kommunenr, d.orgnr, d.program, pa.aar_start, pa.plan_batch, pa.plan_start, d.oppstart_aar,
+           d.nedlagt, d.opprettet,
+           greatest(d.p_fra, coalesce(h.trinn_fra, f.trinn_fra, d.s_fra, d.p_fra)) AS fra,
+           least(d.p_til, coalesce(h.trinn_til, f.trinn_til, d.s_til, d.p_til)) AS til
     FROM dekning d
     JOIN plan_aar pa USING (plan_id)
-    WHERE d.fra <= d.til AND pa.aar_start >= coalesce(d.oppstart_aar, pa.plan_start)
-      AND (d.nedlagt IS NULL OR d.nedlagt > make_date(pa.aar_start, 9, 1))  -- still ran on 1 September
-      AND (d.opprettet IS NULL OR d.opprettet <= make_date(pa.aar_start, 9, 1))  -- and already ran then
+    LEFT JOIN forste_aar f ON f.orgnr = d.orgnr
+    ASOF LEFT JOIN core.skole_aar h ON d.orgnr = h.orgnr AND pa.aar_start >= h.skoleaar_start
+),
+planlagt AS (
+    SELECT d.plan_id, d.kommunenr, d.orgnr, d.program, d.aar_start AS aar_start, d.plan_batch,
+           unnest(generate_series(d.fra, d.til)) AS trinn
+    FROM dekning_aar d
+    WHERE d.fra <= d.til AND d.aar_start >= coalesce(d.oppstart_aar, d.plan_start)
+      AND (d.nedlagt IS NULL OR d.nedlagt > make_date(d.aar_start, 9, 1))  -- still ran on 1 September
+      AND (d.opprettet IS NULL OR d.opprettet <= make_date(d.aar_start, 9, 1))  -- and already ran then
 ),
 rapport_celle AS (     -- each report spread over the trinn it speaks for (blank trinn: the programme's trinn)
     SELECT pa.plan_id, pa.kommunenr, pa.plan_batch, r.orgnr, r.program, r.skoleaar_start AS aar_start,
@@ -51,12 +87,15 @@ rapport_celle AS (     -- each report spread over the trinn it speaks for (blank
            r.skolemiljoutvalg_moter, r.sist_revidert, r.fase, r.batch_id,
            coalesce(r.trinn_til, 99) - coalesce(r.trinn_fra, 0) AS bredde,
            unnest(generate_series(
-               coalesce(r.trinn_fra, greatest(pp.trinn_fra, coalesce(s.trinn_fra, pp.trinn_fra))),
-               coalesce(r.trinn_til, least(pp.trinn_til, coalesce(s.trinn_til, pp.trinn_til))))) AS trinn
+               coalesce(r.trinn_fra, greatest(pp.trinn_fra, coalesce(h.trinn_fra, f.trinn_fra, s.trinn_fra, pp.trinn_fra))),
+               coalesce(r.trinn_til, least(pp.trinn_til, coalesce(h.trinn_til, f.trinn_til, s.trinn_til, pp.trinn_til)))))
+               AS trinn
     FROM core.programstatus r
     JOIN plan_aar pa ON pa.kommunenr = r.kommunenr AND pa.aar_start = r.skoleaar_start
     JOIN core.plan_program pp ON pp.plan_id = pa.plan_id AND pp.program = r.program
     LEFT JOIN core.skole s ON s.orgnr = r.orgnr
+    LEFT JOIN forste_aar f ON f.orgnr = r.orgnr
+    ASOF LEFT JOIN core.skole_aar h ON r.orgnr = h.orgnr AND r.skoleaar_start >= h.skoleaar_start
 ),
 siste AS (             -- the newest report wins; among equals, the one for the narrowest trinn range
     SELECT * FROM rapport_celle

@@ -153,7 +153,11 @@ def _https() -> bool:
 
 
 def _client() -> str | None:
-    """The address a login came from (the proxy's, behind one): the throttle counts wrong passwords per address."""
+    """The address a login came from: the throttle counts wrong passwords per address, and the audit log names it.
+
+    Streamlit's server (uvicorn) reads `X-Forwarded-For` from the proxies `FORWARDED_ALLOW_IPS` names (by default
+    one on this machine), from the right, and from no one else: behind a proxy the address is the user's, and a
+    guesser who writes the header himself is not believed. Loopback is None (one address)."""
     try:
         return st.context.ip_address
     except Exception:

@@ -596,3 +596,56 @@ def test_the_chosen_kommune_stays_chosen_from_page_to_page_in_chromium(server, b
         page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=30_000)
         assert page.get_by_role("combobox", name="Kommune").input_value() == "Sjøbygd (9902)", path
     page.close()
+
+
+def _wrong_then_right(browser, server: str, forwarded_for: str, wrong: int) -> str:
+    """`wrong` wrong passwords for fau.nordli, then the right one, from a browser that a proxy says is at
+    `forwarded_for`: what the last login answered."""
+    context = browser.new_context(extra_http_headers={"X-Forwarded-For": forwarded_for})
+    try:
+        for password in ["ikke-riktig"] * wrong + [DEMO["fau"][1]]:
+            page = context.new_page()
+            page.goto(server)
+            page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+            page.get_by_label("Brukernavn").fill(DEMO["fau"][0])
+            page.get_by_label("Passord").fill(password)
+            page.get_by_role("button", name="Logg inn").click()
+            page.wait_for_selector("[data-testid='stAlertContentError'], h1:has-text('Oversikt')", timeout=30_000)
+            landed = page.locator("h1:has-text('Oversikt')")
+            answer = landed.inner_text() if landed.count() else page.locator("[data-testid='stAlertContentError']").inner_text()
+            page.close()
+        return answer
+    finally:
+        context.close()
+
+
+def test_behind_a_proxy_one_person_s_wrong_passwords_do_not_lock_a_colleague_out(browser, demo_db_master, demo_db):
+    """Behind a reverse proxy every login comes over the proxy's connection: counted per connection, five wrong
+    passwords for a name by anyone in the municipality would lock that name for everyone for 15 minutes. The proxy's
+    X-Forwarded-For says who is who (a proxy on this machine is believed; elsewhere, FORWARDED_ALLOW_IPS names it),
+    and the audit log names the real address."""
+    from pipelines import accounts
+
+    shutil.copy(accounts.users_path(demo_db_master), accounts.users_path(demo_db))
+    env = {k: v for k, v in os.environ.items() if k != "FORWARDED_ALLOW_IPS"}
+    with streamlit_server(demo_db, env=env) as server:
+        locked = _wrong_then_right(browser, server, "203.0.113.7", wrong=5)
+        colleague = _wrong_then_right(browser, server, "198.51.100.9", wrong=0)
+    assert "For mange feil forsøk" in locked, locked
+    assert colleague == "Oversikt"
+    assert "Adresse: 203.0.113.7" in accounts.audit_path(demo_db).read_text("utf-8")
+
+
+def test_an_x_forwarded_for_header_from_anyone_but_the_named_proxy_is_not_believed(browser, demo_db_master, demo_db):
+    """Anyone can send the header: believed from anyone, a guesser would write a new address before each guess and
+    never be locked. With the proxy named as another machine, this connection's header counts for nothing."""
+    from pipelines import accounts
+
+    shutil.copy(accounts.users_path(demo_db_master), accounts.users_path(demo_db))
+    env = {**os.environ, "FORWARDED_ALLOW_IPS": "10.9.9.9"}
+    with streamlit_server(demo_db, env=env) as server:
+        locked = _wrong_then_right(browser, server, "203.0.113.7", wrong=5)
+        elsewhere = _wrong_then_right(browser, server, "198.51.100.9", wrong=0)
+    assert "For mange feil forsøk" in locked and "For mange feil forsøk" in elsewhere, elsewhere
+    logged = accounts.audit_path(demo_db).read_text("utf-8")
+    assert "innlogging_feilet" in logged and "203.0.113.7" not in logged

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.templates.xlsx import to_bytes
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from pipelines.templates.xlsx import FORMULA_START, neutralise, to_bytes  # noqa: F401 (re-exported)
 
 _SPACE = "\u00a0\u202f"
 """The spaces between thousands in a number as the app writes it (`labels.number_text`): no-break and narrow.
@@ -36,13 +34,6 @@ _DATE = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})(?:( kl\.)? (\d{2}):(\d{2}))?")
 _KEY_HEADER = re.compile(r"(?i)(nr|nummer|kode|år|aar)\b|\bid\b")
 """Columns of codes and years (Org.nr., Kommunenr., Postnr., Enhet-ID, Indikatorkode, År, Skoleår): their digits
 name something and are not to be summed, so they stay text even when they look like «9901» or «2024»."""
-
-
-def neutralise(value: object) -> object:
-    """For CSV and other untyped text: text Excel (or LibreOffice) could run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -101,17 +92,6 @@ def _type_cell(cell, header: str) -> None:
         cell.value, cell.number_format = found
 
 
-def _as_text(ws) -> None:
-    """Every text cell a text cell: openpyxl reads a string starting with «=» as a formula. Formula-like text gets the
-    quote prefix too (shown by Excel in the formula bar only), so editing the cell does not turn it into one."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-                if cell.value.startswith(FORMULA_START):
-                    cell.quotePrefix = True
-
-
 def sheet_name(title: str, taken: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the book. A longer title is cut at a word
     and ends in «…», not inside a name («Elevundersøkelsen – Nordli skol»)."""
@@ -149,7 +129,6 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, (key, _) in enumerate(about, start=1):
         _type_cell(info.cell(r, 2), key)
-    _as_text(info)
     taken = {info.title.lower()}
     for table in tables:
         ws = book.create_sheet(sheet_name(table.title, taken))
@@ -163,7 +142,6 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
         for row in ws.iter_rows(min_row=2):
             for cell, header in zip(row, headers, strict=True):
                 _type_cell(cell, header)
-        _as_text(ws)
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
             longest = max([len(header), *(len(str(v)) for v in table.frame[header].head(200).to_list() if v is not None)])

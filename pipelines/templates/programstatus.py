@@ -81,10 +81,8 @@ def prefilled_rows(schools: pl.DataFrame, programmes: list[str] | None = None, s
 
 
 def csv_text(rows: list[dict[str, object]]) -> str:
-    lines = [";".join(HEADERS)]
-    for row in rows:
-        lines.append(";".join("" if row.get(h) is None else str(row.get(h)) for h in HEADERS))
-    return "\r\n".join(lines) + "\r\n"
+    """Rows in the template's CSV layout (`;`, header first), without BOM (`xlsx.csv_text`)."""
+    return xlsx.csv_text(HEADERS, ([row.get(h) for h in HEADERS] for row in rows))
 
 
 def csv_bytes(schools: pl.DataFrame, programmes: list[str] | None = None) -> bytes:

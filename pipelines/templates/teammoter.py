@@ -6,9 +6,7 @@ One row per meeting; counts of cases and referrals, never persons. The reader
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 
 import polars as pl
@@ -209,12 +207,8 @@ def _csv_value(value: object) -> str:
 
 def csv_bytes(schools: pl.DataFrame, rows: list[dict[str, object]] | None = None) -> bytes:
     """The CSV template: UTF-8 with BOM, semicolon, the same headers; dates as 14.09.2025."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(HEADERS.values())
-    for row in rows if rows is not None else _school_rows(schools):
-        writer.writerow([_csv_value(row.get(f)) for f in HEADERS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    body = ([_csv_value(row.get(f)) for f in HEADERS] for row in (rows if rows is not None else _school_rows(schools)))
+    return ("\ufeff" + xlsx.csv_text(HEADERS.values(), body)).encode("utf-8")
 
 
 GUIDE = [

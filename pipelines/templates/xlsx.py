@@ -2,7 +2,45 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import re
+from collections.abc import Iterable
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What Excel (or LibreOffice) may run as a formula when a cell starts with it."""
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def neutralise(value: object) -> object:
+    """For CSV and other untyped text: text Excel (or LibreOffice) could run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def keep_as_text(cells: Iterable) -> None:
+    """Every text cell a text cell: openpyxl reads a string starting with «=» as a formula. Formula-like text gets the
+    quote prefix too (shown by Excel in the formula bar only), so editing the cell does not turn it into one."""
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+            if cell.value.startswith(FORMULA_START):
+                cell.quotePrefix = True
+
+
+def csv_text(headers: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """A template's CSV (`;`, header first, CRLF, no BOM), quoted where a value holds `;` or a quote, and text that a
+    spreadsheet would run as a formula (a school named «=HYPERLINK(…)» in the register) neutralised; a number
+    written as text («-3») is left as it is."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v if isinstance(v, str) and _NUMBER.match(v) else neutralise(v)
+                         for v in row])
+    return buf.getvalue()
 
 
 def data_sheet(book, title: str, headers: list[str], rows: list[dict[str, object]], widths: dict[str, int],
@@ -74,6 +112,11 @@ def guide_sheet(book, lines: list[str]):
 
 
 def to_bytes(book) -> bytes:
+    """The workbook's file, with every text cell of every sheet a text cell (`keep_as_text`): nothing the product
+    writes is a formula, whatever a school's name in the register or a plan's programme says."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            keep_as_text(row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

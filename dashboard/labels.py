@@ -11,6 +11,15 @@ from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
 from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
 from pipelines.sources.base import MONTH_NAMES
 
+_MARKUP = re.compile(r"([\\`\[\]<>])")
+
+
+def plain(text: str) -> str:
+    """Text from a file (a school's name) for a Markdown label, warning or button: Markdown makes no link, image,
+    code or HTML of it. The register refuses such names (`pipelines.quality.suites.NOT_A_NAME`); a name that came
+    in earlier, or from a survey file, is shown as written, its marks escaped."""
+    return _MARKUP.sub(r"\\\1", text)
+
 FYLKER = {
     # The counties from 2024, then the codes of 2020–2023 that FHI's older pooled files still use.
     "03": "Oslo", "11": "Rogaland", "15": "Møre og Romsdal", "18": "Nordland", "31": "Østfold", "32": "Akershus",

@@ -649,3 +649,36 @@ def test_an_x_forwarded_for_header_from_anyone_but_the_named_proxy_is_not_believ
     assert "For mange feil forsøk" in locked and "For mange feil forsøk" in elsewhere, elsewhere
     logged = accounts.audit_path(demo_db).read_text("utf-8")
     assert "innlogging_feilet" in logged and "203.0.113.7" not in logged
+
+
+def test_a_school_name_with_markdown_from_an_earlier_load_fetches_nothing_and_links_nowhere(browser, demo_db_master,
+                                                                                           demo_db):
+    """A school named «Haugen skole ![p](https://…)» (loaded before the register refused such names, or from a
+    survey file) had every skolesjef's browser fetch that address on Oversikt and Saker, and drew a link there."""
+    import duckdb
+
+    from pipelines import accounts
+
+    shutil.copy(accounts.users_path(demo_db_master), accounts.users_path(demo_db))
+    con = duckdb.connect(str(demo_db))
+    con.execute("UPDATE core.skole SET navn = navn || ' ![p](https://evil.example/p.png) [lenke](https://evil.example/l)'"
+                " WHERE navn = 'Haugen skole'")
+    con.close()
+    fetched: list[str] = []
+    with streamlit_server(demo_db) as server:
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.route("**/*evil.example*/**", lambda route: (fetched.append(route.request.url), route.abort()))
+        page.goto(server)
+        page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+        page.get_by_label("Brukernavn").fill(DEMO["skoleeier"][0])
+        page.get_by_label("Passord").fill(DEMO["skoleeier"][1])
+        page.get_by_role("button", name="Logg inn").click()
+        page.wait_for_selector("[data-testid='stMetric']", timeout=30_000)
+        page.wait_for_selector("text=Haugen skole", timeout=30_000)
+        shown = page.locator("text=Haugen skole").first.inner_text()
+        go(page, "saker", HEADINGS["saker"])
+        page.wait_for_timeout(2000)
+        links = page.locator("a[href*='evil.example']").count()
+        page.close()
+    assert fetched == [] and links == 0, fetched
+    assert "![p](https://evil.example/p.png)" in shown  # the name is shown as written

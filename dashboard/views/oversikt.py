@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import attention, queries, ui
-from dashboard.labels import NO_VALUE, format_value
+from dashboard.labels import NO_VALUE, format_value, plain
 from dashboard.privacy import REASON_MISSING
 
 st.title("Oversikt")
@@ -21,7 +21,7 @@ komm = queries.kommuner(viewer)
 
 def go_to(item: attention.Item, kommunenr: str | None = None) -> None:
     """A line that opens the page showing `item`, with its municipality chosen there."""
-    if st.button(item.text, key=f"oppfolging_{kommunenr}_{item.text}", icon=item.icon, type="tertiary"):
+    if st.button(plain(item.text), key=f"oppfolging_{kommunenr}_{item.text}", icon=item.icon, type="tertiary"):
         if kommunenr:
             st.session_state["kommune"] = kommunenr  # the pages' municipality picker (`ui.pick_kommune`)
         for key, value in item.choices:

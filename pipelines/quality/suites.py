@@ -162,6 +162,16 @@ def eu_expectations(facts: RegisterFacts) -> list:
     return rules
 
 
+NOT_A_NAME = r"[<>\[\]`]|^\s*[=+\-@]"
+"""What no school or municipality is named with: HTML and Markdown's link, image and code marks, or a formula's
+first character. A name is shown on every page, in the reports and in the templates: a register naming a school
+«Haugen ![](https://…)» had every skolesjef's browser fetch that address on Oversikt and Saker, and
+«=HYPERLINK(…)» sat in every template."""
+NOT_A_NAME_TEXT = ("{what} har tegn som ikke hører hjemme i et navn: «<», «>», «[», «]» eller «`», eller «=», «+», "
+                   "«-» eller «@» først (det kan bli en lenke, et bilde eller en formel der navnet vises). Rett navnet "
+                   "i filen.")
+
+
 def register_expectations() -> list:
     return [
         rule(E.ExpectTableColumnsToMatchSet(column_set=list(REGISTER_SCHEMA) + REGISTER_DERIVED, exact_match=True),
@@ -170,6 +180,8 @@ def register_expectations() -> list:
         unique_key_rule("orgnr", "Samme organisasjonsnummer står flere ganger.", column="orgnr__gjentatt"),
         rule(E.ExpectColumnValuesToMatchRegex(column="kommunenr", regex=r"^\d{4}$"), "Kommunenummeret må ha 4 siffer."),
         rule(E.ExpectColumnValuesToNotBeNull(column="navn"), "Skolen mangler navn."),
+        *(rule(E.ExpectColumnValuesToNotMatchRegex(column=col, regex=NOT_A_NAME), NOT_A_NAME_TEXT.format(what=what))
+          for col, what in (("navn", "Skolenavnet"), ("kommune", "Kommunenavnet"))),
         rule(E.ExpectColumnValuesToBeBetween(column="trinn_fra", min_value=1, max_value=13), "Trinn må være 1–13."),
         rule(E.ExpectColumnValuesToBeBetween(column="trinn_til", min_value=1, max_value=13), "Trinn må være 1–13."),
         rule(E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="trinn_til", column_B="trinn_fra", or_equal=True),

@@ -273,6 +273,66 @@ def skoler(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str | None
     )
 
 
+def _register_of_years(pairs: str) -> str:
+    """SQL: for each (orgnr, skoleaar_start) of the relation `pairs`, the register that school year is judged by (its
+    own, or the nearest one before it, or before the first held, the first; as `mart.programstatus`), with its year
+    (`register_aar`), trinn and pupils. A school no register holds (known only from a survey file) has no row."""
+    return f"""
+        SELECT y.orgnr, y.skoleaar_start, p.skoleaar_start AS register_aar, p.trinn_fra, p.trinn_til, p.elevtall
+        FROM (SELECT a.orgnr, a.skoleaar_start, coalesce(h.skoleaar_start, f.forste) AS register_aar
+              FROM ({pairs}) a
+              LEFT JOIN (SELECT orgnr, min(skoleaar_start) AS forste FROM mart.skoler_per_aar GROUP BY orgnr) f
+                  USING (orgnr)
+              ASOF LEFT JOIN mart.skoler_per_aar h ON a.orgnr = h.orgnr AND a.skoleaar_start >= h.skoleaar_start) y
+        JOIN mart.skoler_per_aar p ON p.orgnr = y.orgnr AND p.skoleaar_start = y.register_aar
+    """
+
+
+def _schools_by_year(con: duckdb.DuckDBPyConnection, kommunenr: str, fra: dt.date, til: dt.date) -> pl.DataFrame:
+    """Every school of the municipality's register in every school year from the one `fra` is in to the one `til` is
+    in, with the trinn and pupils of that year's register (`_register_of_years`; today's for a school no register
+    holds) and when it ran (`nedlagt`, `opprettet`)."""
+    return _fetch(
+        con,
+        f"""
+        WITH aar AS (
+            SELECT orgnr, navn, kommunenr, trinn_fra, trinn_til, elevtall, skoleaar, nedlagt, opprettet,
+                   CAST(unnest(generate_series(core.skoleaar_start(CAST(? AS DATE)),
+                                               core.skoleaar_start(CAST(? AS DATE)))) AS INTEGER) AS skoleaar_start
+            FROM mart.skoler WHERE kommunenr = ?
+        )
+        SELECT a.orgnr, a.navn, a.kommunenr, a.skoleaar_start,
+               coalesce(r.register_aar, TRY_CAST(left(a.skoleaar, 4) AS INTEGER)) AS register_aar,
+               if(r.register_aar IS NULL, a.trinn_fra, r.trinn_fra) AS trinn_fra,
+               if(r.register_aar IS NULL, a.trinn_til, r.trinn_til) AS trinn_til,
+               if(r.register_aar IS NULL, a.elevtall, r.elevtall) AS elevtall,
+               a.nedlagt, a.opprettet
+        FROM aar a
+        LEFT JOIN ({_register_of_years("SELECT orgnr, skoleaar_start FROM aar")}) r USING (orgnr, skoleaar_start)
+        ORDER BY a.navn, a.skoleaar_start
+        """,
+        [fra, til, kommunenr],
+    )
+
+
+@query
+def skoler_per_aar(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, fra: dt.date, til: dt.date
+) -> pl.DataFrame:
+    """The register's schools in each school year from `fra` to `til`, each year by its own register (its trinn and
+    pupils): a page over several school years asks an earlier year for the elevtjeneste and pupils it had then, not
+    for today's (a 1.–10. school become 1.–7. was asked for no elevtjeneste in the years it had one)."""
+    return _schools_by_year(con, kommunenr, fra, til)
+
+
+def with_months_open(schools: pl.DataFrame, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """`skoler_per_aar`'s rows, each with the months from `first` to `last` that fall in its school year and that the
+    school ran (`months_open`, column `maaneder`; 0 for a year it did not run in the period)."""
+    months = [months_open(max(first, dt.date(year, 8, 1)), min(last, dt.date(year + 1, 7, 31)), closed, opened)
+              for year, closed, opened in schools.select("skoleaar_start", "nedlagt", "opprettet").iter_rows()]
+    return schools.with_columns(pl.Series("maaneder", months, dtype=pl.Float64))
+
+
 @query
 def skoler_flyttet(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str | None = None) -> pl.DataFrame:
     """Schools that have moved out of a municipality in scope but whose case or meeting rows stay filed under it, with
@@ -566,10 +626,15 @@ def _fylke_name(con: duckdb.DuckDBPyConnection, fylkenr: str) -> str:
 
 @query
 def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
-    """Per school × month × sakstype: a school's all-trinn row when it sent one, else the sum of its trinn rows."""
+    """Per school × month × sakstype: a school's all-trinn row when it sent one, else the sum of its trinn rows.
+
+    With the pupils of the month's school year (`elevtall`, from the register `elevtall_aar`: the year's own, else the
+    nearest before, else the first): a month two years back divided by today's pupils read a school that has grown as
+    having had more cases per pupil then than it had.
+    """
     return _fetch(
         con,
-        """
+        f"""
         WITH per AS (
             SELECT orgnr, periode, sakstype,
                    bool_or(trinn IS NULL) AS har_total,
@@ -581,12 +646,17 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
             FROM mart.saker WHERE kommunenr = ?
             GROUP BY orgnr, periode, sakstype
         )
-        SELECT p.orgnr, s.navn AS skole, s.elevtall, p.periode, p.sakstype,
+        SELECT p.orgnr, s.navn AS skole, if(r.register_aar IS NULL, s.elevtall, r.elevtall) AS elevtall,
+               coalesce(r.register_aar, TRY_CAST(left(s.skoleaar, 4) AS INTEGER)) AS elevtall_aar,
+               p.periode, p.sakstype,
                CAST(CASE WHEN har_total THEN nye_t ELSE nye_s END AS INTEGER) AS nye,
                CAST(CASE WHEN har_total THEN avs_t ELSE avs_s END AS INTEGER) AS avsluttet,
                CAST(CASE WHEN har_total THEN apne_t ELSE apne_s END AS INTEGER) AS apne_ved_slutt,
                CAST(CASE WHEN har_total THEN over_t ELSE over_s END AS INTEGER) AS evaluering_over_frist
         FROM per p JOIN mart.skoler s USING (orgnr)
+        LEFT JOIN ({_register_of_years(
+            "SELECT DISTINCT orgnr, core.skoleaar_start(periode) AS skoleaar_start FROM per")}) r
+            ON r.orgnr = p.orgnr AND r.skoleaar_start = core.skoleaar_start(p.periode)
         ORDER BY skole, periode, sakstype
         """,
         [kommunenr],
@@ -917,10 +987,11 @@ def statsforvalter_cases(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommune
 
 @query
 def team_meetings(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The meeting log, with the school's name. Its pupils differ by school year: `skoler_per_aar`."""
     return _fetch(
         con,
         """
-        SELECT t.*, s.navn AS skole, s.elevtall
+        SELECT t.*, s.navn AS skole
         FROM mart.teammoter t JOIN mart.skoler s USING (orgnr)
         WHERE t.kommunenr = ?
         ORDER BY skole, team, dato
@@ -1026,18 +1097,7 @@ def _team_schools(con: duckdb.DuckDBPyConnection, kommunenr: str, start: dt.date
     used = set(_fetch(con, "SELECT DISTINCT team FROM mart.teammoter WHERE kommunenr = ?", [kommunenr])["team"])
     # The trinn the school had that school year (its own register, or the nearest before, or before the first held,
     # the first; as `mart.programstatus`): a 1.–10. school that has become 1.–7. had its elevtjeneste the years before.
-    register = _fetch(
-        con,
-        """
-        SELECT s.orgnr, s.navn AS skole, coalesce(h.trinn_til, f.trinn_til, s.trinn_til) AS trinn_til, s.nedlagt,
-               s.opprettet
-        FROM (SELECT *, CAST(? AS INTEGER) AS aar FROM mart.skoler WHERE kommunenr = ?) s
-        LEFT JOIN (SELECT orgnr, arg_min(trinn_til, skoleaar_start) AS trinn_til FROM mart.skoler_per_aar
-                   GROUP BY orgnr) f USING (orgnr)
-        ASOF LEFT JOIN mart.skoler_per_aar h ON s.orgnr = h.orgnr AND s.aar >= h.skoleaar_start
-        """,
-        [start.year, kommunenr],
-    )
+    register = _schools_by_year(con, kommunenr, start, start).rename({"navn": "skole"})
     expected = [register.filter(team_expected(t) & open_on(year_begun(start)))
                 .select("orgnr", "skole", pl.lit(t).alias("team"))
                 for t in TEAMS if t in used]

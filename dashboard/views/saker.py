@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, ui
+from dashboard import labels, queries, ui
 from dashboard.charts import (
     LAYOUT,
     cached_figure,
@@ -26,11 +26,13 @@ from dashboard.labels import (
     missing_reports,
     month_spans,
     months_back,
+    names_text,
     number_text,
     unbroken_sections,
 )
 from pipelines.sources.base import month_label as month_text
 from pipelines.templates.saker import SAKSTYPER, UTFALL
+from pipelines.warehouse.published import school_year_label
 
 WHOLE_YEARS = (
     "På vernet nivå vises bare hele skoleår, fra rapportene har nådd september etter skoleåret: tall som vokser "
@@ -127,7 +129,7 @@ if overdue:
     st.warning(f"**Ingen skole har rapportert saker for {month_spans(overdue)} ennå.** Rapporten for en måned ventes "
                f"innen den 10. i måneden etter; tallene under går til og med {month_label(last)}.")
 for skole, months in later.filter(pl.col("mangler").list.len() > 0).iter_rows():
-    st.warning(f"**{skole} har ikke rapportert for {month_spans(months)} ennå.** Andre skoler i kommunen har "
+    st.warning(f"**{labels.plain(skole)} har ikke rapportert for {month_spans(months)} ennå.** Andre skoler i kommunen har "
                f"rapportert til og med {month_label(newest)}; tallene under går til og med {month_label(last)}.")
 if not unreported and not overdue and later["mangler"].list.len().sum() == 0 and coverage.height:
     st.caption(f"{'Skolen' if coverage.height == 1 else f'Alle de {coverage.height} skolene'} har rapportert for "
@@ -190,9 +192,22 @@ ui.remember(
 types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
 c1, c2 = st.columns([2, 1])
 sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get, placeholder="Velg")
-# The register holds one school year's pupils, and every month is divided by them, also the years before it.
-register_years = ", ".join(sorted(set(schools["skoleaar"].drop_nulls())))
-pupils_from = f"skoleregisteret{f' ({register_years})' if register_years else ''} for alle måneder"
+# Every month is divided by the pupils of its school year's register; a year without one, by the nearest before it
+# (before the first register: the first), which is said. With one register for every month, that one is named.
+used = data.select(
+    pl.when(pl.col("periode").dt.month() >= 8).then(pl.col("periode").dt.year())
+    .otherwise(pl.col("periode").dt.year() - 1).alias("aar"), "elevtall_aar",
+).drop_nulls().unique().sort("aar", "elevtall_aar")
+borrowed: dict[int, list[int]] = {}
+for year, register in used.iter_rows():
+    if year != register:
+        borrowed.setdefault(register, []).append(year)
+if used["elevtall_aar"].n_unique() == 1:
+    pupils_from = f"skoleregisteret ({school_year_label(used['elevtall_aar'][0])}) for alle måneder"
+else:
+    pupils_from = "skoleregisteret for hvert skoleår" + (" (" + "; ".join(
+        f"for {names_text([school_year_label(y) for y in years])}: registeret for {school_year_label(register)}"
+        for register, years in sorted(borrowed.items())) + ")" if borrowed else "")
 per100 = c2.toggle("Per 100 elever", value=True, help=f"Elevtall fra {pupils_from}.")
 part = data.filter(pl.col("sakstype") == sakstype)
 

@@ -17,6 +17,7 @@ from dashboard.charts import (
 )
 from dashboard.labels import decimals_needed, month_spans, months_back, number_text
 from pipelines.templates.teammoter import PROFESSIONS, TEAMS
+from pipelines.warehouse.published import school_year_label
 
 st.title("Arbeidslag og elevtjeneste")
 st.caption(
@@ -75,7 +76,7 @@ if unlogged:
 
 cases = pl.col("saker_med_samtykke") + pl.col("saker_anonyme")
 summary = (
-    part.group_by("skole", "elevtall")
+    part.group_by("skole")
     .agg(
         pl.len().alias("moter"),
         cases.sum().alias("saker"),
@@ -93,6 +94,14 @@ open_months = {name: ran for name, closed, opened
                .select("navn", "nedlagt", "opprettet").iter_rows()
                if (ran := queries.months_open(first, last, closed, opened)) > 0}
 period = pl.col("skole").replace_strict(open_months, default=months, return_dtype=pl.Float64)
+# Each school year of the period by its own register (trinn, pupils), and the months of it each school ran.
+by_year = queries.with_months_open(queries.skoler_per_aar(viewer, kommunenr=kommunenr, fra=first, til=last), first, last)
+ran = by_year.filter(pl.col("maaneder") > 0)
+# Pupils × months: a school year's months count its own pupils, so a school that has grown is not read against today's
+# pupils for the years before (for a whole period with one register: the pupils × the period's months, as before).
+pupil_months = dict(ran.group_by("navn").agg(
+    pl.when(pl.col("elevtall").is_not_null().all()).then((pl.col("elevtall") * pl.col("maaneder")).sum())
+).iter_rows())
 table = summary.select(
     pl.col("skole").alias("Skole"),
     pl.col("moter").alias("Møter"),
@@ -104,7 +113,9 @@ table = summary.select(
     # saker» per 100 pupils a year).
     (pl.col("saker") / pl.col("moter")).round(1).alias("Drøftinger/møte"),
     # Per school year (11 months with school), so a period of any length reads the same way.
-    (pl.col("saker") * 100 / pl.col("elevtall") * SCHOOL_MONTHS / period).round(1).alias("Drøftinger/100 el./år"),
+    (pl.col("saker") * 100 * SCHOOL_MONTHS
+     / pl.col("skole").replace_strict(pupil_months, default=None, return_dtype=pl.Float64)).round(1)
+    .alias("Drøftinger/100 el./år"),
     (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme %"),
     pl.col("ppt").alias("Til PPT"),
     pl.col("barnevern").alias("Til barnevern"),
@@ -122,7 +133,7 @@ HEADER_HELP = {
     "Drøftinger/møte": "Drøftinger per møte, med samtykke og anonymt. Det er drøftinger, ikke saker: en sak som "
                        "drøftes på tre møter teller tre ganger.",
     "Drøftinger/100 el./år": "Drøftinger per 100 elever, regnet om til ett skoleår (11 måneder med skole); elevtall "
-                             "fra skoleregisteret. En sak som drøftes på tre møter teller tre ganger.",
+                             "fra skoleregisteret for hvert skoleår. En sak som drøftes på tre møter teller tre ganger.",
     "Anonyme %": "Andel av drøftingene som var anonyme.",
     "Til PPT": "Nye henvisninger til PPT fra teammøtene i perioden (møteloggen). Sakene med henvisning til PPT på "
                "siden Saker (kap. 12) er skolens saker etter opplæringsloven, ikke møtene: tallene teller ulike ting.",
@@ -141,19 +152,31 @@ st.caption(("Tallene gjelder perioden som står over tabellen." if one else
            + " Hvem som er til stede på møtene, står under «Hvem er til stede».")
 # A school with no meeting in the log is no row above: said, so that a school that logs nothing is seen. Only the
 # schools that should have the team (`queries.team_expected`, as the reports count): the elevtjeneste belongs to the
-# ungdomstrinn, a ressursteam to the schools without one.
-expected_schools = schools.filter(queries.team_expected(team))
-# A school closed before the period began, or opened after it ended, is asked for no meetings in it.
-silent = sorted(set(expected_schools.filter(queries.open_on(first.replace(day=15)) | (
-    pl.col("opprettet").is_not_null() & (pl.col("opprettet") <= last)))["navn"]) - set(summary["skole"]))
+# ungdomstrinn, a ressursteam to the schools without one. Each school year of the period by its own register, and
+# only the years a school ran in the period: a 1.–10. school become 1.–7. should have had its elevtjeneste before, and
+# a school closed before the period began, or opened after it ended, is asked for no meetings in it.
+expected_years = ran.filter(queries.team_expected(team))
+silent = sorted(set(expected_years["navn"]) - set(summary["skole"]))
+# How many schools should have the team, in the period's last school year and, where it differed, the years before.
+counts = (ran.group_by("skoleaar_start").agg(pl.len().alias("skoler"))
+          .join(expected_years.group_by("skoleaar_start").agg(pl.len().alias("har")), on="skoleaar_start", how="left")
+          .with_columns(pl.col("har").fill_null(0)).sort("skoleaar_start"))
+latest = counts.row(-1, named=True) if counts.height else {"har": 0, "skoler": schools.height, "skoleaar_start": None}
+earlier: dict[tuple[int, int], list[str]] = {}
+for year, total, having in counts.head(-1).select("skoleaar_start", "skoler", "har").iter_rows():
+    if (having, total) != (latest["har"], latest["skoler"]):
+        earlier.setdefault((having, total), []).append(school_year_label(year))
+in_year = (f" i {school_year_label(latest['skoleaar_start'])} ("
+           + "; ".join(f"i {labels.names_text(years)}: {having} av {total}" for (having, total), years in earlier.items())
+           + ", etter skoleregisteret for hvert skoleår)") if earlier else ""
 if team == "elevtjeneste":
-    st.caption(f"Elevtjenesten hører til ungdomstrinnet: {expected_schools.height} av {schools.height} skoler i "
-               f"{kommune} har 8.–10. trinn.")
+    st.caption(f"Elevtjenesten hører til ungdomstrinnet: {latest['har']} av {latest['skoler']} skoler i "
+               f"{kommune} har 8.–10. trinn{in_year}.")
 elif team == "ressursteam":
     st.caption(f"Ressursteamet hører til skoler uten ungdomstrinn (de andre har elevtjeneste): "
-               f"{expected_schools.height} av {schools.height} skoler i {kommune} har ikke ungdomstrinn.")
+               f"{latest['har']} av {latest['skoler']} skoler i {kommune} har ikke ungdomstrinn{in_year}.")
 if silent and viewer.role in ("skoleeier", "admin"):  # a rektor's log is the own school's only
-    st.warning(f"Ingen møter i loggen for {TEAMS[team].lower()} i perioden: {', '.join(silent)}.",
+    st.warning(f"Ingen møter i loggen for {TEAMS[team].lower()} i perioden: {', '.join(map(labels.plain, silent))}.",
                icon=":material/event_busy:")
 
 tab_rhythm, tab_attend, tab_flow = st.tabs(["Møter per måned", "Hvem er til stede", "Henvisninger"])

@@ -373,15 +373,17 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                 brukernavn=args.brukernavn.strip().lower(), rolle=args.rolle, kommuner=tuple(args.kommune),
                 skoler=tuple(args.skole), epost=args.epost, navn=args.navn,
             )
+            from dashboard import sessions
+
             old = accounts.load(path).get(account.brukernavn)
             new = accounts.add(path, account, password, replace=args.erstatt)
+            # A new password (after a suspected leak, say) ends every session and cookie of the old one; so does a new
+            # account under a name used before: a cookie of the removed account would otherwise log in as this one.
+            sessions.revoke(db, new.brukernavn)
             if old is None:
                 accounts.audit(db, "bruker_lagt_til", None, f"{new.brukernavn} ({new.rolle})")
                 console.print(f"Brukeren «{new.brukernavn}» ({new.rolle}) er lagret i {path}.")
-            else:  # a new password (after a suspected leak, say) ends every session and cookie of the old one
-                from dashboard import sessions
-
-                sessions.revoke(db, new.brukernavn)
+            else:
                 changed = accounts.describe_change(old, new) or "nytt passord"
                 accounts.audit(db, "bruker_endret", None, f"{new.brukernavn}: {changed}")
                 console.print(f"Brukeren «{new.brukernavn}» er endret: {changed}.")
@@ -395,7 +397,10 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                               "og revisjonsloggen). Legg til med «skolemiljo bruker legg-til … --kommune NNNN».")
             return 0
         if args.bruker_command == "fjern":
+            from dashboard import sessions
+
             gone = accounts.remove(path, args.brukernavn)
+            sessions.revoke(db, gone.brukernavn)  # its cookies end now, not when the name is given to someone else
             accounts.audit(db, "bruker_fjernet", None, gone.brukernavn)
             console.print(f"Brukeren «{gone.brukernavn}» er fjernet.")
             return 0

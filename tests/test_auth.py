@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,31 @@ def test_demo_build_creates_demo_accounts_for_every_role(demo_db_master):
 
 
 # ---------------------------------------------------------------- staying logged in across a reload
+
+
+def test_removing_a_user_ends_their_cookies_so_a_new_account_under_the_name_is_not_opened_by_them(tmp_path,
+                                                                                                 monkeypatch):
+    """Removing and adding an account again (the obvious reset of a suspect account) left its cookies valid: a
+    stolen or forgotten cookie of the removed rektor opened the new skoleeier account under the same name."""
+    from dashboard import sessions
+
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-langt-passord\n"))
+    assert cli(["--db", str(db), "bruker", "legg-til", "ola.rektor", "--rolle", "rektor", "--kommune", "9901",
+                "--skole", "990012001", "--passord-fra-stdin"]) == 0
+    time.sleep(0.01)  # a session is one begun after the account was stored
+    cookie = sessions.issue(db, "ola.rektor")
+    time.sleep(0.01)
+    assert sessions.verify(db, cookie) == "ola.rektor"
+    assert cli(["--db", str(db), "bruker", "fjern", "ola.rektor"]) == 0
+    assert sessions.verify(db, cookie) is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("et-annet-langt-passord\n"))
+    assert cli(["--db", str(db), "bruker", "legg-til", "ola.rektor", "--rolle", "skoleeier", "--kommune", "9901",
+                "--passord-fra-stdin"]) == 0
+    assert sessions.verify(db, cookie) is None
+    time.sleep(0.01)
+    assert sessions.verify(db, sessions.issue(db, "ola.rektor")) == "ola.rektor"  # a login to the new account holds
 
 
 def test_a_session_token_names_its_user_until_it_expires(tmp_path):

@@ -7,8 +7,10 @@ the audit log, and a stopped upload also to the load log, as the CLI logs a refu
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import tempfile
 from pathlib import Path
@@ -23,7 +25,9 @@ from pipelines import accounts
 from pipelines.errors import counted
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.quality.person_data import name_without_fodselsnummer
-from pipelines.warehouse.connection import data_version
+from pipelines.warehouse.connection import WarehouseBusy, data_version
+
+LOG = logging.getLogger("skolemiljo.dashboard")
 
 # Largest file accepted, as dashboard/.streamlit/config.toml's server.maxUploadSize: the browser does not send a larger
 # one (a 200 MB limit held every refused national file in the server's memory: 190 MB each). Streamlit marks it red,
@@ -204,10 +208,20 @@ def _one_file(upload, db: Path, viewer: Viewer) -> None:
 
     try:
         outcome = load_upload(raw, upload.name, db, viewer, progress=report)
-    except Exception as exc:  # e.g. the warehouse stayed locked: the whole batch was rolled back
+    except WarehouseBusy as exc:  # the warehouse stayed locked: the whole batch was rolled back
         accounts.audit(db, "opplasting", user, audit_detail(upload.name, "feilet", str(exc)))
         bar.empty()
         st.error(f"Innlastingen feilet, og ingenting er endret: {exc}")
+        return
+    except Exception:  # nothing was loaded (the batch is one transaction); the trace is the server log's
+        # An unforeseen error's own text (a database or file-system message) may name the server's paths or a cell of
+        # the file: neither is for the page, nor for the audit log the administrator reads.
+        when = dt.datetime.now().strftime("%d.%m.%Y kl. %H:%M:%S")
+        LOG.exception("Innlastingen av en opplastet fil feilet %s", when)
+        accounts.audit(db, "opplasting", user, audit_detail(upload.name, "feilet", f"uventet feil {when}"))
+        bar.empty()
+        st.error(f"Innlastingen feilet, og ingenting er endret ({when}). Prøv igjen om litt. Skjer det igjen, gi beskjed "
+                 "til den som drifter skolemiljo og oppgi tidspunktet: feilen er skrevet i serverens logg.")
         return
     bar.progress(1.0, text="Ferdig")
     accounts.audit(db, "opplasting", user, audit_detail(upload.name, outcome.result, outcome.message))

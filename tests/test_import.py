@@ -560,3 +560,28 @@ def test_a_refused_plan_is_logged_under_its_municipality_so_its_skolesjef_reads_
     assert outcome.result == "avvist", outcome.message
     logged = query(demo_db, "SELECT kommuner FROM core.ingest_log WHERE filnavn = 'plan_feil.yaml'")
     assert logged == [(["9901"],)], logged
+
+
+@pytest.mark.browser
+def test_an_unforeseen_failure_while_loading_says_so_in_norwegian_without_the_server_s_paths(  # noqa: F811
+        private_server, browser, demo_db, tmp_path):
+    """An unforeseen error (here the archive folder is a file, so the copy cannot be kept) was shown with its own
+    text: an OS or database message naming the server's paths, on the page and in the audit log."""
+    archive = demo_db.parent / "arkiv"
+    shutil.rmtree(archive, ignore_errors=True)
+    archive.write_text("ikke en mappe", encoding="utf-8")
+    good = tmp_path / "ungdata_9901.csv"
+    good.write_text(NEW_UNGDATA, encoding="utf-8")
+    before = _state(demo_db)[0]
+    page = login(browser, private_server, "admin")
+    page.locator("[data-testid='stSidebarNav'] a", has_text="Importer filer").first.click()
+    page.wait_for_selector("h1:has-text('Importer filer')", timeout=30_000)
+    page.locator("input[type='file']").set_input_files(str(good))
+    page.get_by_role("button", name="Last inn").click()
+    page.wait_for_selector("text=Innlastingen feilet, og ingenting er endret", timeout=60_000)
+    body = page.inner_text("body")
+    page.close()
+    assert "serverens logg" in body
+    assert str(demo_db.parent) not in body and "Errno" not in body
+    assert str(demo_db.parent) not in accounts.audit_path(demo_db).read_text("utf-8")
+    assert _state(demo_db)[0] == before  # and nothing was loaded

@@ -1164,14 +1164,16 @@ def team_saker_oversikt(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunen
     raw = _fetch(
         con,
         f"""
-        SELECT t.orgnr, s.navn AS skole, s.trinn_til, t.team,
+        SELECT t.orgnr, s.navn AS skole, coalesce(r.trinn_til, s.trinn_til) AS trinn_til, t.team,
                CAST(sum(t.saker_med_samtykke + t.saker_anonyme) AS INTEGER) AS saker
         FROM {rows} t JOIN mart.skoler s USING (orgnr)
+        LEFT JOIN ({_register_of_years(f"SELECT DISTINCT orgnr, {start.year} AS skoleaar_start FROM mart.skoler")}) r
+            USING (orgnr)
         WHERE t.kommunenr = ? AND t.dato >= ? AND t.dato < ?
         GROUP BY ALL
         """,
         [kommunenr, start, end],
-    )
+    )  # the year's own trinn (its register): a school become 1.–7. had its elevtjeneste that year
     if raw.is_empty():
         return pl.DataFrame(schema={"orgnr": pl.String, "skole": pl.String})
     schools = raw.select("orgnr", "skole", "trinn_til").unique().sort("skole")

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -169,3 +170,18 @@ def test_team_page_asks_each_school_year_for_the_elevtjeneste_its_own_register_g
     said = (f"{now[0]} av {now[1]} skoler i Fjellvik har ikke ungdomstrinn i {school_year_label(LATER)} "
             f"(i {school_year_label(EARLIER - 1)} og {school_year_label(EARLIER)}: {before[0]} av {before[1]}, ")
     assert any(said in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_the_council_report_s_cases_per_team_give_a_school_its_team_by_that_year_s_trinn(history_db, monkeypatch):
+    """The report's table of cases per school and team marks a team the school did not have «–»: for 2025-26 it went
+    by today's trinn, and Elvetun skole (1.–10. then, 1.–7. now) read as never having had an elevtjeneste."""
+    from dashboard import queries
+    from dashboard.labels import NO_VALUE
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(history_db))
+    st.cache_data.clear()
+    table = queries.team_saker_oversikt(OWNER, kommunenr="9901", skoleaar=school_year_label(EARLIER))
+    cell = table.filter(pl.col("orgnr") == ELVETUN)["Elevtjeneste"].item()
+    assert cell == "0", cell  # it had the team that year, and discussed nothing there
+    later = queries.team_saker_oversikt(OWNER, kommunenr="9901", skoleaar=school_year_label(LATER))
+    assert later.filter(pl.col("orgnr") == ELVETUN)["Elevtjeneste"].item() == NO_VALUE  # 1.–7. now: no such team

@@ -212,12 +212,12 @@ def test_a_plan_deadline_that_cannot_be_read_is_told_every_form_that_can(registe
     first = text.index("frist:")
     end = text.index("\n", first)
     path = tmp_path / "plan.yaml"
-    path.write_text(text[:first] + "frist: mars 2025" + text[end:], encoding="utf-8")
+    path.write_text(text[:first] + "frist: våren 2025" + text[end:], encoding="utf-8")
     outcome = ingest_file(path, register_db)
     assert outcome.result == "avvist", outcome.message
-    assert "frist»: må være en dato (2025-06-30 eller 30.06.2025), en måned (2025-06) eller et år" in outcome.message, \
-        outcome.message
-    for written in ("31.03.2025", "2025-03", "2025"):
+    assert ("frist»: må være en dato (2025-06-30 eller 30.06.2025), en måned (2025-06 eller juni 2025, for siste dag "
+            "i måneden) eller et år") in outcome.message, outcome.message
+    for written in ("31.03.2025", "2025-03", "mars 2025", "2025"):
         path.write_text(text[:first] + f"frist: '{written}'" + text[end:], encoding="utf-8")
         outcome = ingest_file(path, register_db)
         assert outcome.result in ("lastet", "allerede lastet"), (written, outcome.message)

@@ -23,6 +23,7 @@ from pydantic import (
 from pipelines import guides
 from pipelines.errors import IngestError
 from pipelines.plans import yamltext
+from pipelines.sources.base import MONTHS as FILE_MONTHS
 
 MONTHS = {
     "januar": 1, "februar": 2, "mars": 3, "april": 4, "mai": 5, "juni": 6, "juli": 7, "august": 8,
@@ -73,9 +74,19 @@ def _school_year_or_date(value: object, *, end: bool) -> object:
     return text
 
 
+def _named_month(word: str) -> int | None:
+    """`mars`, `Mars`, `mar.`, `sept` → 3 or 9: a month's name, or the start of it from three letters on, as the
+    templates read it (`MONTHS` of the sources, which also knows `may`, `oct`, `dec`); `marsj` → None."""
+    word = word.lower().rstrip(".")
+    month = FILE_MONTHS.get(word[:3])
+    if month is None or not (word in FILE_MONTHS or MONTH_NAMES[month].startswith(word)):
+        return None
+    return month
+
+
 def _deadline(value: object) -> object:
-    """`2025-06-30` or `30.06.2025`; `2025-06` → last day of the month; `2018` or `2018-2021` → 31 December of the last
-    year."""
+    """`2025-06-30` or `30.06.2025`; `2025-06` or `juni 2025` → last day of the month; `2018` or `2018-2021` → 31
+    December of the last year."""
     if not isinstance(value, str):
         return value
     text = value.strip()
@@ -83,10 +94,14 @@ def _deadline(value: object) -> object:
         return dato
     if match := re.fullmatch(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?", text):
         return dt.date(int(match.group(2) or match.group(1)), 12, 31)
+    year = month = None
     if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         year, month = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12:
-            return dt.date(year, month, calendar.monthrange(year, month)[1])
+    # «mars 2025» is how a plan document writes a deadline; it was refused while the month as 2025-03 loaded.
+    elif match := re.fullmatch(r"([A-Za-zÆØÅæøå]{3,}\.?)\s*(\d{4})", text):
+        year, month = int(match.group(2)), _named_month(match.group(1))
+    if year is not None and month is not None and 1 <= month <= 12:
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
     return text
 
 
@@ -295,8 +310,8 @@ class Plan(Strict):
 
 
 DATE_FORMS = {
-    "frist": "må være en dato (2025-06-30 eller 30.06.2025), en måned (2025-06) eller et år (2025, eller 2024-2026 "
-             "for 31.12. siste år)",
+    "frist": "må være en dato (2025-06-30 eller 30.06.2025), en måned (2025-06 eller juni 2025, for siste dag i "
+             "måneden) eller et år (2025, eller 2024-2026 for 31.12. siste år)",
     "": "må være en dato (2018-08-01 eller 01.08.2018) eller et skoleår (2018-19)",
 }
 """What a date field says it takes, each what its own reader takes (`_deadline`, `_school_year_or_date`)."""

@@ -21,6 +21,7 @@ from pipelines.sources.base import (
     trinn_expr,
     with_row_numbers,
 )
+from pipelines.sources.udir_eksport import municipalities_check
 
 LABEL = "en Skoleporten-fil"
 COLUMNS = [
@@ -198,4 +199,5 @@ def read(
         pl.lit(None, dtype=pl.Int32).alias("antall_besvart"),
         skjermet.alias("skjermet"),
     ).cast(EU_SCHEMA)
-    return SourceResult(source="skoleporten", frame=out, rows_in=rows_in, skipped=skipped, notes=notes)
+    return SourceResult(source="skoleporten", frame=out, rows_in=rows_in, skipped=skipped, notes=notes,
+                        after_load=[municipalities_check(out)])

@@ -159,7 +159,8 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
     ).cast(EU_SCHEMA)
     page = _page_of(table)
     return SourceResult(source=f"udir_{kind}", frame=out, rows_in=rows_in, skipped=skipped, info=_page_note(page, table.height),
-                        after_load=[] if page else [partial(dropped_groups, scope=_scope(out))])
+                        after_load=([] if page else [partial(dropped_groups, scope=_scope(out))])
+                        + [municipalities_check(out)])
 
 
 def _scope(frame: pl.DataFrame) -> dict[str, str]:
@@ -302,3 +303,66 @@ def left_out_of(con: duckdb.DuckDBPyConnection, batch_id: str, remove: bool = Fa
                     [done, batch_id, LEFT_OUT])
         con.execute("UPDATE core.ingest_log SET melding = melding || ? WHERE batch_id = ?", [done, batch_id])
     return total, examples
+
+
+OUTSIDE_REGISTER = "kommuner_utenfor_skoleregisteret"
+MAX_NAMED = 5
+
+
+def municipalities_check(frame: pl.DataFrame):
+    """`outside_register` for this file's municipalities, as a `SourceResult.after_load` check (the Udir readers and
+    Skoleporten's): what it needs of the frame is taken here, so the load's transaction reads only the register."""
+    rows = frame.filter(pl.col("kommunenr").is_not_null())
+    counts = dict(rows.group_by("kommunenr").len().iter_rows())
+    names = dict(rows.filter(pl.col("enhet_niva") == "kommune").group_by("kommunenr")
+                 .agg(pl.col("enhet_navn").drop_nulls().first()).iter_rows())
+    schools = sorted(rows.filter(pl.col("enhet_niva") == "skole")["orgnr"].drop_nulls().unique().to_list())
+    return partial(outside_register, counts={k: (n, names.get(k)) for k, n in counts.items()}, schools=schools)
+
+
+def outside_register(con: duckdb.DuckDBPyConnection, batch_id: str, counts: dict[str, tuple[int, str | None]],
+                     schools: list[str]) -> list[Finding]:
+    """A warning when none of the file's municipalities (`counts`: kommunenr → (rows, name)) is one the school register
+    holds: a file for a municipality whose register is not loaded, or with a mistyped kommunenr, loaded with at most
+    a terse line for its first file (the survey's schools were then registered from it, and the next file said
+    nothing), and the skolesjef found the schools nowhere expected, or under the wrong municipality.
+
+    Only when none is held: a national or county file names every municipality, and the register legitimately holds
+    only the owner's. Schools a survey file registered (`kilde`) are not the register: they have no trinn or elevtall.
+    """
+    if not counts:
+        return []  # national and county rows only
+    held = [k for (k,) in con.execute(
+        "SELECT DISTINCT kommunenr FROM core.skole WHERE kilde = 'skoleregister' AND kommunenr IS NOT NULL ORDER BY 1"
+    ).fetchall()]
+    if set(held) & set(counts):
+        return []
+    ordered = sorted(counts, key=lambda k: (-counts[k][0], k))
+    named = _listed([f"{k} {counts[k][1]}" if counts[k][1] else k for k in ordered])
+    total = sum(n for n, _ in counts.values())
+    # The file's schools the register has under another municipality: most likely a mistyped kommunenr.
+    moved = [k for (k,) in con.execute(
+        "SELECT DISTINCT kommunenr FROM core.skole WHERE kilde = 'skoleregister' AND orgnr IN (SELECT unnest(?)) "
+        "ORDER BY 1", [schools]).fetchall()] if schools and held else []
+    word = "Kommunen" if len(ordered) == 1 else "Ingen av kommunene"
+    if not held:
+        register = "Skoleregisteret er ikke lest inn ennå."
+    else:
+        register = f"Skoleregisteret har skoler i {_listed(held)}."
+    if moved:
+        register += f" Skolene i filen står i registeret under {_listed(moved)}."
+    return [Finding(
+        OUTSIDE_REGISTER, "kommunenr", "advarsel", False, total, named[:300],
+        f"{word} i filen ({named}) står {'ikke ' if len(ordered) == 1 else ''}i skoleregisteret. {register} "
+        f"{counted(total, 'rad', 'rader')} er lastet under kommunenummeret i filen, og skolene får ikke trinn og "
+        "elevtall fra registeret. Last inn skoleregisteret for kommunen først, eller "
+        "sjekk kommunenummeret i filen og les inn en rettet fil.",
+    )]
+
+
+def _listed(items: list[str]) -> str:
+    """«9901, 9902 og 9903», or the first `MAX_NAMED` and «og 12 til»: a national register is not listed whole."""
+    shown = items[:MAX_NAMED]
+    rest = [f"{len(items) - MAX_NAMED} til"] if len(items) > MAX_NAMED else []
+    parts = shown + rest
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} og {parts[-1]}"

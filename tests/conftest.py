@@ -134,3 +134,16 @@ def media(monkeypatch):
         return manager.kept_storage.get_file(url.rsplit("/", 1)[-1]).content
 
     return download
+
+
+def open_page(name: str, viewer) -> AppTest:  # noqa: F821 (streamlit's testing module is imported when used)
+    """The dashboard in AppTest on `views/{name}.py` as `viewer` (the warehouse: SKOLEMILJO_DB), drawn without an
+    error."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py"), default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.switch_page(f"views/{name}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.labels import format_value
 from dashboard.viewer import Viewer
-from tests.conftest import query
+from tests.conftest import open_page, query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
@@ -23,12 +23,7 @@ def app(demo_db_master, monkeypatch):
     monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
 
     def make(page: str, viewer: Viewer = OWNER) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.session_state["viewer"] = viewer
-        at.switch_page(f"views/{page}.py")
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return open_page(page, viewer)
 
     return make
 

@@ -23,10 +23,9 @@ from dashboard.viewer import Viewer
 from pipelines.ingest import ingest_file
 from pipelines.warehouse import store
 from pipelines.warehouse.published import school_year_label
-from tests.conftest import query
+from tests.conftest import open_page, query
 from tests.test_new_schools import _register
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
 NORDLI, ELVETUN, HAUGEN = "990012008", "990016003", "990013004"
 EARLIER, LATER = 2025, 2026  # registers for 2025-26 and 2026-27 (a school year that has begun: it loads)
@@ -75,12 +74,7 @@ def page(history_db, monkeypatch):
     st.cache_data.clear()
 
     def run(name: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.session_state["viewer"] = OWNER
-        at.switch_page(f"views/{name}.py")
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
+        return open_page(name, OWNER)
 
     return run
 

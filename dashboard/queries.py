@@ -427,11 +427,13 @@ _EU_COLUMNS = (
 
 
 _EU_NAMED = """(
-    SELECT e.* REPLACE (coalesce(s.navn, e.enhet_navn) AS enhet_navn)
+    SELECT e.* REPLACE (CASE WHEN e.enhet_niva = 'nasjonalt' THEN 'Landet' ELSE coalesce(s.navn, e.enhet_navn) END
+                        AS enhet_navn)
     FROM mart.elevundersokelsen e LEFT JOIN mart.skoler s ON e.enhet_niva = 'skole' AND s.orgnr = e.orgnr
 )"""
 """Elevundersøkelsen with each school under the register's current name: Udir's files name a school as it was called
-that year, and a renamed school («Nordli skole», later «Nordli oppvekstsenter») is still one school."""
+that year, and a renamed school («Nordli skole», later «Nordli oppvekstsenter») is still one school. The nation is
+«Landet», as the pages and reports say (Udir's «Nasjonalt» reached the page's Excel download)."""
 
 
 def _protect_eu(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
@@ -1288,10 +1290,11 @@ def programstatus_cells(
 
 @query
 def plan_programmer(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, plan_id: str) -> pl.DataFrame:
-    """The programmes a plan names (program, program_navn), in its order: also those whose start is still ahead and a
-    plan whose period has not begun, which `mart.programstatus` has no rows for yet."""
-    return _fetch(con, "SELECT program, program_navn FROM mart.plan_programmer WHERE kommunenr = ? AND plan_id = ? "
-                       "ORDER BY nr", [kommunenr, plan_id])
+    """The programmes a plan names (program, program_navn, the trinn it covers and the schools it names), in its order:
+    also those whose start is still ahead and a plan whose period has not begun, which `mart.programstatus` has no
+    rows for yet."""
+    return _fetch(con, "SELECT program, program_navn, trinn_fra, trinn_til, skoler FROM mart.plan_programmer "
+                       "WHERE kommunenr = ? AND plan_id = ? ORDER BY nr", [kommunenr, plan_id])
 
 
 @query
@@ -1319,7 +1322,7 @@ def program_starts(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: st
 
 
 @query
-def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, skoleaar: str | None = None) -> pl.DataFrame:
     """The loaded files a municipality's figures come from (source, batch, when, rows, warnings), for a report.
 
     A file counts while at least one of its rows is still in the warehouse for the municipality, or above it (fylke,
@@ -1329,17 +1332,24 @@ def kilder(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl
     number of files and rows is what its figures come from. Another municipality's rhythm file is not theirs to see
     in this one's council papers. No file names: a report leaves the house, and a file name can name a pupil
     («mobbesak Ola Nordmann 7B.xlsx»); every role may see the rest.
+
+    With `skoleaar`, a report's school year: only files with a row in that school year or before it (a report for
+    2025-26 made in November 2026 counted the case files and the programme status of 2026-27 among its sources).
+    The register and the meeting rhythm count whatever their year: the report names the schools as the register does
+    now, and a rhythm holds for every year.
     """
+    last = 9999 if skoleaar is None else int(skoleaar[:4])  # the report's school year begins in August of `last`
+    end = dt.date(last + 1, 8, 1) if skoleaar is not None else dt.date(9999, 1, 1)
     return _fetch(
         con,
-        """
+        f"""
         WITH delivered AS (
-            SELECT DISTINCT batch_id, kommunenr FROM mart.elevundersokelsen
-            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.ungdata
-            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.saker
-            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.teammoter
-            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.programstatus
-            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.planer
+            SELECT DISTINCT batch_id, kommunenr FROM mart.elevundersokelsen WHERE skoleaar_start <= {last}
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.ungdata WHERE aar <= {last + 1}
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.saker WHERE periode < DATE '{end}'
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.teammoter WHERE dato < DATE '{end}'
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.programstatus WHERE skoleaar_start <= {last}
+            UNION SELECT DISTINCT batch_id, kommunenr FROM mart.planer WHERE gyldig_fra < DATE '{end}'
             UNION SELECT DISTINCT batch_id, kommunenr FROM core.teamrytme WHERE batch_id IS NOT NULL
             UNION SELECT DISTINCT batch_id, kommunenr FROM core.skole
         )

@@ -204,13 +204,19 @@ PAGE_KOMMUNE_KEY = "_kommune_paa_siden"
 """The municipality picked on the page being drawn (none on a page without a picker): its tables' threshold."""
 
 
+EMPTY_WAREHOUSE = ("Ingen kommuner med data ennå. Start med skoleregisteret (skolene, trinnene og elevtallene): last "
+                   "det inn under «Importer filer». Hvordan filen ser ut, står på siden «Hjelp», under «Skoleregisteret». "
+                   "Så kan resultatene og kommunens egne rapporter lastes inn, i den rekkefølgen du vil.")
+"""What a page says before the warehouse holds a school: where to begin (every page needs the register first)."""
+
+
 def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
     """The municipality picker; the choice follows the viewer from page to page (a skolesjef who picked Sjøbygd on
     one page met Fjellvik on the next, and read Fjellvik's cases as Sjøbygd's)."""
     komm = queries.kommuner(viewer())
     if komm.is_empty():
         st.warning(NO_KOMMUNE if viewer().kommuner == frozenset() else
-                   "Ingen kommuner med data ennå. Last inn skoleregisteret og Elevundersøkelsen først.")
+                   EMPTY_WAREHOUSE)
         return None
     options = komm["kommunenr"].to_list()
     names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))
@@ -248,9 +254,10 @@ def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: st
     )
 
 
-TEMPLATE_SCHOOL = {"orgnr": pl.String, "navn": pl.String, "nedlagt": pl.Date, "opprettet": pl.Date}
+TEMPLATE_SCHOOL = {"orgnr": pl.String, "navn": pl.String, "nedlagt": pl.Date, "opprettet": pl.Date,
+                   "trinn_fra": pl.Int32, "trinn_til": pl.Int32}
 """A template's school as `_template_file` is given it; without `nedlagt` and `opprettet`, every school is taken to
-run."""
+run, and without its trinn, to have every programme's."""
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -290,10 +297,18 @@ def audited_download(label: str, make, file_name: str, mime: str, *, where=None,
     (where or st).download_button(label, build, file_name=file_name, mime=mime, on_click="ignore", **kwargs)
 
 
+def template_programmes(programmes: pl.DataFrame) -> tuple[tuple, ...]:
+    """A plan's programmes (`queries.plan_programmer`) as the programme-status template takes them: (code, trinn_fra,
+    trinn_til, the schools the plan names or None), so that a school is given only the programmes of its trinn."""
+    return tuple((code, fra, til, tuple(named) if named is not None else None) for code, fra, til, named in
+                 programmes.select("program", "trinn_fra", "trinn_til", "skoler").iter_rows())
+
+
 def download_template(label: str, module: str, schools: pl.DataFrame, stem: str,
-                      programmes: tuple[str, ...] = ()) -> None:
+                      programmes: tuple[tuple, ...] = ()) -> None:
     """Offer a reporting template as XLSX (drop-down lists) and CSV, pre-filled with the municipality's schools (and
-    for programme status the plan's `programmes`: the download had an empty programme column and no list to pick from).
+    for programme status the plan's `programmes`, each (code, trinn_fra, trinn_til, the schools it names or None): the
+    download had an empty programme column and no list to pick from, then a row for every programme at every school).
 
     Built when clicked: an XLSX with drop-down lists takes 0.7 s.
     """

@@ -11,6 +11,7 @@ from pathlib import Path
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 GUIDES = {
     "rapporter": ("Rapporter", "rapporter.md"),
+    "skoleregister": ("Skoleregisteret", "skoleregister.md"),
     "mal-saker": ("Mal for saker (kap. 12)", "mal-saker.md"),
     "mal-teammoter": ("Mal for møtelogg", "mal-teammoter.md"),
     "mal-programstatus": ("Mal for programstatus", "mal-programstatus.md"),

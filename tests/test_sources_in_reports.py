@@ -130,3 +130,26 @@ def test_a_register_extract_that_replaced_every_school_leaves_the_sources_with_t
     assert batches["skoleregister_ny.csv"] in listed
     assert old not in listed and batches["skoleregister_en_skole.csv"] not in listed
 
+
+
+def test_a_report_counts_no_file_that_holds_only_later_school_years_among_its_sources(demo_db, tmp_path, monkeypatch):
+    """A council report for 2025-26, made in November 2026, counted a case file of September 2026 (2026-27 only)
+    among the files its figures came from."""
+    import streamlit as st
+
+    from dashboard import queries
+    from tests.conftest import SAKER_HEADER
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+    later = tmp_path / "saker_sep_2026.csv"
+    later.write_text(SAKER_HEADER + f"{NORDLI};Nordli skole;2026-09;;aktivitetsplan;;1;0;5;0\n", encoding="utf-8")
+    outcome = ingest_file(later, demo_db)
+    assert outcome.result == "lastet", outcome.message
+    (batch,) = query(demo_db, "SELECT batch_id FROM core.ingest_log WHERE filnavn = ?", [later.name])[0]
+    assert batch in set(queries.kilder(OWNER, kommunenr="9901")["batch_id"])  # a source of the figures of 2026-27
+    assert batch not in set(queries.kilder(OWNER, kommunenr="9901", skoleaar="2025-26")["batch_id"])
+    report = content.build(OWNER, content.Request("9901", "2025-26", "kommunestyre"))
+    assert _sources(report)["Saker etter kap. 12 (kommunens mal)"]["Filer"] == 1  # the demo's, not September's
+    assert sum(v["Filer"] for v in _sources(report).values()) == queries.kilder(
+        OWNER, kommunenr="9901", skoleaar="2025-26").height

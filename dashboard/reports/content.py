@@ -795,7 +795,7 @@ class _Context:
 
     def kilder(self) -> Section:
         section = Section("Kilder og datakvalitet")
-        files = queries.kilder(self.viewer, kommunenr=self.req.kommunenr)
+        files = queries.kilder(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
         if files.is_empty():
             section.paragraphs.append("Ingen filer er lest inn.")
             return section

@@ -45,12 +45,14 @@ def follow_up(kommunenr: str) -> None:
         go_to(item, kommunenr)
 
 
-def without_survey(kommuner: list[str]) -> None:
-    """Municipalities with no Elevundersøkelsen results yet still get their follow-up (a first file may have failed)."""
+def without_survey(kommuner: list[str], said: bool = False) -> None:
+    """Municipalities with no Elevundersøkelsen results yet still get their follow-up (a first file may have failed);
+    `said`: the page has said already that none has results."""
     for kommunenr in kommuner[:CARDS_AT_MOST]:
         with st.container(border=True):
             st.subheader(names[kommunenr])
-            st.caption("Ingen resultater fra Elevundersøkelsen ennå.")
+            if not said:
+                st.caption("Ingen resultater fra Elevundersøkelsen ennå.")
             follow_up(kommunenr)
 
 
@@ -68,10 +70,12 @@ if figures.is_empty():
         st.warning(f"Resultatene fra Elevundersøkelsen for {', '.join(names[k] for k in per_trinn)} er lastet inn per "
                    "trinn, uten tall for alle trinn samlet, som Oversikt viser. Se dem per trinn på siden "
                    "«Elevundersøkelsen», eller last ned eksporten fra statistikkbanken med «Alle trinn» også.")
+    elif not names:  # an empty warehouse: where to begin
+        st.warning(ui.EMPTY_WAREHOUSE)
     else:
         st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
     if attention.enabled(viewer):
-        without_survey(sorted(names, key=lambda k: names[k]))
+        without_survey(sorted(names, key=lambda k: names[k]), said=not per_trinn)
     st.stop()
 
 order = [k for k in queries.KEY_FIGURES if k in set(figures["indikator_kode"])]

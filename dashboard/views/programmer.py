@@ -228,6 +228,6 @@ if viewer.role != "fau" and not ui.meeting_mode():  # the template is for the sc
     st.caption("Skolene rapporterer programstatus én eller to ganger i året med malen.")
     ui.help_link("Veiledning: mal for programstatus", "mal-programstatus")
     ui.download_template("programstatus", "programstatus", queries.skoler(viewer, kommunenr=kommunenr),
-                         f"programstatus_mal_{kommunenr}", programmes=tuple(
-                             queries.plan_programmer(viewer, kommunenr=kommunenr, plan_id=plan["plan_id"])["program"]))
+                         f"programstatus_mal_{kommunenr}", programmes=ui.template_programmes(
+                             queries.plan_programmer(viewer, kommunenr=kommunenr, plan_id=plan["plan_id"])))
 ui.export_tables("Programmer og plan", f"programmer_{kommunenr}")

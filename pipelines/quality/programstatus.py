@@ -73,7 +73,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Programmet står ikke i kommunens plan. Last inn kommunens plan (YAML) først, eller bruk programkoden "
              f"slik den står i planen (se {guides.where('plan')}).", kolonne="program", quote=False),
         rule(E.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUS)),
-             f"Ukjent status; bruk {STATUS_HINT}.", quote=False),
+             f"Ukjent status; bruk {STATUS_HINT} (se {guides.where('mal-programstatus')}).", quote=False),
         rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year),
              f"Skoleåret er ikke plausibelt (fra 2000-01 til og med {this_year}-{(this_year + 1) % 100:02d})."),
         rule(E.ExpectColumnValuesToBeBetween(column="andel_ansatte_kurset", min_value=0, max_value=100),

@@ -87,7 +87,8 @@ def meeting_expectations() -> list:
              "Møter uten saker og uten anonyme drøftinger: sjekk at tallene er fylt ut.",
              warning=True, kolonne="saker drøftet"),
         rule(E.ExpectColumnValuesToBeInSet(column="henvist_over_saker", value_set=[False]),
-             "Flere henvisninger enn saker drøftet i samme møte.", warning=True, kolonne="henvisninger"),
+             "Flere henvisninger enn saker drøftet i samme møte.", warning=True,
+             kolonne="Henvist til PPT, Henvist til barnevern, Henvist til helse"),  # as the template heads them
         rule(E.ExpectColumnValuesToBeInSet(column="et_uten_ppt_og_helse", value_set=[False], mostly=0.8),
              "Mer enn hvert femte møte i elevtjenesten var uten både PPT og helsesykepleier.",
              warning=True, kolonne="til stede"),

@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import guides
+from pipelines.errors import IngestError
 from pipelines.parsing import number, unparseable
 from pipelines.quality.programstatus import KEY, validate
 from pipelines.sources.base import (
@@ -57,6 +58,10 @@ STATUS_WORDS = {
     "ikke startet": "ikke_startet", "ikke_startet": "ikke_startet", "innføring": "innforing", "innforing": "innforing",
     "innføringsfase": "innforing", "drift": "drift", "i drift": "drift", "avsluttet": "avsluttet",
 }
+REPORTED = ["status", "trinn", "koordinator", "andel_ansatte_kurset", "sist_revidert", *COUNT_HEADERS]
+"""What a school reports on a row; the rest (school year, school, programme) the template fills in for it."""
+GUIDE = f"se {guides.where('mal-programstatus')}"
+"""Where a refusal sends the school: the guide says what each column takes."""
 YES = ["ja", "j", "yes", "x", "1", "true", "sann"]
 NO = ["nei", "n", "no", "0", "false", "usann"]
 
@@ -102,12 +107,27 @@ def _date_expr(col: str) -> pl.Expr:
 def read(table: pl.DataFrame, known: Known) -> SourceResult:
     t = template_table(table, normalise_header, REQUIRED, OPTIONAL, LABEL, guides.where("mal-programstatus"))
     rows_in = t.height
+
+    def is_blank(col: str) -> pl.Expr:
+        return pl.col(col).str.strip_chars().fill_null("") == ""
+
+    # The template comes with a row per school and programme of the plan, and a school reports on those it runs: the
+    # rows it left as they came (no status, nothing else) refused the whole file as «Ukjent status».
+    empty = pl.all_horizontal(*[is_blank(c) for c in REPORTED])
+    skipped: dict[str, int] = {}
+    n_empty = t.select(empty.sum()).item()
+    if n_empty:
+        skipped["tomme rader (bare skole og program fylt ut, uten status)"] = n_empty
+        t = t.filter(~empty)
+    if t.is_empty():
+        raise IngestError("Malen er ikke fylt ut: ingen rader har status eller andre opplysninger. Skriv status for "
+                          f"hvert program skolen rapporterer på ({GUIDE}).")
     t = orgnr_or_school_name(t, known)
     label, start = school_year_expr("skoleaar")
     t = t.with_columns(label.alias("skoleaar"), start.alias("skoleaar_start"))
-    raise_on_bad(t, pl.col("skoleaar_start").is_null(), "Skoleåret må skrives som 2025-26", "skoleaar")
+    raise_on_bad(t, pl.col("skoleaar_start").is_null(), f"Skoleåret må skrives som 2025-26 ({GUIDE})", "skoleaar")
 
-    raise_on_bad(t, pl.col("program").str.strip_chars().fill_null("") == "", "Programmet mangler", "program")
+    raise_on_bad(t, pl.col("program").str.strip_chars().fill_null("") == "", f"Programmet mangler ({GUIDE})", "program")
     plans = plan_programmes(known.db)
     by_name = {} if plans is None else {code(n): c for n, c in plans.select("program_navn", "program").iter_rows()}
     t = t.with_columns(slug(pl.col("program")).replace(by_name).alias("program"))
@@ -123,11 +143,15 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     )
     raise_on_bad(t, ~blank & (pl.col("trinn_fra").is_null() | ~pl.col("trinn_fra").is_between(1, 13)
                               | ~pl.col("trinn_til").is_between(1, 13) | (pl.col("trinn_til") < pl.col("trinn_fra"))),
-                 "Trinn må være ett trinn (5), et område (1-4) eller tomt for alle trinnene i planen", "trinn")
+                 f"Trinn må være ett trinn (5), et område (1-4) eller tomt for alle trinnene i planen ({GUIDE})",
+                 "trinn")
 
     status = pl.col("status").str.strip_chars().str.to_lowercase()
     t = t.with_columns(status.replace_strict(STATUS_WORDS, default=None, return_dtype=pl.String).alias("_status"))
-    raise_on_bad(t, pl.col("_status").is_null(), f"Ukjent status; bruk {STATUS_HINT}", "status")
+    # Each blank cell is said once, as missing: not also as unknown
+    raise_on_bad(t, is_blank("status"), f"Status mangler; velg {STATUS_HINT} ({GUIDE})", "status")
+    raise_on_bad(t, pl.col("_status").is_null() & ~is_blank("status"), f"Ukjent status; bruk {STATUS_HINT} ({GUIDE})",
+                 "status")
     t = t.with_columns(pl.col("_status").alias("status"))
 
     coordinator = pl.col("koordinator").str.strip_chars().str.to_lowercase()
@@ -135,11 +159,11 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         pl.when(coordinator.is_in(YES)).then(True).when(coordinator.is_in(NO)).then(False).otherwise(None)
         .alias("_koordinator"))
     raise_on_bad(t, coordinator.is_not_null() & (coordinator != "") & pl.col("_koordinator").is_null(),
-                 "Koordinator skal besvares med ja eller nei – skriv aldri navn", "koordinator")
+                 f"Koordinator skal besvares med ja eller nei – skriv aldri navn ({GUIDE})", "koordinator")
     t = t.with_columns(pl.col("_koordinator").alias("koordinator"),
                        pl.col("andel_ansatte_kurset").str.replace_all("%", "").alias("andel_ansatte_kurset"))
 
-    raise_on_bad(t, unparseable("andel_ansatte_kurset"), "Andelen er ikke et tall (skriv prosent 0–100)",
+    raise_on_bad(t, unparseable("andel_ansatte_kurset"), f"Andelen er ikke et tall (skriv prosent 0–100; {GUIDE})",
                  "andel_ansatte_kurset")
     t = t.with_columns(number("andel_ansatte_kurset").alias("andel_ansatte_kurset"))
     # 0,85 is 85 % written as a fraction (a CSV from a cell formatted as percent): read as 0,85 %, it failed the plan's
@@ -157,7 +181,7 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     revised = pl.col("sist_revidert").str.strip_chars()
     t = t.with_columns(_date_expr("sist_revidert").alias("_revidert"))
     raise_on_bad(t, revised.is_not_null() & (revised != "") & pl.col("_revidert").is_null(),
-                 "Datoen må skrives som 2024-05-15 (eller 15.05.2024)", "sist_revidert")
+                 f"Datoen må skrives som 2024-05-15 (eller 15.05.2024; {GUIDE})", "sist_revidert")
     t = t.with_columns(pl.col("_revidert").alias("sist_revidert"))
 
     kommuner = known.schools.select("orgnr", pl.col("kommunenr").alias("kommunenr")).unique("orgnr")
@@ -167,7 +191,6 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     nothing = pl.all_horizontal(
         pl.col("status") == "ikke_startet", ~pl.col("koordinator").fill_null(False), pl.col("sist_revidert").is_null(),
         *[pl.col(c).fill_null(0) == 0 for c in ["andel_ansatte_kurset", *COUNT_HEADERS]])
-    skipped: dict[str, int] = {}
     out = closed_school(out, known.register_rows, year_day(pl.col("skoleaar_start")))
     out = skip_closed(out, nothing, skipped).drop(CLOSED)
     return SourceResult(source="programstatus", frame=out, rows_in=rows_in, skipped=skipped)

@@ -48,6 +48,9 @@ GUIDE = [
     "",
     "Slik fyller du ut arket «Programstatus»:",
     "• Én rad per skole, skoleår og program. Fyll ut én eller to ganger i året (høst og vår); siste rapport gjelder.",
+    "• Malen har en rad per skole og program i planen som gjelder skolens trinn, for inneværende skoleår. Rader du lar"
+    " stå uten status og andre opplysninger, hoppes over ved innlesing.",
+    "• Skoleår: endre skoleaar (f.eks. til 2024-25) for å rapportere for et tidligere skoleår.",
     "• Program: koden fra kommunens plan. Trinn: tomt når svaret gjelder alle trinnene planen krever programmet på;"
     " ellers ett trinn (5) eller et område (1-4).",
     "• Status: ikke_startet, innforing (innføringsfasen), drift (i vanlig drift) eller avsluttet.",
@@ -65,18 +68,50 @@ def _current_school_year() -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def prefilled_rows(schools: pl.DataFrame, programmes: list[str] | None = None, skoleaar: str | None = None
+Programme = str | tuple
+"""A programme of the plan as a template is given it: its code, or (code, trinn_fra, trinn_til) and optionally the
+orgnr of the schools the plan names for it (none: every school with those trinn), as `mart.plan_programmer` holds it."""
+
+
+def _programme(item: Programme) -> tuple[str, int | None, int | None, frozenset[str] | None]:
+    if isinstance(item, str):
+        return item, None, None, None
+    code, fra, til, *rest = item
+    schools = rest[0] if rest else None
+    return code, fra, til, (frozenset(schools) if schools is not None else None)
+
+
+def programme_codes(programmes: list[Programme] | None) -> list[str]:
+    """The programme codes, in the plan's order (the drop-down list of the Excel template)."""
+    return [_programme(p)[0] for p in programmes or []]
+
+
+def fits(school: dict[str, object], programme: Programme) -> bool:
+    """Does the plan ask `school` (a row with orgnr and, from the register, trinn_fra/trinn_til) about `programme`?
+    Only when it has at least one of the programme's trinn, and is one of its schools when the plan names them: a 1–7
+    school was given a row for «mot» (8.–10.) that it could not fill in. Unknown trinn, on either side, fit."""
+    _, fra, til, named = _programme(programme)
+    if named is not None and school["orgnr"] not in named:
+        return False
+    s_fra, s_til = school.get("trinn_fra"), school.get("trinn_til")
+    if None in (fra, til, s_fra, s_til):
+        return True
+    return s_fra <= til and fra <= s_til
+
+
+def prefilled_rows(schools: pl.DataFrame, programmes: list[Programme] | None = None, skoleaar: str | None = None
                    ) -> list[dict[str, object]]:
-    """One row per school (× programme when given) for this school year, facts left blank. A school closed before
-    the year's 1 September never began it, and is asked for nothing (`asked`)."""
+    """One row per school (× programme of the plan that covers one of its trinn, when given) for this school year,
+    facts left blank; the reader skips a row left so. A school closed before the year's 1 September never began it,
+    and is asked for nothing (`asked`)."""
     skoleaar = skoleaar or _current_school_year()
     schools = asked(schools, year_day(pl.lit(int(skoleaar[:4]))))
     ordered = schools.sort("navn") if "navn" in schools.columns else schools
     rows: list[dict[str, object]] = []
     for school in ordered.iter_rows(named=True):
-        for program in programmes or [""]:
+        for program in (p for p in programmes or [""] if fits(school, p)):
             rows.append({"skoleaar": skoleaar, "orgnr": school["orgnr"], "skole": school.get("navn") or "",
-                         "program": program, "trinn": "", "status": "", "koordinator": ""})
+                         "program": _programme(program)[0], "trinn": "", "status": "", "koordinator": ""})
     return rows
 
 
@@ -85,12 +120,12 @@ def csv_text(rows: list[dict[str, object]]) -> str:
     return xlsx.csv_text(HEADERS, ([row.get(h) for h in HEADERS] for row in rows))
 
 
-def csv_bytes(schools: pl.DataFrame, programmes: list[str] | None = None) -> bytes:
+def csv_bytes(schools: pl.DataFrame, programmes: list[Programme] | None = None) -> bytes:
     """The template as CSV: UTF-8 with BOM, semicolon separated."""
     return ("\ufeff" + csv_text(prefilled_rows(schools, programmes))).encode("utf-8")
 
 
-def workbook(rows: list[dict[str, object]], programmes: list[str] | None = None):
+def workbook(rows: list[dict[str, object]], programmes: list[Programme] | None = None):
     """An openpyxl workbook: «Programstatus» first, then «Koder» and «Veiledning», with drop-down lists."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -107,11 +142,11 @@ def workbook(rows: list[dict[str, object]], programmes: list[str] | None = None)
     for cell in codes[1]:
         cell.font = Font(bold=True)
     status_items = list(STATUS.items())
-    programmes = programmes or []
-    for i in range(max(len(status_items), len(JA_NEI), len(programmes))):
+    program_codes = programme_codes(programmes)
+    for i in range(max(len(status_items), len(JA_NEI), len(program_codes))):
         s = status_items[i] if i < len(status_items) else (None, None)
         codes.append([s[0], s[1], None, JA_NEI[i] if i < len(JA_NEI) else None, None,
-                      programmes[i] if i < len(programmes) else None])
+                      program_codes[i] if i < len(program_codes) else None])
 
     rules = [
         (xlsx.list_rule(f"=Koder!$A$2:$A${len(STATUS) + 1}", "Status", "Velg status fra listen."), "status"),
@@ -120,8 +155,8 @@ def workbook(rows: list[dict[str, object]], programmes: list[str] | None = None)
                         showErrorMessage=True, errorTitle="Andel", error="Prosent fra 0 til 100."),
          "andel_ansatte_kurset"),
     ]
-    if programmes:
-        rules.append((xlsx.list_rule(f"=Koder!$F$2:$F${len(programmes) + 1}", "Program", "Programkoden fra planen."),
+    if program_codes:
+        rules.append((xlsx.list_rule(f"=Koder!$F$2:$F${len(program_codes) + 1}", "Program", "Programkoden fra planen."),
                       "program"))
     rules += [(xlsx.count_rule("Et helt tall, 0 eller mer."), header) for header in COUNT_HEADERS]
     xlsx.apply_rules(ws, letter, rules, TEMPLATE_ROWS + 1)
@@ -130,10 +165,12 @@ def workbook(rows: list[dict[str, object]], programmes: list[str] | None = None)
     return book
 
 
-def workbook_bytes(rows: list[dict[str, object]], programmes: list[str] | None = None) -> bytes:
+def workbook_bytes(rows: list[dict[str, object]], programmes: list[Programme] | None = None) -> bytes:
     return xlsx.to_bytes(workbook(rows, programmes))
 
 
-def xlsx_bytes(schools: pl.DataFrame, programmes: list[str] | None = None) -> bytes:
-    """The template as XLSX, pre-filled with the schools and this school year, with drop-down lists."""
+def xlsx_bytes(schools: pl.DataFrame, programmes: list[Programme] | None = None) -> bytes:
+    """The template as XLSX, pre-filled with the schools and this school year, with drop-down lists. With the schools'
+    trinn (`trinn_fra`, `trinn_til`) and the programmes' (`Programme`), a school gets rows only for programmes that
+    cover one of its trinn."""
     return workbook_bytes(prefilled_rows(schools, programmes), programmes)

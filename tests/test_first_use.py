@@ -1,0 +1,69 @@
+"""What a skolesjef meets on a real municipality's first day: an empty warehouse, then the first files."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from dashboard import queries, ui
+from dashboard.viewer import Viewer
+from pipelines.warehouse import store
+from tests.conftest import open_page
+
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"4601"}), brukernavn="skolesjef")
+
+
+@pytest.mark.parametrize("page", ["oversikt", "saker", "team", "programmer", "ungdata"])
+def test_an_empty_warehouse_says_where_to_begin(tmp_path, monkeypatch, page):
+    """An empty warehouse said «Ingen resultater fra Elevundersøkelsen er lastet inn ennå» on Oversikt and «Last inn
+    skoleregisteret og Elevundersøkelsen først» elsewhere (Saker and Programmer need no survey), with no word of
+    where files are loaded or their format described."""
+    db = tmp_path / "skolemiljo.duckdb"
+    store.init(db)
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    st.cache_data.clear()
+    at = open_page(page, OWNER)
+    said = [w.value for w in at.warning]
+    assert ui.EMPTY_WAREHOUSE in said, said
+    assert "«Importer filer»" in ui.EMPTY_WAREHOUSE and "«Hjelp»" in ui.EMPTY_WAREHOUSE
+    assert not any("Elevundersøkelsen først" in w for w in said)
+
+
+def test_the_nation_is_landet_in_the_survey_rows_as_on_the_page(warehouse):
+    """The Elevundersøkelsen page's Excel download called the nation «Nasjonalt» (Udir's name) where the page and the
+    reports say «Landet»."""
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+    trend = queries.eu_trend(owner, kommunenr="9901")
+    national = trend.filter(trend["enhet_niva"] == "nasjonalt")
+    assert national.height and set(national["enhet_navn"]) == {"Landet"}
+
+
+def test_the_guide_the_empty_warehouse_points_to_describes_the_register_a_page_reads():
+    """The register, the first file anyone loads, had no guide of its own: only a long cell in «Filformater som
+    leses». The empty warehouse's message names the guide; the Hjelp page lists it, and its example loads."""
+    import re
+
+    from pipelines.guides import GUIDES, text
+
+    titles = {title: key for key, (title, _) in GUIDES.items()}
+    named = re.findall(r"under «([^»]+)»", ui.EMPTY_WAREHOUSE)
+    assert named and named[-1] in titles
+    guide = text(titles[named[-1]])
+    assert all(c in guide for c in ("orgnr", "trinn_fra", "trinn_til", "elevtall", "nedlagt", "opprettet"))
+
+
+def test_the_register_guide_s_example_loads_as_written(tmp_path):
+    import re
+
+    from pipelines.guides import text
+    from pipelines.ingest import ingest_file
+    from tests.conftest import query
+
+    example = re.search(r"```\n(orgnr;.*?)```", text("skoleregister"), re.DOTALL).group(1)
+    path = tmp_path / "skoleregister.csv"
+    path.write_text(example, encoding="utf-8")
+    db = tmp_path / "skolemiljo.duckdb"
+    store.init(db)
+    outcome = ingest_file(path, db)
+    assert outcome.result == "lastet", outcome.message
+    assert query(db, "SELECT count(*) FROM core.skole")[0][0] == example.count("\n") - 1

@@ -8,6 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+# pandas whole before any page: Plotly looks it up in sys.modules, and a page drawing a chart while another thread
+# was still importing it failed with «partially initialized module 'pandas'».
+import pandas  # noqa: F401
 import streamlit as st
 
 # Streamlit runs this file as a script; make the repository importable without installing.

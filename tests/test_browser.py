@@ -393,6 +393,8 @@ def test_logging_out_in_one_browser_ends_the_other_at_its_next_click(server, bro
 
         still_open.locator("[data-testid='stSidebarNav'] a", has_text="Saker (kap. 12)").first.click()
         still_open.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+        # The heading arrives before the rest of the page (CI read the main area once in between): wait for the form.
+        still_open.get_by_role("button", name="Logg inn").wait_for(timeout=30_000)
         assert ENDED in still_open.inner_text("[data-testid='stMain']")
         still_open.reload()  # and its cookie does not bring it back
         still_open.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)

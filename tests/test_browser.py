@@ -73,13 +73,24 @@ def login(browser, server: str, role: str = "skoleeier", height: int = 1600, scr
     page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
     page.wait_for_selector("[data-testid='stMetric']", timeout=30_000)  # the landing page has drawn its figures
     page.wait_for_selector("text=Demokontoene skrives ut", state="detached", timeout=30_000)  # login page gone
+    settled(page)
     return page
 
 
+def settled(page, timeout: int = 30_000) -> None:
+    """Wait until the page's run is over. Streamlit draws a new page over the old one element by element, and the old
+    page's elements (marked `data-stale`) stay below the new heading until the run replaces or removes them: CI once
+    read the login page's heading above the Saker page's banner, and missed the message in between."""
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=timeout)
+
+
 def go(page, path: str, heading: str) -> None:
-    """Follow the sidebar link (a reload would start a new session and ask for the login again)."""
+    """Follow the sidebar link (a reload would start a new session and ask for the login again), and wait until the
+    page is drawn."""
     page.locator("[data-testid='stSidebarNav'] a", has_text=NAV[path]).first.click()
     page.wait_for_selector(f"h1:has-text('{heading}')", timeout=30_000)
+    settled(page)
 
 
 def nav_labels(page) -> list[str]:

@@ -501,8 +501,9 @@ def outside_scope(
             "(9 siffer)" if other else "",
         ) if part)
         return (f"Filen har skoler som ikke står i skoleregisteret ({named}), så det er ikke kjent hvilken kommune "
-                "radene gjelder. Rett organisasjonsnumrene, eller be en administrator om å laste inn et skoleregister "
-                "der skolene står.")
+                f"radene gjelder{_unknown_rows(frame)}. Skriv skolens organisasjonsnummer (9 siffer) slik det står i "
+                "skoleregisteret, eller la orgnr stå tomt og skriv skolens navn i kolonnen «skole». Står skolen ikke "
+                "i registeret, må en administrator laste inn et skoleregister der den står.")
     if ALL_KOMMUNER in outside:
         return (f"Filen har rader uten kommunenummer, som gjelder alle kommuner. {spec.label} kan du bare laste inn "
                 "for egne kommuner: skriv kommunenummeret på hver rad, eller be en administrator om å laste inn filen.")
@@ -514,6 +515,22 @@ def outside_scope(
         f"tilgang til. {spec.label} kan du bare laste inn for egne kommuner: be en administrator om å laste inn "
         f"filen, eller fjern radene for de andre kommunene.{_rows_of(frame, facts, outside)}"
     )
+
+
+def _unknown_rows(frame: pl.DataFrame | None) -> str:
+    """« (rad 5, 6 og 7)»: the rows of schools the register does not know (`kommuner_touched`), as Excel numbers them."""
+    if frame is None or not {"orgnr", "rad", "kommunenr"} <= set(frame.columns):
+        return ""
+    rows = frame.filter(pl.col("kommunenr").is_null() & pl.col("orgnr").is_not_null())["rad"].sort()
+    if rows.is_empty():
+        return ""
+    shown = [str(r) for r in rows.head(MAX_ROWS_NAMED).to_list()]
+    listed = (", ".join(shown[:-1]) + f" og {shown[-1]}") if len(shown) > 1 else shown[0]
+    more = f", og {rows.len() - len(shown)} rader til" if rows.len() > len(shown) else ""
+    return f" (rad {listed}{more})"
+
+
+MAX_ROWS_NAMED = 5
 
 
 def _rows_of(frame: pl.DataFrame | None, facts: Known, kommuner: list[str]) -> str:

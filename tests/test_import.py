@@ -247,6 +247,28 @@ def test_case_counts_for_schools_missing_from_the_register_are_refused_for_that_
     assert "ola" not in " ".join(r[0] for r in query(demo_db, "SELECT melding FROM core.ingest_log")).lower()
 
 
+def test_a_school_name_where_the_orgnr_belongs_is_looked_up_and_an_unknown_one_is_refused_by_its_rows(demo_db, demo_dir):
+    """A clerk wrote «Haugen skole» in the orgnr column of the template (a review of the monthly routine). The file was
+    refused as holding schools missing from the register, with no row named and the advice to load a new register."""
+    text = (demo_dir / "saker_9902.csv").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    own = lines[1].split(";")[0]
+    navn = query(demo_db, "SELECT navn FROM core.skole WHERE orgnr = ?", [own])[0][0]
+    rows = [i + 1 for i, line in enumerate(lines) if line.startswith(own + ";")]  # as Excel numbers them
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="per")
+
+    def written(cell: str) -> bytes:
+        return "\n".join(cell + line[len(own):] if line.startswith(own + ";") else line for line in lines).encode()
+
+    by_name = importer.preview_upload(written(navn.upper()), "saker_navn.csv", demo_db, owner)
+    assert by_name.result == "klar" and by_name.rows_to_load == len(lines) - 1, by_name.message
+    unknown = importer.preview_upload(written("Ola Nordmann 5B"), "saker_navn.csv", demo_db, owner)
+    assert unknown.result == "avvist"
+    assert f"(rad {rows[0]}, {rows[1]}" in unknown.message, unknown.message
+    assert "la orgnr stå tomt og skriv skolens navn i kolonnen «skole»" in unknown.message
+    assert "ola" not in unknown.message.lower()
+
+
 def test_a_file_the_preview_stopped_is_in_the_load_log_for_its_uploader_as_on_the_command_line(demo_db, demo_dir):
     """A skolesjef whose upload was stopped comes back a week later to see why: Datakvalitet reads the load log, and
     a file stopped at the preview had left a line only in the administrator's audit log. It is logged as

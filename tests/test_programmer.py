@@ -298,6 +298,18 @@ def test_a_status_file_with_an_unknown_school_is_refused(olweus_db, tmp_path):
     assert table_digest(olweus_db, PLAN_TABLES) == before
 
 
+def test_a_report_for_a_trinn_the_school_does_not_have_is_refused(olweus_db, tmp_path):
+    """A review loaded MOT on 5. trinn at an ungdomsskole: it loaded with a warning, counted for none of the school's
+    trinn, and the school stayed «ikke rapportert» everywhere. Refused, as a case count on such a trinn is."""
+    before = table_digest(olweus_db, PLAN_TABLES)
+    rows = [_row(STRAND, "olweus", "drift", koordinator="ja"),
+            _row(STRAND, "olweus", "drift", trinn="9", koordinator="ja")]  # Strand barneskule has 1–7
+    outcome = ingest_file(_status(tmp_path, rows, "feil_trinn.csv"), olweus_db)
+    assert outcome.result == "avvist", outcome.message
+    assert "Trinnet finnes ikke på skolen ifølge skoleregisteret" in outcome.message and "Rader: 3" in outcome.message
+    assert table_digest(olweus_db, PLAN_TABLES) == before
+
+
 def test_a_programme_missing_from_the_plan_or_a_named_coordinator_is_refused(olweus_db, tmp_path):
     before = table_digest(olweus_db, PLAN_TABLES)
     pals = ingest_file(_status(tmp_path, [_row(SJOBYGD, "pals", "drift")], "pals.csv"), olweus_db)

@@ -89,8 +89,11 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
     rules += [rule(E.ExpectColumnValuesToBeBetween(column=c, min_value=0), "Antall kan ikke være negativt.")
               for c in COUNTS]
     rules += [
+        # Refused, as a case count on such a trinn is: loaded, the row counted for no trinn the school has, and the
+        # school's own trinn stayed «ikke rapportert» on every page.
         rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
-             "Trinnet finnes ikke på skolen ifølge skoleregisteret.", warning=True, kolonne="trinn"),
+             "Trinnet finnes ikke på skolen ifølge skoleregisteret, så raden ville ikke telle for noen av skolens "
+             "trinn. Skriv trinnene programmet har på skolen (malen for kommunen har dem fylt ut).", kolonne="trinn"),
         rule(E.ExpectColumnValuesToBeInSet(column="aar_i_planperiode", value_set=[True]),
              "Skoleåret ligger utenfor planperioden; rapporten vises ikke mot planen.",
              warning=True, kolonne="skoleår"),

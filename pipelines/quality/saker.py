@@ -94,12 +94,17 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
         )
     )
     # Rows for all trinn and rows per trinn for the same school, month and sakstype count the same cases twice.
-    mixed = (
-        base.lazy().group_by("orgnr", "periode", "sakstype")
-        .agg((pl.col("trinn").is_null().any() & pl.col("trinn").is_not_null().any()).alias("blandet_trinn"))
-        .filter("blandet_trinn")
-    )
-    drift, mixed = pl.collect_all([drift, mixed])
+    # Only a file with both kinds of row can have such a group (a national file is all one kind: no group_by).
+    blanks = base["trinn"].null_count()
+    if 0 < blanks < base.height:
+        mixed = (
+            base.lazy().group_by("orgnr", "periode", "sakstype")
+            .agg((pl.col("trinn").is_null().any() & pl.col("trinn").is_not_null().any()).alias("blandet_trinn"))
+            .filter("blandet_trinn")
+        )
+        drift, mixed = pl.collect_all([drift, mixed])
+    else:
+        drift, mixed = drift.collect(), pl.DataFrame()
     # Both are usually empty: then a constant column, not a join that copies every row.
     if drift.is_empty():
         base = base.with_columns(pl.lit(None, dtype=pl.String).alias("apne_avvik"))

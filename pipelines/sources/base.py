@@ -404,12 +404,22 @@ def orgnr_or_school_name(t: pl.DataFrame, known: Known) -> pl.DataFrame:
     # seventy times each. Only a name without an orgnr beside it is looked up, and the register's names are prepared
     # only for that: a file with the orgnr on every row never needs them (a national meeting log: 45 → 15 ms).
     pairs = t.select("orgnr", "skole").unique().with_columns(digits("orgnr", 9).alias("_orgnr"))
-    by_name = pairs.filter(pl.col("_orgnr").is_null())["skole"].drop_nulls().unique().to_list()
+    # A school's name where its number belongs (a clerk's slip in the template) is looked up as a name too; when the
+    # register has no such school, the cell stays as written, for the checks to refuse (whatever the name column says:
+    # a cell that is neither a number nor a school may be anything, a pupil's name too).
+    worded = pl.col("_orgnr").str.contains(r"[^\W\d_]").fill_null(False)
+    by_name = pl.concat([pairs.filter(pl.col("_orgnr").is_null())["skole"], pairs.filter(worded)["orgnr"]]
+                        ).drop_nulls().unique().to_list()
     names = _RegisterNames(known) if by_name else None
     if names:
         found = {skole: names.resolve(skole) for skole in by_name}
+
+        def looked_up(col: str) -> pl.Expr:
+            return pl.col(col).replace_strict(found, default=None, return_dtype=pl.String)
+
         pairs = pairs.with_columns(
-            pl.coalesce("_orgnr", pl.col("skole").replace_strict(found, default=None, return_dtype=pl.String))
+            pl.when(worded).then(pl.coalesce(looked_up("orgnr"), "_orgnr"))
+            .otherwise(pl.coalesce("_orgnr", looked_up("skole"))).alias("_orgnr")
         )
     t = (
         t.join(pairs, on=["orgnr", "skole"], how="left", nulls_equal=True, maintain_order="left")

@@ -65,7 +65,8 @@ GUIDE = [
     "Rapportering av saker etter opplæringslova kapittel 12 (tidligere kapittel 9 A)",
     "",
     "Slik fyller du ut arket «Saker»:",
-    "• Én rad per skole, måned, sakstype (og eventuelt trinn). Arket er fylt ut med skolene og inneværende måned.",
+    "• Én rad per skole, måned, sakstype (og eventuelt trinn). Arket er fylt ut med skolene og måneden som nettopp er"
+    " avsluttet (den som skal rapporteres nå).",
     "• Skriv ANTALL SAKER – aldri navn, fødselsnummer, fødselsdato eller annet som kan peke ut en elev.",
     "• Har skolen ingenting å melde for en sakstype, skriv 0. La ikke cellen stå tom.",
     "• Trinn: la stå tomt for alle trinn samlet, eller skriv trinnet (1–13) på egne rader. Ikke bland begge for"
@@ -174,5 +175,5 @@ def workbook_bytes(rows: list[dict[str, object]]) -> bytes:
 
 
 def xlsx_bytes(schools: pl.DataFrame) -> bytes:
-    """The template as XLSX, pre-filled with the schools and this month, with drop-down lists."""
+    """The template as XLSX, pre-filled with the schools and the month just ended, with drop-down lists."""
     return workbook_bytes(prefilled_rows(schools))

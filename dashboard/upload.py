@@ -229,6 +229,14 @@ def _one_file(upload, db: Path, viewer: Viewer) -> None:
     _show_outcome(outcome)
 
 
+TEMPLATES_WHERE = (
+    "Maler for kommunens egne rapporter, fylt ut med skolene: saker etter kapittel 12 under «Saker (kap. 12)», fanen "
+    "«Mal for rapportering»; møtelogg nederst på «Arbeidslag og elevtjeneste»; programstatus nederst på «Programmer "
+    "og plan». Hvert format er beskrevet under «Hjelp»."
+)
+"""A review of the monthly routine looked for the templates here, where the filled-in files are loaded."""
+
+
 def main() -> None:
     from dashboard import queries, ui
 
@@ -247,6 +255,7 @@ def main() -> None:
                + (" Du kan laste inn filer som endrer tall for dine egne kommuner (fylkets og landets tall kan alle "
                   "laste inn); filer for andre kommuner eller hele landet lastes inn av administrator."
                   if upload_scope(viewer) is not None else ""))
+    st.caption(TEMPLATES_WHERE)
     db = queries.warehouse()
     _norwegian_dropzone()
     # No `type=`: Streamlit refuses another file type with an English tooltip only. The page reads any file as the

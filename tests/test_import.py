@@ -401,6 +401,23 @@ def test_the_page_offers_an_uploader_with_the_size_limit(page, role):
     assert not any("maxUploadSize" in m.value for m in at.markdown)  # no stray string printed by Streamlit magic
 
 
+def test_the_page_says_where_each_template_is_and_they_are_there(page, demo_db_master):
+    """A review of the monthly routine looked for the templates on the page where the filled-in files are loaded."""
+    from tests.conftest import open_page
+
+    owner = Viewer(role="skoleeier", kommuner=OWNER.kommuner, brukernavn="x")
+    assert any(c.value == importer.TEMPLATES_WHERE for c in page(owner).caption)
+
+    def downloads(at) -> list[str]:
+        return [b.proto.label for b in at.get("download_button")]
+
+    saker = open_page("saker", owner)
+    assert "Mal for rapportering" in [t.label for t in saker.tabs] and "«Mal for rapportering»" in importer.TEMPLATES_WHERE
+    assert any("saksrapportering" in label for label in downloads(saker))
+    assert any("møtelogg" in label for label in downloads(open_page("team", owner)))
+    assert any("programstatus" in label for label in downloads(open_page("programmer", owner)))
+
+
 @pytest.mark.parametrize("role", ["fau", "rektor"])
 def test_fau_and_rektor_are_stopped_with_a_warning(page, role):
     at = page(Viewer(role=role, kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="x"))

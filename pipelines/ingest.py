@@ -350,6 +350,8 @@ def check_file(
         facts = facts or known(db)
         if spec.owner_data:  # a file its reader refuses still belongs to them
             out.kommuner = schools_named_in(table, facts)
+        if sheet.spreadsheet:
+            parsing.refuse_headers_and_totals(table, sheet.first_row)
         try:
             out.result = read_source(table, spec, facts)
         except IngestError as exc:

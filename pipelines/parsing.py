@@ -120,6 +120,10 @@ class Sheet:
     """Excel's number of the first row under the header: 2 when the header is the top row, further down below
     title rows (XLSX) or blank lines (CSV). A `sep=` line is not counted: Excel reads it and does not show it.
     1 for JSON, which nobody reads as rows: its objects count from 1."""
+    spreadsheet: bool = False
+    """Rows a person may have edited (CSV, XLSX): checked for a header pasted again or a totals row
+    (`refuse_headers_and_totals`) once the file's format is known, so that the refusal is logged under its source
+    and its municipalities, and a corrected file of the source puts it right on Oversikt."""
 
 
 def read_csv_text(text: str, utf8: bytes | None = None) -> pl.DataFrame:
@@ -166,8 +170,7 @@ def read_csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
         ) from exc
     df = df.rename({c: c.strip().strip("\ufeff").strip('"') for c in df.columns})
     table = without_trailing_blank_rows(df.with_columns(pl.all().str.strip_chars()))
-    refuse_headers_and_totals(table, header_row + 1)
-    return Sheet(table, header_row + 1)
+    return Sheet(table, header_row + 1, spreadsheet=True)
 
 
 TOTALS = ("sum", "summen", "sum alle", "totalt", "total", "totalsum", "i alt")
@@ -788,5 +791,4 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
         header.pop()
         rows = [r[: len(header)] for r in rows]
     table = without_trailing_blank_rows(pl.DataFrame(rows, schema={h: pl.String for h in header}, orient="row"))
-    refuse_headers_and_totals(table, header_row + 1)
-    return Sheet(table, header_row + 1)
+    return Sheet(table, header_row + 1, spreadsheet=True)

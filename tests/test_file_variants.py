@@ -165,6 +165,13 @@ def test_totals_row_under_the_rows_is_named_as_a_totals_row(register_db, demo_di
     word = row.strip(";").split(";")[0]
     assert outcome.message == f"Rad 21 ser ut som en sumrad («{word}»): slett den, summene regnes ut av radene.", \
         outcome.message
+    # Logged under its source and municipalities, as other refusals are: a review's corrected file, loaded under
+    # another name, did not put it right on Oversikt, which had no source to compare.
+    assert outcome.source == "saker"
+    ((kilde, kommuner),) = query(register_db, "SELECT kilde, kommuner FROM core.ingest_log WHERE filnavn = 'saker.csv'")
+    schools = {line.split(";")[0] for line in _saker_lines(demo_dir)[1:]}
+    expected = {k for (o, k) in query(register_db, "SELECT orgnr, kommunenr FROM core.skole") if o in schools}
+    assert kilde == "saker" and set(kommuner) == expected and expected, (kilde, kommuner)
 
 
 def test_ungdata_rows_for_all_trinn_are_not_taken_for_totals_rows(register_db, tmp_path):

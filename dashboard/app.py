@@ -11,6 +11,7 @@ from pathlib import Path
 # pandas whole before any page: Plotly looks it up in sys.modules, and a page drawing a chart while another thread
 # was still importing it failed with «partially initialized module 'pandas'».
 import pandas  # noqa: F401
+import polars as pl
 import streamlit as st
 
 # Streamlit runs this file as a script; make the repository importable without installing.
@@ -73,6 +74,17 @@ def run_page(navigation) -> None:
         )
 
 
+def meeting_kommune(viewer, schools: pl.DataFrame) -> str | None:
+    """The municipality a rektormøte is for, asked of an owner of several (the first by default); None for a joint
+    meeting of all of them, or when there is only one."""
+    kommuner = dict(schools.select("kommunenr", "kommune").unique("kommunenr").sort("kommune").iter_rows())
+    if viewer.kommuner is None or len(kommuner) < 2:
+        return None
+    return st.selectbox("Kommune", [*kommuner, None], key="rektormote_kommune_valg", placeholder="Velg",
+                        format_func=lambda k: f"{kommuner[k]} ({k})" if k else "Alle mine kommuner (felles møte)",
+                        help="Rektorene i møtet ser bare denne kommunens tall.")
+
+
 def main() -> None:
     try:
         viewer = auth.current()
@@ -131,10 +143,13 @@ def main() -> None:
             with st.expander("Rektormøtemodus", icon=":material/co_present:"):
                 st.caption("For felles skjerm: vernet nivå, stor skrift, skolenavn skjult unntatt dem du velger.")
                 schools = queries.skoler(viewer)
+                kommunenr = meeting_kommune(viewer, schools)
+                if kommunenr:
+                    schools = schools.filter(pl.col("kommunenr") == kommunenr)
                 named = st.multiselect("Vis navnet på", schools["orgnr"].to_list(), placeholder="Velg skoler (valgfritt)",
                                        select_all=False,  # English, and naming every school defeats the mode
                                        format_func=dict(zip(schools["orgnr"], schools["navn"], strict=True)).get)
-                st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named,), type="primary")
+                st.button("Start rektormøtemodus", on_click=ui.start_meeting, args=(named, kommunenr), type="primary")
     page_title(navigation)
     st.session_state[ui.PAGE_KEY] = navigation.url_path
     ui.forget_tables()

@@ -25,13 +25,21 @@ def viewer() -> Viewer:
         st.warning("Du må logge inn.")
         st.stop()
     if st.session_state.get(MEETING_KEY) and current.role in ("skoleeier", "admin"):
-        return replace(current, protected=True, pseudonyms=_page_pseudonyms())
+        meeting = replace(current, protected=True, pseudonyms=_page_pseudonyms())
+        if (kommunenr := st.session_state.get(MEETING_KOMMUNE_KEY)) and kommunenr in (current.kommuner or ()):
+            meeting = replace(meeting, kommuner=frozenset({kommunenr}))
+        return meeting
     return current
 
 
 MEETING_KEY = "rektormote"
 PSEUDONYM_KEY = "rektormote_navn"
 MEETING_PLAN_KEY = "rektormote_plan"
+MEETING_KOMMUNE_KEY = "rektormote_kommune"
+"""The one municipality a rektormøte is about, chosen by an owner of several when the mode starts: the room saw the
+other municipality's schools, letter by letter, on Oversikt and in every picker. None: all the owner's (a joint
+meeting)."""
+MEETING_KOMMUNE_PARAM = "kommune"
 PAGE_KEY = "_side"
 """The page being drawn (its url path), set by app.py."""
 
@@ -55,10 +63,13 @@ def meeting_mode() -> bool:
 _meeting_schools = queries.meeting_schools
 
 
-def start_meeting(named: list[str]) -> None:
-    """Rektormøte mode: protected level for everything; schools as «Skole A, B, …» except those named."""
+def start_meeting(named: list[str], kommunenr: str | None = None) -> None:
+    """Rektormøte mode: protected level for everything; schools as «Skole A, B, …» except those named; only the
+    municipality `kommunenr` when one is given (of the owner's own: another is not widened to)."""
     base = st.session_state["viewer"]
-    rows = _meeting_schools(base)
+    kommunenr = kommunenr if kommunenr in (base.kommuner or ()) else None
+    st.session_state[MEETING_KOMMUNE_KEY] = kommunenr
+    rows = _meeting_schools(base, kommunenr=kommunenr)
     seed = secrets.randbits(32)
     st.session_state[PSEUDONYM_KEY] = pseudonyms_for(rows, set(named), seed=seed)
     st.session_state[MEETING_PLAN_KEY] = (rows, frozenset(named), seed)
@@ -69,7 +80,9 @@ def stop_meeting() -> None:
     st.session_state.pop(MEETING_KEY, None)
     st.session_state.pop(PSEUDONYM_KEY, None)
     st.session_state.pop(MEETING_PLAN_KEY, None)
+    st.session_state.pop(MEETING_KOMMUNE_KEY, None)
     st.query_params.pop(MEETING_PARAM, None)
+    st.query_params.pop(MEETING_KOMMUNE_PARAM, None)
 
 
 MEETING_PARAM = "rektormote"
@@ -85,8 +98,11 @@ def meeting_over_reload(current: Viewer) -> bool:
     if meeting_mode():
         if st.query_params.get(MEETING_PARAM) != "ja":  # a page switch leaves the address without it
             st.query_params[MEETING_PARAM] = "ja"
+        kommunenr = st.session_state.get(MEETING_KOMMUNE_KEY)
+        if kommunenr and st.query_params.get(MEETING_KOMMUNE_PARAM) != kommunenr:
+            st.query_params[MEETING_KOMMUNE_PARAM] = kommunenr
     elif st.query_params.get(MEETING_PARAM) == "ja":
-        start_meeting([])
+        start_meeting([], st.query_params.get(MEETING_KOMMUNE_PARAM))
     return meeting_mode()
 
 

@@ -255,6 +255,9 @@ def test_rektormote_mode_marks_the_screen_hides_names_and_case_pages(server, bro
     legend = page.locator(".js-plotly-plot .legendtext").all_text_contents()
     assert any(t.startswith("Skole ") for t in legend) and not set(legend) & set(names), legend
     assert page.locator("[data-testid='stSidebar']").is_hidden()
+    # The meeting is Fjellvik's (the owner's first municipality), after the reload too: Sjøbygd is nowhere.
+    settled(page)
+    assert "kommune=9901" in page.url and "Sjøbygd" not in page.inner_text("body"), page.url
     page.get_by_role("button", name="Avslutt").click()
     page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
     page.reload()  # ended is ended

@@ -443,3 +443,36 @@ def test_a_hidden_year_says_skjult_in_words_not_only_a_ring_on_the_zero_line(dem
     assert rings and all("text" in t["mode"] and set(t["text"]) == {"skjult"} for t in rings), rings
     assert all(reason for t in rings for reason in t["customdata"])  # why, in the hover
     assert all("%{customdata}" in t["hovertemplate"] for t in rings)
+
+
+def _shown(at: AppTest) -> str:
+    """Every text the page and its pickers show, tables and charts included."""
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning")
+             for e in getattr(at, kind)]
+    parts += [str(option) for box in at.selectbox for option in box.options]
+    parts += [str(option) for box in at.multiselect for option in box.options]
+    parts += [t.value.to_string() for t in at.table] + [d.value.to_string() for d in at.dataframe]
+    parts += [c.proto.spec for c in at.get("plotly_chart")]
+    return "\n".join(parts)
+
+
+def test_a_rektormote_is_for_the_municipality_its_owner_chooses(demo_app):
+    """An owner of Fjellvik and Sjøbygd started rektormøtemodus, and the room saw Sjøbygd's schools, letter by letter,
+    on Oversikt, with Sjøbygd in every picker. The owner now chooses the municipality, or a joint meeting."""
+    from dashboard.ui import MEETING_KEY, MEETING_KOMMUNE_KEY
+
+    at = demo_app(None)
+    choice = at.selectbox(key="rektormote_kommune_valg")
+    assert choice.value == "9901"  # the first municipality, or all of them together
+    assert choice.options == ["Fjellvik (9901)", "Sjøbygd (9902)", "Alle mine kommuner (felles møte)"]
+    next(b for b in at.button if b.label == "Start rektormøtemodus").click().run()
+    assert at.session_state[MEETING_KEY] and at.session_state[MEETING_KOMMUNE_KEY] == "9901"
+    assert not at.exception
+    for page in (None, "elevundersokelsen", "saker", "programmer"):
+        shown = _shown(demo_app(page, meeting=True, state={MEETING_KOMMUNE_KEY: "9901"}))
+        assert "Fjellvik" in shown and "Sjøbygd" not in shown and "9902" not in shown, page
+    joint = _shown(demo_app(None, meeting=True, state={MEETING_KOMMUNE_KEY: None}))
+    assert "Fjellvik" in joint and "Sjøbygd" in joint
+    # Another owner's municipality is never widened to, whatever the session holds.
+    only_9901 = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="per")
+    assert "Sjøbygd" not in _shown(demo_app(None, only_9901, meeting=True, state={MEETING_KOMMUNE_KEY: "9902"}))

@@ -153,3 +153,19 @@ def test_a_report_counts_no_file_that_holds_only_later_school_years_among_its_so
     assert _sources(report)["Saker etter kap. 12 (kommunens mal)"]["Filer"] == 1  # the demo's, not September's
     assert sum(v["Filer"] for v in _sources(report).values()) == queries.kilder(
         OWNER, kommunenr="9901", skoleaar="2025-26").height
+
+
+def test_the_fau_report_lists_no_source_of_what_fau_may_not_see(demo_db_master, monkeypatch):
+    """A review made the FAU report as fau.nordli: «Kilder» listed the teams' meeting log and meeting rhythm (FAU has
+    no access to them, and the report no section on them). The council's report still lists them."""
+    import streamlit as st
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    st.cache_data.clear()
+    teams = {content.KILDE[k] for k in content.TEAM_SOURCES}
+    for mottaker, requester, kw in RECIPIENTS:
+        listed = set(_sources(content.build(requester, content.Request("9901", YEAR, mottaker, **kw))))
+        if mottaker == "fau":
+            assert not listed & teams, (requester.role, kw, listed)
+        else:
+            assert "Møtelogg for arbeidslag og elevtjeneste" in listed, (mottaker, listed)

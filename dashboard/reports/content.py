@@ -207,7 +207,7 @@ def build(requester: Viewer, req: Request) -> Report:
         subtitle = f"Til FAU – skoleåret {req.skoleaar}"
         # «Skolens og skoleeiers kommentar» is theirs to write: a report an FAU member makes has no such section.
         sections = [ctx.intro_fau(unit), ctx.elevundersokelsen(), ctx.ungdata(), ctx.saker(), ctx.programmer(),
-                    ctx.vurdering() if requester.role != "fau" else None, ctx.kilder()]
+                    ctx.vurdering() if requester.role != "fau" else None, ctx.kilder(without=TEAM_SOURCES)]
     else:
         title = f"Skolene i {kommune} side om side"
         subtitle = f"Grunnlag for rektormøtet – skoleåret {req.skoleaar}"
@@ -793,9 +793,12 @@ class _Context:
         # how to add it).
         return Section(title, notes=[MISSING_ASSESSMENT[self.req.mottaker == "fau"]])
 
-    def kilder(self) -> Section:
+    def kilder(self, without: tuple[str, ...] = ()) -> Section:
+        """The files the report's figures come from; `without`: sources of content the report does not have (the FAU
+        report listed the teams' meeting logs, which FAU may not see)."""
         section = Section("Kilder og datakvalitet")
         files = queries.kilder(self.viewer, kommunenr=self.req.kommunenr, skoleaar=self.year)
+        files = files.filter(~pl.col("kilde").is_in(list(without)))
         if files.is_empty():
             section.paragraphs.append("Ingen filer er lest inn.")
             return section
@@ -823,6 +826,10 @@ class _Context:
         )
         section.tables.append(Table("Kilder", per_source))
         return section
+
+
+TEAM_SOURCES = ("teammoter", "teamrytme")
+"""The teams' meeting logs and expected rhythm: for the owner and the schools, not in the FAU report."""
 
 
 def plan_in_force(plans: pl.DataFrame, skoleaar: str) -> dict | None:

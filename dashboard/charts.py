@@ -304,7 +304,10 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
     )
     what = "Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)"
     fig.update_layout(
-        title=dict(text=f"{what} – {_selection_text(frame)}", font=dict(size=18)),
+        # The title keeps room of its own above the slanted indicator names (in rektormøte mode's larger type they
+        # ran over it).
+        title=dict(text=f"{what} – {_selection_text(frame)}", font=dict(size=18), automargin=True, yref="container",
+                   y=1, yanchor="top", pad=dict(t=8)),
         **LAYOUT, height=max(260, 48 * len(rows) + 140), margin=dict(l=10, r=10, t=60, b=10),
         # With nothing to compare with, white: every cell grey read as «vernet», as the hidden ones are.
         xaxis=dict(side="top", tickangle=-30), plot_bgcolor="#d9d9d9" if reference else "white",
@@ -372,7 +375,12 @@ def figure_table(fig: go.Figure) -> pl.DataFrame | None:
     traces = [t for t in fig.data if t.showlegend is not False and t.hoverinfo != "skip"]
     heatmaps = [t for t in traces if t.type == "heatmap"]
     if heatmaps:
-        return _heatmap_table(heatmaps[0])
+        table = _heatmap_table(heatmaps[0])
+        # Plotly draws a heatmap's first row at the foot, unless its axis is reversed: the table reads as the chart
+        # does, from the top (the schools by letter ran F to A in it, under a chart running A to F).
+        if table is not None and fig.layout.yaxis.autorange != "reversed":
+            table = table.reverse()
+        return table
     columns: dict[str, dict[str, str]] = {}
     order: list = []
     for trace in traces:

@@ -430,11 +430,12 @@ CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
 took a chart out as a PNG past the audited «Last ned tabellene». Zoom by dragging and a double click to reset remain."""
 
 
-def chart(fig, where=None, **kwargs) -> None:
+def chart(fig, where=None, *, exported: bool = False, **kwargs) -> None:
     """A Plotly figure across the page; in rektormøte mode with its text as large as the page's (`large_type`).
 
     Under it, folded, the chart's numbers as a table (`charts.figure_table`): a screen reader cannot read a
-    Plotly chart, and a hover box gives one number at a time.
+    Plotly chart, and a hover box gives one number at a time. `exported`: that table goes into the page's
+    «Last ned tabellene» too, for a chart whose numbers no table of the page holds.
     """
     from dashboard.charts import figure_table
 
@@ -446,6 +447,8 @@ def chart(fig, where=None, **kwargs) -> None:
         title = " ".join(str(fig.layout.title.text or "").replace("<br>", " ").split())
         with where.expander(f"Tallene i grafen «{title}»" if title else "Tallene i grafen"):
             st.markdown(html_table(table, caption=title), unsafe_allow_html=True)
+        if exported:
+            remember(table, title or "Tallene i grafen")
 
 
 def html_table(frame: pl.DataFrame, caption: str = "") -> str:

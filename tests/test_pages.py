@@ -868,12 +868,49 @@ def test_rektor_makes_the_fau_report_for_own_school_only(app, demo_db_master):
     assert list(gjelder.options) == ["Nordli skole"]
 
 
-@pytest.mark.parametrize("page", [None, "elevundersokelsen", "saker", "programmer"])
+@pytest.mark.parametrize("page", [None, "elevundersokelsen", "ungdata", "saker", "programmer"])
 def test_every_page_with_tables_offers_them_as_excel_for_every_role(app, demo_db_master, page):
     for viewer in (OWNER, _viewer_of("fau", demo_db_master)):
         at = app(page, viewer)
         labels = [b.label for b in at.download_button]
         assert "Last ned tabellene (Excel)" in labels, (page, viewer.role, labels)
+
+
+def test_the_excel_download_holds_the_tables_of_the_charts_no_other_table_shows(app, demo_db_master, monkeypatch):
+    """A review downloaded «Skoler × indikatorer» and found only «Utvikling over tid» in the file, and Ungdata had no
+    download at all, though each chart's numbers stood in a table under it."""
+    from dashboard import ui
+
+    exported: dict[str, list[str]] = {}
+    export_tables = ui.export_tables
+
+    def recorded(page: str, stem: str) -> None:
+        exported[page] = [t.title for t in ui.st.session_state.get(ui.TABLES_KEY, [])]
+        export_tables(page, stem)
+
+    monkeypatch.setattr(ui, "export_tables", recorded)
+    for viewer in (OWNER, _viewer_of("fau", demo_db_master)):
+        exported.clear()
+        app("elevundersokelsen", viewer)
+        app("ungdata", viewer)
+        survey = exported["Elevundersøkelsen"]
+        assert "Utvikling over tid" in survey and any(t.startswith("Indekser (snitt 1–5) – ") for t in survey), survey
+        assert any(t.startswith("Mobbing (andel i prosent) – ") for t in survey), survey
+        assert any(t.startswith("Ungdata: ") for t in exported["Ungdata"]), exported
+
+
+def test_a_heatmap_s_table_reads_from_the_top_as_the_chart_does():
+    """In «Tallene i grafen» under a heatmap the schools ran F to A, with the municipality last, under a chart running
+    from the municipality and A down to F: Plotly draws the first row at the foot."""
+    import plotly.graph_objects as go
+
+    from dashboard.charts import figure_table
+
+    drawn_up = go.Figure(go.Heatmap(z=[[3], [2], [1]], x=["Trivsel"], y=["Skole B", "Skole A", "Fjellvik kommune"]))
+    assert [r[0] for r in figure_table(drawn_up).rows()] == ["Fjellvik kommune", "Skole A", "Skole B"]
+    drawn_down = go.Figure(go.Heatmap(z=[[1], [2]], x=["okt"], y=["Haugen", "Nordli"]))
+    drawn_down.update_layout(yaxis=dict(autorange="reversed"))
+    assert [r[0] for r in figure_table(drawn_down).rows()] == ["Haugen", "Nordli"]
 
 
 @pytest.mark.parametrize("trinn", [None, 8])

@@ -134,11 +134,11 @@ with tab_heat:
         st.info("Ingen skoleresultater for dette skoleåret og utvalget.")
     else:
         fig: go.Figure = school_indicator_heatmap(latest, maal="snitt")
-        ui.chart(fig)
+        ui.chart(fig, exported=True)
         st.caption(colour_note(heatmap_reference(latest, maal="snitt"), "blått er bedre, rødt er svakere") + " "
                    "«skjult» er vernet (for få svar) – tallet vises ikke og regnes ikke ut.")
         if latest.filter(pl.col("maal") == "andel").height:
-            ui.chart(school_indicator_heatmap(latest, maal="andel"))
+            ui.chart(school_indicator_heatmap(latest, maal="andel"), exported=True)
             st.caption("Mobbing i prosent. " + colour_note(
                 heatmap_reference(latest, maal="andel"), "rødt er høyere (svakere), blått er lavere (bedre)"))
 

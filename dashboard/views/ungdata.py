@@ -125,7 +125,7 @@ with tab_time:
             fig.add_annotation(x=year, yref="paper", y=1 - 0.07 * (i % 4), text=f"{r['program_navn']} innføres",
                                showarrow=False, xanchor="left", font=dict(size=12, color="#7f6000"),
                                bgcolor="rgba(255,255,255,0.8)")
-        ui.chart(fig)
+        ui.chart(fig, exported=True)
         if not starts.is_empty():
             st.caption(
                 "Stiplede linjer: våren etter at en skole i kommunen begynte å innføre et program. Grunnlag for å "
@@ -164,7 +164,7 @@ with tab_groups:
                                                                         categoryarray=[trinn_text(t) for t in sorted(part["trinn"].unique(), key=trinn_order)]),
             legend=dict(orientation="h", y=-0.15), plot_bgcolor="white",
         )
-        ui.chart(fig)
+        ui.chart(fig, exported=True)
         groups = pl.format("{}, {}", pl.col("trinn").replace_strict({t: trinn_text(t) for t in part["trinn"].unique()}),
                            pl.col("kjonn").replace_strict(KJONN, default=pl.col("kjonn")).str.to_lowercase())
         ui.hidden_note(part.with_columns(groups.alias("gruppe")), label_col="gruppe", year_col="periode")
@@ -208,11 +208,12 @@ with tab_compare:
             fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), **LAYOUT, height=380,
                               yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
                               legend=dict(orientation="h", y=-0.2), plot_bgcolor="white")
-            ui.chart(fig)
+            ui.chart(fig, exported=True)
     with right:
         eu = queries.eu_trend(viewer, kommunenr=kommunenr, orgnr=(), trinn=None, kjonn="alle", indikator_kode=eu_code)
         if eu.is_empty():
             st.write("Ingen resultater fra Elevundersøkelsen for dette temaet.")
         else:
             maal = eu["maal"][0]
-            ui.chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]}", maal=maal))
+            ui.chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]}", maal=maal), exported=True)
+ui.export_tables("Ungdata", f"ungdata_{kommunenr}")

@@ -77,8 +77,10 @@ def run_page(navigation) -> None:
 def meeting_kommune(viewer, schools: pl.DataFrame) -> str | None:
     """The municipality a rektormøte is for, asked of an owner of several (the first by default); None for a joint
     meeting of all of them, or when there is only one."""
+    if viewer.kommuner is None or len(viewer.kommuner) < 2:
+        return None
     kommuner = dict(schools.select("kommunenr", "kommune").unique("kommunenr").sort("kommune").iter_rows())
-    if viewer.kommuner is None or len(kommuner) < 2:
+    if len(kommuner) < 2:
         return None
     return st.selectbox("Kommune", [*kommuner, None], key="rektormote_kommune_valg", placeholder="Velg",
                         format_func=lambda k: f"{kommuner[k]} ({k})" if k else "Alle mine kommuner (felles møte)",

@@ -519,6 +519,9 @@ def outside_scope(
     )
 
 
+MAX_ROWS_NAMED = 5
+
+
 def _unknown_rows(frame: pl.DataFrame | None) -> str:
     """« (rad 5, 6 og 7)»: the rows of schools the register does not know (`kommuner_touched`), as Excel numbers them."""
     if frame is None or not {"orgnr", "rad", "kommunenr"} <= set(frame.columns):
@@ -530,9 +533,6 @@ def _unknown_rows(frame: pl.DataFrame | None) -> str:
     listed = (", ".join(shown[:-1]) + f" og {shown[-1]}") if len(shown) > 1 else shown[0]
     more = f", og {rows.len() - len(shown)} rader til" if rows.len() > len(shown) else ""
     return f" (rad {listed}{more})"
-
-
-MAX_ROWS_NAMED = 5
 
 
 def _rows_of(frame: pl.DataFrame | None, facts: Known, kommuner: list[str]) -> str:

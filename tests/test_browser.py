@@ -191,7 +191,7 @@ def test_each_role_sees_its_own_pages_and_no_more(server, browser):
 def test_every_page_of_every_role_draws_in_chromium_without_errors_or_other_municipalities(server, browser, role):
     """Each role walks its whole menu in the real browser: heading, content drawn, no error, nothing outside its scope."""
     page = login(browser, server, role, height=1200)
-    content = ", ".join(f"[data-testid='{t}']" for t in (
+    content = ", ".join(f"[data-testid='stMain'] [data-testid='{t}']" for t in (  # the page's, not the sidebar's
         "stMetric", "stDataFrame", "stTable", "stFileUploader", "stDownloadButton", "stForm", "stSelectbox"))
     for path in ["", *ROLE_PAGES[role]]:
         if path:
@@ -528,7 +528,7 @@ def test_the_help_page_takes_every_choice_of_guide(server, browser):
 
     page = login(browser, server, "skoleeier")
     go(page, "hjelp", "Hjelp")
-    box = page.locator("[data-testid='stSelectbox']").first
+    box = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").first  # not the sidebar's meeting box
     for key in ("mal-saker", "plan", "formater"):
         title = GUIDES[key][0]
         box.click()

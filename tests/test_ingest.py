@@ -453,6 +453,18 @@ def test_unknown_school_loads_with_a_warning_and_is_registered_from_the_file(reg
     ]
 
 
+def test_a_result_for_a_trinn_the_school_lacks_loads_with_a_warning_naming_the_schools_trinn(
+        register_db, demo_dir, tmp_path):
+    """The warning said only that some trinn were outside the register's: it now says which, and what the school has."""
+    rows = _page(demo_dir)
+    i = next(i for i, r in enumerate(rows) if r["EnhetNavn"] == "Fjellvik barneskole" and r["TrinnKode"] == "27")
+    ninth = dict(rows[i], TrinnKode="29", Trinnnavn="9. trinn")
+    outcome = ingest_file(_write(tmp_path / "niende.json", [ninth]), register_db)
+    assert outcome.result == "lastet", outcome.message
+    warning = next(w for w in outcome.warnings if "trinn skolen ikke har" in w)
+    assert "Eksempler: 9. trinn (skolen har 1.–7.)" in warning
+
+
 def test_a_register_without_a_school_says_the_school_stays(register_db, demo_dir, tmp_path):
     """Sørli closed, and the new register extract left it out: «2 rader lastet», and Sørli went on being asked for
     case reports every month without a word. The load says which schools of the file's municipalities it lacks and

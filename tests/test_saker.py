@@ -383,7 +383,7 @@ def test_unknown_school_is_refused(register_db, tmp_path):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"trinn": 9}, "Trinnet finnes ikke på skolen"),  # Strand barneskule has 1–7
+        ({"trinn": 9}, "Eksempler: 9. trinn (skolen har 1.–7.)"),  # Strand barneskule has 1–7
         ({"utfall": "brudd"}, "Utfall skal bare"),
         ({"sakstype": "mobbing"}, "Ukjent sakstype"),
         ({"maaned": "2031-01"}, "ikke fram i tid"),

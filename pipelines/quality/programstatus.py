@@ -9,12 +9,14 @@ import polars as pl
 from pipelines import guides
 from pipelines.quality.suites import (
     KEY_REPEATED,
+    TRINN_OUTSIDE,
     E,
     RegisterFacts,
     outside,
     repeated,
     rule,
     run_suite,
+    trinn_outside,
     unique_key_rule,
 )
 from pipelines.quality.verdict import Finding, Verdict
@@ -23,7 +25,7 @@ from pipelines.templates.programstatus import STATUS, STATUS_HINT
 
 KEY = ["orgnr", "skoleaar", "program", "trinn_fra", "trinn_til"]
 """One row per key: the file is loaded by it, and the suite holds the file to it."""
-DERIVED = ["program__utenfor_plan", "aar_i_planperiode", "trinn_i_omfang", "orgnr__ukjent", KEY_REPEATED, CLOSED]
+DERIVED = ["program__utenfor_plan", "aar_i_planperiode", TRINN_OUTSIDE, "orgnr__ukjent", KEY_REPEATED, CLOSED]
 COUNTS = ["okter_holdt", "gruppemoter_holdt", "storste_gruppe", "skolemiljoutvalg_moter", "fase"]
 
 
@@ -46,16 +48,12 @@ def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | Non
         frame.join(ranges, on="orgnr", how="left", maintain_order="left")
         .join(per_programme, on=["kommunenr", "program"], how="left", maintain_order="left")
     )
-    in_range = (
-        pl.when(pl.col("trinn_fra").is_null() | pl.col("_fra").is_null()).then(pl.lit(True))
-        .otherwise((pl.col("trinn_fra") >= pl.col("_fra")) & (pl.col("trinn_til") <= pl.col("_til")))
-    )
     return out.with_columns(
         # The programme's own code where the plan lacks it: the finding then names the codes, not «False».
         pl.when(pl.col("_p_fra").is_null()).then(pl.col("program")).otherwise(None).alias("program__utenfor_plan"),
         (pl.col("_p_fra").is_null()
          | pl.col("skoleaar_start").is_between(pl.col("_p_fra"), pl.col("_p_til"))).alias("aar_i_planperiode"),
-        in_range.alias("trinn_i_omfang"),
+        trinn_outside(pl.col("trinn_fra"), pl.col("trinn_til")),
         outside("orgnr", facts.orgnr),
         repeated(KEY),
     ).drop("_fra", "_til", "_p_fra", "_p_til")
@@ -91,7 +89,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
     rules += [
         # Refused, as a case count on such a trinn is: loaded, the row counted for no trinn the school has, and the
         # school's own trinn stayed «ikke rapportert» on every page.
-        rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
+        rule(E.ExpectColumnValuesToBeNull(column=TRINN_OUTSIDE),
              "Trinnet finnes ikke på skolen ifølge skoleregisteret, så raden ville ikke telle for noen av skolens "
              "trinn. Skriv trinnene programmet har på skolen (malen for kommunen har dem fylt ut).", kolonne="trinn"),
         rule(E.ExpectColumnValuesToBeInSet(column="aar_i_planperiode", value_set=[True]),

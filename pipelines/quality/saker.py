@@ -10,6 +10,7 @@ from pipelines import guides
 from pipelines.errors import counted
 from pipelines.quality.suites import (
     KEY_REPEATED,
+    TRINN_OUTSIDE,
     E,
     RegisterFacts,
     only,
@@ -17,6 +18,7 @@ from pipelines.quality.suites import (
     repeated,
     rule,
     run_suite,
+    trinn_outside,
     unique_key_rule,
 )
 from pipelines.quality.verdict import Finding, Verdict
@@ -27,7 +29,7 @@ from pipelines.templates.saker import COUNT_HEADERS, SAKSTYPER, STATSFORVALTER, 
 KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
 """One row per key: the file is loaded by it, and the suite holds the file to it."""
 COUNT_COLUMNS = ["nye", "avsluttet", "apne_ved_slutt", "evaluering_over_frist"]
-DERIVED = [KEY_REPEATED, "trinn_key", "trinn_i_omfang", "aar_maaned", "apne_avvik", "blandet_trinn",
+DERIVED = [KEY_REPEATED, "trinn_key", TRINN_OUTSIDE, "aar_maaned", "apne_avvik", "blandet_trinn",
            "utfall__ikke_sf", "utfall__mangler", "orgnr__ukjent", CLOSED]
 FIRST_MONTH = 201501
 MAX_LISTED = 8
@@ -54,15 +56,10 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
     a month after the school closed (`register`: the register's rows with `nedlagt`)."""
     frame = closed_school(frame, register, month_day(pl.col("periode")))
     trinn = pl.col("trinn")
-    in_range = (
-        pl.when(trinn.is_null() | pl.col("_fra").is_null())
-        .then(pl.lit(True))
-        .otherwise((trinn >= pl.col("_fra")) & (trinn <= pl.col("_til")))
-    )
     base = frame.lazy().join(_ranges(facts).lazy(), on="orgnr", how="left", maintain_order="left").with_columns(
         trinn.fill_null(0).alias("trinn_key"),
         repeated(KEY),
-        in_range.alias("trinn_i_omfang"),
+        trinn_outside(trinn),
         (pl.col("periode").dt.year().cast(pl.Int32) * 100 + pl.col("periode").dt.month().cast(pl.Int32))
         .alias("aar_maaned"),
         only("utfall", pl.col("sakstype") != STATSFORVALTER, "ikke_sf"),
@@ -130,7 +127,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
              "Skolen finnes ikke i skoleregisteret; last inn eller rett skoleregisteret først."),
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
-        rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
+        rule(E.ExpectColumnValuesToBeNull(column=TRINN_OUTSIDE),
              "Trinnet finnes ikke på skolen ifølge skoleregisteret.", kolonne="trinn"),
         rule(E.ExpectColumnValuesToBeInSet(column="sakstype", value_set=list(SAKSTYPER)),
              f"Ukjent sakstype; bruk en kode fra arket «Koder» (se {guides.where('mal-saker')}).", quote=False),

@@ -102,6 +102,8 @@ def rule(expectation, melding: str, *, warning: bool = False, kolonne: str | Non
 
 KEY_REPEATED = "nokkel__gjentatt"
 """The derived column a suite's unique-key rule checks (see `repeated`)."""
+TRINN_OUTSIDE = "trinn__utenfor_skolen"
+"""The derived column holding a trinn its school lacks (see `trinn_outside`)."""
 
 
 def repeated(key: list[str], name: str = KEY_REPEATED) -> pl.Expr:
@@ -156,7 +158,7 @@ def eu_expectations(facts: RegisterFacts) -> list:
               warning=True),
         rule(E.ExpectColumnValuesToBeNull(column="kommunenr__ukjent"),
               "Skoler i kommuner som ikke står i skoleregisteret.", warning=True),
-        rule(E.ExpectColumnValuesToBeInSet(column="trinn_i_omfang", value_set=[True]),
+        rule(E.ExpectColumnValuesToBeNull(column=TRINN_OUTSIDE),
               "Resultater for trinn skolen ikke har ifølge skoleregisteret.", warning=True, kolonne="trinn"),
     ]
     return rules
@@ -205,14 +207,9 @@ def prepare_eu(frame: pl.DataFrame, facts: RegisterFacts) -> pl.DataFrame:
         schema={"orgnr": pl.String, "_fra": pl.Int8, "_til": pl.Int8},
     )
     joined = frame.join(ranges, on="orgnr", how="left")
-    in_range = (
-        pl.when(pl.col("trinn").is_null() | pl.col("_fra").is_null())
-        .then(pl.lit(True))
-        .otherwise((pl.col("trinn") >= pl.col("_fra")) & (pl.col("trinn") <= pl.col("_til")))
-    )
     school = pl.col("enhet_niva") == "skole"
     return joined.with_columns(
-        in_range.alias("trinn_i_omfang"),
+        trinn_outside(pl.col("trinn")),
         only("verdi", pl.col("maal") == "snitt", "snitt"),
         only("verdi", pl.col("maal") == "andel", "andel"),
         only("verdi", pl.col("skjermet"), "skjermet"),
@@ -225,7 +222,7 @@ def prepare_eu(frame: pl.DataFrame, facts: RegisterFacts) -> pl.DataFrame:
     ).drop("_fra", "_til")
 
 
-EU_DERIVED = (KEY_REPEATED, "trinn_i_omfang", "verdi__snitt", "verdi__andel", "verdi__skjermet", "orgnr__skole",
+EU_DERIVED = (KEY_REPEATED, TRINN_OUTSIDE, "verdi__snitt", "verdi__andel", "verdi__skjermet", "orgnr__skole",
               "orgnr__ukjent", "kommunenr__enhet", "kommunenr__ukjent")
 
 
@@ -236,6 +233,23 @@ def only(column: str, condition: pl.Expr, name: str) -> pl.Expr:
     Findings name the original column (see `shown_column`).
     """
     return pl.when(condition.fill_null(False)).then(pl.col(column)).otherwise(None).alias(f"{column}__{name}")
+
+
+def trinn_outside(first: pl.Expr, last: pl.Expr | None = None) -> pl.Expr:
+    """The trinn a row gives where the register says its school lacks it, with the school's own trinn, else null.
+
+    Needs the register's range joined in as `_fra`/`_til`; rows without either are never outside. The finding's
+    examples then tell the user what to write: «9. trinn (skolen har 1.–7.)», not the yes/no of a check.
+    """
+    last = first if last is None else last
+    shown = pl.when(first == last).then(pl.format("{}. trinn", first)).otherwise(
+        pl.format("{}.–{}. trinn", first, last))
+    inside = first.is_null() | pl.col("_fra").is_null() | ((first >= pl.col("_fra")) & (last <= pl.col("_til")))
+    return (
+        pl.when(inside).then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.format("{} (skolen har {}.–{}.)", shown, pl.col("_fra"), pl.col("_til")))
+        .alias(TRINN_OUTSIDE)
+    )
 
 
 def outside(column: str, allowed, name: str = "ukjent") -> pl.Expr:

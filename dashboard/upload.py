@@ -19,12 +19,17 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.labels import COLUMN, ROW_NUMBERS
+from dashboard.labels import COLUMN, ENHET_NIVA, FYLKER, KJONN, NO_VALUE, ROW_NUMBERS
+from dashboard.ui import column_widths, norwegian
 from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.errors import counted
 from pipelines.ingest import Outcome, Preview, ingest_file, preview_file
 from pipelines.quality.person_data import name_without_fodselsnummer
+from pipelines.sources.base import month_label
+from pipelines.templates.programstatus import STATUS
+from pipelines.templates.saker import SAKSTYPER, UTFALL
+from pipelines.templates.teammoter import TEAMS
 from pipelines.warehouse.connection import WarehouseBusy, data_version
 
 LOG = logging.getLogger("skolemiljo.dashboard")
@@ -119,15 +124,58 @@ def log_refusal(raw: bytes, name: str, db: Path, viewer: Viewer, preview: Previe
                                                                      + message))
 
 
-def sample_shown(sample: pl.DataFrame) -> pl.DataFrame:
-    """The rows to be loaded as a user reads them: Norwegian column names, dates as dates (not «2024-08-01
-    00:00:00»), an empty cell as empty (not «None»: a blank trinn means every trinn), without the row numbers."""
-    out = sample.drop("rad", strict=False)
-    dates = [c for c, t in out.schema.items() if t == pl.Date or isinstance(t, pl.Datetime)]
-    out = out.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c in dates)
-    blank = [c for c in out.columns if out[c].null_count() and out.schema[c] != pl.Boolean]
-    out = out.with_columns(pl.col(c).cast(pl.String).fill_null("") for c in blank)
-    return out.rename({c: COLUMN.get(c, c) for c in out.columns})
+NOT_PREVIEWED = ["rad", "skoleaar_start", "enhet_id", "indikator_kode", "flagg", "kilde"]
+"""What a file's rows carry for the warehouse, not for the reader: row numbers, keys beside their names, flags."""
+
+CODE_LABELS: dict[str, dict[str, str]] = {
+    "sakstype": SAKSTYPER, "utfall": UTFALL, "status": STATUS, "team": TEAMS, "kjonn": KJONN,
+    "enhet_niva": ENHET_NIVA, "geo_niva": ENHET_NIVA | {"bydel": "Bydel", "region": "Region"},
+    "maal": {"snitt": "Snitt", "andel": "Andel (%)"},
+}
+"""The codes a file's rows hold, as the pages name them (an unknown code is shown as it stands)."""
+
+
+def sample_shown(sample: pl.DataFrame, names: dict[str, str] | None = None) -> pl.DataFrame:
+    """The rows to be loaded as a user reads them: Norwegian column names; schools and municipalities by name
+    (`names`, from the register: «Sjøbygd skule», not 990023018); codes as the pages name them («Aktivitetsplan
+    (§ 12-4)», not `aktivitetsplan`); a case month as «aug 2024»; yes/no as «Ja»/«Nei»; a blank trinn as «Alle
+    trinn», as the templates mean it; without row numbers and keys. Numbers, dates and blanks are written out as
+    Norwegian by `ui.norwegian` (decimal comma, 05.08.2024, «–»)."""
+    names = names or {}
+    out = sample.drop(NOT_PREVIEWED, strict=False)
+
+    def named(column: str) -> pl.Expr:
+        return pl.col(column).replace_strict(names, default=pl.col(column), return_dtype=pl.String)
+
+    headings = {c: COLUMN.get(c, c) for c in out.columns}
+    if "enhet_navn" in out.columns:  # Udir's rows name their unit already
+        out = out.drop("orgnr", strict=False)
+    elif "orgnr" in out.columns and "navn" not in out.columns:  # not the register, whose rows give both
+        out = out.with_columns(named("orgnr"))
+        headings["orgnr"] = "Skole"
+    if "geo" in out.columns:  # Ungdata's area: a municipality (its number also in kommunenr), a county or Norway
+        areas = {"0": "Hele landet", **FYLKER, **names}
+        out = out.drop("kommunenr", strict=False).with_columns(
+            pl.col("geo").replace_strict(areas, default=pl.col("geo"), return_dtype=pl.String))
+    if "fylkekode" in out.columns:
+        out = out.with_columns(pl.col("fylkekode").replace_strict(FYLKER, default=pl.col("fylkekode")))
+        headings["fylkekode"] = "Fylke"
+    if "kommunenr" in out.columns and "kommune" not in out.columns:
+        out = out.with_columns(named("kommunenr"))
+        headings["kommunenr"] = "Kommune"
+    out = out.with_columns(
+        pl.col(c).replace_strict(labels, default=pl.col(c), return_dtype=pl.String)
+        for c, labels in CODE_LABELS.items() if c in out.columns and out.schema[c] == pl.String
+    )
+    if "trinn" in out.columns and out.schema["trinn"].is_integer():
+        out = out.with_columns(pl.format("{}. trinn", "trinn").fill_null("Alle trinn").alias("trinn"))
+    if out.schema.get("periode") == pl.Date:  # a case count's month
+        out = out.with_columns(month_label(pl.col("periode")).alias("periode"))
+        headings["periode"] = "Måned"
+    out = out.with_columns(pl.when(pl.col(c)).then(pl.lit("Ja")).otherwise(pl.lit("Nei")).alias(c)
+                           for c, t in out.schema.items() if t == pl.Boolean)
+    out = out.with_columns(pl.col(c).dt.date() for c, t in out.schema.items() if isinstance(t, pl.Datetime))
+    return out.rename({c: headings[c] for c in out.columns})
 
 
 def _show_preview(preview: Preview) -> None:
@@ -160,7 +208,9 @@ def _show_preview(preview: Preview) -> None:
     if preview.sample is not None and not preview.sample.is_empty():
         shown = min(preview.sample.height, 20)
         st.write("Første rad som lastes inn:" if shown == 1 else f"Første {shown} rader som lastes inn:")
-        st.dataframe(sample_shown(preview.sample), hide_index=True, width="stretch")
+        rows = sample_shown(preview.sample, preview.names)
+        st.dataframe(norwegian(rows), hide_index=True, width="stretch", placeholder=NO_VALUE,
+                     column_config={name: {"width": width} for name, width in column_widths(rows).items()})
 
 
 def _show_outcome(outcome: Outcome) -> None:

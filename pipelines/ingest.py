@@ -907,6 +907,7 @@ class Preview:
     replaces_text: str = ""  # `Source.replaces_text` and `replaces_example`
     replaces_example: str = ""
     sample: pl.DataFrame | None = None  # the first SAMPLE_ROWS rows that would load
+    names: dict[str, str] = field(default_factory=dict)  # the register's name of each orgnr and kommunenr in `sample`
     earlier_batch: str | None = None  # the batch that already loaded the same file
 
     @property
@@ -947,6 +948,21 @@ def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.
     return frame.height - int(replacing), int(replacing), int(removed)
 
 
+def names_in(db: Path, sample: pl.DataFrame) -> dict[str, str]:
+    """The register's name of each school (orgnr) and municipality (kommunenr) a preview's rows give by number, so
+    the rows read as the user knows them: «Sjøbygd skule», not 990023018."""
+    codes = {c: sample[c].drop_nulls().unique().to_list() for c in ("orgnr", "kommunenr", "geo") if c in sample.columns}
+    if not codes:
+        return {}
+    with connect(db, read_only=True) as con:
+        schools = con.execute("SELECT orgnr, navn FROM core.skole WHERE orgnr IN (SELECT unnest(?))",
+                              [codes.get("orgnr", [])]).fetchall()
+        kommuner = con.execute(
+            "SELECT kommunenr, any_value(kommune) FROM core.skole WHERE kommunenr IN (SELECT unnest(?)) "
+            "AND kommune IS NOT NULL GROUP BY kommunenr", [codes.get("kommunenr", []) + codes.get("geo", [])]).fetchall()
+    return {code: name for code, name in schools + kommuner if name}
+
+
 def preview_file(path: Path, db: Path, *, source: str | None = None, scope: frozenset[str] | None = None) -> Preview:
     """Check a file as `ingest_file` would and say what loading it would change. Archives, logs and writes nothing."""
     raw = path.read_bytes()
@@ -982,6 +998,7 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     frame = checked.result.frame
     out.rows_to_load = frame.height
     out.sample = frame.head(SAMPLE_ROWS)
+    out.names = names_in(db, out.sample)
     changes = count_changes(db, out.table, out.key, frame, checked.source.replaces)
     if changes:
         out.rows_new, out.rows_replaced, out.rows_removed = changes

@@ -541,19 +541,50 @@ def test_two_copies_of_a_file_and_a_file_dropped_again_after_a_correction_are_ea
         (82.5,)]
 
 
-def test_the_preview_shows_dates_as_dates_and_empty_cells_as_empty():
-    """A rektor reads the rows to be loaded: «2024-08-01», not «2024-08-01 00:00:00»; a blank trinn, not «None»."""
+def test_the_preview_shows_rows_as_the_pages_name_them_not_as_codes():
+    """A skolesjef checks the rows to be loaded: «Holmen skule», «aug 2024», «Aktivitetsplan (§ 12-4)», «Alle trinn»,
+    «Ja» — not 990023018, «2024-08-01», `aktivitetsplan`, «None» and «true» (a review read the preview as codes)."""
     import datetime as dt
 
     import polars as pl
 
     sample = pl.DataFrame({
-        "rad": [1, 2], "orgnr": ["990014000", "990014000"], "periode": [dt.date(2024, 8, 1), dt.date(2024, 9, 1)],
-        "trinn": pl.Series([None, 5], dtype=pl.Int8), "utfall": [None, "under_behandling"], "nye": [0, 3],
+        "rad": [1, 2], "orgnr": ["990014000", "990099999"], "kommunenr": ["9902", "9902"],
+        "periode": [dt.date(2024, 8, 1), dt.date(2024, 9, 1)], "trinn": pl.Series([None, 5], dtype=pl.Int8),
+        "sakstype": ["aktivitetsplan", "statsforvalter"], "utfall": [None, "under_behandling"], "nye": [0, 3],
+        "til_stede_ppt": [True, False],
     })
-    shown = importer.sample_shown(sample)
-    assert shown.columns == ["Org.nr.", "Periode", "Trinn", "Utfall", "Nye saker"]
-    assert shown.rows() == [("990014000", "2024-08-01", "", "", 0), ("990014000", "2024-09-01", "5", "under_behandling", 3)]
+    shown = importer.sample_shown(sample, {"990014000": "Holmen skule", "9902": "Sjøbygd"})
+    assert shown.columns == ["Skole", "Kommune", "Måned", "Trinn", "Sakstype", "Utfall", "Nye saker", "PPT til stede"]
+    assert shown.rows() == [
+        ("Holmen skule", "Sjøbygd", "aug 2024", "Alle trinn", "Aktivitetsplan (§ 12-4)", None, 0, "Ja"),
+        ("990099999", "Sjøbygd", "sep 2024", "5. trinn", "Sak hos Statsforvalteren (§ 12-6)", "Under behandling", 3,
+         "Nei"),  # a school the register lacks keeps its number
+    ]
+
+
+def test_the_preview_of_a_real_file_names_its_schools_and_writes_numbers_as_norwegian(demo_db, demo_dir, tmp_path):
+    """The names come from the warehouse's register; a decimal has a comma and a date reads 05.08.2024."""
+    from dashboard.ui import norwegian
+    from pipelines.ingest import preview_file
+
+    udir = tmp_path / "udir.json"
+    udir.write_bytes((demo_dir / "udir_148_indikator_2025-26_side1.json").read_bytes() + b" ")
+    meetings = tmp_path / "moter.csv"
+    meetings.write_bytes((demo_dir / "teammoter_9902.csv").read_bytes() + b"\n")
+    shown = {}
+    for path in (udir, meetings):
+        preview = preview_file(path, demo_db)
+        assert preview.result == "klar", preview.message
+        shown[path.name] = importer.sample_shown(preview.sample, preview.names)
+    first = shown["moter.csv"].row(0, named=True)
+    assert first["Skole"] in {"Sjøbygd skule", "Strand barneskule", "Holmen skule", "Vika skule"}, first
+    assert first["Kommune"] == "Sjøbygd" and first["Team"] in {"Arbeidslag", "Elevtjeneste"}, first
+    assert "Org.nr." not in shown["udir.json"].columns and "Indikatorkode" not in shown["udir.json"].columns
+    html = norwegian(shown["udir.json"]).to_html() + norwegian(shown["moter.csv"]).to_html()
+    value = shown["udir.json"].drop_nulls("Verdi")["Verdi"][0]
+    assert f"{value:.1f}".replace(".", ",") in html and f">{value:.1f}<" not in html
+    assert first["Dato"].strftime("%d.%m.%Y") in html
 
 
 def test_the_preview_heads_every_column_of_every_source_in_norwegian(demo_db_master, demo_dir):

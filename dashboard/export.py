@@ -93,9 +93,10 @@ def _type_cell(cell, header: str) -> None:
 
 
 def sheet_name(title: str, taken: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the book. A longer title is cut at a word
-    and ends in «…», not inside a name («Elevundersøkelsen – Nordli skol»)."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", title).strip("' ") or "Tabell"
+    """Excel's rules: at most 31 characters, none of []:*?/\\ (a colon before a space becomes a dash), unique in the
+    book. A longer title is cut at a word and ends in «…», not inside a name («Elevundersøkelsen – Nordli skol»)."""
+    # «Ungdata: Blir mobbet …» reads «Ungdata – Blir mobbet …», not «Ungdata- Blir …»; other signs become «-».
+    base = re.sub(r"[\[\]:*?/\\]", "-", title.replace(": ", " – ")).strip("' ") or "Tabell"
     if len(base) > 31:
         cut = base[:30]
         cut = cut[: cut.rfind(" ")] if cut.rfind(" ") > 15 else cut

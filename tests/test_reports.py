@@ -340,7 +340,8 @@ def test_an_excel_sheet_name_too_long_for_excel_is_cut_at_a_word_and_says_so():
     first = export.sheet_name("Elevundersøkelsen – Nordli skole, alle trinn", taken)
     again = export.sheet_name("Elevundersøkelsen – Nordli skole, alle trinn", taken)
     assert first == "Elevundersøkelsen – Nordli…" and again == "Elevundersøkelsen – Nordli… (2)"
-    assert len(again) <= 31 and export.sheet_name("Saker: per skole", taken) == "Saker- per skole"
+    assert len(again) <= 31 and export.sheet_name("Saker: per skole", taken) == "Saker – per skole"
+    assert export.sheet_name("Kl. 10:15 [utkast]", taken) == "Kl. 10-15 -utkast-"
 
 
 def test_a_report_says_no_change_as_the_dashboard_does():

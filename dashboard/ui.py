@@ -344,10 +344,22 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str,
 TABLES_KEY = "_tabeller_paa_siden"
 
 
+FAU_GUIDES = ("rapporter",)
+"""The guides FAU reads: the reports. The templates, file formats, register and plan are for those who fill in and
+load files (the owner, the schools), and FAU does neither."""
+
+
+def guides_for(current: Viewer) -> list[str]:
+    """The Hjelp page's guides (`pipelines.guides.GUIDES` keys) for this viewer's role, in the page's order."""
+    from pipelines.guides import GUIDES
+
+    return [k for k in GUIDES if current.role != "fau" or k in FAU_GUIDES]
+
+
 def help_link(label: str, dok: str) -> None:
     """A link to a guide on the Hjelp page; none in rektormøte mode, whose menu has no Hjelp page (a link to a page
-    outside the menu stops the whole page with an error)."""
-    if not meeting_mode():
+    outside the menu stops the whole page with an error), and none to a guide the viewer's Hjelp page does not have."""
+    if not meeting_mode() and dok in guides_for(viewer()):
         st.page_link("views/hjelp.py", label=label, icon=":material/help:", query_params={"dok": dok})
 
 

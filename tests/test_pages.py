@@ -1055,6 +1055,40 @@ def test_a_municipality_named_with_kommune_in_the_file_is_not_called_kommune_kom
 # ---------------------------------------------------------------- Hjelp
 
 
+def test_a_page_without_data_tells_those_who_cannot_load_files_who_does(warehouse):
+    """«Last inn … under «Importer filer»» was said to FAU and rektor, whose menu has no such page, with a link to
+    the file formats' guide; the owner is still told where."""
+    from pipelines.warehouse.connection import connect
+    from tests.conftest import open_page
+
+    with connect(warehouse, read_only=False) as con:
+        con.execute("DELETE FROM core.ungdata")
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="fau.nordli")
+    text = " ".join(i.value for i in open_page("ungdata", fau).info)
+    assert "Skoleeier leser dem inn" in text and "Importer filer" not in text, text
+    owner = open_page("ungdata", OWNER)
+    assert "under «Importer filer»" in " ".join(i.value for i in owner.info)
+
+
+def test_fau_is_offered_the_reports_guide_only_not_the_upload_guides(app):
+    """FAU neither fills in templates nor loads files: a review found the templates', formats' and register's guides
+    on its Hjelp page, and a link to «filformater» on Ungdata. An address naming such a guide opens the reports'."""
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="fau.nordli")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = fau
+    at.query_params["dok"] = "mal-saker"
+    at.switch_page("views/hjelp.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox[0]
+    assert box.value == "rapporter" and box.options == ["Rapporter"], box.options
+    assert "Mal for saker" not in "\n".join(m.value for m in at.markdown)
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="rektor")
+    at.session_state["viewer"] = rektor  # the schools fill in the templates: their guides stay
+    at.run()
+    assert "Mal for saker (kap. 12)" in at.selectbox[0].options
+
+
 def test_help_page_opens_the_guide_a_link_names_without_developer_text(app):
     from pipelines.guides import GUIDES
 

@@ -6,6 +6,7 @@ import re
 
 import streamlit as st
 
+from dashboard import ui
 from pipelines.guides import GUIDES, text
 
 _HEADING = re.compile(r"^(#{1,5}) ", re.MULTILINE)
@@ -22,12 +23,12 @@ def under_the_title(guide: str) -> str:
     return "".join([*parts, _HEADING.sub(r"#\1 ", guide[end:])])
 
 st.title("Hjelp")
-keys = list(GUIDES)
+keys = ui.guides_for(ui.viewer())  # FAU: the reports' guide, not the upload guides
 asked = st.query_params.get("dok")
 # The guide asked for in the address on the way in, then the reader's own choice: a box whose `index` followed the
 # address was a new box on each rerun, and every second choice snapped back to the guide before.
-if st.session_state.get("hjelp_dok") not in GUIDES:
-    st.session_state["hjelp_dok"] = asked if asked in GUIDES else keys[0]
+if st.session_state.get("hjelp_dok") not in keys:
+    st.session_state["hjelp_dok"] = asked if asked in keys else keys[0]
 chosen = st.selectbox("Veiledning", keys, key="hjelp_dok", format_func=lambda k: GUIDES[k][0], placeholder="Velg")
 st.query_params["dok"] = chosen  # the address names the guide on screen, so it can be passed on
 # The guides' tables list column names in long code spans: let them wrap inside the page instead of running off it.

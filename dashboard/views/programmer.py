@@ -27,7 +27,8 @@ plans = queries.planer(viewer, kommunenr=kommunenr)
 if plans.is_empty():
     st.info(
         f"Ingen plan for {kommune} er lest inn ennå. Skoleeier skriver planen som en YAML-fil og leser den inn "
-        "under «Importer filer»."
+        "under «Importer filer»." if viewer.role in ("skoleeier", "admin") else
+        f"Ingen plan for {kommune} er lest inn ennå. Skoleeier leser den inn."
     )
     ui.help_link("Veiledning: kommunens plan", "plan")
     st.stop()

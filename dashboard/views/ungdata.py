@@ -25,7 +25,8 @@ own = data.filter(pl.col("geo_niva") == "kommune")
 if own.is_empty():
     st.info(
         f"Ingen Ungdata-resultater for {kommune} ennå. Last inn kommunens resultattabell eller en fil fra "
-        "FHIs Kommunehelsa-statistikkbank under «Importer filer»."
+        "FHIs Kommunehelsa-statistikkbank under «Importer filer»." if viewer.role in ("skoleeier", "admin") else
+        f"Ingen Ungdata-resultater for {kommune} ennå. Skoleeier leser dem inn når kommunen har fått dem."
     )
     ui.help_link("Veiledning: filformater", "formater")
     st.stop()

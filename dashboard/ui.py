@@ -315,9 +315,10 @@ def audited_download(label: str, make, file_name: str, mime: str, *, where=None,
 
 def template_programmes(programmes: pl.DataFrame) -> tuple[tuple, ...]:
     """A plan's programmes (`queries.plan_programmer`) as the programme-status template takes them: (code, trinn_fra,
-    trinn_til, the schools the plan names or None), so that a school is given only the programmes of its trinn."""
-    return tuple((code, fra, til, tuple(named) if named is not None else None) for code, fra, til, named in
-                 programmes.select("program", "trinn_fra", "trinn_til", "skoler").iter_rows())
+    trinn_til, the schools the plan names or None, name), so that a school is given only the programmes of its trinn
+    and «Koder» names each code's programme."""
+    return tuple((code, fra, til, tuple(named) if named is not None else None, name) for code, fra, til, named, name in
+                 programmes.select("program", "trinn_fra", "trinn_til", "skoler", "program_navn").iter_rows())
 
 
 def download_template(label: str, module: str, schools: pl.DataFrame, stem: str,

@@ -407,6 +407,11 @@ def test_programme_status_template_holds_the_plans_programme_codes(app, demo_db_
     header = [c.value for c in book.worksheets[0][1]]
     rows = [r for r in book.worksheets[0].iter_rows(min_row=2, values_only=True) if r[header.index("orgnr")]]
     assert {r[header.index("program")] for r in rows} == planned and len(rows) == len(schools) * len(planned)
+    # «Koder» names each code's programme as the plan does: a rektor had «mitt_valg» and no name to check it by
+    names = dict(query(demo_db_master, "SELECT DISTINCT program, program_navn FROM mart.plan_programmer "
+                                       "WHERE kommunenr = '9901'"))
+    listed = {r[5]: r[6] for r in book["Koder"].iter_rows(min_row=2, values_only=True) if r[5]}
+    assert listed == {code: names[code] for code in planned}, listed
 
 
 # ---------------------------------------------------------------- Arbeidslag og elevtjeneste

@@ -51,7 +51,7 @@ GUIDE = [
     "• Malen har en rad per skole og program i planen som gjelder skolens trinn, for inneværende skoleår. Rader du lar"
     " stå uten status og andre opplysninger, hoppes over ved innlesing.",
     "• Skoleår: endre skoleaar (f.eks. til 2024-25) for å rapportere for et tidligere skoleår.",
-    "• Program: koden fra kommunens plan. Trinn: tomt når svaret gjelder alle trinnene planen krever programmet på;"
+    "• Program: koden fra kommunens plan (arket «Koder» har kodene med programmenes navn). Trinn: tomt når svaret gjelder alle trinnene planen krever programmet på;"
     " ellers ett trinn (5) eller et område (1-4).",
     "• Status: ikke_startet, innforing (innføringsfasen), drift (i vanlig drift) eller avsluttet.",
     "• Koordinator: skriv ja eller nei. Skriv ALDRI navn på personer – verken ansatte eller elever.",
@@ -70,7 +70,8 @@ def _current_school_year() -> str:
 
 Programme = str | tuple
 """A programme of the plan as a template is given it: its code, or (code, trinn_fra, trinn_til) and optionally the
-orgnr of the schools the plan names for it (none: every school with those trinn), as `mart.plan_programmer` holds it."""
+orgnr of the schools the plan names for it (none: every school with those trinn) and its name, as
+`mart.plan_programmer` holds them."""
 
 
 def _programme(item: Programme) -> tuple[str, int | None, int | None, frozenset[str] | None]:
@@ -84,6 +85,11 @@ def _programme(item: Programme) -> tuple[str, int | None, int | None, frozenset[
 def programme_codes(programmes: list[Programme] | None) -> list[str]:
     """The programme codes, in the plan's order (the drop-down list of the Excel template)."""
     return [_programme(p)[0] for p in programmes or []]
+
+
+def programme_names(programmes: list[Programme] | None) -> list[str | None]:
+    """Each programme's name in the plan («Zippys venner»), beside its code in «Koder»; None where not given."""
+    return [p[4] if isinstance(p, tuple) and len(p) > 4 else None for p in programmes or []]
 
 
 def fits(school: dict[str, object], programme: Programme) -> bool:
@@ -138,15 +144,17 @@ def workbook(rows: list[dict[str, object]], programmes: list[Programme] | None =
     xlsx.as_text(ws, letter, ("skoleaar", "orgnr", "trinn", "sist_revidert"), TEMPLATE_ROWS + 1)
 
     codes = book.create_sheet("Koder")
-    codes.append(["status", "betydning", "", "koordinator", "", "program"])
+    codes.append(["status", "betydning", "", "koordinator", "", "program", "programmets navn i planen"])
     for cell in codes[1]:
         cell.font = Font(bold=True)
     status_items = list(STATUS.items())
-    program_codes = programme_codes(programmes)
+    program_codes, program_names = programme_codes(programmes), programme_names(programmes)
     for i in range(max(len(status_items), len(JA_NEI), len(program_codes))):
         s = status_items[i] if i < len(status_items) else (None, None)
         codes.append([s[0], s[1], None, JA_NEI[i] if i < len(JA_NEI) else None, None,
-                      program_codes[i] if i < len(program_codes) else None])
+                      program_codes[i] if i < len(program_codes) else None,
+                      program_names[i] if i < len(program_codes) else None])
+    codes.column_dimensions["F"].width, codes.column_dimensions["G"].width = 20, 32
 
     rules = [
         (xlsx.list_rule(f"=Koder!$A$2:$A${len(STATUS) + 1}", "Status", "Velg status fra listen."), "status"),

@@ -119,6 +119,10 @@ def meeting_banner(demo: bool = False) -> None:
         [data-testid="stCaptionContainer"], [data-testid="stMetricLabel"] p {font-size: 1.1rem;}
         [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] p,
         [data-testid="stExpander"] summary p {font-size: 1.25rem;}
+        [data-testid="stTopNavLink"] span, [data-testid="stWidgetLabel"] p, [data-testid="stSelectbox"] input,
+        [data-testid="stMultiSelect"] input, [data-testid="stMultiSelectTagsContainer"] span,
+        [role="tab"] p, [data-testid="stRadio"] label p, [data-testid="stMainBlockContainer"] button p,
+        [data-testid="stMarkdownContainer"] table {font-size: 1.15rem;}
         </style>""",
         unsafe_allow_html=True,
     )

@@ -161,6 +161,14 @@ def test_in_rektormote_mode_the_first_chart_starts_on_the_projector_s_first_scre
     assert len(banners) == 1 and "Rektormøtemodus" in banners[0] and "Demodata" in banners[0], banners
     top = page.evaluate("document.querySelector('.js-plotly-plot').getBoundingClientRect().top")
     assert top < 768 - 150, top  # the chart's title and its upper part on the first screen (it was at 717)
+    # The menu, the pickers' names and choices and the tabs are read across the room as the page's text is: a review
+    # found them at 14 px beside 20 px text.
+    sizes = page.evaluate("""() => Object.fromEntries(Object.entries({
+        menu: '[data-testid="stTopNavLink"] span', label: '[data-testid="stMain"] [data-testid="stWidgetLabel"] p',
+        choice: '[data-testid="stMain"] [data-testid="stSelectbox"] input',
+        chosen: '[data-testid="stMultiSelectTagsContainer"] span[title]', tab: '[role="tab"] p',
+      }).map(([name, selector]) => [name, parseFloat(getComputedStyle(document.querySelector(selector)).fontSize)]))""")
+    assert all(size >= 18 for size in sizes.values()), sizes
     page.close()
 
 

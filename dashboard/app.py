@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -17,7 +18,7 @@ import streamlit as st
 # Streamlit runs this file as a script; make the repository importable without installing.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import auth, queries, ui  # noqa: E402
+from dashboard import auth, labels, queries, ui  # noqa: E402
 from dashboard.viewer import ROLE_LABELS  # noqa: E402
 from pipelines.warehouse.connection import WarehouseBusy, keep_private  # noqa: E402
 
@@ -35,8 +36,29 @@ st.set_option("client.toolbarMode", "minimal")  # no developer menu (clear cache
 SITE = "Skolemiljø"
 st.set_page_config(page_title=f"{SITE} – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 
-# Streamlit's page says `lang="en"`, and a screen reader read the Norwegian text with English pronunciation.
-LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'nb';</script>"
+# Streamlit's page says `lang="en"`, and a screen reader read the Norwegian text with English pronunciation; its
+# widgets' names for a screen reader are English (`labels.ARIA_NORWEGIAN`), renamed as they appear.
+LANGUAGE_SCRIPT = """<script>
+document.documentElement.lang = 'nb';
+(() => {
+  const names = Object.entries(NAMES);
+  const rename = () => document.querySelectorAll('[aria-label]').forEach(element => {
+    const name = element.getAttribute('aria-label');
+    for (const [english, norwegian] of names) {
+      if (english.endsWith(' ') ? name.startsWith(english) : name === english) {
+        element.setAttribute('aria-label', norwegian + name.slice(english.length));
+        return;
+      }
+    }
+  });
+  rename();
+  if (!window.skolemiljoNames) {
+    window.skolemiljoNames = new MutationObserver(rename);
+    window.skolemiljoNames.observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                   attributeFilter: ['aria-label']});
+  }
+})();
+</script>""".replace("NAMES", json.dumps(labels.ARIA_NORWEGIAN))
 
 
 def page_title(navigation) -> None:

@@ -246,3 +246,15 @@ def missing_reports(coverage) -> list[str]:
         f"{'alle skolene' if every and len(names) == coverage.height else names_text(names)}: {month_spans(list(months))}"
         for months, names in sorted(together.items(), key=lambda item: (item[0][0], item[1]))
     ]
+
+
+ARIA_NORWEGIAN: dict[str, str] = {
+    "Open": "Åpne listen", "Close": "Lukk", "Clear all": "Fjern alle", "Selected values": "Valgte",
+    "Remove ": "Fjern ", "Help for ": "Hjelp til ", "Collapse sidebar": "Skjul sidemenyen",
+    "Expand sidebar": "Vis sidemenyen", "App pages": "Sidene", "Sidebar": "Sidemeny", "Fullscreen": "Fullskjerm",
+    "Close fullscreen": "Lukk fullskjerm", "Link to heading": "Lenke til overskriften", "Search": "Søk",
+    "Show/hide columns": "Vis eller skjul kolonner", "Download as CSV": "Last ned som CSV",
+}
+"""Streamlit's English names for a screen reader (`aria-label`) on every page, in Norwegian: a name, or the start of
+one when it ends in a space («Remove Nordli skole» → «Fjern Nordli skole»). A screen reader read «Open», «Help for
+Trivsel» and «Remove Skole A» out in English among the Norwegian."""

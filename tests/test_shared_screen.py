@@ -140,6 +140,17 @@ def test_the_document_is_norwegian_and_each_page_has_its_own_title(server, brows
         titles[path] = page.evaluate("document.title")
         assert page.evaluate("document.documentElement.lang") == "nb", path
     assert len(set(titles.values())) == len(titles), titles
+    # What a screen reader names the pickers, their choices, the tables' tools and the menu: Norwegian, not
+    # Streamlit's «Open», «Remove Nordli skole», «Help for Trivsel», «Search», «Collapse sidebar».
+    go(page, "elevundersokelsen", "Elevundersøkelsen")
+    page.get_by_role("tab", name="Tabell").click()
+    page.wait_for_selector("[data-testid='stDataFrame']", timeout=30_000)
+    page.wait_for_selector("[aria-label='Åpne listen']", state="attached", timeout=30_000)
+    names = set(page.evaluate("[...document.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))"))
+    english = [n for n in names if n.split(" ")[0] in ("Open", "Remove", "Help", "Clear", "Selected", "Collapse",
+                                                       "App", "Sidebar", "Fullscreen", "Link", "Search", "Show/hide")]
+    assert not english, english
+    assert {"Åpne listen", "Søk", "Fjern alle"} <= names and any(n.startswith("Fjern ") for n in names), names
     page.close()
 
 

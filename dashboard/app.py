@@ -37,20 +37,28 @@ SITE = "Skolemiljø"
 st.set_page_config(page_title=f"{SITE} – skoleeiers oversikt", page_icon=":material/school:", layout="wide")
 
 # Streamlit's page says `lang="en"`, and a screen reader read the Norwegian text with English pronunciation; its
-# widgets' names for a screen reader are English (`labels.ARIA_NORWEGIAN`), renamed as they appear.
+# widgets' names for a screen reader and its own dialogs are English (`labels.ARIA_NORWEGIAN`, `DIALOG_NORWEGIAN`),
+# put in Norwegian as they appear.
 LANGUAGE_SCRIPT = """<script>
 document.documentElement.lang = 'nb';
 (() => {
   const names = Object.entries(NAMES);
-  const rename = () => document.querySelectorAll('[aria-label]').forEach(element => {
-    const name = element.getAttribute('aria-label');
-    for (const [english, norwegian] of names) {
-      if (english.endsWith(' ') ? name.startsWith(english) : name === english) {
-        element.setAttribute('aria-label', norwegian + name.slice(english.length));
-        return;
+  const texts = TEXTS;
+  const rename = () => {
+    document.querySelectorAll('[aria-label]').forEach(element => {
+      const name = element.getAttribute('aria-label');
+      for (const [english, norwegian] of names) {
+        if (english.endsWith(' ') ? name.startsWith(english) : name === english) {
+          element.setAttribute('aria-label', norwegian + name.slice(english.length));
+          return;
+        }
       }
-    }
-  });
+    });
+    document.querySelectorAll('[role="dialog"] *').forEach(element => {
+      const text = element.textContent.trim();
+      if (element.childElementCount === 0 && Object.hasOwn(texts, text)) element.textContent = texts[text];
+    });
+  };
   rename();
   if (!window.skolemiljoNames) {
     window.skolemiljoNames = new MutationObserver(rename);
@@ -58,7 +66,7 @@ document.documentElement.lang = 'nb';
                                                    attributeFilter: ['aria-label']});
   }
 })();
-</script>""".replace("NAMES", json.dumps(labels.ARIA_NORWEGIAN))
+</script>""".replace("NAMES", json.dumps(labels.ARIA_NORWEGIAN)).replace("TEXTS", json.dumps(labels.DIALOG_NORWEGIAN))
 
 
 def page_title(navigation) -> None:

@@ -258,3 +258,11 @@ ARIA_NORWEGIAN: dict[str, str] = {
 """Streamlit's English names for a screen reader (`aria-label`) on every page, in Norwegian: a name, or the start of
 one when it ends in a space («Remove Nordli skole» → «Fjern Nordli skole»). A screen reader read «Open», «Help for
 Trivsel» and «Remove Skole A» out in English among the Norwegian."""
+
+DIALOG_NORWEGIAN: dict[str, str] = {
+    "Page not found": "Siden finnes ikke",
+    "The page that you have requested does not seem to exist. Running the app's main page.":
+        "Siden du ba om, finnes ikke, eller din rolle har ikke tilgang til den. Du ser forsiden i stedet.",
+}
+"""Streamlit's own English dialogs, by their whole text, in Norwegian: an address to a page the role does not have
+(FAU on …/importer) opened «Page not found» in English."""

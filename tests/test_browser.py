@@ -206,6 +206,21 @@ def test_every_page_of_every_role_draws_in_chromium_without_errors_or_other_muni
     page.close()
 
 
+def test_an_address_to_a_page_the_role_lacks_is_answered_in_norwegian_on_the_front_page(server, browser):
+    """FAU following a link to …/importer got Streamlit's English «Page not found … Running the app's main page»."""
+    page = login(browser, server, "fau", height=900)
+    page.goto(f"{server}/importer")
+    dialog = page.locator("[role='dialog']")
+    dialog.wait_for(timeout=30_000)
+    page.wait_for_function("!document.querySelector('[role=\"dialog\"]').innerText.includes('Page not found')",
+                           timeout=10_000)
+    text = dialog.inner_text()
+    assert "Siden finnes ikke" in text and "ikke tilgang" in text and "main page" not in text, text
+    page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    assert "Importer filer" not in page.inner_text("[data-testid='stMain']")
+    page.close()
+
+
 def test_admin_reads_failed_and_successful_logins_in_the_audit_log(server, browser, demo_db_master):
     from pipelines import accounts
 
@@ -434,7 +449,7 @@ def test_a_server_started_outside_the_repository_still_offers_no_csv_download_of
         toolbar = page.locator("[data-testid='stElementToolbar'] button")
         toolbar.first.wait_for(timeout=10_000)  # the grid's own buttons are there: search, full screen
         labels = toolbar.evaluate_all("buttons => buttons.map(b => b.getAttribute('aria-label') || b.innerText)")
-        assert "Search" in labels and not [t for t in labels if "Download" in t], labels
+        assert "Søk" in labels and not [t for t in labels if "Download" in t or "Last ned" in t], labels
         assert page.locator("[data-testid='stMainMenu']").count() == 0  # no developer menu
         page.close()
 

@@ -124,8 +124,9 @@ def log_refusal(raw: bytes, name: str, db: Path, viewer: Viewer, preview: Previe
                                                                      + message))
 
 
-NOT_PREVIEWED = ["rad", "skoleaar_start", "enhet_id", "indikator_kode", "flagg", "kilde"]
-"""What a file's rows carry for the warehouse, not for the reader: row numbers, keys beside their names, flags."""
+NOT_PREVIEWED = ["rad", "skoleaar_start", "enhet_id", "indikator_kode", "flagg", "kilde", "plan_json", "plan_yaml"]
+"""What a file's rows carry for the warehouse, not for the reader: row numbers, keys beside their names, flags, and a
+plan's whole text again (as JSON and as the YAML uploaded)."""
 
 CODE_LABELS: dict[str, dict[str, str]] = {
     "sakstype": SAKSTYPER, "utfall": UTFALL, "status": STATUS, "team": TEAMS, "kjonn": KJONN,
@@ -172,7 +173,8 @@ def sample_shown(sample: pl.DataFrame, names: dict[str, str] | None = None) -> p
     if out.schema.get("periode") == pl.Date:  # a case count's month
         out = out.with_columns(month_label(pl.col("periode")).alias("periode"))
         headings["periode"] = "Måned"
-    out = out.with_columns(pl.when(pl.col(c)).then(pl.lit("Ja")).otherwise(pl.lit("Nei")).alias(c)
+    # A blank stays blank («–»): a review read «Nei» for a koordinator cell the school had left empty.
+    out = out.with_columns(pl.when(pl.col(c)).then(pl.lit("Ja")).when(~pl.col(c)).then(pl.lit("Nei")).alias(c)
                            for c, t in out.schema.items() if t == pl.Boolean)
     out = out.with_columns(pl.col(c).dt.date() for c, t in out.schema.items() if isinstance(t, pl.Datetime))
     return out.rename({c: headings[c] for c in out.columns})

@@ -552,14 +552,14 @@ def test_the_preview_shows_rows_as_the_pages_name_them_not_as_codes():
         "rad": [1, 2], "orgnr": ["990014000", "990099999"], "kommunenr": ["9902", "9902"],
         "periode": [dt.date(2024, 8, 1), dt.date(2024, 9, 1)], "trinn": pl.Series([None, 5], dtype=pl.Int8),
         "sakstype": ["aktivitetsplan", "statsforvalter"], "utfall": [None, "under_behandling"], "nye": [0, 3],
-        "til_stede_ppt": [True, False],
+        "til_stede_ppt": [True, None], "plan_yaml": ["kommunenr: '9902'", None],
     })
     shown = importer.sample_shown(sample, {"990014000": "Holmen skule", "9902": "Sjøbygd"})
     assert shown.columns == ["Skole", "Kommune", "Måned", "Trinn", "Sakstype", "Utfall", "Nye saker", "PPT til stede"]
     assert shown.rows() == [
         ("Holmen skule", "Sjøbygd", "aug 2024", "Alle trinn", "Aktivitetsplan (§ 12-4)", None, 0, "Ja"),
         ("990099999", "Sjøbygd", "sep 2024", "5. trinn", "Sak hos Statsforvalteren (§ 12-6)", "Under behandling", 3,
-         "Nei"),  # a school the register lacks keeps its number
+         None),  # a school the register lacks keeps its number; a blank yes/no is blank, not «Nei»
     ]
 
 

@@ -1075,16 +1075,22 @@ def test_a_page_without_data_tells_those_who_cannot_load_files_who_does(warehous
     assert "under «Importer filer»" in " ".join(i.value for i in owner.info)
 
 
+def _help_page(viewer: Viewer, dok: str) -> AppTest:
+    """The Hjelp page as `viewer`, opened by an address naming the guide `dok`, drawn without an error."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.query_params["dok"] = dok
+    at.switch_page("views/hjelp.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_fau_is_offered_the_reports_guide_only_not_the_upload_guides(app):
     """FAU neither fills in templates nor loads files: a review found the templates', formats' and register's guides
     on its Hjelp page, and a link to «filformater» on Ungdata. An address naming such a guide opens the reports'."""
     fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="fau.nordli")
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["viewer"] = fau
-    at.query_params["dok"] = "mal-saker"
-    at.switch_page("views/hjelp.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = _help_page(fau, "mal-saker")
     box = at.selectbox[0]
     assert box.value == "rapporter" and box.options == ["Rapporter"], box.options
     assert "Mal for saker" not in "\n".join(m.value for m in at.markdown)
@@ -1097,12 +1103,7 @@ def test_fau_is_offered_the_reports_guide_only_not_the_upload_guides(app):
 def test_help_page_opens_the_guide_a_link_names_without_developer_text(app):
     from pipelines.guides import GUIDES
 
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["viewer"] = OWNER
-    at.query_params["dok"] = "mal-saker"
-    at.switch_page("views/hjelp.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = _help_page(OWNER, "mal-saker")
     box = at.selectbox[0]
     assert box.value == "mal-saker" and set(box.options) == {title for title, _ in GUIDES.values()}
     plain = AppTest.from_file(APP, default_timeout=60)

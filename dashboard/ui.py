@@ -325,6 +325,17 @@ def template_programmes(programmes: pl.DataFrame) -> tuple[tuple, ...]:
                  programmes.select("program", "trinn_fra", "trinn_til", "skoler", "program_navn").iter_rows())
 
 
+def template_schools(current: Viewer, schools: pl.DataFrame) -> pl.DataFrame:
+    """The schools a viewer's template is pre-filled with: a rektor's own, the owner's all.
+
+    A rektor's template listed every school of the municipality, each with 0 for the month: filled in for the own
+    school and loaded by the owner, it recorded a zero report for every other school, hiding their missing reports
+    and setting their open cases to 0."""
+    if current.role == "rektor":
+        return schools.filter(pl.col("orgnr").is_in(sorted(current.skoler)))
+    return schools
+
+
 def download_template(label: str, module: str, schools: pl.DataFrame, stem: str,
                       programmes: tuple[tuple, ...] = ()) -> None:
     """Offer a reporting template as XLSX (drop-down lists) and CSV, pre-filled with the municipality's schools (and
@@ -336,7 +347,7 @@ def download_template(label: str, module: str, schools: pl.DataFrame, stem: str,
     import datetime as dt
 
     # With the register's `nedlagt`: the template leaves out a school closed before the month or year it asks for.
-    listed = tuple(schools.select(*TEMPLATE_SCHOOL).iter_rows())
+    listed = tuple(template_schools(viewer(), schools).select(*TEMPLATE_SCHOOL).iter_rows())
     month = dt.date.today().strftime("%Y-%m")
     c1, c2 = st.columns(2)
     audited_download(f"Last ned mal for {label} (Excel)",

@@ -382,6 +382,31 @@ def test_saker_template_buttons_offer_the_template_with_the_municipality_s_schoo
     assert text.splitlines()[0].split(";") == HEADERS
 
 
+@pytest.mark.parametrize("page", ["saker", "team", "programmer"])
+def test_a_rektor_s_template_holds_the_own_school_only(app, demo_db_master, monkeypatch, page):
+    """A rektor's saker template listed all six Fjellvik schools with 0 for the month: filled in for Nordli and loaded
+    by the owner, it recorded a zero report for the other five, hiding their missing reports and zeroing their open
+    cases. A rektor's templates now hold the own school; the owner's still hold every school."""
+    from dashboard import ui
+
+    files = {}
+    monkeypatch.setattr(ui, "audited_download", lambda label, make, file_name, *a, **k: files.setdefault(
+        file_name, make) if file_name.endswith(".csv") else None)
+    nordli = "990012008"
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="rektor")
+    listed = {}
+    for who in (rektor, OWNER):
+        files.clear()
+        app(page, who)
+        (make,) = [m for name, m in files.items() if "_mal_" in name]
+        rows = make().decode("utf-8-sig").splitlines()
+        orgnr = next(i for i, h in enumerate(rows[0].split(";")) if h.lower() in ("orgnr", "organisasjonsnummer"))
+        listed[who.role] = {r.split(";")[orgnr] for r in rows[1:] if r.split(";")[orgnr]}
+    everyone = {o for (o,) in query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE kommunenr = '9901'")}
+    assert listed["rektor"] == {nordli}, listed
+    assert nordli in listed["skoleeier"] and len(listed["skoleeier"]) > 1 and listed["skoleeier"] <= everyone
+
+
 def test_programme_status_template_holds_the_plans_programme_codes(app, demo_db_master, monkeypatch):
     """The programme-status download had an empty programme column and no list of codes: a school had to copy them
     from the plan's YAML. The page now hands the plan's programmes to the template, a row per school and programme."""

@@ -280,12 +280,12 @@ def test_open_cases_are_followed_from_december_into_january_but_not_across_a_mis
     rows = _month(SJOBYGD, "2024-10") + _month(SJOBYGD, "2024-12") + _month(SJOBYGD, "2025-01")
     for row in rows:
         if row["orgnr"] == vika.orgnr and row["sakstype"] == "aktivitetsplan":
-            opened = {"2024-10": 7, "2024-12": 2, "2025-01": 5}[str(row["maaned"])]  # Jan: 2 + 0 − 0 ≠ 5
+            opened = {"2024-10": 7, "2024-12": 2, "2025-01": 5}[str(row["maaned"])]  # Jan: 2 + 0 − 0 = 2, not 5
             row.update(nye=opened if row["maaned"] != "2025-01" else 0, apne_ved_maanedsslutt=opened)
     outcome = ingest_file(_csv(tmp_path / "nyttaar.csv", rows), register_db)
     assert outcome.result == "lastet", outcome.message
     drift = [w for w in outcome.warnings if "forrige måned" in w]
-    assert len(drift) == 1 and "jan 2025" in drift[0] and "2 + 0 − 0 ≠ 5" in drift[0]
+    assert len(drift) == 1 and "jan 2025" in drift[0] and "2 + 0 − 0 = 2, ikke 5" in drift[0]
     assert "des 2024" not in drift[0]  # October to December skips a month: nothing to compare
 
 
@@ -597,17 +597,21 @@ def test_open_cases_are_checked_against_the_month_before_in_the_warehouse(regist
     month before in the warehouse counts too, and a corrected month is checked against the month after it."""
     vika = BY_NAME["Vika skule"]
     ingest_file(_csv(tmp_path / "okt.csv", [_row(vika, "2025-10", nye=14, apne=14)]), register_db)
-    outcome = ingest_file(_csv(tmp_path / "nov.csv", [_row(vika, "2025-11", nye=2, apne=0)]), register_db)
+    november = _csv(tmp_path / "nov.csv", [_row(vika, "2025-11", nye=2, apne=0)])
+    expected = "Vika skule nov 2025 – Aktivitetsplan (§ 12-4): 14 + 2 − 0 = 16, ikke 0"
+    # Said in the preview, before the month is loaded (it came only after the load, the sakstype as a code)
+    preview = preview_file(november, register_db)
+    assert preview.result == "klar" and any(expected in w for w in preview.warnings), preview.warnings
+    outcome = ingest_file(november, register_db)
     assert outcome.result == "lastet"
-    expected = "Vika skule nov 2025 (aktivitetsplan): 14 + 2 − 0 ≠ 0"
-    assert any(expected in w for w in outcome.warnings), outcome.warnings
+    assert [w for w in outcome.warnings if expected in w] == [next(w for w in preview.warnings if expected in w)]
     logged = query(register_db, "SELECT advarsler FROM core.ingest_log WHERE filnavn = 'nov.csv'")
     assert logged[0][0] >= 1
     # A consistent month says nothing; a correction of October that breaks November is said.
     ok = ingest_file(_csv(tmp_path / "des.csv", [_row(vika, "2025-12", nye=1, avsluttet=1, apne=0)]), register_db)
     assert not any("stemmer ikke med måneden før" in w for w in ok.warnings), ok.warnings
     corrected = ingest_file(_csv(tmp_path / "okt_rettet.csv", [_row(vika, "2025-10", nye=3, apne=3)]), register_db)
-    assert any("Vika skule nov 2025 (aktivitetsplan): 3 + 2 − 0 ≠ 0" in w for w in corrected.warnings), (
+    assert any("Vika skule nov 2025 – Aktivitetsplan (§ 12-4): 3 + 2 − 0 = 5, ikke 0" in w for w in corrected.warnings), (
         corrected.warnings)
 
 
@@ -627,7 +631,7 @@ def test_a_template_filled_in_for_one_school_warns_in_the_preview_before_it_zero
     preview = preview_file(path, register_db)
     assert preview.result == "klar", preview.message
     [warning] = [w for w in preview.warnings if "gir 0 saker" in w]
-    assert "2 skolemåneder" in warning and "Vika skule nov 2025 (Aktivitetsplan (§ 12-4): 3 nye, 5 åpne)" in warning
+    assert "2 skolemåneder" in warning and "Vika skule nov 2025 (Aktivitetsplan (§ 12-4): 3 nye, 0 avsluttet, 5 åpne)" in warning
     assert "Henvisning til PPT" in warning and "slett radene for de andre skolene" in warning
     assert "Holmen" not in warning
 
@@ -646,7 +650,7 @@ def test_open_cases_carry_over_when_a_school_switches_from_per_trinn_to_all_trin
     october = [_row(vika, "2025-10", trinn=t, nye=2, apne=2) for t in (5, 6, 7)]
     assert ingest_file(_csv(tmp_path / "okt.csv", october), register_db).result == "lastet"
     outcome = ingest_file(_csv(tmp_path / "nov.csv", [_row(vika, "2025-11", nye=1, apne=50)]), register_db)
-    assert any("Vika skule nov 2025 (aktivitetsplan): 6 + 1 − 0 ≠ 50" in w for w in outcome.warnings), outcome.warnings
+    assert any("Vika skule nov 2025 – Aktivitetsplan (§ 12-4): 6 + 1 − 0 = 7, ikke 50" in w for w in outcome.warnings), outcome.warnings
 
 
 def test_a_check_against_the_warehouse_that_fails_leaves_nothing_loaded_and_a_line_in_the_log(

@@ -82,12 +82,7 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
         .join(names, on="orgnr", how="left")
         .select(
             *group, "periode",
-            pl.format(
-                "{} {}{} ({}): {} + {} − {} ≠ {}",
-                pl.coalesce("_skole", "orgnr"), month_label(pl.col("periode")),
-                pl.when(pl.col("trinn_key") > 0).then(pl.format(", {}. trinn", pl.col("trinn_key"))).otherwise(pl.lit("")),
-                "sakstype", "_forrige", "nye", "avsluttet", "apne_ved_slutt",
-            ).alias("apne_avvik"),
+            drift_text(pl.coalesce("_skole", "orgnr"), "_forrige", "apne_ved_slutt").alias("apne_avvik"),
         )
     )
     # Rows for all trinn and rows per trinn for the same school, month and sakstype count the same cases twice.
@@ -111,6 +106,19 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
         return base.with_columns(pl.lit(False).alias("blandet_trinn"))
     return base.join(mixed, on=["orgnr", "periode", "sakstype"], how="left", maintain_order="left").with_columns(
         pl.col("blandet_trinn").fill_null(False)
+    )
+
+
+def drift_text(school: pl.Expr, before: str, now: str) -> pl.Expr:
+    """«Vika skule nov 2025 – Aktivitetsplan (§ 12-4): 14 + 2 − 0 = 16, ikke 0»: a month whose open cases do not
+    follow from the month before (`before`), its new and closed cases; its own figure (`now`) last. The sakstype by
+    its label («aktivitetsplan» was a code the reader of the warning never wrote)."""
+    return pl.format(
+        "{} {}{} – {}: {} + {} − {} = {}, ikke {}",
+        school, month_label(pl.col("periode")),
+        pl.when(pl.col("trinn_key") > 0).then(pl.format(", {}. trinn", pl.col("trinn_key"))).otherwise(pl.lit("")),
+        pl.col("sakstype").replace(SAKSTYPER), before, "nye", "avsluttet",
+        pl.col(before) + pl.col("nye") - pl.col("avsluttet"), now,
     )
 
 
@@ -252,7 +260,7 @@ def zeroed(con, rows: str) -> list[Finding]:
             HAVING sum(nye) + sum(avsluttet) + sum(apne_ved_slutt) + sum(evaluering_over_frist) = 0
         )
         SELECT coalesce(s.navn, l.orgnr) AS skole, l.periode, l.sakstype, sum(l.nye) AS nye,
-               sum(l.apne_ved_slutt) AS apne, count(*) OVER () AS antall
+               sum(l.avsluttet) AS avsluttet, sum(l.apne_ved_slutt) AS apne, count(*) OVER () AS antall
         FROM core.saker AS l SEMI JOIN filen USING (orgnr, periode, sakstype)
         LEFT JOIN (SELECT orgnr, arg_max(navn, coalesce(skoleaar, '')) AS navn FROM core.skole GROUP BY orgnr) AS s
              USING (orgnr)
@@ -266,8 +274,9 @@ def zeroed(con, rows: str) -> list[Finding]:
         return []
     total = found[0][-1]
     listed = "; ".join(
-        f"{skole} {_month_text(periode)} ({SAKSTYPER.get(sakstype, sakstype)}: {nye} nye, {apne} åpne)"
-        for skole, periode, sakstype, nye, apne, _ in found
+        f"{skole} {_month_text(periode)} ({SAKSTYPER.get(sakstype, sakstype)}: {nye} nye, {avsluttet} avsluttet, "
+        f"{apne} åpne)"
+        for skole, periode, sakstype, nye, avsluttet, apne, _ in found
     ) + (f" og {total - len(found)} til" if total > len(found) else "")
     return [Finding(
         "saker_satt_til_null", "nye, avsluttet, apne_ved_maanedsslutt, evaluering_over_frist", "advarsel", False,
@@ -279,37 +288,50 @@ def zeroed(con, rows: str) -> list[Finding]:
 
 
 def against_warehouse(con, batch_id: str) -> list[Finding]:
-    """The checks of a case file that need the warehouse (`Source.after_load`)."""
-    return [missing_against_warehouse(con, batch_id), *drift_against_warehouse(con, batch_id)]
+    """The checks of a case file that need the warehouse as the load leaves it (`Source.after_load`)."""
+    return [missing_against_warehouse(con, batch_id)]
 
 
-def drift_against_warehouse(con, batch_id: str) -> list[Finding]:
-    """The open-cases rule across the file's edge, on the warehouse in the load's own transaction: a month of the
-    file against the month before it in the warehouse, and a month after it in the warehouse against the file's
-    month (a correction). Within the file the suite checks it (`prepare`); a school sending one month at a time, as
-    the template asks, was never checked at all. A warning, as in the file.
+def before_warehouse(con, rows: str) -> list[Finding]:
+    """The checks of a case file against the warehouse before it is loaded (`Source.before_load`): in the preview,
+    and again in the load's own transaction."""
+    return [*zeroed(con, rows), *drift_against_warehouse(con, rows)]
 
-    Summed over trinn: a school may give a month per trinn and the next for all trinn, and the open cases still
-    carry over. Only the edges are read, each school's and sakstype's first and last month in the file and the
+
+def drift_against_warehouse(con, rows: str) -> list[Finding]:
+    """The open-cases rule across the file's edge (`rows` is the file's rows), on the warehouse as the file would
+    leave it: a month of the file against the month before it in the warehouse, and a month after it in the warehouse
+    against the file's month (a correction). Within the file the suite checks it (`prepare`); a school sending one
+    month at a time, as the template asks, was never checked at all. A warning, as in the file.
+
+    Before the load, so the preview says it: it came only after the load, when the month was already in. The file
+    replaces a school's month of a sakstype whole (`REPLACES` of the reader), so the warehouse's rows of those are
+    left out. Summed over trinn: a school may give a month per trinn and the next for all trinn, and the open cases
+    still carry over. Only the edges are read, each school's and sakstype's first and last month in the file and the
     month outside each (a month missing inside a file is no edge; the file's own months are the suite's): 7 s → 0.1 s
-    on a national warehouse, in the transaction that holds the write."""
-    rows = con.sql(
-        """
+    on a national warehouse."""
+    found = con.sql(
+        f"""
         WITH filen AS (
-            SELECT orgnr, sakstype, min(periode) AS forste, max(periode) AS siste
-            FROM core.saker WHERE batch_id = $batch GROUP BY ALL
+            SELECT orgnr, sakstype, min(periode) AS forste, max(periode) AS siste FROM {rows} GROUP BY ALL
         ),
         naer AS (  -- the file's first and last month of each school and sakstype, and the month outside each
             SELECT DISTINCT orgnr, sakstype, unnest([CAST(forste - INTERVAL 1 MONTH AS DATE), forste, siste,
                                                      CAST(siste + INTERVAL 1 MONTH AS DATE)]) AS periode
             FROM filen
         ),
-        maaned AS (
-            SELECT orgnr, 0 AS trinn_key, sakstype, periode,
-                   sum(nye) AS nye, sum(avsluttet) AS avsluttet, sum(apne_ved_slutt) AS apne,
-                   bool_or(batch_id = $batch) AS fra_filen
+        rader AS (
+            SELECT orgnr, sakstype, periode, nye, avsluttet, apne_ved_slutt, false AS fra_filen
             FROM core.saker SEMI JOIN naer USING (orgnr, sakstype, periode)
-            GROUP BY ALL
+            ANTI JOIN (SELECT DISTINCT orgnr, sakstype, periode FROM {rows}) USING (orgnr, sakstype, periode)
+            UNION ALL
+            SELECT orgnr, sakstype, CAST(periode AS DATE), nye, avsluttet, apne_ved_slutt, true
+            FROM {rows} SEMI JOIN naer USING (orgnr, sakstype, periode)
+        ),
+        maaned AS (
+            SELECT orgnr, 0 AS trinn_key, sakstype, periode, sum(nye) AS nye, sum(avsluttet) AS avsluttet,
+                   sum(apne_ved_slutt) AS apne, bool_or(fra_filen) AS fra_filen
+            FROM rader GROUP BY ALL
         )
         SELECT coalesce(s.navn, cur.orgnr) AS skole, cur.periode, cur.trinn_key, cur.sakstype,
                prev.apne AS forrige, cur.nye, cur.avsluttet, cur.apne
@@ -320,17 +342,11 @@ def drift_against_warehouse(con, batch_id: str) -> list[Finding]:
              ON s.orgnr = cur.orgnr
         WHERE cur.fra_filen <> prev.fra_filen AND prev.apne + cur.nye - cur.avsluttet <> cur.apne
         ORDER BY skole, cur.periode, cur.sakstype, cur.trinn_key
-        """,
-        params={"batch": batch_id},
+        """
     ).pl()
-    if rows.is_empty():
+    if found.is_empty():
         return []
-    lines = rows.select(pl.format(
-        "{} {}{} ({}): {} + {} − {} ≠ {}",
-        "skole", month_label(pl.col("periode")),
-        pl.when(pl.col("trinn_key") > 0).then(pl.format(", {}. trinn", pl.col("trinn_key"))).otherwise(pl.lit("")),
-        "sakstype", "forrige", "nye", "avsluttet", "apne",
-    )).to_series().to_list()
+    lines = found.select(drift_text(pl.col("skole"), "forrige", "apne")).to_series().to_list()
     shown = "; ".join(lines[:MAX_LISTED]) + (f" og {len(lines) - MAX_LISTED} til" if len(lines) > MAX_LISTED else "")
     return [Finding(
         "apne_stemmer_med_lageret", "åpne ved månedsslutt", "advarsel", False, len(lines), shown[:300],

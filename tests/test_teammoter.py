@@ -209,7 +209,10 @@ def test_unknown_school_and_future_date_are_refused(register_db, tmp_path):
     assert "skoleregisteret" in last_log(register_db)[1]
     future = dt.date.today() + dt.timedelta(days=30)
     assert ingest_ok(register_db, write_csv(tmp_path / "f.csv", [meeting(dato=future)])) == 1
-    assert "fram i tid" in last_log(register_db)[1]
+    # The date is the example, under the template's heading: it read «Kolonne «dato»» and «Eksempler: -30» (days)
+    message = last_log(register_db)[1]
+    assert "fram i tid" in message and f"{future:%d.%m.%Y}" in message and "olonne «Dato»" in message, message
+    assert "-30" not in message, message
     assert query(register_db, "SELECT count(*) FROM core.teammoter")[0][0] == 0
 
 
@@ -247,7 +250,10 @@ def test_doubtful_meetings_load_with_warnings(register_db, tmp_path):
         assert words in message
     findings = query(register_db, "SELECT melding, kolonne FROM core.kvalitet WHERE NOT ok")
     columns = {m.split(":")[0].split(".")[0]: k for m, k in findings}
-    assert columns["Møter på lørdag eller søndag"] == "dato"  # the column in the file, not the derived «helg»
+    # the column in the file as the template heads it («Dato»), not the derived «helg»
+    assert columns["Møter på lørdag eller søndag"] == HEADERS["dato"]
+    assert columns["Møter uten saker og uten anonyme drøftinger"] == ", ".join(
+        HEADERS[f] for f in ("saker_med_samtykke", "saker_anonyme"))
     # as the template heads its columns: «henvisninger» is no column a clerk can find
     assert columns["Flere henvisninger enn saker drøftet i samme møte"] == ", ".join(
         HEADERS[f] for f in ("henvisninger_ppt", "henvisninger_barnevern", "henvisninger_helse"))

@@ -17,13 +17,14 @@ from pipelines.quality.suites import (
 )
 from pipelines.quality.verdict import Verdict
 from pipelines.templates import CLOSED, closed_school
-from pipelines.templates.teammoter import COUNTS, FIRST_DATE, PROFESSIONS, TEAMS
+from pipelines.templates.teammoter import COUNTS, FIRST_DATE, HEADERS, PROFESSIONS, TEAMS
 
+FUTURE = "dato__fram_i_tid"
 MEETING_COLUMNS = ["rad", "orgnr", "kommunenr", "team", "dato", "varighet_min", *COUNTS, *PROFESSIONS]
 KEY = ["orgnr", "team", "dato"]
 RYTME_KEY = ["kommunenr", "team"]
 """One row per key: the files are loaded by them, and the suites hold the files to them."""
-DERIVED = [KEY_REPEATED, "aar", "dager_siden", "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse", "orgnr__ukjent",
+DERIVED = [KEY_REPEATED, "aar", FUTURE, "helg", "uten_saker", "henvist_over_saker", "et_uten_ppt_og_helse", "orgnr__ukjent",
            CLOSED]
 RHYTHM_COLUMNS = ["rad", "kommunenr", "team", "moter_per_maaned", "kommunenr__ukjent", KEY_REPEATED]
 
@@ -37,7 +38,8 @@ def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None =
     referrals = pl.col("henvisninger_ppt") + pl.col("henvisninger_barnevern") + pl.col("henvisninger_helse")
     return closed_school(frame, register, pl.col("dato")).with_columns(
         pl.col("dato").dt.year().alias("aar"),
-        (pl.lit(today) - pl.col("dato")).dt.total_days().alias("dager_siden"),
+        # The date itself as the example (it read «Eksempler: -11», days from today).
+        pl.when(pl.col("dato") > pl.lit(today)).then(pl.col("dato").dt.strftime("%d.%m.%Y")).alias(FUTURE),
         (pl.col("dato").dt.weekday() >= 6).alias("helg"),
         (cases == 0).alias("uten_saker"),
         (referrals > cases).alias("henvist_over_saker"),
@@ -48,6 +50,16 @@ def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None =
         outside("orgnr", known_orgnr),
         repeated(KEY),
     )
+
+
+def _headed(rules: list) -> list:
+    """The rules with their columns named as the template heads them («Dato», «Varighet (minutter)»): the findings
+    said «kolonne dato», «varighet_min», field names the rektor never saw."""
+    for r in rules:
+        named = r.meta.get("kolonne") or getattr(r, "column", None)
+        if named:
+            r.meta["kolonne"] = ", ".join(HEADERS.get(part.strip(), part.strip()) for part in named.split(","))
+    return rules
 
 
 def meeting_expectations() -> list:
@@ -66,13 +78,14 @@ def meeting_expectations() -> list:
         rule(E.ExpectColumnValuesToMatchRegex(column="orgnr", regex=r"^\d{9}$"),
              "Organisasjonsnummeret må ha 9 siffer."),
         rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
-             "Skolen står ikke i skoleregisteret; last inn registeret eller rett organisasjonsnummeret."),
-        rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolens kommune er ukjent (mangler i registeret)."),
+             "Skolen står ikke i skoleregisteret; last inn registeret eller rett organisasjonsnummeret.",
+             kolonne="orgnr"),
+        rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolens kommune er ukjent (mangler i registeret).",
+             kolonne="orgnr"),
         rule(E.ExpectColumnValuesToBeInSet(column="team", value_set=list(TEAMS)), "Ukjent team.", quote=False),
         rule(E.ExpectColumnValuesToNotBeNull(column="dato"), "Datoen mangler."),
         unique_key_rule("skole, team, dato", "Samme skole, team og dato står flere ganger i filen."),
-        rule(E.ExpectColumnValuesToBeBetween(column="dager_siden", min_value=0),
-             "Møtedatoen ligger fram i tid.", kolonne="dato"),
+        rule(E.ExpectColumnValuesToBeNull(column=FUTURE), "Møtedatoen ligger fram i tid.", kolonne="dato"),
         rule(E.ExpectColumnValuesToBeBetween(column="aar", min_value=FIRST_DATE.year),
              f"Møtedatoen er før {FIRST_DATE.year}; sjekk årstallet.", kolonne="dato"),
         rule(E.ExpectColumnValuesToBeBetween(column="varighet_min", min_value=1, max_value=600),
@@ -85,15 +98,15 @@ def meeting_expectations() -> list:
              "Møter på lørdag eller søndag: sjekk datoen.", warning=True, kolonne="dato"),
         rule(E.ExpectColumnValuesToBeInSet(column="uten_saker", value_set=[False]),
              "Møter uten saker og uten anonyme drøftinger: sjekk at tallene er fylt ut.",
-             warning=True, kolonne="saker drøftet"),
+             warning=True, kolonne="saker_med_samtykke, saker_anonyme"),
         rule(E.ExpectColumnValuesToBeInSet(column="henvist_over_saker", value_set=[False]),
              "Flere henvisninger enn saker drøftet i samme møte.", warning=True,
-             kolonne="Henvist til PPT, Henvist til barnevern, Henvist til helse"),  # as the template heads them
+             kolonne="henvisninger_ppt, henvisninger_barnevern, henvisninger_helse"),
         rule(E.ExpectColumnValuesToBeInSet(column="et_uten_ppt_og_helse", value_set=[False], mostly=0.8),
              "Mer enn hvert femte møte i elevtjenesten var uten både PPT og helsesykepleier.",
-             warning=True, kolonne="til stede"),
+             warning=True, kolonne="til_stede_ppt, til_stede_helsesykepleier"),
     ]
-    return rules
+    return _headed(rules)
 
 
 def validate(frame: pl.DataFrame, known, today: dt.date | None = None) -> Verdict:

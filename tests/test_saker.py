@@ -380,13 +380,34 @@ def test_unknown_school_is_refused(register_db, tmp_path):
     assert _rows(register_db) == 0
 
 
+def test_a_month_ahead_is_refused_by_name_and_the_month_under_way_loads_with_a_warning(register_db, tmp_path):
+    """December 2026 was accepted on 4 December as a finished month, its «open at the month's end» not yet known;
+    a month ahead was refused with «Eksempler: 203101»."""
+    import datetime as dt
+
+    from pipelines.sources.base import MONTH_NAMES
+
+    def month_label_text(d: dt.date) -> str:
+        return f"{MONTH_NAMES[d.month - 1]} {d.year}"
+
+    vika = BY_NAME["Vika skule"]
+    today = dt.date.today()
+    ahead = dt.date(today.year + 1, today.month, 1)
+    refused = ingest_file(_csv(tmp_path / "fram.csv", [_row(vika, f"{ahead:%Y-%m}")]), register_db)
+    assert refused.result == "avvist" and f"Eksempler: {month_label_text(ahead)}" in refused.message, refused.message
+    now = ingest_file(_csv(tmp_path / "naa.csv", [_row(vika, f"{today:%Y-%m}", nye=1, apne=1)]), register_db)
+    assert now.result == "lastet", now.message
+    (warning,) = [w for w in now.warnings if "ikke over ennå" in w]
+    assert month_label_text(today) in warning and "Send måneden på nytt" in warning, warning
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         ({"trinn": 9}, "Eksempler: 9. trinn (skolen har 1.–7.)"),  # Strand barneskule has 1–7
         ({"utfall": "brudd"}, "Utfall skal bare"),
         ({"sakstype": "mobbing"}, "Ukjent sakstype"),
-        ({"maaned": "2031-01"}, "ikke fram i tid"),
+        ({"maaned": "2031-01"}, "Måneden ligger fram i tid"),
         ({"maaned": "2012-05"}, "fra januar 2015"),
         ({"maaned": "høst"}, "Måneden må skrives"),
     ],

@@ -328,7 +328,7 @@ def _case_template(db: Path, tmp_path: Path, month: str, *, haugen_nye: int = 0)
                            schema=["orgnr", "navn"], orient="row")
     rows = template.prefilled_rows(schools, month)
     for row in rows:
-        if row["orgnr"] == HAUGEN and row["sakstype"] == "aktivitetsplan":
+        if row["orgnr"] == HAUGEN and row["sakstype"] == template.SAKSTYPER["aktivitetsplan"]:
             row["nye"] = row["apne_ved_maanedsslutt"] = haugen_nye
     path = tmp_path / f"saker_9901_{month}.csv"
     path.write_text(template.csv_text(rows), encoding="utf-8")

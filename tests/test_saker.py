@@ -90,7 +90,7 @@ def test_demo_is_believable_and_deterministic(tmp_path):
     frame = pl.concat([
         read_xlsx(first[0].read_bytes()),
         pl.read_csv(first[1], separator=";", infer_schema=False, encoding="utf8-lossy"),
-    ], how="vertical_relaxed").with_columns(
+    ], how="vertical_relaxed").rename({template.SHOWN[h]: h for h in template.HEADERS}).with_columns(
         pl.col("maaned").str.slice(5, 2).cast(pl.Int32).alias("mnd"),
         pl.col("nye", "apne_ved_maanedsslutt", "evaluering_over_frist").cast(pl.Int32),
     )
@@ -111,15 +111,18 @@ def test_xlsx_template_round_trip(register_db, tmp_path):
     book = load_workbook(io.BytesIO(raw))
     assert book.sheetnames[0] == "Saker" and {"Veiledning", "Koder"} <= set(book.sheetnames)
     ws = book["Saker"]
-    assert [c.value for c in ws[1]] == template.HEADERS
+    # Headed as a rektor reads them («Åpne ved månedsslutt», not «apne_ved_maanedsslutt»)
+    assert [c.value for c in ws[1]] == [template.SHOWN[h] for h in template.HEADERS]
     assert len(ws.data_validations.dataValidation) >= 7  # sakstype, utfall, trinn and four counts
     guide = " ".join(str(c.value) for c in book["Veiledning"]["A"] if c.value)
     assert "skriv 0" in guide and "§ 12-4" in guide and "9 A" in guide
     assert ws.max_row == 1 + len(FJELLVIK) * len(template.SAKSTYPER)
     # A rektor fills in two numbers and leaves the rest at 0.
-    header = {c.value: c.column for c in ws[1]}
+    field = {template.SHOWN[h]: h for h in template.HEADERS}
+    header = {field[c.value]: c.column for c in ws[1]}
+    plan = template.SAKSTYPER["aktivitetsplan"]  # by its label, as the drop-down list gives it
     for r in range(2, ws.max_row + 1):
-        if ws.cell(r, header["orgnr"]).value == NORDLI.orgnr and ws.cell(r, header["sakstype"]).value == "aktivitetsplan":
+        if ws.cell(r, header["orgnr"]).value == NORDLI.orgnr and ws.cell(r, header["sakstype"]).value == plan:
             ws.cell(r, header["nye"]).value = 3
             ws.cell(r, header["apne_ved_maanedsslutt"]).value = 5
             ws.cell(r, header["evaluering_over_frist"]).value = 1
@@ -131,6 +134,36 @@ def test_xlsx_template_round_trip(register_db, tmp_path):
     got = query(register_db, "SELECT nye, apne_ved_slutt, evaluering_over_frist, strftime(periode, '%Y-%m'), trinn "
                              "FROM mart.saker WHERE orgnr = ? AND sakstype = 'aktivitetsplan'", [NORDLI.orgnr])
     assert got == [(3, 5, 1, month, None)]
+
+
+def test_the_template_s_lists_offer_labels_and_each_school_s_own_trinn(register_db, tmp_path):
+    """The drop-down lists held codes only, so Excel refused «Aktivitetsplan (§ 12-4)» typed as the guide allowed;
+    and a 1.–7. school was offered trinn 1–13, which the file was then refused for."""
+    schools = _schools(FJELLVIK).with_columns(
+        pl.Series("trinn_fra", [s.trinn_fra for s in FJELLVIK]), pl.Series("trinn_til", [s.trinn_til for s in FJELLVIK]))
+    book = load_workbook(io.BytesIO(template.xlsx_bytes(schools)))
+    ws, codes = book["Saker"], book["Koder"]
+    column = {template.SHOWN[h]: h for h in template.HEADERS}
+    letter = {column[c.value]: c.column_letter for c in ws[1]}
+
+    def rule_for(cell: str):
+        return next(dv for dv in ws.data_validations.dataValidation if cell in dv.sqref)
+
+    listed = rule_for(f"{letter['sakstype']}2").formula1.split("!")[1].replace("$", "")
+    offered = {c.value for row in codes[listed] for c in row}
+    assert offered == set(template.SAKSTYPER.values())
+    assert {ws[f"{letter['sakstype']}{r}"].value for r in range(2, ws.max_row + 1)} == offered  # pre-filled as listed
+    for school in FJELLVIK:
+        r = next(r for r in range(2, ws.max_row + 1) if ws[f"{letter['orgnr']}{r}"].value == school.orgnr)
+        own = ",".join(str(t) for t in range(school.trinn_fra, school.trinn_til + 1))
+        assert rule_for(f"{letter['trinn']}{r}").formula1 == f'"{own}"', school.navn
+    # A row added below, for any school: every trinn
+    assert rule_for(f"{letter['trinn']}{ws.max_row + 5}").formula1 == '"' + ",".join(map(str, range(1, 14))) + '"'
+    # The labels the lists give are read back as the codes
+    path = tmp_path / "saker_etiketter.xlsx"
+    book.save(path)
+    assert ingest_file(path, register_db).result == "lastet"
+    assert {t for (t,) in query(register_db, "SELECT DISTINCT sakstype FROM mart.saker")} == set(template.SAKSTYPER)
 
 
 def test_a_row_emptied_in_excel_is_skipped_and_the_rows_below_keep_excel_s_numbering(register_db, tmp_path):
@@ -149,12 +182,12 @@ def test_a_row_emptied_in_excel_is_skipped_and_the_rows_below_keep_excel_s_numbe
     assert outcome.rows_in == rows and outcome.rows_loaded == rows - 1
     assert "Hoppet over: 1 tom rad" in outcome.message
 
-    ws.cell(6, header["maaned"]).value = "ukjent"  # Excel row 6
+    ws.cell(6, header["Måned"]).value = "ukjent"  # Excel row 6
     path = tmp_path / "saker_tom_rad_feil.xlsx"
     book.save(path)
     refused = ingest_file(path, register_db)
     assert refused.result == "avvist"
-    assert "(rad 6, kolonne «maaned»)" in refused.message, refused.message
+    assert "(rad 6, kolonne «Måned»)" in refused.message, refused.message
 
 
 def test_a_note_typed_in_an_unheaded_excel_column_is_refused_not_dropped(register_db, tmp_path):
@@ -189,7 +222,8 @@ def test_a_fodselsnummer_on_another_sheet_of_the_workbook_is_refused_and_not_kep
 
 def test_csv_template_loads(register_db, tmp_path):
     raw = template.csv_bytes(_schools(SCHOOLS))
-    assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0] == ";".join(template.HEADERS)
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.decode("utf-8-sig").splitlines()[0] == ";".join(
+        template.SHOWN[h] for h in template.HEADERS)
     path = tmp_path / "saker_mal.csv"
     path.write_bytes(raw)
     outcome = ingest_file(path, register_db)
@@ -235,17 +269,17 @@ def test_negative_count_is_refused_and_nothing_changes(register_db, tmp_path):
     assert table_digest(register_db, SAKER_TABLES) == before
     assert _log(register_db, "negativ.csv") == ["avvist"]
     message = query(register_db, "SELECT melding FROM mart.ingest_log WHERE filnavn = 'negativ.csv'")[0][0]
-    assert "negativt" in message and "avsluttet" in message and "Rader: 6" in message
+    assert "negativt" in message and "«Avsluttede saker»" in message and "Rader: 6" in message
 
 
 def test_a_finding_names_the_column_as_the_template_heads_it(register_db, tmp_path):
-    """The user looks for the column in the template: «apne_ved_maanedsslutt», not the warehouse's «apne_ved_slutt»."""
+    """The user looks for the column in the template: «Åpne ved månedsslutt», not the warehouse's «apne_ved_slutt»."""
     rows = _month(SJOBYGD, "2025-09")
     rows[2]["apne_ved_maanedsslutt"] = -1
     path = _csv(tmp_path / "negativ_apne.csv", rows)
     assert cli(["--db", str(register_db), "ingest", str(path)]) == 1
     message = query(register_db, "SELECT melding FROM mart.ingest_log WHERE filnavn = 'negativ_apne.csv'")[0][0]
-    assert "Kolonne «apne_ved_maanedsslutt». Rader: 4" in message, message
+    assert "Kolonne «Åpne ved månedsslutt». Rader: 4" in message, message
 
 
 def test_text_in_a_count_names_row_and_column(register_db, tmp_path):
@@ -253,7 +287,7 @@ def test_text_in_a_count_names_row_and_column(register_db, tmp_path):
     rows[2]["nye"] = "mange"
     outcome = ingest_file(_csv(tmp_path / "tekst.csv", rows), register_db)
     assert outcome.result == "avvist"
-    assert "rad 4" in outcome.message and "kolonne «nye»" in outcome.message  # Excel's row
+    assert "rad 4" in outcome.message and "kolonne «Nye saker»" in outcome.message  # Excel's row
     rows[2]["nye"] = ""
     outcome = ingest_file(_csv(tmp_path / "tom.csv", rows), register_db)
     assert outcome.result == "avvist" and "skriv 0" in outcome.message and "rad 4" in outcome.message
@@ -445,7 +479,7 @@ def test_duplicate_rows_are_refused(register_db, tmp_path):
     # Both rows are named as Excel numbers them (the header is row 1), by the columns a user knows (not the suite's
     # null-safe helper columns).
     last = len(rows) + 1
-    assert f"Kolonnene «skole, måned, trinn, sakstype, utfall». Rader: 2, {last}." in outcome.message
+    assert f"Kolonnene «Skole, Måned, Trinn, Sakstype, Utfall». Rader: 2, {last}." in outcome.message
     assert "_key" not in outcome.message
 
 
@@ -606,7 +640,8 @@ def test_a_file_with_several_mistakes_names_them_all_at_once(register_db, tmp_pa
     outcome = ingest_file(_csv(tmp_path / "feil.csv", rows), register_db)
     assert outcome.result == "avvist"
     assert outcome.message.startswith("Filen har 3 feil: "), outcome.message
-    for said in ("(rad 2, kolonne «nye»)", "(rad 3, kolonne «avsluttet»)", "(rad 4, kolonne «apne_ved_maanedsslutt»)"):
+    for said in ("(rad 2, kolonne «Nye saker»)", "(rad 3, kolonne «Avsluttede saker»)",
+                 "(rad 4, kolonne «Åpne ved månedsslutt»)"):
         assert said in outcome.message, outcome.message
     assert outcome.message.count("rad 3") == 1  # «to» is not a number; not also an empty cell
     assert _rows(register_db) == 0

@@ -13,6 +13,7 @@ from pipelines.quality.suites import (
     TRINN_OUTSIDE,
     E,
     RegisterFacts,
+    headed,
     only,
     outside,
     repeated,
@@ -24,7 +25,7 @@ from pipelines.quality.suites import (
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.sources.base import MONTH_NAMES, month_label
 from pipelines.templates import CLOSED, closed_school, month_day
-from pipelines.templates.saker import COUNT_HEADERS, SAKSTYPER, STATSFORVALTER, UTFALL
+from pipelines.templates.saker import COUNT_HEADERS, SAKSTYPER, SHOWN, STATSFORVALTER, UTFALL
 
 KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
 """One row per key: the file is loaded by it, and the suite holds the file to it."""
@@ -32,6 +33,10 @@ COUNT_COLUMNS = ["nye", "avsluttet", "apne_ved_slutt", "evaluering_over_frist"]
 FUTURE, UNDER_WAY = "maaned__fram_i_tid", "maaned__ikke_over"
 DERIVED = [KEY_REPEATED, "trinn_key", TRINN_OUTSIDE, "aar_maaned", FUTURE, UNDER_WAY, "apne_avvik", "blandet_trinn",
            "utfall__ikke_sf", "utfall__mangler", "orgnr__ukjent", CLOSED]
+HEADINGS = {**SHOWN, "periode": SHOWN["maaned"], "apne_ved_slutt": SHOWN["apne_ved_maanedsslutt"],
+            "orgnr__ukjent": SHOWN["orgnr"], "kommunenr": SHOWN["orgnr"], "utfall__ikke_sf": SHOWN["utfall"],
+            "utfall__mangler": SHOWN["utfall"], "måned": SHOWN["maaned"]}
+"""The columns the findings name, as the template heads them (`headed`)."""
 FIRST_MONTH = 201501
 MAX_LISTED = 8
 
@@ -134,14 +139,14 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Tabellen har ikke de forventede kolonnene."),
         rule(E.ExpectColumnValuesToNotBeNull(column="periode"), "Måneden mangler."),
         rule(E.ExpectColumnValuesToBeBetween(column="aar_maaned", min_value=FIRST_MONTH),
-             "Måneden er ikke plausibel (fra januar 2015).", kolonne="måned"),
+             "Måneden er ikke plausibel (fra januar 2015).", kolonne="maaned"),
         rule(E.ExpectColumnValuesToBeNull(column=FUTURE),
-             f"Måneden ligger fram i tid (siste mulige er {_month_text(today)}).", kolonne="måned"),
+             f"Måneden ligger fram i tid (siste mulige er {_month_text(today)}).", kolonne="maaned"),
         # A month under way has no end yet: its open cases «at the month's end» are not known. Loaded (a school may
         # want the figures so far), and said, so that the month is sent again when it is over.
         rule(E.ExpectColumnValuesToBeNull(column=UNDER_WAY),
              "Måneden er ikke over ennå: tallene, særlig åpne ved månedsslutt, er ikke endelige. Send måneden på nytt "
-             "når den er over.", warning=True, kolonne="måned"),
+             "når den er over.", warning=True, kolonne="maaned"),
         rule(E.ExpectColumnValuesToBeNull(column="orgnr__ukjent"),
              "Skolen finnes ikke i skoleregisteret; last inn eller rett skoleregisteret først."),
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
@@ -181,12 +186,12 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              kolonne="evaluering_over_frist, apne_ved_maanedsslutt"),
         rule(E.ExpectColumnValuesToBeNull(column="apne_avvik"),
              "Åpne saker ved månedsslutt stemmer ikke med forrige måned (åpne forrige måned + nye − avsluttet).",
-             warning=True, kolonne="åpne ved månedsslutt"),
+             warning=True, kolonne="apne_ved_maanedsslutt"),
         rule(E.ExpectColumnValuesToBeInSet(column="blandet_trinn", value_set=[False]),
              "Samme skole, måned og sakstype har både en rad for alle trinn og rader per trinn; sakene telles da to "
              "ganger.", warning=True, kolonne="trinn"),
     ]
-    return rules
+    return headed(rules, HEADINGS)
 
 
 def missing_months(frame: pl.DataFrame, schools: pl.DataFrame, held: pl.DataFrame) -> Finding:
@@ -195,7 +200,7 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame, held: pl.DataFram
     does not make a third school's October, loaded before, missing."""
     forventning = "alle_skoler_alle_maaneder"
     if frame.is_empty() or frame["periode"].null_count() == frame.height:
-        return Finding(forventning, "maaned", "advarsel", True, 0, None, "Ingen måneder i filen.")
+        return Finding(forventning, SHOWN["maaned"], "advarsel", True, 0, None, "Ingen måneder i filen.")
     first, last = frame["periode"].min(), frame["periode"].max()
     months = pl.DataFrame({"periode": pl.date_range(first, last, "1mo", eager=True)})
     kommuner = frame["kommunenr"].drop_nulls().unique()
@@ -213,7 +218,7 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame, held: pl.DataFram
     reported = pl.concat([frame.select("orgnr", "periode"), held.select("orgnr", pl.col("periode").cast(pl.Date))])
     missing = expected.join(reported, on=["orgnr", "periode"], how="anti").sort("navn", "periode")
     if missing.is_empty():
-        return Finding(forventning, "maaned", "advarsel", True, 0, None,
+        return Finding(forventning, SHOWN["maaned"], "advarsel", True, 0, None,
                        "Alle skolene i kommunen har rapportert for alle månedene i filen.")
     per_school = (
         missing.with_columns(month_label(pl.col("periode")).alias("_maaned"))
@@ -226,7 +231,7 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame, held: pl.DataFram
         parts.append(f"{navn} ({shown})")
     text = "; ".join(parts)
     return Finding(
-        forventning, "maaned", "advarsel", False, missing.height, text[:300],
+        forventning, SHOWN["maaned"], "advarsel", False, missing.height, text[:300],
         f"Filen mangler rapport for {counted(missing.height, 'skole-måned', 'skole-måneder')} "
         + (f"i {_month_text(first)}" if first == last else f"mellom {_month_text(first)} og {_month_text(last)}")
         + f", og lageret har {'den' if missing.height == 1 else 'dem'} heller ikke"
@@ -289,7 +294,7 @@ def zeroed(con, rows: str) -> list[Finding]:
         for skole, periode, sakstype, nye, avsluttet, apne, _ in found
     ) + (f" og {total - len(found)} til" if total > len(found) else "")
     return [Finding(
-        "saker_satt_til_null", "nye, avsluttet, apne_ved_maanedsslutt, evaluering_over_frist", "advarsel", False,
+        "saker_satt_til_null", ", ".join(SHOWN[h] for h in COUNT_HEADERS), "advarsel", False,
         total, listed[:300],
         f"Filen gir 0 saker for {total} {'skolemåned' if total == 1 else 'skolemåneder'} (per sakstype) der lageret "
         f"har saker fra før: {listed}. Stemmer det, er de rettet til 0. Er det en mal der bare noen av skolene er "
@@ -359,7 +364,7 @@ def drift_against_warehouse(con, rows: str) -> list[Finding]:
     lines = found.select(drift_text(pl.col("skole"), "forrige", "apne")).to_series().to_list()
     shown = "; ".join(lines[:MAX_LISTED]) + (f" og {len(lines) - MAX_LISTED} til" if len(lines) > MAX_LISTED else "")
     return [Finding(
-        "apne_stemmer_med_lageret", "åpne ved månedsslutt", "advarsel", False, len(lines), shown[:300],
+        "apne_stemmer_med_lageret", SHOWN["apne_ved_maanedsslutt"], "advarsel", False, len(lines), shown[:300],
         "Åpne saker ved månedsslutt stemmer ikke med måneden før, slik den står i lageret (åpne forrige måned + nye "
         f"− avsluttet): {shown}. Rett den måneden som er feil og send den på nytt.",
     )]

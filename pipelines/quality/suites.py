@@ -100,6 +100,17 @@ def rule(expectation, melding: str, *, warning: bool = False, kolonne: str | Non
     return expectation
 
 
+def headed(rules: list, headings: dict[str, str]) -> list:
+    """The rules with their columns (`kolonne`, else the column checked) named as a template heads them: a rektor
+    read «apne_ved_maanedsslutt» and «varighet_min», field names the template never showed. A name `headings` lacks
+    is kept."""
+    for r in rules:
+        named = r.meta.get("kolonne") or getattr(r, "column", None)
+        if named:
+            r.meta["kolonne"] = ", ".join(headings.get(part.strip(), part.strip()) for part in named.split(","))
+    return rules
+
+
 KEY_REPEATED = "nokkel__gjentatt"
 """The derived column a suite's unique-key rule checks (see `repeated`)."""
 TRINN_OUTSIDE = "trinn__utenfor_skolen"

@@ -9,6 +9,7 @@ import polars as pl
 from pipelines.quality.suites import (
     KEY_REPEATED,
     E,
+    headed,
     outside,
     repeated,
     rule,
@@ -50,16 +51,6 @@ def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None =
         outside("orgnr", known_orgnr),
         repeated(KEY),
     )
-
-
-def _headed(rules: list) -> list:
-    """The rules with their columns named as the template heads them («Dato», «Varighet (minutter)»): the findings
-    said «kolonne dato», «varighet_min», field names the rektor never saw."""
-    for r in rules:
-        named = r.meta.get("kolonne") or getattr(r, "column", None)
-        if named:
-            r.meta["kolonne"] = ", ".join(HEADERS.get(part.strip(), part.strip()) for part in named.split(","))
-    return rules
 
 
 def meeting_expectations() -> list:
@@ -106,7 +97,8 @@ def meeting_expectations() -> list:
              "Mer enn hvert femte møte i elevtjenesten var uten både PPT og helsesykepleier.",
              warning=True, kolonne="til_stede_ppt, til_stede_helsesykepleier"),
     ]
-    return _headed(rules)
+    # Named as the template heads them («Dato», «Varighet (minutter)»): the findings said «dato», «varighet_min».
+    return headed(rules, HEADERS)
 
 
 def validate(frame: pl.DataFrame, known, today: dt.date | None = None) -> Verdict:

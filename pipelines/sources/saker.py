@@ -21,7 +21,7 @@ from pipelines.sources.base import (
     template_table,
 )
 from pipelines.templates import CLOSED, closed_school, month_day, skip_closed
-from pipelines.templates.saker import SAKSTYPER, UTFALL
+from pipelines.templates.saker import SAKSTYPER, SHOWN, UTFALL
 from pipelines.warehouse import store
 
 SAKER_SCHEMA: dict[str, pl.DataType] = {
@@ -55,6 +55,7 @@ ALIASES = {
     "nye_saker": "nye",
     "avsluttede": "avsluttet",
     "avsluttet_saker": "avsluttet",
+    "avsluttede_saker": "avsluttet",
     "apne_ved_slutt": "apne_ved_maanedsslutt",
     "apne_ved_manedsslutt": "apne_ved_maanedsslutt",
     "apne": "apne_ved_maanedsslutt",
@@ -130,19 +131,21 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     t = per_value(t, "utfall", _utfall=code_expr("utfall", UTFALL))
     t = t.drop("trinn", "sakstype", "utfall").rename({"_trinn": "trinn", "_sakstype": "sakstype", "_utfall": "utfall"})
     raise_on_bad(t, pl.col("periode").is_null(),
-                 "Måneden må skrives som 2025-09 (også 09.2025, 2025-09-01 eller «sep 2025» godtas)", "maaned")
-    raise_on_bad(t, pl.col("_trinn_bad"), "Trinn må være et tall fra 1 til 13, eller tomt for alle trinn", "trinn")
-    raise_on_bad(t, pl.col("sakstype").is_null(), "Sakstypen mangler", "sakstype")
+                 "Måneden må skrives som 2025-09 (også 09.2025, 2025-09-01 eller «sep 2025» godtas)", SHOWN["maaned"])
+    raise_on_bad(t, pl.col("_trinn_bad"), "Trinn må være et tall fra 1 til 13, eller tomt for alle trinn",
+                 SHOWN["trinn"])
+    raise_on_bad(t, pl.col("sakstype").is_null(), "Sakstypen mangler", SHOWN["sakstype"])
     for canonical, header in COUNTS.items():
         value = number(header)
         t = per_value(t, header, **{
             "_tall": value, "_feil": unparseable(header), "_tom": value.is_null(), "_brok": value != value.round(0),
             "_stort": value.abs() > 1_000_000,
         })
-        raise_on_bad(t, pl.col("_feil"), "Verdien er ikke et tall", header)
-        raise_on_bad(t, pl.col("_tom"), "Tom celle: skriv 0 når det ikke er noe å melde", header)
-        raise_on_bad(t, pl.col("_brok"), "Antall saker må være et helt tall", header)
-        raise_on_bad(t, pl.col("_stort"), "Urimelig stort antall", header)
+        shown = SHOWN[header]  # as the template heads it
+        raise_on_bad(t, pl.col("_feil"), "Verdien er ikke et tall", shown)
+        raise_on_bad(t, pl.col("_tom"), "Tom celle: skriv 0 når det ikke er noe å melde", shown)
+        raise_on_bad(t, pl.col("_brok"), "Antall saker må være et helt tall", shown)
+        raise_on_bad(t, pl.col("_stort"), "Urimelig stort antall", shown)
         t = t.with_columns(pl.col("_tall").cast(pl.Int32).alias(canonical)).drop("_tall", "_feil", "_tom", "_brok",
                                                                                    "_stort")
 

@@ -111,6 +111,15 @@ def test_xlsx_template_round_trip(register_db, tmp_path):
     assert any("Elevtjeneste" in (dv.formula1 or "") for dv in ws.data_validations.dataValidation)
     prefilled = [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in range(2, 2 + frame.height)]
     assert sorted(prefilled) == sorted(schools_row[:2] for schools_row in schools)
+    # The guide's example is the template's own first school (it gave 974123456 for «Fjellvik ungdomsskole»), and
+    # it speaks to the school: no file path, no rhythm file's column names.
+    guide = [c.value for c in book["Veiledning"]["A"] if c.value]
+    (example,) = [line for line in guide if line.startswith("Eksempel:")]
+    assert example.startswith(f"Eksempel: {prefilled[0][0]} | {prefilled[0][1]} |"), example
+    assert not [line for line in guide if "docs/" in line or "moter_per_maaned" in line], guide
+    # «x», which the guide allows for ja, is let through by the ja/nei list with a warning, not stopped
+    (yes_no,) = [dv for dv in ws.data_validations.dataValidation if dv.formula1 == '"ja,nei"']
+    assert yes_no.errorStyle == "warning" and "x" in yes_no.error and "x for ja" in " ".join(guide)
 
     # A rektor fills the row of her school with a drop-down label, a real date cell and ja/nei.
     row = next(r for r in range(2, 2 + frame.height) if ws.cell(r, 1).value == FJELLVIK_U.orgnr)

@@ -159,8 +159,9 @@ def xlsx_bytes(schools: pl.DataFrame, rows: list[dict[str, object]] | None = Non
     team_list = '"' + ",".join(TEAMS.values()) + '"'
     validate(DataValidation(type="list", formula1=team_list, allow_blank=True,
                             error="Velg et team fra listen (se arket Koder)."), "team")
-    validate(DataValidation(type="list", formula1='"ja,nei"', allow_blank=True,
-                            error="Skriv ja eller nei."), *PROFESSIONS)
+    # A warning, not a stop: «x», which the guide and the reader take for ja, was refused by the list.
+    validate(DataValidation(type="list", formula1='"ja,nei"', allow_blank=True, errorStyle="warning",
+                            error="Velg ja eller nei i listen (x godtas også for ja)."), *PROFESSIONS)
     validate(DataValidation(type="date", operator="between", formula1="DATE(2015,1,1)",
                             formula2="DATE(2099,12,31)", allow_blank=True,
                             error="Skriv en dato, f.eks. 14.09.2025."), "dato")
@@ -175,7 +176,7 @@ def xlsx_bytes(schools: pl.DataFrame, rows: list[dict[str, object]] | None = Non
 
     guide = book.create_sheet("Veiledning")
     guide.column_dimensions["A"].width = 110
-    for line in GUIDE:
+    for line in guide_lines(data):
         guide.append([line])
     guide["A1"].font = Font(bold=True, size=14)
 
@@ -227,12 +228,21 @@ GUIDE = [
     "Henvist til PPT / barnevern / helse: nye henvisninger som ble besluttet i møtet "
     "(helse = helsesykepleier, BUP, psykisk helse og rus).",
     "Skriv 0 når det ikke var noen – ikke la tallfeltene stå tomme.",
-    "Til stede: skriv ja eller nei (x eller tom går også) for hver yrkesgruppe.",
+    "Til stede: velg ja eller nei i listen for hver yrkesgruppe (x for ja og tom for nei godtas også).",
     "",
-    "Eksempel: 974123456 | Fjellvik ungdomsskole | Elevtjeneste | 14.09.2025 | 90 | 2 | 3 | 1 | 0 | 1 | "
+    "Eksempel: {orgnr} | {skole} | Elevtjeneste | 14.09.2025 | 90 | 2 | 3 | 1 | 0 | 1 | "
     "ja | ja | ja | nei | ja | ja | ja | nei",
     "",
     "Radene med bare skolen utfylt hoppes over ved innlesing. Lagre som .xlsx eller CSV (semikolon).",
-    "Forventet møterytme per team settes i en egen fil: kommunenr;team;moter_per_maaned "
-    f"(se {guides.where('mal-teammoter')}).",
+    "Hvor ofte hvert team skal møtes, setter skoleeier. Mer hjelp: «Hjelp» → «"
+    f"{guides.GUIDES['mal-teammoter'][0]}» i dashbordet.",
 ]
+"""The «Veiledning» sheet; the example row names the first school of the template (`guide_lines`)."""
+
+
+def guide_lines(rows: list[dict[str, object]]) -> list[str]:
+    """`GUIDE` with its example on the template's first school: it gave 974123456 for Fjellvik ungdomsskole, a number
+    no school of the municipality had."""
+    first = next((r for r in rows if r.get("orgnr")), None)
+    orgnr, skole = (first["orgnr"], first.get("skole") or "Skolen") if first else ("123456789", "Eksempel skole")
+    return [line.replace("{orgnr}", str(orgnr)).replace("{skole}", str(skole)) for line in GUIDE]

@@ -142,7 +142,10 @@ def sample_shown(sample: pl.DataFrame, names: dict[str, str] | None = None) -> p
     (§ 12-4)», not `aktivitetsplan`); a case month as «aug 2024»; yes/no as «Ja»/«Nei»; a blank trinn as «Alle
     trinn», as the templates mean it; without row numbers and keys. Numbers, dates and blanks are written out as
     Norwegian by `ui.norwegian` (decimal comma, 05.08.2024, «–»)."""
-    names = names or {}
+    names = dict(names or {})
+    if "plan_json" in sample.columns:  # a new plan's programmes by the plan's own names
+        names |= {p["kode"]: p["navn"] for text in sample["plan_json"].drop_nulls()
+                  for p in json.loads(text).get("programmer") or [] if p.get("kode") and p.get("navn")}
     out = sample.drop(NOT_PREVIEWED, strict=False)
 
     def named(column: str) -> pl.Expr:
@@ -168,8 +171,33 @@ def sample_shown(sample: pl.DataFrame, names: dict[str, str] | None = None) -> p
         pl.col(c).replace_strict(labels, default=pl.col(c), return_dtype=pl.String)
         for c, labels in CODE_LABELS.items() if c in out.columns and out.schema[c] == pl.String
     )
+    if "program" in out.columns:
+        out = out.with_columns(named("program"))
+    # A plan's programmes and schools, one text each: «Olweusprogrammet, Læringsmiljøprosjektet», not a list of codes
+    out = out.with_columns(
+        pl.col(c).list.eval(pl.element().replace_strict(names, default=pl.element(), return_dtype=pl.String))
+        .list.join(", ").replace("", None).alias(c)
+        for c, t in out.schema.items() if isinstance(t, pl.List) and t.inner == pl.String
+    )
     if "trinn" in out.columns and out.schema["trinn"].is_integer():
         out = out.with_columns(pl.format("{}. trinn", "trinn").fill_null("Alle trinn").alias("trinn"))
+    elif out.schema.get("trinn") == pl.String:  # Ungdata's «8-10», «8», «alle»
+        text = pl.col("trinn").str.strip_chars()
+        out = out.with_columns(
+            pl.when(text.str.contains(r"^\d+-\d+$")).then(text.str.replace(r"^(\d+)-(\d+)$", "${1}.–${2}. trinn"))
+            .when(text.str.contains(r"^\d+$")).then(pl.format("{}. trinn", text))
+            .when(text.str.to_lowercase() == "alle").then(pl.lit("Alle trinn"))
+            .otherwise(text).alias("trinn"))
+    if {"trinn_fra", "trinn_til"} <= set(out.columns):  # a programme's trinn; none given: all the programme has
+        fra, til = pl.col("trinn_fra"), pl.col("trinn_til")
+        out = out.with_columns(
+            pl.when(fra.is_null() & til.is_null()).then(pl.lit("Alle trinn"))
+            .when(fra == til).then(pl.format("{}. trinn", fra))
+            .otherwise(pl.format("{}.–{}. trinn", fra.fill_null(til), til.fill_null(fra))).alias("trinn_fra")
+        ).drop("trinn_til")
+        headings["trinn_fra"] = "Trinn"
+    if out.schema.get("periode") == pl.String and "aar" in out.columns:  # Ungdata: «2019–2021» says the year too
+        out = out.drop("aar")
     if out.schema.get("periode") == pl.Date:  # a case count's month
         out = out.with_columns(month_label(pl.col("periode")).alias("periode"))
         headings["periode"] = "Måned"

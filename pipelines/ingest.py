@@ -949,18 +949,35 @@ def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.
 
 
 def names_in(db: Path, sample: pl.DataFrame) -> dict[str, str]:
-    """The register's name of each school (orgnr) and municipality (kommunenr) a preview's rows give by number, so
-    the rows read as the user knows them: «Sjøbygd skule», not 990023018."""
-    codes = {c: sample[c].drop_nulls().unique().to_list() for c in ("orgnr", "kommunenr", "geo") if c in sample.columns}
-    if not codes:
+    """The register's name of each school (orgnr, and a plan's list of schools) and municipality (kommunenr) a
+    preview's rows give by number, a county by Udir's name for it, and a programme by a plan's name for it, so the
+    rows read as the user knows them: «Sjøbygd skule», not 990023018; «Olweusprogrammet», not olweus."""
+    def values(column: str) -> list[str]:
+        if column not in sample.columns:
+            return []
+        col = sample[column]
+        return (col.explode() if isinstance(col.dtype, pl.List) else col).drop_nulls().unique().to_list()
+
+    orgnr, areas, programmes = values("orgnr") + values("skoler"), values("kommunenr") + values("geo"), values("program")
+    if not (orgnr or areas or programmes):
         return {}
+    counties = [a for a in areas if len(a) == 2]
+    asked = [  # each only when the rows have such codes (a county's looks through the survey results)
+        ("SELECT orgnr, navn FROM core.skole WHERE orgnr IN (SELECT unnest(?))", orgnr),
+        ("SELECT kommunenr, any_value(kommune) FROM core.skole WHERE kommunenr IN (SELECT unnest(?)) "
+         "AND kommune IS NOT NULL GROUP BY kommunenr", areas),
+        # a county FHI gives by code only, as Udir's files name it (the pages do the same)
+        ("SELECT fylkekode, any_value(enhet_navn) FROM core.eu_resultat WHERE enhet_niva = 'fylke' "
+         "AND fylkekode IN (SELECT unnest(?)) GROUP BY fylkekode", counties),
+        ("SELECT program, any_value(program_navn) FROM core.plan_program WHERE program IN (SELECT unnest(?)) "
+         "GROUP BY program", programmes),
+    ]
+    found: list[tuple] = []
     with connect(db, read_only=True) as con:
-        schools = con.execute("SELECT orgnr, navn FROM core.skole WHERE orgnr IN (SELECT unnest(?))",
-                              [codes.get("orgnr", [])]).fetchall()
-        kommuner = con.execute(
-            "SELECT kommunenr, any_value(kommune) FROM core.skole WHERE kommunenr IN (SELECT unnest(?)) "
-            "AND kommune IS NOT NULL GROUP BY kommunenr", [codes.get("kommunenr", []) + codes.get("geo", [])]).fetchall()
-    return {code: name for code, name in schools + kommuner if name}
+        for sql, codes in asked:
+            if codes:
+                found += con.execute(sql, [codes]).fetchall()
+    return {code: name for code, name in found if name}
 
 
 def preview_file(path: Path, db: Path, *, source: str | None = None, scope: frozenset[str] | None = None) -> Preview:

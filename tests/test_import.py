@@ -587,6 +587,44 @@ def test_the_preview_of_a_real_file_names_its_schools_and_writes_numbers_as_norw
     assert first["Dato"].strftime("%d.%m.%Y") in html
 
 
+def test_the_preview_names_programmes_plans_ungdata_trinn_and_the_county(demo_db, demo_dir, tmp_path):
+    """A review read `olweus`, a plan's programmes and schools as lists of codes, blank «Fra/Til trinn», Ungdata's
+    «8-10» beside a year that repeats the period, and the demo county as «99»."""
+    import json
+
+    import polars as pl
+
+    from pipelines.ingest import names_in, preview_file
+
+    shown = {}
+    for name in ("programstatus_9902.csv", "plan_9902_sjobygd.yaml", "kommunehelsa_ungdata_ungdomstrinn.csv"):
+        copy = tmp_path / name
+        copy.write_bytes((demo_dir / name).read_bytes() + b"\n")  # a new file, not one already loaded
+        preview = preview_file(copy, demo_db)
+        assert preview.result == "klar", preview.message
+        shown[name] = (preview.sample, importer.sample_shown(preview.sample, preview.names))
+
+    sample, rows = shown["programstatus_9902.csv"]
+    names = dict(query(demo_db, "SELECT program, program_navn FROM mart.plan_programmer"))
+    assert rows["Program"].to_list() == [names[p] for p in sample["program"]]
+    assert "Fra trinn" not in rows.columns and set(rows["Trinn"]) == {"Alle trinn"}  # the demo's rows give none
+
+    sample, rows = shown["plan_9902_sjobygd.yaml"]
+    plan = json.loads(sample["plan_json"][0])
+    assert rows["Programmer"][0] == ", ".join(p["navn"] for p in plan["programmer"])
+    schools = dict(query(demo_db, "SELECT orgnr, navn FROM mart.skoler"))
+    assert rows["Skoler"][0] == ", ".join(schools[o] for o in sample["skoler"][0])
+
+    sample, rows = shown["kommunehelsa_ungdata_ungdomstrinn.csv"]
+    assert set(sample["trinn"]) == {"8-10"} and set(rows["Trinn"]) == {"8.–10. trinn"}
+    assert "År" not in rows.columns and "Periode" in rows.columns
+    # The demo's county, which no code list knows, as Udir's files name it
+    (county,) = query(demo_db, "SELECT DISTINCT geo FROM mart.ungdata WHERE geo_niva = 'fylke'")[0]
+    (named,) = query(demo_db, "SELECT any_value(enhet_navn) FROM core.eu_resultat WHERE enhet_niva = 'fylke' "
+                              "AND fylkekode = ?", [county])[0]
+    assert names_in(demo_db, sample.with_columns(geo=pl.lit(county)))[county] == named
+
+
 def test_the_preview_heads_every_column_of_every_source_in_norwegian(demo_db_master, demo_dir):
     """Whatever file is uploaded, the preview's columns have Norwegian names, never the warehouse's snake_case."""
     from dashboard.labels import COLUMN

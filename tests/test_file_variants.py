@@ -193,7 +193,7 @@ def test_xlsx_with_a_small_form_above_the_headers_loads_with_excels_row_numbers(
     assert outcome.result == "lastet", outcome.message
     rows[5][6] = "mange"  # the second data row, row 6 in Excel
     outcome = ingest_file(_xlsx(tmp_path / "saker_feil.xlsx", rows), register_db)
-    assert outcome.result == "avvist" and "(rad 6, kolonne «nye»)" in outcome.message, outcome.message
+    assert outcome.result == "avvist" and "(rad 6, kolonne «Nye saker»)" in outcome.message, outcome.message
 
 
 def test_csv_with_a_title_of_two_cells_above_the_headers_loads(register_db, demo_dir, tmp_path):

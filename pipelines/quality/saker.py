@@ -165,7 +165,7 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Saker for en måned skolen ikke var i drift ifølge skoleregisteret (den 15. var den nedlagt, eller ikke "
              "opprettet ennå). Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, maaned"),
     ]
-    # Findings name the column as the template heads it («apne_ved_maanedsslutt», not the warehouse's name).
+    # Findings name the column as the template heads it («Åpne ved månedsslutt», not the warehouse's name): `headed`.
     for col, header in zip(COUNT_COLUMNS, COUNT_HEADERS, strict=True):
         rules += [
             rule(E.ExpectColumnValuesToNotBeNull(column=col), "Tom celle: skriv 0 når det ikke er noe å melde.",

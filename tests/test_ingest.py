@@ -462,7 +462,7 @@ def test_a_result_for_a_trinn_the_school_lacks_loads_with_a_warning_naming_the_s
     outcome = ingest_file(_write(tmp_path / "niende.json", [ninth]), register_db)
     assert outcome.result == "lastet", outcome.message
     warning = next(w for w in outcome.warnings if "trinn skolen ikke har" in w)
-    assert "Eksempler: 9. trinn (skolen har 1.–7.)" in warning
+    assert "Eksempler: Fjellvik barneskole: 9. trinn (skolen har 1.–7.)" in warning  # which school, too
 
 
 def test_a_register_without_a_school_says_the_school_stays(register_db, demo_dir, tmp_path):

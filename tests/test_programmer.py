@@ -307,7 +307,7 @@ def test_a_report_for_a_trinn_the_school_does_not_have_is_refused(olweus_db, tmp
     outcome = ingest_file(_status(tmp_path, rows, "feil_trinn.csv"), olweus_db)
     assert outcome.result == "avvist", outcome.message
     assert "Trinnet finnes ikke på skolen ifølge skoleregisteret" in outcome.message and "Rader: 3" in outcome.message
-    assert "Eksempler: 9. trinn (skolen har 1.–7.)" in outcome.message  # what to write instead
+    assert "Eksempler: Strand barneskule: 9. trinn (skolen har 1.–7.)" in outcome.message  # which, and what instead
     assert table_digest(olweus_db, PLAN_TABLES) == before
 
 

@@ -438,7 +438,7 @@ def test_a_month_ahead_is_refused_by_name_and_the_month_under_way_loads_with_a_w
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"trinn": 9}, "Eksempler: 9. trinn (skolen har 1.–7.)"),  # Strand barneskule has 1–7
+        ({"trinn": 9}, "Eksempler: Strand barneskule: 9. trinn (skolen har 1.–7.)"),  # the school, and its 1–7
         ({"utfall": "brudd"}, "Utfall skal bare"),
         ({"sakstype": "mobbing"}, "Ukjent sakstype"),
         ({"maaned": "2031-01"}, "Måneden ligger fram i tid"),

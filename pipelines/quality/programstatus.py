@@ -30,7 +30,7 @@ COUNTS = ["okter_holdt", "gruppemoter_holdt", "storste_gruppe", "skolemiljoutval
 
 
 def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | None,
-            register: pl.DataFrame | None = None) -> pl.DataFrame:
+            register: pl.DataFrame | None = None, schools: pl.DataFrame | None = None) -> pl.DataFrame:
     """Derived columns: is the programme in the municipality's plan (and the year in its period), trinn vs register,
     and a school year its school never began by `register` (the register's rows with `nedlagt`)."""
     frame = closed_school(frame, register, year_day(pl.col("skoleaar_start")))
@@ -44,8 +44,12 @@ def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | Non
                                      "til_aar": pl.Int32})
     per_programme = plans.group_by("kommunenr", "program").agg(
         pl.col("fra_aar").min().cast(pl.Int32).alias("_p_fra"), pl.col("til_aar").max().cast(pl.Int32).alias("_p_til"))
+    names = (schools if schools is not None and "navn" in schools.columns
+             else pl.DataFrame(schema={"orgnr": pl.String, "navn": pl.String}))
     out = (
         frame.join(ranges, on="orgnr", how="left", maintain_order="left")
+        .join(names.select("orgnr", pl.col("navn").alias("_skole")).unique("orgnr"), on="orgnr", how="left",
+              maintain_order="left")
         .join(per_programme, on=["kommunenr", "program"], how="left", maintain_order="left")
     )
     return out.with_columns(
@@ -53,10 +57,10 @@ def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | Non
         pl.when(pl.col("_p_fra").is_null()).then(pl.col("program")).otherwise(None).alias("program__utenfor_plan"),
         (pl.col("_p_fra").is_null()
          | pl.col("skoleaar_start").is_between(pl.col("_p_fra"), pl.col("_p_til"))).alias("aar_i_planperiode"),
-        trinn_outside(pl.col("trinn_fra"), pl.col("trinn_til")),
+        trinn_outside(pl.col("trinn_fra"), pl.col("trinn_til"), pl.col("_skole")),
         outside("orgnr", facts.orgnr),
         repeated(KEY),
-    ).drop("_fra", "_til", "_p_fra", "_p_til")
+    ).drop("_fra", "_til", "_p_fra", "_p_til", "_skole")
 
 
 def expectations(facts: RegisterFacts, columns: list[str]) -> list:
@@ -108,7 +112,7 @@ def validate(frame: pl.DataFrame, known, plans: pl.DataFrame | None) -> Verdict:
     from pipelines.sources.programstatus import STATUS_SCHEMA  # the reader imports this module
 
     facts: RegisterFacts = known.register
-    verdict = run_suite("programstatus", prepare(frame, facts, plans, known.register_rows),
+    verdict = run_suite("programstatus", prepare(frame, facts, plans, known.register_rows, known.schools),
                         expectations(facts, list(STATUS_SCHEMA)))
     if plans is None:
         verdict.findings.append(Finding(

@@ -63,10 +63,12 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
     frame = closed_school(frame, register, month_day(pl.col("periode")))
     this_month = (today or dt.date.today()).replace(day=1)
     trinn = pl.col("trinn")
-    base = frame.lazy().join(_ranges(facts).lazy(), on="orgnr", how="left", maintain_order="left").with_columns(
+    names = schools.lazy().select("orgnr", pl.col("navn").alias("_skole")).unique("orgnr")
+    base = frame.lazy().join(_ranges(facts).lazy(), on="orgnr", how="left", maintain_order="left").join(
+        names, on="orgnr", how="left", maintain_order="left").with_columns(
         trinn.fill_null(0).alias("trinn_key"),
         repeated(KEY),
-        trinn_outside(trinn),
+        trinn_outside(trinn, school=pl.col("_skole")),
         (pl.col("periode").dt.year().cast(pl.Int32) * 100 + pl.col("periode").dt.month().cast(pl.Int32))
         .alias("aar_maaned"),
         # The month by name as the example («des 2026»; it read 202612).
@@ -75,12 +77,11 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
         only("utfall", pl.col("sakstype") != STATSFORVALTER, "ikke_sf"),
         outside("orgnr", facts.orgnr),
         ((pl.col("sakstype") == STATSFORVALTER) & pl.col("utfall").is_null()).fill_null(False).alias("utfall__mangler"),
-    ).drop("_fra", "_til").collect()  # once: the checks below all start from it
+    ).drop("_fra", "_til", "_skole").collect()  # once: the checks below all start from it
 
     # Open at the end of a month = open at the end of the month before + new − closed (summed over utfall).
     # The month before is found by a join on the month number, so a gap of a month compares nothing.
     group = ["orgnr", "trinn_key", "sakstype"]
-    names = schools.lazy().select("orgnr", pl.col("navn").alias("_skole")).unique("orgnr")
     month_no = pl.col("periode").dt.year().cast(pl.Int32) * 12 + pl.col("periode").dt.month().cast(pl.Int32)
     monthly = base.lazy().group_by(group + ["periode"]).agg(
         pl.col("nye").sum(), pl.col("avsluttet").sum(), pl.col("apne_ved_slutt").sum()

@@ -220,7 +220,7 @@ def prepare_eu(frame: pl.DataFrame, facts: RegisterFacts) -> pl.DataFrame:
     joined = frame.join(ranges, on="orgnr", how="left")
     school = pl.col("enhet_niva") == "skole"
     return joined.with_columns(
-        trinn_outside(pl.col("trinn")),
+        trinn_outside(pl.col("trinn"), school=pl.col("enhet_navn")),
         only("verdi", pl.col("maal") == "snitt", "snitt"),
         only("verdi", pl.col("maal") == "andel", "andel"),
         only("verdi", pl.col("skjermet"), "skjermet"),
@@ -246,15 +246,18 @@ def only(column: str, condition: pl.Expr, name: str) -> pl.Expr:
     return pl.when(condition.fill_null(False)).then(pl.col(column)).otherwise(None).alias(f"{column}__{name}")
 
 
-def trinn_outside(first: pl.Expr, last: pl.Expr | None = None) -> pl.Expr:
+def trinn_outside(first: pl.Expr, last: pl.Expr | None = None, school: pl.Expr | None = None) -> pl.Expr:
     """The trinn a row gives where the register says its school lacks it, with the school's own trinn, else null.
 
     Needs the register's range joined in as `_fra`/`_til`; rows without either are never outside. The finding's
-    examples then tell the user what to write: «9. trinn (skolen har 1.–7.)», not the yes/no of a check.
+    examples then tell the user what to write: «Strand barneskule: 9. trinn (skolen har 1.–7.)», not the yes/no of a
+    check; `school` names the school (a file of several schools left the user to find which had no 9. trinn).
     """
     last = first if last is None else last
     shown = pl.when(first == last).then(pl.format("{}. trinn", first)).otherwise(
         pl.format("{}.–{}. trinn", first, last))
+    if school is not None:
+        shown = pl.format("{}: {}", school.fill_null(pl.col("orgnr")), shown)
     inside = first.is_null() | pl.col("_fra").is_null() | ((first >= pl.col("_fra")) & (last <= pl.col("_til")))
     return (
         pl.when(inside).then(pl.lit(None, dtype=pl.String))

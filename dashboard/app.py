@@ -54,7 +54,8 @@ document.documentElement.lang = 'nb';
         }
       }
     });
-    document.querySelectorAll('[role="dialog"] *').forEach(element => {
+    document.querySelectorAll('[role="dialog"] *, [role="listbox"] *, [role="tooltip"] *, [data-baseweb="popover"] *')
+      .forEach(element => {
       const text = element.textContent.trim();
       if (element.childElementCount === 0 && Object.hasOwn(texts, text)) element.textContent = texts[text];
     });

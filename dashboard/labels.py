@@ -263,6 +263,10 @@ DIALOG_NORWEGIAN: dict[str, str] = {
     "Page not found": "Siden finnes ikke",
     "The page that you have requested does not seem to exist. Running the app's main page.":
         "Siden du ba om, finnes ikke, eller din rolle har ikke tilgang til den. Du ser forsiden i stedet.",
+    "No results": "Ingen treff",
+    "Download as CSV": "Last ned som CSV", "Search": "Søk", "Fullscreen": "Fullskjerm",
+    "Close fullscreen": "Lukk fullskjerm", "Show/hide columns": "Vis eller skjul kolonner",
 }
-"""Streamlit's own English dialogs, by their whole text, in Norwegian: an address to a page the role does not have
-(FAU on …/importer) opened «Page not found» in English."""
+"""Streamlit's own English texts in dialogs, drop-down lists and tooltips, by their whole text, in Norwegian: an
+address to a page the role does not have (FAU on …/importer) opened «Page not found» in English, a search in a
+picker that found nothing said «No results», and a table's buttons were explained as «Download as CSV»."""

@@ -221,6 +221,35 @@ def test_an_address_to_a_page_the_role_lacks_is_answered_in_norwegian_on_the_fro
     page.close()
 
 
+def test_a_picker_s_empty_search_and_a_table_s_buttons_speak_norwegian(server, browser):
+    """A search in a picker that found nothing said «No results», and a table's buttons were explained on hover as
+    «Show/hide columns», «Search» and «Fullscreen»."""
+    page = login(browser, server, "skoleeier", height=1000)
+    go(page, "elevundersokelsen", HEADINGS["elevundersokelsen"])
+    picker = page.locator("[data-testid='stMain'] [data-testid='stMultiSelect'] input").first
+    picker.click()
+    picker.type("zzzq")
+    options = page.locator("[role='listbox']")
+    options.wait_for(timeout=10_000)
+    page.wait_for_function("!document.querySelector('[role=\"listbox\"]').innerText.includes('No results')",
+                           timeout=10_000)
+    assert "Ingen treff" in options.inner_text()
+    page.keyboard.press("Escape")
+    go(page, "datakvalitet", HEADINGS["datakvalitet"])
+    page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").first.hover()
+    buttons = page.locator("[data-testid='stElementToolbarButton']")
+    buttons.first.wait_for(timeout=10_000)
+    said = []
+    for i in range(min(buttons.count(), 3)):
+        buttons.nth(i).hover(force=True)  # the grid's canvas lies over the toolbar for Playwright's own check
+        page.wait_for_timeout(1200)  # the tooltip's delay
+        tips = page.locator("[data-testid='stTooltipContent'], [role='tooltip']")
+        said += [tips.nth(j).inner_text() for j in range(tips.count())]
+    assert said and not {"Show/hide columns", "Search", "Fullscreen", "Download as CSV"} & set(said), said
+    assert {"Søk", "Fullskjerm"} & set(said), said
+    page.close()
+
+
 def test_admin_reads_failed_and_successful_logins_in_the_audit_log(server, browser, demo_db_master):
     from pipelines import accounts
 

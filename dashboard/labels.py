@@ -11,7 +11,7 @@ from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
 from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
 from pipelines.sources.base import MONTH_NAMES
 
-_MARKUP = re.compile(r"([\\`\[\]<>])")
+_MARKUP = re.compile(r"([\\`*_$~|\[\]<>])")  # also emphasis, LaTeX ($…$) and tables
 
 
 def plain(text: str) -> str:

@@ -77,7 +77,7 @@ def test_a_refused_file_and_a_held_back_correction_are_followed_up(warehouse, tm
     assert cli(["--db", str(warehouse), "ingest", str(bad)]) != 0
     st.cache_data.clear()
     at = _oversikt(OWNER)
-    lines = [b.label for b in _follow_up(at)]
+    lines = [b.label.replace("\\", "") for b in _follow_up(at)]  # as read: the label's Markdown marks escaped
     assert any(line.startswith("1 fil er avvist siste 30 dager (sist «saker_feil.csv»") for line in lines), lines
     assert "Rettelser i saksrapportene for 2025-26 er ikke publisert på vernet nivå" in lines
     next(b for b in _follow_up(at) if "avvist" in b.label).click().run()

@@ -1353,6 +1353,32 @@ def test_data_quality_gives_the_all_clear_when_no_file_skipped_a_school(app, dem
     assert not [w.value for w in at.warning if "skoleregisteret" in w.value]
 
 
+def test_a_school_name_with_markup_from_a_survey_file_is_shown_as_written_not_run(demo_db, monkeypatch):
+    """A school's name comes from Udir's file (or an old register) as written: «[skole](https://…) *ny*» was drawn on
+    the front page as a link and italics, «$x$» as a formula. It is shown as text."""
+    import duckdb
+
+    nordli = "990012008"
+    odd = "Nordli [skole](https://x.example) *ny* $x$ <b>"
+    con = duckdb.connect(str(demo_db))
+    # As Udir's file gives it, and as a register loaded before the register refused such names (`NOT_A_NAME`)
+    con.execute("UPDATE core.eu_resultat SET enhet_navn = ? WHERE orgnr = ?", [odd, nordli])
+    con.execute("UPDATE core.skole SET navn = ? WHERE orgnr = ?", [odd, nordli])
+    con.close()
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}),
+                                        brukernavn="rektor")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    from dashboard.labels import plain
+
+    bold = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert bold[0] == f"**{plain(odd)}**", bold
+    # Every mark that would make a link, emphasis, a formula or HTML is escaped
+    assert all(f"\\{c}" in bold[0] for c in "[]*$<>"), bold[0]
+
+
 # ---------------------------------------------------------------- Arbeidslag for a rektor
 
 

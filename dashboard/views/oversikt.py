@@ -217,15 +217,15 @@ def card(kommunenr: str) -> None:
     mine = (per_school.filter(pl.col("orgnr").is_in(sorted(viewer.skoler))) if viewer.role in ("rektor", "fau")
             else per_school.clear())
     with st.container(border=True):
-        st.subheader(f"{names[kommunenr]}")
+        st.subheader(plain(names[kommunenr]))
         st.caption(f"{running(kommunenr, year)} · skoleåret {year_label} · alle trinn, alle kjønn")
         # One block per school (orgnr), under its current name, with both its years in it.
         for orgnr, school in unit_names(mine).sort("enhet_navn").iter_rows():
-            st.markdown(f"**{school}**")
+            st.markdown(f"**{plain(school)}**")  # a survey file's name, as written: never a link or markup
             metrics(mine.filter(pl.col("orgnr") == orgnr), year)
         if not mine.is_empty():
             name = names[kommunenr]
-            st.markdown(f"**{name if name.lower().endswith('kommune') else name + ' kommune'}**")
+            st.markdown(f"**{plain(name if name.lower().endswith('kommune') else name + ' kommune')}**")
         metrics(own, year)
 
         follow_up(kommunenr)

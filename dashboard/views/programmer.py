@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, ui
+from dashboard import labels, queries, ui
 from dashboard.charts import LAYOUT, cell_label, month_axis
 
 st.title("Programmer og plan")
@@ -37,7 +37,7 @@ status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_
 actions = queries.plantiltak(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
 
 with st.container(border=True):
-    st.markdown(f"**{plan['tittel']}**  \nGjelder {plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}.")
+    st.markdown(f"**{labels.plain(plan['tittel'])}**  \nGjelder {plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}.")
     review = plan.get("gjennomgang_tekst")
     if review:
         who = f" (ansvarlig: {plan['gjennomgang_ansvarlig']})" if plan.get("gjennomgang_ansvarlig") else ""

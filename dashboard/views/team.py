@@ -68,7 +68,7 @@ c2.caption(
 ended = months_back(labels._today().replace(day=1), 1)
 unlogged = unlogged_months(last, ended)
 if unlogged:
-    who = f"{', '.join(sorted(set(part['skole'])))} har ikke" if own else "Ingen skole har"
+    who = f"{', '.join(labels.plain(s) for s in sorted(set(part['skole'])))} har ikke" if own else "Ingen skole har"
     st.warning(f"**{who} logget møter for {TEAMS[team].lower()} etter {last:%d.%m.%Y}.** Andelen av "
                f"forventet møter gjelder derfor bare til og med {month_label(last)}; {month_spans(unlogged)} er ikke "
                "med.",

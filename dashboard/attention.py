@@ -13,7 +13,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.labels import due_month, missing_reports, month_spans, months_back, number_text
+from dashboard.labels import (
+    due_month,
+    finished_month,
+    missing_reports,
+    month_spans,
+    months_back,
+    number_text,
+)
 from dashboard.viewer import Viewer
 from pipelines.templates.teammoter import TEAMS
 from pipelines.warehouse.connection import data_version
@@ -57,8 +64,9 @@ def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
             f"måneder – {_listed(missing_reports(coverage))}",
             SAKER, ":material/assignment_late:",
         ))
-    # The cases themselves: the newest months reported, however late the reports are.
-    newest = reported
+    # The cases themselves: the newest months reported, however late the reports are, but not a month still under
+    # way («ved utgangen av des 2026» on 4 December, from one school's report sent with a warning).
+    newest = min(reported, finished_month())
     recent = months_back(newest, 2)
     data = queries.saker_per_month(viewer, kommunenr=kommunenr).filter(pl.col("periode") >= recent)
     new = dict(data.group_by("sakstype").agg(pl.col("nye").sum()).iter_rows())

@@ -192,6 +192,12 @@ def due_month(today: dt.date | None = None) -> dt.date:
     return months_back(month, 1) if month.month == 7 else month
 
 
+def finished_month(today: dt.date | None = None) -> dt.date:
+    """The newest month that is over by `today` (last month): a month under way, which a school may send with a
+    warning, is no month-end figure yet."""
+    return months_back((today or _today()).replace(day=1), 1)
+
+
 def months_back(month: dt.date, n: int) -> dt.date:
     """The first of the month `n` months before `month`."""
     index = month.year * 12 + month.month - 1 - n

@@ -202,3 +202,34 @@ def test_late_reports_leave_the_newest_cases_on_the_front_page_and_months_not_ye
     st.cache_data.clear()
     monkeypatch.setattr(labels, "_today", lambda: dt.date(2026, 11, 5))
     assert not [i.text for i in attention.items(OWNER, "9901") if i.text.startswith("Saker: rapporter mangler")]
+
+
+def test_one_school_s_early_and_unfinished_months_do_not_make_the_others_missing_or_end_the_page(
+        warehouse, tmp_path, monkeypatch):
+    """On 4 December Nordli sent November (due by 10 December) and December (not over; loaded with a warning). The
+    page's window ran to «des 2026», its figures were Nordli's alone, the five other schools were «missing» November
+    and December, and Oversikt counted overdue evaluations «ved utgangen av des 2026»."""
+    from dashboard import attention
+    from pipelines.cli import main as cli
+    from tests.conftest import SAKER_HEADER
+
+    rows = "".join(f"{NORDLI};Nordli skole;{month};;aktivitetsplan;;1;0;16;9\n" for month in ("2026-11", "2026-12"))
+    path = tmp_path / "saker_nordli.csv"
+    path.write_text(SAKER_HEADER + rows, encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(path)]) == 0
+    import streamlit as st
+
+    st.cache_data.clear()
+    monkeypatch.setattr(labels, "_today", lambda: dt.date(2026, 12, 4))
+    at = _page(OWNER)
+    assert [s.value for s in at.subheader][0] == "Siste 12 måneder (des 2025–nov 2026)"
+    warnings = [w.value for w in at.warning]
+    assert not any("nov 2026" in w or "des 2026" in w for w in warnings), warnings
+    captions = [c.value for c in at.caption]
+    assert "Rapporter for des 2026 er lest inn, men er ikke med før måneden er over." in captions, captions
+    assert any("Bare 1 av 6 skoler har rapportert for nov 2026 så langt" in c for c in captions), captions
+    # The months asked are those due: December 2025 to October 2026 without July (November is not theirs yet)
+    assert any("har rapportert for alle de 10 skolemånedene" in c for c in captions), captions
+    texts = [i.text for i in attention.items(OWNER, "9901")]
+    assert not any("des 2026" in t for t in texts), texts
+    assert any("ved utgangen av nov 2026" in t for t in texts), texts  # Nordli's November: over, and sent

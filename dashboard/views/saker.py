@@ -23,6 +23,7 @@ from dashboard.labels import (
     breakable,
     decimals_needed,
     due_month,
+    finished_month,
     missing_reports,
     month_spans,
     months_back,
@@ -96,7 +97,13 @@ if data.is_empty():
     ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
     st.stop()
 
+# The page ends with the newest month that is over: a month under way, sent by one school with a warning, made
+# «Åpne planer, des 2026» that school's figure alone, and every other school «missing» a month not yet ended.
+over = finished_month()
 last = data["periode"].max()
+unfinished = data.filter(pl.col("periode") > over)["periode"].unique().sort().to_list()
+if unfinished and last > over and data["periode"].min() <= over:
+    last = data.filter(pl.col("periode") <= over)["periode"].max()
 year_ago = dt.date(last.year - 1, last.month, 1) + dt.timedelta(days=32)
 year_ago = year_ago.replace(day=1)
 recent = data.filter(pl.col("periode") >= year_ago)
@@ -107,13 +114,17 @@ def total(frame: pl.DataFrame, sakstype: str, column: str = "nye") -> int:
 
 
 st.subheader(f"Siste 12 måneder ({month_label(year_ago)}–{month_label(last)})")
-# Up to the municipality's newest report: a rektor whose school is behind the others is told so.
-newest = queries.saker_siste_maaned(viewer, kommunenr=kommunenr)["siste"].max() or last
-coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=year_ago, til=max(newest, last))
-later = coverage.select("skole", pl.col("mangler").list.filter(pl.element() > last))
-coverage = coverage.with_columns(pl.col("mangler").list.filter(pl.element() <= last))
+if unfinished and last <= over:
+    st.caption(f"Rapporter for {month_spans(unfinished)} er lest inn, men er ikke med før måneden er over.")
+# Up to the municipality's newest report: a rektor whose school is behind the others is told so. A month is missing
+# only once it is due (the 10th of the month after): one school reporting early does not make the others late.
+due = due_month()
+newest = min(queries.saker_siste_maaned(viewer, kommunenr=kommunenr)["siste"].max() or last, max(last, over))
+asked = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=year_ago, til=max(newest, last))
+later = asked.select("skole", pl.col("mangler").list.filter((pl.element() > last) & (pl.element() <= due)))
+coverage = asked.with_columns(pl.col("mangler").list.filter(pl.element() <= min(last, due)))
 unreported = missing_reports(coverage)
-months_asked = sum(1 for d in month_range([year_ago, last]) if d.month != 7)
+months_asked = sum(1 for d in month_range([year_ago, min(last, due)]) if d.month != 7)  # a month not due is not asked
 if unreported:
     missing = sum(len(m) for m in coverage["mangler"])
     st.warning(
@@ -122,7 +133,6 @@ if unreported:
     )
 # Months due by today that no school has reported: the page's own window ends with the newest report, and a
 # municipality whose reports stopped in June read «Alle de 4 skolene har rapportert» in December.
-due = due_month()
 overdue = [m for m in month_range([months_back(max(newest, last), -1), due]) if m.month != 7] if due > max(newest, last) \
     else []
 if overdue:
@@ -134,7 +144,7 @@ for skole, months in later.filter(pl.col("mangler").list.len() > 0).iter_rows():
 if not unreported and not overdue and later["mangler"].list.len().sum() == 0 and coverage.height:
     st.caption(f"{'Skolen' if coverage.height == 1 else f'Alle de {coverage.height} skolene'} har rapportert for "
                f"alle de {months_asked} skolemånedene (juli regnes ikke med).")
-reported_last = coverage.filter(~pl.col("mangler").list.contains(last)).height
+reported_last = asked.filter(~pl.col("mangler").list.contains(last)).height  # due or not: who has sent it
 latest_month = data.filter(pl.col("periode") == last)
 c = st.columns(5)
 # Five side by side: at 1024 pixels the labels wrap (`ui.narrow_screens`), at a compound's joint and never in «§ 12-5».
@@ -149,6 +159,9 @@ c[4].metric(f"Åpne planer, {month_label(last)}", total(latest_month, "aktivitet
                  f"{total(latest_month, 'aktivitetsplan', 'evaluering_over_frist')} evaluering over frist."
                  + (f" Bare {reported_last} av {coverage.height} skoler har rapportert for {month_label(last)}."
                     if reported_last < coverage.height else ""))
+if last > due and reported_last < coverage.height:  # sent early by some: the figure is theirs alone, said openly
+    st.caption(f"Bare {reported_last} av {coverage.height} skoler har rapportert for {month_label(last)} så langt "
+               f"(fristen er den 10. i måneden etter); tallene for {month_label(last)} gjelder bare dem.")
 
 sf = queries.statsforvalter_cases(viewer, kommunenr=kommunenr)
 by_school = (

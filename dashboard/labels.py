@@ -68,17 +68,22 @@ COLUMN = {
     "sakstype": "Sakstype", "utfall": "Utfall", "nye": "Nye saker", "avsluttet": "Avsluttede saker",
     "apne_ved_slutt": "Åpne ved månedsslutt", "evaluering_over_frist": "Evaluering over frist",
     # meeting log and rhythm
-    "team": "Team", "dato": "Dato", "varighet_min": "Varighet (min)", "saker_med_samtykke": "Saker med samtykke",
-    "saker_anonyme": "Anonyme drøftinger", "henvisninger_ppt": "Henvist PPT",
-    "henvisninger_barnevern": "Henvist barnevern", "henvisninger_helse": "Henvist helse",
-    "til_stede_ledelse": "Ledelse til stede", "til_stede_ppt": "PPT til stede",
-    "til_stede_helsesykepleier": "Helsesykepleier til stede", "til_stede_barnevern": "Barnevern til stede",
-    "til_stede_psykisk_helse": "Psykisk helse til stede", "til_stede_sosiallaerer": "Sosiallærer til stede",
-    "til_stede_karriereveileder": "Karriereveileder til stede", "til_stede_andre": "Andre til stede",
+    "team": "Team", "dato": "Dato", "varighet_min": "Varighet (minutter)",
+    # The meeting log's columns as its template heads them (`pipelines.templates.teammoter.HEADERS`): the import
+    # preview said «Henvist PPT» and «PPT til stede» over a file headed «Henvist til PPT» and «Til stede: PPT».
+    "saker_med_samtykke": "Saker drøftet med samtykke",
+    "saker_anonyme": "Anonyme drøftinger", "henvisninger_ppt": "Henvist til PPT",
+    "henvisninger_barnevern": "Henvist til barnevern", "henvisninger_helse": "Henvist til helse",
+    "til_stede_ledelse": "Til stede: Ledelse", "til_stede_ppt": "Til stede: PPT",
+    "til_stede_helsesykepleier": "Til stede: Helsesykepleier", "til_stede_barnevern": "Til stede: Barnevern",
+    "til_stede_psykisk_helse": "Til stede: Psykisk helse og rus", "til_stede_sosiallaerer": "Til stede: Sosiallærer",
+    "til_stede_karriereveileder": "Til stede: Karriereveileder", "til_stede_andre": "Til stede: Andre",
     "moter_per_maaned": "Møter per måned",
     # plans and programme status
     "plan_id": "Plan-ID", "tittel": "Tittel", "gyldig_fra": "Gyldig fra", "gyldig_til": "Gyldig til",
-    "programmer": "Programmer", "skoler": "Skoler", "antall_tiltak": "Antall tiltak", "plan_json": "Plan (JSON)",
+    # a plan's `skoler`: those a programme names, not the schools the plan covers (most cover all)
+    "programmer": "Programmer", "skoler": "Skoler planen nevner særskilt", "antall_tiltak": "Antall tiltak",
+    "plan_json": "Plan (JSON)",
     "plan_yaml": "Plan (YAML)", "program": "Program", "status": "Status", "koordinator": "Koordinator",
     "andel_ansatte_kurset": "Andel ansatte kurset", "okter_holdt": "Økter holdt",
     "gruppemoter_holdt": "Gruppemøter holdt", "storste_gruppe": "Største gruppe",

@@ -555,7 +555,7 @@ def test_the_preview_shows_rows_as_the_pages_name_them_not_as_codes():
         "til_stede_ppt": [True, None], "plan_yaml": ["kommunenr: '9902'", None],
     })
     shown = importer.sample_shown(sample, {"990014000": "Holmen skule", "9902": "Sjøbygd"})
-    assert shown.columns == ["Skole", "Kommune", "Måned", "Trinn", "Sakstype", "Utfall", "Nye saker", "PPT til stede"]
+    assert shown.columns == ["Skole", "Kommune", "Måned", "Trinn", "Sakstype", "Utfall", "Nye saker", "Til stede: PPT"]
     assert shown.rows() == [
         ("Holmen skule", "Sjøbygd", "aug 2024", "Alle trinn", "Aktivitetsplan (§ 12-4)", None, 0, "Ja"),
         ("990099999", "Sjøbygd", "sep 2024", "5. trinn", "Sak hos Statsforvalteren (§ 12-6)", "Under behandling", 3,

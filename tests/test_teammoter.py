@@ -257,6 +257,8 @@ def test_doubtful_meetings_load_with_warnings(register_db, tmp_path):
     assert result == "lastet"
     for words in ("lørdag eller søndag", "uten saker", "Flere henvisninger enn saker", "uten både PPT"):
         assert words in message
+    # Examples a clerk can use: the Saturday's date, not «True; True» from the attendance check
+    assert "Eksempler: 13.09.2025 (lørdag)" in message and "True" not in message, message
     findings = query(register_db, "SELECT melding, kolonne FROM core.kvalitet WHERE NOT ok")
     columns = {m.split(":")[0].split(".")[0]: k for m, k in findings}
     # the column in the file as the template heads it («Dato»), not the derived «helg»
@@ -384,3 +386,12 @@ def test_a_month_under_way_expects_meetings_for_the_part_of_it_gone():
     assert school_months(*autumn, today=dt.date(2026, 12, 2)) == pytest.approx(4 + 2 / 31)
     assert school_months(*autumn, today=dt.date(2027, 1, 10)) == 5  # December is over
     assert school_months(dt.date(2026, 6, 1), dt.date(2026, 8, 31), today=dt.date(2027, 1, 1)) == 2  # no July
+
+
+def test_the_import_preview_heads_the_meeting_log_s_columns_as_its_template_does():
+    """The preview read «Henvist PPT», «PPT til stede» and «Varighet (min)» over a file headed «Henvist til PPT»,
+    «Til stede: PPT» and «Varighet (minutter)»; the refusals used the template's headings."""
+    from dashboard.labels import COLUMN
+
+    assert {field: COLUMN[field] for field in HEADERS if field in COLUMN and field != "orgnr"} == {
+        field: shown for field, shown in HEADERS.items() if field in COLUMN and field != "orgnr"}

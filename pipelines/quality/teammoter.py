@@ -41,7 +41,10 @@ def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None =
         pl.col("dato").dt.year().alias("aar"),
         # The date itself as the example (it read «Eksempler: -11», days from today).
         pl.when(pl.col("dato") > pl.lit(today)).then(pl.col("dato").dt.strftime("%d.%m.%Y")).alias(FUTURE),
-        (pl.col("dato").dt.weekday() >= 6).alias("helg"),
+        # The date and its day as the example («15.11.2026 (lørdag)»; the warning named only the rows)
+        pl.when(pl.col("dato").dt.weekday() >= 6).then(pl.format(
+            "{} ({})", pl.col("dato").dt.strftime("%d.%m.%Y"),
+            pl.when(pl.col("dato").dt.weekday() == 6).then(pl.lit("lørdag")).otherwise(pl.lit("søndag")))).alias("helg"),
         (cases == 0).alias("uten_saker"),
         (referrals > cases).alias("henvist_over_saker"),
         # Elevtjeneste meetings only (null for other teams, which GX then leaves out of «mostly»).
@@ -85,7 +88,7 @@ def meeting_expectations() -> list:
         rule(E.ExpectColumnValuesToBeNull(column=CLOSED),
              "Møter på en dag skolen ikke var i drift ifølge skoleregisteret (på eller etter dagen den ble nedlagt, "
              "eller før den ble opprettet). Fjern radene, eller rett datoen i skoleregisteret.", kolonne="orgnr, dato"),
-        rule(E.ExpectColumnValuesToBeInSet(column="helg", value_set=[False]),
+        rule(E.ExpectColumnValuesToBeNull(column="helg"),
              "Møter på lørdag eller søndag: sjekk datoen.", warning=True, kolonne="dato"),
         rule(E.ExpectColumnValuesToBeInSet(column="uten_saker", value_set=[False]),
              "Møter uten saker og uten anonyme drøftinger: sjekk at tallene er fylt ut.",
@@ -95,7 +98,7 @@ def meeting_expectations() -> list:
              kolonne="henvisninger_ppt, henvisninger_barnevern, henvisninger_helse"),
         rule(E.ExpectColumnValuesToBeInSet(column="et_uten_ppt_og_helse", value_set=[False], mostly=0.8),
              "Mer enn hvert femte møte i elevtjenesten var uten både PPT og helsesykepleier.",
-             warning=True, kolonne="til_stede_ppt, til_stede_helsesykepleier"),
+             warning=True, kolonne="til_stede_ppt, til_stede_helsesykepleier", quote=False),  # «Eksempler: True»
     ]
     # Named as the template heads them («Dato», «Varighet (minutter)»): the findings said «dato», «varighet_min».
     return headed(rules, HEADERS)

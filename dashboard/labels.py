@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from pipelines import templates
+
 # Said by the command line too, so they live with the messages they explain.
 from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
 from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
@@ -180,21 +182,14 @@ def breakable(text: str) -> str:
     return _LONG_WORD.sub(lambda m: _hyphenation().inserted(m.group(0), hyphen="\u00ad"), text)
 
 
-REPORT_DUE_DAY = 10
-"""A school's case report for a month is due by this day of the month after (docs/mal-saker.md)."""
-
-
 def _today() -> dt.date:
     """Today, for what is due by now (the tests hold it at the demo's own day)."""
     return dt.date.today()
 
 
 def due_month(today: dt.date | None = None) -> dt.date:
-    """The newest month whose case reports are due by `today`: last month from the 11th, else the month before (July,
-    with no school, gives way to June)."""
-    today = today or _today()
-    month = months_back(today.replace(day=1), 1 if today.day > REPORT_DUE_DAY else 2)
-    return months_back(month, 1) if month.month == 7 else month
+    """The newest month whose case reports are due by `today` (`pipelines.templates.due_month`)."""
+    return templates.due_month(today or _today())
 
 
 def finished_month(today: dt.date | None = None) -> dt.date:

@@ -159,6 +159,14 @@ def test_the_template_s_lists_offer_labels_and_each_school_s_own_trinn(register_
         assert rule_for(f"{letter['trinn']}{r}").formula1 == f'"{own}"', school.navn
     # A row added below, for any school: every trinn
     assert rule_for(f"{letter['trinn']}{ws.max_row + 5}").formula1 == '"' + ",".join(map(str, range(1, 14))) + '"'
+    # The columns are wide enough for the headings and the longest label the lists give
+    assert ws.column_dimensions[letter["sakstype"]].width >= max(map(len, template.SAKSTYPER.values()))
+    assert all(ws.column_dimensions[letter[h]].width >= len(template.SHOWN[h]) for h in template.HEADERS)
+    # A rektor's template (one school): the rows below offer the school's own trinn too
+    strand = schools.filter(pl.col("trinn_til") == 7).head(1)
+    own = load_workbook(io.BytesIO(template.xlsx_bytes(strand)))["Saker"]
+    below = next(dv for dv in own.data_validations.dataValidation if f"{letter['trinn']}{own.max_row + 5}" in dv.sqref)
+    assert below.formula1 == '"' + ",".join(map(str, range(strand["trinn_fra"][0], 8))) + '"'
     # The labels the lists give are read back as the codes
     path = tmp_path / "saker_etiketter.xlsx"
     book.save(path)
@@ -238,6 +246,7 @@ def test_labels_and_other_month_spellings_are_accepted(register_db, tmp_path):
         row["sakstype"] = template.SAKSTYPER[str(row["sakstype"])]  # the label instead of the code
         row["maaned"] = ["sep 2025", "09.2025", "2025-09-01", "september 2025"][i % 4]
     rows[3]["utfall"] = "Under behandling"
+    rows[0]["sakstype"] = "Aktivitetsplan (§ 9 A-4)"  # the old paragraph, as the guide names it beside the new
     outcome = ingest_file(_csv(tmp_path / "etiketter.csv", rows), register_db)
     assert outcome.result == "lastet", outcome.message
     types = {r[0] for r in query(register_db, "SELECT DISTINCT sakstype FROM mart.saker")}
@@ -433,6 +442,8 @@ def test_a_month_ahead_is_refused_by_name_and_the_month_under_way_loads_with_a_w
     assert now.result == "lastet", now.message
     (warning,) = [w for w in now.warnings if "ikke over ennå" in w]
     assert month_label_text(today) in warning and "Send måneden på nytt" in warning, warning
+    # The other schools are not «missing» a month that is not yet due
+    assert not any("mangler rapport" in w for w in now.warnings), now.warnings
 
 
 @pytest.mark.parametrize(

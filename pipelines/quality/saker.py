@@ -24,7 +24,7 @@ from pipelines.quality.suites import (
 )
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.sources.base import MONTH_NAMES, month_label
-from pipelines.templates import CLOSED, closed_school, month_day
+from pipelines.templates import CLOSED, closed_school, due_month, month_day
 from pipelines.templates.saker import COUNT_HEADERS, SAKSTYPER, SHOWN, STATSFORVALTER, UTFALL
 
 KEY = ["orgnr", "periode", "trinn", "sakstype", "utfall"]
@@ -154,11 +154,12 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
         rule(E.ExpectColumnValuesToBeNull(column=TRINN_OUTSIDE),
              "Trinnet finnes ikke på skolen ifølge skoleregisteret.", kolonne="trinn"),
         rule(E.ExpectColumnValuesToBeInSet(column="sakstype", value_set=list(SAKSTYPER)),
-             f"Ukjent sakstype; bruk en kode fra arket «Koder» (se {guides.where('mal-saker')}).", quote=False),
+             "Ukjent sakstype; velg en fra listen i malen (arket «Koder» viser alle; se «Hjelp» → "
+             f"«{guides.GUIDES['mal-saker'][0]}»).", quote=False),
         rule(E.ExpectColumnValuesToBeInSet(column="utfall", value_set=list(UTFALL)),
-             "Ukjent utfall; bruk en kode fra arket «Koder».", quote=False),
+             "Ukjent utfall; velg et fra listen i malen (arket «Koder» viser alle).", quote=False),
         rule(E.ExpectColumnValuesToBeNull(column="utfall__ikke_sf"),
-             "Utfall skal bare fylles ut for saker hos Statsforvalteren (sakstype statsforvalter).", quote=False),
+             f"Utfall skal bare fylles ut for «{SAKSTYPER[STATSFORVALTER]}».", quote=False),
         unique_key_rule("skole, måned, trinn, sakstype, utfall",
                         "Samme skole, måned, trinn, sakstype og utfall står flere ganger i filen.", quote=False),
         # The reader skips a closed school's rows when they are all zeros (the template as it came).
@@ -203,6 +204,12 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame, held: pl.DataFram
     if frame.is_empty() or frame["periode"].null_count() == frame.height:
         return Finding(forventning, SHOWN["maaned"], "advarsel", True, 0, None, "Ingen måneder i filen.")
     first, last = frame["periode"].min(), frame["periode"].max()
+    # A month not yet due (the 10th of the month after) is missing from no one: one school sending November on
+    # 4 December, or December itself, made every other school «missing» it.
+    last = min(last, due_month(dt.date.today()))
+    if first > last:
+        return Finding(forventning, SHOWN["maaned"], "advarsel", True, 0, None,
+                       "Rapportene for månedene i filen er ikke forfalt ennå for de andre skolene.")
     months = pl.DataFrame({"periode": pl.date_range(first, last, "1mo", eager=True)})
     kommuner = frame["kommunenr"].drop_nulls().unique()
     # The municipality's own schools: a private school that a Udir file brought in reports to no municipality.

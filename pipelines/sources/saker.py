@@ -21,7 +21,7 @@ from pipelines.sources.base import (
     template_table,
 )
 from pipelines.templates import CLOSED, closed_school, month_day, skip_closed
-from pipelines.templates.saker import SAKSTYPER, SHOWN, UTFALL
+from pipelines.templates.saker import OLD_PARAGRAPHS, SAKSTYPER, SHOWN, UTFALL
 from pipelines.warehouse import store
 
 SAKER_SCHEMA: dict[str, pl.DataType] = {
@@ -77,10 +77,13 @@ def detect(columns: list[str]) -> bool:
 
 
 def _lookup(codes: dict[str, str]) -> dict[str, str]:
-    """Code, label and label without the paragraph reference (all lower case) → code."""
+    """Code, label, label without the paragraph reference and label with the old one («Aktivitetsplan (§ 9 A-4)», as
+    the guide names the duties; all lower case) → code."""
     table: dict[str, str] = {}
     for code, label in codes.items():
-        for text in (code, label, re.sub(r"\s*\(.*\)\s*$", "", label)):
+        bare = re.sub(r"\s*\(.*\)\s*$", "", label)
+        old = [f"{bare} ({OLD_PARAGRAPHS[code]})"] if code in OLD_PARAGRAPHS else []
+        for text in (code, label, bare, *old):
             table[text.strip().lower()] = code
     return table
 

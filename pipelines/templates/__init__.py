@@ -15,6 +15,18 @@ REPORT_DAY = 15
 """A school reports for a month it still ran on the 15th of (as the page «Saker» asks for its months)."""
 
 
+REPORT_DUE_DAY = 10
+"""A school's case report for a month is due by this day of the month after (docs/mal-saker.md)."""
+
+
+def due_month(today: dt.date) -> dt.date:
+    """The newest month whose case reports are due by `today`: last month from the 11th, else the month before (July,
+    with no school, gives way to June)."""
+    index = today.year * 12 + today.month - 1 - (1 if today.day > REPORT_DUE_DAY else 2)
+    month = dt.date(index // 12, index % 12 + 1, 1)
+    return dt.date(month.year, 6, 1) if month.month == 7 else month
+
+
 def month_day(month: pl.Expr) -> pl.Expr:
     """The day a school must still run on to report for `month` (its first day): the 15th."""
     return month + pl.duration(days=REPORT_DAY - 1)

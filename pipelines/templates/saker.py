@@ -147,7 +147,9 @@ def workbook(rows: list[dict[str, object]]):
     from openpyxl.styles import Font
 
     book = Workbook()
-    widths = {"orgnr": 12, "skole": 28, "maaned": 10, "trinn": 7, "sakstype": 28, "utfall": 18}
+    # Wide enough for the headings shown and the longest label a list gives (widths from the field names cut them)
+    widths = {h: len(SHOWN[h]) + 3 for h in HEADERS} | {
+        "skole": 28, "sakstype": max(map(len, SAKSTYPER.values())) + 2, "utfall": max(map(len, UTFALL.values())) + 2}
     ws, letter = xlsx.data_sheet(book, DATA_SHEET, HEADERS, rows, widths, default_extra=4)
     for header, column in letter.items():
         ws[f"{column}1"] = SHOWN[header]
@@ -198,7 +200,9 @@ def _trinn_lists(ws, column: str, rows: list[dict[str, object]]) -> None:
         fra, til = row.get("_trinn") or (None, None)
         key = (int(fra), int(til)) if fra is not None and til is not None else (TRINN[0], TRINN[-1])
         by_range.setdefault(key, []).append(r)
-    by_range.setdefault((TRINN[0], TRINN[-1]), [])
+    # The rows below: the schools' own trinn when they all have the same (a rektor's template), else all 13
+    below = next(iter(by_range)) if len(by_range) == 1 else (TRINN[0], TRINN[-1])
+    by_range.setdefault(below, [])
     for (fra, til), numbers in by_range.items():
         listed = ",".join(str(t) for t in range(fra, til + 1))
         rule = xlsx.list_rule(f'"{listed}"', "Trinn", f"Trinn {fra}–{til}, eller tomt for alle trinn samlet.")
@@ -211,7 +215,7 @@ def _trinn_lists(ws, column: str, rows: list[dict[str, object]]) -> None:
                 runs.append([r, r])
         for first, last in runs:
             rule.add(f"{column}{first}:{column}{last}")
-        if (fra, til) == (TRINN[0], TRINN[-1]):
+        if (fra, til) == below:
             rule.add(f"{column}{len(rows) + 2}:{column}{TEMPLATE_ROWS + 1}")
 
 

@@ -164,6 +164,9 @@ def sample_shown(sample: pl.DataFrame, names: dict[str, str] | None = None) -> p
     if "fylkekode" in out.columns:
         out = out.with_columns(pl.col("fylkekode").replace_strict(FYLKER, default=pl.col("fylkekode")))
         headings["fylkekode"] = "Fylke"
+    if "kommunenr" in out.columns and headings.get("orgnr") == "Skole" and out["kommunenr"].n_unique() == 1:
+        # One municipality's schools: the same name on every row pushed the counts off the screen's right edge
+        out = out.drop("kommunenr")
     if "kommunenr" in out.columns and "kommune" not in out.columns:
         out = out.with_columns(named("kommunenr"))
         headings["kommunenr"] = "Kommune"

@@ -224,11 +224,16 @@ def _show_preview(preview: Preview) -> None:
                 st.error(text)
         st.caption("Ingenting er endret i lageret. Rett filen og last den opp på nytt. " + ROW_NUMBERS)
         return
-    c1, c2, c3, c4 = st.columns(4)
+    # Rows the file removes (a school's month it no longer gives) have a tile too: the tiles said «Erstatter rader 0»
+    # above a text saying two older rows would go.
+    removed = preview.rows_removed or 0
+    c1, c2, c3, c4, *c5 = st.columns(5 if removed else 4)
     c1.metric("Rader i filen", preview.rows_in)
     c2.metric("Rader som lastes", preview.rows_to_load)
     c3.metric("Nye rader", "ukjent" if preview.rows_new is None else preview.rows_new)
     c4.metric("Erstatter rader", "ukjent" if preview.rows_replaced is None else preview.rows_replaced)
+    if removed:
+        c5[0].metric("Fjerner rader", removed)
     st.write(preview.changes)
     if preview.skipped:
         st.warning("Hoppes over: " + "; ".join(f"{n} {reason}" for reason, n in preview.skipped.items()))

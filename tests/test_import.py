@@ -697,3 +697,28 @@ def test_an_unforeseen_failure_while_loading_says_so_in_norwegian_without_the_se
     assert str(demo_db.parent) not in body and "Errno" not in body
     assert str(demo_db.parent) not in accounts.audit_path(demo_db).read_text("utf-8")
     assert _state(demo_db)[0] == before  # and nothing was loaded
+
+
+def test_the_preview_s_tiles_count_the_rows_a_file_removes(demo_db, demo_dir, tmp_path):
+    """A meeting log for October with one of Nordli's two arbeidslag meetings: the tiles said «Nye rader 1 /
+    Erstatter rader 0», while the text below said two older rows would go."""
+    from streamlit.testing.v1 import AppTest
+
+    from pipelines.ingest import preview_file
+
+    lines = (demo_dir / "teammoter_9902.csv").read_text(encoding="utf-8-sig").splitlines()
+    path = tmp_path / "moter_ett.csv"
+    path.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")  # one meeting of a school's month
+    preview = preview_file(path, demo_db)
+    assert preview.result == "klar" and preview.rows_removed > 0, (preview.message, preview.rows_removed)
+
+    def page(preview):
+        from dashboard import upload
+
+        upload._show_preview(preview)
+
+    at = AppTest.from_function(page, args=(preview,), default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles.get("Fjerner rader") == str(preview.rows_removed), tiles

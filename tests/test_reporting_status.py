@@ -230,6 +230,9 @@ def test_one_school_s_early_and_unfinished_months_do_not_make_the_others_missing
     assert any("Bare 1 av 6 skoler har rapportert for nov 2026 så langt" in c for c in captions), captions
     # The months asked are those due: December 2025 to October 2026 without July (November is not theirs yet)
     assert any("har rapportert for alle de 10 skolemånedene" in c for c in captions), captions
+    # Nor do its charts draw the month under way
+    heatmap = next(c for c in at.get("plotly_chart") if '"heatmap"' in c.proto.spec)
+    assert "des 2026" not in heatmap.proto.spec and "nov 2026" in heatmap.proto.spec
     texts = [i.text for i in attention.items(OWNER, "9901")]
     assert not any("des 2026" in t for t in texts), texts
     assert any("ved utgangen av nov 2026" in t for t in texts), texts  # Nordli's November: over, and sent

@@ -104,9 +104,10 @@ last = data["periode"].max()
 unfinished = data.filter(pl.col("periode") > over)["periode"].unique().sort().to_list()
 if unfinished and last > over and data["periode"].min() <= over:
     last = data.filter(pl.col("periode") <= over)["periode"].max()
+    data = data.filter(pl.col("periode") <= last)  # the charts and tables too: the month under way is not shown
 year_ago = dt.date(last.year - 1, last.month, 1) + dt.timedelta(days=32)
 year_ago = year_ago.replace(day=1)
-recent = data.filter(pl.col("periode") >= year_ago)
+recent = data.filter(pl.col("periode").is_between(year_ago, last))  # not a month under way
 
 
 def total(frame: pl.DataFrame, sakstype: str, column: str = "nye") -> int:

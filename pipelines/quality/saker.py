@@ -248,15 +248,15 @@ def missing_months(frame: pl.DataFrame, schools: pl.DataFrame, held: pl.DataFram
     )
 
 
-def missing_against_warehouse(con, batch_id: str) -> Finding:
-    """`missing_months` on the warehouse as the load leaves it, in the load's own transaction: a school-month the
-    file leaves out keeps its earlier rows (the load replaces a school's month only where the file gives it), so
-    only one that neither the file nor the warehouse holds is missing."""
-    frame = con.sql("SELECT DISTINCT orgnr, kommunenr, periode FROM core.saker WHERE batch_id = $batch",
-                    params={"batch": batch_id}).pl()
+def missing_against_warehouse(con, rows: str) -> Finding:
+    """`missing_months` on the file's rows (`rows`) and the warehouse before the load: a school-month the file leaves
+    out keeps its earlier rows (the load replaces a school's month only where the file gives it), so only one that
+    neither the file nor the warehouse holds is missing. Before the load, so the preview says it too (it came only
+    after «Last inn»)."""
+    frame = con.sql(f"SELECT DISTINCT orgnr, kommunenr, CAST(periode AS DATE) AS periode FROM {rows}").pl()
     if frame.is_empty():
         return missing_months(frame, pl.DataFrame(), frame)
-    # The file's months bound the warehouse's rows read: one scan for the batch, not three.
+    # The file's months bound the warehouse's rows read
     held = con.sql("SELECT DISTINCT orgnr, periode FROM core.saker WHERE periode BETWEEN $first AND $last",
                    params={"first": frame["periode"].min(), "last": frame["periode"].max()}).pl()
     return missing_months(frame, con.sql("SELECT orgnr, navn, kommunenr, kilde, nedlagt, opprettet FROM core.skole").pl(),
@@ -310,15 +310,10 @@ def zeroed(con, rows: str) -> list[Finding]:
     )]
 
 
-def against_warehouse(con, batch_id: str) -> list[Finding]:
-    """The checks of a case file that need the warehouse as the load leaves it (`Source.after_load`)."""
-    return [missing_against_warehouse(con, batch_id)]
-
-
 def before_warehouse(con, rows: str) -> list[Finding]:
     """The checks of a case file against the warehouse before it is loaded (`Source.before_load`): in the preview,
     and again in the load's own transaction."""
-    return [*zeroed(con, rows), *drift_against_warehouse(con, rows)]
+    return [*zeroed(con, rows), *drift_against_warehouse(con, rows), missing_against_warehouse(con, rows)]
 
 
 def drift_against_warehouse(con, rows: str) -> list[Finding]:

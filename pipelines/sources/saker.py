@@ -8,7 +8,7 @@ import polars as pl
 
 from pipelines import guides
 from pipelines.parsing import number, unparseable
-from pipelines.quality.saker import KEY, against_warehouse, before_warehouse, validate
+from pipelines.quality.saker import KEY, before_warehouse, validate
 from pipelines.sources.base import (
     MONTHS,
     Known,
@@ -185,7 +185,6 @@ SOURCE = Source(
     table="core.saker",
     key=KEY,
     replaces=REPLACES,
-    after_load=against_warehouse,
     before_load=before_warehouse,
     replaces_text="skolens måned og sakstype",
     replaces_example="raden for alle trinn når filen gir tallene per trinn, eller et trinn filen ikke lenger har",

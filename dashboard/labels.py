@@ -12,6 +12,8 @@ from pipelines import templates
 from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
 from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
 from pipelines.sources.base import MONTH_NAMES
+from pipelines.templates.saker import SHOWN as SAKER_SHOWN
+from pipelines.templates.teammoter import HEADERS as TEAM_HEADERS
 
 _MARKUP = re.compile(r"([\\`*_$~|\[\]<>])")  # also emphasis, LaTeX ($…$) and tables
 
@@ -66,20 +68,11 @@ COLUMN = {
     # Ungdata
     "geo_niva": "Geografisk nivå", "geo": "Område", "aar": "År", "andel": "Andel (%)", "antall_svar": "Antall svar",
     "flagg": "Flagg",
-    # case counts
-    "sakstype": "Sakstype", "utfall": "Utfall", "nye": "Nye saker", "avsluttet": "Avsluttede saker",
-    "apne_ved_slutt": "Åpne ved månedsslutt", "evaluering_over_frist": "Evaluering over frist",
-    # meeting log and rhythm
-    "team": "Team", "dato": "Dato", "varighet_min": "Varighet (minutter)",
-    # The meeting log's columns as its template heads them (`pipelines.templates.teammoter.HEADERS`): the import
-    # preview said «Henvist PPT» and «PPT til stede» over a file headed «Henvist til PPT» and «Til stede: PPT».
-    "saker_med_samtykke": "Saker drøftet med samtykke",
-    "saker_anonyme": "Anonyme drøftinger", "henvisninger_ppt": "Henvist til PPT",
-    "henvisninger_barnevern": "Henvist til barnevern", "henvisninger_helse": "Henvist til helse",
-    "til_stede_ledelse": "Til stede: Ledelse", "til_stede_ppt": "Til stede: PPT",
-    "til_stede_helsesykepleier": "Til stede: Helsesykepleier", "til_stede_barnevern": "Til stede: Barnevern",
-    "til_stede_psykisk_helse": "Til stede: Psykisk helse og rus", "til_stede_sosiallaerer": "Til stede: Sosiallærer",
-    "til_stede_karriereveileder": "Til stede: Karriereveileder", "til_stede_andre": "Til stede: Andre",
+    # Case counts and the meeting log as their templates head them: the import preview said «Henvist PPT» and «PPT
+    # til stede» over a file headed «Henvist til PPT» and «Til stede: PPT».
+    **{field: SAKER_SHOWN[field] for field in ("sakstype", "utfall", "nye", "avsluttet", "evaluering_over_frist")},
+    "apne_ved_slutt": SAKER_SHOWN["apne_ved_maanedsslutt"],
+    **{field: shown for field, shown in TEAM_HEADERS.items() if field not in ("orgnr", "skole")},
     "moter_per_maaned": "Møter per måned",
     # plans and programme status
     "plan_id": "Plan-ID", "tittel": "Tittel", "gyldig_fra": "Gyldig fra", "gyldig_til": "Gyldig til",

@@ -100,14 +100,14 @@ if data.is_empty():
 # The page ends with the newest month that is over: a month under way, sent by one school with a warning, made
 # «Åpne planer, des 2026» that school's figure alone, and every other school «missing» a month not yet ended.
 over = finished_month()
-last = data["periode"].max()
 unfinished = data.filter(pl.col("periode") > over)["periode"].unique().sort().to_list()
-if unfinished and last > over and data["periode"].min() <= over:
-    last = data.filter(pl.col("periode") <= over)["periode"].max()
-    data = data.filter(pl.col("periode") <= last)  # the charts and tables too: the month under way is not shown
+held_back = bool(unfinished) and data["periode"].min() <= over
+if held_back:  # the charts and tables too: the month under way is not shown
+    data = data.filter(pl.col("periode") <= over)
+last = data["periode"].max()
 year_ago = dt.date(last.year - 1, last.month, 1) + dt.timedelta(days=32)
 year_ago = year_ago.replace(day=1)
-recent = data.filter(pl.col("periode").is_between(year_ago, last))  # not a month under way
+recent = data.filter(pl.col("periode") >= year_ago)
 
 
 def total(frame: pl.DataFrame, sakstype: str, column: str = "nye") -> int:
@@ -115,7 +115,7 @@ def total(frame: pl.DataFrame, sakstype: str, column: str = "nye") -> int:
 
 
 st.subheader(f"Siste 12 måneder ({month_label(year_ago)}–{month_label(last)})")
-if unfinished and last <= over:
+if held_back:
     st.caption(f"Rapporter for {month_spans(unfinished)} er lest inn, men er ikke med før måneden er over.")
 # Up to the municipality's newest report: a rektor whose school is behind the others is told so. A month is missing
 # only once it is due (the 10th of the month after): one school reporting early does not make the others late.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import html
 
 import plotly.graph_objects as go
 import polars as pl
@@ -25,6 +27,53 @@ nation's grey came out as the palette's indigo or wine)."""
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14)
 LAYOUT = dict(font=FONT, separators=", ")
 """Every figure's layout starts here: our font, decimal comma and a space between thousands («4,2», «12 500»)."""
+
+
+_TRACE_TEXT = ("name", "x", "y", "text", "hovertext", "customdata")
+"""A trace's fields that may carry a name from a file (a school, a team, a programme) which Plotly draws."""
+
+
+def chart_text(value):
+    """`value` as Plotly should draw it: a name as written. Plotly reads `<a href>`, `<b>`, `<span style>` in any text
+    it draws as markup, so «<a href="https://…">Nordli</a>» from a survey file became a link in a chart's axis, legend
+    and hover box. Every `<`, `>` and `&` is escaped (Plotly draws `&lt;` as «<»); our own line breaks, `<br>`, stay.
+    Lists (a heatmap's rows, a hover's customdata) are escaped item by item; numbers and dates are left as they are."""
+    if isinstance(value, str):
+        return "<br>".join(html.escape(part, quote=False) for part in value.split("<br>"))
+    if isinstance(value, list | tuple):
+        return [chart_text(v) for v in value]
+    if getattr(getattr(value, "dtype", None), "kind", "") in ("O", "U", "S"):  # a NumPy array of text
+        return [chart_text(v) for v in value.tolist()]
+    return value
+
+
+def escaped(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` (figures are cached and shared) to draw: every text in it passed through `chart_text`, so no
+    name from a file is drawn as a link, bold or styled text. The page's table of a chart's numbers
+    (`figure_table`) reads the figure itself, and is escaped as HTML there."""
+    safe = go.Figure(fig)
+    for trace in safe.data:
+        for field in _TRACE_TEXT:
+            if field in trace and trace[field] is not None:
+                trace[field] = chart_text(trace[field])
+    layout = safe.layout
+    if layout.title.text:
+        layout.title.text = chart_text(layout.title.text)
+    if layout.legend.title.text:
+        layout.legend.title.text = chart_text(layout.legend.title.text)
+    for note in layout.annotations:
+        if note.text:
+            note.text = chart_text(note.text)
+
+    def axis(a) -> None:
+        if a.title.text:
+            a.title.text = chart_text(a.title.text)
+        if a.ticktext is not None:
+            a.ticktext = chart_text(a.ticktext)
+
+    safe.for_each_xaxis(axis)
+    safe.for_each_yaxis(axis)
+    return safe
 
 
 def kommune_name(name: pl.Expr) -> pl.Expr:
@@ -63,14 +112,30 @@ def cell_label(name: str, width: int) -> str:
     return "<br>".join(lines)
 
 
+def frame_digest(frame: pl.DataFrame) -> str:
+    """A frame's content as a cache key: its columns, types and every row.
+
+    Streamlit's own hash of a Polars frame (1.67) reads the text of its row hashes as Arrow prints it, which is the
+    first ten and the last ten: two frames of the same shape that differed in a row between were one key. A corrected
+    count for a school in the middle of a chart's frame drew the old figure until the server restarted, while the
+    table beside it showed the new one."""
+    digest = hashlib.sha256(repr(frame.schema).encode())
+    digest.update(str(frame.shape).encode())
+    try:
+        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+    except (TypeError, pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+        digest.update(frame.write_ipc(None).getvalue())  # a column type without a row hash
+    return digest.hexdigest()
+
+
 def cached_figure(build):
-    """A figure built once per set of arguments (frames are hashed by content) and shared, not copied.
+    """A figure built once per set of arguments (frames are hashed by content, `frame_digest`) and shared, not copied.
 
     Plotly validates every property as a figure is built (20–150 ms a chart), and a page's figures are the same
     on every rerun until the data or a choice changes. Streamlit only reads a figure it draws; whoever changes one
     (the reports) works on a copy.
     """
-    return st.cache_resource(max_entries=256, show_spinner=False)(build)
+    return st.cache_resource(max_entries=256, show_spinner=False, hash_funcs={pl.DataFrame: frame_digest})(build)
 
 
 def month_label(d) -> str:
@@ -193,7 +258,9 @@ def trend_chart(
                     marker=dict(symbol="circle-open", size=12, color=line["color"], line=dict(width=2)),
                     text=["skjult"] * hidden.height, textposition="top center",
                     textfont=dict(size=11, color="#555555"), customdata=hidden["skjult_grunn"].to_list(),
-                    hovertemplate=f"{unit}<br>%{{x}}: %{{customdata}}<extra></extra>",
+                    # The name in the template itself (the trace's name says «(skjult)»): escaped here, as
+                    # `escaped` leaves our templates alone
+                    hovertemplate=f"{chart_text(unit)}<br>%{{x}}: %{{customdata}}<extra></extra>",
                 )
             )
     if frame["verdi"].null_count():

@@ -465,10 +465,11 @@ def chart(fig, where=None, *, exported: bool = False, **kwargs) -> None:
     Plotly chart, and a hover box gives one number at a time. `exported`: that table goes into the page's
     «Last ned tabellene» too, for a chart whose numbers no table of the page holds.
     """
-    from dashboard.charts import figure_table
+    from dashboard.charts import escaped, figure_table
 
     where = where or st
-    where.plotly_chart(large_type(fig) if meeting_mode() else fig, width="stretch", config=dict(CHART_CONFIG),
+    drawn = _per_figure(_ESCAPED, fig, escaped)
+    where.plotly_chart(large_type(drawn) if meeting_mode() else drawn, width="stretch", config=dict(CHART_CONFIG),
                        **kwargs)
     table = _per_figure(_TABLES, fig, figure_table)
     if table is not None:
@@ -498,6 +499,8 @@ def html_table(frame: pl.DataFrame, caption: str = "") -> str:
 
 _LARGE: dict[int, tuple] = {}
 """id(figure) → (figure, its large copy): the figure is held, so its id stays its own while it is kept here."""
+_ESCAPED: dict[int, tuple] = {}
+"""id(figure) → (figure, its copy to draw, every name escaped: `charts.escaped`), as `_LARGE`."""
 _TABLES: dict[int, tuple] = {}
 """id(figure) → (figure, its table), as `_LARGE`."""
 _PER_FIGURE_LOCK = threading.Lock()

@@ -714,16 +714,25 @@ def test_an_x_forwarded_for_header_from_anyone_but_the_named_proxy_is_not_believ
 def test_a_school_name_with_markdown_from_an_earlier_load_fetches_nothing_and_links_nowhere(browser, demo_db_master,
                                                                                            demo_db):
     """A school named «Haugen skole ![p](https://…)» (loaded before the register refused such names, or from a
-    survey file) had every skolesjef's browser fetch that address on Oversikt and Saker, and drew a link there."""
+    survey file) had every skolesjef's browser fetch that address on Oversikt and Saker, and drew a link there.
+    Its «<a href=…>» and «<b>» were drawn by the charts as a link and bold type, in the legend, the axis and the
+    hover box (Plotly reads them as markup)."""
     import duckdb
 
     from pipelines import accounts
 
     shutil.copy(accounts.users_path(demo_db_master), accounts.users_path(demo_db))
     con = duckdb.connect(str(demo_db))
-    con.execute("UPDATE core.skole SET navn = navn || ' ![p](https://evil.example/p.png) [lenke](https://evil.example/l)'"
-                " WHERE navn = 'Haugen skole'")
+    con.execute("UPDATE core.skole SET navn = navn || ' ![p](https://evil.example/p.png) [lenke](https://evil.example/l)"
+                " <a href=\"https://evil.example/c\">her</a> <b>fet</b>' WHERE navn = 'Haugen skole'")
     con.close()
+    in_charts = """() => {
+        const svg = [...document.querySelectorAll('.js-plotly-plot svg')];
+        return {charts: svg.length, links: svg.reduce((n, s) => n + s.querySelectorAll('a').length, 0),
+                bold: svg.reduce((n, s) => n + [...s.querySelectorAll('tspan')].filter(
+                    t => t.style.fontWeight === 'bold' && t.textContent.includes('fet')).length, 0),
+                written: svg.some(s => s.textContent.includes('<a href="https://evil.example/c">her</a> <b>fet</b>'))};
+    }"""
     fetched: list[str] = []
     with streamlit_server(demo_db) as server:
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
@@ -739,6 +748,14 @@ def test_a_school_name_with_markdown_from_an_earlier_load_fetches_nothing_and_li
         go(page, "saker", HEADINGS["saker"])
         page.wait_for_timeout(2000)
         links = page.locator("a[href*='evil.example']").count()
+        saker = page.evaluate(in_charts)
+        go(page, "elevundersokelsen", HEADINGS["elevundersokelsen"])
+        page.wait_for_selector(".js-plotly-plot svg", timeout=30_000)
+        page.wait_for_timeout(1500)
+        survey = page.evaluate(in_charts)
         page.close()
     assert fetched == [] and links == 0, fetched
     assert "![p](https://evil.example/p.png)" in shown  # the name is shown as written
+    # In the charts too: the school's name as written, neither a link nor bold type
+    for drawn in (saker, survey):
+        assert drawn["charts"] and drawn["links"] == 0 and drawn["bold"] == 0 and drawn["written"], drawn

@@ -266,6 +266,37 @@ def test_rektormote_report_names_the_schools_unless_asked_not_to(use_db):
     assert "Nordli skole" in html and "Skole A" not in html
 
 
+def test_a_school_name_with_html_is_drawn_as_written_in_a_report_s_charts_not_as_a_link(report_db, tmp_path,
+                                                                                          monkeypatch):
+    """Plotly reads «<a href>» and «<b>» in any text it draws: a school named so in a survey file (or an old register)
+    became a link and bold type in the rektormøte report's charts, in the PDF handed round the table too."""
+    import json
+
+    db = tmp_path / "skolemiljo.duckdb"
+    shutil.copy(report_db, db)
+    odd = 'Nordli <a href="https://evil.example/r">her</a> <b>fet</b>'
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE core.skole SET navn = ? WHERE orgnr = ?", [odd, NORDLI])
+    con.execute("UPDATE core.eu_resultat SET enhet_navn = ? WHERE orgnr = ?", [odd, NORDLI])
+    con.close()
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    report = build("rektormote")
+
+    def texts(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from texts(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from texts(v)
+
+    drawn = [t for s in report.sections for c in s.charts for t in texts(json.loads(render._chart_json(c)))]
+    assert 'Nordli &lt;a href="https://evil.example/r"&gt;her&lt;/a&gt; &lt;b&gt;fet&lt;/b&gt;' in drawn
+    assert not [t for t in drawn if "<a " in t or "<b>" in t]
+
+
 # ---------------------------------------------------------------- HTML and XLSX
 
 
@@ -417,6 +448,18 @@ def test_xlsx_report_has_every_table_and_an_about_sheet(use_db):
     values = [c.value for row in cases.iter_rows(min_row=2) for c in row[1:]]
     assert "1–4" in values
     assert all(v in ("1–4", "skjult") or int(v) == 0 or int(v) >= 5 for v in values)
+
+
+def test_xlsx_report_says_it_is_a_draft_and_carries_the_notes_the_pdf_has(use_db):
+    """The spreadsheet left out «Utkast: skoleeiers vurdering er ikke skrevet ennå» and every section's note («Saker
+    drøftet» counts discussions, not pupils; «1–4» has no bar): read alone, it passed for the finished report."""
+    report = build("kommunestyre")
+    notes = [(s.title, n) for s in report.sections for n in s.notes]
+    assert len(notes) >= 2
+    book = load_workbook(io.BytesIO(render.render(report, "xlsx")))
+    about = [(row[0].value, row[1].value) for row in book["Om uttrekket"].iter_rows()]
+    assert all(note in about for note in notes), [n for n in notes if n not in about]
+    assert any(text == content.MISSING_ASSESSMENT[False] for _, text in about)
 
 
 def test_xlsx_cells_that_look_like_formulas_are_stored_as_text(use_db, report_db, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from dashboard.labels import number_text
 from dashboard.reports import content, render
 from dashboard.viewer import Viewer
 from pipelines.ingest import ingest_file
@@ -98,7 +99,7 @@ def test_a_report_counts_no_file_whose_rows_a_corrected_file_replaced(demo_db, d
     (newest,) = query(demo_db, "SELECT max(ferdig) FROM mart.ingest_log WHERE kilde = 'saker'")[0]
     cases = _sources(after)["Saker etter kap. 12 (kommunens mal)"]
     assert cases["Filer"] == 1
-    assert cases["Rader i filene"] == in_warehouse
+    assert cases["Rader i filene"] == number_text(in_warehouse)  # «1 299», as the report's other counts
     assert cases["Sist lest inn"] == f"{newest:%d.%m.%Y}"
     files = lambda report: re.search(r"Tallene kommer fra (\d+) filer", _section(report).paragraphs[0])[1]  # noqa: E731
     assert files(after) == files(before)  # one file in, one out
@@ -169,3 +170,18 @@ def test_the_fau_report_lists_no_source_of_what_fau_may_not_see(demo_db_master, 
             assert not listed & teams, (requester.role, kw, listed)
         else:
             assert "Møtelogg for arbeidslag og elevtjeneste" in listed, (mottaker, listed)
+
+
+def test_the_rektormote_report_lists_no_ungdata_file_among_its_sources(demo_db_master, monkeypatch):
+    """The rektormøte report has no Ungdata chapter, yet «Kilder og datakvalitet» listed FHI's and the municipality's
+    Ungdata files (and counted them in «Tallene kommer fra 33 filer»). The council's report, which has one, keeps
+    them."""
+    import streamlit as st
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    st.cache_data.clear()
+    ungdata = {content.KILDE[k] for k in content.UNGDATA_SOURCES}
+    meeting = set(_sources(content.build(OWNER, content.Request("9901", YEAR, "rektormote"))))
+    council = set(_sources(content.build(OWNER, content.Request("9901", YEAR, "kommunestyre"))))
+    assert council & ungdata and not meeting & ungdata, (meeting, council)
+    assert meeting == council - ungdata

@@ -144,3 +144,28 @@ def test_a_school_s_line_follows_its_orgnr_whatever_names_its_rows_carry(demo_db
     schools = [t for t in fig.data if t.mode == "lines+markers" and t.name not in ("Landet", "Fjellvik kommune")]
     assert [t.name for t in schools] == [NEW_NAME]
     assert len(schools[0].x) == trend.filter(pl.col("orgnr") == NORDLI).height
+
+
+def test_a_value_corrected_in_the_middle_of_a_chart_s_rows_is_drawn_corrected(demo_db_master, monkeypatch):
+    """Charts are built once per frame: Streamlit's hash of a Polars frame saw its first and last ten rows only, so a
+    value corrected by a new load for a school in between kept the old figure (the table beside it had the new)."""
+    from dashboard import queries
+    from dashboard.charts import trend_chart
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    schools = tuple(o for (o,) in query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE kommunenr = '9901'"))
+    trend = queries.eu_trend(OWNER, kommunenr="9901", orgnr=schools, indikator_kode="deltakelse").with_row_index("_i")
+    assert trend.height > 30  # more rows than the first and last ten
+    middle = trend.height // 2
+    school = trend.row(middle, named=True)
+    assert school["enhet_niva"] == "skole" and school["verdi"] is not None, school
+    corrected = trend.with_columns(
+        pl.when(pl.col("_i") == middle).then(pl.col("verdi") - 10).otherwise(pl.col("verdi")).alias("verdi"))
+
+    def drawn(frame: pl.DataFrame) -> list:
+        fig = trend_chart(frame.drop("_i"), title="Deltakelse", maal="andel")
+        line = next(t for t in fig.data if t.mode == "lines+markers" and t.name == school["enhet_navn"])
+        return list(line.y)
+
+    before, after = drawn(trend), drawn(corrected)
+    assert school["verdi"] in before and school["verdi"] - 10 in after and school["verdi"] not in after, (before, after)

@@ -217,8 +217,9 @@ def build(requester: Viewer, req: Request) -> Report:
             8.–10. trinn) in one table to its survey values and case counts in another."""
             return replace(ctx, viewer=recipient_viewer(requester, req, schools)) if req.anonymiser else ctx
 
+        # No Ungdata chapter (docs/rapporter.md): its files are no source of this report
         sections = [ctx.intro_rektormote(), chapter().elevundersokelsen(), chapter().saker(), chapter().team(),
-                    chapter().programmer(), ctx.vurdering(), ctx.kilder()]
+                    chapter().programmer(), ctx.vurdering(), ctx.kilder(without=UNGDATA_SOURCES)]
     return Report(
         title=title, subtitle=subtitle, kommune=kommune, kommunenr=req.kommunenr, skoleaar=req.skoleaar,
         mottaker=req.mottaker, laget=dt.datetime.now().replace(microsecond=0), laget_av=requester.brukernavn,
@@ -817,10 +818,12 @@ class _Context:
             .agg(
                 pl.len().alias("Filer"),
                 pl.col("ferdig").max().dt.strftime("%d.%m.%Y").alias("Sist lest inn"),
-                pl.col("rader_lastet").sum().alias("Rader i filene"),  # every municipality's: a national file
+                pl.col("rader_lastet").sum().alias("_rader"),  # every municipality's: a national file
                 pl.col("advarsler").fill_null(0).sum().alias("Advarsler"),
             )
-            .with_columns(pl.col("kilde").replace_strict(KILDE, default=pl.col("kilde")).alias("Kilde"))
+            .with_columns(pl.col("kilde").replace_strict(KILDE, default=pl.col("kilde")).alias("Kilde"),
+                          # «10 440», as every other count in the report (it read «10440»)
+                          pl.col("_rader").map_elements(number_text, return_dtype=pl.String).alias("Rader i filene"))
             .sort("Kilde")
             .select("Kilde", "Filer", "Sist lest inn", "Rader i filene", "Advarsler")
         )
@@ -830,6 +833,8 @@ class _Context:
 
 TEAM_SOURCES = ("teammoter", "teamrytme")
 """The teams' meeting logs and expected rhythm: for the owner and the schools, not in the FAU report."""
+UNGDATA_SOURCES = ("ungdata_tabell", "ungdata_fhi")
+"""Ungdata's files: the rektormøte report has no Ungdata chapter, and listed them among its sources."""
 
 
 def plan_in_force(plans: pl.DataFrame, skoleaar: str) -> dict | None:

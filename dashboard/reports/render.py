@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import plotly.graph_objects as go
-
 from dashboard import export, labels
+from dashboard.charts import escaped
 from dashboard.reports import browser
 from dashboard.reports.content import FORMATS, RECIPIENTS, Report, ReportError
 
@@ -78,7 +77,8 @@ def _environment():
 
 
 def _chart_json(chart) -> str:
-    fig = go.Figure(chart.figure)  # a copy: the page's figures are built once and shared (charts.cached_figure)
+    # A copy (the page's figures are built once and shared: charts.cached_figure), every name in it as written
+    fig = escaped(chart.figure)
     shown = [t for t in fig.data if t.showlegend is not False and t.name]
     rows = -(-len(shown) // 3) if len(shown) > 1 else 0
     # The title is the page's own heading above the chart; the legend sits on top of the plot, where it cannot
@@ -122,8 +122,10 @@ def to_xlsx(report: Report) -> bytes:
     ]
     if report.demo:
         about.append(("Demodata", "Kommunen, skolene og alle tall er fiktive."))
+    # The notes too: «Utkast: skoleeiers vurdering er ikke skrevet ennå», what a count counts, why a bar is missing.
+    # The spreadsheet is read alone, without the PDF beside it.
     for section in report.sections:
-        for line in section.paragraphs:
+        for line in [*section.paragraphs, *section.notes]:
             about.append((section.title, line))
     return export.xlsx_bytes(report.tables(), about)
 

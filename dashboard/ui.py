@@ -123,13 +123,19 @@ def meeting_banner(demo: bool = False) -> None:
         [data-testid="stMultiSelect"] input, [data-testid="stMultiSelectTagsContainer"] span,
         [role="tab"] p, [data-testid="stRadio"] label p, [data-testid="stMainBlockContainer"] button p,
         [data-testid="stMarkdownContainer"] table {font-size: 1.15rem;}
+        [data-testid="stMainBlockContainer"] [data-testid="stAlert"] p,
+        [class*="st-key-card-"] [data-testid="stMarkdownContainer"] p,
+        [data-testid="stMainBlockContainer"] [data-testid="stSelectbox"] [data-baseweb="select"] div,
+        [data-testid="stSliderThumbValue"], [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"]
+        {font-size: 1.15rem;}
+        .st-key-meeting-banner [data-testid="stAlert"] p {font-size: 1rem;}
         </style>""",
         unsafe_allow_html=True,
     )
     left, right = st.columns([5, 1])
     # One line on a 1366-pixel projector: the room should see the figures on the first screen, not the banners.
     # What the protected level means for case counts and meetings, each page says where it applies.
-    left.info(
+    left.container(key="meeting-banner").info(
         "**Rektormøtemodus** – alle tall på vernet nivå. Skoler uten valgt navn heter «Skole A, B, …», trukket på "
         "nytt på hver side." + (" **Demodata:** fiktive tall." if demo else ""),
         icon=":material/co_present:",

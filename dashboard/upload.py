@@ -211,6 +211,14 @@ def sample_shown(sample: pl.DataFrame, names: dict[str, str] | None = None) -> p
     return out.rename({c: headings[c] for c in out.columns})
 
 
+def refusal_caption(preview: Preview) -> str:
+    """Under a refusal: nothing changed, and how rows are counted where the refusal names rows. A plan's YAML names
+    its lines («linje 6, kolonne 1»), and was told of Excel's rows and Udir's JSON objects beneath them."""
+    said = " ".join([preview.message, *preview.critical])
+    rows = re.search(r"\b[Rr]ad(er)?:? \d", said)
+    return "Ingenting er endret i lageret. Rett filen og last den opp på nytt." + (f" {ROW_NUMBERS}" if rows else "")
+
+
 def _show_preview(preview: Preview) -> None:
     if preview.source_label:
         st.write(f"**Format:** {preview.source_label}")
@@ -222,7 +230,7 @@ def _show_preview(preview: Preview) -> None:
         for text in preview.critical:
             if text not in preview.message:
                 st.error(text)
-        st.caption("Ingenting er endret i lageret. Rett filen og last den opp på nytt. " + ROW_NUMBERS)
+        st.caption(refusal_caption(preview))
         return
     # Rows the file removes (a school's month it no longer gives) have a tile too: the tiles said «Erstatter rader 0»
     # above a text saying two older rows would go.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 ROW_NUMBERS = ("Radnumrene i meldingene er de samme som i Excel: står overskriftene øverst, er første rad med data "
                "rad 2. I JSON-filer fra Udir er rad 1 det første objektet.")
 """Said wherever a message names rows: the user fixing the file finds them by Excel's numbers."""
@@ -37,17 +39,36 @@ class IngestError(Exception):
         return type(self)(self.reason, row=self.row + first_row - 1, column=self.column)
 
 
+_GUIDE = re.compile(r"\s*\((?:se )?(«Hjelp» → «[^»]+» i dashbordet \(docs/[^)]+\))\)")
+"""A guide named in a reason, «(se «Hjelp» → «Mal for programstatus» i dashbordet (docs/mal-programstatus.md))»."""
+
+
 class Problems(IngestError):
     """Several refusals found in one reading of a file, said together: a user with five mistakes in a file was told of
-    the first, fixed it, and was told of the next, five times over."""
+    the first, fixed it, and was told of the next, five times over.
+
+    Said as the user goes through the file: by row, each with its row and column first («rad 3, kolonne «Nye saker»:
+    …»), and a guide the reasons point to named once at the end (it stood three times, in double brackets)."""
 
     MAX_SAID = 6
 
     def __init__(self, problems: list[IngestError]) -> None:
         self.problems = problems
-        said = "; ".join(str(p).rstrip(".") for p in problems[: self.MAX_SAID])
+        ordered = sorted(problems, key=lambda p: (p.row is None, p.row or 0))
+        guides = list(dict.fromkeys(m.group(1) for p in ordered for m in _GUIDE.finditer(p.reason)))
+
+        def item(p: IngestError) -> str:
+            reason = _GUIDE.sub("", p.reason).rstrip(".") if guides else p.reason.rstrip(".")
+            where = ", ".join([*([f"rad {p.row}"] if p.row is not None else []),
+                               *([f"kolonne «{p.column}»"] if p.column is not None else [])])
+            return f"{where}: {reason}" if where else reason
+
+        said = "; ".join(item(p) for p in ordered[: self.MAX_SAID])
         more = len(problems) - self.MAX_SAID
-        super().__init__(f"Filen har {len(problems)} feil: {said}" + (f"; og {more} til." if more > 0 else "."))
+        text = f"Filen har {len(problems)} feil: {said}" + (f"; og {more} til." if more > 0 else ".")
+        if guides:
+            text += " Se " + " og ".join(guides) + "."
+        super().__init__(text)
 
     def rows_from(self, first_row: int) -> IngestError:
         return Problems([p.rows_from(first_row) for p in self.problems])

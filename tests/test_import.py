@@ -16,7 +16,7 @@ from dashboard.labels import ROW_NUMBERS
 from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.ingest import ingest_file, preview_file
-from tests.conftest import DATA_TABLES, first_row_changed, query, table_digest
+from tests.conftest import DATA_TABLES, SAKER_HEADER, first_row_changed, query, table_digest
 from tests.serving import streamlit_server
 from tests.test_browser import CHROMIUM, ROOT, login
 from tests.test_browser import browser as browser  # noqa: F401  (the module-scoped Chromium fixture)
@@ -672,6 +672,25 @@ def test_a_refused_plan_is_logged_under_its_municipality_so_its_skolesjef_reads_
     assert outcome.result == "avvist", outcome.message
     logged = query(demo_db, "SELECT kommuner FROM core.ingest_log WHERE filnavn = 'plan_feil.yaml'")
     assert logged == [(["9901"],)], logged
+
+
+def test_how_rows_are_counted_is_said_under_a_refusal_that_names_rows_not_under_a_plan_s_lines(demo_db, demo_dir,
+                                                                                             tmp_path):
+    """A plan refused for a tab in its indentation («linje 6, kolonne 1») was told beneath it of Excel's rows and
+    Udir's JSON objects; a table refused by its rows still is."""
+    from dashboard.upload import refusal_caption
+
+    text = (demo_dir / "plan_9901_fjellvik.yaml").read_text(encoding="utf-8")
+    tabbed = tmp_path / "plan_tab.yaml"
+    tabbed.write_text(text.replace("\n  fra:", "\n\tfra:", 1), encoding="utf-8")
+    plan = preview_file(tabbed, demo_db)
+    assert plan.result == "avvist" and "linje" in plan.message, plan.message
+    table = tmp_path / "saker_feil.csv"
+    table.write_text(SAKER_HEADER + "990012008;Nordli skole;2025-10;;aktivitetsplan;;to;0;0;0\n", encoding="utf-8")
+    cases = preview_file(table, demo_db)
+    assert cases.result == "avvist" and "rad 2" in cases.message, cases.message
+    assert ROW_NUMBERS not in refusal_caption(plan) and "Ingenting er endret" in refusal_caption(plan)
+    assert refusal_caption(cases).endswith(ROW_NUMBERS)
 
 
 @pytest.mark.browser

@@ -311,6 +311,17 @@ def test_a_report_for_a_trinn_the_school_does_not_have_is_refused(olweus_db, tmp
     assert table_digest(olweus_db, PLAN_TABLES) == before
 
 
+def test_a_number_out_of_range_is_quoted_as_a_norwegian_writes_it(olweus_db, tmp_path):
+    """«Andel ansatte kurset må ligge mellom 0 og 100 %. … Eksempler: 110.0.»: the school wrote 110, and a decimal
+    was given with an English point."""
+    rows = [_row(STRAND, "lmp", "drift", fase=2, andel_ansatte_kurset=110),
+            _row(VIKA, "lmp", "drift", fase=2, andel_ansatte_kurset="112,5")]
+    outcome = ingest_file(_status(tmp_path, rows, "for_mye.csv"), olweus_db)
+    assert outcome.result == "avvist" and "mellom 0 og 100 %" in outcome.message, outcome.message
+    examples = outcome.message.split("Eksempler: ")[1]
+    assert "110" in examples and "112,5" in examples and "." not in examples.rstrip("."), outcome.message
+
+
 def test_a_programme_missing_from_the_plan_or_a_named_coordinator_is_refused(olweus_db, tmp_path):
     before = table_digest(olweus_db, PLAN_TABLES)
     pals = ingest_file(_status(tmp_path, [_row(SJOBYGD, "pals", "drift")], "pals.csv"), olweus_db)
@@ -318,6 +329,11 @@ def test_a_programme_missing_from_the_plan_or_a_named_coordinator_is_refused(olw
     # The row, not the value: a programme cell may hold free text («Olweus v/Kari Olsen»), and the log is read by
     # every skoleeier of the municipality.
     assert "Rader: 2" in pals.message and "pals" not in pals.message and "False" not in pals.message, pals.message
+    # What to write instead: the plan's programmes, by code and name. Not «load the plan first»: it is loaded.
+    (codes,) = query(olweus_db, "SELECT list(program ORDER BY program) FROM core.plan_program JOIN core.plan "
+                                "USING (plan_id) WHERE kommunenr = ?", [SJOBYGD.kommunenr])[0]
+    assert codes and all(f"«{c}»" in pals.message for c in codes), pals.message
+    assert "Last inn kommunens plan" not in pals.message and "Mal for programstatus" in pals.message
     named = ingest_file(_status(tmp_path, [_row(SJOBYGD, "olweus", "drift", koordinator="Kari Nordmann")], "n.csv"),
                         olweus_db)
     assert named.result == "avvist" and "aldri navn" in named.message and "(rad 2, kolonne" in named.message, named.message
@@ -484,3 +500,29 @@ def test_a_plan_version_that_lets_go_of_earlier_years_says_their_reports_no_long
     same.write_text(text.replace("fra: 2024-08-01", "fra: 2024-08-01").replace("2024–2028", "2024–2028 (revidert)"), "utf-8")
     again = ingest_file(same, demo_db)
     assert again.result == "lastet" and "gjelder ikke lenger" not in again.message, again.message
+
+
+def test_a_plan_version_that_leaves_out_programmes_or_tiltak_names_them_before_it_is_loaded(demo_db, demo_dir,
+                                                                                           tmp_path):
+    """A clerk uploaded the plan (same plan_id) with two of its three programmes and one of its five tiltak: the
+    preview said «1 erstatter en rad som finnes fra før» and «2 programmer, 1 tiltak», and MOT and four tiltak were
+    gone when it was loaded. The preview names what goes; the plan as it was says nothing of it."""
+    import yaml
+
+    from pipelines.ingest import preview_file
+
+    text = (demo_dir / "plan_9901_fjellvik.yaml").read_text("utf-8")
+    plan = yaml.safe_load(text)
+    gone_programme = plan["programmer"][-1]
+    gone_tiltak = [t["tiltak"] for t in plan["tiltak"][1:]]
+    plan["programmer"], plan["tiltak"] = plan["programmer"][:-1], plan["tiltak"][:1]
+    partial = tmp_path / "plan_9901_delvis.yaml"
+    partial.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), "utf-8")
+    preview = preview_file(partial, demo_db)
+    assert preview.result == "klar", preview.message
+    (warning,) = [w for w in preview.warnings if "fjernes" in w]
+    assert f"«{gone_programme['navn']}» ({gone_programme['kode']})" in warning and "3 → 2 programmer" in warning
+    assert all(f"«{t}»" in warning for t in gone_tiltak) and "5 → 1 tiltak" in warning, warning
+    whole = tmp_path / "plan_9901_hel.yaml"
+    whole.write_text(text + "\n", "utf-8")
+    assert not [w for w in preview_file(whole, demo_db).warnings if "fjernes" in w]

@@ -651,9 +651,10 @@ def test_a_file_with_several_mistakes_names_them_all_at_once(register_db, tmp_pa
     outcome = ingest_file(_csv(tmp_path / "feil.csv", rows), register_db)
     assert outcome.result == "avvist"
     assert outcome.message.startswith("Filen har 3 feil: "), outcome.message
-    for said in ("(rad 2, kolonne «Nye saker»)", "(rad 3, kolonne «Avsluttede saker»)",
-                 "(rad 4, kolonne «Åpne ved månedsslutt»)"):
-        assert said in outcome.message, outcome.message
+    # By row, each with its row and column first
+    said = [outcome.message.index(w) for w in ("rad 2, kolonne «Nye saker»: ", "rad 3, kolonne «Avsluttede saker»: ",
+                                               "rad 4, kolonne «Åpne ved månedsslutt»: ")]
+    assert said == sorted(said), outcome.message
     assert outcome.message.count("rad 3") == 1  # «to» is not a number; not also an empty cell
     assert _rows(register_db) == 0
 

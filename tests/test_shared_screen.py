@@ -180,6 +180,19 @@ def test_in_rektormote_mode_the_first_chart_starts_on_the_projector_s_first_scre
         chosen: '[data-testid="stMultiSelectTagsContainer"] span[title]', tab: '[role="tab"] p',
       }).map(([name, selector]) => [name, parseFloat(getComputedStyle(document.querySelector(selector)).fontSize)]))""")
     assert all(size >= 18 for size in sizes.values()), sizes
+    # Every alert, the plan's card and a slider's value too: a review found them at 14 px (the mode's own banner
+    # stays one line at 1366 pixels, as above)
+    page.get_by_role("link", name="Programmer og plan").first.click()
+    page.wait_for_selector("h1:has-text('Programmer og plan')", timeout=30_000)
+    page.get_by_role("tab", name="Tiltaksplanen").click()
+    page.wait_for_selector("[data-testid='stMain'] [data-testid='stAlertContainer'] p:has-text('fristen')",
+                           timeout=30_000)
+    sizes = page.evaluate("""() => Object.fromEntries(Object.entries({
+        late: '[data-testid="stMain"] [data-testid="stAlertContainer"] p:not(:has(strong))',
+        card: '[class*="st-key-card-"] [data-testid="stMarkdownContainer"] p',
+        slider: '[data-testid="stSliderThumbValue"]',
+      }).map(([name, selector]) => [name, parseFloat(getComputedStyle(document.querySelector(selector)).fontSize)]))""")
+    assert all(size >= 18 for size in sizes.values()), sizes
     page.close()
 
 

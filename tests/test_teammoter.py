@@ -373,8 +373,10 @@ def test_every_mistake_in_a_meeting_log_is_named_once(register_db, tmp_path):
     assert ingest_ok(register_db, write_csv(tmp_path / "feil.csv", rows)) != 0
     said = last_log(register_db)[1]
     assert said.startswith("Filen har 3 feil: "), said
-    assert "Datoen mangler (rad 3" in said and "Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14) (rad 2" in said
-    assert "Teamet mangler (rad 4" in said and "Ukjent team" not in said and "rader i alt" not in said, said
+    assert "rad 3, kolonne «Dato»: Datoen mangler" in said, said
+    assert "rad 2, kolonne «Dato»: Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14)" in said, said
+    assert "rad 4, kolonne «Team»: Teamet mangler" in said and "Ukjent team" not in said and "rader i alt" not in said
+    assert said.index("rad 2,") < said.index("rad 3,") < said.index("rad 4,")  # as the user goes through the file
 
 
 def test_a_month_under_way_expects_meetings_for_the_part_of_it_gone():

@@ -36,7 +36,7 @@ plan = plans.row(0, named=True)
 status = queries.programstatus(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
 actions = queries.plantiltak(viewer, kommunenr=kommunenr).filter(pl.col("plan_id") == plan["plan_id"])
 
-with st.container(border=True):
+with st.container(border=True, key="card-plan"):
     st.markdown(f"**{labels.plain(plan['tittel'])}**  \nGjelder {plan['gyldig_fra']:%d.%m.%Y}–{plan['gyldig_til']:%d.%m.%Y}.")
     review = plan.get("gjennomgang_tekst")
     if review:

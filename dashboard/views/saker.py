@@ -170,7 +170,7 @@ by_school = (
     .filter(pl.col("nye") > 0).sort("nye", descending=True)
 )
 if not sf.is_empty() or not by_school.is_empty():
-    with st.container(border=True):
+    with st.container(border=True, key="card-saker-12-5"):
         st.markdown("**§ 12-5 og Statsforvalteren – saker som krever skoleeiers oppmerksomhet**")
         # One list above the other: the outcome texts are long («Avgjort: Brudd på aktivitetsplikten»), and side by
         # side at 1024 pixels the grid cut them.

@@ -63,7 +63,26 @@ def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | Non
     ).drop("_fra", "_til", "_p_fra", "_p_til", "_skole")
 
 
-def expectations(facts: RegisterFacts, columns: list[str]) -> list:
+def outside_plan_text(frame: pl.DataFrame, plans: pl.DataFrame | None) -> str:
+    """What a row whose programme is not in its municipality's plan is told: the plan's programmes to choose from
+    (the value is not quoted: the cell may hold free text), or, where the municipality has no plan loaded, that the
+    plan comes first. It told a municipality whose plan was loaded to load it, and named none of its codes."""
+    kommuner = sorted(frame["kommunenr"].drop_nulls().unique().to_list()) if "kommunenr" in frame.columns else []
+    listed = (plans.filter(pl.col("kommunenr").is_in(kommuner)).unique(["kommunenr", "program"], keep="last")
+              if plans is not None else pl.DataFrame())
+    guide = guides.where("mal-programstatus")
+    if listed.is_empty():
+        return (f"Programmet står ikke i kommunens plan, og kommunen har ingen plan i lageret ennå. Last inn kommunens "
+                f"plan (YAML) først (se {guides.where('plan')}).")
+    names = dict(zip(listed["program"], listed["program_navn"], strict=True)) if "program_navn" in listed.columns \
+        else {c: c for c in listed["program"]}
+    choices = ", ".join(f"«{code}» ({name})" if name and name != code else f"«{code}»"
+                        for code, name in sorted(names.items()))
+    return (f"Programmet står ikke i kommunens plan. Bruk programkoden eller programnavnet slik planen har dem: "
+            f"{choices} (se {guide}).")
+
+
+def expectations(facts: RegisterFacts, columns: list[str], outside_plan: str | None = None) -> list:
     this_year = dt.date.today().year
     rules = [
         rule(E.ExpectTableColumnsToMatchSet(column_set=columns + DERIVED, exact_match=True),
@@ -72,8 +91,8 @@ def expectations(facts: RegisterFacts, columns: list[str]) -> list:
              "Skolen finnes ikke i skoleregisteret; last inn eller rett skoleregisteret først."),
         rule(E.ExpectColumnValuesToNotBeNull(column="kommunenr"), "Skolen mangler kommunenummer i skoleregisteret."),
         rule(E.ExpectColumnValuesToBeNull(column="program__utenfor_plan"),
-             "Programmet står ikke i kommunens plan. Last inn kommunens plan (YAML) først, eller bruk programkoden "
-             f"slik den står i planen (se {guides.where('plan')}).", kolonne="program", quote=False),
+             outside_plan or "Programmet står ikke i kommunens plan. Last inn kommunens plan (YAML) først, eller bruk "
+             f"programkoden slik den står i planen (se {guides.where('plan')}).", kolonne="program", quote=False),
         rule(E.ExpectColumnValuesToBeInSet(column="status", value_set=list(STATUS)),
              f"Ukjent status; bruk {STATUS_HINT} (se {guides.where('mal-programstatus')}).", quote=False),
         rule(E.ExpectColumnValuesToBeBetween(column="skoleaar_start", min_value=2000, max_value=this_year),
@@ -113,7 +132,7 @@ def validate(frame: pl.DataFrame, known, plans: pl.DataFrame | None) -> Verdict:
 
     facts: RegisterFacts = known.register
     verdict = run_suite("programstatus", prepare(frame, facts, plans, known.register_rows, known.schools),
-                        expectations(facts, list(STATUS_SCHEMA)))
+                        expectations(facts, list(STATUS_SCHEMA), outside_plan_text(frame, plans)))
     if plans is None:
         verdict.findings.append(Finding(
             "program_i_plan", "program", "advarsel", False, None, None,

@@ -437,17 +437,24 @@ def _map_back(res, distinct: dict[str, _Distinct]) -> tuple[int | None, list[int
     count = int(picked["_antall"].sum()) if hits else 0
     rows = sorted(r for lst in picked["_rader"].to_list() for r in lst if r is not None)[:MAX_EXAMPLES]
     examples = [
-        " ".join(str(v) for v in values)
+        " ".join(_value_text(v) for v in values)
         for values in picked.select(cols).head(MAX_EXAMPLES).iter_rows()
         if any(v is not None for v in values)
     ] if any(d.frame.schema[c] != pl.Boolean for c in cols) else []  # a yes/no check's «False» is no example
     return count, rows, examples
 
 
+def _value_text(value: object) -> str:
+    """A value as a Norwegian reader writes it: «110», not «110.0»; «12,5», not «12.5»."""
+    if isinstance(value, float) and value == value and abs(value) != float("inf"):
+        return str(int(value)) if value.is_integer() else f"{value:g}".replace(".", ",")
+    return str(value)
+
+
 def _example(value: object) -> str:
     if isinstance(value, dict):
-        return " ".join(str(v) for v in value.values())
-    return str(value)
+        return " ".join(_value_text(v) for v in value.values())
+    return _value_text(value)
 
 
 def run_suite(name: str, frame: pl.DataFrame, expectations: list) -> Verdict:

@@ -205,6 +205,51 @@ def years_let_go(con, rows: str) -> list[Finding]:
     )]
 
 
+def dropped_from_plan(con, rows: str) -> list[Finding]:
+    """A warning naming the programmes and tiltak of the plan in the warehouse that a new version of it (same plan_id)
+    leaves out (`Source.before_load`): a clerk who loaded a file holding 2 of the plan's 3 programmes and 1 of its 5
+    tiltak was told «1 erstatter en rad som finnes fra før» and «2 programmer, 1 tiltak», and MOT and four tiltak were
+    gone. Tiltak are matched by their text (a revision renumbers them)."""
+    found = []
+    for plan_id, plan_json in con.execute(f"SELECT plan_id, plan_json FROM {rows}").fetchall():
+        plan = model.Plan.model_validate_json(plan_json)
+        programmes = con.execute("SELECT program, program_navn FROM core.plan_program WHERE plan_id = ? ORDER BY nr",
+                                 [plan_id]).fetchall()
+        tiltak = [t for (t,) in con.execute("SELECT tiltak FROM core.plantiltak WHERE plan_id = ? ORDER BY nr",
+                                            [plan_id]).fetchall()]
+        if not programmes and not tiltak:
+            continue  # a plan new to the warehouse
+        kept_programmes = {p.kode for p in plan.programmer}
+        kept_tiltak = {" ".join(t.tiltak.split()).lower() for t in plan.tiltak}
+        gone_programmes = [f"«{navn}» ({kode})" for kode, navn in programmes if kode not in kept_programmes]
+        gone_tiltak = [t for t in tiltak if " ".join(t.split()).lower() not in kept_tiltak]
+        if not gone_programmes and not gone_tiltak:
+            continue
+        parts = []
+        if gone_programmes:
+            parts.append(f"{'programmet' if len(gone_programmes) == 1 else 'programmene'} {', '.join(gone_programmes)} "
+                         f"({len(programmes)} → {len(plan.programmer)} programmer)")
+        if gone_tiltak:
+            shown = "; ".join(f"«{t[:60]}{'…' if len(t) > 60 else ''}»" for t in gone_tiltak[:MAX_LISTED])
+            more = f" og {len(gone_tiltak) - MAX_LISTED} til" if len(gone_tiltak) > MAX_LISTED else ""
+            parts.append(f"{counted(len(gone_tiltak), 'tiltak', 'tiltak')}: {shown}{more} "
+                         f"({len(tiltak)} → {len(plan.tiltak)} tiltak)")
+        found.append(Finding(
+            "planen_mister_innhold", "plan_id", "advarsel", False, len(gone_programmes) + len(gone_tiltak),
+            plan_id, f"Filen erstatter planen «{plan.tittel}» ({plan_id}) slik den står i lageret, og da fjernes "
+            + " og ".join(parts) + ". Skal de ut av planen, er det i orden. Mangler de i filen ved en feil, rett "
+            "filen før du laster den inn.",
+        ))
+    return found
+
+
+def before_warehouse(con, rows: str) -> list[Finding]:
+    """What a plan changes in the warehouse, said in the preview before it is loaded (`Source.before_load`)."""
+    return [*dropped_from_plan(con, rows), *years_let_go(con, rows)]
+
+
+MAX_LISTED = 5
+
 SOURCE = Source(name="plan", label=LABEL, detect=detect, read=read, validate=validate, load=load,
                 table="core.plan", key=["plan_id"], owner_data=True,  # load replaces every PLAN_TABLES row of the plan_id
-                after_load=orphaned_reports, before_load=years_let_go)
+                after_load=orphaned_reports, before_load=before_warehouse)

@@ -456,6 +456,7 @@ def figure_table(fig: go.Figure) -> pl.DataFrame | None:
         return table
     columns: dict[str, dict[str, str]] = {}
     order: list = []
+    categories_on_y = False
     for trace in traces:
         if trace.type not in ("scatter", "bar") or trace.x is None or trace.y is None:
             continue
@@ -463,6 +464,7 @@ def figure_table(fig: go.Figure) -> pl.DataFrame | None:
         drawn = [v for v in values if v is not None]
         if trace.orientation == "h" or (drawn and all(isinstance(v, str) for v in drawn)):
             across, values = values, across
+            categories_on_y = True
         texts = list(trace.text) if isinstance(trace.text, tuple | list) and len(trace.text) == len(values) else None
         cells = columns.setdefault(str(trace.name or ""), {})
         for i, (key, value) in enumerate(zip(across, values, strict=False)):
@@ -475,6 +477,15 @@ def figure_table(fig: go.Figure) -> pl.DataFrame | None:
     columns = {name: cells for name, cells in columns.items() if cells}
     if not columns:
         return None
+    # The rows in the order the chart draws its categories, where an axis sets one («Tiltak etter frist»: by deadline,
+    # while the traces, one per status, met them in another): from the top for categories down the side.
+    axis = fig.layout.yaxis if categories_on_y else fig.layout.xaxis
+    if axis.categoryorder == "array" and axis.categoryarray is not None:
+        drawn = [_axis_text(c) for c in axis.categoryarray]
+        if categories_on_y and axis.autorange != "reversed":
+            drawn.reverse()  # Plotly draws the first category at the foot
+        place = {c: i for i, c in enumerate(drawn)}
+        order = sorted(order, key=lambda c: place.get(c, len(place)))
     first = _axis_title(fig.layout.xaxis) or " "
     if first in columns:
         first += " "

@@ -119,6 +119,11 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
     book = Workbook()
     info = book.active
     info.title = "Om uttrekket"
+    taken = {info.title.lower()}
+    names = [sheet_name(table.title, taken) for table in tables]
+    # A title Excel's 31 characters cut («Møter holdt 2025-26 (av…») is given whole here, by its sheet
+    about = [*about, *((f"Arket «{name}»", table.title) for name, table in zip(names, tables, strict=True)
+                       if "…" in name)]
     for key, value in about:
         info.append([key, value])
     for cell in info["A"]:
@@ -130,9 +135,8 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, (key, _) in enumerate(about, start=1):
         _type_cell(info.cell(r, 2), key)
-    taken = {info.title.lower()}
-    for table in tables:
-        ws = book.create_sheet(sheet_name(table.title, taken))
+    for name, table in zip(names, tables, strict=True):
+        ws = book.create_sheet(name)
         headers = [str(c) for c in table.frame.columns]
         ws.append(headers)
         for cell in ws[1]:

@@ -684,6 +684,10 @@ def test_action_chart_rings_exactly_the_overdue_actions_and_labels_every_half_ye
     late = query(demo_db_master, "SELECT dager_over_frist FROM mart.plantiltak WHERE kommunenr = '9901' AND forfalt "
                                  "ORDER BY frist, nr")
     assert [d for d in table["Over frist"] if d] == [f"{days} dager" for (days,) in late]
+    # The chart's numbers under it read in the chart's order too (they went by status: 3, 2, 4, 1, 5)
+    box = next(b for b in _tab(at, "Tiltaksplanen").expander if "Tiltak etter frist" in b.label)
+    rows = re.findall(r'<th scope="row"[^>]*>(\d+)\.', " ".join(m.value for m in box.markdown))
+    assert [int(nr) for nr in rows] == [nr for (nr,) in deadlines], rows
 
 
 def test_trend_chart_marks_when_a_school_began_a_programme_and_says_it_is_not_proof(app, demo_db_master):

@@ -450,6 +450,17 @@ def test_xlsx_report_has_every_table_and_an_about_sheet(use_db):
     assert all(v in ("1–4", "skjult") or int(v) == 0 or int(v) >= 5 for v in values)
 
 
+def test_a_report_s_bar_labels_stand_off_the_axis_line(use_db):
+    """«Aktivitetsplan (§ 12-4)» ended on the case chart's axis line, its «)» touching it, in the PDF."""
+    import json
+
+    report = build("kommunestyre")
+    bars = [json.loads(render._chart_json(c)) for s in report.sections for c in s.charts
+            if any(t.get("orientation") == "h" for t in c.figure.to_plotly_json()["data"])]
+    assert len(bars) >= 2, [c.title for s in report.sections for c in s.charts]
+    assert all(fig["layout"]["yaxis"].get("ticklabelstandoff", 0) >= 6 for fig in bars)
+
+
 def test_xlsx_report_says_it_is_a_draft_and_carries_the_notes_the_pdf_has(use_db):
     """The spreadsheet left out «Utkast: skoleeiers vurdering er ikke skrevet ennå» and every section's note («Saker
     drøftet» counts discussions, not pupils; «1–4» has no bar): read alone, it passed for the finished report."""
@@ -460,6 +471,12 @@ def test_xlsx_report_says_it_is_a_draft_and_carries_the_notes_the_pdf_has(use_db
     about = [(row[0].value, row[1].value) for row in book["Om uttrekket"].iter_rows()]
     assert all(note in about for note in notes), [n for n in notes if n not in about]
     assert any(text == content.MISSING_ASSESSMENT[False] for _, text in about)
+    # A title Excel's 31 characters cut is given whole beside its sheet's name
+    cut = [name for name in book.sheetnames if name.endswith("…")]
+    assert cut, book.sheetnames
+    titles = {t.title for t in report.tables()}
+    assert all((f"Arket «{name}»", title) in about for name in cut
+               for title in [next(t for t in titles if t.startswith(name[:-1].rstrip(" –-,")))]), about
 
 
 def test_xlsx_cells_that_look_like_formulas_are_stored_as_text(use_db, report_db, tmp_path, monkeypatch):

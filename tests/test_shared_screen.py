@@ -271,6 +271,17 @@ def test_the_ppt_attendance_lines_differ_by_marker_shape_not_colour_alone(demo_a
     assert len(looks) > 1 and len(set(looks)) == len(looks), looks
 
 
+def test_each_ungdata_chart_title_says_which_trinn_and_kjonn_and_whose_figures(demo_app):
+    """On the shared screen «Blir mobbet minst hver 14. dag – andel i prosent» said neither trinn nor kjønn (they
+    stood in the pickers above), and «Ungdata: …» beside Elevundersøkelsen named no municipality."""
+    titles = [_title(f) for f in _figures(demo_app("ungdata"))]
+    over_time = [t for t in titles if t.endswith("andel i prosent")]
+    assert over_time and all(", alle kjønn, andel i prosent" in t and ". trinn" in t for t in over_time), titles
+    beside = [t for t in titles if t.startswith("Ungdata: ")]
+    assert beside and all(" – Fjellvik, " in t and t.endswith(". trinn, alle kjønn") for t in beside), titles
+    assert [t for t in titles if t.startswith("Elevundersøkelsen: ") and t.endswith("alle trinn, alle kjønn")], titles
+
+
 def test_ungdata_lines_differ_by_marker_shape_or_dash_not_colour_alone(demo_app):
     at = demo_app("ungdata")
     lined = [f for f in _figures(at) if len(_line_looks(f)) > 1]

@@ -555,7 +555,7 @@ class _Context:
                                  text=[_shown(p, "andel") for p in pairs], textposition="outside", cliponaxis=False))
         top = max([v for _, pairs in series for v, _ in pairs if v is not None] or [10])
         fig = go.Figure(data=traces)
-        fig.update_layout(barmode="group", **LAYOUT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+        fig.update_layout(barmode="group", **LAYOUT, plot_bgcolor="white", yaxis=dict(BAR_LABELS),
                           xaxis=dict(title="Andel (%)", range=[0, top * 1.18], gridcolor="#e6e6e6"))
         section.charts.append(Chart(f"Ungdata {period}: {self.kommune} og landet", fig, height=120 + 46 * len(rows)))
         return section
@@ -618,7 +618,7 @@ class _Context:
             traces.append(go.Bar(y=columns, x=values, name=label, text=text, textposition="outside",
                                  orientation="h", marker_color=PALETTE[i], cliponaxis=False))
         fig = go.Figure(data=traces)
-        fig.update_layout(barmode="group", **LAYOUT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+        fig.update_layout(barmode="group", **LAYOUT, plot_bgcolor="white", yaxis=dict(BAR_LABELS),
                           xaxis=dict(title="Nye saker i kommunen", rangemode="tozero", gridcolor="#e6e6e6"))
         section.charts.append(Chart("Nye saker i kommunen, etter type", fig, height=140 + 52 * len(columns)))
         section.notes.append(f"«{SMALL_COUNT_LABEL}» og «{SECONDARY_LABEL}» har ingen søyle i figuren.")
@@ -831,6 +831,9 @@ class _Context:
         return section
 
 
+BAR_LABELS = dict(autorange="reversed", ticklabelstandoff=8)
+"""The label axis of a report's horizontal bars: the first category at the top, and the labels kept off the axis line
+(«Aktivitetsplan (§ 12-4)» ended on it, its «)» touching the line, in the PDF)."""
 TEAM_SOURCES = ("teammoter", "teamrytme")
 """The teams' meeting logs and expected rhythm: for the owner and the schools, not in the FAU report."""
 UNGDATA_SOURCES = ("ungdata_tabell", "ungdata_fhi")
@@ -858,6 +861,6 @@ def _programme_chart(summary: pl.DataFrame) -> go.Figure:
         traces.append(go.Bar(y=summary["Program"].to_list(), x=summary[column].to_list(), name=column, orientation="h",
                              marker_color=colour, text=summary[column].to_list(), textposition="inside"))
     fig = go.Figure(data=traces)
-    fig.update_layout(barmode="stack", **LAYOUT, plot_bgcolor="white", yaxis=dict(autorange="reversed"),
+    fig.update_layout(barmode="stack", **LAYOUT, plot_bgcolor="white", yaxis=dict(BAR_LABELS),
                       xaxis=dict(title="Skole og trinn", gridcolor="#e6e6e6"))
     return fig

@@ -104,7 +104,9 @@ with tab_time:
             ))
         fig = go.Figure(data=traces)
         fig.update_layout(
-            title=dict(text=f"{names[code]} – andel i prosent", font=dict(size=18)), **LAYOUT, height=460,
+            # What the pickers above say, in the title too: on the shared screen the room reads the chart, not them
+            title=dict(text=f"{names[code]} – {trinn_text(trinn)}, {KJONN[kjonn].lower()}, andel i prosent",
+                       font=dict(size=18)), **LAYOUT, height=460,
             yaxis=dict(title="Andel (%)", rangemode="tozero"),
             xaxis=dict(title="Undersøkelsesår (treårssnitt vises ved siste år)", tickformat="d", dtick=1),
             legend=dict(orientation="h", y=-0.15), margin=dict(l=40, r=20, t=60, b=90), plot_bgcolor="white",
@@ -194,7 +196,8 @@ with tab_compare:
         else:
             theme_rows = own.filter((pl.col("indikator_kode") == match[0]) & (pl.col("kjonn") == "alle"))
             theme_trinn = sorted(theme_rows["trinn"].unique().to_list(), key=trinn_order)
-            part = theme_rows.filter(pl.col("trinn") == ("8-10" if "8-10" in theme_trinn else theme_trinn[0]))
+            theme_level = "8-10" if "8-10" in theme_trinn else theme_trinn[0]
+            part = theme_rows.filter(pl.col("trinn") == theme_level)
             traces = []
             kilder = part.select("kilde").unique().sort("kilde")["kilde"].to_list()
             for i, kilde in enumerate(kilder):
@@ -206,7 +209,8 @@ with tab_compare:
                                          text=share_texts(p), customdata=p["periode"].to_list(),
                                          hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>"))
             fig = go.Figure(data=traces)
-            fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}"), **LAYOUT, height=380,
+            fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]} – {kommune}, {trinn_text(theme_level)}, "
+                                              "alle kjønn"), **LAYOUT, height=380,
                               yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
                               legend=dict(orientation="h", y=-0.2), plot_bgcolor="white")
             ui.chart(fig, exported=True)
@@ -216,5 +220,6 @@ with tab_compare:
             st.write("Ingen resultater fra Elevundersøkelsen for dette temaet.")
         else:
             maal = eu["maal"][0]
-            ui.chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]}", maal=maal), exported=True)
+            ui.chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]} – alle trinn, alle kjønn",
+                                 maal=maal), exported=True)
 ui.export_tables("Ungdata", f"ungdata_{kommunenr}")

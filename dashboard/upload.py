@@ -136,6 +136,25 @@ CODE_LABELS: dict[str, dict[str, str]] = {
 """The codes a file's rows hold, as the pages name them (an unknown code is shown as it stands)."""
 
 
+SHORT_HEADINGS = {"Nye saker": "Nye", "Avsluttede saker": "Avsluttet", "Åpne ved månedsslutt": "Åpne",
+                  "Evaluering over frist": "Over frist"}
+"""The case counts' headings in the preview's grid, with the template's own as the column's tooltip: at the
+template's length the four counts needed 480 pixels, and were off the grid's right edge at 1280."""
+
+
+def common_columns(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The shown rows without the text columns that say the same on every row, and those said once («Skole: Nordli
+    skole», «Måned: nov 2026»): a rektor's file of one school and month repeated them on every row, and pushed the
+    counts off the grid's right edge. Numbers stay in the grid, however alike."""
+    if rows.height < 2:
+        return rows, []
+    same = [c for c, t in rows.schema.items()
+            if t == pl.String and rows[c].null_count() == 0 and rows[c].n_unique() == 1]
+    if len(same) >= rows.width - 1:  # a grid of one column says nothing more than the line would
+        same = same[: max(0, rows.width - 2)]
+    return rows.drop(same), [f"{c}: {rows[c][0]}" for c in same]
+
+
 def sample_shown(sample: pl.DataFrame, names: dict[str, str] | None = None) -> pl.DataFrame:
     """The rows to be loaded as a user reads them: Norwegian column names; schools and municipalities by name
     (`names`, from the register: «Sjøbygd skule», not 990023018); codes as the pages name them («Aktivitetsplan
@@ -254,9 +273,14 @@ def _show_preview(preview: Preview) -> None:
     if preview.sample is not None and not preview.sample.is_empty():
         shown = min(preview.sample.height, 20)
         st.write("Første rad som lastes inn:" if shown == 1 else f"Første {shown} rader som lastes inn:")
-        rows = sample_shown(preview.sample, preview.names)
+        rows, common = common_columns(sample_shown(preview.sample, preview.names))
+        if common:
+            st.caption(f"{'Begge' if shown == 2 else f'Alle de {shown}'} radene: " + " · ".join(common) + ".")
+        rows = rows.rename({c: SHORT_HEADINGS[c] for c in rows.columns if c in SHORT_HEADINGS})
+        full = {short: heading for heading, short in SHORT_HEADINGS.items()}
         st.dataframe(norwegian(rows), hide_index=True, width="stretch", placeholder=NO_VALUE,
-                     column_config={name: {"width": width} for name, width in column_widths(rows).items()})
+                     column_config={name: {"width": width, **({"help": full[name]} if name in full else {})}
+                                    for name, width in column_widths(rows).items()})
 
 
 def _show_outcome(outcome: Outcome) -> None:

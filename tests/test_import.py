@@ -591,6 +591,32 @@ def test_the_preview_of_a_real_file_names_its_schools_and_writes_numbers_as_norw
     assert first["Dato"].strftime("%d.%m.%Y") in html
 
 
+def test_a_rektor_s_case_file_previews_its_counts_within_the_grid_with_what_every_row_shares_said_once(
+        demo_db, tmp_path):
+    """A rektor's case file (one school, one month) repeated the school, the month and «Alle trinn» on every row of
+    the preview, and the four counts under the template's long headings were off the grid's right edge at 1280
+    pixels. What the rows share is said once above; the counts keep short headings, the template's as their tip."""
+    from pipelines.templates.saker import COUNT_HEADERS, SAKSTYPER, SHOWN
+
+    rows = "".join(f"990012008;Nordli skole;2026-10;;{code};{'under_behandling' if code == 'statsforvalter' else ''};"
+                   f"{i};0;{i};0\n" for i, code in enumerate(SAKSTYPER))
+    own = tmp_path / "saker_nordli.csv"
+    own.write_text(SAKER_HEADER + rows, encoding="utf-8")
+    preview = preview_file(own, demo_db)
+    assert preview.result == "klar", preview.message
+    grid, said = importer.common_columns(importer.sample_shown(preview.sample, preview.names))
+    assert said == ["Skole: Nordli skole", "Måned: okt 2026", "Trinn: Alle trinn"], said
+    assert [c for c in grid.columns if c in ("Skole", "Måned", "Trinn")] == [] and "Sakstype" in grid.columns
+    counts = [SHOWN[h] for h in COUNT_HEADERS]
+    assert set(counts) <= set(grid.columns) and set(counts) <= set(importer.SHORT_HEADINGS)  # short, with the tip
+    assert list(grid[SHOWN["nye"]]) == list(range(len(SAKSTYPER)))  # the numbers stay, alike or not
+    # Two schools: the school stays a column
+    two = tmp_path / "saker_to.csv"
+    two.write_text(SAKER_HEADER + rows + rows.replace("990012008;Nordli skole", "990013004;Haugen skole"), "utf-8")
+    grid, said = importer.common_columns(importer.sample_shown(preview_file(two, demo_db).sample, {}))
+    assert "Skole" in grid.columns and not [s for s in said if s.startswith("Skole")], said
+
+
 def test_the_preview_names_programmes_plans_ungdata_trinn_and_the_county(demo_db, demo_dir, tmp_path):
     """A review read `olweus`, a plan's programmes and schools as lists of codes, blank «Fra/Til trinn», Ungdata's
     «8-10» beside a year that repeats the period, and the demo county as «99»."""

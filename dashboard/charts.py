@@ -271,7 +271,9 @@ def trend_chart(
         ))
     fig = go.Figure(data=traces)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=18)), **LAYOUT, height=480, margin=dict(l=40, r=20, t=60, b=90),
+        # A title of two lines (a half-width chart's) gets room for its second above the plot
+        title=dict(text=title, font=dict(size=18)), **LAYOUT, height=480,
+        margin=dict(l=40, r=20, t=60 + 24 * title.count("<br>"), b=90),
         legend=dict(orientation="h", yanchor="top", y=-0.1, x=0), hovermode="closest",
         xaxis=dict(categoryorder="array", categoryarray=years, type="category"),
         yaxis=dict(title="Andel (%)" if maal == "andel" else "Snitt (1–5)", range=[low, high]),

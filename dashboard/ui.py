@@ -479,7 +479,8 @@ def chart(fig, where=None, *, exported: bool = False, **kwargs) -> None:
                        **kwargs)
     table = _per_figure(_TABLES, fig, figure_table)
     if table is not None:
-        title = " ".join(str(fig.layout.title.text or "").replace("<br>", " ").split())
+        # A title's second line is the chart's selection («… dag<br>Fjellvik, 8.–10. trinn»): a dash between them
+        title = " ".join(str(fig.layout.title.text or "").replace("<br>", " – ").split())
         with where.expander(f"Tallene i grafen «{title}»" if title else "Tallene i grafen"):
             st.markdown(html_table(table, caption=title), unsafe_allow_html=True)
         if exported:

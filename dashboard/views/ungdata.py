@@ -209,7 +209,8 @@ with tab_compare:
                                          text=share_texts(p), customdata=p["periode"].to_list(),
                                          hovertemplate="%{fullData.name}<br>%{customdata}: %{text}<extra></extra>"))
             fig = go.Figure(data=traces)
-            fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]} – {kommune}, {trinn_text(theme_level)}, "
+            # Two lines: the chart has half the page's width, and Plotly does not wrap a title
+            fig.update_layout(title=dict(text=f"Ungdata: {names[match[0]]}<br>{kommune}, {trinn_text(theme_level)}, "
                                               "alle kjønn"), **LAYOUT, height=380,
                               yaxis=dict(title="Andel (%)", rangemode="tozero"), xaxis=dict(tickformat="d", dtick=1),
                               legend=dict(orientation="h", y=-0.2), plot_bgcolor="white")
@@ -220,6 +221,6 @@ with tab_compare:
             st.write("Ingen resultater fra Elevundersøkelsen for dette temaet.")
         else:
             maal = eu["maal"][0]
-            ui.chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]} – alle trinn, alle kjønn",
-                                 maal=maal), exported=True)
+            ui.chart(trend_chart(eu, title=f"Elevundersøkelsen: {eu['indikator'][0]}<br>{kommune}, alle trinn, "
+                                           "alle kjønn", maal=maal), exported=True)
 ui.export_tables("Ungdata", f"ungdata_{kommunenr}")

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.labels import ROW_NUMBERS, format_value
 from dashboard.viewer import Viewer
 from pipelines.cli import main as cli
-from tests.conftest import first_row_changed, query
+from tests.conftest import first_row_changed, name_school, query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
@@ -1360,15 +1360,9 @@ def test_data_quality_gives_the_all_clear_when_no_file_skipped_a_school(app, dem
 def test_a_school_name_with_markup_from_a_survey_file_is_shown_as_written_not_run(demo_db, monkeypatch):
     """A school's name comes from Udir's file (or an old register) as written: «[skole](https://…) *ny*» was drawn on
     the front page as a link and italics, «$x$» as a formula. It is shown as text."""
-    import duckdb
-
     nordli = "990012008"
     odd = "Nordli [skole](https://x.example) *ny* $x$ <b>"
-    con = duckdb.connect(str(demo_db))
-    # As Udir's file gives it, and as a register loaded before the register refused such names (`NOT_A_NAME`)
-    con.execute("UPDATE core.eu_resultat SET enhet_navn = ? WHERE orgnr = ?", [odd, nordli])
-    con.execute("UPDATE core.skole SET navn = ? WHERE orgnr = ?", [odd, nordli])
-    con.close()
+    name_school(demo_db, nordli, odd)
     monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["viewer"] = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}),

@@ -18,7 +18,7 @@ from dashboard import export, labels
 from dashboard.reports import content, render
 from dashboard.viewer import Viewer
 from pipelines.cli import main as cli
-from tests.conftest import query
+from tests.conftest import name_school, query
 
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
 YEAR = "2025-26"
@@ -274,11 +274,7 @@ def test_a_school_name_with_html_is_drawn_as_written_in_a_report_s_charts_not_as
 
     db = tmp_path / "skolemiljo.duckdb"
     shutil.copy(report_db, db)
-    odd = 'Nordli <a href="https://evil.example/r">her</a> <b>fet</b>'
-    con = duckdb.connect(str(db))
-    con.execute("UPDATE core.skole SET navn = ? WHERE orgnr = ?", [odd, NORDLI])
-    con.execute("UPDATE core.eu_resultat SET enhet_navn = ? WHERE orgnr = ?", [odd, NORDLI])
-    con.close()
+    name_school(db, NORDLI, 'Nordli <a href="https://evil.example/r">her</a> <b>fet</b>')
     monkeypatch.setenv("SKOLEMILJO_DB", str(db))
     report = build("rektormote")
 

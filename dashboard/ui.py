@@ -234,6 +234,14 @@ EMPTY_WAREHOUSE = ("Ingen kommuner med data ennå. Start med skoleregisteret (sk
                    "det inn under «Importer filer». Hvordan filen ser ut, står på siden «Hjelp», under «Skoleregisteret». "
                    "Så kan resultatene og kommunens egne rapporter lastes inn, i den rekkefølgen du vil.")
 """What a page says before the warehouse holds a school: where to begin (every page needs the register first)."""
+EMPTY_WAREHOUSE_READER = ("Ingen kommuner med data ennå: skoleeier har ikke lest inn skoleregisteret og resultatene. "
+                          "Sidene fylles når det er gjort.")
+"""The same for a rektor or an FAU member, who have no «Importer filer» to start with (they were sent there)."""
+
+
+def empty_warehouse() -> str:
+    """`EMPTY_WAREHOUSE` for whoever may load files; `EMPTY_WAREHOUSE_READER` for the others."""
+    return EMPTY_WAREHOUSE if viewer().role in ("skoleeier", "admin") else EMPTY_WAREHOUSE_READER
 
 
 def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
@@ -241,8 +249,7 @@ def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
     one page met Fjellvik on the next, and read Fjellvik's cases as Sjøbygd's)."""
     komm = queries.kommuner(viewer())
     if komm.is_empty():
-        st.warning(NO_KOMMUNE if viewer().kommuner == frozenset() else
-                   EMPTY_WAREHOUSE)
+        st.warning(NO_KOMMUNE if viewer().kommuner == frozenset() else empty_warehouse())
         return None
     options = komm["kommunenr"].to_list()
     names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))

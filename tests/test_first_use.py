@@ -29,6 +29,21 @@ def test_an_empty_warehouse_says_where_to_begin(tmp_path, monkeypatch, page):
     assert not any("Elevundersøkelsen først" in w for w in said)
 
 
+@pytest.mark.parametrize("role", ["rektor", "fau"])
+@pytest.mark.parametrize("page", ["oversikt", "saker", "programmer"])
+def test_an_empty_warehouse_tells_a_rektor_or_fau_member_who_loads_the_files_not_to_use_a_page_they_lack(
+        tmp_path, monkeypatch, page, role):
+    """A rektor and an FAU member were told on every page to load the register «under «Importer filer»», a page
+    neither has (the address led back to Oversikt)."""
+    db = tmp_path / "skolemiljo.duckdb"
+    store.init(db)
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    st.cache_data.clear()
+    reader = Viewer(role=role, kommuner=frozenset({"4601"}), skoler=frozenset({"970401385"}), brukernavn=role)
+    said = [w.value for w in open_page(page, reader).warning]
+    assert ui.EMPTY_WAREHOUSE_READER in said and not any("Importer filer" in w for w in said), said
+
+
 def test_the_nation_is_landet_in_the_survey_rows_as_on_the_page(warehouse):
     """The Elevundersøkelsen page's Excel download called the nation «Nasjonalt» (Udir's name) where the page and the
     reports say «Landet»."""

@@ -11,6 +11,7 @@ from pipelines import templates
 # Said by the command line too, so they live with the messages they explain.
 from pipelines.errors import OLD_ROW_NUMBERS as OLD_ROW_NUMBERS
 from pipelines.errors import ROW_NUMBERS as ROW_NUMBERS
+from pipelines.errors import row_numbers as row_numbers
 from pipelines.sources.base import MONTH_NAMES
 from pipelines.templates.saker import SHOWN as SAKER_SHOWN
 from pipelines.templates.teammoter import HEADERS as TEAM_HEADERS

@@ -19,7 +19,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.labels import COLUMN, ENHET_NIVA, FYLKER, KJONN, NO_VALUE, ROW_NUMBERS
+from dashboard.labels import COLUMN, ENHET_NIVA, FYLKER, KJONN, NO_VALUE, row_numbers
 from dashboard.ui import column_widths, norwegian
 from dashboard.viewer import Viewer
 from pipelines import accounts
@@ -235,7 +235,8 @@ def refusal_caption(preview: Preview) -> str:
     its lines («linje 6, kolonne 1»), and was told of Excel's rows and Udir's JSON objects beneath them."""
     said = " ".join([preview.message, *preview.critical])
     rows = re.search(r"\b[Rr]ad(er)?:? \d", said)
-    return "Ingenting er endret i lageret. Rett filen og last den opp på nytt." + (f" {ROW_NUMBERS}" if rows else "")
+    return ("Ingenting er endret i lageret. Rett filen og last den opp på nytt."
+            + (f" {row_numbers(preview.path.name)}" if rows else ""))
 
 
 def _show_preview(preview: Preview) -> None:

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import re
 
-ROW_NUMBERS = ("Radnumrene i meldingene er de samme som i Excel: står overskriftene øverst, er første rad med data "
-               "rad 2. I JSON-filer fra Udir er rad 1 det første objektet.")
+ROW_NUMBERS_TABLE = ("Radnumrene i meldingene er de samme som i Excel: står overskriftene øverst, er første rad med "
+                     "data rad 2.")
+ROW_NUMBERS_JSON = "I JSON-filer fra Udir er rad 1 det første objektet."
+ROW_NUMBERS = f"{ROW_NUMBERS_TABLE} {ROW_NUMBERS_JSON}"
 """Said wherever a message names rows: the user fixing the file finds them by Excel's numbers."""
+
+
+def row_numbers(filename: str) -> str:
+    """`ROW_NUMBERS` for one file: Excel's numbers for a table, the object's for Udir's JSON (a saker workbook was
+    told of JSON objects, a JSON export of Excel's header row)."""
+    return ("I JSON-filer fra Udir er rad 1 det første objektet i filen." if filename.lower().endswith(".json")
+            else ROW_NUMBERS_TABLE)
 OLD_ROW_NUMBERS = ("Filer som ble lest inn før radnumrene fulgte Excel (1. desember 2026), har radnumre som teller "
                    "radene med data: der er rad 1 første rad under overskriftene, altså rad 2 i Excel.")
 """Said beside messages logged before migration 005, whose row numbers are one less than Excel's."""

@@ -12,9 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import upload as importer
-from dashboard.labels import ROW_NUMBERS
 from dashboard.viewer import Viewer
 from pipelines import accounts
+from pipelines.errors import ROW_NUMBERS_JSON, ROW_NUMBERS_TABLE
 from pipelines.ingest import ingest_file, preview_file
 from tests.conftest import DATA_TABLES, SAKER_HEADER, first_row_changed, query, table_digest
 from tests.serving import streamlit_server
@@ -466,7 +466,8 @@ def test_upload_in_chromium_refuses_a_bad_file_and_loads_a_good_one(private_serv
     body = page.inner_text("body")
     assert "Organisasjonsnummeret må ha 9 siffer" in body
     assert "(rad 2, kolonne «orgnr»)" in body  # the first row under the header, as Excel numbers it
-    assert ROW_NUMBERS in body  # and the page says how rows are counted
+    # and the page says how a table's rows are counted (not how Udir's JSON objects are)
+    assert ROW_NUMBERS_TABLE in body and ROW_NUMBERS_JSON not in body
     assert page.get_by_role("button", name="Last inn").count() == 0
     tables, log, archived = _state(demo_db)
     assert tables == before[0]  # nothing loaded; the refusal is logged, with its file, as the CLI logs one
@@ -715,8 +716,8 @@ def test_how_rows_are_counted_is_said_under_a_refusal_that_names_rows_not_under_
     table.write_text(SAKER_HEADER + "990012008;Nordli skole;2025-10;;aktivitetsplan;;to;0;0;0\n", encoding="utf-8")
     cases = preview_file(table, demo_db)
     assert cases.result == "avvist" and "rad 2" in cases.message, cases.message
-    assert ROW_NUMBERS not in refusal_caption(plan) and "Ingenting er endret" in refusal_caption(plan)
-    assert refusal_caption(cases).endswith(ROW_NUMBERS)
+    assert "Radnumrene" not in refusal_caption(plan) and "Ingenting er endret" in refusal_caption(plan)
+    assert refusal_caption(cases).endswith(ROW_NUMBERS_TABLE)  # a table's rows: not also of JSON objects
 
 
 @pytest.mark.browser

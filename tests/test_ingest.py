@@ -603,6 +603,7 @@ def test_messages_logged_before_rows_followed_excel_stay_marked_and_the_data_qua
     from streamlit.testing.v1 import AppTest
 
     from dashboard.labels import OLD_ROW_NUMBERS, ROW_NUMBERS
+    from pipelines.errors import ROW_NUMBERS_TABLE
     from tests.test_pages import APP, OWNER
 
     # A file loaded with a warning: its message names a row (the demo's own files pass every check).
@@ -639,7 +640,7 @@ def test_messages_logged_before_rows_followed_excel_stay_marked_and_the_data_qua
     ingest_file(new, demo_db)
     assert query(demo_db, "SELECT radnumre FROM core.ingest_log WHERE filnavn = 'skoleregister_ny.csv'") == [("excel",)]
     shown = captions()  # now the newest file is a new one: its findings name Excel's rows
-    assert ROW_NUMBERS in shown and f"{ROW_NUMBERS} {OLD_ROW_NUMBERS}" in shown
+    assert ROW_NUMBERS_TABLE in shown and f"{ROW_NUMBERS} {OLD_ROW_NUMBERS}" in shown
 
     capsys.readouterr()
     assert cli(["--db", str(demo_db), "status"]) == 0

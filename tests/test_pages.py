@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.labels import ROW_NUMBERS, format_value
+from dashboard.labels import format_value
 from dashboard.viewer import Viewer
 from pipelines.cli import main as cli
+from pipelines.errors import ROW_NUMBERS_TABLE
 from tests.conftest import first_row_changed, name_school, query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -181,7 +182,8 @@ def test_data_quality_shows_a_file_s_failed_checks_each_whole_with_its_row_numbe
     shown = [t.value for t in at.table if "Avvik" in t.value.columns]
     assert shown and sorted(shown[0]["Avvik"]) == sorted(m for (m,) in failed)
     assert all("Rader: " in m for m in shown[0]["Avvik"])
-    assert ROW_NUMBERS in [c.value for c in at.caption]  # findings name rows: the page says how they are counted
+    # findings name rows: the page says how they are counted, as in Excel for a CSV file
+    assert ROW_NUMBERS_TABLE in [c.value for c in at.caption]
 
 
 # ---------------------------------------------------------------- Ungdata

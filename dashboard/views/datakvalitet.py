@@ -16,6 +16,7 @@ from dashboard.labels import (
     RESULTAT,
     ROW_NUMBERS,
     column_label,
+    row_numbers,
 )
 from pipelines.errors import counted
 
@@ -113,7 +114,8 @@ if labels:
                 # rows (a type check, say) has the same message for every column.
                 "Kontroller med avvik", as_table=True, index="Alvorlighet",
             )
-            st.caption(OLD_ROW_NUMBERS if batch in set(old_rows["batch_id"]) else ROW_NUMBERS)
+            name = options.filter(pl.col("batch_id") == batch)["filnavn"][0] or ""
+            st.caption(OLD_ROW_NUMBERS if batch in set(old_rows["batch_id"]) else row_numbers(name))
         with st.expander(f"Kontroller uten avvik ({passed.height})", expanded=failed.is_empty()):
             ui.table(
                 passed.select(

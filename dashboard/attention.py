@@ -56,7 +56,10 @@ def _saker(viewer: Viewer, kommunenr: str) -> list[Item]:
     # reporting early made every other «missing» a month not yet due.
     due = due_month()
     out = []
-    coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=months_back(due, 11), til=due)
+    # The twelve months the Saker page counts when a month has been sent early (it ends with the newest month over):
+    # Oversikt said 55 missing school months from nov 2025, and the page it led to 50 from des 2025.
+    start = months_back(max(due, min(reported, finished_month())), 11)
+    coverage = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=start, til=due)
     missing = sum(len(m) for m in coverage["mangler"])
     if missing:
         out.append(Item(

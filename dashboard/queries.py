@@ -852,13 +852,16 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
     the months it has no row for. July is not asked for: schools are closed.
 
     Expected: the schools of the municipality's own register (not those a Udir file brought in: a private school
-    reports to no municipality), from the first month the school reported anywhere (a school that never has is asked
-    for every month); not in a month it reported under another municipality (it had moved); for a school the
+    reports to no municipality), from the first month any of them reported (the month the municipality began: one
+    school that began in October was «complete» after two months, while the five that had not were asked for the
+    whole year before; a municipality with no report asks for none); not in a month it reported under another
+    municipality (it had moved); for a school the
     register says has closed (`nedlagt`), only the months it still ran on the 15th (closed on 15 August: not August;
     closed at New Year: December, not January), and for one opened since (`opprettet`), the months it already ran on
     the 15th; and a school that has
     left the register, up to its last month here. Columns orgnr, skole, rapportert (months with a report here),
-    mangler (the expected months without one, in order). A school here with neither is left out.
+    mangler (the expected months without one, in order), forste (the municipality's first report, the same on every
+    row). A school here with neither is left out.
     """
     return _fetch(
         con,
@@ -875,28 +878,28 @@ def _unreported(con: duckdb.DuckDBPyConnection, rows: str, kommunenr: str, first
             UNION ALL
             SELECT orgnr, NULL, max(periode) FROM got WHERE orgnr NOT IN (SELECT orgnr FROM own) GROUP BY orgnr
         ),
-        -- The first report: in the window from the rows read (a year held as published stays as it was), elsewhere
-        -- from the rows as they are. Either way when a school reported, never how many cases.
+        -- The municipality's first report: in the window from the rows read (a year held as published stays as it
+        -- was), elsewhere from the rows as they are. Either way when a school reported, never how many cases.
         forst AS (
-            SELECT orgnr, min(periode) AS forste
+            SELECT min(periode) AS forste
             FROM (SELECT orgnr, periode FROM mart.saker WHERE periode < ? OR periode > ? UNION ALL SELECT * FROM got)
-            WHERE orgnr IN (SELECT orgnr FROM skoler) GROUP BY orgnr
+            WHERE orgnr IN (SELECT orgnr FROM skoler)
         ),
         annen AS (SELECT DISTINCT orgnr, periode FROM mart.saker
                   WHERE kommunenr <> ? AND periode BETWEEN ? AND ? AND orgnr IN (SELECT orgnr FROM skoler)),
         per AS (
-            SELECT s.orgnr, CAST(count(g.orgnr) AS INTEGER) AS rapportert,
+            SELECT s.orgnr, f.forste, CAST(count(g.orgnr) AS INTEGER) AS rapportert,
                    coalesce(list(m.periode ORDER BY m.periode) FILTER (
-                       WHERE g.orgnr IS NULL AND a.orgnr IS NULL AND (f.forste IS NULL OR m.periode >= f.forste)
+                       WHERE g.orgnr IS NULL AND a.orgnr IS NULL AND m.periode >= f.forste
                              AND (s.fra IS NULL OR m.periode >= s.fra) AND (s.til IS NULL OR m.periode <= s.til)),
                        []) AS mangler
             FROM skoler s CROSS JOIN months m
             LEFT JOIN got g ON g.orgnr = s.orgnr AND g.periode = m.periode
             LEFT JOIN annen a ON a.orgnr = s.orgnr AND a.periode = m.periode
-            LEFT JOIN forst f ON f.orgnr = s.orgnr
-            GROUP BY s.orgnr
+            CROSS JOIN forst f
+            GROUP BY s.orgnr, f.forste
         )
-        SELECT p.orgnr, coalesce(r.navn, p.orgnr) AS skole, p.rapportert, p.mangler
+        SELECT p.orgnr, coalesce(r.navn, p.orgnr) AS skole, p.rapportert, p.mangler, p.forste
         FROM per p LEFT JOIN mart.skoler r USING (orgnr)
         WHERE p.rapportert > 0 OR len(p.mangler) > 0
         ORDER BY skole

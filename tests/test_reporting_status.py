@@ -110,14 +110,16 @@ def test_missing_months_read_as_runs_over_the_summer_and_the_new_year():
 
 def test_only_schools_the_municipality_expects_reports_from_are_missing_them(warehouse):
     """A private school a Udir file brought in reports to no municipality; a new school is not asked for the months
-    before its first report; a school that moved is asked by each municipality for its own months only; a school of
-    the register that never reported is asked for every month."""
+    before it opened (the register's `opprettet`, or the year it came into the register); a school that moved is
+    asked by each municipality for its own months only; a school of the register that never reported is asked for
+    every month since the municipality's first report."""
     con = duckdb.connect(str(warehouse))
     batch = con.execute("SELECT any_value(batch_id) FROM core.skole").fetchall()[0][0]
     for orgnr, navn, kilde in (("999000001", "Privatskolen", "udir_eksport"), ("999000002", "Nyåsen skole", "skoleregister"),
                                ("999000003", "Tomt skole", "skoleregister")):
         con.execute("INSERT INTO core.skole (orgnr, navn, kommunenr, kommune, trinn_fra, trinn_til, elevtall, skoleaar, "
                     "kilde, batch_id) VALUES (?, ?, '9901', 'Fjellvik', 1, 7, 100, NULL, ?, ?)", [orgnr, navn, kilde, batch])
+    con.execute("UPDATE core.skole SET opprettet = DATE '2026-08-01' WHERE orgnr = '999000002'")
     con.execute("INSERT INTO core.saker SELECT * REPLACE ('999000002' AS orgnr) FROM core.saker "
                 "WHERE orgnr = ? AND periode >= DATE '2026-08-01'", [NORDLI])
     # Haugen moves to Sjøbygd in January 2026, and its reports from then on are Sjøbygd's.
@@ -236,3 +238,39 @@ def test_one_school_s_early_and_unfinished_months_do_not_make_the_others_missing
     texts = [i.text for i in attention.items(OWNER, "9901")]
     assert not any("des 2026" in t for t in texts), texts
     assert any("ved utgangen av nov 2026" in t for t in texts), texts  # Nordli's November: over, and sent
+
+
+def test_a_municipality_new_to_the_case_reports_is_asked_from_its_first_month_for_every_school_alike(
+        register_db, monkeypatch):
+    """A municipality began in September: the one school that sent September and October was told «har rapportert
+    for alle de 10 skolemånedene», while the schools that had sent nothing were asked for every month back to the
+    year before, and Oversikt counted a month more than the Saker page it led to."""
+    import streamlit as st
+
+    from dashboard import attention
+    from pipelines.ingest import ingest_file
+    from tests.conftest import SAKER_HEADER
+
+    schools = query(register_db, "SELECT orgnr, navn FROM mart.skoler WHERE kommunenr = '9901' ORDER BY navn")
+    first, name = schools[0]
+    rows = "".join(f"{first};{name};{m};;aktivitetsplan;;1;0;1;0\n" for m in ("2026-09", "2026-10"))
+    path = register_db.parent / "saker_forste.csv"
+    path.write_text(SAKER_HEADER + rows, encoding="utf-8")
+    assert ingest_file(path, register_db).result == "lastet"
+    monkeypatch.setenv("SKOLEMILJO_DB", str(register_db))
+    st.cache_data.clear()
+
+    asked = queries.saker_rapportering(OWNER, kommunenr="9901", fra=dt.date(2025, 11, 1), til=dt.date(2026, 10, 1))
+    missing = {s: labels.month_spans(m) for s, m in asked.select("skole", "mangler").iter_rows() if m}
+    assert missing == {n: "sep–okt 2026" for _, n in schools[1:]}, missing  # not from nov 2025
+
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({first}), brukernavn="rektor")
+    said = [c.value for c in _page(rektor).caption]
+    assert ("Skolen har rapportert for alle de 2 skolemånedene siden kommunens første rapport (sep 2026) (juli "
+            "regnes ikke med).") in said, said
+
+    owner_page = [w.value for w in _page(OWNER).warning if "Rapporter mangler" in w.value]
+    count = 2 * (len(schools) - 1)
+    assert owner_page and f"Rapporter mangler for {count} skolemåneder" in owner_page[0], owner_page
+    front = [i.text for i in attention.items(OWNER, "9901") if i.text.startswith("Saker: rapporter mangler")]
+    assert front and f"mangler for {count} skolemåneder" in front[0], front

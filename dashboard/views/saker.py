@@ -125,7 +125,10 @@ asked = queries.saker_rapportering(viewer, kommunenr=kommunenr, fra=year_ago, ti
 later = asked.select("skole", pl.col("mangler").list.filter((pl.element() > last) & (pl.element() <= due)))
 coverage = asked.with_columns(pl.col("mangler").list.filter(pl.element() <= min(last, due)))
 unreported = missing_reports(coverage)
-months_asked = sum(1 for d in month_range([year_ago, min(last, due)]) if d.month != 7)  # a month not due is not asked
+# Asked from the municipality's first report (a school that began in October had not been asked for the year before)
+began = coverage["forste"].max() if coverage.height else None
+first_asked = max(year_ago, began) if began is not None else year_ago
+months_asked = sum(1 for d in month_range([first_asked, min(last, due)]) if d.month != 7)  # a month not due is not asked
 if unreported:
     missing = sum(len(m) for m in coverage["mangler"])
     st.warning(
@@ -143,8 +146,10 @@ for skole, months in later.filter(pl.col("mangler").list.len() > 0).iter_rows():
     st.warning(f"**{labels.plain(skole)} har ikke rapportert for {month_spans(months)} ennå.** Andre skoler i kommunen har "
                f"rapportert til og med {month_label(newest)}; tallene under går til og med {month_label(last)}.")
 if not unreported and not overdue and later["mangler"].list.len().sum() == 0 and coverage.height:
+    since = f" siden kommunens første rapport ({month_label(first_asked)})" if first_asked > year_ago else ""
     st.caption(f"{'Skolen' if coverage.height == 1 else f'Alle de {coverage.height} skolene'} har rapportert for "
-               f"alle de {months_asked} skolemånedene (juli regnes ikke med).")
+               + ("den ene skolemåneden" if months_asked == 1 else f"alle de {months_asked} skolemånedene")
+               + f"{since} (juli regnes ikke med).")
 reported_last = asked.filter(~pl.col("mangler").list.contains(last)).height  # due or not: who has sent it
 latest_month = data.filter(pl.col("periode") == last)
 c = st.columns(5)

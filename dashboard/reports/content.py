@@ -821,12 +821,13 @@ class _Context:
                 pl.col("rader_lastet").sum().alias("_rader"),  # every municipality's: a national file
                 pl.col("advarsler").fill_null(0).sum().alias("Advarsler"),
             )
-            .with_columns(pl.col("kilde").replace_strict(KILDE, default=pl.col("kilde")).alias("Kilde"),
-                          # «10 440», as every other count in the report (it read «10440»)
-                          pl.col("_rader").map_elements(number_text, return_dtype=pl.String).alias("Rader i filene"))
+            .with_columns(pl.col("kilde").replace_strict(KILDE, default=pl.col("kilde")).alias("Kilde"))
             .sort("Kilde")
-            .select("Kilde", "Filer", "Sist lest inn", "Rader i filene", "Advarsler")
         )
+        # «10 440», as every other count in the report (it read «10440»): a row per source, written in Python
+        per_source = per_source.with_columns(
+            pl.Series("Rader i filene", [number_text(n) for n in per_source["_rader"]], dtype=pl.String)
+        ).select("Kilde", "Filer", "Sist lest inn", "Rader i filene", "Advarsler")
         section.tables.append(Table("Kilder", per_source))
         return section
 

@@ -27,6 +27,7 @@ from pipelines.warehouse.connection import data_version
 from pipelines.warehouse.published import school_year_label
 
 SAKER, TEAM, PROGRAMMER, DATAKVALITET = "views/saker.py", "views/team.py", "views/programmer.py", "views/datakvalitet.py"
+IMPORTER = "views/importer.py"
 HELD_BACK_SOURCE = {"saker": ("saksrapportene", SAKER), "teammoter": ("møteloggen", TEAM)}
 REFUSED_DAYS = 30
 SHOWN_AT_MOST = 3
@@ -130,12 +131,24 @@ def _teams(viewer: Viewer, kommunenr: str) -> list[Item]:
     if meetings.is_empty():
         return []
     newest = meetings["dato"].max().replace(day=1)
-    first, last = months_back(newest, 3), months_back(newest, 1)
+    # Asked from the municipality's first logged meeting, of every school alike: a municipality that began logging in
+    # October had its one logging school counted short for August and September, and the five that logged nothing
+    # were not named at all (only pairs in the log were asked)
+    first = max(months_back(newest, 3), meetings["dato"].min().replace(day=1))
+    last = months_back(newest, 1)
+    if first > last:
+        return []
     months = queries.school_months(first, last)
     rhythm = dict(queries.team_rhythm(viewer, kommunenr=kommunenr).iter_rows())
     held = meetings.filter(pl.col("dato").is_between(first, newest, closed="left")).group_by("skole", "team").len()
-    pairs = meetings.select("skole", "team").unique().join(held, on=["skole", "team"], how="left").fill_null(0)
     register = queries.skoler(viewer, kommunenr=kommunenr)
+    full = viewer.full_detail_schools()  # a rektor is told of the own school's teams only, as the log is
+    seen = register if full is None else register.filter(pl.col("orgnr").is_in(sorted(full)))
+    own = pl.concat([seen.filter(queries.team_expected(team)).select(pl.col("navn").alias("skole"),
+                                                                      pl.lit(team).alias("team"))
+                     for team in TEAMS])
+    pairs = (pl.concat([meetings.select("skole", "team"), own]).unique()
+             .join(held, on=["skole", "team"], how="left").with_columns(pl.col("len").fill_null(0)))
     # A school closed or opened since (the register's «nedlagt», «opprettet») is asked for the months it ran only.
     changed = register.filter(pl.col("nedlagt").is_not_null() | pl.col("opprettet").is_not_null())
     ran = {navn: queries.months_open(first, last, closed, opened)
@@ -151,7 +164,7 @@ def _teams(viewer: Viewer, kommunenr: str) -> list[Item]:
         if per_month and not few.is_empty():
             schools = [f"{skole} {n} av {number_text(forventet)}"
                        for skole, n, forventet in few.select("skole", "len", "forventet").iter_rows()]
-            span = month_spans([m for m in (months_back(newest, n) for n in (3, 2, 1)) if m.month != 7])
+            span = month_spans([m for m in (months_back(newest, n) for n in (3, 2, 1)) if m.month != 7 and m >= first])
             out.append(Item(f"{label}: under halvparten av de forventede møtene i {span} – {_listed(schools)}", TEAM,
                             ":material/groups:", (("team", team),)))
     return out
@@ -225,9 +238,23 @@ def items(viewer: Viewer, kommunenr: str) -> list[Item]:
     return _kept("items", viewer, kommunenr)
 
 
+def _register(viewer: Viewer, kommunenr: str) -> list[Item]:
+    """The municipality's schools known from survey files alone: its register is not loaded (results loaded first,
+    as a newcomer does), and Oversikt said nothing of it; only Datakvalitet did. For the skoleeier, who loads it."""
+    if not viewer.full_detail_everywhere:
+        return []
+    schools = queries.skoler(viewer, kommunenr=kommunenr)
+    unregistered = queries.schools_without_register(viewer).filter(pl.col("kommunenr") == kommunenr)
+    if schools.is_empty() or unregistered.height < schools.height:
+        return []
+    return [Item("Skoleregisteret er ikke lest inn for kommunen: skolenes trinn og elevtall er ukjent, og saker, møter "
+                 "og programmer kan ikke kontrolleres mot dem – last det inn under «Importer filer»", IMPORTER,
+                 ":material/domain_add:")]
+
+
 def _items(viewer: Viewer, kommunenr: str) -> list[Item]:
-    return [*_saker(viewer, kommunenr), *_teams(viewer, kommunenr), *_held_back(viewer, kommunenr),
-            *_programmes(viewer, kommunenr)]
+    return [*_register(viewer, kommunenr), *_saker(viewer, kommunenr), *_teams(viewer, kommunenr),
+            *_held_back(viewer, kommunenr), *_programmes(viewer, kommunenr)]
 
 
 def _kept(what: str, viewer: Viewer, kommunenr: str | None = None):

@@ -220,8 +220,8 @@ def header() -> None:
 
 
 NO_KOMMUNE = ("Brukeren din har ikke tilgang til noen kommune, så det er ingen tall å vise her, heller ikke fra filer "
-              "du har lastet inn. Administrator gir tilgang med «skolemiljo bruker legg-til BRUKERNAVN --rolle … "
-              "--kommune NNNN».")
+              "du har lastet inn. Tilgang gis på serveren med «skolemiljo bruker legg-til BRUKERNAVN --rolle … "
+              "--kommune NNNN --erstatt» (samme rolle, med kommunen).")
 
 
 KOMMUNE_KEY = "valgt_kommune"

@@ -1019,9 +1019,10 @@ def preview_file(path: Path, db: Path, *, source: str | None = None, scope: froz
     changes = count_changes(db, out.table, out.key, frame, checked.source.replaces)
     if changes:
         out.rows_new, out.rows_replaced, out.rows_removed = changes
-    if checked.source.before_load:  # what the load would overwrite, said before anything is loaded
+    if checked.source.before_load or checked.result.previewed:  # what the load would do, said before it is done
         with connect(db, read_only=True) as con:
             found = before_load(con, checked.source.before_load, frame)
+            found += [f for check in checked.result.previewed for f in check(con, "", loaded=False)]
         out.findings += found
         out.warnings += [f.melding for f in found if not f.ok]
     parts = [f"{counted(frame.height)} kan lastes inn"]

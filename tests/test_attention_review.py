@@ -98,3 +98,27 @@ def test_the_card_counts_the_schools_that_ran_the_school_year_shown(warehouse, d
     fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({NORDLI}), brukernavn="fau")
     captions = [c.value for c in _oversikt(fau).caption]
     assert any(c.startswith(f"3 skoler i drift · skoleåret {year} ·") for c in captions), captions
+
+
+def test_a_municipality_that_began_logging_names_every_school_short_of_meetings_from_its_first_month(
+        register_db, tmp_path, monkeypatch):
+    """Logging began in October at one school: Oversikt read «Arbeidslag: under halvparten … i aug–okt – <that school>
+    1 av 3», counting August and September before anyone logged, and named none of the schools that logged nothing.
+    A rektor is told of the own school only, as the log is."""
+    monkeypatch.setenv("SKOLEMILJO_DB", str(register_db))
+    register = duckdb.connect(str(register_db), read_only=True).execute(
+        "SELECT orgnr, navn FROM mart.skoler WHERE kommunenr = '9901' ORDER BY navn").fetchall()
+    (first, name), others = register[0], [n for _, n in register[1:]]
+    _load(register_db, tmp_path / "teamrytme.csv", "kommunenr;team;moter_per_maaned\n9901;arbeidslag;2\n")
+    header = ("Organisasjonsnummer;Skole;Team;Dato;Varighet (minutter);Saker drøftet med samtykke;Anonyme drøftinger;"
+              "Henvist til PPT;Henvist til barnevern;Henvist til helse;Til stede: Ledelse;Til stede: PPT;"
+              "Til stede: Helsesykepleier;Til stede: Barnevern;Til stede: Psykisk helse og rus;Til stede: Sosiallærer;"
+              "Til stede: Karriereveileder;Til stede: Andre\n")
+    days = ["05.10.2026", "19.10.2026", "02.11.2026"]
+    _load(register_db, tmp_path / "moter.csv", header + "".join(
+        f"{first};{name};Arbeidslag;{d};60;1;0;0;0;0;ja;nei;nei;nei;nei;nei;nei;nei\n" for d in days))
+    (line,) = [i.text for i in attention.items(OWNER, "9901") if i.text.startswith("Arbeidslag")]
+    assert "i okt 2026 – " in line and name not in line, line  # October alone; 2 of 2 met
+    assert all(f"{n} 0 av 2" in line for n in others[:2]), line  # the schools that logged nothing, named
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({first}), brukernavn="rektor")
+    assert not [i.text for i in attention.items(rektor, "9901") if i.text.startswith("Arbeidslag")]

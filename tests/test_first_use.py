@@ -82,3 +82,24 @@ def test_the_register_guide_s_example_loads_as_written(tmp_path):
     outcome = ingest_file(path, db)
     assert outcome.result == "lastet", outcome.message
     assert query(db, "SELECT count(*) FROM core.skole")[0][0] == example.count("\n") - 1
+
+
+def test_results_loaded_before_the_register_are_followed_up_on_oversikt_until_the_register_comes(
+        tmp_path, monkeypatch, demo_dir):
+    """Survey results loaded first, as a newcomer does: Oversikt read «6 skoler i drift» and listed the missing case
+    reports and plan, but not the missing register that the trinn, the pupils and every check of the schools' own
+    reports rest on (only Datakvalitet said it)."""
+    from dashboard import attention
+    from pipelines.ingest import ingest_file
+
+    db = tmp_path / "skolemiljo.duckdb"
+    store.init(db)
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    assert ingest_file(demo_dir / "udir_148_indikator_2025-26_side1.json", db).result == "lastet"
+    st.cache_data.clear()
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+    (first, *_) = attention.items(owner, "9901")
+    assert first.text.startswith("Skoleregisteret er ikke lest inn") and first.page == attention.IMPORTER, first
+    assert ingest_file(demo_dir / "skoleregister.csv", db).result == "lastet"
+    st.cache_data.clear()
+    assert not [i for i in attention.items(owner, "9901") if i.text.startswith("Skoleregisteret")]

@@ -93,13 +93,22 @@ MOBBING = "udir_150_mobbing_2025-26_side1.json"
 def test_a_udir_file_with_a_mistyped_kommunenr_warns_naming_it_and_where_the_register_has_the_schools(
         register_db, demo_dir, tmp_path):
     """Fjellvik's and Sjøbygd's results filed under 9977 and 9978 loaded with one terse line («Skoler i kommuner som
-    ikke står i skoleregisteret … Eksempler: 9977»); the skolesjef of 9901 never saw them."""
-    outcome = ingest_file(_udir_file(demo_dir, tmp_path, MOBBING, {"9901": "9977", "9902": "9978"}), register_db)
+    ikke står i skoleregisteret … Eksempler: 9977»); the skolesjef of 9901 never saw them. The preview says it
+    too, before «Last inn» (it came only after)."""
+    from pipelines.ingest import preview_file
+
+    mistyped = _udir_file(demo_dir, tmp_path, MOBBING, {"9901": "9977", "9902": "9978"})
+    preview = preview_file(mistyped, register_db)
+    ahead = "\n".join(preview.warnings)
+    assert "Ingen av kommunene i filen (9977 Fjellvik og 9978 Sjøbygd) står i skoleregisteret" in ahead, ahead
+    assert "Lastes filen, kommer " in ahead and "Last inn skoleregisteret for kommunen først" in ahead, ahead
+    outcome = ingest_file(mistyped, register_db)
     assert outcome.result == "lastet", outcome.message
     said = "\n".join(outcome.warnings)
     assert "Ingen av kommunene i filen (9977 Fjellvik og 9978 Sjøbygd) står i skoleregisteret" in said, said
     assert "Skolene i filen står i registeret under 9901 og 9902" in said, said
-    assert "Last inn skoleregisteret for kommunen først, eller sjekk kommunenummeret" in said, said
+    assert "Last inn skoleregisteret for kommunen (filen trenger ikke lastes på nytt), eller sjekk kommunenummeret" \
+        in said, said
     found = _warning(register_db, outcome)
     assert [(alvorlighet, ok) for alvorlighet, ok, _ in found] == [("advarsel", False)], found
     assert found[0][2] in outcome.warnings

@@ -70,6 +70,9 @@ class SourceResult:
     after_load: list[Callable[[duckdb.DuckDBPyConnection, str], list]] = field(default_factory=list)
     """Checks of this file against the warehouse, run as `Source.after_load` is, after it: the ones only the reader
     can tell the file needs (a whole Udir export speaks for the groups it leaves out; one page of it does not)."""
+    previewed: list[Callable[..., list]] = field(default_factory=list)
+    """Those of `after_load` that read the warehouse only, run in the preview too (with `loaded=False`): the preview
+    of survey results loaded before the register said nothing of it; «Last inn skoleregisteret … først» came after."""
     refused: Exception | None = None
     """A refusal the reader found that is given only after the check of whose municipalities the file changes: a
     file for another municipality is refused as that, whatever else is wrong with it (`pipelines.ingest.check_file`)."""

@@ -199,5 +199,6 @@ def read(
         pl.lit(None, dtype=pl.Int32).alias("antall_besvart"),
         skjermet.alias("skjermet"),
     ).cast(EU_SCHEMA)
+    municipalities = municipalities_check(out)
     return SourceResult(source="skoleporten", frame=out, rows_in=rows_in, skipped=skipped, notes=notes,
-                        after_load=[municipalities_check(out)])
+                        after_load=[municipalities], previewed=[municipalities])

@@ -158,9 +158,10 @@ def read(table: pl.DataFrame, kind: str) -> SourceResult:
         skjermet.alias("skjermet"),
     ).cast(EU_SCHEMA)
     page = _page_of(table)
+    municipalities = municipalities_check(out)
     return SourceResult(source=f"udir_{kind}", frame=out, rows_in=rows_in, skipped=skipped, info=_page_note(page, table.height),
                         after_load=([] if page else [partial(dropped_groups, scope=_scope(out))])
-                        + [municipalities_check(out)])
+                        + [municipalities], previewed=[municipalities])
 
 
 def _scope(frame: pl.DataFrame) -> dict[str, str]:
@@ -321,7 +322,7 @@ def municipalities_check(frame: pl.DataFrame):
 
 
 def outside_register(con: duckdb.DuckDBPyConnection, batch_id: str, counts: dict[str, tuple[int, str | None]],
-                     schools: list[str]) -> list[Finding]:
+                     schools: list[str], loaded: bool = True) -> list[Finding]:
     """A warning when none of the file's municipalities (`counts`: kommunenr → (rows, name)) is one the school register
     holds: a file for a municipality whose register is not loaded, or with a mistyped kommunenr, loaded with at most
     a terse line for its first file (the survey's schools were then registered from it, and the next file said
@@ -354,9 +355,12 @@ def outside_register(con: duckdb.DuckDBPyConnection, batch_id: str, counts: dict
     return [Finding(
         OUTSIDE_REGISTER, "kommunenr", "advarsel", False, total, named[:300],
         f"{word} i filen ({named}) står {'ikke ' if len(ordered) == 1 else ''}i skoleregisteret. {register} "
-        f"{counted(total, 'rad', 'rader')} er lastet under kommunenummeret i filen, og skolene får ikke trinn og "
-        "elevtall fra registeret. Last inn skoleregisteret for kommunen først, eller "
-        "sjekk kommunenummeret i filen og les inn en rettet fil.",
+        + (f"{counted(total, 'rad', 'rader')} er lastet under kommunenummeret i filen, og skolene får ikke trinn og "
+           "elevtall fra registeret. Last inn skoleregisteret for kommunen (filen trenger ikke lastes på nytt), eller "
+           "sjekk kommunenummeret i filen og les inn en rettet fil." if loaded else
+           f"Lastes filen, kommer {counted(total, 'rad', 'rader')} under kommunenummeret i filen, og skolene får ikke "
+           "trinn og elevtall fra registeret. Last inn skoleregisteret for kommunen først, eller sjekk "
+           "kommunenummeret i filen."),
     )]
 
 

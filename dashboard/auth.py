@@ -6,6 +6,7 @@ The session holds a `Viewer` once the login succeeded; until then app.py offers 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 
 import streamlit as st
@@ -129,10 +130,32 @@ def _from_cookie() -> Viewer | None:
     account = _accounts(db).get(name)  # as last read well, as an open session reads it
     if account is None or (account.demo and not _demo_warehouse()):
         return None
-    accounts.audit(db, "innlogging_ok", account.brukernavn, "fortsatt økt (ny fane eller ny innlasting)")
+    issued = sessions.issued_at(token)
+    if _first_resume_in_a_while((account.brukernavn, issued)):
+        accounts.audit(db, "innlogging_ok", account.brukernavn, "fortsatt økt (ny fane eller ny innlasting)")
     viewer = viewer_for(account)
-    st.session_state[LOGIN_KEY] = (account.brukernavn, sessions.issued_at(token))
+    st.session_state[LOGIN_KEY] = (account.brukernavn, issued)
     return viewer
+
+
+RESUME_LOGGED_EVERY = 3600.0
+"""Seconds: a login's session resumed again within them (a page opened by its address, a reload) is not logged again.
+Every one was: nine «Innlogging – fortsatt økt» a minute buried the real logins and uploads in the audit log."""
+_RESUMED: dict[tuple[str, object], float] = {}
+_RESUMED_LOCK = threading.Lock()
+
+
+def _first_resume_in_a_while(login: tuple[str, object]) -> bool:
+    """Whether this login's resumed session is to be logged: the first time, and then once per
+    `RESUME_LOGGED_EVERY` (in this server process)."""
+    now = time.monotonic()
+    with _RESUMED_LOCK:
+        for key in [k for k, t in _RESUMED.items() if now - t > RESUME_LOGGED_EVERY]:
+            del _RESUMED[key]
+        if login in _RESUMED:
+            return False
+        _RESUMED[login] = now
+        return True
 
 
 def hand_out_cookie() -> None:

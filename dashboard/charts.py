@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import html
+import re
 
 import plotly.graph_objects as go
 import polars as pl
@@ -47,10 +48,35 @@ def chart_text(value):
     return value
 
 
+_MARKUP_SIGN = re.compile(r"[&>]|<(?!br>)")
+"""A text Plotly would read as markup or an entity: `&`, `>`, or `<` other than our own `<br>`."""
+
+
+def _marked(value) -> bool:
+    if isinstance(value, str):
+        return _MARKUP_SIGN.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(_marked(v) for v in value)
+    if getattr(getattr(value, "dtype", None), "kind", "") in ("O", "U", "S"):
+        return any(_marked(v) for v in value.tolist())
+    return False
+
+
+def _needs_escaping(fig: go.Figure) -> bool:
+    layout = fig.layout
+    texts = [layout.title.text, layout.legend.title.text, *(n.text for n in layout.annotations)]
+    fig.for_each_xaxis(lambda a: texts.extend([a.title.text, a.ticktext]))
+    fig.for_each_yaxis(lambda a: texts.extend([a.title.text, a.ticktext]))
+    return _marked(texts) or any(_marked(trace[f]) for trace in fig.data for f in _TRACE_TEXT if f in trace)
+
+
 def escaped(fig: go.Figure) -> go.Figure:
-    """A copy of `fig` (figures are cached and shared) to draw: every text in it passed through `chart_text`, so no
-    name from a file is drawn as a link, bold or styled text. The page's table of a chart's numbers
-    (`figure_table`) reads the figure itself, and is escaped as HTML there."""
+    """`fig` to draw, with every text in it passed through `chart_text`, so no name from a file is drawn as a link,
+    bold or styled text: a copy (figures are cached and shared) where a text needs it, else `fig` itself (a copy costs
+    15 ms a figure, and a page that builds its figures anew on every click paid it each time). The page's table of a
+    chart's numbers (`figure_table`) reads the figure itself, and is escaped as HTML there."""
+    if not _needs_escaping(fig):
+        return fig
     safe = go.Figure(fig)
     for trace in safe.data:
         for field in _TRACE_TEXT:

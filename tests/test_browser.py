@@ -423,6 +423,28 @@ def _logged_in_with_cookie(context, server: str, role: str):
     return page
 
 
+def test_a_login_resumed_by_reloads_and_new_tabs_is_logged_once_not_every_time(server, browser, demo_db_master):
+    """The audit log read «Innlogging – fortsatt økt (ny fane eller ny innlasting)» nine times a minute for one
+    administrator opening pages by their address: the real logins and uploads were buried under them."""
+    from pipelines import accounts
+
+    def resumed() -> int:
+        return sum(1 for e in accounts.read_audit(demo_db_master, limit=1_000_000)
+                   if e["bruker"] == DEMO["skoleeier"][0] and "fortsatt økt" in (e.get("detalj") or ""))
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = _logged_in_with_cookie(context, server, "skoleeier")
+    before = resumed()
+    for _ in range(2):
+        page.reload()
+        page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    tab = context.new_page()
+    tab.goto(f"{server}/saker")
+    tab.wait_for_selector("h1:has-text('Saker')", timeout=30_000)
+    context.close()
+    assert resumed() - before == 1
+
+
 def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1200})
     page = _logged_in_with_cookie(context, server, "rektor")

@@ -48,7 +48,7 @@ def chart_text(value):
     return value
 
 
-_MARKUP_SIGN = re.compile(r"[&>]|<(?!br>)")
+_MARKUP_SIGN = re.compile(r"&|(?<!<br)>|<(?!br>)")
 """A text Plotly would read as markup or an entity: `&`, `>`, or `<` other than our own `<br>`."""
 
 

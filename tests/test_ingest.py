@@ -98,6 +98,34 @@ def test_rejected_file_leaves_warehouse_unchanged_and_says_where(demo_db, demo_d
     assert failed == 1
 
 
+def test_survey_findings_name_the_file_s_own_columns_not_the_warehouse_s(demo_db, demo_dir, tmp_path):
+    """A skolesjef read «Kolonne «orgnr»» and «Kolonne «standardavvik»» of a Udir export whose columns are
+    «Organisasjonsnummer» and «Standardavvik»; a Skoleporten file has «Verdi», not «verdi»."""
+    rows = _page(demo_dir)
+    i = _first_value_row(rows)
+    rows[i]["Organisasjonsnummer"] = "999999999"  # a school the register does not have: a warning
+    rows[i]["Score"] = "7,5"  # outside 1–5: refused
+    outcome = ingest_file(_write(tmp_path / "feil_score.json", rows), demo_db)
+    assert outcome.result == "avvist" and "Kolonne «Score»" in outcome.message, outcome.message
+    rows[i]["Score"] = "3,5"
+    outcome = ingest_file(_write(tmp_path / "ukjent_skole.json", rows), demo_db)
+    assert outcome.result == "lastet", outcome.message
+    said = " ".join(outcome.warnings) + outcome.message
+    assert "Kolonne «Organisasjonsnummer»" in said and "«orgnr»" not in said, said
+    named = query(demo_db, "SELECT DISTINCT k.kolonne FROM core.kvalitet k JOIN mart.ingest_log l USING (batch_id) "
+                           "WHERE l.filnavn = 'ukjent_skole.json' AND NOT k.ok")
+    assert named == [("Organisasjonsnummer",)], named
+
+    lines = (demo_dir / "skoleporten_laeringsmiljo_2019-2020.csv").read_text("utf-8-sig").splitlines()
+    j = next(j for j, line in enumerate(lines) if line.endswith(";snitt") and ";Læringsmiljø;" in line
+             and not line.startswith("Fjellvik barneskole;"))  # a name two schools share is left out
+    fields = lines[j].split(";")
+    fields[9] = "7,3"  # an index («snitt») outside 1–5
+    lines[j] = ";".join(fields)
+    outcome = ingest_file(_write_text(tmp_path / "skoleporten_feil.csv", "\n".join(lines) + "\n"), demo_db)
+    assert outcome.result == "avvist" and "Kolonne «Verdi»" in outcome.message, outcome.message
+
+
 def _replace_source(monkeypatch, name: str, **changes) -> None:
     """The registered source `name` with some of its parts replaced, for detection and by name alike."""
     from pipelines import registry

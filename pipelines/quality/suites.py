@@ -103,11 +103,12 @@ def rule(expectation, melding: str, *, warning: bool = False, kolonne: str | Non
 def headed(rules: list, headings: dict[str, str]) -> list:
     """The rules with their columns (`kolonne`, else the column checked) named as a template heads them: a rektor
     read «apne_ved_maanedsslutt» and «varighet_min», field names the template never showed. A name `headings` lacks
-    is kept."""
+    is kept. A derived column is looked up by the column it is derived from («verdi» for «verdi__snitt»)."""
     for r in rules:
         named = r.meta.get("kolonne") or getattr(r, "column", None)
         if named:
-            r.meta["kolonne"] = ", ".join(headings.get(part.strip(), part.strip()) for part in named.split(","))
+            parts = [part.strip() for part in named.split(",")]
+            r.meta["kolonne"] = ", ".join(headings.get(shown_column(part), part) for part in parts)
     return rules
 
 
@@ -517,8 +518,10 @@ def _finding(exp, res, distinct: dict[str, _Distinct] | None, rows: list | None)
     )
 
 
-def validate_eu(frame: pl.DataFrame, facts: RegisterFacts) -> Verdict:
-    return run_suite("elevundersokelsen", prepare_eu(frame, facts), eu_expectations(facts))
+def validate_eu(frame: pl.DataFrame, facts: RegisterFacts, headings: dict[str, str] | None = None) -> Verdict:
+    """`headings`: the file's own column for each field the findings name («Organisasjonsnummer» for «orgnr»): a
+    skolesjef read «Kolonne «orgnr»» of a Udir export that has no such column."""
+    return run_suite("elevundersokelsen", prepare_eu(frame, facts), headed(eu_expectations(facts), headings or {}))
 
 
 REGISTER_DERIVED = ["orgnr__gjentatt", "navn__gjentatt"]

@@ -29,6 +29,12 @@ COLUMNS = [
     "Periode", "Eierform", "Trinn", "Kjønn", "Verdi", "Måleenhet",
 ]
 SURVEY_AREA = "læringsmiljø"
+HEADINGS = {
+    "verdi": "Verdi", "skoleaar_start": "Periode", "trinn": "Trinn", "kjonn": "Kjønn",
+    "indikator_kode": "Indikator/delskår", "orgnr": "Enhetsnavn", "kommunenr": "Enhetsnavn", "enhet_niva": "Enhetsnavn",
+}
+"""The file's own column of each field the suite's findings name (`suites.validate_eu`): a school and its
+municipality are known by their name here."""
 NATIONAL_NAMES = {"nasjonalt", "norge", "hele landet", "landet"}
 
 

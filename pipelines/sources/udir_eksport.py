@@ -40,6 +40,18 @@ KINDS = {
     "deltakelse": ("Elevundersøkelsen, deltakelsestabell (151)", "AndelDeltatt", ["AndelDeltatt", "AntallInvitert"]),
 }
 
+
+
+def headings(kind: str) -> dict[str, str]:
+    """The export's own column of each field the suite's findings name (`suites.validate_eu`)."""
+    named = {
+        "verdi": KINDS[kind][1], "antall_besvart": "AntallBesvart", "standardavvik": "Standardavvik",
+        "skoleaar_start": "Skoleaarnavn", "trinn": "Trinnnavn", "kjonn": "Kjoenn", "enhet_niva": "EnhetNivaa",
+        "orgnr": "Organisasjonsnummer", "kommunenr": "Kommunekode",
+    }
+    return named if kind == "deltakelse" else {**named, "indikator_kode": "Spoersmaalkode"}
+
+
 LEVELS = {"1": "nasjonalt", "2": "fylke", "3": "kommune", "4": "skole"}
 ALL_QUESTIONS = "alle spørsmål"
 

@@ -244,12 +244,24 @@ def empty_warehouse() -> str:
     return EMPTY_WAREHOUSE if viewer().role in ("skoleeier", "admin") else EMPTY_WAREHOUSE_READER
 
 
+def say_empty_warehouse() -> None:
+    """`empty_warehouse()`, and for whoever may load files the two pages it names, as links: the page said where the
+    register's guide was («under «Skoleregisteret»») and the Hjelp page opened on «Rapporter»."""
+    st.warning(empty_warehouse())
+    if viewer().role in ("skoleeier", "admin") and not meeting_mode():
+        st.page_link("views/importer.py", label="Importer filer", icon=":material/upload_file:")
+        help_link("Hjelp: Skoleregisteret", "skoleregister")
+
+
 def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
     """The municipality picker; the choice follows the viewer from page to page (a skolesjef who picked Sjøbygd on
     one page met Fjellvik on the next, and read Fjellvik's cases as Sjøbygd's)."""
     komm = queries.kommuner(viewer())
     if komm.is_empty():
-        st.warning(NO_KOMMUNE if viewer().kommuner == frozenset() else empty_warehouse())
+        if viewer().kommuner == frozenset():
+            st.warning(NO_KOMMUNE)
+        else:
+            say_empty_warehouse()
         return None
     options = komm["kommunenr"].to_list()
     names = dict(zip(komm["kommunenr"], komm["kommune"], strict=True))

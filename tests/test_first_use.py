@@ -27,6 +27,9 @@ def test_an_empty_warehouse_says_where_to_begin(tmp_path, monkeypatch, page):
     assert ui.EMPTY_WAREHOUSE in said, said
     assert "«Importer filer»" in ui.EMPTY_WAREHOUSE and "«Hjelp»" in ui.EMPTY_WAREHOUSE
     assert not any("Elevundersøkelsen først" in w for w in said)
+    # The two places it names are links: the Hjelp page opened on «Rapporter», and the register's guide was a name.
+    links = {(link.proto.page, link.proto.query_string) for link in at.get("page_link")}
+    assert {("importer", ""), ("hjelp", "dok=skoleregister")} <= links, links
 
 
 @pytest.mark.parametrize("role", ["rektor", "fau"])
@@ -42,6 +45,7 @@ def test_an_empty_warehouse_tells_a_rektor_or_fau_member_who_loads_the_files_not
     reader = Viewer(role=role, kommuner=frozenset({"4601"}), skoler=frozenset({"970401385"}), brukernavn=role)
     said = [w.value for w in open_page(page, reader).warning]
     assert ui.EMPTY_WAREHOUSE_READER in said and not any("Importer filer" in w for w in said), said
+    assert not open_page(page, reader).get("page_link")  # no link to a page they lack
 
 
 def test_the_nation_is_landet_in_the_survey_rows_as_on_the_page(warehouse):

@@ -71,7 +71,7 @@ if figures.is_empty():
                    "trinn, uten tall for alle trinn samlet, som Oversikt viser. Se dem per trinn på siden "
                    "«Elevundersøkelsen», eller last ned eksporten fra statistikkbanken med «Alle trinn» også.")
     elif not names:  # an empty warehouse: where to begin
-        st.warning(ui.empty_warehouse())
+        ui.say_empty_warehouse()
     else:
         st.warning("Ingen resultater fra Elevundersøkelsen er lastet inn ennå.")
     if attention.enabled(viewer):

@@ -323,24 +323,37 @@ def cmd_status(db: Path) -> int:
         return 0
     with connect(db, read_only=True) as con:
         rows = con.execute(
-            "SELECT l.filnavn, coalesce(l.kilde, '–'), strftime(l.ferdig, '%Y-%m-%d %H:%M:%S'), l.rader_inn, "
+            "SELECT l.filnavn, coalesce(l.kilde, '–'), strftime(l.ferdig, '%d.%m.%Y kl. %H:%M:%S'), l.rader_inn, "
             "l.rader_lastet, l.rader_avvist, l.resultat, l.melding, c.radnumre = 'under_overskriften' "
             "FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id) ORDER BY l.ferdig"
         ).fetchall()
-    table = Table(title=f"Innlastingslogg – {db}")
-    for title in ("Fil", "Kilde", "Tid", "Rader inn", "Lastet", "Avvist", "Resultat", "Melding"):
-        table.add_column(title, overflow="fold")
-    for *row, old_rows in rows:
-        cells = ["" if v is None else str(v) for v in row]
-        if old_rows and cells[-1]:
-            cells[-1] += " ¹"
-        table.add_row(*cells)
-    console.print(table)
+    _print_status_entries(db, rows)
     if not rows:
         console.print("Ingen filer er lest inn ennå.")
     elif any(old_rows and row[-1] for *row, old_rows in rows):
         console.print(f"¹ {OLD_ROW_NUMBERS}")
     return 0
+
+
+RESULT_WORDS = {"lastet": "[green]LASTET[/green]", "avvist": "[red]AVVIST[/red]"}
+
+
+def _print_status_entries(db: Path, rows: list[tuple]) -> None:
+    """The log as `skolemiljo ingest` says each file, one after the other: the result, the file and its source; when,
+    and the rows; then the message over the terminal's whole width. It was a table of eight columns: in 80 columns
+    each was nine letters wide, a file name took four lines and a message thirty."""
+    from rich.markup import escape
+    from rich.padding import Padding
+
+    console.print(f"[bold]Innlastingslogg – {escape(str(db))}[/bold]")
+    for name, source, when, rows_in, loaded, refused, result, message, old_rows in rows:
+        word = RESULT_WORDS.get(result, f"[yellow]{escape(str(result).upper())}[/yellow]")
+        console.print()
+        console.print(f"{word} {escape(str(name))} ({escape(str(source))})")
+        counts = f"{rows_in or 0} {'rad' if rows_in == 1 else 'rader'} inn, {loaded or 0} lastet, {refused or 0} avvist"
+        console.print(Padding(f"{escape(str(when or ''))} · {counts}", (0, 0, 0, 2), expand=False), highlight=False)
+        if message:
+            console.print(Padding(escape(message) + (" ¹" if old_rows else ""), (0, 0, 0, 2), expand=False), highlight=False)
 
 
 def cmd_user(args: argparse.Namespace, db: Path) -> int:

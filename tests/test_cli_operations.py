@@ -481,3 +481,19 @@ def test_a_rektor_added_for_a_school_the_register_lacks_is_told_so(register_db, 
     assert cli(["--db", str(register_db), "bruker", "legg-til", "kari.rektor", "--rolle", "rektor", "--kommune",
                 "9901", "--skole", known, "--passord-fra-stdin"]) == 0
     assert "står ikke i skoleregisteret" not in capsys.readouterr().out
+
+
+def test_status_reads_in_an_80_column_terminal_one_file_after_the_other(demo_db, monkeypatch, capsys):
+    """`skolemiljo status` was a table of eight columns: in 80 columns each was nine letters wide, a file name took
+    four lines («udir_14», «8_indik», …) and a message thirty."""
+    monkeypatch.setattr(cli_module.console, "width", 80)
+    capsys.readouterr()
+    assert cli(["--db", str(demo_db), "status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    loaded = query(demo_db, "SELECT filnavn, kilde, rader_inn, melding FROM mart.ingest_log ORDER BY ferdig")
+    assert loaded
+    text = " ".join(" ".join(lines).split())
+    for name, source, rows_in, message in loaded:
+        assert f"LASTET {name} ({source})" in lines, name  # the whole name on one line
+        assert f"{rows_in} {'rad' if rows_in == 1 else 'rader'} inn" in text and " ".join(message.split()) in text, message

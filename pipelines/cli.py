@@ -342,18 +342,23 @@ def _print_status_entries(db: Path, rows: list[tuple]) -> None:
     """The log as `skolemiljo ingest` says each file, one after the other: the result, the file and its source; when,
     and the rows; then the message over the terminal's whole width. It was a table of eight columns: in 80 columns
     each was nine letters wide, a file name took four lines and a message thirty."""
+    import textwrap
+
     from rich.markup import escape
-    from rich.padding import Padding
+
+    def indented(text: str) -> str:  # wrapped here, without the spaces rich pads a block's lines with
+        return escape(textwrap.fill(text, width=max(console.width, 40), initial_indent="  ", subsequent_indent="  ",
+                                    break_on_hyphens=False))
 
     console.print(f"[bold]Innlastingslogg – {escape(str(db))}[/bold]")
     for name, source, when, rows_in, loaded, refused, result, message, old_rows in rows:
         word = RESULT_WORDS.get(result, f"[yellow]{escape(str(result).upper())}[/yellow]")
         console.print()
-        console.print(f"{word} {escape(str(name))} ({escape(str(source))})")
+        console.print(f"{word} {escape(str(name))} ({escape(str(source))})", soft_wrap=True)
         counts = f"{rows_in or 0} {'rad' if rows_in == 1 else 'rader'} inn, {loaded or 0} lastet, {refused or 0} avvist"
-        console.print(Padding(f"{escape(str(when or ''))} · {counts}", (0, 0, 0, 2), expand=False), highlight=False)
+        console.print(indented(f"{when or ''} · {counts}"), highlight=False, soft_wrap=True)
         if message:
-            console.print(Padding(escape(message) + (" ¹" if old_rows else ""), (0, 0, 0, 2), expand=False), highlight=False)
+            console.print(indented(message + (" ¹" if old_rows else "")), highlight=False, soft_wrap=True)
 
 
 def cmd_user(args: argparse.Namespace, db: Path) -> int:

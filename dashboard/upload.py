@@ -19,8 +19,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import queries
-from dashboard.labels import COLUMN, ENHET_NIVA, FYLKER, KJONN, NO_VALUE, row_numbers
-from dashboard.ui import column_widths, norwegian
+from dashboard.labels import COLUMN, ENHET_NIVA, FYLKER, KJONN, row_numbers
+from dashboard.ui import norwegian
 from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.errors import counted
@@ -134,12 +134,6 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     "maal": {"snitt": "Snitt", "andel": "Andel (%)"},
 }
 """The codes a file's rows hold, as the pages name them (an unknown code is shown as it stands)."""
-
-
-SHORT_HEADINGS = {"Nye saker": "Nye", "Avsluttede saker": "Avsluttet", "Åpne ved månedsslutt": "Åpne",
-                  "Evaluering over frist": "Over frist"}
-"""The case counts' headings in the preview's grid, with the template's own as the column's tooltip: at the
-template's length the four counts needed 480 pixels, and were off the grid's right edge at 1280."""
 
 
 def common_columns(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
@@ -277,11 +271,10 @@ def _show_preview(preview: Preview) -> None:
         rows, common = common_columns(sample_shown(preview.sample, preview.names))
         if common:
             st.caption(f"{'Begge' if shown == 2 else f'Alle de {shown}'} radene: " + " · ".join(common) + ".")
-        rows = rows.rename({c: SHORT_HEADINGS[c] for c in rows.columns if c in SHORT_HEADINGS})
-        full = {short: heading for heading, short in SHORT_HEADINGS.items()}
-        st.dataframe(norwegian(rows), hide_index=True, width="stretch", placeholder=NO_VALUE,
-                     column_config={name: {"width": width, **({"help": full[name]} if name in full else {})}
-                                    for name, width in column_widths(rows).items()})
+        # A static table: its headings wrap, and every column stays inside the page. In the grid the counts, sized to
+        # their headings, ran past its right edge at 1280 pixels, where a right-aligned number could not be seen.
+        shown_rows = norwegian(rows)
+        st.table(shown_rows.hide(axis="index") if hasattr(shown_rows, "hide") else shown_rows)
 
 
 def _show_outcome(outcome: Outcome) -> None:

@@ -550,6 +550,31 @@ def test_the_upload_box_speaks_norwegian_to_the_eye_and_to_a_screen_reader(serve
     page.close()
 
 
+def test_the_preview_shows_every_value_of_a_row_inside_the_page_at_1280_pixels(server, browser, tmp_path):
+    """A reviewer's find: at 1280 pixels the preview's grid showed the heading «Over frist» but not its 10: the column
+    ran past the grid's right edge, and the number is right-aligned. Nothing is loaded (no «Last inn»)."""
+    from tests.conftest import SAKER_HEADER
+
+    one = tmp_path / "saker_nordli_rettet.csv"
+    one.write_text(SAKER_HEADER + "990012008;Nordli skole;2026-10;;aktivitetsplan;;6;1;16;10\n", encoding="utf-8")
+    page = login(browser, server, "skoleeier")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    go(page, "importer", "Importer filer")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(one))
+    page.wait_for_selector("text=Første rad som lastes inn", timeout=60_000)
+    settled(page)
+    table = page.locator("[data-testid='stTable']").last
+    right = page.locator("[data-testid='stMain'] [data-testid='stVerticalBlock']").first.bounding_box()
+    right = right["x"] + right["width"]
+    cells = table.locator("td")
+    texts = [c.inner_text().strip() for c in cells.all()]
+    assert texts[-4:] == ["6", "1", "16", "10"], texts
+    for cell in cells.all():
+        box = cell.bounding_box()
+        assert box["x"] + box["width"] <= right + 1, (cell.inner_text(), box, right)
+    page.close()
+
+
 def test_a_file_the_upload_box_cannot_take_is_refused_in_norwegian(browser, demo_db_master, demo_db, tmp_path):
     """Streamlit refused an .xls or a .txt with a red mark whose English tooltip few would find, under «Ingen filer
     valgt ennå». Now the page reads them as the command line does and answers in Norwegian (and logs the refusal);

@@ -201,6 +201,16 @@ def month_axis(dates: list, every: int = 3) -> dict:
     return dict(tickmode="array", tickvals=ticks, ticktext=[month_label(d) for d in ticks])
 
 
+SMALL_COUNTS = 10
+
+
+def count_axis(values: list) -> dict:
+    """A count axis's ticks on whole numbers: with counts up to `SMALL_COUNTS`, Plotly ticked «0,5 1,5 2,5» for cases
+    that come one at a time. Larger counts keep Plotly's own steps (2, 5, 10, …), whole already."""
+    largest = max((v for v in values if v is not None), default=0)
+    return dict(dtick=1) if largest <= SMALL_COUNTS else {}
+
+
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "triangle-down", "star", "x", "pentagon"]
 
 

@@ -92,6 +92,14 @@ def _type_cell(cell, header: str) -> None:
         cell.value, cell.number_format = found
 
 
+def _date_format(value: dt.date, header: str) -> str:
+    """A date as the page writes it: a month «okt 2024» (in the reader's Excel's language), a day «05.08.2024».
+    Excel's default read «2024-10-01» for the month the page called «okt 2024»."""
+    if isinstance(value, dt.datetime):
+        return "dd.mm.yyyy hh:mm"
+    return "mmm yyyy" if header.lower().startswith("måned") else "dd.mm.yyyy"
+
+
 def sheet_name(title: str, taken: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\ (a colon before a space becomes a dash), unique in the
     book. A longer title is cut at a word and ends in «…», not inside a name («Elevundersøkelsen – Nordli skol»)."""
@@ -146,7 +154,10 @@ def xlsx_bytes(tables: list[Table], about: list[tuple[str, str]]) -> bytes:
             ws.append([_cell(v) for v in row])
         for row in ws.iter_rows(min_row=2):
             for cell, header in zip(row, headers, strict=True):
-                _type_cell(cell, header)
+                if isinstance(cell.value, dt.date):  # a date the table holds as one (a text date is typed below)
+                    cell.number_format = _date_format(cell.value, header)
+                else:
+                    _type_cell(cell, header)
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
             longest = max([len(header), *(len(str(v)) for v in table.frame[header].head(200).to_list() if v is not None)])

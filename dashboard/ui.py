@@ -722,8 +722,11 @@ def _shown_kommuner(current: Viewer) -> dict[str, str]:
     return {picked: names.get(picked, picked)} if picked else names
 
 
-def export_tables(page: str, stem: str) -> None:
-    """The page's «Last ned tabellene (Excel)»: every table shown above, with the viewer's protection, audited."""
+def export_tables(page: str, stem: str, selection: str | None = None) -> None:
+    """The page's «Last ned tabellene (Excel)»: every table shown above, with the viewer's protection, audited.
+
+    «Om uttrekket» names the municipality picked on the page and `selection`, what else the page was set to («Team:
+    Elevtjenesten · Periode: …»): an export of the elevtjeneste could not be told from one of the arbeidslag."""
     import datetime as dt
 
     tables = list(st.session_state.get(TABLES_KEY, []))
@@ -731,11 +734,15 @@ def export_tables(page: str, stem: str) -> None:
     if not tables:
         return
     current = viewer()
+    shown = _shown_kommuner(current)
+    picked = st.session_state.get(PAGE_KOMMUNE_KEY)
     about = [
         ("Uttrekk fra", f"Skolemiljø – {page}"),
+        *([("Kommune", f"{shown[picked]} ({picked})")] if picked in shown else []),
+        *([("Utvalg", selection)] if selection else []),
         ("Laget av", current.brukernavn or "–"),
         ("Tidspunkt", dt.datetime.now().strftime("%d.%m.%Y %H:%M")),
-        ("Vern", protection_text(current, _shown_kommuner(current))),
+        ("Vern", protection_text(current, shown)),
         ("Tabeller", ", ".join(t.title for t in tables)),
     ]
     audited_download(

@@ -142,3 +142,14 @@ def test_a_page_export_shows_each_number_and_date_as_written_and_stores_it_as_on
 def test_text_that_is_not_exactly_a_number_stays_text_in_an_excel_export(text):
     book = load_workbook(io.BytesIO(export.xlsx_bytes([export.Table("Tabell", pl.DataFrame({"Verdi": [text]}))], [])))
     assert book["Tabell"]["A2"].data_type == "s" and book["Tabell"]["A2"].value == text
+
+
+def test_a_month_and_a_day_a_page_holds_as_dates_read_as_the_page_writes_them_in_excel():
+    """The Saker page's «Saker per skole og måned» opened in Excel as «2024-10-01» for the page's «okt 2024»."""
+    frame = pl.DataFrame({"Måned": [dt.date(2024, 10, 1)], "Dato": [dt.date(2024, 10, 14)],
+                          "Tidspunkt": [dt.datetime(2024, 10, 14, 9, 5)]})
+    ws = load_workbook(io.BytesIO(export.xlsx_bytes([export.Table("Tabell", frame)], [])))["Tabell"]
+    month, day, when = ws["A2"], ws["B2"], ws["C2"]
+    assert month.is_date and month.number_format == "mmm yyyy", month.number_format
+    assert day.is_date and excel_shows(day.value, day.number_format) == "14.10.2024"
+    assert when.is_date and when.number_format == "dd.mm.yyyy hh:mm"

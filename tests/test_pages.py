@@ -1406,3 +1406,44 @@ def test_the_team_period_says_whose_meeting_log_it_spans_for_rektor_and_skolesje
                                             f" AND team = ? AND {team_rows}", [team, nordli])[0]
         period = next(c.value for c in at.caption if c.value.startswith("Periode"))
         assert period.startswith(f"Periode i {whose}: {first:%d.%m.%Y}–{last:%d.%m.%Y}"), period
+
+
+def test_the_team_export_says_which_team_municipality_and_period_and_holds_the_charts_numbers(app, media):
+    """A reviewer's find: the export of «Arbeidslag og elevtjeneste» held «Skolene side om side» only, and nothing in
+    it said which team, municipality or period: an export of the elevtjeneste read as one of the arbeidslag."""
+    import io
+
+    from openpyxl import load_workbook
+
+    at = app("team")
+    team = next(s for s in at.selectbox if s.label == "Team")
+    team.select("elevtjeneste").run()
+    button = next(b for b in at.download_button if b.label == "Last ned tabellene (Excel)")
+    book = load_workbook(io.BytesIO(media(button)))
+    about = {row[0].value: row[1].value for row in book["Om uttrekket"].iter_rows()}
+    assert about["Kommune"] == "Fjellvik (9901)", about
+    assert about["Utvalg"].startswith("Team: Elevtjeneste · Periode: "), about
+    assert "Elevtjeneste: møter holdt per måned" in about["Tabeller"], about["Tabeller"]
+    assert "Andel møter der yrkesgruppen var til stede" in about["Tabeller"], about["Tabeller"]
+
+
+def test_the_saker_page_says_which_months_its_charts_show_and_counts_tick_on_whole_numbers(app):
+    """«Siste 12 måneder» stood over charts of every month reported; a count axis ticked «0,5 1,5 2,5»."""
+    at = app("saker")
+    headings = [h.value for h in at.subheader]
+    assert any(h.startswith("Siste 12 måneder (") for h in headings), headings
+    assert any(h.startswith("Måned for måned (") for h in headings), headings
+    next(t for t in at.toggle if t.label == "Per 100 elever").set_value(False).run()
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    counted = [f for f in figures if "Evaluering over frist" in f["layout"]["title"]["text"]]
+    assert counted and counted[0]["layout"]["yaxis"].get("dtick") == 1, counted[0]["layout"]["yaxis"]
+
+
+def test_the_rektor_reads_the_12_5_box_as_his_own_follow_up_not_the_skoleeier_s(app, demo_db_master):
+    nordli = query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE navn = 'Nordli skole'")[0][0]
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="rektor")
+    said = " ".join(m.value for m in app("saker", rektor).markdown)
+    owner = " ".join(m.value for m in app("saker").markdown)
+    if "§ 12-5 og Statsforvalteren" not in owner:
+        pytest.fail("the demo has no § 12-5 or Statsforvalteren case to show")
+    assert "skoleeiers oppmerksomhet" in owner and "skoleeiers oppmerksomhet" not in said

@@ -12,6 +12,7 @@ from dashboard import labels, queries, ui
 from dashboard.charts import (
     LAYOUT,
     cached_figure,
+    count_axis,
     month_axis,
     month_label,
     month_range,
@@ -81,8 +82,8 @@ if not viewer.full_detail_everywhere:
         if viewer.role == "fau":
             st.caption("Mange «1–4» og «skjult» betyr at sakene er få; det er ikke et tegn på at rapporter mangler.")
         elif viewer.role == "rektor" and not viewer.protected:
-            st.caption("Tabellen er vernet for alle skoler, også din egen. Under ser du din egen skole i full detalj, "
-                       "for de siste 12 månedene.")
+            st.caption("Tabellen er vernet for alle skoler, også din egen. Under ser du din egen skole i full detalj: "
+                       "de siste 12 månedene, og så hver måned i rapportene.")
     if viewer.role != "rektor" or viewer.protected:
         ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")
         st.stop()
@@ -176,7 +177,9 @@ by_school = (
 )
 if not sf.is_empty() or not by_school.is_empty():
     with st.container(border=True, key="card-saker-12-5"):
-        st.markdown("**§ 12-5 og Statsforvalteren – saker som krever skoleeiers oppmerksomhet**")
+        # The rektor reads it of the own school: «skoleeiers oppmerksomhet» spoke to someone else.
+        st.markdown("**§ 12-5 og Statsforvalteren – saker som krever "
+                    + ("oppfølging**" if viewer.role == "rektor" else "skoleeiers oppmerksomhet**"))
         # One list above the other: the outcome texts are long («Avgjort: Brudd på aktivitetsplikten»), and side by
         # side at 1024 pixels the grid cut them.
         st.write("Skjerpet aktivitetsplikt (§\u00a012-5, tidl. §\u00a09\u00a0A-5), siste 12 måneder:")
@@ -208,6 +211,9 @@ ui.remember(
     ),
     "Saker per skole og måned",
 )
+# The figures above are the last 12 months; the charts are every month reported (a heading «Siste 12 måneder» stood
+# over 27 months of heatmap).
+st.subheader(f"Måned for måned ({month_label(data['periode'].min())}–{month_label(last)})")
 types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
 c1, c2 = st.columns([2, 1])
 sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get, placeholder="Velg")
@@ -253,7 +259,8 @@ def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, per10
     fig = go.Figure(data=traces)
     fig.update_layout(
         title=dict(text=title, font=dict(size=18)), **LAYOUT, height=430, plot_bgcolor="white",
-        yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#e6e6e6"),
+        yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#e6e6e6",
+                   **({} if per100 else count_axis(frame[column].to_list()))),
         xaxis=month_axis(frame["periode"].to_list()), legend=dict(orientation="h", y=-0.18), margin=dict(b=90),
     )
     return fig
@@ -310,7 +317,8 @@ with tab_season:
     fig.update_layout(title=dict(text=f"{SAKSTYPER[sakstype]}: nye saker{unit} {where} per måned i skoleåret",
                                  font=dict(size=18)),
                       **LAYOUT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
-                      yaxis=dict(title=f"Nye saker{unit}", rangemode="tozero", gridcolor="#e6e6e6"),
+                      yaxis=dict(title=f"Nye saker{unit}", rangemode="tozero", gridcolor="#e6e6e6",
+                                 **({} if per100 else count_axis(season["y"].to_list()))),
                       legend=dict(orientation="h", y=-0.15))
     ui.chart(fig)
     if per100 and counted.height < part.height:
@@ -323,4 +331,5 @@ with tab_template:
     ui.help_link("Veiledning: mal for saker", "mal-saker")
     ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
 
-ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}")
+ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}", selection=(
+    f"Alle sakstyper, {month_label(data['periode'].min())}–{month_label(last)}"))

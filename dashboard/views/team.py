@@ -10,6 +10,7 @@ from dashboard import labels, queries, ui
 from dashboard.charts import (
     LAYOUT,
     PALETTE,
+    count_axis,
     month_label,
     school_line,
     school_month_heatmap,
@@ -190,7 +191,7 @@ with tab_rhythm:
             monthly, value="farge", text="len", title=f"{TEAMS[team]}: møter holdt per måned",
             colorbar="andel av<br>forventet" if expected_per_month else "møter", hover="%{text} møter",
             zmin=0, zmax=1.5 if expected_per_month else None,
-        ))
+        ), exported=True)
     st.caption("En tom rute betyr at ingen møter er registrert den måneden." + (
         f" Forventet: {rhythm_text} per måned." if expected_per_month else ""))
 with tab_attend:
@@ -207,7 +208,7 @@ with tab_attend:
                       xaxis=dict(side="bottom", tickangle=0, tickvals=list(PROFESSIONS.values()),
                                  ticktext=[ATTENDANCE_TICKS.get(v, v) for v in PROFESSIONS.values()]),
                       yaxis=dict(autorange="reversed"))
-    ui.chart(fig)
+    ui.chart(fig, exported=True)
     # Per school term (høst: Aug–Dec, vår: Jan–Jun): enough meetings per point to show a real change.
     term = (
         part.filter(pl.col("dato").dt.month() != 7)
@@ -239,16 +240,18 @@ with tab_attend:
                       height=400, plot_bgcolor="white", yaxis=dict(range=[0, 105], gridcolor="#e6e6e6", title="%"),
                       xaxis=dict(type="category", categoryorder="array", categoryarray=order),
                       legend=dict(orientation="h", y=-0.18))
-    ui.chart(fig)
+    ui.chart(fig, exported=True)
 with tab_flow:
     traces = []
     for i, (col, label) in enumerate([("ppt", "PPT"), ("barnevern", "Barnevern"), ("helse", "Helse")]):
         traces.append(go.Bar(x=summary["skole"].to_list(), y=summary[col].to_list(), name=label, marker_color=PALETTE[i]))
     fig = go.Figure(data=traces)
     fig.update_layout(barmode="stack", title=dict(text="Nye henvisninger i perioden, etter tjeneste", font=dict(size=18)),
-                      **LAYOUT, height=420, plot_bgcolor="white", yaxis=dict(title="Henvisninger", gridcolor="#e6e6e6"),
+                      **LAYOUT, height=420, plot_bgcolor="white",
+                      yaxis=dict(title="Henvisninger", gridcolor="#e6e6e6", **count_axis(summary.select(
+                          pl.sum_horizontal("ppt", "barnevern", "helse")).to_series().to_list())),
                       legend=dict(orientation="h", y=-0.2))
-    ui.chart(fig)
+    ui.chart(fig, exported=True)
     consent = part.select(pl.col("saker_med_samtykke").sum(), pl.col("saker_anonyme").sum()).row(0)
     if sum(consent):
         st.caption(
@@ -258,4 +261,7 @@ with tab_flow:
 
 st.divider()
 ui.download_template("møtelogg", "teammoter", schools, f"teammoter_mal_{kommunenr}")
-ui.export_tables("Arbeidslag og elevtjeneste", f"team_{kommunenr}")
+ui.export_tables("Arbeidslag og elevtjeneste", f"team_{kommunenr}", selection=(
+    f"Team: {TEAMS[team]} · Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} · "
+    + (f"Forventet rytme: {rhythm_text} {'møte' if expected_per_month == 1 else 'møter'} per måned"
+       if expected_per_month else "Ingen forventet møterytme satt")))

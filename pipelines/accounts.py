@@ -445,7 +445,8 @@ DEMO_ACCOUNTS = [
 
 
 def ensure_demo_accounts(path: Path, nordli_orgnr: str) -> list[tuple[str, str, str]]:
-    """Create the demo accounts (marked demo) if missing; return (user, password, role) to print."""
+    """Create the demo accounts (marked demo) if missing; return (user, password, role) to print: the demo accounts
+    only. A name a real account holds is left to it, and not printed with the demo's password (that login failed)."""
     accounts = load(path)
     for name, password, role, kommuner, skoler in DEMO_ACCOUNTS:
         if name in accounts:
@@ -454,4 +455,4 @@ def ensure_demo_accounts(path: Path, nordli_orgnr: str) -> list[tuple[str, str, 
         accounts[name] = Account(name, role, kommuner, skoler, demo=True, navn=f"Demo: {ROLES[role].split(' (')[0]}",
                                  passord_hash=_hasher.hash(password))
     save(path, accounts)
-    return [(name, password, role) for name, password, role, _, _ in DEMO_ACCOUNTS]
+    return [(name, password, role) for name, password, role, _, _ in DEMO_ACCOUNTS if accounts[name].demo]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,9 +21,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
-from pipelines.errors import DEMO_WAREHOUSE, OLD_ROW_NUMBERS
+from pipelines.errors import DEMO_WAREHOUSE, OLD_ROW_NUMBERS, IngestError
 from pipelines.warehouse.connection import WarehouseBusy, connect, db_path, keep_private
 from pipelines.warehouse.migrations import SchemaTooNew, latest_version, refuse_newer
 
@@ -293,7 +293,7 @@ def registers_first(paths: list[Path], source: str | None = None) -> list[Path]:
 def _unreadable(path: Path) -> str | None:
     """Why a named input file cannot be read at all (a folder, no access), so the batch goes on with the next one."""
     if path.is_dir():
-        return "er en mappe, ikke en fil. Oppgi filene i den (f.eks. mappe/*)."
+        return f"er en mappe, ikke en fil. Oppgi filene i den (f.eks. {path.as_posix().rstrip('/')}/*)."
     try:
         with path.open("rb"):
             pass
@@ -335,30 +335,32 @@ def cmd_status(db: Path) -> int:
     return 0
 
 
-RESULT_WORDS = {"lastet": "[green]LASTET[/green]", "avvist": "[red]AVVIST[/red]"}
+def _indented(text: str) -> str:
+    """`text` wrapped to the terminal two spaces in, as rich markup; wrapped here, without the spaces rich pads a
+    block's lines with (a log piped to a file had every line padded to the terminal's width)."""
+    import textwrap
+
+    return escape(textwrap.fill(text, width=max(console.width, 40), initial_indent="  ", subsequent_indent="  ",
+                                break_on_hyphens=False))
+
+
+RESULT_WORDS = {"lastet": "[green]LASTET[/green]", "avvist": "[red]AVVIST[/red]",
+                "allerede_lastet": "[yellow]ALLEREDE LASTET[/yellow]"}
 
 
 def _print_status_entries(db: Path, rows: list[tuple]) -> None:
     """The log as `skolemiljo ingest` says each file, one after the other: the result, the file and its source; when,
     and the rows; then the message over the terminal's whole width. It was a table of eight columns: in 80 columns
     each was nine letters wide, a file name took four lines and a message thirty."""
-    import textwrap
-
-    from rich.markup import escape
-
-    def indented(text: str) -> str:  # wrapped here, without the spaces rich pads a block's lines with
-        return escape(textwrap.fill(text, width=max(console.width, 40), initial_indent="  ", subsequent_indent="  ",
-                                    break_on_hyphens=False))
-
     console.print(f"[bold]Innlastingslogg – {escape(str(db))}[/bold]")
     for name, source, when, rows_in, loaded, refused, result, message, old_rows in rows:
         word = RESULT_WORDS.get(result, f"[yellow]{escape(str(result).upper())}[/yellow]")
         console.print()
         console.print(f"{word} {escape(str(name))} ({escape(str(source))})", soft_wrap=True)
         counts = f"{rows_in or 0} {'rad' if rows_in == 1 else 'rader'} inn, {loaded or 0} lastet, {refused or 0} avvist"
-        console.print(indented(f"{when or ''} · {counts}"), highlight=False, soft_wrap=True)
+        console.print(_indented(f"{when or ''} · {counts}"), highlight=False, soft_wrap=True)
         if message:
-            console.print(indented(message + (" ¹" if old_rows else "")), highlight=False, soft_wrap=True)
+            console.print(_indented(message + (" ¹" if old_rows else "")), highlight=False, soft_wrap=True)
 
 
 def cmd_user(args: argparse.Namespace, db: Path) -> int:
@@ -376,9 +378,11 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
     try:
         if args.bruker_command == "legg-til":
             password = None
+            if args.uten_passord and args.passord_fra_stdin:
+                raise accounts.AccountError("Velg enten --passord-fra-stdin eller --uten-passord, ikke begge.")
             if not args.uten_passord:
                 if args.passord_fra_stdin:
-                    password = sys.stdin.readline().rstrip("\n")
+                    password = _password_from_stdin()
                 elif not sys.stdin.isatty():  # getpass would warn in English that the password may be echoed
                     raise accounts.AccountError(
                         "Det finnes ingen terminal å spørre om passordet i. I et skript: bruk --passord-fra-stdin "
@@ -423,12 +427,25 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
             console.print(f"Brukeren «{gone.brukernavn}» er fjernet.")
             return 0
         if args.bruker_command == "liste":
-            table = Table("brukernavn", "rolle", "kommuner", "skoler", "e-post", "innlogging")
-            for a in accounts.load(path).values():
+            users = accounts.load(path)
+            if not users:
+                console.print(f"Ingen brukere i {path} ennå. Legg til en administrator: skolemiljo --db {db} bruker "
+                              "legg-til BRUKERNAVN --rolle admin")
+                return 0
+            # One user after the other, never cut: the name is what «bruker fjern» and «--erstatt» are given (a table
+            # cut it in 80 columns: «kari.skol…»)
+            console.print(f"[bold]Brukere – {escape(str(path))}[/bold]")
+            for a in users.values():
                 how = ("passord" if a.passord_hash else "") + (" + OIDC" if a.epost else "")
-                table.add_row(a.brukernavn, a.rolle + (" (demo)" if a.demo else ""), ", ".join(a.kommuner),
-                              ", ".join(a.skoler), a.epost or "", how.strip(" +"))
-            console.print(table)
+                where = [f"kommune {', '.join(a.kommuner)}" if a.kommuner else "ingen kommune",
+                         *([f"skole {', '.join(a.skoler)}"] if a.skoler else [])]
+                console.print()
+                console.print(escape(a.brukernavn) + (" (demo)" if a.demo else ""), soft_wrap=True, highlight=False)
+                console.print(_indented(" · ".join([a.rolle, *where, how.strip(" +") or "ingen innlogging"])),
+                              soft_wrap=True, highlight=False)
+                if a.epost or a.navn:
+                    console.print(_indented(" · ".join(x for x in (a.navn, f"e-post {a.epost}" if a.epost else "") if x)),
+                                  soft_wrap=True, highlight=False)
             return 0
         if args.bruker_command == "demo":
             return print_demo_accounts(db)
@@ -436,6 +453,21 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
         err_console.print(f"[red]{exc}[/red]")
         return 1
     return 2
+
+
+def _password_from_stdin() -> str:
+    """The first line of standard input, without its line ending, also Windows' «\r\n»: a password file saved on
+    Windows stored «…bok\r», which no login form can send, and the account could never log in."""
+    from pipelines import accounts
+
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise accounts.AccountError("Fikk ikke noe passord på standard inn (passordet skal stå på første linje).")
+    password = line.rstrip("\r\n")
+    if password != password.strip():
+        raise accounts.AccountError("Passordet begynner eller slutter med mellomrom eller tabulator. Fjern dem: de er "
+                                    "lette å ta med ved en feil og vanskelige å skrive riktig ved innlogging.")
+    return password
 
 
 def cmd_setting(args: argparse.Namespace, db: Path) -> int:
@@ -583,6 +615,10 @@ def print_demo_accounts(db: Path) -> int:
     console.print("  [bold]DEMOKONTOER – bare for demoen med fiktive data, virker ikke mot ekte data:[/bold]")
     for name, password, role in rows:
         console.print(f"    {role:<10} brukernavn: {name:<14} passord: {password}")
+    if taken := sorted({name for name, *_ in accounts.DEMO_ACCOUNTS} - {name for name, *_ in rows}):
+        console.print(f"  Merk: {', '.join(taken)} er {'en ekte konto' if len(taken) == 1 else 'ekte kontoer'} i "
+                      f"{accounts.users_path(db)}, og demokontoen med samme navn er ikke laget. Et ekte lager bør ha "
+                      "sin egen mappe, med egne brukere.")
     return 0
 
 
@@ -608,8 +644,14 @@ def cmd_report(args: argparse.Namespace, db: Path) -> int:
     vurdering = ""
     if args.vurdering:
         try:
-            vurdering = Path(args.vurdering).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            # As an uploaded file is read: UTF-8, or Notepad's «ANSI» (Windows-1252), or UTF-16
+            from pipelines import parsing
+
+            vurdering = parsing.decode(Path(args.vurdering).read_bytes()).text
+        except OSError as exc:
+            err_console.print(f"Kunne ikke lese vurderingen fra {args.vurdering}: {_os_reason(exc)}.")
+            return 1
+        except IngestError as exc:
             err_console.print(f"Kunne ikke lese vurderingen fra {args.vurdering}: {exc}")
             return 1
     settings = dict(queries.settings(Viewer()).iter_rows())
@@ -703,6 +745,9 @@ def _run(args: argparse.Namespace, db: Path) -> int:
     if args.command == "arkiv":
         return cmd_archive(db)
     if args.command == "ingest":
+        if not db.exists():  # a mistyped --db would otherwise fill a warehouse the dashboard never reads, unsaid
+            err_console.print(f"Merk: Det fantes ikke noe lager i {db}; et nytt, tomt lager lages nå. Var det ikke "
+                              "meningen, sjekk --db og SKOLEMILJO_DB.")
         return ingest_paths([Path(f) for f in args.files], db, args.source)
     if args.command == "innstilling":
         return cmd_setting(args, db)

@@ -121,6 +121,10 @@ def read_table(raw: bytes, filename: str) -> pl.DataFrame:
 READABLE = "Filer som kan leses: CSV (også lagret som .txt), JSON, Excel (.xlsx) og YAML (kommunens plan)."
 
 
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The first bytes of Office's old container: Word and PowerPoint 97–2003, .xls, and an encrypted .xlsx."""
+
+
 def _document_kind(raw: bytes, filename: str) -> str | None:
     """«en PDF-fil», «et Word-dokument» …: a document, not a table, named as such (a PDF read as «Fant ikke
     skilletegn», a .docx as a damaged Excel file to open in Excel)."""
@@ -152,6 +156,10 @@ def read_sheet(raw: bytes, filename: str) -> parsing.Sheet:
         return parsing.read_xlsx_sheet(raw)
     if filename.lower().endswith(".xls"):
         raise IngestError("Gamle .xls-filer kan ikke leses; lagre som .xlsx eller CSV (semikolon).")
+    if raw.startswith(OLE):  # Office's old container: what a password-protected .xlsx is, whatever its name
+        raise IngestError("Filen er en passordbeskyttet (kryptert) Excel-fil, eller en gammel .xls med et annet navn, og "
+                          "kan ikke leses. Fjern passordet i Excel (Fil → Info → Beskytt arbeidsbok → Krypter med "
+                          "passord, og tøm feltet) og lagre som .xlsx, eller lagre som CSV (semikolon).")
     if raw.lstrip()[:1] in (b"[", b"{") and not filename.lower().endswith((".yaml", ".yml")):
         try:  # JSON in UTF-8, the export API's own: parsed from the bytes (decoding 150 MB to text first costs 0.3 s)
             return parsing.Sheet(parsing.read_json_bytes(raw), first_row=1)

@@ -497,3 +497,87 @@ def test_status_reads_in_an_80_column_terminal_one_file_after_the_other(demo_db,
     for name, source, rows_in, message in loaded:
         assert f"LASTET {name} ({source})" in lines, name  # the whole name on one line
         assert f"{rows_in} {'rad' if rows_in == 1 else 'rader'} inn" in text and " ".join(message.split()) in text, message
+
+
+def test_a_password_piped_from_a_windows_file_logs_in_and_a_padded_or_missing_one_is_refused(tmp_path, monkeypatch,
+                                                                                               capsys):
+    """A password file saved on Windows stored «…bok\\r»: «lagret», and the account could never log in. An empty
+    standard input said «Passordet må ha minst 10 tegn.»; with --uten-passord too, the password was thrown away."""
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    path = accounts.users_path(db)
+
+    def add(name: str, stdin: str, *extra: str) -> int:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        return cli(["--db", str(db), "bruker", "legg-til", name, "--rolle", "skoleeier", "--kommune", "9901",
+                    "--passord-fra-stdin", *extra])
+
+    assert add("kari", "fjell-kaffe-sykkel-bok\r\n") == 0
+    assert accounts.authenticate(path, "kari", "fjell-kaffe-sykkel-bok", demo_warehouse=False,
+                                 throttle=accounts.Throttle()).account is not None
+    capsys.readouterr()
+    assert add("ola", "fjell-kaffe-sykkel-bok   \n") == 1
+    assert "mellomrom" in capsys.readouterr().err
+    assert add("per", "") == 1
+    assert "Fikk ikke noe passord" in capsys.readouterr().err
+    assert add("lise", "fjell-kaffe-sykkel-bok\n", "--uten-passord") == 1
+    assert "ikke begge" in capsys.readouterr().err
+    assert set(accounts.load(path)) == {"kari"}
+
+
+def test_ingest_into_a_warehouse_that_does_not_exist_says_it_makes_a_new_one(tmp_path, demo_dir, capsys):
+    """A mistyped --db filled a new warehouse the dashboard never reads, and said only «LASTET»."""
+    db = tmp_path / "skrivefeil" / "lager.duckdb"
+    assert cli(["--db", str(db), "ingest", str(demo_dir / "skoleregister.csv")]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"Det fantes ikke noe lager i {db}; et nytt, tomt lager lages nå" in said, said
+    assert cli(["--db", str(db), "ingest", str(demo_dir / "teamrytme.csv")]) == 0
+    assert "Det fantes ikke" not in capsys.readouterr().err
+
+
+def test_a_report_s_assessment_saved_as_ansi_in_notepad_is_read(demo_db, tmp_path, capsys):
+    """A vurdering saved by Notepad as «ANSI» (Windows-1252) was refused with Python's «'utf-8' codec can't decode»."""
+    text = tmp_path / "vurdering.txt"
+    text.write_bytes("Skoleeier er fornøyd med trivselen på Ørnåsen.\r\n\r\nVi følger opp mobbingen.".encode("cp1252"))
+    out = tmp_path / "rapport.html"
+    year = query(demo_db, "SELECT skoleaar FROM core.eu_skoleaar ORDER BY skoleaar_start DESC LIMIT 1")[0][0]
+    assert cli(["--db", str(demo_db), "rapport", "--kommune", "9901", "--skoleaar", year, "--mottaker", "kommunestyre",
+                "--format", "html", "--vurdering", str(text), "--ut", str(out)]) == 0, capsys.readouterr().err
+    assert "Skoleeier er fornøyd med trivselen på Ørnåsen." in out.read_text("utf-8")
+    capsys.readouterr()
+    assert cli(["--db", str(demo_db), "rapport", "--kommune", "9901", "--skoleaar", year, "--mottaker", "kommunestyre",
+                "--format", "html", "--vurdering", str(tmp_path / "finnes_ikke.txt"), "--ut", str(out)]) == 1
+    said = capsys.readouterr().err
+    assert "finnes ikke" in said and "Errno" not in said, said
+
+
+def test_the_user_list_never_cuts_a_user_name_in_80_columns(tmp_path, monkeypatch, capsys):
+    """«kari.skol…»: the name «bruker fjern» is given was cut short in an 80-column terminal."""
+    monkeypatch.setattr(cli_module.console, "width", 80)
+    db = tmp_path / "skolemiljo.duckdb"
+    assert cli(["--db", str(db), "init"]) == 0
+    capsys.readouterr()
+    assert cli(["--db", str(db), "bruker", "liste"]) == 0
+    assert "Ingen brukere" in capsys.readouterr().out
+    names = ["kari.nordmann.skolesjef", "rektor.nordli.lang"]
+    for name in names:
+        monkeypatch.setattr(sys, "stdin", io.StringIO("fjell-kaffe-sykkel-bok\n"))
+        assert cli(["--db", str(db), "bruker", "legg-til", name, "--rolle", "rektor", "--kommune", "9901", "--skole",
+                    "990012008", "--epost", f"{name}@fjellvik.kommune.no", "--passord-fra-stdin"]) == 0
+    capsys.readouterr()
+    assert cli(["--db", str(db), "bruker", "liste"]) == 0
+    shown = capsys.readouterr().out
+    assert all(name in shown for name in names) and "…" not in shown, shown
+
+
+def test_a_password_protected_xlsx_and_a_folder_are_named_as_what_they_are(register_db, tmp_path, capsys):
+    """A password-protected .xlsx (Office's old container inside) was refused as «Fant ikke skilletegn …»; a folder's
+    hint said «mappe/*», not the folder's own name."""
+    locked = tmp_path / "saker_kryptert.xlsx"
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048))
+    folder = tmp_path / "filer"
+    folder.mkdir()
+    assert cli(["--db", str(register_db), "ingest", str(locked), str(folder)]) == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert "passordbeskyttet (kryptert) Excel-fil" in said and "skilletegn" not in said, said
+    assert f"{folder.as_posix()}/*" in said, said

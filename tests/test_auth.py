@@ -121,6 +121,18 @@ def test_demo_accounts_are_refused_against_a_real_warehouse(tmp_path):
     assert refused.account is None and "demolageret" in refused.melding
 
 
+def test_the_demo_accounts_printed_are_those_that_log_in_not_a_real_account_s_name(tmp_path):
+    """A real «admin» in the users file: «bruker demo» printed «admin … passord: demo-administrator», which failed."""
+    path = tmp_path / "brukere.yaml"
+    admin = next(row for row in accounts.DEMO_ACCOUNTS if row[2] == "admin")[0]
+    accounts.add(path, accounts.Account(admin, "admin", ("9901",), ()), "fjell-kaffe-sykkel-bok")
+    printed = accounts.ensure_demo_accounts(path, "990012001")
+    assert admin not in [name for name, *_ in printed] and printed
+    for name, password, _role in printed:
+        assert accounts.authenticate(path, name, password, demo_warehouse=True,
+                                     throttle=accounts.Throttle()).account is not None, name
+
+
 def test_an_oidc_identity_maps_to_the_account_with_that_email_and_only_that(tmp_path):
     path = tmp_path / "brukere.yaml"
     _add(path, "rektor.a", "rektor", None, skoler=("990012001",), epost="Rektor.A@kommune.no")

@@ -88,6 +88,7 @@ class PersonDataError(IngestError):
 
 
 DEMO_WAREHOUSE = ("Dette lageret er et demolager: demokontoene i det har passord som står offentlig i README, og alle tall "
-                  "vises som fiktive. Ekte data og ekte brukere hører hjemme i et eget lager (README, «Drift»: "
-                  "«skolemiljo --db data/ekte.duckdb init»).")
+                  "vises som fiktive. Ekte data og ekte brukere hører hjemme i et eget lager i en egen mappe, siden brukerne, "
+                  "revisjonsloggen og arkivet ligger ved siden av lageret (README, «Drift»: "
+                  "«skolemiljo --db data/ekte/skolemiljo.duckdb init»).")
 """Why a demo warehouse (`skolemiljo demo`) takes no real files (`pipelines.ingest.outside_demo`) and no new users."""

@@ -76,8 +76,9 @@ def connect(
             if not _is_lock_conflict(exc):
                 raise
             if time.monotonic() >= deadline:
-                raise WarehouseBusy(
-                    "Lageret er opptatt av en annen prosess (innlasting pågår). Prøv igjen om litt."
+                raise WarehouseBusy(  # any other process: an ingest, a backup, someone's own DuckDB session
+                    f"Lageret er i bruk av en annen prosess (for eksempel en innlasting) og ble ikke ledig på "
+                    f"{LOCK_WAIT_SECONDS:.0f} sekunder. Prøv igjen om litt."
                 ) from exc
             time.sleep(delay + random.uniform(0, delay))
             delay = min(delay * 1.6, 0.5)

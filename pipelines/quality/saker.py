@@ -327,7 +327,15 @@ def drift_against_warehouse(con, rows: str) -> list[Finding]:
     left out. Summed over trinn: a school may give a month per trinn and the next for all trinn, and the open cases
     still carry over. Only the edges are read, each school's and sakstype's first and last month in the file and the
     month outside each (a month missing inside a file is no edge; the file's own months are the suite's): 7 s → 0.1 s
-    on a national warehouse."""
+    on a national warehouse. A file none of whose months, or the month on each side of them, the warehouse holds
+    (a new school year) has no edge the warehouse can break: that is asked first (0.08 s for a national file, the
+    question 0.005 s)."""
+    if not con.sql(
+        f"SELECT EXISTS (SELECT 1 FROM core.saker WHERE periode BETWEEN "
+        f"(SELECT CAST(min(periode) - INTERVAL 1 MONTH AS DATE) FROM {rows}) AND "
+        f"(SELECT CAST(max(periode) + INTERVAL 1 MONTH AS DATE) FROM {rows}))"
+    ).fetchall()[0][0]:
+        return []
     found = con.sql(
         f"""
         WITH filen AS (

@@ -114,9 +114,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("init", help="opprett et tomt lager eller oppgrader et eldre")
     demo = sub.add_parser("demo", help="skriv demofiler (fiktive kommuner) og last dem inn")
     demo.add_argument("--ut", help="mappe for demofilene (standard: data/demo ved siden av lageret)")
-    ing = sub.add_parser("ingest", help="les inn filer: gjenkjenn format, kontroller, last inn")
+    ing = sub.add_parser(
+        "ingest", help="les inn filer: gjenkjenn format, kontroller, last inn",
+        epilog="Avslutningskode: 0 = alle filene er lastet inn (eller var det fra før); 1 = én eller flere er avvist "
+               "eller hoppet over; 2 = feil bruk, f.eks. en fil som ikke finnes (da leses ingen av filene inn).")
     ing.add_argument("files", nargs="+", metavar="FIL", help="filene som skal leses inn")
-    ing.add_argument("--source", help="hopp over gjenkjenning og bruk denne kilden")
+    ing.add_argument("--source", metavar="KILDE", help="hopp over gjenkjenning og bruk denne kilden: "
+                     + ", ".join(SOURCE_NAMES))
     sub.add_parser("status", help="vis innlastingsloggen")
     arc = sub.add_parser("arkiv", help="originalfilene som er tatt vare på")
     asub = arc.add_subparsers(dest="arkiv_command", required=True, metavar="HANDLING")
@@ -147,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
     usub.add_parser("liste", help="vis brukerne (uten hasher)")
     usub.add_parser("demo", help="opprett demokontoene (bare mot demolageret) og skriv dem ut")
     rep = sub.add_parser("rapport", help="lag rapport til kommunestyret, FAU eller rektormøtet (pdf, html, xlsx)")
-    rep.add_argument("--kommune", required=True, metavar="NNNN")
+    rep.add_argument("--kommune", required=True, metavar="NNNN", help="kommunenummeret, f.eks. 4601")
     rep.add_argument("--skoleaar", required=True, metavar="ÅÅÅÅ-ÅÅ", help="f.eks. 2024-25")
     rep.add_argument("--mottaker", required=True, choices=["kommunestyre", "fau", "rektormote"])
     rep.add_argument("--format", required=True, choices=["pdf", "html", "xlsx"], dest="fmt")
@@ -233,7 +237,8 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
         return 2
     missing = [p for p in paths if not p.exists()]
     if missing:
-        err_console.print("Finner ikke filen: " + ", ".join(str(p) for p in missing))
+        err_console.print("Finner ikke filen: " + ", ".join(str(p) for p in missing)
+                          + (". Ingen av filene er lest inn." if len(paths) > len(missing) else ""))
         return 2
     paths = registers_first(paths, source)
     rejected = 0
@@ -343,6 +348,11 @@ def _indented(text: str) -> str:
     return escape(textwrap.fill(text, width=max(console.width, 40), initial_indent="  ", subsequent_indent="  ",
                                 break_on_hyphens=False))
 
+
+SOURCE_NAMES = ["skoleregister", "udir_indikator", "udir_mobbing", "udir_deltakelse", "skoleporten", "ungdata_fhi",
+                "ungdata_tabell", "saker", "teammoter", "teamrytme", "plan", "programstatus"]
+"""`ingest --source`'s names, written out: the registry imports Great Expectations, which `--help` should not wait
+for (a test holds the two lists the same)."""
 
 RESULT_WORDS = {"lastet": "[green]LASTET[/green]", "avvist": "[red]AVVIST[/red]",
                 "allerede_lastet": "[yellow]ALLEREDE LASTET[/yellow]"}

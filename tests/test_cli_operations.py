@@ -581,3 +581,22 @@ def test_a_password_protected_xlsx_and_a_folder_are_named_as_what_they_are(regis
     said = " ".join(capsys.readouterr().err.split())
     assert "passordbeskyttet (kryptert) Excel-fil" in said and "skilletegn" not in said, said
     assert f"{folder.as_posix()}/*" in said, said
+
+
+def test_ingest_help_names_every_source_and_the_exit_codes(capsys):
+    """`ingest --help` showed «--source SOURCE» with no names to give it, and no word of what the exit codes mean."""
+    from pipelines import registry
+
+    assert sorted(cli_module.SOURCE_NAMES) == sorted(registry.BY_NAME)
+    with pytest.raises(SystemExit):
+        cli(["ingest", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert all(name in shown for name in registry.BY_NAME), shown
+    assert "Avslutningskode: 0 = " in shown and "2 = feil bruk" in shown
+
+
+def test_a_missing_file_in_a_batch_says_none_of_the_files_were_read(register_db, demo_dir, tmp_path, capsys):
+    assert cli(["--db", str(register_db), "ingest", str(tmp_path / "finnes_ikke.csv"),
+                str(demo_dir / "teamrytme.csv")]) == 2
+    assert "Ingen av filene er lest inn" in " ".join(capsys.readouterr().err.split())
+    assert not query(register_db, "SELECT * FROM core.ingest_log WHERE filnavn = 'teamrytme.csv'")

@@ -791,3 +791,14 @@ def test_the_case_template_is_filled_in_for_the_month_just_ended(monkeypatch):
     assert template._current_month() == "2026-12"
     Day.today_is = dt.date(2026, 8, 3)  # July has no school: June is the month to report
     assert template._current_month() == "2026-06"
+
+
+def test_a_school_the_register_lacks_is_said_once_not_also_as_lacking_a_municipality(register_db, tmp_path):
+    """A reviewer's find: an unknown school in a case file was refused with «Skolen finnes ikke i skoleregisteret»
+    and then «Skolen mangler kommunenummer i skoleregisteret», of a school the register does not have at all."""
+    from pipelines.demo import School
+
+    stranger = School("999999999", "Ukjent skole", "9902", "Sjøbygd", 1, 7, 100, 0.0, 0.0)
+    outcome = ingest_file(_csv(tmp_path / "ukjent.csv", [_row(stranger, "2025-10")]), register_db)
+    assert outcome.result == "avvist" and "finnes ikke i skoleregisteret" in outcome.message, outcome.message
+    assert "mangler kommunenummer" not in outcome.message, outcome.message

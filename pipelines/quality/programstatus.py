@@ -12,6 +12,7 @@ from pipelines.quality.suites import (
     TRINN_OUTSIDE,
     E,
     RegisterFacts,
+    municipality_of_known_schools,
     outside,
     repeated,
     rule,
@@ -60,7 +61,7 @@ def prepare(frame: pl.DataFrame, facts: RegisterFacts, plans: pl.DataFrame | Non
         trinn_outside(pl.col("trinn_fra"), pl.col("trinn_til"), pl.col("_skole")),
         outside("orgnr", facts.orgnr),
         repeated(KEY),
-    ).drop("_fra", "_til", "_p_fra", "_p_til", "_skole")
+    ).with_columns(municipality_of_known_schools()).drop("_fra", "_til", "_p_fra", "_p_til", "_skole")
 
 
 def outside_plan_text(frame: pl.DataFrame, plans: pl.DataFrame | None) -> str:

@@ -14,6 +14,7 @@ from pipelines.quality.suites import (
     E,
     RegisterFacts,
     headed,
+    municipality_of_known_schools,
     only,
     outside,
     repeated,
@@ -77,7 +78,7 @@ def prepare(frame: pl.DataFrame, schools: pl.DataFrame, facts: RegisterFacts,
         only("utfall", pl.col("sakstype") != STATSFORVALTER, "ikke_sf"),
         outside("orgnr", facts.orgnr),
         ((pl.col("sakstype") == STATSFORVALTER) & pl.col("utfall").is_null()).fill_null(False).alias("utfall__mangler"),
-    ).drop("_fra", "_til", "_skole").collect()  # once: the checks below all start from it
+    ).with_columns(municipality_of_known_schools()).drop("_fra", "_til", "_skole").collect()  # once: for all below
 
     # Open at the end of a month = open at the end of the month before + new − closed (summed over utfall).
     # The month before is found by a join on the month number, so a gap of a month compares nothing.

@@ -276,6 +276,14 @@ def outside(column: str, allowed, name: str = "ukjent") -> pl.Expr:
     return only(column, ~pl.col(column).is_in(sorted(allowed)), name)
 
 
+def municipality_of_known_schools(unknown: str = "orgnr__ukjent") -> pl.Expr:
+    """`kommunenr` for the rule that a school's municipality is known, checked for the schools the register has: a
+    school it lacks has no municipality either, and was told so twice («finnes ikke i skoleregisteret» and «mangler
+    kommunenummer i skoleregisteret»). Said once, as unknown (`outside` gives `unknown`)."""
+    return pl.when(pl.col(unknown).is_null()).then(pl.col("kommunenr")).otherwise(pl.lit("ukjent skole")).alias(
+        "kommunenr")
+
+
 def shown_column(column: str | None) -> str | None:
     """The column a user knows: «verdi» for the derived «verdi__snitt»."""
     return column.split("__", 1)[0] if column else column

@@ -10,6 +10,7 @@ from pipelines.quality.suites import (
     KEY_REPEATED,
     E,
     headed,
+    municipality_of_known_schools,
     outside,
     repeated,
     rule,
@@ -53,7 +54,7 @@ def prepare(frame: pl.DataFrame, known_orgnr: list[str], today: dt.date | None =
         .otherwise(None).alias("et_uten_ppt_og_helse"),
         outside("orgnr", known_orgnr),
         repeated(KEY),
-    )
+    ).with_columns(municipality_of_known_schools())
 
 
 def meeting_expectations() -> list:

@@ -57,14 +57,10 @@ YARDSTICK_RUNS_SMALL = 5
 def _duckdb_file_seconds(path: Path) -> float | None:
     """The same read by DuckDB into a table in a new database file, committed: what DuckDB itself pays to keep the
     rows, as our ingest must (the yardstick's table is in memory). Beside the yardstick, not instead of it."""
-    if path.suffix in (".xlsx", ".yaml", ".yml"):
-        return None
-    runs = YARDSTICK_RUNS_SMALL if path.stat().st_size < 50 * 1024 * 1024 else 1
-    with tempfile.TemporaryDirectory(prefix="benk-duckdb-") as folder:
-        return statistics.median(_duckdb_read_seconds(path, Path(folder) / f"{i}.duckdb") for i in range(runs))
+    return _duckdb_bare_seconds(path, into_file=True)
 
 
-def _duckdb_bare_seconds(path: Path) -> float | None:
+def _duckdb_bare_seconds(path: Path, into_file: bool = False) -> float | None:
     """DuckDB's own reader of the same file into a table: the yardstick for our ingest (median of several reads for
     a small file, see `YARDSTICK_RUNS_SMALL`).
 
@@ -74,7 +70,10 @@ def _duckdb_bare_seconds(path: Path) -> float | None:
     if path.suffix in (".xlsx", ".yaml", ".yml"):
         return None
     runs = YARDSTICK_RUNS_SMALL if path.stat().st_size < 50 * 1024 * 1024 else 1
-    return statistics.median(_duckdb_read_seconds(path) for _ in range(runs))
+    if not into_file:
+        return statistics.median(_duckdb_read_seconds(path) for _ in range(runs))
+    with tempfile.TemporaryDirectory(prefix="benk-duckdb-") as folder:  # a new file for each read
+        return statistics.median(_duckdb_read_seconds(path, Path(folder) / f"{i}.duckdb") for i in range(runs))
 
 
 def _duckdb_read_seconds(path: Path, database: Path | None = None) -> float:

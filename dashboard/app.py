@@ -159,7 +159,7 @@ def main() -> None:
         pages.append(
             st.Page(PAGES / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:", url_path="datakvalitet")
         )
-    if viewer.role in ("skoleeier", "admin") and not meeting:
+    if viewer.loads_files and not meeting:
         pages.append(st.Page(PAGES / "importer.py", title="Importer filer", icon=":material/upload_file:", url_path="importer"))
     if not meeting:
         pages.append(st.Page(PAGES / "hjelp.py", title="Hjelp", icon=":material/help:", url_path="hjelp"))

@@ -241,14 +241,14 @@ EMPTY_WAREHOUSE_READER = ("Ingen kommuner med data ennå: skoleeier har ikke les
 
 def empty_warehouse() -> str:
     """`EMPTY_WAREHOUSE` for whoever may load files; `EMPTY_WAREHOUSE_READER` for the others."""
-    return EMPTY_WAREHOUSE if viewer().role in ("skoleeier", "admin") else EMPTY_WAREHOUSE_READER
+    return EMPTY_WAREHOUSE if viewer().loads_files else EMPTY_WAREHOUSE_READER
 
 
 def say_empty_warehouse() -> None:
     """`empty_warehouse()`, and for whoever may load files the two pages it names, as links: the page said where the
     register's guide was («under «Skoleregisteret»») and the Hjelp page opened on «Rapporter»."""
     st.warning(empty_warehouse())
-    if viewer().role in ("skoleeier", "admin") and not meeting_mode():
+    if viewer().loads_files and not meeting_mode():
         st.page_link("views/importer.py", label="Importer filer", icon=":material/upload_file:")
         help_link("Hjelp: Skoleregisteret", "skoleregister")
 
@@ -423,8 +423,7 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
     """
     where = where or st
     if not as_table and meeting_mode() and frame.height <= MEETING_TABLE_ROWS:
-        shown = norwegian(frame)
-        where.table(shown.hide(axis="index") if hasattr(shown, "hide") else shown.set_index(shown.columns[0]))
+        static_table(frame, where)
     elif as_table:
         where.table(norwegian(frame, index=index))
     else:
@@ -442,6 +441,13 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
         kwargs.setdefault("placeholder", labels.NO_VALUE)
         where.dataframe(norwegian(frame), hide_index=True, width="stretch", **kwargs)
     remember(frame if exported is None else exported, title)
+
+
+def static_table(frame: pl.DataFrame, where=None) -> None:
+    """`frame` as a static table in Norwegian (`norwegian`), without the index: its headings wrap and it stays inside
+    the page, where the grid's columns, sized to their headings, may run past its right edge."""
+    shown = norwegian(frame)
+    (where or st).table(shown.hide(axis="index") if hasattr(shown, "hide") else shown.set_index(shown.columns[0]))
 
 
 CHAR_PIXELS, CELL_PADDING, WIDEST_COLUMN = 7, 24, 400

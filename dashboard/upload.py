@@ -20,7 +20,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.labels import COLUMN, ENHET_NIVA, FYLKER, KJONN, row_numbers
-from dashboard.ui import norwegian
+from dashboard.ui import static_table
 from dashboard.viewer import Viewer
 from pipelines import accounts
 from pipelines.errors import counted
@@ -273,8 +273,7 @@ def _show_preview(preview: Preview) -> None:
             st.caption(f"{'Begge' if shown == 2 else f'Alle de {shown}'} radene: " + " · ".join(common) + ".")
         # A static table: its headings wrap, and every column stays inside the page. In the grid the counts, sized to
         # their headings, ran past its right edge at 1280 pixels, where a right-aligned number could not be seen.
-        shown_rows = norwegian(rows)
-        st.table(shown_rows.hide(axis="index") if hasattr(shown_rows, "hide") else shown_rows)
+        static_table(rows)
 
 
 def _show_outcome(outcome: Outcome) -> None:

@@ -75,6 +75,11 @@ class Viewer:
         return frozenset()
 
     @property
+    def loads_files(self) -> bool:
+        """Whether «Importer filer» is this viewer's page (the menu, and every text or link that sends one there)."""
+        return self.role in ("skoleeier", "admin")
+
+    @property
     def sees_case_counts(self) -> bool:
         return self.role != "fau"
 

@@ -131,7 +131,7 @@ def _document_kind(raw: bytes, filename: str) -> str | None:
     if raw.startswith(b"%PDF"):
         return "en PDF-fil"
     name = filename.lower()
-    if raw.startswith(b"\xd0\xcf\x11\xe0") and name.endswith((".doc", ".ppt")):
+    if raw.startswith(OLE) and name.endswith((".doc", ".ppt")):
         return "et Word-dokument" if name.endswith(".doc") else "en PowerPoint-presentasjon"
     if raw.startswith(b"PK\x03\x04"):
         try:

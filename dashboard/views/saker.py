@@ -213,7 +213,8 @@ ui.remember(
 )
 # The figures above are the last 12 months; the charts are every month reported (a heading «Siste 12 måneder» stood
 # over 27 months of heatmap).
-st.subheader(f"Måned for måned ({month_label(data['periode'].min())}–{month_label(last)})")
+shown_period = f"{month_label(data['periode'].min())}–{month_label(last)}"
+st.subheader(f"Måned for måned ({shown_period})")
 types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
 c1, c2 = st.columns([2, 1])
 sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get, placeholder="Velg")
@@ -331,5 +332,4 @@ with tab_template:
     ui.help_link("Veiledning: mal for saker", "mal-saker")
     ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
 
-ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}", selection=(
-    f"Alle sakstyper, {month_label(data['periode'].min())}–{month_label(last)}"))
+ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}", selection=f"Alle sakstyper, {shown_period}")

@@ -51,6 +51,7 @@ SCHOOL_MONTHS = 11
 months = queries.school_months(first, last)  # the month under way for the part of it gone
 expected_per_month = rhythm.get(team)
 rhythm_text = number_text(expected_per_month, decimals_needed([expected_per_month], 1)) if expected_per_month else ""
+per_month = f"{rhythm_text} {'møte' if expected_per_month == 1 else 'møter'} per måned"  # the caption's and the export's
 # A rektor's log is the own school's only: its period ends at the school's last meeting, which the municipality's
 # (the skolesjef's, with every school) may pass. Said whose, so the two do not read as the same period differing.
 own = viewer.role == "rektor"
@@ -60,9 +61,8 @@ c2.caption(
     f"Periode i {whose}: {first:%d.%m.%Y}–{last:%d.%m.%Y} ({number_text(months, decimals_needed([months], 1))} måneder med "
     + ("skole, juli regnes ikke). " if months == int(months) else "skole, juli regnes ikke, og denne måneden til og "
        "med i dag). ")
-    + (f"Forventet rytme i {kommune}: {rhythm_text} "
-       f"{'møte' if expected_per_month == 1 else 'møter'} per måned."
-       if expected_per_month else "Ingen forventet møterytme er satt for dette teamet.")
+    + (f"Forventet rytme i {kommune}: {per_month}." if expected_per_month
+       else "Ingen forventet møterytme er satt for dette teamet.")
 )
 # The period ends with the last logged meeting (as in the reports): months that have ended since are in no school's
 # expected meetings, so a municipality whose schools all stopped logging would still read 100 %.
@@ -263,5 +263,4 @@ st.divider()
 ui.download_template("møtelogg", "teammoter", schools, f"teammoter_mal_{kommunenr}")
 ui.export_tables("Arbeidslag og elevtjeneste", f"team_{kommunenr}", selection=(
     f"Team: {TEAMS[team]} · Periode: {first:%d.%m.%Y}–{last:%d.%m.%Y} · "
-    + (f"Forventet rytme: {rhythm_text} {'møte' if expected_per_month == 1 else 'møter'} per måned"
-       if expected_per_month else "Ingen forventet møterytme satt")))
+    + (f"Forventet rytme: {per_month}" if expected_per_month else "Ingen forventet møterytme satt")))

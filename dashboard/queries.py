@@ -105,7 +105,7 @@ def _cached(name: str, db: str, version: tuple[int, int], viewer: Viewer, kwargs
     return enforce(name, frame, viewer, params)
 
 
-COUNT_QUERIES = {"saker_per_month", "saker_rapportering", "statsforvalter_cases", "team_meetings"}
+COUNT_QUERIES = {"saker_per_month", "saker_trinn", "saker_rapportering", "statsforvalter_cases", "team_meetings"}
 """Queries with per-school case counts or meeting logs: full detail only, so only schools the viewer sees in full."""
 
 
@@ -627,13 +627,20 @@ def _fylke_name(con: duckdb.DuckDBPyConnection, fylkenr: str) -> str:
 
 
 @query
-def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+def saker_per_month(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str, trinn: int | None = None
+) -> pl.DataFrame:
     """Per school × month × sakstype: a school's all-trinn row when it sent one, else the sum of its trinn rows.
 
     With the pupils of the month's school year (`elevtall`, from the register `elevtall_aar`: the year's own, else the
     nearest before, else the first): a month two years back divided by today's pupils read a school that has grown as
     having had more cases per pupil then than it had.
+
+    `trinn`: that trinn's rows alone, from the schools that report per trinn. Its `elevtall` is null: the register
+    counts a school's pupils, not a trinn's, and the school's pupils would make one trinn's cases look few.
     """
+    only = "AND trinn = ?" if trinn is not None else ""
+    pupils = "NULL" if trinn is not None else "if(r.register_aar IS NULL, s.elevtall, r.elevtall)"
     return _fetch(
         con,
         f"""
@@ -645,10 +652,10 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
                    sum(apne_ved_slutt) FILTER (WHERE trinn IS NULL) AS apne_t, sum(apne_ved_slutt) AS apne_s,
                    sum(evaluering_over_frist) FILTER (WHERE trinn IS NULL) AS over_t,
                    sum(evaluering_over_frist) AS over_s
-            FROM mart.saker WHERE kommunenr = ?
+            FROM mart.saker WHERE kommunenr = ? {only}
             GROUP BY orgnr, periode, sakstype
         )
-        SELECT p.orgnr, s.navn AS skole, if(r.register_aar IS NULL, s.elevtall, r.elevtall) AS elevtall,
+        SELECT p.orgnr, s.navn AS skole, CAST({pupils} AS INTEGER) AS elevtall,
                coalesce(r.register_aar, TRY_CAST(left(s.skoleaar, 4) AS INTEGER)) AS elevtall_aar,
                p.periode, p.sakstype,
                CAST(CASE WHEN har_total THEN nye_t ELSE nye_s END AS INTEGER) AS nye,
@@ -660,6 +667,19 @@ def saker_per_month(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: s
             "SELECT DISTINCT orgnr, core.skoleaar_start(periode) AS skoleaar_start FROM per")}) r
             ON r.orgnr = p.orgnr AND r.skoleaar_start = core.skoleaar_start(p.periode)
         ORDER BY skole, periode, sakstype
+        """,
+        [kommunenr, *([trinn] if trinn is not None else [])],
+    )
+
+
+@query
+def saker_trinn(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) -> pl.DataFrame:
+    """The trinn each school has reported cases for one by one (a school reporting for the whole school has none)."""
+    return _fetch(
+        con,
+        """
+        SELECT DISTINCT m.orgnr, s.navn AS skole, m.trinn FROM mart.saker m JOIN mart.skoler s USING (orgnr)
+        WHERE m.kommunenr = ? AND m.trinn IS NOT NULL ORDER BY m.trinn, skole
         """,
         [kommunenr],
     )

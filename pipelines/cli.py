@@ -132,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     setting = sub.add_parser("innstilling", help="innstillinger, f.eks. terskelen for små grupper")
     ssub = setting.add_subparsers(dest="innstilling", required=True, metavar="INNSTILLING")
     few = ssub.add_parser("min-svar", help="færre svar enn dette skjules på vernet nivå (aldri under 10)")
-    few.add_argument("antall", type=heltall, help=f"laveste antall svar som vises ({MIN_SVAR}–{MAX_SVAR})")
+    few.add_argument("antall", type=heltall, nargs="?",
+                     help=f"laveste antall svar som vises ({MIN_SVAR}–{MAX_SVAR}); uten tall: vis terskelen som gjelder")
     few.add_argument("--kommune", metavar="NNNN", help="bare for denne kommunen (ellers standard for alle)")
     user = sub.add_parser("bruker", help="lokale brukerkontoer: legg-til, fjern, liste, demo")
     usub = user.add_subparsers(dest="bruker_command", required=True, metavar="HANDLING")
@@ -483,14 +484,16 @@ def _password_from_stdin() -> str:
 def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     from pipelines.warehouse import store
 
+    if args.kommune is not None and not _KOMMUNENR.fullmatch(args.kommune):
+        err_console.print("Kommunenummeret må være 4 siffer (0–9), f.eks. 9901.")
+        return 1
+    if args.antall is None:
+        return _show_thresholds(db, args.kommune)
     if args.antall < MIN_SVAR:
         err_console.print(f"Terskelen kan ikke være under {MIN_SVAR} (Udirs egen skjermingsgrense).")
         return 1
     if args.antall > MAX_SVAR:
         err_console.print(f"Terskelen må være mellom {MIN_SVAR} og {MAX_SVAR}.")
-        return 1
-    if args.kommune is not None and not _KOMMUNENR.fullmatch(args.kommune):
-        err_console.print("Kommunenummeret må være 4 siffer (0–9), f.eks. 9901.")
         return 1
     if not _warehouse_exists(db):
         return 1
@@ -504,6 +507,54 @@ def cmd_setting(args: argparse.Namespace, db: Path) -> int:
     accounts.audit(db, "innstilling", None, f"Terskel for små grupper {where}: {args.antall} ({key})")
     console.print(f"Verdier med færre enn {args.antall} svar skjules nå {where} på vernet nivå (i dashbordet fra "
                   "neste klikk, også i økter som er åpne).")
+    if args.kommune and args.kommune not in _municipalities(db):
+        # Kept (a municipality may set its threshold before its first file), but a mistyped number protects nobody.
+        console.print(f"Merk: Lageret har ingen skoler eller tall for kommune {args.kommune} ennå. Sjekk "
+                      "kommunenummeret: terskelen gjelder bare tall fra kommunen med akkurat dette nummeret.")
+    return 0
+
+
+def _municipalities(db: Path) -> dict[str, str]:
+    """kommunenr → name of every municipality the warehouse holds schools or survey figures for."""
+    with connect(db, read_only=True) as con:
+        rows = con.execute(
+            "SELECT kommunenr, any_value(kommune) FROM (SELECT kommunenr, kommune FROM mart.skoler UNION ALL "
+            "SELECT kommunenr, NULL FROM mart.elevundersokelsen WHERE kommunenr IS NOT NULL) GROUP BY kommunenr"
+        ).fetchall()
+    return {k: name or k for k, name in rows}
+
+
+def _show_thresholds(db: Path, kommune: str | None) -> int:
+    """`innstilling min-svar` without a number: the default and each municipality's own, as the dashboard reads
+    them (`thresholds_from`: a stored value it cannot read hides everything)."""
+    from dashboard.privacy import MAX_THRESHOLD
+    from dashboard.viewer import thresholds_from
+
+    if not _warehouse_exists(db):
+        return 1
+    with connect(db, read_only=True) as con:
+        settings = dict(con.execute("SELECT nokkel, verdi FROM meta.innstilling").fetchall())
+    default, own = thresholds_from(settings)
+    names = _municipalities(db)
+
+    def said(n: int) -> str:
+        return "kan ikke leses – alt skjules" if n == MAX_THRESHOLD else f"færre enn {n} svar skjules"
+
+    def municipality(k: str) -> str:
+        return f"{names[k]} ({k})" if k in names else f"{k} (ingen tall i lageret)"
+
+    if kommune is not None:
+        n = dict(own).get(kommune)
+        console.print(f"{municipality(kommune)}: {said(n if n is not None else default)} på vernet nivå"
+                      + (" (kommunens egen terskel)." if n is not None else " (standard; kommunen har ingen egen)."),
+                      highlight=False)
+        return 0
+    console.print(f"Standard for alle kommuner: {said(default)} på vernet nivå.", highlight=False)
+    for k, n in own:
+        console.print(f"  {municipality(k)}: {said(n)}.", highlight=False)
+    if not own:
+        console.print("Ingen kommune har egen terskel. Sett en med «skolemiljo innstilling min-svar N --kommune NNNN».",
+                      highlight=False)
     return 0
 
 

@@ -345,6 +345,31 @@ def test_changing_the_small_group_threshold_is_written_to_the_audit_log(tmp_path
     assert "min_svar:9901" in line["detalj"] and "12" in line["detalj"]
 
 
+def test_min_svar_without_a_number_shows_the_thresholds_in_force_and_changes_nothing(register_db, capsys):
+    """An operator could set a threshold but not see the one in force: a municipality's own stood only in the
+    warehouse, and the dashboard's protection went by it unseen."""
+    assert cli(["--db", str(register_db), "innstilling", "min-svar", "30", "--kommune", "9901"]) == 0
+    capsys.readouterr()
+    before = (_settings(register_db), accounts.read_audit(register_db))
+    assert cli(["--db", str(register_db), "innstilling", "min-svar"]) == 0
+    out = capsys.readouterr().out
+    assert "Standard for alle kommuner: færre enn 10 svar skjules" in out, out
+    assert "Fjellvik (9901): færre enn 30 svar skjules" in out, out
+    assert cli(["--db", str(register_db), "innstilling", "min-svar", "--kommune", "9902"]) == 0
+    out = capsys.readouterr().out
+    assert "Sjøbygd (9902): færre enn 10 svar skjules" in out and "kommunen har ingen egen" in out, out
+    assert (_settings(register_db), accounts.read_audit(register_db)) == before
+
+
+def test_a_threshold_for_a_kommune_the_warehouse_lacks_is_kept_and_the_number_questioned(register_db, capsys):
+    """A mistyped kommunenr («9910» for 9901) was stored without a word, and protected nobody's figures."""
+    assert cli(["--db", str(register_db), "innstilling", "min-svar", "20", "--kommune", "9910"]) == 0
+    assert _settings(register_db)["min_svar:9910"] == "20"  # a municipality may set it before its first file
+    assert "ingen skoler eller tall for kommune 9910" in capsys.readouterr().out
+    assert cli(["--db", str(register_db), "innstilling", "min-svar", "20", "--kommune", "9901"]) == 0
+    assert "Merk" not in capsys.readouterr().out
+
+
 def test_accounts_can_be_added_right_after_init_as_readme_drift_says(tmp_path, monkeypatch):
     db = tmp_path / "skolemiljo.duckdb"
     assert cli(["--db", str(db), "init"]) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from dashboard.labels import format_value
 from dashboard.viewer import Viewer
 from pipelines.cli import main as cli
 from pipelines.errors import ROW_NUMBERS_TABLE
+from pipelines.templates.saker import SAKSTYPER
 from tests.conftest import first_row_changed, name_school, query
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -1447,3 +1449,73 @@ def test_the_rektor_reads_the_12_5_box_as_his_own_follow_up_not_the_skoleeier_s(
     if "§ 12-5 og Statsforvalteren" not in owner:
         pytest.fail("the demo has no § 12-5 or Statsforvalteren case to show")
     assert "skoleeiers oppmerksomhet" in owner and "skoleeiers oppmerksomhet" not in said
+
+
+def _heatmap(at: AppTest) -> dict:
+    return next(f for f in _charts(_tab(at, "Nye saker per måned")) if f["data"][0]["type"] == "heatmap")["data"][0]
+
+
+def _export_of(at: AppTest, media, title: str) -> tuple[dict, list[tuple]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    button = next(b for b in at.download_button if b.label == "Last ned tabellene (Excel)")
+    book = load_workbook(io.BytesIO(media(button)))
+    about = {row[0].value: row[1].value for row in book["Om uttrekket"].iter_rows()}
+    from dashboard.export import sheet_name
+
+    sheet = book[sheet_name(title, {"om uttrekket"})]
+    return about, [tuple(c.value for c in row) for row in sheet.iter_rows(min_row=2)]
+
+
+def test_saker_picked_trinn_shows_that_trinns_reports_alone_and_names_the_schools_left_out(app, media, demo_db_master):
+    """A school's per-trinn reports were summed per school on the page and in its export: nobody could see trinn 9."""
+    from dashboard.labels import finished_month
+
+    at = app("saker")
+    box = next(s for s in at.selectbox if s.label == "Trinn")
+    trinn = query(demo_db_master, "SELECT DISTINCT trinn FROM mart.saker WHERE kommunenr = '9901' AND trinn IS NOT NULL")
+    assert list(box.options) == ["Alle trinn", *[f"{t}. trinn" for (t,) in sorted(trinn)]]
+    box.select(9).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sakstype = next(s for s in at.selectbox if s.label == "Sakstype").value
+    per100 = next(t for t in at.toggle if t.label == "Per 100 elever")
+    assert per100.value is False and per100.proto.disabled  # the register has no pupils per trinn
+    (reporting, expected), = query(
+        demo_db_master,
+        "SELECT list(DISTINCT s.navn), sum(nye) FROM mart.saker m JOIN mart.skoler s USING (orgnr) "
+        "WHERE m.kommunenr = '9901' AND trinn = 9 AND sakstype = ? AND periode <= ?", [sakstype, finished_month()])
+    heat = _heatmap(at)
+    assert heat["y"] == reporting == ["Fjellvik ungdomsskole"]
+    assert sum(int(v) for row in heat["text"] for v in row if v) == expected
+    left_out = next(c.value for c in at.caption if "rapporterer for hele skolen" in c.value)
+    assert "Nordli skole" in left_out and "Fjellvik ungdomsskole" not in left_out, left_out
+    about, rows = _export_of(at, media, "Saker per skole og måned, 9. trinn")
+    assert "Trinn: 9. trinn" in about["Utvalg"], about
+    assert {r[0] for r in rows} == {"Fjellvik ungdomsskole"}
+    assert sum(r[3] for r in rows if r[2] == SAKSTYPER[sakstype]) == expected
+
+
+def test_saker_picked_schools_and_months_are_what_its_charts_and_export_hold(app, media, demo_db_master):
+    at = app("saker")
+    at.multiselect[0].set_value(["990013004", "990012008"]).run()  # Haugen skole, Nordli skole
+    months = at.select_slider[0]
+    assert months.label == "Periode"
+    months.set_range(dt.date(2025, 8, 1), dt.date(2026, 6, 1)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Måned for måned (aug 2025–jun 2026)" in [h.value for h in at.subheader]
+    sakstype = next(s for s in at.selectbox if s.label == "Sakstype").value
+    heat = _heatmap(at)
+    assert heat["y"] == ["Haugen skole", "Nordli skole"]
+    assert heat["x"][0] == "aug 2025" and heat["x"][-1] == "jun 2026"
+    (expected,) = query(
+        demo_db_master,
+        "SELECT sum(nye) FROM mart.saker m JOIN mart.skoler s USING (orgnr) WHERE s.navn IN ('Haugen skole', "
+        "'Nordli skole') AND trinn IS NULL AND sakstype = ? AND periode BETWEEN DATE '2025-08-01' AND DATE '2026-06-01'",
+        [sakstype])[0]
+    assert sum(int(v) for row in heat["text"] for v in row if v) == expected
+    about, rows = _export_of(at, media, "Saker per skole og måned")
+    assert "Skoler: Haugen skole og Nordli skole" in about["Utvalg"] and "Periode: aug 2025–jun 2026" in about["Utvalg"]
+    assert {r[0] for r in rows} == {"Haugen skole", "Nordli skole"}
+    assert sum(r[3] for r in rows if r[2] == SAKSTYPER[sakstype]) == expected

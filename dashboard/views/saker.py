@@ -30,6 +30,7 @@ from dashboard.labels import (
     months_back,
     names_text,
     number_text,
+    trinn_label,
     unbroken_sections,
 )
 from pipelines.sources.base import month_label as month_text
@@ -202,6 +203,47 @@ if not sf.is_empty() or not by_school.is_empty():
             "Statsforvalteren",
         )
 
+# The figures above are the last 12 months of the whole municipality; the charts are every month reported (a heading
+# «Siste 12 måneder» stood over 27 months of heatmap), for the schools, trinn and months picked here.
+heading = st.empty()
+c1, c2, c3 = st.columns([2, 1, 1])
+# The choices are those of every school, trinn and month, whatever is picked: a choice is kept when another changes.
+types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
+sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get, placeholder="Velg")
+by_trinn = queries.saker_trinn(viewer, kommunenr=kommunenr)
+trinn = None
+if not by_trinn.is_empty():
+    trinn_choices = [None, *by_trinn["trinn"].unique().sort().to_list()]
+    trinn = c2.selectbox("Trinn", trinn_choices, format_func=trinn_label, placeholder="Velg",
+                         help="Bare skoler som rapporterer per trinn, kan vises for ett trinn.")
+school_names = dict(data.select("orgnr", "skole").unique().sort("skole").iter_rows())
+months = month_range(data["periode"].to_list())
+if trinn is not None:
+    data = queries.saker_per_month(viewer, kommunenr=kommunenr, trinn=trinn).filter(pl.col("periode") <= over)
+chosen = list(school_names)
+if len(school_names) > 1:
+    chosen = st.multiselect("Skoler", list(school_names), default=list(school_names), format_func=school_names.get,
+                            placeholder="Velg én eller flere skoler", select_all=False)
+first_month, last_month = months[0], months[-1]
+if len(months) > 1:
+    first_month, last_month = st.select_slider("Periode", months, value=(months[0], months[-1]),
+                                               format_func=month_label)
+data = data.filter(pl.col("orgnr").is_in(chosen) & pl.col("periode").is_between(first_month, last_month))
+shown_period = f"{month_label(first_month)}–{month_label(last_month)}" if first_month != last_month \
+    else month_label(first_month)
+heading.subheader(f"Måned for måned ({shown_period})")
+if trinn is not None:
+    whole = sorted({school_names[o] for o in chosen} - set(by_trinn.filter(pl.col("trinn") == trinn)["skole"]))
+    if whole:
+        st.caption(f"Bare skoler som rapporterer per trinn, er med for {trinn_label(trinn).lower()}. "
+                   f"{names_text(whole)} rapporterer for hele skolen og er ikke med.")
+everyone = len(chosen) == len(school_names)
+selection = " · ".join([
+    "Alle sakstyper",
+    f"Skoler: {'alle' if everyone else names_text([school_names[o] for o in chosen]) if chosen else 'ingen'}",
+    f"Trinn: {trinn_label(trinn).lower() if trinn is not None else 'alle'}",
+    f"Periode: {shown_period}",
+])
 ui.remember(
     data.select(
         pl.col("skole").alias("Skole"), pl.col("periode").alias("Måned"),
@@ -209,15 +251,8 @@ ui.remember(
         pl.col("nye").alias("Nye"), pl.col("avsluttet").alias("Avsluttet"),
         pl.col("apne_ved_slutt").alias("Åpne ved månedsslutt"), pl.col("evaluering_over_frist").alias("Evaluering over frist"),
     ),
-    "Saker per skole og måned",
+    "Saker per skole og måned" + (f", {trinn_label(trinn).lower()}" if trinn is not None else ""),
 )
-# The figures above are the last 12 months; the charts are every month reported (a heading «Siste 12 måneder» stood
-# over 27 months of heatmap).
-shown_period = f"{month_label(data['periode'].min())}–{month_label(last)}"
-st.subheader(f"Måned for måned ({shown_period})")
-types = [t for t in SAKSTYPER if t in set(data["sakstype"])]
-c1, c2 = st.columns([2, 1])
-sakstype = c1.selectbox("Sakstype", types, format_func=SAKSTYPER.get, placeholder="Velg")
 # Every month is divided by the pupils of its school year's register; a year without one, by the nearest before it
 # (before the first register: the first), which is said. With one register for every month, that one is named.
 used = data.select(
@@ -234,8 +269,14 @@ else:
     pupils_from = "skoleregisteret for hvert skoleår" + (" (" + "; ".join(
         f"for {names_text([school_year_label(y) for y in years])}: registeret for {school_year_label(register)}"
         for register, years in sorted(borrowed.items())) + ")" if borrowed else "")
-per100 = c2.toggle("Per 100 elever", value=True, help=f"Elevtall fra {pupils_from}.")
+if trinn is None:
+    per100 = c3.toggle("Per 100 elever", value=True, help=f"Elevtall fra {pupils_from}.")
+else:  # the register has no pupils per trinn
+    per100 = c3.toggle("Per 100 elever", value=False, disabled=True,
+                       help="Skoleregisteret har elevtall for hele skolen, ikke for hvert trinn.")
 part = data.filter(pl.col("sakstype") == sakstype)
+nothing_picked = (f"Ingen rapporter om {SAKSTYPER[sakstype].lower()} for dette utvalget. Velg flere skoler, "
+                  + ("et annet trinn " if trinn is not None else "") + "eller en lengre periode.")
 
 
 def per_pupils(column: str, per100: bool) -> pl.Expr:
@@ -268,62 +309,72 @@ def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, per10
 
 
 unit = " per 100 elever" if per100 else ""
+of_trinn = f", {trinn_label(trinn).lower()}" if trinn is not None else ""
 tab_new, tab_backlog, tab_season, tab_template = st.tabs(
     ["Nye saker per måned", "Åpne saker og frister", "Sesongmønster", "Mal for rapportering"]
 )
 with tab_new:
-    cells = part.with_columns(per_pupils("nye", per100).alias("farge"), pl.col("periode").alias("maned"))
-    ui.chart(
-        school_month_heatmap(
-            cells, value="farge", text="nye", title=f"{SAKSTYPER[sakstype]}: nye saker per skole og måned",
-            colorbar="per 100<br>elever" if per100 else "antall", hover="%{text} nye saker",
-        ))
-    st.caption(
-        "Tallet i ruten er antall nye saker. Fargen viser " + (f"antall per 100 elever (elevtall fra {pupils_from}), så "
-                                                                "små og store skoler kan sammenlignes." if per100
-                                                                else "antallet.")
-    )
+    if part.is_empty():
+        st.info(nothing_picked)
+    else:
+        cells = part.with_columns(per_pupils("nye", per100).alias("farge"), pl.col("periode").alias("maned"))
+        ui.chart(
+            school_month_heatmap(
+                cells, value="farge", text="nye", title=f"{SAKSTYPER[sakstype]}: nye saker per skole og måned{of_trinn}",
+                colorbar="per 100<br>elever" if per100 else "antall", hover="%{text} nye saker",
+            ))
+        st.caption(
+            "Tallet i ruten er antall nye saker. Fargen viser " + (f"antall per 100 elever (elevtall fra {pupils_from}), så "
+                                                                    "små og store skoler kan sammenlignes." if per100
+                                                                    else "antallet.")
+        )
 with tab_backlog:
-    ui.chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}", f"Åpne saker{unit}", per100))
-    ui.chart(line_chart(part, "evaluering_over_frist", "Evaluering over frist (antall)", "Antall", False))
-    st.caption("En økende restanse av åpne saker eller evalueringer over frist er et tegn på at skolen trenger støtte.")
+    if part.is_empty():
+        st.info(nothing_picked)
+    else:
+        ui.chart(line_chart(part, "apne_ved_slutt", f"Åpne ved månedsslutt{unit}{of_trinn}", f"Åpne saker{unit}", per100))
+        ui.chart(line_chart(part, "evaluering_over_frist", f"Evaluering over frist (antall){of_trinn}", "Antall", False))
+        st.caption("En økende restanse av åpne saker eller evalueringer over frist er et tegn på at skolen trenger støtte.")
 with tab_season:
-    counted = part.filter(pl.col("elevtall").is_not_null()) if per100 else part
-    season = (
-        counted.with_columns(
-            pl.when(pl.col("periode").dt.month() >= 8).then(pl.col("periode").dt.year())
-            .otherwise(pl.col("periode").dt.year() - 1).alias("start"),
-            ((pl.col("periode").dt.month() + 4) % 12).alias("pos"),
+    if part.is_empty():
+        st.info(nothing_picked)
+    else:
+        counted = part.filter(pl.col("elevtall").is_not_null()) if per100 else part
+        season = (
+            counted.with_columns(
+                pl.when(pl.col("periode").dt.month() >= 8).then(pl.col("periode").dt.year())
+                .otherwise(pl.col("periode").dt.year() - 1).alias("start"),
+                ((pl.col("periode").dt.month() + 4) % 12).alias("pos"),
+            )
+            .group_by("start", "pos").agg(pl.col("nye").sum(), pl.col("elevtall").sum())
+            .with_columns(
+                ((pl.col("nye") * 100 / pl.col("elevtall")).round(2) if per100 else pl.col("nye")).alias("y")
+            )
+            .sort("start", "pos")
         )
-        .group_by("start", "pos").agg(pl.col("nye").sum(), pl.col("elevtall").sum())
-        .with_columns(
-            ((pl.col("nye") * 100 / pl.col("elevtall")).round(2) if per100 else pl.col("nye")).alias("y")
-        )
-        .sort("start", "pos")
-    )
-    order = ["aug", "sep", "okt", "nov", "des", "jan", "feb", "mar", "apr", "mai", "jun", "jul"]
-    traces = []
-    starts = season.select("start").unique().sort("start")["start"].to_list()
-    decimals = decimals_needed(season["y"].to_list())  # one for the chart, as in `line_chart`
-    for i, start in enumerate(starts):
-        rows = season.filter(pl.col("start") == start)
-        line, marker = school_line(i, len(starts))  # each year its own marker shape, not its colour alone
-        traces.append(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["y"].to_list(), mode="lines+markers",
-                                 name=f"{start}-{(start + 1) % 100:02d}", line=line, marker=marker,
-                                 text=[number_text(v, decimals) for v in rows["y"]],
-                                 hovertemplate="%{fullData.name}, %{x}: %{text}<extra></extra>"))
-    names = part["skole"].unique().to_list()
-    where = f"ved {names[0]}" if len(names) == 1 else "i kommunen"
-    fig = go.Figure(data=traces)
-    fig.update_layout(title=dict(text=f"{SAKSTYPER[sakstype]}: nye saker{unit} {where} per måned i skoleåret",
-                                 font=dict(size=18)),
-                      **LAYOUT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
-                      yaxis=dict(title=f"Nye saker{unit}", rangemode="tozero", gridcolor="#e6e6e6",
-                                 **({} if per100 else count_axis(season["y"].to_list()))),
-                      legend=dict(orientation="h", y=-0.15))
-    ui.chart(fig)
-    if per100 and counted.height < part.height:
-        st.caption("Skoler uten elevtall i skoleregisteret er ikke med når tallene vises per 100 elever.")
+        order = ["aug", "sep", "okt", "nov", "des", "jan", "feb", "mar", "apr", "mai", "jun", "jul"]
+        traces = []
+        starts = season.select("start").unique().sort("start")["start"].to_list()
+        decimals = decimals_needed(season["y"].to_list())  # one for the chart, as in `line_chart`
+        for i, start in enumerate(starts):
+            rows = season.filter(pl.col("start") == start)
+            line, marker = school_line(i, len(starts))  # each year its own marker shape, not its colour alone
+            traces.append(go.Scatter(x=[order[p] for p in rows["pos"]], y=rows["y"].to_list(), mode="lines+markers",
+                                     name=f"{start}-{(start + 1) % 100:02d}", line=line, marker=marker,
+                                     text=[number_text(v, decimals) for v in rows["y"]],
+                                     hovertemplate="%{fullData.name}, %{x}: %{text}<extra></extra>"))
+        names = part["skole"].unique().to_list()
+        where = f"ved {names[0]}" if len(names) == 1 else "i kommunen" if everyone else "ved de valgte skolene"
+        fig = go.Figure(data=traces)
+        fig.update_layout(title=dict(text=f"{SAKSTYPER[sakstype]}: nye saker{unit} {where} per måned i skoleåret{of_trinn}",
+                                     font=dict(size=18)),
+                          **LAYOUT, height=420, plot_bgcolor="white", xaxis=dict(categoryorder="array", categoryarray=order),
+                          yaxis=dict(title=f"Nye saker{unit}", rangemode="tozero", gridcolor="#e6e6e6",
+                                     **({} if per100 else count_axis(season["y"].to_list()))),
+                          legend=dict(orientation="h", y=-0.15))
+        ui.chart(fig)
+        if per100 and counted.height < part.height:
+            st.caption("Skoler uten elevtall i skoleregisteret er ikke med når tallene vises per 100 elever.")
 with tab_template:
     st.write(
         "Skolene rapporterer én rad per skole, måned og sakstype (og eventuelt trinn). Har skolen ingenting å "
@@ -332,4 +383,4 @@ with tab_template:
     ui.help_link("Veiledning: mal for saker", "mal-saker")
     ui.download_template("saksrapportering", "saker", schools, f"saker_mal_{kommunenr}")
 
-ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}", selection=f"Alle sakstyper, {shown_period}")
+ui.export_tables("Saker (kap. 12)", f"saker_{kommunenr}", selection=selection)

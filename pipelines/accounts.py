@@ -202,9 +202,10 @@ _LAST_ADMIN = ("Det må finnes minst én administrator for å styre brukerne fra
                "administrator først («skolemiljo bruker legg-til NAVN --rolle admin»).")
 
 
-def add(path: Path, account: Account, password: str | None, *, replace: bool = False) -> Account:
+def add(path: Path, account: Account, password: str | None, *, replace: bool = False,
+        keep_password: bool = False) -> Account:
     """Save a new account. An existing name is changed only with `replace=True`, so a typo in a new user's name
-    cannot silently take over someone else's role and password."""
+    cannot silently take over someone else's role and password; `keep_password` (with `replace`) keeps its password."""
     if not _USERNAME.match(account.brukernavn):
         raise AccountError("Brukernavnet må ha 2–64 tegn: små bokstaver a–z, tall, punktum, bindestrek eller understrek.")
     if account.rolle not in ROLES:
@@ -222,10 +223,14 @@ def add(path: Path, account: Account, password: str | None, *, replace: bool = F
     epost = (account.epost or "").strip() or None
     if epost is not None and not _EMAIL.match(epost):
         raise AccountError(f"«{epost}» ser ikke ut som en e-postadresse (navn@domene.no).")
-    if password is None and not epost:
-        raise AccountError("Brukeren trenger et passord eller en e-postadresse for innlogging med Feide/Entra ID.")
     accounts = load(path)
     old = accounts.get(account.brukernavn)
+    kept = old.passord_hash if keep_password and old is not None and replace else None
+    if keep_password and kept is None:
+        raise AccountError(f"«{account.brukernavn}» har " + ("ikke noe passord å beholde." if old is not None and replace
+                                                             else "ingen konto å beholde passordet fra (uten --erstatt)."))
+    if password is None and kept is None and not epost:
+        raise AccountError("Brukeren trenger et passord eller en e-postadresse for innlogging med Feide/Entra ID.")
     if old is not None and not replace:
         raise AccountError(
             f"Brukeren «{account.brukernavn}» finnes allerede ({old.rolle}). For å endre rolle, skoler eller passord: "
@@ -240,7 +245,7 @@ def add(path: Path, account: Account, password: str | None, *, replace: bool = F
             if other.brukernavn != account.brukernavn and _same_email(other.epost, epost):
                 raise AccountError(f"E-postadressen «{epost}» brukes allerede av «{other.brukernavn}». To brukere kan "
                                    "ikke ha samme e-postadresse.")
-    hashed = None
+    hashed = kept
     if password is not None:
         check_password_strength(password, account.brukernavn)
         hashed = _hasher.hash(password)
@@ -250,7 +255,7 @@ def add(path: Path, account: Account, password: str | None, *, replace: bool = F
 
 
 def describe_change(old: Account, new: Account) -> str:
-    """What a replacing `add` changed, in words for the person who ran it ("" when nothing but the password)."""
+    """What a replacing `add` changed, in words for the person who ran it ("" when nothing)."""
     changes = []
     for key, label in (("rolle", "rolle"), ("kommuner", "kommuner"), ("skoler", "skoler"), ("epost", "e-post"),
                        ("navn", "navn")):
@@ -260,7 +265,7 @@ def describe_change(old: Account, new: Account) -> str:
             changes.append(f"{label}: {show[0] or '–'} → {show[1] or '–'}")
     if bool(old.passord_hash) != bool(new.passord_hash):
         changes.append("passord fjernet" if old.passord_hash else "passord satt")
-    elif new.passord_hash:
+    elif new.passord_hash and new.passord_hash != old.passord_hash:  # `--behold-passord` keeps the hash itself
         changes.append("nytt passord")
     return "; ".join(changes)
 

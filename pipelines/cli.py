@@ -142,11 +142,15 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--rolle", required=True, choices=["skoleeier", "rektor", "fau", "admin"])
     add.add_argument("--kommune", action="append", default=[], metavar="NNNN", help="kan gjentas")
     add.add_argument("--skole", action="append", default=[], metavar="ORGNR", help="rektor/FAU: egen skole")
-    add.add_argument("--epost", help="for innlogging med Feide eller Entra ID (OpenID Connect)")
-    add.add_argument("--navn", help="visningsnavn")
+    add.add_argument("--epost", help="for innlogging med Feide eller Entra ID (OpenID Connect); med --erstatt beholdes "
+                     "den gamle når valget ikke er med, --epost \"\" fjerner den")
+    add.add_argument("--navn", help="visningsnavn (med --erstatt: som --epost)")
     add.add_argument("--passord-fra-stdin", action="store_true", help="les passordet fra standard inn (for skript)")
     add.add_argument("--uten-passord", action="store_true", help="bare innlogging med Feide/Entra ID")
-    add.add_argument("--erstatt", action="store_true", help="endre en bruker som finnes (rolle, skoler, passord)")
+    add.add_argument("--erstatt", action="store_true", help="endre en bruker som finnes (rolle, kommuner, skoler, "
+                     "passord): rolle, kommuner og skoler blir slik de gis her")
+    add.add_argument("--behold-passord", action="store_true", help="med --erstatt: behold passordet (ellers spørres "
+                     "det om et nytt)")
     rm = usub.add_parser("fjern", help="slett en bruker")
     rm.add_argument("brukernavn")
     usub.add_parser("liste", help="vis brukerne (uten hasher)")
@@ -391,7 +395,24 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
             password = None
             if args.uten_passord and args.passord_fra_stdin:
                 raise accounts.AccountError("Velg enten --passord-fra-stdin eller --uten-passord, ikke begge.")
-            if not args.uten_passord:
+            if args.behold_passord and (args.uten_passord or args.passord_fra_stdin):
+                raise accounts.AccountError("--behold-passord kan ikke brukes sammen med --passord-fra-stdin eller "
+                                            "--uten-passord.")
+            if args.behold_passord and not args.erstatt:
+                raise accounts.AccountError("--behold-passord gjelder en bruker som endres: bruk det med --erstatt.")
+            name = args.brukernavn.strip().lower()
+            old = accounts.load(path).get(name)
+            # With --erstatt an e-mail address or a display name not given stays: a new school for a rektor removed
+            # the address their Feide login found them by.
+            kept = old if args.erstatt and old is not None else None
+            account = accounts.Account(
+                brukernavn=name, rolle=args.rolle, kommuner=tuple(args.kommune), skoler=tuple(args.skole),
+                epost=args.epost if args.epost is not None or kept is None else kept.epost,
+                navn=args.navn if args.navn is not None or kept is None else kept.navn,
+            )
+            if outside := _schools_outside(db, account):
+                raise accounts.AccountError(outside)
+            if not args.uten_passord and not args.behold_passord:
                 if args.passord_fra_stdin:
                     password = _password_from_stdin()
                 elif not sys.stdin.isatty():  # getpass would warn in English that the password may be echoed
@@ -402,14 +423,9 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                     password = getpass.getpass("Passord: ")
                     if getpass.getpass("Gjenta passordet: ") != password:
                         raise accounts.AccountError("Passordene er ikke like.")
-            account = accounts.Account(
-                brukernavn=args.brukernavn.strip().lower(), rolle=args.rolle, kommuner=tuple(args.kommune),
-                skoler=tuple(args.skole), epost=args.epost, navn=args.navn,
-            )
             from dashboard import sessions
 
-            old = accounts.load(path).get(account.brukernavn)
-            new = accounts.add(path, account, password, replace=args.erstatt)
+            new = accounts.add(path, account, password, replace=args.erstatt, keep_password=args.behold_passord)
             # A new password (after a suspected leak, say) ends every session and cookie of the old one; so does a new
             # account under a name used before: a cookie of the removed account would otherwise log in as this one.
             sessions.revoke(db, new.brukernavn)
@@ -417,7 +433,7 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                 accounts.audit(db, "bruker_lagt_til", None, f"{new.brukernavn} ({new.rolle})")
                 console.print(f"Brukeren «{new.brukernavn}» ({new.rolle}) er lagret i {path}.")
             else:
-                changed = accounts.describe_change(old, new) or "nytt passord"
+                changed = accounts.describe_change(old, new) or "ingen endringer"
                 accounts.audit(db, "bruker_endret", None, f"{new.brukernavn}: {changed}")
                 console.print(f"Brukeren «{new.brukernavn}» er endret: {changed}.")
             if unknown := _schools_not_in_register(db, account):
@@ -615,6 +631,25 @@ def cmd_left_out(args: argparse.Namespace, db: Path) -> int:
     accounts.audit(db, "rader_fjernet", None, f"{rows} som Udir-eksporten {name} (lastet {when}) utelot: {examples}")
     console.print(f"{rows} er fjernet fra lageret: {examples}. Dashbordet viser det fra neste klikk.")
     return 0
+
+
+def _schools_outside(db: Path, account) -> str | None:
+    """Why the account's schools do not fit its municipalities, by the register: a rektor of a school in another
+    municipality would see nothing of it (every figure is scoped to the account's municipalities)."""
+    if not account.skoler:
+        return None
+    with connect(db, read_only=True) as con:
+        found = con.execute("SELECT orgnr, navn, kommunenr, kommune FROM core.skole WHERE orgnr IN (SELECT unnest(?)) "
+                            "ORDER BY navn", [list(account.skoler)]).fetchall()
+    wrong = [(orgnr, navn, k, kommune) for orgnr, navn, k, kommune in found if k not in account.kommuner]
+    if not wrong:
+        return None
+    given = ", ".join(account.kommuner) or "ingen"
+    schools = "; ".join(f"{navn} ({orgnr}) ligger i {kommune or 'kommune'} ({k})" for orgnr, navn, k, kommune in wrong)
+    needed = sorted({k for _, _, k, _ in wrong})
+    return (f"Brukeren er ikke lagret. Etter skoleregisteret: {schools}, ikke i brukerens kommune ({given}). Brukeren "
+            f"ser bare tall fra egne kommuner: legg til {' '.join(f'--kommune {k}' for k in needed)}, eller sjekk "
+            "organisasjonsnummeret.")
 
 
 def _schools_not_in_register(db: Path, account) -> list[str]:

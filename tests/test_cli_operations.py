@@ -370,6 +370,49 @@ def test_a_threshold_for_a_kommune_the_warehouse_lacks_is_kept_and_the_number_qu
     assert "Merk" not in capsys.readouterr().out
 
 
+def _add_user(db: Path, monkeypatch, *args: str, password: str | None = "et-langt-passord-x") -> int:
+    if password is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+        args = (*args, "--passord-fra-stdin")
+    return cli(["--db", str(db), "bruker", "legg-til", *args])
+
+
+def test_a_rektor_of_a_school_in_another_municipality_is_refused_with_the_kommune_it_needs(register_db, monkeypatch,
+                                                                                         capsys):
+    """A rektor given Nordli skole (Fjellvik, 9901) with --kommune 9902 was stored, and saw nothing of the school."""
+    assert _add_user(register_db, monkeypatch, "kari", "--rolle", "rektor", "--kommune", "9902",
+                     "--skole", "990012008") == 1
+    err = capsys.readouterr().err
+    assert "Nordli skole (990012008) ligger i Fjellvik (9901)" in err and "--kommune 9901" in err, err
+    assert "kari" not in accounts.load(accounts.users_path(register_db))
+    assert _add_user(register_db, monkeypatch, "kari", "--rolle", "rektor", "--kommune", "9901",
+                     "--skole", "990012008") == 0
+
+
+def test_erstatt_keeps_the_e_mail_name_and_with_behold_passord_the_password(register_db, monkeypatch, capsys):
+    """`--erstatt` to give a rektor a new school wiped the e-mail address their Feide login found them by, and asked
+    for a new password the rektor had not chosen."""
+    users = accounts.users_path(register_db)
+    assert _add_user(register_db, monkeypatch, "kari", "--rolle", "rektor", "--kommune", "9901", "--skole",
+                     "990012008", "--epost", "kari@nordli.no", "--navn", "Kari Nordli") == 0
+    hashed = accounts.load(users)["kari"].passord_hash
+    assert _add_user(register_db, monkeypatch, "kari", "--rolle", "rektor", "--kommune", "9901", "--skole",
+                     "990013004", "--erstatt", "--behold-passord", password=None) == 0
+    assert "er endret: skoler: 990012008 → 990013004." in capsys.readouterr().out
+    kari = accounts.load(users)["kari"]
+    assert (kari.skoler, kari.epost, kari.navn, kari.passord_hash) == (("990013004",), "kari@nordli.no",
+                                                                        "Kari Nordli", hashed)
+    assert accounts.read_audit(register_db)[0]["detalj"] == "kari: skoler: 990012008 → 990013004"
+    assert _add_user(register_db, monkeypatch, "kari", "--rolle", "rektor", "--kommune", "9901", "--skole",
+                     "990013004", "--erstatt", "--epost", "", password=None) == 1  # asks for a new one: no terminal here
+    assert _add_user(register_db, monkeypatch, "kari", "--rolle", "rektor", "--kommune", "9901", "--skole",
+                     "990013004", "--erstatt", "--behold-passord", "--epost", "", password=None) == 0
+    assert accounts.load(users)["kari"].epost is None  # «--epost ""» removes it
+    assert _add_user(register_db, monkeypatch, "ola", "--rolle", "skoleeier", "--kommune", "9901",
+                     "--behold-passord", password=None) == 1
+    assert "bruk det med --erstatt" in capsys.readouterr().err
+
+
 def test_accounts_can_be_added_right_after_init_as_readme_drift_says(tmp_path, monkeypatch):
     db = tmp_path / "skolemiljo.duckdb"
     assert cli(["--db", str(db), "init"]) == 0

@@ -23,7 +23,14 @@ from rich.progress import (
 )
 
 from pipelines.errors import DEMO_WAREHOUSE, OLD_ROW_NUMBERS, IngestError
-from pipelines.warehouse.connection import WarehouseBusy, connect, db_path, keep_private
+from pipelines.warehouse.connection import (
+    LOCK_WAIT_SECONDS,
+    WarehouseBusy,
+    connect,
+    db_path,
+    keep_private,
+    tell_when_waiting,
+)
 from pipelines.warehouse.migrations import SchemaTooNew, latest_version, refuse_newer
 
 console = Console()
@@ -864,6 +871,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     db = db_path(args.db)
     keep_private()
+    told: list[bool] = []
+
+    def waiting() -> None:
+        if not told:  # once per command, however many times it opens the warehouse
+            told.append(True)
+            err_console.print(f"Lageret {db} er i bruk av en annen prosess (for eksempel en innlasting); venter til det "
+                              f"blir ledig, inntil {LOCK_WAIT_SECONDS:.0f} sekunder …")
+
+    tell_when_waiting(waiting)
     try:
         return _run(args, db)
     except KeyboardInterrupt:
@@ -885,6 +901,8 @@ def main(argv: list[str] | None = None) -> int:
     except EOFError:
         err_console.print("Fikk ikke lest passordet: standard inn er tom og det finnes ingen terminal å spørre i. "
                           "I et skript: bruk --passord-fra-stdin (passordet på første linje) eller --uten-passord.")
+    finally:
+        tell_when_waiting(None)
     return 1
 
 

@@ -413,6 +413,28 @@ def test_erstatt_keeps_the_e_mail_name_and_with_behold_passord_the_password(regi
     assert "bruk det med --erstatt" in capsys.readouterr().err
 
 
+def test_a_command_waiting_for_a_busy_warehouse_says_so_once_and_then_does_its_work(register_db):
+    """`skolemiljo status` while an ingest held the warehouse sat silent for up to 60 seconds: it looked hung."""
+    import time
+
+    ready = register_db.parent / "holder"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, pathlib, sys, time; con = duckdb.connect(sys.argv[1]); con.execute('BEGIN');"
+        "pathlib.Path(sys.argv[2]).touch(); time.sleep(3); con.close()"), str(register_db), str(ready)])
+    try:
+        while not ready.exists():
+            time.sleep(0.05)
+        done = _run_cli(["--db", str(register_db), "status"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("er i bruk av en annen prosess") == 1 and "venter til det blir ledig" in done.stderr
+    assert "skoleregister.csv" in done.stdout  # then the log, as without the wait
+    quiet = _run_cli(["--db", str(register_db), "status"])
+    assert quiet.returncode == 0 and "venter" not in quiet.stderr
+
+
 def test_accounts_can_be_added_right_after_init_as_readme_drift_says(tmp_path, monkeypatch):
     db = tmp_path / "skolemiljo.duckdb"
     assert cli(["--db", str(db), "init"]) == 0

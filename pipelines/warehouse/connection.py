@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +29,17 @@ def keep_private() -> None:
 
 class WarehouseBusy(RuntimeError):
     """The warehouse stayed locked by another process for longer than we were willing to wait."""
+
+
+WAIT_NOTICE_SECONDS = 1.0
+_wait_notice: Callable[[], None] | None = None
+
+
+def tell_when_waiting(notice: Callable[[], None] | None) -> None:
+    """Call `notice` once per connection that has waited `WAIT_NOTICE_SECONDS` for the lock: a command line that
+    waited its 60 seconds in silence looked hung, and was killed before it could say the warehouse was busy."""
+    global _wait_notice
+    _wait_notice = notice
 
 
 def db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
@@ -66,8 +77,10 @@ def connect(
     and then to the file (commit and close 0.07–0.09 s → 0.06 s). Crash safety is DuckDB's checkpoint's own: the
     new header is written last (tests/test_faults.py kills ingests in the middle).
     """
-    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    started = time.monotonic()
+    deadline = started + (LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
     delay = 0.02
+    told = False
     while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
@@ -80,6 +93,9 @@ def connect(
                     f"Lageret er i bruk av en annen prosess (for eksempel en innlasting) og ble ikke ledig på "
                     f"{LOCK_WAIT_SECONDS:.0f} sekunder. Prøv igjen om litt."
                 ) from exc
+            if not told and _wait_notice is not None and time.monotonic() - started >= WAIT_NOTICE_SECONDS:
+                told = True
+                _wait_notice()
             time.sleep(delay + random.uniform(0, delay))
             delay = min(delay * 1.6, 0.5)
     try:

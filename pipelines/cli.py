@@ -255,14 +255,17 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
     paths = registers_first(paths, source)
     rejected = 0
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with Progress(*columns, console=err_console, transient=True, redirect_stdout=False) as progress:
+        # Each file's result on standard output, where «> logg.txt» and «| tee» find it (it went to standard error,
+        # and a kept log was empty); beside the bar, above it, when both are the terminal.
+        said = progress.console if sys.stdout.isatty() and err_console.is_terminal else console
         task = progress.add_task("Leser inn", total=len(paths))
         for path in paths:
             unreadable = _unreadable(path)
             if unreadable:
                 rejected += 1
                 progress.advance(task)
-                progress.console.print(f"[red]HOPPET OVER[/red] {path}: {unreadable}")
+                said.print(f"[red]HOPPET OVER[/red] {path}: {unreadable}")
                 continue
 
             def stage(text: str, _name: str = path.name) -> None:
@@ -272,11 +275,11 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
             progress.advance(task)
             if outcome.result == "avvist":
                 rejected += 1
-                progress.console.print(f"[red]AVVIST[/red] {path}: {outcome.message}")
+                said.print(f"[red]AVVIST[/red] {path}: {outcome.message}")
             elif outcome.result == "allerede_lastet":
-                progress.console.print(f"[yellow]ALLEREDE LASTET[/yellow] {path}: {outcome.message}")
+                said.print(f"[yellow]ALLEREDE LASTET[/yellow] {path}: {outcome.message}")
             else:
-                progress.console.print(f"[green]LASTET[/green] {path} ({outcome.source}): {outcome.message}")
+                said.print(f"[green]LASTET[/green] {path} ({outcome.source}): {outcome.message}")
     return 1 if rejected else 0
 
 

@@ -100,7 +100,7 @@ def test_real_data_is_refused_by_a_demo_warehouse_and_demo_data_still_loads(demo
     and visible to the demo administrator, whose password is public."""
     real = _register_with(demo_dir, tmp_path, "964338531", "4601", "Bergen")
     assert cli(["--db", str(demo_db), "ingest", str(real)]) == 1
-    err = capsys.readouterr().err
+    err = capsys.readouterr().out
     assert "AVVIST" in err and "4601" in err and "demolager" in err and "skolemiljo --db data/ekte/skolemiljo.duckdb init" in " ".join(err.split())
     assert _schools_in(demo_db, "4601") == 0
     fictional = _register_with(demo_dir, tmp_path, "990019999", "9902", "Sjøbygd")
@@ -411,6 +411,16 @@ def test_erstatt_keeps_the_e_mail_name_and_with_behold_passord_the_password(regi
     assert _add_user(register_db, monkeypatch, "ola", "--rolle", "skoleeier", "--kommune", "9901",
                      "--behold-passord", password=None) == 1
     assert "bruk det med --erstatt" in capsys.readouterr().err
+
+
+def test_ingest_results_go_to_standard_output_where_a_kept_log_finds_them(register_db, demo_dir, tmp_path):
+    """`skolemiljo ingest … > logg.txt` kept an empty log: every file's result went to standard error."""
+    broken = tmp_path / "saker_tom.csv"
+    broken.write_text("", encoding="utf-8")
+    done = _run_cli(["--db", str(register_db), "ingest", str(demo_dir / "saker_9901.xlsx"), str(broken)])
+    assert done.returncode == 1
+    assert "LASTET" in done.stdout and "saker_9901.xlsx" in done.stdout, (done.stdout, done.stderr)
+    assert "saker_tom.csv" in done.stdout and "LASTET" not in done.stderr
 
 
 def test_a_command_waiting_for_a_busy_warehouse_says_so_once_and_then_does_its_work(register_db):

@@ -809,6 +809,7 @@ def _keep_or_drop(
     def keep(con, state) -> Outcome:
         removed = store.REMOVED.pop(batch_id, 0)  # whatever the outcome: nothing left behind for a file not loaded
         replaced = store.REPLACED.pop(batch_id, 0)
+        built_in = store.BUILT_IN_REPLACED.pop(batch_id, 0)
         if isinstance(state, duckdb.TransactionException):  # a «publish» wrote this year's marker at that moment
             con.execute("ROLLBACK")
             entry.resultat = "avvist"
@@ -846,6 +847,8 @@ def _keep_or_drop(
         if replaced:  # a correction, or the same rows again: not a new delivery
             parts[0] += (f"; {replaced} av dem erstatter {'en rad' if replaced == 1 else 'rader'} med samme nøkkel som "
                          "var lest inn før")
+        if built_in:
+            parts[0] += f"; {built_in} av dem gjelder i stedet for {store.BUILT_IN[checked.source.table]}"
         if skipped_text:
             parts.append(f"Hoppet over: {skipped_text}")
         held = held_back(con, batch_id)
@@ -946,9 +949,9 @@ def count_changes(db: Path, table: str | None, key: list[str] | None, frame: pl.
     with connect(db, read_only=True) as con:
         con.register("preview_keys", keys.to_arrow())
         try:
-            replacing = con.execute(
+            replacing = con.execute(  # a built-in row (`store.BUILT_IN`) was not read in: its key is new
                 f"SELECT count(*) FROM preview_keys AS n WHERE EXISTS (SELECT 1 FROM {table} AS old "
-                f"WHERE {store.same_key(key)})"
+                f"WHERE {store.same_key(key)}{' AND old.batch_id IS NOT NULL' if table in store.BUILT_IN else ''})"
             ).fetchall()[0][0]
             removed = store.removed_without_replacement(con, table, "preview_keys", key, replaces) if replaces else 0
         finally:

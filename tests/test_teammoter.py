@@ -289,6 +289,27 @@ def test_rhythm_file_sets_one_municipality(register_db, tmp_path):
     assert query(register_db, "SELECT count(*) FROM core.teamrytme WHERE kommunenr = '9902'")[0][0] == 2
 
 
+def test_a_first_rhythm_file_is_said_to_take_the_place_of_the_built_in_default_not_of_rows_read_before(
+        register_db, tmp_path):
+    """On a new warehouse the first rhythm file read «1 av dem erstatter en rad med samme nøkkel som var lest inn
+    før»: no file had been read; the row was the rhythm that comes with skolemiljo."""
+    path = tmp_path / "rytme.csv"
+    path.write_text("kommunenr;team;moter_per_maaned\n;elevtjeneste;2\n9901;arbeidslag;0,5\n", encoding="utf-8")
+    preview = ingest.preview_file(path, register_db)
+    assert (preview.rows_new, preview.rows_replaced) == (2, 0), preview.changes
+    first = ingest.ingest_file(path, register_db)
+    assert first.result == "lastet"
+    assert "1 av dem gjelder i stedet for standardrytmen som følger med skolemiljo" in first.message, first.message
+    assert "lest inn før" not in first.message
+    path.write_text("kommunenr;team;moter_per_maaned\n;elevtjeneste;3\n", encoding="utf-8")
+    assert ingest.preview_file(path, register_db).rows_replaced == 1
+    again = ingest.ingest_file(path, register_db)
+    assert "1 av dem erstatter en rad med samme nøkkel som var lest inn før" in again.message, again.message
+    assert "standardrytmen" not in again.message
+    assert query(register_db, "SELECT moter_per_maaned FROM core.teamrytme WHERE kommunenr IS NULL "
+                              "AND team = 'elevtjeneste'") == [(3.0,)]
+
+
 def test_rhythm_file_refuses_unknown_municipality_and_team(register_db, tmp_path):
     before = table_digest(register_db, TABLES)
     bad_kommune = tmp_path / "k.csv"

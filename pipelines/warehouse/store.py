@@ -232,6 +232,12 @@ REPLACED: dict[str, int] = {}
 the same values sent again); taken (`pop`) like `REMOVED`, so a correction is said as one, not as a new delivery."""
 
 
+BUILT_IN = {"core.teamrytme": "standardrytmen som følger med skolemiljo (1 møte i måneden for hvert team)"}
+"""Tables that come with rows of their own (batch_id null): a file's row in place of one replaces no file's row."""
+BUILT_IN_REPLACED: dict[str, int] = {}
+"""batch_id → how many built-in rows the file replaced (`replace_by_key`), for its message."""
+
+
 def replace_by_key(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: list[str], batch_id: str,
     period: str | None = None, replaces: list[str] | None = None,
@@ -254,9 +260,13 @@ def replace_by_key(
     if period is None or new[published.key_column(period)].null_count() or _holds_any(con, table, period):
         if replaces:  # said where the file is loaded: rows that go without a row of the file in their place
             REMOVED[batch_id] = removed_without_replacement(con, table, "new_rows", key, replaces)
+        if table in BUILT_IN:
+            BUILT_IN_REPLACED[batch_id] = con.execute(
+                f"SELECT count(*) FROM {table} AS old, new_rows AS n WHERE old.batch_id IS NULL AND {same_key(key)}"
+            ).fetchall()[0][0]
         deleted = con.execute(f"DELETE FROM {table} AS old USING new_rows AS n WHERE {same_key(replaces or key)}"
                               ).fetchall()[0][0]
-        REPLACED[batch_id] = deleted - REMOVED.get(batch_id, 0)
+        REPLACED[batch_id] = deleted - REMOVED.get(batch_id, 0) - BUILT_IN_REPLACED.get(batch_id, 0)
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
     if kept:
         published.release_unchanged(con, table)

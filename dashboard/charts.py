@@ -449,6 +449,10 @@ def school_month_heatmap(
     named = (range(1, 13) if not many else (2, 4, 6, 8, 10, 12) if len(months) <= 2 * MONTHS_AT_FULL_SIZE
              else (2, 5, 8, 11))
     ticks = [label for m, label in zip(months, x, strict=True) if m.month in named]
+    if many:  # without July, «jun 2025» and «aug 2025» stood side by side and ran together: June gives way
+        places = {label: i for i, label in enumerate(x)}
+        ticks = [t for t, after in zip(ticks, [*ticks[1:], None], strict=True)
+                 if after is None or places[after] - places[t] > 1]
     # The month just reported is always named (it is the one a rektormøte asks about); a named month right before it
     # gives way, so the two labels do not run together.
     if months and x[-1] not in ticks:

@@ -575,6 +575,19 @@ def test_the_preview_shows_every_value_of_a_row_inside_the_page_at_1280_pixels(s
     page.close()
 
 
+def test_the_team_table_fits_the_page_at_1280_pixels(server, browser):
+    """A reviewer's find: «Skolene side om side» ran past the page's edge at 1280 pixels, and «Til helse» could only
+    be scrolled to."""
+    page = login(browser, server, "skoleeier")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    go(page, "team", "Arbeidslag og elevtjeneste")
+    page.wait_for_selector("[data-testid='stDataFrame'] .dvn-scroller", timeout=30_000)
+    wide, shown = page.evaluate("() => { const s = document.querySelector(\"[data-testid='stDataFrame'] .dvn-scroller\");"
+                                " return [s.scrollWidth, s.clientWidth]; }")
+    assert wide <= shown, (wide, shown)
+    page.close()
+
+
 def test_a_file_the_upload_box_cannot_take_is_refused_in_norwegian(browser, demo_db_master, demo_db, tmp_path):
     """Streamlit refused an .xls or a .txt with a red mark whose English tooltip few would find, under «Ingen filer
     valgt ennå». Now the page reads them as the command line does and answers in Norwegian (and logs the refusal);

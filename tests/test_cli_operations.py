@@ -678,7 +678,7 @@ def test_a_password_protected_xlsx_and_a_folder_are_named_as_what_they_are(regis
     folder = tmp_path / "filer"
     folder.mkdir()
     assert cli(["--db", str(register_db), "ingest", str(locked), str(folder)]) == 1
-    said = " ".join(capsys.readouterr().err.split())
+    said = " ".join(capsys.readouterr().out.split())
     assert "passordbeskyttet (kryptert) Excel-fil" in said and "skilletegn" not in said, said
     assert f"{folder.as_posix()}/*" in said, said
 

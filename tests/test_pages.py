@@ -1078,6 +1078,23 @@ def test_rektor_season_chart_names_the_own_school_and_follows_the_per_100_switch
     assert sum(sum(t["y"]) for t in counts["data"]) == sum(r[1] for r in rows)
 
 
+def test_a_long_heatmap_without_july_names_no_two_neighbouring_months():
+    """A reviewer's find: with July left out (school's out), «jun 2025» and «aug 2025» were both named, side by side,
+    and their slanted labels ran together."""
+    import datetime as dt
+
+    from dashboard.charts import school_month_heatmap
+
+    months = [dt.date(2024 + (8 + i - 1) // 12, (8 + i - 1) % 12 + 1, 1) for i in range(27)]
+    months = [m for m in months if m.month != 7]
+    frame = pl.DataFrame({"skole": ["Nordli skole"] * len(months), "maned": months, "n": [1] * len(months)})
+    fig = school_month_heatmap(frame, value="n", text="n", title="t", colorbar="møter", hover="%{text}")
+    places = [list(fig.data[0].x).index(label) for label in fig.layout.xaxis.tickvals]
+    assert all(b - a > 1 for a, b in zip(places, places[1:], strict=False)), list(fig.layout.xaxis.tickvals)
+    assert "aug 2025" in fig.layout.xaxis.tickvals and "jun 2025" not in fig.layout.xaxis.tickvals
+    assert fig.layout.xaxis.tickvals[-1] == "okt 2026"  # the month just reported is still named
+
+
 def test_hidden_trend_values_have_a_legend_entry_saying_what_the_rings_are(app):
     at = app("elevundersokelsen")
     at.multiselect[0].set_value(["990013004"])

@@ -57,7 +57,7 @@ def test_a_late_report_for_a_published_year_does_not_change_what_rektor_and_fau_
 
     capsys.readouterr()
     assert cli(["--db", str(warehouse), "ingest", str(_late_report(tmp_path, "saker_sen.csv", 1))]) == 0
-    said = " ".join(capsys.readouterr().err.split())  # the loader is told, from the command line too
+    said = " ".join(capsys.readouterr().out.split())  # the loader is told, from the command line too
     assert "Filen endrer publiserte skoleår: 2025-26 (9901)" in said and "«Publiser rettelsene»" in said, said
     st.cache_data.clear()
 

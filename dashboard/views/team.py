@@ -118,9 +118,9 @@ table = summary.select(
      / pl.col("skole").replace_strict(pupil_months, default=None, return_dtype=pl.Float64)).round(1)
     .alias("Drøftinger/100 el./år"),
     (pl.col("anonyme") * 100 / pl.col("saker")).round(0).alias("Anonyme %"),
-    pl.col("ppt").alias("Til PPT"),
-    pl.col("barnevern").alias("Til barnevern"),
-    pl.col("helse").alias("Til helse"),
+    # One column for the referrals, by service under «Henvisninger»: with a column for each the table ran past the
+    # page's edge at 1280 pixels, and «Til helse» could only be scrolled to.
+    pl.sum_horizontal("ppt", "barnevern", "helse").alias("Henvist"),
 )
 # Short headers so the whole table fits a screen; what each means is one hover away.
 # The professions as column labels in a column's width at 1024 pixels (the hover keeps the whole word).
@@ -136,10 +136,9 @@ HEADER_HELP = {
     "Drøftinger/100 el./år": "Drøftinger per 100 elever, regnet om til ett skoleår (11 måneder med skole); elevtall "
                              "fra skoleregisteret for hvert skoleår. En sak som drøftes på tre møter teller tre ganger.",
     "Anonyme %": "Andel av drøftingene som var anonyme.",
-    "Til PPT": "Nye henvisninger til PPT fra teammøtene i perioden (møteloggen). Sakene med henvisning til PPT på "
-               "siden Saker (kap. 12) er skolens saker etter opplæringsloven, ikke møtene: tallene teller ulike ting.",
-    "Til barnevern": "Nye henvisninger til barnevernet i perioden.",
-    "Til helse": "Nye henvisninger til helsetjenester i perioden.",
+    "Henvist": "Nye henvisninger fra teammøtene i perioden (møteloggen) til PPT, barnevernet og helsetjenester til "
+               "sammen; fordelt etter tjeneste under «Henvisninger». Sakene med henvisning til PPT på siden Saker (kap. "
+               "12) er skolens saker etter opplæringsloven, ikke møtene: tallene teller ulike ting.",
 }
 # One row (a rektor's own school) is no comparison: «Skolene side om side» promised the rektor schools it cannot see.
 one = table.height == 1
@@ -150,7 +149,8 @@ ui.table(table, heading,
 st.caption(("Tallene gjelder perioden som står over tabellen." if one else
             "Samme mål for alle skoler, over samme periode"
             + (" (en nedlagt skole over månedene den var i drift)." if open_months else "."))
-           + " Hvem som er til stede på møtene, står under «Hvem er til stede».")
+           + " Hvem som er til stede på møtene, står under «Hvem er til stede», og hvor elevene er henvist, under "
+             "«Henvisninger».")
 # A school with no meeting in the log is no row above: said, so that a school that logs nothing is seen. Only the
 # schools that should have the team (`queries.team_expected`, as the reports count): the elevtjeneste belongs to the
 # ungdomstrinn, a ressursteam to the schools without one. Each school year of the period by its own register, and

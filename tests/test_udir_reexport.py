@@ -89,6 +89,44 @@ def test_a_whole_re_export_without_a_group_warns_that_its_earlier_rows_are_kept(
     assert f"skolemiljo utelatte {batch} --fjern" in found[0].melding  # and how to remove them
 
 
+def test_a_whole_re_export_without_a_school_names_the_school_and_removes_nothing(register_db, demo_dir, tmp_path):
+    """A reviewer's find: a re-downloaded export that lacked one school altogether said nothing (only a trinn or kjønn
+    missing within a school was told), and the school's old figures went on being shown as current."""
+    for side in (1, 2):
+        loaded(demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json", register_db)
+    rows = pages_148(demo_dir)
+    kommunenr = {r["EnhetNavn"]: r["Kommunekode"] for r in rows if r["EnhetNivaa"] == "4"}
+    school = sorted(n for n in kommunenr if sum(k == kommunenr[n] for k in kommunenr.values()) >= 3)[0]
+    path = tmp_path / f"udir_148_{YEAR}_uten_en_skole.json"
+    path.write_text(json.dumps(as_one_page([r for r in rows if r["EnhetNavn"] != school]), ensure_ascii=False),
+                    encoding="utf-8")
+    before = query(register_db, "SELECT count(*) FROM core.eu_resultat WHERE enhet_navn = ?", [school])[0][0]
+    assert before > 0
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    said = [w for w in outcome.warnings if "1 skole fra en tidligere innlasting" in w]
+    assert len(said) == 1 and f"{school} ({YEAR})" in said[0] and f"({before} rader)" in said[0], outcome.warnings
+    assert "sjekk i statistikkbanken" in said[0] and "--fjern" not in said[0]
+    assert not any("fra en tidligere innlasting er beholdt" in w for w in outcome.warnings)  # no group within it
+    assert query(register_db, "SELECT count(*) FROM core.eu_resultat WHERE enhet_navn = ?", [school]) == [(before,)]
+
+
+def test_an_export_of_one_school_does_not_call_the_municipality_s_other_schools_left_out(register_db, demo_dir,
+                                                                                       tmp_path):
+    """An export chosen for one school has no other school of its municipality to go by: nothing is said."""
+    for side in (1, 2):
+        loaded(demo_dir / f"udir_148_indikator_{YEAR}_side{side}.json", register_db)
+    rows = pages_148(demo_dir)
+    school = sorted(r["EnhetNavn"] for r in rows if r["EnhetNivaa"] == "4")[0]
+    path = tmp_path / f"udir_148_{YEAR}_en_skole.json"
+    path.write_text(json.dumps(as_one_page([r for r in rows if r["EnhetNavn"] == school]), ensure_ascii=False),
+                    encoding="utf-8")
+    outcome = ingest_file(path, register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert not any("skole fra en tidligere innlasting" in w or "skoler fra en tidligere innlasting" in w
+                   for w in outcome.warnings), outcome.warnings
+
+
 def test_the_rows_a_re_export_left_out_are_listed_and_removed_on_the_command_line(register_db, demo_dir, tmp_path,
                                                                                  capsys):
     """The warning says to have the kept rows removed once Udir has withdrawn them: there was no way but SQL.

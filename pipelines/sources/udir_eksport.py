@@ -280,10 +280,12 @@ def dropped_groups(con: duckdb.DuckDBPyConnection, batch_id: str, scope: dict[st
     ).fetchall()[0][0]
     if not earlier:
         return []
-    total, examples = _examples(con, _left_out(within, "batch_id <> $batch"), {"batch": batch_id, **scope})
+    params = {"batch": batch_id, **scope}
+    found = _schools_left_out(con, within, params)
+    total, examples = _examples(con, _left_out(within, "batch_id <> $batch"), params)
     if not total:
-        return []
-    return [Finding(
+        return found
+    return found + [Finding(
         LEFT_OUT, "trinn, kjønn", "advarsel", False, total, examples[:300],
         f"{counted(total, 'rad', 'rader')} fra en tidligere innlasting er beholdt, men står ikke i denne eksporten, som "
         f"ellers har samme skoleår, enhet og indikator: {examples}. Har Udir trukket tilbake eller skjermet "
@@ -294,6 +296,51 @@ def dropped_groups(con: duckdb.DuckDBPyConnection, batch_id: str, scope: dict[st
 
 
 LEFT_OUT = "grupper_borte_fra_eksporten"
+SCHOOLS_LEFT_OUT = "skoler_borte_fra_eksporten"
+
+
+def _schools_left_out(con: duckdb.DuckDBPyConnection, within: str, params: dict) -> list[Finding]:
+    """A warning for the schools an earlier load had that this export lacks altogether, where it has at least two
+    other schools of the same municipality for the school year and indicator (and the school's trinn and kjønn):
+    `_left_out` counts only the groups of a school the file has, and a school Udir withdrew or screened whole kept its
+    earlier figures unsaid. Not among the rows `skolemiljo utelatte` removes: an export chosen for fewer schools of
+    the municipality looks the same, and the skoleeier is asked to check, not to remove."""
+    rows = con.sql(
+        f"""
+        WITH filen AS (
+            SELECT skoleaar, enhet_id, kommunenr, indikator_kode, coalesce(trinn, 0) AS trinn_key, kjonn
+            FROM core.eu_resultat WHERE {within} AND batch_id = $batch AND enhet_niva = 'skole'
+        ),
+        kommuner AS (
+            SELECT skoleaar, kommunenr, indikator_kode FROM filen GROUP BY ALL HAVING count(DISTINCT enhet_id) >= 2
+        )
+        SELECT coalesce(any_value(e.enhet_navn), e.enhet_id) AS skole, list(DISTINCT e.skoleaar ORDER BY e.skoleaar),
+               count(*) AS rader, count(*) OVER () AS skoler
+        FROM (SELECT * FROM core.eu_resultat WHERE {within} AND batch_id <> $batch AND enhet_niva = 'skole') AS e
+        SEMI JOIN kommuner USING (skoleaar, kommunenr, indikator_kode)
+        ANTI JOIN (SELECT DISTINCT skoleaar, enhet_id, indikator_kode FROM filen) USING (skoleaar, enhet_id, indikator_kode)
+        SEMI JOIN (SELECT DISTINCT skoleaar, trinn_key FROM filen) AS t
+             ON t.skoleaar = e.skoleaar AND t.trinn_key = coalesce(e.trinn, 0)
+        SEMI JOIN (SELECT DISTINCT skoleaar, kjonn FROM filen) USING (skoleaar, kjonn)
+        GROUP BY e.enhet_id ORDER BY skole LIMIT $limit
+        """,
+        params={**params, "limit": MAX_EXAMPLES},
+    ).fetchall()
+    if not rows:
+        return []
+    schools, rows_kept = rows[0][-1], sum(r[2] for r in rows)
+    names = "; ".join(f"{name} ({', '.join(years)})" for name, years, _, _ in rows) + (
+        f" og {schools - len(rows)} til" if schools > len(rows) else "")
+    one = schools == 1
+    return [Finding(
+        SCHOOLS_LEFT_OUT, "enhet", "advarsel", False, schools, names[:300],
+        f"{counted(schools, 'skole', 'skoler')} fra en tidligere innlasting står ikke i denne "
+        f"eksporten, som har andre skoler i samme kommune for samme skoleår og indikatorer: {names}. Tallene "
+        f"{'dens' if one else 'deres'} fra før er beholdt" + ("" if schools > len(rows) else f" ({counted(rows_kept, 'rad', 'rader')})")
+        + ". Er eksporten valgt for færre skoler, er det i orden. Har Udir trukket tilbake eller skjermet "
+        f"{'skolens' if one else 'skolenes'} resultater, vises de gamle tallene likevel som gjeldende: sjekk i "
+        "statistikkbanken.",
+    )]
 
 
 def left_out_of(con: duckdb.DuckDBPyConnection, batch_id: str, remove: bool = False) -> tuple[int, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -67,6 +69,28 @@ def warehouse(demo_db, monkeypatch) -> Path:
     monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
     st.cache_data.clear()
     return demo_db
+
+
+@contextlib.contextmanager
+def warehouse_held(db: Path, seconds: float = 120) -> Iterator[None]:
+    """Another process holds the warehouse (a write transaction) for `seconds`, or until the block ends."""
+    import subprocess
+    import sys
+    import time
+
+    ready = db.parent / "holder"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, pathlib, sys, time; con = duckdb.connect(sys.argv[1]); con.execute('BEGIN');"
+        "pathlib.Path(sys.argv[2]).touch(); time.sleep(float(sys.argv[3])); con.close()"), str(db), str(ready),
+        str(seconds)])
+    try:
+        while not ready.exists():
+            time.sleep(0.05)
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+        ready.unlink(missing_ok=True)
 
 
 SAKER_HEADER = "orgnr;skole;maaned;trinn;sakstype;utfall;nye;avsluttet;apne_ved_maanedsslutt;evaluering_over_frist\n"

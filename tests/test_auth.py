@@ -287,33 +287,21 @@ def _log_in(at, name: str, password: str) -> None:
 def test_a_login_while_the_warehouse_cannot_be_read_is_refused_not_given_the_default_threshold(demo_db, monkeypatch):
     """A reviewer held the warehouse past the lock wait and logged in as FAU: the session got the default threshold
     (10) instead of the municipality's 15, for its whole life. The login now fails with a Norwegian message."""
-    import subprocess
-    import sys
-    import time
-
     from streamlit.testing.v1 import AppTest
 
     from pipelines.warehouse import connection
+    from tests.conftest import warehouse_held
 
     assert cli(["--db", str(demo_db), "innstilling", "min-svar", "15", "--kommune", "9901"]) == 0
     _add(accounts.users_path(demo_db), "fau.ekte", "fau", skoler=("990012008",))
     monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
     monkeypatch.setattr(connection, "LOCK_WAIT_SECONDS", 1.0)
-    ready = demo_db.parent / "holder"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, pathlib, sys, time; con = duckdb.connect(sys.argv[1]); con.execute('BEGIN');"
-        "pathlib.Path(sys.argv[2]).touch(); time.sleep(120)"), str(demo_db), str(ready)])
-    try:
-        while not ready.exists():
-            time.sleep(0.05)
+    with warehouse_held(demo_db):
         at = AppTest.from_file(str(Path(__file__).parent.parent / "dashboard" / "app.py"), default_timeout=60)
         _log_in(at, "fau.ekte", "et-langt-passord")
         assert "viewer" not in at.session_state
         assert any("Lageret er opptatt" in e.value for e in at.error), [e.value for e in at.error]
         assert not at.exception
-    finally:
-        holder.kill()
-        holder.wait()
     _log_in(at, "fau.ekte", "et-langt-passord")  # once the warehouse is free again
     assert [e.value for e in at.error] == []
     assert dict(at.session_state["viewer"].thresholds) == {"9901": 15}

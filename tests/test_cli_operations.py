@@ -425,19 +425,10 @@ def test_ingest_results_go_to_standard_output_where_a_kept_log_finds_them(regist
 
 def test_a_command_waiting_for_a_busy_warehouse_says_so_once_and_then_does_its_work(register_db):
     """`skolemiljo status` while an ingest held the warehouse sat silent for up to 60 seconds: it looked hung."""
-    import time
+    from tests.conftest import warehouse_held
 
-    ready = register_db.parent / "holder"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, pathlib, sys, time; con = duckdb.connect(sys.argv[1]); con.execute('BEGIN');"
-        "pathlib.Path(sys.argv[2]).touch(); time.sleep(3); con.close()"), str(register_db), str(ready)])
-    try:
-        while not ready.exists():
-            time.sleep(0.05)
+    with warehouse_held(register_db, seconds=3):
         done = _run_cli(["--db", str(register_db), "status"])
-    finally:
-        holder.kill()
-        holder.wait()
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("er i bruk av en annen prosess") == 1 and "venter til det blir ledig" in done.stderr
     assert "skoleregister.csv" in done.stdout  # then the log, as without the wait

@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from pipelines import accounts, guides, parsing, registry
-from pipelines.errors import DEMO_WAREHOUSE, IngestError, PersonDataError, counted
+from pipelines.errors import DEMO_WAREHOUSE, IngestError, PersonDataError, Problems, counted
 from pipelines.quality.person_data import find_person_data, name_without_fodselsnummer
 from pipelines.quality.verdict import Finding, Verdict
 from pipelines.registry import Known, Source
@@ -289,8 +289,22 @@ REGISTER_COMPARED = ["orgnr", "navn", "kommunenr", "kommune", "trinn_fra", "trin
 def read_source(table: pl.DataFrame, source: Source, facts: Known) -> SourceResult:
     if source.needs_register and facts.schools.is_empty():
         raise IngestError(f"{source.label} knyttes til skolene via navn: last inn skoleregisteret først.")
-    with every_problem():
-        return source.read(table, facts)
+    with every_problem(hold=True) as noted:
+        result = source.read(table, facts)
+    if noted.refusal is not None:
+        # The rows the reader refused go; the rest are checked as any file's are, and the refusal is said with what
+        # those checks find (`check_file`): a user who fixed a word in a number column was then told of a month in
+        # the future, one upload later.
+        result.frame = result.frame.filter(~pl.col("rad").is_in(sorted(noted.bad_rows)))
+        result.refused = noted.refusal if result.refused is None else together(result.refused, noted.refusal)
+        result.checked_beside = True
+    return result
+
+
+def together(*refusals: Exception) -> IngestError:
+    """One refusal naming every problem of `refusals` (each an `IngestError`, or a `Problems` of several)."""
+    problems = [p for r in refusals for p in (r.problems if isinstance(r, Problems) else [r])]
+    return problems[0] if len(problems) == 1 else Problems(problems)
 
 
 @dataclass
@@ -374,7 +388,14 @@ def check_file(
         if facts.demo and (refused := outside_demo(touched)):  # the upload page as well as the command line
             raise IngestError(refused)
         if isinstance(out.result.refused, IngestError):  # found by the reader, said after whose rows these are
-            raise out.result.refused.rows_from(sheet.first_row)
+            refusal = out.result.refused.rows_from(sheet.first_row)
+            if out.result.checked_beside and validate and not out.result.frame.is_empty():
+                say("kontrollerer resten av filen (Great Expectations)")
+                also = spec.validate(out.result.frame, facts).failures
+                if also:
+                    raise IngestError(f"{refusal} Kvalitetskontrollen fant også: "
+                                      + " ".join(f.melding for f in also)) from out.result.refused
+            raise refusal
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)
             out.result.skipped = {("tom rad" if blank == 1 else "tomme rader"): blank, **out.result.skipped}
         if on_read:

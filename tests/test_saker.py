@@ -659,6 +659,24 @@ def test_a_file_with_several_mistakes_names_them_all_at_once(register_db, tmp_pa
     assert _rows(register_db) == 0
 
 
+def test_a_reader_s_mistakes_and_the_quality_check_s_are_named_in_one_refusal(register_db, tmp_path):
+    """A word in a count was refused first; fixed and sent again, the same file was refused for a month in the
+    future and a row given twice: the quality check ran only once the reader had nothing to say. The preview names
+    all of it too."""
+    vika = BY_NAME["Vika skule"]
+    rows = [_row(vika, "2025-10"), _row(vika, "2099-03"), _row(vika, "2025-11"), _row(vika, "2025-11")]
+    rows[0]["nye"] = "to"
+    path = _csv(tmp_path / "feil.csv", rows)
+    for said in (ingest_file(path, register_db).message, preview_file(path, register_db).message):
+        assert "rad 2" in said and "«Nye saker»" in said, said  # the reader's
+        assert "Kvalitetskontrollen fant også" in said, said
+        assert "fram i tid" in said and "Rader: 3" in said, said  # the month ahead, at its row
+        assert "flere ganger" in said and "Rader: 4, 5" in said, said  # the row given twice
+    assert _rows(register_db) == 0
+    fixed = [_row(vika, "2025-10"), _row(vika, "2025-11")]
+    assert ingest_file(_csv(tmp_path / "rettet.csv", fixed), register_db).result == "lastet"
+
+
 def test_open_cases_are_checked_against_the_month_before_in_the_warehouse(register_db, tmp_path):
     """Schools send one month at a time, as the template asks, and the open-cases rule only compared months inside
     one file: Nordli had 14 open in October, November said 2 new, 0 closed, 0 open, and loaded with no warning. The

@@ -76,6 +76,8 @@ class SourceResult:
     refused: Exception | None = None
     """A refusal the reader found that is given only after the check of whose municipalities the file changes: a
     file for another municipality is refused as that, whatever else is wrong with it (`pipelines.ingest.check_file`)."""
+    checked_beside: bool = False
+    """`refused` names rows the frame has left out: the rest of the file is checked too, and said with it."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ def first_bad_row(frame: pl.DataFrame, bad: pl.Expr) -> int | None:
 
 
 _PROBLEMS: ContextVar[list[IngestError] | None] = ContextVar("problems", default=None)
+_BAD_ROWS: ContextVar[set[int] | None] = ContextVar("bad_rows", default=None)
 
 
 def raise_on_bad(frame: pl.DataFrame, bad: pl.Expr, message: str, column: str) -> None:
@@ -249,20 +252,38 @@ def raise_on_bad(frame: pl.DataFrame, bad: pl.Expr, message: str, column: str) -
         raise error
     if not any((e.row, e.column) == (first, column) for e in found):  # a cell said once: «not a number», not «empty»
         found.append(error)
+    rows = _BAD_ROWS.get()
+    if rows is not None:
+        rows.update(bad_rows["rad"].to_list())
 
 
 class every_problem:  # noqa: N801  (used as a `with` statement, like contextlib's)
     """Run a reader, noting each `raise_on_bad` refusal instead of stopping at the first; on leaving, refuse the file
     naming all of them (`Problems`). A step after a noted problem that fails on the bad values (or refuses the file
-    itself) adds nothing a user could act on first: the problems noted are what is said."""
+    itself) adds nothing a user could act on first: the problems noted are what is said.
 
-    def __enter__(self) -> None:
+    `hold`: a reader that gets to its end despite the problems is not refused here; the refusal is kept (`refusal`)
+    with the rows it names (`bad_rows`, as the reader numbers them), so that the caller can check the other rows
+    too and say everything at once (`pipelines.ingest.read_source`)."""
+
+    def __init__(self, hold: bool = False) -> None:
+        self.hold = hold
+        self.refusal: IngestError | None = None
+        self.bad_rows: set[int] = set()
+
+    def __enter__(self) -> every_problem:
         self._token = _PROBLEMS.set([])
+        self._rows = _BAD_ROWS.set(self.bad_rows)
+        return self
 
     def __exit__(self, kind, exc, tb) -> bool:
         found = _PROBLEMS.get() or []
         _PROBLEMS.reset(self._token)
+        _BAD_ROWS.reset(self._rows)
         if isinstance(exc, PersonDataError) or not found:
+            return False
+        if exc is None and self.hold:
+            self.refusal = found[0] if len(found) == 1 else Problems(found)
             return False
         if isinstance(exc, IngestError) and not isinstance(exc, Problems) and str(exc) not in map(str, found):
             found.append(exc)

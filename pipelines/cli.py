@@ -344,7 +344,7 @@ def cmd_status(db: Path) -> int:
     with connect(db, read_only=True) as con:
         rows = con.execute(
             "SELECT l.filnavn, coalesce(l.kilde, '–'), strftime(l.ferdig, '%d.%m.%Y kl. %H:%M:%S'), l.rader_inn, "
-            "l.rader_lastet, l.rader_avvist, l.resultat, l.melding, c.radnumre = 'under_overskriften' "
+            "l.rader_lastet, l.rader_avvist, l.resultat, l.melding, l.batch_id, c.radnumre = 'under_overskriften' "
             "FROM mart.ingest_log l JOIN core.ingest_log c USING (batch_id) ORDER BY l.ferdig"
         ).fetchall()
     _print_status_entries(db, rows)
@@ -378,12 +378,13 @@ def _print_status_entries(db: Path, rows: list[tuple]) -> None:
     and the rows; then the message over the terminal's whole width. It was a table of eight columns: in 80 columns
     each was nine letters wide, a file name took four lines and a message thirty."""
     console.print(f"[bold]Innlastingslogg – {escape(str(db))}[/bold]")
-    for name, source, when, rows_in, loaded, refused, result, message, old_rows in rows:
+    for name, source, when, rows_in, loaded, refused, result, message, batch_id, old_rows in rows:
         word = RESULT_WORDS.get(result, f"[yellow]{escape(str(result).upper())}[/yellow]")
         console.print()
         console.print(f"{word} {escape(str(name))} ({escape(str(source))})", soft_wrap=True)
         counts = f"{rows_in or 0} {'rad' if rows_in == 1 else 'rader'} inn, {loaded or 0} lastet, {refused or 0} avvist"
-        console.print(_indented(f"{when or ''} · {counts}"), highlight=False, soft_wrap=True)
+        # The load's id picks one of several loads of a file under the same name («skolemiljo utelatte ID»).
+        console.print(_indented(f"{when or ''} · {counts} · id\u00a0{batch_id}"), highlight=False, soft_wrap=True)
         if message:
             console.print(_indented(message + (" ¹" if old_rows else "")), highlight=False, soft_wrap=True)
 

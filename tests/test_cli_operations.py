@@ -582,11 +582,12 @@ def test_status_reads_in_an_80_column_terminal_one_file_after_the_other(demo_db,
     assert cli(["--db", str(demo_db), "status"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert max(len(line) for line in lines) <= 80
-    loaded = query(demo_db, "SELECT filnavn, kilde, rader_inn, melding FROM mart.ingest_log ORDER BY ferdig")
+    loaded = query(demo_db, "SELECT filnavn, kilde, rader_inn, melding, batch_id FROM mart.ingest_log ORDER BY ferdig")
     assert loaded
     text = " ".join(" ".join(lines).split())
-    for name, source, rows_in, message in loaded:
+    for name, source, rows_in, message, batch_id in loaded:
         assert f"LASTET {name} ({source})" in lines, name  # the whole name on one line
+        assert f"id {batch_id}" in text  # what «skolemiljo utelatte» takes to pick one of several loads of a name
         assert f"{rows_in} {'rad' if rows_in == 1 else 'rader'} inn" in text and " ".join(message.split()) in text, message
 
 

@@ -457,6 +457,20 @@ NAMES_SCRIPT = """
           target.textContent = target.textContent.replace(found[0], found[1]);
         }
       });
+    // A file's size as Norwegian writes it: «324.0B» → «324 B», «1.2KB» → «1,2 kB» (the chip and its name for a
+    // screen reader). Streamlit writes no space before the unit; the text written here has one, so it is left alone.
+    const size = text => text.replace(/(^|[\\s,])(\\d+(?:\\.\\d+)?)(B|KB|MB|GB)$/, (_, before, number, unit) =>
+      before + (unit === 'B' ? String(Math.round(parseFloat(number)))
+                             : parseFloat(number).toFixed(1).replace('.', ',')) + '\\u00a0' + (unit === 'KB' ? 'kB' : unit));
+    document.querySelectorAll('[data-testid="stFileChip"]').forEach(chip => {
+      const label = chip.getAttribute('aria-label') || '';
+      if (size(label) !== label) chip.setAttribute('aria-label', size(label));
+      const name = chip.querySelector('[data-testid="stFileChipName"]');
+      const shown = name && name.nextElementSibling;
+      if (shown && !shown.children.length && size(shown.textContent) !== shown.textContent) {
+        shown.textContent = size(shown.textContent);
+      }
+    });
   };
   rename();
   if (!window.skolemiljoUploadNames) {

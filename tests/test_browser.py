@@ -575,6 +575,25 @@ def test_the_preview_shows_every_value_of_a_row_inside_the_page_at_1280_pixels(s
     page.close()
 
 
+def test_an_uploaded_file_s_size_is_written_as_norwegian_writes_it(server, browser, tmp_path):
+    """A reviewer's find: the upload box's chip read «198.0B», with a decimal point and no space."""
+    from tests.conftest import SAKER_HEADER
+
+    one = tmp_path / "saker_nordli.csv"
+    one.write_text(SAKER_HEADER + "990012008;Nordli skole;2026-10;;aktivitetsplan;;6;1;16;10\n", encoding="utf-8")
+    size = one.stat().st_size
+    page = login(browser, server, "skoleeier")
+    go(page, "importer", "Importer filer")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(one))
+    chip = page.locator("[data-testid='stFileChip']").first
+    chip.wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelector(\"[data-testid='stFileChip']\").getAttribute('aria-label')"
+                           ".endsWith('\u00a0B')", timeout=10_000)
+    assert chip.get_attribute("aria-label") == f"saker_nordli.csv, {size}\u00a0B"
+    assert f"{size}\u00a0B" in chip.inner_text() and ".0B" not in chip.inner_text()
+    page.close()
+
+
 def test_the_team_table_fits_the_page_at_1280_pixels(server, browser):
     """A reviewer's find: «Skolene side om side» ran past the page's edge at 1280 pixels, and «Til helse» could only
     be scrolled to."""

@@ -393,7 +393,7 @@ def check_file(
                 say("kontrollerer resten av filen (Great Expectations)")
                 also = spec.validate(out.result.frame, facts).failures
                 if also:
-                    raise IngestError(f"{refusal} Kvalitetskontrollen fant også: "
+                    raise IngestError(f"{str(refusal).rstrip('.')}. Kvalitetskontrollen fant også: "
                                       + " ".join(f.melding for f in also)) from out.result.refused
             raise refusal
         if blank := parsing.blank_row_positions(table).len():  # the readers leave them out (`with_row_numbers`)

@@ -669,7 +669,7 @@ def test_a_reader_s_mistakes_and_the_quality_check_s_are_named_in_one_refusal(re
     path = _csv(tmp_path / "feil.csv", rows)
     for said in (ingest_file(path, register_db).message, preview_file(path, register_db).message):
         assert "rad 2" in said and "«Nye saker»" in said, said  # the reader's
-        assert "». Kvalitetskontrollen fant også: " in said, said  # a sentence of its own
+        assert "»). Kvalitetskontrollen fant også: " in said, said  # a sentence of its own
         assert "fram i tid" in said and "Rader: 3" in said, said  # the month ahead, at its row
         assert "flere ganger" in said and "Rader: 4, 5" in said, said  # the row given twice
     assert _rows(register_db) == 0

@@ -227,8 +227,12 @@ def add(path: Path, account: Account, password: str | None, *, replace: bool = F
     old = accounts.get(account.brukernavn)
     kept = old.passord_hash if keep_password and old is not None and replace else None
     if keep_password and kept is None:
-        raise AccountError(f"«{account.brukernavn}» har " + ("ikke noe passord å beholde." if old is not None and replace
-                                                             else "ingen konto å beholde passordet fra (uten --erstatt)."))
+        if old is None:
+            raise AccountError(f"Det finnes ingen bruker «{account.brukernavn}», så det er ikke noe passord å beholde. "
+                               "Uten --behold-passord spørres det om et passord for den nye brukeren.")
+        raise AccountError(f"«{account.brukernavn}» har " + ("ikke noe passord å beholde (brukeren logger inn med "
+                                                             "Feide/Entra ID)." if replace else
+                                                             "et passord, men det beholdes bare med --erstatt."))
     if password is None and kept is None and not epost:
         raise AccountError("Brukeren trenger et passord eller en e-postadresse for innlogging med Feide/Entra ID.")
     if old is not None and not replace:

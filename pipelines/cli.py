@@ -259,13 +259,15 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
         # Each file's result on standard output, where «> logg.txt» and «| tee» find it (it went to standard error,
         # and a kept log was empty); beside the bar, above it, when both are the terminal.
         said = progress.console if sys.stdout.isatty() and err_console.is_terminal else console
+        # soft_wrap: a line per file, wrapped by the terminal and not by rich (a log had «…(skoleregister): 10 ⏎ rader
+        # lastet» at rich's 80 columns, and a search for the message missed it)
         task = progress.add_task("Leser inn", total=len(paths))
         for path in paths:
             unreadable = _unreadable(path)
             if unreadable:
                 rejected += 1
                 progress.advance(task)
-                said.print(f"[red]HOPPET OVER[/red] {path}: {unreadable}")
+                said.print(f"[red]HOPPET OVER[/red] {escape(str(path))}: {escape(unreadable)}", soft_wrap=True)
                 continue
 
             def stage(text: str, _name: str = path.name) -> None:
@@ -275,11 +277,13 @@ def ingest_paths(paths: list[Path], db: Path, source: str | None = None) -> int:
             progress.advance(task)
             if outcome.result == "avvist":
                 rejected += 1
-                said.print(f"[red]AVVIST[/red] {path}: {outcome.message}")
+                said.print(f"[red]AVVIST[/red] {escape(str(path))}: {escape(outcome.message)}", soft_wrap=True)
             elif outcome.result == "allerede_lastet":
-                said.print(f"[yellow]ALLEREDE LASTET[/yellow] {path}: {outcome.message}")
+                said.print(f"[yellow]ALLEREDE LASTET[/yellow] {escape(str(path))}: {escape(outcome.message)}",
+                           soft_wrap=True)
             else:
-                said.print(f"[green]LASTET[/green] {path} ({outcome.source}): {outcome.message}")
+                said.print(f"[green]LASTET[/green] {escape(str(path))} ({outcome.source}): {escape(outcome.message)}",
+                           soft_wrap=True)
     return 1 if rejected else 0
 
 
@@ -655,10 +659,11 @@ def _schools_outside(db: Path, account) -> str | None:
     wrong = [(orgnr, navn, k, kommune) for orgnr, navn, k, kommune in found if k not in account.kommuner]
     if not wrong:
         return None
-    given = ", ".join(account.kommuner) or "ingen"
+    given = ("brukeren har ingen kommune" if not account.kommuner else
+             f"ikke i brukerens kommune{'r' if len(account.kommuner) > 1 else ''} ({', '.join(account.kommuner)})")
     schools = "; ".join(f"{navn} ({orgnr}) ligger i {kommune or 'kommune'} ({k})" for orgnr, navn, k, kommune in wrong)
     needed = sorted({k for _, _, k, _ in wrong})
-    return (f"Brukeren er ikke lagret. Etter skoleregisteret: {schools}, ikke i brukerens kommune ({given}). Brukeren "
+    return (f"Brukeren er ikke lagret. Etter skoleregisteret: {schools}, {given}. Brukeren "
             f"ser bare tall fra egne kommuner: legg til {' '.join(f'--kommune {k}' for k in needed)}, eller sjekk "
             "organisasjonsnummeret.")
 

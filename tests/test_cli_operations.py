@@ -411,6 +411,9 @@ def test_erstatt_keeps_the_e_mail_name_and_with_behold_passord_the_password(regi
     assert _add_user(register_db, monkeypatch, "ola", "--rolle", "skoleeier", "--kommune", "9901",
                      "--behold-passord", password=None) == 1
     assert "bruk det med --erstatt" in capsys.readouterr().err
+    assert _add_user(register_db, monkeypatch, "ola", "--rolle", "skoleeier", "--kommune", "9901", "--erstatt",
+                     "--behold-passord", password=None) == 1
+    assert "Det finnes ingen bruker «ola», så det er ikke noe passord å beholde" in capsys.readouterr().err
 
 
 def test_ingest_results_go_to_standard_output_where_a_kept_log_finds_them(register_db, demo_dir, tmp_path):
@@ -420,6 +423,12 @@ def test_ingest_results_go_to_standard_output_where_a_kept_log_finds_them(regist
     done = _run_cli(["--db", str(register_db), "ingest", str(demo_dir / "saker_9901.xlsx"), str(broken)])
     assert done.returncode == 1
     assert "LASTET" in done.stdout and "saker_9901.xlsx" in done.stdout, (done.stdout, done.stderr)
+    # a line per file, not broken at 80 columns (`_run_cli` sets none here): a search of the log finds the message
+    lines = subprocess.run([sys.executable, "-m", "pipelines.cli", "--db", str(register_db), "ingest",
+                            str(demo_dir / "teamrytme.csv")], capture_output=True, text=True,
+                           cwd=Path(__file__).parent.parent, env={k: v for k, v in os.environ.items() if k != "COLUMNS"},
+                           timeout=120).stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("LASTET") and lines[0].endswith("."), lines
     assert "saker_tom.csv" in done.stdout and "LASTET" not in done.stderr
 
 

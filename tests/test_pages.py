@@ -1510,6 +1510,9 @@ def test_saker_picked_trinn_shows_that_trinns_reports_alone_and_names_the_school
     assert "Nordli skole" in left_out and "Fjellvik ungdomsskole" not in left_out, left_out
     about, rows = _export_of(at, media, "Saker per skole og måned, 9. trinn")
     assert "Trinn: 9. trinn" in about["Utvalg"], about
+    # by name: «Skoler: alle» read as all the municipality's schools, and the other tables are not this choice
+    assert "Skoler: Fjellvik ungdomsskole (ikke " in about["Utvalg"], about
+    assert about["Utvalg"].endswith("De andre tabellene er som på siden, uten dette utvalget."), about
     assert {r[0] for r in rows} == {"Fjellvik ungdomsskole"}
     assert sum(r[3] for r in rows if r[2] == SAKSTYPER[sakstype]) == expected
 
@@ -1536,3 +1539,6 @@ def test_saker_picked_schools_and_months_are_what_its_charts_and_export_hold(app
     assert "Skoler: Haugen skole og Nordli skole" in about["Utvalg"] and "Periode: aug 2025–jun 2026" in about["Utvalg"]
     assert {r[0] for r in rows} == {"Haugen skole", "Nordli skole"}
     assert sum(r[3] for r in rows if r[2] == SAKSTYPER[sakstype]) == expected
+    at.multiselect[0].set_value([]).run()
+    assert not at.exception
+    assert "Ingen skole er valgt. Velg minst én skole under Skoler." in [i.value for i in at.info]

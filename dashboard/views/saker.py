@@ -232,18 +232,29 @@ data = data.filter(pl.col("orgnr").is_in(chosen) & pl.col("periode").is_between(
 shown_period = f"{month_label(first_month)}–{month_label(last_month)}" if first_month != last_month \
     else month_label(first_month)
 heading.subheader(f"Måned for måned ({shown_period})")
+whole: list[str] = []
 if trinn is not None:
     whole = sorted({school_names[o] for o in chosen} - set(by_trinn.filter(pl.col("trinn") == trinn)["skole"]))
     if whole:
         st.caption(f"Bare skoler som rapporterer per trinn, er med for {trinn_label(trinn).lower()}. "
                    f"{names_text(whole)} rapporterer for hele skolen og er ikke med.")
 everyone = len(chosen) == len(school_names)
-selection = " · ".join([
-    "Alle sakstyper",
-    f"Skoler: {'alle' if everyone else names_text([school_names[o] for o in chosen]) if chosen else 'ingen'}",
-    f"Trinn: {trinn_label(trinn).lower() if trinn is not None else 'alle'}",
-    f"Periode: {shown_period}",
-])
+# What the export's «Utvalg» says: the schools by name wherever «alle» could be read as the municipality's (a rektor's
+# one school; one trinn, which only some schools report), and that the page's other tables are not this choice.
+table_title = "Saker per skole og måned" + (f", {trinn_label(trinn).lower()}" if trinn is not None else "")
+included = [school_names[o] for o in chosen if school_names[o] not in whole]
+if not included:
+    schools_text = "ingen"
+elif len(school_names) == 1:
+    schools_text = included[0]
+elif everyone and not whole:
+    schools_text = f"alle {len(included)} med saksrapporter"
+else:
+    schools_text = names_text(included) + (f" (ikke {names_text(whole)}, som rapporterer for hele skolen)"
+                                           if whole else "")
+selection = (f"Tabellen «{table_title}»: alle sakstyper · Skoler: {schools_text} · "
+             f"Trinn: {trinn_label(trinn).lower() if trinn is not None else 'alle'} · Periode: {shown_period}. "
+             "De andre tabellene er som på siden, uten dette utvalget.")
 ui.remember(
     data.select(
         pl.col("skole").alias("Skole"), pl.col("periode").alias("Måned"),
@@ -251,7 +262,7 @@ ui.remember(
         pl.col("nye").alias("Nye"), pl.col("avsluttet").alias("Avsluttet"),
         pl.col("apne_ved_slutt").alias("Åpne ved månedsslutt"), pl.col("evaluering_over_frist").alias("Evaluering over frist"),
     ),
-    "Saker per skole og måned" + (f", {trinn_label(trinn).lower()}" if trinn is not None else ""),
+    table_title,
 )
 # Every month is divided by the pupils of its school year's register; a year without one, by the nearest before it
 # (before the first register: the first), which is said. With one register for every month, that one is named.
@@ -275,8 +286,9 @@ else:  # the register has no pupils per trinn
     per100 = c3.toggle("Per 100 elever", value=False, disabled=True,
                        help="Skoleregisteret har elevtall for hele skolen, ikke for hvert trinn.")
 part = data.filter(pl.col("sakstype") == sakstype)
-nothing_picked = (f"Ingen rapporter om {SAKSTYPER[sakstype].lower()} for dette utvalget. Velg flere skoler, "
-                  + ("et annet trinn " if trinn is not None else "") + "eller en lengre periode.")
+nothing_picked = ("Ingen skole er valgt. Velg minst én skole under Skoler." if not chosen else
+                  f"Ingen rapporter om «{SAKSTYPER[sakstype]}» for dette utvalget. Velg flere skoler"
+                  + (", et annet trinn" if trinn is not None else "") + " eller en lengre periode.")
 
 
 def per_pupils(column: str, per100: bool) -> pl.Expr:

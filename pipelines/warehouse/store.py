@@ -232,7 +232,8 @@ REPLACED: dict[str, int] = {}
 the same values sent again); taken (`pop`) like `REMOVED`, so a correction is said as one, not as a new delivery."""
 
 
-BUILT_IN = {"core.teamrytme": "standardrytmen som følger med skolemiljo (1 møte i måneden for hvert team)"}
+BUILT_IN = {"core.teamrytme": "standardrytmen som følger med skolemiljo (1 møte i måneden for arbeidslag, "
+                               "elevtjeneste og ressursteam)"}
 """Tables that come with rows of their own (batch_id null): a file's row in place of one replaces no file's row."""
 BUILT_IN_REPLACED: dict[str, int] = {}
 """batch_id → how many built-in rows the file replaced (`replace_by_key`), for its message."""

@@ -381,7 +381,10 @@ def check_file(
         out.result.frame = rows_from(out.result.frame, sheet.first_row)
         touched = kommuner_touched(spec, out.result.frame, facts)
         # The log names every municipality the file would change, so that its owner sees an attempt on Datakvalitet.
-        out.kommuner = sorted(set(kommuner_of(out.result.frame, facts))
+        # A file whose reader refused rows (`read_source`) is logged under their schools' municipalities too: the rows
+        # are gone from the frame, and a Sjøbygd file refused for its one row was logged under none.
+        named = set(out.kommuner or []) if out.result.checked_beside else set()
+        out.kommuner = sorted(named | set(kommuner_of(out.result.frame, facts))
                               | {t for t in touched if t != ALL_KOMMUNER and not t.startswith(UNKNOWN_SCHOOL)})
         if refused := outside_scope(spec, touched, scope, facts, out.result.frame):  # before anything is loaded
             raise IngestError(refused)

@@ -562,6 +562,8 @@ def test_the_preview_shows_every_value_of_a_row_inside_the_page_at_1280_pixels(s
     go(page, "importer", "Importer filer")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(one))
     page.wait_for_selector("text=Første rad som lastes inn", timeout=60_000)
+    # The table comes after its heading: on a busy machine (a CI run) the heading stood alone for a moment
+    page.wait_for_selector("[data-testid='stTable'] td", timeout=30_000)
     settled(page)
     table = page.locator("[data-testid='stTable']").last
     right = page.locator("[data-testid='stMain'] [data-testid='stVerticalBlock']").first.bounding_box()

@@ -425,7 +425,8 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                 epost=args.epost if args.epost is not None or kept is None else kept.epost,
                 navn=args.navn if args.navn is not None or kept is None else kept.navn,
             )
-            if outside := _schools_outside(db, account):
+            registered = _register_rows(db, account)
+            if outside := _schools_outside(registered, account):
                 raise accounts.AccountError(outside)
             if not args.uten_passord and not args.behold_passord:
                 if args.passord_fra_stdin:
@@ -451,7 +452,7 @@ def cmd_user(args: argparse.Namespace, db: Path) -> int:
                 changed = accounts.describe_change(old, new) or "ingen endringer"
                 accounts.audit(db, "bruker_endret", None, f"{new.brukernavn}: {changed}")
                 console.print(f"Brukeren «{new.brukernavn}» er endret: {changed}.")
-            if unknown := _schools_not_in_register(db, account):
+            if unknown := [s for s in account.skoler if s not in {r[0] for r in registered}]:
                 # A mistyped orgnr was stored without a word, and the rektor read «nothing to follow up» about it.
                 console.print(f"Merk: {', '.join(unknown)} står ikke i skoleregisteret i lageret. Sjekk "
                               "organisasjonsnummeret, eller last inn et skoleregister der skolen står: til da ser "
@@ -648,15 +649,19 @@ def cmd_left_out(args: argparse.Namespace, db: Path) -> int:
     return 0
 
 
-def _schools_outside(db: Path, account) -> str | None:
-    """Why the account's schools do not fit its municipalities, by the register: a rektor of a school in another
-    municipality would see nothing of it (every figure is scoped to the account's municipalities)."""
+def _register_rows(db: Path, account) -> list[tuple]:
+    """(orgnr, navn, kommunenr, kommune) of the account's own schools (rektor, FAU) that the register has, by name."""
     if not account.skoler:
-        return None
+        return []
     with connect(db, read_only=True) as con:
-        found = con.execute("SELECT orgnr, navn, kommunenr, kommune FROM core.skole WHERE orgnr IN (SELECT unnest(?)) "
-                            "ORDER BY navn", [list(account.skoler)]).fetchall()
-    wrong = [(orgnr, navn, k, kommune) for orgnr, navn, k, kommune in found if k not in account.kommuner]
+        return con.execute("SELECT orgnr, navn, kommunenr, kommune FROM core.skole WHERE orgnr IN (SELECT unnest(?)) "
+                           "ORDER BY navn", [list(account.skoler)]).fetchall()
+
+
+def _schools_outside(registered: list[tuple], account) -> str | None:
+    """Why the account's schools (`_register_rows`) do not fit its municipalities: a rektor of a school in another
+    municipality would see nothing of it (every figure is scoped to the account's municipalities)."""
+    wrong = [(orgnr, navn, k, kommune) for orgnr, navn, k, kommune in registered if k not in account.kommuner]
     if not wrong:
         return None
     given = ("brukeren har ingen kommune" if not account.kommuner else
@@ -666,16 +671,6 @@ def _schools_outside(db: Path, account) -> str | None:
     return (f"Brukeren er ikke lagret. Etter skoleregisteret: {schools}, {given}. Brukeren "
             f"ser bare tall fra egne kommuner: legg til {' '.join(f'--kommune {k}' for k in needed)}, eller sjekk "
             "organisasjonsnummeret.")
-
-
-def _schools_not_in_register(db: Path, account) -> list[str]:
-    """The account's own schools (rektor, FAU) that the warehouse's register does not have."""
-    if not account.skoler:
-        return []
-    with connect(db, read_only=True) as con:
-        known = {r[0] for r in con.execute("SELECT orgnr FROM core.skole WHERE orgnr IN (SELECT unnest(?))",
-                                           [list(account.skoler)]).fetchall()}
-    return [s for s in account.skoler if s not in known]
 
 
 def _warehouse_exists(db: Path) -> bool:

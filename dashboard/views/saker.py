@@ -232,16 +232,17 @@ data = data.filter(pl.col("orgnr").is_in(chosen) & pl.col("periode").is_between(
 shown_period = f"{month_label(first_month)}–{month_label(last_month)}" if first_month != last_month \
     else month_label(first_month)
 heading.subheader(f"Måned for måned ({shown_period})")
+trinn_text = trinn_label(trinn).lower()  # «9. trinn», «alle trinn»
 whole: list[str] = []
 if trinn is not None:
     whole = sorted({school_names[o] for o in chosen} - set(by_trinn.filter(pl.col("trinn") == trinn)["skole"]))
     if whole:
-        st.caption(f"Bare skoler som rapporterer per trinn, er med for {trinn_label(trinn).lower()}. "
+        st.caption(f"Bare skoler som rapporterer per trinn, er med for {trinn_text}. "
                    f"{names_text(whole)} rapporterer for hele skolen og er ikke med.")
 everyone = len(chosen) == len(school_names)
 # What the export's «Utvalg» says: the schools by name wherever «alle» could be read as the municipality's (a rektor's
 # one school; one trinn, which only some schools report), and that the page's other tables are not this choice.
-table_title = "Saker per skole og måned" + (f", {trinn_label(trinn).lower()}" if trinn is not None else "")
+table_title = "Saker per skole og måned" + (f", {trinn_text}" if trinn is not None else "")
 included = [school_names[o] for o in chosen if school_names[o] not in whole]
 if not included:
     schools_text = "ingen"
@@ -253,7 +254,7 @@ else:
     schools_text = names_text(included) + (f" (ikke {names_text(whole)}, som rapporterer for hele skolen)"
                                            if whole else "")
 selection = (f"Tabellen «{table_title}»: alle sakstyper · Skoler: {schools_text} · "
-             f"Trinn: {trinn_label(trinn).lower() if trinn is not None else 'alle'} · Periode: {shown_period}. "
+             f"Trinn: {trinn_text if trinn is not None else 'alle'} · Periode: {shown_period}. "
              "De andre tabellene er som på siden, uten dette utvalget.")
 ui.remember(
     data.select(
@@ -321,7 +322,7 @@ def line_chart(frame: pl.DataFrame, column: str, title: str, y_title: str, per10
 
 
 unit = " per 100 elever" if per100 else ""
-of_trinn = f", {trinn_label(trinn).lower()}" if trinn is not None else ""
+of_trinn = f", {trinn_text}" if trinn is not None else ""
 tab_new, tab_backlog, tab_season, tab_template = st.tabs(
     ["Nye saker per måned", "Åpne saker og frister", "Sesongmønster", "Mal for rapportering"]
 )

@@ -35,7 +35,7 @@ FYLKER = {
 KJONN = {"alle": "Alle kjønn", "jenter": "Jenter", "gutter": "Gutter"}
 ENHET_NIVA = {"skole": "Skole", "kommune": "Kommune", "fylke": "Fylke", "nasjonalt": "Nasjonalt"}
 MAAL = {"snitt": "Snitt (1–5, høyere er bedre)", "andel": "Andel i prosent (lavere er bedre for mobbing)"}
-RESULTAT = {"lastet": "Lastet", "avvist": "Avvist", "allerede_lastet": "Allerede lastet"}
+RESULTAT = {"lastet": "Lastet", "avvist": "Avvist", "allerede_lastet": "Allerede lastet", "trukket_tilbake": "Trukket tilbake"}
 ALVORLIGHET = {"kritisk": "Kritisk (stopper filen)", "advarsel": "Advarsel"}
 KILDE = {
     "skoleregister": "Skoleregister",

@@ -109,7 +109,7 @@ COUNT_QUERIES = {"saker_per_month", "saker_trinn", "saker_rapportering", "statsf
 """Queries with per-school case counts or meeting logs: full detail only, so only schools the viewer sees in full."""
 
 
-OWNER_QUERIES = {"held_back", "ingest_log", "quality_findings", "schools_without_register"}
+OWNER_QUERIES = {"held_back", "ingest_log", "quality_findings", "schools_without_register", "withdrawal"}
 """The ingest log and quality findings name files and schools across municipalities: skoleeier and admin only."""
 
 
@@ -1442,6 +1442,21 @@ def ingest_log(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
         """,
         [*shown_params, MESSAGE_WITHHELD, *params],
     )
+
+
+@query
+def withdrawal(con: duckdb.DuckDBPyConnection, viewer: Viewer, batch_id: str) -> pl.DataFrame:
+    """Whether the viewer may withdraw the load `batch_id` (`pipelines.withdraw.assess`): one row (filnavn, rader,
+    hindring), `hindring` the reason when not (then no rows counted)."""
+    from pipelines.errors import IngestError
+    from pipelines.withdraw import assess
+
+    schema = {"filnavn": pl.String, "rader": pl.Int64, "hindring": pl.String}
+    try:
+        found = assess(con, batch_id, viewer.changes_files_of)
+    except IngestError as exc:
+        return pl.DataFrame({"filnavn": [None], "rader": [None], "hindring": [str(exc)]}, schema=schema)
+    return pl.DataFrame({"filnavn": [found.filnavn], "rader": [found.rows], "hindring": [None]}, schema=schema)
 
 
 @query

@@ -89,9 +89,8 @@ def audit_detail(name: str, result: str, message: str = "", limit: int = 300) ->
 
 
 def upload_scope(viewer: Viewer) -> frozenset[str] | None:
-    """The municipalities whose numbers `viewer`'s uploads may change: a skoleeier's own; None (any) for an
-    administrator (`pipelines.ingest.outside_scope`). An owner of no municipality may change none."""
-    return None if viewer.role == "admin" else viewer.kommuner
+    """The municipalities whose numbers `viewer`'s uploads may change (`Viewer.changes_files_of`)."""
+    return viewer.changes_files_of
 
 
 def preview_upload(raw: bytes, name: str, db: Path, viewer: Viewer) -> Preview:

@@ -80,6 +80,12 @@ class Viewer:
         return self.role in ("skoleeier", "admin")
 
     @property
+    def changes_files_of(self) -> frozenset[str] | None:
+        """The municipalities whose numbers this viewer's uploads and withdrawals may change: a skoleeier's own; None
+        (any) for an administrator (`pipelines.ingest.outside_scope`). An owner of no municipality may change none."""
+        return None if self.role == "admin" else self.kommuner
+
+    @property
     def sees_case_counts(self) -> bool:
         return self.role != "fau"
 

@@ -22,7 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pipelines.errors import DEMO_WAREHOUSE, OLD_ROW_NUMBERS, IngestError
+from pipelines.errors import DEMO_WAREHOUSE, OLD_ROW_NUMBERS, IngestError, counted
 from pipelines.warehouse.connection import (
     LOCK_WAIT_SECONDS,
     WarehouseBusy,
@@ -136,6 +136,12 @@ def _parser() -> argparse.ArgumentParser:
                           "vis dem, eller fjern dem med --fjern")
     left.add_argument("fil", metavar="FILNAVN", help="Udir-eksporten som utelot dem, slik innlastingsloggen navngir den")
     left.add_argument("--fjern", action="store_true", help="fjern radene fra lageret (skrives i revisjonsloggen)")
+    back = sub.add_parser(
+        "trekk-tilbake", help="trekk tilbake en fil som er lastet inn ved en feil: radene dens fjernes",
+        epilog="Uten --ja vises bare hva som ville skje. Bare en fil som ikke erstattet rader fra tidligere filer kan "
+               "trekkes tilbake; ellers er svaret å laste inn den riktige filen.")
+    back.add_argument("id", metavar="ID", help="innlastingens id, slik «skolemiljo status» viser den")
+    back.add_argument("--ja", action="store_true", help="trekk filen tilbake (skrives i revisjonsloggen)")
     setting = sub.add_parser("innstilling", help="innstillinger, f.eks. terskelen for små grupper")
     ssub = setting.add_subparsers(dest="innstilling", required=True, metavar="INNSTILLING")
     few = ssub.add_parser("min-svar", help="færre svar enn dette skjules på vernet nivå (aldri under 10)")
@@ -374,7 +380,7 @@ SOURCE_NAMES = ["skoleregister", "udir_indikator", "udir_mobbing", "udir_deltake
 for (a test holds the two lists the same)."""
 
 RESULT_WORDS = {"lastet": "[green]LASTET[/green]", "avvist": "[red]AVVIST[/red]",
-                "allerede_lastet": "[yellow]ALLEREDE LASTET[/yellow]"}
+                "allerede_lastet": "[yellow]ALLEREDE LASTET[/yellow]", "trukket_tilbake": "[yellow]TRUKKET TILBAKE[/yellow]"}
 
 
 def _print_status_entries(db: Path, rows: list[tuple]) -> None:
@@ -590,6 +596,37 @@ def _show_thresholds(db: Path, kommune: str | None) -> int:
     return 0
 
 
+def cmd_withdraw(args: argparse.Namespace, db: Path) -> int:
+    """A file loaded by mistake withdrawn (`pipelines.withdraw`): what would go, or, with --ja, its rows gone."""
+    from pipelines import accounts, registry
+    from pipelines.ingest import HELD_BACK_PAGES
+    from pipelines.withdraw import withdraw
+
+    if not _warehouse_exists(db):
+        return 1
+    try:
+        done = withdraw(db, args.id, apply=args.ja)
+    except IngestError as exc:
+        err_console.print(escape(str(exc)), soft_wrap=True)
+        return 1
+    rows = counted(done.rows, "rad", "rader")
+    what = f"«{escape(done.filnavn)}» ({escape(registry.BY_NAME[done.kilde].label)}, lastet {done.loaded})"
+    if not done.done:
+        console.print(f"{what}: {rows} fra filen står i lageret og vil bli fjernet. Filen blir stående i loggen som "
+                      f"trukket tilbake, og den kan lastes inn på nytt senere. Trekk den tilbake med "
+                      f"«skolemiljo trekk-tilbake {escape(done.batch_id)} --ja».", soft_wrap=True, highlight=False)
+        return 0
+    accounts.audit(db, "fil_trukket_tilbake", None, f"{done.filnavn} (id {done.batch_id}, lastet {done.loaded}): "
+                   f"{rows} fjernet")
+    said = f"{what} er trukket tilbake: {rows} er fjernet fra lageret. Dashbordet viser det fra neste klikk."
+    if done.held:
+        said += (f" Filen hadde rader i publiserte skoleår: {', '.join(done.held)}. Rektor og FAU ser "
+                 f"{'dem' if len(done.held) > 1 else 'det'} som publisert til du publiserer rettelsene på siden "
+                 f"«{HELD_BACK_PAGES[done.kilde]}».")
+    console.print(said, soft_wrap=True, highlight=False)
+    return 0
+
+
 def cmd_left_out(args: argparse.Namespace, db: Path) -> int:
     """The rows a newer Udir export left out (`udir_eksport.left_out_of`): listed, or removed with --fjern.
 
@@ -597,8 +634,8 @@ def cmd_left_out(args: argparse.Namespace, db: Path) -> int:
     has withdrawn them; this is how, without SQL. The file is named as the load log names it: its newest load.
     """
     from pipelines import accounts
-    from pipelines.ingest import loaded_when
     from pipelines.sources import udir_eksport
+    from pipelines.warehouse.store import loaded_when
 
     if not _warehouse_exists(db):
         return 1
@@ -860,6 +897,8 @@ def _run(args: argparse.Namespace, db: Path) -> int:
         return cmd_setting(args, db)
     if args.command == "utelatte":
         return cmd_left_out(args, db)
+    if args.command == "trekk-tilbake":
+        return cmd_withdraw(args, db)
     if args.command == "bruker":
         return cmd_user(args, db)
     if args.command == "rapport":

@@ -31,6 +31,7 @@ from pipelines.sources.base import SourceResult, every_problem, rows_from
 from pipelines.warehouse import published, store
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.migrations import migrate
+from pipelines.warehouse.store import loaded_when
 
 SOURCES = registry.BY_NAME  # name → Source, kept for callers that list the source names
 YAML_COLUMN = "plan_yaml"
@@ -59,14 +60,6 @@ class Outcome:
 
 def new_batch_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%f")[:-3] + "-" + secrets.token_hex(3)
-
-
-def loaded_when(batch_id: str) -> str:
-    """«01.12.2026 kl. 10:15», from the time a batch id starts with: what a user recognises, not the id."""
-    try:
-        return dt.datetime.strptime(batch_id[:15], "%Y%m%dT%H%M%S").strftime("%d.%m.%Y kl. %H:%M")
-    except ValueError:
-        return batch_id
 
 
 def replaced_since(con, batch_id: str) -> str:
@@ -850,6 +843,8 @@ def _keep_or_drop(
             log_only(con)
             return Outcome(path, "allerede_lastet", source=entry.kilde, message=entry.melding)
         entry.resultat = "lastet"
+        if checked.source and checked.source.name in store.WITHDRAWABLE:  # whether it can be withdrawn (`withdraw`)
+            entry.rader_erstattet = removed + replaced + built_in
         verdict.findings.extend(loading.before)
         entry.advarsler += sum(1 for f in loading.before if not f.ok)
         checks = [checked.source.after_load] if checked.source and checked.source.after_load else []

@@ -49,15 +49,15 @@ ui.table(
 )
 st.subheader("Revisjonslogg")
 st.caption("Innlogginger (vellykkede og mislykkede), utlogginger, opplastinger, nedlastinger og rapporter, publiserte "
-           "rettelser, endringer av brukere og av terskelen for små grupper, rader fjernet fordi en nyere Udir-eksport "
-           "utelot dem, og arkivfiler slettet fordi de hadde personopplysninger – nyeste først.")
+           "rettelser, endringer av brukere og av terskelen for små grupper, filer trukket tilbake, rader fjernet fordi en "
+           "nyere Udir-eksport utelot dem, og arkivfiler slettet fordi de hadde personopplysninger – nyeste først.")
 events = accounts.read_audit(db)
 EVENT_LABELS = {
     "innlogging_ok": "Innlogging", "innlogging_feilet": "Mislykket innlogging", "utlogging": "Utlogging",
     "bruker_lagt_til": "Bruker lagt til", "bruker_endret": "Bruker endret", "bruker_fjernet": "Bruker fjernet",
     "opplasting": "Opplasting", "eksport": "Nedlasting", "publisert": "Rettelse publisert på vernet nivå",
     "innstilling": "Innstilling endret", "rader_fjernet": "Rader fjernet (utelatt av en nyere Udir-eksport)",
-    "arkivfil_slettet": "Arkivfil slettet (personopplysninger)",
+    "arkivfil_slettet": "Arkivfil slettet (personopplysninger)", "fil_trukket_tilbake": "Fil trukket tilbake",
 }
 ui.table(
     pl.DataFrame(

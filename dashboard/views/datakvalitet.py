@@ -26,7 +26,49 @@ def plain(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|<>~$:-])", r"\\\1", text)
 
 
+def withdraw_box(viewer, batch_id: str) -> None:
+    """«Trekk tilbake filen»: a file loaded by mistake taken out again (`pipelines.withdraw`), when it can be, after a
+    tick that says what goes; else why not, and what to do instead."""
+    from pipelines import accounts
+    from pipelines.errors import IngestError
+    from pipelines.warehouse.connection import WarehouseBusy
+    from pipelines.withdraw import withdraw
+
+    db = queries.warehouse()
+    found = queries.withdrawal(viewer, batch_id=batch_id)
+    if found.is_empty():
+        return
+    plan = found.row(0, named=True)
+    with st.expander("Trekk tilbake filen"):
+        if plan["hindring"]:
+            st.info(plain(plan["hindring"]))
+            return
+        rows = counted(plan["rader"], "rad", "rader")
+        st.write(f"Er «{plain(plan['filnavn'])}» lastet inn ved en feil, kan du trekke den tilbake: {rows} fra filen "
+                 "fjernes fra lageret, og filen står i loggen som trukket tilbake. Den kan lastes inn på nytt senere.")
+        sure = st.checkbox(f"Jeg vil trekke tilbake «{plain(plan['filnavn'])}» og fjerne dens {rows} fra lageret.",
+                           key=f"trekk_ok_{batch_id}")
+        if st.button("Trekk tilbake filen", key=f"trekk_{batch_id}", disabled=not sure, type="primary"):
+            queries.release_reader()
+            try:
+                done = withdraw(db, batch_id, apply=True, scope=viewer.changes_files_of)
+            except (IngestError, WarehouseBusy) as exc:  # another user withdrew it meanwhile, say
+                st.error(plain(str(exc)))
+                return
+            accounts.audit(db, "fil_trukket_tilbake", viewer.brukernavn,
+                           f"{done.filnavn} (id {done.batch_id}, lastet {done.loaded}): {rows} fjernet")
+            said = f"«{plain(done.filnavn)}» er trukket tilbake: {rows} er fjernet fra lageret."
+            if done.held:
+                said += (f" Filen hadde rader i publiserte skoleår ({', '.join(done.held)}): rektor og FAU ser dem "
+                         "slik de ble publisert til du publiserer rettelsene.")
+            st.session_state["trukket_tilbake"] = said
+            st.session_state["trukket_tilbake_fil"] = batch_id
+            st.rerun()
+
+
 st.title("Datakvalitet")
+if said := st.session_state.pop("trukket_tilbake", None):
+    st.success(said, icon=":material/undo:")
 st.write(
     "Hver fil som er lest inn, med resultatet av kvalitetskontrollen (Great Expectations). "
     "Avviste filer har ikke endret noe i lageret. Originalfilene er arkivert."
@@ -82,8 +124,12 @@ labels = {
 }
 # The newest file that needs a look (refused, or loaded with warnings) comes up first; else the newest.
 needs_look = options.filter((pl.col("advarsler") > 0) | (pl.col("resultat") == "avvist"))["batch_id"].to_list()
+# A file just withdrawn stays chosen, with its message saying so (its label changed, so the box was drawn anew).
+shown_first = st.session_state.pop("trukket_tilbake_fil", None)
+if shown_first not in labels:
+    shown_first = needs_look[0] if needs_look else None
 if labels:
-    batch = st.selectbox("Fil", list(labels), index=list(labels).index(needs_look[0]) if needs_look else 0,
+    batch = st.selectbox("Fil", list(labels), index=list(labels).index(shown_first) if shown_first else 0,
                          format_func=labels.get,
                          help="Viser først den nyeste filen som ble avvist eller lastet med advarsler.", placeholder="Velg")
     findings = queries.quality_findings(viewer, batch_id=batch)
@@ -92,6 +138,8 @@ if labels:
     message = options.filter(pl.col("batch_id") == batch)["melding"][0] or ""
     # Written by the loader from the file's own names: shown as text.
     st.markdown("**Melding fra innlastingen:** " + plain(message))
+    if options.filter(pl.col("batch_id") == batch)["resultat"][0] == "lastet" and viewer.full_detail_everywhere:
+        withdraw_box(viewer, batch)
     if findings.is_empty():
         st.info("Filen ble stoppet før kvalitetskontrollen.")
     else:

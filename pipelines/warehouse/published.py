@@ -126,7 +126,7 @@ def _changes_nothing(con: duckdb.DuckDBPyConnection, table: str, replaces: list[
 
 
 def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
-                   replaces: list[str] | None = None) -> bool:
+                   replaces: list[str] | None = None, removing: bool = False) -> bool:
     """Before the registered `new_rows` replace rows of `table`: keep, once, each published year they change.
 
     A year is published when it is complete for the municipality by the rows already in the table; one already kept
@@ -134,6 +134,9 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
     «publish» running at the same moment conflict instead of publishing a file nobody saw). Runs in the load's
     transaction, so a refused or interrupted file keeps nothing. True when the file changes a published year, and
     `release_unchanged` has something to look at once its rows are in.
+
+    `removing`: the registered `new_rows` are rows of the table about to be taken out (a file withdrawn,
+    `pipelines.withdraw`), which change a year even though every one of them is in the table as it is.
     """
     kept = KEPT[table]
     _touched(con, table, kept)
@@ -144,7 +147,7 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
     complete = {k: year for k, first, last in spans if (year := complete_year(first, last)) is not None}
     touched = con.execute("SELECT kommunenr, aar FROM _berort").fetchall()
     hit = {(k, year) for k, year in touched if k in complete and year <= complete[k]}
-    if not hit or _changes_nothing(con, table, replaces):
+    if not hit or (not removing and _changes_nothing(con, table, replaces)):
         return False
     already = set(con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ?",
                               [kept.kilde]).fetchall())

@@ -33,6 +33,7 @@ class LogEntry:
     melding: str = ""
     kommuner: list[str] | None = None  # the municipalities of its rows ([] when none were read)
     lastet_av: str | None = None  # the dashboard user who loaded it (None: the command line)
+    rader_erstattet: int | None = None  # rows of the table it took out (`replace_by_key`); None: not counted
 
 
 def init(path: Path) -> list[int]:
@@ -40,6 +41,14 @@ def init(path: Path) -> list[int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with connect(path, read_only=False) as con:
         return migrate(con)
+
+
+def loaded_when(batch_id: str) -> str:
+    """«01.12.2026 kl. 10:15», from the time a batch id starts with: what a user recognises, not the id."""
+    try:
+        return dt.datetime.strptime(batch_id[:15], "%Y%m%dT%H%M%S").strftime("%d.%m.%Y kl. %H:%M")
+    except ValueError:
+        return batch_id
 
 
 def loaded_batch(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
@@ -77,13 +86,13 @@ def indicator_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _insert_log(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict | None) -> None:
     con.execute(
         "INSERT INTO core.ingest_log (batch_id, kilde, filnavn, sha256, arkivfil, startet, ferdig, resultat, "
-        "rader_inn, rader_lastet, rader_avvist, rader_hoppet_over, advarsler, melding, radnumre, kommuner, lastet_av) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'excel', ?, ?)",
+        "rader_inn, rader_lastet, rader_avvist, rader_hoppet_over, advarsler, melding, radnumre, kommuner, lastet_av, rader_erstattet) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'excel', ?, ?, ?)",
         [
             entry.batch_id, entry.kilde, entry.filnavn, entry.sha256, entry.arkivfil,
             entry.startet, dt.datetime.now(), entry.resultat, entry.rader_inn, entry.rader_lastet,
             entry.rader_avvist, entry.rader_hoppet_over, entry.advarsler, entry.melding,
-            entry.kommuner, entry.lastet_av,
+            entry.kommuner, entry.lastet_av, entry.rader_erstattet,
         ],
     )
     if verdict and verdict.findings:
@@ -230,6 +239,14 @@ takes it (`pop`) for its message. The load may run on another thread than the on
 REPLACED: dict[str, int] = {}
 """batch_id → rows `replace_by_key` took out with a row of the file in their place (the same key, a correction or
 the same values sent again); taken (`pop`) like `REMOVED`, so a correction is said as one, not as a new delivery."""
+
+
+WITHDRAWABLE = {"saker": "core.saker", "teammoter": "core.teammoter", "teamrytme": "core.teamrytme",
+                "programstatus": "core.programstatus", "ungdata_fhi": "core.ungdata", "ungdata_tabell": "core.ungdata"}
+"""Sources (→ their table) whose load is `replace_by_key` into their own table and nothing else: a file of them can be withdrawn
+(`pipelines.withdraw`) when it took no earlier row out, and the log counts those it took (`rader_erstattet`).
+Elevundersøkelsen's loads add schools and keep lists beside the rows, the register is what every other file is read
+against, and a plan fills several tables: they are not."""
 
 
 BUILT_IN = {"core.teamrytme": "standardrytmen som følger med skolemiljo (1 møte i måneden for arbeidslag, "

@@ -1,0 +1,227 @@
+"""A file loaded by mistake can be withdrawn: its rows go, the log says so, and it can be loaded again.
+
+A skolesjef who loaded another municipality's case counts, or a month that was never theirs, could only send a file
+with the same keys to replace them; a file whose keys no right file shares stayed for good. Only a file that took no
+earlier rows out can be withdrawn: those rows are gone, and the refusal says to load the right file instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+import streamlit as st
+
+from dashboard import queries
+from dashboard.viewer import Viewer
+from pipelines import accounts
+from pipelines.cli import main as cli
+from pipelines.errors import IngestError
+from pipelines.withdraw import withdraw
+from tests.conftest import DATA_TABLES, SAKER_HEADER, open_page, query, table_digest
+
+HAUGEN = "990013004"
+OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+REKTOR = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="rektor")
+
+
+def _case_file(tmp_path: Path, name: str, month: str, nye: int = 2) -> Path:
+    path = tmp_path / name
+    path.write_text(SAKER_HEADER + f"{HAUGEN};Haugen skole;{month};;aktivitetsplan;;{nye};0;{nye};0\n",
+                    encoding="utf-8")
+    return path
+
+
+def _loaded(db: Path, path: Path) -> str:
+    assert cli(["--db", str(db), "ingest", str(path)]) == 0
+    return query(db, "SELECT batch_id FROM core.ingest_log WHERE filnavn = ? AND resultat = 'lastet' "
+                     "ORDER BY ferdig DESC LIMIT 1", [path.name])[0][0]
+
+
+def _said(capsys) -> tuple[str, str]:
+    out = capsys.readouterr()
+    return " ".join(out.out.split()), " ".join(out.err.split())
+
+
+def test_a_file_of_new_months_is_withdrawn_and_can_be_loaded_again(warehouse, tmp_path, capsys):
+    before = table_digest(warehouse)
+    path = _case_file(tmp_path, "saker_feil.csv", "2026-11")
+    batch = _loaded(warehouse, path)
+    loaded = table_digest(warehouse)
+    assert loaded["core.saker"] != before["core.saker"]
+    capsys.readouterr()
+
+    # Without --ja it only says what would go.
+    assert cli(["--db", str(warehouse), "trekk-tilbake", batch]) == 0
+    out, _ = _said(capsys)
+    assert "«saker_feil.csv»" in out and "1 rad fra filen står i lageret og vil bli fjernet" in out, out
+    assert f"skolemiljo trekk-tilbake {batch} --ja" in out
+    assert table_digest(warehouse) == loaded
+
+    assert cli(["--db", str(warehouse), "trekk-tilbake", batch, "--ja"]) == 0
+    out, _ = _said(capsys)
+    assert "er trukket tilbake: 1 rad er fjernet fra lageret" in out, out
+    assert table_digest(warehouse) == before  # every data table as it was before the file
+    resultat, melding = query(warehouse, "SELECT resultat, melding FROM core.ingest_log WHERE batch_id = ?", [batch])[0]
+    assert resultat == "trukket_tilbake" and "Trukket tilbake" in melding and "1 rad fjernet" in melding
+    audit = [json.loads(line) for line in accounts.audit_path(warehouse).read_text(encoding="utf-8").splitlines()]
+    assert audit[-1]["hendelse"] == "fil_trukket_tilbake" and batch in audit[-1]["detalj"]
+
+    # Withdrawn is not loaded: the same file may come in again, and then it is.
+    assert cli(["--db", str(warehouse), "ingest", str(path)]) == 0
+    out, _ = _said(capsys)
+    assert "LASTET" in out and "ALLEREDE" not in out, out
+    again = query(warehouse, "SELECT sakstype, nye, batch_id FROM core.saker WHERE orgnr = ? AND periode = '2026-11-01'",
+                  [HAUGEN])
+    assert [r[:2] for r in again] == [("aktivitetsplan", 2)] and again[0][2] != batch
+
+    # Twice is said, and changes nothing.
+    assert cli(["--db", str(warehouse), "trekk-tilbake", batch, "--ja"]) == 1
+    assert "er allerede trukket tilbake" in _said(capsys)[1]
+
+
+def test_a_file_that_replaced_earlier_rows_is_not_withdrawn_and_the_user_is_told_what_to_do(warehouse, tmp_path,
+                                                                                              capsys):
+    """Haugen's June 2026 was in the warehouse: the file replaced it, and withdrawing the file would leave the month
+    empty. The right file replaces the rows instead."""
+    batch = _loaded(warehouse, _case_file(tmp_path, "saker_juni.csv", "2026-06", nye=7))
+    after = table_digest(warehouse)
+    capsys.readouterr()
+    assert cli(["--db", str(warehouse), "trekk-tilbake", batch, "--ja"]) == 1
+    _, err = _said(capsys)
+    assert "«saker_juni.csv» erstattet" in err and "fra tidligere filer" in err and "Last inn den riktige filen" in err
+    assert table_digest(warehouse) == after
+    assert query(warehouse, "SELECT resultat FROM core.ingest_log WHERE batch_id = ?", [batch])[0][0] == "lastet"
+
+
+@pytest.mark.parametrize(("kilde", "reason"), [
+    ("skoleregister", "skoleregisteret er det alle andre filer leses mot"),
+    ("udir_indikator", "legger også til skoler og lister"),
+    ("plan", "en kommuneplan fyller flere tabeller"),
+])
+def test_register_survey_and_plan_files_are_not_withdrawn(warehouse, capsys, kilde, reason):
+    batch = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE kilde = ? AND resultat = 'lastet' LIMIT 1",
+                  [kilde])[0][0]
+    before = table_digest(warehouse)
+    assert cli(["--db", str(warehouse), "trekk-tilbake", batch, "--ja"]) == 1
+    _, err = _said(capsys)
+    assert "kan ikke trekkes tilbake" in err and reason in err, err
+    assert table_digest(warehouse) == before
+
+
+def test_unknown_refused_and_uncounted_loads_are_not_withdrawn(warehouse, tmp_path, capsys):
+    assert cli(["--db", str(warehouse), "trekk-tilbake", "finnes-ikke", "--ja"]) == 1
+    assert "Fant ingen innlasting med id «finnes-ikke»" in _said(capsys)[1]
+
+    bad = tmp_path / "saker_ord.csv"
+    bad.write_text(SAKER_HEADER + f"{HAUGEN};Haugen skole;2026-11;;aktivitetsplan;;to;0;0;0\n", encoding="utf-8")
+    assert cli(["--db", str(warehouse), "ingest", str(bad)]) == 1
+    refused = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE filnavn = 'saker_ord.csv'")[0][0]
+    capsys.readouterr()
+    assert cli(["--db", str(warehouse), "trekk-tilbake", refused, "--ja"]) == 1
+    assert "ble ikke lastet inn (resultat: avvist)" in _said(capsys)[1]
+
+    # A file loaded before the warehouse counted what a load replaced: it cannot be told, so not withdrawn.
+    batch = _loaded(warehouse, _case_file(tmp_path, "saker_gammel.csv", "2026-11"))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("UPDATE core.ingest_log SET rader_erstattet = NULL WHERE batch_id = ?", [batch])
+    capsys.readouterr()
+    assert cli(["--db", str(warehouse), "trekk-tilbake", batch, "--ja"]) == 1
+    assert "før skolemiljo begynte å telle radene en fil erstatter" in _said(capsys)[1]
+    assert query(warehouse, "SELECT count(*) FROM core.saker WHERE batch_id = ?", [batch])[0][0] == 1
+
+
+def test_a_skoleeier_cannot_withdraw_another_municipalitys_file(warehouse, tmp_path):
+    batch = _loaded(warehouse, _case_file(tmp_path, "saker_feil.csv", "2026-11"))
+    before = table_digest(warehouse)
+    with pytest.raises(IngestError, match="kommuner du ikke har tilgang til \\(9901\\)"):
+        withdraw(warehouse, batch, apply=True, scope=frozenset({"9902"}))
+    assert table_digest(warehouse) == before
+    assert not queries.withdrawal(OWNER, batch_id=batch)["hindring"][0]  # its own owner may
+    st.cache_data.clear()
+    other = Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="sjøbygd")
+    assert "ikke har tilgang" in queries.withdrawal(other, batch_id=batch)["hindring"][0]
+    assert queries.withdrawal(REKTOR, batch_id=batch).is_empty()  # not a rektor's question at all
+
+
+def test_withdrawing_rows_of_a_published_year_leaves_it_as_published(warehouse, tmp_path):
+    """July 2024 belongs to 2023-24, a year shown at the protected level: the file that added it was held back, and
+    withdrawing it leaves the year as it was published, so nothing stays held back."""
+    before = table_digest(warehouse)
+    batch = _loaded(warehouse, _case_file(tmp_path, "saker_juli.csv", "2024-07"))
+    st.cache_data.clear()
+    held = queries.held_back(OWNER, kommunenr="9901")
+    assert held.select("kilde", "skoleaar_start").rows() == [("saker", 2023)]
+
+    done = withdraw(warehouse, batch, apply=True)
+    assert done.done and done.rows == 1 and not done.held
+    st.cache_data.clear()
+    assert queries.held_back(OWNER, kommunenr="9901").is_empty()
+    assert table_digest(warehouse) == before
+
+
+def test_withdrawing_rows_of_a_published_year_that_was_not_held_holds_it_back(warehouse, tmp_path):
+    """A file of new months that a later file made part of a published year: its rows going would change what rektor
+    and FAU were shown, so the year is held as a correction's would be, until the skoleeier publishes."""
+    batch = _loaded(warehouse, _case_file(tmp_path, "saker_juli.csv", "2024-07"))
+    from pipelines.warehouse.published import publish_in
+
+    assert publish_in(warehouse, "saker", "9901", 2023, batch) == "publisert"  # 2023-24 now shown with July
+    st.cache_data.clear()
+    shown = queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2023-24")
+    done = withdraw(warehouse, batch, apply=True)
+    assert done.held == ["2023-24 (9901)"]
+    st.cache_data.clear()
+    assert queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2023-24").equals(shown)
+    assert query(warehouse, "SELECT count(*) FROM core.saker WHERE batch_id = ?", [batch])[0][0] == 0
+
+
+def _select_file(at, batch: str):
+    box = next(s for s in at.selectbox if s.label == "Fil")
+    box.set_value(batch).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_skoleeier_withdraws_a_file_on_datakvalitet(warehouse, tmp_path):
+    batch = _loaded(warehouse, _case_file(tmp_path, "saker_feil.csv", "2026-11"))
+    before_rows = query(warehouse, "SELECT count(*) FROM core.saker")[0][0]
+    at = _select_file(open_page("datakvalitet", OWNER), batch)
+    expander = next(e for e in at.expander if e.label == "Trekk tilbake filen")
+    assert "1 rad fra filen fjernes fra lageret" in " ".join(m.value for m in expander.markdown)
+    button = next(b for b in at.button if b.label == "Trekk tilbake filen")
+    assert button.disabled  # not before the tick
+    tick = next(c for c in at.checkbox if c.label.startswith("Jeg vil trekke tilbake"))
+    shown = tick.label.replace("\\", "")  # Markdown, its «_» escaped
+    assert "«saker_feil.csv»" in shown and "1 rad" in shown  # the file is named where the user agrees
+    tick.check().run()
+    next(b for b in at.button if b.label == "Trekk tilbake filen").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("er trukket tilbake: 1 rad er fjernet" in s.value for s in at.success), [s.value for s in at.success]
+    box = next(s for s in at.selectbox if s.label == "Fil")
+    assert box.value == batch and "Trukket tilbake" in box.format_func(box.value)  # the file stays chosen
+    assert any("Trukket tilbake" in m.value for m in at.markdown if m.value.startswith("**Melding"))
+    assert query(warehouse, "SELECT count(*) FROM core.saker")[0][0] == before_rows - 1
+    log = pl.DataFrame(at.dataframe[0].value) if at.dataframe else None
+    assert log is not None and "Trukket tilbake" in log["Resultat"].to_list()
+    audit = accounts.audit_path(warehouse).read_text(encoding="utf-8").splitlines()
+    assert json.loads(audit[-1])["bruker"] == "skolesjef"
+
+
+def test_datakvalitet_says_why_a_survey_file_cannot_be_withdrawn(warehouse):
+    batch = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE kilde = 'udir_indikator' "
+                             "AND resultat = 'lastet' LIMIT 1")[0][0]
+    at = _select_file(open_page("datakvalitet", OWNER), batch)
+    expander = next(e for e in at.expander if e.label == "Trekk tilbake filen")
+    assert any("kan ikke trekkes tilbake" in i.value for i in expander.info)
+    assert not [b for b in at.button if b.label == "Trekk tilbake filen"]
+
+
+def test_the_withdrawal_tables_are_the_data_tables():
+    """The digests above cover every table a withdrawal may touch."""
+    from pipelines.warehouse import store
+
+    assert set(store.WITHDRAWABLE.values()) <= set(DATA_TABLES)

@@ -29,6 +29,8 @@ def plain(text: str) -> str:
 def withdraw_box(viewer, batch_id: str) -> None:
     """«Trekk tilbake filen»: a file loaded by mistake taken out again (`pipelines.withdraw`), when it can be, after a
     tick that says what goes; else why not, and what to do instead."""
+    import duckdb
+
     from pipelines import accounts
     from pipelines.errors import IngestError
     from pipelines.warehouse.connection import WarehouseBusy
@@ -54,6 +56,10 @@ def withdraw_box(viewer, batch_id: str) -> None:
                 done = withdraw(db, batch_id, apply=True, scope=viewer.changes_files_of)
             except (IngestError, WarehouseBusy) as exc:  # another user withdrew it meanwhile, say
                 st.error(plain(str(exc)))
+                return
+            except duckdb.TransactionException:  # a file was loaded into the same rows at that moment
+                st.warning("En annen endring av de samme radene ble lagret i samme øyeblikk, så ingenting er trukket "
+                           "tilbake. Se over filen og trykk på nytt.")
                 return
             accounts.audit(db, "fil_trukket_tilbake", viewer.brukernavn,
                            f"{done.filnavn} (id {done.batch_id}, lastet {done.loaded}): {rows} fjernet")

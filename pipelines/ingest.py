@@ -300,6 +300,14 @@ def together(*refusals: Exception) -> IngestError:
     return problems[0] if len(problems) == 1 else Problems(problems)
 
 
+def _validate(spec: Source, result: SourceResult, facts: Known) -> Verdict:
+    """The source's suite on the frame a reader made, its findings naming the file's own columns (`headings`)."""
+    from pipelines.quality.suites import file_headings
+
+    with file_headings(result.headings):
+        return spec.validate(result.frame, facts)
+
+
 @dataclass
 class Checked:
     """A file read and checked but not loaded: the steps `ingest_file` and `preview_file` share."""
@@ -387,7 +395,7 @@ def check_file(
             refusal = out.result.refused.rows_from(sheet.first_row)
             if out.result.checked_beside and validate and not out.result.frame.is_empty():
                 say("kontrollerer resten av filen (Great Expectations)")
-                also = spec.validate(out.result.frame, facts).failures
+                also = _validate(spec, out.result, facts).failures
                 if also:
                     raise IngestError(f"{str(refusal).rstrip('.')}. Kvalitetskontrollen fant også: "
                                       + " ".join(f.melding for f in also)) from out.result.refused
@@ -399,7 +407,7 @@ def check_file(
         if not validate:  # `rescan_archive` asks only whether the file may be kept
             return out
         say("kontrollerer (Great Expectations)")
-        out.verdict = spec.validate(out.result.frame, facts)
+        out.verdict = _validate(spec, out.result, facts)
         out.verdict.findings.insert(0, person_check)
         if out.verdict.rejected:
             raise IngestError("Kvalitetskontrollen stoppet filen: " + " ".join(f.melding for f in out.verdict.failures))

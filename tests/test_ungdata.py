@@ -435,3 +435,28 @@ def test_ungdata_chart_hover_shows_one_decimal_with_a_decimal_comma(ungdata_page
     # The shares are stored as published (12,345): the bars' hover rounds them as their labels do.
     (bars,) = _page_charts(at, "Etter trinn og kjønn")
     assert bars["layout"]["yaxis"]["hoverformat"] == ".1f" and bars["layout"]["separators"] == ", "
+
+
+def test_fhi_quality_findings_name_the_columns_as_the_file_heads_them(register_db, tmp_path):
+    """FHI names its columns per table (RATE, NEVNER, AAR): a finding read «Kolonne «andel»» of a file with no such
+    column, so the user could not tell where to look."""
+    text = (f"{FHI_HEADER}\n9901;2021_2023;0;ungdomstrinn;Trives;1;2;184.7;0\n"
+            "9901;2021_2023;1;ungdomstrinn;Trives;1;-336;50.0;0\n")
+    outcome = ingest_file(_write(tmp_path / "kommunehelsa.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "Andeler må ligge mellom 0 og 100 %. Kolonne «RATE». Rader: 2." in outcome.message, outcome.message
+    assert "Antall svar kan ikke være negativt. Kolonne «NEVNER». Rader: 3." in outcome.message, outcome.message
+    assert "«andel»" not in outcome.message and "«antall_svar»" not in outcome.message
+    kolonner = query(register_db, "SELECT kolonne FROM core.kvalitet JOIN core.ingest_log USING (batch_id) "
+                                  "WHERE filnavn = 'kommunehelsa.csv' AND NOT ok ORDER BY kolonne")
+    assert set(kolonner) == {("NEVNER",), ("RATE",)}  # Datakvalitet's table too
+
+    long = ("GEO;AAR;KJONN;TRINN;INDIKATOR;MEASURE_TYPE;value\n"
+            "9901;2021_2023;0;ungdomstrinn;Trives;RATE;184.7\n9901;2021_2023;0;ungdomstrinn;Trives;NEVNER;40\n")
+    outcome = ingest_file(_write(tmp_path / "lang.csv", long), register_db)
+    assert "Kolonne «value (RATE)»" in outcome.message, outcome.message
+
+    # The municipal table's own columns are called andel and antall_svar: named so.
+    table = "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n9901;2024;8;alle;Trives;184,7;40\n"
+    outcome = ingest_file(_write(tmp_path / "ungdata_9901.csv", table), register_db)
+    assert "Kolonne «andel»" in outcome.message, outcome.message

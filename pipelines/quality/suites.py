@@ -7,6 +7,8 @@ import datetime as dt
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -466,6 +468,20 @@ def _example(value: object) -> str:
     return _value_text(value)
 
 
+_FILE_HEADINGS: ContextVar[dict[str, str]] = ContextVar("file_headings", default={})  # noqa: B039 (never changed)
+
+
+@contextlib.contextmanager
+def file_headings(headings: dict[str, str]) -> Iterator[None]:
+    """Findings made inside name a checked column by the file's own heading for it (`SourceResult.headings`): an FHI
+    table read «Kolonne «andel»» of a file whose column is RATE. A column a rule names itself (`kolonne`) is kept."""
+    token = _FILE_HEADINGS.set(headings)
+    try:
+        yield
+    finally:
+        _FILE_HEADINGS.reset(token)
+
+
 def run_suite(name: str, frame: pl.DataFrame, expectations: list) -> Verdict:
     """Validate a frame with Great Expectations and return findings with the user's row numbers.
 
@@ -490,7 +506,10 @@ def _finding(exp, res, distinct: dict[str, _Distinct] | None, rows: list | None)
     column = shown_column(cfg.kwargs.get("column") or cfg.kwargs.get("column_A"))
     if cfg.kwargs.get("column_list"):
         column = ", ".join(cfg.kwargs["column_list"])
-    column = cfg.meta.get("kolonne", column)
+    if "kolonne" in cfg.meta:
+        column = cfg.meta["kolonne"]
+    elif column and (headings := _FILE_HEADINGS.get()):
+        column = ", ".join(headings.get(part, part) for part in column.split(", "))
     severity = "advarsel" if str(cfg.severity).lower().endswith("warning") else "kritisk"
     details = res.result or {}
     message = cfg.meta.get("melding", cfg.type)

@@ -78,6 +78,9 @@ class SourceResult:
     file for another municipality is refused as that, whatever else is wrong with it (`pipelines.ingest.check_file`)."""
     checked_beside: bool = False
     """`refused` names rows the frame has left out: the rest of the file is checked too, and said with it."""
+    headings: dict[str, str] = field(default_factory=dict)
+    """The file's own column for a field of the frame, where a reader maps them per file («RATE» for «andel» in an
+    FHI table): the quality findings name those (`pipelines.quality.suites.file_headings`)."""
 
 
 @dataclass(frozen=True)

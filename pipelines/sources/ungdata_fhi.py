@@ -94,8 +94,11 @@ def detect(columns: list[str]) -> bool:
     return {"geo", "aar"} <= found and has_measure and bool({"kjonn", "indikator"} & found)
 
 
-def _long_to_wide(t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int]) -> tuple[pl.DataFrame, dict[str, str]]:
-    """MEASURE_TYPE + value rows → one row with the share (or TELLER, to divide by NEVNER) and the number of answers."""
+def _long_to_wide(
+    t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int],
+) -> tuple[pl.DataFrame, dict[str, str], dict[str, str]]:
+    """MEASURE_TYPE + value rows → one row with the share (or TELLER, to divide by NEVNER) and the number of answers.
+    Also how the file shows the columns made («RATE» for `_andel`: the value column of the RATE rows)."""
     if "value" not in cols:
         raise IngestError("Filen har MEASURE_TYPE, men ingen verdikolonne (value/verdi).")
     kind = pl.col(cols["measure_type"]).str.strip_chars().str.to_uppercase()
@@ -112,6 +115,7 @@ def _long_to_wide(t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int]
                  "Verdien er ikke et tall eller et kjent flagg", cols["value"])
     dims = [cols[r] for r in ("geo", "aar", "kjonn", "trinn", "alder", "indikator") if r in cols]
     role = "andel" if share else "teller"
+    shown = {f"_{role}": f"{cols['value']} ({base})", "_nevner": f"{cols['value']} (NEVNER)"}
     rows = t.filter(kind == base).rename({cols["value"]: f"_{role}"})
     out_cols = dict(cols)
     out_cols[role] = f"_{role}"
@@ -132,7 +136,7 @@ def _long_to_wide(t: pl.DataFrame, cols: dict[str, str], skipped: dict[str, int]
     others = t.filter(~kind.is_in([base, "NEVNER"])).height
     if others:
         skipped["andre måltall (f.eks. TELLER)"] = others
-    return rows.drop(cols["measure_type"]), out_cols
+    return rows.drop(cols["measure_type"]), out_cols, shown
 
 
 def _kommune_names(known: Known) -> dict[str, str]:
@@ -156,8 +160,9 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     t = with_row_numbers(table)
     skipped: dict[str, int] = {}
     long = "measure_type" in cols
+    shown: dict[str, str] = {}
     if long:
-        t, cols = _long_to_wide(t, cols, skipped)
+        t, cols, shown = _long_to_wide(t, cols, skipped)
     if "andel" not in cols and not {"teller", "nevner"} <= set(cols):
         raise IngestError("Filen har verken andel (RATE/MEIS) eller både TELLER og NEVNER, så andelen kan ikke leses.")
     for role in ("andel", "teller", "nevner"):
@@ -251,7 +256,24 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
         (pl.col("_flagg") == 3).alias("skjermet"),
         pl.col("_flagg").alias("flagg"),
     ).cast(UNGDATA_SCHEMA)
-    return SourceResult(source="ungdata_fhi", frame=out, rows_in=table.height, skipped=skipped)
+    return SourceResult(source="ungdata_fhi", frame=out, rows_in=table.height, skipped=skipped,
+                        headings=_headings(cols, shown))
+
+
+def _headings(cols: dict[str, str], shown: dict[str, str]) -> dict[str, str]:
+    """Each field of the frame → the file's column it was read from, for the quality findings (`SourceResult`): FHI
+    names its columns per table (RATE or MEIS, SPVFLAGG, TRINN or ALDER), and a finding read «Kolonne «andel»»."""
+    def name(role: str) -> str | None:
+        return shown.get(cols[role], cols[role]) if role in cols else None
+
+    share = name("andel") or f"{name('teller')} / {name('nevner')}"
+    by_field = {
+        "geo_niva": name("geo"), "geo": name("geo"), "kommunenr": name("geo"), "aar": name("aar"),
+        "periode": name("aar"), "trinn": name("trinn") or name("alder"), "kjonn": name("kjonn"),
+        "indikator": name("indikator"), "indikator_kode": name("indikator"), "andel": share,
+        "antall_svar": name("nevner"), "flagg": name("flagg") or share, "skjermet": name("flagg") or share,
+    }
+    return {field: column for field, column in by_field.items() if column}
 
 
 SOURCE = Source(name="ungdata_fhi", label=LABEL, detect=detect, read=read, validate=quality.validate, load=load,

@@ -328,7 +328,8 @@ def drift_against_warehouse(con, rows: str) -> list[Finding]:
     left out. Summed over trinn: a school may give a month per trinn and the next for all trinn, and the open cases
     still carry over. Only the edges are read, each school's and sakstype's first and last month in the file and the
     month outside each (a month missing inside a file is no edge; the file's own months are the suite's): 7 s → 0.1 s
-    on a national warehouse. A file none of whose months, or the month on each side of them, the warehouse holds
+    on a national warehouse. The month outside is one the file cannot hold for that school and sakstype, so the
+    warehouse's rows there need no check against the file's (that anti-join of every row of the file: 0.15 → 0.08 s). A file none of whose months, or the month on each side of them, the warehouse holds
     (a new school year) has no edge the warehouse can break: that is asked first (0.08 s for a national file, the
     question 0.005 s)."""
     if not con.sql(
@@ -342,18 +343,19 @@ def drift_against_warehouse(con, rows: str) -> list[Finding]:
         WITH filen AS (
             SELECT orgnr, sakstype, min(periode) AS forste, max(periode) AS siste FROM {rows} GROUP BY ALL
         ),
-        naer AS (  -- the file's first and last month of each school and sakstype, and the month outside each
-            SELECT DISTINCT orgnr, sakstype, unnest([CAST(forste - INTERVAL 1 MONTH AS DATE), forste, siste,
-                                                     CAST(siste + INTERVAL 1 MONTH AS DATE)]) AS periode
-            FROM filen
+        utenfor AS (  -- the month outside each school's and sakstype's first and last in the file: the file has none
+            SELECT orgnr, sakstype, CAST(forste - INTERVAL 1 MONTH AS DATE) AS periode FROM filen
+            UNION ALL SELECT orgnr, sakstype, CAST(siste + INTERVAL 1 MONTH AS DATE) FROM filen
+        ),
+        innenfor AS (  -- the file's first and last month of each
+            SELECT orgnr, sakstype, forste AS periode FROM filen UNION ALL SELECT orgnr, sakstype, siste FROM filen
         ),
         rader AS (
             SELECT orgnr, sakstype, periode, nye, avsluttet, apne_ved_slutt, false AS fra_filen
-            FROM core.saker SEMI JOIN naer USING (orgnr, sakstype, periode)
-            ANTI JOIN (SELECT DISTINCT orgnr, sakstype, periode FROM {rows}) USING (orgnr, sakstype, periode)
+            FROM core.saker SEMI JOIN utenfor USING (orgnr, sakstype, periode)
             UNION ALL
             SELECT orgnr, sakstype, CAST(periode AS DATE), nye, avsluttet, apne_ved_slutt, true
-            FROM {rows} SEMI JOIN naer USING (orgnr, sakstype, periode)
+            FROM {rows} SEMI JOIN innenfor USING (orgnr, sakstype, periode)
         ),
         maaned AS (
             SELECT orgnr, 0 AS trinn_key, sakstype, periode, sum(nye) AS nye, sum(avsluttet) AS avsluttet,

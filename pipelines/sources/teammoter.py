@@ -138,6 +138,11 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     t = per_value(t, "team", _team=team_expr("team"), _team_tom=blank("team"))
     t = per_value(t, "dato", _dato=date_expr("dato"), _dato_tom=blank("dato"))
     for f in [*COUNTS, "varighet_min"]:
+        plain = t.get_column(f).cast(pl.Int64, strict=False)
+        if not plain.null_count():  # every cell a whole number as it stands («3», «60»): nothing to parse or refuse
+            t = t.with_columns(pl.lit(False).alias(f"_{f}_tom"), pl.lit(False).alias(f"_{f}_feil"),
+                               plain.alias(f"_{f}_tall"))
+            continue
         t = per_value(t, f, **{f"_{f}_tom": blank(f), f"_{f}_feil": not_whole(f), f"_{f}_tall": number(f)})
     for f in PROFESSIONS:
         t = per_value(t, f, **{f"_{f}_flagg": flag_expr(f)})

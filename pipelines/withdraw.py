@@ -22,6 +22,9 @@ from pipelines.warehouse.connection import connect
 from pipelines.warehouse.migrations import migrate
 from pipelines.warehouse.store import loaded_when
 
+PUBLIC_STATISTICS = {"ungdata_fhi", "ungdata_tabell"}
+"""Sources whose rows without a kommunenr are the county's or the nation's figures, not rows for every municipality."""
+
 WITHDRAWN = "trukket_tilbake"
 """`core.ingest_log.resultat` of a file withdrawn."""
 
@@ -84,12 +87,21 @@ def assess(con, batch_id: str, scope: frozenset[str] | None = None) -> Withdrawa
     if refusal := _refusal(batch_id, found[:4] if found else None):
         raise IngestError(refusal)
     kilde, filnavn, _, _, kommuner = found
-    if scope is not None and not set(kommuner) <= scope:
-        raise IngestError(f"«{filnavn}» har rader for kommuner du ikke har tilgang til "
-                          f"({', '.join(sorted(set(kommuner) - scope))}); bare en med tilgang til alle dem kan trekke "
-                          "den tilbake.")
     table = store.WITHDRAWABLE[kilde]
-    left = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+    left, held, for_all = con.execute(
+        f"SELECT count(*), list(DISTINCT kommunenr) FILTER (WHERE kommunenr IS NOT NULL), "
+        f"count(*) FILTER (WHERE kommunenr IS NULL) FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()[0]
+    if scope is not None:
+        # As its upload was judged (`pipelines.ingest.outside_scope`): the rows' municipalities and the log's must be
+        # the user's; a row of the owner's records without one stands for every municipality (the meeting rhythm's
+        # default rows), while a survey row without one is the county's or the nation's, which anyone may load.
+        outside = sorted((set(kommuner) | set(held or [])) - scope)
+        if outside:
+            raise IngestError(f"«{filnavn}» har rader for kommuner du ikke har tilgang til ({', '.join(outside)}); "
+                              "bare en med tilgang til alle dem kan trekke den tilbake.")
+        if for_all and kilde not in PUBLIC_STATISTICS:
+            raise IngestError(f"«{filnavn}» har rader uten kommunenummer, som gjelder alle kommuner; bare en "
+                              "administrator kan trekke den tilbake.")
     return Withdrawal(batch_id, filnavn, kilde, loaded_when(batch_id), left, sorted(kommuner))
 
 

@@ -736,9 +736,12 @@ def held_back(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) ->
         return _fetch(
             con,
             """
-            WITH navn AS (SELECT batch_id, any_value(filnavn) AS filnavn FROM core.ingest_log GROUP BY batch_id)
+            WITH navn AS (SELECT batch_id, any_value(filnavn) AS filnavn,
+                                 bool_or(resultat = 'trukket_tilbake') AS trukket
+                          FROM core.ingest_log GROUP BY batch_id)
             SELECT p.kilde, p.skoleaar_start, p.holdt_fra, p.batch_id, f.filnavn, p.siste_endret,
-                   s.filnavn AS siste_filnavn, p.siste_batch
+                   s.filnavn AS siste_filnavn, p.siste_batch, coalesce(f.trukket, false) AS trukket,
+                   coalesce(s.trukket, false) AS siste_trukket
             FROM mart.publisert p LEFT JOIN navn f ON f.batch_id = p.batch_id LEFT JOIN navn s ON s.batch_id = p.siste_batch
             WHERE p.kommunenr = ? ORDER BY p.kilde, p.skoleaar_start
             """,
@@ -747,7 +750,7 @@ def held_back(con: duckdb.DuckDBPyConnection, viewer: Viewer, kommunenr: str) ->
     except duckdb.CatalogException:
         return pl.DataFrame(schema={"kilde": pl.String, "skoleaar_start": pl.Int32, "holdt_fra": pl.Datetime,
                                     "batch_id": pl.String, "filnavn": pl.String, "siste_endret": pl.Datetime, "siste_filnavn": pl.String,
-                                    "siste_batch": pl.String})
+                                    "siste_batch": pl.String, "trukket": pl.Boolean, "siste_trukket": pl.Boolean})
 
 
 def _complete_year_frame(con: duckdb.DuckDBPyConnection, table: str, column: str, kommunenr: str) -> pl.DataFrame:
@@ -1447,16 +1450,19 @@ def ingest_log(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> pl.DataFrame:
 @query
 def withdrawal(con: duckdb.DuckDBPyConnection, viewer: Viewer, batch_id: str) -> pl.DataFrame:
     """Whether the viewer may withdraw the load `batch_id` (`pipelines.withdraw.assess`): one row (filnavn, rader,
-    hindring), `hindring` the reason when not (then no rows counted)."""
+    hindring, vernet), `hindring` the reason when not (then no rows counted), `vernet` what a withdrawal would hold
+    back at the protected level."""
     from pipelines.errors import IngestError
     from pipelines.withdraw import assess
 
-    schema = {"filnavn": pl.String, "rader": pl.Int64, "hindring": pl.String}
+    schema = {"filnavn": pl.String, "rader": pl.Int64, "hindring": pl.String, "vernet": pl.String}
     try:
         found = assess(con, batch_id, viewer.changes_files_of)
     except IngestError as exc:
-        return pl.DataFrame({"filnavn": [None], "rader": [None], "hindring": [str(exc)]}, schema=schema)
-    return pl.DataFrame({"filnavn": [found.filnavn], "rader": [found.rows], "hindring": [None]}, schema=schema)
+        return pl.DataFrame({"filnavn": [None], "rader": [None], "hindring": [str(exc)], "vernet": [None]},
+                            schema=schema)
+    return pl.DataFrame({"filnavn": [found.filnavn], "rader": [found.rows], "hindring": [None],
+                         "vernet": [found.published_text()]}, schema=schema)
 
 
 @query

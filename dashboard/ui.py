@@ -646,9 +646,12 @@ def held_back_notice(kilde: str, kommunenr: str) -> None:
     held = queries.held_back(current, kommunenr=kommunenr).filter(pl.col("kilde") == kilde)
     for row in held.iter_rows(named=True):
         year = school_year_label(row["skoleaar_start"])
-        files = f"Filen «{row['filnavn'] or 'ukjent'}» ({row['holdt_fra']:%d.%m.%Y})"
+        # A file since withdrawn (`pipelines.withdraw`) still changed the year: its rows went.
+        files = (f"Filen «{row['filnavn'] or 'ukjent'}» ({row['holdt_fra']:%d.%m.%Y}"
+                 f"{', siden trukket tilbake' if row['trukket'] else ''})")
         if row["siste_batch"] != row["batch_id"]:
-            files += f" og sist «{row['siste_filnavn'] or 'ukjent'}» ({row['siste_endret']:%d.%m.%Y %H:%M})"
+            files += (f" og sist «{row['siste_filnavn'] or 'ukjent'}» ({row['siste_endret']:%d.%m.%Y %H:%M}"
+                      f"{', trukket tilbake' if row['siste_trukket'] else ''})")
         with st.container(border=True):
             st.warning(
                 f"**Skoleåret {year} er endret etter at det ble publisert på vernet nivå.** {files} endret "

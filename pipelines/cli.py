@@ -599,7 +599,6 @@ def _show_thresholds(db: Path, kommune: str | None) -> int:
 def cmd_withdraw(args: argparse.Namespace, db: Path) -> int:
     """A file loaded by mistake withdrawn (`pipelines.withdraw`): what would go, or, with --ja, its rows gone."""
     from pipelines import accounts, registry
-    from pipelines.ingest import HELD_BACK_PAGES
     from pipelines.withdraw import withdraw
 
     if not _warehouse_exists(db):
@@ -613,17 +612,14 @@ def cmd_withdraw(args: argparse.Namespace, db: Path) -> int:
     what = f"«{escape(done.filnavn)}» ({escape(registry.BY_NAME[done.kilde].label)}, lastet {done.loaded})"
     if not done.done:
         console.print(f"{what}: {rows} fra filen står i lageret og vil bli fjernet. Filen blir stående i loggen som "
-                      f"trukket tilbake, og den kan lastes inn på nytt senere. Trekk den tilbake med "
-                      f"«skolemiljo trekk-tilbake {escape(done.batch_id)} --ja».", soft_wrap=True, highlight=False)
+                      f"trukket tilbake, og den kan lastes inn på nytt senere. {done.published_text()} Trekk den "
+                      f"tilbake med «skolemiljo trekk-tilbake {escape(done.batch_id)} --ja».".replace("  ", " "),
+                      soft_wrap=True, highlight=False)
         return 0
     accounts.audit(db, "fil_trukket_tilbake", None, f"{done.filnavn} (id {done.batch_id}, lastet {done.loaded}): "
                    f"{rows} fjernet")
     said = f"{what} er trukket tilbake: {rows} er fjernet fra lageret. Dashbordet viser det fra neste klikk."
-    if done.held:
-        said += (f" Filen hadde rader i publiserte skoleår: {', '.join(done.held)}. Rektor og FAU ser "
-                 f"{'dem' if len(done.held) > 1 else 'det'} som publisert til du publiserer rettelsene på siden "
-                 f"«{HELD_BACK_PAGES[done.kilde]}».")
-    console.print(said, soft_wrap=True, highlight=False)
+    console.print(f"{said} {done.published_text()}".strip(), soft_wrap=True, highlight=False)
     return 0
 
 

@@ -835,6 +835,7 @@ def _keep_or_drop(
         removed = store.REMOVED.pop(batch_id, 0)  # whatever the outcome: nothing left behind for a file not loaded
         replaced = store.REPLACED.pop(batch_id, 0)
         built_in = store.BUILT_IN_REPLACED.pop(batch_id, 0)
+        replaced_from = store.REPLACED_FROM.pop(batch_id, [])
         if isinstance(state, duckdb.TransactionException):  # a «publish» wrote this year's marker at that moment
             con.execute("ROLLBACK")
             entry.resultat = "avvist"
@@ -853,6 +854,7 @@ def _keep_or_drop(
         entry.resultat = "lastet"
         if checked.source and checked.source.name in store.WITHDRAWABLE:  # whether it can be withdrawn (`withdraw`)
             entry.rader_erstattet = removed + replaced + built_in
+            entry.erstattet_fra = replaced_from
         verdict.findings.extend(loading.before)
         entry.advarsler += sum(1 for f in loading.before if not f.ok)
         checks = [checked.source.after_load] if checked.source and checked.source.after_load else []
@@ -896,7 +898,7 @@ def _keep_or_drop(
     return loading.finish(keep)
 
 
-HELD_BACK_PAGES = {"saker": "Saker (kap. 12)", "teammoter": "Arbeidslag og elevtjeneste"}
+HELD_BACK_PAGES = published.PAGES
 
 
 def held_back(con, batch_id: str) -> list[str]:

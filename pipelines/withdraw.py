@@ -13,7 +13,7 @@ right one, which the refusal says.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.errors import IngestError, counted
@@ -38,18 +38,44 @@ class Withdrawal:
     rows: int  # its rows in the warehouse: those that go
     kommuner: list[str]
     done: bool = False  # False: what `withdraw(…, apply=False)` would do
-    held: list[str] | None = None  # published school years the withdrawal changes (held back until published)
+    protected_years: list[tuple[str, int, bool]] = field(default_factory=list)
+    """(kommunenr, school year, complete) of the rows' years shown at the protected level (`published.shown_years`):
+    before, those the withdrawal will hold back; done, those it held (complete: still shown, as published)."""
+
+    def published_text(self) -> str:
+        """What rektor and FAU see of the published school years the file had rows in; empty if none."""
+        if not self.protected_years:
+            return ""
+        def years(complete: bool) -> str:
+            return ", ".join(f"{published.school_year_label(y)} for kommune {k}"
+                             for k, y, c in self.protected_years if c == complete)
+        page = published.PAGES[published.KEPT[store.WITHDRAWABLE[self.kilde]].kilde]
+        if not self.done:
+            return (f"Filen har rader i skoleår som er publisert på vernet nivå ({years(True)}): rektor og FAU ser dem "
+                    f"slik de ble publisert til du publiserer rettelsene på siden «{page}».")
+        said = []
+        if shown := years(True):
+            said.append(f"Rektor og FAU ser {shown} slik det ble publisert til du publiserer rettelsene på siden "
+                        f"«{page}».")
+        if hidden := years(False):
+            said.append(f"Uten filen er {hidden} ikke komplett og vises ikke for rektor og FAU; blir det komplett "
+                        "igjen, vises det slik det ble publisert til du publiserer rettelsene.")
+        return " ".join(said)
 
 
-def _refusal(batch_id: str, found: tuple | None) -> str | None:
-    """Why the load `found` (kilde, filnavn, resultat, rader_erstattet) cannot be withdrawn; None: it can."""
-    if found is None:
-        return (f"Fant ingen innlasting med id «{batch_id}». «skolemiljo status» viser id-en til hver fil "
-                "(«id 20261204T101500123-a1b2c3»).")
-    kilde, filnavn, resultat, replaced = found
+def _refusal(con, batch_id: str, found: tuple) -> str | None:
+    """Why the load `found` (kilde, filnavn, resultat, rader_erstattet, erstattet_fra, sha256) cannot be withdrawn;
+    None: it can."""
+    kilde, filnavn, resultat, replaced, replaced_from, sha = found
     when = loaded_when(batch_id)
     if resultat == WITHDRAWN:
         return f"«{filnavn}» (lastet {when}) er allerede trukket tilbake."
+    if resultat == "allerede_lastet":  # its rows are the earlier load's
+        earlier = con.execute("SELECT batch_id FROM core.ingest_log WHERE sha256 = ? AND resultat = 'lastet' "
+                              "ORDER BY ferdig LIMIT 1", [sha]).fetchall()
+        return (f"«{filnavn}» ({when}) var allerede lastet inn, så denne linjen i loggen endret ingenting. "
+                + (f"Radene kom med innlastingen {earlier[0][0]} (lastet {loaded_when(earlier[0][0])}): trekk "
+                   "tilbake den." if earlier else "Innlastingen radene kom med, er ikke lastet lenger."))
     if resultat != "lastet":
         return (f"«{filnavn}» ({when}) ble ikke lastet inn (resultat: {resultat.replace('_', ' ')}), så det er "
                 "ingenting å trekke tilbake.")
@@ -59,15 +85,44 @@ def _refusal(batch_id: str, found: tuple | None) -> str | None:
                "en fil fra Elevundersøkelsen legger også til skoler og lister ved siden av radene")
         return (f"«{filnavn}» kan ikke trekkes tilbake: {why}. Last inn en rettet fil med de samme skolene og årene "
                 "i stedet; den erstatter radene.")
-    if replaced is None:
-        return (f"«{filnavn}» ble lastet inn ({when}) før skolemiljo begynte å telle radene en fil erstatter, så det "
-                "kan ikke sies sikkert at den ikke tok ut rader fra tidligere filer. Last inn en rettet fil i stedet; "
-                "den erstatter radene.")
-    if replaced:
+    if replaced is None or (replaced and replaced_from is None):
+        return (f"«{filnavn}» ble lastet inn ({when}) før skolemiljo begynte å holde rede på radene en fil erstatter, "
+                "så det kan ikke sies sikkert at den ikke tok ut rader fra tidligere filer. Last inn en rettet fil i "
+                "stedet; den erstatter radene.")
+    earlier = [b for b in replaced_from or [] if b != store.STANDARD]
+    kept = con.execute("SELECT batch_id, filnavn FROM core.ingest_log WHERE batch_id IN (SELECT unnest(?)) "
+                       "AND resultat <> ? ORDER BY batch_id", [earlier, WITHDRAWN]).fetchall() if earlier else []
+    if kept:
+        files = ", ".join(f"«{name}» ({loaded_when(b)})" for b, name in kept[:3])
+        files += f" og {len(kept) - 3} til" if len(kept) > 3 else ""
         return (f"«{filnavn}» erstattet {counted(replaced, 'rad', 'rader')} fra tidligere filer da den ble lastet inn "
-                f"({when}). De radene finnes ikke lenger i lageret, så å trekke filen tilbake ville etterlate et hull "
-                "der de sto. Last inn den riktige filen (eller den forrige på nytt, lagret som en ny fil) i stedet: "
-                "den erstatter radene.")
+                f"({when}): fra {files}. De radene finnes ikke lenger i lageret, så å trekke filen tilbake ville "
+                "etterlate et hull der de sto. Last inn den riktige filen i stedet (eller den forrige på nytt, lagret "
+                "som en ny fil): den erstatter radene.")
+    return None
+
+
+def _outside(con, table: str | None, batch_id: str, kilde: str, filnavn: str, kommuner: list[str],
+             scope: frozenset[str]) -> str | None:
+    """Why a user of the municipalities `scope` may not withdraw the load, or None. Judged before anything else is said
+    of it: the refusal for another reason names files and counts of municipalities the user may not read."""
+    held, for_all = [], 0
+    if table:
+        held, for_all = con.execute(
+            f"SELECT coalesce(list(DISTINCT kommunenr) FILTER (WHERE kommunenr IS NOT NULL), []), "
+            f"count(*) FILTER (WHERE kommunenr IS NULL) FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()[0]
+    # As its upload was judged (`pipelines.ingest.outside_scope`): the log's municipalities and the rows' own must be
+    # the user's. A row of the owner's records without one stands for every municipality (the meeting rhythm's default
+    # rows); a file of the county's or the nation's survey figures alone is every municipality's reference.
+    if outside := sorted((set(kommuner) | set(held)) - scope):
+        return (f"«{filnavn}» har rader for kommuner du ikke har tilgang til ({', '.join(outside)}); bare en med "
+                "tilgang til alle dem kan trekke den tilbake.")
+    if for_all and kilde not in PUBLIC_STATISTICS:
+        return (f"«{filnavn}» har rader uten kommunenummer, som gjelder alle kommuner; bare en administrator kan "
+                "trekke den tilbake.")
+    if not kommuner and not held:
+        return (f"«{filnavn}» har bare fylkets eller landets tall, som alle kommunene sammenligner seg med; bare en "
+                "administrator kan trekke den tilbake.")
     return None
 
 
@@ -79,30 +134,24 @@ def assess(con, batch_id: str, scope: frozenset[str] | None = None) -> Withdrawa
     refused, as its upload would have been.
     """
     columns = {r[0] for r in con.execute("DESCRIBE core.ingest_log").fetchall()}
-    replaced = "rader_erstattet" if "rader_erstattet" in columns else "NULL"  # a warehouse not yet upgraded
+    kept = [c if c in columns else f"NULL AS {c}" for c in ("rader_erstattet", "erstattet_fra")]  # before 013
     rows = con.execute(
-        f"SELECT kilde, filnavn, resultat, {replaced}, coalesce(kommuner, []) FROM core.ingest_log WHERE batch_id = ?",
-        [batch_id]).fetchall()
-    found = rows[0] if rows else None
-    if refusal := _refusal(batch_id, found[:4] if found else None):
+        f"SELECT kilde, filnavn, resultat, {', '.join(kept)}, sha256, coalesce(kommuner, []) FROM core.ingest_log "
+        "WHERE batch_id = ?", [batch_id]).fetchall()
+    if not rows:
+        raise IngestError(f"Fant ingen innlasting med id «{batch_id}». «skolemiljo status» viser id-en til hver fil "
+                          "(«id 20261204T101500123-a1b2c3»).")
+    kilde, filnavn, _, _, _, _, kommuner = rows[0]
+    table = store.WITHDRAWABLE.get(kilde)
+    if scope is not None and (refusal := _outside(con, table, batch_id, kilde, filnavn, kommuner, scope)):
         raise IngestError(refusal)
-    kilde, filnavn, _, _, kommuner = found
-    table = store.WITHDRAWABLE[kilde]
-    left, held, for_all = con.execute(
-        f"SELECT count(*), list(DISTINCT kommunenr) FILTER (WHERE kommunenr IS NOT NULL), "
-        f"count(*) FILTER (WHERE kommunenr IS NULL) FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()[0]
-    if scope is not None:
-        # As its upload was judged (`pipelines.ingest.outside_scope`): the rows' municipalities and the log's must be
-        # the user's; a row of the owner's records without one stands for every municipality (the meeting rhythm's
-        # default rows), while a survey row without one is the county's or the nation's, which anyone may load.
-        outside = sorted((set(kommuner) | set(held or [])) - scope)
-        if outside:
-            raise IngestError(f"«{filnavn}» har rader for kommuner du ikke har tilgang til ({', '.join(outside)}); "
-                              "bare en med tilgang til alle dem kan trekke den tilbake.")
-        if for_all and kilde not in PUBLIC_STATISTICS:
-            raise IngestError(f"«{filnavn}» har rader uten kommunenummer, som gjelder alle kommuner; bare en "
-                              "administrator kan trekke den tilbake.")
-    return Withdrawal(batch_id, filnavn, kilde, loaded_when(batch_id), left, sorted(kommuner))
+    if refusal := _refusal(con, batch_id, rows[0][:6]):
+        raise IngestError(refusal)
+    left = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
+    out = Withdrawal(batch_id, filnavn, kilde, loaded_when(batch_id), left, sorted(kommuner))
+    if table in published.KEPT:
+        out.protected_years = [y for y in published.shown_years(con, table, "batch_id = ?", [batch_id]) if y[2]]
+    return out
 
 
 def withdraw(db: Path, batch_id: str, *, apply: bool, scope: frozenset[str] | None = None) -> Withdrawal:
@@ -127,11 +176,18 @@ def withdraw(db: Path, batch_id: str, *, apply: bool, scope: frozenset[str] | No
                 con.register("new_rows", going.to_arrow())
                 kept = published.keep_published(con, table, batch_id, removing=True)
             con.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id])
+            if table in store.BUILT_IN_ROWS:
+                # A built-in row goes only when a file's row takes its place: a key no row holds now had it before
+                # (this file took it, or a file since withdrawn that this one replaced).
+                key = " AND ".join(f"t.{c} IS NOT DISTINCT FROM b.{c}" for c in ("kommunenr", "team"))
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM ({store.BUILT_IN_ROWS[table]}) AS b "
+                            f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key})")
+            out.protected_years = []
             if kept:
                 published.release_unchanged(con, table)
-                out.held = [f"{published.school_year_label(aar)} ({kommunenr})" for kommunenr, aar in con.execute(
-                    "SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ? AND siste_batch = ? "
-                    "ORDER BY ALL", [published.KEPT[table].kilde, batch_id]).fetchall()]
+                # Kept even where the year is no longer complete: were it complete again, what rektor and FAU saw
+                # is the version a comparison must be against.
+                out.protected_years = published.held_by(con, table, batch_id)
             now = dt.datetime.now().strftime("%d.%m.%Y kl. %H:%M")
             con.execute(
                 "UPDATE core.ingest_log SET resultat = ?, melding = concat_ws(' ', melding, ?) WHERE batch_id = ?",

@@ -25,6 +25,7 @@ from tests.conftest import DATA_TABLES, SAKER_HEADER, open_page, query, table_di
 
 HAUGEN = "990013004"
 OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skolesjef")
+BOTH = Viewer(role="skoleeier", kommuner=frozenset({"9901", "9902"}), brukernavn="skolesjef")
 REKTOR = Viewer(role="rektor", kommuner=frozenset({"9901"}), skoler=frozenset({"990012008"}), brukernavn="rektor")
 
 
@@ -130,7 +131,7 @@ def test_unknown_refused_and_uncounted_loads_are_not_withdrawn(warehouse, tmp_pa
         con.execute("UPDATE core.ingest_log SET rader_erstattet = NULL WHERE batch_id = ?", [batch])
     capsys.readouterr()
     assert cli(["--db", str(warehouse), "trekk-tilbake", batch, "--ja"]) == 1
-    assert "før skolemiljo begynte å telle radene en fil erstatter" in _said(capsys)[1]
+    assert "før skolemiljo begynte å holde rede på radene en fil erstatter" in _said(capsys)[1]
     assert query(warehouse, "SELECT count(*) FROM core.saker WHERE batch_id = ?", [batch])[0][0] == 1
 
 
@@ -157,7 +158,7 @@ def test_withdrawing_rows_of_a_published_year_leaves_it_as_published(warehouse, 
     assert held.select("kilde", "skoleaar_start").rows() == [("saker", 2023)]
 
     done = withdraw(warehouse, batch, apply=True)
-    assert done.done and done.rows == 1 and not done.held
+    assert done.done and done.rows == 1 and not done.protected_years
     st.cache_data.clear()
     assert queries.held_back(OWNER, kommunenr="9901").is_empty()
     assert table_digest(warehouse) == before
@@ -172,8 +173,12 @@ def test_withdrawing_rows_of_a_published_year_that_was_not_held_holds_it_back(wa
     assert publish_in(warehouse, "saker", "9901", 2023, batch) == "publisert"  # 2023-24 now shown with July
     st.cache_data.clear()
     shown = queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2023-24")
+    before = withdraw(warehouse, batch, apply=False)
+    assert before.protected_years == [("9901", 2023, True)]  # said before it is done
+    assert "publisert på vernet nivå (2023-24 for kommune 9901)" in before.published_text()
     done = withdraw(warehouse, batch, apply=True)
-    assert done.held == ["2023-24 (9901)"]
+    assert done.protected_years == [("9901", 2023, True)]
+    assert "Rektor og FAU ser 2023-24 for kommune 9901 slik det ble publisert" in done.published_text()
     st.cache_data.clear()
     assert queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2023-24").equals(shown)
     assert query(warehouse, "SELECT count(*) FROM core.saker WHERE batch_id = ?", [batch])[0][0] == 0
@@ -214,9 +219,9 @@ def test_the_skoleeier_withdraws_a_file_on_datakvalitet(warehouse, tmp_path):
 def test_datakvalitet_says_why_a_survey_file_cannot_be_withdrawn(warehouse):
     batch = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE kilde = 'udir_indikator' "
                              "AND resultat = 'lastet' LIMIT 1")[0][0]
-    at = _select_file(open_page("datakvalitet", OWNER), batch)
+    at = _select_file(open_page("datakvalitet", BOTH), batch)
     expander = next(e for e in at.expander if e.label == "Trekk tilbake filen")
-    assert any("kan ikke trekkes tilbake" in i.value for i in expander.info)
+    assert any("kan ikke trekkes tilbake" in i.value for i in expander.info), [i.value for i in expander.info]
     assert not [b for b in at.button if b.label == "Trekk tilbake filen"]
 
 
@@ -225,3 +230,78 @@ def test_the_withdrawal_tables_are_the_data_tables():
     from pipelines.warehouse import store
 
     assert set(store.WITHDRAWABLE.values()) <= set(DATA_TABLES)
+
+
+HOLMEN = "990023018"
+
+
+def test_a_file_that_replaced_only_rows_of_files_since_withdrawn_can_be_withdrawn(warehouse, tmp_path):
+    """B replaced a row of A; once A is withdrawn, B took nothing that is still anyone's, and had A never been loaded B
+    would have replaced nothing: B can go too, and the warehouse is as before either."""
+    before = table_digest(warehouse)
+    a = _loaded(warehouse, _case_file(tmp_path, "saker_a.csv", "2026-11", nye=2))
+    b = _loaded(warehouse, _case_file(tmp_path, "saker_b.csv", "2026-11", nye=5))
+    with pytest.raises(IngestError, match="fra «saker_a.csv»"):
+        withdraw(warehouse, b, apply=False)
+    assert withdraw(warehouse, a, apply=True).rows == 0  # its one row was B's to replace
+    assert withdraw(warehouse, b, apply=True).rows == 1
+    assert table_digest(warehouse) == before
+
+
+def test_a_rhythm_file_that_replaced_the_built_in_rhythm_is_withdrawn_and_the_built_in_comes_back(warehouse,
+                                                                                                   tmp_path):
+    """The demo's rhythm file replaced the built-in arbeidslag row (nothing a user loaded): withdrawn, the built-in
+    row is there again, as if the file had never been loaded."""
+    rytme = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE kilde = 'teamrytme' AND resultat = 'lastet'")[0][0]
+    assert query(warehouse, "SELECT erstattet_fra FROM core.ingest_log WHERE batch_id = ?", [rytme])[0][0] == ["standard"]
+    done = withdraw(warehouse, rytme, apply=True)
+    assert done.rows == 4
+    assert query(warehouse, "SELECT kommunenr, team, moter_per_maaned, batch_id FROM core.teamrytme ORDER BY team") == [
+        (None, "arbeidslag", 1.0, None), (None, "elevtjeneste", 1.0, None), (None, "ressursteam", 1.0, None)]
+
+
+def test_a_refusal_says_nothing_of_a_municipality_the_user_may_not_see(warehouse, tmp_path):
+    """A file of Fjellvik's and Sjøbygd's rows whose Sjøbygd row replaced an earlier one: a skoleeier of Fjellvik alone
+    was told «erstattet 1 rad fra tidligere filer», news of Sjøbygd's corrected report."""
+    path = tmp_path / "saker_begge.csv"
+    path.write_text(SAKER_HEADER + f"{HAUGEN};Haugen skole;2026-11;;aktivitetsplan;;2;0;2;0\n"
+                    f"{HOLMEN};Holmen skule;2026-10;;aktivitetsplan;;1;0;1;0\n", encoding="utf-8")
+    batch = _loaded(warehouse, path)
+    said = queries.withdrawal(OWNER, batch_id=batch)["hindring"][0]
+    assert "kommuner du ikke har tilgang til (9902)" in said and "erstattet" not in said, said
+    assert "erstattet 1 rad" in queries.withdrawal(BOTH, batch_id=batch)["hindring"][0]
+
+
+def test_only_an_administrator_withdraws_the_nations_survey_figures(warehouse, tmp_path, capsys):
+    """A file of the nation's Ungdata figures alone belongs to no municipality: every skoleeier, even one of no
+    municipality, could take away what all of them compare with."""
+    path = tmp_path / "landet.csv"
+    path.write_text("GEO;AAR;KJONN;TRINN;INDIKATOR;TELLER;NEVNER;RATE;SPVFLAGG\n"
+                    "0;2016_2018;0;ungdomstrinn;Trives på skolen;800;1000;80.0;0\n", encoding="utf-8")
+    batch = _loaded(warehouse, path)
+    for scope in (frozenset(), frozenset({"9901", "9902"})):
+        with pytest.raises(IngestError, match="bare fylkets eller landets tall"):
+            withdraw(warehouse, batch, apply=True, scope=scope)
+    assert withdraw(warehouse, batch, apply=True).rows == 1  # the administrator (no scope)
+
+
+def test_an_already_loaded_row_of_the_log_names_the_load_to_withdraw(warehouse, tmp_path, capsys):
+    path = _case_file(tmp_path, "saker_feil.csv", "2026-11")
+    first = _loaded(warehouse, path)
+    assert cli(["--db", str(warehouse), "ingest", str(path)]) == 0
+    again = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE resultat = 'allerede_lastet' "
+                             "AND filnavn = 'saker_feil.csv'")[0][0]
+    capsys.readouterr()
+    assert cli(["--db", str(warehouse), "trekk-tilbake", again]) == 1
+    assert f"Radene kom med innlastingen {first}" in _said(capsys)[1]
+
+
+def test_a_published_year_that_is_no_longer_complete_is_said_so(warehouse, tmp_path):
+    """Sjøbygd's whole case file withdrawn: no year of Sjøbygd's is complete any more, so rektor and FAU see none; the
+    message said they saw it «som publisert»."""
+    batch = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE filnavn = 'saker_9902.csv'")[0][0]
+    done = withdraw(warehouse, batch, apply=True)
+    assert done.protected_years and not any(complete for _, _, complete in done.protected_years)
+    text = done.published_text()
+    assert "ikke komplett og vises ikke for rektor og FAU" in text and "slik det ble publisert" in text, text
+    assert "Rektor og FAU ser" not in text

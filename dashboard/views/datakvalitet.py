@@ -47,7 +47,8 @@ def withdraw_box(viewer, batch_id: str) -> None:
             return
         rows = counted(plan["rader"], "rad", "rader")
         st.write(f"Er «{plain(plan['filnavn'])}» lastet inn ved en feil, kan du trekke den tilbake: {rows} fra filen "
-                 "fjernes fra lageret, og filen står i loggen som trukket tilbake. Den kan lastes inn på nytt senere.")
+                 "fjernes fra lageret, og filen står i loggen som trukket tilbake. Den kan lastes inn på nytt senere. "
+                 + (plan["vernet"] or ""))
         sure = st.checkbox(f"Jeg vil trekke tilbake «{plain(plan['filnavn'])}» og fjerne dens {rows} fra lageret.",
                            key=f"trekk_ok_{batch_id}")
         if st.button("Trekk tilbake filen", key=f"trekk_{batch_id}", disabled=not sure, type="primary"):
@@ -63,10 +64,7 @@ def withdraw_box(viewer, batch_id: str) -> None:
                 return
             accounts.audit(db, "fil_trukket_tilbake", viewer.brukernavn,
                            f"{done.filnavn} (id {done.batch_id}, lastet {done.loaded}): {rows} fjernet")
-            said = f"«{plain(done.filnavn)}» er trukket tilbake: {rows} er fjernet fra lageret."
-            if done.held:
-                said += (f" Filen hadde rader i publiserte skoleår ({', '.join(done.held)}): rektor og FAU ser dem "
-                         "slik de ble publisert til du publiserer rettelsene.")
+            said = f"«{plain(done.filnavn)}» er trukket tilbake: {rows} er fjernet fra lageret. {done.published_text()}"
             st.session_state["trukket_tilbake"] = said
             st.session_state["trukket_tilbake_fil"] = batch_id
             st.rerun()

@@ -42,6 +42,35 @@ KEPT = {
 """Tables whose complete school years are shown at the protected level (`dashboard.queries._protected_year`)."""
 
 
+PAGES = {"saker": "Saker (kap. 12)", "teammoter": "Arbeidslag og elevtjeneste"}
+"""The page where the skoleeier sees and publishes what is held back, by `Kept.kilde`."""
+
+
+def shown_years(con: duckdb.DuckDBPyConnection, table: str, where: str, params: list) -> list[tuple[str, int, bool]]:
+    """(kommunenr, school year, complete) for each municipality and school year of `table`'s rows matching `where`:
+    complete is whether the year is complete for the municipality by the rows there now, and so shown at the protected
+    level (`complete_year`)."""
+    kept = KEPT[table]
+    years = con.execute(f"SELECT DISTINCT kommunenr, {_year_of(kept.period)} FROM {table} WHERE {where} ORDER BY ALL",
+                        params).fetchall()
+    return _with_complete(con, kept, table, years)
+
+
+def _with_complete(con, kept: Kept, table: str, years: list[tuple[str, int]]) -> list[tuple[str, int, bool]]:
+    spans = {k: complete_year(first, last) for k, first, last in con.execute(
+        f"SELECT kommunenr, min({kept.period}), max({kept.period}) FROM {table} WHERE kommunenr IN (SELECT unnest(?)) "
+        "GROUP BY kommunenr", [sorted({k for k, _ in years})]).fetchall()}
+    return [(k, year, spans.get(k) is not None and year <= spans[k]) for k, year in years]
+
+
+def held_by(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> list[tuple[str, int, bool]]:
+    """(kommunenr, school year, complete) of the years held back whose latest change is the file `batch_id`."""
+    kept = KEPT[table]
+    years = con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ? AND siste_batch = ? "
+                        "ORDER BY ALL", [kept.kilde, batch_id]).fetchall()
+    return _with_complete(con, kept, table, years) if years else []
+
+
 def school_year_window(skoleaar: str) -> tuple[dt.date, dt.date]:
     """«2024-25» → 1 Aug 2024 up to (not including) 1 Aug 2025."""
     start = int(skoleaar[:4])

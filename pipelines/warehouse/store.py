@@ -34,6 +34,7 @@ class LogEntry:
     kommuner: list[str] | None = None  # the municipalities of its rows ([] when none were read)
     lastet_av: str | None = None  # the dashboard user who loaded it (None: the command line)
     rader_erstattet: int | None = None  # rows of the table it took out (`replace_by_key`); None: not counted
+    erstattet_fra: list[str] | None = None  # whose rows those were (`REPLACED_FROM`)
 
 
 def init(path: Path) -> list[int]:
@@ -86,13 +87,13 @@ def indicator_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _insert_log(con: duckdb.DuckDBPyConnection, entry: LogEntry, verdict: Verdict | None) -> None:
     con.execute(
         "INSERT INTO core.ingest_log (batch_id, kilde, filnavn, sha256, arkivfil, startet, ferdig, resultat, "
-        "rader_inn, rader_lastet, rader_avvist, rader_hoppet_over, advarsler, melding, radnumre, kommuner, lastet_av, rader_erstattet) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'excel', ?, ?, ?)",
+        "rader_inn, rader_lastet, rader_avvist, rader_hoppet_over, advarsler, melding, radnumre, kommuner, lastet_av, rader_erstattet, erstattet_fra) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'excel', ?, ?, ?, ?)",
         [
             entry.batch_id, entry.kilde, entry.filnavn, entry.sha256, entry.arkivfil,
             entry.startet, dt.datetime.now(), entry.resultat, entry.rader_inn, entry.rader_lastet,
             entry.rader_avvist, entry.rader_hoppet_over, entry.advarsler, entry.melding,
-            entry.kommuner, entry.lastet_av, entry.rader_erstattet,
+            entry.kommuner, entry.lastet_av, entry.rader_erstattet, entry.erstattet_fra,
         ],
     )
     if verdict and verdict.findings:
@@ -249,11 +250,20 @@ Elevundersøkelsen's loads add schools and keep lists beside the rows, the regis
 against, and a plan fills several tables: they are not."""
 
 
+REPLACED_FROM: dict[str, list[str]] = {}
+"""batch_id → the loads whose rows `replace_by_key` took out («standard»: the built-in rows), for a table of
+`WITHDRAWABLE`: a file can be withdrawn once they are withdrawn too (`pipelines.withdraw`). Taken like `REMOVED`."""
+STANDARD = "standard"
+
 BUILT_IN = {"core.teamrytme": "standardrytmen som følger med skolemiljo (1 møte i måneden for arbeidslag, "
                                "elevtjeneste og ressursteam)"}
 """Tables that come with rows of their own (batch_id null): a file's row in place of one replaces no file's row."""
 BUILT_IN_REPLACED: dict[str, int] = {}
 """batch_id → how many built-in rows the file replaced (`replace_by_key`), for its message."""
+BUILT_IN_ROWS = {"core.teamrytme": "SELECT NULL::VARCHAR AS kommunenr, team, 1.0 AS moter_per_maaned, "
+                                   "NULL::VARCHAR AS batch_id FROM (VALUES ('elevtjeneste'), ('arbeidslag'), "
+                                   "('ressursteam')) AS t(team)"}
+"""The built-in rows as migration 002 put them in, for a withdrawal to put back (`pipelines.withdraw`)."""
 
 
 def replace_by_key(
@@ -278,6 +288,10 @@ def replace_by_key(
     if period is None or new[published.key_column(period)].null_count() or _holds_any(con, table, period):
         if replaces:  # said where the file is loaded: rows that go without a row of the file in their place
             REMOVED[batch_id] = removed_without_replacement(con, table, "new_rows", key, replaces)
+        if table in WITHDRAWABLE.values():
+            REPLACED_FROM[batch_id] = [r[0] for r in con.execute(
+                f"SELECT DISTINCT coalesce(old.batch_id, '{STANDARD}') FROM {table} AS old, new_rows AS n "
+                f"WHERE {same_key(replaces or key)} ORDER BY 1").fetchall()]
         if table in BUILT_IN:
             BUILT_IN_REPLACED[batch_id] = con.execute(
                 f"SELECT count(*) FROM {table} AS old, new_rows AS n WHERE old.batch_id IS NULL AND {same_key(key)}"

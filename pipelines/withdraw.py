@@ -51,8 +51,11 @@ class Withdrawal:
                              for k, y, c in self.protected_years if c == complete)
         page = published.PAGES[published.KEPT[store.WITHDRAWABLE[self.kilde]].kilde]
         if not self.done:
-            return (f"Filen har rader i skoleår som er publisert på vernet nivå ({years(True)}): rektor og FAU ser dem "
-                    f"slik de ble publisert til du publiserer rettelsene på siden «{page}».")
+            # Whether a year is held depends on what it was published as: a file that was itself held back leaves
+            # the year as published when it goes, and nothing is held.
+            return (f"Filen har rader i skoleår som er publisert på vernet nivå ({years(True)}). Blir tallene for et "
+                    "av dem andre uten filen enn de som ble publisert, ser rektor og FAU året slik det ble publisert "
+                    f"til du publiserer rettelsene på siden «{page}».")
         said = []
         if shown := years(True):
             said.append(f"Rektor og FAU ser {shown} slik det ble publisert til du publiserer rettelsene på siden "

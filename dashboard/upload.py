@@ -278,7 +278,8 @@ def _show_preview(preview: Preview) -> None:
 def _show_outcome(outcome: Outcome) -> None:
     if outcome.result == "lastet":
         st.success(f"**Lastet inn.** {outcome.message}")
-        st.caption("De andre sidene viser de nye tallene neste gang de åpnes. Se også Datakvalitet.")
+        st.caption("De andre sidene viser de nye tallene neste gang de åpnes. Se også Datakvalitet, der en fil som er "
+                   "lastet inn ved en feil, kan trekkes tilbake.")
     elif outcome.result == "allerede_lastet":
         st.info(outcome.message)
     else:

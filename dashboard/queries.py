@@ -1462,7 +1462,8 @@ def withdrawal(con: duckdb.DuckDBPyConnection, viewer: Viewer, batch_id: str) ->
         return pl.DataFrame({"filnavn": [None], "rader": [None], "hindring": [str(exc)], "vernet": [None]},
                             schema=schema)
     return pl.DataFrame({"filnavn": [found.filnavn], "rader": [found.rows], "hindring": [None],
-                         "vernet": [found.published_text()]}, schema=schema)
+                         "vernet": [" ".join(t for t in (found.copies_text(), found.published_text()) if t)]},
+                        schema=schema)
 
 
 @query

@@ -644,6 +644,11 @@ def held_back_notice(kilde: str, kommunenr: str) -> None:
     if not current.full_detail_everywhere:
         return
     held = queries.held_back(current, kommunenr=kommunenr).filter(pl.col("kilde") == kilde)
+    if held.is_empty():
+        return
+    complete = (queries.saker_complete_year if kilde == "saker" else queries.team_complete_year)(
+        current, kommunenr=kommunenr)["skoleaar"].to_list()
+    newest_complete = int(complete[0][:4]) if complete and complete[0] else None
     for row in held.iter_rows(named=True):
         year = school_year_label(row["skoleaar_start"])
         # A file since withdrawn (`pipelines.withdraw`) still changed the year: its rows went.
@@ -655,8 +660,12 @@ def held_back_notice(kilde: str, kommunenr: str) -> None:
         with st.container(border=True):
             st.warning(
                 f"**Skoleåret {year} er endret etter at det ble publisert på vernet nivå.** {files} endret "
-                f"{HELD_BACK_WHAT[kilde]} for året. Her ser du tallene slik de er nå; rektorer, FAU og rapportene til "
-                "dem ser fortsatt tallene slik de ble publisert.",
+                f"{HELD_BACK_WHAT[kilde]} for året. Her ser du tallene slik de er nå; "
+                + ("rektorer, FAU og rapportene til dem ser fortsatt tallene slik de ble publisert."
+                   if newest_complete is not None and row["skoleaar_start"] <= newest_complete else
+                   # A file that made the year complete, withdrawn (`pipelines.withdraw`): not shown at all now.
+                   "året er ikke komplett nå og vises ikke for rektorer og FAU. Blir det komplett igjen, ser de "
+                   "tallene slik de ble publisert til du publiserer rettelsene."),
                 icon=":material/lock_clock:",
             )
             st.caption(

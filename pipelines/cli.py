@@ -612,7 +612,8 @@ def cmd_withdraw(args: argparse.Namespace, db: Path) -> int:
     what = f"«{escape(done.filnavn)}» ({escape(registry.BY_NAME[done.kilde].label)}, lastet {done.loaded})"
     if not done.done:
         console.print(f"{what}: {rows} fra filen står i lageret og vil bli fjernet. Filen blir stående i loggen som "
-                      f"trukket tilbake, og den kan lastes inn på nytt senere. {done.published_text()} Trekk den "
+                      f"trukket tilbake, og den kan lastes inn på nytt senere. {escape(done.copies_text())} "
+                      f"{done.published_text()} Trekk den "
                       f"tilbake med «skolemiljo trekk-tilbake {escape(done.batch_id)} --ja».".replace("  ", " "),
                       soft_wrap=True, highlight=False)
         return 0

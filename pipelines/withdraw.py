@@ -38,35 +38,50 @@ class Withdrawal:
     rows: int  # its rows in the warehouse: those that go
     kommuner: list[str]
     done: bool = False  # False: what `withdraw(…, apply=False)` would do
+    copies: list[str] = field(default_factory=list)
+    """Names the same content was sent under again (logged «allerede lastet»): its rows are theirs too."""
     protected_years: list[tuple[str, int, bool]] = field(default_factory=list)
     """(kommunenr, school year, complete) of the rows' years shown at the protected level (`published.shown_years`):
     before, those the withdrawal will hold back; done, those it held (complete: still shown, as published)."""
+
+    def copies_text(self) -> str:
+        """That the same content, sent again under other names, goes with it; empty if it was not."""
+        if not self.copies:
+            return ""
+        names = ", ".join(f"«{c}»" for c in self.copies[:3]) + (f" og {len(self.copies) - 3} til"
+                                                                 if len(self.copies) > 3 else "")
+        return f"Det samme innholdet ble sendt på nytt som {names} (allerede lastet): radene er de samme, og går også."
 
     def published_text(self) -> str:
         """What rektor and FAU see of the published school years the file had rows in; empty if none."""
         if not self.protected_years:
             return ""
-        def years(complete: bool) -> str:
-            return ", ".join(f"{published.school_year_label(y)} for kommune {k}"
-                             for k, y, c in self.protected_years if c == complete)
+        def years(complete: bool) -> tuple[str, int]:
+            chosen = [(k, y) for k, y, c in self.protected_years if c == complete]
+            return ", ".join(f"{published.school_year_label(y)} (kommune {k})" for k, y in chosen), len(chosen)
+
         page = published.PAGES[published.KEPT[store.WITHDRAWABLE[self.kilde]].kilde]
         if not self.done:
             # Whether a year is held depends on what it was published as: a file that was itself held back leaves
             # the year as published when it goes, and nothing is held.
-            return (f"Filen har rader i skoleår som er publisert på vernet nivå ({years(True)}). Blir tallene for et "
-                    "av dem andre uten filen enn de som ble publisert, ser rektor og FAU året slik det ble publisert "
-                    f"til du publiserer rettelsene på siden «{page}».")
+            listed, n = years(True)
+            return (f"Filen har rader i {'skoleår' if n > 1 else 'et skoleår'} som er publisert på vernet nivå: "
+                    f"{listed}. Blir tallene for {'et av dem' if n > 1 else 'året'} andre uten filen enn de som ble "
+                    "publisert, ser rektor og FAU året slik det ble publisert til du publiserer rettelsene på siden "
+                    f"«{page}».")
         said = []
-        if shown := years(True):
-            said.append(f"Rektor og FAU ser {shown} slik det ble publisert til du publiserer rettelsene på siden "
+        if (shown := years(True))[1]:
+            said.append(f"Rektor og FAU ser {shown[0]} slik {'de' if shown[1] > 1 else 'det'} ble publisert til du "
+                        f"publiserer rettelsene på siden «{page}».")
+        if (hidden := years(False))[1]:
+            they, complete = ("de", "komplette") if hidden[1] > 1 else ("det", "komplett")
+            said.append(f"Uten filen er {hidden[0]} ikke {complete} og vises ikke for rektor og FAU; blir {they} "
+                        f"{complete} igjen, vises {they} slik {they} ble publisert til du publiserer rettelsene på siden "
                         f"«{page}».")
-        if hidden := years(False):
-            said.append(f"Uten filen er {hidden} ikke komplett og vises ikke for rektor og FAU; blir det komplett "
-                        "igjen, vises det slik det ble publisert til du publiserer rettelsene.")
         return " ".join(said)
 
 
-def _refusal(con, batch_id: str, found: tuple) -> str | None:
+def _refusal(con, batch_id: str, found: tuple, scope: frozenset[str] | None = None) -> str | None:
     """Why the load `found` (kilde, filnavn, resultat, rader_erstattet, erstattet_fra, sha256) cannot be withdrawn;
     None: it can."""
     kilde, filnavn, resultat, replaced, replaced_from, sha = found
@@ -93,15 +108,20 @@ def _refusal(con, batch_id: str, found: tuple) -> str | None:
                 "så det kan ikke sies sikkert at den ikke tok ut rader fra tidligere filer. Last inn en rettet fil i "
                 "stedet; den erstatter radene.")
     earlier = [b for b in replaced_from or [] if b != store.STANDARD]
-    kept = con.execute("SELECT batch_id, filnavn FROM core.ingest_log WHERE batch_id IN (SELECT unnest(?)) "
-                       "AND resultat <> ? ORDER BY batch_id", [earlier, WITHDRAWN]).fetchall() if earlier else []
+    kept = con.execute("SELECT batch_id, filnavn, coalesce(kommuner, []) FROM core.ingest_log WHERE batch_id IN "
+                       "(SELECT unnest(?)) AND resultat <> ? ORDER BY batch_id", [earlier, WITHDRAWN]).fetchall() \
+        if earlier else []
     if kept:
-        files = ", ".join(f"«{name}» ({loaded_when(b)})" for b, name in kept[:3])
-        files += f" og {len(kept) - 3} til" if len(kept) > 3 else ""
-        return (f"«{filnavn}» erstattet {counted(replaced, 'rad', 'rader')} fra tidligere filer da den ble lastet inn "
-                f"({when}): fra {files}. De radene finnes ikke lenger i lageret, så å trekke filen tilbake ville "
-                "etterlate et hull der de sto. Last inn den riktige filen i stedet (eller den forrige på nytt, lagret "
-                "som en ny fil): den erstatter radene.")
+        # A file of a municipality the user may not see is not named (its name and time are in a log they cannot read)
+        seen = [(b, name) for b, name, kommuner in kept if scope is None or (kommuner and set(kommuner) <= scope)]
+        files = ", ".join(f"«{name}» ({loaded_when(b)})" for b, name in seen[:3])
+        files += f" og {len(seen) - 3} til" if len(seen) > 3 else ""
+        if hidden := len(kept) - len(seen):
+            files = " og ".join(p for p in (files, counted(hidden, "fil", "filer") + " du ikke har tilgang til") if p)
+        return (f"«{filnavn}» tok ut rader fra tidligere filer som fortsatt er lastet, da den ble lastet inn ({when}): "
+                f"fra {files}. De radene finnes ikke lenger i lageret, så å trekke filen tilbake ville etterlate et hull "
+                "der de sto. Last inn den riktige filen i stedet (eller den forrige på nytt, lagret som en ny fil): den "
+                "erstatter radene.")
     return None
 
 
@@ -148,10 +168,13 @@ def assess(con, batch_id: str, scope: frozenset[str] | None = None) -> Withdrawa
     table = store.WITHDRAWABLE.get(kilde)
     if scope is not None and (refusal := _outside(con, table, batch_id, kilde, filnavn, kommuner, scope)):
         raise IngestError(refusal)
-    if refusal := _refusal(con, batch_id, rows[0][:6]):
+    if refusal := _refusal(con, batch_id, rows[0][:6], scope):
         raise IngestError(refusal)
     left = con.execute(f"SELECT count(*) FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()[0][0]
     out = Withdrawal(batch_id, filnavn, kilde, loaded_when(batch_id), left, sorted(kommuner))
+    out.copies = [r[0] for r in con.execute(
+        "SELECT DISTINCT filnavn FROM core.ingest_log WHERE sha256 = ? AND resultat = 'allerede_lastet' "
+        "AND filnavn <> ? ORDER BY 1", [rows[0][5], filnavn]).fetchall()]
     if table in published.KEPT:
         out.protected_years = [y for y in published.shown_years(con, table, "batch_id = ?", [batch_id]) if y[2]]
     return out
@@ -171,13 +194,16 @@ def withdraw(db: Path, batch_id: str, *, apply: bool, scope: frozenset[str] | No
         registered = table in published.KEPT and out.rows > 0
         con.execute("BEGIN TRANSACTION")
         try:
-            kept = False
+            kept, lost = False, set()
             if registered:
                 # Rows of a published school year going change what rektor and FAU were shown: held back as a
                 # correction's are, until the skoleeier publishes it; a year left as published is let go again.
                 going = con.sql(f"SELECT * FROM {table} WHERE batch_id = $b", params={"b": batch_id}).pl()
                 con.register("new_rows", going.to_arrow())
+                lost = published.losing_completeness(con, table, batch_id)
                 kept = published.keep_published(con, table, batch_id, removing=True)
+                if lost:  # a year no longer complete without the file: kept too, though none of its rows go
+                    published.hold(con, table, lost, batch_id)
             con.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id])
             if table in store.BUILT_IN_ROWS:
                 # A built-in row goes only when a file's row takes its place: a key no row holds now had it before
@@ -187,7 +213,10 @@ def withdraw(db: Path, batch_id: str, *, apply: bool, scope: frozenset[str] | No
                             f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key})")
             out.protected_years = []
             if kept:
+                # Only the years the file's rows were in (`_berort`): a year kept for its lost completeness stays,
+                # though its rows are as published.
                 published.release_unchanged(con, table)
+            if kept or lost:
                 # Kept even where the year is no longer complete: were it complete again, what rektor and FAU saw
                 # is the version a comparison must be against.
                 out.protected_years = published.held_by(con, table, batch_id)

@@ -20,11 +20,11 @@ OWNER = Viewer(role="skoleeier", kommuner=frozenset({"9901"}), brukernavn="skole
 
 
 def _as_before_the_last_migration(db: Path) -> None:
-    """The warehouse as the previous version left it: the last migration not run (for 013, no `rader_erstattet`
+    """The warehouse as the previous version left it: the last migration not run (for 014, no `erstattet_fra`
     column in the load log)."""
     con = duckdb.connect(str(db))
     con.execute("DELETE FROM meta.schema_version WHERE version = ?", [latest_version()])
-    con.execute("ALTER TABLE core.ingest_log DROP COLUMN rader_erstattet")
+    con.execute("ALTER TABLE core.ingest_log DROP COLUMN erstattet_fra")
     con.close()
 
 

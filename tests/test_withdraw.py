@@ -93,7 +93,7 @@ def test_a_file_that_replaced_earlier_rows_is_not_withdrawn_and_the_user_is_told
     capsys.readouterr()
     assert cli(["--db", str(warehouse), "trekk-tilbake", batch, "--ja"]) == 1
     _, err = _said(capsys)
-    assert "«saker_juni.csv» erstattet" in err and "fra tidligere filer" in err and "Last inn den riktige filen" in err
+    assert "«saker_juni.csv» tok ut rader fra tidligere filer" in err and "Last inn den riktige filen" in err, err
     assert table_digest(warehouse) == after
     assert query(warehouse, "SELECT resultat FROM core.ingest_log WHERE batch_id = ?", [batch])[0][0] == "lastet"
 
@@ -175,10 +175,10 @@ def test_withdrawing_rows_of_a_published_year_that_was_not_held_holds_it_back(wa
     shown = queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2023-24")
     before = withdraw(warehouse, batch, apply=False)
     assert before.protected_years == [("9901", 2023, True)]  # said before it is done
-    assert "publisert på vernet nivå (2023-24 for kommune 9901)" in before.published_text()
+    assert "publisert på vernet nivå: 2023-24 (kommune 9901)" in before.published_text()
     done = withdraw(warehouse, batch, apply=True)
     assert done.protected_years == [("9901", 2023, True)]
-    assert "Rektor og FAU ser 2023-24 for kommune 9901 slik det ble publisert" in done.published_text()
+    assert "Rektor og FAU ser 2023-24 (kommune 9901) slik det ble publisert" in done.published_text()
     st.cache_data.clear()
     assert queries.saker_oversikt(REKTOR, kommunenr="9901", skoleaar="2023-24").equals(shown)
     assert query(warehouse, "SELECT count(*) FROM core.saker WHERE batch_id = ?", [batch])[0][0] == 0
@@ -269,7 +269,7 @@ def test_a_refusal_says_nothing_of_a_municipality_the_user_may_not_see(warehouse
     batch = _loaded(warehouse, path)
     said = queries.withdrawal(OWNER, batch_id=batch)["hindring"][0]
     assert "kommuner du ikke har tilgang til (9902)" in said and "erstattet" not in said, said
-    assert "erstattet 1 rad" in queries.withdrawal(BOTH, batch_id=batch)["hindring"][0]
+    assert "tok ut rader fra tidligere filer" in queries.withdrawal(BOTH, batch_id=batch)["hindring"][0]
 
 
 def test_only_an_administrator_withdraws_the_nations_survey_figures(warehouse, tmp_path, capsys):
@@ -294,6 +294,13 @@ def test_an_already_loaded_row_of_the_log_names_the_load_to_withdraw(warehouse, 
     capsys.readouterr()
     assert cli(["--db", str(warehouse), "trekk-tilbake", again]) == 1
     assert f"Radene kom med innlastingen {first}" in _said(capsys)[1]
+    # The same content under another name: withdrawing the first takes its rows too, and the preview says so.
+    (tmp_path / "saker_kopi.csv").write_bytes(path.read_bytes())
+    assert cli(["--db", str(warehouse), "ingest", str(tmp_path / "saker_kopi.csv")]) == 0
+    capsys.readouterr()
+    assert cli(["--db", str(warehouse), "trekk-tilbake", first]) == 0
+    out = _said(capsys)[0]
+    assert "sendt på nytt som «saker_kopi.csv» (allerede lastet)" in out, out
 
 
 def test_a_published_year_that_is_no_longer_complete_is_said_so(warehouse, tmp_path):
@@ -303,5 +310,74 @@ def test_a_published_year_that_is_no_longer_complete_is_said_so(warehouse, tmp_p
     done = withdraw(warehouse, batch, apply=True)
     assert done.protected_years and not any(complete for _, _, complete in done.protected_years)
     text = done.published_text()
-    assert "ikke komplett og vises ikke for rektor og FAU" in text and "slik det ble publisert" in text, text
+    assert "ikke komplette og vises ikke for rektor og FAU" in text and "slik de ble publisert" in text, text
     assert "Rektor og FAU ser" not in text
+
+
+def test_a_year_a_withdrawn_file_made_complete_stays_as_published(warehouse, tmp_path):
+    """A file of September made Holmen's 2024-25 complete, and rektor saw it. Withdrawn, the year was no longer
+    complete and nothing was kept: a correction of March and a new September then showed rektor the new numbers
+    without the skoleeier publishing them (a second review). The year is kept as it was shown."""
+    from pipelines.warehouse.published import publish_in
+
+    sjobygd = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE filnavn = 'saker_9902.csv'")[0][0]
+    withdraw(warehouse, sjobygd, apply=True)
+    for year in (2024, 2025):
+        publish_in(warehouse, "saker", "9902", year, sjobygd)
+    assert not query(warehouse, "SELECT count(*) FROM core.publisert WHERE kommunenr = '9902'")[0][0]
+
+    def months(name: str, first: str, last: str, nye: int = 1, changed: str | None = None) -> Path:
+        days = pl.date_range(pl.date(int(first[:4]), int(first[5:]), 1), pl.date(int(last[:4]), int(last[5:]), 1),
+                             "1mo", eager=True)
+        lines = [f"{HOLMEN};Holmen skule;{d:%Y-%m};;aktivitetsplan;;{3 if f'{d:%Y-%m}' == changed else nye};"
+                 f"{3 if f'{d:%Y-%m}' == changed else nye};0;0" for d in days]
+        path = tmp_path / name
+        path.write_text(SAKER_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    _loaded(warehouse, months("y.csv", "2024-08", "2025-07"))
+    z = _loaded(warehouse, months("z.csv", "2025-09", "2025-09"))
+    rektor = Viewer(role="rektor", kommuner=frozenset({"9902"}), skoler=frozenset({"990021007"}), brukernavn="r")
+    st.cache_data.clear()
+    shown = queries.saker_oversikt(rektor, kommunenr="9902", skoleaar="2024-25")
+    assert not shown.is_empty()
+
+    done = withdraw(warehouse, z, apply=True)
+    assert done.protected_years == [("9902", 2024, False)]
+    assert "Uten filen er 2024-25 (kommune 9902) ikke komplett" in done.published_text(), done.published_text()
+    _loaded(warehouse, months("y2.csv", "2025-03", "2025-03", changed="2025-03"))
+    _loaded(warehouse, months("z2.csv", "2025-09", "2025-10"))
+    st.cache_data.clear()
+    assert queries.saker_oversikt(rektor, kommunenr="9902", skoleaar="2024-25").equals(shown)  # as it was shown
+    assert query(warehouse, "SELECT count(*) FROM core.publisert WHERE kommunenr = '9902' AND skoleaar_start = 2024"
+                 )[0][0] == 1
+
+
+def test_a_refusal_names_no_file_of_a_municipality_the_user_may_not_see(warehouse, tmp_path):
+    """Fjellvik's Ungdata file replaced the nation's row that Sjøbygd's file had given: the refusal named Sjøbygd's
+    file, its name and time, to Fjellvik's skoleeier, who cannot read it in the log."""
+    header = "GEO;AAR;KJONN;TRINN;INDIKATOR;TELLER;NEVNER;RATE;SPVFLAGG\n"
+    for name, geo in (("ungdata_sjobygd.csv", "9902"), ("ungdata_fjellvik.csv", "9901")):
+        (tmp_path / name).write_text(header + f"{geo};2016_2018;0;ungdomstrinn;Trives;80;100;80.0;0\n"
+                                     f"0;2016_2018;0;ungdomstrinn;Trives;800;1000;{80 + int(geo[-1])}.0;0\n",
+                                     encoding="utf-8")
+    _loaded(warehouse, tmp_path / "ungdata_sjobygd.csv")
+    fjellvik = _loaded(warehouse, tmp_path / "ungdata_fjellvik.csv")
+    said = queries.withdrawal(OWNER, batch_id=fjellvik)["hindring"][0]
+    assert "1 fil du ikke har tilgang til" in said and "sjobygd" not in said, said
+    st.cache_data.clear()
+    assert "«ungdata_sjobygd.csv»" in queries.withdrawal(BOTH, batch_id=fjellvik)["hindring"][0]
+
+
+def test_the_saker_page_says_a_year_held_by_a_withdrawal_is_not_shown_while_it_is_incomplete(warehouse):
+    """The notice said rektor and FAU «ser fortsatt tallene slik de ble publisert» of a year that, with the file
+    withdrawn, was no longer complete and not shown to them at all; and it named the withdrawn file as if loaded."""
+    sjobygd = query(warehouse, "SELECT batch_id FROM core.ingest_log WHERE filnavn = 'saker_9902.csv'")[0][0]
+    withdraw(warehouse, sjobygd, apply=True)
+    st.cache_data.clear()
+    owner = Viewer(role="skoleeier", kommuner=frozenset({"9902"}), brukernavn="sjøbygd")
+    at = open_page("saker", owner)
+    notice = [w.value for w in at.warning if "2024-25 er endret" in w.value]
+    assert notice, [w.value for w in at.warning]
+    assert "siden trukket tilbake" in notice[0] and "året er ikke komplett nå og vises ikke" in notice[0], notice[0]
+    assert "ser fortsatt tallene slik de ble publisert" not in notice[0]

@@ -178,6 +178,14 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
     hit = {(k, year) for k, year in touched if k in complete and year <= complete[k]}
     if not hit or (not removing and _changes_nothing(con, table, replaces)):
         return False
+    hold(con, table, hit, batch_id)
+    return True
+
+
+def hold(con: duckdb.DuckDBPyConnection, table: str, hit: set[tuple[str, int]], batch_id: str) -> None:
+    """Keep each (kommunenr, school year) of `hit` as it is in `table` now, unless kept already (then `batch_id` is
+    named as its latest change): the protected tables are made from the copy until the skoleeier publishes."""
+    kept = KEPT[table]
     already = set(con.execute("SELECT kommunenr, skoleaar_start FROM core.publisert WHERE kilde = ?",
                               [kept.kilde]).fetchall())
     now = dt.datetime.now().replace(microsecond=0)
@@ -187,7 +195,7 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
                         [[now, batch_id, kept.kilde, k, year] for k, year in sorted(hit & already)])
     to_keep = sorted(hit - already)
     if not to_keep:
-        return True
+        return
     con.executemany("INSERT INTO core.publisert VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [[k, kept.kilde, year, now, batch_id, now, batch_id] for k, year in to_keep])
     con.execute(
@@ -197,7 +205,33 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
         """,
         [kept.kilde, batch_id],
     )
-    return True
+
+
+def losing_completeness(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> set[tuple[str, int]]:
+    """(kommunenr, school year) shown at the protected level now that would not be once the rows of `batch_id` go:
+    a file that made a year complete, withdrawn. Such a year is kept as published (`hold`): were it complete again
+    with other numbers, rektor and FAU would see them without the skoleeier publishing them."""
+    kept = KEPT[table]
+    rows = con.execute(
+        f"""
+        SELECT kommunenr, min({kept.period}), max({kept.period}),
+               min({kept.period}) FILTER (WHERE batch_id IS DISTINCT FROM $1),
+               max({kept.period}) FILTER (WHERE batch_id IS DISTINCT FROM $1)
+        FROM {table} WHERE kommunenr IN (SELECT DISTINCT kommunenr FROM {table} WHERE batch_id = $1)
+        GROUP BY kommunenr
+        """, [batch_id]).fetchall()
+    lost = set()
+    for kommunenr, first, last, first_after, last_after in rows:
+        now, after = complete_year(first, last), complete_year(first_after, last_after)
+        if now is None:
+            continue
+        start = _first_year(first)
+        lost |= {(kommunenr, y) for y in range(start, now + 1) if after is None or y > after}
+    return lost
+
+
+def _first_year(day: dt.date) -> int:
+    return day.year if day.month >= 8 else day.year - 1
 
 
 def release_unchanged(con: duckdb.DuckDBPyConnection, table: str) -> None:

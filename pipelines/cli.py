@@ -598,7 +598,7 @@ def _show_thresholds(db: Path, kommune: str | None) -> int:
 
 def cmd_withdraw(args: argparse.Namespace, db: Path) -> int:
     """A file loaded by mistake withdrawn (`pipelines.withdraw`): what would go, or, with --ja, its rows gone."""
-    from pipelines import accounts, registry
+    from pipelines import registry
     from pipelines.withdraw import withdraw
 
     if not _warehouse_exists(db):
@@ -617,8 +617,6 @@ def cmd_withdraw(args: argparse.Namespace, db: Path) -> int:
                       f"tilbake med «skolemiljo trekk-tilbake {escape(done.batch_id)} --ja».".replace("  ", " "),
                       soft_wrap=True, highlight=False)
         return 0
-    accounts.audit(db, "fil_trukket_tilbake", None, f"{done.filnavn} (id {done.batch_id}, lastet {done.loaded}): "
-                   f"{rows} fjernet")
     said = f"{what} er trukket tilbake: {rows} er fjernet fra lageret. Dashbordet viser det fra neste klikk."
     console.print(f"{said} {done.published_text()}".strip(), soft_wrap=True, highlight=False)
     return 0

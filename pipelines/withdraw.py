@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines import accounts
 from pipelines.errors import IngestError, counted
 from pipelines.warehouse import published, store
 from pipelines.warehouse.connection import connect
@@ -180,9 +181,11 @@ def assess(con, batch_id: str, scope: frozenset[str] | None = None) -> Withdrawa
     return out
 
 
-def withdraw(db: Path, batch_id: str, *, apply: bool, scope: frozenset[str] | None = None) -> Withdrawal:
+def withdraw(db: Path, batch_id: str, *, apply: bool, scope: frozenset[str] | None = None,
+             user: str | None = None) -> Withdrawal:
     """Withdraw the load `batch_id` (`apply`), or say what withdrawing it would do (`assess`). Raises `IngestError`
-    (Norwegian) when it cannot be withdrawn, and changes nothing then."""
+    (Norwegian) when it cannot be withdrawn, and changes nothing then. A withdrawal is written to the audit log as
+    `user`'s (None: the command line's operating-system user)."""
     batch_id = batch_id.strip()
     with connect(db, read_only=not apply) as con:
         if apply:
@@ -232,4 +235,6 @@ def withdraw(db: Path, batch_id: str, *, apply: bool, scope: frozenset[str] | No
             if registered:
                 con.unregister("new_rows")
     out.done = True
+    accounts.audit(db, "fil_trukket_tilbake", user, f"{out.filnavn} (id {out.batch_id}, lastet {out.loaded}): "
+                   f"{counted(out.rows, 'rad', 'rader')} fjernet")
     return out

@@ -31,7 +31,6 @@ def withdraw_box(viewer, batch_id: str) -> None:
     tick that says what goes; else why not, and what to do instead."""
     import duckdb
 
-    from pipelines import accounts
     from pipelines.errors import IngestError
     from pipelines.warehouse.connection import WarehouseBusy
     from pipelines.withdraw import withdraw
@@ -54,7 +53,7 @@ def withdraw_box(viewer, batch_id: str) -> None:
         if st.button("Trekk tilbake filen", key=f"trekk_{batch_id}", disabled=not sure, type="primary"):
             queries.release_reader()
             try:
-                done = withdraw(db, batch_id, apply=True, scope=viewer.changes_files_of)
+                done = withdraw(db, batch_id, apply=True, scope=viewer.changes_files_of, user=viewer.brukernavn)
             except (IngestError, WarehouseBusy) as exc:  # another user withdrew it meanwhile, say
                 st.error(plain(str(exc)))
                 return
@@ -62,8 +61,6 @@ def withdraw_box(viewer, batch_id: str) -> None:
                 st.warning("En annen endring av de samme radene ble lagret i samme øyeblikk, så ingenting er trukket "
                            "tilbake. Se over filen og trykk på nytt.")
                 return
-            accounts.audit(db, "fil_trukket_tilbake", viewer.brukernavn,
-                           f"{done.filnavn} (id {done.batch_id}, lastet {done.loaded}): {rows} fjernet")
             said = f"«{plain(done.filnavn)}» er trukket tilbake: {rows} er fjernet fra lageret. {done.published_text()}"
             st.session_state["trukket_tilbake"] = said
             st.session_state["trukket_tilbake_fil"] = batch_id

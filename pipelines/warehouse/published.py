@@ -56,11 +56,18 @@ def shown_years(con: duckdb.DuckDBPyConnection, table: str, where: str, params: 
     return _with_complete(con, kept, table, years)
 
 
+def _complete_years(con, table: str, kommuner: str, params: list | None = None) -> dict[str, int]:
+    """kommunenr → the newest complete school year of its rows in `table` (`complete_year`), for the municipalities
+    the SQL `kommuner` selects; a municipality with none is left out."""
+    kept = KEPT[table]
+    spans = con.execute(f"SELECT kommunenr, min({kept.period}), max({kept.period}) FROM {table} "
+                        f"WHERE kommunenr IN ({kommuner}) GROUP BY kommunenr", params or []).fetchall()
+    return {k: year for k, first, last in spans if (year := complete_year(first, last)) is not None}
+
+
 def _with_complete(con, kept: Kept, table: str, years: list[tuple[str, int]]) -> list[tuple[str, int, bool]]:
-    spans = {k: complete_year(first, last) for k, first, last in con.execute(
-        f"SELECT kommunenr, min({kept.period}), max({kept.period}) FROM {table} WHERE kommunenr IN (SELECT unnest(?)) "
-        "GROUP BY kommunenr", [sorted({k for k, _ in years})]).fetchall()}
-    return [(k, year, spans.get(k) is not None and year <= spans[k]) for k, year in years]
+    complete = _complete_years(con, table, "SELECT unnest(?)", [sorted({k for k, _ in years})])
+    return [(k, year, k in complete and year <= complete[k]) for k, year in years]
 
 
 def held_by(con: duckdb.DuckDBPyConnection, table: str, batch_id: str) -> list[tuple[str, int, bool]]:
@@ -169,11 +176,7 @@ def keep_published(con: duckdb.DuckDBPyConnection, table: str, batch_id: str,
     """
     kept = KEPT[table]
     _touched(con, table, kept)
-    spans = con.execute(
-        f"SELECT kommunenr, min({kept.period}), max({kept.period}) FROM {table} "
-        "WHERE kommunenr IN (SELECT kommunenr FROM _berort) GROUP BY kommunenr"
-    ).fetchall()
-    complete = {k: year for k, first, last in spans if (year := complete_year(first, last)) is not None}
+    complete = _complete_years(con, table, "SELECT kommunenr FROM _berort")
     touched = con.execute("SELECT kommunenr, aar FROM _berort").fetchall()
     hit = {(k, year) for k, year in touched if k in complete and year <= complete[k]}
     if not hit or (not removing and _changes_nothing(con, table, replaces)):

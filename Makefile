@@ -29,7 +29,7 @@ run: $(VENV)/.installed $(DB) browser
 	@echo ""
 	@# A warehouse from an older version is brought up to date (its schema), as `skolemiljo init` does after an upgrade.
 	@$(BIN)/skolemiljo --db $(DB) init > /dev/null
-	SKOLEMILJO_DB=$(DB) $(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+	SKOLEMILJO_DB=$(DB) $(BIN)/streamlit run dashboard/server.py --server.port $(PORT) --server.headless true
 
 browser:
 	@bash scripts/ensure-chromium.sh

@@ -1,4 +1,5 @@
-"""Entry point: `streamlit run dashboard/app.py`. Sets up the page, the demo banner and the navigation."""
+"""The dashboard's script, served by `streamlit run dashboard/server.py`. Sets up the page, the demo banner and the
+navigation."""
 
 from __future__ import annotations
 

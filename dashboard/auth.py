@@ -6,6 +6,7 @@ The session holds a `Viewer` once the login succeeded; until then app.py offers 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 
@@ -159,20 +160,31 @@ def _first_resume_in_a_while(login: tuple[str, object]) -> bool:
 
 
 def hand_out_cookie() -> None:
-    """Give the browser the session cookie after a password login (drawn once, in the sidebar)."""
+    """Have the browser fetch the session cookie after a password login (drawn once, in the sidebar): the page gets
+    a single-use code, and the server's answer to it sets the cookie, which no script on the page can read."""
     token = st.session_state.pop(NEW_COOKIE_KEY, None)
     if token:
-        st.html(sessions.cookie_script(token, secure=_https()), unsafe_allow_javascript=True)
+        _cookie_fetch(sessions.hand_over(token))
 
 
-def _https() -> bool:
-    """The page came over HTTPS, to the server or to a proxy in front of it that says so (`X-Forwarded-Proto`): the
-    session cookie is then marked Secure. Behind a proxy that handles HTTPS, the server itself sees only http."""
-    try:
-        forwarded = str(st.context.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
-        return str(st.context.url or "").startswith("https:") or forwarded == "https"
-    except Exception:
-        return False
+def _cookie_fetch(code: str | None) -> None:
+    """The page fetches the cookie for `code` from the server, or (None) has it removed. Only where the server
+    serves the route (`dashboard/server.py`); otherwise a login holds for its tab only."""
+    if not sessions.served:
+        _warn_no_cookie_route()
+        return
+    st.html(sessions.handover_script(code, st.get_option("server.baseUrlPath")), unsafe_allow_javascript=True)
+
+
+_WARNED = threading.Event()
+
+
+def _warn_no_cookie_route() -> None:
+    if not _WARNED.is_set():
+        _WARNED.set()
+        logging.getLogger("skolemiljo").warning(
+            "Dashbordet er startet uten dashboard/server.py: en innlogging varer bare i sin fane (ingen øktcookie). "
+            "Start det med «streamlit run dashboard/server.py» (make run gjør det).")
 
 
 def _client() -> str | None:
@@ -238,7 +250,7 @@ def login_page() -> None:
     except Exception:
         stale = False
     if stale:  # a cookie that did not log us in (expired, logged out, tampered): remove it
-        st.html(sessions.cookie_script(None, secure=_https()), unsafe_allow_javascript=True)
+        _cookie_fetch(None)
     st.title("Skolemiljø – logg inn")
     st.caption("Skoleeiers oversikt over læringsmiljøet. Innholdet er bare for innloggede brukere.")
     if ended := st.session_state.pop(ENDED_KEY, None):

@@ -4,6 +4,10 @@ A token names the user and when it was issued, with a random nonce, signed (HMAC
 the warehouse (mode 0600). It is valid for `TTL_SECONDS`, and never after the user logs out: logging out records
 the time, and every token issued before it is refused. An open session is held to the same rules on every page it
 draws (`still_valid`), and to the account as the users file has it now (`dashboard.auth.current`).
+
+The cookie is set by the server, HttpOnly, so that no script on the page can read it: a login hands the browser a
+single-use code (`hand_over`), which the page sends back to `dashboard/server.py`'s route (`HANDOVER_PATH`) to get
+the cookie in the answer. The token itself never reaches the page.
 """
 
 from __future__ import annotations
@@ -118,8 +122,57 @@ def revoke(db: Path, brukernavn: str, now: float | None = None) -> None:
         os.replace(tmp, path)
 
 
-def cookie_script(token: str | None, secure: bool) -> str:
-    """JavaScript that sets (or, with None, deletes) the session cookie in the browser."""
-    flags = "; path=/; SameSite=Strict" + ("; Secure" if secure else "")
-    value = f"{COOKIE}={token}; max-age={TTL_SECONDS}" if token else f"{COOKIE}=; max-age=0"
-    return f"<script>document.cookie = {json.dumps(value + flags)};</script>"
+HANDOVER_PATH = "/_skolemiljo/okt"
+"""The server's route that sets (or removes) the session cookie (`dashboard/server.py`), under `server.baseUrlPath`."""
+HANDOVER_HEADER = "X-Skolemiljo-Okt"
+"""The code (or `REMOVE`) travels in this header: a page of another site cannot send it without the server's leave
+(a header of its own makes the browser ask first, and this server says no), so it cannot log a browser in or out."""
+REMOVE = "slett"
+HANDOVER_SECONDS = 120.0
+"""How long a login's code waits for its page to fetch the cookie (the page does at once; a code is used once)."""
+
+served = False
+"""Whether this process serves `HANDOVER_PATH` (set by `dashboard/server.py`). Under `streamlit run dashboard/app.py`
+it is not, and a login then holds for its tab only: there is no cookie rather than one that a script could read."""
+
+_HANDOVERS: dict[str, tuple[str, float]] = {}
+_HANDOVER_LOCK = threading.Lock()
+
+
+def hand_over(token: str) -> str:
+    """A single-use code for `token`, good for `HANDOVER_SECONDS`, that the login's page exchanges for the cookie."""
+    code = secrets.token_urlsafe(24)
+    now = time.monotonic()
+    with _HANDOVER_LOCK:
+        for stale in [c for c, (_, expires) in _HANDOVERS.items() if expires <= now]:
+            del _HANDOVERS[stale]
+        _HANDOVERS[code] = (token, now + HANDOVER_SECONDS)
+    return code
+
+
+def take(code: str) -> str | None:
+    """The token a code was handed over for; None for a code unknown, already used, or too old."""
+    with _HANDOVER_LOCK:
+        token, expires = _HANDOVERS.pop(code, (None, 0.0))
+    return token if token is not None and time.monotonic() < expires else None
+
+
+def is_https(url: str, forwarded_proto: str | None) -> bool:
+    """The page came over HTTPS, to the server or to a proxy in front of it that says so (`X-Forwarded-Proto`): the
+    session cookie is then marked Secure. Behind a proxy that handles HTTPS, the server itself sees only http."""
+    forwarded = str(forwarded_proto or "").split(",")[0].strip().lower()
+    return str(url or "").startswith("https:") or forwarded == "https"
+
+
+def handover_path(base_url_path: str | None) -> str:
+    """`HANDOVER_PATH` under the server's `server.baseUrlPath` (empty, or e.g. «skolemiljo» behind a proxy)."""
+    base = str(base_url_path or "").strip("/")
+    return (f"/{base}" if base else "") + HANDOVER_PATH
+
+
+def handover_script(code: str | None, base_url_path: str | None) -> str:
+    """JavaScript that fetches the session cookie for a login's code from the server, or with None has it removed."""
+    path = handover_path(base_url_path)
+    value = code if code is not None else REMOVE
+    return ("<script>fetch(" + json.dumps(path) + ", {method: 'POST', credentials: 'same-origin', cache: 'no-store', "
+            "headers: {" + json.dumps(HANDOVER_HEADER) + ": " + json.dumps(value) + "}});</script>")

@@ -25,14 +25,14 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(db: Path, env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterator[str]:
-    """Start `streamlit run dashboard/app.py` on `db`, wait for its health check, yield its URL, stop it.
+    """Start `streamlit run dashboard/server.py` on `db`, wait for its health check, yield its URL, stop it.
 
     `cwd` is where it is started from (Streamlit reads `dashboard/.streamlit/config.toml` from anywhere, and a
     `.streamlit/config.toml` in `cwd` too).
     """
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "server.py"),
          "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
         cwd=cwd, env={**(env if env is not None else os.environ), "SKOLEMILJO_DB": str(db)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

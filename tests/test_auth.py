@@ -268,12 +268,30 @@ def test_logging_out_ends_every_earlier_session_of_that_user_but_not_a_new_login
     assert sessions.verify(db, sessions.issue(db, "kari", now=2_000_150), now=2_000_200) == "kari"
 
 
-def test_the_cookie_script_sets_a_strict_cookie_and_can_delete_it():
+def test_a_login_s_code_gives_its_cookie_once_and_not_after_it_has_waited_too_long(monkeypatch):
+    """The page gets a code, not the token: a code read off the page after its login (or replayed) gets nothing."""
     from dashboard import sessions
 
-    assert "SameSite=Strict" in sessions.cookie_script("abc.def", secure=False)
-    assert "Secure" in sessions.cookie_script("abc.def", secure=True)
-    assert "max-age=0" in sessions.cookie_script(None, secure=False)
+    code = sessions.hand_over("abc.def")
+    assert sessions.take(code) == "abc.def"
+    assert sessions.take(code) is None
+    assert sessions.take("gjettet") is None
+    late = sessions.hand_over("ghi.jkl")
+    now = __import__("time").monotonic()
+    monkeypatch.setattr(sessions.time, "monotonic", lambda: now + sessions.HANDOVER_SECONDS + 1)
+    assert sessions.take(late) is None
+
+
+def test_the_page_sends_the_code_to_the_server_under_its_base_path_and_never_the_token():
+    from dashboard import sessions
+
+    token = "abc.def"
+    code = sessions.hand_over(token)
+    script = sessions.handover_script(code, "skole/")
+    assert '"/skole/_skolemiljo/okt"' in script and code in script and token not in script
+    assert "document.cookie" not in script
+    assert sessions.handover_path("") == "/_skolemiljo/okt"
+    assert f'"{sessions.REMOVE}"' in sessions.handover_script(None, None)
 
 
 def _log_in(at, name: str, password: str) -> None:

@@ -419,8 +419,55 @@ def _logged_in_with_cookie(context, server: str, role: str):
     page.get_by_label("Passord").fill(DEMO[role][1])
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
-    page.wait_for_function("document.cookie.includes('skolemiljo_okt=')", timeout=30_000)
+    session_cookie(context)
     return page
+
+
+def session_cookie(context, timeout_s: float = 30.0) -> dict:
+    """The browser's session cookie, once the page has fetched it from the server (as Chromium holds it)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not (found := [c for c in context.cookies() if c["name"] == "skolemiljo_okt"]):
+        assert time.monotonic() < deadline, "the session cookie was never set"
+        time.sleep(0.2)
+    return found[0]
+
+
+def test_the_session_cookie_is_set_by_the_server_and_no_script_on_the_page_can_read_it(server, browser):
+    """A cookie set by the page's own script could be read by any script on the page (README: «ikke HttpOnly»)."""
+    handovers: list = []
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    context.on("request", lambda r: handovers.append(r) if r.url.endswith("/_skolemiljo/okt") else None)
+    page = _logged_in_with_cookie(context, server, "skoleeier")
+    cookie = session_cookie(context)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
+    assert "skolemiljo_okt" not in page.evaluate("document.cookie")
+    assert cookie["value"] not in page.content()  # the token never reaches the page, only a single-use code
+    page.reload()
+    page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    context.close()
+
+    # The code the page sent is spent: sent again (read off the page, or replayed), it gets no cookie.
+    import urllib.error
+    import urllib.request
+
+    assert len(handovers) == 1
+    code = handovers[0].headers["x-skolemiljo-okt"]
+    for headers in ({"X-Skolemiljo-Okt": code}, {"X-Skolemiljo-Okt": "gjettet"}, {}):
+        request = urllib.request.Request(f"{server}/_skolemiljo/okt", method="POST", headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 403 and "set-cookie" not in {k.lower() for k in refused.value.headers}
+
+
+def test_behind_an_https_proxy_the_session_cookie_is_marked_secure(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200},
+                                  extra_http_headers={"X-Forwarded-Proto": "https"})
+    _logged_in_with_cookie(context, server, "rektor")
+    cookie = session_cookie(context)
+    assert cookie["secure"] and cookie["httpOnly"]
+    context.close()
 
 
 def test_a_login_resumed_by_reloads_and_new_tabs_is_logged_once_not_every_time(server, browser, demo_db_master):
@@ -453,6 +500,12 @@ def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
     assert "rektor.nordli" in page.inner_text("[data-testid='stSidebar']")
     page.get_by_role("button", name="Logg ut").click()
     page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    # The login page has the server remove the cookie (a script on the page cannot: it is HttpOnly).
+    for _ in range(100):
+        if not any(c["name"] == "skolemiljo_okt" for c in context.cookies()):
+            break
+        page.wait_for_timeout(200)
+    assert not any(c["name"] == "skolemiljo_okt" for c in context.cookies())
     page.reload()
     page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
     page.wait_for_timeout(1500)

@@ -74,6 +74,8 @@ def test_make_run_upgrades_the_warehouse_before_it_starts_the_dashboard():
     init = next(i for i, line in enumerate(lines) if "skolemiljo --db $(DB) init" in line)
     serve = next(i for i, line in enumerate(lines) if "streamlit run" in line)
     assert init < serve
+    # and it starts the server with the route that sets the session cookie (a login then survives a reload)
+    assert "streamlit run dashboard/server.py" in lines[serve]
 
 
 def test_a_report_from_an_older_warehouse_says_to_upgrade_it_first(demo_db, tmp_path, capsys):

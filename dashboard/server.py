@@ -1,0 +1,42 @@
+"""The server: `streamlit run dashboard/server.py`. The dashboard (`app.py`), with the route that sets its session cookie.
+
+Streamlit's script talks to the browser over a WebSocket, which cannot set a cookie; a cookie set by the page's own
+script can be read by any script on the page. So a login hands the page a single-use code (`dashboard.sessions`),
+and this route answers it with the cookie, HttpOnly, SameSite=Strict, and Secure when the page came over HTTPS.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+# Streamlit runs this file from its own directory; make the repository importable without installing.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard import sessions  # noqa: E402
+
+
+async def session_cookie(request: Request) -> Response:
+    """Set the session cookie for a login's code, or remove it (`sessions.REMOVE`); 403 for anything else."""
+    value = request.headers.get(sessions.HANDOVER_HEADER)
+    token = sessions.take(value) if value and value != sessions.REMOVE else None
+    if value != sessions.REMOVE and token is None:
+        return Response("Ukjent eller brukt kode.", status_code=403, media_type="text/plain; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    secure = sessions.is_https(str(request.url), request.headers.get("X-Forwarded-Proto"))
+    response.set_cookie(sessions.COOKIE, token or "", max_age=sessions.TTL_SECONDS if token else 0, path="/",
+                        secure=secure, httponly=True, samesite="strict")
+    return response
+
+
+sessions.served = True
+app = st.App(
+    "app.py",
+    routes=[Route(sessions.handover_path(st.get_option("server.baseUrlPath")), session_cookie, methods=["POST"])],
+)

@@ -456,6 +456,16 @@ def test_fhi_quality_findings_name_the_columns_as_the_file_heads_them(register_d
     outcome = ingest_file(_write(tmp_path / "lang.csv", long), register_db)
     assert "Kolonne «value (RATE)»" in outcome.message, outcome.message
 
+    # A year is shown as the file has it, period and all; a period is checked to its last year.
+    this_year = __import__("datetime").date.today().year
+    late = (f"{FHI_HEADER}\n9901;{this_year + 3}_{this_year + 5};0;ungdomstrinn;Trives;1;2;50.0;0\n"
+            f"9901;{this_year - 1}_{this_year + 1};0;ungdomstrinn;Trives;1;2;50.0;0\n")
+    outcome = ingest_file(_write(tmp_path / "sent.csv", late), register_db)
+    assert outcome.result == "avvist"
+    assert (f"Året er ikke plausibelt for Ungdata (2010–{this_year}; en periode kan ikke slutte senere). "
+            f"Kolonne «AAR». Rader: 2, 3. Eksempler: {this_year + 3}–{this_year + 5}; {this_year - 1}–{this_year + 1}."
+            ) in outcome.message, outcome.message
+
     # The municipal table's own columns are called andel and antall_svar: named so.
     table = "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n9901;2024;8;alle;Trives;184,7;40\n"
     outcome = ingest_file(_write(tmp_path / "ungdata_9901.csv", table), register_db)

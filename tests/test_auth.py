@@ -476,3 +476,18 @@ def test_the_admin_page_names_every_event_the_audit_log_holds_in_norwegian(demo_
     assert not at.exception, [e.value for e in at.exception]
     shown = set(at.dataframe[1].value["Hendelse"])
     assert len(shown) == len(written) and not shown & written, shown
+
+
+@pytest.mark.parametrize("served", [False, True])
+def test_the_administrator_is_told_when_the_server_cannot_keep_logins_across_a_reload(demo_db, monkeypatch, served):
+    """Started the old way (`streamlit run dashboard/app.py`) there is no route to set the session cookie, and every
+    reload asked for the password again, with nothing on screen to say why."""
+    from dashboard import sessions
+    from dashboard.viewer import Viewer
+    from tests.conftest import open_page
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    monkeypatch.setattr(sessions, "served", served)
+    at = open_page("admin", Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin"))
+    told = any("dashboard/server.py" in w.value for w in at.warning)
+    assert told is not served

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboard import queries, ui
+from dashboard import queries, sessions, ui
 from dashboard.viewer import ROLE_LABELS
 from pipelines import accounts
 
@@ -15,6 +15,10 @@ if viewer.role != "admin":
     st.stop()
 
 st.title("Brukere og revisjon")
+if not sessions.served:
+    st.warning("Dashbordet er startet uten øktruten (med «streamlit run dashboard/app.py»): en innlogging varer da bare "
+               "i sin fane, og brukerne må logge inn igjen når siden lastes på nytt. Start det med «streamlit run "
+               "dashboard/server.py», slik «make run» gjør.", icon=":material/warning:")
 db = queries.warehouse()
 users = accounts.load(accounts.users_path(db))
 # Municipalities and schools by name (with the number, which is what the command line takes).

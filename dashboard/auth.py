@@ -113,10 +113,16 @@ def _accounts(db) -> dict[str, accounts.Account]:
         return {}
 
 
+REMOVE_COOKIE_KEY = "_slett_okt"
+"""The session's login has ended: the login page has the server remove the browser's cookie (if no longer valid)."""
+
+
 def end_session() -> None:
-    """Forget the session's login (the cookie, if any, is removed by the login page)."""
+    """Forget the session's login; the login page then has the server remove the cookie, which a tab that logged in
+    by password holds without its session knowing (its connection was opened before the cookie was set)."""
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(LOGIN_KEY, None)
+    st.session_state[REMOVE_COOKIE_KEY] = True
 
 
 def _from_cookie() -> Viewer | None:
@@ -164,7 +170,7 @@ def hand_out_cookie() -> None:
     a single-use code, and the server's answer to it sets the cookie, which no script on the page can read."""
     token = st.session_state.pop(NEW_COOKIE_KEY, None)
     if token:
-        _cookie_fetch(sessions.hand_over(token))
+        _cookie_fetch(sessions.hand_over(token, _client()))
 
 
 def _cookie_fetch(code: str | None) -> None:
@@ -249,7 +255,9 @@ def login_page() -> None:
         stale = sessions.COOKIE in st.context.cookies
     except Exception:
         stale = False
-    if stale:  # a cookie that did not log us in (expired, logged out, tampered): remove it
+    # A cookie that did not log us in (expired, logged out, tampered), or one the ended login left: the server removes
+    # it, if it no longer logs anyone in (another tab may hold a newer login).
+    if st.session_state.pop(REMOVE_COOKIE_KEY, False) or stale:
         _cookie_fetch(None)
     st.title("Skolemiljø – logg inn")
     st.caption("Skoleeiers oversikt over læringsmiljøet. Innholdet er bare for innloggede brukere.")

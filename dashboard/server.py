@@ -18,21 +18,30 @@ from starlette.routing import Route
 # Streamlit runs this file from its own directory; make the repository importable without installing.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import sessions  # noqa: E402
+from dashboard import queries, sessions  # noqa: E402
 
 
-async def session_cookie(request: Request) -> Response:
-    """Set the session cookie for a login's code, or remove it (`sessions.REMOVE`); 403 for anything else."""
+def session_cookie(request: Request) -> Response:
+    """Set the session cookie for a login's code, or remove (`sessions.REMOVE`) a cookie that no longer logs anyone
+    in; 403 for anything else. A valid cookie is never removed: a tab left on the login page (its session ended, or
+    opened before the login) would otherwise log out the newer login of another tab."""
     value = request.headers.get(sessions.HANDOVER_HEADER)
-    token = sessions.take(value) if value and value != sessions.REMOVE else None
-    if value != sessions.REMOVE and token is None:
-        return Response("Ukjent eller brukt kode.", status_code=403, media_type="text/plain; charset=utf-8",
-                        headers={"Cache-Control": "no-store"})
-    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    unstored = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    if value == sessions.REMOVE:
+        held = request.cookies.get(sessions.COOKIE)
+        if held is None or sessions.verify(queries.warehouse(), held) is not None:
+            return unstored
+        token = None
+    else:
+        client = sessions.client_address(request.client.host if request.client else None)
+        token = sessions.take(value, client) if value else None
+        if token is None:
+            return Response("Ukjent eller brukt kode.", status_code=403, media_type="text/plain; charset=utf-8",
+                            headers={"Cache-Control": "no-store"})
     secure = sessions.is_https(str(request.url), request.headers.get("X-Forwarded-Proto"))
-    response.set_cookie(sessions.COOKIE, token or "", max_age=sessions.TTL_SECONDS if token else 0, path="/",
+    unstored.set_cookie(sessions.COOKIE, token or "", max_age=sessions.TTL_SECONDS if token else 0, path="/",
                         secure=secure, httponly=True, samesite="strict")
-    return response
+    return unstored
 
 
 sessions.served = True

@@ -128,33 +128,42 @@ HANDOVER_HEADER = "X-Skolemiljo-Okt"
 """The code (or `REMOVE`) travels in this header: a page of another site cannot send it without the server's leave
 (a header of its own makes the browser ask first, and this server says no), so it cannot log a browser in or out."""
 REMOVE = "slett"
-HANDOVER_SECONDS = 120.0
+HANDOVER_SECONDS = 30.0
 """How long a login's code waits for its page to fetch the cookie (the page does at once; a code is used once)."""
 
 served = False
 """Whether this process serves `HANDOVER_PATH` (set by `dashboard/server.py`). Under `streamlit run dashboard/app.py`
 it is not, and a login then holds for its tab only: there is no cookie rather than one that a script could read."""
 
-_HANDOVERS: dict[str, tuple[str, float]] = {}
+_HANDOVERS: dict[str, tuple[str, str | None, float]] = {}
 _HANDOVER_LOCK = threading.Lock()
 
 
-def hand_over(token: str) -> str:
-    """A single-use code for `token`, good for `HANDOVER_SECONDS`, that the login's page exchanges for the cookie."""
+def client_address(host: str | None) -> str | None:
+    """The address a request came from as `st.context.ip_address` gives it: None on this machine (loopback). Behind
+    a proxy that `FORWARDED_ALLOW_IPS` names, uvicorn has put the user's own address in both."""
+    return None if host in (None, "127.0.0.1", "::1") else host
+
+
+def hand_over(token: str, client: str | None) -> str:
+    """A single-use code for `token`, good for `HANDOVER_SECONDS` and only from the address that logged in (`client`,
+    as `client_address` gives it), that the login's page exchanges for the cookie. A script on the page that caught
+    the code could otherwise have sent it from anywhere, and taken the 8-hour login with it."""
     code = secrets.token_urlsafe(24)
     now = time.monotonic()
     with _HANDOVER_LOCK:
-        for stale in [c for c, (_, expires) in _HANDOVERS.items() if expires <= now]:
+        for stale in [c for c, (_, _, expires) in _HANDOVERS.items() if expires <= now]:
             del _HANDOVERS[stale]
-        _HANDOVERS[code] = (token, now + HANDOVER_SECONDS)
+        _HANDOVERS[code] = (token, client, now + HANDOVER_SECONDS)
     return code
 
 
-def take(code: str) -> str | None:
-    """The token a code was handed over for; None for a code unknown, already used, or too old."""
+def take(code: str, client: str | None) -> str | None:
+    """The token a code was handed over for; None for a code unknown, already used, too old, or sent from another
+    address than the login's. A code is spent by any try."""
     with _HANDOVER_LOCK:
-        token, expires = _HANDOVERS.pop(code, (None, 0.0))
-    return token if token is not None and time.monotonic() < expires else None
+        token, owner, expires = _HANDOVERS.pop(code, (None, None, 0.0))
+    return token if token is not None and owner == client and time.monotonic() < expires else None
 
 
 def is_https(url: str, forwarded_proto: str | None) -> bool:

@@ -272,21 +272,27 @@ def test_a_login_s_code_gives_its_cookie_once_and_not_after_it_has_waited_too_lo
     """The page gets a code, not the token: a code read off the page after its login (or replayed) gets nothing."""
     from dashboard import sessions
 
-    code = sessions.hand_over("abc.def")
-    assert sessions.take(code) == "abc.def"
-    assert sessions.take(code) is None
-    assert sessions.take("gjettet") is None
-    late = sessions.hand_over("ghi.jkl")
+    code = sessions.hand_over("abc.def", None)
+    assert sessions.take(code, None) == "abc.def"
+    assert sessions.take(code, None) is None
+    assert sessions.take("gjettet", None) is None
+    # Only from the address that logged in: a script that caught the code cannot send it from elsewhere.
+    elsewhere = sessions.hand_over("abc.def", "10.1.2.3")
+    assert sessions.take(elsewhere, sessions.client_address("10.9.9.9")) is None
+    assert sessions.take(elsewhere, "10.1.2.3") is None  # and the try spent it
+    assert sessions.take(sessions.hand_over("abc.def", "10.1.2.3"), sessions.client_address("10.1.2.3")) == "abc.def"
+    assert sessions.take(sessions.hand_over("abc.def", None), sessions.client_address("::1")) == "abc.def"
+    late = sessions.hand_over("ghi.jkl", None)
     now = __import__("time").monotonic()
     monkeypatch.setattr(sessions.time, "monotonic", lambda: now + sessions.HANDOVER_SECONDS + 1)
-    assert sessions.take(late) is None
+    assert sessions.take(late, None) is None
 
 
 def test_the_page_sends_the_code_to_the_server_under_its_base_path_and_never_the_token():
     from dashboard import sessions
 
     token = "abc.def"
-    code = sessions.hand_over(token)
+    code = sessions.hand_over(token, None)
     script = sessions.handover_script(code, "skole/")
     assert '"/skole/_skolemiljo/okt"' in script and code in script and token not in script
     assert "document.cookie" not in script

@@ -492,24 +492,63 @@ def test_a_login_resumed_by_reloads_and_new_tabs_is_logged_once_not_every_time(s
     assert resumed() - before == 1
 
 
-def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser):
+def _cookie_gone(context, page) -> bool:
+    """Whether the browser no longer holds the session cookie (waiting up to 20 s for the server to remove it)."""
+    for _ in range(100):
+        if not any(c["name"] == "skolemiljo_okt" for c in context.cookies()):
+            return True
+        page.wait_for_timeout(200)
+    return False
+
+
+@pytest.mark.parametrize("reload_first", [True, False])
+def test_a_reload_keeps_the_login_and_logging_out_ends_it(server, browser, reload_first):
+    """Logging out in the tab that logged in, without a reload in between, left the cookie in the browser: the tab's
+    connection was opened before the cookie was set, so its session never knew there was one to remove."""
     context = browser.new_context(viewport={"width": 1400, "height": 1200})
     page = _logged_in_with_cookie(context, server, "rektor")
-    page.reload()
-    page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    if reload_first:
+        page.reload()
+        page.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
     assert "rektor.nordli" in page.inner_text("[data-testid='stSidebar']")
     page.get_by_role("button", name="Logg ut").click()
     page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
     # The login page has the server remove the cookie (a script on the page cannot: it is HttpOnly).
-    for _ in range(100):
-        if not any(c["name"] == "skolemiljo_okt" for c in context.cookies()):
-            break
-        page.wait_for_timeout(200)
-    assert not any(c["name"] == "skolemiljo_okt" for c in context.cookies())
+    assert _cookie_gone(context, page)
     page.reload()
     page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
     page.wait_for_timeout(1500)
     assert "Oversikt" not in [h.strip() for h in page.locator("h1").all_inner_texts()]
+    context.close()
+
+
+def test_a_tab_left_on_the_login_page_does_not_log_out_a_newer_login_in_another_tab(server, browser):
+    """Two tabs of one browser: the first's login ends (logged out elsewhere, or the working day is over), the
+    second logs in again. The first, clicked, removed the second's new cookie, and the next new tab asked for the
+    password again."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    old_tab = _logged_in_with_cookie(context, server, "fau")
+    old_tab.reload()  # this tab's connection now carries the (soon ended) cookie
+    old_tab.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    elsewhere = browser.new_context(viewport={"width": 1400, "height": 1200})
+    _logged_in_with_cookie(elsewhere, server, "fau").get_by_role("button", name="Logg ut").click()
+    elsewhere.close()
+    new_tab = context.new_page()
+    new_tab.goto(server)
+    new_tab.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    assert _cookie_gone(context, new_tab)
+    new_tab.get_by_label("Brukernavn").fill(DEMO["fau"][0])
+    new_tab.get_by_label("Passord").fill(DEMO["fau"][1])
+    new_tab.get_by_role("button", name="Logg inn").click()
+    new_tab.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
+    newer = session_cookie(context)["value"]
+    old_tab.locator("[data-testid='stSidebarNav'] a", has_text="Saker (kap. 12)").first.click()
+    old_tab.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    old_tab.wait_for_timeout(2000)
+    assert session_cookie(context)["value"] == newer
+    third = context.new_page()
+    third.goto(server)
+    third.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
     context.close()
 
 

@@ -213,11 +213,20 @@ def _programme_line(status: pl.DataFrame, year: int | None, unmet_only: bool = F
         return None
     n = dict(cells.group_by("vurdering").len().iter_rows())
     of = f"av {cells.height} " + ("trinn" if cells["orgnr"].n_unique() == 1 else "kombinasjoner av skole og trinn")
-    silent = _listed(cells.filter(pl.col("vurdering") == "ukjent").join(
-        status.select("orgnr", "skole").unique(), on="orgnr")["skole"].unique().sort().to_list())
-    if n.get("ikke_oppfylt"):
-        said = f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} {of}" + (
-            f", og {n['ukjent']} er ikke rapportert – {silent}" if n.get("ukjent") else "")
+    schools = status.select("orgnr", "skole").unique()
+
+    def named(verdict: str) -> str:
+        return _listed(cells.filter(pl.col("vurdering") == verdict).join(schools, on="orgnr")["skole"]
+                       .unique().sort().to_list())
+
+    silent = named("ukjent")
+    # The schools that do not meet the plan are named too: only the silent ones were, and a skolesjef read the one
+    # school named (Haugen, not reported) as the one failing the plan (Elvetun, without a MOT coordinator).
+    if n.get("ikke_oppfylt") and n.get("ukjent"):
+        said = (f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} {of} ({named('ikke_oppfylt')}), "
+                f"og {n['ukjent']} er ikke rapportert ({silent})")
+    elif n.get("ikke_oppfylt"):
+        said = f"kravene i planen er ikke oppfylt for {n['ikke_oppfylt']} {of} – {named('ikke_oppfylt')}"
     elif n.get("ukjent") and not unmet_only:
         said = f"{n['ukjent']} {of} er ikke rapportert – {silent}"
     else:

@@ -252,7 +252,7 @@ def test_the_programme_line_counts_school_and_trinn_as_the_programmer_page_does(
 def _assert_programme_line(warehouse, kommunenr: str, line: str, reported: bool) -> None:
     """`line` says what the warehouse has for the newest planned year, or (`reported`) the newest with a report."""
     year = "max(skoleaar_start) FILTER (WHERE rapportert)" if reported else "max(skoleaar_start)"
-    (label, cells, not_met, unknown, silent) = query(warehouse, f"""
+    (label, cells, not_met, unknown, silent, failing) = query(warehouse, f"""
             WITH current AS (SELECT {year} AS y FROM mart.programstatus WHERE kommunenr = ? AND planlagt),
             cell AS (SELECT orgnr, trinn, any_value(skoleaar) AS skoleaar, any_value(skole) AS skole,
                             bool_or(vurdering = 'ikke_oppfylt') AS nei, bool_or(vurdering = 'ukjent') AS ukjent
@@ -260,14 +260,22 @@ def _assert_programme_line(warehouse, kommunenr: str, line: str, reported: bool)
                      WHERE kommunenr = ? AND planlagt AND skoleaar_start = y
                      GROUP BY ALL)
             SELECT any_value(skoleaar), count(*), count(*) FILTER (WHERE nei), count(*) FILTER (WHERE ukjent AND NOT nei),
-                   list(DISTINCT skole ORDER BY skole) FILTER (WHERE ukjent AND NOT nei)
+                   list(DISTINCT skole ORDER BY skole) FILTER (WHERE ukjent AND NOT nei),
+                   list(DISTINCT skole ORDER BY skole) FILTER (WHERE nei)
             FROM cell""", [kommunenr, kommunenr])[0]
     of = f"av {cells} kombinasjoner av skole og trinn"
-    silent = silent or []
-    named = f" – {'; '.join(silent[:3])}" + (f" og {len(silent) - 3} til" if len(silent) > 3 else "")
-    said = (f"kravene i planen er ikke oppfylt for {not_met} {of}" + (f", og {unknown} er ikke rapportert{named}"
-                                                                      if unknown else "")
-            if not_met else f"{unknown} {of} er ikke rapportert{named}")
+
+    def named(schools) -> str:
+        schools = schools or []
+        return "; ".join(schools[:3]) + (f" og {len(schools) - 3} til" if len(schools) > 3 else "")
+
+    if not_met and unknown:
+        said = (f"kravene i planen er ikke oppfylt for {not_met} {of} ({named(failing)}), og {unknown} er ikke "
+                f"rapportert ({named(silent)})")
+    elif not_met:
+        said = f"kravene i planen er ikke oppfylt for {not_met} {of} – {named(failing)}"
+    else:
+        said = f"{unknown} {of} er ikke rapportert – {named(silent)}"
     assert line == f"Programmer {label}: {said}", line
 
 

@@ -25,6 +25,23 @@ def plain(text: str) -> str:
     in earlier, or from a survey file, is shown as written, its marks escaped."""
     return _MARKUP.sub(r"\\\1", text)
 
+
+_BLOCK = re.compile(r"^(\s*)(\d+[.)]|[-+#>=])")
+_ADDRESS = re.compile(r"(://|(?i:www)\.|@)")
+_UNSEEN = "\u200b"
+"""A zero-width space: Markdown's links of bare addresses ignore every escape, and stop at it."""
+
+
+def plain_cell(text: str) -> str:
+    """Text for a cell of a static table (`st.table` reads its cells as Markdown): `plain`; and a cell that starts
+    like a list, a heading or a quote is not one, and an address in it is no link. «7. trinn» was drawn as a numbered
+    list, raised and spaced out, a plan's «- Opprette fagteam» as a bullet, and «https://…», «www.…» or an e-mail
+    address in a school's name as a link (GitHub's Markdown links a bare address)."""
+    escaped = _BLOCK.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1],
+                         plain(" ".join(text.splitlines())))
+    return _ADDRESS.sub(lambda m: m.group(1)[:-1] + _UNSEEN + m.group(1)[-1] if m.group(1) != "@" else _UNSEEN + "@",
+                        escaped)
+
 FYLKER = {
     # The counties from 2024, then the codes of 2020–2023 that FHI's older pooled files still use.
     "03": "Oslo", "11": "Rogaland", "15": "Møre og Romsdal", "18": "Nordland", "31": "Østfold", "32": "Akershus",

@@ -425,7 +425,7 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
     if not as_table and meeting_mode() and frame.height <= MEETING_TABLE_ROWS:
         static_table(frame, where)
     elif as_table:
-        where.table(norwegian(frame, index=index))
+        where.table(norwegian(frame, index=index, markdown=True))
     else:
         config = dict(kwargs.pop("column_config", None) or {})
         if frame.width > WIDE_TABLE and frame.schema[frame.columns[0]] == pl.String:
@@ -446,7 +446,7 @@ def table(frame: pl.DataFrame, title: str, *, as_table: bool = False, index: str
 def static_table(frame: pl.DataFrame, where=None) -> None:
     """`frame` as a static table in Norwegian (`norwegian`), without the index: its headings wrap and it stays inside
     the page, where the grid's columns, sized to their headings, may run past its right edge."""
-    shown = norwegian(frame)
+    shown = norwegian(frame, markdown=True)
     (where or st).table(shown.hide(axis="index") if hasattr(shown, "hide") else shown.set_index(shown.columns[0]))
 
 
@@ -601,11 +601,16 @@ def _lookup(texts: dict, value) -> str:
     return texts.get(value, labels.NO_VALUE) if value == value else labels.NO_VALUE  # NaN: a null in pandas
 
 
-def norwegian(frame: pl.DataFrame, *, index: str | None = None):
+def norwegian(frame: pl.DataFrame, *, index: str | None = None, markdown: bool = False):
     """The frame as a pandas Styler whose cells read as Norwegian: «4,2», «12 500», «–» for a missing or hidden
-    value (never «None»), times as «01.12.2026 09:55». The grid still sorts by the numbers underneath."""
+    value (never «None»), times as «01.12.2026 09:55». The grid still sorts by the numbers underneath.
+
+    `markdown`: for `st.table`, which reads each text cell (and row label) as Markdown: a school's name from a file
+    made a link there, and «7. trinn» a numbered list. Their text is escaped (`labels.plain_cell`)."""
     from functools import partial
 
+    if markdown and (texts := [name for name, dtype in frame.schema.items() if dtype == pl.String]):
+        frame = frame.with_columns(pl.col(texts).map_elements(labels.plain_cell, return_dtype=pl.String))
     shown = frame.to_pandas()
     if index:
         shown = shown.set_index(index)

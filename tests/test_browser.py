@@ -932,3 +932,28 @@ def test_a_school_name_with_markdown_from_an_earlier_load_fetches_nothing_and_li
     # In the charts too: the school's name as written, neither a link nor bold type
     for drawn in (saker, survey):
         assert drawn["charts"] and drawn["links"] == 0 and drawn["bold"] == 0 and drawn["written"], drawn
+
+
+def test_a_static_table_writes_a_school_name_as_it_stands_never_as_a_list_or_a_link(browser, demo_db_master, demo_db):
+    """Streamlit's static tables read each cell and row label as Markdown: on the shared screen «7. trinn» was drawn
+    as a numbered list, and on FAU's Saker table a school named «… [lenke](https://…)» was a link."""
+    import duckdb
+
+    from pipelines import accounts
+
+    shutil.copy(accounts.users_path(demo_db_master), accounts.users_path(demo_db))
+    con = duckdb.connect(str(demo_db))
+    con.execute("UPDATE core.skole SET navn = '1. Nordli skole [lenke](https://evil.example/l) *stjerne*' "
+                "WHERE navn = 'Nordli skole'")
+    con.close()
+    with streamlit_server(demo_db) as server:
+        page = login(browser, server, "fau")
+        go(page, "saker", HEADINGS["saker"])
+        page.wait_for_selector("[data-testid='stTable'] table", timeout=30_000)
+        table = page.locator("[data-testid='stTable']").first
+        cells = table.inner_text()
+        marked = table.evaluate("t => t.querySelectorAll('a, ol, ul, em').length")
+        page.close()
+    assert marked == 0
+    # as written (an invisible zero-width space stops the link)
+    assert "1. Nordli skole [lenke](https://evil.example/l) *stjerne*" in cells.replace("\u200b", ""), cells

@@ -312,7 +312,9 @@ def trend_chart(
         margin=dict(l=40, r=20, t=60 + 24 * title.count("<br>"), b=90),
         legend=dict(orientation="h", yanchor="top", y=-0.1, x=0), hovermode="closest",
         xaxis=dict(categoryorder="array", categoryarray=years, type="category"),
-        yaxis=dict(title="Andel (%)" if maal == "andel" else "Snitt (1–5)", range=[low, high]),
+        yaxis=dict(title="Andel (%)" if maal == "andel" else "Snitt (1–5)", range=[low, high],
+                   # an average's ticks all with one decimal: «3,8 / 4 / 4,2» read as if 4 were another kind of value
+                   **({} if maal == "andel" else {"tickformat": ".1f"})),
         plot_bgcolor="white",
     )
     fig.update_xaxes(showgrid=False)

@@ -1542,3 +1542,22 @@ def test_saker_picked_schools_and_months_are_what_its_charts_and_export_hold(app
     at.multiselect[0].set_value([]).run()
     assert not at.exception
     assert "Ingen skole er valgt. Velg minst én skole under Skoler." in [i.value for i in at.info]
+
+
+def test_datakvalitet_counts_a_file_s_reader_warnings_beside_its_checks(app, demo_db_master):
+    """A file listed «Lastet, 1 advarsel» read «19 kontroller: 0 med avvik, 19 uten» beneath: its warning came from
+    the reading of the file (a school the register lacks), which is no check, and the page seemed to contradict
+    itself."""
+    batch, warned, from_checks = query(demo_db_master, """
+        SELECT l.batch_id, l.advarsler, count(k.batch_id) FILTER (WHERE NOT k.ok AND k.alvorlighet = 'advarsel')
+        FROM core.ingest_log l LEFT JOIN core.kvalitet k USING (batch_id)
+        WHERE l.resultat = 'lastet' GROUP BY ALL
+        HAVING l.advarsler > count(k.batch_id) FILTER (WHERE NOT k.ok AND k.alvorlighet = 'advarsel')
+        ORDER BY l.batch_id LIMIT 1""")[0]
+    at = app("datakvalitet")
+    next(s for s in at.selectbox if s.label == "Fil").set_value(batch).run()
+    assert not at.exception, [e.value for e in at.exception]
+    (summary,) = [m.value for m in at.markdown if " kontroller: " in m.value]
+    noted = warned - from_checks
+    assert summary.endswith(f"I tillegg {noted} advarsel{'er' if noted > 1 else ''} fra innlesingen av filen: se "
+                            "meldingen over."), summary

@@ -169,3 +169,18 @@ def test_a_value_corrected_in_the_middle_of_a_chart_s_rows_is_drawn_corrected(de
 
     before, after = drawn(trend), drawn(corrected)
     assert school["verdi"] in before and school["verdi"] - 10 in after and school["verdi"] not in after, (before, after)
+
+
+def test_an_average_s_axis_writes_every_tick_with_one_decimal_comma(demo_db_master, monkeypatch):
+    """The trend's axis read «3,8 / 4 / 4,2 / 4,4»: 4 looked like a value of another kind than its neighbours."""
+    from dashboard import queries
+    from dashboard.charts import trend_chart
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    trend = queries.eu_trend(OWNER, kommunenr="9901", orgnr=(NORDLI,), indikator_kode="EUIndeks_1379")
+    assert trend.height, "the demo has the first index for Nordli"
+    average = trend_chart(trend, title="Trivsel", maal="snitt").layout
+    assert average.yaxis.tickformat == ".1f" and average.separators == ", "
+    share = trend_chart(queries.eu_trend(OWNER, kommunenr="9901", orgnr=(NORDLI,), indikator_kode="deltakelse"),
+                        title="Deltakelse", maal="andel").layout
+    assert share.yaxis.tickformat is None  # a share's ticks (0, 5, 10 %) are whole

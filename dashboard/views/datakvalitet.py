@@ -149,7 +149,13 @@ if labels:
             pl.col("alvorlighet").replace_strict(ALVORLIGHET, default=pl.col("alvorlighet")).alias("alvorlighet"),
         )
         failed, passed = findings.filter(~pl.col("ok")), findings.filter(pl.col("ok"))
-        st.write(f"{findings.height} kontroller: {failed.height} med avvik, {passed.height} uten.")
+        # The reader's notes count among the file's warnings (its label says «1 advarsel») but are no check: said
+        # here, or «0 med avvik» read as a contradiction of the label.
+        warned = options.filter(pl.col("batch_id") == batch)["advarsler"][0] or 0
+        noted = warned - failed.filter(pl.col("alvorlighet") == ALVORLIGHET["advarsel"]).height
+        st.write(f"{findings.height} kontroller: {failed.height} med avvik, {passed.height} uten."
+                 + (f" I tillegg {counted(noted, 'advarsel', 'advarsler')} fra innlesingen av filen: se meldingen over."
+                    if noted > 0 else ""))
         # A rule's message says what is wrong when it fails («Skolen finnes ikke i skoleregisteret»): the rules that
         # passed are listed apart, under a heading that says so, never as «Bestått» beside a failure's words.
         if not failed.is_empty():

@@ -507,21 +507,36 @@ def chart(fig, where=None, *, exported: bool = False, **kwargs) -> None:
         # A title's second line is the chart's selection («… dag<br>Fjellvik, 8.–10. trinn»): a dash between them
         title = " ".join(str(fig.layout.title.text or "").replace("<br>", " – ").split())
         with where.expander(f"Tallene i grafen «{title}»" if title else "Tallene i grafen"):
-            st.markdown(html_table(table, caption=title), unsafe_allow_html=True)
+            st.markdown(html_table(table, caption=title, breaks=_tick_texts(fig)), unsafe_allow_html=True)
         if exported:
             remember(table, title or "Tallene i grafen")
 
 
-def html_table(frame: pl.DataFrame, caption: str = "") -> str:
+def _tick_texts(fig) -> dict[str, str]:
+    """A chart's horizontal axis labels as drawn (`ticktext`) for each of its values (`tickvals`)."""
+    axis = fig.layout.xaxis
+    if axis is None or axis.tickvals is None or axis.ticktext is None:
+        return {}
+    return {str(value): str(text) for value, text in zip(axis.tickvals, axis.ticktext, strict=False)}
+
+
+def html_table(frame: pl.DataFrame, caption: str = "", breaks: dict[str, str] | None = None) -> str:
     """`frame` (text cells) as an HTML table a screen reader can walk: a caption, column headers, and its first
     column as the row headers. Every text is escaped, and the table is one line, so Markdown leaves it alone (a
     cell «1. Utarbeide …» would have become a list, and «*» a bullet, in `st.table`'s Markdown cells)."""
     from html import escape
 
-    head = "".join(f'<th scope="col">{escape(str(name).strip())}</th>' for name in frame.columns)
+    def breakable(name: str) -> str:
+        """A heading as the chart's axis breaks it (`breaks`: «Helse-<br>sykepleier»), with a soft hyphen where it
+        breaks a word: a table of nine professions ran past the page at 1400 pixels, its last column cut."""
+        return (breaks or {}).get(name, name).replace("-<br>", "\u00ad").replace("<br>", " ")
+
+    head = "".join(f'<th scope="col">{escape(breakable(str(name).strip()))}</th>' for name in frame.columns)
     rows = "".join(
         f'<tr><th scope="row" style="white-space:nowrap">{escape(str(row[0]))}</th>'
-        + "".join(f"<td>{escape(str(v))}</td>" for v in row[1:]) + "</tr>" for row in frame.iter_rows())
+        # «60 %» on one line (the number and its unit wrapped apart in a narrow column)
+        + "".join(f'<td style="white-space:nowrap">{escape(str(v))}</td>' for v in row[1:]) + "</tr>"
+        for row in frame.iter_rows())
     # The caption is for a screen reader; on screen the expander's label above it already says it.
     hidden = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap"
     said = f'<caption style="{hidden}">{escape(caption)}</caption>' if caption else ""

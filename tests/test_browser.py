@@ -957,3 +957,37 @@ def test_a_static_table_writes_a_school_name_as_it_stands_never_as_a_list_or_a_l
     assert marked == 0
     # as written (an invisible zero-width space stops the link)
     assert "1. Nordli skole [lenke](https://evil.example/l) *stjerne*" in cells.replace("\u200b", ""), cells
+
+
+def test_the_numbers_under_the_attendance_chart_fit_the_page_at_1400_pixels(server, browser):
+    """«Tallene i grafen» under «Hvem er til stede»: nine professions ran past the page's edge («An» for Andre), and
+    «60 %» broke over two lines in the PPT column. The headings break as the chart's labels do (Helse-/sykepleier)."""
+    page = login(browser, server, "skoleeier")
+    go(page, "team", "Arbeidslag og elevtjeneste")
+    page.get_by_role("tab", name="Hvem er til stede").click()
+    page.locator("[data-testid='stExpander'] summary", has_text="Andel møter der yrkesgruppen").first.click()
+    table = page.locator(".chart-table", has_text="Karriere").first
+    table.wait_for(timeout=30_000)
+    wide, shown, tallest = table.evaluate(
+        "t => [t.scrollWidth, t.clientWidth, Math.max(...[...t.querySelectorAll('tbody td')].map(c => c.clientHeight))]")
+    row = table.evaluate("t => t.querySelector('tbody th').clientHeight")
+    page.close()
+    assert wide <= shown, (wide, shown)
+    assert tallest <= row  # no number wraps onto a second line of its own
+
+
+def test_the_indicator_names_of_the_school_heatmap_stay_below_its_title_in_chromium(server, browser):
+    """«Elevdemokrati og medvirkning», slanted on one line, ran into the chart's title («… alle trinn, alle kjønn»)
+    at FAU's width."""
+    page = login(browser, server, "fau")
+    page.set_viewport_size({"width": 1024, "height": 1400})
+    go(page, "elevundersokelsen", HEADINGS["elevundersokelsen"])
+    page.get_by_role("tab", name="Skoler × indikatorer").click()
+    chart = page.locator(".js-plotly-plot:visible", has_text="Indekser").first
+    chart.wait_for(timeout=30_000)
+    title, ticks = chart.evaluate("""c => {
+        const box = e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]; };
+        return [box(c.querySelector('.gtitle')), [...c.querySelectorAll('.xtick text')].map(box)]; }""")
+    page.close()
+    assert len(ticks) >= 10
+    assert min(top for top, _, _, _ in ticks) >= title[1], (title, ticks)

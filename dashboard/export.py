@@ -81,8 +81,9 @@ def typed(text: str) -> tuple[object, str] | None:
         shape += '" pp"'
     if sign in ("-", "\u2212"):
         value = -value
-    if sign in ("+", "\u2212"):  # a change, said with its sign either way as the app does: «+0,9 pp», «−0,9 pp»
-        shape = f'"+"{shape};"\u2212"{shape};{shape}'
+    if sign in ("+", "\u2212"):  # a change, said with its sign either way as the app does: «+0,9 pp», «−0,9 pp»,
+        # and none as «uendret», as the page says it (the cell still holds 0: a column of changes is all numbers)
+        shape = f'"+"{shape};"\u2212"{shape};"uendret"'
     return value, shape
 
 

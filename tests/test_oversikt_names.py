@@ -247,3 +247,9 @@ def test_the_school_table_s_export_names_the_year_holds_numbers_and_the_municipa
     changes = [r[header.index(f"{name}, endring")].value for r in sheet.iter_rows(min_row=2)]
     assert round(bakken[2025] / 100, 3) in [round(v, 3) for v in numbers if isinstance(v, float)], numbers
     assert any(isinstance(v, float) for v in changes), changes
+    # Every change of every figure is a number; none reads as «uendret» where the page says so
+    change_cells = [r[i] for r in sheet.iter_rows(min_row=2) for i, h in enumerate(header) if h.endswith(", endring")]
+    assert all(c.value is None or isinstance(c.value, int | float) for c in change_cells), [c.value for c in change_cells]
+    unchanged = [c for c in change_cells if c.value == 0]
+    assert unchanged, "the demo has an unchanged figure"
+    assert all(c.number_format.endswith(';"uendret"') for c in unchanged), [c.number_format for c in unchanged]

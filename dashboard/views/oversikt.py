@@ -130,7 +130,9 @@ def school_table(frame: pl.DataFrame, label: str = "Skole", split: bool = False)
         change = (pl.col("_nå") - pl.col("_før")).round(1)
         # As the cards above say it: «uendret», a real minus sign, and percentage points for a share.
         change_text = (
-            pl.when(change == 0).then(pl.lit("uendret"))
+            # In the export's own column a number, which Excel shows as «uendret» (`export.typed`): the text in a
+            # column of numbers could not be summed or sorted with them.
+            pl.when(change == 0).then(pl.lit(("+0,0" + (" pp" if maal == "andel" else "")) if split else "uendret"))
             .otherwise(
                 pl.when(change > 0).then(pl.lit("+")).otherwise(pl.lit("\u2212"))
                 + change.abs().cast(pl.String).str.replace(".", ",", literal=True)

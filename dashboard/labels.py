@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+import polars as pl
+
 from pipelines import templates
 
 # Said by the command line too, so they live with the messages they explain.
@@ -26,21 +28,24 @@ def plain(text: str) -> str:
     return _MARKUP.sub(r"\\\1", text)
 
 
-_BLOCK = re.compile(r"^(\s*)(\d+[.)]|[-+#>=])")
-_ADDRESS = re.compile(r"(://|(?i:www)\.|@)")
 _UNSEEN = "\u200b"
 """A zero-width space: Markdown's links of bare addresses ignore every escape, and stop at it."""
 
 
-def plain_cell(text: str) -> str:
-    """Text for a cell of a static table (`st.table` reads its cells as Markdown): `plain`; and a cell that starts
-    like a list, a heading or a quote is not one, and an address in it is no link. «7. trinn» was drawn as a numbered
-    list, raised and spaced out, a plan's «- Opprette fagteam» as a bullet, and «https://…», «www.…» or an e-mail
-    address in a school's name as a link (GitHub's Markdown links a bare address)."""
-    escaped = _BLOCK.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1],
-                         plain(" ".join(text.splitlines())))
-    return _ADDRESS.sub(lambda m: m.group(1)[:-1] + _UNSEEN + m.group(1)[-1] if m.group(1) != "@" else _UNSEEN + "@",
-                        escaped)
+def plain_cells(text: pl.Expr) -> pl.Expr:
+    """Text for the cells of a static table (`st.table` reads its cells as Markdown), in Polars: as `plain`, on one
+    line; and a cell that starts like a list, a heading or a quote is not one, and an address in it is no link.
+    «7. trinn» was drawn as a numbered list, raised and spaced out, a plan's «- Opprette fagteam» as a bullet, and
+    «https://…», «www.…» or an e-mail address in a school's name as a link (GitHub's Markdown links a bare address)."""
+    return (
+        text.str.replace_all(r"\r\n|\r|\n", " ")
+        .str.replace_all(r"([\\`*_$~|\[\]<>])", r"\$1")
+        .str.replace(r"^(\s*)(\d+)([.)])", r"${1}${2}\$3")
+        .str.replace(r"^(\s*)([-+#=])", r"${1}\$2")
+        .str.replace_all(r":/", ":/" + _UNSEEN)
+        .str.replace_all(r"(?i)(www)\.", "${1}" + _UNSEEN + ".")
+        .str.replace_all("@", _UNSEEN + "@", literal=True)
+    )
 
 FYLKER = {
     # The counties from 2024, then the codes of 2020–2023 that FHI's older pooled files still use.

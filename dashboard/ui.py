@@ -621,11 +621,11 @@ def norwegian(frame: pl.DataFrame, *, index: str | None = None, markdown: bool =
     value (never «None»), times as «01.12.2026 09:55». The grid still sorts by the numbers underneath.
 
     `markdown`: for `st.table`, which reads each text cell (and row label) as Markdown: a school's name from a file
-    made a link there, and «7. trinn» a numbered list. Their text is escaped (`labels.plain_cell`)."""
+    made a link there, and «7. trinn» a numbered list. Their text is escaped (`labels.plain_cells`)."""
     from functools import partial
 
     if markdown and (texts := [name for name, dtype in frame.schema.items() if dtype == pl.String]):
-        frame = frame.with_columns(pl.col(texts).map_elements(labels.plain_cell, return_dtype=pl.String))
+        frame = frame.with_columns(labels.plain_cells(pl.col(texts)))
     shown = frame.to_pandas()
     if index:
         shown = shown.set_index(index)

@@ -129,8 +129,8 @@ def _document_kind(raw: bytes, filename: str) -> str | None:
     if raw.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
-        except (zipfile.BadZipFile, ValueError):
-            return None
+        except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError):
+            return None  # a damaged zip: the workbook reader says so (`parsing.read_xlsx_sheet`)
         if any(n.startswith("word/") for n in names):
             return "et Word-dokument"
         if any(n.startswith("ppt/") for n in names):

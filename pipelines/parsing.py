@@ -688,7 +688,9 @@ def read_xlsx_sheet(raw: bytes, sheet: str | None = None) -> Sheet:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
+    # A damaged zip can also claim a version or a compression zipfile does not know (NotImplementedError), or end
+    # inside a header (EOFError): the same answer.
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
         raise IngestError("Filen har endelsen .xlsx, men er ikke en gyldig Excel-fil.") from exc
     if unpacked > MAX_XLSX_UNPACKED:
         raise IngestError(

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipelines.ingest import UNEXPECTED, check_file, ingest_file
@@ -42,6 +42,8 @@ def test_a_broken_text_file_gets_a_norwegian_reason_never_a_crash(demo_dir, demo
 @given(name=st.sampled_from(["saker_9901.xlsx", "teammoter_9901.xlsx", "programstatus_9901.xlsx",
                              "plan_9901_fjellvik.yaml"]),
        cut=st.floats(0.01, 0.99), noise=st.binary(min_size=1, max_size=300))
+# Found by CI's draw: the noise made the zip's directory claim version 11.8, and zipfile raised NotImplementedError.
+@example(name="programstatus_9901.xlsx", cut=0.9891494243480725, noise=b"\x00@")
 def test_a_truncated_or_corrupted_workbook_or_plan_gets_a_norwegian_reason(demo_dir, demo_db_master, name, cut,
                                                                            noise):
     raw = (demo_dir / name).read_bytes()

@@ -531,7 +531,9 @@ def test_a_tab_left_on_the_login_page_does_not_log_out_a_newer_login_in_another_
     old_tab.reload()  # this tab's connection now carries the (soon ended) cookie
     old_tab.wait_for_selector("h1:has-text('Oversikt')", timeout=30_000)
     elsewhere = browser.new_context(viewport={"width": 1400, "height": 1200})
-    _logged_in_with_cookie(elsewhere, server, "fau").get_by_role("button", name="Logg ut").click()
+    leaving = _logged_in_with_cookie(elsewhere, server, "fau")
+    leaving.get_by_role("button", name="Logg ut").click()
+    leaving.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)  # the logout has run on the server
     elsewhere.close()
     new_tab = context.new_page()
     new_tab.goto(server)

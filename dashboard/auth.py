@@ -142,6 +142,9 @@ def _from_cookie() -> Viewer | None:
         accounts.audit(db, "innlogging_ok", account.brukernavn, "fortsatt økt (ny fane eller ny innlasting)")
     viewer = viewer_for(account)
     st.session_state[LOGIN_KEY] = (account.brukernavn, issued)
+    # The server sets the cookie again, HttpOnly, for the rest of its working day: a cookie that an earlier version
+    # wrote from the page's own script (readable by any script there) is replaced at the next reload or new tab.
+    st.session_state[NEW_COOKIE_KEY] = token
     return viewer
 
 

@@ -26,22 +26,24 @@ def session_cookie(request: Request) -> Response:
     in; 403 for anything else. A valid cookie is never removed: a tab left on the login page (its session ended, or
     opened before the login) would otherwise log out the newer login of another tab."""
     value = request.headers.get(sessions.HANDOVER_HEADER)
-    unstored = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    answer = Response(status_code=204, headers={"Cache-Control": "no-store"})
     if value == sessions.REMOVE:
         held = request.cookies.get(sessions.COOKIE)
         if held is None or sessions.verify(queries.warehouse(), held) is not None:
-            return unstored
+            return answer
         token = None
     else:
         client = sessions.client_address(request.client.host if request.client else None)
         token = sessions.take(value, client) if value else None
+        if token is not None and sessions.verify(queries.warehouse(), token) is None:
+            token = None  # logged out (in another tab) since the code was handed out
         if token is None:
             return Response("Ukjent eller brukt kode.", status_code=403, media_type="text/plain; charset=utf-8",
                             headers={"Cache-Control": "no-store"})
     secure = sessions.is_https(str(request.url), request.headers.get("X-Forwarded-Proto"))
-    unstored.set_cookie(sessions.COOKIE, token or "", max_age=sessions.TTL_SECONDS if token else 0, path="/",
-                        secure=secure, httponly=True, samesite="strict")
-    return unstored
+    answer.set_cookie(sessions.COOKIE, token or "", max_age=sessions.seconds_left(token) if token else 0, path="/",
+                      secure=secure, httponly=True, samesite="strict")
+    return answer
 
 
 sessions.served = True

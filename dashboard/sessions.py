@@ -96,6 +96,12 @@ def issued_at(token: str) -> int:
     return int(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode().split("|")[1])
 
 
+def seconds_left(token: str, now: float | None = None) -> int:
+    """How long a token `verify` accepted has left of its working day (whole seconds, never below 0): the cookie
+    that carries it is kept no longer."""
+    return max(0, (issued_at(token) + 1000 * TTL_SECONDS - _ms(now)) // 1000)
+
+
 def still_valid(db: Path, brukernavn: str, logged_in: int, now: float | None = None) -> bool:
     """Whether a login at `logged_in` (ms) still holds: within `TTL_SECONDS`, and after the user's last logout.
 

@@ -288,6 +288,39 @@ def test_a_login_s_code_gives_its_cookie_once_and_not_after_it_has_waited_too_lo
     assert sessions.take(late, None) is None
 
 
+def _post_to_cookie_route(code: str):
+    """The server's cookie route (`dashboard/server.py`) answering a page's POST with `code`."""
+    from starlette.requests import Request
+
+    from dashboard import server
+
+    scope = {"type": "http", "method": "POST", "path": "/_skolemiljo/okt", "scheme": "http", "query_string": b"",
+             "server": ("localhost", 8501), "client": ("127.0.0.1", 50000),
+             "headers": [(b"host", b"localhost:8501"), (b"x-skolemiljo-okt", code.encode())]}
+    return server.session_cookie(Request(scope))
+
+
+def test_the_cookie_route_sets_a_login_s_cookie_for_the_rest_of_its_day_and_none_after_a_logout(
+        tmp_path, monkeypatch):
+    """A code handed out as a tab resumed its session, and sent after the user logged out in another tab, set the
+    ended login's cookie again; and a resumed login's cookie was given a whole new working day."""
+    from dashboard import sessions
+
+    monkeypatch.setattr(sessions, "served", sessions.served)  # importing the server marks the route served
+    db = tmp_path / "skolemiljo.duckdb"
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    token = sessions.issue(db, "kari", now=time.time() - 3 * 3600)
+    answer = _post_to_cookie_route(sessions.hand_over(token, None))
+    cookie = answer.headers["set-cookie"]
+    assert answer.status_code == 204 and f"skolemiljo_okt={token}" in cookie and "HttpOnly" in cookie
+    max_age = int(cookie.split("Max-Age=")[1].split(";")[0])
+    assert abs(max_age - 5 * 3600) < 60
+    code = sessions.hand_over(token, None)
+    sessions.revoke(db, "kari")
+    refused = _post_to_cookie_route(code)
+    assert refused.status_code == 403 and "set-cookie" not in refused.headers
+
+
 def test_the_page_sends_the_code_to_the_server_under_its_base_path_and_never_the_token():
     from dashboard import sessions
 

@@ -410,20 +410,20 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
         )
     )
     what = "Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)"
-    # The slanted indicator names in lines of at most 16 characters, at 45° so that two lines clear their neighbours
-    # in a narrow column, under a title with room of its own above them: «Elevdemokrati og medvirkning» on one line
-    # ran into the title and over its neighbour.
+    # The slanted indicator names in lines of at most 16 characters, at 60° so that two lines clear their neighbours
+    # in a narrow column (at 45° «medvirkning» touched «Faglig» at 1 024 pixels), under a title with room of its own
+    # above them: «Elevdemokrati og medvirkning» on one line ran into the title and over its neighbour.
     names = indicators["indikator"].to_list()
     ticks = [cell_label(name, HEATMAP_LABEL_WIDTH) for name in names]
     longest = max((len(line) for tick in ticks for line in tick.split("<br>")), default=0)
     lines = max((tick.count("<br>") + 1 for tick in ticks), default=1)
-    top = 50 + int(longest * 5) + 12 * lines
+    top = 50 + int(longest * 6.2) + 8 * lines
     fig.update_layout(
         title=dict(text=f"{what} – {_selection_text(frame)}", font=dict(size=18), automargin=True, yref="container",
                    y=1, yanchor="top", pad=dict(t=8)),
         **LAYOUT, height=max(260, 48 * len(rows) + 80 + top), margin=dict(l=10, r=10, t=top, b=10),
         # With nothing to compare with, white: every cell grey read as «vernet», as the hidden ones are.
-        xaxis=dict(side="top", tickangle=-45, tickmode="array", tickvals=names, ticktext=ticks),
+        xaxis=dict(side="top", tickangle=-60, tickmode="array", tickvals=names, ticktext=ticks),
         plot_bgcolor="#d9d9d9" if reference else "white",
     )
     return fig

@@ -254,6 +254,24 @@ def test_labels_and_other_month_spellings_are_accepted(register_db, tmp_path):
     assert query(register_db, "SELECT DISTINCT strftime(periode, '%Y-%m-%d') FROM mart.saker") == [("2025-09-01",)]
 
 
+def test_every_case_type_as_the_template_guide_writes_it_is_accepted(register_db, tmp_path):
+    """docs/mal-saker.md says Sakstype may be the text from its list; «Aktivitetsplan (§ 12-4, tidl. § 9 A-4)», as
+    the list writes it, was refused as «Ukjent sakstype»."""
+    import re
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "mal-saker.md").read_text(encoding="utf-8")
+    section = guide.split("## Sakstyper", 1)[1].split("\n## ", 1)[0]
+    written = {code: text.split("):")[0] + (")" if "):" in text else "")
+               for code, text in re.findall(r"^\| `(\w+)` \| (.+?) \|$", section, flags=re.M)}
+    assert set(written) == set(template.SAKSTYPER)
+    rows = _month(SJOBYGD, "2025-09")
+    for row in rows:
+        row["sakstype"] = written[str(row["sakstype"])]
+    outcome = ingest_file(_csv(tmp_path / "som_i_veiledningen.csv", rows), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert {r[0] for r in query(register_db, "SELECT DISTINCT sakstype FROM mart.saker")} == set(template.SAKSTYPER)
+
+
 def test_headers_written_out_in_norwegian_are_accepted(register_db, tmp_path):
     """The guide's own wording, «Åpne ved månedsslutt», was refused as a missing column (å became «aa» in one word
     and «a» in the template's name)."""

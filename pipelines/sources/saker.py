@@ -77,12 +77,17 @@ def detect(columns: list[str]) -> bool:
 
 
 def _lookup(codes: dict[str, str]) -> dict[str, str]:
-    """Code, label, label without the paragraph reference and label with the old one («Aktivitetsplan (§ 9 A-4)», as
-    the guide names the duties; all lower case) → code."""
+    """Code, label, label without the paragraph reference, label with the old one («Aktivitetsplan (§ 9 A-4)», as
+    the guide names the duties) and with both, as the template's guide (docs/mal-saker.md) lists them («Aktivitetsplan
+    (§ 12-4, tidl. § 9 A-4)»; all lower case) → code."""
     table: dict[str, str] = {}
     for code, label in codes.items():
         bare = re.sub(r"\s*\(.*\)\s*$", "", label)
-        old = [f"{bare} ({OLD_PARAGRAPHS[code]})"] if code in OLD_PARAGRAPHS else []
+        old = []
+        if code in OLD_PARAGRAPHS:
+            old.append(f"{bare} ({OLD_PARAGRAPHS[code]})")
+            if label != bare:
+                old.append(f"{label[:-1]}, tidl. {OLD_PARAGRAPHS[code]})")
         for text in (code, label, bare, *old):
             table[text.strip().lower()] = code
     return table

@@ -55,7 +55,8 @@ document.documentElement.lang = 'nb';
         }
       }
     });
-    document.querySelectorAll('[role="dialog"] *, [role="listbox"] *, [role="tooltip"] *, [data-baseweb="popover"] *')
+    document.querySelectorAll('[role="dialog"] *, [role="listbox"] *, [role="tooltip"] *, [data-baseweb="popover"] *, '
+                              + '[data-testid="stSkipToContent"]')
       .forEach(element => {
       const text = element.textContent.trim();
       if (element.childElementCount === 0 && Object.hasOwn(texts, text)) element.textContent = texts[text];

@@ -276,6 +276,7 @@ ARIA_NORWEGIAN: dict[str, str] = {
     "Expand sidebar": "Vis sidemenyen", "App pages": "Sidene", "Sidebar": "Sidemeny", "Fullscreen": "Fullskjerm",
     "Close fullscreen": "Lukk fullskjerm", "Link to heading": "Lenke til overskriften", "Search": "Søk",
     "Show/hide columns": "Vis eller skjul kolonner", "Download as CSV": "Last ned som CSV",
+    "Show password": "Vis passordet", "Hide password": "Skjul passordet",
 }
 """Streamlit's English names for a screen reader (`aria-label`) on every page, in Norwegian: a name, or the start of
 one when it ends in a space («Remove Nordli skole» → «Fjern Nordli skole»). A screen reader read «Open», «Help for
@@ -288,7 +289,9 @@ DIALOG_NORWEGIAN: dict[str, str] = {
     "No results": "Ingen treff",
     "Download as CSV": "Last ned som CSV", "Search": "Søk", "Fullscreen": "Fullskjerm",
     "Close fullscreen": "Lukk fullskjerm", "Show/hide columns": "Vis eller skjul kolonner",
+    "Skip to main content": "Hopp til innholdet",
 }
 """Streamlit's own English texts in dialogs, drop-down lists and tooltips, by their whole text, in Norwegian: an
 address to a page the role does not have (FAU on …/importer) opened «Page not found» in English, a search in a
-picker that found nothing said «No results», and a table's buttons were explained as «Download as CSV»."""
+picker that found nothing said «No results», and a table's buttons were explained as «Download as CSV». The link a
+keyboard meets first on every page, to skip the menu, said «Skip to main content»."""

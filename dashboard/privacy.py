@@ -96,26 +96,55 @@ def secondary_survey(cube: pl.DataFrame, viewer: Viewer, groups: tuple[frozenset
     value is its schools' pupils together, «alle» is jenter and gutter together, and «all trinn» is the trinn
     together: with the answer counts shown, a line of such values with one hidden member gives it away (the
     municipality's share less the other schools'). While some line has exactly one hidden value the reader does not
-    know, the smallest other value of that line is hidden too, as Udir does for its own suppression. A line whose
-    one hidden value was hidden by Udir is Udir's (it published the rest). Worked out for everyone at the protected
+    know, the smallest other value of that line is hidden too, as Udir does for its own suppression. A value Udir
+    hid is protected the same way: Udir's secondary suppression does not run along every line the pages put side by
+    side (a FAU member took Elvetun's 10. trinn, «Skjermet av Udir», as the municipality's 10. trinn less the own
+    school's, answers and all). Worked out for everyone at the protected
     level alike (`public`), and safe also for a reader who knows one school's values (every rektor knows the own
     school's) or the schools of one of `groups` together (a rektor of several). Returns the `SURVEY_CELL` keys to hide.
     """
     if cube.is_empty():
         return cube.select(SURVEY_CELL)
     anyone = public(viewer)
-    rows = cube.with_columns(
-        _primary_hidden(cube, anyone).alias("_skjult"),
-        pl.col("skjermet").alias("_kilden"),
+    cube = cube.with_columns(pl.lit(False).alias("_uten_rad"))
+    unpublished = _unpublished_municipal_rows(cube)
+    rows = pl.concat([cube, unpublished], how="diagonal_relaxed").with_columns(
+        (_primary_hidden(cube, anyone) | pl.col("_uten_rad")).alias("_skjult"),
+        # Udir's hidden values are protected as ours are; a line whose lone unknown is an unpublished row gives no
+        # value away (`_more_to_hide` reads `_kilden` so), and for a reader who knows a school, neither does one whose
+        # lone unknown is a value hidden only to protect others (a rektor who works out the municipality's 10. trinn
+        # from the own school's learns no secret by it; hiding the other school's for it hid the FAU's own 10. trinn).
+        pl.col("_uten_rad").alias("_kilden"),
+        (~_primary_hidden(cube, anyone) | pl.col("_uten_rad")).alias("_kilden_kjent"),
         pl.col("antall_besvart").fill_null(0).alias("_n"),
     ).with_row_index("_i")
     base = ["skoleaar", "indikator_kode"]
     lines = [(base + ["trinn", "kjonn"], None), (base + ["orgnr", "trinn"], None), (base + ["orgnr", "kjonn"], None)]
-    targets = rows.filter(pl.col("_skjult") & ~pl.col("_kilden"))["_i"].to_list()
-    added = _more_to_hide(rows, lines, school="orgnr", groups=groups)
+    targets = rows.filter(pl.col("_skjult") & ~pl.col("_uten_rad"))["_i"].to_list()
+    # Across the schools of one trinn, the municipality's trinn goes first: hidden, it leaves every school's value
+    # shown, where the next smallest school's, hidden, was then alone on that school's own lines and took more with
+    # it (a FAU member lost the own school's 10. trinn to a small school beside it). Not the municipality's all trinn:
+    # the figure the kommunestyre is told.
+    first = pl.col("orgnr").is_null() & pl.col("trinn").is_not_null()
+    added = _more_to_hide(rows, lines, school="orgnr", groups=groups, first=first)
     rows = rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added))
     added += _solvable_hidden(rows, set(targets), groups)
-    return rows.filter(pl.col("_i").is_in(sorted(added))).select(SURVEY_CELL)
+    return rows.filter(pl.col("_i").is_in(sorted(added)) & ~pl.col("_uten_rad")).select(SURVEY_CELL)
+
+
+def _unpublished_municipal_rows(cube: pl.DataFrame) -> pl.DataFrame:
+    """The municipality's trinn that Udir does not publish (its rows are 7. and 10. trinn and all trinn, its schools'
+    every trinn), as rows of unknown value: the municipality's all trinn is all its trinn together, not 7. and 10.
+    alone. Without them that line read «all trinn = 7. + 10.», which no reader can use, and hid values for it."""
+    schools = cube.filter(pl.col("orgnr").is_not_null() & pl.col("trinn").is_not_null())
+    own = cube.filter(pl.col("orgnr").is_null())
+    keys = ["skoleaar", "indikator_kode", "kommunenr", "trinn", "kjonn"]
+    return (
+        schools.select(keys).unique()
+        .join(own.select(keys), on=keys, how="anti", nulls_equal=True)
+        .with_columns(pl.lit(None, dtype=cube.schema["orgnr"]).alias("orgnr"), pl.lit(True).alias("skjermet"),
+                      pl.lit(True).alias("_uten_rad"))
+    )
 
 
 SURVEY_LINES = (("trinn", "kjonn", "orgnr"), ("orgnr", "trinn", "kjonn"), ("orgnr", "kjonn", "trinn"))
@@ -298,7 +327,7 @@ def _pinned_values(
 
 def _more_to_hide(
     rows: pl.DataFrame, lines: list[tuple[list[str], pl.Expr | None]], school: str | None = None,
-    groups: tuple[frozenset[str], ...] = (),
+    groups: tuple[frozenset[str], ...] = (), first: pl.Expr | None = None,
 ) -> list[int]:
     """The secondary suppression itself: which more rows (`_i`) to hide so that no line has a lone hidden value.
 
@@ -306,24 +335,30 @@ def _more_to_hide(
     rows sharing `keys` (among those `where` picks). While a line has exactly one hidden value the reader does not
     know, hidden by us and not by the source, the other value of it with the fewest answers is hidden too; until no
     line changes. With `school`, a reader may know one school's values (so a line of schools with two hidden values,
-    one of them the reader's own, has one left), or those of the schools in one of `groups`.
+    one of them the reader's own, has one left), or those of the schools in one of `groups`. The rows `first` picks
+    are hidden before the others of a line, whatever their answers. Where `rows` has `_kilden_kjent`, it stands for
+    `_kilden` for a reader who knows a school: the values hidden only to protect others, which such a reader may
+    work out where it gives no secret away (`_solvable_hidden` checks that).
     """
+    first = pl.col("_i") < 0 if first is None else first
     readers = [pl.lit(False)] + [pl.col(school).is_in(sorted(g)).fill_null(False) for g in groups]
+    knower = "_kilden_kjent" if "_kilden_kjent" in rows.columns else "_kilden"
     added: list[int] = []
     while True:  # a value hidden in one kind of line can be the lone hidden value of a line of another kind
         before = len(added)
         for keys, where in lines:
             for i, known in enumerate(readers):
                 part = (rows if where is None else rows.filter(where)).with_columns(known.alias("_kjent"))
-                at_risk = _lone_hidden(part, keys)
+                at_risk = _lone_hidden(part if i == 0 else part.with_columns(pl.col(knower).alias("_kilden")), keys)
                 if school and i == 0:
-                    at_risk = pl.concat([at_risk, _lone_but_one_school(part, keys, school)]).unique()
+                    at_risk = pl.concat([at_risk, _lone_but_one_school(
+                        part.with_columns(pl.col(knower).alias("_kilden")), keys, school)]).unique()
                 if at_risk.is_empty():
                     continue
                 picks = (
                     part.filter(~pl.col("_skjult") & ~pl.col("_kjent"))
                     .join(at_risk, on=keys, nulls_equal=True)
-                    .sort("_n", "_i")
+                    .sort(~first.fill_null(False), "_n", "_i")
                     .group_by(keys, maintain_order=True)
                     .agg(pl.col("_i").first())["_i"]
                     .to_list()

@@ -113,6 +113,22 @@ def test_an_unauthenticated_visit_sees_only_the_login(server, browser, path):
     page.close()
 
 
+def test_the_login_page_speaks_norwegian_to_the_keyboard_and_to_a_screen_reader(server, browser):
+    """The first Tab stop read «Skip to main content» and the password field's eye «Show password» (review)."""
+    page = browser.new_page()
+    page.goto(server)
+    page.wait_for_selector("h1:has-text('logg inn')", timeout=30_000)
+    page.keyboard.press("Tab")
+    page.wait_for_function("() => document.activeElement.innerText === 'Hopp til innholdet'", timeout=10_000)
+    eye = page.locator("[data-testid='stTextInput'] button").first
+    page.wait_for_function("b => b.getAttribute('aria-label') === 'Vis passordet'", arg=eye.element_handle(),
+                           timeout=10_000)
+    eye.click()
+    page.wait_for_function("b => b.getAttribute('aria-label') === 'Skjul passordet'", arg=eye.element_handle(),
+                           timeout=10_000)
+    page.close()
+
+
 def test_a_wrong_password_is_refused_with_a_message_and_no_content(server, browser):
     page = submit_login(browser, server, "skolesjef", "feil-passord")
     page.wait_for_selector("text=Feil brukernavn eller passord", timeout=30_000)

@@ -143,10 +143,23 @@ def test_the_threshold_command_stores_the_setting_and_refuses_less_than_ten(tmp_
     con.close()
 
 
+def _with_unpublished(marked: pl.DataFrame, **unknown: bool) -> pl.DataFrame:
+    """`marked` with the municipality's trinn Udir does not publish (the demo's 9901 has 7. and 10. only) as hidden
+    rows of unknown value (with the flags `unknown` gives them): its all trinn is every trinn together, not 7. and
+    10. alone."""
+    keys = ["skoleaar", "indikator_kode", "kommunenr", "trinn", "kjonn"]
+    unpublished = (marked.filter(pl.col("orgnr").is_not_null() & pl.col("trinn").is_not_null()).select(keys).unique()
+                   .join(marked.filter(pl.col("orgnr").is_null()).select(keys), on=keys, how="anti", nulls_equal=True)
+                   .with_columns(pl.lit(True).alias("_skjult"), *(pl.lit(v).alias(k) for k, v in unknown.items())))
+    return pl.concat([marked, unpublished], how="diagonal_relaxed")
+
+
 def _lines_with_one_hidden(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer, known: str | None) -> list[tuple]:
-    """Lines (schools and their municipality, jenter/gutter and alle, the trinn and all trinn) where exactly one value
-    hidden by the app is left once a reader who knows school `known` exactly (its rektor) takes its values away: that
-    one would follow from the others and their answer counts. Hidden as for anyone at the protected level."""
+    """Lines (schools and their municipality, jenter/gutter and alle, the trinn and all trinn) where exactly one hidden
+    value is left once a reader who knows school `known` exactly (its rektor) takes its values away, and it is one
+    hidden for few answers or by Udir: that one would follow from the others and their answer counts. (A lone value
+    hidden only to protect another may follow; `_solved_by_the_lines` checks that it gives nothing away.) Hidden as
+    for anyone at the protected level."""
     from dashboard.privacy import SURVEY_CELL, threshold_expr
 
     marked = cube.join(hidden.with_columns(pl.lit(True).alias("_sek")), on=SURVEY_CELL, how="left", nulls_equal=True)
@@ -157,16 +170,24 @@ def _lines_with_one_hidden(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Vie
             | pl.col("_sek").fill_null(False)
         ).alias("_skjult"),
         (pl.col("orgnr") == known if known else pl.lit(False)).fill_null(False).alias("_kjent"),
+        (pl.col("skjermet") | (pl.col("antall_besvart") < threshold_expr(marked, viewer))).fill_null(False)
+        .alias("_hemmelig"),
     )
+    marked = _with_unpublished(marked, _kjent=False, _hemmelig=False)
     base = ["skoleaar", "indikator_kode"]
     found = []
-    for keys in (base + ["trinn", "kjonn"], base + ["orgnr", "trinn"], base + ["orgnr", "kjonn"]):
+    for keys, total in ((base + ["trinn", "kjonn"], pl.col("orgnr").is_null()),
+                        (base + ["orgnr", "trinn"], pl.col("kjonn") == "alle"),
+                        (base + ["orgnr", "kjonn"], pl.col("trinn").is_null())):
         lonely = (
             marked.group_by(keys)
             .agg(pl.len().alias("n"), (pl.col("_skjult") & ~pl.col("_kjent")).sum().alias("h"),
-                 (pl.col("_skjult") & ~pl.col("_kjent") & pl.col("skjermet")).sum().alias("kilde"),
-                 (~pl.col("_skjult") & ~pl.col("_kjent")).sum().alias("vist"))
-            .filter((pl.col("n") > 1) & (pl.col("h") == 1) & (pl.col("kilde") == 0) & (pl.col("vist") > 0))
+                 (pl.col("_skjult") & ~pl.col("_kjent") & pl.col("_hemmelig")).sum().alias("hemmelig"),
+                 (~pl.col("_skjult") & ~pl.col("_kjent")).sum().alias("vist"), total.sum().alias("total"))
+            # a line is its members and its total (no municipal row for a trinn Udir does not publish: no line)
+            .filter((pl.col("n") > 1) & (pl.col("total") == 1) & (pl.col("h") == 1) & (pl.col("hemmelig") == 1)
+                    & (pl.col("vist") > 0))
+            .drop("total")
         )
         found += lonely.rows()
     return found
@@ -216,12 +237,13 @@ def _one_reader_rule(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     return rows.filter(pl.col("_i").is_in(_more_to_hide(rows, lines))).select(SURVEY_CELL)
 
 
-def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer, known: str | None) -> list[tuple]:
+def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer, known: str | None,
+                         udir: bool = False) -> list[tuple]:
     """The values hidden for few answers that a reader who knows school `known` exactly works out by solving all the
     lines' equations at once, as a reviewer did: each line's total times its answers is the sum of its members'
     (the municipality and its schools, alle and jenter + gutter, all trinn and the trinn), and a value is worked out
     when the equations' null space in the unknown values is zero in its place. The whole school year and indicator
-    at once, with numpy's SVD: no shortcut shared with the code under test."""
+    at once, with numpy's SVD: no shortcut shared with the code under test. With `udir`, the values Udir hid."""
     import numpy as np
 
     from dashboard.privacy import SURVEY_CELL, threshold_expr
@@ -229,7 +251,7 @@ def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewe
     marked = cube.join(hidden.with_columns(pl.lit(True).alias("_sek")), on=SURVEY_CELL, how="left", nulls_equal=True)
     few = pl.col("antall_besvart") < threshold_expr(marked, viewer)
     marked = marked.with_columns((pl.col("skjermet") | few | pl.col("_sek").fill_null(False)).alias("_skjult"),
-                                 (few & ~pl.col("skjermet")).alias("_liten"))
+                                 (pl.col("skjermet") if udir else few & ~pl.col("skjermet")).alias("_liten"))
     def fixed(cells: list[dict], unknown: list[int]) -> set[int]:
         column = {k: j for j, k in enumerate(unknown)}
         equations = []
@@ -251,6 +273,7 @@ def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewe
         null = vt[int((singular > 1e-9).sum()):]
         return {k for k in unknown if null.shape[0] == 0 or np.abs(null[:, column[k]]).max() < 1e-6}
 
+    marked = _with_unpublished(marked, _liten=False)
     solved = []
     for _key, part in marked.group_by("skoleaar", "indikator_kode"):
         cells = part.to_dicts()
@@ -264,6 +287,60 @@ def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewe
         solved += [(cells[k]["skoleaar"], cells[k]["indikator_kode"], cells[k]["orgnr"], cells[k]["trinn"],
                     cells[k]["kjonn"]) for k in fixed(cells, unknown) if cells[k]["_liten"] and k not in theirs]
     return solved
+
+
+def test_no_value_udir_hid_follows_from_the_values_shown_beside_it(demo_db_master):
+    """A FAU member worked out Elvetun's 10. trinn, «Skjermet av Udir» (8 answers, 4 of them girls), as Fjellvik's
+    10. trinn less Fjellvik ungdomsskole's, answers and all, for every indicator and year: Udir's own secondary
+    suppression hid the other kjønn, not the municipality's row beside the schools'. A value Udir hid is now
+    protected as one hidden for few answers is, for a reader who knows no school and for each school's rektor."""
+    import duckdb
+
+    from dashboard.privacy import secondary_survey
+
+    with duckdb.connect(str(demo_db_master), read_only=True) as con:
+        cube = con.sql(
+            "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet "
+            "FROM mart.elevundersokelsen WHERE kommunenr = '9901' AND enhet_niva IN ('skole', 'kommune')"
+        ).pl()
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({"990015007"}))
+    hidden = secondary_survey(cube, fau)
+    elvetun = ("2024-25", "EUIndeks_1398", "990016003", 10, "jenter")
+    assert elvetun in _solved_by_the_lines(cube, hidden.clear(), fau, None, udir=True)  # as the reviewer found
+    for known in [None, *sorted(cube["orgnr"].drop_nulls().unique())]:
+        assert _solved_by_the_lines(cube, hidden, fau, known, udir=True) == [], known
+    # What goes is the municipality's 10. trinn, not the own school's: across schools the municipality's value is
+    # hidden first, and no secret follows from the school's 10. trinn once it is.
+    cells = set(hidden.filter(pl.col("skoleaar") == "2024-25", pl.col("indikator_kode") == "EUIndeks_1398",
+                              pl.col("trinn") == 10).select("orgnr", "kjonn").rows())
+    assert (None, "alle") in cells and ("990015007", "alle") not in cells
+
+
+def test_the_municipality_s_all_trinn_is_not_read_as_its_published_trinn_alone():
+    """Udir publishes a municipality's 7. and 10. trinn and all trinn, and its schools' every trinn. Read as a line,
+    «all trinn = 10. trinn» gave the 10. trinn away once it was hidden, and the municipality's all trinn went too,
+    though its 8. and 9. trinn stand in it unpublished."""
+    from dashboard.privacy import secondary_survey
+
+    answers = {("S1", 8): 40, ("S1", 9): 42, ("S1", 10): 41, ("S2", 8): 20, ("S2", 9): 22, ("S2", 10): 6}
+    rows = [(o, t, n) for (o, t), n in answers.items()]
+    rows += [(o, None, sum(n for (s, _t), n in answers.items() if s == o)) for o in ("S1", "S2")]
+    rows += [(None, 10, answers[("S1", 10)] + answers[("S2", 10)]), (None, None, sum(answers.values()))]
+    cube = pl.DataFrame(
+        [("2025-26", "EUIndeks_1379", "9909", o, t, "alle", n, False) for o, t, n in rows],
+        schema={"skoleaar": pl.String, "indikator_kode": pl.String, "kommunenr": pl.String, "orgnr": pl.String,
+                "trinn": pl.Int32, "kjonn": pl.String, "antall_besvart": pl.Int32, "skjermet": pl.Boolean},
+        orient="row",
+    )
+    viewer = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset())
+    hidden = set(secondary_survey(cube, viewer).select("orgnr", "trinn").rows())
+    assert (None, 10) in hidden  # the lone S2 10. trinn's line: the municipality's value goes first
+    assert (None, None) not in hidden and ("S1", 10) not in hidden
+    for known in (None, "S1", "S2"):
+        assert _solved_by_the_lines(cube, pl.DataFrame([{"skoleaar": "2025-26", "indikator_kode": "EUIndeks_1379",
+                                                         "kommunenr": "9909", "orgnr": o, "trinn": t, "kjonn": "alle"}
+                                                        for o, t in hidden], schema_overrides={"trinn": pl.Int32}),
+                                    viewer, known) == [], known
 
 
 def test_no_hidden_survey_value_follows_from_several_lines_together():

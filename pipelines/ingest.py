@@ -158,6 +158,18 @@ def read_sheet(raw: bytes, filename: str) -> parsing.Sheet:
             return parsing.Sheet(parsing.read_json_bytes(raw), first_row=1)
         except parsing.NotUtf8Json:
             pass  # another encoding or broken JSON: the text path below finds the encoding and says what is wrong
+    if filename.lower().endswith((".xlsx", ".xlsm")) and raw.strip():
+        try:  # an Excel name on a file that is no workbook: a CSV renamed loads as the CSV it is; anything else is
+            return _text_sheet(raw, filename)  # told it is not a valid Excel file, not about CSV separators
+        except IngestError as exc:
+            raise IngestError(f"Filen har endelsen {Path(filename).suffix.lower()}, men er ikke en gyldig Excel-fil, "
+                              "og den kan heller ikke leses som en tabell i tekst (CSV). Åpne den i Excel og lagre "
+                              f"på nytt som .xlsx, eller lagre som CSV (semikolon). {READABLE}") from exc
+    return _text_sheet(raw, filename)
+
+
+def _text_sheet(raw: bytes, filename: str) -> parsing.Sheet:
+    """A CSV, JSON or YAML file's table (see `read_sheet`)."""
     decoded = parsing.decode(raw)
     text = decoded.text
     stripped = text.lstrip()

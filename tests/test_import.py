@@ -689,6 +689,20 @@ def test_a_document_is_named_as_a_document_not_as_a_broken_table(demo_db, tmp_pa
     assert "Åpne den i Excel" not in preview.message and "skilletegn" not in preview.message
 
 
+def test_a_file_named_xlsx_that_is_no_workbook_is_told_so_and_a_renamed_csv_still_loads(register_db, demo_dir, tmp_path):
+    """«not a zip at all» saved as .xlsx read «Fant ikke skilletegn i overskriftsraden»: a user who saved an Excel
+    file was told about CSV separators (contract review)."""
+    fake = tmp_path / "saker.xlsx"
+    fake.write_bytes(b"not a zip at all")
+    preview = preview_file(fake, register_db)
+    assert preview.result == "avvist"
+    assert "endelsen .xlsx, men er ikke en gyldig Excel-fil" in preview.message
+    assert "skilletegn" not in preview.message
+    renamed = tmp_path / "saker_9902.xlsx"
+    renamed.write_bytes((demo_dir / "saker_9902.csv").read_bytes())
+    assert ingest_file(renamed, register_db).result == "lastet"
+
+
 def test_a_refused_plan_is_logged_under_its_municipality_so_its_skolesjef_reads_why(demo_db, demo_dir, tmp_path):
     """The operator's plan for 5021 was refused on the command line; on Datakvalitet the skolesjef read «the message
     is not shown here: it may quote rows from municipalities you cannot see», as the log named no municipality."""

@@ -212,6 +212,23 @@ def test_municipal_table_saved_from_excel_with_percent_signs_reads_the_shares(re
     assert shares == {"alle": 86.5, "jenter": 84.0, "gutter": None}, shares
 
 
+@pytest.mark.parametrize("header", ["kommunenr;aar;trinn;kjonn;indikator;andel", "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar"])
+def test_a_municipal_table_without_answer_counts_loads_with_a_warning_that_few_answers_cannot_be_hidden(
+        register_db, tmp_path, header):
+    """A table with its «antall_svar» column taken out loaded as clean (review): the dashboard cannot hide a share of
+    few answers it cannot count."""
+    empty = ";" if header.endswith("antall_svar") else ""
+    text = header + "\n" + "".join(f"9902;2024;{t};alle;Trives;{70 + t}{empty}\n" for t in (8, 9, 10))
+    outcome = ingest_file(_write(tmp_path / "tabell.csv", text, "utf-8"), register_db)
+    assert outcome.result == "lastet", outcome.message
+    assert any("kan dashbordet ikke skjule andeler med få svar" in n for n in outcome.notes), outcome.notes
+    (warned,) = query(register_db, "SELECT advarsler FROM core.ingest_log WHERE filnavn = 'tabell.csv'")[0]
+    assert warned >= 1
+    counted = "kommunenr;aar;trinn;kjonn;indikator;andel;antall_svar\n9902;2024;8;alle;Trives;80;50\n"
+    outcome = ingest_file(_write(tmp_path / "med_antall.csv", counted, "utf-8"), register_db)
+    assert outcome.result == "lastet" and not any("antall svar" in n for n in outcome.notes), outcome.message
+
+
 @pytest.mark.parametrize("nation", ["0", "Norge", "Hele landet"])
 def test_municipal_table_reads_the_nation_beside_the_municipality(register_db, tmp_path, nation):
     """NOVA's report gives the nation beside the municipality: «0» was stored as a municipality «0000», and «Norge» or

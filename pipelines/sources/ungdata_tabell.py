@@ -65,7 +65,8 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     unused = [original for original, c in zip(table.columns, t.columns, strict=True)
               if c not in COLUMNS and c not in NAMES
               and t.get_column(c).cast(pl.String).str.strip_chars().fill_null("").ne("").any()]
-    if "antall_svar" not in t.columns:
+    counted = "antall_svar" in t.columns
+    if not counted:
         t = t.with_columns(pl.lit(None, dtype=pl.String).alias("antall_svar"))
     require_columns(t, COLUMNS, LABEL)
     t = with_row_numbers(t)
@@ -110,6 +111,12 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     ).cast(UNGDATA_SCHEMA)
     notes = [f"{'Kolonnen' if len(unused) == 1 else 'Kolonnene'} {', '.join(f'«{c}»' for c in unused)} er ikke lest: "
              f"tabellen bruker bare {', '.join(COLUMNS)}."] if unused else []
+    # A table without its answer counts loaded as if nothing were amiss (review): the dashboard cannot hide a share
+    # of few answers it cannot count, and only those the source marked «*» stay hidden.
+    if out.height and out["antall_svar"].null_count() == out.height:
+        notes.append(("Filen har ingen kolonne «antall_svar»" if not counted else "Kolonnen «antall_svar» er tom")
+                     + ": uten antall svar kan dashbordet ikke skjule andeler med få svar, og bare andelene kilden har "
+                     "skjermet («*») er skjult. Legg inn antall svar hvis rapporten har dem, og last filen på nytt.")
     return SourceResult(source="ungdata_tabell", frame=out, rows_in=table.height, notes=notes)
 
 

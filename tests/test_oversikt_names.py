@@ -253,3 +253,18 @@ def test_the_school_table_s_export_names_the_year_holds_numbers_and_the_municipa
     unchanged = [c for c in change_cells if c.value == 0]
     assert unchanged, "the demo has an unchanged figure"
     assert all(c.number_format.endswith(';"uendret"') for c in unchanged), [c.number_format for c in unchanged]
+
+
+def test_every_municipality_s_sheet_ends_with_the_municipality_then_the_nation(renamed_db, monkeypatch):
+    """Fjellvik's sheet ended «Fjellvik kommune», «Landet», Sjøbygd's «Landet», «Sjøbygd kommune» (sorted by name):
+    a skolesjef could not lay the sheets side by side (review)."""
+    from dashboard import export, ui
+
+    kept: list[export.Table] = []
+    monkeypatch.setattr(ui, "remember", lambda frame, title: kept.append(export.Table(title, frame)))
+    _oversikt(renamed_db, _owner(), monkeypatch)
+    sheets = {t.title: t.frame["Skole"].to_list() for t in kept if t.title.startswith("Skolene i ")}
+    assert {"Skolene i Fjellvik 2025-26", "Skolene i Sjøbygd 2025-26"} <= set(sheets), sorted(sheets)
+    for title, units in sheets.items():
+        kommune = title.removeprefix("Skolene i ").rsplit(" ", 1)[0]
+        assert units[-2:] == [f"{kommune} kommune", "Landet"], (title, units)

@@ -115,7 +115,11 @@ def school_table(frame: pl.DataFrame, label: str = "Skole", split: bool = False)
     in one cell was text that could not be summed or sorted."""
     latest, previous = frame["skoleaar_start"].max(), frame["skoleaar_start"].max() - 1
     frame = frame.with_columns(UNIT.alias("_enhet"))
-    out = unit_names(frame.filter(pl.col("skoleaar_start") == latest)).sort("enhet_navn", "_enhet")
+    # The nation (no orgnr, no kommunenr) last, after the municipality, on every sheet: «Landet» sorted before
+    # «Sjøbygd kommune» and after «Fjellvik kommune», and the sheets could not be laid side by side.
+    out = unit_names(frame.filter(pl.col("skoleaar_start") == latest)).sort(
+        pl.col("_enhet").is_in(frame.filter(pl.col("enhet_niva") == "nasjonalt")["_enhet"].implode()), "enhet_navn",
+        "_enhet")
     for code in queries.KEY_FIGURES:
         part = frame.filter(pl.col("indikator_kode") == code)
         if part.is_empty():

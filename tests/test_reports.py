@@ -1029,3 +1029,15 @@ def test_a_report_s_trend_stops_at_its_own_school_year(use_db):
     section = _section(report, "Elevundersøkelsen")
     years = {x for chart in section.charts for trace in chart.figure.data for x in (trace.x or ())}
     assert years and max(years) == "2024-25", sorted(years)
+
+
+def test_a_hidden_headline_figure_is_said_hidden_for_the_reason_it_is():
+    """Every hidden headline read «skjult fordi for få har svart», also one hidden so that a small group's value
+    could not be worked out from it, or one Udir withheld."""
+    from dashboard.privacy import REASON_MISSING, REASON_SECONDARY, REASON_SOURCE, few_reason
+    from dashboard.reports.content import _hidden_why
+
+    said = {r: _hidden_why(r) for r in (REASON_SECONDARY, REASON_SOURCE, few_reason(10), REASON_MISSING)}
+    assert "for få har svart" not in said[REASON_SECONDARY] and "regnes ut" in said[REASON_SECONDARY]
+    assert "Udir" in said[REASON_SOURCE] and said[few_reason(10)] == "skjult fordi for få har svart"
+    assert said[REASON_MISSING] == "ikke publisert"

@@ -27,7 +27,14 @@ from dashboard.labels import (
     months_back,
     number_text,
 )
-from dashboard.privacy import REASON_MISSING, SECONDARY_LABEL, SMALL_COUNT_LABEL, fewer_than
+from dashboard.privacy import (
+    REASON_MISSING,
+    REASON_SECONDARY,
+    REASON_SOURCE,
+    SECONDARY_LABEL,
+    SMALL_COUNT_LABEL,
+    fewer_than,
+)
 from dashboard.viewer import Viewer, pseudonyms_for
 from pipelines.errors import counted
 from pipelines.warehouse.published import school_year_window
@@ -251,6 +258,18 @@ def _num(value: float | None, maal: str, reason: str | None = "skjult") -> str:
     return "–" if reason is None or reason == REASON_MISSING else "skjult"
 
 
+def _hidden_why(reason: str | None) -> str:
+    """Why a headline figure is not in the report, as its hiding reason says: it read «skjult fordi for få har svart»
+    also where the value was hidden so that a small group's could not be worked out, or never published."""
+    if reason is None or reason == REASON_MISSING:
+        return "ikke publisert"
+    if reason == REASON_SOURCE:
+        return "skjermet av Udir fordi for få har svart"
+    if reason == REASON_SECONDARY:
+        return "skjult fordi en liten gruppes tall ellers kunne regnes ut av det"
+    return "skjult fordi for få har svart"
+
+
 def _shown(pair: tuple[float | None, str | None], maal: str) -> str:
     return _num(pair[0], maal, pair[1])
 
@@ -361,9 +380,9 @@ class _Context:
             rows.append(row)
         section.tables.append(Table(f"Elevundersøkelsen – {self.scope_text}", pl.DataFrame(rows)))
 
-        trivsel, trivsel_before = value(now, level, TRIVSEL)[0], value(before, level, TRIVSEL)[0]
+        (trivsel, trivsel_why), trivsel_before = value(now, level, TRIVSEL), value(before, level, TRIVSEL)[0]
         nation_trivsel = value(now, "nasjonalt", TRIVSEL)[0]
-        mobbing, mobbing_before = value(now, level, MOBBING)[0], value(before, level, MOBBING)[0]
+        (mobbing, mobbing_why), mobbing_before = value(now, level, MOBBING), value(before, level, MOBBING)[0]
         nation_mobbing = value(now, "nasjonalt", MOBBING)[0]
         where = f"ved {self.school}" if self.school else f"i {self.kommune}"
         if trivsel is not None:
@@ -373,7 +392,7 @@ class _Context:
                 + (f". Snittet for landet var {_num(nation_trivsel, 'snitt')}." if nation_trivsel is not None else ".")
             )
         else:
-            section.paragraphs.append(f"Trivselstallet {where} for {self.year} er skjult fordi for få har svart.")
+            section.paragraphs.append(f"Trivselstallet {where} for {self.year} er {_hidden_why(trivsel_why)}.")
         if mobbing is not None:
             section.paragraphs.append(
                 f"{_num(mobbing, 'andel')} av elevene {where} oppga at de ble mobbet på skolen to–tre ganger i måneden "
@@ -381,7 +400,7 @@ class _Context:
                 + (f". I landet var andelen {_num(nation_mobbing, 'andel')}." if nation_mobbing is not None else ".")
             )
         elif codes and MOBBING in codes:
-            section.paragraphs.append(f"Andelen som oppgir mobbing {where} i {self.year} er skjult fordi for få har svart.")
+            section.paragraphs.append(f"Andelen som oppgir mobbing {where} i {self.year} er {_hidden_why(mobbing_why)}.")
         section.paragraphs.extend(self._how_to_read(codes, names, maal))
 
         # The rektormøte compares the schools; the kommunestyre and FAU see their unit against the municipality.

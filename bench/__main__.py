@@ -341,7 +341,7 @@ def _login(browser, url: str, user: str, password: str):
     page.goto(f"{url}/")
     page.wait_for_selector("h1:has-text('logg inn')", timeout=60_000)
     page.get_by_label("Brukernavn").fill(user)
-    page.get_by_label("Passord").fill(password)
+    page.get_by_label("Passord", exact=True).fill(password)
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
     return page

@@ -43,7 +43,7 @@ def main(db: str, out: str, role: str, specs: list[str]) -> None:
         page.goto(url)
         page.wait_for_selector("h1")
         page.get_by_label("Brukernavn").fill(user)
-        page.get_by_label("Passord").fill(password)
+        page.get_by_label("Passord", exact=True).fill(password)
         page.get_by_role("button", name="Logg inn").click()
         page.wait_for_selector("h1:has-text('Oversikt')")
         settle(page)

@@ -755,8 +755,10 @@ def _ingest(
         if earlier:
             entry.resultat = "allerede_lastet"
             entry.melding = f"Filen er allerede lastet ({loaded_when(earlier)}); ingenting er endret.{replaced_since(con, earlier)}"
-            entry.kommuner = con.execute(
-                "SELECT kommuner FROM core.ingest_log WHERE batch_id = ?", [earlier]).fetchall()[0][0]
+            # The source and municipalities the file was loaded as: not a `--source` typed this time (a case file sent
+            # again as «skoleregister» was logged as the register's).
+            entry.kommuner, entry.kilde = con.execute(
+                "SELECT kommuner, kilde FROM core.ingest_log WHERE batch_id = ?", [earlier]).fetchall()[0]
             removed = con.execute(  # its copy was deleted by `rescan_archive`: not kept again either
                 "SELECT count(*) FROM core.ingest_log WHERE sha256 = ? AND resultat = 'lastet' AND arkivfil IS NULL",
                 [sha],
@@ -768,7 +770,7 @@ def _ingest(
             finally:
                 if removed:
                     archive_path(sha, db, path.suffix).unlink(missing_ok=True)
-            return Outcome(path, "allerede_lastet", batch_id=earlier, message=entry.melding)
+            return Outcome(path, "allerede_lastet", source=entry.kilde, batch_id=earlier, message=entry.melding)
         facts = known_in(con, db)
 
     loading: Loading | None = None

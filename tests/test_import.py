@@ -782,3 +782,15 @@ def test_the_preview_s_tiles_count_the_rows_a_file_removes(demo_db, demo_dir, tm
     assert not at.exception, [e.value for e in at.exception]
     tiles = {m.label: m.value for m in at.metric}
     assert tiles.get("Fjerner rader") == str(preview.rows_removed), tiles
+
+
+def test_a_file_sent_again_under_another_source_is_logged_as_the_source_it_was_loaded_as(register_db, demo_dir):
+    """`ingest --source skoleregister` of a case file loaded before logged «allerede lastet» under «skoleregister»,
+    which it was never read as (contract review)."""
+    path = demo_dir / "saker_9902.csv"
+    assert ingest_file(path, register_db).result == "lastet"
+    again = ingest_file(path, register_db, source="skoleregister")
+    assert again.result == "allerede_lastet" and again.source == "saker"
+    logged = query(register_db, "SELECT kilde FROM mart.ingest_log WHERE filnavn = 'saker_9902.csv' "
+                                "AND resultat = 'allerede_lastet'")
+    assert logged == [("saker",)]

@@ -382,10 +382,12 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
         (r, c): (v, why)
         for r, c, v, why in cells.select("rad", "indikator_kode", "verdi", "skjult_grunn").iter_rows()
     }
-    z, text = [], []
+    z, text, why = [], [], []
     for row in rows:
-        zr, tr = [], []
+        zr, tr, wr = [], [], []
+        why.append(wr)
         for code in indicators["indikator_kode"]:
+            wr.append("")
             if (row, code) not in lookup:
                 zr.append(None)
                 tr.append("")
@@ -394,6 +396,7 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
             if value is None:
                 zr.append(None)
                 tr.append("skjult" if reason and "Ingen data" not in reason else "–")
+                wr[-1] = f" ({reason})" if reason and "Ingen data" not in reason else ""
             else:
                 ref = against.get(code)
                 # White (the scale's middle) where there is nothing to compare with: a null would leave the cell,
@@ -404,9 +407,10 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
         text.append(tr)
     fig = go.Figure(
         go.Heatmap(
-            z=z, x=indicators["indikator"].to_list(), y=rows, text=text, texttemplate="%{text}",
+            z=z, x=indicators["indikator"].to_list(), y=rows, text=text, texttemplate="%{text}", customdata=why,
             textfont=dict(size=14), colorscale="RdBu", zmid=0, zmin=-0.5, zmax=0.5, showscale=False,
-            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>", xgap=2, ygap=2,
+            # A hidden cell says why when pointed at: for few answers, by Udir, or to protect a small group's value.
+            hovertemplate="%{y}<br>%{x}: %{text}%{customdata}<extra></extra>", xgap=2, ygap=2,
         )
     )
     what = "Indekser (snitt 1–5)" if maal == "snitt" else "Mobbing (andel i prosent)"

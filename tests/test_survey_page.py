@@ -184,3 +184,21 @@ def test_an_average_s_axis_writes_every_tick_with_one_decimal_comma(demo_db_mast
     share = trend_chart(queries.eu_trend(OWNER, kommunenr="9901", orgnr=(NORDLI,), indikator_kode="deltakelse"),
                         title="Deltakelse", maal="andel").layout
     assert share.yaxis.tickformat is None  # a share's ticks (0, 5, 10 %) are whole
+
+
+def test_a_hidden_heatmap_cell_says_why_when_pointed_at(demo_db_master, monkeypatch):
+    """The municipality's 10. trinn, hidden so that Elvetun's (hidden by Udir) cannot be worked out, read «skjult» like
+    the rest, and the note under the chart said «for få svar»: pointed at, each hidden cell now gives its reason."""
+    from dashboard import queries
+    from dashboard.charts import school_indicator_heatmap
+    from dashboard.privacy import REASON_SECONDARY, REASON_SOURCE
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    latest = queries.eu_latest_by_school(RECTOR, kommunenr="9901", skoleaar="2025-26", trinn=10, kjonn="alle")
+    heat = school_indicator_heatmap(latest, maal="snitt").data[0]
+    said = {(y, x): (text, why) for y, texts, whys in zip(heat.y, heat.text, heat.customdata, strict=True)
+            for x, text, why in zip(heat.x, texts, whys, strict=True)}
+    assert "%{customdata}" in heat.hovertemplate
+    assert said[("Fjellvik kommune", "Trivsel")] == ("skjult", f" ({REASON_SECONDARY})")
+    assert said[("Elvetun skole", "Trivsel")] == ("skjult", f" ({REASON_SOURCE})")
+    assert said[("Fjellvik ungdomsskole", "Trivsel")][1] == ""  # a value shown has nothing more to say

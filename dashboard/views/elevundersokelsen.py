@@ -137,7 +137,7 @@ with tab_heat:
         ui.chart(fig, exported=True)
         st.caption(colour_note(heatmap_reference(latest, maal="snitt"), "blått er bedre, rødt er svakere") + " "
                    "«skjult» er vernet: for få svar, eller skjult så en liten gruppes tall ikke kan regnes ut av "
-                   "det – tallet vises ikke og regnes ikke ut.")
+                   "det (pek på ruten for å se hvorfor) – tallet vises ikke og regnes ikke ut.")
         if latest.filter(pl.col("maal") == "andel").height:
             ui.chart(school_indicator_heatmap(latest, maal="andel"), exported=True)
             st.caption("Mobbing i prosent. " + colour_note(

@@ -106,16 +106,18 @@ def secondary_survey(cube: pl.DataFrame, viewer: Viewer, groups: tuple[frozenset
     if cube.is_empty():
         return cube.select(SURVEY_CELL)
     anyone = public(viewer)
-    cube = cube.with_columns(pl.lit(False).alias("_uten_rad"))
+    cube = cube.with_columns(pl.lit(False).alias("_uten_rad"), _primary_hidden(cube, anyone).alias("_hemmelig"))
+    cube = cube.with_columns(_at_the_edge_above_a_secret(cube).alias("_grense"))
+    cube = cube.with_columns(pl.col("_hemmelig") | pl.col("_grense"))
     unpublished = _unpublished_municipal_rows(cube)
     rows = pl.concat([cube, unpublished], how="diagonal_relaxed").with_columns(
-        (_primary_hidden(cube, anyone) | pl.col("_uten_rad")).alias("_skjult"),
+        (pl.col("_hemmelig").fill_null(False) | pl.col("_uten_rad")).alias("_skjult"),
         # Udir's hidden values are protected as ours are; a line whose lone unknown is an unpublished row gives no
         # value away (`_more_to_hide` reads `_kilden` so), and for a reader who knows a school, neither does one whose
         # lone unknown is a value hidden only to protect others (a rektor who works out the municipality's 10. trinn
         # from the own school's learns no secret by it; hiding the other school's for it hid the FAU's own 10. trinn).
         pl.col("_uten_rad").alias("_kilden"),
-        (~_primary_hidden(cube, anyone) | pl.col("_uten_rad")).alias("_kilden_kjent"),
+        (~pl.col("_hemmelig").fill_null(False) | pl.col("_uten_rad")).alias("_kilden_kjent"),
         pl.col("antall_besvart").fill_null(0).alias("_n"),
     ).with_row_index("_i")
     base = ["skoleaar", "indikator_kode"]
@@ -129,7 +131,32 @@ def secondary_survey(cube: pl.DataFrame, viewer: Viewer, groups: tuple[frozenset
     added = _more_to_hide(rows, lines, school="orgnr", groups=groups, first=first)
     rows = rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added))
     added += _solvable_hidden(rows, set(targets), groups)
-    return rows.filter(pl.col("_i").is_in(sorted(added)) & ~pl.col("_uten_rad")).select(SURVEY_CELL)
+    return rows.filter((pl.col("_i").is_in(sorted(added)) | pl.col("_grense").fill_null(False))
+                       & ~pl.col("_uten_rad")).select(SURVEY_CELL)
+
+
+def _at_the_edge_above_a_secret(cube: pl.DataFrame) -> pl.Expr:
+    """The shown values at the end of their scale (0 or 100 %, an average of 1 or 5, as the page rounds them) that
+    stand above a hidden value (`_hemmelig`): its school or municipality, its all trinn, its «alle». Every pupil in
+    them answered alike, so every part of them did too: a reviewer read 10. trinn jenter and gutter, hidden for 14 and
+    12 answers, as 0 % from «alle» at 0,0 %. They are protected as the hidden value is (an expression over `cube`,
+    which must hold `verdi` and `maal`; without them, nothing)."""
+    if not {"verdi", "maal"} <= set(cube.columns):
+        return pl.lit(False)
+    value = pl.col("verdi").round(1)
+    edge = ~pl.col("_hemmelig") & pl.col("verdi").is_not_null() & pl.when(pl.col("maal") == "andel").then(
+        (value <= 0) | (value >= 100)).otherwise((value <= 1) | (value >= 5))
+    cell = ["skoleaar", "indikator_kode", "orgnr", "trinn", "kjonn"]
+    above = cube.with_row_index("_rad").filter(edge).select("_rad", *cell)
+    secrets = cube.filter(pl.col("_hemmelig")).select(cell)
+    if above.is_empty() or secrets.is_empty():
+        return pl.lit(False)
+    found = above.join(secrets, on=["skoleaar", "indikator_kode"], suffix="_under").filter(
+        (pl.col("orgnr").is_null() | (pl.col("orgnr") == pl.col("orgnr_under")).fill_null(False))
+        & (pl.col("trinn").is_null() | (pl.col("trinn") == pl.col("trinn_under")).fill_null(False))
+        & ((pl.col("kjonn") == "alle") | (pl.col("kjonn") == pl.col("kjonn_under")))
+    )["_rad"].unique()
+    return pl.int_range(pl.len()).is_in(found.implode())
 
 
 def _unpublished_municipal_rows(cube: pl.DataFrame) -> pl.DataFrame:

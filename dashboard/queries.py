@@ -459,7 +459,7 @@ def _secondary_of(
     with _reader(Path(db)) as con:
         cube = _fetch(
             con,
-            "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet "
+            "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet, verdi, maal "
             "FROM mart.elevundersokelsen WHERE kommunenr = ? AND enhet_niva IN ('skole', 'kommune')",
             [kommunenr],
         )

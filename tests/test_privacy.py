@@ -238,12 +238,13 @@ def _one_reader_rule(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
 
 
 def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer, known: str | None,
-                         udir: bool = False) -> list[tuple]:
+                         udir: bool = False, also: frozenset[tuple] = frozenset()) -> list[tuple]:
     """The values hidden for few answers that a reader who knows school `known` exactly works out by solving all the
     lines' equations at once, as a reviewer did: each line's total times its answers is the sum of its members'
     (the municipality and its schools, alle and jenter + gutter, all trinn and the trinn), and a value is worked out
     when the equations' null space in the unknown values is zero in its place. The whole school year and indicator
-    at once, with numpy's SVD: no shortcut shared with the code under test. With `udir`, the values Udir hid."""
+    at once, with numpy's SVD: no shortcut shared with the code under test. With `udir`, the values Udir hid; `also`
+    adds cells (orgnr, trinn, kjonn) to ask about."""
     import numpy as np
 
     from dashboard.privacy import SURVEY_CELL, threshold_expr
@@ -251,7 +252,11 @@ def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewe
     marked = cube.join(hidden.with_columns(pl.lit(True).alias("_sek")), on=SURVEY_CELL, how="left", nulls_equal=True)
     few = pl.col("antall_besvart") < threshold_expr(marked, viewer)
     marked = marked.with_columns((pl.col("skjermet") | few | pl.col("_sek").fill_null(False)).alias("_skjult"),
-                                 (pl.col("skjermet") if udir else few & ~pl.col("skjermet")).alias("_liten"))
+                                 ((pl.col("skjermet") if udir else few & ~pl.col("skjermet"))
+                                  | pl.concat_str([pl.col("orgnr").fill_null("-"),
+                                                   pl.col("trinn").cast(pl.String).fill_null("-"), pl.col("kjonn")],
+                                                  separator="|").is_in([f"{o or '-'}|{t or '-'}|{k}" for o, t, k in also])
+                                  ).fill_null(False).alias("_liten"))
     def fixed(cells: list[dict], unknown: list[int]) -> set[int]:
         column = {k: j for j, k in enumerate(unknown)}
         equations = []
@@ -341,6 +346,33 @@ def test_the_municipality_s_all_trinn_is_not_read_as_its_published_trinn_alone()
                                                          "kommunenr": "9909", "orgnr": o, "trinn": t, "kjonn": "alle"}
                                                         for o, t in hidden], schema_overrides={"trinn": pl.Int32}),
                                     viewer, known) == [], known
+
+
+def test_a_value_at_the_end_of_its_scale_above_a_hidden_one_is_hidden_too_and_cannot_be_worked_out():
+    """A reviewer read 10. trinn jenter and gutter, hidden for 14 and 12 answers, as 0 %: «alle» beside them was
+    0,0 %, and a share of 0 % is 0 % in every part of it. Such a value stands for the hidden ones, and is protected as
+    they are (here also from the municipality less the other school)."""
+    from dashboard.privacy import secondary_survey
+
+    rows = []
+    for o, nj, ng, bj, bg in (("S1", 14, 12, 0, 0), ("S2", 30, 30, 2, 1), (None, 44, 42, 2, 1)):
+        for t in (10, None):
+            for k, n, b in (("jenter", nj, bj), ("gutter", ng, bg), ("alle", nj + ng, bj + bg)):
+                rows.append(("2024-25", "EUSpm_1398_3", "9909", o, t, k, n, False, round(100 * b / n, 1), "andel"))
+    cube = pl.DataFrame(rows, orient="row", schema={
+        "skoleaar": pl.String, "indikator_kode": pl.String, "kommunenr": pl.String, "orgnr": pl.String,
+        "trinn": pl.Int32, "kjonn": pl.String, "antall_besvart": pl.Int32, "skjermet": pl.Boolean,
+        "verdi": pl.Float64, "maal": pl.String})
+    fau = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset({"S2"}), min_respondents=15)
+    hidden = secondary_survey(cube, fau)
+    cells = set(hidden.select("orgnr", "trinn", "kjonn").rows())
+    assert {("S1", 10, "alle"), ("S1", None, "alle")} <= cells, cells
+    edge = frozenset({("S1", 10, "alle"), ("S1", None, "alle")})
+    for known in (None, "S1", "S2"):
+        assert _solved_by_the_lines(cube, hidden, fau, known, also=edge) == [], known
+    # with a share of 1,5 % beside them instead, nothing more than before is hidden for it
+    cube = cube.with_columns(pl.when(pl.col("orgnr") == "S1").then(1.5).otherwise(pl.col("verdi")).alias("verdi"))
+    assert ("S1", None, "alle") not in set(secondary_survey(cube, fau).select("orgnr", "trinn", "kjonn").rows())
 
 
 def test_no_hidden_survey_value_follows_from_several_lines_together():

@@ -396,7 +396,7 @@ def school_indicator_heatmap(frame: pl.DataFrame, *, maal: str) -> go.Figure:
             if value is None:
                 zr.append(None)
                 tr.append("skjult" if reason and "Ingen data" not in reason else "–")
-                wr[-1] = f" ({reason})" if reason and "Ingen data" not in reason else ""
+                wr[-1] = (" – " + reason.removeprefix("Skjult: ")) if reason and "Ingen data" not in reason else ""
             else:
                 ref = against.get(code)
                 # White (the scale's middle) where there is nothing to compare with: a null would leave the cell,

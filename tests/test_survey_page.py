@@ -199,6 +199,6 @@ def test_a_hidden_heatmap_cell_says_why_when_pointed_at(demo_db_master, monkeypa
     said = {(y, x): (text, why) for y, texts, whys in zip(heat.y, heat.text, heat.customdata, strict=True)
             for x, text, why in zip(heat.x, texts, whys, strict=True)}
     assert "%{customdata}" in heat.hovertemplate
-    assert said[("Fjellvik kommune", "Trivsel")] == ("skjult", f" ({REASON_SECONDARY})")
-    assert said[("Elvetun skole", "Trivsel")] == ("skjult", f" ({REASON_SOURCE})")
+    assert said[("Fjellvik kommune", "Trivsel")] == ("skjult", " – " + REASON_SECONDARY.removeprefix("Skjult: "))
+    assert said[("Elvetun skole", "Trivsel")] == ("skjult", f" – {REASON_SOURCE}")
     assert said[("Fjellvik ungdomsskole", "Trivsel")][1] == ""  # a value shown has nothing more to say

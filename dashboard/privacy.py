@@ -376,10 +376,10 @@ def _more_to_hide(
         for keys, where in lines:
             for i, known in enumerate(readers):
                 part = (rows if where is None else rows.filter(where)).with_columns(known.alias("_kjent"))
-                at_risk = _lone_hidden(part if i == 0 else part.with_columns(pl.col(knower).alias("_kilden")), keys)
+                as_knower = part.with_columns(pl.col(knower).alias("_kilden"))  # what a school's reader counts
+                at_risk = _lone_hidden(part if i == 0 else as_knower, keys)
                 if school and i == 0:
-                    at_risk = pl.concat([at_risk, _lone_but_one_school(
-                        part.with_columns(pl.col(knower).alias("_kilden")), keys, school)]).unique()
+                    at_risk = pl.concat([at_risk, _lone_but_one_school(as_knower, keys, school)]).unique()
                 if at_risk.is_empty():
                     continue
                 picks = (

@@ -144,18 +144,25 @@ def _at_the_edge_above_a_secret(cube: pl.DataFrame) -> pl.Expr:
     if not {"verdi", "maal"} <= set(cube.columns):
         return pl.lit(False)
     value = pl.col("verdi").round(1)
-    edge = ~pl.col("_hemmelig") & pl.col("verdi").is_not_null() & pl.when(pl.col("maal") == "andel").then(
+    edge = pl.col("verdi").is_not_null() & pl.when(pl.col("maal") == "andel").then(
         (value <= 0) | (value >= 100)).otherwise((value <= 1) | (value >= 5))
-    cell = ["skoleaar", "indikator_kode", "orgnr", "trinn", "kjonn"]
-    above = cube.with_row_index("_rad").filter(edge).select("_rad", *cell)
-    secrets = cube.filter(pl.col("_hemmelig")).select(cell)
-    if above.is_empty() or secrets.is_empty():
-        return pl.lit(False)
-    found = above.join(secrets, on=["skoleaar", "indikator_kode"], suffix="_under").filter(
+    return _above_a_secret(
+        cube, edge & ~pl.col("_hemmelig"), pl.col("_hemmelig"), ["skoleaar", "indikator_kode"], ["orgnr", "trinn", "kjonn"],
         (pl.col("orgnr").is_null() | (pl.col("orgnr") == pl.col("orgnr_under")).fill_null(False))
         & (pl.col("trinn").is_null() | (pl.col("trinn") == pl.col("trinn_under")).fill_null(False))
-        & ((pl.col("kjonn") == "alle") | (pl.col("kjonn") == pl.col("kjonn_under")))
-    )["_rad"].unique()
+        & ((pl.col("kjonn") == "alle") | (pl.col("kjonn") == pl.col("kjonn_under"))),
+    )
+
+
+def _above_a_secret(frame: pl.DataFrame, edge: pl.Expr, secret: pl.Expr, keys: list[str], cell: list[str],
+                    above: pl.Expr) -> pl.Expr:
+    """An expression over `frame`: the rows `edge` picks that stand `above` (over the columns of a row and those of a
+    `secret` one of the same `keys`, suffixed `_under`) some secret row."""
+    tops = frame.with_row_index("_rad").filter(edge).select("_rad", *keys, *cell)
+    secrets = frame.filter(secret).select(*keys, *cell)
+    if tops.is_empty() or secrets.is_empty():
+        return pl.lit(False)
+    found = tops.join(secrets, on=keys, suffix="_under", nulls_equal=True).filter(above)["_rad"].unique()
     return pl.int_range(pl.len()).is_in(found.implode())
 
 
@@ -528,14 +535,25 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None 
         (few if few is not None else pl.lit(False)).fill_null(False).alias("_few"),
     ).with_row_index("_i")
     age = pl.col("trinn").str.ends_with(" år") | (pl.col("trinn") == "alle")  # FHI's ALDER: age groups and all ages
-    targets = set(rows.filter(pl.col("_skjult") & (~pl.col("_kilden") | pl.col("_few")))["_i"].to_list())
+    secret = pl.col("_skjult") & (~pl.col("_kilden") | pl.col("_few"))
+    # A share shown at 0 or 100 % (as the page rounds it) over a secret one gives it away: every pupil in it answered
+    # alike, so every part of it did too. It is hidden, and protected as the secret is.
+    share = pl.col("andel").round(1)
+    edge = ~pl.col("_skjult") & pl.col("andel").is_not_null() & ((share <= 0) | (share >= 100))
+    rows = rows.with_columns(_above_a_secret(
+        rows, edge, secret, base, ["trinn", "kjonn"],
+        ((pl.col("trinn") == pl.col("trinn_under")) | ((pl.col("trinn") == "8-10") & pl.col("trinn_under").is_in(SPAN_TRINN))
+         | ((pl.col("trinn") == "alle") & pl.col("trinn_under").str.ends_with(" år")))
+        & ((pl.col("kjonn") == "alle") | (pl.col("kjonn") == pl.col("kjonn_under"))),
+    ).alias("_grense")).with_columns(pl.col("_skjult") | pl.col("_grense"))
+    targets = set(rows.filter(secret)["_i"].to_list())
     added = _more_to_hide(rows, [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN)),
                                  (base + ["kjonn"], age)])
     added += _solvable_shares(rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added)), targets, base)
     return rows.with_columns(
-        pl.when(pl.col("_i").is_in(added)).then(pl.lit(REASON_SECONDARY)).otherwise(pl.col("skjult_grunn"))
-        .alias("skjult_grunn")
-    ).drop("_i", "_skjult", "_kilden", "_n", "_few")
+        pl.when(pl.col("_i").is_in(added) | pl.col("_grense")).then(pl.lit(REASON_SECONDARY))
+        .otherwise(pl.col("skjult_grunn")).alias("skjult_grunn")
+    ).drop("_i", "_skjult", "_kilden", "_n", "_few", "_grense")
 
 
 def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> list[int]:

@@ -16,11 +16,13 @@ SCHEMA = {"kilde": pl.String, "geo_niva": pl.String, "geo": pl.String, "kommunen
           "antall_svar": pl.Int32, "skjermet": pl.Boolean, "flagg": pl.Int32}
 
 
-def _table(answers: dict[tuple[str, str], int], withheld: set[tuple[str, str]], seed: int = 0) -> pl.DataFrame:
+def _table(answers: dict[tuple[str, str], int], withheld: set[tuple[str, str]], seed: int = 0,
+           yes: dict[tuple[str, str], int] | None = None) -> pl.DataFrame:
     """One municipality's Ungdata table as FHI publishes it: jenter and gutter per trinn, «alle» and «8-10» their
-    sums (the shares weighted by the answers), the `withheld` groups anonymised by the source (flag 3)."""
+    sums (the shares weighted by the answers), the `withheld` groups anonymised by the source (flag 3). The pupils
+    who said yes are random (from `seed`) where `yes` does not give them."""
     rng, answers = random.Random(seed), dict(answers)
-    yes = {key: rng.randint(0, n) for key, n in answers.items()}
+    yes = {key: rng.randint(0, n) for key, n in answers.items()} | (yes or {})
     for kjonn in ("jenter", "gutter"):
         for counts in (answers, yes):
             counts[("8-10", kjonn)] = sum(counts[(t, kjonn)] for t in ("8", "9", "10"))
@@ -152,3 +154,27 @@ def test_a_share_the_source_withheld_for_fewer_answers_than_the_threshold_cannot
     many = protect_share(_table({**answers, ("10", "jenter"): 25}, {("10", "jenter")}), viewer)
     assert many.filter(pl.col("andel").is_null()).height == 1  # a large withheld group hides nothing more
 
+
+
+def test_a_share_at_0_or_100_percent_over_a_hidden_one_is_hidden_too_and_cannot_be_worked_out():
+    """Elevundersøkelsen's bounds case on the Ungdata page: 8. trinn «alle» at 0,0 % says that the 8. trinn jenter
+    hidden for 8 answers are at 0 % too, and so does «8-10» jenter at 0,0 %. Such a share is hidden, and protected as
+    the hidden one is (from the 8.–10. totals too); at 1,5 % beside it, nothing more is hidden for it."""
+    from dashboard.privacy import REASON_SECONDARY, protect_share
+
+    viewer = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=10)
+    answers = {("8", "jenter"): 8, ("8", "gutter"): 30, ("9", "jenter"): 28, ("9", "gutter"): 33,
+               ("10", "jenter"): 25, ("10", "gutter"): 29}
+    nobody = {("8", "jenter"): 0, ("8", "gutter"): 0, ("9", "jenter"): 0, ("10", "jenter"): 0,
+              ("9", "gutter"): 5, ("10", "gutter"): 7}
+    out = protect_share(_table(answers, set(), yes=nobody), viewer)
+    reasons = dict(zip(out.select("trinn", "kjonn").rows(), out["skjult_grunn"], strict=True))
+    assert reasons[("8", "jenter")] == "Skjult: færre enn 10 svar"
+    assert reasons[("8", "alle")] == reasons[("8-10", "jenter")] == REASON_SECONDARY, reasons
+    shown = out.filter(pl.col("andel").is_not_null())
+    assert shown.filter(pl.col("andel").is_in([0.0, 100.0]) & pl.col("kjonn").is_in(["jenter", "alle"])
+                        & pl.col("trinn").is_in(["8", "8-10"])).is_empty(), shown
+    edge = {("8", "alle"), ("8-10", "jenter")}
+    assert _solved(out, protected=lambda cell: cell["antall_svar"] < 10 or (cell["trinn"], cell["kjonn"]) in edge) == []
+    some = protect_share(_table(answers, set(), yes=nobody | {("8", "gutter"): 1, ("9", "jenter"): 1}), viewer)
+    assert some.filter(pl.col("trinn").is_in(["8", "8-10"]) & (pl.col("kjonn") == "alle"))["andel"].null_count() <= 1

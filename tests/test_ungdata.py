@@ -148,6 +148,21 @@ def test_fhi_long_format_names_the_row_and_column_of_an_unreadable_value_as_they
     assert f"(rad {bad_row}, kolonne «value»)" in outcome.message, outcome.message
 
 
+def test_fhi_long_format_names_the_nevner_row_of_a_negative_number_of_answers(register_db, tmp_path):
+    """-380 answers stood in row 5, a NEVNER row; the refusal sent the user to row 3, the RATE row it belongs to."""
+    rows = [
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;RATE;21,5;0",
+        "9901;2021_2023;1;ungdomstrinn;Plaget av ensomhet;RATE;19,0;0",
+        "9901;2021_2023;0;ungdomstrinn;Plaget av ensomhet;NEVNER;400;0",
+        "9901;2021_2023;1;ungdomstrinn;Plaget av ensomhet;NEVNER;-380;0",
+    ]
+    text = "Geografi;År;Kjønn;Trinn;Indikator;MEASURE_TYPE;value;flag\n" + "\n".join(rows) + "\n"
+    outcome = ingest_file(_write(tmp_path / "lang_negativ.csv", text), register_db)
+    assert outcome.result == "avvist"
+    assert "Antall svar kan ikke være negativt (rad 5, kolonne «value (NEVNER)»)" in outcome.message, outcome.message
+    assert "Rader: 3" not in outcome.message
+
+
 def test_fhi_share_is_computed_from_teller_and_nevner_when_there_is_no_rate(register_db, tmp_path):
     text = "GEO;AAR;KJONN;TRINN;INDIKATOR;TELLER;NEVNER;SPVFLAGG;EKSTRA\n9901;2024;0;8-10;Skulket;50;400;0;x\n"
     assert ingest_file(_write(tmp_path / "tn.csv", text), register_db).result == "lastet"

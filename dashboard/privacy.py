@@ -214,8 +214,10 @@ def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], 
     cubes = rows.filter(pl.col("_i").is_in(sorted(targets))).select("skoleaar", "indikator_kode").unique()
     part = rows.join(cubes, on=["skoleaar", "indikator_kode"], nulls_equal=True)
     added: list[int] = []
+    bounded = {"verdi", "maal"} <= set(rows.columns)
     for _cube, cube in part.group_by(["skoleaar", "indikator_kode"], maintain_order=True):
-        cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n").to_dicts()
+        cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n",
+                            *(("verdi", "maal") if bounded else ())).to_dicts()
         by_i = {c["_i"]: c for c in cells}
         lines: list[tuple[int, list[int]]] = []  # (total, members)
         for a, b, total_col in SURVEY_LINES:
@@ -226,7 +228,16 @@ def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], 
                 totals = [i for i in grouped if by_i[i][total_col] in (None, "alle")]
                 if len(totals) == 1 and len(grouped) > 1:
                     lines.append((totals[0], [i for i in grouped if i != totals[0]]))
-        added += _hide_until_unpinned(cells, lines, targets, groups, np)
+        here = _hide_until_unpinned(cells, lines, targets, groups, np)
+        if bounded and cells[0]["maal"] in SCALES:
+            # Udir gives no answers for the values it hid; the lines give them, to a reader too
+            answers = {c["_i"]: c["_n"] or None for c in cells}
+            _infer_answers(answers, lines)
+            cells = [{**c, "_n": answers[c["_i"]] or 0} for c in cells]
+            schools = sorted({c["orgnr"] for c in cells if c["orgnr"] is not None})
+            readers = [frozenset(), *(frozenset({o}) for o in schools), *(g for g in groups if len(g) > 1)]
+            here += _hide_until_bounded(cells, lines, targets, here, readers, cells[0]["maal"], "verdi")
+        added += here
     return added
 
 
@@ -595,94 +606,170 @@ def _with_inferred_answers(rows: pl.DataFrame, base: list[str]) -> pl.DataFrame:
     answers = dict(zip(rows["_i"].to_list(), rows["antall_svar"].to_list(), strict=True))
     missing = rows.filter(pl.col("antall_svar").is_null()).select(base).unique()
     for _table, table in rows.join(missing, on=base, nulls_equal=True).group_by(base):
-        lines = _share_lines(table.select("_i", "trinn", "kjonn").to_dicts())
-        changed = True
-        while changed:  # one count found can be the last one missing on another line
-            changed = False
-            for total, members in lines:
-                unknown = [i for i in (total, *members) if answers[i] is None]
-                if len(unknown) != 1:
-                    continue
-                known = sum(answers[m] for m in members if m != unknown[0])
-                found = known if unknown[0] == total else answers[total] - known
-                if found >= 0:
-                    answers[unknown[0]] = found
-                    changed = True
+        _infer_answers(answers, _share_lines(table.select("_i", "trinn", "kjonn").to_dicts()))
     return rows.with_columns(pl.Series("_svar", [answers[i] for i in rows["_i"].to_list()], dtype=pl.Int64))
 
 
-def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int],
-                        added: list[int]) -> list[int]:
-    """More shares to hide, after `added`, until no target's number of pupils is pinned by the bounds: every group
-    has between none and all of its answers, and a reader knows that too. A share of 0 or 100 % beside hidden ones,
-    or a total less the shares shown of its line that leaves 0 (8.–10. trinn jenter 4 of 40, 10. trinn 4 of 20: 8.
-    trinn 0 of 8), or all of the answers hidden, pins them, where the equations alone (`_hide_until_unpinned`) leave
-    them free. The shown share with the fewest answers on a pinned one's lines goes, until none is."""
+def _infer_answers(answers: dict[int, int | None], lines: list[tuple[int, list[int]]]) -> None:
+    """Fills in the answers (by `_i`, None where not given) that a line gives: its total less its other members, or
+    its members together, until no line gives more."""
+    changed = True
+    while changed:  # one count found can be the last one missing on another line
+        changed = False
+        for total, members in lines:
+            unknown = [i for i in (total, *members) if answers.get(i) is None]
+            if len(unknown) != 1:
+                continue
+            known = sum(answers[m] for m in members if m != unknown[0])
+            found = known if unknown[0] == total else answers[total] - known
+            if found >= 0:
+                answers[unknown[0]] = found
+                changed = True
+
+
+SCALES = {"andel": (0.0, 1.0, 0.01, True), "snitt": (1.0, 5.0, 1.0, False)}
+"""Per answer, what a value adds to its line's total at least and at most (a pupil in a share: 0 or 1; a score: 1 to
+5), the value's unit per answer (a share is in per cent), and whether the sums are whole numbers (pupils)."""
+
+
+def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int], added: list[int],
+                        readers: list[frozenset[str]] | None = None, maal: str = "andel", value: str = "andel",
+                        ) -> list[int]:
+    """More values to hide, after `added`, until no target is pinned by the bounds (`_Bounds`): every group has
+    between none and all of its answers, and a reader knows that too. A share of 0 or 100 % beside hidden ones, a
+    total less the shares shown of its line that leaves 0 (8.–10. trinn jenter 4 of 40, 10. trinn 4 of 20: 8. trinn 0
+    of 8), or all of the answers, pins them, where the equations alone (`_hide_until_unpinned`) leave them free. The
+    shown value with the fewest answers on a pinned one's lines goes, until none is. For each of `readers` as well
+    (they know their schools' values, `orgnr`), less what those alone give away."""
     by_i = {c["_i"]: c for c in cells}
     hidden = {c["_i"] for c in cells if c["_skjult"]} | set(added)
     on_line: dict[int, list[int]] = {}
     for total, members in lines:
         for i in (total, *members):
             on_line.setdefault(i, []).extend((total, *members))
+    own: dict[frozenset[str], set[int]] = {}
     more: list[int] = []
     while True:
-        picks = {p for t in _bounds_pinned(cells, lines, hidden, targets)
-                 if (p := _next_to_hide(t, on_line, hidden, by_i, frozenset())) is not None}
+        anyone = _Bounds(cells, lines, hidden, maal, value)
+        picks: set[int] = set()
+        for reader in readers or [frozenset()]:
+            knows = {i for i in hidden if by_i[i]["orgnr"] in reader and by_i[i][value] is not None}
+            if reader and not knows:
+                continue  # knows nothing that anyone does not
+            asked = {t for t in targets if t in by_i and t in hidden and by_i[t]["orgnr"] not in reader}
+            pinned = anyone.pinned(asked, knows)
+            if pinned and reader not in own:  # what the reader's own values give away, whatever else is hidden
+                own[reader] = _Bounds(cells, lines, set(by_i), maal, value).pinned(asked, knows) if reader else set()
+            for t in sorted(pinned - own.get(reader, set())):
+                if (pick := _next_to_hide(t, on_line, hidden, by_i, reader)) is not None:
+                    picks.add(pick)
         if not picks:
             return more
         hidden |= picks
         more += sorted(picks)
 
 
-def _bounds_pinned(cells: list[dict], lines: list[tuple[int, list[int]]], hidden: set[int],
-                   targets: set[int]) -> list[int]:
-    """The `targets` among `cells` whose number of pupils only one whole number fits, given the shares shown (to one
-    decimal, times the answers: a number of pupils within a fraction) and that a hidden group has between none and
-    all of its answers. The lines' bounds are carried from totals to members and back until they settle. A line
-    whose answers do not add up (FHI's «alle» counts those who gave no kjønn) has the rest as one more member; one
-    whose members have more answers than its total is no equation. Lines that cannot all hold give nothing away."""
-    low: dict[object, float] = {}
-    high: dict[object, float] = {}
-    for c in cells:
-        i, n = c["_i"], c["_n"] or 0
-        if i in hidden or c["andel"] is None or not n:
-            low[i], high[i] = 0, (n or math.inf)
-        else:
-            low[i] = math.ceil(max(0.0, (c["andel"] - 0.05) * n / 100) - 1e-9)
-            high[i] = math.floor(min(float(n), (c["andel"] + 0.05) * n / 100) + 1e-9)
-    equations: list[tuple[object, list[object]]] = []
-    n_of = {c["_i"]: c["_n"] or 0 for c in cells}
-    for total, members in lines:
-        if not any(i in hidden for i in (total, *members)):
-            continue
-        rest = n_of[total] - sum(n_of[m] for m in members)
-        if all(n_of[i] for i in (total, *members)) and rest < 0:
-            continue
-        if all(n_of[i] for i in (total, *members)) and rest > 0:
-            low[("rest", total)], high[("rest", total)] = 0, rest
-            members = [*members, ("rest", total)]
-        elif not all(n_of[i] for i in (total, *members)):
-            low[("rest", total)], high[("rest", total)] = 0, math.inf  # answers unknown: any rest
-            members = [*members, ("rest", total)]
-        equations.append((total, members))
-    for _round in range(50):
-        changed = False
-        for total, members in equations:
-            bounds = [(total, sum(low[m] for m in members), sum(high[m] for m in members))]
+class _Bounds:
+    """The least and most each value of a table can add to its lines (a share's pupils, a mean's sum of scores), to a
+    reader who sees the values not `hidden` (to one decimal: times the answers, a number of pupils within a fraction)
+    and knows that a hidden group has between none and all of its answers (`SCALES`). The lines' bounds are carried
+    from totals to members and back until they settle. A line whose answers do not add up (FHI's «alle» counts those
+    who gave no kjønn) has the rest as one more member; one whose members have more answers than its total is no
+    equation. Lines that cannot all hold give nothing away (`consistent`)."""
+
+    def __init__(self, cells: list[dict], lines: list[tuple[int, list[int]]], hidden: set[int], maal: str,
+                 value: str) -> None:
+        self.least, self.most, self.unit, self.whole = SCALES[maal]
+        self.cells = {c["_i"]: c for c in cells}
+        self.value = value
+        self.n = {i: c["_n"] or 0 for i, c in self.cells.items()}
+        self.low: dict[object, float] = {}
+        self.high: dict[object, float] = {}
+        for i in self.cells:
+            self.low[i], self.high[i] = self._of(i, known=i not in hidden)
+        self.equations: list[tuple[object, list[object]]] = []
+        for total, members in lines:
+            if not any(i in hidden for i in (total, *members)):
+                continue  # a line of values shown says nothing more
+            rest = self.n[total] - sum(self.n[m] for m in members)
+            counted = all(self.n[i] for i in (total, *members))
+            if counted and rest < 0:
+                continue
+            if rest > 0 or not counted:  # answers unknown: any rest
+                self.low[("rest", total)], self.high[("rest", total)] = (
+                    (self.least * rest, self.most * rest) if counted else (0, math.inf))
+                members = [*members, ("rest", total)]
+            self.equations.append((total, members))
+        self.touching: dict[object, list[int]] = {}
+        for k, (total, members) in enumerate(self.equations):
+            for i in (total, *members):
+                self.touching.setdefault(i, []).append(k)
+        self.consistent = self._settle(self.low, self.high, range(len(self.equations)))
+
+    def _of(self, i: int, known: bool) -> tuple[float, float]:
+        """A value's own bounds: as shown (`known`), else between none and all of its answers."""
+        n, v = self.n[i], self.cells[i][self.value]
+        if not known or v is None or not n:
+            return self.least * n, (self.most * n if n else math.inf)
+        return self._rounded(max(self.least * n, (v - 0.05) * n * self.unit), min(self.most * n, (v + 0.05) * n * self.unit))
+
+    def _rounded(self, lo: float, hi: float) -> tuple[float, float]:
+        lo, hi = (lo if lo == lo else -math.inf), (hi if hi == hi else math.inf)  # inf − inf: no bound
+        if not self.whole:
+            return lo, hi
+        return (math.ceil(lo - 1e-9) if math.isfinite(lo) else lo), (math.floor(hi + 1e-9) if math.isfinite(hi) else hi)
+
+    def _settle(self, low: dict, high: dict, start) -> bool:
+        """Narrows `low` and `high` by the equations, from those in `start`, until nothing narrows; False if they
+        cannot all hold."""
+        queue = list(start)
+        queued = set(queue)
+        settled = 1e-9 if self.whole else 0.05  # sums of scores narrow by ever smaller steps around a loop of lines
+        while queue:  # an equation again whenever one of its values' bounds narrowed
+            k = queue.pop()
+            queued.discard(k)
+            total, members = self.equations[k]
+            lows = sum(low[m] for m in members)
+            unbounded = sum(1 for m in members if high[m] == math.inf)
+            bounded = sum(high[m] for m in members if high[m] != math.inf)
+            bounds = [(total, lows, math.inf if unbounded else bounded)]
             for m in members:
-                others = [o for o in members if o != m]
-                bounds.append((m, low[total] - sum(high[o] for o in others), high[total] - sum(low[o] for o in others)))
+                own = high[m] if high[m] != math.inf else 0
+                others = math.inf if unbounded - (high[m] == math.inf) else bounded - own
+                bounds.append((m, low[total] - others, high[total] - (lows - low[m])))
             for i, lo, hi in bounds:
-                lo = math.ceil(lo - 1e-9) if math.isfinite(lo) else -math.inf
-                hi = math.floor(hi + 1e-9) if math.isfinite(hi) else math.inf
+                lo, hi = self._rounded(lo, hi)
                 lo, hi = max(lo, low[i]), min(hi, high[i])
-                if lo > hi:
-                    return []
-                if lo > low[i] or hi < high[i]:
-                    low[i], high[i], changed = lo, hi, True
-        if not changed:
-            break
-    return [c["_i"] for c in cells if c["_i"] in targets and c["_i"] in hidden and high[c["_i"]] <= low[c["_i"]]]
+                if lo > hi + 1e-9:
+                    return False
+                if lo > low[i] + settled or hi < high[i] - settled:
+                    low[i], high[i] = lo, hi
+                    for j in self.touching[i]:
+                        if j not in queued:
+                            queue.append(j)
+                            queued.add(j)
+        return True
+
+    def pinned(self, asked: set[int], knows: set[int] = frozenset()) -> set[int]:
+        """The `asked` values that the bounds pin for a reader who also `knows` those values: of a share, when only
+        one whole number of pupils fits (without its answers, only none); of a mean, when it is known to a tenth, as
+        the page would show it."""
+        if not self.consistent:
+            return set()
+        low, high = self.low, self.high
+        if knows:
+            low, high = dict(low), dict(high)
+            for i in knows:
+                low[i], high[i] = self._of(i, known=True)
+            if not self._settle(low, high, {k for i in knows for k in self.touching.get(i, [])}):
+                return set()
+        found = set()
+        for t in asked:
+            n = self.n[t]
+            if t in low and (high[t] <= low[t] and (n > 0 or high[t] == 0) if self.whole
+                             else n > 0 and high[t] - low[t] < 0.1 * n):
+                found.add(t)
+        return found
 
 
 def _needed(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int], added: list[int], np) -> list[int]:

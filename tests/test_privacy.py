@@ -375,6 +375,85 @@ def test_a_value_at_the_end_of_its_scale_above_a_hidden_one_is_hidden_too_and_ca
     assert ("S1", None, "alle") not in set(secondary_survey(cube, fau).select("orgnr", "trinn", "kjonn").rows())
 
 
+def _pupils_of_the_hidden(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer) -> dict[tuple, tuple[int, int]]:
+    """The fewest and most pupils each share hidden for few answers can stand for, to anyone: the shares shown times
+    their answers are whole pupils, a hidden group has between none and all of its answers, and each line's total is
+    its members together (the municipality and its schools, alle and jenter + gutter, all trinn and the trinn).
+    scipy's integer solver, one school year and indicator at a time; nothing from the code under test."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from dashboard.privacy import SURVEY_CELL, threshold_expr
+
+    marked = cube.join(hidden.with_columns(pl.lit(True).alias("_sek")), on=SURVEY_CELL, how="left", nulls_equal=True)
+    few = (pl.col("antall_besvart") < threshold_expr(marked, viewer)).fill_null(False)
+    marked = marked.with_columns((pl.col("skjermet") | few | pl.col("_sek").fill_null(False)).alias("_skjult"),
+                                 (few & ~pl.col("skjermet")).alias("_liten"))
+    found = {}
+    for _key, part in marked.group_by("skoleaar", "indikator_kode"):
+        cells = part.to_dicts()
+        unknown = [k for k, c in enumerate(cells) if c["_skjult"]]
+        column = {k: j for j, k in enumerate(unknown)}
+        rows, rhs = [], []
+        for a, b, total in (("trinn", "kjonn", "orgnr"), ("orgnr", "trinn", "kjonn"), ("orgnr", "kjonn", "trinn")):
+            lines: dict[tuple, list[int]] = {}
+            for k, c in enumerate(cells):
+                lines.setdefault((c[a], c[b]), []).append(k)
+            for members in lines.values():
+                heads = [k for k in members if cells[k][total] in (None, "alle")]
+                if len(heads) != 1 or len(members) < 2:
+                    continue
+                row, right = np.zeros(len(unknown)), 0.0
+                for k in members:
+                    sign = 1.0 if k == heads[0] else -1.0
+                    if k in column:
+                        row[column[k]] += sign
+                    else:
+                        right -= sign * round(cells[k]["verdi"] * cells[k]["antall_besvart"] / 100)
+                if row.any():
+                    rows.append(row)
+                    rhs.append(right)
+        constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
+        bounds = Bounds(np.zeros(len(unknown)), np.array([cells[k]["antall_besvart"] for k in unknown], dtype=float))
+        for k in unknown:
+            if not cells[k]["_liten"]:
+                continue
+            ends = []
+            for sign in (1, -1):
+                goal = np.zeros(len(unknown))
+                goal[column[k]] = sign
+                ends.append(round(sign * milp(goal, constraints=constraints, integrality=np.ones(len(unknown)),
+                                              bounds=bounds).fun))
+            found[(cells[k]["orgnr"], cells[k]["trinn"], cells[k]["kjonn"])] = (ends[0], ends[1])
+    return found
+
+
+def test_a_hidden_share_is_not_pinned_by_a_group_having_between_none_and_all_of_its_answers_eu():
+    """S1's 8. trinn bullied none of 45 and 9. trinn 3 of 47, and all three trinn 3 of 100: hide the 8. trinn to
+    protect the 10. (8 answers) from the line, and the two hidden trinn still have 3 − 3 = 0 pupils between them, 10.
+    trinn at 0 % as surely as if it were shown. Now it can stand for at least two numbers of pupils."""
+    from dashboard.privacy import secondary_survey
+
+    counts = {("S1", 8): (45, 0), ("S1", 9): (47, 3), ("S1", 10): (8, 0), ("S2", 8): (60, 4), ("S2", 9): (62, 3),
+              ("S2", 10): (58, 5)}
+    for o in ("S1", "S2"):
+        counts[(o, None)] = tuple(sum(counts[(o, t)][j] for t in (8, 9, 10)) for j in (0, 1))
+    for t in (8, 9, 10, None):
+        counts[(None, t)] = tuple(counts[("S1", t)][j] + counts[("S2", t)][j] for j in (0, 1))
+    cube = pl.DataFrame([("2024-25", "EUIndeks_1398", "9909", o, t, "alle", n, False, round(100 * b / n, 1), "andel")
+                         for (o, t), (n, b) in counts.items()], orient="row", schema={
+        "skoleaar": pl.String, "indikator_kode": pl.String, "kommunenr": pl.String, "orgnr": pl.String,
+        "trinn": pl.Int32, "kjonn": pl.String, "antall_besvart": pl.Int32, "skjermet": pl.Boolean,
+        "verdi": pl.Float64, "maal": pl.String})
+    fau = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset({"S2"}), min_respondents=10)
+    hidden = secondary_survey(cube, fau)
+    pupils = _pupils_of_the_hidden(cube, hidden, fau)
+    assert ("S1", 10, "alle") in pupils
+    for cell, (fewest, most) in pupils.items():
+        assert most > fewest, (cell, fewest, most, hidden)
+    assert _solved_by_the_lines(cube, hidden, fau, None) == []
+
+
 def test_no_hidden_survey_value_follows_from_several_lines_together():
     """A reviewer built a municipality where every line had two or more hidden values, so the line-by-line rule hid
     nothing more, and solved the lines together: S1's 7. trinn, «Skjult: færre enn 10 svar», came out as 3 of 8

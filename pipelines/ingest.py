@@ -513,13 +513,14 @@ def outside_demo(touched: set[str]) -> str | None:
     README (the demo administrator would see the real figures), and every page calls its figures fictional."""
     from pipelines.demo import KOMMUNER
 
-    foreign = sorted(t for t in touched if t != ALL_KOMMUNER and t not in KOMMUNER)
+    # A school the register does not have is the suite's to name, with its rows («står ikke i skoleregisteret»): in
+    # the demo, where new users try their files first, it was told apart only as «not a demo municipality».
+    foreign = sorted(t for t in touched if t != ALL_KOMMUNER and t not in KOMMUNER and not t.startswith(UNKNOWN_SCHOOL))
     if not foreign:
         return None
-    shown = [f"skolen {f.removeprefix(UNKNOWN_SCHOOL)}" if f.startswith(UNKNOWN_SCHOOL) else f"kommune {f}"
-             for f in foreign]
-    return (f"Filen har data for {', '.join(shown[:5])}{' med flere' if len(shown) > 5 else ''}, som ikke er "
-            f"demokommuner. {DEMO_WAREHOUSE}")
+    demo = " og ".join(f"{k} {name}" for k, name in KOMMUNER.items())
+    shown = ", ".join(f"kommune {f}" for f in foreign[:5]) + (" med flere" if len(foreign) > 5 else "")
+    return f"Filen har data for {shown}; demolageret har bare demokommunene ({demo}). {DEMO_WAREHOUSE}"
 
 
 def outside_scope(

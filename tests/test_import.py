@@ -177,6 +177,19 @@ def _refused_and_unchanged(demo_db: Path, raw: bytes, name: str, expected: str) 
     assert table_digest(demo_db, DATA_TABLES) == before
 
 
+def test_a_school_the_demo_register_lacks_is_told_as_such_with_its_row(demo_db, demo_dir):
+    """A meeting log with a mistyped orgnr in row 4 was told «Filen har data for skolen 990099999, som ikke er
+    demokommuner» and a paragraph about demo warehouses, no row, nothing about the register: the message a real
+    warehouse gives, and the demo is where new users try their files first."""
+    admin = Viewer(role="admin", kommuner=frozenset(), brukernavn="admin")
+    lines = (demo_dir / "teammoter_9902.csv").read_text("utf-8-sig").splitlines()
+    lines[3] = "990099999" + lines[3][lines[3].index(";"):]
+    outcome = importer.load_upload(("\n".join(lines) + "\n").encode(), "teammoter_9902.csv", demo_db, admin)
+    assert outcome.result == "avvist", outcome.message
+    assert "står ikke i skoleregisteret" in outcome.message and "Rader: 4" in outcome.message, outcome.message
+    assert "demolager" not in outcome.message
+
+
 def test_the_demo_administrator_cannot_upload_real_data_into_the_demo_warehouse(demo_db, demo_dir):
     """The demo administrator's password is in the README, and every page calls the demo's figures fictional: a
     real municipality's register uploaded on «Importer filer» went in (only the command line refused it)."""
@@ -187,7 +200,7 @@ def test_the_demo_administrator_cannot_upload_real_data_into_the_demo_warehouse(
     for outcome in (importer.preview_upload(real.encode(), "skoleregister.csv", demo_db, admin),
                     importer.load_upload(real.encode(), "skoleregister.csv", demo_db, admin)):
         assert outcome.result == "avvist" and "kommune 4601" in outcome.message, outcome.message
-        assert "demolager" in outcome.message
+        assert "demolager" in outcome.message and "9901 Fjellvik og 9902 Sjøbygd" in outcome.message
     assert table_digest(demo_db, DATA_TABLES) == before
     fictional = "\n".join([rows[0], rows[1], "990019999;Ny skole;9902;Sjøbygd;1;7;200"]) + "\n"
     outcome = importer.load_upload(fictional.encode(), "skoleregister.csv", demo_db, admin)

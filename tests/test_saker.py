@@ -838,3 +838,13 @@ def test_a_school_the_register_lacks_is_said_once_not_also_as_lacking_a_municipa
     outcome = ingest_file(_csv(tmp_path / "ukjent.csv", [_row(stranger, "2025-10")]), register_db)
     assert outcome.result == "avvist" and "finnes ikke i skoleregisteret" in outcome.message, outcome.message
     assert "mangler kommunenummer" not in outcome.message, outcome.message
+
+
+def test_an_unreadable_month_is_refused_quoting_the_cell(register_db, tmp_path):
+    """«2024-13» in row 3 was told only the rule («Måneden må skrives som 2025-09 …») with its row and column: the
+    user had to look for what broke it. The cell is quoted as it stands."""
+    rows = _month(SJOBYGD, "2025-09")
+    rows[1]["maaned"] = "2024-13"
+    outcome = ingest_file(_csv(tmp_path / "maaned.csv", rows), register_db)
+    assert outcome.result == "avvist", outcome.message
+    assert "; i filen står «2024-13» (rad 3, kolonne «Måned»)" in outcome.message, outcome.message

@@ -395,7 +395,9 @@ def test_every_mistake_in_a_meeting_log_is_named_once(register_db, tmp_path):
     said = last_log(register_db)[1]
     assert said.startswith("Filen har 3 feil: "), said
     assert "rad 3, kolonne «Dato»: Datoen mangler" in said, said
-    assert "rad 2, kolonne «Dato»: Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14)" in said, said
+    # the cell as it stands: a reviewer shown only the rule had to look for what broke it
+    assert ("rad 2, kolonne «Dato»: Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14); i filen står "
+            "«15.13.2025»") in said, said
     assert "rad 4, kolonne «Team»: Teamet mangler" in said and "Ukjent team" not in said and "rader i alt" not in said
     assert said.index("rad 2,") < said.index("rad 3,") < said.index("rad 4,")  # as the user goes through the file
 

@@ -241,15 +241,19 @@ _PROBLEMS: ContextVar[list[IngestError] | None] = ContextVar("problems", default
 _BAD_ROWS: ContextVar[set[int] | None] = ContextVar("bad_rows", default=None)
 
 
-def raise_on_bad(frame: pl.DataFrame, bad: pl.Expr, message: str, column: str) -> None:
-    """Refuse the file at the first row where `bad` holds, naming row and column. Inside `every_problem`, the
-    refusal is noted and the reader goes on, so that one message names every kind of mistake in the file."""
+def raise_on_bad(frame: pl.DataFrame, bad: pl.Expr, message: str, column: str, quote: str | None = None) -> None:
+    """Refuse the file at the first row where `bad` holds, naming row and column, and with `quote` (a column of
+    `frame`) the cell as it stands («2024-13»: a user shown only the rule had to find what broke it). Inside
+    `every_problem`, the refusal is noted and the reader goes on, so that one message names every kind of mistake in
+    the file."""
     bad_rows = frame.filter(bad)
     if bad_rows.is_empty():
         return
     first = int(bad_rows["rad"][0])
     more = f" ({bad_rows.height} rader i alt)" if bad_rows.height > 1 else ""
-    error = IngestError(message + more, row=first, column=column)
+    cell = bad_rows[quote][0] if quote is not None and quote in bad_rows.columns else None
+    said = f"; i filen står «{str(cell).strip()[:40]}»" if cell is not None and str(cell).strip() else ""
+    error = IngestError(message + said + more, row=first, column=column)
     found = _PROBLEMS.get()
     if found is None:
         raise error

@@ -139,9 +139,10 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     t = per_value(t, "utfall", _utfall=code_expr("utfall", UTFALL))
     t = t.drop("trinn", "sakstype", "utfall").rename({"_trinn": "trinn", "_sakstype": "sakstype", "_utfall": "utfall"})
     raise_on_bad(t, pl.col("periode").is_null(),
-                 "Måneden må skrives som 2025-09 (også 09.2025, 2025-09-01 eller «sep 2025» godtas)", SHOWN["maaned"])
+                 "Måneden må skrives som 2025-09 (også 09.2025, 2025-09-01 eller «sep 2025» godtas)", SHOWN["maaned"],
+                 quote="maaned")
     raise_on_bad(t, pl.col("_trinn_bad"), "Trinn må være et tall fra 1 til 13, eller tomt for alle trinn",
-                 SHOWN["trinn"])
+                 SHOWN["trinn"], quote="trinn")
     raise_on_bad(t, pl.col("sakstype").is_null(), "Sakstypen mangler", SHOWN["sakstype"])
     for canonical, header in COUNTS.items():
         plain = t.get_column(header).cast(pl.Int64, strict=False)  # «3», «0»: nothing to parse or refuse
@@ -156,10 +157,10 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
             "_stort": value.abs() > 1_000_000,
         })
         shown = SHOWN[header]  # as the template heads it
-        raise_on_bad(t, pl.col("_feil"), "Verdien er ikke et tall", shown)
+        raise_on_bad(t, pl.col("_feil"), "Verdien er ikke et tall", shown, quote=header)
         raise_on_bad(t, pl.col("_tom"), "Tom celle: skriv 0 når det ikke er noe å melde", shown)
-        raise_on_bad(t, pl.col("_brok"), "Antall saker må være et helt tall", shown)
-        raise_on_bad(t, pl.col("_stort"), "Urimelig stort antall", shown)
+        raise_on_bad(t, pl.col("_brok"), "Antall saker må være et helt tall", shown, quote=header)
+        raise_on_bad(t, pl.col("_stort"), "Urimelig stort antall", shown, quote=header)
         t = t.with_columns(pl.col("_tall").cast(pl.Int32).alias(canonical)).drop("_tall", "_feil", "_tom", "_brok",
                                                                                    "_stort")
 

@@ -149,17 +149,17 @@ def read(table: pl.DataFrame, known: Known) -> SourceResult:
     raise_on_bad(t, pl.col("_team_tom"), "Teamet mangler", shown["team"])
     # Each blank cell is said once, as missing: not also as unknown or unreadable (`every_problem` names them all)
     raise_on_bad(t, pl.col("_team").is_null() & ~pl.col("_team_tom"),
-                 "Ukjent team (bruk " + ", ".join(f"«{v}»" for v in TEAMS.values()) + ")", shown["team"])
+                 "Ukjent team (bruk " + ", ".join(f"«{v}»" for v in TEAMS.values()) + ")", shown["team"], quote="team")
     raise_on_bad(t, pl.col("_dato_tom"), "Datoen mangler", shown["dato"])
     raise_on_bad(t, pl.col("_dato").is_null() & ~pl.col("_dato_tom"),
-                 "Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14)", shown["dato"])
+                 "Datoen kan ikke leses (skriv f.eks. 14.09.2025 eller 2025-09-14)", shown["dato"], quote="dato")
     for f in COUNTS:
         raise_on_bad(t, pl.col(f"_{f}_tom"), "Tallet mangler: skriv 0 når det ikke var noen", shown[f])
-        raise_on_bad(t, pl.col(f"_{f}_feil"), "Verdien er ikke et helt tall", shown[f])
+        raise_on_bad(t, pl.col(f"_{f}_feil"), "Verdien er ikke et helt tall", shown[f], quote=f)
     raise_on_bad(t, pl.col("_varighet_min_feil"), "Varigheten må være hele minutter",
-                 shown.get("varighet_min", "varighet_min"))
+                 shown.get("varighet_min", "varighet_min"), quote="varighet_min")
     for f in PROFESSIONS:
-        raise_on_bad(t, pl.col(f"_{f}_flagg").is_null(), "Skriv ja eller nei (x/tom og 1/0 går også)", shown[f])
+        raise_on_bad(t, pl.col(f"_{f}_flagg").is_null(), "Skriv ja eller nei (x/tom og 1/0 går også)", shown[f], quote=f)
 
     out = t.select(
         pl.col("rad"),

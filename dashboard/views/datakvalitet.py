@@ -111,6 +111,9 @@ ui.table(
         pl.col("melding").alias("Melding"),  # last: the longest, and read in full below for one file
     ),
     "Innlastingslogg",
+    # A long file name took a third of a 1024-pixel page and pushed «Advarsler» out of view; it is read in full in
+    # its cell's tooltip and in the box below.
+    column_config={"Fil": {"width": 200}},
 )
 old_rows = log.filter(pl.col("radnumre") == "under_overskriften")
 if not old_rows.is_empty():

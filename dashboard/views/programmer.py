@@ -110,7 +110,8 @@ with tab_matrix:
         lines = max((t.count("<br>") + 1 for row in text for t in row if t), default=1)
         row_px = max(52, 16 * lines + 12)
         fig = go.Figure(go.Heatmap(
-            # «5.» under the axis title «Trinn»: ten «10. trinn» ran together on a 1024-pixel screen.
+            # «5.», the title saying «trinn»: ten «10. trinn» ran together on a 1024-pixel screen, and an axis title
+            # «Trinn» stood among the labels, beside the chart's title.
             z=z, x=[f"{t}." for t in trinn], y=schools, text=text, customdata=hover,
             texttemplate="%{text}", textfont=dict(size=12), zmin=0, zmax=2, showscale=False, xgap=3, ygap=3,
             colorscale=[[0, "#e8a0a0"], [0.33, "#e8a0a0"], [0.34, "#d9d9d9"], [0.66, "#d9d9d9"], [0.67, "#93c99a"],
@@ -118,9 +119,9 @@ with tab_matrix:
             hovertemplate="%{y}, %{x} trinn<br>%{customdata}<extra></extra>", hoverongaps=False,
         ))
         fig.update_layout(
-            title=dict(text=f"Programmer etter planen, {year}", font=dict(size=18)), **LAYOUT,
+            title=dict(text=f"Programmer etter planen per skole og trinn, {year}", font=dict(size=18)), **LAYOUT,
             height=160 + row_px * len(schools), yaxis=dict(autorange="reversed"),
-            xaxis=dict(side="top", title=dict(text="Trinn", standoff=4), type="category"),
+            xaxis=dict(side="top", type="category"),
             margin=dict(l=10, r=10, t=90, b=20), plot_bgcolor="white",
         )
         ui.chart(fig)

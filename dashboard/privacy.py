@@ -584,19 +584,65 @@ def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> 
     import numpy as np  # only where a municipality has shares hidden for few answers
     from threadpoolctl import threadpool_limits
 
-    cubes = rows.filter(pl.col("_i").is_in(sorted(targets))).select(base).unique()
-    part = rows.join(cubes, on=base, nulls_equal=True).with_columns(
+    rows, same = _same_pupils(rows, base)
+    cubes = rows.filter(pl.col("_i").is_in(sorted(targets))).select("_klynge").unique()
+    part = rows.join(cubes, on="_klynge").with_columns(
         (pl.col("_skjult") | pl.col("skjult_grunn").is_not_null()).alias("_skjult"),  # «Ingen data» is unknown too
         pl.lit(None, dtype=pl.String).alias("orgnr"),  # no school's shares: no reader knows some of them
     )
     added: list[int] = []
     with threadpool_limits(limits=1, user_api="blas"):
-        for _cube, cube in part.group_by(base, maintain_order=True):
+        for _cube, cube in part.group_by("_klynge", maintain_order=True):
             cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n", "andel").to_dicts()
-            lines = _share_lines(cells)
+            ids = set(cube["_i"].to_list())
+            lines = [line for _table, table in cube.group_by(base, maintain_order=True)
+                     for line in _share_lines(table.select("_i", "trinn", "kjonn").to_dicts())]
+            lines += [(total, members) for total, members in same if total in ids]
             here = _needed(cells, lines, targets, _hide_until_unpinned(cells, lines, targets, (), np), np)
             added += here + _hide_until_bounded(cells, lines, targets, here)
     return added
+
+
+def _same_pupils(rows: pl.DataFrame, base: list[str]) -> tuple[pl.DataFrame, list[tuple[int, list[int]]]]:
+    """`rows` with `_klynge`, the tables (`base`) that must be protected together, and the lines between them: FHI's
+    figure for a period («kommunehelsa», 2022–2024) whose answers are those of the municipality's own Ungdata surveys
+    in it (`ungdata`, 2024) is those surveys' pupils together, group for group. A reviewer took 8.–10. trinn, hidden
+    in the survey's table to protect 10. trinn, from FHI's table beside it, where it was shown, and 10. trinn with
+    it."""
+    table = pl.concat_str([pl.col(c).cast(pl.String).fill_null("") for c in base], separator="|")
+    rows = rows.with_columns(table.alias("_klynge"))
+    if "aar" not in rows.columns or "ungdata" not in rows["kilde"].to_list() or \
+            "kommunehelsa" not in rows["kilde"].to_list():
+        return rows, []
+    group = ["geo_niva", "geo", "indikator_kode", "trinn", "kjonn"]
+    fhi = rows.filter(pl.col("kilde") == "kommunehelsa").select(
+        "_i", "_klynge", *group, "aar", pl.col("periode").str.extract(r"(\d{4})\D*$").cast(pl.Int64).alias("_til"),
+        pl.col("_svar").alias("_n"))
+    surveys = rows.filter(pl.col("kilde") == "ungdata").select(
+        pl.col("_i").alias("_j"), pl.col("_klynge").alias("_klynge_j"), *group, pl.col("aar").alias("_aar"),
+        pl.col("_svar").alias("_n_j"))
+    linked = (
+        fhi.join(surveys, on=group, nulls_equal=True)
+        .filter(pl.col("_aar").is_between(pl.col("aar"), pl.col("_til").fill_null(pl.col("aar"))))
+        .group_by("_i", "_klynge").agg(pl.col("_j"), pl.col("_klynge_j"), pl.col("_n_j").sum().alias("_sum"),
+                                       pl.col("_n_j").null_count().alias("_uten"), pl.col("_n").first())
+        .filter((pl.col("_uten") == 0) & (pl.col("_n") == pl.col("_sum")))
+    )
+    if linked.is_empty():
+        return rows, []
+    parent: dict[str, str] = {}
+
+    def root(k: str) -> str:
+        while parent.get(k, k) != k:
+            k = parent[k]
+        return k
+
+    for own, others in linked.select("_klynge", "_klynge_j").iter_rows():
+        for other in others:
+            parent[root(other)] = root(own)
+    tables = rows["_klynge"].unique().to_list()
+    return (rows.with_columns(pl.col("_klynge").replace({t: root(t) for t in tables})),
+            [(i, js) for i, js in linked.select("_i", "_j").iter_rows()])
 
 
 def _with_inferred_answers(rows: pl.DataFrame, base: list[str]) -> pl.DataFrame:

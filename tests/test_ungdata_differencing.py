@@ -290,3 +290,30 @@ def test_a_share_the_source_withheld_without_its_answers_counts_as_few_when_its_
     assert reasons["jenter"] == REASON_SECONDARY, out
     many = protect_share(table((10.0, 42), (100 * 2 / 12, 12)), viewer)
     assert many["andel"].null_count() == 1, many
+
+
+def test_a_share_hidden_in_the_survey_s_table_is_not_given_away_by_fhi_s_table_of_the_same_pupils():
+    """The reviewer's case: the municipality's one survey in 2022–2024 is FHI's figure for the period, group for
+    group (the same answers). The survey's table hid 8.–10. trinn to protect 10. trinn gutter (2 of 10); FHI's table
+    showed it, and 10. trinn followed: 3 − 0 − 1 = 2. Both tables are now protected together."""
+    from dashboard.privacy import protect_share
+
+    answers = {("8", "jenter"): 13, ("8", "gutter"): 27, ("9", "jenter"): 28, ("9", "gutter"): 25,
+               ("10", "jenter"): 10, ("10", "gutter"): 10}
+    yes = {("8", "jenter"): 0, ("8", "gutter"): 0, ("9", "jenter"): 0, ("9", "gutter"): 1, ("10", "jenter"): 0,
+           ("10", "gutter"): 2}
+    survey = _table(answers, set(), yes=yes).with_columns(pl.lit(2024).alias("aar"))
+    fhi = survey.filter(pl.col("trinn") == "8-10").with_columns(
+        pl.lit("kommunehelsa").alias("kilde"), pl.lit("2022–2024").alias("periode"), pl.lit(2022).alias("aar"))
+    viewer = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=12)
+    both = protect_share(pl.concat([survey, fhi]), viewer)
+    shown_by_fhi = {r["kjonn"]: r["andel"] for r in both.filter(pl.col("kilde") == "kommunehelsa").to_dicts()}
+    read = both.filter(pl.col("kilde") == "ungdata").with_columns(  # the reader puts FHI's shares in the gaps
+        pl.when((pl.col("trinn") == "8-10") & pl.col("andel").is_null())
+        .then(pl.col("kjonn").replace_strict(shown_by_fhi, return_dtype=pl.Float64)).otherwise(pl.col("andel"))
+        .alias("andel"))
+    counts = dict(zip(survey.select("trinn", "kjonn").rows(), survey["antall_svar"], strict=True))
+    assert _few(read, ("10", "gutter"))
+    for key, (fewest, most) in _pupils(read, counts).items():
+        if _few(read, key):
+            assert most > fewest, (key, fewest, most, both)

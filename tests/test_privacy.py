@@ -237,6 +237,21 @@ def _one_reader_rule(cube: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     return rows.filter(pl.col("_i").is_in(_more_to_hide(rows, lines))).select(SURVEY_CELL)
 
 
+def _survey_lines(cells: list[dict]) -> list[tuple[int, list[int]]]:
+    """The lines of one school year and indicator, as (total, its line with the total) by position in `cells`: the
+    municipality and its schools, alle and jenter + gutter, all trinn and the trinn."""
+    found = []
+    for a, b, total in (("trinn", "kjonn", "orgnr"), ("orgnr", "trinn", "kjonn"), ("orgnr", "kjonn", "trinn")):
+        lines: dict[tuple, list[int]] = {}
+        for k, c in enumerate(cells):
+            lines.setdefault((c[a], c[b]), []).append(k)
+        for members in lines.values():
+            heads = [k for k in members if cells[k][total] in (None, "alle")]
+            if len(heads) == 1 and len(members) > 1:
+                found.append((heads[0], members))
+    return found
+
+
 def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewer, known: str | None,
                          udir: bool = False, also: frozenset[tuple] = frozenset()) -> list[tuple]:
     """The values hidden for few answers that a reader who knows school `known` exactly works out by solving all the
@@ -260,19 +275,12 @@ def _solved_by_the_lines(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: Viewe
     def fixed(cells: list[dict], unknown: list[int]) -> set[int]:
         column = {k: j for j, k in enumerate(unknown)}
         equations = []
-        for a, b, total in (("trinn", "kjonn", "orgnr"), ("orgnr", "trinn", "kjonn"), ("orgnr", "kjonn", "trinn")):
-            lines: dict[tuple, list[int]] = {}
-            for k, c in enumerate(cells):
-                lines.setdefault((c[a], c[b]), []).append(k)
-            for members in lines.values():
-                heads = [k for k in members if cells[k][total] in (None, "alle")]
-                if len(heads) != 1 or len(members) < 2:
-                    continue
-                row = np.zeros(len(unknown))
-                for k in members:
-                    if k in column:
-                        row[column[k]] += 1.0 if k == heads[0] else -1.0
-                equations.append(row)
+        for head, members in _survey_lines(cells):
+            row = np.zeros(len(unknown))
+            for k in members:
+                if k in column:
+                    row[column[k]] += 1.0 if k == head else -1.0
+            equations.append(row)
         matrix = np.array(equations) if equations else np.zeros((1, len(unknown)))
         _u, singular, vt = np.linalg.svd(matrix)
         null = vt[int((singular > 1e-9).sum()):]
@@ -395,24 +403,17 @@ def _pupils_of_the_hidden(cube: pl.DataFrame, hidden: pl.DataFrame, viewer: View
         unknown = [k for k, c in enumerate(cells) if c["_skjult"]]
         column = {k: j for j, k in enumerate(unknown)}
         rows, rhs = [], []
-        for a, b, total in (("trinn", "kjonn", "orgnr"), ("orgnr", "trinn", "kjonn"), ("orgnr", "kjonn", "trinn")):
-            lines: dict[tuple, list[int]] = {}
-            for k, c in enumerate(cells):
-                lines.setdefault((c[a], c[b]), []).append(k)
-            for members in lines.values():
-                heads = [k for k in members if cells[k][total] in (None, "alle")]
-                if len(heads) != 1 or len(members) < 2:
-                    continue
-                row, right = np.zeros(len(unknown)), 0.0
-                for k in members:
-                    sign = 1.0 if k == heads[0] else -1.0
-                    if k in column:
-                        row[column[k]] += sign
-                    else:
-                        right -= sign * round(cells[k]["verdi"] * cells[k]["antall_besvart"] / 100)
-                if row.any():
-                    rows.append(row)
-                    rhs.append(right)
+        for head, members in _survey_lines(cells):
+            row, right = np.zeros(len(unknown)), 0.0
+            for k in members:
+                sign = 1.0 if k == head else -1.0
+                if k in column:
+                    row[column[k]] += sign
+                else:
+                    right -= sign * round(cells[k]["verdi"] * cells[k]["antall_besvart"] / 100)
+            if row.any():
+                rows.append(row)
+                rhs.append(right)
         constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
         bounds = Bounds(np.zeros(len(unknown)), np.array([cells[k]["antall_besvart"] for k in unknown], dtype=float))
         for k in unknown:

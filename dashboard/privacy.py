@@ -546,7 +546,10 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None 
         (pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING)).alias("_skjult"),
         source.fill_null(False).alias("_kilden"),
         pl.col("_svar").fill_null(0).alias("_n"),
-        (few if few is not None else pl.lit(False)).fill_null(False).alias("_few"),
+        # Withheld without answers that a line gives (two of them in a line): fail closed, as few. A reviewer read
+        # them as 0 % under «alle» at 0,0 % while nothing took them for groups of few answers.
+        ((few if few is not None else pl.lit(False)).fill_null(False)
+         | (source.fill_null(False) & pl.col("_svar").is_null() & (few is not None))).alias("_few"),
     )
     age = pl.col("trinn").str.ends_with(" år") | (pl.col("trinn") == "alle")  # FHI's ALDER: age groups and all ages
     secret = pl.col("_skjult") & (~pl.col("_kilden") | pl.col("_few"))
@@ -599,7 +602,7 @@ def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> 
                      for line in _share_lines(table.select("_i", "trinn", "kjonn").to_dicts())]
             lines += [(total, members) for total, members in same if total in ids]
             here = _needed(cells, lines, targets, _hide_until_unpinned(cells, lines, targets, (), np), np)
-            added += here + _hide_until_bounded(cells, lines, targets, here)
+            added += here + _hide_until_bounded(cells, lines, targets, here, exact=True)
     return added
 
 
@@ -680,32 +683,40 @@ SCALES = {"andel": (0.0, 1.0, 0.01, True), "snitt": (1.0, 5.0, 1.0, False)}
 
 def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int], added: list[int],
                         readers: list[frozenset[str]] | None = None, maal: str = "andel", value: str = "andel",
-                        ) -> list[int]:
+                        exact: bool = False) -> list[int]:
     """More values to hide, after `added`, until no target is pinned by the bounds (`_Bounds`): every group has
     between none and all of its answers, and a reader knows that too. A share of 0 or 100 % beside hidden ones, a
     total less the shares shown of its line that leaves 0 (8.–10. trinn jenter 4 of 40, 10. trinn 4 of 20: 8. trinn 0
     of 8), or all of the answers, pins them, where the equations alone (`_hide_until_unpinned`) leave them free. The
     shown value with the fewest answers on a pinned one's lines goes, until none is. For each of `readers` as well
-    (they know their schools' values, `orgnr`), less what those alone give away."""
+    (they know their schools' values, `orgnr`), less what those alone give away. `exact`: also by linear programming
+    (`_Bounds.pinned`), for a small table."""
     by_i = {c["_i"]: c for c in cells}
     hidden = {c["_i"] for c in cells if c["_skjult"]} | set(added)
+    here = {t for t in targets if t in by_i}
     on_line: dict[int, list[int]] = {}
     for total, members in lines:
         for i in (total, *members):
             on_line.setdefault(i, []).extend((total, *members))
     own: dict[frozenset[str], set[int]] = {}
+    of_school: dict[str, set[int]] = {}  # the values a school's reader knows
+    for c in cells:
+        if c["orgnr"] is not None and c[value] is not None:
+            of_school.setdefault(c["orgnr"], set()).add(c["_i"])
+    bounds = _Bounds(cells, lines, maal, value)
     more: list[int] = []
     while True:
-        anyone = _Bounds(cells, lines, hidden, maal, value)
+        anyone = bounds.settled(hidden)
         picks: set[int] = set()
         for reader in readers or [frozenset()]:
-            knows = {i for i in hidden if by_i[i]["orgnr"] in reader and by_i[i][value] is not None}
+            theirs = set().union(*(of_school.get(o, set()) for o in reader))
+            knows = theirs & hidden
             if reader and not knows:
                 continue  # knows nothing that anyone does not
-            asked = {t for t in targets if t in by_i and t in hidden and by_i[t]["orgnr"] not in reader}
-            pinned = anyone.pinned(asked, knows)
+            asked = {t for t in here & hidden if by_i[t]["orgnr"] not in reader}
+            pinned = anyone.pinned(asked, knows, exact)
             if pinned and reader not in own:  # what the reader's own values give away, whatever else is hidden
-                own[reader] = _Bounds(cells, lines, set(by_i), maal, value).pinned(asked, knows) if reader else set()
+                own[reader] = bounds.settled(set(by_i)).pinned(asked, theirs, exact) if reader else set()
             for t in sorted(pinned - own.get(reader, set())):
                 if (pick := _next_to_hide(t, on_line, hidden, by_i, reader)) is not None:
                     picks.add(pick)
@@ -717,104 +728,171 @@ def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], t
 
 class _Bounds:
     """The least and most each value of a table can add to its lines (a share's pupils, a mean's sum of scores), to a
-    reader who sees the values not `hidden` (to one decimal: times the answers, a number of pupils within a fraction)
-    and knows that a hidden group has between none and all of its answers (`SCALES`). The lines' bounds are carried
-    from totals to members and back until they settle. A line whose answers do not add up (FHI's «alle» counts those
-    who gave no kjønn) has the rest as one more member; one whose members have more answers than its total is no
-    equation. Lines that cannot all hold give nothing away (`consistent`)."""
+    reader who sees the values not hidden (to one decimal: times the answers, a number of pupils within a fraction)
+    and knows that a hidden group has between none and all of its answers (`SCALES`). A line whose answers do not add
+    up (FHI's «alle» counts those who gave no kjønn) has the rest as one more member; one whose members have more
+    answers than its total is no equation. The lines and the values' own bounds are laid out once (`settled` reads
+    them for one set of hidden values); with numpy, every line at once per round."""
 
-    def __init__(self, cells: list[dict], lines: list[tuple[int, list[int]]], hidden: set[int], maal: str,
-                 value: str) -> None:
+    def __init__(self, cells: list[dict], lines: list[tuple[int, list[int]]], maal: str, value: str) -> None:
+        import numpy as np
+
+        self.np = np
         self.least, self.most, self.unit, self.whole = SCALES[maal]
-        self.cells = {c["_i"]: c for c in cells}
-        self.value = value
-        self.n = {i: c["_n"] or 0 for i, c in self.cells.items()}
-        self.low: dict[object, float] = {}
-        self.high: dict[object, float] = {}
-        for i in self.cells:
-            self.low[i], self.high[i] = self._of(i, known=i not in hidden)
-        self.equations: list[tuple[object, list[object]]] = []
+        self.ids = [c["_i"] for c in cells]
+        self.place = {i: k for k, i in enumerate(self.ids)}
+        n = np.array([c["_n"] or 0 for c in cells], dtype=float)
+        self.values = np.array([np.nan if c[value] is None else c[value] for c in cells], dtype=float)
+        self.lines: list[list[int]] = []  # positions, total first; a rest is a position after the cells
+        rests: list[tuple[float, float]] = []
         for total, members in lines:
-            if not any(i in hidden for i in (total, *members)):
-                continue  # a line of values shown says nothing more
-            rest = self.n[total] - sum(self.n[m] for m in members)
-            counted = all(self.n[i] for i in (total, *members))
+            at = [self.place[i] for i in (total, *members)]
+            rest = n[at[0]] - n[at[1:]].sum()
+            counted = bool((n[at] > 0).all())
             if counted and rest < 0:
                 continue
             if rest > 0 or not counted:  # answers unknown: any rest
-                self.low[("rest", total)], self.high[("rest", total)] = (
-                    (self.least * rest, self.most * rest) if counted else (0, math.inf))
-                members = [*members, ("rest", total)]
-            self.equations.append((total, members))
-        self.touching: dict[object, list[int]] = {}
-        for k, (total, members) in enumerate(self.equations):
-            for i in (total, *members):
-                self.touching.setdefault(i, []).append(k)
-        self.consistent = self._settle(self.low, self.high, range(len(self.equations)))
+                rests.append((self.least * rest, self.most * rest) if counted else (0.0, np.inf))
+                at.append(len(cells) + len(rests) - 1)
+            self.lines.append(at)
+        self.n = np.concatenate([n, np.zeros(len(rests))])
+        self.free_low = np.concatenate([self.least * n, [r[0] for r in rests]])
+        self.free_high = np.concatenate([np.where(n > 0, self.most * n, np.inf), [r[1] for r in rests]])
+        with np.errstate(invalid="ignore"):
+            shown_low, shown_high = self._as_shown(np.arange(len(cells)))
+        readable = ~np.isnan(self.values) & (n > 0)
+        self.shown_low = np.concatenate([np.where(readable, shown_low, self.least * n), [r[0] for r in rests]])
+        self.shown_high = np.concatenate([np.where(readable, shown_high, self.free_high[:len(cells)]),
+                                          [r[1] for r in rests]])
+        self.readable = np.concatenate([readable, np.zeros(len(rests), dtype=bool)])
 
-    def _of(self, i: int, known: bool) -> tuple[float, float]:
-        """A value's own bounds: as shown (`known`), else between none and all of its answers."""
-        n, v = self.n[i], self.cells[i][self.value]
-        if not known or v is None or not n:
-            return self.least * n, (self.most * n if n else math.inf)
-        return self._rounded(max(self.least * n, (v - 0.05) * n * self.unit), min(self.most * n, (v + 0.05) * n * self.unit))
+    def _as_shown(self, at):
+        """The bounds of the values at `at` as shown: to one decimal, times the answers (whole pupils for a share)."""
+        np, n, v = self.np, self.n[at], self.values[at]
+        return self._rounded(np.maximum(self.least * n, (v - 0.05) * n * self.unit),
+                             np.minimum(self.most * n, (v + 0.05) * n * self.unit))
 
-    def _rounded(self, lo: float, hi: float) -> tuple[float, float]:
-        lo, hi = (lo if lo == lo else -math.inf), (hi if hi == hi else math.inf)  # inf − inf: no bound
+    def _rounded(self, low, high):
         if not self.whole:
-            return lo, hi
-        return (math.ceil(lo - 1e-9) if math.isfinite(lo) else lo), (math.floor(hi + 1e-9) if math.isfinite(hi) else hi)
+            return low, high
+        np = self.np
+        with np.errstate(invalid="ignore"):
+            return (np.where(np.isfinite(low), np.ceil(low - 1e-9), low),
+                    np.where(np.isfinite(high), np.floor(high + 1e-9), high))
 
-    def _settle(self, low: dict, high: dict, start) -> bool:
-        """Narrows `low` and `high` by the equations, from those in `start`, until nothing narrows; False if they
-        cannot all hold."""
-        queue = list(start)
-        queued = set(queue)
-        settled = 1e-9 if self.whole else 0.05  # sums of scores narrow by ever smaller steps around a loop of lines
-        while queue:  # an equation again whenever one of its values' bounds narrowed
-            k = queue.pop()
-            queued.discard(k)
-            total, members = self.equations[k]
-            lows = sum(low[m] for m in members)
-            unbounded = sum(1 for m in members if high[m] == math.inf)
-            bounded = sum(high[m] for m in members if high[m] != math.inf)
-            bounds = [(total, lows, math.inf if unbounded else bounded)]
-            for m in members:
-                own = high[m] if high[m] != math.inf else 0
-                others = math.inf if unbounded - (high[m] == math.inf) else bounded - own
-                bounds.append((m, low[total] - others, high[total] - (lows - low[m])))
-            for i, lo, hi in bounds:
-                lo, hi = self._rounded(lo, hi)
-                lo, hi = max(lo, low[i]), min(hi, high[i])
-                if lo > hi + 1e-9:
-                    return False
-                if lo > low[i] + settled or hi < high[i] - settled:
-                    low[i], high[i] = lo, hi
-                    for j in self.touching[i]:
-                        if j not in queued:
-                            queue.append(j)
-                            queued.add(j)
+    def settled(self, hidden: set[int]) -> _Settled:
+        """The bounds to a reader who sees every value but `hidden`, carried along the lines with a hidden value (a
+        line of values shown says nothing more) until they settle."""
+        np = self.np
+        size = len(self.n)
+        secret = np.zeros(size, dtype=bool)
+        secret[[self.place[i] for i in hidden if i in self.place]] = True
+        secret[len(self.ids):] = True  # the rests are never shown
+        known = self.readable & ~secret
+        low = np.where(known, self.shown_low, self.free_low)
+        high = np.where(known, self.shown_high, self.free_high)
+        active = [at for at in self.lines if secret[at].any()]
+        return _Settled(self, low, high, active)
+
+
+class _Settled:
+    """`_Bounds` for one set of hidden values: `pinned` says which values they, and a reader's own, give away."""
+
+    def __init__(self, bounds: _Bounds, low, high, lines: list[list[int]]) -> None:
+        np = bounds.np
+        self.bounds, self.low, self.high, self.lines = bounds, low, high, lines
+        self.totals = np.array([at[0] for at in lines], dtype=int)
+        self.member = np.array([k for at in lines for k in at[1:]], dtype=int)
+        self.member_of = np.array([j for j, at in enumerate(lines) for _k in at[1:]], dtype=int)
+        self.consistent = self._settle(self.low, self.high)
+
+    def _settle(self, low, high) -> bool:
+        """Narrows `low` and `high` (in place) by the lines until nothing narrows; False if they cannot all hold."""
+        np, whole = self.bounds.np, self.bounds.whole
+        if not len(self.totals):
+            return True
+        lines = len(self.totals)
+        settled = 1e-9 if whole else 0.05  # sums of scores narrow by ever smaller steps around a loop of lines
+        for _round in range(200):
+            member_low, member_high = low[self.member], high[self.member]
+            endless = np.isinf(member_high)
+            sum_low = np.bincount(self.member_of, weights=member_low, minlength=lines)
+            n_endless = np.bincount(self.member_of, weights=endless, minlength=lines)
+            finite_high = np.bincount(self.member_of, weights=np.where(endless, 0.0, member_high), minlength=lines)
+            others_high = np.where(n_endless[self.member_of] - endless > 0, np.inf,
+                                   finite_high[self.member_of] - np.where(endless, 0.0, member_high))
+            new_low, new_high = low.copy(), high.copy()
+            np.maximum.at(new_low, self.totals, sum_low)
+            np.minimum.at(new_high, self.totals, np.where(n_endless > 0, np.inf, finite_high))
+            np.maximum.at(new_low, self.member, low[self.totals][self.member_of] - others_high)
+            np.minimum.at(new_high, self.member, high[self.totals][self.member_of] - (sum_low[self.member_of] - member_low))
+            new_low, new_high = self.bounds._rounded(new_low, new_high)
+            new_low, new_high = np.maximum(new_low, low), np.minimum(new_high, high)
+            if (new_low > new_high + 1e-9).any():
+                return False
+            narrowed = (new_low > low + settled).any() or (new_high < high - settled).any()
+            low[:], high[:] = new_low, new_high
+            if not narrowed:
+                break
         return True
 
-    def pinned(self, asked: set[int], knows: set[int] = frozenset()) -> set[int]:
+    def pinned(self, asked: set[int], knows: set[int] = frozenset(), exact: bool = False) -> set[int]:
         """The `asked` values that the bounds pin for a reader who also `knows` those values: of a share, when only
         one whole number of pupils fits (without its answers, only none); of a mean, when it is known to a tenth, as
-        the page would show it."""
+        the page would show it. Carrying bounds along lines sees one value at a time: two hidden values whose sum
+        the lines fix at 0 (a reviewer's «alle» less jenter, less the rest) stay free to it. `exact` also asks a
+        linear program for each value's least and most (scipy's HiGHS), as the reviewer did."""
+        b = self.bounds
+        np = b.np
         if not self.consistent:
             return set()
         low, high = self.low, self.high
         if knows:
-            low, high = dict(low), dict(high)
-            for i in knows:
-                low[i], high[i] = self._of(i, known=True)
-            if not self._settle(low, high, {k for i in knows for k in self.touching.get(i, [])}):
+            at = np.array([b.place[i] for i in knows], dtype=int)
+            low, high = low.copy(), high.copy()
+            known_low, known_high = b._as_shown(at)
+            low[at], high[at] = np.maximum(low[at], known_low), np.minimum(high[at], known_high)
+            if not self._settle(low, high):
                 return set()
         found = set()
         for t in asked:
-            n = self.n[t]
-            if t in low and (high[t] <= low[t] and (n > 0 or high[t] == 0) if self.whole
-                             else n > 0 and high[t] - low[t] < 0.1 * n):
+            k = b.place.get(t)
+            if k is not None and self._fixed(k, low[k], high[k]):
                 found.add(t)
+        if exact and len(self.totals) and (rest := [t for t in asked - found if t in b.place]):
+            found |= self._by_linear_program(rest, low, high)
+        return found
+
+    def _fixed(self, k: int, low: float, high: float) -> bool:
+        n = self.bounds.n[k]
+        if self.bounds.whole:
+            return high <= low and (n > 0 or high == 0)
+        return n > 0 and high - low < 0.1 * n
+
+    def _by_linear_program(self, asked: list[int], low, high) -> set[int]:
+        from scipy.optimize import linprog
+
+        np, b = self.bounds.np, self.bounds
+        size = len(low)
+        matrix = np.zeros((len(self.totals), size))
+        matrix[np.arange(len(self.totals)), self.totals] = 1.0
+        np.add.at(matrix, (self.member_of, self.member), -1.0)
+        limits = list(zip(low, [None if h == np.inf else h for h in high], strict=True))
+        found = set()
+        for t in asked:
+            k = b.place[t]
+            ends = []
+            for sign in (1.0, -1.0):
+                goal = np.zeros(size)
+                goal[k] = sign
+                result = linprog(goal, A_eq=matrix, b_eq=np.zeros(len(self.totals)), bounds=limits, method="highs")
+                if result.status != 0:
+                    break
+                ends.append(sign * result.fun)
+            if len(ends) == 2:  # the solver's own tolerance is about 1e-7
+                lo, hi = (math.ceil(ends[0] - 1e-6), math.floor(ends[1] + 1e-6)) if b.whole else ends
+                if self._fixed(k, lo, hi):
+                    found.add(t)
         return found
 
 

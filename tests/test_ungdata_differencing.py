@@ -182,8 +182,9 @@ def test_a_share_at_0_or_100_percent_over_a_hidden_one_is_hidden_too_and_cannot_
 
 def _pupils(shares: pl.DataFrame, answers: dict[tuple[str, str], int]) -> dict[tuple[str, str], tuple[int, int]]:
     """The fewest and most pupils each hidden share of one table can stand for, to a reader who knows that a group
-    has between none and all of its answers (`answers`: every group's, as the lines give them), and the shares shown
-    times their answers (whole pupils): scipy's integer solver over the lines, nothing from the code under test."""
+    has between none and all of its answers (`answers`: every group's, as the lines give them, also where the table
+    leaves them out), and the shares shown times their answers (whole pupils): scipy's integer solver over the lines,
+    nothing from the code under test."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     cells = {(c["trinn"], c["kjonn"]): c for c in shares.to_dicts()}
@@ -194,7 +195,7 @@ def _pupils(shares: pl.DataFrame, answers: dict[tuple[str, str], int]) -> dict[t
     lines = [((t, "alle"), [(t, "jenter"), (t, "gutter")]) for t in {t for t, _k in cells}]
     lines += [(("8-10", k), [("8", k), ("9", k), ("10", k)]) for k in ("alle", "jenter", "gutter")]
     lines += [(("alle", k), [(t, k) for t in ages]) for k in ("alle", "jenter", "gutter") if ages]
-    rows, rhs = [], []
+    rows, rhs, rests = [], [], []
     for total, members in lines:
         if total not in cells or any(m not in cells for m in members):
             continue
@@ -204,18 +205,24 @@ def _pupils(shares: pl.DataFrame, answers: dict[tuple[str, str], int]) -> dict[t
                 row[column[key]] += sign
             else:
                 right -= sign * known[key]
-        if row.any():
-            rows.append(row)
-            rhs.append(right)
-    constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
-    bounds = Bounds(np.zeros(len(hidden)), np.array([answers[key] for key in hidden], dtype=float))
+        rows.append(row)
+        rhs.append(right)
+        # «alle» counting those who gave no kjønn: the rest is one more unknown member, none to all of them
+        rests.append(max(0, answers[total] - sum(answers[m] for m in members)))
+    size = len(hidden) + len(rows)
+    matrix = np.zeros((len(rows), size))
+    for r, row in enumerate(rows):
+        matrix[r, :len(hidden)] = row
+        matrix[r, len(hidden) + r] = -1.0
+    constraints = [LinearConstraint(matrix, rhs, rhs)] if rows else []
+    bounds = Bounds(np.zeros(size), np.array([answers[key] for key in hidden] + rests, dtype=float))
     found = {}
     for key in hidden:
         ends = []
         for sign in (1, -1):
-            goal = np.zeros(len(hidden))
+            goal = np.zeros(size)
             goal[column[key]] = sign
-            result = milp(goal, constraints=constraints, integrality=np.ones(len(hidden)), bounds=bounds)
+            result = milp(goal, constraints=constraints, integrality=np.ones(size), bounds=bounds)
             ends.append(round(sign * result.fun))
         found[key] = (ends[0], ends[1])
     return found
@@ -317,3 +324,54 @@ def test_a_share_hidden_in_the_survey_s_table_is_not_given_away_by_fhi_s_table_o
     for key, (fewest, most) in _pupils(read, counts).items():
         if _few(read, key):
             assert most > fewest, (key, fewest, most, both)
+
+
+def _rows(answers: dict[tuple[str, str], int], yes: dict[tuple[str, str], int], without_kjonn: dict[str, int],
+          withheld: set[tuple[str, str]] = frozenset(), uncounted: bool = False) -> pl.DataFrame:
+    """As `_table`, with «alle» counting `without_kjonn` pupils per trinn (none of them said yes) beside jenter and
+    gutter, as FHI's «alle» does, and the `withheld` groups without their answers when `uncounted`."""
+    answers, yes = dict(answers), dict(yes)
+    for t in ("8", "9", "10"):
+        answers[(t, "alle")] = answers[(t, "jenter")] + answers[(t, "gutter")] + without_kjonn.get(t, 0)
+        yes[(t, "alle")] = yes[(t, "jenter")] + yes[(t, "gutter")]
+    for counts in (answers, yes):
+        for k in ("jenter", "gutter", "alle"):
+            counts[("8-10", k)] = sum(counts[(t, k)] for t in ("8", "9", "10"))
+    rows = [("ungdata", "kommune", "9909", "9909", "2024", "trives", t, k,
+             None if (t, k) in withheld else 100 * yes[(t, k)] / n, None if (t, k) in withheld and uncounted else n,
+             False, 3 if (t, k) in withheld else 0) for (t, k), n in answers.items()]
+    return pl.DataFrame(rows, schema=SCHEMA, orient="row"), answers
+
+
+def test_two_hidden_shares_whose_sum_the_lines_leave_at_none_are_hidden_further():
+    """A reviewer's case (threshold 20): «alle» less 9. trinn left 3 pupils to 8. and 10. trinn, and so did jenter;
+    «alle» is jenter, gutter and those who gave no kjønn, so 8. and 10. trinn gutter had none between them: both 0 of
+    7, though each line alone left them free. Now no share hidden for few answers can stand for one number only."""
+    from dashboard.privacy import protect_share
+
+    table, counts = _rows({("8", "jenter"): 5, ("8", "gutter"): 7, ("9", "jenter"): 32, ("9", "gutter"): 54,
+                           ("10", "jenter"): 27, ("10", "gutter"): 7},
+                          {("8", "jenter"): 2, ("8", "gutter"): 0, ("9", "jenter"): 1, ("9", "gutter"): 1,
+                           ("10", "jenter"): 1, ("10", "gutter"): 0}, {"8": 1, "9": 1, "10": 2})
+    out = protect_share(table, Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=20))
+    assert _few(out, ("8", "gutter")) and _few(out, ("10", "gutter"))
+    for key, (fewest, most) in _pupils(out, counts).items():
+        if _few(out, key):
+            assert most > fewest, (key, fewest, most, out)
+
+
+def test_groups_the_source_withheld_without_answers_are_protected_as_few():
+    """FHI withheld 8. and 10. trinn jenter and gutter with no answer counts; no one line gave a count, so none was
+    taken for a group of few answers, and «10. trinn alle» at 0,0 % of 14 said both were 0 %. Now such groups are
+    taken for few (failing closed) and the shares around them are hidden as for any other."""
+    from dashboard.privacy import protect_share
+
+    withheld = {("8", "jenter"), ("8", "gutter"), ("10", "jenter"), ("10", "gutter")}
+    table, counts = _rows({("8", "jenter"): 4, ("8", "gutter"): 4, ("9", "jenter"): 10, ("9", "gutter"): 23,
+                           ("10", "jenter"): 6, ("10", "gutter"): 8}, dict.fromkeys(
+                          [(t, k) for t in ("8", "9", "10") for k in ("jenter", "gutter")], 0), {}, withheld, True)
+    out = protect_share(table, Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=10))
+    assert out.filter((pl.col("trinn") == "10") & (pl.col("kjonn") == "alle"))["andel"][0] is None, out
+    for key, (fewest, most) in _pupils(out, counts).items():
+        if key in withheld:
+            assert most > fewest, (key, fewest, most, out)

@@ -805,8 +805,7 @@ class _Bounds:
         size = len(self.n)
         secret = np.zeros(size, dtype=bool)
         secret[[self.place[i] for i in hidden if i in self.place]] = True
-        secret[len(self.ids):] = True  # the rests are never shown
-        known = self.readable & ~secret
+        known = self.readable & ~secret  # a rest is never shown
         low = np.where(known, self.shown_low, self.free_low)
         high = np.where(known, self.shown_high, self.free_high)
         active = np.bincount(self.line_of, weights=secret[self.flat], minlength=len(self.lines)) > 0

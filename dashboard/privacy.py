@@ -690,7 +690,7 @@ def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], t
     of 8), or all of the answers, pins them, where the equations alone (`_hide_until_unpinned`) leave them free. The
     shown value with the fewest answers on a pinned one's lines goes, until none is. For each of `readers` as well
     (they know their schools' values, `orgnr`), less what those alone give away. `exact`: also by linear programming
-    (`_Bounds.pinned`), for a small table."""
+    (`_Settled.pinned`), for a small table."""
     by_i = {c["_i"]: c for c in cells}
     hidden = {c["_i"] for c in cells if c["_skjult"]} | set(added)
     here = {t for t in targets if t in by_i}

@@ -216,7 +216,7 @@ def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], 
     added: list[int] = []
     bounded = {"verdi", "maal"} <= set(rows.columns)
     for _cube, cube in part.group_by(["skoleaar", "indikator_kode"], maintain_order=True):
-        cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n",
+        cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n", "_uten_rad",
                             *(("verdi", "maal") if bounded else ())).to_dicts()
         by_i = {c["_i"]: c for c in cells}
         lines: list[tuple[int, list[int]]] = []  # (total, members)
@@ -232,11 +232,13 @@ def _audit(rows: pl.DataFrame, targets: set[int], groups: tuple[frozenset[str], 
         if bounded and cells[0]["maal"] in SCALES:
             # Udir gives no answers for the values it hid; the lines give them, to a reader too
             answers = {c["_i"]: c["_n"] or None for c in cells}
-            _infer_answers(answers, lines)
-            cells = [{**c, "_n": answers[c["_i"]] or 0} for c in cells]
+            least = _infer_answers(answers, lines, {c["_i"]: c["kjonn"] for c in cells},
+                                   frozenset(c["_i"] for c in cells if c["_uten_rad"]))
+            cells = [{**c, "_n": answers[c["_i"]] or 0, "_n_minst": least.get(c["_i"])} for c in cells]
             schools = sorted({c["orgnr"] for c in cells if c["orgnr"] is not None})
             readers = [frozenset(), *(frozenset({o}) for o in schools), *(g for g in groups if len(g) > 1)]
-            here += _hide_until_bounded(cells, lines, targets, here, readers, cells[0]["maal"], "verdi")
+            here += _hide_until_bounded(cells, lines, targets, here, readers, cells[0]["maal"], "verdi",
+                                       exact=True)  # shares: by linear programming (a mean's bounds: carried)
         added += here
     return added
 
@@ -546,10 +548,13 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None 
         (pl.col("skjult_grunn").is_not_null() & (pl.col("skjult_grunn") != REASON_MISSING)).alias("_skjult"),
         source.fill_null(False).alias("_kilden"),
         pl.col("_svar").fill_null(0).alias("_n"),
-        # Withheld without answers that a line gives (two of them in a line): fail closed, as few. A reviewer read
-        # them as 0 % under «alle» at 0,0 % while nothing took them for groups of few answers.
+        # Withheld without answers that a line gives (two of them in a line), or given only as at most (`_n_minst`:
+        # «alle» less the other kjønn also counts those who gave none): fail closed, as few. A reviewer read them as
+        # 0 % under «alle» at 0,0 % while nothing took them for groups of few answers.
         ((few if few is not None else pl.lit(False)).fill_null(False)
-         | (source.fill_null(False) & pl.col("_svar").is_null() & (few is not None))).alias("_few"),
+         | (source.fill_null(False) & (pl.col("_svar").is_null() | pl.col("_n_minst").is_not_null())
+            & (few is not None))
+         ).alias("_few"),
     )
     age = pl.col("trinn").str.ends_with(" år") | (pl.col("trinn") == "alle")  # FHI's ALDER: age groups and all ages
     secret = pl.col("_skjult") & (~pl.col("_kilden") | pl.col("_few"))
@@ -570,7 +575,7 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None 
     return rows.with_columns(
         pl.when(pl.col("_i").is_in(added) | pl.col("_grense")).then(pl.lit(REASON_SECONDARY))
         .otherwise(pl.col("skjult_grunn")).alias("skjult_grunn")
-    ).drop("_i", "_skjult", "_kilden", "_n", "_few", "_grense", "_svar")
+    ).drop("_i", "_skjult", "_kilden", "_n", "_few", "_grense", "_svar", "_n_minst")
 
 
 def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> list[int]:
@@ -596,7 +601,7 @@ def _solvable_shares(rows: pl.DataFrame, targets: set[int], base: list[str]) -> 
     added: list[int] = []
     with threadpool_limits(limits=1, user_api="blas"):
         for _cube, cube in part.group_by("_klynge", maintain_order=True):
-            cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n", "andel").to_dicts()
+            cells = cube.select("_i", "orgnr", "trinn", "kjonn", "_skjult", "_n", "_n_minst", "andel").to_dicts()
             ids = set(cube["_i"].to_list())
             lines = [line for _table, table in cube.group_by(base, maintain_order=True)
                      for line in _share_lines(table.select("_i", "trinn", "kjonn").to_dicts())]
@@ -654,26 +659,74 @@ def _with_inferred_answers(rows: pl.DataFrame, base: list[str]) -> pl.DataFrame:
     their share from the shares beside it, while nothing took the group for one of few answers."""
     answers = dict(zip(rows["_i"].to_list(), rows["antall_svar"].to_list(), strict=True))
     missing = rows.filter(pl.col("antall_svar").is_null()).select(base).unique()
+    least: dict[int, int] = {}
     for _table, table in rows.join(missing, on=base, nulls_equal=True).group_by(base):
-        _infer_answers(answers, _share_lines(table.select("_i", "trinn", "kjonn").to_dicts()))
-    return rows.with_columns(pl.Series("_svar", [answers[i] for i in rows["_i"].to_list()], dtype=pl.Int64))
+        cells = table.select("_i", "trinn", "kjonn").to_dicts()
+        least |= _infer_answers(answers, _share_lines(cells), {c["_i"]: c["kjonn"] for c in cells})
+    ids = rows["_i"].to_list()
+    return rows.with_columns(pl.Series("_svar", [answers[i] for i in ids], dtype=pl.Int64),
+                             pl.Series("_n_minst", [least.get(i) for i in ids], dtype=pl.Int64))
 
 
-def _infer_answers(answers: dict[int, int | None], lines: list[tuple[int, list[int]]]) -> None:
-    """Fills in the answers (by `_i`, None where not given) that a line gives: its total less its other members, or
-    its members together, until no line gives more."""
-    changed = True
-    while changed:  # one count found can be the last one missing on another line
-        changed = False
-        for total, members in lines:
-            unknown = [i for i in (total, *members) if answers.get(i) is None]
-            if len(unknown) != 1:
-                continue
-            known = sum(answers[m] for m in members if m != unknown[0])
-            found = known if unknown[0] == total else answers[total] - known
-            if found >= 0:
-                answers[unknown[0]] = found
-                changed = True
+def _infer_answers(answers: dict[int, int | None], lines: list[tuple[int, list[int]]],
+                   kjonn: dict[int, str | None], virtual: frozenset[int] = frozenset()) -> dict[int, int]:
+    """Fills in the answers (by `_i`, None where not given) that the lines give, as a reader would: each line's
+    total is its members together, and «alle» also counts the pupils who gave no kjønn (a line of kjønn, `kjonn` by
+    `_i`, has them as one more member of 0 answers or more). Each count not given is carried as a least and a most
+    (a row given has 1 answer or more; `virtual`, a row no one published, none or more) from line to line until
+    they settle: a reviewer had Udir's hidden 8. and 9. trinn gutter, each at most «alle» less jenter, pinned by the
+    school's gutter together. Where they settle at one number, that is the count; where only the most is finite, it
+    is filled in and returned with the least (an «at most»); where no line bounds it, it stays None. (The count of
+    Udir's hidden 9. trinn gutter, taken for all 5 answers of «alle» where 3 gave no kjønn, put 30 answers into the
+    school's line of 27 gutter, which was then dropped as one that does not add up.)"""
+    import numpy as np
+
+    ids = sorted({i for total, members in lines for i in (total, *members)})
+    place = {i: k for k, i in enumerate(ids)}
+    given = np.array([answers.get(i) is not None for i in ids], dtype=bool)
+    low = np.array([answers[i] if answers.get(i) is not None else (0 if i in virtual else 1) for i in ids], float)
+    high = np.array([answers[i] if answers.get(i) is not None else np.inf for i in ids], float)
+    flat: list[list[int]] = []
+    for total, members in lines:
+        at = [place[i] for i in (total, *members)]
+        if kjonn.get(total) == "alle" and all(kjonn.get(m) != "alle" for m in members):
+            low, high = np.append(low, 0.0), np.append(high, np.inf)  # those who gave no kjønn
+            at.append(len(low) - 1)
+        elif given[at].all():
+            continue  # given, all of it (a line whose counts do not add up says nothing here)
+        flat.append(at)
+    # every line at once per round, as `_Settled._settle` does
+    entry = np.array([k for at in flat for k in at], dtype=int)
+    line = np.array([j for j, at in enumerate(flat) for _k in at], dtype=int)
+    head = np.array([m == 0 for at in flat for m in range(len(at))], dtype=bool)
+    totals, members, member_of = entry[head], entry[~head], line[~head]
+    for _round in range(200):
+        before_low, before_high = low.copy(), high.copy()
+        member_low, member_high = low[members], high[members]
+        endless = np.isinf(member_high)
+        sum_low = np.bincount(member_of, weights=member_low, minlength=len(flat))
+        n_endless = np.bincount(member_of, weights=endless, minlength=len(flat))
+        finite_high = np.bincount(member_of, weights=np.where(endless, 0.0, member_high), minlength=len(flat))
+        others_high = np.where(n_endless[member_of] - endless > 0, np.inf,
+                               finite_high[member_of] - np.where(endless, 0.0, member_high))
+        np.maximum.at(low, totals, sum_low)
+        np.minimum.at(high, totals, np.where(n_endless > 0, np.inf, finite_high))
+        with np.errstate(invalid="ignore"):
+            np.maximum.at(low, members, before_low[totals][member_of] - others_high)
+            np.minimum.at(high, members, before_high[totals][member_of] - (sum_low[member_of] - member_low))
+        if (low > high).any():  # counts that cannot all hold (a row Udir left out): they would only climb
+            break
+        if np.array_equal(before_low, low) and np.array_equal(before_high, high):
+            break
+    least: dict[int, int] = {}
+    for i in ids:
+        k = place[i]
+        if given[k] or not np.isfinite(high[k]) or low[k] > high[k]:
+            continue  # given, unbounded, or lines that cannot all hold
+        answers[i] = int(high[k])
+        if low[k] < high[k]:
+            least[i] = int(low[k])
+    return least
 
 
 SCALES = {"andel": (0.0, 1.0, 0.01, True), "snitt": (1.0, 5.0, 1.0, False)}
@@ -689,8 +742,9 @@ def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], t
     total less the shares shown of its line that leaves 0 (8.–10. trinn jenter 4 of 40, 10. trinn 4 of 20: 8. trinn 0
     of 8), or all of the answers, pins them, where the equations alone (`_hide_until_unpinned`) leave them free. The
     shown value with the fewest answers on a pinned one's lines goes, until none is. For each of `readers` as well
-    (they know their schools' values, `orgnr`), less what those alone give away. `exact`: also by linear programming
-    (`_Settled.pinned`), for a small table."""
+    (they know their schools' values, `orgnr`), less what those alone give away. `exact`: shares by linear
+    programming (`_Settled.pinned`, `_Witnesses`), which sees all that the bounds carried line by line would and
+    more: two values whose sum several lines fix together."""
     by_i = {c["_i"]: c for c in cells}
     hidden = {c["_i"] for c in cells if c["_skjult"]} | set(added)
     here = {t for t in targets if t in by_i}
@@ -725,9 +779,10 @@ def _hide_until_bounded(cells: list[dict], lines: list[tuple[int, list[int]]], t
             if pinned is None:  # the lines cannot all hold: nothing read, and nothing known to stay free
                 continue
             if pinned and reader not in own:  # what the reader's own values give away, whatever else is hidden
-                if reader and everything is None:
-                    everything = bounds.settled(set(by_i))
-                own[reader] = (everything.pinned(asked, theirs, exact) or set()) if reader else set()
+                if reader and everything is None:  # bounds of its own: witnesses there hold nowhere else
+                    everything = _Bounds(cells, lines, maal, value).settled(set(by_i))
+                # asked of those pinned only: the reader is asked again only about those (`still`)
+                own[reader] = (everything.pinned(pinned, theirs, exact) or set()) if reader else set()
             still[reader] = pinned - own.get(reader, set())
             for t in sorted(still[reader]):
                 if (pick := _next_to_hide(t, on_line, hidden, by_i, reader)) is not None:
@@ -754,15 +809,31 @@ class _Bounds:
         self.np = np
         self.least, self.most, self.unit, self.whole = SCALES[maal]
         self.ids = [c["_i"] for c in cells]
+        numbers: dict[str, int] = {}  # each school's number: a rektor knows its values
+        self.owner = np.array([-1 if c.get("orgnr") is None else numbers.setdefault(c["orgnr"], len(numbers))
+                               for c in cells], dtype=int)
         self.place = {i: k for k, i in enumerate(self.ids)}
         n = np.array([c["_n"] or 0 for c in cells], dtype=float)
         self.values = np.array([np.nan if c[value] is None else c[value] for c in cells], dtype=float)
         self.lines: list[list[int]] = []  # positions, total first; a rest is a position after the cells
         rests: list[tuple[float, float]] = []
+        # answers known only as between a least and a most (`_infer_answers`): `n` is the most; their lines
+        self.counted: list[tuple[list[int], int | None]] = []  # (positions, total first; the rest's, if any)
+        n_least = np.array([c["_n"] or 0 if c.get("_n_minst") is None else c["_n_minst"] for c in cells], dtype=float)
         for total, members in lines:
             at = [self.place[i] for i in (total, *members)]
             rest = n[at[0]] - n[at[1:]].sum()
             counted = bool((n[at] > 0).all())
+            if counted and (n_least[at] < n[at]).any():  # as the counts settled: a rest only in a line of kjønn
+                rest_at = None
+                if cells[at[0]].get("kjonn") == "alle" and all(cells[k].get("kjonn") != "alle" for k in at[1:]):
+                    rests.append((self.least * max(0.0, n_least[at[0]] - n[at[1:]].sum()),
+                                  self.most * (n[at[0]] - n_least[at[1:]].sum())))
+                    rest_at = len(cells) + len(rests) - 1
+                    at.append(rest_at)
+                self.lines.append(at)
+                self.counted.append((at[:-1] if rest_at is not None else at, rest_at))
+                continue
             if counted and rest < 0:
                 continue
             if rest > 0 or not counted:  # answers unknown: any rest
@@ -770,15 +841,18 @@ class _Bounds:
                 at.append(len(cells) + len(rests) - 1)
             self.lines.append(at)
         self.n = np.concatenate([n, np.zeros(len(rests))])
-        self.free_low = np.concatenate([self.least * n, [r[0] for r in rests]])
+        self.n_least = np.concatenate([n_least, np.zeros(len(rests))])
+        self.free_low = np.concatenate([self.least * n_least, [r[0] for r in rests]])
         self.free_high = np.concatenate([np.where(n > 0, self.most * n, np.inf), [r[1] for r in rests]])
         with np.errstate(invalid="ignore"):
             shown_low, shown_high = self._as_shown(np.arange(len(cells)))
         readable = ~np.isnan(self.values) & (n > 0)
-        self.shown_low = np.concatenate([np.where(readable, shown_low, self.least * n), [r[0] for r in rests]])
+        self.shown_low = np.concatenate([np.where(readable, shown_low, self.least * n_least),
+                                         [r[0] for r in rests]])
         self.shown_high = np.concatenate([np.where(readable, shown_high, self.free_high[:len(cells)]),
                                           [r[1] for r in rests]])
         self.readable = np.concatenate([readable, np.zeros(len(rests), dtype=bool)])
+        self.witnesses: _Witnesses | None = None  # built when first asked (`_Settled.pinned`, `exact`)
         # the lines flat: each entry's position, its line, and whether it is the line's total
         self.flat = np.array([k for at in self.lines for k in at], dtype=int)
         self.line_of = np.array([j for j, at in enumerate(self.lines) for _k in at], dtype=int)
@@ -859,25 +933,34 @@ class _Settled:
         one whole number of pupils fits (without its answers, only none); of a mean, when it is known to a tenth, as
         the page would show it. Carrying bounds along lines sees one value at a time: two hidden values whose sum
         the lines fix at 0 (a reviewer's «alle» less jenter, less the rest) stay free to it. `exact` also asks a
-        linear program for each value's least and most (scipy's HiGHS), as the reviewer did. None: the lines cannot
+        linear program for a share's least and most (`_Witnesses`), as the reviewer did; for a reader, instead of
+        carrying their bounds along the lines, which the program does better. None: the lines cannot
         all hold, and no value can be read from them."""
         b = self.bounds
         np = b.np
         if not self.consistent:
             return None
         low, high = self.low, self.high
+        programmed = exact and b.whole  # the program sees all that carrying the bounds would, and more
+        schools: list[int] = []
         if knows:
             at = np.array([b.place[i] for i in knows], dtype=int)
             low, high = low.copy(), high.copy()
             known_low, known_high = b._as_shown(at)
             low[at], high[at] = np.maximum(low[at], known_low), np.minimum(high[at], known_high)
-            if not self._settle(low, high):
+            schools = sorted({int(o) for o in b.owner[at] if o >= 0})
+            if not programmed and not self._settle(low, high):
                 return None
         ids = [t for t in asked if t in b.place]
         at = np.array([b.place[t] for t in ids], dtype=int)
         found = {t for t, fixed in zip(ids, self._fixed(at, low[at], high[at]), strict=True) if fixed}
-        if exact and len(self.totals) and (rest := [t for t in asked - found if t in b.place]):
-            found |= self._by_linear_program(rest, low, high)
+        if programmed and len(self.totals) and (rest := [t for t in asked - found if t in b.place]):
+            if b.witnesses is None:
+                b.witnesses = _Witnesses(b, b.owner)
+            pinned = b.witnesses.pinned(low, high, [b.place[t] for t in rest], schools, (self.low, self.high))
+            if pinned is None:
+                return None
+            found |= {t for t, fixed in zip(rest, pinned, strict=True) if fixed}
         return found
 
     def _fixed(self, at, low, high):
@@ -887,31 +970,209 @@ class _Settled:
             return (high <= low) & ((n > 0) | (high == 0))
         return (n > 0) & (high - low < 0.1 * n)
 
-    def _by_linear_program(self, asked: list[int], low, high) -> set[int]:
-        from scipy.optimize import linprog
 
-        np, b = self.bounds.np, self.bounds
-        size = len(low)
-        matrix = np.zeros((len(self.totals), size))
-        matrix[np.arange(len(self.totals)), self.totals] = 1.0
-        np.add.at(matrix, (self.member_of, self.member), -1.0)
-        limits = list(zip(low, [None if h == np.inf else h for h in high], strict=True))
-        found = set()
-        for t in asked:
-            k = b.place[t]
-            ends = []
-            for sign in (1.0, -1.0):
-                goal = np.zeros(size)
-                goal[k] = sign
-                result = linprog(goal, A_eq=matrix, b_eq=np.zeros(len(self.totals)), bounds=limits, method="highs")
-                if result.status != 0:
+class _Witnesses:
+    """Every line of one table of shares (`_Bounds`) as a linear program, and the points where all of them hold that
+    its solutions gave: witnesses. A share is free to a reader when two witnesses that reader cannot tell from the
+    truth have pupils a whole pupil or more apart; pinned when the program's least and most, in the reader's
+    bounds, round to one whole number. That is the reviewer's attack (an «alle» that counts pupils without kjønn,
+    a rektor who takes the municipality less the own school over several lines), which carrying bounds along lines
+    (`_Settled`) does not always see.
+
+    A witness is kept as the pupils of each value and the schools whose values hidden by us it moved from the truth:
+    a rektor knows those of the own school, so only the witnesses that left them alone are theirs. The program draws
+    every such value a little towards the truth (`PULL`), so a witness moves as few schools as the lines allow, and
+    serves nearly every reader: a municipality of 20 schools asks thousands of questions, reader by reader, and most
+    are answered by witnesses kept. Hiding more only widens the bounds, so a witness stays one (the bounds with every
+    value hidden have witnesses of their own). The program has only the values that can move (hidden, not pinned by
+    the bounds) and is built again when more can; solved by HiGHS, warm-started from one objective to the next."""
+
+    PULL = 1e-4
+    """What one pupil moved away from a value a reader may know costs against one gained in the share asked about: a
+    solution is a least or a most all the same, unless more than 10 000 pupils must move per pupil."""
+    KEPT = 400
+
+    def __init__(self, bounds: _Bounds, owner) -> None:
+        np = self.np = bounds.np
+        self.bounds, self.lines = bounds, bounds.lines
+        size = self.size = len(bounds.n)
+        cells = len(bounds.values)
+        self.truth = np.full(size, np.nan)  # a share's pupils, where we know them (shown or hidden by us)
+        self.truth[:cells] = np.where(bounds.readable[:cells], (bounds.shown_low + bounds.shown_high)[:cells] / 2,
+                                      np.nan)
+        self.owner = np.full(size, -1)
+        self.owner[:cells] = owner
+        self.schools = int(self.owner.max()) + 1
+        self.kept = np.empty((self.KEPT, size))
+        self.moved = np.zeros((self.KEPT, self.schools), dtype=bool)
+        self.count = 0
+        self.movable = None  # the program's values, as a mask
+
+    def _build(self, low, high) -> None:
+        """The program for the values that can move in these bounds (anyone's): the others are numbers. Columns:
+        those values, each pulled value's distance above and below the truth, and the answers known only as between
+        a least and a most (`_Bounds.counted`: Udir's hidden groups, those who gave no kjønn), which have lines of
+        their own (a reviewer's 5. and 8. trinn jenter had 7 answers together, and «alle» less gutter for each)."""
+        import highspy
+        from scipy.sparse import csc_matrix
+
+        np, b = self.np, self.bounds
+        movable = high - low > 1e-9
+        self.movable, self.fixed = movable, low.copy()
+        columns = np.flatnonzero(movable)
+        column = np.full(self.size, -1)
+        column[columns] = np.arange(len(columns))
+        self.pulled = columns[(self.owner[columns] >= 0) & ~np.isnan(self.truth[columns])]
+        width, pulled = len(columns), len(self.pulled)
+        extra_low, extra_high = [], []  # the answers' columns
+        count_of: dict[int, int] = {}
+
+        def count(k: int) -> int:
+            if k not in count_of:
+                count_of[k] = width + 2 * pulled + len(extra_low)
+                extra_low.append(b.n_least[k])
+                extra_high.append(b.n[k] if k < len(b.values) else np.inf)
+            return count_of[k]
+
+        entries: list[tuple[int, int, float]] = []
+        row_low: list[float] = []
+        row_high: list[float] = []
+
+        def row(terms: list[tuple[int, float, bool]], least: float, most: float) -> None:
+            """sum of terms within least and most; a term is (position or column, coefficient, a column?)."""
+            constant = sum(v * low[k] for k, v, is_column in terms if not is_column and column[k] < 0)
+            inside = [(k if is_column else int(column[k]), v) for k, v, is_column in terms
+                      if is_column or column[k] >= 0]
+            if not inside:
+                return
+            entries.extend((len(row_low), c, v) for c, v in inside)
+            row_low.append(least - constant)
+            row_high.append(most - constant)
+
+        for at in self.lines:
+            row([(at[0], 1.0, False), *((k, -1.0, False) for k in at[1:])], 0.0, 0.0)
+        for j, k in enumerate(self.pulled):  # pupils - above + below = the truth
+            row([(int(column[k]), 1.0, True), (width + 2 * j, -1.0, True), (width + 2 * j + 1, 1.0, True)],
+                self.truth[k], self.truth[k])
+        inf = highspy.kHighsInf
+        for at, rest in b.counted:  # the answers' own line, and each group's pupils within its answers
+            members = [*at[1:], *([rest] if rest is not None else [])]
+            terms = [(count(k), -1.0, True) if b.n_least[k] < b.n[k] or k == rest else None for k in members]
+            given = sum(b.n[k] for k, term in zip(members, terms, strict=True) if term is None)
+            head = (count(at[0]), 1.0, True) if b.n_least[at[0]] < b.n[at[0]] else None
+            row([t for t in (head, *terms) if t is not None], given - (0 if head else b.n[at[0]]),
+                given - (0 if head else b.n[at[0]]))
+            for k in (at[0], *members):
+                if k in count_of:
+                    row([(k, 1.0, False), (count_of[k], -b.most, True)], -inf, 0.0)
+                    if b.least:
+                        row([(k, 1.0, False), (count_of[k], -b.least, True)], 0.0, inf)
+        size = width + 2 * pulled + len(extra_low)
+        rows_, cols_, vals_ = zip(*entries, strict=True) if entries else ((), (), ())
+        matrix = csc_matrix((vals_, (rows_, cols_)), shape=(len(row_low), size))
+        self.inf = inf
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = size, len(row_low)
+        lp.col_cost_ = np.concatenate([np.zeros(width), np.full(2 * pulled, self.PULL), np.zeros(len(extra_low))])
+        lp.col_lower_ = np.concatenate([low[columns], np.zeros(2 * pulled), np.array(extra_low, dtype=float)])
+        lp.col_upper_ = np.concatenate([np.where(np.isinf(high[columns]), inf, high[columns]),
+                                        np.full(2 * pulled, inf),
+                                        np.where(np.isinf(extra_high), inf, np.array(extra_high, dtype=float))])
+        lp.row_lower_ = np.where(np.isinf(row_low), -inf, np.array(row_low, dtype=float))
+        lp.row_upper_ = np.where(np.isinf(row_high), inf, np.array(row_high, dtype=float))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+        # the core class: the package's own prints a banner on stdout, once per process (the CLI's output too)
+        self.highs = getattr(getattr(highspy, "_core", None), "_Highs", highspy.Highs)()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.passModel(lp)
+        self.optimal, self.infeasible_status = highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible
+        self.columns, self.column = columns, column
+        self.indices = np.arange(width, dtype=np.int32)
+
+    def pinned(self, low, high, at: list[int], knows: list[int], anyone) -> list[bool] | None:
+        """For the shares at positions `at`, whether they are pinned to a reader whose bounds are `low` and `high` and
+        who knows the values of the schools `knows` (owner numbers), where `anyone` are everyone's bounds (`low`,
+        `high`): by the witnesses kept, then by a few programs that push every share still in doubt up or down at
+        random, and the rest by a program of their own for the least and the most. Unbounded, or lines that cannot
+        all hold in these bounds: not pinned (nothing read); None if the lines cannot hold."""
+        np = self.np
+        at = np.asarray(at, dtype=int)
+        kept = min(self.count, self.KEPT)
+        theirs = ~self.moved[:kept][:, knows].any(axis=1) if knows else np.ones(kept, dtype=bool)
+        seen = self.kept[:kept][theirs][:, at]
+        truth = self.truth[at]  # the truth itself is a witness to every reader
+        self.least = np.fmin(seen.min(axis=0), truth) if len(seen) else truth.copy()
+        self.most = np.fmax(seen.max(axis=0), truth) if len(seen) else truth.copy()
+        self.knows, self.infeasible = knows, False
+        doubt = np.flatnonzero(~self._free())
+        result = np.zeros(len(at), dtype=bool)
+        if not len(doubt):
+            return result.tolist()
+        movable = anyone[1] - anyone[0] > 1e-9
+        if self.movable is None or not np.array_equal(movable, self.movable):
+            self._build(*anyone)
+        h, columns = self.highs, self.columns
+        outside = self.column[at[doubt]] < 0  # pinned in everyone's bounds (`_Settled` finds those first)
+        result[doubt[outside]] = True
+        doubt = doubt[~outside]
+        h.changeColsBounds(len(columns), self.indices, low[columns],
+                           np.where(np.isinf(high[columns]), self.inf, high[columns]))
+        random = np.random.default_rng(len(doubt))
+        while len(doubt) >= 4:  # each round frees half of those in doubt, or more, or is the last
+            asked = self.column[at[doubt]].astype(np.int32)
+            signs = random.choice([-1.0, 1.0], size=len(doubt))
+            for direction in (1.0, -1.0):
+                h.changeColsCost(len(asked), asked, direction * signs)
+                self._run(at)
+            h.changeColsCost(len(asked), asked, np.zeros(len(asked)))
+            left = doubt[~self._free()[doubt]]
+            if len(left) > len(doubt) / 2:
+                doubt = left
+                break
+            doubt = left
+        for j in doubt:
+            k = int(at[j])
+            ends = {}
+            # the way with more room from the truth first: one program frees most
+            ways = (-1.0, 1.0) if high[k] - self.truth[k] > self.truth[k] - low[k] else (1.0, -1.0)
+            for sign in ways:
+                if self._free()[j]:
                     break
-                ends.append(sign * result.fun)
-            if len(ends) == 2:  # the solver's own tolerance is about 1e-7
-                lo, hi = (math.ceil(ends[0] - 1e-6), math.floor(ends[1] + 1e-6)) if b.whole else ends
-                if self._fixed(np.array([k]), np.array([lo]), np.array([hi]))[0]:
-                    found.add(t)
-        return found
+                h.changeColCost(int(self.column[k]), sign)
+                point = self._run(at)
+                h.changeColCost(int(self.column[k]), 0.0)
+                if point is None:
+                    break
+                ends[sign] = point[k]
+            if len(ends) == 2:  # the least (sign 1) and the most
+                result[j] = math.ceil(ends[1.0] - 1e-6) >= math.floor(ends[-1.0] + 1e-6)
+        return None if self.infeasible else result.tolist()
+
+    def _free(self):
+        """Per share asked, whether its witnesses so far are a whole pupil or more apart."""
+        np = self.np
+        with np.errstate(invalid="ignore"):
+            return np.ceil(self.least - 1e-6) < np.floor(self.most + 1e-6)
+
+    def _run(self, at):
+        """Solves the program as it stands, keeps its solution as a witness, and widens what is seen of `at`."""
+        np, h = self.np, self.highs
+        h.run()
+        status = h.getModelStatus()
+        if status != self.optimal:
+            self.infeasible |= status == self.infeasible_status
+            return None
+        point = self.fixed.copy()
+        point[self.columns] = np.array(h.getSolution().col_value[: len(self.columns)])
+        slot = self.count % self.KEPT  # the oldest goes
+        self.kept[slot] = point
+        away = np.abs(point[self.pulled] - self.truth[self.pulled]) > 1e-6
+        self.moved[slot] = np.bincount(self.owner[self.pulled], weights=away, minlength=self.schools) > 0
+        self.count += 1
+        if not self.knows or not self.moved[slot][self.knows].any():
+            self.least, self.most = np.fmin(self.least, point[at]), np.fmax(self.most, point[at])
+        return point
 
 
 def _needed(cells: list[dict], lines: list[tuple[int, list[int]]], targets: set[int], added: list[int], np) -> list[int]:

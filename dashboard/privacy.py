@@ -1009,10 +1009,11 @@ class _Witnesses:
         self.movable = None  # the program's values, as a mask
 
     def _build(self, low, high) -> None:
-        """The program for the values that can move in these bounds (anyone's): the others are numbers. Columns:
-        those values, each pulled value's distance above and below the truth, and the answers known only as between
-        a least and a most (`_Bounds.counted`: Udir's hidden groups, those who gave no kjønn), which have lines of
-        their own (a reviewer's 5. and 8. trinn jenter had 7 answers together, and «alle» less gutter for each)."""
+        """The program for the values that can move in these bounds (anyone's): the others are numbers. A value a
+        reader may know is the truth plus a distance above less one below (each pulled at `PULL`), the others are
+        columns of their own, and so are the answers known only as between a least and a most (`_Bounds.counted`:
+        Udir's hidden groups, those who gave no kjønn), which have lines of their own (a reviewer's 5. and 8. trinn
+        jenter had 7 answers together, and «alle» less gutter for each)."""
         import highspy
         from scipy.sparse import csc_matrix
 
@@ -1020,16 +1021,19 @@ class _Witnesses:
         movable = high - low > 1e-9
         self.movable, self.fixed = movable, low.copy()
         columns = np.flatnonzero(movable)
-        column = np.full(self.size, -1)
-        column[columns] = np.arange(len(columns))
         self.pulled = columns[(self.owner[columns] >= 0) & ~np.isnan(self.truth[columns])]
-        width, pulled = len(columns), len(self.pulled)
+        pulled = np.zeros(self.size, dtype=bool)
+        pulled[self.pulled] = True
+        column = np.full(self.size, -1)  # a value's column; a pulled one's distance above, below is the next
+        widths = np.where(pulled[columns], 2, 1)
+        column[columns] = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int)
+        width = int(widths.sum())
         extra_low, extra_high = [], []  # the answers' columns
         count_of: dict[int, int] = {}
 
         def count(k: int) -> int:
             if k not in count_of:
-                count_of[k] = width + 2 * pulled + len(extra_low)
+                count_of[k] = width + len(extra_low)
                 extra_low.append(b.n_least[k])
                 extra_high.append(b.n[k] if k < len(b.values) else np.inf)
             return count_of[k]
@@ -1040,9 +1044,17 @@ class _Witnesses:
 
         def row(terms: list[tuple[int, float, bool]], least: float, most: float) -> None:
             """sum of terms within least and most; a term is (position or column, coefficient, a column?)."""
-            constant = sum(v * low[k] for k, v, is_column in terms if not is_column and column[k] < 0)
-            inside = [(k if is_column else int(column[k]), v) for k, v, is_column in terms
-                      if is_column or column[k] >= 0]
+            constant, inside = 0.0, []
+            for k, v, is_column in terms:
+                if is_column:
+                    inside.append((k, v))
+                elif column[k] < 0:
+                    constant += v * low[k]
+                elif pulled[k]:
+                    constant += v * self.truth[k]
+                    inside += [(int(column[k]), v), (int(column[k]) + 1, -v)]
+                else:
+                    inside.append((int(column[k]), v))
             if not inside:
                 return
             entries.extend((len(row_low), c, v) for c, v in inside)
@@ -1051,9 +1063,6 @@ class _Witnesses:
 
         for at in self.lines:
             row([(at[0], 1.0, False), *((k, -1.0, False) for k in at[1:])], 0.0, 0.0)
-        for j, k in enumerate(self.pulled):  # pupils - above + below = the truth
-            row([(int(column[k]), 1.0, True), (width + 2 * j, -1.0, True), (width + 2 * j + 1, 1.0, True)],
-                self.truth[k], self.truth[k])
         inf = highspy.kHighsInf
         for at, rest in b.counted:  # the answers' own line, and each group's pupils within its answers
             members = [*at[1:], *([rest] if rest is not None else [])]
@@ -1067,16 +1076,18 @@ class _Witnesses:
                     row([(k, 1.0, False), (count_of[k], -b.most, True)], -inf, 0.0)
                     if b.least:
                         row([(k, 1.0, False), (count_of[k], -b.least, True)], 0.0, inf)
-        size = width + 2 * pulled + len(extra_low)
+        size = width + len(extra_low)
         rows_, cols_, vals_ = zip(*entries, strict=True) if entries else ((), (), ())
         matrix = csc_matrix((vals_, (rows_, cols_)), shape=(len(row_low), size))
         self.inf = inf
+        self.cost = np.zeros(width)
+        self.cost[column[self.pulled]] = self.PULL
+        self.cost[column[self.pulled] + 1] = self.PULL
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = size, len(row_low)
-        lp.col_cost_ = np.concatenate([np.zeros(width), np.full(2 * pulled, self.PULL), np.zeros(len(extra_low))])
-        lp.col_lower_ = np.concatenate([low[columns], np.zeros(2 * pulled), np.array(extra_low, dtype=float)])
-        lp.col_upper_ = np.concatenate([np.where(np.isinf(high[columns]), inf, high[columns]),
-                                        np.full(2 * pulled, inf),
+        lp.col_cost_ = np.concatenate([self.cost, np.zeros(len(extra_low))])
+        lp.col_lower_ = np.concatenate([np.zeros(width), np.array(extra_low, dtype=float)])
+        lp.col_upper_ = np.concatenate([np.full(width, inf),
                                         np.where(np.isinf(extra_high), inf, np.array(extra_high, dtype=float))])
         lp.row_lower_ = np.where(np.isinf(row_low), -inf, np.array(row_low, dtype=float))
         lp.row_upper_ = np.where(np.isinf(row_high), inf, np.array(row_high, dtype=float))
@@ -1087,8 +1098,35 @@ class _Witnesses:
         self.highs.setOptionValue("output_flag", False)
         self.highs.passModel(lp)
         self.optimal, self.infeasible_status = highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible
-        self.columns, self.column = columns, column
+        self.columns, self.column, self.is_pulled = columns, column, pulled
+        self.plain = columns[~pulled[columns]]  # the values that are columns of their own
         self.indices = np.arange(width, dtype=np.int32)
+
+    def _bounds_of(self, low, high):
+        """The columns' bounds for a reader's `low` and `high`: a pulled value's distances above and below."""
+        np = self.np
+        lower, upper = np.zeros(len(self.indices)), np.zeros(len(self.indices))
+        plain, pulled = self.plain, self.pulled
+        lower[self.column[plain]] = low[plain]
+        upper[self.column[plain]] = np.where(np.isinf(high[plain]), self.inf, high[plain])
+        truth = self.truth[pulled]
+        upper[self.column[pulled]] = np.where(np.isinf(high[pulled]), self.inf, np.maximum(0.0, high[pulled] - truth))
+        upper[self.column[pulled] + 1] = np.maximum(0.0, truth - low[pulled])
+        return lower, upper
+
+    def _objective(self, ks, signs) -> None:
+        """Sets the costs of the values at positions `ks` to `signs` (0: none), on top of the pull."""
+        np = self.np
+        cols, costs = [], []
+        for k, sign in zip(ks, signs, strict=True):
+            c = int(self.column[k])
+            if self.is_pulled[k]:
+                cols += [c, c + 1]
+                costs += [self.PULL + sign, self.PULL - sign]
+            else:
+                cols.append(c)
+                costs.append(sign)
+        self.highs.changeColsCost(len(cols), np.array(cols, dtype=np.int32), np.array(costs, dtype=float))
 
     def pinned(self, low, high, at: list[int], knows: list[int], anyone) -> list[bool] | None:
         """For the shares at positions `at`, whether they are pinned to a reader whose bounds are `low` and `high` and
@@ -1112,20 +1150,18 @@ class _Witnesses:
         movable = anyone[1] - anyone[0] > 1e-9
         if self.movable is None or not np.array_equal(movable, self.movable):
             self._build(*anyone)
-        h, columns = self.highs, self.columns
+        h = self.highs
         outside = self.column[at[doubt]] < 0  # pinned in everyone's bounds (`_Settled` finds those first)
         result[doubt[outside]] = True
         doubt = doubt[~outside]
-        h.changeColsBounds(len(columns), self.indices, low[columns],
-                           np.where(np.isinf(high[columns]), self.inf, high[columns]))
+        h.changeColsBounds(len(self.indices), self.indices, *self._bounds_of(low, high))
         random = np.random.default_rng(len(doubt))
         while len(doubt) >= 4:  # each round frees half of those in doubt, or more, or is the last
-            asked = self.column[at[doubt]].astype(np.int32)
             signs = random.choice([-1.0, 1.0], size=len(doubt))
             for direction in (1.0, -1.0):
-                h.changeColsCost(len(asked), asked, direction * signs)
+                self._objective(at[doubt], direction * signs)
                 self._run(at)
-            h.changeColsCost(len(asked), asked, np.zeros(len(asked)))
+            self._objective(at[doubt], np.zeros(len(doubt)))
             left = doubt[~self._free()[doubt]]
             if len(left) > len(doubt) / 2:
                 doubt = left
@@ -1139,9 +1175,9 @@ class _Witnesses:
             for sign in ways:
                 if self._free()[j]:
                     break
-                h.changeColCost(int(self.column[k]), sign)
+                self._objective([k], [sign])
                 point = self._run(at)
-                h.changeColCost(int(self.column[k]), 0.0)
+                self._objective([k], [0.0])
                 if point is None:
                     break
                 ends[sign] = point[k]
@@ -1164,7 +1200,10 @@ class _Witnesses:
             self.infeasible |= status == self.infeasible_status
             return None
         point = self.fixed.copy()
-        point[self.columns] = np.array(h.getSolution().col_value[: len(self.columns)])
+        values = np.array(h.getSolution().col_value[: len(self.indices)])
+        point[self.plain] = values[self.column[self.plain]]
+        at_ = self.column[self.pulled]
+        point[self.pulled] = self.truth[self.pulled] + values[at_] - values[at_ + 1]
         slot = self.count % self.KEPT  # the oldest goes
         self.kept[slot] = point
         away = np.abs(point[self.pulled] - self.truth[self.pulled]) > 1e-6

@@ -569,9 +569,14 @@ def _secondary_shares(frame: pl.DataFrame, source: pl.Expr, few: pl.Expr | None 
         & ((pl.col("kjonn") == "alle") | (pl.col("kjonn") == pl.col("kjonn_under"))),
     ).alias("_grense")).with_columns(pl.col("_skjult") | pl.col("_grense"))
     targets = set(rows.filter(secret)["_i"].to_list())
-    added = _more_to_hide(rows, [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN)),
-                                 (base + ["kjonn"], age)])
-    added += _solvable_shares(rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added)), targets, base)
+    lines = [(base + ["trinn"], None), (base + ["kjonn"], pl.col("trinn").is_in(SPAN_TRINN)), (base + ["kjonn"], age)]
+    added: list[int] = []
+    while True:  # a share hidden for the lines together can be the lone hidden one of another line: again, until none
+        added += _more_to_hide(rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added)), lines)
+        more = _solvable_shares(rows.with_columns(pl.col("_skjult") | pl.col("_i").is_in(added)), targets, base)
+        if not more:
+            break
+        added += more
     return rows.with_columns(
         pl.when(pl.col("_i").is_in(added) | pl.col("_grense")).then(pl.lit(REASON_SECONDARY))
         .otherwise(pl.col("skjult_grunn")).alias("skjult_grunn")
@@ -852,6 +857,9 @@ class _Bounds:
         self.free_high = np.concatenate([np.where(n > 0, self.most * n, np.inf), [r[1] for r in rests]])
         with np.errstate(invalid="ignore"):
             shown_low, shown_high = self._as_shown(np.arange(len(cells)))
+            exact_low, exact_high = self._rounded(shown_low, shown_high)
+        inexact = ~np.isnan(self.values) & (n > 0) & ((exact_low != shown_low) | (exact_high != shown_high))
+        self.inexact = np.concatenate([inexact, np.zeros(len(rests), dtype=bool)])  # no whole number of pupils gives
         readable = ~np.isnan(self.values) & (n > 0)
         self.shown_low = np.concatenate([np.where(readable, shown_low, self.least * n_least),
                                          [r[0] for r in rests]])
@@ -865,18 +873,28 @@ class _Bounds:
         self.is_total = np.array([m == 0 for at in self.lines for m in range(len(at))], dtype=bool)
 
     def _as_shown(self, at):
-        """The bounds of the values at `at` as shown: to one decimal, times the answers (whole pupils for a share)."""
+        """The bounds of the values at `at` as shown: to one decimal, times the answers (whole pupils for a share).
+        A share that no whole number of pupils gives (12,0 % of 30: 3,6; counted over fewer than those who answered
+        the survey, perhaps) keeps its bounds as they are: rounded, it had none, and left its table unchecked."""
         np, n, v = self.np, self.n[at], self.values[at]
-        return self._rounded(np.maximum(self.least * n, (v - 0.05) * n * self.unit),
-                             np.minimum(self.most * n, (v + 0.05) * n * self.unit))
+        low = np.maximum(self.least * n, (v - 0.05) * n * self.unit)
+        high = np.minimum(self.most * n, (v + 0.05) * n * self.unit)
+        whole_low, whole_high = self._rounded(low, high)
+        with np.errstate(invalid="ignore"):
+            none = whole_low > whole_high
+        return np.where(none, low, whole_low), np.where(none, high, whole_high)
 
-    def _rounded(self, low, high):
+    def _rounded(self, low, high, inexact=None):
+        """`low` and `high` to whole pupils (a share), but where `inexact` (a share no whole number gives)."""
         if not self.whole:
             return low, high
         np = self.np
         with np.errstate(invalid="ignore"):
-            return (np.where(np.isfinite(low), np.ceil(low - 1e-9), low),
-                    np.where(np.isfinite(high), np.floor(high + 1e-9), high))
+            whole_low = np.where(np.isfinite(low), np.ceil(low - 1e-9), low)
+            whole_high = np.where(np.isfinite(high), np.floor(high + 1e-9), high)
+        if inexact is None:
+            return whole_low, whole_high
+        return np.where(inexact, low, whole_low), np.where(inexact, high, whole_high)
 
     def as_known(self) -> _Settled:
         """The bounds as we know every value (ours hidden too), carried along every line, shown or not."""
@@ -960,7 +978,7 @@ class _Settled:
             np.minimum.at(new_high, self.totals, np.where(n_endless > 0, np.inf, finite_high))
             np.maximum.at(new_low, self.member, low[self.totals][self.member_of] - others_high)
             np.minimum.at(new_high, self.member, high[self.totals][self.member_of] - (sum_low[self.member_of] - member_low))
-            new_low, new_high = self.bounds._rounded(new_low, new_high)
+            new_low, new_high = self.bounds._rounded(new_low, new_high, self.bounds.inexact)
             new_low, new_high = np.maximum(new_low, low), np.minimum(new_high, high)
             if (new_low > new_high + 1e-9).any():
                 return False

@@ -198,7 +198,7 @@ def test_no_hidden_share_is_worked_out_by_solving_every_line_as_whole_pupils(cas
 
 def test_a_published_value_that_does_not_add_up_does_not_switch_the_check_off():
     """A reviewer published D's all trinn at 13,3 % where its one trinn is 10,0 % (30 answers each): the lines had no
-    solution, and nothing was checked. B, C and E (5, 6 and 7 answers, 0 % each, hidden) were then the municipality's
+    solution, and nothing was checked (so with 12,0 % of 30, which no whole number of pupils gives). B, C and E (5, 6 and 7 answers, 0 % each, hidden) were then the municipality's
     10. trinn (1 of 58) less A's (1 of 40): 0 pupils between them, all three read as 0 %. The line that does not
     hold is left out, and the rest are checked: A's or the municipality's 10. trinn is hidden too."""
     from dashboard.privacy import protect_survey, secondary_survey
@@ -207,15 +207,17 @@ def test_a_published_value_that_does_not_add_up_does_not_switch_the_check_off():
         return ("2024-25", "EUIndeks_1398", "9909", orgnr, trinn, A, n, False, share, "andel")
 
     viewer = Viewer(role="fau", kommuner=frozenset({"9909"}), skoler=frozenset(), min_respondents=10)
-    for d_all in (10.0, 13.3):
+    # D's 7. trinn, D's all trinn, the municipality's 7. trinn and all trinn: as they add up; one that does not; and
+    # shares no whole number of pupils gives (12,0 % of 30, 5,2 % of 88)
+    for d_7, d_all, m_7, m_all in ((10.0, 10.0, 10.0, 4.5), (10.0, 13.3, 10.0, 4.5), (12.0, 12.0, 12.0, 5.2)):
         cube = pl.DataFrame([
             row("A", 10, 40, 2.5), row("A", None, 40, 2.5), row("B", 10, 5, 0.0), row("B", None, 5, 0.0),
             row("C", 10, 6, 0.0), row("C", None, 6, 0.0), row("E", 10, 7, 0.0), row("E", None, 7, 0.0),
-            row("D", 7, 30, 10.0), row("D", None, 30, d_all), row(None, 10, 58, 1.7), row(None, 7, 30, 10.0),
-            row(None, None, 88, 4.5),
+            row("D", 7, 30, d_7), row("D", None, 30, d_all), row(None, 10, 58, 1.7), row(None, 7, 30, m_7),
+            row(None, None, 88, m_all),
         ], schema=SCHEMA, orient="row")
         shown = protect_survey(cube, viewer, secondary_survey(cube, viewer))
         tenth = dict(zip(shown.filter(pl.col("trinn") == 10)["orgnr"], shown.filter(pl.col("trinn") == 10)["verdi"],
                          strict=True))
         assert {tenth["B"], tenth["C"], tenth["E"]} == {None}, shown
-        assert tenth["A"] is None or tenth[None] is None, (d_all, shown)
+        assert tenth["A"] is None or tenth[None] is None, (d_7, d_all, shown)

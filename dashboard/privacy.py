@@ -704,21 +704,9 @@ def _infer_answers(answers: dict[int, int | None], lines: list[tuple[int, list[i
     entry = np.array([k for at in flat for k in at], dtype=int)
     line = np.array([j for j, at in enumerate(flat) for _k in at], dtype=int)
     head = np.array([m == 0 for at in flat for m in range(len(at))], dtype=bool)
-    totals, members, member_of = entry[head], entry[~head], line[~head]
     for _round in range(200):
-        before_low, before_high = low.copy(), high.copy()
-        member_low, member_high = low[members], high[members]
-        endless = np.isinf(member_high)
-        sum_low = np.bincount(member_of, weights=member_low, minlength=len(flat))
-        n_endless = np.bincount(member_of, weights=endless, minlength=len(flat))
-        finite_high = np.bincount(member_of, weights=np.where(endless, 0.0, member_high), minlength=len(flat))
-        others_high = np.where(n_endless[member_of] - endless > 0, np.inf,
-                               finite_high[member_of] - np.where(endless, 0.0, member_high))
-        np.maximum.at(low, totals, sum_low)
-        np.minimum.at(high, totals, np.where(n_endless > 0, np.inf, finite_high))
-        with np.errstate(invalid="ignore"):
-            np.maximum.at(low, members, before_low[totals][member_of] - others_high)
-            np.minimum.at(high, members, before_high[totals][member_of] - (sum_low[member_of] - member_low))
+        before_low, before_high = low, high
+        low, high = _carried(low, high, entry[head], entry[~head], line[~head], len(flat))
         if (low > high).any():  # counts that cannot all hold (a row Udir left out): they would only climb
             break
         if np.array_equal(before_low, low) and np.array_equal(before_high, high):
@@ -732,6 +720,28 @@ def _infer_answers(answers: dict[int, int | None], lines: list[tuple[int, list[i
         if low[k] < high[k]:
             least[i] = int(low[k])
     return least
+
+
+def _carried(low, high, totals, member, member_of, lines: int):
+    """One round of carrying bounds along lines, every line at once: a total is at least its members' least
+    together and at most their most; a member at least the total's least less the others' most, at most the total's
+    most less the others' least. `totals` per line, `member` (positions) with `member_of` (their line). New arrays."""
+    import numpy as np
+
+    member_low, member_high = low[member], high[member]
+    endless = np.isinf(member_high)
+    sum_low = np.bincount(member_of, weights=member_low, minlength=lines)
+    n_endless = np.bincount(member_of, weights=endless, minlength=lines)
+    finite_high = np.bincount(member_of, weights=np.where(endless, 0.0, member_high), minlength=lines)
+    others_high = np.where(n_endless[member_of] - endless > 0, np.inf,
+                           finite_high[member_of] - np.where(endless, 0.0, member_high))
+    new_low, new_high = low.copy(), high.copy()
+    np.maximum.at(new_low, totals, sum_low)
+    np.minimum.at(new_high, totals, np.where(n_endless > 0, np.inf, finite_high))
+    with np.errstate(invalid="ignore"):  # an endless total less endless others: no bound
+        np.maximum.at(new_low, member, low[totals][member_of] - others_high)
+        np.minimum.at(new_high, member, high[totals][member_of] - (sum_low[member_of] - member_low))
+    return new_low, new_high
 
 
 SCALES = {"andel": (0.0, 1.0, 0.01, True), "snitt": (1.0, 5.0, 1.0, False)}
@@ -896,12 +906,15 @@ class _Bounds:
             return whole_low, whole_high
         return np.where(inexact, low, whole_low), np.where(inexact, high, whole_high)
 
-    def as_known(self) -> _Settled:
-        """The bounds as we know every value (ours hidden too), carried along every line, shown or not."""
+    def _known(self):
+        """The bounds as we know every value (ours hidden too): shown where there is a value, free where not."""
         np = self.np
-        low = np.where(self.readable, self.shown_low, self.free_low)
-        high = np.where(self.readable, self.shown_high, self.free_high)
-        return _Settled(self, low, high, self.flat[self.is_total], self.flat[~self.is_total],
+        return (np.where(self.readable, self.shown_low, self.free_low),
+                np.where(self.readable, self.shown_high, self.free_high))
+
+    def as_known(self) -> _Settled:
+        """The bounds as we know every value, carried along every line, shown or not."""
+        return _Settled(self, *self._known(), self.flat[self.is_total], self.flat[~self.is_total],
                         self.line_of[~self.is_total])
 
     def holding(self, lines: list[tuple[int, list[int]]]) -> list[tuple[int, list[int]]]:
@@ -915,8 +928,7 @@ class _Bounds:
 
         np = self.np
         size, count = len(self.n), len(self.lines)
-        low = np.where(self.readable, self.shown_low, self.free_low)
-        high = np.where(self.readable, self.shown_high, self.free_high)
+        low, high = self._known()
         rows, cols, vals = [], [], []
         for j, at in enumerate(self.lines):
             rows += [j] * (len(at) + 2)
@@ -966,18 +978,7 @@ class _Settled:
         lines = len(self.totals)
         settled = 1e-9 if whole else 0.05  # sums of scores narrow by ever smaller steps around a loop of lines
         for _round in range(200):
-            member_low, member_high = low[self.member], high[self.member]
-            endless = np.isinf(member_high)
-            sum_low = np.bincount(self.member_of, weights=member_low, minlength=lines)
-            n_endless = np.bincount(self.member_of, weights=endless, minlength=lines)
-            finite_high = np.bincount(self.member_of, weights=np.where(endless, 0.0, member_high), minlength=lines)
-            others_high = np.where(n_endless[self.member_of] - endless > 0, np.inf,
-                                   finite_high[self.member_of] - np.where(endless, 0.0, member_high))
-            new_low, new_high = low.copy(), high.copy()
-            np.maximum.at(new_low, self.totals, sum_low)
-            np.minimum.at(new_high, self.totals, np.where(n_endless > 0, np.inf, finite_high))
-            np.maximum.at(new_low, self.member, low[self.totals][self.member_of] - others_high)
-            np.minimum.at(new_high, self.member, high[self.totals][self.member_of] - (sum_low[self.member_of] - member_low))
+            new_low, new_high = _carried(low, high, self.totals, self.member, self.member_of, lines)
             new_low, new_high = self.bounds._rounded(new_low, new_high, self.bounds.inexact)
             new_low, new_high = np.maximum(new_low, low), np.minimum(new_high, high)
             if (new_low > new_high + 1e-9).any():
@@ -1140,12 +1141,12 @@ class _Witnesses:
         rows_, cols_, vals_ = zip(*entries, strict=True) if entries else ((), (), ())
         matrix = csc_matrix((vals_, (rows_, cols_)), shape=(len(row_low), size))
         self.inf = inf
-        self.cost = np.zeros(width)
-        self.cost[column[self.pulled]] = self.PULL
-        self.cost[column[self.pulled] + 1] = self.PULL
+        cost = np.zeros(width)
+        cost[column[self.pulled]] = self.PULL
+        cost[column[self.pulled] + 1] = self.PULL
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = size, len(row_low)
-        lp.col_cost_ = np.concatenate([self.cost, np.zeros(len(extra_low))])
+        lp.col_cost_ = np.concatenate([cost, np.zeros(len(extra_low))])
         lp.col_lower_ = np.concatenate([np.zeros(width), np.array(extra_low, dtype=float)])
         lp.col_upper_ = np.concatenate([np.full(width, inf),
                                         np.where(np.isinf(extra_high), inf, np.array(extra_high, dtype=float))])
@@ -1158,7 +1159,7 @@ class _Witnesses:
         self.highs.setOptionValue("output_flag", False)
         self.highs.passModel(lp)
         self.optimal, self.infeasible_status = highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible
-        self.columns, self.column, self.is_pulled = columns, column, pulled
+        self.column, self.is_pulled = column, pulled
         self.plain = columns[~pulled[columns]]  # the values that are columns of their own
         self.indices = np.arange(width, dtype=np.int32)
 

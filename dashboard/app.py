@@ -19,7 +19,7 @@ import streamlit as st
 # Streamlit runs this file as a script; make the repository importable without installing.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import auth, labels, queries, ui  # noqa: E402
+from dashboard import auth, labels, queries, secondary, sessions, ui  # noqa: E402
 from dashboard.viewer import ROLE_LABELS  # noqa: E402
 from pipelines.warehouse.connection import WarehouseBusy, keep_private  # noqa: E402
 
@@ -121,6 +121,11 @@ def meeting_kommune(viewer, schools: pl.DataFrame) -> str | None:
 
 
 def main() -> None:
+    if sessions.served:  # the real server (not a test's AppTest): its worker works out the protection before it is asked
+        try:
+            secondary.prepare_in_background(queries.warehouse())
+        except OSError:
+            LOG.exception("Kunne ikke starte forberedelsen av skjermingen")
     try:
         viewer = auth.current()
     except WarehouseBusy:  # its thresholds could not be read: no page without them

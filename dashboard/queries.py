@@ -20,13 +20,13 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboard import secondary
 from dashboard.labels import FYLKER, NO_VALUE, months_back
 from dashboard.privacy import (
     protect_counts,
     protect_share,
     protect_survey,
     public,
-    secondary_survey,
 )
 from dashboard.viewer import Viewer
 from pipelines.warehouse import published
@@ -457,13 +457,10 @@ def _secondary_of(
     db: str, version: tuple[int, int], viewer: Viewer, kommunenr: str, groups: tuple[frozenset[str], ...]
 ) -> pl.DataFrame:
     with _reader(Path(db)) as con:
-        cube = _fetch(
-            con,
-            "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet, verdi, maal "
-            "FROM mart.elevundersokelsen WHERE kommunenr = ? AND enhet_niva IN ('skole', 'kommune')",
-            [kommunenr],
-        )
-    return secondary_survey(cube, viewer, groups)
+        cube = secondary.fetch_cube(con, kommunenr)
+    # Kept beside the warehouse under a digest of what it is worked out from: a load of anything else, or a restart,
+    # finds it there, and the server's worker (`secondary.prepare_in_background`) has usually worked out a new one.
+    return secondary.hidden_cells(secondary.store_of(Path(db)), cube, viewer, kommunenr, groups)
 
 
 @query
@@ -988,10 +985,7 @@ def known_together() -> list[frozenset[str]]:
 def _rektor_groups(path: str, _stamp: int) -> list[frozenset[str]]:
     from pipelines import accounts  # the users file is read here only, when it has changed
 
-    # As last read well: a line broken while the file is edited keeps the groups it had (an empty list would
-    # protect less, and a crash would stop every page).
-    return sorted({frozenset(a.skoler) for a in accounts.load_kept(Path(path)).values()
-                   if a.rolle == "rektor" and len(a.skoler) > 1}, key=sorted)
+    return accounts.rektor_groups(Path(path))
 
 
 @query

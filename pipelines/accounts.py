@@ -115,6 +115,13 @@ def load_kept(path: Path) -> dict[str, Account]:
     return users
 
 
+def rektor_groups(path: Path) -> list[frozenset[str]]:
+    """The schools each rektor account of several schools knows together, as last read well (`load_kept`: a line
+    broken while the file is edited keeps the groups it had; an empty list would protect less)."""
+    return sorted({frozenset(a.skoler) for a in load_kept(path).values() if a.rolle == "rektor" and len(a.skoler) > 1},
+                  key=sorted)
+
+
 def save(path: Path, accounts: dict[str, Account]) -> None:
     """Write atomically with mode 0600: the hashes are not for other users of the machine."""
     data = {"brukere": {}}

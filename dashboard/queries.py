@@ -170,9 +170,14 @@ def query(func: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
     def wrapper(viewer: Viewer, **kwargs: Any) -> pl.DataFrame:
         db = warehouse()
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()))
-        # The rektors of several schools are part of what a protected answer is safe against: a change in the users
-        # file is a new answer, as a new file in the warehouse is.
-        return _cached(func.__name__, str(db), data_version(db), viewer, frozen, tuple(known_together()))
+        # Where the survey's protection may have to be worked out, the reader is told why the page waits (after half
+        # a second only: found kept, as nearly always, nothing shows).
+        waiting = (st.spinner(WORKING_OUT) if func.__name__ in SURVEY_QUERIES and not viewer.full_detail_everywhere
+                   else contextlib.nullcontext())
+        with waiting:
+            # The rektors of several schools are part of what a protected answer is safe against: a change in the
+            # users file is a new answer, as a new file in the warehouse is.
+            return _cached(func.__name__, str(db), data_version(db), viewer, frozen, tuple(known_together()))
 
     wrapper.raw = func  # type: ignore[attr-defined]
     _PUBLIC[func.__name__] = wrapper
@@ -450,6 +455,14 @@ def _protect_eu(frame: pl.DataFrame, viewer: Viewer) -> pl.DataFrame:
     groups = tuple(known_together())
     secondary = [_secondary_of(str(db), version, public(viewer), k, groups) for k in kommuner]
     return protect_survey(frame, viewer, pl.concat(secondary) if secondary else None)
+
+
+SURVEY_QUERIES = frozenset({"eu_trend", "eu_latest_by_school", "key_figures", "school_key_figures"})
+"""The queries whose values go through `_protect_eu`."""
+
+WORKING_OUT = ("Regner ut hvilke verdier som må skjules for å verne små grupper. Det gjøres én gang etter en ny fil "
+               "fra Udir, og for en stor kommune kan det ta et minutt …")
+"""Shown where a page waits for Elevundersøkelsen's values at the protected level (`SURVEY_QUERIES`)."""
 
 
 @st.cache_data(show_spinner=False, max_entries=512, hash_funcs={Viewer: lambda viewer: viewer.cache_key})

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard import queries
+from dashboard import queries, secondary, sessions
 from dashboard.labels import COLUMN, ENHET_NIVA, FYLKER, KJONN, row_numbers
 from dashboard.ui import static_table
 from dashboard.viewer import Viewer
@@ -337,6 +337,8 @@ def _one_file(upload, db: Path, viewer: Viewer) -> None:
                  "til den som drifter skolemiljo og oppgi tidspunktet: feilen er skrevet i serverens logg.")
         return
     bar.progress(1.0, text="Ferdig")
+    if sessions.served:  # a new Udir file's protection is worked out now, not when the owner opens the page
+        secondary.prepare_in_background(db)
     accounts.audit(db, "opplasting", user, audit_detail(upload.name, outcome.result, outcome.message))
     outcomes[ident] = outcome
     _show_outcome(outcome)

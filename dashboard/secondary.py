@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import importlib.metadata
+import io
 import logging
 import os
 import subprocess
@@ -43,6 +45,9 @@ KEPT_FILES = 1000
 """At most this many answers are kept (the least recently used go): one per municipality and Udir file, a few KB to
 a few hundred for the largest."""
 
+SUFFIX = "skjult"
+"""A kept answer's file: `<key>.skjult`."""
+
 _SCHEMA = {"skoleaar": pl.String, "indikator_kode": pl.String, "kommunenr": pl.String, "orgnr": pl.String,
            "trinn": pl.Int32, "kjonn": pl.String}
 
@@ -66,7 +71,12 @@ def reader_for(viewer: Viewer, kommunenr: str) -> Viewer:
 
 def groups_within(cube: pl.DataFrame, groups: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
     """The rektors of several schools as readers of this municipality: what each knows of it. A reader who knows one
-    of its schools, or none, is a reader the suppression is safe against anyway."""
+    of its schools, or none, is a reader the suppression is safe against anyway.
+
+    What is hidden then may differ from an audit given every group of the users file (which values it picks follows
+    the order of its readers), but it is audited against the same readers, and it stays the same when a group in
+    another municipality changes: a reader who saw the page before and after gets no second suppression to put
+    together with the first."""
     schools = set(cube["orgnr"].drop_nulls().unique().to_list())
     return tuple(sorted({g & schools for g in groups if len(g & schools) > 1}, key=sorted))
 
@@ -93,18 +103,33 @@ def key_for(cube: pl.DataFrame, reader: Viewer, groups: tuple[frozenset[str], ..
     return digest.hexdigest()
 
 
-def kept(store: Path, key: str) -> pl.DataFrame | None:
-    """The answer kept under `key`, or None (none, or one that cannot be read as one: worked out again)."""
-    path = store / f"{key}.parquet"
+def _seal(key: str, payload: bytes) -> bytes:
+    return hashlib.sha256(key.encode() + payload).hexdigest().encode() + b"\n" + payload
+
+
+def kept(store: Path, key: str, cube: pl.DataFrame) -> pl.DataFrame | None:
+    """The answer kept under `key` for `cube`, or None: none, or one that is not that answer (worked out again).
+
+    A file is its parquet after a digest of the key and the parquet: a bit gone wrong on the disk, a file cut short
+    or copied under another key's name is no answer. (Polars took a file with one bit flipped for an answer that hid
+    nothing, and another made it abort the process.) The cells must also be cells of `cube`.
+    """
+    path = store / f"{key}.{SUFFIX}"
     try:
-        frame = pl.read_parquet(path)
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except Exception:  # noqa: BLE001 - a torn or foreign file is no answer; worked out again and written over
-        LOG.warning("Skjermingen i %s kunne ikke leses og regnes ut på nytt", path)
+    except OSError as exc:
+        LOG.warning("Skjermingen i %s kunne ikke leses og regnes ut på nytt: %s", path, exc)
         return None
-    if dict(frame.schema) != _SCHEMA:
-        LOG.warning("Skjermingen i %s har feil kolonner og regnes ut på nytt", path)
+    payload = data.partition(b"\n")[2]
+    if not hmac.compare_digest(data, _seal(key, payload)):
+        LOG.warning("Skjermingen i %s er ikke det som ble lagret, og regnes ut på nytt", path)
+        return None
+    frame = pl.read_parquet(io.BytesIO(payload))
+    outside = frame.join(cube.select(SURVEY_CELL), on=SURVEY_CELL, how="anti", nulls_equal=True)
+    if dict(frame.schema) != _SCHEMA or not outside.is_empty():
+        LOG.warning("Skjermingen i %s hører ikke til kommunens rader, og regnes ut på nytt", path)
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # recently used: kept when the store is pruned
@@ -113,18 +138,20 @@ def kept(store: Path, key: str) -> pl.DataFrame | None:
 
 def keep(store: Path, key: str, frame: pl.DataFrame) -> None:
     """Write the answer whole or not at all; a store that cannot be written only costs the time to work it out."""
+    buffer = io.BytesIO()
+    frame.select(SURVEY_CELL).cast(_SCHEMA).write_parquet(buffer)
     try:
         store.mkdir(mode=0o700, exist_ok=True)
         partial = store / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-        frame.select(SURVEY_CELL).cast(_SCHEMA).write_parquet(partial)
-        os.replace(partial, store / f"{key}.parquet")
+        partial.write_bytes(_seal(key, buffer.getvalue()))
+        os.replace(partial, store / f"{key}.{SUFFIX}")
         _prune(store)
     except OSError as exc:
         LOG.warning("Skjermingen kunne ikke lagres i %s: %s", store, exc)
 
 
 def _prune(store: Path) -> None:
-    files = sorted(store.glob("*.parquet"), key=lambda p: p.stat().st_mtime_ns)
+    files = sorted(store.glob(f"*.{SUFFIX}"), key=lambda p: p.stat().st_mtime_ns)
     for old in files[: max(0, len(files) - KEPT_FILES)]:
         old.unlink(missing_ok=True)
 
@@ -149,7 +176,7 @@ def _answer(store: Path, cube: pl.DataFrame, viewer: Viewer, kommunenr: str,
     with _WORKING_LOCK:
         lock = _WORKING.setdefault(key, threading.Lock())
     with lock:
-        frame = kept(store, key)
+        frame = kept(store, key, cube)
         if frame is not None:
             return frame, False
         frame = secondary_survey(cube, reader, groups).select(SURVEY_CELL)

@@ -74,18 +74,39 @@ def test_a_changed_survey_value_is_protected_anew(warehouse, worked_out):
     assert len(worked_out) == 2
 
 
-def test_a_kept_answer_that_cannot_be_read_is_worked_out_again_and_hides_the_same(warehouse, worked_out):
+def test_a_kept_answer_gone_wrong_on_the_disk_is_worked_out_again_and_hides_the_same(warehouse, worked_out):
+    """A reviewer flipped one bit of a kept answer («2024-25» became «3024-25»): it still read as an answer, matched no
+    value, and a value hidden for few answers could be worked out from the two shown beside it. Another flip made the
+    reader abort the server."""
     import streamlit as st
 
     before = queries.eu_latest_by_school(FAU, **ASKED)
-    files = list(secondary.store_of(warehouse).glob("*.parquet"))
-    assert files
-    for path in files:
-        path.write_bytes(b"PAR1 not a parquet file")
+    [path] = secondary.store_of(warehouse).glob("*.skjult")
+    good = path.read_bytes()
+    spots = sorted({len(good) * i // 12 for i in range(1, 12)} | {good.find(b"2025-26"), len(good) - 1})
+    for spot in spots:
+        for damaged in (good[:spot] + bytes([good[spot] ^ 0x01]) + good[spot + 1:], good[:spot]):
+            path.write_bytes(damaged)
+            st.cache_data.clear()
+            worked_out.clear()
+            assert shown(queries.eu_latest_by_school(FAU, **ASKED)).equals(shown(before)), spot
+            assert len(worked_out) == 1, spot
+            assert path.read_bytes() == good  # written anew
+
+
+def test_a_kept_answer_copied_under_another_municipality_s_name_is_not_used(warehouse, worked_out):
+    import streamlit as st
+
+    before = queries.eu_latest_by_school(FAU, **ASKED)
+    [mine] = secondary.store_of(warehouse).glob("*.skjult")
+    queries.eu_latest_by_school(Viewer(role="fau", kommuner=frozenset({"9902"}), skoler=frozenset({"990023018"})),
+                                **{**ASKED, "kommunenr": "9902"})
+    [other] = set(secondary.store_of(warehouse).glob("*.skjult")) - {mine}
+    mine.write_bytes(other.read_bytes())
     st.cache_data.clear()
-    after = queries.eu_latest_by_school(FAU, **ASKED)
-    assert len(worked_out) == 2
-    assert shown(after).equals(shown(before))
+    worked_out.clear()
+    assert shown(queries.eu_latest_by_school(FAU, **ASKED)).equals(shown(before))
+    assert len(worked_out) == 1
 
 
 def test_a_kept_answer_is_the_one_a_fresh_audit_gives(warehouse):
@@ -101,7 +122,7 @@ def test_a_kept_answer_is_the_one_a_fresh_audit_gives(warehouse):
     # A rektor group, or another threshold, is another answer: not the one kept for this one.
     other = secondary.hidden_cells(secondary.store_of(warehouse), cube, privacy.public(FAU), "9901", ())
     assert secondary.key_for(cube, reader, groups) != secondary.key_for(cube, reader, ())
-    assert len(list(secondary.store_of(warehouse).glob("*.parquet"))) == 2
+    assert len(list(secondary.store_of(warehouse).glob("*.skjult"))) == 2
     assert other.height <= kept.height
 
 
@@ -123,7 +144,7 @@ def test_the_server_prepares_the_protection_after_a_new_survey_value_before_anyo
     def kept_answers(at_least: int) -> set[str]:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
-            names = {p.name for p in store.glob("*.parquet")} if store.exists() else set()
+            names = {p.name for p in store.glob("*.skjult")} if store.exists() else set()
             if len(names) >= at_least:
                 return names
             time.sleep(0.5)

@@ -241,7 +241,7 @@ def prepare_in_background(db: Path) -> bool:
         _worker = subprocess.Popen(
             [sys.executable, "-m", "dashboard.secondary", str(db)],
             cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            preexec_fn=lambda: os.nice(10),  # the pages' own work goes first
+            preexec_fn=lambda: os.nice(19),  # the pages come first: it takes what they leave
         )
         return True
 

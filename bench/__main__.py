@@ -413,10 +413,15 @@ def _round(pages: list, name: str, problems: list[str], server: int | None = Non
     return took
 
 
-def _files_loaded(page) -> int | None:
-    """«Filer lastet» as the Datakvalitet page on `page` shows it."""
-    shown = re.search(r"Filer lastet\s+(\d+)", page.inner_text("body"))
-    return int(shown.group(1)) if shown else None
+def _files_loaded(page, wait_s: float = 0.0) -> int | None:
+    """«Filer lastet» as the Datakvalitet page on `page` shows it, waiting up to `wait_s` for it to be drawn (the last
+    session clicked may not have started its run when the round reads it: it was counted as not seeing the file)."""
+    deadline = time.perf_counter() + wait_s
+    while True:
+        shown = re.search(r"Filer lastet\s+(\d+)", page.inner_text("body"))
+        if shown or time.perf_counter() >= deadline:
+            return int(shown.group(1)) if shown else None
+        page.wait_for_timeout(250)
 
 
 def bench_under_load(db: Path, source_file: Path, user: str, password: str, sessions: int = 6) -> dict:
@@ -439,7 +444,7 @@ def bench_under_load(db: Path, source_file: Path, user: str, password: str, sess
         # What each session counts before the ingest (a skoleeier counts the files of their municipalities: a log
         # row written before the log named them is not among them, so the warehouse's own count is no yardstick).
         _round(pages, "datakvalitet", problems)
-        counted_before = [_files_loaded(page) for page in pages]
+        counted_before = [_files_loaded(page, wait_s=30) for page in pages]
         t0 = time.perf_counter()
         writer = subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", "--db", str(db), "ingest", str(fresh)],

@@ -33,13 +33,20 @@ from dashboard.viewer import Viewer, thresholds_from
 
 LOG = logging.getLogger("skolemiljo.skjerming")
 
-CUBE_SQL = (
+_CUBE = (
     "SELECT skoleaar, indikator_kode, kommunenr, orgnr, trinn, kjonn, antall_besvart, skjermet, verdi, maal "
-    "FROM mart.elevundersokelsen WHERE kommunenr = ? AND enhet_niva IN ('skole', 'kommune') "
-    "ORDER BY skoleaar, indikator_kode, orgnr NULLS FIRST, trinn NULLS FIRST, kjonn"
+    "FROM mart.elevundersokelsen WHERE {where} AND enhet_niva IN ('skole', 'kommune') "
+    "ORDER BY {first}skoleaar, indikator_kode, orgnr NULLS FIRST, trinn NULLS FIRST, kjonn"
 )
+CUBE_SQL = _CUBE.format(where="kommunenr = ?", first="")
 """One municipality's rows, in one order: the same rows must give the same values to hide, or a reader who saw the
 page before and after a restart would have two suppressions to put together."""
+
+
+BATCH = 8
+"""Municipalities whose rows the worker reads in one query to find which are kept: one query each took 33 s over the
+national set (356 municipalities) with nothing to work out, as each scans the whole table; 8 at a time 11 s and
+437 MiB, 25 at a time 6 s but 773 MiB."""
 
 KEPT_FILES = 1000
 """At most this many answers are kept (the least recently used go): one per municipality and Udir file, a few KB to
@@ -60,6 +67,14 @@ def store_of(db: Path) -> Path:
 
 def fetch_cube(con: duckdb.DuckDBPyConnection, kommunenr: str) -> pl.DataFrame:
     return pl.from_arrow(con.sql(CUBE_SQL, params=[kommunenr]).to_arrow_table())
+
+
+def fetch_cubes(con: duckdb.DuckDBPyConnection, kommuner: list[str]) -> dict[str, pl.DataFrame]:
+    """`fetch_cube` of each of `kommuner` (those with rows), read in one query."""
+    # A list of values (not a list parameter) lets DuckDB skip the other municipalities' row groups as it reads.
+    sql = _CUBE.format(where=f"kommunenr IN ({', '.join('?' * len(kommuner))})", first="kommunenr, ")
+    rows = pl.from_arrow(con.sql(sql, params=kommuner).to_arrow_table())
+    return {k: cube for (k,), cube in rows.partition_by("kommunenr", as_dict=True, maintain_order=True).items()}
 
 
 def reader_for(viewer: Viewer, kommunenr: str) -> Viewer:
@@ -202,8 +217,18 @@ def prepare(db: Path, stop=lambda: False) -> list[tuple[str, float]]:
     viewer = Viewer(role="fau", protected=True, min_respondents=default, thresholds=per)
     groups = tuple(accounts.rektor_groups(accounts.users_path(db)))
     store = store_of(db)
+    missing = []
+    for first in range(0, len(kommuner), BATCH):  # which are kept already: after most loads, all of them
+        if stop():
+            return []
+        with connect(db, read_only=True) as con:
+            cubes = fetch_cubes(con, kommuner[first:first + BATCH])
+        for kommunenr, cube in cubes.items():
+            key = key_for(cube, reader_for(viewer, kommunenr), groups_within(cube, groups))
+            if not (store / f"{key}.{SUFFIX}").exists():  # one there is checked when it is read
+                missing.append(kommunenr)
     done = []
-    for kommunenr in kommuner:
+    for kommunenr in missing:
         if stop():
             break
         with connect(db, read_only=True) as con:

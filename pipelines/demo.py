@@ -61,7 +61,7 @@ SCHOOLS = [
     School(_orgnr(1600), "Elvetun skole", "9901", "Fjellvik", 1, 10, 96, 0.05, 0.00),
     School(_orgnr(2100), "Sjøbygd skule", "9902", "Sjøbygd", 1, 10, 268, 0.00, 0.01),
     School(_orgnr(2200), "Strand barneskule", "9902", "Sjøbygd", 1, 7, 72, 0.08, 0.00),
-    School(_orgnr(2300), "Holmen skule", "9902", "Sjøbygd", 1, 7, 26, 0.12, 0.00),
+    School(_orgnr(2300), "Holmen skule", "9902", "Sjøbygd", 1, 7, 22, 0.12, 0.00),
     School(_orgnr(2400), "Vika skule", "9902", "Sjøbygd", 1, 7, 174, -0.03, 0.03),
 ]
 
@@ -113,9 +113,9 @@ class Model:
         per_trinn = school.elevtall / (school.trinn_til - school.trinn_fra + 1)
         wobble = 1 + 0.08 * math.sin(year * 1.7 + trinn + int(school.orgnr[-3:]))
         n = per_trinn * 0.9 * wobble
-        if kjonn != "Alle kjønn":
-            n = n * (0.52 if kjonn == "Jenter" else 0.48)
-        return max(1, round(n))
+        girls, boys = max(1, round(n * 0.52)), max(1, round(n * 0.48))
+        # All pupils are the girls and the boys, as in Udir's tables (the gender is the register's).
+        return {"Jenter": girls, "Gutter": boys}.get(kjonn, girls + boys)
 
     def mean(self, base: float, school: School | None, year: int, trinn: int | None, kjonn: str, code: str) -> float:
         effect = 0.0
@@ -162,8 +162,15 @@ def _cells(model: Model, year: int):
                 yield ("kommune", (kommunenr, navn)), t, k, n
     for t in [None, 7, 10]:
         for k, _ in KJONN:
-            yield ("fylke", FYLKE), t, k, 5943 if t is None else 1987
-            yield ("nasjonalt", NATIONAL), t, k, 318_000 if t is None else 54_000
+            yield ("fylke", FYLKE), t, k, _gender_part(5943 if t is None else 1987, k)
+            yield ("nasjonalt", NATIONAL), t, k, _gender_part(318_000 if t is None else 54_000, k)
+
+
+def _gender_part(n: int, kjonn: str) -> int:
+    """The respondents of one kjønn among `n`, as `Model.respondents` splits them (jenter and gutter add up)."""
+    if kjonn == "Jenter":
+        return round(n * 0.52)
+    return n - round(n * 0.52) if kjonn == "Gutter" else n
 
 
 def _suppressed_cells(cells: list) -> set[tuple]:
@@ -233,8 +240,9 @@ def _school_for(unit) -> School | None:
 
 
 def _consistent(cells: list, value_of) -> dict[tuple, float]:
-    """Values per cell where schools' "Alle trinn" and the municipality are respondent-weighted
-    averages of the school trinn cells, so every level on screen adds up like real data does."""
+    """Values per cell that add up like real data does: «Alle kjønn» is the respondent-weighted average of jenter
+    and gutter in every cell drawn, and schools' "Alle trinn" and the municipality are respondent-weighted averages
+    of the school trinn cells. (Until 2026-12-05 «Alle kjønn» was drawn on its own, and could lie outside both.)"""
     values: dict[tuple, float] = {}
     weights: dict[tuple, int] = {}
     for unit, trinn, kjonn, n in cells:
@@ -242,6 +250,13 @@ def _consistent(cells: list, value_of) -> dict[tuple, float]:
         weights[key] = n
         if unit[0] == "skole" and trinn is not None or unit[0] in ("fylke", "nasjonalt"):
             values[key] = value_of(unit, trinn, kjonn)
+    girls, boys = KJONN[1][0], KJONN[2][0]
+    for (level, unit_id, trinn, kjonn) in list(values):
+        if kjonn == KJONN[0][0]:
+            parts = [(level, unit_id, trinn, girls), (level, unit_id, trinn, boys)]
+            values[(level, unit_id, trinn, kjonn)] = (
+                sum(values[p] * weights[p] for p in parts) / sum(weights[p] for p in parts)
+            )
     school_cells = [(u, t, k, n) for u, t, k, n in cells if u[0] == "skole" and t is not None]
 
     def average(members: list) -> float:
@@ -411,13 +426,21 @@ def _write_skoleporten(path: Path, model: Model) -> None:
     year = YEAR_SKOLEPORTEN
 
     def add(unit_name: str, school: School | None, trinn: int, n: int) -> None:
+        drawn: dict[tuple[str, str], float] = {}
+        for kjonn in ("Begge kjønn", "Jenter", "Gutter"):
+            for code, _, base in INDICES[:5]:
+                drawn[(kjonn, code)] = model.mean(base, school, year, trinn, kjonn, code)
+            drawn[(kjonn, BULLYING[0][0])] = model.share(BULLYING[0][2], school, year, trinn, kjonn)
+        for kjonn, code in list(drawn):
+            if kjonn == "Begge kjønn":  # both genders, half the pupils each: their average
+                drawn[(kjonn, code)] = (drawn[("Jenter", code)] + drawn[("Gutter", code)]) / 2
         for kjonn in ("Begge kjønn", "Jenter", "Gutter"):
             share_n = n if kjonn == "Begge kjønn" else round(n / 2)
             hidden = share_n < UDIR_SUPPRESS_BELOW
-            for code, name, base in INDICES[:5]:
-                value = "*" if hidden else _num(model.mean(base, school, year, trinn, kjonn, code))
+            for code, name, _ in INDICES[:5]:
+                value = "*" if hidden else _num(drawn[(kjonn, code)])
                 lines.append(f"{unit_name};Grunnskole;Læringsmiljø;Elevundersøkelsen;{name};{period};Alle eierformer;Trinn {trinn};{kjonn};{value};snitt")
-            value = "*" if hidden else _num(model.share(BULLYING[0][2], school, year, trinn, kjonn))
+            value = "*" if hidden else _num(drawn[(kjonn, BULLYING[0][0])])
             lines.append(f"{unit_name};Grunnskole;Læringsmiljø;Elevundersøkelsen;Mobbing på skolen;{period};Alle eierformer;Trinn {trinn};{kjonn};{value};prosent")
         lines.append(f"{unit_name};Grunnskole;Læringsresultater;Nasjonale prøver;Lesing;{period};Alle eierformer;Trinn {trinn if trinn != 7 else 5};Begge kjønn;50;skalapoeng")
 

@@ -53,6 +53,27 @@ def test_demo_builds_a_warehouse_with_every_source_and_level(demo_db_master):
     }
 
 
+def test_demo_values_for_all_pupils_lie_between_jenter_and_gutter(demo_db_master):
+    """What a skolesjef sees in the demo adds up like real data: the value for all pupils of a school, municipality,
+    county or the nation lies between the girls' and the boys' values (each rounded to Udir's one decimal), for every
+    indicator, trinn and year where both are shown. It was drawn on its own, and could lie outside both."""
+    found = query(demo_db_master, """
+        SELECT count(*) AS cells,
+               count(*) FILTER (WHERE a.verdi < least(j.verdi, g.verdi) - 1e-9
+                                   OR a.verdi > greatest(j.verdi, g.verdi) + 1e-9) AS outside
+        FROM mart.elevundersokelsen AS a
+        JOIN mart.elevundersokelsen AS j ON j.kjonn = 'jenter' AND j.skoleaar = a.skoleaar
+             AND j.enhet_niva = a.enhet_niva AND j.enhet_navn = a.enhet_navn AND j.trinn IS NOT DISTINCT FROM a.trinn
+             AND j.indikator_kode = a.indikator_kode
+        JOIN mart.elevundersokelsen AS g ON g.kjonn = 'gutter' AND g.skoleaar = a.skoleaar
+             AND g.enhet_niva = a.enhet_niva AND g.enhet_navn = a.enhet_navn AND g.trinn IS NOT DISTINCT FROM a.trinn
+             AND g.indikator_kode = a.indikator_kode
+        WHERE a.kjonn = 'alle' AND a.verdi IS NOT NULL AND j.verdi IS NOT NULL AND g.verdi IS NOT NULL
+    """)
+    cells, outside = found[0]
+    assert cells > 1000 and outside == 0, found
+
+
 def test_mart_views_have_the_contract_columns(demo_db_master):
     expected = {
         "elevundersokelsen": [

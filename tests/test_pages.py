@@ -518,10 +518,22 @@ def test_team_page_expects_a_ressursteam_only_of_schools_without_an_elevtjeneste
         [c.value for c in at.caption]
 
 
-def test_oversikt_arrows_write_a_fall_with_the_tables_minus_sign_and_still_point_down(app):
+def test_oversikt_arrows_write_a_fall_with_the_tables_minus_sign_and_still_point_down(app, demo_db, monkeypatch):
     """The cards wrote «-2,5 pp» with a hyphen where the school tables and reports write «−2,5 pp»."""
     from streamlit.proto.Metric_pb2 import Metric
 
+    from pipelines.warehouse.connection import connect
+
+    # Fjellvik's trivsel falls (worse) and its bullying falls (better) in the last year, whatever the demo drew.
+    with connect(demo_db, read_only=False) as con:
+        for code, fall in (("EUIndeks_1379", 0.3), ("EUIndeks_1398", 1.2)):
+            con.execute(
+                "UPDATE core.eu_resultat AS nå SET verdi = før.verdi - ? FROM core.eu_resultat AS før "
+                "WHERE nå.enhet_niva = 'kommune' AND nå.kommunenr = '9901' AND nå.trinn IS NULL AND nå.kjonn = 'alle' "
+                "AND nå.indikator_kode = ? AND nå.skoleaar = '2025-26' AND før.skoleaar = '2024-25' "
+                "AND før.enhet_id = nå.enhet_id AND før.trinn IS NULL AND før.kjonn = 'alle' "
+                "AND før.indikator_kode = nå.indikator_kode", [fall, code])
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
     at = app()
     deltas = [m for m in at.metric if m.proto.delta and not m.proto.delta.startswith("uendret")]
     falls = [m for m in deltas if m.proto.delta.startswith("\u2212")]

@@ -27,6 +27,13 @@ SECRET_TRIVSEL = 1.7
 """A survey value planted for Haugen skole with only 7 answers: it must never reach a report."""
 
 
+def shows_secret(text: str) -> bool:
+    """Whether `text` writes the planted value as an index is written («1,7»); a share or a change in points with the
+    same digits («1,7 %», «+1,7 pp»: the demo's bullying by adults is about that) is another figure."""
+    secret = re.escape(f"{SECRET_TRIVSEL:.1f}".replace(".", ","))
+    return re.search(rf"(?<![\d,]){secret}(?![\d,])(?!\s*(?:%|pp))", text) is not None
+
+
 @pytest.fixture(scope="module")
 def report_db(demo_db_master, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("rapport") / "skolemiljo.duckdb"
@@ -120,9 +127,8 @@ def test_kommunestyre_pdf_key_figures_match_the_warehouse(kommunestyre_pdf, repo
 
 def test_kommunestyre_pdf_holds_no_survey_value_from_a_small_group(kommunestyre_pdf):
     _, text, _ = kommunestyre_pdf
-    secret = f"{SECRET_TRIVSEL:.1f}".replace(".", ",")
     assert re.search(r"Haugen skole skjult", text), "Haugen's trivsel shows as hidden in the schools table"
-    assert secret not in text
+    assert not shows_secret(text)
 
 
 def test_kommunestyre_pdf_shows_small_case_counts_only_as_a_range(kommunestyre_pdf, report_db):
@@ -383,7 +389,7 @@ def test_html_report_is_static_with_charts_as_inline_svg(use_db):
     assert "<script" not in html  # no Plotly, nothing that runs: safe to publish
     assert "Fjellvik" in html and YEAR in html
     shown_text = re.sub(r"<[^>]+>", " ", html)  # what a reader sees, not the SVG path coordinates
-    assert "Haugen skole" in shown_text and f"{SECRET_TRIVSEL:.1f}".replace(".", ",") not in shown_text
+    assert "Haugen skole" in shown_text and not shows_secret(shown_text)
 
 
 def test_the_dashboard_s_warm_chromium_makes_the_same_report_and_stays_warm_between_reports(use_db, monkeypatch):
@@ -573,6 +579,16 @@ def test_a_report_speaks_to_its_readers_not_to_the_tool_s_user(use_db, mottaker,
     assert "Vi følger med." in html and content.MISSING_ASSESSMENT[mottaker == "fau"] not in html
 
 
+def _as_shown(cell) -> str:
+    """A cell as Excel shows it, near enough to read: a number with a decimal comma, a share in per cent, a change
+    in points with «pp» (the sheet holds the trivsel 1,7 as the number 1.7, and «1,7 %» as 0.017)."""
+    if not isinstance(cell.value, float):
+        return str(cell.value)
+    if "%" in cell.number_format:
+        return f"{cell.value * 100:.1f} %".replace(".", ",")
+    return f"{cell.value:.1f}".replace(".", ",") + (" pp" if "pp" in cell.number_format else "")
+
+
 @pytest.mark.parametrize("fmt", ["pdf", "html", "xlsx"])
 @pytest.mark.parametrize(("mottaker", "orgnr", "title"), [
     ("kommunestyre", None, "Læringsmiljøet i skolene i Fjellvik kommune"),
@@ -587,9 +603,9 @@ def test_every_recipient_gets_every_format_with_its_title_and_year(use_db, motta
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", data.decode()))
     else:
         book = load_workbook(io.BytesIO(data))
-        text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
+        text = " ".join(_as_shown(c) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert title in text and YEAR in text
-    assert f"{SECRET_TRIVSEL:.1f}".replace(".", ",") not in text
+    assert not shows_secret(text)
 
 
 def test_ungdata_in_a_report_quotes_no_later_wave_and_says_where_the_nation_comes_from(use_db):

@@ -13,6 +13,12 @@ REASON_SOURCE = "Skjermet av Udir (for få svar)"
 REASON_FEW = "Skjult: færre enn {n} svar"
 REASON_MISSING = "Ingen data"
 REASON_SECONDARY = "Skjult: kunne ellers regnes ut fra tallene som vises"
+REASON_UNKNOWN_COUNT = "Skjult: kilden oppga ikke antall svar, og kommunen skjuler {few}"
+
+UDIR_MIN_RESPONDENTS = 10
+"""Udir publishes no Elevundersøkelsen result from fewer than 10 pupils (Skoleporten did not either): a value whose
+source gave no answer count (an old Skoleporten file) is protected by that alone where the threshold is 10, and by
+nothing where a municipality set it higher (`_count_unknown`)."""
 
 SURVEY_CELL = ["skoleaar", "indikator_kode", "kommunenr", "orgnr", "trinn", "kjonn"]
 """A survey value's place: `orgnr` null is the municipality's own row (the nation's has no `kommunenr`), `trinn`
@@ -79,9 +85,32 @@ def _too_few(frame: pl.DataFrame, viewer: Viewer, answers: str = "antall_besvart
     return protected_rows(frame, viewer) & n.is_not_null() & (n < threshold_expr(frame, viewer))
 
 
+def _count_unknown(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
+    """Survey values seen at the protected level whose source gave no answer count, where the municipality hides more
+    than Udir does (`UDIR_MIN_RESPONDENTS`): a Skoleporten value from 12 pupils was shown to every FAU of a
+    municipality that hides fewer than 15. Fails closed: the count could be anything from Udir's 10 up."""
+    # A cube for the secondary suppression has no values: there, what the source did not hide is published
+    published = pl.col("verdi").is_not_null() if "verdi" in frame.columns else ~pl.col("skjermet")
+    return (protected_rows(frame, viewer) & pl.col("antall_besvart").is_null() & published
+            & (threshold_expr(frame, viewer) > UDIR_MIN_RESPONDENTS))
+
+
+def _unknown_reason(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
+    """`REASON_UNKNOWN_COUNT` with the municipality's threshold, as `_few_reason` gives it."""
+    def said(n: int) -> str:
+        return few_reason(n) if n == MAX_THRESHOLD else REASON_UNKNOWN_COUNT.format(few=fewer_than(n))
+
+    default = said(row_threshold(viewer.min_respondents))
+    if not viewer.thresholds or "kommunenr" not in frame.columns:
+        return pl.lit(default)
+    own = {k: said(row_threshold(v)) for k, v in viewer.thresholds}
+    return pl.col("kommunenr").replace_strict(own, default=default, return_dtype=pl.String)
+
+
 def _primary_hidden(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
-    """The rows `protect_survey` hides on their own: hidden by the source, or too few answers at the protected level."""
-    return pl.col("skjermet") | _too_few(frame, viewer)
+    """The rows `protect_survey` hides on their own: hidden by the source, too few answers at the protected level, or
+    an unknown number of them where the municipality hides more than Udir."""
+    return pl.col("skjermet") | _too_few(frame, viewer) | _count_unknown(frame, viewer)
 
 
 def public(viewer: Viewer) -> Viewer:
@@ -470,6 +499,8 @@ def protect_survey(frame: pl.DataFrame, viewer: Viewer, secondary: pl.DataFrame 
         .then(pl.lit(REASON_SOURCE))
         .when(_too_few(frame, viewer))
         .then(few)
+        .when(_count_unknown(frame, viewer))
+        .then(_unknown_reason(frame, viewer))
         .when(pl.col("_sekundaer").fill_null(False) & protected_rows(frame, viewer))  # own school: in full
         .then(pl.lit(REASON_SECONDARY))
         .when(pl.col("verdi").is_null())

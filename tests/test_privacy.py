@@ -612,3 +612,47 @@ def test_no_ungdata_share_hidden_for_few_answers_follows_from_alle_or_the_other_
             assert lonely.is_empty(), (kommunenr, keys, lonely)
     if min_svar in (12, 14):
         assert secondary > 0  # a threshold between the demo's group sizes leaves lone hidden shares to protect
+
+
+def test_a_value_without_an_answer_count_is_hidden_where_the_municipality_hides_more_than_udir():
+    """Skoleporten gave no answer counts: Udir's own rule (nothing from fewer than 10) was all that protected its
+    values, and a municipality that hides fewer than 15 showed every FAU a school's value from 12 pupils."""
+    frame = _school_rows(("990012001", "skole", 4.2, None, None, False), ("990013004", "skole", 3.9, None, None, False),
+                         ("990013004", "skole", None, None, None, False)).with_columns(pl.lit("9901").alias("kommunenr"))
+    at_udirs = protect_survey(frame, Viewer(role="fau", skoler=frozenset({"990012001"})))
+    assert at_udirs["verdi"].to_list() == [4.2, 3.9, None]
+    stricter = (("9901", 15),)
+    fau = protect_survey(frame, Viewer(role="fau", skoler=frozenset({"990012001"}), thresholds=stricter))
+    assert fau["verdi"].to_list() == [None, None, None]
+    assert fau["skjult_grunn"].to_list() == ["Skjult: kilden oppga ikke antall svar, og kommunen skjuler færre enn 15 "
+                                             "svar"] * 2 + ["Ingen data"]
+    rektor = protect_survey(frame, Viewer(role="rektor", skoler=frozenset({"990012001"}), thresholds=stricter))
+    assert rektor["verdi"].to_list() == [4.2, None, None]  # the own school in full
+    owner = protect_survey(frame, Viewer(role="skoleeier", thresholds=stricter))
+    assert owner["verdi"].to_list() == [4.2, 3.9, None]
+
+
+def test_the_fau_page_hides_skoleporten_years_only_where_the_municipality_hides_more_than_udir(demo_db, monkeypatch):
+    """The demo's 2019-20 comes from Skoleporten, without answer counts: the FAU's own school is shown that year at the
+    threshold of 10 and hidden at 15, with the municipality, while the nation's published figure stays."""
+    import streamlit as st
+
+    from dashboard import queries
+    from pipelines.cli import main as cli
+
+    nordli = "990012008"
+    assert cli(["--db", str(demo_db), "innstilling", "min-svar", "15", "--kommune", "9901"]) == 0
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    st.cache_data.clear()
+
+    def year_2019(threshold: int) -> dict[str, tuple]:
+        fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="fau.nordli",
+                     thresholds=(("9901", threshold),))
+        trend = queries.eu_trend(fau, kommunenr="9901", orgnr=(nordli,), indikator_kode="EUIndeks_1379", trinn=7)
+        return {r["enhet_niva"]: (r["verdi"], r["skjult_grunn"]) for r in trend.filter(
+            pl.col("skoleaar") == "2019-20").iter_rows(named=True)}
+
+    shown, hidden = year_2019(10), year_2019(15)
+    assert shown["skole"][0] is not None and shown["skole"][1] is None, shown
+    assert hidden["skole"] == (None, "Skjult: kilden oppga ikke antall svar, og kommunen skjuler færre enn 15 svar")
+    assert hidden["kommune"][0] is None and hidden["nasjonalt"] == shown["nasjonalt"] and shown["nasjonalt"][0]

@@ -31,6 +31,7 @@ from dashboard.privacy import (
     REASON_MISSING,
     REASON_SECONDARY,
     REASON_SOURCE,
+    REASON_UNKNOWN_COUNT,
     SECONDARY_LABEL,
     SMALL_COUNT_LABEL,
     fewer_than,
@@ -267,6 +268,8 @@ def _hidden_why(reason: str | None) -> str:
         return "skjermet av Udir fordi for få har svart"
     if reason == REASON_SECONDARY:
         return "skjult fordi en liten gruppes tall ellers kunne regnes ut av det"
+    if reason.startswith(REASON_UNKNOWN_COUNT.split("{", 1)[0]):
+        return "skjult fordi kilden ikke oppga hvor mange som har svart"
     return "skjult fordi for få har svart"
 
 

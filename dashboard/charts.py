@@ -258,8 +258,10 @@ def trend_chart(
         high = min(5.0, (values.max() if len(values) else 4.5) + 0.3)
     n_schools = units.filter(pl.col("enhet_niva") == "skole").height
     colour_i = 0
-    # The references are drawn first, under the schools (their legend entries still come last).
-    for unit, level, key in sorted(units.iter_rows(), key=lambda u: u[1] == "skole"):
+    # The references are drawn last, over the schools: drawn under them, the municipality, county and nation vanished
+    # wherever a school had the same value (one decimal: often), and the comparison the chart is for with them. Dashed
+    # or dotted, they leave the school's line showing between their dashes.
+    for unit, level, key in sorted(units.iter_rows(), key=lambda u: u[1] != "skole"):
         rows = frame.filter(pl.col("_linje") == key).sort("skoleaar_start")
         text = [
             format_value(v, maal) if v is not None else f"skjult – {r}"

@@ -189,6 +189,28 @@ def test_an_average_s_axis_writes_every_tick_with_one_decimal_comma(demo_db_mast
     assert share.yaxis.tickformat is None  # a share's ticks (0, 5, 10 %) are whole
 
 
+def test_the_municipality_county_and_nation_are_drawn_over_a_school_with_the_same_value(demo_db_master, monkeypatch):
+    """Fjellvik's 7. trinn lay under Bakken's and Fjellvik barneskole's lines wherever they had its value (one decimal:
+    often), and the county and the nation under them all: the legend named lines no one could see."""
+    from dashboard import queries
+    from dashboard.charts import trend_chart
+
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    schools = tuple(o for (o,) in query(demo_db_master, "SELECT orgnr FROM mart.skoler WHERE kommunenr = '9901'"))
+    trend = queries.eu_trend(OWNER, kommunenr="9901", orgnr=schools, trinn=7, indikator_kode="EUIndeks_1379",
+                             fylke=True)
+    lines = [t for t in trend_chart(trend, title="Trivsel", maal="snitt").data if t.mode == "lines+markers"]
+    references = {"Fjellvik kommune", "Fjordfylket", "Landet"}
+    names = [t.name for t in lines]
+    assert references <= set(names) and len(names) > len(references), names
+    # Plotly draws later traces over earlier ones: every reference after every school
+    assert all(name in references for name in names[len(names) - len(references):]), names
+    by_name = {t.name: t for t in lines}
+    shared = [(x, y) for x, y in zip(by_name["Fjellvik kommune"].x, by_name["Fjellvik kommune"].y, strict=True)
+              if any((x, y) in set(zip(t.x, t.y, strict=True)) for n, t in by_name.items() if n not in references)]
+    assert shared, "the demo's municipality shares a value with a school in some year"
+
+
 def test_a_hidden_heatmap_cell_says_why_when_pointed_at(demo_db_master, monkeypatch):
     """The municipality's 10. trinn, hidden so that Elvetun's (hidden by Udir) cannot be worked out, read «skjult» like
     the rest, and the note under the chart said «for få svar»: pointed at, each hidden cell now gives its reason."""

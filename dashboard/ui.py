@@ -281,6 +281,38 @@ def pick_kommune(key: str = "kommune") -> tuple[str, str] | None:
     return chosen, names[chosen]
 
 
+HIDDEN_UNITS_LISTED = 12
+"""At most this many units are named per reason under a chart; the rest are counted."""
+
+
+def _year_runs(years: list[str], all_years: list[str]) -> str:
+    """«2019-20 til 2025-26» for three or more years in a row of those the chart has, else the years one by one."""
+    place = {y: i for i, y in enumerate(all_years)}
+    runs: list[list[str]] = []
+    for year in sorted(years, key=place.__getitem__):
+        if runs and place[year] == place[runs[-1][-1]] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{run[0]} til {run[-1]}" if len(run) > 2 else ", ".join(run) for run in runs)
+
+
+def hidden_places(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: str = "skoleaar") -> list[tuple[str, str]]:
+    """(reason, where) for each reason a value of `frame` is hidden: every unit by name with its years, years in a row
+    as a span. It named the first eight unit-years and then «…»: a rektor saw Elvetun's seven years and one of
+    Haugen's, and could not tell what else the chart left out."""
+    hidden = frame.filter(pl.col("skjult_grunn").is_not_null())
+    all_years = sorted(frame[year_col].drop_nulls().unique().to_list())
+    out = []
+    for (reason,), group in hidden.group_by(["skjult_grunn"], maintain_order=True):
+        units = group.group_by(label_col).agg(pl.col(year_col).drop_nulls().unique()).sort(label_col)
+        named = [f"{unit} {_year_runs(years, all_years)}".rstrip() for unit, years in units.iter_rows()]
+        rest = len(named) - HIDDEN_UNITS_LISTED
+        where = "; ".join(named[:HIDDEN_UNITS_LISTED]) + (f" og {rest} til" if rest > 0 else "")
+        out.append((reason, where))
+    return out
+
+
 def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: str = "skoleaar") -> None:
     """Say which values are hidden and why, so a gap is never unexplained."""
     if frame.is_empty() or "skjult_grunn" not in frame.columns:
@@ -288,11 +320,7 @@ def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: st
     hidden = frame.filter(pl.col("skjult_grunn").is_not_null())
     if hidden.is_empty():
         return
-    lines = []
-    for (reason,), group in hidden.group_by(["skjult_grunn"], maintain_order=True):
-        where = ", ".join(sorted({f"{r[label_col]} {r[year_col]}" for r in group.iter_rows(named=True)})[:8])
-        more = " …" if group.height > 8 else ""
-        lines.append(f"- **{reason}**: {where}{more}")
+    lines = [f"- **{reason}**: {where}" for reason, where in hidden_places(frame, label_col, year_col)]
     st.caption(
         "Noen verdier er skjult for å verne små grupper, og vises aldri som null eller regnes ut fra totaler:\n"
         + "\n".join(lines)

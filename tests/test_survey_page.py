@@ -211,6 +211,33 @@ def test_the_municipality_county_and_nation_are_drawn_over_a_school_with_the_sam
     assert shared, "the demo's municipality shares a value with a school in some year"
 
 
+def test_the_note_under_the_chart_names_every_hidden_school_and_year(demo_db_master, monkeypatch):
+    """A rektor's 7. trinn note named the first eight school-years and ended «…»: Elvetun's seven years and one of
+    Haugen's, and nothing said what else the chart left out."""
+    from dashboard import queries
+
+    at = _page(demo_db_master, monkeypatch, RECTOR)
+    {s.label: s for s in at.selectbox}["Trinn"].set_value(7).run()
+    assert not at.exception, [e.value for e in at.exception]
+    note = next(c.value for c in _tab(at, "Utvikling over tid").caption if c.value.startswith("Noen verdier er skjult"))
+    schools = tuple(_fjellvik_schools(demo_db_master))
+    trend = queries.eu_trend(RECTOR, kommunenr="9901", orgnr=schools, trinn=7, indikator_kode="EUIndeks_1379")
+    years = sorted(set(trend["skoleaar"]))
+    hidden = trend.filter(pl.col("skjult_grunn").is_not_null())
+    assert hidden.select("enhet_navn", "skoleaar").unique().height > 8, "more hidden than the old note named"
+    lines = [line.removeprefix("- **").split("**: ", 1) for line in note.splitlines()[1:]]
+    assert {reason for reason, _ in lines} == set(hidden["skjult_grunn"]), note
+    for reason, where in lines:
+        named = set()
+        for unit in where.split("; "):
+            name, spans = unit.split(" 2", 1)[0], "2" + unit.split(" 2", 1)[1]
+            for part in spans.split(", "):
+                first, _, last = part.partition(" til ")
+                named |= {(name, y) for y in years[years.index(first):years.index(last or first) + 1]}
+        expected = hidden.filter(pl.col("skjult_grunn") == reason).select("enhet_navn", "skoleaar").unique()
+        assert named == set(expected.iter_rows()), (reason, where)
+
+
 def test_a_hidden_heatmap_cell_says_why_when_pointed_at(demo_db_master, monkeypatch):
     """The municipality's 10. trinn, hidden so that Elvetun's (hidden by Udir) cannot be worked out, read «skjult» like
     the rest, and the note under the chart said «for få svar»: pointed at, each hidden cell now gives its reason."""

@@ -146,18 +146,26 @@ NO_VALUE = "–"
 """Shown for a number that is missing or hidden, never «None», «nan» or 0."""
 
 
-def number_text(value: float | int | None, decimals: int = 0) -> str:
+def number_text(value: float | int | None, decimals: int = 0, four_digits_grouped: bool = False) -> str:
     """A number as Norwegian text: decimal comma, a (no-break) space between thousands from 10 000 on («12 500»,
-    but «2024» and «4800», as Språkrådet advises), «–» for no value."""
+    but «2024» and «4800», as Språkrådet advises; «4 800» with `four_digits_grouped`), «–» for no value."""
     if value is None or value != value:  # NaN
         return NO_VALUE
     text = f"{value:,.{decimals}f}"
     if text.lstrip("-").strip("0.,") == "":  # −0,0 is 0,0
         text = text.lstrip("-")
     whole = text.split(".")[0].lstrip("-")
-    if len(whole.replace(",", "")) < 5:
+    if len(whole.replace(",", "")) < 5 and not four_digits_grouped:
         text = text.replace(",", "")
     return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def column_numbers_text(values, decimals: int = 0) -> list[str]:
+    """A table column of numbers as `number_text`, with four digits grouped too where the column has a number of five
+    or more, as Språkrådet advises for tables: «4 176» under «10 440», so the digits stand in line (a report's
+    sources table read «10 440» above «4176»)."""
+    wide = any(v is not None and v == v and abs(v) >= 9999.5 for v in values)
+    return [number_text(v, decimals, four_digits_grouped=wide) for v in values]
 
 
 def decimals_needed(values, most: int = 2) -> int:

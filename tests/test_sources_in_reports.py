@@ -99,7 +99,8 @@ def test_a_report_counts_no_file_whose_rows_a_corrected_file_replaced(demo_db, d
     (newest,) = query(demo_db, "SELECT max(ferdig) FROM mart.ingest_log WHERE kilde = 'saker'")[0]
     cases = _sources(after)["Saker etter kap. 12 (kommunens mal)"]
     assert cases["Filer"] == 1
-    assert cases["Rader i filene"] == number_text(in_warehouse)  # «1 299», as the report's other counts
+    # «1 299», as the report's other counts, in a column with the survey's «10 440» (`column_numbers_text`)
+    assert cases["Rader i filene"] == number_text(in_warehouse, four_digits_grouped=True)
     assert cases["Sist lest inn"] == f"{newest:%d.%m.%Y}"
     files = lambda report: re.search(r"Tallene kommer fra (\d+) filer", _section(report).paragraphs[0])[1]  # noqa: E731
     assert files(after) == files(before)  # one file in, one out
@@ -185,3 +186,14 @@ def test_the_rektormote_report_lists_no_ungdata_file_among_its_sources(demo_db_m
     council = set(_sources(content.build(OWNER, content.Request("9901", YEAR, "kommunestyre"))))
     assert council & ungdata and not meeting & ungdata, (meeting, council)
     assert meeting == council - ungdata
+
+
+def test_the_sources_table_writes_its_row_counts_with_the_digits_in_line(demo_db_master, monkeypatch):
+    """The council's sources table read «10 440» above «4176»: in a column with a number of five digits or more, four
+    digits are grouped too, as Språkrådet advises for tables."""
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db_master))
+    counts = [row["Rader i filene"] for row in _sources(content.build(OWNER, content.Request("9901", YEAR,
+                                                                                             "kommunestyre"))).values()]
+    assert any(len(c.replace("\u00a0", "")) >= 5 for c in counts), counts
+    assert any(len(c.replace("\u00a0", "")) == 4 for c in counts), counts
+    assert all(re.fullmatch(r"\d{1,3}(\u00a0\d{3})*", c) for c in counts), counts

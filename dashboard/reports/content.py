@@ -21,6 +21,7 @@ from dashboard.charts import LAYOUT, PALETTE, month_label, trend_chart, unlogged
 from dashboard.export import Table
 from dashboard.labels import (
     KILDE,
+    column_numbers_text,
     format_value,
     missing_reports,
     month_spans,
@@ -848,7 +849,7 @@ class _Context:
         )
         # «10 440», as every other count in the report (it read «10440»): a row per source, written in Python
         per_source = per_source.with_columns(
-            pl.Series("Rader i filene", [number_text(n) for n in per_source["_rader"]], dtype=pl.String)
+            pl.Series("Rader i filene", column_numbers_text(per_source["_rader"].to_list()), dtype=pl.String)
         ).select("Kilde", "Filer", "Sist lest inn", "Rader i filene", "Advarsler")
         section.tables.append(Table("Kilder", per_source))
         return section

@@ -145,6 +145,9 @@ def format_value(value: float | None, maal: str) -> str:
 NO_VALUE = "–"
 """Shown for a number that is missing or hidden, never «None», «nan» or 0."""
 
+NO_COUNT_NOTE = "Kilden oppga ikke antall svar (Udir viste ingen verdi fra færre enn 10)"
+"""Beside a survey value shown without its number of answers (the old Skoleporten files give none)."""
+
 
 def number_text(value: float | int | None, decimals: int = 0, four_digits_grouped: bool = False) -> str:
     """A number as Norwegian text: decimal comma, a (no-break) space between thousands from 10 000 on («12 500»,

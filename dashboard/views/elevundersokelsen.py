@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import queries, ui
 from dashboard.charts import heatmap_reference, school_indicator_heatmap, trend_chart
-from dashboard.labels import KJONN, trinn_label
+from dashboard.labels import KJONN, NO_COUNT_NOTE, trinn_label
 
 st.title("Elevundersøkelsen")
 viewer = ui.viewer()
@@ -154,7 +154,9 @@ with tab_table:
         pl.col("kjonn").replace_strict(KJONN, default=pl.col("kjonn")).alias("Kjønn"),
         pl.col("verdi").round(1).alias("Verdi"),
         pl.col("antall_besvart").alias("Antall svar"),
-        pl.col("skjult_grunn").fill_null("").alias("Merknad"),
+        # A value shown with «–» for its answers said nothing of why (the old Skoleporten files give no count)
+        pl.when(pl.col("skjult_grunn").is_null() & pl.col("verdi").is_not_null() & pl.col("antall_besvart").is_null())
+        .then(pl.lit(NO_COUNT_NOTE)).otherwise(pl.col("skjult_grunn").fill_null("")).alias("Merknad"),
     )
     if viewer.pseudonyms:
         # On the shared screen a school's number of answers is near its known number of pupils: «Skole C, 342 svar»

@@ -1057,3 +1057,18 @@ def test_a_hidden_headline_figure_is_said_hidden_for_the_reason_it_is():
     assert "for få har svart" not in said[REASON_SECONDARY] and "regnes ut" in said[REASON_SECONDARY]
     assert "Udir" in said[REASON_SOURCE] and said[few_reason(10)] == "skjult fordi for få har svart"
     assert said[REASON_MISSING] == "ikke publisert"
+
+
+def test_a_report_says_why_the_nation_has_no_figure_beside_an_ungdata_share(use_db):
+    """The council's Ungdata table had «–» for the nation beside «Fornøyd med foreldrene» and two more, and nothing
+    said why: it read as hidden, or as a mistake. The note names exactly those indicators."""
+    report = content.build(OWNER, content.Request("9901", YEAR, "kommunestyre"))
+    section = next(s for s in report.sections if s.title.startswith("Ungdata"))
+    (table,) = [t for t in section.tables if t.title == "Ungdata"]
+    nation = next(c for c in table.frame.columns if c.startswith("Landet"))
+    missing = table.frame.filter(pl.col(nation) == "–")["Indikator"].to_list()
+    assert missing and len(missing) < table.frame.height, table.frame
+    (note,) = [n for n in section.notes if n.startswith("«–» for landet")]
+    assert all(f"«{name}»" in note for name in missing), note
+    shown = table.frame.filter(pl.col(nation) != "–")["Indikator"].to_list()
+    assert not any(f"«{name}»" in note for name in shown), note

@@ -26,6 +26,7 @@ from dashboard.labels import (
     missing_reports,
     month_spans,
     months_back,
+    names_text,
     number_text,
 )
 from dashboard.privacy import (
@@ -544,6 +545,12 @@ class _Context:
                 nation_label: _shown(nation_share(code), "andel"),
             })
         section.tables.append(Table("Ungdata", pl.DataFrame(rows)))
+        # A «–» for the nation beside the municipality's share read as hidden, or as a mistake; it is a figure the
+        # warehouse has no national counterpart for (FHI's tables cover some of Ungdata's indicators)
+        no_nation = [names[c] for c in codes if nation_row(c) is None]
+        if no_nation:
+            section.notes.append(
+                "«–» for landet: lageret har ikke landstall for " + names_text([f"«{n}»" for n in no_nation]) + ".")
         section.paragraphs.append(
             f"Siste Ungdata-tall for {self.kommune} er fra {period} og gjelder {group_text}. "
             "Ungdata spør om mer enn skolen: fritid, helse og forholdet til foreldre og venner."

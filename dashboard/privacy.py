@@ -91,7 +91,10 @@ def _count_unknown(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     municipality that hides fewer than 15. Fails closed: the count could be anything from Udir's 10 up."""
     # A cube for the secondary suppression has no values: there, what the source did not hide is published
     published = pl.col("verdi").is_not_null() if "verdi" in frame.columns else ~pl.col("skjermet")
-    return (protected_rows(frame, viewer) & pl.col("antall_besvart").is_null() & published
+    # The county's and the nation's figures stay as published (tens of thousands of pupils, counted or not)
+    local = (pl.col("enhet_niva").is_in(["skole", "kommune"]) if "enhet_niva" in frame.columns
+             else pl.col("kommunenr").is_not_null() if "kommunenr" in frame.columns else pl.lit(True))
+    return (protected_rows(frame, viewer) & pl.col("antall_besvart").is_null() & published & local
             & (threshold_expr(frame, viewer) > UDIR_MIN_RESPONDENTS))
 
 

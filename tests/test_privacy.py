@@ -656,3 +656,10 @@ def test_the_fau_page_hides_skoleporten_years_only_where_the_municipality_hides_
     assert shown["skole"][0] is not None and shown["skole"][1] is None, shown
     assert hidden["skole"] == (None, "Skjult: kilden oppga ikke antall svar, og kommunen skjuler færre enn 15 svar")
     assert hidden["kommune"][0] is None and hidden["nasjonalt"] == shown["nasjonalt"] and shown["nasjonalt"][0]
+    # The same where 15 is everyone's threshold, not the municipality's own: the nation's figure is as published
+    fau = Viewer(role="fau", kommuner=frozenset({"9901"}), skoler=frozenset({nordli}), brukernavn="fau.nordli",
+                 min_respondents=15)
+    everyone = queries.eu_trend(fau, kommunenr="9901", orgnr=(nordli,), indikator_kode="EUIndeks_1379", trinn=7)
+    year = {r["enhet_niva"]: (r["verdi"], r["skjult_grunn"]) for r in everyone.filter(
+        pl.col("skoleaar") == "2019-20").iter_rows(named=True)}
+    assert year["nasjonalt"] == shown["nasjonalt"] and year["skole"] == hidden["skole"], year

@@ -145,8 +145,11 @@ def format_value(value: float | None, maal: str) -> str:
 NO_VALUE = "–"
 """Shown for a number that is missing or hidden, never «None», «nan» or 0."""
 
-NO_COUNT_NOTE = "Kilden oppga ikke antall svar (Udir viste ingen verdi fra færre enn 10)"
-"""Beside a survey value shown without its number of answers (the old Skoleporten files give none)."""
+NO_COUNT_NOTE = "Antall svar ikke oppgitt"
+"""Beside a survey value shown without its number of answers (the old Skoleporten files give none); short, as the
+grid's last column (`NO_COUNT_CAPTION` under the table says the rest)."""
+NO_COUNT_CAPTION = (f"«{NO_COUNT_NOTE}»: kilden (eldre filer fra Skoleporten) oppga ikke hvor mange som svarte. "
+                    "Udir viste ingen verdi fra færre enn 10 svar.")
 
 
 def number_text(value: float | int | None, decimals: int = 0, four_digits_grouped: bool = False) -> str:

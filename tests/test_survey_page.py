@@ -241,11 +241,12 @@ def test_the_note_under_the_chart_names_every_hidden_school_and_year(demo_db_mas
 def test_a_value_shown_without_its_number_of_answers_says_why_in_the_table(demo_db_master, monkeypatch):
     """A rektor's 7. trinn table showed other schools' 2019-20 values (Skoleporten's, without answer counts) with «–»
     for the answers and no note, where «–» means hidden everywhere else."""
-    from dashboard.labels import NO_COUNT_NOTE
+    from dashboard.labels import NO_COUNT_CAPTION, NO_COUNT_NOTE
 
     at = _page(demo_db_master, monkeypatch, RECTOR)
     {s.label: s for s in at.selectbox}["Trinn"].set_value(7).run()
     table = pl.from_pandas(_tab(at, "Tabell").dataframe[0].value)
+    assert NO_COUNT_CAPTION in [c.value for c in _tab(at, "Tabell").caption]
     uncounted = table.filter(pl.col("Verdi").is_not_null() & pl.col("Antall svar").is_null())
     assert uncounted.height and set(uncounted["Skoleår"]) == {"2019-20"}, uncounted
     assert set(uncounted["Merknad"]) == {NO_COUNT_NOTE}

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import queries, ui
 from dashboard.charts import heatmap_reference, school_indicator_heatmap, trend_chart
-from dashboard.labels import KJONN, NO_COUNT_NOTE, trinn_label
+from dashboard.labels import KJONN, NO_COUNT_CAPTION, NO_COUNT_NOTE, trinn_label
 
 st.title("Elevundersøkelsen")
 viewer = ui.viewer()
@@ -163,6 +163,8 @@ with tab_table:
         # is the ungdomsskole, whatever its letter.
         table = table.drop("Antall svar")
     ui.table(table, "Utvikling over tid")
+    if (table["Merknad"] == NO_COUNT_NOTE).any():
+        st.caption(NO_COUNT_CAPTION)
     if viewer.pseudonyms:
         st.caption("Antall svar vises ikke i rektormøtemodus: det ville vist hvilken skole hver bokstav er.")
 

@@ -40,7 +40,7 @@ LOG = logging.getLogger("skolemiljo.dashboard")
 MAX_UPLOAD_MB = 50
 FILE_TYPES = ["csv", "txt", "json", "xlsx", "yaml", "yml"]
 ROLES = ("admin", "skoleeier")
-STAGE_SHARE = {"leser": 0.1, "ser etter personopplysninger": 0.25, "kontrollerer (Great Expectations)": 0.6,
+STAGE_SHARE = {"leser": 0.1, "ser etter personopplysninger": 0.25, "kontrollerer": 0.6,
                "laster inn": 0.85}
 RESULT_TEXT = {"lastet": "lastet", "avvist": "avvist", "allerede_lastet": "allerede lastet", "klar": "klar"}
 
@@ -262,7 +262,7 @@ def _show_preview(preview: Preview) -> None:
         st.warning(text)
     for text in preview.notes:
         st.caption(text)
-    st.success(f"Kvalitetskontrollen (Great Expectations): {len(preview.findings)} kontroller, ingen kritiske avvik"
+    st.success(f"Kvalitetskontrollen: {len(preview.findings)} kontroller, ingen kritiske avvik"
                + (f", {counted(len(preview.warnings), 'advarsel', 'advarsler')}." if preview.warnings else "."))
     if preview.sample is not None and not preview.sample.is_empty():
         shown = min(preview.sample.height, 20)

@@ -37,7 +37,10 @@ SOURCES = registry.BY_NAME  # name → Source, kept for callers that list the so
 YAML_COLUMN = "plan_yaml"
 
 Progress = Callable[[str], None]
-STAGES = ["leser", "ser etter personopplysninger", "leser kilden", "kontrollerer (Great Expectations)", "laster inn"]
+NO_ROWS = "Filen har en overskriftsrad, men ingen rader med data."
+"""A known file's header with no rows under it."""
+
+STAGES = ["leser", "ser etter personopplysninger", "leser kilden", "kontrollerer", "laster inn"]
 """The stages `ingest_file` reports to its `progress` callback, in order (the third is «leser <kildens navn>»)."""
 SAMPLE_ROWS = 20
 
@@ -371,8 +374,10 @@ def check_file(
         if person:
             out.verdict = Verdict([person_check])
             raise PersonDataError(person)
-        if table.is_empty():  # a header and nothing under it (the JSON reader says the same of «[]»)
-            raise IngestError("Filen har en overskriftsrad, men ingen rader med data.")
+        # A header and nothing under it (the JSON reader says the same of «[]»), once the header is known: a note of
+        # three lines was told it had «en overskriftsrad, men ingen rader med data», not that it was no known file
+        if table.is_empty() and (source or not table.width):
+            raise IngestError(NO_ROWS)
         if source and source not in registry.BY_NAME:
             raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
         try:
@@ -380,6 +385,8 @@ def check_file(
         except IngestError as exc:  # not recognised: the format it comes closest to, and what it lacks for it
             facts = facts or known(db)
             raise IngestError(f"{exc}{closest_format(table, facts)}") from exc
+        if table.is_empty():
+            raise IngestError(NO_ROWS)
         out.source = spec
         say("leser " + spec.label)
         facts = facts or known(db)
@@ -406,7 +413,7 @@ def check_file(
         if isinstance(out.result.refused, IngestError):  # found by the reader, said after whose rows these are
             refusal = out.result.refused.rows_from(sheet.first_row)
             if out.result.checked_beside and validate and not out.result.frame.is_empty():
-                say("kontrollerer resten av filen (Great Expectations)")
+                say("kontrollerer resten av filen")
                 also = _validate(spec, out.result, facts).failures
                 if also:
                     raise IngestError(f"{str(refusal).rstrip('.')}. Kvalitetskontrollen fant også: "
@@ -418,7 +425,7 @@ def check_file(
             on_read(spec, out.result)
         if not validate:  # `rescan_archive` asks only whether the file may be kept
             return out
-        say("kontrollerer (Great Expectations)")
+        say("kontrollerer")
         out.verdict = _validate(spec, out.result, facts)
         out.verdict.findings.insert(0, person_check)
         if out.verdict.rejected:

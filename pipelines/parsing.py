@@ -102,7 +102,8 @@ def sniff_separator(header_line: str) -> str:
     best = max(counts, key=lambda s: counts[s])
     if counts[best] < 2:
         raise IngestError(
-            "Fant ikke skilletegn i overskriftsraden (prøvde semikolon, tabulator og komma)."
+            "Filen ser ikke ut som en tabell: fant ikke skilletegn i overskriftsraden (prøvde semikolon, tabulator og "
+            "komma). Last inn filen slik den kom fra Udir eller FHI, eller en av kommunens maler."
         )
     return best
 
@@ -475,8 +476,21 @@ def _read_json(text: str) -> pl.DataFrame:
         try:  # orjson refuses what the standard allows (integers over 64 bits, say); the standard says where
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise IngestError(f"Filen er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}).") from exc
+            if _cut_off(text, exc):
+                raise IngestError(
+                    "Filen slutter midt i innholdet: den ser ut til å være kuttet av, for eksempel en nedlasting som "
+                    f"ble avbrutt (den stopper på linje {exc.lineno}). Last den ned på nytt og last inn den nye."
+                ) from exc
+            raise IngestError(f"Filen er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}): den kan være "
+                              "skadet eller en annen filtype med navnet .json.") from exc
     return _table_of(data)
+
+
+def _cut_off(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether the JSON stops before its end (a download cut off), not wrong somewhere inside: the parser ran out of
+    text, or a string it began never ends. A skolesjef read «linje 11767, kolonne 22» and had nothing to act on."""
+    end = len(text.rstrip())
+    return exc.pos >= end - 1 or (exc.msg.startswith("Unterminated string") and '"' not in text[exc.pos + 1:])
 
 
 def _table_of(data: object) -> pl.DataFrame:

@@ -150,7 +150,7 @@ def test_uploads_keep_their_name_but_no_folder(tmp_path):
 
 def test_progress_stages_grow_and_audit_detail_names_file_and_result():
     shares = [importer.progress_share(s) for s in
-              ("leser", "ser etter personopplysninger", "leser Skoleregister", "kontrollerer (Great Expectations)",
+              ("leser", "ser etter personopplysninger", "leser Skoleregister", "kontrollerer",
                "laster inn")]
     assert shares == sorted(shares) and all(0 < s < 1 for s in shares)
     assert importer.audit_detail("a.csv", "lastet", "1 rader lastet.") == "a.csv: lastet – 1 rader lastet."
@@ -700,6 +700,19 @@ def test_a_document_is_named_as_a_document_not_as_a_broken_table(demo_db, tmp_pa
     assert preview.result == "avvist"
     assert f"Filen er {kind}, ikke en tabell" in preview.message and "Excel (.xlsx)" in preview.message
     assert "Åpne den i Excel" not in preview.message and "skilletegn" not in preview.message
+
+
+@pytest.mark.parametrize("text", ["Møte med rektorene tirsdag\nHusk referat\nTa opp: trivsel; mobbing\n",
+                                  "Ta opp: trivsel; mobbing\n", "Hei,\nher er brevet om skolemiljøet.\nHilsen\n"])
+def test_a_text_that_is_no_table_is_not_told_it_lacks_rows(demo_db, tmp_path, text):
+    """Meeting notes with a «;» read «Filen har en overskriftsrad, men ingen rader med data»: the user went looking for
+    missing rows in a file that is no table of ours. Unknown files are told so; nothing is loaded."""
+    path = tmp_path / "notater.txt"
+    path.write_text(text, encoding="utf-8")
+    preview = preview_file(path, demo_db)
+    assert preview.result == "avvist"
+    assert preview.message.startswith("Kjenner ikke igjen formatet"), preview.message
+    assert "ingen rader med data" not in preview.message
 
 
 def test_a_file_named_xlsx_that_is_no_workbook_is_told_so_and_a_renamed_csv_still_loads(register_db, demo_dir, tmp_path):

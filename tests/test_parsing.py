@@ -216,7 +216,7 @@ def test_a_title_line_with_a_fodselsnummer_refuses_the_file_though_it_is_not_dat
 
 
 def test_a_one_column_file_is_not_taken_for_title_lines():
-    with pytest.raises(IngestError, match="Fant ikke skilletegn"):
+    with pytest.raises(IngestError, match="ikke ut som en tabell: fant ikke skilletegn"):
         parsing.read_csv_sheet("orgnr\n990012008\n")
 
 
@@ -440,10 +440,21 @@ def test_a_page_wrapped_in_an_object_is_unwrapped():
     assert table.height == 3
 
 
+@pytest.mark.parametrize("cut", ['[{"Score": "4,1"},', '[{"Score": "4,1"}, {"Enhet', '[{"Score": "4,1"}, {"Score"'])
+def test_a_json_file_cut_off_is_told_to_be_downloaded_again(cut):
+    """Half a Udir export read «Filen er ikke gyldig JSON (linje 11767, kolonne 22)»: nothing a skolesjef can act on.
+    A file that stops before its end says so, and what to do."""
+    with pytest.raises(IngestError) as err:
+        read_json_text(cut)
+    assert "kuttet av" in str(err.value) and "Last den ned på nytt" in str(err.value)
+    with pytest.raises(IngestError) as err:  # wrong inside, not cut off: said as before
+        read_json_text(cut.replace("[", "[x", 1) + "]")
+    assert "ikke gyldig JSON" in str(err.value) and "kuttet av" not in str(err.value)
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        '[{"Score": "4,1"},',  # a download that stopped half-way
         "<html><body>Feil</body></html>",
         "{'Score': '4,1'}",
     ],

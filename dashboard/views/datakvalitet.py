@@ -71,7 +71,7 @@ st.title("Datakvalitet")
 if said := st.session_state.pop("trukket_tilbake", None):
     st.success(said, icon=":material/undo:")
 st.write(
-    "Hver fil som er lest inn, med resultatet av kvalitetskontrollen (Great Expectations). "
+    "Hver fil som er lest inn, med resultatet av kvalitetskontrollen. "
     "Avviste filer har ikke endret noe i lageret. Originalfilene er arkivert."
 )
 

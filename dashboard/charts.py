@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.labels import KJONN, NO_VALUE, format_value, number_text, trinn_label
+from dashboard.labels import KJONN, NO_VALUE, format_value, hyphenation, number_text, trinn_label
 from pipelines.sources.base import MONTH_NAMES
 
 PALETTE = ["#0072B2", "#C08000", "#228833", "#3A8FC0", "#332288", "#CC3311", "#AA4499", "#882255", "#E0576B"]
@@ -112,13 +112,14 @@ COMPOUND_HEADS = ("miljø", "prosjekt", "program", "hjelp", "venn", "skole", "tr
 
 
 def _word_cut(word: str, width: int) -> int:
-    """Where to break a word longer than `width`: before a compound head, else after a joining «s», else at width."""
+    """Where to break a word longer than `width`: before a compound head, else where Norwegian hyphenates it (the
+    last place that leaves room for the hyphen), else at width. After any «s» it gave «pros-jektet»."""
     lower = word.lower()
     heads = [i for i in range(3, width) if lower.startswith(COMPOUND_HEADS, i)]
     if heads:
         return heads[-1]
-    joint = word.rfind("s", 3, width - 1)
-    return joint + 1 if joint > 0 else width - 1
+    places = [i for i in hyphenation().positions(word) if 3 <= i <= width - 1]
+    return places[-1] if places else width - 1
 
 
 def cell_label(name: str, width: int) -> str:

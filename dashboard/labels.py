@@ -196,7 +196,7 @@ def unbroken_sections(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _hyphenation():
+def hyphenation():
     import pyphen
 
     return pyphen.Pyphen(lang="nb_NO", left=3, right=3)  # no «skoleei-er», no «Ak-tivitets»
@@ -209,7 +209,7 @@ def breakable(text: str) -> str:
     «Aktivitetsp/lan (§ 12-/4)», and breaking at a compound's joint alone «Bekymring/smelding» where «Bekymrings-»
     was wider than its column."""
     text = unbroken_sections(text)
-    return _LONG_WORD.sub(lambda m: _hyphenation().inserted(m.group(0), hyphen="\u00ad"), text)
+    return _LONG_WORD.sub(lambda m: hyphenation().inserted(m.group(0), hyphen="\u00ad"), text)
 
 
 def _today() -> dt.date:

@@ -1222,6 +1222,14 @@ def test_a_compound_programme_name_breaks_between_its_parts():
     assert cell_label("Psykologisk førstehjelp", 8).split("<br>")[-2:] == ["første-", "hjelp"]
 
 
+def test_a_programme_name_too_long_for_its_cell_breaks_where_norwegian_hyphenates_it():
+    """Sjøbygd's matrix read «Lærings-/miljø-/pros-/jektet»: a part with no known last part was broken after its first
+    «s». It breaks where Norwegian hyphenates it."""
+    from dashboard.charts import cell_label
+
+    assert cell_label("Læringsmiljøprosjektet", 8) == "Lærings-<br>miljø-<br>prosjek-<br>tet"
+
+
 def test_ungdata_marks_only_programmes_on_the_trinn_it_surveys_and_within_its_years(app, demo_db_master):
     at = app("ungdata")
     (fig,) = _charts(_tab(at, "Over tid"))

@@ -27,6 +27,8 @@ from pipelines.warehouse.connection import data_version
 from pipelines.warehouse.published import school_year_label
 
 SAKER, TEAM, PROGRAMMER, DATAKVALITET = "views/saker.py", "views/team.py", "views/programmer.py", "views/datakvalitet.py"
+PROGRAMME_YEAR_KEY = "programmer_skoleaar"
+"""The Programmer page's Skoleår slider: an item about a school year opens the page on it."""
 IMPORTER = "views/importer.py"
 HELD_BACK_SOURCE = {"saker": ("saksrapportene", SAKER), "teammoter": ("møteloggen", TEAM)}
 REFUSED_DAYS = 30
@@ -231,7 +233,9 @@ def _programme_line(status: pl.DataFrame, year: int | None, unmet_only: bool = F
         said = f"{n['ukjent']} {of} er ikke rapportert – {silent}"
     else:
         return None
-    return Item(f"Programmer {school_year_label(year)}: {said}", PROGRAMMER, ":material/checklist:")
+    # Opened on the year it is about: the page starts on the last year with reports
+    return Item(f"Programmer {school_year_label(year)}: {said}", PROGRAMMER, ":material/checklist:",
+                ((PROGRAMME_YEAR_KEY, school_year_label(year)),))
 
 
 def enabled(viewer: Viewer) -> bool:

@@ -293,3 +293,18 @@ def test_open_plans_with_an_overdue_evaluation_are_followed_up_with_the_warehous
                               "AND sakstype = 'aktivitetsplan' AND trinn IS NULL", [NORDLI, newest])[0][0]
     (own,) = [i.text for i in attention.items(REKTOR, "9901") if "evaluering over frist" in i.text]
     assert own.startswith(f"Saker: {nordli} aktivitetsplaner") and own.endswith(f"Nordli skole {nordli}"), own
+
+
+def test_a_programme_line_opens_the_plan_page_on_the_school_year_it_is_about(warehouse):
+    """«Programmer 2026-27: … ikke rapportert» opened the page on 2025-26, the last year with reports, whose grid was
+    mostly green: the line's year is the one shown."""
+    at = _oversikt(OWNER)
+    line = next(b for b in _follow_up(at) if b.key.startswith("oppfolging_9901_Programmer "))
+    year = line.label.split(":", 1)[0].removeprefix("Programmer ")
+    reported = query(warehouse, "SELECT max(skoleaar) FROM mart.programstatus WHERE kommunenr = '9901' "
+                                "AND status <> 'ukjent'")[0][0]
+    assert year != reported, (year, reported)  # the demo's current year has no reports yet
+    line.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value.startswith("Programmer")
+    assert at.select_slider(key="programmer_skoleaar").value == year

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import labels, queries, ui
+from dashboard.attention import PROGRAMME_YEAR_KEY
 from dashboard.charts import LAYOUT, cell_label, month_axis
 
 st.title("Programmer og plan")
@@ -75,8 +76,11 @@ with tab_matrix:
     else:
         years = status.select("skoleaar", "skoleaar_start").unique().sort("skoleaar_start")["skoleaar"].to_list()
         reported = status.filter(pl.col("rapportert"))["skoleaar"].unique().to_list()
-        default = max(reported, key=years.index) if reported else years[-1]
-        year = st.select_slider("Skoleår", years, value=default,
+        # The last year with reports, unless the page was opened on a year («Å følge opp» on Oversikt: «Programmer
+        # 2026-27: … ikke rapportert» opened on 2025-26's mostly green grid) or one was picked here before
+        if st.session_state.get(PROGRAMME_YEAR_KEY) not in years:
+            st.session_state[PROGRAMME_YEAR_KEY] = max(reported, key=years.index) if reported else years[-1]
+        year = st.select_slider("Skoleår", years, key=PROGRAMME_YEAR_KEY,
                                 help="Standard er det siste skoleåret skolene har rapportert for.")
         part = status.filter((pl.col("skoleaar") == year) & pl.col("planlagt"))
         schools = sorted(part["skole"].unique().to_list())

@@ -68,7 +68,7 @@ KILDE = {
     "elevundersokelsen": "Elevundersøkelsen",
     "ungdata_tabell": "Ungdata – kommunens resultattabell",
     "ungdata_fhi": "Ungdata – FHI Kommunehelsa",
-    "saker": "Saker etter kap. 12 (kommunens mal)",
+    "saker": "Saker etter kapittel 12 (skolens rapport)",  # as the file is named when it is read (`sources.saker`)
     "teammoter": "Møtelogg for arbeidslag og elevtjeneste",
     "teamrytme": "Forventet møterytme",
     "plan": "Kommunens plan",

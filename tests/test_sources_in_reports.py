@@ -79,7 +79,7 @@ def test_a_file_name_that_names_a_pupil_reaches_no_report_for_any_recipient(corr
         text = _report_text(report)
         assert "Ola Nordmann" not in text and "mobbesak Ola" not in text, (mottaker, requester.role, kw)
         assert "saker_9901" not in text and ".xlsx" not in text and ".json" not in text, (mottaker, kw)
-        cases = _sources(report)["Saker etter kap. 12 (kommunens mal)"]
+        cases = _sources(report)["Saker etter kapittel 12 (skolens rapport)"]
         assert cases["Filer"] == 1 and "Filnavn" not in cases  # the source, counted, not named
 
 
@@ -97,7 +97,7 @@ def test_a_report_counts_no_file_whose_rows_a_corrected_file_replaced(demo_db, d
 
     (in_warehouse,) = query(demo_db, "SELECT count(*) FROM mart.saker WHERE kommunenr = '9901'")[0]
     (newest,) = query(demo_db, "SELECT max(ferdig) FROM mart.ingest_log WHERE kilde = 'saker'")[0]
-    cases = _sources(after)["Saker etter kap. 12 (kommunens mal)"]
+    cases = _sources(after)["Saker etter kapittel 12 (skolens rapport)"]
     assert cases["Filer"] == 1
     # «1 299», as the report's other counts, in a column with the survey's «10 440» (`column_numbers_text`)
     assert cases["Rader i filene"] == number_text(in_warehouse, four_digits_grouped=True)
@@ -152,7 +152,7 @@ def test_a_report_counts_no_file_that_holds_only_later_school_years_among_its_so
     assert batch in set(queries.kilder(OWNER, kommunenr="9901")["batch_id"])  # a source of the figures of 2026-27
     assert batch not in set(queries.kilder(OWNER, kommunenr="9901", skoleaar="2025-26")["batch_id"])
     report = content.build(OWNER, content.Request("9901", "2025-26", "kommunestyre"))
-    assert _sources(report)["Saker etter kap. 12 (kommunens mal)"]["Filer"] == 1  # the demo's, not September's
+    assert _sources(report)["Saker etter kapittel 12 (skolens rapport)"]["Filer"] == 1  # the demo's, not September's
     assert sum(v["Filer"] for v in _sources(report).values()) == queries.kilder(
         OWNER, kommunenr="9901", skoleaar="2025-26").height
 

@@ -1313,6 +1313,27 @@ def test_admin_sees_accounts_by_municipality_and_school_name_and_audit_times_as_
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", log["Tid"][0]), log["Tid"][0]
 
 
+def test_admin_can_read_a_long_audit_detail_whole(demo_db, monkeypatch):
+    """A refused upload's reason in the audit log («udir_150_… : avvist – stoppet før innlasting: Filen e…») was cut at
+    the grid's edge, and the administrator had no other place to read it."""
+    from pipelines import accounts
+
+    reason = ("udir_150_mobbing_2025-26_side1.json: avvist – stoppet før innlasting: Filen slutter midt i innholdet: "
+              "den ser ut til å være kuttet av. Last den ned på nytt og last inn den nye.")
+    accounts.audit(demo_db, "opplasting", "skolesjef", reason)
+    accounts.audit(demo_db, "eksport", "admin", "kort.xlsx")
+    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
+    at.switch_page("views/admin.py")
+    at.run()
+    picker = next(s for s in at.selectbox if s.label == "Les hele detaljen")
+    assert len(picker.options) == 1 and "Opplasting" in picker.options[0] and "skolesjef" in picker.options[0]
+    picker.select(0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reason in [i.value.replace("\\", "") for i in at.info]  # whole, under the demo's banner
+
+
 def test_a_page_that_fails_says_so_in_norwegian_and_shows_no_trace(demo_db, monkeypatch):
     """Streamlit's own message for a hidden error is English («This app has encountered an error»)."""
     import duckdb

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import streamlit as st
 
 from dashboard import queries, sessions, ui
+from dashboard.labels import plain
 from dashboard.viewer import ROLE_LABELS
 from pipelines import accounts
 
@@ -72,5 +75,24 @@ ui.table(
     ).with_columns(pl.col("Tid").str.to_datetime(strict=False)),  # shown as 01.12.2026 10:16, sorted as a time
     "Revisjonslogg",
 )
+# A detail wider than its column (a refused file's reason, say) was cut at the grid's edge, with no other place to
+# read it: chosen here, it is shown whole.
+def time_text(when: str) -> str:
+    """«05.12.2026 17:00», as the table shows the time."""
+    try:
+        return dt.datetime.fromisoformat(when).strftime("%d.%m.%Y %H:%M")
+    except (TypeError, ValueError):
+        return str(when)
+
+
+cut = [e for e in events if len(e.get("detalj") or "") * ui.CHAR_PIXELS + ui.CELL_PADDING > ui.WIDEST_COLUMN]
+if cut:
+    chosen = st.selectbox(
+        "Les hele detaljen", range(len(cut)), index=None, placeholder=f"Velg en av {len(cut)} hendelser med lang detalj",
+        format_func=lambda i: " – ".join(x for x in (
+            time_text(cut[i]["tid"]), EVENT_LABELS.get(cut[i]["hendelse"], cut[i]["hendelse"]), cut[i].get("bruker"))
+            if x))
+    if chosen is not None:
+        st.info(plain(cut[chosen]["detalj"]))
 
 ui.export_tables("Brukere og revisjon", "brukere_og_revisjon")

@@ -1294,17 +1294,23 @@ def test_ungdata_groups_tab_names_trinn_and_shows_one_decimal_as_the_reports_do(
         assert text == ("skjult" if y is None else f"{y:.1f} %".replace(".", ",")), (code, y, text)
 
 
+def _admin_page(db, monkeypatch) -> AppTest:
+    """«Brukere og revisjon» as the administrator sees it, on `db`."""
+    monkeypatch.setenv("SKOLEMILJO_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
+    at.switch_page("views/admin.py")
+    at.run()
+    return at
+
+
 def test_admin_sees_accounts_by_municipality_and_school_name_and_audit_times_as_times(demo_db, monkeypatch):
     from pipelines import accounts
 
     accounts.add(accounts.users_path(demo_db),
                  accounts.Account("rektor.nordli", "rektor", ("9901",), ("990012008",)), "et-langt-passord-1")
     accounts.audit(demo_db, "eksport", "admin", "test.xlsx")
-    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
-    at.switch_page("views/admin.py")
-    at.run()
+    at = _admin_page(demo_db, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     users = pl.from_pandas(at.dataframe[0].value)
     rektor = users.filter(pl.col("Brukernavn") == "rektor.nordli").row(0, named=True)
@@ -1322,11 +1328,7 @@ def test_admin_can_read_a_long_audit_detail_whole(demo_db, monkeypatch):
               "den ser ut til å være kuttet av. Last den ned på nytt og last inn den nye.")
     accounts.audit(demo_db, "opplasting", "skolesjef", reason)
     accounts.audit(demo_db, "eksport", "admin", "kort.xlsx")
-    monkeypatch.setenv("SKOLEMILJO_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["viewer"] = Viewer(role="admin", kommuner=frozenset({"9901", "9902"}), brukernavn="admin")
-    at.switch_page("views/admin.py")
-    at.run()
+    at = _admin_page(demo_db, monkeypatch)
     picker = next(s for s in at.selectbox if s.label == "Les hele detaljen")
     assert len(picker.options) == 1 and "Opplasting" in picker.options[0] and "skolesjef" in picker.options[0]
     picker.select(0).run()

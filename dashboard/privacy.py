@@ -71,12 +71,17 @@ def threshold_expr(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     return pl.col("kommunenr").replace_strict(own, default=default, return_dtype=pl.Int64).fill_null(MAX_THRESHOLD)
 
 
+def _said_per_municipality(frame: pl.DataFrame, viewer: Viewer, said) -> pl.Expr:
+    """Each row's text `said(threshold setting)`: its municipality's own setting, else the viewer's default."""
+    if not viewer.thresholds or "kommunenr" not in frame.columns:
+        return pl.lit(said(viewer.min_respondents))
+    own = {k: said(v) for k, v in viewer.thresholds}
+    return pl.col("kommunenr").replace_strict(own, default=said(viewer.min_respondents), return_dtype=pl.String)
+
+
 def _few_reason(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     """«Skjult: færre enn N svar» with N as the setting says it (not the capped number the rows are compared with)."""
-    if not viewer.thresholds or "kommunenr" not in frame.columns:
-        return pl.lit(few_reason(viewer.min_respondents))
-    own = {k: few_reason(v) for k, v in viewer.thresholds}
-    return pl.col("kommunenr").replace_strict(own, default=few_reason(viewer.min_respondents), return_dtype=pl.String)
+    return _said_per_municipality(frame, viewer, few_reason)
 
 
 def _too_few(frame: pl.DataFrame, viewer: Viewer, answers: str = "antall_besvart") -> pl.Expr:
@@ -100,14 +105,11 @@ def _count_unknown(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
 
 def _unknown_reason(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:
     """`REASON_UNKNOWN_COUNT` with the municipality's threshold, as `_few_reason` gives it."""
-    def said(n: int) -> str:
+    def said(setting: object) -> str:
+        n = row_threshold(setting)
         return few_reason(n) if n == MAX_THRESHOLD else REASON_UNKNOWN_COUNT.format(few=fewer_than(n))
 
-    default = said(row_threshold(viewer.min_respondents))
-    if not viewer.thresholds or "kommunenr" not in frame.columns:
-        return pl.lit(default)
-    own = {k: said(row_threshold(v)) for k, v in viewer.thresholds}
-    return pl.col("kommunenr").replace_strict(own, default=default, return_dtype=pl.String)
+    return _said_per_municipality(frame, viewer, said)
 
 
 def _primary_hidden(frame: pl.DataFrame, viewer: Viewer) -> pl.Expr:

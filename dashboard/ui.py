@@ -317,10 +317,9 @@ def hidden_note(frame: pl.DataFrame, label_col: str = "enhet_navn", year_col: st
     """Say which values are hidden and why, so a gap is never unexplained."""
     if frame.is_empty() or "skjult_grunn" not in frame.columns:
         return
-    hidden = frame.filter(pl.col("skjult_grunn").is_not_null())
-    if hidden.is_empty():
-        return
     lines = [f"- **{reason}**: {where}" for reason, where in hidden_places(frame, label_col, year_col)]
+    if not lines:
+        return
     st.caption(
         "Noen verdier er skjult for å verne små grupper, og vises aldri som null eller regnes ut fra totaler:\n"
         + "\n".join(lines)

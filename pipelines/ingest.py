@@ -374,9 +374,7 @@ def check_file(
         if person:
             out.verdict = Verdict([person_check])
             raise PersonDataError(person)
-        # A header and nothing under it (the JSON reader says the same of «[]»), once the header is known: a note of
-        # three lines was told it had «en overskriftsrad, men ingen rader med data», not that it was no known file
-        if table.is_empty() and (source or not table.width):
+        if not table.width:  # the JSON reader's «[]»: no header to know the file by
             raise IngestError(NO_ROWS)
         if source and source not in registry.BY_NAME:
             raise IngestError(f"Ukjent kilde «{source}». Kjente kilder: {', '.join(registry.BY_NAME)}.")
@@ -385,6 +383,8 @@ def check_file(
         except IngestError as exc:  # not recognised: the format it comes closest to, and what it lacks for it
             facts = facts or known(db)
             raise IngestError(f"{exc}{closest_format(table, facts)}") from exc
+        # A header and nothing under it, once the header is known: a note of three lines was told it had «en
+        # overskriftsrad, men ingen rader med data», not that it was no file of a known kind
         if table.is_empty():
             raise IngestError(NO_ROWS)
         out.source = spec

@@ -75,8 +75,8 @@ ui.table(
     ).with_columns(pl.col("Tid").str.to_datetime(strict=False)),  # shown as 01.12.2026 10:16, sorted as a time
     "Revisjonslogg",
 )
-# A detail wider than its column (a refused file's reason, say) was cut at the grid's edge, with no other place to
-# read it: chosen here, it is shown whole.
+
+
 def time_text(when: str) -> str:
     """«05.12.2026 17:00», as the table shows the time."""
     try:
@@ -85,6 +85,8 @@ def time_text(when: str) -> str:
         return str(when)
 
 
+# A detail wider than its column (a refused file's reason, say) was cut at the grid's edge, with no other place to
+# read it: chosen here, it is shown whole.
 cut = [e for e in events if len(e.get("detalj") or "") * ui.CHAR_PIXELS + ui.CELL_PADDING > ui.WIDEST_COLUMN]
 if cut:
     chosen = st.selectbox(
